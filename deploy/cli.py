@@ -1,0 +1,60 @@
+"""``refnet``: the command-line tool (tokens, secrets, migrations, broker set-up, the local network).
+
+    refnet up | down | status          the whole network on this machine, in the background
+    refnet issue-token --user U --role R --agency A [--ttl SECONDS]
+    refnet init-secrets                write var/refnet.env (once; never overwrites)
+    refnet migrate                     bring every service's database to the latest schema
+    refnet broker-setup                declare exchanges and durable queues
+    refnet seed-demo                   the demo facility, and a token for each demo user
+"""
+
+import argparse
+import warnings
+import os
+import sys
+
+from . import local
+
+warnings.filterwarnings("ignore", message=".*(Eventlet is deprecated|pkg_resources).*")
+
+
+def _cmd_issue_token(args) -> int:
+    from gateway.tokens import issue_token
+    local.load_env()
+    secret = os.environ.get("REFNET_TOKEN_SECRET")
+    if not secret:
+        print("REFNET_TOKEN_SECRET is not set; run `refnet init-secrets` first", file=sys.stderr)
+        return 2
+    try:
+        print(issue_token(secret, user=args.user, role=args.role, agency=args.agency, ttl=args.ttl))
+    except ValueError as exc:
+        print(f"refnet issue-token: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="refnet", description="refnet, the referral network")
+    sub = parser.add_subparsers(dest="command", required=True)
+    token = sub.add_parser("issue-token", help="print a bearer token and nothing else")
+    token.add_argument("--user", required=True)
+    token.add_argument("--role", required=True)
+    token.add_argument("--agency", required=True)
+    token.add_argument("--ttl", type=int, default=12 * 3600, help="seconds (default 12 h)")
+    token.set_defaults(func=_cmd_issue_token)
+    for name, func, help_text in (
+        ("init-secrets", local.cmd_init_secrets, "write var/refnet.env if it does not exist"),
+        ("migrate", local.cmd_migrate, "migrate every service database"),
+        ("broker-setup", local.cmd_broker_setup, "declare the broker topology"),
+        ("seed-demo", local.cmd_seed_demo, "seed the demo facility and print demo tokens"),
+        ("up", local.cmd_up, "start the whole network in the background"),
+        ("down", local.cmd_down, "stop every process `refnet up` started"),
+        ("status", local.cmd_status, "say whether the network is running"),
+    ):
+        sub.add_parser(name, help=help_text).set_defaults(func=func)
+    args = parser.parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

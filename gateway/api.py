@@ -1,0 +1,187 @@
+"""The HTTP API under /api/v1: views, and their registration from the endpoint table."""
+
+import re
+
+from flask import Blueprint, Flask, current_app, g, jsonify, request, url_for
+
+from services.contracts.submission import ReferralSubmissionSchema
+
+from . import schemas
+from .endpoints import ALL_ROLES, Endpoint
+from .errors import ApiProblem
+from .tokens import InvalidToken, verify_token
+
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+class Ctx:
+    """What a view gets: who is calling, the validated body and query, the raw JSON."""
+
+    def __init__(self, identity, data, query, raw):
+        self.identity, self.data, self.query, self.raw = identity, data, query, raw
+        self.caller = identity.as_caller()
+
+    def rpc(self, service: str, method: str, **kwargs):
+        return current_app.extensions["refnet.rpc"].call(service, method, caller=self.caller, **kwargs)
+
+
+# --- views --------------------------------------------------------------------------------------
+
+def submit_referral(ctx: Ctx):
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not IDEMPOTENCY_KEY.match(key):
+        raise ApiProblem(400, "invalid-header", "Invalid header",
+                         "Idempotency-Key must be 1 to 200 visible ASCII characters",
+                         field="Idempotency-Key")
+    intake = current_app.extensions["refnet.intake"]
+    reference = intake.reference(ctx.identity.agency, key)
+    intake.submit(ctx.raw, reference=reference, agency=ctx.identity.agency,
+                  user=ctx.identity.user, correlation_id=g.correlation_id)
+    status_url = url_for("api.referral_status", reference=reference)
+    return {"reference": reference, "status": "submitted", "status_url": status_url}, 202, {
+        "Location": status_url}
+
+
+def list_referrals(ctx: Ctx):
+    return ctx.rpc("referral", "list_referrals", **ctx.query)
+
+
+def referral_status(ctx: Ctx, reference: str):
+    return ctx.rpc("referral", "get_status", reference=reference)
+
+
+def referral_file(ctx: Ctx, reference: str):
+    return ctx.rpc("referral", "get_file", reference=reference)
+
+
+def decide(ctx: Ctx, reference: str):
+    if ctx.data["decision"] == "decline" and not ctx.data.get("reason"):
+        raise ApiProblem(422, "invalid-input", "Invalid input", "A decline needs a reason.",
+                         field="reason", errors=[{"field": "reason", "message": "Required to decline."}])
+    return ctx.rpc("shelter", "decide", reference=reference, decision=ctx.data["decision"],
+                   reason=ctx.data.get("reason"), correlation_id=g.correlation_id)
+
+
+def withdraw(ctx: Ctx, reference: str):
+    return ctx.rpc("referral", "withdraw", reference=reference, reason=ctx.data.get("reason"),
+                   correlation_id=g.correlation_id)
+
+
+def incoming(ctx: Ctx):
+    status = ctx.query["status"]
+    return ctx.rpc("shelter", "list_incoming", status=None if status == "all" else status)
+
+
+def set_capacity(ctx: Ctx, facility: str):
+    return ctx.rpc("shelter", "set_capacity", facility=facility,
+                   population_group=ctx.data["population_group"], capacity=ctx.data["capacity"],
+                   correlation_id=g.correlation_id)
+
+
+def availability(ctx: Ctx):
+    return {"facilities": ctx.rpc("shelter", "availability")}
+
+
+def legal_eligible(ctx: Ctx):
+    return ctx.rpc("legal", "list_eligible")
+
+
+ENDPOINTS = (
+    Endpoint("submit_referral", "POST", "/referrals", submit_referral, ("police",),
+             "Submit a referral (durable hand-off; answers 202 with the reference)",
+             body=ReferralSubmissionSchema, response=schemas.SubmissionAccepted, status=202,
+             errors=(400, 401, 403, 413, 422, 503), headers=("Idempotency-Key",)),
+    Endpoint("list_referrals", "GET", "/referrals", list_referrals, ("police", "shelter", "legal"),
+             "List the caller's referrals, newest first (cursor pagination)",
+             query=schemas.ReferralListQuery, response=schemas.ReferralList),
+    Endpoint("referral_status", "GET", "/referrals/<reference>/status", referral_status,
+             ("police", "shelter", "legal"), "Current status and timeline of a referral",
+             response=schemas.ReferralStatus, errors=(401, 403, 404, 503)),
+    Endpoint("referral_file", "GET", "/referrals/<reference>", referral_file, ("shelter",),
+             "The referral file as submitted (shelter staff only)",
+             response=schemas.ReferralFile, errors=(401, 403, 404, 503)),
+    Endpoint("decide", "POST", "/referrals/<reference>/decision", decide, ("shelter",),
+             "Accept or decline a received referral", body=schemas.DecisionSchema,
+             response=schemas.DecisionResult, errors=(400, 401, 403, 404, 409, 422, 503)),
+    Endpoint("withdraw", "POST", "/referrals/<reference>/withdraw", withdraw, ("police",),
+             "Withdraw a referral the caller's agency submitted", body=schemas.WithdrawSchema,
+             response=schemas.ReferralStatus, errors=(400, 401, 403, 404, 409, 422, 503)),
+    Endpoint("incoming", "GET", "/shelter/incoming", incoming, ("shelter",),
+             "Incoming referrals awaiting (or past) a decision", query=schemas.IncomingQuery,
+             response=schemas.IncomingReferral, many=True),
+    Endpoint("set_capacity", "PUT", "/shelters/<facility>/capacity", set_capacity,
+             ("shelter", "admin"), "Set the bed capacity of a facility for a population group",
+             body=schemas.CapacitySchema, response=schemas.BedCount,
+             errors=(400, 401, 403, 404, 409, 422, 503)),
+    Endpoint("availability", "GET", "/shelters/availability", availability, ALL_ROLES,
+             "Bed availability per facility and population group (no addresses)",
+             response=schemas.Availability, errors=(401, 503)),
+    Endpoint("legal_eligible", "GET", "/legal/eligible", legal_eligible, ("legal",),
+             "Accepted referrals eligible for legal representation",
+             response=schemas.EligibleReferral, many=True, errors=(401, 403, 503)),
+)
+
+
+# --- registration ---------------------------------------------------------------------------------
+
+def _authenticate():
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiProblem(401, "unauthenticated", "Unauthenticated", "A bearer token is required.",
+                         field="Authorization", headers={"WWW-Authenticate": 'Bearer realm="refnet"'})
+    try:
+        return verify_token(current_app.config["TOKEN_SECRET"], token.strip())
+    except InvalidToken:
+        raise ApiProblem(401, "invalid-token", "Unauthenticated", "The token is invalid or expired.",
+                         field="Authorization",
+                         headers={"WWW-Authenticate": 'Bearer realm="refnet", error="invalid_token"'}) from None
+
+
+def _json_body():
+    if not request.is_json:
+        raise ApiProblem(415, "unsupported-media-type", "Unsupported media type",
+                         "Send the body as application/json.", field="body")
+    raw = request.get_json(silent=True)
+    if raw is None:
+        raise ApiProblem(400, "malformed-json", "Malformed JSON", "The body is not valid JSON.",
+                         field="body")
+    if not isinstance(raw, dict):
+        raise ApiProblem(422, "invalid-input", "Invalid input", "The body must be a JSON object.",
+                         field="body")
+    return raw
+
+
+def _wrap(endpoint: Endpoint):
+    body_schema = endpoint.body() if endpoint.body else None
+    query_schema = endpoint.query() if endpoint.query else None
+
+    def view(**params):
+        identity = _authenticate()
+        if identity.role not in endpoint.roles:
+            raise ApiProblem(403, "forbidden", "Forbidden",
+                             f"The {identity.role} role may not use this endpoint.")
+        raw = data = None
+        if body_schema is not None:
+            raw = _json_body()
+            data = body_schema.load(raw)
+        query = query_schema.load(request.args.to_dict()) if query_schema is not None else {}
+        result = endpoint.view(Ctx(identity, data, query, raw), **params)
+        status, headers = endpoint.status, {}
+        if isinstance(result, tuple):
+            result, status, headers = result
+        response = jsonify(result)
+        response.status_code = status
+        response.headers.extend(headers)
+        return response
+
+    view.__name__ = endpoint.name
+    return view
+
+
+def register(app: Flask) -> None:
+    blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+    for endpoint in ENDPOINTS:
+        blueprint.add_url_rule(endpoint.path, endpoint=endpoint.name, view_func=_wrap(endpoint),
+                               methods=[endpoint.method])
+    app.register_blueprint(blueprint)

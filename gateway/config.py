@@ -1,0 +1,40 @@
+"""Gateway settings: defaults, overridden by the environment, overridden by a test's mapping."""
+
+import os
+
+DEFAULTS = {
+    "AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/",
+    "RPC_TIMEOUT": 5.0,           # seconds a person waits on a service before 503
+    "RPC_POOL_SIZE": 4,           # started ClusterRpcProxy objects per worker process
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "TOKEN_SECRET": None,         # REFNET_TOKEN_SECRET
+    "REFERENCE_SECRET": None,     # REFNET_REFERENCE_SECRET
+    "INTAKE_PUBLIC_KEY": None,    # REFNET_INTAKE_PUBLIC_KEY
+    "RETRY_AFTER_SECONDS": 5,
+}
+
+ENVIRONMENT = {
+    "AMQP_URI": "AMQP_URI",
+    "RPC_TIMEOUT": "REFNET_RPC_TIMEOUT",
+    "RPC_POOL_SIZE": "REFNET_RPC_POOL_SIZE",
+    "TOKEN_SECRET": "REFNET_TOKEN_SECRET",
+    "REFERENCE_SECRET": "REFNET_REFERENCE_SECRET",
+    "INTAKE_PUBLIC_KEY": "REFNET_INTAKE_PUBLIC_KEY",
+}
+
+REQUIRED = ("TOKEN_SECRET", "REFERENCE_SECRET", "INTAKE_PUBLIC_KEY")
+
+
+def load(overrides: dict | None = None) -> dict:
+    config = dict(DEFAULTS)
+    for key, var in ENVIRONMENT.items():
+        if os.environ.get(var):
+            config[key] = os.environ[var]
+    config.update(overrides or {})
+    config["RPC_TIMEOUT"] = float(config["RPC_TIMEOUT"])
+    config["RPC_POOL_SIZE"] = int(config["RPC_POOL_SIZE"])
+    missing = [key for key in REQUIRED if not config.get(key)]
+    if missing:
+        raise RuntimeError(f"gateway settings missing: {', '.join(missing)} "
+                           "(run `refnet init-secrets`, then load var/refnet.env)")
+    return config

@@ -1,0 +1,65 @@
+"""The OpenAPI 3 document, generated from the endpoint table and its marshmallow schemas."""
+
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from .endpoints import Endpoint
+
+_PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+_REASONS = {400: "Malformed request", 401: "Missing or invalid token", 403: "Role not allowed",
+            404: "Not found (or not yours)", 409: "Conflicts with the current state",
+            413: "Body too large", 415: "Not JSON", 422: "Invalid field(s)",
+            503: "A service or the broker is unavailable; retry after Retry-After"}
+
+
+def build(endpoints: tuple[Endpoint, ...], *, prefix: str = "/api/v1") -> dict:
+    spec = APISpec(title="refnet API", version="1.0.0", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin()],
+                   info={"description": "refnet, the referral network: police, shelter, legal "
+                                        "team and courts share status, not files."})
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
+                                               "bearerFormat": "JWT"})
+    spec.components.schema("Problem", schema=_schema_by_name("Problem"))
+    paths: dict[str, dict] = {}
+    for ep in endpoints:
+        path = prefix + _PARAM.sub(r"{\1}", ep.path)
+        operation = {
+            "operationId": ep.name,
+            "summary": ep.summary,
+            "description": f"Roles: {', '.join(ep.roles)}.",
+            "security": [{"bearer": []}],
+            "parameters": [{"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+                           for name in _PARAM.findall(ep.path)],
+            "responses": {str(ep.status): {"description": "Success"}},
+        }
+        operation["parameters"] += [{"in": "header", "name": h, "required": False,
+                                     "schema": {"type": "string", "maxLength": 200}} for h in ep.headers]
+        if ep.query is not None:
+            operation["parameters"].append({"in": "query", "schema": ep.query})
+        if ep.body is not None:
+            operation["requestBody"] = {"required": True,
+                                        "content": {"application/json": {"schema": ep.body}}}
+        if ep.response is not None:
+            schema = {"type": "array", "items": ep.response} if ep.many else ep.response
+            operation["responses"][str(ep.status)]["content"] = {"application/json": {"schema": schema}}
+        for code in ep.errors:
+            operation["responses"][str(code)] = {
+                "description": _REASONS.get(code, "Error"),
+                "content": {"application/problem+json": {"schema": "Problem"}}}
+        paths.setdefault(path, {})[ep.method.lower()] = operation
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    for path, summary in (("/healthz", "The process is up"),
+                          ("/readyz", "The broker and every service answer")):
+        spec.path(path=path, operations={"get": {"operationId": path.strip("/"), "summary": summary,
+                                                 "security": [],
+                                                 "responses": {"200": {"description": "OK"},
+                                                               "503": {"description": "Not ready"}}}})
+    return spec.to_dict()
+
+
+def _schema_by_name(name: str):
+    from . import schemas
+    return getattr(schemas, name)

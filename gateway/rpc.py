@@ -1,0 +1,71 @@
+"""A small pool of started nameko standalone RPC proxies, shared by a worker's threads.
+
+Each proxy holds one AMQP connection and reply queue, so proxies are created once and reused
+(STACK-NOTES trap 8). A call borrows a proxy; a proxy whose connection failed is thrown away
+and a fresh one made on next use, so the gateway recovers from a broker restart by itself.
+"""
+
+import logging
+import queue
+import threading
+
+from nameko.exceptions import RemoteError, RpcTimeout
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from services.common.errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+# Exceptions that leave the proxy healthy: the service answered (with an error), or timed out
+# (nameko re-establishes its reply consumer after a timeout).
+_HEALTHY_AFTER = (ServiceError, RemoteError, RpcTimeout)
+
+
+class RpcPool:
+    def __init__(self, amqp_uri: str, *, size: int, timeout: float):
+        self.config = {"AMQP_URI": amqp_uri}
+        self.timeout = timeout
+        self._idle: queue.LifoQueue = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(size)
+
+    def _new(self):
+        runner = ClusterRpcProxy(self.config, timeout=self.timeout)
+        return runner, runner.start()
+
+    def call(self, service: str, method: str, **kwargs):
+        """Call ``service.method(**kwargs)`` and return its result; service errors re-raise."""
+        if not self._slots.acquire(timeout=self.timeout):
+            raise RpcTimeout(self.timeout)
+        entry = None
+        try:
+            try:
+                entry = self._idle.get_nowait()
+            except queue.Empty:
+                entry = self._new()
+            result = getattr(entry[1][service], method)(**kwargs)
+        except _HEALTHY_AFTER:
+            raise
+        except BaseException:
+            self._discard(entry)
+            entry = None
+            raise
+        finally:
+            if entry is not None:
+                self._idle.put(entry)
+            self._slots.release()
+        return result
+
+    def _discard(self, entry) -> None:
+        if entry is None:
+            return
+        try:
+            entry[0].stop()
+        except Exception:  # the connection is already gone
+            pass
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._discard(self._idle.get_nowait())
+            except queue.Empty:
+                return

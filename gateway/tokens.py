@@ -1,0 +1,52 @@
+"""Bearer tokens: signed JWTs (HS256) tied to a user, a role and an agency."""
+
+import time
+import uuid
+from dataclasses import dataclass
+
+import jwt
+
+from services.contracts.vocabulary import ROLES
+
+ISSUER = "refnet"
+AUDIENCE = "refnet-api"
+ALGORITHM = "HS256"
+DEFAULT_TTL = 12 * 3600
+
+
+class InvalidToken(Exception):
+    """Missing, malformed, badly signed, expired or otherwise unacceptable token."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    user: str
+    role: str
+    agency: str
+
+    def as_caller(self) -> dict:
+        return {"user": self.user, "role": self.role, "agency": self.agency}
+
+
+def issue_token(secret: str, *, user: str, role: str, agency: str, ttl: int = DEFAULT_TTL) -> str:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if not user or not agency:
+        raise ValueError("user and agency are required")
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": user, "role": role, "agency": agency,
+              "iat": now, "exp": now + int(ttl), "jti": str(uuid.uuid4())}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def verify_token(secret: str, token: str) -> Identity:
+    """The token's identity; ``InvalidToken`` for anything but a valid, unexpired HS256 token."""
+    try:
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], audience=AUDIENCE,
+                            issuer=ISSUER, options={"require": ["exp", "iat", "sub", "aud", "iss"]})
+    except jwt.PyJWTError as exc:
+        raise InvalidToken(type(exc).__name__) from None
+    role, agency = claims.get("role"), claims.get("agency")
+    if role not in ROLES or not isinstance(agency, str) or not agency:
+        raise InvalidToken("claims")
+    return Identity(user=str(claims["sub"]), role=role, agency=agency)

@@ -1,0 +1,102 @@
+"""Database access for a service: an engine per URL, short read and write transactions.
+
+SQLite (the default) gets WAL mode, a busy timeout, and ``BEGIN IMMEDIATE`` for write
+transactions, so two writers never both read the same last row and then both write (SQLAlchemy
+drops ``FOR UPDATE`` on SQLite). Writes inside one process are serialised with a lock, which is
+green under eventlet: a blocked SQLite busy-wait would otherwise freeze the whole hub
+(STACK-NOTES trap 6). Never hold a write transaction across an RPC or a publish.
+"""
+
+import os
+import threading
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine configured for this project's rules on SQLite or PostgreSQL."""
+    if not is_sqlite(url):
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=15000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        immediate = conn.get_execution_options().get("refnet_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """A service's database: ``read()`` and ``write()`` give sessions in a transaction."""
+
+    _instances: dict[str, "Database"] = {}
+    _instances_lock = threading.Lock()
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self.sqlite = is_sqlite(url)
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(self.engine.execution_options(refnet_write=True),
+                                   expire_on_commit=False)
+        self._write_lock = threading.RLock() if self.sqlite else None
+        self._after_commit: list[Callable[[], None]] = []
+
+    @classmethod
+    def for_url(cls, url: str) -> "Database":
+        """One shared Database per URL in a process (the relay and the entrypoints share it)."""
+        with cls._instances_lock:
+            if url not in cls._instances:
+                cls._instances[url] = cls(url)
+            return cls._instances[url]
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after a committed write transaction that queued events
+        (``session.info["events_queued"]``, set by the outbox): it wakes the relay."""
+        self._after_commit.append(callback)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._read() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction; commits on success, rolls back on any exception."""
+        if self._write_lock is not None:
+            self._write_lock.acquire()
+        try:
+            with self._write() as session, session.begin():
+                yield session
+            queued = session.info.get("events_queued", False)
+        finally:
+            if self._write_lock is not None:
+                self._write_lock.release()
+        if queued:
+            for callback in self._after_commit:
+                callback()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,114 @@
+"""The transactional outbox and the inbox of processed events, as tables any service adds to
+its own metadata, plus the operations on them.
+
+Outbox: an event row is inserted in the same transaction as the state change it announces; the
+relay (services.common.relay) publishes it afterwards and marks it sent once the broker has
+confirmed it. Inbox: a consumer records each ``event_id`` it handled in the same transaction as
+the effect, so a redelivered event is recognised and skipped.
+"""
+
+import json
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import (Column, DateTime, Index, Integer, MetaData, String, Table, Text, and_,
+                        insert, or_, select, update)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+
+def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
+    """Add the ``outbox`` and ``processed_events`` tables to a service's metadata."""
+    outbox = Table(
+        "outbox", metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("event_id", String(36), nullable=False, unique=True),
+        Column("type", String(64), nullable=False),
+        Column("body", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("claimed_by", String(36)),
+        Column("claimed_until", DateTime(timezone=True)),
+        Column("attempts", Integer, nullable=False, default=0),
+        Column("last_error", String(200)),
+        Column("sent_at", DateTime(timezone=True)),
+    )
+    Index("ix_outbox_pending", outbox.c.sent_at, outbox.c.id)
+    processed = Table(
+        "processed_events", metadata,
+        Column("event_id", String(36), primary_key=True),
+        Column("type", String(64), nullable=False),
+        Column("processed_at", DateTime(timezone=True), nullable=False),
+    )
+    return outbox, processed
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def add_to_outbox(session: Session, outbox: Table, envelope: dict) -> None:
+    """Queue an event for publication in the caller's transaction."""
+    session.info["events_queued"] = True
+    session.execute(insert(outbox).values(
+        event_id=envelope["event_id"], type=envelope["type"], body=json.dumps(envelope),
+        created_at=_now(), attempts=0))
+
+
+def first_time(session: Session, processed: Table, envelope: dict) -> bool:
+    """Record that this event is being handled; False if it was handled before.
+
+    Runs inside the handler's transaction, so the record commits or rolls back with the effect.
+    """
+    try:
+        with session.begin_nested():
+            session.execute(insert(processed).values(
+                event_id=str(envelope["event_id"]), type=envelope["type"], processed_at=_now()))
+        return True
+    except IntegrityError:
+        return False
+
+
+def claim_pending(session: Session, outbox: Table, *, limit: int, lease: timedelta,
+                  skip_locked: bool) -> tuple[str, list[tuple[int, str, str]]]:
+    """Claim up to ``limit`` unsent rows for one relay for ``lease``; return (claim, rows).
+
+    The claim is a lease, not a lock held across the publish: a relay that dies mid-publish
+    leaves rows that another relay re-claims once the lease ends. Several relays never hold the
+    same row at once; a row may be published twice only if a relay dies after the broker
+    confirmed it and before it was marked sent, which consumers absorb by ``event_id``.
+    """
+    now = _now()
+    claim = str(uuid.uuid4())
+    claimable = and_(outbox.c.sent_at.is_(None),
+                     or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now))
+    candidates = select(outbox.c.id).where(claimable).order_by(outbox.c.id).limit(limit)
+    if skip_locked:
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = [row[0] for row in session.execute(candidates)]
+    if not ids:
+        return claim, []
+    session.execute(update(outbox).where(and_(outbox.c.id.in_(ids), claimable))
+                    .values(claimed_by=claim, claimed_until=now + lease))
+    rows = session.execute(select(outbox.c.id, outbox.c.type, outbox.c.body)
+                           .where(outbox.c.claimed_by == claim).order_by(outbox.c.id)).all()
+    return claim, [tuple(r) for r in rows]
+
+
+def mark_sent(session: Session, outbox: Table, claim: str, row_ids: list[int]) -> None:
+    if row_ids:
+        session.execute(update(outbox).where(and_(outbox.c.id.in_(row_ids),
+                                                  outbox.c.claimed_by == claim))
+                        .values(sent_at=_now(), claimed_by=None, claimed_until=None))
+
+
+def release(session: Session, outbox: Table, claim: str, error: str) -> None:
+    """Give the claim's unsent rows back after a failed publish, to be retried by any relay."""
+    session.execute(update(outbox).where(outbox.c.claimed_by == claim)
+                    .values(claimed_by=None, claimed_until=None, last_error=error[:200],
+                            attempts=outbox.c.attempts + 1))
+
+
+def backlog(session: Session, outbox: Table) -> int:
+    from sqlalchemy import func
+    return session.execute(select(func.count()).select_from(outbox)
+                           .where(outbox.c.sent_at.is_(None))).scalar_one()

@@ -1,0 +1,77 @@
+"""Sealed boxes for submissions in transit, and field encryption at rest.
+
+* ``seal``/``unseal``: X25519 + HKDF-SHA256 + AES-256-GCM. The gateway holds only the referral
+  service's public key, so a submission on the broker can be read by the referral service alone.
+* ``FileCipher``: Fernet (MultiFernet, so keys can be rotated) for personal data at rest.
+"""
+
+import base64
+import os
+
+from cryptography.fernet import Fernet, MultiFernet
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+_INFO = b"refnet intake seal v1"
+_RAW = serialization.Encoding.Raw
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text.encode())
+
+
+def new_keypair() -> tuple[str, str]:
+    """A fresh (private, public) pair, each base64 text fit for an environment variable."""
+    private = X25519PrivateKey.generate()
+    raw_private = private.private_bytes(_RAW, serialization.PrivateFormat.Raw,
+                                        serialization.NoEncryption())
+    raw_public = private.public_key().public_bytes(_RAW, serialization.PublicFormat.Raw)
+    return _b64(raw_private), _b64(raw_public)
+
+
+def _derive(shared: bytes, ephemeral_public: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=ephemeral_public, info=_INFO).derive(shared)
+
+
+def seal(plaintext: bytes, public_key_b64: str) -> str:
+    recipient = X25519PublicKey.from_public_bytes(_unb64(public_key_b64))
+    ephemeral = X25519PrivateKey.generate()
+    ephemeral_public = ephemeral.public_key().public_bytes(_RAW, serialization.PublicFormat.Raw)
+    key = _derive(ephemeral.exchange(recipient), ephemeral_public)
+    nonce = os.urandom(12)
+    return _b64(ephemeral_public + nonce + AESGCM(key).encrypt(nonce, plaintext, None))
+
+
+def unseal(sealed_b64: str, private_key_b64: str) -> bytes:
+    blob = _unb64(sealed_b64)
+    ephemeral_public, nonce, ciphertext = blob[:32], blob[32:44], blob[44:]
+    private = X25519PrivateKey.from_private_bytes(_unb64(private_key_b64))
+    key = _derive(private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public)),
+                  ephemeral_public)
+    return AESGCM(key).decrypt(nonce, ciphertext, None)
+
+
+class FileCipher:
+    """Encrypts personal data at rest. ``keys`` is a comma-separated list, newest first."""
+
+    def __init__(self, keys: str):
+        self._fernet = MultiFernet([Fernet(k.strip().encode()) for k in keys.split(",") if k.strip()])
+
+    def encrypt(self, data: bytes) -> bytes:
+        return self._fernet.encrypt(data)
+
+    def decrypt(self, token: bytes) -> bytes:
+        return self._fernet.decrypt(token)
+
+    def rotate(self, token: bytes) -> bytes:
+        return self._fernet.rotate(token)
+
+    @staticmethod
+    def new_key() -> str:
+        return Fernet.generate_key().decode()

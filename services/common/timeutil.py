@@ -1,0 +1,18 @@
+"""UTC time helpers. SQLite hands back naive datetimes; every stored time is UTC."""
+
+from datetime import datetime, timezone
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def iso(value: datetime | None) -> str | None:
+    value = aware(value)
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if value else None

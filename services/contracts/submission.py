@@ -1,0 +1,122 @@
+"""The police referral as submitted: the body of ``POST /api/v1/referrals``.
+
+The gateway validates it (and documents it in OpenAPI) with this schema; the referral service
+validates it again when it takes the sealed submission off the intake queue. It holds personal
+data, so it crosses the broker only sealed (see services.common.sealing), never in an event.
+"""
+
+from datetime import date
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
+
+from .vocabulary import (CONSENT_BASES, EXPLOITATION_TYPES, ISO_COUNTRIES, NEEDS, SEXES,
+                         URGENCIES)
+
+ADULT_AGE = 18
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+def _text(max_len, **kw):
+    return fields.String(validate=validate.Length(min=1, max=max_len), **kw)
+
+
+class SurvivorSchema(_Strict):
+    name = _text(200, required=True, metadata={"description": "Name or alias."})
+    sex = fields.String(required=True, validate=validate.OneOf(SEXES))
+    birth_year = fields.Integer(validate=validate.Range(min=1900, max=2100))
+    age = fields.Integer(validate=validate.Range(min=0, max=120))
+    age_estimated = fields.Boolean(load_default=False)
+    nationality = fields.String(required=True, metadata={"description": "ISO 3166-1 alpha-2 code."})
+    languages = fields.List(fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$")),
+                            load_default=list, validate=validate.Length(max=10))
+    phone = fields.String(validate=validate.Regexp(r"^\+[1-9][0-9]{6,14}$",
+                                                   error="Not an E.164 phone number."))
+
+    @validates("nationality")
+    def _nationality(self, value, **_):
+        if value not in ISO_COUNTRIES:
+            raise ValidationError("Not an ISO 3166-1 alpha-2 country code.")
+
+    @validates_schema
+    def _age_or_birth_year(self, data, **_):
+        if data.get("birth_year") is None and data.get("age") is None:
+            raise ValidationError("Give age or birth_year.", field_name="age")
+        if data.get("birth_year") is not None and data["birth_year"] > date.today().year:
+            raise ValidationError("Birth year is in the future.", field_name="birth_year")
+
+
+class ChildSchema(_Strict):
+    sex = fields.String(required=True, validate=validate.OneOf(SEXES))
+    age = fields.Integer(required=True, validate=validate.Range(min=0, max=ADULT_AGE - 1))
+
+
+class ConsentSchema(_Strict):
+    given = fields.Boolean(required=True)
+    recorded_by = _text(200, required=True)
+    basis = fields.String(required=True, validate=validate.OneOf(CONSENT_BASES))
+    share_status_with_referrer = fields.Boolean(load_default=True)
+    share_with_legal = fields.Boolean(load_default=True)
+
+
+class OfficerSchema(_Strict):
+    name = _text(200, required=True)
+    unit = _text(200, required=True)
+
+
+class ReferralSubmissionSchema(_Strict):
+    survivor = fields.Nested(SurvivorSchema, required=True)
+    exploitation_types = fields.List(fields.String(validate=validate.OneOf(EXPLOITATION_TYPES)),
+                                     required=True, validate=validate.Length(min=1, max=6))
+    identified_on = fields.Date(required=True)
+    identified_place = _text(200, required=True)
+    needs = fields.List(fields.String(validate=validate.OneOf(NEEDS)), required=True,
+                        validate=validate.Length(min=1, max=6))
+    children = fields.List(fields.Nested(ChildSchema), load_default=list,
+                           validate=validate.Length(max=20))
+    urgency = fields.String(required=True, validate=validate.OneOf(URGENCIES))
+    consent = fields.Nested(ConsentSchema, required=True)
+    officer = fields.Nested(OfficerSchema, required=True)
+    circumstances = fields.String(validate=validate.Length(max=5000),
+                                  metadata={"description": "Optional narrative (encrypted at rest)."})
+
+    @validates("identified_on")
+    def _not_future(self, value, **_):
+        if value > date.today():
+            raise ValidationError("Date is in the future.")
+
+    @validates_schema
+    def _consent(self, data, **_):
+        """Adults must consent; for a minor the best-interest basis stands in for consent."""
+        survivor, consent = data.get("survivor"), data.get("consent")
+        if not survivor or not consent or "identified_on" not in data:
+            return
+        minor = age_of(survivor, data["identified_on"]) < ADULT_AGE
+        if minor:
+            if consent["basis"] != "best_interest":
+                raise ValidationError("A minor is referred on the best_interest basis.",
+                                      field_name="consent.basis")
+        elif not consent["given"] or consent["basis"] != "informed_consent":
+            raise ValidationError("An adult's informed consent to the referral is required.",
+                                  field_name="consent.given")
+
+
+def age_of(survivor: dict, on: date) -> int:
+    """The survivor's age on a date: the stated age, else derived from the birth year."""
+    if survivor.get("age") is not None:
+        return survivor["age"]
+    return on.year - survivor["birth_year"]
+
+
+class SubmitReferralV1(_Strict):
+    """The intake command the gateway puts on the durable intake queue."""
+    command_id = fields.UUID(required=True)
+    reference = fields.String(required=True, validate=validate.Regexp(r"^RN-[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$"))
+    agency = _text(100, required=True)
+    submitted_by = _text(100, required=True)
+    submitted_at = fields.AwareDateTime(required=True)
+    correlation_id = fields.String(allow_none=True, load_default=None)
+    sealed_submission = fields.String(required=True, metadata={"description": "Sealed JSON body."})

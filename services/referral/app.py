@@ -1,0 +1,257 @@
+"""The referral service's use cases: each one validated input in, one short transaction, the
+event rows of any change written to the outbox in the same transaction."""
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+
+from marshmallow import ValidationError
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.orm import Session
+
+from services.common.caller import Caller
+from services.common.db import Database
+from services.common.errors import Forbidden, InvalidInput, NotFound
+from services.common.messaging import add_to_outbox, first_time
+from services.common.sealing import FileCipher, unseal
+from services.common.timeutil import iso, utcnow
+from services.contracts.envelope import UnknownEvent, make_event, parse_event
+from services.contracts.references import is_reference
+from services.contracts.submission import ReferralSubmissionSchema, SubmitReferralV1
+from services.contracts.vocabulary import REFERRAL_STATUSES
+
+from .domain import lifecycle
+from .domain import referral as rules
+from .tables import outbox, processed_events, referrals, timeline
+
+log = logging.getLogger(__name__)
+SOURCE = "referral"
+MAX_PAGE = 100
+
+
+# --- intake -------------------------------------------------------------------------------
+
+def submit(db: Database, cipher: FileCipher, intake_private_key: str, command: dict) -> tuple[str, bool]:
+    """Record a sealed police submission once; return (reference, created).
+
+    A second command with the same reference (a retried submission) creates nothing. A malformed
+    command raises ``InvalidInput`` and is dead-lettered by the consumer.
+    """
+    try:
+        cmd = SubmitReferralV1().load(command)
+        plaintext = unseal(cmd["sealed_submission"], intake_private_key)
+        submission = ReferralSubmissionSchema().load(json.loads(plaintext))
+    except ValidationError as exc:
+        raise InvalidInput(f"intake command rejected: {sorted(exc.messages)}", field="submission") from None
+    except Exception as exc:  # cannot unseal: wrong key or tampered
+        raise InvalidInput(f"intake command cannot be unsealed ({type(exc).__name__})",
+                           field="sealed_submission") from None
+    reference = cmd["reference"]
+    digest = hmac.new(intake_private_key.encode(), plaintext, hashlib.sha256).hexdigest()
+    summary = rules.summary_fields(submission)
+    now = utcnow()
+    with db.write() as s:
+        existing = s.execute(select(referrals.c.id, referrals.c.body_hash)
+                             .where(referrals.c.reference == reference)).first()
+        if existing is not None:
+            if existing.body_hash != digest:
+                log.warning("referral %s: idempotency key reused with a different body; "
+                            "kept the first submission", reference)
+            return reference, False
+        referral_id = s.execute(insert(referrals).values(
+            reference=reference, referring_agency=cmd["agency"], submitted_by=cmd["submitted_by"],
+            status="submitted", population_group=summary["population_group"],
+            urgency=summary["urgency"], needs=json.dumps(summary["needs"]),
+            children_count=summary["children_count"], beds_needed=summary["beds_needed"],
+            share_status_with_referrer=summary["share_status_with_referrer"],
+            share_with_legal=summary["share_with_legal"],
+            file_ciphertext=cipher.encrypt(plaintext), body_hash=digest,
+            submitted_at=cmd["submitted_at"], updated_at=now,
+        )).inserted_primary_key[0]
+        _add_timeline(s, referral_id, cmd["submitted_at"], cmd["agency"], "submitted",
+                      "Referral submitted")
+        add_to_outbox(s, outbox, make_event("referral.submitted", {
+            "reference": reference, "population_group": summary["population_group"],
+            "urgency": summary["urgency"], "needs": summary["needs"],
+            "children_count": summary["children_count"], "beds_needed": summary["beds_needed"],
+            "referring_agency": cmd["agency"], "submitted_at": cmd["submitted_at"],
+        }, source=SOURCE, correlation_id=cmd.get("correlation_id")))
+    log.info("referral %s recorded", reference)
+    return reference, True
+
+
+# --- events from other services -------------------------------------------------------------
+
+def apply_event(db: Database, body: dict) -> bool:
+    """Extend the timeline from another service's event, once per ``event_id``.
+
+    Returns False for an event this service does not act on, or has handled before.
+    """
+    try:
+        envelope, payload = parse_event(body)
+    except UnknownEvent:
+        return False
+    handler = _EVENT_HANDLERS.get(envelope["type"])
+    if handler is None:
+        return False
+    with db.write() as s:
+        if not first_time(s, processed_events, envelope):
+            log.info("event %s already handled; skipped", envelope["event_id"])
+            return False
+        handler(s, envelope, payload)
+    return True
+
+
+def _on_received(s: Session, envelope: dict, payload: dict) -> None:
+    row = _load_for_update(s, payload["reference"])
+    if row is None or row.status != "submitted":
+        return  # stale: a later status is already recorded
+    _move(s, row, "received", payload["received_at"], payload["agency"], "Received by the shelter")
+
+
+def _on_decision(s: Session, envelope: dict, payload: dict) -> None:
+    decision = "accepted" if envelope["type"] == "shelter.referral_accepted" else "declined"
+    row = _load_for_update(s, payload["reference"])
+    if row is None:
+        log.warning("decision for unknown referral %s ignored", payload["reference"])
+        return
+    if row.status == "submitted":  # the receipt event may still be on its way
+        row = _move(s, row, "received", payload["decided_at"], payload["agency"], "Received by the shelter")
+    if not lifecycle.can_move(row.status, decision):
+        log.warning("referral %s: shelter %s ignored, status is %s", row.reference, decision, row.status)
+        return
+    note = "Accepted by the shelter" if decision == "accepted" else f"Declined: {payload.get('reason') or 'no reason given'}"
+    _move(s, row, decision, payload["decided_at"], payload["agency"], note)
+    add_to_outbox(s, outbox, make_event(f"referral.{decision}", {
+        "reference": row.reference, "decided_at": payload["decided_at"],
+        "legal_consent": bool(row.share_with_legal),
+    }, source=SOURCE, correlation_id=envelope.get("correlation_id")))
+
+
+_EVENT_HANDLERS = {
+    "shelter.referral_received": _on_received,
+    "shelter.referral_accepted": _on_decision,
+    "shelter.referral_declined": _on_decision,
+}
+
+
+# --- commands from people -------------------------------------------------------------------
+
+def withdraw(db: Database, caller: Caller, reference: str, reason: str | None,
+             correlation_id: str | None = None) -> dict:
+    """The referring police withdraw a referral (for example, the person declined help)."""
+    _check_reference(reference)
+    with db.write() as s:
+        row = rules.require_withdraw_access(caller, _row_dict(_load_for_update(s, reference)), reference)
+        lifecycle.check(row["status"], "withdrawn")
+        now = utcnow()
+        _move(s, _load_for_update(s, reference), "withdrawn", now, caller.agency,
+              f"Withdrawn: {reason}" if reason else "Withdrawn by the referring agency")
+        add_to_outbox(s, outbox, make_event("referral.withdrawn", {
+            "reference": reference, "withdrawn_at": now}, source=SOURCE, correlation_id=correlation_id))
+    return get_status(db, caller, reference)
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+def get_status(db: Database, caller: Caller, reference: str) -> dict:
+    _check_reference(reference)
+    with db.read() as s:
+        row = _row_dict(s.execute(select(referrals).where(referrals.c.reference == reference)).first())
+        rules.require_status_access(caller, row, reference)
+        entries = s.execute(select(timeline).where(timeline.c.referral_id == row["id"])
+                            .order_by(timeline.c.id)).all()
+    return {
+        "reference": reference,
+        "status": row["status"],
+        "timeline": [{"at": iso(e.at), "agency": e.agency, "status": e.status, "note": e.note}
+                     for e in entries],
+    }
+
+
+def list_referrals(db: Database, caller: Caller, *, status: str | None = None, limit: int = 50,
+                   cursor: str | None = None) -> dict:
+    """The caller's referrals, newest first, ``limit`` at a time; ``next_cursor`` pages on."""
+    if status is not None and status not in REFERRAL_STATUSES:
+        raise InvalidInput(f"unknown status {status}", field="status")
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit must be 1 to {MAX_PAGE}", field="limit")
+    conditions = []
+    if caller.role == "police":
+        conditions += [referrals.c.referring_agency == caller.agency,
+                       referrals.c.share_status_with_referrer.is_(True)]
+    elif caller.role == "legal":
+        conditions.append(referrals.c.share_with_legal.is_(True))
+    elif caller.role != "shelter":
+        raise Forbidden(f"role {caller.role} may not list referrals")
+    if status:
+        conditions.append(referrals.c.status == status)
+    if cursor:
+        conditions.append(referrals.c.id < _decode_cursor(cursor))
+    query = (select(referrals.c.id, referrals.c.reference, referrals.c.status, referrals.c.urgency,
+                    referrals.c.population_group, referrals.c.submitted_at, referrals.c.updated_at)
+             .where(and_(*conditions)).order_by(referrals.c.id.desc()).limit(limit + 1))
+    with db.read() as s:
+        rows = s.execute(query).all()
+    page, more = rows[:limit], len(rows) > limit
+    return {
+        "items": [{"reference": r.reference, "status": r.status, "urgency": r.urgency,
+                   "population_group": r.population_group, "submitted_at": iso(r.submitted_at),
+                   "updated_at": iso(r.updated_at)} for r in page],
+        "next_cursor": _encode_cursor(page[-1].id) if more else None,
+    }
+
+
+def get_file(db: Database, cipher: FileCipher, caller: Caller, reference: str) -> dict:
+    """The referral as submitted, decrypted, for a role that may read it (shelter staff)."""
+    _check_reference(reference)
+    with db.read() as s:
+        row = _row_dict(s.execute(select(referrals).where(referrals.c.reference == reference)).first())
+    if row is None or not rules.may_read_file(caller, row):
+        raise NotFound(f"no referral {reference}", field="reference")
+    submission = json.loads(cipher.decrypt(row["file_ciphertext"]))
+    return {"reference": reference, "status": row["status"], "referring_agency": row["referring_agency"],
+            "submitted_at": iso(row["submitted_at"]), "population_group": row["population_group"],
+            "beds_needed": row["beds_needed"], "submission": submission}
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _check_reference(reference: str) -> None:
+    if not is_reference(reference):
+        raise NotFound("no such referral", field="reference")
+
+
+def _load_for_update(s: Session, reference: str):
+    return s.execute(select(referrals).where(referrals.c.reference == reference)
+                     .with_for_update()).first()
+
+
+def _row_dict(row) -> dict | None:
+    return dict(row._mapping) if row is not None else None
+
+
+def _move(s: Session, row, status: str, at, agency: str, note: str):
+    """Change status (lifecycle-checked) and add the timeline entry; return the updated row."""
+    lifecycle.check(row.status, status)
+    s.execute(update(referrals).where(referrals.c.id == row.id).values(status=status, updated_at=utcnow()))
+    _add_timeline(s, row.id, at, agency, status, note)
+    return s.execute(select(referrals).where(referrals.c.id == row.id)).first()
+
+
+def _add_timeline(s: Session, referral_id: int, at, agency: str, status: str, note: str) -> None:
+    s.execute(insert(timeline).values(referral_id=referral_id, at=at, agency=agency,
+                                      status=status, note=note[:500]))
+
+
+def _encode_cursor(row_id: int) -> str:
+    return base64.urlsafe_b64encode(str(row_id).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+    except Exception:
+        raise InvalidInput("not a cursor this service gave out", field="cursor") from None

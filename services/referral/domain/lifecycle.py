@@ -1,0 +1,37 @@
+"""The referral lifecycle (DESIGN.md section 4): which status may follow which, and why not.
+
+Plain rules, no I/O. ``check`` raises ``IllegalTransition`` naming both statuses.
+"""
+
+from services.common.errors import IllegalTransition
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "submitted": frozenset({"received", "withdrawn"}),
+    "received": frozenset({"screening", "accepted", "declined", "waitlisted", "withdrawn"}),
+    "screening": frozenset({"accepted", "declined", "waitlisted", "withdrawn"}),
+    "waitlisted": frozenset({"bed_held", "accepted", "declined", "withdrawn"}),
+    "accepted": frozenset({"bed_held", "waitlisted", "admitted", "withdrawn"}),
+    "bed_held": frozenset({"admitted", "waitlisted", "accepted", "withdrawn"}),
+    "admitted": frozenset({"discharged"}),
+    "discharged": frozenset({"closed"}),
+    "declined": frozenset({"closed"}),
+    "withdrawn": frozenset({"closed"}),
+    "closed": frozenset(),
+}
+
+TERMINAL = frozenset({"closed"})
+
+
+def can_move(current: str, new: str) -> bool:
+    return new in TRANSITIONS.get(current, frozenset())
+
+
+def check(current: str, new: str) -> None:
+    """Refuse a transition the lifecycle does not allow, saying which and why."""
+    if new not in TRANSITIONS:
+        raise IllegalTransition(f"unknown status {new}", field="status")
+    if not can_move(current, new):
+        allowed = ", ".join(sorted(TRANSITIONS.get(current, ()))) or "nothing (final)"
+        raise IllegalTransition(
+            f"a referral that is {current} cannot become {new}; from {current} it may become: {allowed}",
+            field="status")

@@ -1,0 +1,44 @@
+"""The referral service's tables. Personal data lives only in ``file_ciphertext`` (encrypted)."""
+
+from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, LargeBinary,
+                        MetaData, String, Table, Text)
+
+from services.common.messaging import messaging_tables
+
+metadata = MetaData()
+
+referrals = Table(
+    "referrals", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("reference", String(24), nullable=False, unique=True),
+    Column("referring_agency", String(100), nullable=False),
+    Column("submitted_by", String(100), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("population_group", String(20), nullable=False),
+    Column("urgency", String(20), nullable=False),
+    Column("needs", Text, nullable=False),  # JSON list of codes
+    Column("children_count", Integer, nullable=False),
+    Column("beds_needed", Integer, nullable=False),
+    Column("share_status_with_referrer", Boolean, nullable=False),
+    Column("share_with_legal", Boolean, nullable=False),
+    Column("file_ciphertext", LargeBinary, nullable=False),
+    Column("body_hash", String(64), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_referrals_agency_status_id", referrals.c.referring_agency, referrals.c.status, referrals.c.id)
+Index("ix_referrals_agency_id", referrals.c.referring_agency, referrals.c.id)
+Index("ix_referrals_status_id", referrals.c.status, referrals.c.id)
+
+timeline = Table(
+    "timeline_entries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("referral_id", Integer, ForeignKey("referrals.id"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("agency", String(100), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("note", String(500), nullable=False),
+)
+Index("ix_timeline_referral_id", timeline.c.referral_id, timeline.c.id)
+
+outbox, processed_events = messaging_tables(metadata)
