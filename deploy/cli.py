@@ -15,7 +15,7 @@ import sys
 
 from . import local
 
-warnings.filterwarnings("ignore", message=".*(Eventlet is deprecated|pkg_resources).*")
+warnings.filterwarnings("ignore", message=r"(?s).*(Eventlet is deprecated|pkg_resources)")
 
 
 def _cmd_issue_token(args) -> int:

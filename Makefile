@@ -1,0 +1,40 @@
+# refnet: `make up` starts the whole network with demo data; `make test` runs every test.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: up down status test test-unit test-integration test-e2e install clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip==24.3.1
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+up: $(STAMP)
+	@$(BIN)/refnet up
+
+down:
+	@test -x $(BIN)/refnet && $(BIN)/refnet down || echo "refnet is not installed; nothing to stop"
+
+status:
+	@$(BIN)/refnet status
+
+# Each layer in its own pytest process: unit tests never import eventlet; integration tests
+# monkey-patch it (tests/integration/conftest.py); end-to-end tests drive real processes.
+test: test-unit test-integration test-e2e
+
+test-unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+test-integration: $(STAMP)
+	$(BIN)/pytest -q tests/integration
+
+test-e2e: $(STAMP)
+	$(BIN)/pytest -q tests/e2e
+
+clean: down
+	rm -rf var

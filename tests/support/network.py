@@ -1,0 +1,162 @@
+"""The whole network as real processes, for end-to-end and fault tests.
+
+Starts each line of deploy/Procfile (the same commands `make up` runs) as its own process,
+with its own broker vhost, databases, secrets and port, so a test can stop and start one
+service while the others keep running.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from deploy import demo
+from deploy.local import new_secrets
+from gateway.tokens import issue_token
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def procfile() -> dict[str, str]:
+    lines = (ROOT / "deploy" / "Procfile").read_text().splitlines()
+    return dict(line.split(": ", 1) for line in lines if line.strip() and not line.startswith("#"))
+
+
+class Network:
+    def __init__(self, workdir: Path, amqp_uri: str, database_urls: dict[str, str] | None = None,
+                 extra_env: dict[str, str] | None = None):
+        self.workdir = Path(workdir)
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.amqp_uri = amqp_uri
+        self.secrets = new_secrets()
+        self.env = dict(os.environ)
+        self.env.update(self.secrets)
+        self.env.update({
+            "AMQP_URI": amqp_uri, "REFNET_PORT": str(self.port), "REFNET_VAR": str(self.workdir),
+            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "PYTHONUNBUFFERED": "1",
+            "PYTHONWARNINGS": "ignore",
+        })
+        for service in ("referral", "shelter", "legal"):
+            url = (database_urls or {}).get(service) or f"sqlite:///{self.workdir / (service + '.db')}"
+            self.env[f"{service.upper()}_DATABASE_URL"] = url
+        self.env.update(extra_env or {})
+        self.commands = procfile()
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.logs = self.workdir / "logs"
+
+    # --- life cycle -------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Migrate every database and declare the broker topology, as `refnet up` does."""
+        for command in ("migrate", "broker-setup"):
+            subprocess.run([str(BIN / "refnet"), command], env=self.env, cwd=ROOT, check=True,
+                           capture_output=True)
+
+    def start(self, *names: str) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        for name in names or tuple(self.commands):
+            if name in self.processes and self.processes[name].poll() is None:
+                continue
+            log = open(self.logs / f"{name}.log", "ab")
+            self.processes[name] = subprocess.Popen(
+                self.commands[name], shell=True, cwd=ROOT, env=self.env, stdout=log,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def stop(self, *names: str, sig: int = signal.SIGTERM, timeout: float = 20.0) -> None:
+        for name in names or tuple(self.processes):
+            process = self.processes.get(name)
+            if process is None or process.poll() is not None:
+                continue
+            os.killpg(process.pid, sig)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(10)
+
+    def wait_ready(self, timeout: float = 60.0) -> dict:
+        deadline, last = time.time() + timeout, None
+        while time.time() < deadline:
+            try:
+                response = requests.get(self.url + "/readyz", timeout=5)
+                last = response.json()
+                if response.status_code == 200:
+                    return last
+            except requests.RequestException as exc:
+                last = str(exc)
+            time.sleep(0.3)
+        raise AssertionError(f"network not ready after {timeout}s: {last}\n{self.tail_logs()}")
+
+    def wait_service(self, name: str, timeout: float = 60.0) -> None:
+        """Wait until one service answers RPC through the gateway's readiness check."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                checks = requests.get(self.url + "/readyz", timeout=5).json().get("checks", {})
+                if checks.get(name) == "ok":
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.3)
+        raise AssertionError(f"{name} did not come up\n{self.tail_logs()}")
+
+    def tail_logs(self, lines: int = 30) -> str:
+        out = []
+        for path in sorted(self.logs.glob("*.log")):
+            text = path.read_text(errors="replace").splitlines()[-lines:]
+            out.append(f"--- {path.name}\n" + "\n".join(text))
+        return "\n".join(out)
+
+    def all_logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.logs.glob("*.log")))
+
+    # --- helpers for tests --------------------------------------------------------------------
+
+    def token(self, role: str, agency: str | None = None, user: str | None = None) -> str:
+        known = next((u for u in demo.USERS if u["role"] == role), None)
+        agency = agency or (known or {}).get("agency", f"{role}-agency")
+        return issue_token(self.secrets["REFNET_TOKEN_SECRET"], user=user or f"{role}.test",
+                           role=role, agency=agency)
+
+    def seed_facility(self, capacity: dict | None = None) -> None:
+        admin = self.token("admin")
+        subprocess.run([str(BIN / "refnet"), "seed-demo"], env=self.env, cwd=ROOT, check=True,
+                       capture_output=True)
+        for group, beds in (capacity or {}).items():
+            r = requests.put(f"{self.url}/api/v1/shelters/{demo.FACILITY['id']}/capacity",
+                             headers={"Authorization": f"Bearer {admin}"},
+                             json={"population_group": group, "capacity": beds}, timeout=10)
+            r.raise_for_status()
+
+    def api(self, method: str, path: str, token: str | None, **kwargs) -> requests.Response:
+        headers = kwargs.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return requests.request(method, f"{self.url}/api/v1{path}", headers=headers, timeout=15, **kwargs)
+
+    def wait_status(self, reference: str, status: str, token: str, timeout: float = 15.0) -> dict:
+        deadline, last = time.time() + timeout, None
+        while time.time() < deadline:
+            response = self.api("GET", f"/referrals/{reference}/status", token)
+            if response.status_code == 200:
+                last = response.json()
+                if last["status"] == status:
+                    return last
+            else:
+                last = (response.status_code, response.text)
+            time.sleep(0.1)
+        raise AssertionError(f"{reference} did not reach {status}: {json.dumps(last)}")
