@@ -28,13 +28,13 @@ status:
 test: test-unit test-integration test-e2e
 
 test-unit: $(STAMP)
-	$(BIN)/pytest -q tests/unit
+	$(BIN)/pytest -q -p no:pytest_nameko tests/unit
 
 test-integration: $(STAMP)
-	$(BIN)/pytest -q tests/integration
+	$(BIN)/pytest -q --suppress-nameko-eventlet-notification tests/integration
 
 test-e2e: $(STAMP)
-	$(BIN)/pytest -q tests/e2e
+	$(BIN)/pytest -q -p no:pytest_nameko tests/e2e
 
 clean: down
 	rm -rf var

@@ -73,7 +73,7 @@ class Network:
                 continue
             log = open(self.logs / f"{name}.log", "ab")
             self.processes[name] = subprocess.Popen(
-                self.commands[name], shell=True, cwd=ROOT, env=self.env, stdout=log,
+                "exec " + self.commands[name], shell=True, cwd=ROOT, env=self.env, stdout=log,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
 
     def stop(self, *names: str, sig: int = signal.SIGTERM, timeout: float = 20.0) -> None:

@@ -1,0 +1,39 @@
+"""A police submission survives a referral-service outage (DESIGN.md section 3)."""
+
+import kombu
+
+from tests.e2e.conftest import CANONICAL, submit
+
+
+def test_submission_is_accepted_while_the_referral_service_is_down(network, police):
+    network.stop("referral")
+    try:
+        answer = submit(network, police, key="during-outage")
+        assert answer.status_code == 202, answer.text
+        reference = answer.json()["reference"]
+        retry = submit(network, police, key="during-outage")
+        assert retry.status_code == 202 and retry.json()["reference"] == reference
+
+        # The two submissions wait in the durable intake queue, sealed: no name, no phone.
+        with kombu.Connection(network.amqp_uri) as conn:
+            channel = conn.channel()
+            bodies = []
+            while True:
+                message = channel.basic_get("referral.intake", no_ack=False)
+                if message is None:
+                    break
+                bodies.append(message.body)
+            assert len(bodies) == 2
+            for body in bodies:
+                raw = body if isinstance(body, bytes) else body.encode()
+                assert CANONICAL["survivor"]["name"].encode() not in raw
+                assert CANONICAL["survivor"]["phone"].encode() not in raw
+            channel.close()  # unacknowledged messages go back to the queue
+    finally:
+        network.start("referral")
+    network.wait_service("referral")
+
+    status = network.wait_status(reference, "received", police, timeout=30)
+    assert [e["status"] for e in status["timeline"]] == ["submitted", "received"]
+    listed = network.api("GET", "/referrals", police).json()["items"]
+    assert [i["reference"] for i in listed] == [reference]

@@ -1,0 +1,56 @@
+"""`refnet up` (what `make up` runs) takes a clean directory to a running, seeded network."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from tests.support.network import ROOT, free_port
+
+BIN = Path(sys.executable).parent
+
+
+def test_refnet_up_prints_where_to_go_and_down_stops_everything(tmp_path, vhost_uri):
+    port = free_port()
+    env = {**os.environ, "REFNET_VAR": str(tmp_path), "REFNET_PORT": str(port), "AMQP_URI": vhost_uri,
+           "PYTHONWARNINGS": "ignore"}
+    for name in ("REFERRAL", "SHELTER", "LEGAL"):
+        env.pop(f"{name}_DATABASE_URL", None)
+    for key in [k for k in env if k.startswith("REFNET_") and k not in ("REFNET_VAR", "REFNET_PORT")]:
+        env.pop(key)
+    try:
+        up = subprocess.run([str(BIN / "refnet"), "up"], env=env, cwd=ROOT, capture_output=True,
+                            text=True, timeout=180)
+        assert up.returncode == 0, up.stdout + up.stderr
+        assert f"http://127.0.0.1:{port}" in up.stdout
+        for role in ("police", "shelter", "legal", "court", "admin", "analyst"):
+            assert f"  {role} " in up.stdout
+        assert (tmp_path / "refnet.env").stat().st_mode & 0o077 == 0  # secrets readable by owner only
+        ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10)
+        assert ready.status_code == 200 and ready.json()["status"] == "ready"
+        token = next(line.split()[-1] for line in up.stdout.splitlines() if line.startswith("  police "))
+        beds = requests.get(f"http://127.0.0.1:{port}/api/v1/shelters/availability",
+                            headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+        assert sum(row["capacity"] for row in beds["facilities"]) == 45
+    finally:
+        down = subprocess.run([str(BIN / "refnet"), "down"], env=env, cwd=ROOT, capture_output=True,
+                              text=True, timeout=60)
+    assert down.returncode == 0 and "stopped" in down.stdout
+    try:
+        requests.get(f"http://127.0.0.1:{port}/healthz", timeout=3)
+        still_up = True
+    except requests.ConnectionError:
+        still_up = False
+    assert not still_up
+
+
+def test_refnet_up_says_how_to_start_a_broker_when_none_answers(tmp_path):
+    env = {**os.environ, "REFNET_VAR": str(tmp_path), "AMQP_URI": "amqp://guest:guest@127.0.0.1:1/",
+           "PYTHONWARNINGS": "ignore"}
+    up = subprocess.run([str(BIN / "refnet"), "up"], env=env, cwd=ROOT, capture_output=True, text=True,
+                        timeout=60)
+    assert up.returncode != 0
+    assert "RabbitMQ does not answer" in up.stderr and "rabbitmq-server" in up.stderr
+    assert "guest:guest" not in up.stderr  # no password in messages

@@ -1,0 +1,134 @@
+"""Shared fixtures of the unit layer: a canonical submission, keys, tokens, and a gateway app
+wired to in-memory fakes instead of RabbitMQ. Nothing here opens a socket, a file or a database.
+"""
+
+import copy
+from datetime import datetime, timezone
+
+import pytest
+
+CANONICAL_BODY = {
+    "survivor": {"name": "Amina K.", "sex": "female", "birth_year": 1998, "age_estimated": True,
+                 "nationality": "ET", "languages": ["am", "ar"], "phone": "+9647501234567"},
+    "exploitation_types": ["labour"],
+    "identified_on": "2026-11-20",
+    "identified_place": "Erbil",
+    "needs": ["shelter", "legal", "documents"],
+    "children": [{"sex": "female", "age": 6}],
+    "urgency": "urgent",
+    "consent": {"given": True, "recorded_by": "Officer Hawre", "basis": "informed_consent"},
+    "officer": {"name": "Officer Hawre", "unit": "Erbil TIP Unit"},
+}
+
+TOKEN_SECRET = "unit-test-token-secret-0123456789abcdef"
+OTHER_SECRET = "another-token-secret-fedcba9876543210xx"
+REFERENCE_SECRET = "unit-test-reference-secret-0123456789"
+REF = "RN-ABCD-EFGH-IJKL-MNOP"
+REF2 = "RN-QRST-UVWX-YZ23-4567"
+WHEN = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
+
+
+def pytest_configure(config):
+    # nameko's pytest plugin imports eventlet at session start only to warn that it did not
+    # monkey-patch; the unit layer wants neither (no monkey patching, no eventlet if avoidable).
+    if hasattr(config.option, "suppress_eventlet_notification"):
+        config.option.suppress_eventlet_notification = True
+    # The gateway imports nameko, which imports eventlet, which warns that it is deprecated.
+    config.addinivalue_line("filterwarnings", "ignore:.*Eventlet is deprecated.*")
+
+
+@pytest.fixture
+def body():
+    """A fresh deep copy of the canonical police submission (tests may mutate it)."""
+    return copy.deepcopy(CANONICAL_BODY)
+
+
+@pytest.fixture(scope="session")
+def keypair():
+    from services.common.sealing import new_keypair
+    return new_keypair()
+
+
+# --- fakes standing in for RabbitMQ ----------------------------------------------------------
+
+class FakeRpcPool:
+    """Records every call; answers from ``responses[(service, method)]``: an exception instance
+    is raised, a callable is called with the kwargs, anything else is returned."""
+
+    def __init__(self):
+        self.calls: list[tuple[str, str, dict]] = []
+        self.responses: dict[tuple[str, str], object] = {}
+
+    def call(self, service, method, **kwargs):
+        self.calls.append((service, method, kwargs))
+        answer = self.responses.get((service, method), {})
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer(**kwargs) if callable(answer) else answer
+
+
+class FakeIntake:
+    """Records submissions instead of sealing and publishing them."""
+
+    def __init__(self):
+        self.references: list[tuple[str, str | None]] = []
+        self.submissions: list[dict] = []
+        self.fail_with: BaseException | None = None
+
+    def reference(self, agency, key):
+        from services.contracts.references import random_reference, reference_for_key
+        self.references.append((agency, key))
+        return reference_for_key(REFERENCE_SECRET.encode(), agency, key) if key else random_reference()
+
+    def submit(self, submission_json, *, reference, agency, user, correlation_id):
+        if self.fail_with is not None:
+            raise self.fail_with
+        self.submissions.append({"body": submission_json, "reference": reference, "agency": agency,
+                                 "user": user, "correlation_id": correlation_id})
+        return {"reference": reference}
+
+
+@pytest.fixture
+def rpc():
+    return FakeRpcPool()
+
+
+@pytest.fixture
+def intake():
+    return FakeIntake()
+
+
+@pytest.fixture
+def app(rpc, intake, keypair, monkeypatch):
+    for var in ("AMQP_URI", "REFNET_RPC_TIMEOUT", "REFNET_RPC_POOL_SIZE", "REFNET_TOKEN_SECRET",
+                "REFNET_REFERENCE_SECRET", "REFNET_INTAKE_PUBLIC_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    from gateway.app import create_app
+    app = create_app({"TOKEN_SECRET": TOKEN_SECRET, "REFERENCE_SECRET": REFERENCE_SECRET,
+                      "INTAKE_PUBLIC_KEY": keypair[1], "RPC_POOL": rpc, "INTAKE": intake,
+                      "TESTING": True})
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def token():
+    """``token(role, agency=..., user=...)`` -> a valid bearer token."""
+    from gateway.tokens import issue_token
+
+    def make(role, agency=None, user=None, **kw):
+        return issue_token(TOKEN_SECRET, user=user or f"{role}-user", role=role,
+                           agency=agency or f"{role}-agency", **kw)
+    return make
+
+
+@pytest.fixture
+def auth(token):
+    """``auth(role, ...)`` -> request headers with a valid bearer token for that role."""
+    def make(role, **kw):
+        return {"Authorization": f"Bearer {token(role, **kw)}"}
+    return make
