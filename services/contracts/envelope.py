@@ -48,7 +48,9 @@ def make_event(event_type: str, payload: dict, *, source: str, correlation_id: s
         "correlation_id": correlation_id,
         "payload": payload,
     }
-    _ENVELOPE.validate(envelope)
+    errors = _ENVELOPE.validate(envelope)  # validate() returns errors, it does not raise
+    if errors:
+        raise ValidationError(errors)
     return envelope
 
 

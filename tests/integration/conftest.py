@@ -1,0 +1,253 @@
+"""Integration layer: real RabbitMQ (a fresh vhost), real SQLite files and real PostgreSQL
+databases, the real alembic migrations. No mocks.
+
+nameko containers need eventlet's monkey patch before anything imports threading or socket
+(STACK-NOTES trap 3), so it is the first thing this package does. Run this layer in its own
+pytest process: ``.venv/bin/pytest -q tests/integration``.
+"""
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import json  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from datetime import date, timezone  # noqa: E402
+
+import kombu  # noqa: E402
+import pytest  # noqa: E402
+from sqlalchemy import func, inspect, select, text  # noqa: E402
+
+from services.common import broker  # noqa: E402
+from services.common.caller import Caller  # noqa: E402
+from services.common.db import Database  # noqa: E402
+from services.common.migrations import upgrade  # noqa: E402
+from services.common.sealing import FileCipher, new_keypair, seal  # noqa: E402
+from services.common.timeutil import utcnow  # noqa: E402
+from services.contracts.references import random_reference  # noqa: E402
+from tests.support import broker as support_broker  # noqa: E402
+from tests.support import postgres as support_postgres  # noqa: E402
+
+SURVIVOR_NAME = "Zerya Qasimova-Testperson"
+SURVIVOR_PHONE = "+9647501234987"
+
+
+# --- polling ---------------------------------------------------------------------------------
+
+def wait_for(probe, *, timeout: float = 20.0, interval: float = 0.05, what: str = "condition"):
+    """Call ``probe()`` until it returns something truthy; return that. Fails after ``timeout``
+    with the last value seen (a deadline for an asynchronous outcome, not a timed assertion)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            last = probe()
+        except Exception as exc:  # noqa: BLE001 - e.g. NotFound before the referral exists
+            last = exc
+        else:
+            if last:
+                return last
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}; last seen: {last!r}")
+        time.sleep(interval)
+
+
+# --- databases -------------------------------------------------------------------------------
+
+class DatabaseFactory:
+    """Makes fresh databases of one kind (SQLite file or PostgreSQL) and removes them after."""
+
+    def __init__(self, kind: str, tmp_path):
+        self.kind = kind
+        self.tmp_path = tmp_path
+        self.urls: list[str] = []
+        self.databases: list[Database] = []
+
+    def new_url(self, name: str = "db") -> str:
+        if self.kind == "sqlite":
+            url = f"sqlite:///{self.tmp_path / (name + '-' + uuid.uuid4().hex[:6] + '.db')}"
+        else:
+            url = support_postgres.create_database(f"refnet_it_{name}")
+        self.urls.append(url)
+        return url
+
+    def migrated(self, service: str) -> str:
+        """A fresh database upgraded to head by the service's real alembic migrations."""
+        url = self.new_url(service)
+        upgrade(service, url)
+        return url
+
+    def database(self, url: str) -> Database:
+        db = Database(url)
+        self.databases.append(db)
+        return db
+
+    def close(self) -> None:
+        for db in self.databases:
+            db.dispose()
+        for url in self.urls:
+            shared = Database._instances.pop(url, None)  # the per-URL instance nameko deps use
+            if shared is not None:
+                shared.dispose()
+            if self.kind == "postgres":
+                support_postgres.drop_database(url)
+
+
+DB_KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=DB_KINDS)
+def db_kind(request):
+    return request.param
+
+
+@pytest.fixture
+def databases(db_kind, tmp_path):
+    factory = DatabaseFactory(db_kind, tmp_path)
+    yield factory
+    factory.close()
+
+
+@pytest.fixture
+def db_url(databases):
+    """One fresh, empty database: a SQLite file in tmp_path, or a new PostgreSQL database."""
+    return databases.new_url()
+
+
+def table_dump(db: Database) -> str:
+    """Every row of every table as text (bytes decoded as latin-1, so nothing is hidden)."""
+    parts = []
+    with db.engine.connect() as conn:
+        for table in inspect(conn).get_table_names():
+            for row in conn.execute(text(f'SELECT * FROM "{table}"')):
+                for value in row:
+                    if isinstance(value, memoryview):
+                        value = bytes(value)
+                    parts.append(value.decode("latin-1") if isinstance(value, bytes) else str(value))
+            if db.engine.dialect.name == "postgresql":
+                parts += [r[0] for r in conn.execute(text(f'SELECT t::text FROM "{table}" t'))]
+    return "\n".join(parts)
+
+
+def count(db: Database, table, *where) -> int:
+    with db.read() as s:
+        query = select(func.count()).select_from(table)
+        for condition in where:
+            query = query.where(condition)
+        return s.execute(query).scalar_one()
+
+
+# --- secrets, callers, submissions ------------------------------------------------------------
+
+class Keys:
+    def __init__(self):
+        self.intake_private, self.intake_public = new_keypair()
+        self.file_keys = FileCipher.new_key()
+        self.cipher = FileCipher(self.file_keys)
+
+
+@pytest.fixture
+def keys():
+    return Keys()
+
+
+def caller(role: str, agency: str, user: str | None = None) -> Caller:
+    return Caller(user=user or f"{role}.{agency}", role=role, agency=agency)
+
+
+def submission(*, name: str = SURVIVOR_NAME, phone: str = SURVIVOR_PHONE, sex: str = "female",
+               age: int = 29, children: int = 0, share_status: bool = True,
+               share_legal: bool = True, urgency: str = "urgent") -> dict:
+    """A valid police submission (the body of POST /api/v1/referrals)."""
+    return {
+        "survivor": {"name": name, "sex": sex, "age": age, "nationality": "IQ",
+                     "languages": ["ku", "ar"], "phone": phone},
+        "exploitation_types": ["labour"],
+        "identified_on": date.today().isoformat(),
+        "identified_place": "Checkpoint 7",
+        "needs": ["shelter", "medical"],
+        "children": [{"sex": "male", "age": 4 + i} for i in range(children)],
+        "urgency": urgency,
+        "consent": {"given": True, "recorded_by": "Officer Test", "basis": "informed_consent",
+                    "share_status_with_referrer": share_status, "share_with_legal": share_legal},
+        "officer": {"name": "Officer Test", "unit": "Anti-trafficking unit"},
+        "circumstances": "Found at a work site; asked for help.",
+    }
+
+
+def intake_command(public_key: str, body: dict, *, reference: str | None = None,
+                   agency: str = "erbil-police", user: str = "officer.one",
+                   correlation_id: str | None = None) -> dict:
+    """The sealed intake command, built as gateway.intake.IntakePublisher.submit builds it."""
+    return {
+        "command_id": str(uuid.uuid4()),
+        "reference": reference or random_reference(),
+        "agency": agency,
+        "submitted_by": user,
+        "submitted_at": utcnow().isoformat(),
+        "correlation_id": correlation_id,
+        "sealed_submission": seal(json.dumps(body, sort_keys=True).encode(), public_key),
+    }
+
+
+# --- broker ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def vhost():
+    """A fresh RabbitMQ vhost shared by the session's broker tests: (name, amqp uri)."""
+    name, uri = support_broker.create_vhost("refnet-it")
+    try:
+        yield name, uri
+    finally:
+        support_broker.delete_vhost(name)
+
+
+@pytest.fixture
+def fresh_vhost():
+    """A vhost of its own for one test (service containers): (name, amqp uri)."""
+    name, uri = support_broker.create_vhost("refnet-it-flow")
+    try:
+        yield name, uri
+    finally:
+        support_broker.delete_vhost(name)
+
+
+@pytest.fixture
+def amqp(vhost):
+    """An open kombu connection to the session vhost, with the topology declared."""
+    with kombu.Connection(vhost[1], connect_timeout=10) as conn:
+        broker.declare_topology(conn)
+        yield conn
+
+
+def drain(conn: kombu.Connection, queue_name: str, expected: int, *, timeout: float = 20.0):
+    """Take ``expected`` messages off a queue (basic.get, acking each, waiting up to
+    ``timeout``); then whatever else is already there, without waiting. Returns them all."""
+    channel = conn.channel()
+    queue = kombu.Queue(queue_name, channel=channel, no_declare=True)
+    messages = []
+    deadline = time.monotonic() + timeout
+    try:
+        while len(messages) < expected and time.monotonic() < deadline:
+            message = queue.get(no_ack=False, accept=["json"])
+            if message is None:
+                time.sleep(0.05)
+                continue
+            message.ack()
+            messages.append(message)
+        while (message := queue.get(no_ack=False, accept=["json"])) is not None:
+            message.ack()
+            messages.append(message)
+    finally:
+        channel.close()
+    return messages
+
+
+def queue_depth(conn: kombu.Connection, queue_name: str) -> int:
+    """Ready messages on a queue (passive declare: never creates or changes it)."""
+    channel = conn.channel()
+    try:
+        return channel.queue_declare(queue=queue_name, passive=True).message_count
+    finally:
+        channel.close()

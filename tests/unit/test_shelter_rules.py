@@ -1,0 +1,91 @@
+"""Shelter rules: bed arithmetic, capacity changes, the decision on an incoming referral."""
+
+import pytest
+
+from services.common.errors import Conflict, InvalidInput
+from services.legal.domain.eligibility import eligible_on_acceptance
+from services.shelter.domain import beds, intake
+
+
+@pytest.mark.parametrize("capacity,occupied,held,expected", [
+    (10, 0, 0, 10), (10, 3, 2, 5), (10, 10, 0, 0), (10, 6, 4, 0), (0, 0, 0, 0),
+    (5, 7, 1, 0),   # over-occupied (capacity lowered elsewhere): never reported below zero
+])
+def test_available(capacity, occupied, held, expected):
+    assert beds.available(capacity, occupied, held) == expected
+
+
+@pytest.mark.parametrize("capacity,occupied,held", [(0, 0, 0), (5, 3, 2), (20, 3, 2)])
+def test_capacity_at_or_above_use_is_accepted(capacity, occupied, held):
+    assert beds.check_capacity("women", capacity, occupied, held) is None
+
+
+def test_negative_capacity_is_invalid_input():
+    with pytest.raises(InvalidInput) as info:
+        beds.check_capacity("women", -1, 0, 0)
+    assert info.value.field == "capacity"
+    assert not isinstance(info.value, Conflict)
+
+
+@pytest.mark.parametrize("capacity,occupied,held", [(4, 3, 2), (0, 1, 0), (2, 0, 3)])
+def test_capacity_below_beds_in_use_is_a_conflict(capacity, occupied, held):
+    with pytest.raises(Conflict) as info:
+        beds.check_capacity("men", capacity, occupied, held)
+    assert info.value.field == "capacity"
+    assert f"capacity {capacity}" in info.value.detail
+    assert f"{occupied + held} beds" in info.value.detail
+
+
+@pytest.mark.parametrize("group", ["elderly", "Women", "", "children "])
+def test_unknown_population_group(group):
+    with pytest.raises(InvalidInput) as info:
+        beds.check_capacity(group, 5, 0, 0)
+    assert info.value.field == "population_group"
+
+
+def test_unknown_group_is_reported_before_capacity_problems():
+    with pytest.raises(InvalidInput) as info:
+        beds.check_capacity("elderly", -3, 9, 9)
+    assert info.value.field == "population_group"
+
+
+# --- decisions ------------------------------------------------------------------------------------
+
+def test_accept():
+    assert intake.decide("received", "accept", None) == "accepted"
+
+
+def test_accept_with_a_note():
+    assert intake.decide("received", "accept", "room 3") == "accepted"
+
+
+def test_decline_with_reason():
+    assert intake.decide("received", "decline", "no bed for a family") == "declined"
+
+
+@pytest.mark.parametrize("reason", [None, "", "   ", "\n\t"])
+def test_decline_without_reason(reason):
+    with pytest.raises(InvalidInput) as info:
+        intake.decide("received", "decline", reason)
+    assert info.value.field == "reason"
+
+
+@pytest.mark.parametrize("status", ["accepted", "declined", "withdrawn"])
+@pytest.mark.parametrize("decision,reason", [("accept", None), ("decline", "full")])
+def test_deciding_a_referral_that_is_not_received_is_a_conflict(status, decision, reason):
+    with pytest.raises(Conflict) as info:
+        intake.decide(status, decision, reason)
+    assert info.value.field == "decision"
+    assert status in info.value.detail
+
+
+@pytest.mark.parametrize("decision", ["approve", "ACCEPT", "", "accepted"])
+def test_unknown_decision(decision):
+    with pytest.raises(InvalidInput) as info:
+        intake.decide("received", decision, "reason")
+    assert info.value.field == "decision"
+
+
+@pytest.mark.parametrize("consent,expected", [(True, True), (False, False)])
+def test_legal_eligibility_follows_consent(consent, expected):
+    assert eligible_on_acceptance(consent) is expected
