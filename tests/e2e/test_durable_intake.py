@@ -14,6 +14,13 @@ def test_submission_is_accepted_while_the_referral_service_is_down(network, poli
         retry = submit(network, police, key="during-outage")
         assert retry.status_code == 202 and retry.json()["reference"] == reference
 
+        # A read needs the referral service: a clear 503 with Retry-After, not a hung worker.
+        status = network.api("GET", f"/referrals/{reference}/status", police)
+        assert status.status_code == 503, status.text
+        assert status.headers["Retry-After"] == "5"
+        assert status.headers["Content-Type"].startswith("application/problem+json")
+        assert status.json()["code"] in ("service-timeout", "service-unavailable")
+
         # The two submissions wait in the durable intake queue, sealed: no name, no phone.
         with kombu.Connection(network.amqp_uri) as conn:
             channel = conn.channel()
