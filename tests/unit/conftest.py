@@ -3,6 +3,8 @@ wired to in-memory fakes instead of RabbitMQ. Nothing here opens a socket, a fil
 """
 
 import copy
+import socket
+import sqlite3
 from datetime import datetime, timezone
 
 import pytest
@@ -20,8 +22,8 @@ CANONICAL_BODY = {
     "officer": {"name": "Officer Hawre", "unit": "Erbil TIP Unit"},
 }
 
-TOKEN_SECRET = "unit-test-token-secret-0123456789abcdef"
-OTHER_SECRET = "another-token-secret-fedcba9876543210xx"
+TOKEN_SECRET = "unit-test-token-secret-" + "0123456789abcdef" * 4
+OTHER_SECRET = "another-token-secret-" + "fedcba9876543210" * 4
 REFERENCE_SECRET = "unit-test-reference-secret-0123456789"
 REF = "RN-ABCD-EFGH-IJKL-MNOP"
 REF2 = "RN-QRST-UVWX-YZ23-4567"
@@ -34,7 +36,18 @@ def pytest_configure(config):
     if hasattr(config.option, "suppress_eventlet_notification"):
         config.option.suppress_eventlet_notification = True
     # The gateway imports nameko, which imports eventlet, which warns that it is deprecated.
-    config.addinivalue_line("filterwarnings", "ignore:.*Eventlet is deprecated.*")
+    config.addinivalue_line("filterwarnings", "ignore:(?s).*Eventlet is deprecated")
+
+
+@pytest.fixture(autouse=True)
+def _no_io(monkeypatch):
+    """Fail loudly if anything under test reaches for the network or a database."""
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("unit tests must not open connections or databases")
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(sqlite3, "connect", refuse)
 
 
 @pytest.fixture
