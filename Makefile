@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up down status test test-unit test-integration test-e2e install clean
+.PHONY: up down status test test-unit test-integration test-e2e test-faults install clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ status:
 
 # Each layer in its own pytest process: unit tests never import eventlet; integration tests
 # monkey-patch it (tests/integration/conftest.py); end-to-end tests drive real processes.
-test: test-unit test-integration test-e2e
+test: test-unit test-integration test-e2e test-faults
 
 test-unit: $(STAMP)
 	$(BIN)/pytest -q -p no:pytest_nameko tests/unit
@@ -35,6 +35,10 @@ test-integration: $(STAMP)
 
 test-e2e: $(STAMP)
 	$(BIN)/pytest -q -p no:pytest_nameko tests/e2e
+
+# Fault tests restart the RabbitMQ application (rabbitmqctl, on this machine) and kill services.
+test-faults: $(STAMP)
+	$(BIN)/pytest -q -p no:pytest_nameko tests/faults
 
 clean: down
 	rm -rf var

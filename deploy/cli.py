@@ -6,6 +6,8 @@
     refnet migrate                     bring every service's database to the latest schema
     refnet broker-setup                declare exchanges and durable queues
     refnet seed-demo                   the demo facility, and a token for each demo user
+    refnet dead-letters list           messages parked after repeated failures
+    refnet dead-letters replay ID      send one back to the queue it failed in
 """
 
 import argparse
@@ -33,6 +35,31 @@ def _cmd_issue_token(args) -> int:
     return 0
 
 
+def _cmd_dead_letters(args) -> int:
+    from services.common import dead_letters
+    local.load_env()
+    uri = os.environ["AMQP_URI"]
+    if not local.check_broker(uri):
+        return 1
+    if args.action == "list":
+        parked = dead_letters.list_dead_letters(uri)
+        if not parked:
+            print("no dead letters")
+        for d in parked:
+            print(f"{d.id}\t{d.type}\tqueue={d.queue}\treason={d.reason}\tdeaths={d.deaths}\tat={d.died_at}")
+        return 0
+    if not args.id:
+        print("refnet dead-letters replay: give the message ID (see `refnet dead-letters list`)",
+              file=sys.stderr)
+        return 2
+    replayed = dead_letters.replay(uri, args.id)
+    if replayed is None:
+        print(f"no dead letter with id {args.id}", file=sys.stderr)
+        return 1
+    print(f"replayed {replayed.id} ({replayed.type}) to {replayed.queue}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="refnet", description="refnet, the referral network")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -42,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--agency", required=True)
     token.add_argument("--ttl", type=int, default=12 * 3600, help="seconds (default 12 h)")
     token.set_defaults(func=_cmd_issue_token)
+    dead = sub.add_parser("dead-letters", help="list or replay messages parked after repeated failures")
+    dead.add_argument("action", choices=["list", "replay"])
+    dead.add_argument("id", nargs="?")
+    dead.set_defaults(func=_cmd_dead_letters)
     for name, func, help_text in (
         ("init-secrets", local.cmd_init_secrets, "write var/refnet.env if it does not exist"),
         ("migrate", local.cmd_migrate, "migrate every service database"),

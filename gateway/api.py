@@ -105,7 +105,7 @@ ENDPOINTS = (
              response=schemas.DecisionResult, errors=(400, 401, 403, 404, 409, 422, 503)),
     Endpoint("withdraw", "POST", "/referrals/<reference>/withdraw", withdraw, ("police",),
              "Withdraw a referral the caller's agency submitted", body=schemas.WithdrawSchema,
-             response=schemas.ReferralStatus, errors=(400, 401, 403, 404, 409, 422, 503)),
+             response=schemas.WithdrawResult, errors=(400, 401, 403, 404, 409, 422, 503)),
     Endpoint("incoming", "GET", "/shelter/incoming", incoming, ("shelter",),
              "Incoming referrals awaiting (or past) a decision", query=schemas.IncomingQuery,
              response=schemas.IncomingReferral, many=True),

@@ -1,8 +1,6 @@
 """Every error as ``application/problem+json`` (RFC 9457), and the one table that maps service
 exceptions, timeouts and broker failures to HTTP status and problem codes."""
 
-import socket
-
 import amqp.exceptions
 import kombu.exceptions
 from flask import Flask, g, jsonify
@@ -28,7 +26,8 @@ UNAVAILABLE = {
     UnknownService: (503, "service-unavailable", "A service is not running"),
     kombu.exceptions.OperationalError: (503, "broker-unavailable", "The message broker is unreachable"),
     amqp.exceptions.ConnectionError: (503, "broker-unavailable", "The message broker is unreachable"),
-    socket.error: (503, "broker-unavailable", "The message broker is unreachable"),
+    ConnectionError: (503, "broker-unavailable", "The message broker is unreachable"),
+    TimeoutError: (503, "broker-unavailable", "The message broker is unreachable"),
 }
 
 for _cls in SERVICE_ERRORS:  # let nameko rebuild these (with their field) instead of RemoteError
@@ -69,7 +68,10 @@ def flatten_messages(messages, prefix: str = "") -> list[dict]:
     out = []
     if isinstance(messages, dict):
         for key, value in messages.items():
-            name = f"{prefix}.{key}" if prefix and key != "_schema" else (prefix or str(key))
+            if key == "_schema":
+                name = prefix or "body"
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
             out += flatten_messages(value, name)
     elif isinstance(messages, list):
         for item in messages:

@@ -3,6 +3,8 @@
 import kombu
 from flask import Blueprint, current_app, jsonify
 
+from services.common import dead_letters
+
 SERVICES = ("referral", "shelter", "legal")
 
 blueprint = Blueprint("health", __name__)
@@ -30,6 +32,8 @@ def readyz():
                 checks[service] = "ok"
             except Exception as exc:
                 checks[service], ready = f"not answering ({type(exc).__name__})", False
-    response = jsonify({"status": "ready" if ready else "not ready", "checks": checks})
+    parked = dead_letters.count(current_app.config["AMQP_URI"]) if checks.get("broker") == "ok" else None
+    response = jsonify({"status": "ready" if ready else "not ready", "checks": checks,
+                        "dead_letters": parked})
     response.status_code = 200 if ready else 503
     return response

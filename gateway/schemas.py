@@ -86,6 +86,12 @@ class DecisionResult(Schema):
     decided_at = fields.String()
 
 
+class WithdrawResult(Schema):
+    reference = fields.String()
+    status = fields.String()
+    withdrawn_at = fields.String()
+
+
 class IncomingReferral(Schema):
     reference = fields.String()
     population_group = fields.String()

@@ -93,11 +93,20 @@ class ConfirmingPublisher:
     def publish(self, body: dict, *, exchange: kombu.Exchange, routing_key: str,
                 message_id: str | None = None, headers: dict | None = None,
                 declare: list | None = None) -> None:
+        """Publish a dict as JSON; return once confirmed."""
+        self.publish_raw(json.dumps(body), content_type="application/json", exchange=exchange,
+                         routing_key=routing_key, message_id=message_id, headers=headers,
+                         declare=declare)
+
+    def publish_raw(self, body, *, content_type: str, exchange: kombu.Exchange, routing_key: str,
+                    message_id: str | None = None, headers: dict | None = None,
+                    declare: list | None = None) -> None:
+        """Publish an already encoded body; return once confirmed."""
         producer = self._ensure()
         try:
             producer.publish(
-                json.dumps(body), exchange=exchange, routing_key=routing_key,
-                content_type="application/json", content_encoding="utf-8",
+                body, exchange=exchange, routing_key=routing_key,
+                content_type=content_type, content_encoding="utf-8",
                 delivery_mode=2, mandatory=True, message_id=message_id, headers=headers or {},
                 declare=declare or [], retry=False)
         except ChannelError as exc:

@@ -6,9 +6,10 @@ This is the only module of services.common that imports nameko (and so eventlet)
 import logging
 import os
 
+import eventlet
 import kombu
 from nameko.extensions import DependencyProvider
-from nameko.messaging import consume
+from nameko.messaging import Consumer
 
 from . import broker
 from .db import Database
@@ -57,7 +58,11 @@ class Outbox(DependencyProvider):
                                    interval_max=2)
             broker.declare_topology(conn)
         db = Database.for_url(database_url(config, self.service_name))
-        self.relay = OutboxRelay(db, self.outbox_table, broker.ConfirmingPublisher(amqp_uri),
+        publisher = broker.ConfirmingPublisher(amqp_uri)
+        if os.environ.get("REFNET_FAULT_DUPLICATE_EVENTS") == "1":
+            log.warning("fault injection: every event is published twice")
+            publisher = DuplicatingPublisher(publisher)
+        self.relay = OutboxRelay(db, self.outbox_table, publisher,
                                  poll_interval=float(config.get("OUTBOX_POLL_SECONDS", 1.0)))
         db.on_commit(self.relay.wake)
 
@@ -75,11 +80,60 @@ class Outbox(DependencyProvider):
         return self.relay
 
 
+class DuplicatingPublisher:
+    """Test-only fault (``REFNET_FAULT_DUPLICATE_EVENTS=1``): delivers every event twice, to show
+    that consumers apply each effect once."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def publish(self, body, **kwargs):
+        self.inner.publish(body, **kwargs)
+        self.inner.publish(body, **kwargs)
+
+    def close(self):
+        self.inner.close()
+
+
+def retry_delay(delivery_count: int) -> float:
+    """Seconds to wait before handing a failed message back: base, 2x, 4x... 16x at most
+    (base ``REFNET_RETRY_BASE_SECONDS``, default 0.5)."""
+    base = float(os.environ.get("REFNET_RETRY_BASE_SECONDS", "0.5"))
+    return base * (2 ** min(4, max(0, delivery_count)))
+
+
+class ReliableConsumer(Consumer):
+    """nameko's ``consume`` entrypoint with bounded, backed-off redelivery.
+
+    Success acks. A failure requeues the message after ``retry_delay`` (in a green thread, so
+    other messages go on meanwhile); the quorum queue counts deliveries and, past its
+    ``x-delivery-limit``, dead-letters the message to ``refnet.dead-letters``. Logs name the
+    message id and type, never the body.
+    """
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        if exc_info is None:
+            self.queue_consumer.ack_message(message)
+            return
+        headers = message.headers or {}
+        count = int(headers.get("x-delivery-count") or 0)
+        delay = retry_delay(count)
+        log.warning("message %s (%s) failed on %s: %s; redelivery %d in %.1fs",
+                    message.properties.get("message_id"), message.delivery_info.get("routing_key"),
+                    self.queue.name, exc_info[0].__name__, count + 1, delay)
+
+        def requeue_later():
+            eventlet.sleep(delay)
+            self.queue_consumer.requeue_message(message)
+
+        self.container.spawn_managed_thread(requeue_later)
+
+
 def consume_events(service_name: str):
-    """Entrypoint decorator: consume the service's event queue; a failure is redelivered and,
-    past the queue's delivery limit, dead-lettered."""
-    return consume(broker.event_queue(service_name), requeue_on_error=True)
+    """Entrypoint decorator: consume the service's event queue, with retries and dead letters."""
+    return ReliableConsumer.decorator(broker.event_queue(service_name))
 
 
 def consume_intake():
-    return consume(broker.intake_queue(), requeue_on_error=True)
+    """Entrypoint decorator: consume police submissions, with retries and dead letters."""
+    return ReliableConsumer.decorator(broker.intake_queue())

@@ -105,10 +105,14 @@ class ReferralSubmissionSchema(_Strict):
 
 
 def age_of(survivor: dict, on: date) -> int:
-    """The survivor's age on a date: the stated age, else derived from the birth year."""
+    """The survivor's age on a date: the stated age, else the lowest age the birth year allows.
+
+    A birth year alone cannot tell 17 from 18; erring low protects a child (best-interest
+    basis, the children's group) rather than treating a possible minor as an adult.
+    """
     if survivor.get("age") is not None:
         return survivor["age"]
-    return on.year - survivor["birth_year"]
+    return max(0, on.year - survivor["birth_year"] - 1)
 
 
 class SubmitReferralV1(_Strict):

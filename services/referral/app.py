@@ -49,7 +49,8 @@ def submit(db: Database, cipher: FileCipher, intake_private_key: str, command: d
         raise InvalidInput(f"intake command cannot be unsealed ({type(exc).__name__})",
                            field="sealed_submission") from None
     reference = cmd["reference"]
-    digest = hmac.new(intake_private_key.encode(), plaintext, hashlib.sha256).hexdigest()
+    digest_key = hashlib.sha256(b"refnet body hash\x00" + intake_private_key.encode()).digest()
+    digest = hmac.new(digest_key, plaintext, hashlib.sha256).hexdigest()
     summary = rules.summary_fields(submission)
     now = utcnow()
     with db.write() as s:
@@ -141,7 +142,10 @@ _EVENT_HANDLERS = {
 
 def withdraw(db: Database, caller: Caller, reference: str, reason: str | None,
              correlation_id: str | None = None) -> dict:
-    """The referring police withdraw a referral (for example, the person declined help)."""
+    """The referring police withdraw a referral (for example, the person declined help).
+
+    Answers the new status only: the timeline stays behind the survivor's consent to share it.
+    """
     _check_reference(reference)
     with db.write() as s:
         row = rules.require_withdraw_access(caller, _row_dict(_load_for_update(s, reference)), reference)
@@ -151,7 +155,7 @@ def withdraw(db: Database, caller: Caller, reference: str, reason: str | None,
               f"Withdrawn: {reason}" if reason else "Withdrawn by the referring agency")
         add_to_outbox(s, outbox, make_event("referral.withdrawn", {
             "reference": reference, "withdrawn_at": now}, source=SOURCE, correlation_id=correlation_id))
-    return get_status(db, caller, reference)
+    return {"reference": reference, "status": "withdrawn", "withdrawn_at": iso(now)}
 
 
 # --- reads ------------------------------------------------------------------------------------

@@ -50,6 +50,7 @@ def _on_submitted(s: Session, envelope: dict, p: dict, agency: str) -> None:
         needs=json.dumps(p["needs"]), children_count=p["children_count"],
         beds_needed=p["beds_needed"], referring_agency=p["referring_agency"], status="received",
         received_at=now))
+    log.info("incoming referral %s recorded", p["reference"])
     add_to_outbox(s, outbox, make_event("shelter.referral_received", {
         "reference": p["reference"], "received_at": now, "agency": agency},
         source=SOURCE, correlation_id=envelope.get("correlation_id")))

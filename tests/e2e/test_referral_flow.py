@@ -130,3 +130,27 @@ def test_every_endpoint_needs_a_token(network):
         response = network.api(endpoint.method, path, None, json={})
         assert response.status_code == 401, (endpoint.name, response.status_code)
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_the_referring_police_withdraw_and_the_shelter_can_no_longer_decide(network, police, shelter):
+    reference = submit(network, police).json()["reference"]
+    network.wait_status(reference, "received", police)
+    other = network.token("police", agency="another-unit")
+    assert network.api("POST", f"/referrals/{reference}/withdraw", other, json={}).status_code == 404
+    withdrawn = network.api("POST", f"/referrals/{reference}/withdraw", police,
+                            json={"reason": "The person chose to return home"})
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json()["status"] == "withdrawn"
+    status = network.wait_status(reference, "withdrawn", police)
+    assert status["timeline"][-1]["note"] == "Withdrawn: The person chose to return home"
+    # The shelter learns it by event; a late decision is refused.
+    import time
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        rows = network.api("GET", "/shelter/incoming", shelter, params={"status": "withdrawn"}).json()
+        if reference in [r["reference"] for r in rows]:
+            break
+        time.sleep(0.1)
+    assert reference in [r["reference"] for r in rows]
+    late = network.api("POST", f"/referrals/{reference}/decision", shelter, json={"decision": "accept"})
+    assert late.status_code == 409

@@ -67,13 +67,14 @@ class Network:
                            capture_output=True)
 
     def start(self, *names: str) -> None:
+        """Start processes by Procfile name; ``shelter.2`` is a second replica of ``shelter``."""
         self.logs.mkdir(parents=True, exist_ok=True)
         for name in names or tuple(self.commands):
             if name in self.processes and self.processes[name].poll() is None:
                 continue
             log = open(self.logs / f"{name}.log", "ab")
             self.processes[name] = subprocess.Popen(
-                "exec " + self.commands[name], shell=True, cwd=ROOT, env=self.env, stdout=log,
+                "exec " + self.commands[name.split(".")[0]], shell=True, cwd=ROOT, env=self.env, stdout=log,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
 
     def stop(self, *names: str, sig: int = signal.SIGTERM, timeout: float = 20.0) -> None:

@@ -185,7 +185,13 @@ def test_child_must_be_a_minor(body):
 
 def test_age_of_prefers_stated_age():
     assert age_of({"age": 30, "birth_year": 2010}, date(2026, 1, 1)) == 30
-    assert age_of({"birth_year": 2000}, date(2026, 1, 1)) == 26
+    assert age_of({"birth_year": 2000}, date(2026, 1, 1)) == 25  # the lowest age 2000 allows
+
+
+def test_a_birth_year_that_allows_a_minor_counts_as_a_minor():
+    """Born in 2008, identified in 2026: 17 or 18; treated as 17 to protect a child."""
+    assert age_of({"birth_year": 2008}, date(2026, 12, 31)) == 17
+    assert age_of({"birth_year": 2007}, date(2026, 1, 1)) == 18
 
 
 def test_submit_command_contract():

@@ -121,3 +121,9 @@ def test_remote_error_detail_does_not_leak_the_remote_message(app):
 def test_unknown_exception_is_not_mapped(app):
     with app.test_request_context("/"):
         assert map_service_exception(ValueError("x"), retry_after=5) is None
+
+
+def test_a_whole_body_error_is_reported_on_the_body_field():
+    from gateway.errors import flatten_messages
+    assert flatten_messages({"_schema": ["Bad body."]}) == [{"field": "body", "message": "Bad body."}]
+    assert flatten_messages({"consent": {"_schema": ["No."]}}) == [{"field": "consent", "message": "No."}]
