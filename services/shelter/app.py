@@ -610,7 +610,7 @@ def hsds_service(db: Database, caller: Caller, facility_id: str) -> dict:
     ident = lambda *parts: str(uuid.uuid5(HSDS_NAMESPACE, "/".join(parts)))  # noqa: E731
     unit = {"id": ident("unit", "bed"), "name": "Bed", "identifier": "bed"}
     updated = max((aware(r.updated_at) for r in rows), default=None)
-    return {
+    service = {
         "id": ident("service", facility_id),
         "name": f"{name}: shelter for survivors of trafficking",
         "description": "Protective shelter with case management, legal counselling and "
@@ -626,6 +626,7 @@ def hsds_service(db: Database, caller: Caller, facility_id: str) -> dict:
             "updated": iso(r.updated_at),
         } for r in rows],
     }
+    return {key: value for key, value in service.items() if value is not None}
 
 
 # --- helpers ------------------------------------------------------------------------------------
