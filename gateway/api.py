@@ -75,7 +75,54 @@ def incoming(ctx: Ctx):
 def set_capacity(ctx: Ctx, facility: str):
     return ctx.rpc("shelter", "set_capacity", facility=facility,
                    population_group=ctx.data["population_group"], capacity=ctx.data["capacity"],
+                   correlation_id=g.correlation_id, reason=ctx.data.get("reason"))
+
+
+def set_out_of_service(ctx: Ctx, facility: str):
+    returning = ctx.data.get("expected_return")
+    return ctx.rpc("shelter", "set_out_of_service", facility=facility,
+                   population_group=ctx.data["population_group"], beds=ctx.data["beds"],
+                   reason=ctx.data.get("reason"),
+                   expected_return=returning.isoformat() if returning else None,
                    correlation_id=g.correlation_id)
+
+
+def capacity_history(ctx: Ctx, facility: str):
+    return ctx.rpc("shelter", "capacity_history", facility=facility)
+
+
+def admit(ctx: Ctx, facility: str):
+    return ctx.rpc("shelter", "admit", facility=facility, reference=ctx.data["reference"],
+                   case_manager=ctx.data["case_manager"], correlation_id=g.correlation_id)
+
+
+def discharge(ctx: Ctx, facility: str, admission_id: str):
+    if not admission_id.isdigit() or len(admission_id) > 12:
+        raise ApiProblem(404, "not-found", "Not found", "No such admission.", field="admission")
+    return ctx.rpc("shelter", "discharge", facility=facility, admission_id=int(admission_id),
+                   outcome=ctx.data["outcome"], correlation_id=g.correlation_id)
+
+
+def waitlist(ctx: Ctx):
+    return ctx.rpc("shelter", "waitlist", population_group=ctx.query.get("population_group"))
+
+
+def reorder_waitlist(ctx: Ctx, reference: str):
+    return ctx.rpc("shelter", "reorder_waitlist", reference=reference,
+                   priority=ctx.data["priority"], reason=ctx.data["reason"])
+
+
+def bed_board(ctx: Ctx, facility: str):
+    return ctx.rpc("shelter", "bed_board", facility=facility)
+
+
+def daily_census(ctx: Ctx, facility: str):
+    day = ctx.query.get("date")
+    return ctx.rpc("shelter", "daily_census", facility=facility, date=day.isoformat() if day else None)
+
+
+def hsds(ctx: Ctx, facility: str):
+    return ctx.rpc("shelter", "hsds_service", facility=facility)
 
 
 def availability(ctx: Ctx):
@@ -116,6 +163,38 @@ ENDPOINTS = (
     Endpoint("availability", "GET", "/shelters/availability", availability, ALL_ROLES,
              "Bed availability per facility and population group (no addresses)",
              response=schemas.Availability, errors=(401, 503)),
+    Endpoint("set_out_of_service", "PUT", "/shelters/<facility>/out-of-service", set_out_of_service,
+             ("shelter", "admin"), "Set how many beds of a group are out of service, why, until when",
+             body=schemas.OutOfServiceSchema, response=schemas.BedCount,
+             errors=(400, 401, 403, 404, 409, 422, 503)),
+    Endpoint("capacity_history", "GET", "/shelters/<facility>/capacity-history", capacity_history,
+             ("shelter", "admin"), "Every capacity and out-of-service change, newest first",
+             response=schemas.CapacityChange, many=True, errors=(401, 403, 404, 503)),
+    Endpoint("bed_board", "GET", "/shelters/<facility>/board", bed_board, ("shelter",),
+             "Bed board: counts per group and who holds or occupies each place (by reference)",
+             response=schemas.BedBoard, errors=(401, 403, 404, 503)),
+    Endpoint("daily_census", "GET", "/shelters/<facility>/census", daily_census, ("shelter",),
+             "A day's arrivals, expected arrivals, departures and end-of-day census",
+             query=schemas.CensusQuery, response=schemas.DailyCensus, errors=(401, 403, 404, 422, 503)),
+    Endpoint("admit", "POST", "/shelters/<facility>/admissions", admit, ("shelter",),
+             "Admit an accepted referral (its hold becomes occupancy, or a free bed is taken)",
+             body=schemas.AdmissionSchema, response=schemas.AdmissionResult, status=201,
+             errors=(400, 401, 403, 404, 409, 422, 503)),
+    Endpoint("discharge", "POST", "/shelters/<facility>/admissions/<admission_id>/discharge",
+             discharge, ("shelter",), "Discharge a resident with an outcome; the beds go to the waitlist",
+             body=schemas.DischargeSchema, response=schemas.DischargeResult,
+             errors=(400, 401, 403, 404, 409, 422, 503)),
+    Endpoint("waitlist", "GET", "/shelter/waitlist", waitlist, ("shelter",),
+             "The waitlist per group, in the order freed beds are offered",
+             query=schemas.WaitlistQuery, response=schemas.WaitlistEntry, many=True,
+             errors=(401, 403, 422, 503)),
+    Endpoint("reorder_waitlist", "PUT", "/shelter/waitlist/<reference>/priority", reorder_waitlist,
+             ("shelter",), "Move a waitlisted referral up or down, with a recorded reason",
+             body=schemas.ReorderSchema, response=schemas.WaitlistEntry,
+             errors=(400, 401, 403, 404, 422, 503)),
+    Endpoint("hsds", "GET", "/shelters/<facility>/hsds", hsds, ALL_ROLES,
+             "The facility's service as an Open Referral HSDS 3.1 service with bed capacities",
+             response=schemas.HsdsService, errors=(401, 404, 503)),
     Endpoint("legal_eligible", "GET", "/legal/eligible", legal_eligible, ("legal",),
              "Accepted referrals eligible for legal representation",
              response=schemas.EligibleReferral, many=True, errors=(401, 403, 503)),

@@ -8,7 +8,7 @@ consumers keep reading the older versions.
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from .vocabulary import NEEDS, POPULATION_GROUPS, URGENCIES
+from .vocabulary import DISCHARGE_OUTCOMES, NEEDS, POPULATION_GROUPS, URGENCIES
 
 Reference = lambda: fields.String(required=True, validate=validate.Regexp(r"^RN-[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$"))  # noqa: E731
 Agency = lambda **kw: fields.String(validate=validate.Length(min=1, max=100), **kw)  # noqa: E731
@@ -68,6 +68,82 @@ class ShelterCapacityChangedV1(_Payload):
     changed_at = When()
 
 
+Facility = lambda: fields.String(required=True, validate=validate.Length(min=1, max=64))  # noqa: E731
+Group = lambda: fields.String(required=True, validate=validate.OneOf(POPULATION_GROUPS))  # noqa: E731
+Beds = lambda: fields.Integer(required=True, validate=validate.Range(min=1, max=21))  # noqa: E731
+StaffId = lambda: fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9._@-]{1,100}$"))  # noqa: E731
+
+
+class ShelterCapacityChangedV2(_Payload):
+    """V1 plus beds out of service (available = capacity - out_of_service - occupied - held)
+    and what changed. No names, no address."""
+    facility = Facility()
+    population_group = Group()
+    capacity = fields.Integer(required=True, validate=validate.Range(min=0))
+    out_of_service = fields.Integer(required=True, validate=validate.Range(min=0))
+    occupied = fields.Integer(required=True, validate=validate.Range(min=0))
+    held = fields.Integer(required=True, validate=validate.Range(min=0))
+    available = fields.Integer(required=True)
+    change = fields.String(required=True, validate=validate.OneOf(["capacity", "out_of_service"]))
+    changed_at = When()
+
+
+class ShelterBedHeldV1(_Payload):
+    """Beds are held for an accepted referral until ``expires_at`` (``offered_from_waitlist``:
+    the beds freed up and went to the first waitlisted referral of the group)."""
+    reference = Reference()
+    facility = Facility()
+    population_group = Group()
+    beds = Beds()
+    held_at = When()
+    expires_at = When()
+    offered_from_waitlist = fields.Boolean(required=True)
+    agency = Agency(required=True)
+
+
+class ShelterHoldExpiredV1(_Payload):
+    """The person did not arrive before the deadline: the beds were released and offered on."""
+    reference = Reference()
+    facility = Facility()
+    population_group = Group()
+    beds = Beds()
+    expired_at = When()
+    agency = Agency(required=True)
+
+
+class ShelterWaitlistedV1(_Payload):
+    """An accepted referral waits for a bed of its group (none fits now)."""
+    reference = Reference()
+    population_group = Group()
+    beds = Beds()
+    urgency = fields.String(required=True, validate=validate.OneOf(URGENCIES))
+    waitlisted_at = When()
+    agency = Agency(required=True)
+
+
+class ShelterAdmittedV1(_Payload):
+    """The person arrived: beds occupied; ``case_manager`` is a staff user id, not a name."""
+    reference = Reference()
+    admission_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    facility = Facility()
+    population_group = Group()
+    beds = Beds()
+    case_manager = StaffId()
+    admitted_at = When()
+    agency = Agency(required=True)
+
+
+class ShelterDischargedV1(_Payload):
+    reference = Reference()
+    admission_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    facility = Facility()
+    population_group = Group()
+    beds = Beds()
+    outcome = fields.String(required=True, validate=validate.OneOf(DISCHARGE_OUTCOMES))
+    discharged_at = When()
+    agency = Agency(required=True)
+
+
 EVENT_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("referral.submitted", 1): ReferralSubmittedV1,
     ("referral.accepted", 1): ReferralDecisionV1,
@@ -77,6 +153,12 @@ EVENT_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("shelter.referral_accepted", 1): ShelterDecisionV1,
     ("shelter.referral_declined", 1): ShelterDecisionV1,
     ("shelter.capacity_changed", 1): ShelterCapacityChangedV1,
+    ("shelter.capacity_changed", 2): ShelterCapacityChangedV2,
+    ("shelter.bed_held", 1): ShelterBedHeldV1,
+    ("shelter.hold_expired", 1): ShelterHoldExpiredV1,
+    ("shelter.waitlisted", 1): ShelterWaitlistedV1,
+    ("shelter.admitted", 1): ShelterAdmittedV1,
+    ("shelter.discharged", 1): ShelterDischargedV1,
 }
 
 

@@ -8,7 +8,7 @@ import json
 import logging
 
 from marshmallow import ValidationError
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.common.caller import Caller
@@ -16,7 +16,7 @@ from services.common.db import Database
 from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.common.messaging import add_to_outbox, first_time
 from services.common.sealing import FileCipher, unseal
-from services.common.timeutil import iso, utcnow
+from services.common.timeutil import aware, iso, utcnow
 from services.contracts.envelope import UnknownEvent, make_event, parse_event
 from services.contracts.references import is_reference
 from services.contracts.submission import ReferralSubmissionSchema, SubmitReferralV1
@@ -118,23 +118,99 @@ def _on_decision(s: Session, envelope: dict, payload: dict) -> None:
     if row is None:
         log.warning("decision for unknown referral %s ignored", payload["reference"])
         return
-    if row.status == "submitted":  # the receipt event may still be on its way
-        row = _move(s, row, "received", payload["decided_at"], payload["agency"], "Received by the shelter")
-    if not lifecycle.can_move(row.status, decision):
+    if decision == "accepted":
+        _ensure_accepted(s, envelope, row, payload["decided_at"], payload["agency"])
+        return
+    row = _ensure_received(s, row, payload["decided_at"], payload["agency"])
+    if row.status not in UNDECIDED or not lifecycle.can_move(row.status, decision):
         log.warning("referral %s: shelter %s ignored, status is %s", row.reference, decision, row.status)
         return
-    note = "Accepted by the shelter" if decision == "accepted" else f"Declined: {payload.get('reason') or 'no reason given'}"
-    _move(s, row, decision, payload["decided_at"], payload["agency"], note)
+    _move(s, row, decision, payload["decided_at"], payload["agency"],
+          f"Declined: {payload.get('reason') or 'no reason given'}")
+    _announce_decision(s, envelope, row, decision, payload["decided_at"])
+
+
+UNDECIDED = ("submitted", "received", "screening")
+
+
+def _ensure_received(s: Session, row, at, agency: str):
+    if row.status == "submitted":  # the receipt event may still be on its way
+        row = _move(s, row, "received", at, agency, "Received by the shelter")
+    return row
+
+
+def _ensure_accepted(s: Session, envelope: dict, row, at, agency: str):
+    """Record the acceptance once. The shelter's placement events (bed held, waitlisted,
+    admitted) come from the acceptance's transaction or later, but consumers handle messages
+    concurrently, so one of them may arrive first: it records the acceptance then, and the
+    acceptance event arriving later finds the referral already past it and changes nothing.
+    Returns the row, or None when the referral is no longer undecided (withdrawn, declined...)."""
+    row = _ensure_received(s, row, at, agency)
+    if row.status not in UNDECIDED:
+        return row if row.status in PLACED else None
+    row = _move(s, row, "accepted", at, agency, "Accepted by the shelter")
+    _announce_decision(s, envelope, row, "accepted", at)
+    return row
+
+
+PLACED = ("accepted", "waitlisted", "bed_held", "admitted", "discharged")
+
+
+def _announce_decision(s: Session, envelope: dict, row, decision: str, at) -> None:
     add_to_outbox(s, outbox, make_event(f"referral.{decision}", {
-        "reference": row.reference, "decided_at": payload["decided_at"],
+        "reference": row.reference, "decided_at": at,
         "legal_consent": bool(row.share_with_legal),
     }, source=SOURCE, correlation_id=envelope.get("correlation_id")))
+
+
+def _placement_event(new_status: str, at_field: str, note):
+    """A handler for a shelter placement event: move the referral to ``new_status`` when the
+    lifecycle allows it from where it stands; a stale or out-of-order event changes nothing."""
+    def handle(s: Session, envelope: dict, payload: dict) -> None:
+        row = _load_for_update(s, payload["reference"])
+        if row is None:
+            log.warning("%s for unknown referral %s ignored", envelope["type"], payload["reference"])
+            return
+        at = payload[at_field]
+        latest = s.execute(select(func.max(timeline.c.at)).where(timeline.c.referral_id == row.id)).scalar()
+        if latest is not None and aware(at) < aware(latest):
+            log.info("referral %s: %s older than its timeline; ignored", row.reference, envelope["type"])
+            return
+        row = _ensure_accepted(s, envelope, row, at, payload["agency"])
+        if row is not None and row.status == "waitlisted" and new_status == "admitted":
+            # admitted directly when a bed was free on arrival: the lifecycle leaves the
+            # waitlist through accepted (waitlisted -> admitted is not a transition)
+            row = _move(s, row, "accepted", at, payload["agency"], "Off the waitlist: a bed was free")
+        if row is None or not lifecycle.can_move(row.status, new_status):
+            log.warning("referral %s: %s ignored, status is %s", payload["reference"],
+                        envelope["type"], row.status if row is not None else "gone")
+            return
+        _move(s, row, new_status, at, payload["agency"], note(payload))
+    return handle
+
+
+def _held_note(p: dict) -> str:
+    how = "offered from the waitlist" if p["offered_from_waitlist"] else "held"
+    return (f"{p['beds']} {p['population_group']} bed(s) {how} at {p['facility']} until "
+            f"{iso(p['expires_at'])}")
 
 
 _EVENT_HANDLERS = {
     "shelter.referral_received": _on_received,
     "shelter.referral_accepted": _on_decision,
     "shelter.referral_declined": _on_decision,
+    "shelter.waitlisted": _placement_event(
+        "waitlisted", "waitlisted_at",
+        lambda p: f"Waitlisted: no {p['population_group']} bed free for {p['beds']}"),
+    "shelter.bed_held": _placement_event("bed_held", "held_at", _held_note),
+    "shelter.hold_expired": _placement_event(
+        "accepted", "expired_at",
+        lambda p: f"Hold expired at {p['facility']}: the person did not arrive; beds offered on"),
+    "shelter.admitted": _placement_event(
+        "admitted", "admitted_at",
+        lambda p: f"Admitted at {p['facility']}; case manager {p['case_manager']}"),
+    "shelter.discharged": _placement_event(
+        "discharged", "discharged_at", lambda p: f"Discharged: {p['outcome']}"),
 }
 
 

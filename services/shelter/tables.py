@@ -1,7 +1,7 @@
 """The shelter service's tables. No names: referrals are known by reference only."""
 
-from sqlalchemy import (Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table,
-                        Text)
+from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String,
+                        Table, Text)
 
 from services.common.messaging import messaging_tables
 
@@ -22,7 +22,28 @@ beds = Table(
     Column("occupied", Integer, nullable=False, default=0),
     Column("held", Integer, nullable=False, default=0),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # beds taken out of service (repairs, an outbreak...): not available, not occupied
+    Column("out_of_service", Integer, nullable=False, default=0, server_default="0"),
+    Column("out_of_service_reason", String(200)),
+    Column("out_of_service_until", Date),
 )
+
+# Every change of capacity or of beds out of service, with who made it and why.
+capacity_history = Table(
+    "capacity_history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("facility_id", String(64), ForeignKey("facilities.id"), nullable=False),
+    Column("population_group", String(20), nullable=False),
+    Column("change", String(20), nullable=False),  # capacity | out_of_service
+    Column("capacity", Integer, nullable=False),
+    Column("out_of_service", Integer, nullable=False),
+    Column("occupied", Integer, nullable=False),
+    Column("held", Integer, nullable=False),
+    Column("reason", String(200)),
+    Column("changed_by", String(100), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_capacity_history_facility", capacity_history.c.facility_id, capacity_history.c.id)
 
 incoming = Table(
     "incoming_referrals", metadata,
@@ -40,5 +61,34 @@ incoming = Table(
     Column("decision_reason", String(500)),
 )
 Index("ix_incoming_status_received", incoming.c.status, incoming.c.received_at)
+
+# One row per referral, ever: a referral can never hold or occupy two places (unique reference).
+# state: waitlisted | held | admitted | discharged | expired | released (domain/placement.py)
+placements = Table(
+    "placements", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("reference", String(24), ForeignKey("incoming_referrals.reference"), nullable=False,
+           unique=True),
+    Column("state", String(20), nullable=False),
+    Column("population_group", String(20), nullable=False),
+    Column("urgency", String(20), nullable=False),
+    Column("beds", Integer, nullable=False),
+    Column("facility_id", String(64), ForeignKey("facilities.id")),  # null while waitlisted
+    Column("waitlisted_at", DateTime(timezone=True)),
+    Column("priority", Integer, nullable=False, default=0, server_default="0"),
+    Column("priority_reason", String(500)),
+    Column("priority_set_by", String(100)),
+    Column("priority_set_at", DateTime(timezone=True)),
+    Column("held_at", DateTime(timezone=True)),
+    Column("hold_expires_at", DateTime(timezone=True)),
+    Column("admitted_at", DateTime(timezone=True)),
+    Column("case_manager", String(100)),
+    Column("discharged_at", DateTime(timezone=True)),
+    Column("outcome", String(20)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_placements_state_group", placements.c.state, placements.c.population_group)
+Index("ix_placements_state_expiry", placements.c.state, placements.c.hold_expires_at)
+Index("ix_placements_facility_state", placements.c.facility_id, placements.c.state)
 
 outbox, processed_events = messaging_tables(metadata)

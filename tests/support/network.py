@@ -37,7 +37,9 @@ def procfile() -> dict[str, str]:
 
 class Network:
     def __init__(self, workdir: Path, amqp_uri: str, database_urls: dict[str, str] | None = None,
-                 extra_env: dict[str, str] | None = None):
+                 extra_env: dict[str, str] | None = None, replicas: dict[str, int] | None = None):
+        """``replicas={"shelter": 2}`` runs the shelter line twice: processes ``shelter`` and
+        ``shelter.2`` (same command, same database, competing consumers on the same queues)."""
         self.workdir = Path(workdir)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -55,6 +57,9 @@ class Network:
             self.env[f"{service.upper()}_DATABASE_URL"] = url
         self.env.update(extra_env or {})
         self.commands = procfile()
+        for service, count in (replicas or {}).items():
+            for n in range(2, count + 1):
+                self.commands[f"{service}.{n}"] = self.commands[service]
         self.processes: dict[str, subprocess.Popen] = {}
         self.logs = self.workdir / "logs"
 
@@ -78,13 +83,19 @@ class Network:
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
 
     def stop(self, *names: str, sig: int = signal.SIGTERM, timeout: float = 20.0) -> None:
+        """Signal every named process (all by default) first, then wait for each: they shut
+        down in parallel rather than one after the other."""
+        running = []
         for name in names or tuple(self.processes):
             process = self.processes.get(name)
             if process is None or process.poll() is not None:
                 continue
             os.killpg(process.pid, sig)
+            running.append(process)
+        deadline = time.time() + timeout
+        for process in running:
             try:
-                process.wait(timeout)
+                process.wait(max(0.1, deadline - time.time()))
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(10)
@@ -114,6 +125,36 @@ class Network:
                 pass
             time.sleep(0.3)
         raise AssertionError(f"{name} did not come up\n{self.tail_logs()}")
+
+    def wait_consumers(self, queue: str, count: int, timeout: float = 60.0) -> None:
+        """Wait until ``count`` consumers listen on a queue of this network's vhost (e.g. both
+        replicas of a service on ``rpc-shelter``): RabbitMQ's management API, else rabbitmqctl."""
+        from urllib.parse import unquote, urlparse
+
+        from tests.support.broker import MANAGEMENT, _credentials
+        user, password, _ = _credentials()
+        vhost = unquote(urlparse(self.amqp_uri).path[1:]) or "/"
+
+        def consumers():
+            try:
+                url = f"{MANAGEMENT}/api/queues/{requests.utils.quote(vhost, safe='')}/{queue}"
+                return requests.get(url, auth=(user, password), timeout=5).json().get("consumers")
+            except requests.ConnectionError:
+                out = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name",
+                                      "consumers"], capture_output=True, text=True, timeout=30).stdout
+                rows = dict(line.split("\t")[:2] for line in out.splitlines() if "\t" in line)
+                return int(rows[queue]) if rows.get(queue, "").isdigit() else None
+
+        deadline, last = time.time() + timeout, None
+        while time.time() < deadline:
+            try:
+                last = consumers()
+                if last is not None and last >= count:
+                    return
+            except (requests.RequestException, ValueError, subprocess.SubprocessError) as exc:
+                last = repr(exc)
+            time.sleep(0.3)
+        raise AssertionError(f"{queue}: {last} consumers, wanted {count}\n{self.tail_logs()}")
 
     def tail_logs(self, lines: int = 30) -> str:
         out = []

@@ -1,0 +1,84 @@
+"""Gateway rows of the shelter-capacity endpoints, with a fake RPC pool: roles, validation,
+problem+json from service errors, and what reaches the service."""
+
+import pytest
+
+from services.common.errors import Conflict, InvalidInput
+
+FACILITY = "erbil-shelter"
+REF = "RN-ABCD-EFGH-IJKL-MNOP"
+
+
+@pytest.mark.parametrize("method,path,body", [
+    ("GET", f"/api/v1/shelters/{FACILITY}/board", None),
+    ("GET", f"/api/v1/shelters/{FACILITY}/census", None),
+    ("GET", "/api/v1/shelter/waitlist", None),
+    ("PUT", f"/api/v1/shelter/waitlist/{REF}/priority", {"priority": 1, "reason": "x"}),
+    ("POST", f"/api/v1/shelters/{FACILITY}/admissions", {"reference": REF, "case_manager": "cm.one"}),
+    ("POST", f"/api/v1/shelters/{FACILITY}/admissions/7/discharge", {"outcome": "other"}),
+])
+@pytest.mark.parametrize("role", ["police", "legal", "court", "analyst"])
+def test_staff_endpoints_refuse_other_roles(client, auth, rpc, method, path, body, role):
+    answer = client.open(path, method=method, json=body, headers=auth(role))
+    assert answer.status_code == 403
+    assert rpc.calls == []
+
+
+@pytest.mark.parametrize("role", ["police", "shelter", "legal", "court", "admin", "analyst"])
+def test_availability_and_hsds_for_every_signed_in_role(client, auth, rpc, role):
+    rpc.responses[("shelter", "hsds_service")] = {"id": "x", "name": "y", "status": "active", "capacities": []}
+    assert client.get("/api/v1/shelters/availability", headers=auth(role)).status_code == 200
+    assert client.get(f"/api/v1/shelters/{FACILITY}/hsds", headers=auth(role)).status_code == 200
+
+
+def test_admission_is_validated_and_passed_on(client, auth, rpc):
+    rpc.responses[("shelter", "admit")] = lambda **kw: {"admission_id": 3, "reference": kw["reference"]}
+    bad = client.post(f"/api/v1/shelters/{FACILITY}/admissions", headers=auth("shelter"),
+                      json={"reference": REF, "case_manager": "Jane Doe"})
+    assert bad.status_code == 422 and bad.get_json()["field"] == "case_manager"
+    ok = client.post(f"/api/v1/shelters/{FACILITY}/admissions", headers=auth("shelter"),
+                     json={"reference": REF, "case_manager": "cm.one"})
+    assert ok.status_code == 201
+    service, method, kwargs = rpc.calls[-1]
+    assert (service, method, kwargs["facility"], kwargs["reference"], kwargs["case_manager"]) == \
+        ("shelter", "admit", FACILITY, REF, "cm.one")
+
+
+def test_discharge_outcome_and_id_are_checked_before_the_service(client, auth, rpc):
+    bad = client.post(f"/api/v1/shelters/{FACILITY}/admissions/7/discharge", headers=auth("shelter"),
+                      json={"outcome": "vanished"})
+    assert bad.status_code == 422 and bad.get_json()["field"] == "outcome"
+    not_an_id = client.post(f"/api/v1/shelters/{FACILITY}/admissions/seven/discharge",
+                            headers=auth("shelter"), json={"outcome": "other"})
+    assert not_an_id.status_code == 404
+    assert rpc.calls == []
+
+
+def test_service_refusals_become_problems_naming_the_field(client, auth, rpc):
+    rpc.responses[("shelter", "admit")] = Conflict("a referral that is declined cannot be admitted",
+                                                   field="reference")
+    rpc.responses[("shelter", "set_out_of_service")] = InvalidInput("needs a reason", field="reason")
+    answer = client.post(f"/api/v1/shelters/{FACILITY}/admissions", headers=auth("shelter"),
+                         json={"reference": REF, "case_manager": "cm.one"})
+    assert answer.status_code == 409 and answer.mimetype == "application/problem+json"
+    assert answer.get_json()["field"] == "reference" and "declined" in answer.get_json()["detail"]
+    answer = client.put(f"/api/v1/shelters/{FACILITY}/out-of-service", headers=auth("shelter"),
+                        json={"population_group": "women", "beds": 1, "expected_return": "2030-01-01"})
+    assert answer.status_code == 422 and answer.get_json()["field"] == "reason"
+    assert rpc.calls[-1][2]["expected_return"] == "2030-01-01"
+
+
+def test_negative_capacity_is_refused_by_the_gateway(client, auth, rpc):
+    answer = client.put(f"/api/v1/shelters/{FACILITY}/capacity", headers=auth("admin"),
+                        json={"population_group": "women", "capacity": -1})
+    assert answer.status_code == 422 and answer.get_json()["field"] == "capacity"
+    assert rpc.calls == []
+
+
+def test_openapi_documents_the_new_endpoints(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path in ("/api/v1/shelters/{facility}/board", "/api/v1/shelters/{facility}/admissions",
+                 "/api/v1/shelters/{facility}/admissions/{admission_id}/discharge",
+                 "/api/v1/shelter/waitlist", "/api/v1/shelters/{facility}/hsds",
+                 "/api/v1/shelters/{facility}/out-of-service", "/api/v1/shelters/{facility}/census"):
+        assert any(p.endswith(path.removeprefix("/api/v1")) for p in paths), path
