@@ -62,17 +62,27 @@ def all_referrals(network, token) -> list[dict]:
             return items
 
 
-def wait_all(network, token, references: set[str], status: str, timeout: float = 120.0) -> list[dict]:
-    """Poll the list until every reference has ``status``; return the final list."""
+PLACED = ("bed_held", "waitlisted")  # where an accepted referral ends: a bed held, or the waitlist
+
+
+def wait_all(network, token, references: set[str], status, timeout: float = 120.0) -> list[dict]:
+    """Poll the list until every reference has ``status`` (one, or a tuple of allowed ones)."""
+    wanted = (status,) if isinstance(status, str) else tuple(status)
     deadline, items = time.time() + timeout, []
     while time.time() < deadline:
         items = all_referrals(network, token)
-        done = {i["reference"] for i in items if i["status"] == status}
+        done = {i["reference"] for i in items if i["status"] in wanted}
         if references <= done:
             return items
         time.sleep(0.5)
-    missing = references - {i["reference"] for i in items if i["status"] == status}
-    raise AssertionError(f"{len(missing)} of {len(references)} never reached {status}\n{network.tail_logs()}")
+    missing = references - {i["reference"] for i in items if i["status"] in wanted}
+    raise AssertionError(f"{len(missing)} of {len(references)} never reached {wanted}\n{network.tail_logs()}")
+
+
+def accepted_and_placed(timeline: list[str]) -> bool:
+    """The timeline of an accepted referral: received, accepted, then a bed held or waitlisted."""
+    return timeline[:3] == ["submitted", "received", "accepted"] and len(timeline) == 4 \
+        and timeline[3] in PLACED
 
 
 @pytest.fixture

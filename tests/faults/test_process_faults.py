@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from services.common.caller import Caller
 from services.common.db import Database
 from tests.e2e.conftest import CANONICAL
-from tests.faults.conftest import all_referrals, unique_agency, wait_all
+from tests.faults.conftest import PLACED, accepted_and_placed, all_referrals, unique_agency, wait_all
 
 BIN = Path(sys.executable).parent
 
@@ -82,8 +82,8 @@ def test_relay_killed_between_commit_and_publish(make_network):
 
     network.start("shelter")
     for reference in references:
-        network.wait_status(reference, "accepted", token, timeout=60)
-        assert statuses(network, token, reference) == ["submitted", "received", "accepted"]
+        network.wait_status(reference, "bed_held", token, timeout=60)
+        assert statuses(network, token, reference) == ["submitted", "received", "accepted", "bed_held"]
     check = Database(network.env["SHELTER_DATABASE_URL"])
     with check.read() as s:
         unsent = s.execute(select(outbox.c.id).where(outbox.c.sent_at.is_(None))).all()
@@ -101,10 +101,10 @@ def test_every_event_delivered_twice_has_one_effect(make_network, event_tap_fact
     for reference in references:
         assert network.api("POST", f"/referrals/{reference}/decision", shelter,
                            json={"decision": "accept"}).status_code == 200
-    wait_all(network, token, references, "accepted")
+    wait_all(network, token, references, PLACED)
 
     for reference in references:
-        assert statuses(network, token, reference) == ["submitted", "received", "accepted"]
+        assert accepted_and_placed(statuses(network, token, reference))
     assert set(incoming_counts(network, references).values()) == {1}
     eligible = [e["reference"] for e in network.api("GET", "/legal/eligible", network.token("legal")).json()]
     assert sorted(r for r in eligible if r in references) == sorted(references)
@@ -150,9 +150,9 @@ def test_two_replicas_of_every_service_share_the_work_and_act_once(make_network)
         codes = list(pool.map(lambda r: network.api("POST", f"/referrals/{r}/decision", shelter,
                                                      json={"decision": "accept"}).status_code, references))
     assert codes == [200] * len(references)
-    wait_all(network, token, references, "accepted")
+    wait_all(network, token, references, PLACED)
     for reference in references:
-        assert statuses(network, token, reference) == ["submitted", "received", "accepted"]
+        assert accepted_and_placed(statuses(network, token, reference))
     assert set(incoming_counts(network, references).values()) == {1}
     eligible = [e["reference"] for e in network.api("GET", "/legal/eligible", network.token("legal")).json()]
     assert sorted(r for r in eligible if r in references) == sorted(references)

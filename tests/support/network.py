@@ -50,7 +50,7 @@ class Network:
         self.env.update({
             "AMQP_URI": amqp_uri, "REFNET_PORT": str(self.port), "REFNET_VAR": str(self.workdir),
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "PYTHONUNBUFFERED": "1",
-            "PYTHONWARNINGS": "ignore", "REFNET_RPC_TIMEOUT": "2",
+            "PYTHONWARNINGS": "ignore", "REFNET_RPC_TIMEOUT": "5",
         })
         for service in ("referral", "shelter", "legal"):
             url = (database_urls or {}).get(service) or f"sqlite:///{self.workdir / (service + '.db')}"
