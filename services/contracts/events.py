@@ -41,11 +41,13 @@ class ReferralDecisionV1(_Payload):
 
 
 class ReferralDecisionV2(ReferralDecisionV1):
-    """v1 plus who referred and whether the survivor lets that agency see status: the legal
-    service needs both to give the referring police the hearings of their cases (decision 0010).
+    """v1 plus who referred, whether the survivor lets that agency see status, and the shelter
+    that decided: the legal service gives the referring police and the shelter their slice of
+    hearings from these (docs/decisions/0010).
     """
     referring_agency = Agency(required=True)
     share_status_with_referrer = fields.Boolean(required=True)
+    shelter_agency = Agency(required=True)
 
 
 class ReferralWithdrawnV1(_Payload):

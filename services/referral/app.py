@@ -24,7 +24,7 @@ from services.contracts.vocabulary import REFERRAL_STATUSES
 
 from .domain import lifecycle
 from .domain import referral as rules
-from .tables import outbox, processed_events, referrals, timeline
+from .tables import legal_updates, outbox, processed_events, referrals, timeline
 
 log = logging.getLogger(__name__)
 SOURCE = "referral"
@@ -128,13 +128,31 @@ def _on_decision(s: Session, envelope: dict, payload: dict) -> None:
     add_to_outbox(s, outbox, make_event(f"referral.{decision}", {
         "reference": row.reference, "decided_at": payload["decided_at"],
         "legal_consent": bool(row.share_with_legal),
+        "referring_agency": row.referring_agency,
+        "share_status_with_referrer": bool(row.share_status_with_referrer),
+        "shelter_agency": payload["agency"],
     }, source=SOURCE, correlation_id=envelope.get("correlation_id")))
+
+
+def _on_legal(s: Session, envelope: dict, payload: dict) -> None:
+    """A legal event extends the referral's legal timeline (court status, hearing dates)."""
+    row = s.execute(select(referrals.c.id).where(referrals.c.reference == payload["reference"])).first()
+    if row is None:
+        log.warning("legal event %s for unknown referral %s ignored", envelope["type"],
+                    payload["reference"])
+        return
+    entry = rules.legal_update(envelope["type"], payload, envelope["occurred_at"])
+    s.execute(insert(legal_updates).values(referral_id=row.id, **entry))
 
 
 _EVENT_HANDLERS = {
     "shelter.referral_received": _on_received,
     "shelter.referral_accepted": _on_decision,
     "shelter.referral_declined": _on_decision,
+    "legal.case_opened": _on_legal,
+    "legal.court_status_changed": _on_legal,
+    "legal.hearing_scheduled": _on_legal,
+    "legal.hearing_outcome": _on_legal,
 }
 
 
@@ -167,12 +185,22 @@ def get_status(db: Database, caller: Caller, reference: str) -> dict:
         rules.require_status_access(caller, row, reference)
         entries = s.execute(select(timeline).where(timeline.c.referral_id == row["id"])
                             .order_by(timeline.c.id)).all()
-    return {
+        legal_rows = []
+        if rules.may_see_legal_updates(caller, row):
+            legal_rows = [dict(r._mapping) for r in s.execute(
+                select(legal_updates).where(legal_updates.c.referral_id == row["id"])
+                .order_by(legal_updates.c.id)).all()]
+    lifecycle_entries = [{"at": iso(e.at), "agency": e.agency, "status": e.status, "note": e.note}
+                         for e in entries]
+    answer = {
         "reference": reference,
         "status": row["status"],
-        "timeline": [{"at": iso(e.at), "agency": e.agency, "status": e.status, "note": e.note}
-                     for e in entries],
+        "timeline": rules.merge_timeline(lifecycle_entries,
+                                         [rules.legal_timeline_entry(u) for u in legal_rows]),
     }
+    if rules.may_see_legal_updates(caller, row):
+        answer["legal"] = rules.legal_summary(legal_rows)
+    return answer
 
 
 def list_referrals(db: Database, caller: Caller, *, status: str | None = None, limit: int = 50,

@@ -43,5 +43,9 @@ class ShelterService:
         return app.availability(self.db, Caller.from_dict(caller))
 
     @rpc
+    def list_hearings(self, caller, upcoming_only=True):
+        return app.list_hearings(self.db, Caller.from_dict(caller), bool(upcoming_only))
+
+    @rpc
     def ping(self):
         return {"service": self.name, "outbox_published": self.outbox.published}
