@@ -2,11 +2,12 @@
 
 import re
 
-from flask import Blueprint, Flask, current_app, g, jsonify, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, url_for
 
 from services.contracts.submission import ReferralSubmissionSchema
 
 from . import schemas
+from .calendar import hearings_calendar
 from .endpoints import ALL_ROLES, Endpoint
 from .errors import ApiProblem
 from .tokens import InvalidToken, verify_token
@@ -133,6 +134,115 @@ def legal_eligible(ctx: Ctx):
     return ctx.rpc("legal", "list_eligible")
 
 
+# --- legal representation (issue 5): every role check is repeated in the legal service ----------
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def open_case(ctx: Ctx):
+    return ctx.rpc("legal", "open_case", reference=ctx.data["reference"], lawyer=ctx.data["lawyer"],
+                   correlation_id=g.correlation_id), 201, {}
+
+
+def list_cases(ctx: Ctx):
+    return ctx.rpc("legal", "list_cases")
+
+
+def get_case(ctx: Ctx, case_id: str):
+    return ctx.rpc("legal", "get_case", case_id=case_id)
+
+
+def add_session(ctx: Ctx, case_id: str):
+    return ctx.rpc("legal", "add_session", case_id=case_id, held_on=_iso(ctx.data["held_on"]),
+                   topic=ctx.data["topic"], lawyer=ctx.data.get("lawyer")), 201, {}
+
+
+def add_note(ctx: Ctx, case_id: str):
+    return ctx.rpc("legal", "add_note", case_id=case_id, text=ctx.data["text"]), 201, {}
+
+
+def file_court_case(ctx: Ctx, case_id: str):
+    d = ctx.data
+    return ctx.rpc("legal", "file_court_case", case_id=case_id, court=d["court"],
+                   case_number=d["case_number"], charges=d["charges"], standing=d["standing"],
+                   status=d["status"], correlation_id=g.correlation_id), 201, {}
+
+
+def list_court_cases(ctx: Ctx):
+    return ctx.rpc("legal", "list_court_cases")
+
+
+def get_court_case(ctx: Ctx, court_case_id: str):
+    return ctx.rpc("legal", "get_court_case", court_case_id=court_case_id)
+
+
+def change_court_status(ctx: Ctx, court_case_id: str):
+    return ctx.rpc("legal", "change_court_status", court_case_id=court_case_id,
+                   status=ctx.data["status"], verdict=ctx.data.get("verdict"),
+                   correlation_id=g.correlation_id)
+
+
+def schedule_hearing(ctx: Ctx, court_case_id: str):
+    d = ctx.data
+    return ctx.rpc("legal", "schedule_hearing", court_case_id=court_case_id,
+                   starts_at=d["starts_at"], time_zone=d["time_zone"], purpose=d["purpose"],
+                   attendance_required=d["attendance_required"],
+                   correlation_id=g.correlation_id), 201, {}
+
+
+def record_outcome(ctx: Ctx, hearing_id: str):
+    d = ctx.data
+    return ctx.rpc("legal", "record_outcome", hearing_id=hearing_id, outcome=d["outcome"],
+                   note=d.get("note"), new_starts_at=d.get("new_starts_at"),
+                   time_zone=d.get("time_zone"), correlation_id=g.correlation_id)
+
+
+def list_hearings(ctx: Ctx):
+    return ctx.rpc("legal", "list_hearings", from_date=_iso(ctx.query.get("from_")),
+                   to_date=_iso(ctx.query.get("to")))
+
+
+def hearings_ics(ctx: Ctx):
+    hearings = ctx.rpc("legal", "list_hearings", from_date=_iso(ctx.query.get("from_")),
+                       to_date=_iso(ctx.query.get("to")))
+    return Response(hearings_calendar(hearings), mimetype="text/calendar",
+                    headers={"Content-Disposition": 'inline; filename="hearings.ics"'})
+
+
+def request_document(ctx: Ctx, case_id: str):
+    d = ctx.data
+    return ctx.rpc("legal", "request_document", case_id=case_id, kind=d["kind"],
+                   authority=d["authority"], requested_on=_iso(d.get("requested_on")),
+                   correlation_id=g.correlation_id), 201, {}
+
+
+def change_document_status(ctx: Ctx, document_id: str):
+    return ctx.rpc("legal", "change_document_status", document_id=document_id,
+                   status=ctx.data["status"], on=_iso(ctx.data.get("on")),
+                   correlation_id=g.correlation_id)
+
+
+def open_dispute(ctx: Ctx, case_id: str):
+    d = ctx.data
+    return ctx.rpc("legal", "open_dispute", case_id=case_id, employer=d["employer"],
+                   claims=d["claims"], amount_claimed=d.get("amount_claimed"),
+                   currency=d.get("currency"), opened_on=_iso(d.get("opened_on"))), 201, {}
+
+
+def update_dispute(ctx: Ctx, dispute_id: str):
+    d = ctx.data
+    return ctx.rpc("legal", "update_dispute", dispute_id=dispute_id, status=d["status"],
+                   outcome=d.get("outcome"), amount_recovered=d.get("amount_recovered"))
+
+
+def shelter_hearings(ctx: Ctx):
+    return ctx.rpc("shelter", "list_hearings")
+
+
+_LEGAL_ERRORS = (400, 401, 403, 404, 409, 422, 503)
+
+
 ENDPOINTS = (
     Endpoint("submit_referral", "POST", "/referrals", submit_referral, ("police",),
              "Submit a referral (durable hand-off; answers 202 with the reference)",
@@ -198,6 +308,70 @@ ENDPOINTS = (
     Endpoint("legal_eligible", "GET", "/legal/eligible", legal_eligible, ("legal",),
              "Accepted referrals eligible for legal representation",
              response=schemas.EligibleReferral, many=True, errors=(401, 403, 503)),
+    # legal representation (issue 5)
+    Endpoint("open_case", "POST", "/legal/cases", open_case, ("legal",),
+             "Open the legal case of an eligible referral, with a lawyer assigned",
+             body=schemas.OpenCaseBody, response=schemas.LegalCase, status=201,
+             errors=_LEGAL_ERRORS),
+    Endpoint("list_cases", "GET", "/legal/cases", list_cases, ("legal",), "Legal cases",
+             response=schemas.LegalCase, many=True, errors=(401, 403, 503)),
+    Endpoint("get_case", "GET", "/legal/cases/<case_id>", get_case, ("legal",),
+             "A legal case with notes, counselling, court cases, hearings, documents, disputes",
+             response=schemas.LegalCaseDetail, errors=(401, 403, 404, 503)),
+    Endpoint("add_session", "POST", "/legal/cases/<case_id>/sessions", add_session, ("legal",),
+             "Log a counselling session", body=schemas.SessionBody,
+             response=schemas.CounsellingSession, status=201, errors=_LEGAL_ERRORS),
+    Endpoint("add_note", "POST", "/legal/cases/<case_id>/notes", add_note, ("legal",),
+             "Add a legal note (legal team only, never shared)", body=schemas.NoteBody,
+             response=schemas.LegalNote, status=201, errors=_LEGAL_ERRORS),
+    Endpoint("file_court_case", "POST", "/legal/cases/<case_id>/court-cases", file_court_case,
+             ("legal",), "Record a court case (investigation or filed)",
+             body=schemas.CourtCaseBody, response=schemas.CourtCase, status=201,
+             errors=_LEGAL_ERRORS),
+    Endpoint("list_court_cases", "GET", "/court-cases", list_court_cases, ("legal", "court"),
+             "Court cases: all for the legal team, a court's own for a court",
+             response=schemas.CourtCase, many=True, errors=(401, 403, 503)),
+    Endpoint("get_court_case", "GET", "/court-cases/<court_case_id>", get_court_case,
+             ("legal", "court"), "A court case with its status history and hearings",
+             response=schemas.CourtCase, errors=(401, 403, 404, 503)),
+    Endpoint("change_court_status", "POST", "/court-cases/<court_case_id>/status",
+             change_court_status, ("legal", "court"),
+             "Move a court case along investigation, filed, trial, verdict, appeal, closed",
+             body=schemas.CourtStatusBody, response=schemas.CourtCase, errors=_LEGAL_ERRORS),
+    Endpoint("schedule_hearing", "POST", "/court-cases/<court_case_id>/hearings",
+             schedule_hearing, ("legal", "court"),
+             "Schedule a hearing in the court's local time and zone", body=schemas.HearingBody,
+             response=schemas.Hearing, status=201, errors=_LEGAL_ERRORS),
+    Endpoint("record_outcome", "POST", "/hearings/<hearing_id>/outcome", record_outcome,
+             ("legal", "court"), "Record a hearing's outcome (held, postponed to a new time, "
+             "cancelled)", body=schemas.HearingOutcomeBody, response=schemas.HearingWithNext,
+             errors=_LEGAL_ERRORS),
+    Endpoint("list_hearings", "GET", "/hearings", list_hearings,
+             ("legal", "court", "shelter", "police"),
+             "Hearings between two days, each role its slice", query=schemas.HearingsQuery,
+             response=schemas.Hearing, many=True, errors=(401, 403, 422, 503)),
+    Endpoint("hearings_ics", "GET", "/hearings/calendar.ics", hearings_ics, ("legal",),
+             "The legal team's hearings as an iCalendar feed (text/calendar)",
+             query=schemas.HearingsQuery, errors=(401, 403, 422, 503)),
+    Endpoint("request_document", "POST", "/legal/cases/<case_id>/documents", request_document,
+             ("legal",), "Request an identity card, passport or travel document",
+             body=schemas.DocumentRequestBody, response=schemas.DocumentRequest, status=201,
+             errors=_LEGAL_ERRORS),
+    Endpoint("change_document_status", "POST", "/legal/documents/<document_id>/status",
+             change_document_status, ("legal",), "A document request was submitted, issued or "
+             "rejected", body=schemas.DocumentStatusBody, response=schemas.DocumentRequest,
+             errors=_LEGAL_ERRORS),
+    Endpoint("open_dispute", "POST", "/legal/cases/<case_id>/labour-disputes", open_dispute,
+             ("legal",), "Open a labour dispute with an employer or recruitment company",
+             body=schemas.DisputeBody, response=schemas.LabourDispute, status=201,
+             errors=_LEGAL_ERRORS),
+    Endpoint("update_dispute", "POST", "/legal/labour-disputes/<dispute_id>", update_dispute,
+             ("legal",), "Record the status and outcome of a labour-dispute mediation",
+             body=schemas.DisputeUpdateBody, response=schemas.LabourDispute,
+             errors=_LEGAL_ERRORS),
+    Endpoint("shelter_hearings", "GET", "/shelter/hearings", shelter_hearings, ("shelter",),
+             "Residents' upcoming hearings, with the accompaniment task once reminded",
+             response=schemas.ResidentHearing, many=True, errors=(401, 403, 503)),
 )
 
 
@@ -246,6 +420,8 @@ def _wrap(endpoint: Endpoint):
             data = body_schema.load(raw)
         query = query_schema.load(request.args.to_dict()) if query_schema is not None else {}
         result = endpoint.view(Ctx(identity, data, query, raw), **params)
+        if isinstance(result, Response):  # a view that answers other than JSON (text/calendar)
+            return result
         status, headers = endpoint.status, {}
         if isinstance(result, tuple):
             result, status, headers = result

@@ -87,12 +87,16 @@ class TimelineEntry(Schema):
     agency = fields.String()
     status = fields.String()
     note = fields.String()
+    kind = fields.String(metadata={"description": "legal for court status and hearing entries"})
+    hearing_at = fields.String(metadata={"description": "UTC start of a scheduled hearing"})
 
 
 class ReferralStatus(Schema):
     reference = fields.String()
     status = fields.String()
     timeline = fields.List(fields.Nested(TimelineEntry))
+    legal = fields.Dict(metadata={"description": "Court status and hearings, for the agencies "
+                                                 "allowed to see them"})
 
 
 class ReferralListItem(Schema):
@@ -300,3 +304,234 @@ class Problem(Schema):
     field = fields.String()
     errors = fields.List(fields.Dict())
     correlation_id = fields.String()
+
+
+# --- legal representation (issue 5) ------------------------------------------------------------
+
+from services.contracts.vocabulary import (CHARGE_STATUTES, COURT_CASE_STATUSES,  # noqa: E402
+                                           DISPUTE_CLAIMS, DISPUTE_STATUSES, DOCUMENT_KINDS,
+                                           DOCUMENT_STATUSES, HEARING_OUTCOMES, STANDINGS, VERDICTS)
+
+_ID = {"metadata": {"description": "Opaque id (32 hex characters)."}}
+_LOCAL = ("The court's local date and time without an offset, e.g. 2026-12-10T09:30; "
+          "stored in UTC with the zone.")
+
+
+class OpenCaseBody(_Strict):
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    lawyer = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                           metadata={"description": "The lawyer assigned (user id)."})
+
+
+class SessionBody(_Strict):
+    held_on = fields.Date(required=True)
+    topic = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    lawyer = fields.String(validate=validate.Length(min=1, max=100))
+
+
+class NoteBody(_Strict):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=10_000),
+                         metadata={"description": "Legal note: the legal team only, ever."})
+
+
+class ChargeBody(_Strict):
+    statute = fields.String(required=True, validate=validate.OneOf(CHARGE_STATUTES),
+                            metadata={"description": "law-6-2018 (Anti-Human Trafficking Law No. 6 "
+                                                     "of 2018) or other (name it in description)."})
+    description = fields.String(validate=validate.Length(min=1, max=300))
+
+
+class CourtCaseBody(_Strict):
+    court = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,99}$"),
+                          metadata={"description": "Court id, e.g. erbil-criminal-court."})
+    case_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    charges = fields.List(fields.Nested(ChargeBody), required=True,
+                          validate=validate.Length(min=1, max=20))
+    standing = fields.String(required=True, validate=validate.OneOf(STANDINGS))
+    status = fields.String(load_default="investigation",
+                           validate=validate.OneOf(["investigation", "filed"]))
+
+
+class CourtStatusBody(_Strict):
+    status = fields.String(required=True, validate=validate.OneOf(COURT_CASE_STATUSES))
+    verdict = fields.String(validate=validate.OneOf(VERDICTS),
+                            metadata={"description": "Required with status verdict, only then."})
+
+
+class HearingBody(_Strict):
+    starts_at = fields.String(required=True, validate=validate.Length(min=10, max=40),
+                              metadata={"description": _LOCAL})
+    time_zone = fields.String(load_default="Asia/Baghdad", validate=validate.Length(min=1, max=64),
+                              metadata={"description": "IANA zone of the court (Asia/Baghdad)."})
+    purpose = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    attendance_required = fields.Boolean(required=True)
+
+
+class HearingOutcomeBody(_Strict):
+    outcome = fields.String(required=True, validate=validate.OneOf(HEARING_OUTCOMES))
+    note = fields.String(validate=validate.Length(min=1, max=500),
+                         metadata={"description": "What happened (legal team and the court only)."})
+    new_starts_at = fields.String(validate=validate.Length(min=10, max=40),
+                                  metadata={"description": "Postponed to: " + _LOCAL})
+    time_zone = fields.String(validate=validate.Length(min=1, max=64))
+
+
+class HearingsQuery(_Strict):
+    from_ = fields.Date(data_key="from", metadata={"description": "First day (courts' time zone)."})
+    to = fields.Date(metadata={"description": "Last day, inclusive."})
+
+
+class DocumentRequestBody(_Strict):
+    kind = fields.String(required=True, validate=validate.OneOf(DOCUMENT_KINDS))
+    authority = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    requested_on = fields.Date()
+
+
+class DocumentStatusBody(_Strict):
+    status = fields.String(required=True, validate=validate.OneOf(DOCUMENT_STATUSES))
+    on = fields.Date()
+
+
+class DisputeBody(_Strict):
+    employer = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                             metadata={"description": "Employer or recruitment company."})
+    claims = fields.List(fields.String(validate=validate.OneOf(DISPUTE_CLAIMS)), required=True,
+                         validate=validate.Length(min=1, max=3))
+    amount_claimed = fields.Integer(strict=True, validate=validate.Range(min=0))
+    currency = fields.String(validate=validate.Regexp(r"^[A-Z]{3}$"))
+    opened_on = fields.Date()
+
+
+class DisputeUpdateBody(_Strict):
+    status = fields.String(required=True, validate=validate.OneOf(DISPUTE_STATUSES))
+    outcome = fields.String(validate=validate.Length(min=1, max=500))
+    amount_recovered = fields.Integer(strict=True, validate=validate.Range(min=0))
+
+
+class LegalCase(Schema):
+    case_id = fields.String(**_ID)
+    reference = fields.String()
+    lawyer = fields.String()
+    status = fields.String()
+    opened_at = fields.String()
+    opened_by = fields.String()
+
+
+class Charge(Schema):
+    statute = fields.String()
+    description = fields.String(allow_none=True)
+
+
+class Hearing(Schema):
+    """Shaped per role: shelter gets hearing_id, reference, court, times, attendance_required;
+    police add status; a court adds court_case_id, case_number, purpose, outcome_note; the legal
+    team also reference and case_id."""
+    hearing_id = fields.String(**_ID)
+    reference = fields.String()
+    case_id = fields.String()
+    court_case_id = fields.String()
+    case_number = fields.String()
+    court = fields.String()
+    starts_at = fields.String(metadata={"description": "UTC"})
+    starts_at_local = fields.String()
+    local_date = fields.String()
+    local_time = fields.String()
+    time_zone = fields.String()
+    attendance_required = fields.Boolean()
+    purpose = fields.String()
+    status = fields.String()
+    outcome_note = fields.String(allow_none=True)
+    postponed_from = fields.String(allow_none=True)
+
+
+class HearingWithNext(Hearing):
+    next_hearing = fields.Nested(Hearing, allow_none=True)
+
+
+class CourtCase(Schema):
+    court_case_id = fields.String(**_ID)
+    case_id = fields.String()
+    reference = fields.String()
+    court = fields.String()
+    case_number = fields.String()
+    charges = fields.List(fields.Nested(Charge))
+    standing = fields.String()
+    status = fields.String()
+    verdict = fields.String(allow_none=True)
+    updated_at = fields.String()
+    status_history = fields.List(fields.Dict())
+    hearings = fields.List(fields.Nested(Hearing))
+
+
+class CounsellingSession(Schema):
+    session_id = fields.String(**_ID)
+    held_on = fields.String()
+    topic = fields.String()
+    lawyer = fields.String()
+
+
+class LegalNote(Schema):
+    note_id = fields.String(**_ID)
+    author = fields.String()
+    text = fields.String()
+    created_at = fields.String()
+
+
+class DocumentRequest(Schema):
+    document_id = fields.String(**_ID)
+    case_id = fields.String()
+    kind = fields.String()
+    authority = fields.String()
+    status = fields.String()
+    requested_on = fields.String()
+    submitted_on = fields.String(allow_none=True)
+    issued_on = fields.String(allow_none=True)
+    rejected_on = fields.String(allow_none=True)
+    updated_at = fields.String()
+
+
+class LabourDispute(Schema):
+    dispute_id = fields.String(**_ID)
+    case_id = fields.String()
+    employer = fields.String()
+    claims = fields.List(fields.String())
+    amount_claimed = fields.Integer(allow_none=True)
+    amount_recovered = fields.Integer(allow_none=True)
+    currency = fields.String(allow_none=True)
+    status = fields.String()
+    outcome = fields.String(allow_none=True)
+    opened_on = fields.String()
+    updated_at = fields.String()
+
+
+class LegalCaseDetail(LegalCase):
+    notes = fields.List(fields.Nested(LegalNote))
+    counselling_sessions = fields.List(fields.Nested(CounsellingSession))
+    court_cases = fields.List(fields.Nested(CourtCase))
+    hearings = fields.List(fields.Nested(Hearing))
+    documents = fields.List(fields.Nested(DocumentRequest))
+    labour_disputes = fields.List(fields.Nested(LabourDispute))
+
+
+class Accompaniment(Schema):
+    task = fields.String()
+    status = fields.String()
+    reminded_at = fields.String()
+    due_at = fields.String()
+
+
+class ResidentHearing(Schema):
+    hearing_id = fields.String()
+    reference = fields.String()
+    court = fields.String()
+    starts_at = fields.String()
+    starts_at_local = fields.String()
+    time_zone = fields.String()
+    attendance_required = fields.Boolean()
+    status = fields.String()
+    accompaniment = fields.Nested(Accompaniment, allow_none=True)
+
+
+class LegalTimelineSummary(Schema):
+    court_cases = fields.List(fields.Dict())
+    hearings = fields.List(fields.Dict())

@@ -8,7 +8,9 @@ consumers keep reading the older versions.
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from .vocabulary import DISCHARGE_OUTCOMES, NEEDS, POPULATION_GROUPS, URGENCIES
+from .vocabulary import (COURT_CASE_STATUSES, DISCHARGE_OUTCOMES, DOCUMENT_KINDS,
+                         DOCUMENT_STATUSES, HEARING_OUTCOMES, NEEDS, POPULATION_GROUPS, URGENCIES,
+                         VERDICTS)
 
 Reference = lambda: fields.String(required=True, validate=validate.Regexp(r"^RN-[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$"))  # noqa: E731
 Agency = lambda **kw: fields.String(validate=validate.Length(min=1, max=100), **kw)  # noqa: E731
@@ -37,6 +39,16 @@ class ReferralDecisionV1(_Payload):
     reference = Reference()
     decided_at = When()
     legal_consent = fields.Boolean(required=True)
+
+
+class ReferralDecisionV2(ReferralDecisionV1):
+    """v1 plus who referred, whether the survivor lets that agency see status, and the shelter
+    that decided: the legal service gives the referring police and the shelter their slice of
+    hearings from these (docs/decisions/0010).
+    """
+    referring_agency = Agency(required=True)
+    share_status_with_referrer = fields.Boolean(required=True)
+    shelter_agency = Agency(required=True)
 
 
 class ReferralWithdrawnV1(_Payload):
@@ -143,11 +155,81 @@ class ShelterDischargedV1(_Payload):
     discharged_at = When()
     agency = Agency(required=True)
 
+# --- legal ---------------------------------------------------------------------------------
+# Legal events carry references, opaque ids (uuid hex), court ids, status codes and times only:
+# no names, no charges text, no purpose, no outcome text, no legal notes.
+
+LegalId = lambda **kw: fields.String(validate=validate.Regexp(r"^[0-9a-f]{32}$"), **kw)  # noqa: E731
+Court = lambda **kw: fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{0,99}$"), **kw)  # noqa: E731
+
+
+class LegalCaseOpenedV1(_Payload):
+    reference = Reference()
+    case_id = LegalId(required=True)
+    opened_at = When()
+
+
+class LegalCourtStatusChangedV1(_Payload):
+    """A court case was filed (``previous_status`` null) or moved along its status machine."""
+    reference = Reference()
+    case_id = LegalId(required=True)
+    court_case_id = LegalId(required=True)
+    court = Court(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(COURT_CASE_STATUSES))
+    previous_status = fields.String(load_default=None, allow_none=True,
+                                    validate=validate.OneOf(COURT_CASE_STATUSES))
+    verdict = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(VERDICTS))
+    changed_at = When()
+
+
+class LegalHearingScheduledV1(_Payload):
+    """A hearing was set (``postponed_from``: the hearing it replaces, when postponed)."""
+    reference = Reference()
+    court_case_id = LegalId(required=True)
+    hearing_id = LegalId(required=True)
+    court = Court(required=True)
+    starts_at = When()
+    time_zone = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    attendance_required = fields.Boolean(required=True)
+    postponed_from = LegalId(load_default=None, allow_none=True)
+    scheduled_at = When()
+
+
+class LegalHearingOutcomeV1(_Payload):
+    reference = Reference()
+    court_case_id = LegalId(required=True)
+    hearing_id = LegalId(required=True)
+    court = Court(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(HEARING_OUTCOMES))
+    next_hearing_id = LegalId(load_default=None, allow_none=True)
+    recorded_at = When()
+
+
+class LegalHearingReminderV1(_Payload):
+    """Sent once, ``lead`` before a hearing the survivor must attend (72 hours by default)."""
+    reference = Reference()
+    hearing_id = LegalId(required=True)
+    court = Court(required=True)
+    starts_at = When()
+    time_zone = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    due_at = When()
+    sent_at = When()
+
+
+class LegalDocumentStatusChangedV1(_Payload):
+    reference = Reference()
+    document_id = LegalId(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(DOCUMENT_KINDS))
+    status = fields.String(required=True, validate=validate.OneOf(DOCUMENT_STATUSES))
+    changed_at = When()
+
 
 EVENT_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("referral.submitted", 1): ReferralSubmittedV1,
     ("referral.accepted", 1): ReferralDecisionV1,
+    ("referral.accepted", 2): ReferralDecisionV2,
     ("referral.declined", 1): ReferralDecisionV1,
+    ("referral.declined", 2): ReferralDecisionV2,
     ("referral.withdrawn", 1): ReferralWithdrawnV1,
     ("shelter.referral_received", 1): ShelterReferralReceivedV1,
     ("shelter.referral_accepted", 1): ShelterDecisionV1,
@@ -159,6 +241,13 @@ EVENT_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("shelter.waitlisted", 1): ShelterWaitlistedV1,
     ("shelter.admitted", 1): ShelterAdmittedV1,
     ("shelter.discharged", 1): ShelterDischargedV1,
+
+    ("legal.case_opened", 1): LegalCaseOpenedV1,
+    ("legal.court_status_changed", 1): LegalCourtStatusChangedV1,
+    ("legal.hearing_scheduled", 1): LegalHearingScheduledV1,
+    ("legal.hearing_outcome", 1): LegalHearingOutcomeV1,
+    ("legal.hearing_reminder", 1): LegalHearingReminderV1,
+    ("legal.document_status_changed", 1): LegalDocumentStatusChangedV1,
 }
 
 

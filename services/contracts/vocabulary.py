@@ -17,6 +17,19 @@ REFERRAL_STATUSES = (
 )
 DISCHARGE_OUTCOMES = ("repatriated", "reintegrated", "transferred", "self_exit", "other")
 
+# Legal representation (issue 5). The court-case status machine is in services/legal/domain.
+COURT_CASE_STATUSES = ("investigation", "filed", "trial", "verdict", "appeal", "closed")
+VERDICTS = ("convicted", "acquitted", "dismissed")
+STANDINGS = ("victim", "witness", "plaintiff", "defendant")
+CHARGE_STATUTES = ("law-6-2018", "other")  # Kurdistan Region Anti-Human Trafficking Law No. 6 of 2018
+HEARING_STATUSES = ("scheduled", "held", "postponed", "cancelled")
+HEARING_OUTCOMES = ("held", "postponed", "cancelled")
+DOCUMENT_KINDS = ("identity_card", "passport", "travel_document")
+DOCUMENT_STATUSES = ("requested", "submitted", "issued", "rejected")
+DISPUTE_CLAIMS = ("unpaid_wages", "confiscated_documents", "contract_breach")
+DISPUTE_STATUSES = ("open", "mediation", "settled", "failed", "referred_to_court")
+COURT_ROLE = "court"  # a court user's agency is its court id, e.g. erbil-criminal-court
+
 # ISO 3166-1 alpha-2, officially assigned codes.
 ISO_COUNTRIES = frozenset("""
 AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS

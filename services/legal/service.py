@@ -1,12 +1,18 @@
 """nameko entrypoints of the legal service: validate, delegate to ``app``, return."""
 
+import logging
+
 from nameko.rpc import rpc
+from nameko.timer import timer
 
 from services.common.caller import Caller
 from services.common.nameko_deps import Outbox, ServiceDatabase, consume_events
 
 from . import app
+from .domain import clock
 from .tables import outbox
+
+log = logging.getLogger(__name__)
 
 
 class LegalService:
@@ -19,9 +25,91 @@ class LegalService:
     def on_event(self, body):
         app.apply_event(self.db, body)
 
+    @timer(interval=clock.reminder_poll_seconds())
+    def send_reminders(self):
+        """Every replica ticks; each due reminder is claimed by exactly one (see app)."""
+        app.send_due_reminders(self.db, clock.reminder_now(), clock.reminder_lead())
+
     @rpc
     def list_eligible(self, caller):
         return app.list_eligible(self.db, Caller.from_dict(caller))
+
+    @rpc
+    def open_case(self, caller, reference, lawyer, correlation_id=None):
+        return app.open_case(self.db, Caller.from_dict(caller), reference, lawyer, correlation_id)
+
+    @rpc
+    def list_cases(self, caller):
+        return app.list_cases(self.db, Caller.from_dict(caller))
+
+    @rpc
+    def get_case(self, caller, case_id):
+        return app.get_case(self.db, Caller.from_dict(caller), case_id)
+
+    @rpc
+    def add_session(self, caller, case_id, held_on, topic, lawyer=None):
+        return app.add_session(self.db, Caller.from_dict(caller), case_id, held_on, topic, lawyer)
+
+    @rpc
+    def add_note(self, caller, case_id, text):
+        return app.add_note(self.db, Caller.from_dict(caller), case_id, text)
+
+    @rpc
+    def file_court_case(self, caller, case_id, court, case_number, charges, standing,
+                        status="investigation", correlation_id=None):
+        return app.file_court_case(self.db, Caller.from_dict(caller), case_id, court, case_number,
+                                   charges, standing, status, correlation_id)
+
+    @rpc
+    def list_court_cases(self, caller):
+        return app.list_court_cases(self.db, Caller.from_dict(caller))
+
+    @rpc
+    def get_court_case(self, caller, court_case_id):
+        return app.get_court_case(self.db, Caller.from_dict(caller), court_case_id)
+
+    @rpc
+    def change_court_status(self, caller, court_case_id, status, verdict=None, correlation_id=None):
+        return app.change_court_status(self.db, Caller.from_dict(caller), court_case_id, status,
+                                       verdict, correlation_id)
+
+    @rpc
+    def schedule_hearing(self, caller, court_case_id, starts_at, time_zone, purpose,
+                         attendance_required, correlation_id=None):
+        return app.schedule_hearing(self.db, Caller.from_dict(caller), court_case_id, starts_at,
+                                    time_zone, purpose, attendance_required, correlation_id)
+
+    @rpc
+    def record_outcome(self, caller, hearing_id, outcome, note=None, new_starts_at=None,
+                       time_zone=None, correlation_id=None):
+        return app.record_outcome(self.db, Caller.from_dict(caller), hearing_id, outcome, note,
+                                  new_starts_at, time_zone, correlation_id)
+
+    @rpc
+    def list_hearings(self, caller, from_date=None, to_date=None):
+        return app.list_hearings(self.db, Caller.from_dict(caller), from_date, to_date)
+
+    @rpc
+    def request_document(self, caller, case_id, kind, authority, requested_on=None,
+                         correlation_id=None):
+        return app.request_document(self.db, Caller.from_dict(caller), case_id, kind, authority,
+                                    requested_on, correlation_id)
+
+    @rpc
+    def change_document_status(self, caller, document_id, status, on=None, correlation_id=None):
+        return app.change_document_status(self.db, Caller.from_dict(caller), document_id, status,
+                                          on, correlation_id)
+
+    @rpc
+    def open_dispute(self, caller, case_id, employer, claims, amount_claimed=None, currency=None,
+                     opened_on=None):
+        return app.open_dispute(self.db, Caller.from_dict(caller), case_id, employer, claims,
+                                amount_claimed, currency, opened_on)
+
+    @rpc
+    def update_dispute(self, caller, dispute_id, status, outcome=None, amount_recovered=None):
+        return app.update_dispute(self.db, Caller.from_dict(caller), dispute_id, status, outcome,
+                                  amount_recovered)
 
     @rpc
     def ping(self):

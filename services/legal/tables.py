@@ -1,10 +1,14 @@
-"""The legal service's tables. The legal issue adds cases, court cases and hearings."""
+"""The legal service's tables. Referrals are known by reference only; legal notes, charges
+text, purposes and outcomes stay here and never travel in an event."""
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table
+from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
+                        String, Table, Text, UniqueConstraint)
 
 from services.common.messaging import messaging_tables
 
 metadata = MetaData()
+
+Id = lambda name, *args, **kw: Column(name, String(32), *args, **kw)  # noqa: E731 - uuid4 hex
 
 eligible = Table(
     "eligible_referrals", metadata,
@@ -12,6 +16,122 @@ eligible = Table(
     Column("status", String(20), nullable=False),  # eligible | withdrawn
     Column("eligible_since", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # from referral.accepted v2 (null when learnt from v1: the police then see nothing)
+    Column("referring_agency", String(100)),
+    Column("share_status_with_referrer", Boolean),
+    Column("shelter_agency", String(100)),
 )
+
+cases = Table(
+    "legal_cases", metadata,
+    Id("id", primary_key=True),
+    Column("reference", String(24), ForeignKey("eligible_referrals.reference"), nullable=False,
+           unique=True),
+    Column("lawyer", String(100), nullable=False),
+    Column("status", String(20), nullable=False),  # open | closed
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("opened_by", String(100), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+sessions = Table(
+    "counselling_sessions", metadata,
+    Id("id", primary_key=True),
+    Id("case_id", ForeignKey("legal_cases.id"), nullable=False),
+    Column("held_on", Date, nullable=False),
+    Column("topic", String(200), nullable=False),
+    Column("lawyer", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_sessions_case", sessions.c.case_id, sessions.c.held_on)
+
+notes = Table(
+    "legal_notes", metadata,
+    Id("id", primary_key=True),
+    Id("case_id", ForeignKey("legal_cases.id"), nullable=False),
+    Column("author", String(100), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_notes_case", notes.c.case_id, notes.c.created_at)
+
+court_cases = Table(
+    "court_cases", metadata,
+    Id("id", primary_key=True),
+    Id("case_id", ForeignKey("legal_cases.id"), nullable=False),
+    Column("court", String(100), nullable=False),
+    Column("case_number", String(64), nullable=False),
+    Column("charges", Text, nullable=False),  # JSON [{"statute", "description"}]
+    Column("standing", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("verdict", String(20)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("court", "case_number", name="uq_court_cases_court_number"),
+)
+Index("ix_court_cases_case", court_cases.c.case_id)
+
+court_status_history = Table(
+    "court_status_history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Id("court_case_id", ForeignKey("court_cases.id"), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("verdict", String(20)),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("by_role", String(20), nullable=False),
+    Column("by_agency", String(100), nullable=False),
+)
+Index("ix_court_status_history_case", court_status_history.c.court_case_id, court_status_history.c.id)
+
+hearings = Table(
+    "hearings", metadata,
+    Id("id", primary_key=True),
+    Id("court_case_id", ForeignKey("court_cases.id"), nullable=False),
+    Column("court", String(100), nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False),  # UTC
+    Column("time_zone", String(64), nullable=False),               # the court's zone name
+    Column("purpose", String(200), nullable=False),
+    Column("attendance_required", Boolean, nullable=False),
+    Column("status", String(20), nullable=False),  # scheduled | held | postponed | cancelled
+    Column("outcome_note", String(500)),
+    Id("postponed_from"),
+    Column("reminder_sent_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_hearings_starts", hearings.c.starts_at)
+Index("ix_hearings_court_starts", hearings.c.court, hearings.c.starts_at)
+Index("ix_hearings_reminder", hearings.c.status, hearings.c.reminder_sent_at, hearings.c.starts_at)
+
+documents = Table(
+    "document_requests", metadata,
+    Id("id", primary_key=True),
+    Id("case_id", ForeignKey("legal_cases.id"), nullable=False),
+    Column("kind", String(20), nullable=False),       # identity_card | passport | travel_document
+    Column("authority", String(200), nullable=False),
+    Column("status", String(20), nullable=False),     # requested | submitted | issued | rejected
+    Column("requested_on", Date, nullable=False),
+    Column("submitted_on", Date),
+    Column("issued_on", Date),
+    Column("rejected_on", Date),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_documents_case", documents.c.case_id)
+
+disputes = Table(
+    "labour_disputes", metadata,
+    Id("id", primary_key=True),
+    Id("case_id", ForeignKey("legal_cases.id"), nullable=False),
+    Column("employer", String(200), nullable=False),
+    Column("claims", Text, nullable=False),           # JSON list of claim codes
+    Column("amount_claimed", Integer),                # whole currency units
+    Column("amount_recovered", Integer),
+    Column("currency", String(3)),
+    Column("status", String(20), nullable=False),
+    Column("outcome", String(500)),
+    Column("opened_on", Date, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_disputes_case", disputes.c.case_id)
 
 outbox, processed_events = messaging_tables(metadata)

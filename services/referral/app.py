@@ -24,7 +24,7 @@ from services.contracts.vocabulary import REFERRAL_STATUSES
 
 from .domain import lifecycle
 from .domain import referral as rules
-from .tables import outbox, processed_events, referrals, timeline
+from .tables import legal_updates, outbox, processed_events, referrals, timeline
 
 log = logging.getLogger(__name__)
 SOURCE = "referral"
@@ -127,7 +127,7 @@ def _on_decision(s: Session, envelope: dict, payload: dict) -> None:
         return
     _move(s, row, decision, payload["decided_at"], payload["agency"],
           f"Declined: {payload.get('reason') or 'no reason given'}")
-    _announce_decision(s, envelope, row, decision, payload["decided_at"])
+    _announce_decision(s, envelope, row, decision, payload["decided_at"], payload["agency"])
 
 
 UNDECIDED = ("submitted", "received", "screening")
@@ -149,17 +149,20 @@ def _ensure_accepted(s: Session, envelope: dict, row, at, agency: str):
     if row.status not in UNDECIDED:
         return row if row.status in PLACED else None
     row = _move(s, row, "accepted", at, agency, "Accepted by the shelter")
-    _announce_decision(s, envelope, row, "accepted", at)
+    _announce_decision(s, envelope, row, "accepted", at, agency)
     return row
 
 
 PLACED = ("accepted", "waitlisted", "bed_held", "admitted", "discharged")
 
 
-def _announce_decision(s: Session, envelope: dict, row, decision: str, at) -> None:
+def _announce_decision(s: Session, envelope: dict, row, decision: str, at, shelter_agency: str) -> None:
     add_to_outbox(s, outbox, make_event(f"referral.{decision}", {
         "reference": row.reference, "decided_at": at,
         "legal_consent": bool(row.share_with_legal),
+        "referring_agency": row.referring_agency,
+        "share_status_with_referrer": bool(row.share_status_with_referrer),
+        "shelter_agency": shelter_agency,
     }, source=SOURCE, correlation_id=envelope.get("correlation_id")))
 
 
@@ -194,6 +197,16 @@ def _held_note(p: dict) -> str:
     return (f"{p['beds']} {p['population_group']} bed(s) {how} at {p['facility']} until "
             f"{iso(p['expires_at'])}")
 
+def _on_legal(s: Session, envelope: dict, payload: dict) -> None:
+    """A legal event extends the referral's legal timeline (court status, hearing dates)."""
+    row = s.execute(select(referrals.c.id).where(referrals.c.reference == payload["reference"])).first()
+    if row is None:
+        log.warning("legal event %s for unknown referral %s ignored", envelope["type"],
+                    payload["reference"])
+        return
+    entry = rules.legal_update(envelope["type"], payload, envelope["occurred_at"])
+    s.execute(insert(legal_updates).values(referral_id=row.id, **entry))
+
 
 _EVENT_HANDLERS = {
     "shelter.referral_received": _on_received,
@@ -211,6 +224,11 @@ _EVENT_HANDLERS = {
         lambda p: f"Admitted at {p['facility']}; case manager {p['case_manager']}"),
     "shelter.discharged": _placement_event(
         "discharged", "discharged_at", lambda p: f"Discharged: {p['outcome']}"),
+
+    "legal.case_opened": _on_legal,
+    "legal.court_status_changed": _on_legal,
+    "legal.hearing_scheduled": _on_legal,
+    "legal.hearing_outcome": _on_legal,
 }
 
 
@@ -243,12 +261,22 @@ def get_status(db: Database, caller: Caller, reference: str) -> dict:
         rules.require_status_access(caller, row, reference)
         entries = s.execute(select(timeline).where(timeline.c.referral_id == row["id"])
                             .order_by(timeline.c.id)).all()
-    return {
+        legal_rows = []
+        if rules.may_see_legal_updates(caller, row):
+            legal_rows = [dict(r._mapping) for r in s.execute(
+                select(legal_updates).where(legal_updates.c.referral_id == row["id"])
+                .order_by(legal_updates.c.id)).all()]
+    lifecycle_entries = [{"at": iso(e.at), "agency": e.agency, "status": e.status, "note": e.note}
+                         for e in entries]
+    answer = {
         "reference": reference,
         "status": row["status"],
-        "timeline": [{"at": iso(e.at), "agency": e.agency, "status": e.status, "note": e.note}
-                     for e in entries],
+        "timeline": rules.merge_timeline(lifecycle_entries,
+                                         [rules.legal_timeline_entry(u) for u in legal_rows]),
     }
+    if rules.may_see_legal_updates(caller, row):
+        answer["legal"] = rules.legal_summary(legal_rows)
+    return answer
 
 
 def list_referrals(db: Database, caller: Caller, *, status: str | None = None, limit: int = 50,

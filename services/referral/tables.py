@@ -41,4 +41,22 @@ timeline = Table(
 )
 Index("ix_timeline_referral_id", timeline.c.referral_id, timeline.c.id)
 
+# What the legal service announced about a referral (issue 5): court status and hearing dates,
+# court ids and codes only. Shown on the status timeline to the agencies allowed to see it.
+legal_updates = Table(
+    "legal_updates", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("referral_id", Integer, ForeignKey("referrals.id"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(30), nullable=False),  # case_opened | court_status | hearing_scheduled | hearing_outcome
+    Column("court", String(100)),
+    Column("court_case_id", String(32)),
+    Column("hearing_id", String(32)),
+    Column("status", String(20), nullable=False),  # court status, or scheduled / held / postponed / cancelled
+    Column("verdict", String(20)),
+    Column("starts_at", DateTime(timezone=True)),
+    Column("time_zone", String(64)),
+)
+Index("ix_legal_updates_referral", legal_updates.c.referral_id, legal_updates.c.id)
+
 outbox, processed_events = messaging_tables(metadata)

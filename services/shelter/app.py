@@ -26,11 +26,12 @@ from services.contracts.references import is_reference
 
 from services.contracts.vocabulary import POPULATION_GROUPS
 
+from .domain import accompaniment as accompaniment_rules
 from .domain import beds as bed_rules
 from .domain import intake as intake_rules
 from .domain import placement as rules
-from .tables import (beds, capacity_history, facilities, incoming, outbox, placements,
-                     processed_events)
+from .tables import (beds, capacity_history, facilities, hearing_accompaniments, incoming, outbox,
+                     placements, processed_events)
 
 log = logging.getLogger(__name__)
 SOURCE = "shelter"
@@ -46,7 +47,10 @@ def apply_event(db: Database, body: dict, *, agency: str, hold: timedelta = DEFA
         envelope, payload = parse_event(body)
     except UnknownEvent:
         return False
-    handler = {"referral.submitted": _on_submitted, "referral.withdrawn": _on_withdrawn}.get(envelope["type"])
+    handler = {"referral.submitted": _on_submitted, "referral.withdrawn": _on_withdrawn,
+               "legal.hearing_scheduled": _on_hearing_scheduled,
+               "legal.hearing_outcome": _on_hearing_outcome,
+               "legal.hearing_reminder": _on_hearing_reminder}.get(envelope["type"])
     if handler is None:
         return False
     with db.write() as s:
@@ -654,3 +658,61 @@ def aware(value):
     if value is None:
         return None
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+# --- residents' hearings and court accompaniment (issue 5) ------------------------------------------
+
+def _resident(s: Session, reference: str) -> bool:
+    row = s.execute(select(incoming.c.status).where(incoming.c.reference == reference)).first()
+    return accompaniment_rules.is_resident(row.status if row else None)
+
+
+def _on_hearing_scheduled(s: Session, envelope: dict, p: dict, agency: str, _hold=None) -> None:
+    if not _resident(s, p["reference"]):
+        return
+    if s.execute(select(hearing_accompaniments.c.hearing_id)
+                 .where(hearing_accompaniments.c.hearing_id == p["hearing_id"])).first():
+        return
+    s.execute(insert(hearing_accompaniments).values(
+        hearing_id=p["hearing_id"], reference=p["reference"], court=p["court"],
+        starts_at=p["starts_at"], time_zone=p["time_zone"],
+        attendance_required=p["attendance_required"], status="scheduled", task_status="none",
+        updated_at=utcnow()))
+
+
+def _on_hearing_outcome(s: Session, envelope: dict, p: dict, agency: str, _hold=None) -> None:
+    s.execute(update(hearing_accompaniments)
+              .where(hearing_accompaniments.c.hearing_id == p["hearing_id"])
+              .values(status=p["outcome"], updated_at=utcnow()))
+
+
+def _on_hearing_reminder(s: Session, envelope: dict, p: dict, agency: str, _hold=None) -> None:
+    """The reminder makes the hearing an accompaniment task (recorded even if the reminder
+    overtook the hearing's own event)."""
+    if not _resident(s, p["reference"]):
+        return
+    values = {"task_status": "to_arrange", "reminder_due_at": p["due_at"],
+              "reminded_at": p["sent_at"], "updated_at": utcnow()}
+    changed = s.execute(update(hearing_accompaniments)
+                        .where(hearing_accompaniments.c.hearing_id == p["hearing_id"])
+                        .values(**values)).rowcount
+    if not changed:
+        s.execute(insert(hearing_accompaniments).values(
+            hearing_id=p["hearing_id"], reference=p["reference"], court=p["court"],
+            starts_at=p["starts_at"], time_zone=p["time_zone"], attendance_required=True,
+            status="scheduled", **values))
+    log.info("hearing %s: accompaniment to arrange", p["hearing_id"])
+
+
+def list_hearings(db: Database, caller: Caller, upcoming_only: bool = True) -> list[dict]:
+    """Residents' hearings for shelter staff, soonest first, with any accompaniment task."""
+    caller.require("shelter")
+    query = select(hearing_accompaniments).order_by(hearing_accompaniments.c.starts_at).limit(500)
+    now = utcnow()
+    if upcoming_only:
+        query = query.where(hearing_accompaniments.c.starts_at >= now)
+    with db.read() as s:
+        rows = [dict(r._mapping) for r in s.execute(query).all()]
+    if upcoming_only:
+        rows = [r for r in rows if accompaniment_rules.is_upcoming(r, now)]
+    return [accompaniment_rules.hearing_view(r) for r in rows]

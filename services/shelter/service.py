@@ -127,5 +127,9 @@ class ShelterService:
         return app.hsds_service(self.db, Caller.from_dict(caller), facility)
 
     @rpc
+    def list_hearings(self, caller, upcoming_only=True):
+        return app.list_hearings(self.db, Caller.from_dict(caller), bool(upcoming_only))
+
+    @rpc
     def ping(self):
         return {"service": self.name, "outbox_published": self.outbox.published}

@@ -1,7 +1,7 @@
 """The shelter service's tables. No names: referrals are known by reference only."""
 
-from sqlalchemy import (Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String,
-                        Table, Text)
+from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
+                        String, Table, Text)
 
 from services.common.messaging import messaging_tables
 
@@ -90,5 +90,23 @@ placements = Table(
 Index("ix_placements_state_group", placements.c.state, placements.c.population_group)
 Index("ix_placements_state_expiry", placements.c.state, placements.c.hold_expires_at)
 Index("ix_placements_facility_state", placements.c.facility_id, placements.c.state)
+
+# Hearings of residents, learnt from the legal service (issue 5): date, time, court and
+# attendance only; the reminder turns one into an accompaniment task.
+hearing_accompaniments = Table(
+    "hearing_accompaniments", metadata,
+    Column("hearing_id", String(32), primary_key=True),
+    Column("reference", String(24), nullable=False),
+    Column("court", String(100), nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("attendance_required", Boolean, nullable=False),
+    Column("status", String(20), nullable=False),       # scheduled | held | postponed | cancelled
+    Column("task_status", String(20), nullable=False),  # none | to_arrange
+    Column("reminder_due_at", DateTime(timezone=True)),
+    Column("reminded_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_hearing_accompaniments_starts", hearing_accompaniments.c.starts_at)
 
 outbox, processed_events = messaging_tables(metadata)

@@ -211,8 +211,12 @@ SAMPLES = {
     "referral.submitted": {"reference": REF, "population_group": "children", "urgency": "urgent",
                            "needs": ["shelter", "legal"], "children_count": 1, "beds_needed": 2,
                            "referring_agency": "erbil-police", "submitted_at": WHEN},
-    "referral.accepted": {"reference": REF, "decided_at": WHEN, "legal_consent": True},
-    "referral.declined": {"reference": REF, "decided_at": WHEN, "legal_consent": False},
+    "referral.accepted": {"reference": REF, "decided_at": WHEN, "legal_consent": True,
+                          "referring_agency": "erbil-police", "share_status_with_referrer": True,
+                          "shelter_agency": "erbil-shelter"},
+    "referral.declined": {"reference": REF, "decided_at": WHEN, "legal_consent": False,
+                          "referring_agency": "erbil-police", "share_status_with_referrer": False,
+                          "shelter_agency": "erbil-shelter"},
     "referral.withdrawn": {"reference": REF, "withdrawn_at": WHEN},
     "shelter.referral_received": {"reference": REF, "received_at": WHEN, "agency": "erbil-shelter"},
     "shelter.referral_accepted": {"reference": REF, "decided_at": WHEN, "agency": "erbil-shelter",
@@ -236,13 +240,36 @@ SAMPLES = {
     "shelter.discharged": {"reference": REF, "admission_id": 7, "facility": "erbil-1",
                            "population_group": "women", "beds": 1, "outcome": "reintegrated",
                            "discharged_at": WHEN, "agency": "erbil-shelter"},
+    "legal.case_opened": {"reference": REF, "case_id": "a" * 32, "opened_at": WHEN},
+    "legal.court_status_changed": {"reference": REF, "case_id": "a" * 32, "court_case_id": "b" * 32,
+                                   "court": "erbil-criminal-court", "status": "verdict",
+                                   "previous_status": "trial", "verdict": "convicted",
+                                   "changed_at": WHEN},
+    "legal.hearing_scheduled": {"reference": REF, "court_case_id": "b" * 32, "hearing_id": "c" * 32,
+                                "court": "erbil-criminal-court", "starts_at": WHEN,
+                                "time_zone": "Asia/Baghdad", "attendance_required": True,
+                                "postponed_from": None, "scheduled_at": WHEN},
+    "legal.hearing_outcome": {"reference": REF, "court_case_id": "b" * 32, "hearing_id": "c" * 32,
+                              "court": "erbil-criminal-court", "outcome": "postponed",
+                              "next_hearing_id": "d" * 32, "recorded_at": WHEN},
+    "legal.hearing_reminder": {"reference": REF, "hearing_id": "c" * 32,
+                               "court": "erbil-criminal-court", "starts_at": WHEN,
+                               "time_zone": "Asia/Baghdad", "due_at": WHEN, "sent_at": WHEN},
+    "legal.document_status_changed": {"reference": REF, "document_id": "e" * 32, "kind": "passport",
+                                      "status": "issued", "changed_at": WHEN},
 }
 # SAMPLES hold the latest version of each event; older versions that consumers still read:
 OLDER_SAMPLES = {
     ("shelter.capacity_changed", 1): {"facility": "erbil-1", "population_group": "women",
                                       "capacity": 10, "occupied": 3, "held": 1, "available": 6,
                                       "changed_at": WHEN},
+    ("referral.accepted", 1): {"reference": REF, "decided_at": WHEN, "legal_consent": True},
+    ("referral.declined", 1): {"reference": REF, "decided_at": WHEN, "legal_consent": False},
 }
+
+
+def sample(key: tuple[str, int]) -> dict:
+    return OLDER_SAMPLES.get(key) or SAMPLES[key[0]]
 
 # Personal data must never travel in an event (it would spread to every consumer and the
 # dead-letter queue). Exact names, and fragments no event field name may contain.
@@ -262,10 +289,10 @@ def test_every_registered_event_has_a_sample():
 def test_every_event_schema_forbids_unknown_fields(key):
     schema = EVENT_SCHEMAS[key]()
     assert schema.unknown == RAISE
-    sample = {k: env._jsonable(v) for k, v in OLDER_SAMPLES.get(key, SAMPLES[key[0]]).items()}
-    schema.load(sample)  # the sample itself is valid...
+    data = {k: env._jsonable(v) for k, v in sample(key).items()}
+    schema.load(data)  # the sample itself is valid...
     with pytest.raises(ValidationError) as info:
-        schema.load({**sample, "survivor_name": "Amina K."})  # ...and one extra key is not
+        schema.load({**data, "survivor_name": "Amina K."})  # ...and one extra key is not
     assert "survivor_name" in info.value.messages
 
 

@@ -1,9 +1,12 @@
 """Rules about a referral as submitted: who it is for, what it needs, who may see it. No I/O."""
 
-from datetime import date
+import heapq
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from services.common.caller import Caller
 from services.common.errors import NotFound
+from services.common.timeutil import aware, iso
 from services.contracts.submission import ADULT_AGE, age_of
 
 
@@ -66,3 +69,87 @@ def require_withdraw_access(caller: Caller, referral: dict | None, reference: st
     return referral
 
 
+
+
+# --- legal updates on the timeline (issue 5) ------------------------------------------------------
+
+def may_see_legal_updates(caller: Caller, referral: dict) -> bool:
+    """Court status and hearing dates: the shelter (it brings the survivor to court), the
+    referring police while the survivor's consent to share status with them stands, and the
+    legal team (their source) with consent to legal help. No one else, whatever reaches here."""
+    if caller.role == "shelter":
+        return True
+    if caller.role == "police":
+        return caller.agency == referral["referring_agency"] and bool(referral["share_status_with_referrer"])
+    if caller.role == "legal":
+        return bool(referral["share_with_legal"])
+    return False
+
+
+def legal_update(event_type: str, payload: dict, occurred_at: datetime) -> dict:
+    """The row a legal event adds to the referral's legal timeline: codes, court, dates."""
+    if event_type == "legal.case_opened":
+        return {"at": payload["opened_at"], "kind": "case_opened", "status": "opened"}
+    if event_type == "legal.court_status_changed":
+        return {"at": payload["changed_at"], "kind": "court_status", "court": payload["court"],
+                "court_case_id": payload["court_case_id"], "status": payload["status"],
+                "verdict": payload.get("verdict")}
+    if event_type == "legal.hearing_scheduled":
+        return {"at": payload["scheduled_at"], "kind": "hearing_scheduled", "court": payload["court"],
+                "court_case_id": payload["court_case_id"], "hearing_id": payload["hearing_id"],
+                "status": "scheduled", "starts_at": payload["starts_at"],
+                "time_zone": payload["time_zone"]}
+    if event_type == "legal.hearing_outcome":
+        return {"at": payload["recorded_at"], "kind": "hearing_outcome", "court": payload["court"],
+                "court_case_id": payload["court_case_id"], "hearing_id": payload["hearing_id"],
+                "status": payload["outcome"]}
+    raise ValueError(f"not a legal timeline event: {event_type}")
+
+
+def _local(starts_at: datetime, zone_name: str) -> str:
+    local = aware(starts_at).astimezone(ZoneInfo(zone_name))
+    return f"{local:%Y-%m-%d %H:%M} ({zone_name})"
+
+
+def legal_timeline_entry(update: dict) -> dict:
+    """A legal update as a timeline entry: ``kind`` legal, ``status`` a legal code."""
+    kind, court = update["kind"], update.get("court")
+    entry = {"at": iso(update["at"]), "agency": court or "legal", "kind": "legal"}
+    if kind == "case_opened":
+        return {**entry, "status": "legal_case_opened", "note": "Legal case opened"}
+    if kind == "court_status":
+        verdict = f" ({update['verdict']})" if update.get("verdict") else ""
+        return {**entry, "status": f"court_{update['status']}",
+                "note": f"Court case at {court}: {update['status']}{verdict}"}
+    if kind == "hearing_scheduled":
+        return {**entry, "status": "hearing_scheduled", "hearing_at": iso(update["starts_at"]),
+                "note": f"Hearing at {court} on {_local(update['starts_at'], update['time_zone'])}"}
+    return {**entry, "status": f"hearing_{update['status']}",
+            "note": f"Hearing at {court}: {update['status']}"}
+
+
+def merge_timeline(lifecycle_entries: list[dict], legal_entries: list[dict]) -> list[dict]:
+    """Both lists in time order, each keeping its own order for equal times."""
+    return list(heapq.merge(lifecycle_entries, legal_entries,
+                            key=lambda e: datetime.fromisoformat(e["at"])))
+
+
+def legal_summary(updates: list[dict]) -> dict:
+    """The latest court status of each court case and every hearing with its current status."""
+    court_cases: dict[str, dict] = {}
+    hearings: dict[str, dict] = {}
+    for u in updates:  # in arrival order
+        if u["kind"] == "court_status":
+            court_cases[u["court_case_id"]] = {
+                "court_case_id": u["court_case_id"], "court": u["court"], "status": u["status"],
+                "verdict": u.get("verdict"), "changed_at": iso(u["at"])}
+        elif u["kind"] == "hearing_scheduled":
+            local = aware(u["starts_at"]).astimezone(ZoneInfo(u["time_zone"]))
+            hearings.setdefault(u["hearing_id"], {"status": "scheduled"}).update({
+                "hearing_id": u["hearing_id"], "court": u["court"],
+                "court_case_id": u["court_case_id"], "starts_at": iso(u["starts_at"]),
+                "starts_at_local": local.isoformat(), "time_zone": u["time_zone"]})
+        elif u["kind"] == "hearing_outcome":
+            hearings.setdefault(u["hearing_id"], {"hearing_id": u["hearing_id"]})["status"] = u["status"]
+    return {"court_cases": list(court_cases.values()),
+            "hearings": sorted(hearings.values(), key=lambda h: h.get("starts_at") or "")}

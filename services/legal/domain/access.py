@@ -1,0 +1,91 @@
+"""Who sees which slice of the legal service's data, and in what shape. No I/O.
+
+* legal team: everything, including legal notes (which no one else ever gets);
+* court (role ``court``, agency = its court id): court cases and hearings at its own court,
+  with case number, charges, status, purpose and outcome; nothing of any other court (``404``,
+  never a hint that it exists), no legal case, no notes, no documents, no disputes;
+* shelter: hearings of its residents (referrals that shelter accepted): date, time, court and
+  whether the survivor must attend, nothing else;
+* police: hearings of cases their agency referred, while the survivor's consent to share status
+  with the referring agency stands: date, time, court, status;
+* admin, analyst: none of it.
+"""
+
+from services.common.caller import Caller
+from services.common.errors import Forbidden, NotFound
+
+from .hearings import local_view
+
+HEARING_READERS = ("legal", "court", "shelter", "police")
+
+
+def require_legal(caller: Caller) -> None:
+    if caller.role != "legal":
+        raise Forbidden(f"role {caller.role} may not do this")
+
+
+def sees_court_case(caller: Caller, court: str) -> bool:
+    return caller.role == "legal" or (caller.role == "court" and caller.agency == court)
+
+
+def require_court_case(caller: Caller, court_case: dict | None, court_case_id: str) -> dict:
+    """The court case if the caller may see it, else ``NotFound`` (also for another court)."""
+    if caller.role not in ("legal", "court"):
+        raise Forbidden(f"role {caller.role} may not do this")
+    if court_case is None or not sees_court_case(caller, court_case["court"]):
+        raise NotFound(f"no court case {court_case_id}", field="court_case_id")
+    return court_case
+
+
+def sees_hearing(caller: Caller, hearing: dict) -> bool:
+    if caller.role == "legal":
+        return True
+    if caller.role == "court":
+        return caller.agency == hearing["court"]
+    if caller.role == "shelter":
+        return hearing.get("shelter_agency") is not None and caller.agency == hearing["shelter_agency"]
+    if caller.role == "police":
+        return (hearing.get("referring_agency") is not None
+                and caller.agency == hearing["referring_agency"]
+                and bool(hearing.get("share_status_with_referrer")))
+    return False
+
+
+def hearing_view(caller: Caller, hearing: dict) -> dict:
+    """The hearing as the caller's role may see it (call ``sees_hearing`` first)."""
+    when = local_view(hearing["starts_at"], hearing["time_zone"])
+    if caller.role == "shelter":
+        return {"hearing_id": hearing["id"], "reference": hearing["reference"],
+                "court": hearing["court"], **when,
+                "attendance_required": bool(hearing["attendance_required"])}
+    base = {"hearing_id": hearing["id"], "court": hearing["court"], **when,
+            "attendance_required": bool(hearing["attendance_required"]),
+            "status": hearing["status"]}
+    if caller.role == "police":
+        return {**base, "reference": hearing["reference"]}
+    court_part = {**base, "court_case_id": hearing["court_case_id"],
+                  "case_number": hearing["case_number"], "purpose": hearing["purpose"],
+                  "outcome_note": hearing["outcome_note"],
+                  "postponed_from": hearing["postponed_from"]}
+    if caller.role == "court":
+        return court_part
+    return {**court_part, "reference": hearing["reference"], "case_id": hearing["case_id"]}
+
+
+def require_hearing(caller: Caller, hearing: dict | None, hearing_id: str) -> dict:
+    """For recording an outcome: the legal team, or the court the hearing is at."""
+    if caller.role not in ("legal", "court"):
+        raise Forbidden(f"role {caller.role} may not do this")
+    if hearing is None or not sees_court_case(caller, hearing["court"]):
+        raise NotFound(f"no hearing {hearing_id}", field="hearing_id")
+    return hearing
+
+
+def court_case_view(caller: Caller, court_case: dict) -> dict:
+    view = {"court_case_id": court_case["id"], "court": court_case["court"],
+            "case_number": court_case["case_number"], "charges": court_case["charges"],
+            "standing": court_case["standing"], "status": court_case["status"],
+            "verdict": court_case["verdict"], "updated_at": court_case["updated_at"]}
+    if caller.role == "legal":
+        view.update(case_id=court_case["case_id"], reference=court_case["reference"])
+    return view

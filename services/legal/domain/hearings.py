@@ -1,0 +1,86 @@
+"""Hearings: local court time to UTC, outcomes and postponements, and reminder timing. No I/O.
+
+A hearing is entered as the court gives it: a local wall time and the court's time zone (the
+courts are in Asia/Baghdad). It is stored in UTC together with the zone name, so it is shown
+in the court's time and compared in UTC. A hearing the survivor must attend is reminded once,
+``lead`` before it (72 hours by default).
+"""
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from services.common.errors import IllegalTransition, InvalidInput
+from services.contracts.vocabulary import HEARING_OUTCOMES
+
+COURT_TIME_ZONE = "Asia/Baghdad"
+DEFAULT_REMINDER_LEAD = timedelta(hours=72)
+
+
+def zone(name: str, field: str = "time_zone") -> ZoneInfo:
+    """The IANA zone, or ``InvalidInput`` naming the field (an unknown zone is never guessed)."""
+    if not isinstance(name, str) or not name or len(name) > 64 or name.startswith(("/", ".")) \
+            or ".." in name:
+        raise InvalidInput("not an IANA time zone name (e.g. Asia/Baghdad)", field=field)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise InvalidInput(f"unknown time zone {name}", field=field) from None
+
+
+def to_utc(local: datetime, zone_name: str, *, field: str = "starts_at",
+           zone_field: str = "time_zone") -> datetime:
+    """A local wall time in ``zone_name`` as an aware UTC datetime."""
+    tz = zone(zone_name, zone_field)
+    if not isinstance(local, datetime):
+        raise InvalidInput("a local date and time, e.g. 2026-12-10T09:30", field=field)
+    if local.tzinfo is not None:
+        raise InvalidInput("give the court's local time without an offset; the zone goes in "
+                           f"{zone_field}", field=field)
+    return local.replace(tzinfo=tz).astimezone(timezone.utc)
+
+
+def local_view(starts_at_utc: datetime, zone_name: str) -> dict:
+    """How a hearing's time is shown: UTC, the court's local time and its zone."""
+    aware = starts_at_utc if starts_at_utc.tzinfo else starts_at_utc.replace(tzinfo=timezone.utc)
+    local = aware.astimezone(ZoneInfo(zone_name))
+    return {"starts_at": aware.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
+            "local_date": local.date().isoformat(), "local_time": local.strftime("%H:%M"),
+            "time_zone": zone_name, "starts_at_local": local.isoformat()}
+
+
+def check_in_future(starts_at_utc: datetime, now: datetime, field: str = "starts_at") -> None:
+    if starts_at_utc <= now:
+        raise InvalidInput("a hearing is scheduled in the future", field=field)
+
+
+def check_outcome(status: str, outcome: str, new_starts_at: datetime | None) -> None:
+    """Only a scheduled hearing gets an outcome; a postponement needs the new time."""
+    if outcome not in HEARING_OUTCOMES:
+        raise InvalidInput(f"outcome is one of {', '.join(HEARING_OUTCOMES)}", field="outcome")
+    if status != "scheduled":
+        raise IllegalTransition(f"a hearing that is {status} already has its outcome",
+                                field="outcome")
+    if outcome == "postponed" and new_starts_at is None:
+        raise InvalidInput("a postponed hearing needs its new date and time", field="new_starts_at")
+    if outcome != "postponed" and new_starts_at is not None:
+        raise InvalidInput("a new date and time is given only for a postponement",
+                           field="new_starts_at")
+
+
+def reminder_due_at(starts_at: datetime, lead: timedelta = DEFAULT_REMINDER_LEAD) -> datetime:
+    return starts_at - lead
+
+
+def reminder_is_due(*, status: str, attendance_required: bool, starts_at: datetime,
+                    reminder_sent_at: datetime | None, now: datetime,
+                    lead: timedelta = DEFAULT_REMINDER_LEAD) -> bool:
+    """True once ``now`` is within ``lead`` of a scheduled hearing the survivor must attend,
+    while the hearing is still ahead and no reminder went out."""
+    return (status == "scheduled" and attendance_required and reminder_sent_at is None
+            and reminder_due_at(starts_at, lead) <= now < starts_at)
+
+
+def reminder_window(now: datetime, lead: timedelta = DEFAULT_REMINDER_LEAD) -> tuple[datetime, datetime]:
+    """(after, until): a hearing starting in (now, now + lead] is due a reminder; the same rule
+    as ``reminder_is_due``, in the form a query needs."""
+    return now, now + lead
