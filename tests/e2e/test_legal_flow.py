@@ -71,7 +71,7 @@ def _accepted_referral(net, police, shelter) -> str:
     net.wait_status(reference, "received", police)
     r = net.api("POST", f"/referrals/{reference}/decision", shelter, json={"decision": "accept"})
     assert r.status_code == 200, r.text
-    net.wait_status(reference, "accepted", police)
+    net.wait_status(reference, "bed_held", police)  # accepting holds a bed
     lawyer = net.token("legal")
     poll(lambda: reference in [e["reference"] for e in net.api("GET", "/legal/eligible", lawyer).json()],
          "eligibility")
@@ -131,7 +131,7 @@ def test_a_hearing_reaches_police_and_shelter_and_the_court_records_the_outcome(
         statuses = [e["status"] for e in status["timeline"]]
         return status if {"court_filed", "hearing_scheduled"} <= set(statuses) else None
     status = poll(police_sees, "court status and hearing on the police timeline")
-    assert status["status"] == "accepted"
+    assert status["status"] == "bed_held"
     assert status["legal"]["court_cases"][0]["status"] == "filed"
     assert status["legal"]["hearings"][0]["starts_at"] == hearing["starts_at"]
     assert NOTE not in json.dumps(status)
