@@ -1,9 +1,8 @@
 """nameko entrypoints of the legal service: validate, delegate to ``app``, return."""
 
-from nameko.rpc import rpc
 
 from services.common.caller import Caller
-from services.common.nameko_deps import Outbox, ServiceDatabase, consume_events
+from services.common.nameko_deps import Outbox, ServiceDatabase, consume_events, rpc
 
 from . import app
 from .tables import outbox

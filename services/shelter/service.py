@@ -2,10 +2,9 @@
 
 import os
 
-from nameko.rpc import rpc
 
 from services.common.caller import Caller
-from services.common.nameko_deps import Outbox, ServiceDatabase, consume_events
+from services.common.nameko_deps import Outbox, ServiceDatabase, consume_events, rpc
 
 from . import app
 from .tables import outbox
