@@ -4,12 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up down status test test-unit test-integration test-e2e test-faults install clean
+.PHONY: up down status test test-unit test-integration test-e2e test-faults bench install clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==24.3.1
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -39,6 +39,14 @@ test-e2e: $(STAMP)
 # Fault tests restart the RabbitMQ application (rabbitmqctl, on this machine) and kill services.
 test-faults: $(STAMP)
 	$(BIN)/pytest -q -p no:pytest_nameko tests/faults
+
+# The benchmark (bench/README.md): its own vhost and databases, never a running `make up`.
+# wrk is the load generator when it is there; as root on Debian it is installed, else the
+# benchmark says so and falls back to its Python client.
+bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null 2>&1 \
+		&& apt-get install -y -qq wrk >/dev/null 2>&1; } || echo "bench: wrk not installed; using the Python client"
+	PYTHONPATH=$(CURDIR) $(BIN)/python -m bench $(BENCH_ARGS)
 
 clean: down
 	rm -rf var

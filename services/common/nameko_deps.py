@@ -8,8 +8,12 @@ import os
 
 import eventlet
 import kombu
+from nameko.amqp.publish import Publisher
+from nameko.constants import (AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER,
+                              LOGIN_METHOD_CONFIG_KEY, SERIALIZER_CONFIG_KEY)
 from nameko.extensions import DependencyProvider
 from nameko.messaging import Consumer
+from nameko.rpc import Responder, Rpc, RpcConsumer, get_rpc_exchange
 
 from . import broker
 from .db import Database
@@ -137,3 +141,45 @@ def consume_events(service_name: str):
 def consume_intake():
     """Entrypoint decorator: consume police submissions, with retries and dead letters."""
     return ReliableConsumer.decorator(broker.intake_queue())
+
+
+# --- RPC: replies without publisher confirms ----------------------------------------------------
+
+class _ReplyPublisher(Publisher):
+    """Publishes an RPC reply without waiting for the broker's confirm.
+
+    nameko confirms every reply, which costs a broker round trip per call and holds the worker
+    until it comes back. A reply goes to the caller's own reply queue, and a caller whose reply
+    is lost times out exactly as it does when the service is slow, so the confirm buys nothing
+    the timeout does not already cover. Requests keep their confirms (nameko needs them to tell
+    an unknown service), and events keep theirs (the outbox relay).
+    """
+
+    use_confirms = False
+
+
+class _ReplyResponder(Responder):
+    publisher_cls = _ReplyPublisher
+
+
+class _RpcConsumer(RpcConsumer):
+    """nameko's ``RpcConsumer`` with ``_ReplyResponder``; the rest (queue, ack) unchanged."""
+
+    def handle_result(self, message, result, exc_info):
+        config = self.container.config
+        responder = _ReplyResponder(
+            config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config),
+            config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
+            ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
+        result, exc_info = responder.send_response(result, exc_info)
+        self.queue_consumer.ack_message(message)
+        return result, exc_info
+
+
+class _Rpc(Rpc):
+    rpc_consumer = _RpcConsumer()
+
+
+rpc = _Rpc.decorator
+"""The services' ``@rpc``: nameko's, with replies published without confirms. Use it for
+every RPC entrypoint of a service (one consumer of the service's RPC queue)."""

@@ -2,11 +2,10 @@
 
 import logging
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.common.caller import Caller
-from services.common.nameko_deps import Outbox, ServiceDatabase, consume_events
+from services.common.nameko_deps import Outbox, ServiceDatabase, consume_events, rpc
 
 from . import app
 from .domain import clock

@@ -254,10 +254,15 @@ def withdraw(db: Database, caller: Caller, reference: str, reason: str | None,
 
 # --- reads ------------------------------------------------------------------------------------
 
+_STATUS_COLUMNS = (referrals.c.id, referrals.c.status, referrals.c.referring_agency,
+                   referrals.c.share_status_with_referrer, referrals.c.share_with_legal)
+
+
 def get_status(db: Database, caller: Caller, reference: str) -> dict:
     _check_reference(reference)
     with db.read() as s:
-        row = _row_dict(s.execute(select(referrals).where(referrals.c.reference == reference)).first())
+        # the columns the access rule and the answer need (not the encrypted file)
+        row = _row_dict(s.execute(select(*_STATUS_COLUMNS).where(referrals.c.reference == reference)).first())
         rules.require_status_access(caller, row, reference)
         entries = s.execute(select(timeline).where(timeline.c.referral_id == row["id"])
                             .order_by(timeline.c.id)).all()

@@ -1,9 +1,8 @@
 """nameko entrypoints of the referral service: validate, delegate to ``app``, return."""
 
-from nameko.rpc import rpc
 
 from services.common.caller import Caller
-from services.common.nameko_deps import Outbox, ServiceDatabase, consume_events, consume_intake
+from services.common.nameko_deps import Outbox, ServiceDatabase, consume_events, consume_intake, rpc
 
 from . import app
 from .dependencies import ReferralSecrets

@@ -9,12 +9,11 @@ import logging
 import os
 from datetime import timedelta
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.common.caller import Caller
 from services.common.errors import InvalidInput
-from services.common.nameko_deps import Outbox, ServiceDatabase, consume_events
+from services.common.nameko_deps import Outbox, ServiceDatabase, consume_events, rpc
 
 from . import app
 from .tables import outbox

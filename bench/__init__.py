@@ -1,0 +1,1 @@
+"""refnet benchmark: ``python -m bench`` (see bench/README.md)."""

@@ -1,0 +1,482 @@
+"""``python -m bench``: start what the benchmark needs, run the scenarios, stop everything,
+print the table and write bench/results.json. See bench/README.md."""
+
+import argparse
+import base64
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Every process the benchmark starts imports this tree's code, not an installed copy.
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+os.environ.setdefault("PYTHONWARNINGS", "ignore")
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import kombu  # noqa: E402
+import requests  # noqa: E402
+
+from bench import fixtures, kombu_rtt, loadgen, memory  # noqa: E402
+from bench.loadgen import Load  # noqa: E402
+from services.common.broker import intake_queue  # noqa: E402
+from services.contracts import topology  # noqa: E402
+from tests.support import broker as support_broker  # noqa: E402
+from tests.support import postgres as support_postgres  # noqa: E402
+from tests.support.network import Network, free_port  # noqa: E402
+
+BIN = Path(sys.executable).parent
+DEFAULT_OUT = ROOT / "bench" / "results.json"
+
+# The submission of the foundation issue (a woman with one child), as police send it.
+SUBMISSION = {
+    "survivor": {"name": "Bench Person A.", "sex": "female", "birth_year": 1998,
+                 "age_estimated": True, "nationality": "ET", "languages": ["am", "ar"],
+                 "phone": "+9647500000000"},
+    "exploitation_types": ["labour"], "identified_on": "2026-11-20",
+    "identified_place": "Erbil", "needs": ["shelter", "legal", "documents"],
+    "children": [{"sex": "female", "age": 6}], "urgency": "urgent",
+    "consent": {"given": True, "recorded_by": "Officer Bench", "basis": "informed_consent"},
+    "officer": {"name": "Officer Bench", "unit": "Erbil TIP Unit"},
+}
+BODY = json.dumps(SUBMISSION).encode()
+
+PROFILES = {
+    # name: seconds per load run, intake/reads connections, propagation samples, growth sizes
+    "full": {"seconds": 8, "rounds": 2, "connections": 10, "propagation": 200, "rtt": 500,
+             "sequential": 300, "growth": (1_000, 1_000_000), "drain_timeout": 120},
+    "tiny": {"seconds": 1, "rounds": 1, "connections": 4, "propagation": 5, "rtt": 20,
+             "sequential": 10, "growth": (100, 300), "drain_timeout": 60},
+}
+
+
+class Log:
+    def __init__(self):
+        self.t0 = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        print(f"[bench {time.perf_counter() - self.t0:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+
+log = Log()
+
+
+# --- the baseline app -------------------------------------------------------------------------
+
+class BaselineApp:
+    """bench/baseline_app.py under the gateway's gunicorn settings, on a free port."""
+
+    def __init__(self, workdir: Path, env: dict):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = dict(env)
+        self.env.update({"REFNET_PORT": str(self.port), "REFNET_HOST": "127.0.0.1",
+                         "BENCH_BASELINE_DB": str(workdir / "baseline.db")})
+        self.log = open(workdir / "baseline.log", "ab")
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "bench.baseline_app:create_app()"],
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if requests.get(self.url + "/constant", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise RuntimeError("the baseline app did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+        self.log.close()
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def auth(token: str, json_body: bool = False) -> dict:
+    headers = {"Authorization": f"Bearer {token}", "Host": "127.0.0.1"}
+    if json_body:
+        headers["Content-Type"] = "application/json"
+    return headers
+
+
+def queue_depths(amqp_uri: str) -> dict:
+    names = [intake_queue().name, *topology.EVENT_QUEUES]
+    depths = {}
+    with kombu.Connection(amqp_uri) as conn:
+        channel = conn.channel()
+        for name in names:
+            depths[name] = channel.queue_declare(queue=name, passive=True).message_count
+    return depths
+
+
+def wait_drained(amqp_uri: str, timeout: float) -> tuple[bool, float]:
+    """Wait until the intake and event queues are empty (twice in a row); (drained, seconds)."""
+    started, empty_seen = time.perf_counter(), 0
+    while time.perf_counter() - started < timeout:
+        if sum(queue_depths(amqp_uri).values()) == 0:
+            empty_seen += 1
+            if empty_seen >= 2:
+                return True, time.perf_counter() - started
+        else:
+            empty_seen = 0
+        time.sleep(0.25)
+    return False, time.perf_counter() - started
+
+
+def submit(net: Network, token: str) -> str:
+    response = requests.post(f"{net.url}/api/v1/referrals", data=BODY,
+                             headers=auth(token, json_body=True), timeout=15)
+    response.raise_for_status()
+    return response.json()["reference"]
+
+
+def wait_received(net: Network, police_token: str, references: list[str], timeout: float = 60) -> None:
+    """Wait until the police see each referral as ``received`` (the shelter has it)."""
+    deadline = time.time() + timeout
+    for reference in references:
+        net.wait_status(reference, "received", police_token, timeout=max(1.0, deadline - time.time()))
+
+
+def ratio(figure, baseline) -> float | None:
+    if figure is None or baseline in (None, 0):
+        return None
+    return round(figure / baseline, 3)
+
+
+# --- scenarios --------------------------------------------------------------------------------
+
+def scenario_intake(net, baseline, police, p, client) -> dict:
+    base_load = Load(baseline.url, [("POST", "/intake", {"Content-Type": "application/json"}, BODY)])
+    gw_load = Load(net.url, [("POST", "/api/v1/referrals", auth(police, True), BODY)])
+    # Baseline first, then the gateway: the gateway's load leaves work queued for the services,
+    # which would slow a baseline run measured after it.
+    log("intake: baseline (Flask + schema + one SQLite insert)")
+    base = loadgen.run(base_load, seconds=p["seconds"] * p["rounds"] / 2 + 2,
+                       connections=p["connections"], client=client)
+    log(f"intake: baseline {base['rps']} req/s p99 {base['p99_ms']} ms")
+    before = queue_depths(net.amqp_uri)
+    log("intake: gateway (token, validation, sealing, confirmed durable publish)")
+    gw = loadgen.run(gw_load, seconds=p["seconds"] * p["rounds"] / 2 + 2,
+                     connections=p["connections"], client=client)
+    log(f"intake: gateway {gw['rps']} req/s p99 {gw['p99_ms']} ms; waiting for the services to drain")
+    drained, drain_s = wait_drained(net.amqp_uri, p["drain_timeout"])
+    total = gw["requests"] + sum(before.values())
+    log(f"intake: drained={drained} in {drain_s:.1f}s")
+    return {"baseline": base, "gateway": gw,
+            "drain": {"drained": drained, "seconds_after_load": round(drain_s, 1),
+                      "submissions": gw["requests"],
+                      "end_to_end_per_s": round(total / (gw["seconds"] + drain_s), 1)}}
+
+
+def scenario_propagation(net, police, shelter, p) -> tuple[dict, list[str]]:
+    log("propagation: raw kombu round trips (quorum queue, persistent, confirms)")
+    rtt = kombu_rtt.round_trips(net.amqp_uri, p["rtt"])
+    log(f"propagation: kombu p50 {rtt['p50_ms']} ms p99 {rtt['p99_ms']} ms")
+    references = [submit(net, police) for _ in range(p["propagation"])]
+    wait_received(net, police, references)
+    samples = []
+    session = requests.Session()
+    for reference in references:
+        response = session.post(f"{net.url}/api/v1/referrals/{reference}/decision",
+                                headers=auth(shelter, True), data=b'{"decision": "accept"}', timeout=15)
+        response.raise_for_status()
+        decided_at = datetime.fromisoformat(response.json()["decided_at"]).timestamp()
+        deadline = time.time() + 15
+        while True:
+            status = session.get(f"{net.url}/api/v1/referrals/{reference}/status",
+                                 headers=auth(police), timeout=15)
+            if status.status_code == 200 and status.json()["status"] == "accepted":
+                samples.append(time.time() - decided_at)
+                break
+            if time.time() > deadline:
+                raise RuntimeError(f"{reference} never showed accepted")
+    samples.sort()
+    figures = {"count": len(samples), "p50_ms": round(loadgen.percentile(samples, 50) * 1e3, 2),
+               "p99_ms": round(loadgen.percentile(samples, 99) * 1e3, 2),
+               "path": "shelter accept committed -> police status shows accepted "
+                       "(admissions are not built yet)"}
+    log(f"propagation: p50 {figures['p50_ms']} ms p99 {figures['p99_ms']} ms")
+    return {"kombu_round_trip": rtt, "accept_to_police_status": figures}, references
+
+
+def scenario_reads(net, baseline, police, references, p, client) -> dict:
+    const = Load(baseline.url, [("GET", "/constant", {}, None)])
+    avail = Load(net.url, [("GET", "/api/v1/shelters/availability", auth(police), None)])
+    status = Load(net.url, [("GET", f"/api/v1/referrals/{r}/status", auth(police), None)
+                            for r in references])
+    runs = {"constant": [], "availability": [], "status": []}
+    for round_no in range(p["rounds"]):  # interleaved, so drift on a shared machine hits all three
+        for name, load in (("constant", const), ("availability", avail), ("status", status)):
+            result = loadgen.run(load, seconds=p["seconds"] / 2, connections=p["connections"],
+                                 client=client)
+            runs[name].append(result)
+            log(f"reads: {name} round {round_no + 1}: {result['rps']} req/s p99 {result['p99_ms']} ms "
+                f"errors {result['errors']}")
+    return {name: _combine(results) for name, results in runs.items()}
+
+
+def _combine(results: list[dict]) -> dict:
+    """Rounds of one load run: requests/s over all of them; the worst p99; errors summed."""
+    requests_, seconds = sum(r["requests"] for r in results), sum(r["seconds"] for r in results)
+    return {**results[-1], "requests": requests_, "seconds": round(seconds, 2),
+            "rps": round(requests_ / seconds, 1), "p50_ms": max(r["p50_ms"] for r in results),
+            "p99_ms": max(r["p99_ms"] for r in results), "errors": sum(r["errors"] for r in results),
+            "rounds": [r["rps"] for r in results]}
+
+
+def network_pids(net: Network) -> dict[str, int]:
+    return {name: proc.pid for name, proc in net.processes.items() if proc.poll() is None}
+
+
+def scenario_growth(workdir: Path, amqp_uri: str, p, police_agency: str) -> dict:
+    url = support_postgres.create_database("refnet_bench")
+    net = Network(workdir / "growth", amqp_uri, database_urls={"referral": url})
+    try:
+        net.prepare()
+        net.start()
+        net.wait_ready()
+        police = net.token("police", agency=police_agency)
+        results, previous = {}, 0
+        for size in p["growth"]:
+            log(f"growth: bulk-loading referrals {previous + 1}..{size} into PostgreSQL")
+            load = fixtures.bulk_load(url, previous + 1, size)
+            log(f"growth: loaded in {load['seconds']:.1f}s {load['rows']}")
+            previous = size
+            refs = fixtures.sample_references(url, 50)
+            cursor = base64.urlsafe_b64encode(str(fixtures.middle_id(url)).encode()).decode().rstrip("=")
+            h = auth(police)
+            figures = {
+                "bulk_load": load,
+                "status": loadgen.sequential(net.url, [("GET", f"/api/v1/referrals/{r}/status", h, None)
+                                                       for r in refs], count=p["sequential"]),
+                "list_first_page": loadgen.sequential(
+                    net.url, [("GET", "/api/v1/referrals?limit=50", h, None)], count=p["sequential"]),
+                "list_deep_page": loadgen.sequential(
+                    net.url, [("GET", f"/api/v1/referrals?limit=50&cursor={cursor}", h, None)],
+                    count=p["sequential"]),
+            }
+            figures["plans"] = _plans(url, refs[0])
+            results[str(size)] = figures
+            log(f"growth {size}: status p50 {figures['status']['p50_ms']} ms, list p50 "
+                f"{figures['list_first_page']['p50_ms']} ms, deep page p50 {figures['list_deep_page']['p50_ms']} ms")
+        return results
+    finally:
+        net.stop()
+        support_postgres.drop_database(url)
+
+
+def _plans(url: str, reference: str) -> dict:
+    """EXPLAIN ANALYZE of the queries behind the two reads (written as the service issues them)."""
+    agency = fixtures.AGENCY
+    return {
+        "status_referral": fixtures.explain(url, "SELECT * FROM referrals WHERE reference = :r", {"r": reference}),
+        "status_timeline": fixtures.explain(
+            url, "SELECT * FROM timeline_entries WHERE referral_id = "
+                 "(SELECT id FROM referrals WHERE reference = :r) ORDER BY id", {"r": reference}),
+        "list_page": fixtures.explain(
+            url, "SELECT id, reference, status FROM referrals WHERE referring_agency = :a "
+                 "AND share_status_with_referrer IS true ORDER BY id DESC LIMIT 51", {"a": agency}),
+    }
+
+
+# --- the table --------------------------------------------------------------------------------
+
+def figures_table(r: dict) -> list[dict]:
+    rows = []
+
+    def row(name, figure, unit, baseline, baseline_name, target_text, met, ratio_value=None):
+        rows.append({"figure": name, "value": figure, "unit": unit, "baseline": baseline,
+                     "baseline_name": baseline_name,
+                     "ratio": ratio_value if ratio_value is not None else ratio(figure, baseline),
+                     "target": target_text, "met": met})
+
+    i = r.get("intake")
+    if i:
+        g, b = i["gateway"], i["baseline"]
+        rr = ratio(g["rps"], b["rps"])
+        row("intake throughput (10 clients)", g["rps"], "req/s", b["rps"], "Flask+schema+SQLite insert",
+            ">= 0.5x", rr is not None and rr >= 0.5 and g["errors"] == 0)
+        rp = ratio(g["p99_ms"], b["p99_ms"])
+        row("intake p99", g["p99_ms"], "ms", b["p99_ms"], "same baseline", "<= 3x",
+            rp is not None and rp <= 3)
+    pr = r.get("propagation")
+    if pr:
+        a, k = pr["accept_to_police_status"], pr["kombu_round_trip"]
+        row("propagation p50 (accept -> police status)", a["p50_ms"], "ms", k["p50_ms"],
+            "raw kombu round trip p50", "(informative)", None)
+        rp = ratio(a["p99_ms"], k["p99_ms"])
+        row("propagation p99 (accept -> police status)", a["p99_ms"], "ms", k["p99_ms"],
+            "raw kombu round trip p99", "<= 20x", rp is not None and rp <= 20)
+    rd = r.get("reads")
+    if rd:
+        c = rd["constant"]
+        for name in ("availability", "status"):
+            x = rd[name]
+            rr = ratio(x["rps"], c["rps"])
+            row(f"reads: {name} (10 clients)", x["rps"], "req/s", c["rps"], "Flask constant",
+                ">= 0.4x", rr is not None and rr >= 0.4 and x["errors"] == 0)
+    m = r.get("memory")
+    if m:
+        base = m.get("baseline_app", {}).get("total_rss_mb")
+        for when in ("idle", "after_load"):
+            if when in m:
+                total = m[when]["total_rss_mb"]
+                row(f"memory RSS, {when.replace('_', ' ')} (all network processes)", total, "MB",
+                    base, "baseline Flask app RSS", "<= 400 MB", total <= 400)
+    gr = r.get("growth")
+    if gr and len(gr) >= 2:
+        small, large = sorted(gr, key=int)[0], sorted(gr, key=int)[-1]
+        for key, label in (("status", "status read"), ("list_first_page", "list, first page"),
+                           ("list_deep_page", "list, page mid-way (cursor)")):
+            s, l = gr[small][key]["p50_ms"], gr[large][key]["p50_ms"]
+            rr = ratio(l, s)
+            scans = any(p["seq_scan"] for p in gr[large]["plans"].values())
+            row(f"growth: {label} p50 at {int(large):,}", l, "ms", s, f"same at {int(small):,}",
+                "<= 1.5x", rr is not None and rr <= 1.5 and not scans)
+    return rows
+
+
+def print_table(rows: list[dict], results: dict) -> None:
+    def fmt(v):
+        if v is None:
+            return "-"
+        if isinstance(v, float):
+            return f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"
+        return f"{v:,}" if isinstance(v, int) else str(v)
+
+    header = ("figure", "value", "baseline", "ratio", "target", "met?")
+    table = [(r["figure"], f"{fmt(r['value'])} {r['unit']}", f"{fmt(r['baseline'])} ({r['baseline_name']})",
+              fmt(r["ratio"]), r["target"], {True: "yes", False: "NO", None: "-"}[r["met"]]) for r in rows]
+    widths = [max(len(str(x[i])) for x in [header, *table]) for i in range(len(header))]
+    line = "  ".join("{:<%d}" % w for w in widths)
+    print()
+    print(line.format(*header))
+    print(line.format(*("-" * w for w in widths)))
+    for t in table:
+        print(line.format(*t))
+    notes = results.get("notes", [])
+    for note in notes:
+        print(f"* {note}")
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        import psutil
+        mem_gb = round(psutil.virtual_memory().total / 2**30, 1)
+    except Exception:
+        mem_gb = None
+    return {"nproc": os.cpu_count(), "cpu": cpu, "memory_gb": mem_gb, "python": platform.python_version(),
+            "host": socket.gethostname()}
+
+
+# --- main -------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--size", choices=sorted(PROFILES), default="full",
+                        help="full (the real figures) or tiny (the smoke test: seconds, not minutes)")
+    parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto",
+                        help="load generator (auto: wrk when installed)")
+    parser.add_argument("--out", default=str(DEFAULT_OUT), help="where to write the results JSON")
+    parser.add_argument("--skip", action="append", default=[],
+                        choices=("intake", "propagation", "reads", "growth"), help="leave a scenario out")
+    args = parser.parse_args(argv)
+    p = PROFILES[args.size]
+    client = args.client if args.client != "auto" else ("wrk" if loadgen.have_wrk() else "python")
+
+    from deploy.local import check_broker
+    if not check_broker(support_broker.BASE_URI):
+        return 2
+    notes = []
+    if client == "python":
+        notes.append("wrk is not installed: load came from the Python client (its ceiling is in "
+                     "results.json); `apt-get install wrk` for a lighter one")
+    results: dict = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                     "machine": machine(), "size": args.size, "client": client, "profile": p | {"growth": list(p["growth"])},
+                     "notes": notes}
+    log(f"client {client}; machine {results['machine']}")
+
+    vhost, amqp_uri = support_broker.create_vhost("refnet-bench")
+    workdir = Path(tempfile.mkdtemp(prefix="refnet-bench-"))
+    net = baseline = None
+    succeeded = False
+    try:
+        baseline = BaselineApp(workdir, dict(os.environ))
+        baseline.start()
+        net = Network(workdir / "network", amqp_uri)
+        net.prepare()
+        net.start()
+        net.wait_ready()
+        net.seed_facility()
+        police = net.token("police", agency=fixtures.AGENCY)
+        shelter = net.token("shelter")
+        time.sleep(2 if args.size == "full" else 0.5)
+        results["memory"] = {"idle": memory.measure(network_pids(net)),
+                             "baseline_app": memory.measure({"baseline": baseline.process.pid})}
+        log(f"memory idle: {results['memory']['idle']['total_rss_mb']} MB RSS "
+            f"({results['memory']['idle']['total_pss_mb']} MB PSS)")
+        if "intake" not in args.skip:
+            results["intake"] = scenario_intake(net, baseline, police, p, client)
+        references = []
+        if "propagation" not in args.skip or "reads" not in args.skip:
+            results["propagation"], references = scenario_propagation(net, police, shelter, p)
+        if "reads" not in args.skip:
+            results["reads"] = scenario_reads(net, baseline, police, references, p, client)
+        results["memory"]["after_load"] = memory.measure(network_pids(net))
+        log(f"memory after load: {results['memory']['after_load']['total_rss_mb']} MB RSS "
+            f"({results['memory']['after_load']['total_pss_mb']} MB PSS)")
+        net.stop()
+        baseline.stop()
+        if "growth" not in args.skip:
+            results["growth"] = scenario_growth(workdir, amqp_uri, p, fixtures.AGENCY)
+        succeeded = True
+    finally:
+        if net is not None:
+            net.stop()
+        if baseline is not None:
+            baseline.stop()
+        support_broker.delete_vhost(vhost)
+        if succeeded:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            log(f"failed: logs kept in {workdir}")
+
+    results["table"] = figures_table(results)
+    results["seconds"] = round(log.elapsed(), 1)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print_table(results["table"], results)
+    print(f"\n{results['date']}  {results['machine']['nproc']} cores, {results['machine']['cpu']}, "
+          f"{results['machine']['memory_gb']} GB; client {client}; {results['seconds']}s; "
+          f"results in {args.out}")
+    return 0

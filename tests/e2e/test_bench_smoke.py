@@ -1,0 +1,60 @@
+"""The benchmark, run with tiny sizes so that it cannot rot: it starts its own network on a
+fresh vhost (and PostgreSQL database), runs every scenario, stops everything and writes its
+results. Only the shape of the results is checked, never a figure: no timed assertions."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.support.postgres import ADMIN_URL
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def postgres_answers() -> bool:
+    try:
+        engine = create_engine(ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.mark.parametrize("client", ["python"])
+def test_the_benchmark_runs_end_to_end_with_tiny_sizes(tmp_path, client):
+    out = tmp_path / "results.json"
+    command = [sys.executable, "-m", "bench", "--size", "tiny", "--client", client, "--out", str(out)]
+    with_growth = postgres_answers()
+    if not with_growth:
+        command += ["--skip", "growth"]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-5000:]
+
+    results = json.loads(out.read_text())
+    assert results["machine"]["nproc"] >= 1 and results["machine"]["cpu"]
+    figures = {row["figure"]: row for row in results["table"]}
+    expected = ["intake throughput (10 clients)", "intake p99", "propagation p99 (accept -> police status)",
+                "reads: availability (10 clients)", "reads: status (10 clients)",
+                "memory RSS, idle (all network processes)", "memory RSS, after load (all network processes)"]
+    if with_growth:
+        expected += [name for name in figures if name.startswith("growth: ")]
+        assert len([n for n in figures if n.startswith("growth: ")]) == 3
+    for name in expected:
+        row = figures[name]
+        assert row["value"] is not None and row["baseline"] is not None, row
+        assert row["ratio"] is not None and row["target"], row
+    assert results["intake"]["gateway"]["requests"] > 0
+    assert "drained" in results["intake"]["drain"]
+    assert results["memory"]["idle"]["processes"], "no network process was measured"
+    # the printed table carries every figure
+    for name in expected:
+        assert name in run.stdout
+    assert "intake throughput" in run.stdout and "ratio" in run.stdout
