@@ -6,17 +6,16 @@ nameko containers need eventlet's monkey patch before anything imports threading
 pytest process: ``.venv/bin/pytest -q tests/integration``.
 """
 
-import eventlet
-
-eventlet.monkey_patch()
+import eventlet; eventlet.monkey_patch()  # noqa: E702 - first, before threading or socket
 
 import json  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
-from datetime import date, timezone  # noqa: E402
+from datetime import date  # noqa: E402
 
 import kombu  # noqa: E402
 import pytest  # noqa: E402
+from nameko.extensions import DependencyProvider  # noqa: E402
 from sqlalchemy import func, inspect, select, text  # noqa: E402
 
 from services.common import broker  # noqa: E402
@@ -55,26 +54,50 @@ def wait_for(probe, *, timeout: float = 20.0, interval: float = 0.05, what: str 
 
 # --- databases -------------------------------------------------------------------------------
 
-class DatabaseFactory:
-    """Makes fresh databases of one kind (SQLite file or PostgreSQL) and removes them after."""
+def new_database_url(kind: str, tmp_path, name: str = "db") -> str:
+    """A fresh, empty database: a SQLite file in ``tmp_path``, or a new PostgreSQL database."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / (name + '-' + uuid.uuid4().hex[:6] + '.db')}"
+    return support_postgres.create_database(f"refnet_it_{name}")
 
-    def __init__(self, kind: str, tmp_path):
+
+def forget_database(url: str) -> None:
+    """Dispose the per-URL ``Database`` that nameko dependencies share, and drop a PostgreSQL
+    database (a SQLite file goes with tmp_path)."""
+    shared = Database._instances.pop(url, None)
+    if shared is not None:
+        shared.dispose()
+    if not url.startswith("sqlite"):
+        support_postgres.drop_database(url)
+
+
+class DatabaseFactory:
+    """Fresh databases of one kind, and ``Database`` objects over them; removed after.
+
+    ``first``: an already created, empty database (the test's ``db_url``) handed out by the
+    first ``new_url``/``migrated`` call instead of creating one more; its owner removes it.
+    """
+
+    def __init__(self, kind: str, tmp_path, first: str | None = None):
         self.kind = kind
         self.tmp_path = tmp_path
+        self.first = first
         self.urls: list[str] = []
         self.databases: list[Database] = []
 
     def new_url(self, name: str = "db") -> str:
-        if self.kind == "sqlite":
-            url = f"sqlite:///{self.tmp_path / (name + '-' + uuid.uuid4().hex[:6] + '.db')}"
-        else:
-            url = support_postgres.create_database(f"refnet_it_{name}")
+        if self.first is not None:
+            url, self.first = self.first, None
+            return url
+        url = new_database_url(self.kind, self.tmp_path, name)
         self.urls.append(url)
         return url
 
-    def migrated(self, service: str) -> str:
-        """A fresh database upgraded to head by the service's real alembic migrations."""
-        url = self.new_url(service)
+    def migrated(self, service: str, url: str | None = None) -> str:
+        """``url`` (else a fresh database) upgraded to head by the service's alembic migrations."""
+        if url is not None and url == self.first:
+            self.first = None  # handed out explicitly
+        url = url or self.new_url(service)
         upgrade(service, url)
         return url
 
@@ -87,32 +110,34 @@ class DatabaseFactory:
         for db in self.databases:
             db.dispose()
         for url in self.urls:
-            shared = Database._instances.pop(url, None)  # the per-URL instance nameko deps use
-            if shared is not None:
-                shared.dispose()
-            if self.kind == "postgres":
-                support_postgres.drop_database(url)
+            forget_database(url)
 
 
-DB_KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@pytest.fixture(params=DB_KINDS)
-def db_kind(request):
-    return request.param
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path):
+    """One fresh, empty database per test: a SQLite file in tmp_path, or a new PostgreSQL
+    database (tests/support/postgres.py), dropped afterwards."""
+    url = new_database_url(request.param, tmp_path, "main")
+    yield url
+    forget_database(url)
 
 
 @pytest.fixture
-def databases(db_kind, tmp_path):
-    factory = DatabaseFactory(db_kind, tmp_path)
+def databases(db_url, tmp_path):
+    """Databases of db_url's kind (db_url itself first), and ``Database`` objects (disposed
+    before any database is dropped)."""
+    factory = DatabaseFactory("sqlite" if db_url.startswith("sqlite") else "postgres", tmp_path,
+                              first=db_url)
     yield factory
     factory.close()
 
 
 @pytest.fixture
-def db_url(databases):
-    """One fresh, empty database: a SQLite file in tmp_path, or a new PostgreSQL database."""
-    return databases.new_url()
+def pg_databases(tmp_path):
+    """Fresh PostgreSQL databases only (for what only PostgreSQL has: row locks)."""
+    factory = DatabaseFactory("postgres", tmp_path)
+    yield factory
+    factory.close()
 
 
 def table_dump(db: Database) -> str:
@@ -251,3 +276,39 @@ def queue_depth(conn: kombu.Connection, queue_name: str) -> int:
         return channel.queue_declare(queue=queue_name, passive=True).message_count
     finally:
         channel.close()
+
+
+# --- nameko service containers ------------------------------------------------------------------
+
+
+class FinishedWorkers(DependencyProvider):
+    """Records every finished worker of the service: (entrypoint, message key, error type).
+
+    A real nameko extension, added beside the service's own dependencies by ``observed``; it
+    replaces nothing. It is how a test knows a redelivered copy was handled: by design that
+    leaves no trace in the database.
+    """
+
+    def setup(self):
+        self.finished: list[tuple[str, str | None, str | None]] = []
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        body = worker_ctx.args[0] if worker_ctx.args else None
+        key = None
+        if isinstance(body, dict):
+            key = body.get("event_id") or body.get("command_id")
+        error = exc_info[0].__name__ if exc_info else None
+        self.finished.append((worker_ctx.entrypoint.method_name, str(key) if key else None, error))
+
+    def runs(self, method: str, key: str) -> list[str | None]:
+        """The outcome (None, or the error's type) of each finished run of ``method`` on ``key``."""
+        return [error for name, k, error in list(self.finished) if name == method and k == key]
+
+
+def observed(service_cls):
+    """The service class itself, with a ``FinishedWorkers`` extension added."""
+    return type(service_cls.__name__, (service_cls,), {"finished_workers": FinishedWorkers()})
+
+
+def finished_workers(container) -> FinishedWorkers:
+    return next(d for d in container.dependencies if isinstance(d, FinishedWorkers))

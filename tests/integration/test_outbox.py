@@ -3,11 +3,11 @@ release cycle, and the processed-events inbox (``first_time``)."""
 
 import json
 import threading
-import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from services.common import messaging
 from services.contracts.envelope import make_event
@@ -19,8 +19,8 @@ LONG = timedelta(minutes=5)
 
 
 @pytest.fixture
-def db(databases):
-    return databases.database(databases.migrated("referral"))
+def db(databases, db_url):
+    return databases.database(databases.migrated("referral", db_url))
 
 
 def _event(n: int = 0) -> dict:
@@ -80,7 +80,7 @@ def test_claim_mark_sent_and_release(db):
     assert claim_b != claim_a
     assert [r[0] for r in rows_b] == ids[2:]
 
-    assert _claim(db) [1] == []  # everything is leased
+    assert _claim(db)[1] == []  # everything is leased
 
     with db.write() as s:
         messaging.mark_sent(s, outbox, claim_a, [r[0] for r in rows_a])
@@ -107,7 +107,7 @@ def test_claim_mark_sent_and_release(db):
 
 def test_a_second_claim_gets_nothing_until_the_lease_expires(db):
     _queue(db, 1)
-    lease = timedelta(seconds=2)
+    lease = timedelta(seconds=3)
     first_claim, first_rows = _claim(db, lease=lease)
     assert len(first_rows) == 1
     row_id = first_rows[0][0]
@@ -165,19 +165,16 @@ def test_concurrent_claims_never_share_a_row(db):
 
 
 @pytest.mark.postgres
-def test_postgres_claims_skip_rows_locked_by_an_open_claim(databases):
+def test_postgres_claims_skip_rows_locked_by_an_open_claim(pg_databases):
     """Two relays' transactions overlap on PostgreSQL: the second skips the rows the first has
     locked (FOR UPDATE SKIP LOCKED) instead of waiting for them or taking them too."""
-    if databases.kind != "postgres":
-        pytest.skip("PostgreSQL row locks")
-    db = databases.database(databases.migrated("referral"))
+    db = pg_databases.database(pg_databases.migrated("referral"))
     _queue(db, 4)
     ids = [r.id for r in _rows(db)]
     with db.write() as first, db.engine.connect() as other_conn:
         claim_a, rows_a = messaging.claim_pending(first, outbox, limit=2, lease=LONG, skip_locked=True)
         with other_conn.begin():
             other_conn.execute(text("SET LOCAL lock_timeout = '5s'"))  # fail, never hang
-            from sqlalchemy.orm import Session
             with Session(bind=other_conn) as second:
                 claim_b, rows_b = messaging.claim_pending(second, outbox, limit=10, lease=LONG,
                                                           skip_locked=True)

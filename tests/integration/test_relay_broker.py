@@ -1,0 +1,192 @@
+"""The outbox relay and the confirming publisher against the real RabbitMQ (a fresh vhost), over
+outbox rows in real SQLite and PostgreSQL databases."""
+
+import json
+import uuid
+
+import kombu
+import pytest
+from sqlalchemy import insert, select
+
+from services.common import broker, messaging
+from services.common.relay import OutboxRelay, RelayFailure
+from services.common.timeutil import utcnow
+from services.contracts import topology
+from services.contracts.envelope import make_event
+from services.contracts.references import random_reference
+from services.referral.tables import outbox
+
+from tests.integration.conftest import drain, queue_depth
+
+UNREACHABLE = "amqp://guest:guest@127.0.0.1:1/"
+
+
+@pytest.fixture
+def db(databases, db_url):
+    return databases.database(databases.migrated("referral", db_url))
+
+
+@pytest.fixture
+def listener(amqp):
+    """A queue of the test's own, bound to refnet.events like the services' queues are (every
+    event prefix, nothing else); deleted afterwards."""
+    name = f"it-listener-{uuid.uuid4().hex[:8]}"
+    bindings = [kombu.binding(broker.EVENTS_EXCHANGE, routing_key=key)
+                for key in ("referral.#", "shelter.#", "legal.#")]
+    queue = kombu.Queue(name, bindings=bindings, durable=False, auto_delete=False)
+    channel = amqp.channel()
+    queue(channel).declare()
+    try:
+        yield name
+    finally:
+        queue(channel).delete()
+        channel.close()
+
+
+@pytest.fixture
+def publisher(vhost):
+    p = broker.ConfirmingPublisher(vhost[1])
+    yield p
+    p.close()
+
+
+def _envelopes() -> list[dict]:
+    ref = random_reference()
+    now = utcnow()
+    return [
+        make_event("referral.submitted", {
+            "reference": ref, "population_group": "women", "urgency": "urgent", "needs": ["shelter"],
+            "children_count": 0, "beds_needed": 1, "referring_agency": "erbil-police",
+            "submitted_at": now}, source="referral", correlation_id="corr-1"),
+        make_event("shelter.referral_received", {"reference": ref, "received_at": now,
+                                                 "agency": "erbil-shelter"}, source="shelter"),
+        make_event("referral.accepted", {"reference": ref, "decided_at": now, "legal_consent": True,
+                                         "referring_agency": "erbil-police",
+                                         "share_status_with_referrer": True,
+                                         "shelter_agency": "erbil-shelter"},
+                   source="referral", correlation_id="corr-3"),
+    ]
+
+
+def _queue(db, envelopes):
+    with db.write() as s:
+        for envelope in envelopes:
+            messaging.add_to_outbox(s, outbox, envelope)
+
+
+def _insert_raw(db, event_type: str) -> str:
+    """An outbox row written by hand, with a type no queue is bound to."""
+    event_id = str(uuid.uuid4())
+    body = {"event_id": event_id, "type": event_type, "version": 1,
+            "occurred_at": utcnow().isoformat(), "source": "referral", "correlation_id": None,
+            "payload": {}}
+    with db.write() as s:
+        s.execute(insert(outbox).values(event_id=event_id, type=event_type, body=json.dumps(body),
+                                        created_at=utcnow(), attempts=0))
+    return event_id
+
+
+def _state(db) -> dict[str, tuple]:
+    with db.read() as s:
+        rows = s.execute(select(outbox).order_by(outbox.c.id)).all()
+    return {r.event_id: (r.sent_at is not None, r.claimed_by, r.claimed_until, r.attempts, r.last_error)
+            for r in rows}
+
+
+def test_declare_topology_is_idempotent_and_complete(amqp):
+    broker.declare_topology(amqp)  # a second time (the fixture declared it once): no error
+    channel = amqp.channel()
+    try:
+        for name in [topology.DEAD_LETTER_QUEUE, topology.INTAKE_QUEUE, *topology.EVENT_QUEUES]:
+            assert channel.queue_declare(queue=name, passive=True).queue == name
+        for exchange in (broker.EVENTS_EXCHANGE, broker.DEAD_LETTER_EXCHANGE):
+            channel.exchange_declare(exchange.name, exchange.type, passive=True)
+    finally:
+        channel.close()
+
+
+def test_publish_pending_publishes_with_confirms_and_marks_sent(db, vhost, amqp, listener):
+    envelopes = _envelopes()
+    _queue(db, envelopes)
+    relay = OutboxRelay(db, outbox, broker.ConfirmingPublisher(vhost[1]))
+    try:
+        assert relay.publish_pending() == 3
+        # confirmed means routed and enqueued: the three are on the queue now, no waiting
+        assert queue_depth(amqp, listener) == 3
+        assert relay.publish_pending() == 0  # nothing is published twice
+    finally:
+        relay.publisher.close()
+    assert relay.published == 3
+    assert all(state[:4] == (True, None, None, 0) for state in _state(db).values())
+    with db.read() as s:
+        assert messaging.backlog(s, outbox) == 0
+
+    messages = drain(amqp, listener, 3)
+    assert [m.payload for m in messages] == envelopes
+    assert [m.delivery_info["routing_key"] for m in messages] == [e["type"] for e in envelopes]
+    assert [m.properties["message_id"] for m in messages] == [e["event_id"] for e in envelopes]
+    assert [m.headers["correlation_id"] for m in messages] == ["corr-1", None, "corr-3"]
+    assert {(m.content_type, m.properties["delivery_mode"]) for m in messages} == {("application/json", 2)}
+
+
+def test_publishing_to_a_routing_key_nobody_binds_raises_unroutable(vhost, amqp, listener, publisher):
+    with pytest.raises(broker.Unroutable):
+        publisher.publish({"hello": "nobody"}, exchange=broker.EVENTS_EXCHANGE,
+                          routing_key="nobody.bound")
+    # the publisher recovers: the next (routable) message goes through
+    publisher.publish({"hello": "someone"}, exchange=broker.EVENTS_EXCHANGE,
+                      routing_key="legal.case_opened")
+    assert [m.payload for m in drain(amqp, listener, 1)] == [{"hello": "someone"}]
+
+
+def test_the_relay_leaves_an_unroutable_row_unsent(db, vhost, amqp, listener):
+    [first, *rest] = _envelopes()
+    _queue(db, [first])
+    stuck = _insert_raw(db, "nobody.bound")
+    _queue(db, rest)
+    relay = OutboxRelay(db, outbox, broker.ConfirmingPublisher(vhost[1]))
+    try:
+        with pytest.raises(RelayFailure, match="unroutable"):
+            relay.publish_pending()
+        state = _state(db)
+        assert state[first["event_id"]][:4] == (True, None, None, 0)
+        assert state[stuck] == (False, None, None, 1, "unroutable: no queue bound")
+        for envelope in rest:  # after it in the batch: released for a retry, not lost
+            assert state[envelope["event_id"]][:3] == (False, None, None)
+        with pytest.raises(RelayFailure):  # and it stays so on the next round
+            relay.publish_pending()
+    finally:
+        relay.publisher.close()
+    assert _state(db)[stuck] == (False, None, None, 2, "unroutable: no queue bound")
+    assert relay.published == 1
+    assert [m.payload for m in drain(amqp, listener, 1)] == [first]
+
+
+def test_with_the_broker_unreachable_every_row_stays_unsent_and_unclaimed(db):
+    envelopes = _envelopes()
+    _queue(db, envelopes)
+    relay = OutboxRelay(db, outbox, broker.ConfirmingPublisher(UNREACHABLE, connect_timeout=3))
+    with pytest.raises(RelayFailure):
+        relay.publish_pending()
+    state = _state(db)
+    assert list(state) == [e["event_id"] for e in envelopes]
+    for sent, claimed_by, claimed_until, attempts, last_error in state.values():
+        assert (sent, claimed_by, claimed_until, attempts) == (False, None, None, 1)
+        assert last_error  # the error's type, for the operator
+    assert relay.published == 0
+    with db.read() as s:
+        assert messaging.backlog(s, outbox) == 3
+
+
+def test_rows_left_by_an_unreachable_broker_are_published_once_it_answers(db, vhost, amqp, listener):
+    envelopes = _envelopes()
+    _queue(db, envelopes)
+    with pytest.raises(RelayFailure):
+        OutboxRelay(db, outbox, broker.ConfirmingPublisher(UNREACHABLE, connect_timeout=3)).publish_pending()
+    relay = OutboxRelay(db, outbox, broker.ConfirmingPublisher(vhost[1]))
+    try:
+        assert relay.publish_pending() == 3
+    finally:
+        relay.publisher.close()
+    assert [m.payload for m in drain(amqp, listener, 3)] == envelopes
+    assert all(state[0] for state in _state(db).values())
