@@ -45,6 +45,7 @@ class OutboxRelay:
             claim, rows = messaging.claim_pending(session, self.outbox, limit=self.batch_size,
                                                   lease=self.lease, skip_locked=not self.db.sqlite)
         sent: list[int] = []
+        unroutable = 0
         failure = None
         try:
             for row_id, event_type, body in rows:
@@ -55,20 +56,21 @@ class OutboxRelay:
                                            message_id=envelope["event_id"],
                                            headers={"correlation_id": envelope.get("correlation_id")})
                 except Unroutable:
-                    failure = (row_id, "unroutable: no queue bound")
-                    break
+                    unroutable += 1  # stays unsent; the rows after it still go out
+                    continue
                 sent.append(row_id)
-        except Exception as exc:  # broker away: rows stay unsent, lease lets anyone retry
-            failure = (None, type(exc).__name__)
-            log.warning("outbox relay: publish failed (%s); will retry", type(exc).__name__)
-        finally:
-            with self.db.write() as session:
-                messaging.mark_sent(session, self.outbox, claim, sent)
-                if failure:
-                    messaging.release(session, self.outbox, claim, failure[1])
+        except Exception as exc:  # broker away: rows stay unsent, any relay retries them
+            failure = type(exc).__name__
+            log.warning("outbox relay: publish failed (%s); will retry", failure)
+        if unroutable and failure is None:
+            failure = f"unroutable: no queue bound for {unroutable} event(s)"
+        with self.db.write() as session:
+            messaging.mark_sent(session, self.outbox, claim, sent)
+            if failure:
+                messaging.release(session, self.outbox, claim, failure)
         self.published += len(sent)
         if failure:
-            raise RelayFailure(failure[1])
+            raise RelayFailure(failure)
         return len(sent)
 
     def run_forever(self) -> None:

@@ -8,7 +8,7 @@ import json
 import logging
 
 from marshmallow import ValidationError
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from services.common.caller import Caller
@@ -305,7 +305,7 @@ def list_referrals(db: Database, caller: Caller, *, status: str | None = None, l
         conditions.append(referrals.c.id < _decode_cursor(cursor))
     query = (select(referrals.c.id, referrals.c.reference, referrals.c.status, referrals.c.urgency,
                     referrals.c.population_group, referrals.c.submitted_at, referrals.c.updated_at)
-             .where(and_(*conditions)).order_by(referrals.c.id.desc()).limit(limit + 1))
+             .where(and_(true(), *conditions)).order_by(referrals.c.id.desc()).limit(limit + 1))
     with db.read() as s:
         rows = s.execute(query).all()
     page, more = rows[:limit], len(rows) > limit

@@ -41,7 +41,7 @@ def test_the_benchmark_runs_end_to_end_with_tiny_sizes(tmp_path, client):
     results = json.loads(out.read_text())
     assert results["machine"]["nproc"] >= 1 and results["machine"]["cpu"]
     figures = {row["figure"]: row for row in results["table"]}
-    expected = ["intake throughput (10 clients)", "intake p99", "propagation p99 (accept -> police status)",
+    expected = ["intake throughput (10 clients)", "intake p99", "propagation p99 (admission -> police status)",
                 "reads: availability (10 clients)", "reads: status (10 clients)",
                 "memory RSS, idle (all network processes)", "memory RSS, after load (all network processes)"]
     if with_growth:

@@ -139,27 +139,28 @@ def test_publishing_to_a_routing_key_nobody_binds_raises_unroutable(vhost, amqp,
     assert [m.payload for m in drain(amqp, listener, 1)] == [{"hello": "someone"}]
 
 
-def test_the_relay_leaves_an_unroutable_row_unsent(db, vhost, amqp, listener):
+def test_the_relay_leaves_an_unroutable_row_unsent_and_publishes_the_rest(db, vhost, amqp, listener):
+    """A row no queue takes stays unsent (and is retried), without holding back the rows after it."""
     [first, *rest] = _envelopes()
     _queue(db, [first])
     stuck = _insert_raw(db, "nobody.bound")
     _queue(db, rest)
     relay = OutboxRelay(db, outbox, broker.ConfirmingPublisher(vhost[1]))
+    reason = "unroutable: no queue bound for 1 event(s)"
     try:
         with pytest.raises(RelayFailure, match="unroutable"):
             relay.publish_pending()
         state = _state(db)
-        assert state[first["event_id"]][:4] == (True, None, None, 0)
-        assert state[stuck] == (False, None, None, 1, "unroutable: no queue bound")
-        for envelope in rest:  # after it in the batch: released for a retry, not lost
-            assert state[envelope["event_id"]][:3] == (False, None, None)
+        for envelope in [first, *rest]:
+            assert state[envelope["event_id"]][:4] == (True, None, None, 0)
+        assert state[stuck] == (False, None, None, 1, reason)
         with pytest.raises(RelayFailure):  # and it stays so on the next round
             relay.publish_pending()
     finally:
         relay.publisher.close()
-    assert _state(db)[stuck] == (False, None, None, 2, "unroutable: no queue bound")
-    assert relay.published == 1
-    assert [m.payload for m in drain(amqp, listener, 1)] == [first]
+    assert _state(db)[stuck] == (False, None, None, 2, reason)
+    assert relay.published == 1 + len(rest)
+    assert [m.payload for m in drain(amqp, listener, 1 + len(rest))] == [first, *rest]
 
 
 def test_with_the_broker_unreachable_every_row_stays_unsent_and_unclaimed(db):
