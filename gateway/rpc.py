@@ -20,9 +20,10 @@ from services.common.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
-# Exceptions that leave the proxy healthy: the service answered (with an error), or timed out
-# (nameko re-establishes its reply consumer after a timeout).
-_HEALTHY_AFTER = (ServiceError, RemoteError, RpcTimeout)
+# Exceptions that leave the proxy healthy: the service answered, with an error. After anything
+# else, a timeout included, the proxy is replaced: after a broker restart its reply queue is gone
+# and every later call through it would time out.
+_HEALTHY_AFTER = (ServiceError, RemoteError)
 
 
 class RpcPool:

@@ -5,15 +5,14 @@ This is the only module of services.common that imports nameko (and so eventlet)
 
 import logging
 import os
+import socket
 
 import eventlet
 import kombu
-from nameko.amqp.publish import Publisher
-from nameko.constants import (AMQP_SSL_CONFIG_KEY, AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER,
-                              LOGIN_METHOD_CONFIG_KEY, SERIALIZER_CONFIG_KEY)
 from nameko.extensions import DependencyProvider
-from nameko.messaging import Consumer
-from nameko.rpc import Responder, Rpc, RpcConsumer, get_rpc_exchange
+from amqp.exceptions import ConnectionError as AmqpConnectionError
+from nameko.messaging import Consumer, QueueConsumer
+from nameko.rpc import Rpc, RpcConsumer
 
 from . import broker
 from .db import Database
@@ -106,6 +105,41 @@ def retry_delay(delivery_count: int) -> float:
     return base * (2 ** min(4, max(0, delivery_count)))
 
 
+class SafeQueueConsumer(QueueConsumer):
+    """nameko's shared queue consumer, surviving an ack or requeue on a dead connection.
+
+    nameko only catches amqp's ``ConnectionError`` there; a socket error (the broker restarted
+    mid-ack) escapes into the worker and kills the whole container. The broker redelivers an
+    unacknowledged message once the consumer reconnects, and every handler is idempotent, so
+    the right answer to a failed ack is to log it and go on.
+    """
+
+    def ack_message(self, message):
+        try:
+            super().ack_message(message)
+        except (OSError, AmqpConnectionError) as exc:
+            log.warning("ack lost with the broker connection (%s); the broker will redeliver",
+                        type(exc).__name__)
+            self._drop_connection(message)
+
+    def requeue_message(self, message):
+        try:
+            super().requeue_message(message)
+        except (OSError, AmqpConnectionError) as exc:
+            log.warning("requeue lost with the broker connection (%s); the broker will redeliver",
+                        type(exc).__name__)
+            self._drop_connection(message)
+
+    @staticmethod
+    def _drop_connection(message):
+        """Shut the dead connection's socket so the consuming loop, which may be parked reading
+        it, wakes with an error and reconnects (seen: without this it could wait for good)."""
+        try:
+            message.channel.connection.transport.sock.shutdown(socket.SHUT_RDWR)
+        except Exception:  # already gone: the loop has noticed by itself
+            pass
+
+
 class ReliableConsumer(Consumer):
     """nameko's ``consume`` entrypoint with bounded, backed-off redelivery.
 
@@ -114,6 +148,8 @@ class ReliableConsumer(Consumer):
     ``x-delivery-limit``, dead-letters the message to ``refnet.dead-letters``. Logs name the
     message id and type, never the body.
     """
+
+    queue_consumer = SafeQueueConsumer()
 
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:
@@ -143,37 +179,15 @@ def consume_intake():
     return ReliableConsumer.decorator(broker.intake_queue())
 
 
-# --- RPC: replies without publisher confirms ----------------------------------------------------
-
-class _ReplyPublisher(Publisher):
-    """Publishes an RPC reply without waiting for the broker's confirm.
-
-    nameko confirms every reply, which costs a broker round trip per call and holds the worker
-    until it comes back. A reply goes to the caller's own reply queue, and a caller whose reply
-    is lost times out exactly as it does when the service is slow, so the confirm buys nothing
-    the timeout does not already cover. Requests keep their confirms (nameko needs them to tell
-    an unknown service), and events keep theirs (the outbox relay).
-    """
-
-    use_confirms = False
-
-
-class _ReplyResponder(Responder):
-    publisher_cls = _ReplyPublisher
-
+# --- RPC on the safe queue consumer ---------------------------------------------------------------
 
 class _RpcConsumer(RpcConsumer):
-    """nameko's ``RpcConsumer`` with ``_ReplyResponder``; the rest (queue, ack) unchanged."""
+    """nameko's ``RpcConsumer`` on the ``SafeQueueConsumer`` that the event consumers share (one
+    connection per service process), so a reply's ack on a dead connection cannot kill the
+    container. Replies keep nameko's publisher confirms: a benchmark-driven variant without them
+    lost replies after a broker restart (docs/decisions/0013)."""
 
-    def handle_result(self, message, result, exc_info):
-        config = self.container.config
-        responder = _ReplyResponder(
-            config[AMQP_URI_CONFIG_KEY], get_rpc_exchange(config),
-            config.get(SERIALIZER_CONFIG_KEY, DEFAULT_SERIALIZER), message,
-            ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
-        result, exc_info = responder.send_response(result, exc_info)
-        self.queue_consumer.ack_message(message)
-        return result, exc_info
+    queue_consumer = SafeQueueConsumer()
 
 
 class _Rpc(Rpc):
@@ -181,5 +195,5 @@ class _Rpc(Rpc):
 
 
 rpc = _Rpc.decorator
-"""The services' ``@rpc``: nameko's, with replies published without confirms. Use it for
-every RPC entrypoint of a service (one consumer of the service's RPC queue)."""
+"""The services' ``@rpc``: nameko's, on the safe queue consumer. Use it for every RPC
+entrypoint of a service (one consumer of the service's RPC queue)."""

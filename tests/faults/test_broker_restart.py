@@ -36,15 +36,28 @@ def test_broker_restart_while_submitting_loses_nothing_and_duplicates_nothing(ma
     retried = []
     lock = threading.Lock()
     deadline = time.time() + 240
+    started = threading.Event()  # the restart begins once the stream is flowing
+    ack_times: list[float] = []
+    window: dict[str, float] = {}
+
+    def restart():
+        started.wait(60)
+        window["from"] = time.time()
+        restart_broker()
+        window["to"] = time.time()
 
     def one(i):
+        time.sleep(0.1)  # ~100 submissions a second in all: the stream spans the restart
         reference, tries = submit_until_acknowledged(network, token, f"restart-{i}", deadline)
         with lock:
             acknowledged[f"restart-{i}"] = reference
+            ack_times.append(time.time())
             if tries > 1:
                 retried.append(i)
+            if len(acknowledged) >= 50:
+                started.set()
 
-    restarter = threading.Thread(target=lambda: (time.sleep(1.0), restart_broker()))
+    restarter = threading.Thread(target=restart)
     with ThreadPoolExecutor(max_workers=10) as pool:
         futures = [pool.submit(one, i) for i in range(SUBMISSIONS)]
         restarter.start()
@@ -54,6 +67,8 @@ def test_broker_restart_while_submitting_loses_nothing_and_duplicates_nothing(ma
 
     references = set(acknowledged.values())
     assert len(acknowledged) == SUBMISSIONS and len(references) == SUBMISSIONS
+    # The restart happened in the middle of the stream (else the test would prove nothing).
+    assert min(ack_times) < window["from"] and max(ack_times) > window["to"], (window, len(retried))
     network.wait_ready(timeout=120)
     items = wait_all(network, token, references, "received", timeout=240)
     listed = [i["reference"] for i in items]
