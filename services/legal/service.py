@@ -3,7 +3,7 @@
 from nameko.rpc import rpc
 
 from services.common.caller import Caller
-from services.common.nameko_deps import Outbox, ServiceDatabase, consume_events
+from services.common.nameko_deps import Observability, Outbox, ServiceDatabase, consume_events
 
 from . import app
 from .tables import outbox
@@ -13,6 +13,8 @@ class LegalService:
     name = "legal"
 
     db = ServiceDatabase("legal")
+    # before `outbox` below: that name is the outbox table only until it is rebound
+    observability = Observability("legal", outbox)
     outbox = Outbox("legal", outbox)
 
     @consume_events("legal")

@@ -3,7 +3,7 @@
 from nameko.rpc import rpc
 
 from services.common.caller import Caller
-from services.common.nameko_deps import Outbox, ServiceDatabase, consume_events, consume_intake
+from services.common.nameko_deps import Observability, Outbox, ServiceDatabase, consume_events, consume_intake
 
 from . import app
 from .dependencies import ReferralSecrets
@@ -14,6 +14,8 @@ class ReferralService:
     name = "referral"
 
     db = ServiceDatabase("referral")
+    # before `outbox` below: that name is the outbox table only until it is rebound
+    observability = Observability("referral", outbox)
     outbox = Outbox("referral", outbox)
     secrets = ReferralSecrets()
 

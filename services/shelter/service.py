@@ -5,9 +5,10 @@ import os
 from nameko.rpc import rpc
 
 from services.common.caller import Caller
-from services.common.nameko_deps import Outbox, ServiceDatabase, consume_events
+from services.common.nameko_deps import Observability, Outbox, ServiceDatabase, consume_events
 
 from . import app
+from .observability import bed_gauges
 from .tables import outbox
 
 
@@ -15,6 +16,8 @@ class ShelterService:
     name = "shelter"
 
     db = ServiceDatabase("shelter")
+    # before `outbox` below: that name is the outbox table only until it is rebound
+    observability = Observability("shelter", outbox, collectors=[bed_gauges])
     outbox = Outbox("shelter", outbox)
 
     @consume_events("shelter")
