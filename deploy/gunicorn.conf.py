@@ -23,6 +23,14 @@ timeout = 30
 graceful_timeout = 10
 keepalive = 5
 accesslog = None
+# gunicorn >= 25 opens a control socket at $HOME/.gunicorn/gunicorn.ctl by default: one path
+# for every gunicorn of the user, so two gateways on one machine (replicas, tests, `make up`)
+# would take it from each other, and a read-only container cannot create it. Off unless a path
+# is given.
+if os.environ.get("REFNET_GATEWAY_CONTROL_SOCKET"):
+    control_socket = os.environ["REFNET_GATEWAY_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
 
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="refnet-gateway-metrics-")

@@ -54,3 +54,30 @@ def test_refnet_up_says_how_to_start_a_broker_when_none_answers(tmp_path):
     assert up.returncode != 0
     assert "RabbitMQ does not answer" in up.stderr and "rabbitmq-server" in up.stderr
     assert "guest:guest" not in up.stderr  # no password in messages
+
+
+def test_refnet_up_with_two_replicas_runs_two_of_each_service(tmp_path, vhost_uri):
+    """`make up REPLICAS=2`: honcho runs two processes of each service, each serving /metrics on
+    its own port (base + 100 x Procfile line + replica), all on the same broker and databases."""
+    port, base = free_port(), free_port() // 10 * 10 % 30000 + 20000
+    env = {**os.environ, "REFNET_VAR": str(tmp_path), "REFNET_PORT": str(port), "AMQP_URI": vhost_uri,
+           "PYTHONWARNINGS": "ignore", "REFNET_REPLICAS": "2", "REFNET_METRICS_BASE_PORT": str(base)}
+    for name in ("REFERRAL", "SHELTER", "LEGAL"):
+        env.pop(f"{name}_DATABASE_URL", None)
+    for key in [k for k in env if k.startswith("REFNET_") and k not in
+                ("REFNET_VAR", "REFNET_PORT", "REFNET_REPLICAS", "REFNET_METRICS_BASE_PORT")]:
+        env.pop(key)
+    env.pop("PORT", None)
+    try:
+        up = subprocess.run([str(BIN / "refnet"), "up"], env=env, cwd=ROOT, capture_output=True,
+                            text=True, timeout=180)
+        assert up.returncode == 0, up.stdout + up.stderr
+        assert "2 replica(s)" in up.stdout
+        for line_number, service in enumerate(("referral", "shelter", "legal")):
+            for replica in (0, 1):
+                page = requests.get(f"http://127.0.0.1:{base + 100 * line_number + replica}/metrics", timeout=10)
+                assert page.status_code == 200 and f'refnet_outbox_backlog{{service="{service}"}}' in page.text
+    finally:
+        down = subprocess.run([str(BIN / "refnet"), "down"], env=env, cwd=ROOT, capture_output=True,
+                              text=True, timeout=60)
+    assert down.returncode == 0
