@@ -5,16 +5,27 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 
+from tests.support.broker import create_vhost, delete_vhost
 from tests.support.network import ROOT, free_port
 
 BIN = Path(sys.executable).parent
 
 
-def test_refnet_up_prints_where_to_go_and_down_stops_everything(tmp_path, vhost_uri):
+@pytest.fixture
+def own_vhost():
+    """A vhost of the test's own: on the session network's vhost, its services would compete
+    for the RPC requests of the network `refnet up` starts (each with its own databases)."""
+    name, uri = create_vhost("refnet-up")
+    yield uri
+    delete_vhost(name)
+
+
+def test_refnet_up_prints_where_to_go_and_down_stops_everything(tmp_path, own_vhost):
     port = free_port()
-    env = {**os.environ, "REFNET_VAR": str(tmp_path), "REFNET_PORT": str(port), "AMQP_URI": vhost_uri,
+    env = {**os.environ, "REFNET_VAR": str(tmp_path), "REFNET_PORT": str(port), "AMQP_URI": own_vhost,
            "PYTHONWARNINGS": "ignore"}
     for name in ("REFERRAL", "SHELTER", "LEGAL"):
         env.pop(f"{name}_DATABASE_URL", None)
@@ -56,11 +67,11 @@ def test_refnet_up_says_how_to_start_a_broker_when_none_answers(tmp_path):
     assert "guest:guest" not in up.stderr  # no password in messages
 
 
-def test_refnet_up_with_two_replicas_runs_two_of_each_service(tmp_path, vhost_uri):
+def test_refnet_up_with_two_replicas_runs_two_of_each_service(tmp_path, own_vhost):
     """`make up REPLICAS=2`: honcho runs two processes of each service, each serving /metrics on
     its own port (base + 100 x Procfile line + replica), all on the same broker and databases."""
     port, base = free_port(), free_port() // 10 * 10 % 30000 + 20000
-    env = {**os.environ, "REFNET_VAR": str(tmp_path), "REFNET_PORT": str(port), "AMQP_URI": vhost_uri,
+    env = {**os.environ, "REFNET_VAR": str(tmp_path), "REFNET_PORT": str(port), "AMQP_URI": own_vhost,
            "PYTHONWARNINGS": "ignore", "REFNET_REPLICAS": "2", "REFNET_METRICS_BASE_PORT": str(base)}
     for name in ("REFERRAL", "SHELTER", "LEGAL"):
         env.pop(f"{name}_DATABASE_URL", None)
