@@ -32,7 +32,8 @@ if os.environ.get("REFNET_GATEWAY_CONTROL_SOCKET"):
 else:
     control_socket_disable = True
 
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+_OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _OWN_METRICS_DIR:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="refnet-gateway-metrics-")
 _METRICS_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
@@ -64,3 +65,8 @@ def on_starting(_server):
 def child_exit(_server, worker):
     from prometheus_client import multiprocess
     multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(_server):
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(_METRICS_DIR, ignore_errors=True)

@@ -65,6 +65,8 @@ def test_the_image_is_multi_stage_hashed_and_runs_as_a_numeric_non_root_user():
     uid, _, gid = users[-1].partition(":")
     assert uid.isdigit() and int(uid) >= 1000 and (not gid or gid.isdigit())
     assert "pip install" not in runtime  # nothing is built or fetched in the runtime stage
+    # prometheus_client turns every process that sees this into file-backed metrics: gateway only
+    assert "PROMETHEUS_MULTIPROC_DIR=" not in text
     assert re.search(r'^CMD \["gunicorn"', runtime, flags=re.M)
 
 
