@@ -152,11 +152,11 @@ def replicas() -> int:
 def honcho_options() -> list[str]:
     """Replicas of each service (competing consumers on the same queues and databases), and the
     base of the metrics ports: honcho gives each process ``PORT`` = base + 100 x its line in the
-    Procfile + its replica number (referral 9100, 9101; shelter 9200...), which the services
-    serve /metrics on."""
+    Procfile + its replica number (referral 9500, 9501; shelter 9600...), which the services
+    serve /metrics on (9100 and up is where node_exporter and friends usually listen)."""
     count = replicas()
     options = ["-c", ",".join(f"{service}={count}" for service in SERVICES)]
-    return options + ["-p", os.environ.get("REFNET_METRICS_BASE_PORT", "9100")]
+    return options + ["-p", os.environ.get("REFNET_METRICS_BASE_PORT", "9500")]
 
 
 def cmd_up(_args=None) -> int:

@@ -220,7 +220,12 @@ class Observability(DependencyProvider):
         if port is None:
             return
         host = os.environ.get("REFNET_METRICS_HOST", "127.0.0.1")
-        self._socket = eventlet.listen((host, port))
+        try:
+            self._socket = eventlet.listen((host, port))
+        except OSError as exc:  # the service's work matters more than its metrics: say so, go on
+            log.error("metrics: cannot listen on %s:%d (%s); this process serves no /metrics",
+                      host, port, exc.strerror or exc, extra={"metrics_port": port})
+            return
         self.port = self._socket.getsockname()[1]
         app = metrics.wsgi_app(self.metrics)
         self.container.spawn_managed_thread(

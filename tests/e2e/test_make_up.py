@@ -67,10 +67,26 @@ def test_refnet_up_says_how_to_start_a_broker_when_none_answers(tmp_path):
     assert "guest:guest" not in up.stderr  # no password in messages
 
 
+def free_base_port() -> int:
+    """A base whose six metrics ports (honcho: base + 100 x line + replica) are free now."""
+    import random
+    import socket
+    for _ in range(50):
+        base = random.randrange(20000, 29000)
+        try:
+            for offset in (0, 1, 100, 101, 200, 201):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", base + offset))
+            return base
+        except OSError:
+            continue
+    raise AssertionError("no free range of metrics ports")
+
+
 def test_refnet_up_with_two_replicas_runs_two_of_each_service(tmp_path, own_vhost):
     """`make up REPLICAS=2`: honcho runs two processes of each service, each serving /metrics on
     its own port (base + 100 x Procfile line + replica), all on the same broker and databases."""
-    port, base = free_port(), free_port() // 10 * 10 % 30000 + 20000
+    port, base = free_port(), free_base_port()
     env = {**os.environ, "REFNET_VAR": str(tmp_path), "REFNET_PORT": str(port), "AMQP_URI": own_vhost,
            "PYTHONWARNINGS": "ignore", "REFNET_REPLICAS": "2", "REFNET_METRICS_BASE_PORT": str(base)}
     for name in ("REFERRAL", "SHELTER", "LEGAL"):
