@@ -1,21 +1,24 @@
 # refnet: `make up` starts the whole network with demo data; `make test` runs every test.
 PYTHON ?= python3.11
+REPLICAS ?= 1
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up down status test test-unit test-integration test-e2e test-faults bench install clean
+.PHONY: up down status test test-unit test-deploy test-integration test-e2e test-faults bench install clean \
+        lock-image system-deps
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==24.3.1
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench,deploy-check]'
 	@touch $(STAMP)
 
 install: $(STAMP)
 
+# `make up REPLICAS=2`: two processes of each service on the same broker and databases.
 up: $(STAMP)
-	@$(BIN)/refnet up
+	@REFNET_REPLICAS=$(REPLICAS) $(BIN)/refnet up
 
 down:
 	@test -x $(BIN)/refnet && $(BIN)/refnet down || echo "refnet is not installed; nothing to stop"
@@ -25,20 +28,35 @@ status:
 
 # Each layer in its own pytest process: unit tests never import eventlet; integration tests
 # monkey-patch it (tests/integration/conftest.py); end-to-end tests drive real processes.
-test: test-unit test-integration test-e2e test-faults
+test: test-unit test-deploy test-integration test-e2e test-faults
 
 test-unit: $(STAMP)
 	$(BIN)/pytest -q -p no:pytest_nameko tests/unit
 
+# Offline checks of deploy/ (Dockerfile, compose, Kubernetes manifests, operator resources
+# against ../shared/standards/crds). Needs the "deploy-check" extras and Debian's docker-compose.
+test-deploy: $(STAMP)
+	$(BIN)/pytest -q -p no:pytest_nameko tests/deploy
+
 test-integration: $(STAMP)
 	$(BIN)/pytest -q --suppress-nameko-eventlet-notification tests/integration
 
+# `make test-e2e REPLICAS=2` runs the same tests with two processes of each service.
 test-e2e: $(STAMP)
-	$(BIN)/pytest -q -p no:pytest_nameko tests/e2e
+	REFNET_TEST_REPLICAS=$(REPLICAS) $(BIN)/pytest -q -p no:pytest_nameko tests/e2e
 
 # Fault tests restart the RabbitMQ application (rabbitmqctl, on this machine) and kill services.
 test-faults: $(STAMP)
-	$(BIN)/pytest -q -p no:pytest_nameko tests/faults
+	REFNET_TEST_REPLICAS=$(REPLICAS) $(BIN)/pytest -q -p no:pytest_nameko tests/faults
+
+# deploy/requirements.lock (the image's hashed requirements) after a pin changed; needs PyPI.
+lock-image: $(STAMP)
+	$(BIN)/python deploy/lock_image.py
+
+# What the tests need from Debian (as root): docker-compose for `make test-deploy`, the
+# broker and the database for the other layers.
+system-deps:
+	apt-get install -y docker-compose rabbitmq-server postgresql
 
 # The benchmark (bench/README.md): its own vhost and databases, never a running `make up`.
 # wrk is the load generator when it is there; as root on Debian it is installed, else the

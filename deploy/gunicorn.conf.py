@@ -1,16 +1,72 @@
 """gunicorn settings for the gateway: gthread workers (gunicorn >= 26 has no eventlet worker),
-each with a small pool of started RPC proxies sized to its threads."""
+each with a small pool of started RPC proxies sized to its threads.
+
+Logs are JSON lines (services/common/logs.py); the access log is written by the app itself
+(one line per request with its correlation id), so gunicorn's own access log is off.
+
+Metrics: several worker processes each count their own requests, so prometheus_client's
+multiprocess mode collects them in ``PROMETHEUS_MULTIPROC_DIR`` (a fresh directory of this
+gunicorn when not set; emptied at start) and ``/metrics`` adds up every worker's figures.
+"""
 
 import os
+import shutil
+import tempfile
 
 bind = f"{os.environ.get('REFNET_HOST', '127.0.0.1')}:{os.environ.get('REFNET_PORT', '8000')}"
 worker_class = "gthread"
 workers = int(os.environ.get("REFNET_GATEWAY_WORKERS", "2"))
 threads = int(os.environ.get("REFNET_GATEWAY_THREADS", "4"))
 os.environ.setdefault("REFNET_RPC_POOL_SIZE", str(threads))
+os.environ.setdefault("REFNET_PROCESS_NAME", "gateway")
 timeout = 30
 graceful_timeout = 10
 keepalive = 5
-accesslog = "-"
-# method, path, status, duration: references are opaque; no query strings, bodies or headers
-access_log_format = '%(t)s gateway %(m)s %(U)s %(s)s %(M)sms'
+accesslog = None
+# gunicorn >= 25 opens a control socket at $HOME/.gunicorn/gunicorn.ctl by default: one path
+# for every gunicorn of the user, so two gateways on one machine (replicas, tests, `make up`)
+# would take it from each other, and a read-only container cannot create it. Off unless a path
+# is given.
+if os.environ.get("REFNET_GATEWAY_CONTROL_SOCKET"):
+    control_socket = os.environ["REFNET_GATEWAY_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
+
+_OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _OWN_METRICS_DIR:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="refnet-gateway-metrics-")
+_METRICS_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "services.common.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json",
+                             "stream": "ext://sys.stderr"}},
+    "root": {"level": os.environ.get("REFNET_LOG_LEVEL", "INFO"), "handlers": ["console"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False},
+    },
+}
+
+
+def on_starting(_server):
+    """Start from an empty metrics directory: files of an earlier run would be added in."""
+    os.makedirs(_METRICS_DIR, exist_ok=True)
+    for name in os.listdir(_METRICS_DIR):
+        path = os.path.join(_METRICS_DIR, name)
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.unlink(path)
+
+
+def child_exit(_server, worker):
+    from prometheus_client import multiprocess
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(_server):
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(_METRICS_DIR, ignore_errors=True)

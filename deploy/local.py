@@ -141,6 +141,24 @@ def wait_ready(url: str, timeout: float = 90.0) -> bool:
     return False
 
 
+def replicas() -> int:
+    """How many processes of each service `refnet up` runs (``REFNET_REPLICAS``, make up REPLICAS=N)."""
+    count = int(os.environ.get("REFNET_REPLICAS") or "1")
+    if count < 1:
+        raise SystemExit("REFNET_REPLICAS must be 1 or more")
+    return count
+
+
+def honcho_options() -> list[str]:
+    """Replicas of each service (competing consumers on the same queues and databases), and the
+    base of the metrics ports: honcho gives each process ``PORT`` = base + 100 x its line in the
+    Procfile + its replica number (referral 9500, 9501; shelter 9600...), which the services
+    serve /metrics on (9100 and up is where node_exporter and friends usually listen)."""
+    count = replicas()
+    options = ["-c", ",".join(f"{service}={count}" for service in SERVICES)]
+    return options + ["-p", os.environ.get("REFNET_METRICS_BASE_PORT", "9500")]
+
+
 def cmd_up(_args=None) -> int:
     if _running_pid():
         print(f"refnet is already running (pid {_running_pid()}); `make down` stops it")
@@ -159,10 +177,10 @@ def cmd_up(_args=None) -> int:
     honcho = Path(sys.executable).parent / "honcho"
     with open(LOG_FILE, "ab") as log:
         process = subprocess.Popen([str(honcho), "-f", str(ROOT / "deploy" / "Procfile"), "-d", str(ROOT),
-                                    "start"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+                                    "start", *honcho_options()], cwd=ROOT, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     PID_FILE.write_text(str(process.pid))
-    print(f"starting the network (logs: {LOG_FILE}) ...")
+    print(f"starting the network with {replicas()} replica(s) of each service (logs: {LOG_FILE}) ...")
     if not wait_ready(base_url()):
         print(f"the network did not become ready; see {LOG_FILE}", file=sys.stderr)
         cmd_down()

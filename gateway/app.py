@@ -2,22 +2,29 @@
 
 import logging
 import re
+import time
 import uuid
 
 from flask import Flask, g, jsonify, request
 
-from . import api, config, errors, health, openapi
+from services.common import logs
+
+from . import api, config, errors, health, metrics, openapi
 from .intake import IntakePublisher
 from .rpc import RpcPool
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+access_log = logging.getLogger("refnet.access")
+QUIET_PATHS = {"/healthz", "/readyz", "/metrics"}  # probes and scrapes: counted, not logged
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(config.load(overrides))
     app.json.sort_keys = False
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if not logging.getLogger().handlers:  # gunicorn.conf.py configures JSON logging itself
+        logs.configure("gateway")
+    logs.set_process_name("gateway")
 
     app.extensions["refnet.rpc"] = app.config.get("RPC_POOL") or RpcPool(
         app.config["AMQP_URI"], size=app.config["RPC_POOL_SIZE"], timeout=app.config["RPC_TIMEOUT"])
@@ -28,14 +35,29 @@ def create_app(overrides: dict | None = None) -> Flask:
     def _correlation_id():
         given = request.headers.get("X-Request-ID", "")
         g.correlation_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        g.started = time.perf_counter()
+        logs.correlation_id.set(g.correlation_id)  # every log line and RPC call of this request
 
     @app.after_request
     def _echo_correlation_id(response):
         response.headers["X-Request-ID"] = g.get("correlation_id", "")
         response.headers.setdefault("Cache-Control", "no-store")
+        if request.path not in QUIET_PATHS:
+            # the access log: method, route, path (references only), status, duration; no query
+            # string, body or header
+            elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+            rule = request.url_rule.rule if request.url_rule is not None else None
+            access_log.info("%s %s %s", request.method, request.path, response.status_code,
+                            extra={"method": request.method, "route": rule, "path": request.path,
+                                   "status": response.status_code, "duration_ms": round(elapsed, 2)})
         return response
 
+    @app.teardown_request
+    def _forget_correlation_id(_exc):
+        logs.correlation_id.set(None)
+
     errors.register(app)
+    metrics.register(app)
     api.register(app)
     app.register_blueprint(health.blueprint)
     spec = openapi.build(api.ENDPOINTS)

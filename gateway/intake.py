@@ -7,6 +7,7 @@ reference and the referral service, which records each reference once, creates n
 """
 
 import json
+import logging
 import threading
 import uuid
 
@@ -15,7 +16,10 @@ from services.common.sealing import seal
 from services.common.timeutil import utcnow
 from services.contracts.references import random_reference, reference_for_key
 
+from .metrics import INTAKE
+
 INTAKE_QUEUE = broker.intake_queue()
+log = logging.getLogger(__name__)
 
 
 class IntakePublisher:
@@ -55,7 +59,10 @@ class IntakePublisher:
                                           routing_key=INTAKE_QUEUE.name,
                                           message_id=command["command_id"],
                                           declare=[INTAKE_QUEUE])
+                INTAKE.labels("confirmed").inc()
+                log.info("submission %s queued for the referral service", reference)
                 return command
             except Exception as exc:
                 last_error = exc
+        INTAKE.labels("failed").inc()
         raise last_error

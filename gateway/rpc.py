@@ -11,12 +11,16 @@ took in time expires in its queue instead of running later, after the person was
 import logging
 import queue
 import threading
+import time
 
 from nameko.exceptions import RemoteError, RpcTimeout
 from nameko.rpc import ServiceProxy
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from services.common import logs
 from services.common.errors import ServiceError
+
+from .metrics import RPC_DURATION
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +28,16 @@ log = logging.getLogger(__name__)
 # else, a timeout included, the proxy is replaced: after a broker restart its reply queue is gone
 # and every later call through it would time out.
 _HEALTHY_AFTER = (ServiceError, RemoteError)
+
+
+def _set_context(worker_ctx, correlation_id: str | None) -> None:
+    """Put the correlation id into the proxy's context data (sent as a message header)."""
+    data = getattr(worker_ctx, "data", None)
+    if isinstance(data, dict):
+        if correlation_id:
+            data["correlation_id"] = correlation_id
+        else:
+            data.pop("correlation_id", None)
 
 
 class RpcPool:
@@ -38,7 +52,25 @@ class RpcPool:
         return runner, runner.start()
 
     def call(self, service: str, method: str, **kwargs):
-        """Call ``service.method(**kwargs)`` and return its result; service errors re-raise."""
+        """Call ``service.method(**kwargs)`` and return its result; service errors re-raise.
+
+        The request's correlation id (``services.common.logs``) travels as nameko context data,
+        so the service logs its work under the same id."""
+        started, outcome = time.perf_counter(), "error"
+        try:
+            result = self._call(service, method, kwargs)
+            outcome = "ok"
+            return result
+        except (ServiceError, RemoteError):
+            outcome = "refused"  # the service answered with an error of its own
+            raise
+        except RpcTimeout:
+            outcome = "timeout"
+            raise
+        finally:
+            RPC_DURATION.labels(service, method, outcome).observe(time.perf_counter() - started)
+
+    def _call(self, service: str, method: str, kwargs: dict):
         if not self._slots.acquire(timeout=self.timeout):
             raise RpcTimeout(self.timeout)
         entry = None
@@ -48,6 +80,7 @@ class RpcPool:
             except queue.Empty:
                 entry = self._new()
             runner = entry[0]
+            _set_context(runner._worker_ctx, logs.correlation_id.get())
             proxy = ServiceProxy(runner._worker_ctx, service, runner._reply_listener,
                                  expiration=self.timeout)
             result = getattr(proxy, method)(**kwargs)

@@ -9,6 +9,7 @@ import json
 import logging
 import threading
 from datetime import timedelta
+from typing import Callable
 
 from sqlalchemy import Table
 
@@ -21,7 +22,8 @@ log = logging.getLogger(__name__)
 
 class OutboxRelay:
     def __init__(self, db: Database, outbox: Table, publisher: ConfirmingPublisher, *,
-                 batch_size: int = 100, lease_seconds: float = 30.0, poll_interval: float = 1.0):
+                 batch_size: int = 100, lease_seconds: float = 30.0, poll_interval: float = 1.0,
+                 on_published: Callable[[dict], None] | None = None):
         self.db = db
         self.outbox = outbox
         self.publisher = publisher
@@ -31,6 +33,7 @@ class OutboxRelay:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self.published = 0
+        self.on_published = on_published  # called with each confirmed envelope (metrics, logs)
 
     def wake(self) -> None:
         self._wake.set()
@@ -59,6 +62,8 @@ class OutboxRelay:
                     unroutable += 1  # stays unsent; the rows after it still go out
                     continue
                 sent.append(row_id)
+                if self.on_published is not None:
+                    self.on_published(envelope)
         except Exception as exc:  # broker away: rows stay unsent, any relay retries them
             failure = type(exc).__name__
             log.warning("outbox relay: publish failed (%s); will retry", failure)

@@ -5,7 +5,7 @@ import logging
 from nameko.timer import timer
 
 from services.common.caller import Caller
-from services.common.nameko_deps import Outbox, ServiceDatabase, consume_events, rpc
+from services.common.nameko_deps import Observability, Outbox, ServiceDatabase, consume_events, rpc
 
 from . import app
 from .domain import clock
@@ -18,6 +18,8 @@ class LegalService:
     name = "legal"
 
     db = ServiceDatabase("legal")
+    # before `outbox` below: that name is the outbox table only until it is rebound
+    observability = Observability("legal", outbox)
     outbox = Outbox("legal", outbox)
 
     @consume_events("legal")

@@ -2,7 +2,8 @@
 
 
 from services.common.caller import Caller
-from services.common.nameko_deps import Outbox, ServiceDatabase, consume_events, consume_intake, rpc
+from services.common.nameko_deps import (Observability, Outbox, ServiceDatabase, consume_events,
+                                          consume_intake, rpc)
 
 from . import app
 from .dependencies import ReferralSecrets
@@ -13,6 +14,8 @@ class ReferralService:
     name = "referral"
 
     db = ServiceDatabase("referral")
+    # before `outbox` below: that name is the outbox table only until it is rebound
+    observability = Observability("referral", outbox)
     outbox = Outbox("referral", outbox)
     secrets = ReferralSecrets()
 

@@ -13,9 +13,10 @@ from nameko.timer import timer
 
 from services.common.caller import Caller
 from services.common.errors import InvalidInput
-from services.common.nameko_deps import Outbox, ServiceDatabase, consume_events, rpc
+from services.common.nameko_deps import Observability, Outbox, ServiceDatabase, consume_events, rpc
 
 from . import app
+from .observability import bed_gauges
 from .tables import outbox
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ class ShelterService:
     name = "shelter"
 
     db = ServiceDatabase("shelter")
+    # before `outbox` below: that name is the outbox table only until it is rebound
+    observability = Observability("shelter", outbox, collectors=[bed_gauges])
     outbox = Outbox("shelter", outbox)
 
     @consume_events("shelter")

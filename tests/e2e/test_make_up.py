@@ -5,16 +5,27 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 
+from tests.support.broker import create_vhost, delete_vhost
 from tests.support.network import ROOT, free_port
 
 BIN = Path(sys.executable).parent
 
 
-def test_refnet_up_prints_where_to_go_and_down_stops_everything(tmp_path, vhost_uri):
+@pytest.fixture
+def own_vhost():
+    """A vhost of the test's own: on the session network's vhost, its services would compete
+    for the RPC requests of the network `refnet up` starts (each with its own databases)."""
+    name, uri = create_vhost("refnet-up")
+    yield uri
+    delete_vhost(name)
+
+
+def test_refnet_up_prints_where_to_go_and_down_stops_everything(tmp_path, own_vhost):
     port = free_port()
-    env = {**os.environ, "REFNET_VAR": str(tmp_path), "REFNET_PORT": str(port), "AMQP_URI": vhost_uri,
+    env = {**os.environ, "REFNET_VAR": str(tmp_path), "REFNET_PORT": str(port), "AMQP_URI": own_vhost,
            "PYTHONWARNINGS": "ignore"}
     for name in ("REFERRAL", "SHELTER", "LEGAL"):
         env.pop(f"{name}_DATABASE_URL", None)
@@ -54,3 +65,46 @@ def test_refnet_up_says_how_to_start_a_broker_when_none_answers(tmp_path):
     assert up.returncode != 0
     assert "RabbitMQ does not answer" in up.stderr and "rabbitmq-server" in up.stderr
     assert "guest:guest" not in up.stderr  # no password in messages
+
+
+def free_base_port() -> int:
+    """A base whose six metrics ports (honcho: base + 100 x line + replica) are free now."""
+    import random
+    import socket
+    for _ in range(50):
+        base = random.randrange(20000, 29000)
+        try:
+            for offset in (0, 1, 100, 101, 200, 201):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", base + offset))
+            return base
+        except OSError:
+            continue
+    raise AssertionError("no free range of metrics ports")
+
+
+def test_refnet_up_with_two_replicas_runs_two_of_each_service(tmp_path, own_vhost):
+    """`make up REPLICAS=2`: honcho runs two processes of each service, each serving /metrics on
+    its own port (base + 100 x Procfile line + replica), all on the same broker and databases."""
+    port, base = free_port(), free_base_port()
+    env = {**os.environ, "REFNET_VAR": str(tmp_path), "REFNET_PORT": str(port), "AMQP_URI": own_vhost,
+           "PYTHONWARNINGS": "ignore", "REFNET_REPLICAS": "2", "REFNET_METRICS_BASE_PORT": str(base)}
+    for name in ("REFERRAL", "SHELTER", "LEGAL"):
+        env.pop(f"{name}_DATABASE_URL", None)
+    for key in [k for k in env if k.startswith("REFNET_") and k not in
+                ("REFNET_VAR", "REFNET_PORT", "REFNET_REPLICAS", "REFNET_METRICS_BASE_PORT")]:
+        env.pop(key)
+    env.pop("PORT", None)
+    try:
+        up = subprocess.run([str(BIN / "refnet"), "up"], env=env, cwd=ROOT, capture_output=True,
+                            text=True, timeout=180)
+        assert up.returncode == 0, up.stdout + up.stderr
+        assert "2 replica(s)" in up.stdout
+        for line_number, service in enumerate(("referral", "shelter", "legal")):
+            for replica in (0, 1):
+                page = requests.get(f"http://127.0.0.1:{base + 100 * line_number + replica}/metrics", timeout=10)
+                assert page.status_code == 200 and f'refnet_outbox_backlog{{service="{service}"}}' in page.text
+    finally:
+        down = subprocess.run([str(BIN / "refnet"), "down"], env=env, cwd=ROOT, capture_output=True,
+                              text=True, timeout=60)
+    assert down.returncode == 0

@@ -1,5 +1,7 @@
 """A referral travels police -> shelter -> back, through HTTP, with every process running."""
 
+import time
+
 from tests.e2e.conftest import CANONICAL, submit
 
 
@@ -40,8 +42,15 @@ def test_police_refer_and_the_shelter_accepts(network, police, shelter, event_ta
     accepted = network.wait_status(reference, "bed_held", police)
     assert [e["status"] for e in accepted["timeline"]] == ["submitted", "received", "accepted", "bed_held"]
 
+    # The legal service learns it from referral.accepted, which the referral service publishes
+    # after recording the decision: wait for it rather than racing it.
     lawyer = network.token("legal")
-    eligible = network.api("GET", "/legal/eligible", lawyer).json()
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        eligible = network.api("GET", "/legal/eligible", lawyer).json()
+        if reference in [e["reference"] for e in eligible]:
+            break
+        time.sleep(0.1)
     assert reference in [e["reference"] for e in eligible]
 
     # Share status, not files: the police may not read the file; another unit cannot even see it.

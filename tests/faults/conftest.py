@@ -16,16 +16,13 @@ def make_network(tmp_path):
     """Build and start a network; everything it started is stopped and removed afterwards."""
     made = []
 
-    def make(*, replicas: int = 1, extra_env: dict | None = None) -> Network:
+    def make(*, replicas: int | None = None, extra_env: dict | None = None) -> Network:
         name, uri = create_vhost("refnet-fault")
         env = {"REFNET_RETRY_BASE_SECONDS": "0.05", **(extra_env or {})}
-        net = Network(tmp_path / f"net{len(made)}", uri, extra_env=env)
+        net = Network(tmp_path / f"net{len(made)}", uri, extra_env=env, replicas=replicas)
         made.append((net, name))
         net.prepare()
-        names = list(net.commands)
-        for replica in range(2, replicas + 1):
-            names += [f"{svc}.{replica}" for svc in ("referral", "shelter", "legal")]
-        net.start(*names)
+        net.start()
         net.wait_ready()
         net.seed_facility()
         return net

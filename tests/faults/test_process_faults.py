@@ -136,7 +136,8 @@ def test_a_poison_message_is_parked_and_the_stream_goes_on(make_network):
     assert "poison-1@shelter.events" in listing and "delivery_limit" in listing
     ready = network.wait_ready()
     assert ready["dead_letters"] >= 1
-    failures = (network.logs / "shelter.log").read_text().count("message poison-1 (referral.submitted) failed")
+    failures = sum(log.read_text().count("message poison-1 (referral.submitted) failed")
+                   for log in network.logs.glob("shelter*.log"))  # every replica's log
     assert failures == 6  # first delivery + 5 redeliveries (x-delivery-limit 5), then parked
 
 

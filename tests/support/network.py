@@ -2,7 +2,10 @@
 
 Starts each line of deploy/Procfile (the same commands `make up` runs) as its own process,
 with its own broker vhost, databases, secrets and port, so a test can stop and start one
-service while the others keep running.
+service while the others keep running. ``replicas=2`` (or ``REFNET_TEST_REPLICAS=2``) runs two
+processes of each service (``shelter`` and ``shelter.2``), ``replicas={"shelter": 2}`` two of
+one; starting or stopping a service by its bare name acts on all its replicas. Each service
+process serves ``/metrics`` on a port of its own (``metrics_urls``).
 """
 
 import json
@@ -22,6 +25,7 @@ from gateway.tokens import issue_token
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+SERVICES = ("referral", "shelter", "legal")
 
 
 def free_port() -> int:
@@ -37,9 +41,16 @@ def procfile() -> dict[str, str]:
 
 class Network:
     def __init__(self, workdir: Path, amqp_uri: str, database_urls: dict[str, str] | None = None,
-                 extra_env: dict[str, str] | None = None, replicas: dict[str, int] | None = None):
+                 extra_env: dict[str, str] | None = None,
+                 replicas: int | dict[str, int] | None = None):
         """``replicas={"shelter": 2}`` runs the shelter line twice: processes ``shelter`` and
-        ``shelter.2`` (same command, same database, competing consumers on the same queues)."""
+        ``shelter.2`` (same command, same database, competing consumers on the same queues);
+        ``replicas=2`` does so for every service."""
+        if replicas is None:
+            replicas = int(os.environ.get("REFNET_TEST_REPLICAS", "1"))
+        if isinstance(replicas, int):
+            replicas = {service: replicas for service in SERVICES}
+        self.metrics_urls: dict[str, str] = {}
         self.workdir = Path(workdir)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -71,22 +82,36 @@ class Network:
             subprocess.run([str(BIN / "refnet"), command], env=self.env, cwd=ROOT, check=True,
                            capture_output=True)
 
+    def _expand(self, names) -> list[str]:
+        """A bare service name stands for all its replicas (``shelter``, ``shelter.2``...)."""
+        out = []
+        for name in names:
+            out.append(name)
+            if name in SERVICES:
+                out += [n for n in self.commands if n.startswith(f"{name}.") and n not in out]
+        return out
+
     def start(self, *names: str) -> None:
         """Start processes by Procfile name; ``shelter.2`` is a second replica of ``shelter``."""
         self.logs.mkdir(parents=True, exist_ok=True)
-        for name in names or tuple(self.commands):
+        for name in self._expand(names) if names else tuple(self.commands):
             if name in self.processes and self.processes[name].poll() is None:
                 continue
+            env = self.env
+            if name.split(".")[0] in SERVICES:
+                port = free_port()
+                env = {**self.env, "REFNET_METRICS_PORT": str(port)}
+                self.metrics_urls[name] = f"http://127.0.0.1:{port}/metrics"
             log = open(self.logs / f"{name}.log", "ab")
             self.processes[name] = subprocess.Popen(
-                "exec " + self.commands[name.split(".")[0]], shell=True, cwd=ROOT, env=self.env, stdout=log,
+                "exec " + self.commands[name.split(".")[0]], shell=True, cwd=ROOT, env=env, stdout=log,
                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
 
     def stop(self, *names: str, sig: int = signal.SIGTERM, timeout: float = 20.0) -> None:
         """Signal every named process (all by default) first, then wait for each: they shut
         down in parallel rather than one after the other."""
         running = []
-        for name in names or tuple(self.processes):
+        for name in self._expand(names) if names else tuple(self.processes):
             process = self.processes.get(name)
             if process is None or process.poll() is not None:
                 continue

@@ -1,0 +1,90 @@
+"""The gateway's ``/metrics``: requests by route and status, RPC latency, dead letters.
+
+gunicorn runs several worker processes; each would count only its own requests. When
+``PROMETHEUS_MULTIPROC_DIR`` is set (deploy/gunicorn.conf.py sets it and empties it at start),
+prometheus_client writes every worker's counters to files there and ``/metrics`` adds them up,
+whichever worker answers the scrape. Without it (tests, a single process) the counters are the
+process's own.
+
+Labels are route templates (``/api/v1/referrals/<reference>/status``), never a filled-in path,
+so no reference and nothing that grows with the number of people becomes a label value.
+"""
+
+import os
+import time
+
+from flask import Flask, Response, current_app, g, request
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from services.common import dead_letters
+from services.common.metrics import LATENCY_BUCKETS
+
+REQUESTS = Counter("refnet_http_requests", "HTTP requests by route, method and status",
+                   ["route", "method", "status"])
+REQUEST_DURATION = Histogram("refnet_http_request_duration_seconds", "HTTP request duration by route",
+                             ["route", "method"], buckets=LATENCY_BUCKETS)
+RPC_DURATION = Histogram("refnet_rpc_client_duration_seconds",
+                         "Gateway to service RPC latency, by service, method and outcome",
+                         ["service", "method", "outcome"], buckets=LATENCY_BUCKETS)
+INTAKE = Counter("refnet_intake_published", "Sealed submissions the broker confirmed (or not)", ["outcome"])
+
+
+class DeadLetterGauge:
+    """``refnet_dead_letters``: messages parked in refnet.dead-letters, asked of the broker at
+    scrape time (-1 when the broker does not answer)."""
+
+    def __init__(self, amqp_uri: str):
+        self.amqp_uri = amqp_uri
+
+    def collect(self):
+        gauge = GaugeMetricFamily("refnet_dead_letters",
+                                  "Messages parked after repeated failures (refnet dead-letters list)")
+        try:
+            gauge.add_metric([], dead_letters.count(self.amqp_uri))
+        except Exception:
+            gauge.add_metric([], -1)
+        yield gauge
+
+
+def _route() -> str:
+    rule = request.url_rule
+    return rule.rule if rule is not None else "unmatched"
+
+
+def register(app: Flask) -> None:
+    @app.before_request
+    def _start_timer():
+        g.metrics_started = time.perf_counter()
+
+    @app.after_request
+    def _count(response):
+        started = g.get("metrics_started")
+        route = _route()
+        if route != "/metrics":
+            REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+            if started is not None:
+                REQUEST_DURATION.labels(route, request.method).observe(time.perf_counter() - started)
+        return response
+
+    @app.get("/metrics")
+    def metrics():
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            from prometheus_client import multiprocess
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+        else:
+            registry = CollectorRegistry()
+            registry.register(_ProcessMetrics())
+        registry.register(DeadLetterGauge(current_app.config["AMQP_URI"]))
+        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+class _ProcessMetrics:
+    """This process's refnet_* metrics from the default registry (single-process mode)."""
+
+    def collect(self):
+        for family in REGISTRY.collect():
+            if family.name.startswith("refnet_"):
+                yield family

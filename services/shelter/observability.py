@@ -1,0 +1,28 @@
+"""The shelter's gauges: beds per facility and population group, read at scrape time through
+``app.availability`` (the same view the API shows), so they follow whatever that view counts."""
+
+from services.common.caller import Caller
+from services.common.metrics import FunctionGauges
+
+from . import app
+
+# Scrapes read as an administrator of the network itself; counts only, no names or addresses.
+METRICS_CALLER = Caller(user="metrics", role="admin", agency="refnet")
+
+FAMILIES = {
+    "refnet_beds_available": "Beds free to offer now, per facility and population group",
+    "refnet_beds_capacity": "Beds in service, per facility and population group",
+    "refnet_beds_occupied": "Beds occupied, per facility and population group",
+    "refnet_beds_held": "Beds held for accepted referrals not yet admitted",
+}
+
+
+def bed_gauges(_service_name: str, db) -> FunctionGauges:
+    def rows():
+        for row in app.availability(db, METRICS_CALLER):
+            labels = {"facility": row["facility"], "population_group": row["population_group"]}
+            for name in FAMILIES:
+                key = name.removeprefix("refnet_beds_")
+                if row.get(key) is not None:
+                    yield name, labels, row[key]
+    return FunctionGauges(FAMILIES, ["facility", "population_group"], rows)
