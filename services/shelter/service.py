@@ -190,10 +190,11 @@ class ShelterService:
                                     facility, case_manager)
 
     @rpc
-    def add_plan_item(self, caller, plan_id, service, owner, starts_on=None, due_on=None,
+    def add_plan_item(self, caller, plan_id, service_code, owner, starts_on=None, due_on=None,
                       cash=None):
+        # ``service_code``: the plan item's service (``service`` is the RPC client's own argument)
         return care.add_item(self.db, Caller.from_dict(caller), _int(plan_id, "plan"),
-                             clock.now(), service, owner, starts_on, due_on, cash)
+                             clock.now(), service_code, owner, starts_on, due_on, cash)
 
     @rpc
     def update_plan_item(self, caller, plan_id, item_id, status=None, owner=None, starts_on=None,
