@@ -83,12 +83,11 @@ def care_net(tmp_path_factory):
         finally:
             net.stop()
     finally:
-        tap_connection = net.tap.connection.clone()
-        queue(tap_connection.channel()).delete()
-        tap_connection.release()
-        net.tap.connection.release()
-        connection.release()
-        delete_vhost(name)
+        try:
+            net.tap.connection.release()
+            connection.release()
+        finally:
+            delete_vhost(name)  # takes the tap queue with it
 
 
 def admit(net, police, intake, case_manager: str) -> dict:
