@@ -240,7 +240,90 @@ def shelter_hearings(ctx: Ctx):
     return ctx.rpc("shelter", "list_hearings")
 
 
+# --- care plans, milestones, care notes (issue 4): shelter staff only, checked again in care ----
+
+def _id(value: str, field: str) -> int:
+    if not value.isdigit() or len(value) > 12:
+        raise ApiProblem(404, "not-found", "Not found", f"No such {field}.", field=field)
+    return int(value)
+
+
+def list_plans(ctx: Ctx):
+    q = ctx.query
+    return ctx.rpc("shelter", "list_plans", facility=q.get("facility"),
+                   case_manager=q.get("case_manager"),
+                   status=None if q["status"] == "all" else q["status"])
+
+
+def get_plan(ctx: Ctx, plan_id: str):
+    return ctx.rpc("shelter", "get_plan", plan_id=_id(plan_id, "plan"))
+
+
+def update_plan(ctx: Ctx, plan_id: str):
+    return ctx.rpc("shelter", "update_plan", plan_id=_id(plan_id, "plan"),
+                   goals=ctx.data.get("goals"), psychologist=ctx.data.get("psychologist"))
+
+
+def add_plan_item(ctx: Ctx, plan_id: str):
+    d = ctx.data
+    return ctx.rpc("shelter", "add_plan_item", plan_id=_id(plan_id, "plan"), service_code=d["service"],
+                   owner=d["owner"], starts_on=_iso(d.get("starts_on")), due_on=_iso(d.get("due_on")),
+                   cash=d.get("cash")), 201, {}
+
+
+def update_plan_item(ctx: Ctx, plan_id: str, item_id: str):
+    d = ctx.data
+    return ctx.rpc("shelter", "update_plan_item", plan_id=_id(plan_id, "plan"),
+                   item_id=_id(item_id, "item"), status=d.get("status"), owner=d.get("owner"),
+                   starts_on=_iso(d.get("starts_on")), due_on=_iso(d.get("due_on")))
+
+
+def approve_plan_item(ctx: Ctx, plan_id: str, item_id: str):
+    return ctx.rpc("shelter", "approve_plan_item", plan_id=_id(plan_id, "plan"),
+                   item_id=_id(item_id, "item"))
+
+
+def refer_plan_item(ctx: Ctx, plan_id: str, item_id: str):
+    return ctx.rpc("shelter", "refer_plan_item", plan_id=_id(plan_id, "plan"),
+                   item_id=_id(item_id, "item"), correlation_id=g.correlation_id)
+
+
+def list_care_notes(ctx: Ctx, plan_id: str):
+    return ctx.rpc("shelter", "list_care_notes", plan_id=_id(plan_id, "plan"))
+
+
+def add_care_note(ctx: Ctx, plan_id: str):
+    return ctx.rpc("shelter", "add_care_note", plan_id=_id(plan_id, "plan"),
+                   text=ctx.data["text"]), 201, {}
+
+
+def get_screening(ctx: Ctx, plan_id: str):
+    return ctx.rpc("shelter", "get_screening", plan_id=_id(plan_id, "plan"))
+
+
+def record_screening(ctx: Ctx, plan_id: str):
+    return ctx.rpc("shelter", "record_screening", plan_id=_id(plan_id, "plan"),
+                   outcome=ctx.data["outcome"], summary=ctx.data.get("summary"))
+
+
+def complete_milestone(ctx: Ctx, plan_id: str, milestone: str):
+    return ctx.rpc("shelter", "complete_milestone", plan_id=_id(plan_id, "plan"),
+                   milestone=milestone)
+
+
+def list_milestones(ctx: Ctx):
+    q = ctx.query
+    return ctx.rpc("shelter", "list_milestones", state=q.get("state"), facility=q.get("facility"),
+                   case_manager=q.get("case_manager"))
+
+
+def legal_referral_requests(ctx: Ctx):
+    return ctx.rpc("legal", "list_referral_requests")
+
+
 _LEGAL_ERRORS = (400, 401, 403, 404, 409, 422, 503)
+_CARE_ERRORS = (400, 401, 403, 404, 409, 422, 503)
+CARE_ROLES = ("shelter",)  # care plans, notes, screening, milestones: never police, legal, others
 
 
 ENDPOINTS = (
@@ -372,6 +455,57 @@ ENDPOINTS = (
     Endpoint("shelter_hearings", "GET", "/shelter/hearings", shelter_hearings, ("shelter",),
              "Residents' upcoming hearings, with the accompaniment task once reminded",
              response=schemas.ResidentHearing, many=True, errors=(401, 403, 503)),
+    # care plans, first-week milestones, care notes (issue 4): shelter staff only
+    Endpoint("list_plans", "GET", "/shelter/plans", list_plans, CARE_ROLES,
+             "Residents' care plans (no personal text), with milestone counts",
+             query=schemas.PlansQuery, response=schemas.PlanSummary, many=True,
+             errors=(401, 403, 422, 503)),
+    Endpoint("get_plan", "GET", "/shelter/plans/<plan_id>", get_plan, CARE_ROLES,
+             "A care plan: goals in the person's words, items, first-week milestones",
+             response=schemas.CarePlan, errors=(401, 403, 404, 503)),
+    Endpoint("update_plan", "PUT", "/shelter/plans/<plan_id>", update_plan, CARE_ROLES,
+             "Record the person's goals; the case manager names the plan's psychologist",
+             body=schemas.PlanUpdateBody, response=schemas.CarePlan, errors=_CARE_ERRORS),
+    Endpoint("add_plan_item", "POST", "/shelter/plans/<plan_id>/items", add_plan_item, CARE_ROLES,
+             "Add a plan item (a service with an owner and dates; cash assistance with amount)",
+             body=schemas.PlanItemBody, response=schemas.PlanItemView, status=201,
+             errors=_CARE_ERRORS),
+    Endpoint("update_plan_item", "PUT", "/shelter/plans/<plan_id>/items/<item_id>",
+             update_plan_item, CARE_ROLES,
+             "Change an item's status, owner or dates (done pays cash: approval first)",
+             body=schemas.PlanItemUpdateBody, response=schemas.PlanItemView, errors=_CARE_ERRORS),
+    Endpoint("approve_plan_item", "POST", "/shelter/plans/<plan_id>/items/<item_id>/approval",
+             approve_plan_item, CARE_ROLES,
+             "Approve cash assistance (a second staff member, not the requester)",
+             response=schemas.PlanItemView, errors=_CARE_ERRORS),
+    Endpoint("refer_plan_item", "POST", "/shelter/plans/<plan_id>/items/<item_id>/legal-referral",
+             refer_plan_item, CARE_ROLES,
+             "Refer a legal item to the legal team (the event carries reference and service only)",
+             response=schemas.PlanItemView, errors=_CARE_ERRORS),
+    Endpoint("list_care_notes", "GET", "/shelter/plans/<plan_id>/notes", list_care_notes,
+             CARE_ROLES, "Case notes of a plan (shelter staff only)", response=schemas.CareNote,
+             many=True, errors=(401, 403, 404, 503)),
+    Endpoint("add_care_note", "POST", "/shelter/plans/<plan_id>/notes", add_care_note, CARE_ROLES,
+             "Add a case note (encrypted at rest, never in an event)", body=schemas.CareNoteBody,
+             response=schemas.CareNote, status=201, errors=_CARE_ERRORS),
+    Endpoint("get_screening", "GET", "/shelter/plans/<plan_id>/screening", get_screening,
+             CARE_ROLES, "The screening result (the plan's case manager and psychologist only)",
+             response=schemas.Screening, errors=(401, 403, 404, 503)),
+    Endpoint("record_screening", "PUT", "/shelter/plans/<plan_id>/screening", record_screening,
+             CARE_ROLES, "The plan's psychologist records the screening result (milestone done)",
+             body=schemas.ScreeningBody, response=schemas.Screening, errors=_CARE_ERRORS),
+    Endpoint("complete_milestone", "POST", "/shelter/plans/<plan_id>/milestones/<milestone>/done",
+             complete_milestone, CARE_ROLES,
+             "Mark the legal rights briefing or the plan agreed as done",
+             response=schemas.MilestoneView, errors=_CARE_ERRORS),
+    Endpoint("list_milestones", "GET", "/shelter/milestones", list_milestones, CARE_ROLES,
+             "First-week milestones of open plans by state, per facility and case manager",
+             query=schemas.MilestonesQuery, response=schemas.MilestoneList,
+             errors=(401, 403, 422, 503)),
+    Endpoint("legal_referral_requests", "GET", "/legal/referral-requests",
+             legal_referral_requests, ("legal",),
+             "Plan items the shelter referred to the legal team (reference and service only)",
+             response=schemas.LegalReferralRequest, many=True, errors=(401, 403, 503)),
 )
 
 

@@ -221,6 +221,7 @@ class AdmissionResult(Schema):
     case_manager = fields.String()
     admitted_at = fields.String()
     state = fields.String()
+    plan_id = fields.Integer(metadata={"description": "The care plan opened with the admission."})
 
 
 class DischargeResult(Schema):
@@ -535,3 +536,174 @@ class ResidentHearing(Schema):
 class LegalTimelineSummary(Schema):
     court_cases = fields.List(fields.Dict())
     hearings = fields.List(fields.Dict())
+
+
+# --- care plans, first-week milestones, care notes (issue 4): shelter staff only ---------------
+
+from services.contracts.vocabulary import (CARE_SERVICES, CASH_PURPOSES,  # noqa: E402
+                                           MILESTONE_STATES, MILESTONES, PLAN_ITEM_STATUSES)
+
+SCREENING_OUTCOMES = ("no_concerns", "support_recommended", "specialist_referral")
+
+
+class PlansQuery(_Strict):
+    facility = fields.String(validate=validate.Length(min=1, max=64))
+    case_manager = fields.String(validate=validate.Regexp(STAFF_ID))
+    status = fields.String(load_default="open", validate=validate.OneOf(["open", "closed", "all"]))
+
+
+class MilestonesQuery(_Strict):
+    state = fields.String(validate=validate.OneOf(MILESTONE_STATES),
+                          metadata={"description": "done, due or overdue; all when absent"})
+    facility = fields.String(validate=validate.Length(min=1, max=64))
+    case_manager = fields.String(validate=validate.Regexp(STAFF_ID))
+
+
+class PlanUpdateBody(_Strict):
+    goals = fields.String(validate=validate.Length(min=1, max=5000),
+                          metadata={"description": "The person's own goals, in their words "
+                                                   "(encrypted at rest)."})
+    psychologist = fields.String(validate=validate.Regexp(STAFF_ID),
+                                 metadata={"description": "Staff user id; set by the case manager."})
+
+
+class CashBody(_Strict):
+    purpose = fields.String(required=True, validate=validate.OneOf(CASH_PURPOSES))
+    amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100_000_000))
+    currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
+
+
+class PlanItemBody(_Strict):
+    service = fields.String(required=True, validate=validate.OneOf(CARE_SERVICES))
+    owner = fields.String(required=True, validate=validate.Regexp(STAFF_ID),
+                          metadata={"description": "Staff user id of who carries the item out."})
+    starts_on = fields.Date()
+    due_on = fields.Date()
+    cash = fields.Nested(CashBody, metadata={"description": "Required for cash_assistance."})
+
+
+class PlanItemUpdateBody(_Strict):
+    status = fields.String(validate=validate.OneOf(PLAN_ITEM_STATUSES),
+                           metadata={"description": "done pays a cash item: it needs the approval "
+                                                    "of a second staff member first (409)."})
+    owner = fields.String(validate=validate.Regexp(STAFF_ID))
+    starts_on = fields.Date()
+    due_on = fields.Date()
+
+
+class CareNoteBody(_Strict):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+
+
+class ScreeningBody(_Strict):
+    outcome = fields.String(required=True, validate=validate.OneOf(SCREENING_OUTCOMES))
+    summary = fields.String(validate=validate.Length(min=1, max=10_000))
+
+
+class MilestoneView(Schema):
+    milestone = fields.String(metadata={"description": ", ".join(MILESTONES)})
+    due_at = fields.String()
+    done_at = fields.String(allow_none=True)
+    done_by = fields.String(allow_none=True)
+    state = fields.String(metadata={"description": "done, due or overdue"})
+    overdue_notified_at = fields.String(allow_none=True)
+
+
+class CashView(Schema):
+    purpose = fields.String()
+    amount = fields.Integer()
+    currency = fields.String()
+    approved_by = fields.String(allow_none=True)
+    approved_at = fields.String(allow_none=True)
+    paid_by = fields.String(allow_none=True)
+    paid_at = fields.String(allow_none=True)
+
+
+class LegalReferralView(Schema):
+    request_id = fields.String()
+    referred_at = fields.String()
+
+
+class PlanItemView(Schema):
+    item_id = fields.Integer()
+    plan_id = fields.Integer()
+    service = fields.String()
+    owner = fields.String()
+    status = fields.String()
+    starts_on = fields.String(allow_none=True)
+    due_on = fields.String(allow_none=True)
+    created_at = fields.String()
+    requested_by = fields.String()
+    updated_at = fields.String()
+    completed_at = fields.String(allow_none=True)
+    cash = fields.Nested(CashView, allow_none=True)
+    legal_referral = fields.Nested(LegalReferralView, allow_none=True)
+
+
+class PlanSummary(Schema):
+    plan_id = fields.Integer()
+    admission_id = fields.Integer()
+    reference = fields.String()
+    facility = fields.String()
+    case_manager = fields.String()
+    psychologist = fields.String(allow_none=True)
+    status = fields.String()
+    opened_at = fields.String()
+    agreed_at = fields.String(allow_none=True)
+    closed_at = fields.String(allow_none=True)
+    updated_at = fields.String()
+    updated_by = fields.String()
+    milestones = fields.Dict(metadata={"description": "how many milestones are done, due, overdue"})
+
+
+class CarePlan(PlanSummary):
+    goals = fields.String(allow_none=True)
+    milestones = fields.List(fields.Nested(MilestoneView))
+    items = fields.List(fields.Nested(PlanItemView))
+
+
+class CareNote(Schema):
+    note_id = fields.Integer()
+    plan_id = fields.Integer()
+    author = fields.String()
+    text = fields.String()
+    created_at = fields.String()
+
+
+class Screening(Schema):
+    plan_id = fields.Integer()
+    psychologist = fields.String()
+    outcome = fields.String()
+    summary = fields.String(allow_none=True)
+    screened_at = fields.String()
+    updated_at = fields.String()
+
+
+class ListedMilestone(MilestoneView):
+    plan_id = fields.Integer()
+    reference = fields.String()
+    admission_id = fields.Integer()
+    facility = fields.String()
+    case_manager = fields.String()
+
+
+class MilestoneGroup(Schema):
+    facility = fields.String()
+    case_manager = fields.String()
+    count = fields.Integer()
+    milestones = fields.List(fields.Nested(ListedMilestone))
+
+
+class MilestoneList(Schema):
+    state = fields.String(allow_none=True)
+    as_of = fields.String()
+    count = fields.Integer()
+    groups = fields.List(fields.Nested(MilestoneGroup))
+
+
+class LegalReferralRequest(Schema):
+    request_id = fields.String()
+    reference = fields.String()
+    service = fields.String()
+    requested_at = fields.String()
+    received_at = fields.String()

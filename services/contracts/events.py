@@ -9,8 +9,8 @@ consumers keep reading the older versions.
 from marshmallow import RAISE, Schema, fields, validate
 
 from .vocabulary import (COURT_CASE_STATUSES, DISCHARGE_OUTCOMES, DOCUMENT_KINDS,
-                         DOCUMENT_STATUSES, HEARING_OUTCOMES, NEEDS, POPULATION_GROUPS, URGENCIES,
-                         VERDICTS)
+                         DOCUMENT_STATUSES, HEARING_OUTCOMES, LEGAL_REFERRAL_SERVICES, MILESTONES,
+                         NEEDS, POPULATION_GROUPS, URGENCIES, VERDICTS)
 
 Reference = lambda: fields.String(required=True, validate=validate.Regexp(r"^RN-[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$"))  # noqa: E731
 Agency = lambda **kw: fields.String(validate=validate.Length(min=1, max=100), **kw)  # noqa: E731
@@ -155,6 +155,30 @@ class ShelterDischargedV1(_Payload):
     discharged_at = When()
     agency = Agency(required=True)
 
+# --- care plans (issue 4): codes, ids and times only; no goals, notes or screening results ----
+
+class ShelterMilestoneOverdueV1(_Payload):
+    """A first-week milestone of a resident passed its due time without being done (sent once
+    per milestone). ``case_manager`` is a staff user id; no names, no notes."""
+    reference = Reference()
+    admission_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    milestone = fields.String(required=True, validate=validate.OneOf(MILESTONES))
+    due_at = When()
+    facility = Facility()
+    case_manager = StaffId()
+    noticed_at = When()
+    agency = Agency(required=True)
+
+
+class ShelterLegalReferralRequestedV1(_Payload):
+    """Shelter staff referred a plan item to the legal team: only the reference, the service
+    asked for and an opaque request id (the shelter's plan stays in the shelter)."""
+    reference = Reference()
+    request_id = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{32}$"))
+    service = fields.String(required=True, validate=validate.OneOf(LEGAL_REFERRAL_SERVICES))
+    requested_at = When()
+    agency = Agency(required=True)
+
 # --- legal ---------------------------------------------------------------------------------
 # Legal events carry references, opaque ids (uuid hex), court ids, status codes and times only:
 # no names, no charges text, no purpose, no outcome text, no legal notes.
@@ -241,6 +265,8 @@ EVENT_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("shelter.waitlisted", 1): ShelterWaitlistedV1,
     ("shelter.admitted", 1): ShelterAdmittedV1,
     ("shelter.discharged", 1): ShelterDischargedV1,
+    ("shelter.milestone_overdue", 1): ShelterMilestoneOverdueV1,
+    ("shelter.legal_referral_requested", 1): ShelterLegalReferralRequestedV1,
 
     ("legal.case_opened", 1): LegalCaseOpenedV1,
     ("legal.court_status_changed", 1): LegalCourtStatusChangedV1,

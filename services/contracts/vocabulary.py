@@ -41,3 +41,14 @@ NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA
 SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO
 TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
 """.split())
+
+# Care plans and first-week milestones (issue 4). The rules are in services/shelter/domain/care.py.
+CARE_SERVICES = ("case_management", "legal_counselling", "court_representation",
+                 "identity_documents", "cash_assistance", "labour_mediation", "health_care", "mhpss")
+LEGAL_REFERRAL_SERVICES = ("legal_counselling", "court_representation", "identity_documents",
+                           "labour_mediation")  # plan items the shelter may refer to the legal team
+PLAN_ITEM_STATUSES = ("planned", "in_progress", "done", "cancelled")
+CASH_PURPOSES = ("repatriation", "legal_fees", "other")
+MILESTONES = ("case_manager_assigned", "psychological_screening", "legal_rights_briefing",
+              "plan_agreed")
+MILESTONE_STATES = ("done", "due", "overdue")

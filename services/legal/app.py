@@ -30,7 +30,7 @@ from .domain import hearings as hearing_rules
 from .domain.documents import check_document_move
 from .domain.eligibility import eligible_on_acceptance
 from .tables import (cases, court_cases, court_status_history, disputes, documents, eligible,
-                     hearings, notes, outbox, processed_events, sessions)
+                     hearings, notes, outbox, processed_events, referral_requests, sessions)
 
 log = logging.getLogger(__name__)
 SOURCE = "legal"
@@ -58,6 +58,8 @@ def apply_event(db: Database, body: dict) -> bool:
         envelope, payload = parse_event(body)
     except UnknownEvent:
         return False
+    if envelope["type"] == "shelter.legal_referral_requested":
+        return _on_legal_referral_requested(db, envelope, payload)
     if envelope["type"] not in ("referral.accepted", "referral.withdrawn"):
         return False
     with db.write() as s:
@@ -76,6 +78,33 @@ def apply_event(db: Database, body: dict) -> bool:
             s.execute(update(eligible).where(eligible.c.reference == ref)
                       .values(status="withdrawn", updated_at=utcnow()))
     return True
+
+
+def _on_legal_referral_requested(db: Database, envelope: dict, payload: dict) -> bool:
+    """Shelter staff referred a plan item to the legal team: record the reference and the
+    service asked for, once per event (and once per request id)."""
+    with db.write() as s:
+        if not first_time(s, processed_events, envelope):
+            return False
+        if s.execute(select(referral_requests.c.request_id)
+                     .where(referral_requests.c.request_id == payload["request_id"])).first():
+            return False
+        s.execute(insert(referral_requests).values(
+            request_id=payload["request_id"], reference=payload["reference"],
+            service=payload["service"], requested_at=payload["requested_at"],
+            received_at=utcnow()))
+    log.info("legal referral request %s for %s recorded", payload["request_id"], payload["reference"])
+    return True
+
+
+def list_referral_requests(db: Database, caller: Caller) -> list[dict]:
+    """What the shelter referred to the legal team, newest first (legal team only)."""
+    access.require_legal(caller)
+    with db.read() as s:
+        rows = s.execute(select(referral_requests).order_by(referral_requests.c.received_at.desc())
+                         .limit(MAX_ROWS)).all()
+    return [{"request_id": r.request_id, "reference": r.reference, "service": r.service,
+             "requested_at": iso(r.requested_at), "received_at": iso(r.received_at)} for r in rows]
 
 
 def list_eligible(db: Database, caller: Caller) -> list[dict]:

@@ -113,5 +113,9 @@ class LegalService:
                                   amount_recovered)
 
     @rpc
+    def list_referral_requests(self, caller):
+        return app.list_referral_requests(self.db, Caller.from_dict(caller))
+
+    @rpc
     def ping(self):
         return {"service": self.name, "outbox_published": self.outbox.published}

@@ -134,4 +134,16 @@ disputes = Table(
 )
 Index("ix_disputes_case", disputes.c.case_id)
 
+# Plan items the shelter referred to the legal team (shelter.legal_referral_requested): the
+# reference, the service asked for and the shelter's opaque request id, nothing of the plan.
+referral_requests = Table(
+    "legal_referral_requests", metadata,
+    Id("request_id", primary_key=True),
+    Column("reference", String(24), nullable=False),
+    Column("service", String(40), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_legal_referral_requests_received", referral_requests.c.received_at)
+
 outbox, processed_events = messaging_tables(metadata)

@@ -26,6 +26,7 @@ from services.contracts.references import is_reference
 
 from services.contracts.vocabulary import POPULATION_GROUPS
 
+from . import care
 from .domain import accompaniment as accompaniment_rules
 from .domain import beds as bed_rules
 from .domain import intake as intake_rules
@@ -295,14 +296,15 @@ def expire_holds(db: Database, agency: str, *, now: datetime | None = None,
 # --- admissions and discharges ------------------------------------------------------------------
 
 def admit(db: Database, caller: Caller, facility_id: str, reference: str, case_manager: str,
-          correlation_id: str | None = None) -> dict:
+          correlation_id: str | None = None, now: datetime | None = None) -> dict:
     """Turn this facility's hold into occupancy, or admit directly when a bed of the group is
-    free. Only an accepted referral can be admitted."""
+    free. Only an accepted referral can be admitted. The resident's care plan opens in the same
+    transaction, with the case manager named and the first-week milestones due from ``now``."""
     caller.require("shelter")
     rules.check_staff_id(case_manager)
     if not is_reference(reference):
         raise NotFound("no such incoming referral", field="reference")
-    now = utcnow()
+    now = now or utcnow()
     with db.write() as s:
         _require_facility(s, facility_id)
         row = s.execute(select(incoming).where(incoming.c.reference == reference).with_for_update()).first()
@@ -337,13 +339,15 @@ def admit(db: Database, caller: Caller, facility_id: str, reference: str, case_m
                              .values(**values)).rowcount != 1:
                     raise Conflict("the placement changed meanwhile; try again", field="reference")
                 placement_id = p.id
+        plan_id = care.open_plan(s, placement_id, reference, facility_id, case_manager, now,
+                                 caller.user)
         add_to_outbox(s, outbox, make_event("shelter.admitted", {
             "reference": reference, "admission_id": placement_id, "facility": facility_id,
             "population_group": group, "beds": n, "case_manager": case_manager,
             "admitted_at": now, "agency": caller.agency}, source=SOURCE, correlation_id=correlation_id))
     return {"admission_id": placement_id, "reference": reference, "facility": facility_id,
             "population_group": group, "beds": n, "case_manager": case_manager,
-            "admitted_at": iso(now), "state": "admitted"}
+            "admitted_at": iso(now), "state": "admitted", "plan_id": plan_id}
 
 
 def discharge(db: Database, caller: Caller, facility_id: str, admission_id: int, outcome: str,
@@ -368,6 +372,7 @@ def discharge(db: Database, caller: Caller, facility_id: str, admission_id: int,
                              updated_at=now)).rowcount != 1:
             raise Conflict("the admission changed meanwhile; try again", field="admission")
         _release(s, facility_id, p.population_group, occupied=p.beds)
+        care.close_plan(s, p.id, now)
         add_to_outbox(s, outbox, make_event("shelter.discharged", {
             "reference": p.reference, "admission_id": p.id, "facility": facility_id,
             "population_group": p.population_group, "beds": p.beds, "outcome": outcome,

@@ -3,19 +3,27 @@
 Settings (environment): ``REFNET_HOLD_HOURS`` (default 48) or ``REFNET_HOLD_SECONDS`` (tests)
 is how long an accepted referral's beds are held; ``REFNET_HOLD_SWEEP_SECONDS`` (default 10) how
 often every replica looks for expired holds (``app.expire_holds`` is safe to run concurrently).
+``REFNET_MILESTONE_SWEEP_SECONDS`` (default 60) is how often every replica looks for first-week
+milestones that became overdue (``care.notify_overdue_milestones`` sends each notice once).
+``REFNET_FILE_KEYS`` (Fernet keys, as the referral service's) encrypts care notes, goals and
+screening results at rest. Care reads and writes take their time from services/common/clock.py
+(``REFNET_TEST_CLOCK_OFFSET_FILE`` moves it, in tests only).
 """
 
 import logging
 import os
 from datetime import timedelta
 
+from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
+from services.common import clock
 from services.common.caller import Caller
 from services.common.errors import InvalidInput
 from services.common.nameko_deps import Observability, Outbox, ServiceDatabase, consume_events, rpc
+from services.common.sealing import FileCipher
 
-from . import app
+from . import app, care
 from .observability import bed_gauges
 from .tables import outbox
 
@@ -30,6 +38,22 @@ def hold_duration() -> timedelta:
 
 HOLD = hold_duration()
 SWEEP_SECONDS = float(os.environ.get("REFNET_HOLD_SWEEP_SECONDS", "10"))
+MILESTONE_SWEEP_SECONDS = float(os.environ.get("REFNET_MILESTONE_SWEEP_SECONDS", "60"))
+
+
+class CareCipher(DependencyProvider):
+    """Injects the ``FileCipher`` for care notes, goals and screening results
+    (``REFNET_FILE_KEYS`` or nameko config ``FILE_KEYS``); None when unset, and then only the
+    care endpoints that store or read personal text fail (beds and placements keep working)."""
+
+    def setup(self):
+        keys = self.container.config.get("FILE_KEYS") or os.environ.get("REFNET_FILE_KEYS")
+        self.cipher = FileCipher(keys) if keys else None
+        if self.cipher is None:
+            log.warning("REFNET_FILE_KEYS is not set: care notes cannot be stored or read")
+
+    def get_dependency(self, worker_ctx):
+        return self.cipher
 
 
 def _agency() -> str:
@@ -52,6 +76,7 @@ class ShelterService:
     # before `outbox` below: that name is the outbox table only until it is rebound
     observability = Observability("shelter", outbox, collectors=[bed_gauges])
     outbox = Outbox("shelter", outbox)
+    cipher = CareCipher()
 
     @consume_events("shelter")
     def on_event(self, body):
@@ -63,6 +88,14 @@ class ShelterService:
             app.expire_holds(self.db, _agency(), hold=HOLD)
         except Exception:  # the next tick retries; never let the timer die
             log.exception("hold expiry sweep failed")
+
+    @timer(interval=MILESTONE_SWEEP_SECONDS)
+    def notify_overdue_milestones(self):
+        """Every replica ticks; each milestone's overdue notice is claimed once (see care)."""
+        try:
+            care.notify_overdue_milestones(self.db, _agency(), clock.now())
+        except Exception:  # the next tick retries; never let the timer die
+            log.exception("overdue milestone sweep failed")
 
     @rpc
     def list_incoming(self, caller, status="received"):
@@ -131,6 +164,77 @@ class ShelterService:
     @rpc
     def list_hearings(self, caller, upcoming_only=True):
         return app.list_hearings(self.db, Caller.from_dict(caller), bool(upcoming_only))
+
+    # --- care plans, milestones, notes (issue 4): shelter staff only, checked in care -----------
+
+    @rpc
+    def list_plans(self, caller, facility=None, case_manager=None, status="open"):
+        return care.list_plans(self.db, Caller.from_dict(caller), clock.now(), facility,
+                               case_manager, status)
+
+    @rpc
+    def get_plan(self, caller, plan_id):
+        return care.get_plan(self.db, Caller.from_dict(caller), self.cipher,
+                             _int(plan_id, "plan"), clock.now())
+
+    @rpc
+    def update_plan(self, caller, plan_id, goals=None, psychologist=None):
+        return care.update_plan(self.db, Caller.from_dict(caller), self.cipher,
+                                _int(plan_id, "plan"), clock.now(), goals, psychologist)
+
+    @rpc
+    def complete_milestone(self, caller, plan_id, milestone):
+        return care.complete_milestone(self.db, Caller.from_dict(caller), _int(plan_id, "plan"),
+                                       milestone, clock.now())
+
+    @rpc
+    def list_milestones(self, caller, state=None, facility=None, case_manager=None):
+        return care.list_milestones(self.db, Caller.from_dict(caller), clock.now(), state,
+                                    facility, case_manager)
+
+    @rpc
+    def add_plan_item(self, caller, plan_id, service_code, owner, starts_on=None, due_on=None,
+                      cash=None):
+        # ``service_code``: the plan item's service (``service`` is the RPC client's own argument)
+        return care.add_item(self.db, Caller.from_dict(caller), _int(plan_id, "plan"),
+                             clock.now(), service_code, owner, starts_on, due_on, cash)
+
+    @rpc
+    def update_plan_item(self, caller, plan_id, item_id, status=None, owner=None, starts_on=None,
+                         due_on=None):
+        return care.update_item(self.db, Caller.from_dict(caller), _int(plan_id, "plan"),
+                                _int(item_id, "item"), clock.now(), status, owner, starts_on,
+                                due_on)
+
+    @rpc
+    def approve_plan_item(self, caller, plan_id, item_id):
+        return care.approve_item(self.db, Caller.from_dict(caller), _int(plan_id, "plan"),
+                                 _int(item_id, "item"), clock.now())
+
+    @rpc
+    def refer_plan_item(self, caller, plan_id, item_id, correlation_id=None):
+        return care.refer_item_to_legal(self.db, Caller.from_dict(caller), _int(plan_id, "plan"),
+                                        _int(item_id, "item"), clock.now(), _agency(),
+                                        correlation_id)
+
+    @rpc
+    def add_care_note(self, caller, plan_id, text):
+        return care.add_note(self.db, Caller.from_dict(caller), self.cipher,
+                             _int(plan_id, "plan"), text, clock.now())
+
+    @rpc
+    def list_care_notes(self, caller, plan_id):
+        return care.list_notes(self.db, Caller.from_dict(caller), self.cipher, _int(plan_id, "plan"))
+
+    @rpc
+    def record_screening(self, caller, plan_id, outcome, summary=None):
+        return care.record_screening(self.db, Caller.from_dict(caller), self.cipher,
+                                     _int(plan_id, "plan"), outcome, summary, clock.now())
+
+    @rpc
+    def get_screening(self, caller, plan_id):
+        return care.get_screening(self.db, Caller.from_dict(caller), self.cipher,
+                                  _int(plan_id, "plan"))
 
     @rpc
     def ping(self):

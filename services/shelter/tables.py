@@ -1,7 +1,7 @@
 """The shelter service's tables. No names: referrals are known by reference only."""
 
-from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
-                        String, Table, Text)
+from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, LargeBinary,
+                        MetaData, String, Table, Text, UniqueConstraint)
 
 from services.common.messaging import messaging_tables
 
@@ -108,5 +108,84 @@ hearing_accompaniments = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_hearing_accompaniments_starts", hearing_accompaniments.c.starts_at)
+
+# --- care plans and first-week milestones (issue 4) -------------------------------------------
+# Personal text (the person's goals in their words, case notes, the screening result) is stored
+# encrypted with REFNET_FILE_KEYS (Fernet); codes, staff ids and times are in clear.
+
+care_plans = Table(
+    "care_plans", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("admission_id", Integer, ForeignKey("placements.id"), nullable=False, unique=True),
+    Column("reference", String(24), nullable=False),
+    Column("facility_id", String(64), ForeignKey("facilities.id"), nullable=False),
+    Column("case_manager", String(100), nullable=False),
+    Column("psychologist", String(100)),
+    Column("status", String(20), nullable=False),  # open | closed (at discharge)
+    Column("goals", LargeBinary),                  # encrypted: the person's own words
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("agreed_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(100), nullable=False),
+)
+Index("ix_care_plans_facility_manager", care_plans.c.facility_id, care_plans.c.case_manager)
+
+plan_items = Table(
+    "plan_items", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("plan_id", Integer, ForeignKey("care_plans.id"), nullable=False),
+    Column("service", String(40), nullable=False),
+    Column("owner", String(100), nullable=False),
+    Column("status", String(20), nullable=False),  # planned | in_progress | done | cancelled
+    Column("starts_on", Date),
+    Column("due_on", Date),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(100), nullable=False),  # the requester (cash: not the approver)
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("completed_at", DateTime(timezone=True)),
+    Column("cash_purpose", String(20)),
+    Column("amount", Integer),
+    Column("currency", String(3)),
+    Column("approved_by", String(100)),
+    Column("approved_at", DateTime(timezone=True)),
+    Column("paid_by", String(100)),
+    Column("paid_at", DateTime(timezone=True)),
+    Column("legal_request_id", String(32)),
+    Column("legal_referred_at", DateTime(timezone=True)),
+)
+Index("ix_plan_items_plan", plan_items.c.plan_id, plan_items.c.id)
+
+care_milestones = Table(
+    "care_milestones", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("plan_id", Integer, ForeignKey("care_plans.id"), nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True)),
+    Column("done_by", String(100)),
+    Column("overdue_notified_at", DateTime(timezone=True)),  # the overdue event's claim
+    UniqueConstraint("plan_id", "code", name="uq_care_milestones_plan_code"),
+)
+Index("ix_care_milestones_open", care_milestones.c.done_at, care_milestones.c.due_at)
+
+care_notes = Table(
+    "care_notes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("plan_id", Integer, ForeignKey("care_plans.id"), nullable=False),
+    Column("author", String(100), nullable=False),
+    Column("body", LargeBinary, nullable=False),   # encrypted
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_care_notes_plan", care_notes.c.plan_id, care_notes.c.id)
+
+screenings = Table(
+    "screenings", metadata,
+    Column("plan_id", Integer, ForeignKey("care_plans.id"), primary_key=True),
+    Column("psychologist", String(100), nullable=False),
+    Column("result", LargeBinary, nullable=False),  # encrypted JSON: outcome and summary
+    Column("screened_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
 
 outbox, processed_events = messaging_tables(metadata)

@@ -247,6 +247,7 @@ def _requests(w):
         ("open_dispute", "POST", f"/legal/cases/{c}/labour-disputes", {"employer": "Co", "claims": ["unpaid_wages"]}, legal_only),
         ("update_dispute", "POST", f"/legal/labour-disputes/{x}", {"status": "mediation"}, legal_only),
         ("shelter_hearings", "GET", "/shelter/hearings", None, {"shelter": (200,)}),
+        ("legal_referral_requests", "GET", "/legal/referral-requests", None, legal_only),
     ]
 
 

@@ -7,12 +7,15 @@ Production: ``now`` is the system clock, the lead is 72 hours
 
 Tests only: ``REFNET_TEST_CLOCK_OFFSET_FILE`` names a file holding a number of seconds added
 to the system clock, read at every tick, so an end-to-end test moves the legal service's
-reminder clock forward while the processes run (and nothing else's). Unset, or an unreadable
-file, means no offset.
+reminder clock forward while the processes run. The file is read by services/common/clock.py,
+which the shelter's first-week milestones use too. Unset, or an unreadable file, means no
+offset.
 """
 
 import os
 from datetime import datetime, timedelta, timezone
+
+from services.common.clock import clock_offset  # noqa: F401 - re-exported for callers and tests
 
 from .hearings import DEFAULT_REMINDER_LEAD
 
@@ -24,17 +27,6 @@ def reminder_lead(environ=os.environ) -> timedelta:
 
 def reminder_poll_seconds(environ=os.environ) -> float:
     return float(environ.get("REFNET_REMINDER_POLL_SECONDS") or 30.0)
-
-
-def clock_offset(environ=os.environ) -> timedelta:
-    path = environ.get("REFNET_TEST_CLOCK_OFFSET_FILE")
-    if not path:
-        return timedelta(0)
-    try:
-        with open(path) as f:
-            return timedelta(seconds=float(f.read().strip() or 0))
-    except (OSError, ValueError):
-        return timedelta(0)
 
 
 def reminder_now(environ=os.environ) -> datetime:

@@ -1,0 +1,241 @@
+"""Care plans on real SQLite and PostgreSQL (no broker): the plan opens with the admission, the
+first-week milestones against a controlled clock (the acceptance test), overdue notices once
+across two "replicas", cash assistance and its second approver, encrypted notes, the screening
+result's readers, the legal referral event and the legal service recording it."""
+
+import json
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from services.common.caller import Caller
+from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.timeutil import utcnow
+from services.contracts.envelope import make_event, parse_event
+from services.contracts.references import random_reference
+from services.legal import app as legal_app
+from services.legal.tables import referral_requests
+from services.shelter import app, care
+from services.shelter.tables import care_milestones, care_plans, outbox
+from tests.integration.conftest import count, table_dump
+
+ADMIN = Caller(user="admin.one", role="admin", agency="refnet-admin")
+INTAKE = Caller(user="intake.one", role="shelter", agency="erbil-shelter")
+CM = Caller(user="cm.one", role="shelter", agency="erbil-shelter")
+PSY = Caller(user="psy.one", role="shelter", agency="erbil-shelter")
+MANAGER = Caller(user="manager.two", role="shelter", agency="erbil-shelter")
+POLICE = Caller(user="officer.one", role="police", agency="erbil-tip-unit")
+LAWYER = Caller(user="lawyer.one", role="legal", agency="erbil-legal-aid")
+FACILITY = "care-shelter"
+AGENCY = "erbil-shelter"
+T0 = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
+NOTE = "Zerya-Testperson says her employer still holds her passport"
+GOALS = "I want to go home to my mother and work as a seamstress"
+
+
+@pytest.fixture
+def shelter(databases):
+    db = databases.database(databases.migrated("shelter"))
+    app.ensure_facility(db, ADMIN, FACILITY, "Care shelter")
+    app.set_capacity(db, ADMIN, FACILITY, "women", 5)
+    return db
+
+
+@pytest.fixture
+def cipher(keys):
+    return keys.cipher
+
+
+def admitted(db, now=T0, case_manager="cm.one") -> dict:
+    reference = random_reference()
+    assert app.apply_event(db, make_event("referral.submitted", {
+        "reference": reference, "population_group": "women", "urgency": "urgent",
+        "needs": ["shelter"], "children_count": 0, "beds_needed": 1,
+        "referring_agency": "erbil-tip-unit", "submitted_at": utcnow()}, source="referral"),
+        agency=AGENCY)
+    app.decide(db, INTAKE, reference, "accept", None)
+    return app.admit(db, INTAKE, FACILITY, reference, case_manager, now=now)
+
+
+def overdue_events(db) -> list[dict]:
+    with db.read() as s:
+        bodies = s.execute(select(outbox.c.body).where(outbox.c.type == "shelter.milestone_overdue")
+                           .order_by(outbox.c.id)).scalars().all()
+    return [json.loads(b) for b in bodies]
+
+
+def test_the_plan_opens_with_the_admission(shelter):
+    admission = admitted(shelter)
+    plan = care.get_plan(shelter, CM, None, admission["plan_id"], T0)
+    assert (plan["reference"], plan["case_manager"], plan["admission_id"], plan["status"]) == \
+        (admission["reference"], "cm.one", admission["admission_id"], "open")
+    states = {m["milestone"]: (m["state"], m["due_at"]) for m in plan["milestones"]}
+    assert states == {"case_manager_assigned": ("done", "2026-11-20T09:30:00Z"),
+                      "psychological_screening": ("due", "2026-11-27T09:30:00Z"),
+                      "legal_rights_briefing": ("due", "2026-11-27T09:30:00Z"),
+                      "plan_agreed": ("due", "2026-11-27T09:30:00Z")}
+
+
+def test_a_refused_admission_opens_no_plan(shelter):
+    admission = admitted(shelter)
+    with pytest.raises(Conflict):
+        app.admit(shelter, INTAKE, FACILITY, admission["reference"], "cm.two", now=T0)
+    assert count(shelter, care_plans) == 1 and count(shelter, care_milestones) == 4
+
+
+def test_acceptance_one_overdue_milestone_one_event_the_right_list(shelter, cipher):
+    """Admitted at a fixed time; screening done, plan agreed, briefing not; at +8 days exactly
+    one milestone is overdue, one event is queued (once, however often the sweep runs), and the
+    overdue list names it under its facility and case manager."""
+    admission = admitted(shelter)
+    plan_id = admission["plan_id"]
+    care.update_plan(shelter, CM, cipher, plan_id, T0 + timedelta(hours=1), psychologist="psy.one")
+    care.record_screening(shelter, PSY, cipher, plan_id, "support_recommended", "Weekly sessions",
+                          T0 + timedelta(days=2))
+    care.complete_milestone(shelter, CM, plan_id, "plan_agreed", T0 + timedelta(days=5))
+    other = admitted(shelter, now=T0 + timedelta(days=3), case_manager="cm.two")  # not overdue yet
+
+    assert care.notify_overdue_milestones(shelter, AGENCY, T0 + timedelta(days=6)) == []
+    now = T0 + timedelta(days=8)
+    assert care.notify_overdue_milestones(shelter, AGENCY, now) == [
+        (admission["reference"], "legal_rights_briefing")]
+    assert care.notify_overdue_milestones(shelter, AGENCY, now + timedelta(minutes=1)) == []
+
+    events = overdue_events(shelter)
+    assert len(events) == 1
+    _, payload = parse_event(events[0])
+    assert payload["reference"] == admission["reference"]
+    assert payload["milestone"] == "legal_rights_briefing"
+    assert payload["due_at"] == T0 + timedelta(days=7)
+    assert (payload["facility"], payload["case_manager"]) == (FACILITY, "cm.one")
+    assert "Weekly" not in json.dumps(events[0])
+
+    listed = care.list_milestones(shelter, INTAKE, now, state="overdue")
+    assert listed["count"] == 1
+    assert [(g["facility"], g["case_manager"], g["count"]) for g in listed["groups"]] == [
+        (FACILITY, "cm.one", 1)]
+    (row,) = listed["groups"][0]["milestones"]
+    assert (row["reference"], row["milestone"], row["state"]) == \
+        (admission["reference"], "legal_rights_briefing", "overdue")
+    assert row["overdue_notified_at"] is not None
+    due = care.list_milestones(shelter, INTAKE, now, state="due")
+    assert {m["reference"] for g in due["groups"] for m in g["milestones"]} == {other["reference"]}
+    assert care.list_milestones(shelter, INTAKE, now, state="overdue", case_manager="cm.two")["count"] == 0
+
+
+def test_two_replicas_send_each_overdue_notice_once(databases, shelter):
+    admissions = [admitted(shelter) for _ in range(4)]  # 12 milestones fall due at T0 + 7 days
+    second = databases.database(shelter.url)           # another "replica": its own engine
+    now = T0 + timedelta(days=8)
+    sent, errors = [], []
+
+    def sweep(db):
+        try:
+            for _ in range(3):
+                sent.extend(care.notify_overdue_milestones(db, AGENCY, now))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sweep, args=(db,)) for db in (shelter, second, shelter, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(sent) == 12 and len(set(sent)) == 12
+    assert len(overdue_events(shelter)) == 12
+    assert {json.loads(json.dumps(e))["payload"]["reference"] for e in overdue_events(shelter)} == \
+        {a["reference"] for a in admissions}
+
+
+def test_a_discharged_residents_plan_closes_and_sends_no_notice(shelter):
+    admission = admitted(shelter)
+    app.discharge(shelter, INTAKE, FACILITY, admission["admission_id"], "reintegrated")
+    assert care.notify_overdue_milestones(shelter, AGENCY, T0 + timedelta(days=8)) == []
+    assert care.list_milestones(shelter, INTAKE, T0 + timedelta(days=8), state="overdue")["count"] == 0
+    with pytest.raises(Conflict):
+        care.add_item(shelter, CM, admission["plan_id"], T0, "health_care", "nurse.one")
+
+
+def test_cash_is_paid_only_after_a_second_staff_members_approval(shelter):
+    plan_id = admitted(shelter)["plan_id"]
+    item = care.add_item(shelter, CM, plan_id, T0, "cash_assistance", "cm.one",
+                         cash={"purpose": "legal_fees", "amount": 250000, "currency": "IQD"})
+    with pytest.raises(Conflict) as refused:
+        care.update_item(shelter, CM, plan_id, item["item_id"], T0, status="done")
+    assert refused.value.field == "approval"
+    with pytest.raises(Forbidden):
+        care.approve_item(shelter, CM, plan_id, item["item_id"], T0)  # the requester
+    unpaid = care.get_plan(shelter, CM, None, plan_id, T0)["items"][0]
+    assert unpaid["status"] == "planned" and unpaid["cash"]["approved_by"] is None
+
+    approved = care.approve_item(shelter, MANAGER, plan_id, item["item_id"], T0 + timedelta(hours=1))
+    assert approved["cash"]["approved_by"] == "manager.two"
+    with pytest.raises(Conflict):
+        care.approve_item(shelter, INTAKE, plan_id, item["item_id"], T0)  # approved once
+    paid = care.update_item(shelter, CM, plan_id, item["item_id"], T0 + timedelta(hours=2), status="done")
+    assert paid["status"] == "done" and paid["cash"]["paid_by"] == "cm.one"
+    assert paid["cash"]["paid_at"] == "2026-11-20T11:30:00Z"
+
+
+def test_notes_goals_and_screening_are_encrypted_and_staff_only(shelter, cipher):
+    plan_id = admitted(shelter)["plan_id"]
+    care.add_note(shelter, INTAKE, cipher, plan_id, NOTE, T0)
+    care.update_plan(shelter, CM, cipher, plan_id, T0, goals=GOALS, psychologist="psy.one")
+    care.record_screening(shelter, PSY, cipher, plan_id, "specialist_referral",
+                          "Nightmares-Testperson", T0)
+    dump = table_dump(shelter)
+    for secret in (NOTE, GOALS, "Nightmares-Testperson", "specialist_referral"):
+        assert secret not in dump
+
+    assert [n["text"] for n in care.list_notes(shelter, INTAKE, cipher, plan_id)] == [NOTE]
+    assert care.get_plan(shelter, INTAKE, cipher, plan_id, T0)["goals"] == GOALS
+    for reader in (CM, PSY):
+        assert care.get_screening(shelter, reader, cipher, plan_id)["outcome"] == "specialist_referral"
+    with pytest.raises(Forbidden):
+        care.get_screening(shelter, INTAKE, cipher, plan_id)
+    with pytest.raises(Forbidden):
+        care.record_screening(shelter, CM, cipher, plan_id, "no_concerns", None, T0)
+    with pytest.raises(Forbidden):
+        care.update_plan(shelter, INTAKE, cipher, plan_id, T0, psychologist="intake.one")
+    for outsider in (POLICE, LAWYER):
+        for call in (lambda c: care.list_notes(shelter, c, cipher, plan_id),
+                     lambda c: care.get_plan(shelter, c, cipher, plan_id, T0),
+                     lambda c: care.get_screening(shelter, c, cipher, plan_id),
+                     lambda c: care.list_milestones(shelter, c, T0),
+                     lambda c: care.list_plans(shelter, c, T0)):
+            with pytest.raises(Forbidden):
+                call(outsider)
+    with pytest.raises(NotFound):
+        care.list_notes(shelter, INTAKE, cipher, 999999)
+
+
+def test_referring_an_item_sends_only_reference_and_service_and_legal_records_it(databases, shelter):
+    admission = admitted(shelter)
+    plan_id = admission["plan_id"]
+    item = care.add_item(shelter, CM, plan_id, T0, "court_representation", "cm.one")
+    with pytest.raises(Conflict):
+        care.refer_item_to_legal(shelter, CM, plan_id,
+                                 care.add_item(shelter, CM, plan_id, T0, "mhpss", "psy.one")["item_id"],
+                                 T0, AGENCY)
+    referred = care.refer_item_to_legal(shelter, CM, plan_id, item["item_id"], T0, AGENCY)
+    with pytest.raises(Conflict):
+        care.refer_item_to_legal(shelter, CM, plan_id, item["item_id"], T0, AGENCY)
+    with shelter.read() as s:
+        (body,) = s.execute(select(outbox.c.body)
+                            .where(outbox.c.type == "shelter.legal_referral_requested")).scalars().all()
+    event = json.loads(body)
+    assert set(event["payload"]) == {"reference", "request_id", "service", "requested_at", "agency"}
+    assert event["payload"]["service"] == "court_representation"
+    assert event["payload"]["request_id"] == referred["legal_referral"]["request_id"]
+
+    legal = databases.database(databases.migrated("legal"))
+    assert legal_app.apply_event(legal, event)
+    assert not legal_app.apply_event(legal, event)  # redelivered: recorded once
+    assert count(legal, referral_requests) == 1
+    (listed,) = legal_app.list_referral_requests(legal, LAWYER)
+    assert (listed["reference"], listed["service"]) == (admission["reference"], "court_representation")
+    with pytest.raises(Forbidden):
+        legal_app.list_referral_requests(legal, INTAKE)
