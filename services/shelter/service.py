@@ -11,12 +11,15 @@ from datetime import timedelta
 
 from nameko.timer import timer
 
+from services.common.audit import audited
+from services.common.audit import query as audit_query_rows
 from services.common.caller import Caller
 from services.common.errors import InvalidInput
 from services.common.nameko_deps import Outbox, ServiceDatabase, consume_events, rpc
 
 from . import app
-from .tables import outbox
+from .domain.visibility import shape
+from .tables import audit_log, outbox
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +52,7 @@ class ShelterService:
 
     db = ServiceDatabase("shelter")
     outbox = Outbox("shelter", outbox)
+    audit_table = audit_log
 
     @consume_events("shelter")
     def on_event(self, body):
@@ -66,21 +70,25 @@ class ShelterService:
         return app.list_incoming(self.db, Caller.from_dict(caller), status)
 
     @rpc
+    @audited("referral.decide", "referral", "reference")
     def decide(self, caller, reference, decision, reason=None, correlation_id=None):
         return app.decide(self.db, Caller.from_dict(caller), reference, decision, reason,
                           correlation_id, hold=HOLD)
 
     @rpc
+    @audited("facility.ensure", "facility", "facility")
     def ensure_facility(self, caller, facility, name):
         return app.ensure_facility(self.db, Caller.from_dict(caller), facility, name)
 
     @rpc
+    @audited("facility.set_capacity", "facility", "facility")
     def set_capacity(self, caller, facility, population_group, capacity, correlation_id=None,
                      reason=None):
         return app.set_capacity(self.db, Caller.from_dict(caller), facility, population_group,
                                 capacity, correlation_id, reason=reason, hold=HOLD)
 
     @rpc
+    @audited("facility.set_out_of_service", "facility", "facility")
     def set_out_of_service(self, caller, facility, population_group, beds, reason=None,
                            expected_return=None, correlation_id=None):
         return app.set_out_of_service(self.db, Caller.from_dict(caller), facility, population_group,
@@ -93,14 +101,17 @@ class ShelterService:
 
     @rpc
     def availability(self, caller):
-        return app.availability(self.db, Caller.from_dict(caller))
+        who = Caller.from_dict(caller)
+        return [shape("availability", who.role, row) for row in app.availability(self.db, who)]
 
     @rpc
+    @audited("admission.admit", "referral", "reference")
     def admit(self, caller, facility, reference, case_manager, correlation_id=None):
         return app.admit(self.db, Caller.from_dict(caller), facility, reference, case_manager,
                          correlation_id)
 
     @rpc
+    @audited("admission.discharge", "admission", "admission_id")
     def discharge(self, caller, facility, admission_id, outcome, correlation_id=None):
         return app.discharge(self.db, Caller.from_dict(caller), facility,
                              _int(admission_id, "admission"), outcome, correlation_id, hold=HOLD)
@@ -110,14 +121,17 @@ class ShelterService:
         return app.waitlist(self.db, Caller.from_dict(caller), population_group)
 
     @rpc
+    @audited("waitlist.reorder", "referral", "reference")
     def reorder_waitlist(self, caller, reference, priority, reason):
         return app.reorder_waitlist(self.db, Caller.from_dict(caller), reference, priority, reason)
 
     @rpc
+    @audited("facility.read_board", "facility", "facility")
     def bed_board(self, caller, facility):
         return app.bed_board(self.db, Caller.from_dict(caller), facility)
 
     @rpc
+    @audited("facility.read_census", "facility", "facility")
     def daily_census(self, caller, facility, date=None):
         return app.daily_census(self.db, Caller.from_dict(caller), facility, date)
 
@@ -128,6 +142,13 @@ class ShelterService:
     @rpc
     def list_hearings(self, caller, upcoming_only=True):
         return app.list_hearings(self.db, Caller.from_dict(caller), bool(upcoming_only))
+
+    @rpc
+    @audited("audit.query", "audit")
+    def audit_query(self, caller, object=None, actor=None, limit=100):
+        Caller.from_dict(caller).require("admin")
+        with self.db.read() as c:
+            return audit_query_rows(c, audit_log, object=object, actor=actor, limit=limit)
 
     @rpc
     def ping(self):

@@ -3,6 +3,7 @@
 from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
                         String, Table, Text)
 
+from services.common.audit import audit_table
 from services.common.messaging import messaging_tables
 
 metadata = MetaData()
@@ -110,3 +111,6 @@ hearing_accompaniments = Table(
 Index("ix_hearing_accompaniments_starts", hearing_accompaniments.c.starts_at)
 
 outbox, processed_events = messaging_tables(metadata)
+
+# issue 6: who changed what, append-only and hash-chained (services/common/audit.py)
+audit_log = audit_table(metadata)
