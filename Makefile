@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up down status test test-unit test-integration test-e2e test-faults bench install clean
+.PHONY: up down status test test-unit test-integration test-e2e test-faults test-security bench install clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ test-integration: $(STAMP)
 
 test-e2e: $(STAMP)
 	$(BIN)/pytest -q -p no:pytest_nameko tests/e2e
+
+# The privacy and security acceptance tests (issue 6) alone; they are part of test-e2e, so
+# `make test` runs them: endpoint x role x agency table, consent, audit verify, tokens, key
+# rotation, retention, the planted name in no file/dump/message/log, schemathesis.
+test-security: $(STAMP)
+	$(BIN)/pytest -q -p no:pytest_nameko tests/e2e/test_privacy.py tests/e2e/test_schemathesis.py
 
 # Fault tests restart the RabbitMQ application (rabbitmqctl, on this machine) and kill services.
 test-faults: $(STAMP)
