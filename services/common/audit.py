@@ -8,6 +8,7 @@ answer leaves the service. Entries carry codes and ids only: never names or free
 
 import functools
 import logging
+import re
 from datetime import timezone
 
 from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, insert, select, text
@@ -91,6 +92,18 @@ def outcome_of(exc: BaseException | None) -> str:
     return "error"
 
 
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,80}$")
+
+
+def object_id(kind: str, value) -> str:
+    """``kind:value`` for an id-shaped value; anything else (free text someone put in a URL)
+    is not copied into the trail."""
+    if value is None:
+        return kind
+    text_value = str(value)
+    return f"{kind}:{text_value}" if _SAFE_ID.match(text_value) else f"{kind}:(not an id)"
+
+
 def audited(action: str, object_kind: str, object_param: str | None = None):
     """Decorate a service's RPC method: one audit entry per call, written before the answer
     leaves. If the entry cannot be written the caller gets an error, not the data.
@@ -103,8 +116,7 @@ def audited(action: str, object_kind: str, object_param: str | None = None):
         def wrapper(self, *args, **kwargs):
             caller = kwargs.get("caller") if "caller" in kwargs else (args[0] if args else None)
             caller = caller if isinstance(caller, dict) else {}
-            value = kwargs.get(object_param) if object_param else None
-            obj = f"{object_kind}:{value}" if value is not None else object_kind
+            obj = object_id(object_kind, kwargs.get(object_param) if object_param else None)
             error = None
             try:
                 return_value = method(self, *args, **kwargs)

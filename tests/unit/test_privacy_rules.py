@@ -172,3 +172,13 @@ def test_name_digest_is_keyed_and_normalised():
 def test_retention_cutoff_and_ended_statuses():
     assert retention.cutoff(NOW, 30) == NOW - timedelta(days=30)
     assert set(retention.ENDED) == {"closed", "declined", "withdrawn", "discharged"}
+
+
+def test_audit_objects_copy_ids_only():
+    from services.common.audit import object_id, outcome_of
+    from services.common.errors import NotFound
+    assert object_id("referral", "RN-ABCD-EFGH-IJKL-MNOP") == "referral:RN-ABCD-EFGH-IJKL-MNOP"
+    assert object_id("referral", "Amina K. +964750") == "referral:(not an id)"
+    assert object_id("audit", None) == "audit"
+    assert outcome_of(None) == "ok" and outcome_of(NotFound("x")) == "not_found"
+    assert outcome_of(Forbidden("x")) == "denied" and outcome_of(RuntimeError()) == "error"
