@@ -207,7 +207,9 @@ def scenario_propagation(net, police, shelter, p) -> tuple[dict, list[str]]:
         while True:
             status = session.get(f"{net.url}/api/v1/referrals/{reference}/status",
                                  headers=auth(police), timeout=15)
-            if status.status_code == 200 and status.json()["status"] == "accepted":
+            # accepting holds a bed in the same transaction (issue 3), so "accepted" may last
+            # only milliseconds before "bed_held" (or "waitlisted"): any of them shows the decision
+            if status.status_code == 200 and status.json()["status"] in ("accepted", "bed_held", "waitlisted"):
                 samples.append(time.time() - decided_at)
                 break
             if time.time() > deadline:

@@ -104,12 +104,15 @@ def object_id(kind: str, value) -> str:
     return f"{kind}:{text_value}" if _SAFE_ID.match(text_value) else f"{kind}:(not an id)"
 
 
-def audited(action: str, object_kind: str, object_param: str | None = None):
+def audited(action: str, object_kind: str, object_param: str | None = None, *,
+            refusals_only: bool = False):
     """Decorate a service's RPC method: one audit entry per call, written before the answer
     leaves. If the entry cannot be written the caller gets an error, not the data.
 
     The service needs ``db`` (its Database) and ``audit_table``; the caller dict may carry
-    ``correlation_id`` (the gateway adds the request's id).
+    ``correlation_id`` (the gateway adds the request's id). ``refusals_only`` records only calls
+    that did not succeed (for frequent reads that hold no file, such as a status: probing for
+    another agency's references still leaves a trace).
     """
     def decorate(method):
         @functools.wraps(method)
@@ -122,6 +125,8 @@ def audited(action: str, object_kind: str, object_param: str | None = None):
                 return_value = method(self, *args, **kwargs)
             except Exception as exc:
                 error = exc
+            if refusals_only and error is None:
+                return return_value
             with self.db.write() as s:
                 append(s, self.audit_table, actor=str(caller.get("user") or "unknown"),
                        role=str(caller.get("role") or "unknown"),

@@ -52,7 +52,7 @@ class ReferralService:
             log.exception("retention sweep failed")
 
     @rpc
-    @audited("referral.read_status", "referral", "reference")
+    @audited("referral.read_status", "referral", "reference", refusals_only=True)
     def get_status(self, caller, reference):
         return app.get_status(self.db, Caller.from_dict(caller), reference)
 

@@ -46,20 +46,22 @@ def _tap(uri):
 @pytest.fixture(scope="module")
 def net(tmp_path_factory):
     name, uri = create_vhost("refnet-e2e-privacy")
-    connection, queue, tap = _tap(uri)
-    network = Network(tmp_path_factory.mktemp("privacy-network"), uri)
-    network.tap = tap
+    connection = queue = network = None
     try:
+        connection, queue, tap = _tap(uri)
+        network = Network(tmp_path_factory.mktemp("privacy-network"), uri)
+        network.tap = tap
         network.prepare()
         network.start()
         network.wait_ready()
         network.seed_facility()
         yield network
     finally:
-        network.stop()
-        queue(connection.channel()).delete()
-        connection.release()
-        delete_vhost(name)
+        if network is not None:
+            network.stop()
+        if connection is not None:
+            connection.release()
+        delete_vhost(name)  # takes the tap queue with it
 
 
 @pytest.fixture(scope="module")
@@ -445,20 +447,24 @@ def test_planted_name_and_phone_are_in_no_sqlite_file_message_or_log(net, world)
 def test_planted_name_and_phone_are_in_no_postgresql_dump_message_or_log(tmp_path_factory):
     from tests.support.postgres import create_database, drop_database
     name, uri = create_vhost("refnet-e2e-privacy-pg")
-    connection, queue, tap = _tap(uri)
-    urls = {s: create_database(f"refnet_priv_{s}") for s in ("referral", "shelter", "legal")}
-    gateway_url = create_database("refnet_priv_gateway")
-    pg = Network(tmp_path_factory.mktemp("privacy-pg"), uri, database_urls=urls,
-                 extra_env={"REFNET_GATEWAY_DATABASE_URL": gateway_url})
-    pg.tap = tap
+    connection = pg = None
+    urls = {}
     try:
+        connection, queue, tap = _tap(uri)
+        for s in ("referral", "shelter", "legal", "gateway"):
+            urls[s] = create_database(f"refnet_priv_{s}")
+        gateway_url = urls.pop("gateway")
+        pg = Network(tmp_path_factory.mktemp("privacy-pg"), uri, database_urls=urls,
+                     extra_env={"REFNET_GATEWAY_DATABASE_URL": gateway_url})
+        pg.tap = tap
+        urls["gateway"] = gateway_url
         pg.prepare()
         pg.start()
         pg.wait_ready()
         pg.seed_facility()
         build_world(pg)
         dumps = {}
-        for label, url in {**urls, "gateway": gateway_url}.items():
+        for label, url in urls.items():
             plain = url.replace("postgresql+psycopg2://", "postgresql://")
             out = subprocess.run(["pg_dump", "--no-owner", plain], capture_output=True, timeout=120)
             assert out.returncode == 0, out.stderr
@@ -466,9 +472,10 @@ def test_planted_name_and_phone_are_in_no_postgresql_dump_message_or_log(tmp_pat
         assert b"audit_log" in dumps["pg_dump referral"]
         _check_everything(pg, dumps)
     finally:
-        pg.stop()
-        queue(connection.channel()).delete()
-        connection.release()
+        if pg is not None:
+            pg.stop()
+        if connection is not None:
+            connection.release()
         delete_vhost(name)
-        for url in (*urls.values(), gateway_url):
+        for url in urls.values():
             drop_database(url)
