@@ -95,6 +95,9 @@ def cmd_migrate(_args=None) -> int:
     for service in SERVICES:
         upgrade(service, os.environ[f"{service.upper()}_DATABASE_URL"])
         print(f"{service}: database at the latest schema")
+    from gateway.revocation import RevocationStore
+    RevocationStore(os.environ["REFNET_GATEWAY_DATABASE_URL"]).db.dispose()
+    print("gateway: revoked-token table ready")
     return 0
 
 

@@ -71,16 +71,24 @@ def _cipher():
 
 
 def cmd_rotate_keys(_args) -> int:
-    """Re-encrypt every referral file with the newest key of REFNET_FILE_KEYS."""
+    """Re-encrypt every referral file and legal note with the newest key of REFNET_FILE_KEYS."""
     from services.common.db import Database
+    from services.legal import app as legal_app
     from services.referral import app
     local.load_env()
+    cipher = _cipher()
     db = Database(_url("referral"))
     try:
-        count = app.rotate_keys(db, _cipher())
+        count = app.rotate_keys(db, cipher)
     finally:
         db.dispose()
-    print(f"referral: {count} file(s) re-encrypted with the newest key; older keys can now be "
+    print(f"referral: {count} file(s) re-encrypted with the newest key")
+    db = Database(_url("legal"))
+    try:
+        notes = legal_app.rotate_notes(db, cipher)
+    finally:
+        db.dispose()
+    print(f"legal: {notes} note(s) re-encrypted with the newest key; older keys can now be "
           "removed from REFNET_FILE_KEYS")
     return 0
 

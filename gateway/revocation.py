@@ -36,10 +36,18 @@ def default_url() -> str:
 class RevocationStore:
     def __init__(self, url: str | None = None):
         self.db = Database.for_url(url or default_url())
-        try:
-            metadata.create_all(self.db.engine, checkfirst=True)
-        except Exception:  # another worker created it at the same moment
-            metadata.create_all(self.db.engine, checkfirst=True)
+        self.ensure_tables()
+
+    def ensure_tables(self) -> None:
+        """Create the two tables if missing (``refnet migrate`` does it before start-up). In a
+        write transaction (SQLite: BEGIN IMMEDIATE, which waits for the lock), so gunicorn
+        workers starting together do not trip over each other's CREATE."""
+        from sqlalchemy import inspect
+        with self.db.engine.connect() as c:
+            if set(metadata.tables) <= set(inspect(c).get_table_names()):
+                return
+        with self.db.write() as s:
+            metadata.create_all(s.connection(), checkfirst=True)
 
     def is_revoked(self, jti: str | None, user: str, issued_at: int) -> bool:
         with self.db.read() as c:

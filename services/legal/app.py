@@ -188,7 +188,34 @@ def list_cases(db: Database, caller: Caller) -> list[dict]:
     return [_case_summary(r) for r in rows]
 
 
-def get_case(db: Database, caller: Caller, case_id: str) -> dict:
+NOTE_PREFIX = "fernet:"
+
+
+def seal_note(cipher, text: str) -> str:
+    """A legal note at rest: Fernet under ``REFNET_FILE_KEYS`` (the service passes its cipher)."""
+    return text if cipher is None else NOTE_PREFIX + cipher.encrypt(text.encode()).decode()
+
+
+def open_note(cipher, stored: str) -> str:
+    if not stored.startswith(NOTE_PREFIX):
+        return stored  # written before notes were encrypted, or without a cipher (unit use)
+    if cipher is None:
+        raise RuntimeError("legal notes are encrypted: REFNET_FILE_KEYS is needed")
+    return cipher.decrypt(stored[len(NOTE_PREFIX):].encode()).decode()
+
+
+def rotate_notes(db: Database, cipher) -> int:
+    """Re-encrypt every legal note with the newest key (and encrypt any older plain one)."""
+    done = 0
+    with db.write() as s:
+        for n in s.execute(select(notes.c.id, notes.c.text)).all():
+            text = open_note(cipher, n.text)
+            s.execute(update(notes).where(notes.c.id == n.id).values(text=seal_note(cipher, text)))
+            done += 1
+    return done
+
+
+def get_case(db: Database, caller: Caller, case_id: str, cipher=None) -> dict:
     """The whole legal case, notes included: for the legal team only."""
     access.require_legal(caller)
     with db.read() as s:
@@ -207,8 +234,8 @@ def get_case(db: Database, caller: Caller, case_id: str) -> dict:
                                  .order_by(disputes.c.opened_on)).all()
     return {
         **_case_summary(row),
-        "notes": [{"note_id": n.id, "author": n.author, "text": n.text, "created_at": iso(n.created_at)}
-                  for n in note_rows],
+        "notes": [{"note_id": n.id, "author": n.author, "text": open_note(cipher, n.text),
+                   "created_at": iso(n.created_at)} for n in note_rows],
         "counselling_sessions": [_session_view(r) for r in session_rows],
         "court_cases": [access.court_case_view(caller, _court_case_dict(r, row.reference))
                         for r in court_rows],
@@ -233,7 +260,7 @@ def add_session(db: Database, caller: Caller, case_id: str, held_on: str, topic:
     return {"session_id": session_id, "held_on": day.isoformat(), "topic": topic, "lawyer": lawyer}
 
 
-def add_note(db: Database, caller: Caller, case_id: str, text: str) -> dict:
+def add_note(db: Database, caller: Caller, case_id: str, text: str, cipher=None) -> dict:
     """A legal note: stored here, shown to the legal team only, never in an event or a log."""
     access.require_legal(caller)
     _check_text(text, 10_000, "text")
@@ -241,8 +268,8 @@ def add_note(db: Database, caller: Caller, case_id: str, text: str) -> dict:
     with db.write() as s:
         _case_row(s, case_id)
         note_id = _new_id()
-        s.execute(insert(notes).values(id=note_id, case_id=case_id, author=caller.user, text=text,
-                                       created_at=now))
+        s.execute(insert(notes).values(id=note_id, case_id=case_id, author=caller.user,
+                                       text=seal_note(cipher, text), created_at=now))
     return {"note_id": note_id, "author": caller.user, "text": text, "created_at": iso(now)}
 
 

@@ -1,12 +1,16 @@
 """nameko entrypoints of the legal service: validate, delegate to ``app``, return."""
 
 import logging
+import os
 
 from nameko.timer import timer
 
 from services.common.audit import audited
 from services.common.audit import query as audit_query_rows
+from nameko.extensions import DependencyProvider
+
 from services.common.caller import Caller
+from services.common.sealing import FileCipher
 from services.common.nameko_deps import Outbox, ServiceDatabase, consume_events, rpc
 
 from . import app
@@ -16,12 +20,27 @@ from .tables import audit_log, outbox
 log = logging.getLogger(__name__)
 
 
+class NoteCipher(DependencyProvider):
+    """Legal notes are narrative: encrypted at rest with ``REFNET_FILE_KEYS`` (as the referral
+    file); unset (a bare test container), notes are stored as given."""
+
+    def setup(self):
+        keys = self.container.config.get("FILE_KEYS") or os.environ.get("REFNET_FILE_KEYS")
+        self.cipher = FileCipher(keys) if keys else None
+        if self.cipher is None:
+            log.warning("REFNET_FILE_KEYS is not set: legal notes are stored unencrypted")
+
+    def get_dependency(self, worker_ctx):
+        return self.cipher
+
+
 class LegalService:
     name = "legal"
 
     db = ServiceDatabase("legal")
     outbox = Outbox("legal", outbox)
     audit_table = audit_log
+    note_cipher = NoteCipher()
 
     @consume_events("legal")
     def on_event(self, body):
@@ -48,7 +67,7 @@ class LegalService:
     @rpc
     @audited("legal_case.read", "legal_case", "case_id")
     def get_case(self, caller, case_id):
-        return app.get_case(self.db, Caller.from_dict(caller), case_id)
+        return app.get_case(self.db, Caller.from_dict(caller), case_id, cipher=self.note_cipher)
 
     @rpc
     @audited("legal_case.add_session", "legal_case", "case_id")
@@ -58,7 +77,7 @@ class LegalService:
     @rpc
     @audited("legal_case.add_note", "legal_case", "case_id")
     def add_note(self, caller, case_id, text):
-        return app.add_note(self.db, Caller.from_dict(caller), case_id, text)
+        return app.add_note(self.db, Caller.from_dict(caller), case_id, text, cipher=self.note_cipher)
 
     @rpc
     @audited("court_case.file", "legal_case", "case_id")

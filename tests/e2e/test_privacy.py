@@ -17,8 +17,11 @@ import sqlite3
 import subprocess
 import uuid
 
+import time
+
 import jwt
 import kombu
+import kombu.exceptions
 import pytest
 
 from deploy import demo
@@ -34,13 +37,31 @@ from tests.support.network import BIN, ROOT, Network
 ROLES = ("police", "shelter", "legal", "court", "admin", "analyst")
 
 
+class DurableTap(Tap):
+    """A tap that survives a broker restart by someone else on this machine: a durable queue
+    (events are persistent), and a fresh connection when the old one was reset."""
+
+    def drain(self) -> list[dict]:
+        for attempt in range(20):
+            try:
+                return super().drain()
+            except (OSError, kombu.exceptions.OperationalError, KeyError, AttributeError):
+                time.sleep(0.5)
+                try:
+                    self.connection.release()
+                except Exception:  # noqa: BLE001 - it is broken already
+                    pass
+                self.connection = self.connection.clone()
+        return super().drain()
+
+
 def _tap(uri):
     connection = kombu.Connection(uri)
     exchange = kombu.Exchange("refnet.events", type="topic", durable=True)
     queue = kombu.Queue(f"tap-{uuid.uuid4().hex[:6]}", exchange=exchange, routing_key="#",
-                        durable=False, auto_delete=False)
+                        durable=True, auto_delete=False)
     queue(connection.channel()).declare()
-    return connection, queue, Tap(connection, queue)
+    return connection, queue, DurableTap(connection, queue)
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +81,7 @@ def net(tmp_path_factory):
         if network is not None:
             network.stop()
         if connection is not None:
-            connection.release()
+            tap.connection.release()
         delete_vhost(name)  # takes the tap queue with it
 
 
@@ -368,8 +389,13 @@ def test_rotate_keys_reencrypts_every_file_with_the_newest_key(net, world):
     old = net.secrets["REFNET_FILE_KEYS"]
     new = FileCipher.new_key()
     db_path = net.env["REFERRAL_DATABASE_URL"].split("///", 1)[1]
+    legal_db = net.env["LEGAL_DATABASE_URL"].split("///", 1)[1]
+    with sqlite3.connect(legal_db) as db:  # legal notes are narrative: encrypted at rest too
+        stored = [r[0] for r in db.execute("SELECT text FROM legal_notes")]
+    assert stored and all(t.startswith("fernet:") for t in stored) and NOTE not in repr(stored)
     rotated = refnet(net, "rotate-keys", env={"REFNET_FILE_KEYS": f"{new},{old}"})
     assert rotated.returncode == 0, rotated.stderr
+    assert "legal: " in rotated.stdout
     with sqlite3.connect(db_path) as db:
         files = [r[0] for r in db.execute("SELECT file_ciphertext FROM referrals")]
         digests = [r[0] for r in db.execute("SELECT name_digest FROM referrals") if r[0]]
@@ -379,9 +405,14 @@ def test_rotate_keys_reencrypts_every_file_with_the_newest_key(net, world):
     with pytest.raises(Exception):
         FileCipher(old).decrypt(files[0])
     assert all(len(d) == 64 for d in digests)  # keyed hashes, not names
-    # back to the key the running service holds
+    with sqlite3.connect(legal_db) as db:
+        note = db.execute("SELECT text FROM legal_notes LIMIT 1").fetchone()[0]
+    assert only_new.decrypt(note[len("fernet:"):].encode())
+    # back to the key the running services hold
     assert refnet(net, "rotate-keys", env={"REFNET_FILE_KEYS": f"{old},{new}"}).returncode == 0
     assert net.api("GET", f"/referrals/{world['reference']}", world["tokens"][("shelter", "own")]).status_code == 200
+    case = net.api("GET", f"/legal/cases/{world['case_id']}", world["tokens"][("legal", "own")]).json()
+    assert NOTE in [n["text"] for n in case["notes"]]
 
 
 # --- 7. retention ----------------------------------------------------------------------------------
@@ -475,7 +506,7 @@ def test_planted_name_and_phone_are_in_no_postgresql_dump_message_or_log(tmp_pat
         if pg is not None:
             pg.stop()
         if connection is not None:
-            connection.release()
+            tap.connection.release()
         delete_vhost(name)
         for url in urls.values():
             drop_database(url)

@@ -182,3 +182,15 @@ def test_audit_objects_copy_ids_only():
     assert object_id("audit", None) == "audit"
     assert outcome_of(None) == "ok" and outcome_of(NotFound("x")) == "not_found"
     assert outcome_of(Forbidden("x")) == "denied" and outcome_of(RuntimeError()) == "error"
+
+
+def test_legal_notes_are_sealed_at_rest():
+    from services.common.sealing import FileCipher
+    from services.legal.app import open_note, seal_note
+    cipher = FileCipher(FileCipher.new_key())
+    stored = seal_note(cipher, "strategy")
+    assert stored.startswith("fernet:") and "strategy" not in stored
+    assert open_note(cipher, stored) == "strategy"
+    assert open_note(cipher, "older plain note") == "older plain note"
+    with pytest.raises(RuntimeError):
+        open_note(None, stored)
