@@ -258,17 +258,17 @@ def record_consent(ctx: Ctx, reference: str):
     state = ctx.rpc("referral", "record_consent", reference=reference, audience=d["audience"],
                     share=d["share"], purpose=d.get("purpose"), until=_iso(d.get("until")),
                     correlation_id=g.correlation_id)
-    # The legal service hears of it by event too; telling it now means the legal team's very
-    # next read honours the change. A failure here is covered by the event (logged, not raised).
-    if d["audience"] == "legal_team" or not d["share"]:
-        try:
-            changed = state[d["audience"]]
-            ctx.rpc("legal", "apply_consent", reference=reference, audience=d["audience"],
-                    granted=d["share"], until=changed.get("until"),
-                    changed_at=state["history"][-1]["recorded_at"] if state.get("history") else None)
-        except Exception as exc:  # noqa: BLE001 - the event delivers it
-            current_app.logger.warning("consent for %s: legal service not told directly (%s); "
-                                       "the event will", reference, type(exc).__name__)
+    # The legal service hears of it by event too; telling it now means the very next read in
+    # the legal service (the legal team's cases, the police's hearings) honours the change. A
+    # failure here is covered by the event (logged, not raised).
+    try:
+        changed = state[d["audience"]]
+        ctx.rpc("legal", "apply_consent", reference=reference, audience=d["audience"],
+                granted=d["share"], until=changed.get("until"),
+                changed_at=state["history"][-1]["recorded_at"] if state.get("history") else None)
+    except Exception as exc:  # noqa: BLE001 - the event delivers it
+        current_app.logger.warning("consent for %s: legal service not told directly (%s); "
+                                   "the event will", reference, type(exc).__name__)
     return state
 
 

@@ -383,8 +383,10 @@ def rotate_keys(db: Database, cipher: FileCipher) -> int:
             rows = s.execute(select(referrals.c.id, referrals.c.file_ciphertext)
                              .where(referrals.c.id > last_id).order_by(referrals.c.id).limit(200)).all()
             if not rows:
-                audit.append(s, audit_log, actor="system:rotate-keys", role="system", agency="referral",
-                             action="files.rotate_keys", object="referrals", outcome="ok") if done else None
+                if done:
+                    audit.append(s, audit_log, actor="system:rotate-keys", role="system",
+                                 agency="referral", action="files.rotate_keys", object="referrals",
+                                 outcome="ok")
                 return done
             for r in rows:
                 s.execute(update(referrals).where(referrals.c.id == r.id)
