@@ -5,8 +5,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up down status test test-unit test-deploy test-integration test-e2e test-faults bench install clean \
-        lock-image system-deps
+.PHONY: up down status test test-unit test-deploy test-integration test-e2e test-faults test-security bench \
+        install clean lock-image system-deps
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ test-integration: $(STAMP)
 # `make test-e2e REPLICAS=2` runs the same tests with two processes of each service.
 test-e2e: $(STAMP)
 	REFNET_TEST_REPLICAS=$(REPLICAS) $(BIN)/pytest -q -p no:pytest_nameko tests/e2e
+
+# The privacy and security acceptance tests (issue 6) alone; they are part of test-e2e, so
+# `make test` runs them: endpoint x role x agency table, consent, audit verify, tokens, key
+# rotation, retention, the planted name in no file/dump/message/log, schemathesis.
+test-security: $(STAMP)
+	$(BIN)/pytest -q -p no:pytest_nameko tests/e2e/test_privacy.py tests/e2e/test_schemathesis.py
 
 # Fault tests restart the RabbitMQ application (rabbitmqctl, on this machine) and kill services.
 test-faults: $(STAMP)

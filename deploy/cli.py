@@ -8,6 +8,10 @@
     refnet seed-demo                   the demo facility, and a token for each demo user
     refnet dead-letters list           messages parked after repeated failures
     refnet dead-letters replay ID      send one back to the queue it failed in
+    refnet audit verify [SERVICE...]   check every audit trail's hash chain; names what was edited
+    refnet revoke-token JTI|TOKEN      refuse a token from the next request on (--user U: all of U's)
+    refnet rotate-keys                 re-encrypt every file with the newest REFNET_FILE_KEYS key
+    refnet anonymise [--days N]        anonymise referrals that ended more than N days ago
 """
 
 import argparse
@@ -15,7 +19,7 @@ import warnings
 import os
 import sys
 
-from . import local
+from . import local, privacy
 
 warnings.filterwarnings("ignore", message=r"(?s).*(Eventlet is deprecated|pkg_resources)")
 
@@ -73,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     dead.add_argument("action", choices=["list", "replay"])
     dead.add_argument("id", nargs="?")
     dead.set_defaults(func=_cmd_dead_letters)
+    privacy.add_commands(sub)
     for name, func, help_text in (
         ("init-secrets", local.cmd_init_secrets, "write var/refnet.env if it does not exist"),
         ("migrate", local.cmd_migrate, "migrate every service database"),

@@ -34,6 +34,7 @@ def load_env() -> None:
     os.environ.setdefault("AMQP_URI", DEFAULT_AMQP)
     for service in SERVICES:
         os.environ.setdefault(f"{service.upper()}_DATABASE_URL", f"sqlite:///{VAR / (service + '.db')}")
+    os.environ.setdefault("REFNET_GATEWAY_DATABASE_URL", f"sqlite:///{VAR / 'gateway.db'}")
 
 
 def new_secrets() -> dict:
@@ -45,6 +46,7 @@ def new_secrets() -> dict:
         "REFNET_TOKEN_SECRET": stdlib_secrets.token_urlsafe(48),
         "REFNET_REFERENCE_SECRET": stdlib_secrets.token_urlsafe(48),
         "REFNET_FILE_KEYS": FileCipher.new_key(),
+        "REFNET_SEARCH_KEY": stdlib_secrets.token_urlsafe(48),
         "REFNET_INTAKE_PRIVATE_KEY": private,
         "REFNET_INTAKE_PUBLIC_KEY": public,
     }
@@ -93,6 +95,9 @@ def cmd_migrate(_args=None) -> int:
     for service in SERVICES:
         upgrade(service, os.environ[f"{service.upper()}_DATABASE_URL"])
         print(f"{service}: database at the latest schema")
+    from gateway.revocation import RevocationStore
+    RevocationStore(os.environ["REFNET_GATEWAY_DATABASE_URL"]).db.dispose()
+    print("gateway: revoked-token table ready")
     return 0
 
 

@@ -20,7 +20,8 @@ class Ctx:
 
     def __init__(self, identity, data, query, raw):
         self.identity, self.data, self.query, self.raw = identity, data, query, raw
-        self.caller = identity.as_caller()
+        # the request's id travels with the identity, into every service's audit trail
+        self.caller = {**identity.as_caller(), "correlation_id": g.correlation_id}
 
     def rpc(self, service: str, method: str, **kwargs):
         return current_app.extensions["refnet.rpc"].call(service, method, caller=self.caller, **kwargs)
@@ -326,6 +327,56 @@ _CARE_ERRORS = (400, 401, 403, 404, 409, 422, 503)
 CARE_ROLES = ("shelter",)  # care plans, notes, screening, milestones: never police, legal, others
 
 
+# --- privacy (issue 6) ----------------------------------------------------------------------------
+
+def get_consent(ctx: Ctx, reference: str):
+    return ctx.rpc("referral", "get_consent", reference=reference)
+
+
+def record_consent(ctx: Ctx, reference: str):
+    d = ctx.data
+    if d["share"] and not d.get("purpose"):
+        raise ApiProblem(422, "invalid-input", "Invalid input", "Sharing needs a purpose.",
+                         field="purpose", errors=[{"field": "purpose", "message": "Required to share."}])
+    state = ctx.rpc("referral", "record_consent", reference=reference, audience=d["audience"],
+                    share=d["share"], purpose=d.get("purpose"), until=_iso(d.get("until")),
+                    correlation_id=g.correlation_id)
+    # The legal service hears of it by event too; telling it now means the very next read in
+    # the legal service (the legal team's cases, the police's hearings) honours the change. A
+    # failure here is covered by the event (logged, not raised).
+    try:
+        changed = state[d["audience"]]
+        ctx.rpc("legal", "apply_consent", reference=reference, audience=d["audience"],
+                granted=d["share"], until=changed.get("until"),
+                changed_at=state["history"][-1]["recorded_at"] if state.get("history") else None)
+    except Exception as exc:  # noqa: BLE001 - the event delivers it
+        current_app.logger.warning("consent for %s: legal service not told directly (%s); "
+                                   "the event will", reference, type(exc).__name__)
+    return state
+
+
+def search_by_name(ctx: Ctx):
+    return ctx.rpc("referral", "search_by_name", name=ctx.data["name"])
+
+
+def audit_trail(ctx: Ctx):
+    q = ctx.query
+    return ctx.rpc(q["service"], "audit_query", object=q.get("object"), actor=q.get("actor"),
+                   limit=q["limit"])
+
+
+def revoke(ctx: Ctx):
+    store = current_app.extensions["refnet.revocations"]
+    if bool(ctx.data.get("jti")) == bool(ctx.data.get("user")):
+        raise ApiProblem(422, "invalid-input", "Invalid input", "Give jti or user, not both.",
+                         field="jti")
+    if ctx.data.get("jti"):
+        store.revoke_token(ctx.data["jti"])
+        return {"revoked": "token"}
+    store.revoke_user(ctx.data["user"])
+    return {"revoked": "user"}
+
+
 ENDPOINTS = (
     Endpoint("submit_referral", "POST", "/referrals", submit_referral, ("police",),
              "Submit a referral (durable hand-off; answers 202 with the reference)",
@@ -506,6 +557,25 @@ ENDPOINTS = (
              legal_referral_requests, ("legal",),
              "Plan items the shelter referred to the legal team (reference and service only)",
              response=schemas.LegalReferralRequest, many=True, errors=(401, 403, 503)),
+    # privacy (issue 6)
+    Endpoint("get_consent", "GET", "/referrals/<reference>/consent", get_consent, ("shelter",),
+             "The survivor's consent per audience, and every recorded change (who, when, what for)",
+             response=schemas.ConsentState, errors=(401, 403, 404, 503)),
+    Endpoint("record_consent", "POST", "/referrals/<reference>/consent", record_consent,
+             ("shelter",), "Record the survivor's choice for the referring police or the legal "
+             "team; a withdrawal holds from the next read", body=schemas.ConsentBody,
+             response=schemas.ConsentState, errors=(400, 401, 403, 404, 413, 415, 422, 503)),
+    Endpoint("search_by_name", "POST", "/referrals/search", search_by_name, ("shelter",),
+             "Find referrals by the survivor's name (keyed hash; the name is never stored in clear)",
+             body=schemas.NameSearchBody, response=schemas.NameSearchHit, many=True,
+             errors=(400, 401, 403, 413, 415, 422, 503)),
+    Endpoint("audit_trail", "GET", "/audit", audit_trail, ("admin",),
+             "A service's audit trail by object or actor, newest first",
+             query=schemas.AuditQuery, response=schemas.AuditEntry, many=True,
+             errors=(401, 403, 422, 503)),
+    Endpoint("revoke", "POST", "/admin/revocations", revoke, ("admin",),
+             "Revoke one token (jti) or every token a user holds now", body=schemas.RevocationBody,
+             response=schemas.RevocationResult, errors=(400, 401, 403, 413, 415, 422)),
 )
 
 
@@ -517,12 +587,22 @@ def _authenticate():
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiProblem(401, "unauthenticated", "Unauthenticated", "A bearer token is required.",
                          field="Authorization", headers={"WWW-Authenticate": 'Bearer realm="refnet"'})
-    try:
-        return verify_token(current_app.config["TOKEN_SECRET"], token.strip())
-    except InvalidToken:
-        raise ApiProblem(401, "invalid-token", "Unauthenticated", "The token is invalid or expired.",
+    invalid = ApiProblem(401, "invalid-token", "Unauthenticated", "The token is invalid, expired or revoked.",
                          field="Authorization",
-                         headers={"WWW-Authenticate": 'Bearer realm="refnet", error="invalid_token"'}) from None
+                         headers={"WWW-Authenticate": 'Bearer realm="refnet", error="invalid_token"'})
+    try:
+        identity = verify_token(current_app.config["TOKEN_SECRET"], token.strip())
+    except InvalidToken:
+        raise invalid from None
+    if current_app.extensions["refnet.revocations"].is_revoked(identity.jti, identity.user,
+                                                              identity.issued_at):
+        raise invalid
+    wait = current_app.extensions["refnet.ratelimit"].take(identity.user)
+    if wait:
+        raise ApiProblem(429, "rate-limited", "Too many requests",
+                         "Too many requests for this user; slow down.",
+                         headers={"Retry-After": str(max(1, int(wait + 0.999)))})
+    return identity
 
 
 def _json_body():

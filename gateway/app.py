@@ -11,6 +11,8 @@ from services.common import logs
 
 from . import api, config, errors, health, metrics, openapi
 from .intake import IntakePublisher
+from .ratelimit import RateLimiter
+from .revocation import RevocationStore
 from .rpc import RpcPool
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -30,6 +32,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config["AMQP_URI"], size=app.config["RPC_POOL_SIZE"], timeout=app.config["RPC_TIMEOUT"])
     app.extensions["refnet.intake"] = app.config.get("INTAKE") or IntakePublisher(
         app.config["AMQP_URI"], app.config["INTAKE_PUBLIC_KEY"], app.config["REFERENCE_SECRET"])
+
+    app.extensions["refnet.revocations"] = app.config.get("REVOCATIONS") or RevocationStore(
+        app.config.get("GATEWAY_DATABASE_URL"))
+    app.extensions["refnet.ratelimit"] = RateLimiter(app.config["RATE_LIMIT_PER_MINUTE"])
 
     @app.before_request
     def _correlation_id():

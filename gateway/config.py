@@ -11,6 +11,8 @@ DEFAULTS = {
     "REFERENCE_SECRET": None,     # REFNET_REFERENCE_SECRET
     "INTAKE_PUBLIC_KEY": None,    # REFNET_INTAKE_PUBLIC_KEY
     "RETRY_AFTER_SECONDS": 5,
+    "RATE_LIMIT_PER_MINUTE": 600,  # per user, per worker (gateway/ratelimit.py)
+    "GATEWAY_DATABASE_URL": None,  # revoked tokens (gateway/revocation.py); default var/gateway.db
 }
 
 ENVIRONMENT = {
@@ -20,6 +22,8 @@ ENVIRONMENT = {
     "TOKEN_SECRET": "REFNET_TOKEN_SECRET",
     "REFERENCE_SECRET": "REFNET_REFERENCE_SECRET",
     "INTAKE_PUBLIC_KEY": "REFNET_INTAKE_PUBLIC_KEY",
+    "RATE_LIMIT_PER_MINUTE": "REFNET_RATE_LIMIT_PER_MINUTE",
+    "GATEWAY_DATABASE_URL": "REFNET_GATEWAY_DATABASE_URL",
 }
 
 REQUIRED = ("TOKEN_SECRET", "REFERENCE_SECRET", "INTAKE_PUBLIC_KEY")
@@ -33,6 +37,7 @@ def load(overrides: dict | None = None) -> dict:
     config.update(overrides or {})
     config["RPC_TIMEOUT"] = float(config["RPC_TIMEOUT"])
     config["RPC_POOL_SIZE"] = int(config["RPC_POOL_SIZE"])
+    config["RATE_LIMIT_PER_MINUTE"] = int(config["RATE_LIMIT_PER_MINUTE"])
     missing = [key for key in REQUIRED if not config.get(key)]
     if missing:
         raise RuntimeError(f"gateway settings missing: {', '.join(missing)} "

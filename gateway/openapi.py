@@ -11,6 +11,7 @@ _PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 _REASONS = {400: "Malformed request", 401: "Missing or invalid token", 403: "Role not allowed",
             404: "Not found (or not yours)", 409: "Conflicts with the current state",
             413: "Body too large", 415: "Not JSON", 422: "Invalid field(s)",
+            429: "Too many requests for this user; retry after Retry-After",
             503: "A service or the broker is unavailable; retry after Retry-After"}
 
 
@@ -44,7 +45,7 @@ def build(endpoints: tuple[Endpoint, ...], *, prefix: str = "/api/v1") -> dict:
         if ep.response is not None:
             schema = {"type": "array", "items": ep.response} if ep.many else ep.response
             operation["responses"][str(ep.status)]["content"] = {"application/json": {"schema": schema}}
-        for code in ep.errors:
+        for code in sorted(set(ep.errors) | {401, 429}):  # every endpoint authenticates and limits
             operation["responses"][str(code)] = {
                 "description": _REASONS.get(code, "Error"),
                 "content": {"application/problem+json": {"schema": "Problem"}}}

@@ -707,3 +707,78 @@ class LegalReferralRequest(Schema):
     service = fields.String()
     requested_at = fields.String()
     received_at = fields.String()
+
+
+# --- privacy (issue 6) -------------------------------------------------------------------------
+
+class ConsentBody(_Strict):
+    audience = fields.String(required=True, validate=validate.OneOf(["referring_police", "legal_team"]))
+    share = fields.Boolean(required=True, metadata={"description": "The survivor's choice"})
+    purpose = fields.String(validate=validate.Length(min=1, max=200),
+                            metadata={"description": "What sharing is for (required to share)"})
+    until = fields.Date(metadata={"description": "Consent ends after this day (UTC)"})
+
+
+class ConsentAudience(Schema):
+    share = fields.Boolean()
+    until = fields.String(allow_none=True)
+    withdrawn_at = fields.String(allow_none=True)
+
+
+class ConsentRecord(Schema):
+    audience = fields.String()
+    share = fields.Boolean()
+    purpose = fields.String(allow_none=True)
+    until = fields.String(allow_none=True)
+    recorded_by = fields.String()
+    recorded_at = fields.String()
+
+
+class ConsentState(Schema):
+    reference = fields.String()
+    referring_police = fields.Nested(ConsentAudience)
+    legal_team = fields.Nested(ConsentAudience)
+    history = fields.List(fields.Nested(ConsentRecord))
+
+
+class NameSearchBody(_Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200),
+                         metadata={"description": "Matched by keyed hash; sent in the body so it "
+                                                  "never appears in a URL or an access log"})
+
+
+class NameSearchHit(Schema):
+    reference = fields.String()
+    status = fields.String()
+    submitted_at = fields.String()
+
+
+class AuditQuery(_Strict):
+    service = fields.String(load_default="referral",
+                            validate=validate.OneOf(["referral", "shelter", "legal"]))
+    object = fields.String(validate=validate.Length(min=1, max=120),
+                           metadata={"description": "e.g. referral:RN-... or legal_case:<id>"})
+    actor = fields.String(validate=validate.Length(min=1, max=100))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class AuditEntry(Schema):
+    id = fields.Integer()
+    at = fields.String()
+    actor = fields.String()
+    role = fields.String()
+    agency = fields.String()
+    action = fields.String()
+    object = fields.String()
+    outcome = fields.String()
+    correlation_id = fields.String(allow_none=True)
+    hash = fields.String()
+
+
+class RevocationBody(_Strict):
+    jti = fields.String(validate=validate.Length(min=1, max=64))
+    user = fields.String(validate=validate.Length(min=1, max=100))
+
+
+class RevocationResult(Schema):
+    revoked = fields.String()

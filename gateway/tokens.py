@@ -2,7 +2,7 @@
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jwt
 
@@ -23,6 +23,8 @@ class Identity:
     user: str
     role: str
     agency: str
+    jti: str | None = field(default=None, compare=False)
+    issued_at: int = field(default=0, compare=False)
 
     def as_caller(self) -> dict:
         return {"user": self.user, "role": self.role, "agency": self.agency}
@@ -42,11 +44,24 @@ def issue_token(secret: str, *, user: str, role: str, agency: str, ttl: int = DE
 def verify_token(secret: str, token: str) -> Identity:
     """The token's identity; ``InvalidToken`` for anything but a valid, unexpired HS256 token."""
     try:
+        # only HS256 is accepted: "alg: none" and any other algorithm fail here
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], audience=AUDIENCE,
-                            issuer=ISSUER, options={"require": ["exp", "iat", "sub", "aud", "iss"]})
+                            issuer=ISSUER,
+                            options={"require": ["exp", "iat", "sub", "aud", "iss", "jti"]})
     except jwt.PyJWTError as exc:
         raise InvalidToken(type(exc).__name__) from None
     role, agency = claims.get("role"), claims.get("agency")
     if role not in ROLES or not isinstance(agency, str) or not agency:
         raise InvalidToken("claims")
-    return Identity(user=str(claims["sub"]), role=role, agency=agency)
+    if not isinstance(claims.get("iat"), int):
+        raise InvalidToken("claims")
+    return Identity(user=str(claims["sub"]), role=role, agency=agency, jti=str(claims["jti"]),
+                    issued_at=claims["iat"])
+
+
+def token_id(token: str) -> str | None:
+    """The ``jti`` of a token, read without checking it (for ``refnet revoke-token``)."""
+    try:
+        return jwt.decode(token, options={"verify_signature": False}).get("jti")
+    except jwt.PyJWTError:
+        return None

@@ -37,3 +37,52 @@ def run_env(metadata: MetaData) -> None:
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()
+
+
+class audit_log_ops:
+    """The ``audit_log`` table (services.common.audit) for a service's migration, with triggers
+    that refuse UPDATE and DELETE on SQLite and PostgreSQL: the application only appends. (A
+    database owner can still drop the triggers; the hash chain is what detects that.)"""
+
+    @staticmethod
+    def create() -> None:
+        import sqlalchemy as sa
+        from alembic import op
+        op.create_table(
+            'audit_log',
+            sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+            sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+            sa.Column('actor', sa.String(100), nullable=False),
+            sa.Column('role', sa.String(20), nullable=False),
+            sa.Column('agency', sa.String(100), nullable=False),
+            sa.Column('action', sa.String(64), nullable=False),
+            sa.Column('object', sa.String(120), nullable=False),
+            sa.Column('outcome', sa.String(20), nullable=False),
+            sa.Column('correlation_id', sa.String(64), nullable=True),
+            sa.Column('prev_hash', sa.String(64), nullable=False),
+            sa.Column('hash', sa.String(64), nullable=False),
+            sa.PrimaryKeyConstraint('id'))
+        op.create_index('ix_audit_object', 'audit_log', ['object', 'id'])
+        op.create_index('ix_audit_actor', 'audit_log', ['actor', 'id'])
+        if op.get_bind().dialect.name == 'sqlite':
+            for verb in ('UPDATE', 'DELETE'):
+                op.execute(f"CREATE TRIGGER audit_log_no_{verb.lower()} BEFORE {verb} ON audit_log "
+                           "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END")
+        else:
+            op.execute("CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+                       "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$")
+            op.execute("CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log "
+                       "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()")
+
+    @staticmethod
+    def drop() -> None:
+        from alembic import op
+        if op.get_bind().dialect.name == 'sqlite':
+            op.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
+            op.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
+        else:
+            op.execute("DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log")
+            op.execute("DROP FUNCTION IF EXISTS audit_log_append_only()")
+        op.drop_index('ix_audit_actor', 'audit_log')
+        op.drop_index('ix_audit_object', 'audit_log')
+        op.drop_table('audit_log')

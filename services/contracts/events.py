@@ -248,6 +248,16 @@ class LegalDocumentStatusChangedV1(_Payload):
     changed_at = When()
 
 
+class ReferralConsentChangedV1(_Payload):
+    """Shelter staff recorded the survivor's choice for one audience (issue 6). Codes and
+    dates only: who recorded it and why stay in the referral service."""
+    reference = Reference()
+    audience = fields.String(required=True, validate=validate.OneOf(("referring_police", "legal_team")))
+    granted = fields.Boolean(required=True)
+    until = fields.AwareDateTime(allow_none=True, load_default=None)
+    changed_at = When()
+
+
 EVENT_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("referral.submitted", 1): ReferralSubmittedV1,
     ("referral.accepted", 1): ReferralDecisionV1,
@@ -255,6 +265,7 @@ EVENT_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("referral.declined", 1): ReferralDecisionV1,
     ("referral.declined", 2): ReferralDecisionV2,
     ("referral.withdrawn", 1): ReferralWithdrawnV1,
+    ("referral.consent_changed", 1): ReferralConsentChangedV1,
     ("shelter.referral_received", 1): ShelterReferralReceivedV1,
     ("shelter.referral_accepted", 1): ShelterDecisionV1,
     ("shelter.referral_declined", 1): ShelterDecisionV1,

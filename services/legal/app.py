@@ -11,7 +11,7 @@ import logging
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from services.common.caller import Caller
@@ -28,6 +28,7 @@ from .domain import access
 from .domain import court_case as court_rules
 from .domain import hearings as hearing_rules
 from .domain.documents import check_document_move
+from .domain import consent as consent_rules
 from .domain.eligibility import eligible_on_acceptance
 from .tables import (cases, court_cases, court_status_history, disputes, documents, eligible,
                      hearings, notes, outbox, processed_events, referral_requests, sessions)
@@ -60,14 +61,30 @@ def apply_event(db: Database, body: dict) -> bool:
         return False
     if envelope["type"] == "shelter.legal_referral_requested":
         return _on_legal_referral_requested(db, envelope, payload)
-    if envelope["type"] not in ("referral.accepted", "referral.withdrawn"):
+    if envelope["type"] not in ("referral.accepted", "referral.withdrawn", "referral.consent_changed"):
         return False
     with db.write() as s:
         if not first_time(s, processed_events, envelope):
             return False
         ref = payload["reference"]
-        known = s.execute(select(eligible.c.reference).where(eligible.c.reference == ref)).first()
-        if envelope["type"] == "referral.accepted":
+        if envelope["type"] == "referral.consent_changed":
+            _apply_consent(s, ref, payload["audience"], payload["granted"], payload.get("until"),
+                           payload["changed_at"])
+            return True
+        known = s.execute(select(eligible).where(eligible.c.reference == ref)).first()
+        if envelope["type"] == "referral.accepted" and known is not None and known.referring_agency is None \
+                and known.consent_changed_at is not None:
+            # consent changed before the acceptance arrived: the later choice wins
+            legal_ok = known.legal_consent if known.legal_consent is not None else payload["legal_consent"]
+            share = payload.get("share_status_with_referrer")
+            s.execute(update(eligible).where(eligible.c.reference == ref).values(
+                status="eligible" if legal_ok else "consent_withdrawn",
+                eligible_since=payload["decided_at"], updated_at=utcnow(),
+                referring_agency=payload.get("referring_agency"),
+                share_status_with_referrer=share if known.share_status_with_referrer is None
+                else known.share_status_with_referrer,
+                shelter_agency=payload.get("shelter_agency")))
+        elif envelope["type"] == "referral.accepted":
             if eligible_on_acceptance(payload["legal_consent"]) and not known:
                 s.execute(insert(eligible).values(
                     reference=ref, status="eligible", eligible_since=payload["decided_at"],
@@ -107,13 +124,63 @@ def list_referral_requests(db: Database, caller: Caller) -> list[dict]:
              "requested_at": iso(r.requested_at), "received_at": iso(r.received_at)} for r in rows]
 
 
+def _apply_consent(s: Session, ref: str, audience: str, granted: bool, until, changed_at) -> None:
+    """The survivor's latest choice for an audience, applied once, newest wins (the event and
+    the gateway's synchronous call may arrive in either order)."""
+    until, changed_at = aware(until), aware(changed_at)
+    row = s.execute(select(eligible).where(eligible.c.reference == ref)).first()
+    if row is not None and row.consent_changed_at is not None and aware(row.consent_changed_at) >= changed_at:
+        return  # an older or repeated change
+    values = consent_rules.consent_values(audience, granted, until, changed_at)
+    if row is None:
+        # not accepted yet: remember the choice so a later acceptance cannot undo it
+        s.execute(insert(eligible).values(reference=ref, status="pending", eligible_since=changed_at,
+                                          updated_at=utcnow(), **values))
+        return
+    values["status"] = consent_rules.eligible_status(row.status, audience, granted)
+    s.execute(update(eligible).where(eligible.c.reference == ref).values(updated_at=utcnow(), **values))
+
+
+def apply_consent(db: Database, caller: Caller, reference: str, audience: str, granted: bool,
+                  until=None, changed_at=None) -> dict:
+    """The gateway relays a consent change it just recorded in the referral service, so the
+    legal team's very next read honours it (the event covers a missed call)."""
+    caller.require("shelter")
+    if not is_reference(reference):
+        raise NotFound("no such referral", field="reference")
+    if audience not in consent_rules.AUDIENCES or not isinstance(granted, bool):
+        raise InvalidInput("unknown audience", field="audience")
+    when = _parse_when(changed_at) if changed_at else utcnow()
+    with db.write() as s:
+        _apply_consent(s, reference, audience, granted, _parse_when(until) if until else None, when)
+    return {"reference": reference, "audience": audience, "granted": granted}
+
+
+def _parse_when(value):
+    from datetime import datetime as _dt
+    try:
+        return aware(_dt.fromisoformat(str(value).replace("Z", "+00:00")))
+    except ValueError:
+        raise InvalidInput("not a time", field="until") from None
+
+
+def _legal_consent_ok():
+    """SQL: the legal team's consent stands for this eligible row."""
+    now = utcnow()
+    return and_(or_(eligible.c.legal_consent.is_(None), eligible.c.legal_consent.is_(True)),
+                or_(eligible.c.legal_consent_until.is_(None), eligible.c.legal_consent_until > now))
+
+
 def list_eligible(db: Database, caller: Caller) -> list[dict]:
+    """Eligible referrals; a referral whose survivor withdrew consent to legal help shows as
+    ``consent_withdrawn`` and nothing more."""
     caller.require("legal")
     with db.read() as s:
-        rows = s.execute(select(eligible).where(eligible.c.status == "eligible")
+        rows = s.execute(select(eligible).where(eligible.c.status.in_(("eligible", "consent_withdrawn")))
                          .order_by(eligible.c.eligible_since).limit(MAX_ROWS)).all()
-    return [{"reference": r.reference, "status": r.status, "eligible_since": iso(r.eligible_since)}
-            for r in rows]
+    now = utcnow()
+    return [{"reference": r.reference, "status": consent_rules.shown_status(r._mapping, now),
+             "eligible_since": iso(r.eligible_since)} for r in rows]
 
 
 # --- legal cases (legal team only) -----------------------------------------------------------------
@@ -128,7 +195,7 @@ def open_case(db: Database, caller: Caller, reference: str, lawyer: str,
     now = utcnow()
     with db.write() as s:
         row = s.execute(select(eligible).where(eligible.c.reference == reference)).first()
-        if row is None or row.status != "eligible":
+        if row is None or consent_rules.shown_status(row._mapping, now) != "eligible":
             raise NotFound(f"no eligible referral {reference}", field="reference")
         if s.execute(select(cases.c.id).where(cases.c.reference == reference)).first():
             raise Conflict(f"referral {reference} already has a legal case", field="reference")
@@ -144,11 +211,40 @@ def open_case(db: Database, caller: Caller, reference: str, lawyer: str,
 def list_cases(db: Database, caller: Caller) -> list[dict]:
     access.require_legal(caller)
     with db.read() as s:
-        rows = s.execute(select(cases).order_by(cases.c.opened_at.desc()).limit(MAX_ROWS)).all()
+        rows = s.execute(select(cases).join(eligible, eligible.c.reference == cases.c.reference)
+                         .where(_legal_consent_ok())
+                         .order_by(cases.c.opened_at.desc()).limit(MAX_ROWS)).all()
     return [_case_summary(r) for r in rows]
 
 
-def get_case(db: Database, caller: Caller, case_id: str) -> dict:
+NOTE_PREFIX = "fernet:"
+
+
+def seal_note(cipher, text: str) -> str:
+    """A legal note at rest: Fernet under ``REFNET_FILE_KEYS`` (the service passes its cipher)."""
+    return text if cipher is None else NOTE_PREFIX + cipher.encrypt(text.encode()).decode()
+
+
+def open_note(cipher, stored: str) -> str:
+    if not stored.startswith(NOTE_PREFIX):
+        return stored  # written before notes were encrypted, or without a cipher (unit use)
+    if cipher is None:
+        raise RuntimeError("legal notes are encrypted: REFNET_FILE_KEYS is needed")
+    return cipher.decrypt(stored[len(NOTE_PREFIX):].encode()).decode()
+
+
+def rotate_notes(db: Database, cipher) -> int:
+    """Re-encrypt every legal note with the newest key (and encrypt any older plain one)."""
+    done = 0
+    with db.write() as s:
+        for n in s.execute(select(notes.c.id, notes.c.text)).all():
+            text = open_note(cipher, n.text)
+            s.execute(update(notes).where(notes.c.id == n.id).values(text=seal_note(cipher, text)))
+            done += 1
+    return done
+
+
+def get_case(db: Database, caller: Caller, case_id: str, cipher=None) -> dict:
     """The whole legal case, notes included: for the legal team only."""
     access.require_legal(caller)
     with db.read() as s:
@@ -167,8 +263,8 @@ def get_case(db: Database, caller: Caller, case_id: str) -> dict:
                                  .order_by(disputes.c.opened_on)).all()
     return {
         **_case_summary(row),
-        "notes": [{"note_id": n.id, "author": n.author, "text": n.text, "created_at": iso(n.created_at)}
-                  for n in note_rows],
+        "notes": [{"note_id": n.id, "author": n.author, "text": open_note(cipher, n.text),
+                   "created_at": iso(n.created_at)} for n in note_rows],
         "counselling_sessions": [_session_view(r) for r in session_rows],
         "court_cases": [access.court_case_view(caller, _court_case_dict(r, row.reference))
                         for r in court_rows],
@@ -193,7 +289,7 @@ def add_session(db: Database, caller: Caller, case_id: str, held_on: str, topic:
     return {"session_id": session_id, "held_on": day.isoformat(), "topic": topic, "lawyer": lawyer}
 
 
-def add_note(db: Database, caller: Caller, case_id: str, text: str) -> dict:
+def add_note(db: Database, caller: Caller, case_id: str, text: str, cipher=None) -> dict:
     """A legal note: stored here, shown to the legal team only, never in an event or a log."""
     access.require_legal(caller)
     _check_text(text, 10_000, "text")
@@ -201,8 +297,8 @@ def add_note(db: Database, caller: Caller, case_id: str, text: str) -> dict:
     with db.write() as s:
         _case_row(s, case_id)
         note_id = _new_id()
-        s.execute(insert(notes).values(id=note_id, case_id=case_id, author=caller.user, text=text,
-                                       created_at=now))
+        s.execute(insert(notes).values(id=note_id, case_id=case_id, author=caller.user,
+                                       text=seal_note(cipher, text), created_at=now))
     return {"note_id": note_id, "author": caller.user, "text": text, "created_at": iso(now)}
 
 
@@ -248,6 +344,8 @@ def list_court_cases(db: Database, caller: Caller) -> list[dict]:
              .order_by(court_cases.c.created_at.desc()).limit(MAX_ROWS))
     if caller.role == "court":
         query = query.where(court_cases.c.court == caller.agency)
+    else:
+        query = query.join(eligible, eligible.c.reference == cases.c.reference).where(_legal_consent_ok())
     with db.read() as s:
         rows = s.execute(query).all()
     return [access.court_case_view(caller, _court_case_dict(r, r.reference)) for r in rows]
@@ -369,7 +467,11 @@ def list_hearings(db: Database, caller: Caller, from_date: str | None = None,
         query = query.where(eligible.c.shelter_agency == caller.agency)
     elif caller.role == "police":
         query = query.where(and_(eligible.c.referring_agency == caller.agency,
-                                 eligible.c.share_status_with_referrer.is_(True)))
+                                 eligible.c.share_status_with_referrer.is_(True),
+                                 or_(eligible.c.referrer_consent_until.is_(None),
+                                     eligible.c.referrer_consent_until > utcnow())))
+    elif caller.role == "legal":
+        query = query.where(_legal_consent_ok())
     with db.read() as s:
         rows = [_hearing_dict(r) for r in s.execute(query).all()]
     return [access.hearing_view(caller, h) for h in rows if access.sees_hearing(caller, h)]
@@ -559,7 +661,9 @@ def _date_range(from_date, to_date) -> tuple[datetime | None, datetime | None]:
 
 
 def _case_row(s: Session, case_id: str):
-    row = s.execute(select(cases).where(cases.c.id == _check_id(case_id, "case_id"))).first()
+    """The case, while the survivor's consent to legal help stands; else ``NotFound``."""
+    row = s.execute(select(cases).join(eligible, eligible.c.reference == cases.c.reference)
+                    .where(and_(cases.c.id == _check_id(case_id, "case_id"), _legal_consent_ok()))).first()
     if row is None:
         raise NotFound(f"no legal case {case_id}", field="case_id")
     return row
@@ -573,6 +677,8 @@ def _case_summary(r) -> dict:
 def _court_case_for(s: Session, caller: Caller, court_case_id: str, for_update: bool = False) -> dict:
     query = (select(court_cases, cases.c.reference).join(cases, cases.c.id == court_cases.c.case_id)
              .where(court_cases.c.id == _check_id(court_case_id, "court_case_id")))
+    if caller.role == "legal":
+        query = query.join(eligible, eligible.c.reference == cases.c.reference).where(_legal_consent_ok())
     if for_update:
         query = query.with_for_update(of=court_cases)
     row = s.execute(query).first()

@@ -4,6 +4,7 @@ text, purposes and outcomes stay here and never travel in an event."""
 from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
                         String, Table, Text, UniqueConstraint)
 
+from services.common.audit import audit_table
 from services.common.messaging import messaging_tables
 
 metadata = MetaData()
@@ -20,6 +21,12 @@ eligible = Table(
     Column("referring_agency", String(100)),
     Column("share_status_with_referrer", Boolean),
     Column("shelter_agency", String(100)),
+    # consent as last recorded by shelter staff (referral.consent_changed, issue 6); null: as
+    # on acceptance. status becomes consent_withdrawn when the legal team's consent is withdrawn.
+    Column("legal_consent", Boolean),
+    Column("legal_consent_until", DateTime(timezone=True)),
+    Column("referrer_consent_until", DateTime(timezone=True)),
+    Column("consent_changed_at", DateTime(timezone=True)),
 )
 
 cases = Table(
@@ -147,3 +154,5 @@ referral_requests = Table(
 Index("ix_legal_referral_requests_received", referral_requests.c.received_at)
 
 outbox, processed_events = messaging_tables(metadata)
+
+audit_log = audit_table(metadata)

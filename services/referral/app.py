@@ -8,7 +8,7 @@ import json
 import logging
 
 from marshmallow import ValidationError
-from sqlalchemy import and_, func, insert, select, true, update
+from sqlalchemy import and_, func, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from services.common.caller import Caller
@@ -22,9 +22,14 @@ from services.contracts.references import is_reference
 from services.contracts.submission import ReferralSubmissionSchema, SubmitReferralV1
 from services.contracts.vocabulary import REFERRAL_STATUSES
 
+from services.common import audit
+
 from .domain import lifecycle
 from .domain import referral as rules
-from .tables import legal_updates, outbox, processed_events, referrals, timeline
+from .domain import retention
+from .domain.visibility import shape
+from .tables import (audit_log, consent_records, legal_updates, outbox, processed_events,
+                     referrals, timeline)
 
 log = logging.getLogger(__name__)
 SOURCE = "referral"
@@ -33,7 +38,8 @@ MAX_PAGE = 100
 
 # --- intake -------------------------------------------------------------------------------
 
-def submit(db: Database, cipher: FileCipher, intake_private_key: str, command: dict) -> tuple[str, bool]:
+def submit(db: Database, cipher: FileCipher, intake_private_key: str, command: dict,
+           search_key: bytes | None = None) -> tuple[str, bool]:
     """Record a sealed police submission once; return (reference, created).
 
     A second command with the same reference (a retried submission) creates nothing. A malformed
@@ -69,10 +75,15 @@ def submit(db: Database, cipher: FileCipher, intake_private_key: str, command: d
             share_status_with_referrer=summary["share_status_with_referrer"],
             share_with_legal=summary["share_with_legal"],
             file_ciphertext=cipher.encrypt(plaintext), body_hash=digest,
+            name_digest=(retention.name_digest(search_key, submission["survivor"].get("name"))
+                         if search_key else None),
             submitted_at=cmd["submitted_at"], updated_at=now,
         )).inserted_primary_key[0]
         _add_timeline(s, referral_id, cmd["submitted_at"], cmd["agency"], "submitted",
                       "Referral submitted")
+        audit.append(s, audit_log, actor=cmd["submitted_by"], role="police", agency=cmd["agency"],
+                     action="referral.submit", object=f"referral:{reference}", outcome="ok",
+                     correlation_id=cmd.get("correlation_id"))
         add_to_outbox(s, outbox, make_event("referral.submitted", {
             "reference": reference, "population_group": summary["population_group"],
             "urgency": summary["urgency"], "needs": summary["needs"],
@@ -157,11 +168,14 @@ PLACED = ("accepted", "waitlisted", "bed_held", "admitted", "discharged")
 
 
 def _announce_decision(s: Session, envelope: dict, row, decision: str, at, shelter_agency: str) -> None:
+    now = utcnow()
+    current = dict(row._mapping)
     add_to_outbox(s, outbox, make_event(f"referral.{decision}", {
         "reference": row.reference, "decided_at": at,
-        "legal_consent": bool(row.share_with_legal),
+        # consent as it stands now (withdrawn or expired: false), never the submission's
+        "legal_consent": rules.consent_active(current, "legal_team", now),
         "referring_agency": row.referring_agency,
-        "share_status_with_referrer": bool(row.share_status_with_referrer),
+        "share_status_with_referrer": rules.consent_active(current, "referring_police", now),
         "shelter_agency": shelter_agency,
     }, source=SOURCE, correlation_id=envelope.get("correlation_id")))
 
@@ -249,25 +263,171 @@ def withdraw(db: Database, caller: Caller, reference: str, reason: str | None,
               f"Withdrawn: {reason}" if reason else "Withdrawn by the referring agency")
         add_to_outbox(s, outbox, make_event("referral.withdrawn", {
             "reference": reference, "withdrawn_at": now}, source=SOURCE, correlation_id=correlation_id))
-    return {"reference": reference, "status": "withdrawn", "withdrawn_at": iso(now)}
+    return shape("withdraw", caller.role,
+                 {"reference": reference, "status": "withdrawn", "withdrawn_at": iso(now)})
+
+
+# --- consent (issue 6) --------------------------------------------------------------------------
+
+def record_consent(db: Database, caller: Caller, reference: str, audience: str, share: bool,
+                   purpose: str | None = None, until: str | None = None,
+                   correlation_id: str | None = None) -> dict:
+    """Shelter staff record the survivor's choice for one audience. It takes effect in this
+    transaction: the very next read by that audience is answered from the new state. The
+    ``referral.consent_changed`` event (codes and dates only) tells the legal service, which
+    stops showing the referral to the legal team."""
+    _check_reference(reference)
+    now = utcnow()
+    until_at = _parse_until(until)
+    rules.check_consent_change(caller, audience, share, purpose, until_at, now)
+    with db.write() as s:
+        row = _load_for_update(s, reference)
+        if row is None:
+            raise NotFound(f"no referral {reference}", field="reference")
+        s.execute(update(referrals).where(referrals.c.id == row.id)
+                  .values(**rules.consent_columns(audience, share, until_at, now), updated_at=now))
+        s.execute(insert(consent_records).values(
+            referral_id=row.id, audience=audience, granted=share,
+            purpose=(purpose or "").strip()[:200] or None, until=until_at if share else None,
+            recorded_by=caller.user, recorded_at=now))
+        add_to_outbox(s, outbox, make_event("referral.consent_changed", {
+            "reference": reference, "audience": audience, "granted": share,
+            "until": until_at if share else None, "changed_at": now},
+            source=SOURCE, correlation_id=correlation_id))
+    return get_consent(db, caller, reference)
+
+
+def get_consent(db: Database, caller: Caller, reference: str) -> dict:
+    caller.require("shelter")
+    _check_reference(reference)
+    now = utcnow()
+    with db.read() as s:
+        row = _row_dict(s.execute(select(*_STATUS_COLUMNS).where(referrals.c.reference == reference)).first())
+        if row is None:
+            raise NotFound(f"no referral {reference}", field="reference")
+        history = s.execute(select(consent_records).where(consent_records.c.referral_id == row["id"])
+                            .order_by(consent_records.c.id)).all()
+    return shape("consent", caller.role, {
+        "reference": reference,
+        "referring_police": rules.consent_state(row, "referring_police", now),
+        "legal_team": rules.consent_state(row, "legal_team", now),
+        "history": [{"audience": h.audience, "share": h.granted, "purpose": h.purpose,
+                     "until": iso(h.until), "recorded_by": h.recorded_by,
+                     "recorded_at": iso(h.recorded_at)} for h in history]})
+
+
+def _parse_until(until):
+    if until in (None, ""):
+        return None
+    from datetime import datetime as _dt, time as _time, timezone as _tz
+    try:
+        if isinstance(until, str) and len(until) == 10:
+            return _dt.combine(_dt.fromisoformat(until).date(), _time(23, 59, 59), tzinfo=_tz.utc)
+        return aware(_dt.fromisoformat(str(until)))
+    except ValueError:
+        raise InvalidInput("not a date (YYYY-MM-DD)", field="until") from None
+
+
+# --- search by name: keyed hash, never plaintext (issue 6) -------------------------------------
+
+def search_by_name(db: Database, search_key: bytes, caller: Caller, name: str) -> list[dict]:
+    caller.require("shelter")
+    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:
+        raise InvalidInput("1 to 200 characters", field="name")
+    digest = retention.name_digest(search_key, name)
+    with db.read() as s:
+        rows = s.execute(select(referrals.c.reference, referrals.c.status, referrals.c.submitted_at)
+                         .where(referrals.c.name_digest == digest)
+                         .order_by(referrals.c.id.desc()).limit(MAX_PAGE)).all()
+    return [shape("search_item", caller.role, {"reference": r.reference, "status": r.status,
+                                               "submitted_at": iso(r.submitted_at)}) for r in rows]
+
+
+# --- retention and key rotation (issue 6) -------------------------------------------------------
+
+def anonymise_closed(db: Database, cipher: FileCipher, older_than_days: float, now=None) -> int:
+    """Anonymise referrals that ended (closed, declined, withdrawn, discharged) more than
+    ``older_than_days`` ago: the file, the name digest, the submitting officer and free-text
+    timeline notes go; status, group, urgency, needs and dates stay, so counts survive."""
+    now = now or utcnow()
+    cutoff = retention.cutoff(now, older_than_days)
+    done = 0
+    while True:
+        with db.write() as s:
+            ids = [r.id for r in s.execute(
+                select(referrals.c.id).where(and_(referrals.c.status.in_(retention.ENDED),
+                                                  referrals.c.updated_at < cutoff,
+                                                  referrals.c.anonymised_at.is_(None)))
+                .limit(200))]
+            if not ids:
+                return done
+            s.execute(update(referrals).where(referrals.c.id.in_(ids)).values(
+                file_ciphertext=cipher.encrypt(b"{}"), name_digest=None,
+                submitted_by=retention.ANONYMOUS, anonymised_at=now))
+            s.execute(update(timeline).where(timeline.c.referral_id.in_(ids))
+                      .values(note=retention.ANONYMISED_NOTE))
+            s.execute(update(consent_records).where(consent_records.c.referral_id.in_(ids))
+                      .values(purpose=None))
+            for referral_id in ids:
+                audit.append(s, audit_log, actor="system:retention", role="system", agency="referral",
+                             action="referral.anonymise", object=f"referral-id:{referral_id}", outcome="ok")
+            done += len(ids)
+
+
+def rotate_keys(db: Database, cipher: FileCipher) -> int:
+    """Re-encrypt every file with the newest key of ``REFNET_FILE_KEYS``; returns the count.
+    Afterwards the older keys can be dropped from the setting."""
+    last_id, done = 0, 0
+    while True:
+        with db.write() as s:
+            rows = s.execute(select(referrals.c.id, referrals.c.file_ciphertext)
+                             .where(referrals.c.id > last_id).order_by(referrals.c.id).limit(200)).all()
+            if not rows:
+                if done:
+                    audit.append(s, audit_log, actor="system:rotate-keys", role="system",
+                                 agency="referral", action="files.rotate_keys", object="referrals",
+                                 outcome="ok")
+                return done
+            for r in rows:
+                s.execute(update(referrals).where(referrals.c.id == r.id)
+                          .values(file_ciphertext=cipher.rotate(r.file_ciphertext)))
+            last_id, done = rows[-1].id, done + len(rows)
+
+
+def audit_query(db: Database, caller: Caller, object: str | None = None, actor: str | None = None,
+                limit: int = 100) -> list[dict]:
+    caller.require("admin")
+    with db.read() as c:
+        return audit.query(c, audit_log, object=object, actor=actor, limit=limit)
 
 
 # --- reads ------------------------------------------------------------------------------------
 
 _STATUS_COLUMNS = (referrals.c.id, referrals.c.status, referrals.c.referring_agency,
-                   referrals.c.share_status_with_referrer, referrals.c.share_with_legal)
+                   referrals.c.share_status_with_referrer, referrals.c.share_with_legal,
+                   referrals.c.referrer_consent_until, referrals.c.legal_consent_until,
+                   referrals.c.referrer_consent_withdrawn_at, referrals.c.legal_consent_withdrawn_at)
 
 
 def get_status(db: Database, caller: Caller, reference: str) -> dict:
+    """Status and timeline, cut by the visibility table. An audience whose consent was
+    withdrawn learns that, and nothing else; anyone else without access gets ``NotFound``."""
     _check_reference(reference)
+    now = utcnow()
     with db.read() as s:
         # the columns the access rule and the answer need (not the encrypted file)
         row = _row_dict(s.execute(select(*_STATUS_COLUMNS).where(referrals.c.reference == reference)).first())
-        rules.require_status_access(caller, row, reference)
+        access = rules.status_access(caller, row, now)
+        if access is None:
+            raise NotFound(f"no referral {reference}", field="reference")
+        if access == "withdrawn":
+            audience = rules.audience_of(caller, row)
+            return shape("status_withdrawn", caller.role,
+                         rules.withdrawn_view(reference, rules.consent_withdrawn_at(row, audience, now)))
         entries = s.execute(select(timeline).where(timeline.c.referral_id == row["id"])
                             .order_by(timeline.c.id)).all()
         legal_rows = []
-        if rules.may_see_legal_updates(caller, row):
+        if rules.may_see_legal_updates(caller, row, now):
             legal_rows = [dict(r._mapping) for r in s.execute(
                 select(legal_updates).where(legal_updates.c.referral_id == row["id"])
                 .order_by(legal_updates.c.id)).all()]
@@ -279,9 +439,9 @@ def get_status(db: Database, caller: Caller, reference: str) -> dict:
         "timeline": rules.merge_timeline(lifecycle_entries,
                                          [rules.legal_timeline_entry(u) for u in legal_rows]),
     }
-    if rules.may_see_legal_updates(caller, row):
+    if rules.may_see_legal_updates(caller, row, now):
         answer["legal"] = rules.legal_summary(legal_rows)
-    return answer
+    return shape("status", caller.role, answer)
 
 
 def list_referrals(db: Database, caller: Caller, *, status: str | None = None, limit: int = 50,
@@ -292,11 +452,16 @@ def list_referrals(db: Database, caller: Caller, *, status: str | None = None, l
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(f"limit must be 1 to {MAX_PAGE}", field="limit")
     conditions = []
+    now = utcnow()
     if caller.role == "police":
         conditions += [referrals.c.referring_agency == caller.agency,
-                       referrals.c.share_status_with_referrer.is_(True)]
+                       referrals.c.share_status_with_referrer.is_(True),
+                       or_(referrals.c.referrer_consent_until.is_(None),
+                           referrals.c.referrer_consent_until > now)]
     elif caller.role == "legal":
-        conditions.append(referrals.c.share_with_legal.is_(True))
+        conditions += [referrals.c.share_with_legal.is_(True),
+                       or_(referrals.c.legal_consent_until.is_(None),
+                           referrals.c.legal_consent_until > now)]
     elif caller.role != "shelter":
         raise Forbidden(f"role {caller.role} may not list referrals")
     if status:
@@ -310,9 +475,10 @@ def list_referrals(db: Database, caller: Caller, *, status: str | None = None, l
         rows = s.execute(query).all()
     page, more = rows[:limit], len(rows) > limit
     return {
-        "items": [{"reference": r.reference, "status": r.status, "urgency": r.urgency,
+        "items": [shape("list_item", caller.role, {
+                   "reference": r.reference, "status": r.status, "urgency": r.urgency,
                    "population_group": r.population_group, "submitted_at": iso(r.submitted_at),
-                   "updated_at": iso(r.updated_at)} for r in page],
+                   "updated_at": iso(r.updated_at)}) for r in page],
         "next_cursor": _encode_cursor(page[-1].id) if more else None,
     }
 
@@ -324,10 +490,12 @@ def get_file(db: Database, cipher: FileCipher, caller: Caller, reference: str) -
         row = _row_dict(s.execute(select(referrals).where(referrals.c.reference == reference)).first())
     if row is None or not rules.may_read_file(caller, row):
         raise NotFound(f"no referral {reference}", field="reference")
-    submission = json.loads(cipher.decrypt(row["file_ciphertext"]))
-    return {"reference": reference, "status": row["status"], "referring_agency": row["referring_agency"],
-            "submitted_at": iso(row["submitted_at"]), "population_group": row["population_group"],
-            "beds_needed": row["beds_needed"], "submission": submission}
+    anonymised = row["anonymised_at"] is not None
+    submission = None if anonymised else json.loads(cipher.decrypt(row["file_ciphertext"]))
+    return shape("file", caller.role, {
+        "reference": reference, "status": row["status"], "referring_agency": row["referring_agency"],
+        "submitted_at": iso(row["submitted_at"]), "population_group": row["population_group"],
+        "beds_needed": row["beds_needed"], "submission": submission, "anonymised": anonymised})
 
 
 # --- helpers ----------------------------------------------------------------------------------

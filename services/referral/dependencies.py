@@ -6,6 +6,8 @@ from nameko.extensions import DependencyProvider
 
 from services.common.sealing import FileCipher
 
+from .domain.retention import search_key
+
 
 class ReferralSecrets(DependencyProvider):
     """Injects ``.cipher`` (personal data at rest) and ``.intake_private_key`` (unseals
@@ -21,6 +23,8 @@ class ReferralSecrets(DependencyProvider):
                                "(`refnet init-secrets` writes them to var/refnet.env)")
         self.cipher = FileCipher(keys)
         self.intake_private_key = private
+        self.search_key = search_key(config.get("SEARCH_KEY") or os.environ.get("REFNET_SEARCH_KEY"),
+                                     private)
 
     def get_dependency(self, worker_ctx):
         return self

@@ -3,6 +3,7 @@
 from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, LargeBinary,
                         MetaData, String, Table, Text)
 
+from services.common.audit import audit_table
 from services.common.messaging import messaging_tables
 
 metadata = MetaData()
@@ -25,7 +26,16 @@ referrals = Table(
     Column("body_hash", String(64), nullable=False),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # consent (issue 6): end dates and withdrawal times per audience, beside the flags above
+    Column("referrer_consent_until", DateTime(timezone=True)),
+    Column("legal_consent_until", DateTime(timezone=True)),
+    Column("referrer_consent_withdrawn_at", DateTime(timezone=True)),
+    Column("legal_consent_withdrawn_at", DateTime(timezone=True)),
+    # keyed hash (HMAC-SHA256, REFNET_SEARCH_KEY) of the normalised name: search without plaintext
+    Column("name_digest", String(64)),
+    Column("anonymised_at", DateTime(timezone=True)),
 )
+Index("ix_referrals_name_digest", referrals.c.name_digest)
 Index("ix_referrals_agency_status_id", referrals.c.referring_agency, referrals.c.status, referrals.c.id)
 Index("ix_referrals_agency_id", referrals.c.referring_agency, referrals.c.id)
 Index("ix_referrals_status_id", referrals.c.status, referrals.c.id)
@@ -60,3 +70,20 @@ legal_updates = Table(
 Index("ix_legal_updates_referral", legal_updates.c.referral_id, legal_updates.c.id)
 
 outbox, processed_events = messaging_tables(metadata)
+
+# Every consent choice recorded by shelter staff (issue 6): who, when, for which audience, what
+# for and until when. Appended, never changed; the referral row holds the current state.
+consent_records = Table(
+    "consent_records", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("referral_id", Integer, ForeignKey("referrals.id"), nullable=False),
+    Column("audience", String(20), nullable=False),  # referring_police | legal_team
+    Column("granted", Boolean, nullable=False),
+    Column("purpose", String(200)),
+    Column("until", DateTime(timezone=True)),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_consent_records_referral", consent_records.c.referral_id, consent_records.c.id)
+
+audit_log = audit_table(metadata)

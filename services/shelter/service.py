@@ -18,14 +18,17 @@ from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
 from services.common import clock
+from services.common.audit import audited
+from services.common.audit import query as audit_query_rows
 from services.common.caller import Caller
 from services.common.errors import InvalidInput
 from services.common.nameko_deps import Observability, Outbox, ServiceDatabase, consume_events, rpc
 from services.common.sealing import FileCipher
 
 from . import app, care
+from .domain.visibility import shape
 from .observability import bed_gauges
-from .tables import outbox
+from .tables import audit_log, outbox
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +80,7 @@ class ShelterService:
     observability = Observability("shelter", outbox, collectors=[bed_gauges])
     outbox = Outbox("shelter", outbox)
     cipher = CareCipher()
+    audit_table = audit_log
 
     @consume_events("shelter")
     def on_event(self, body):
@@ -102,21 +106,25 @@ class ShelterService:
         return app.list_incoming(self.db, Caller.from_dict(caller), status)
 
     @rpc
+    @audited("referral.decide", "referral", "reference")
     def decide(self, caller, reference, decision, reason=None, correlation_id=None):
         return app.decide(self.db, Caller.from_dict(caller), reference, decision, reason,
                           correlation_id, hold=HOLD)
 
     @rpc
+    @audited("facility.ensure", "facility", "facility")
     def ensure_facility(self, caller, facility, name):
         return app.ensure_facility(self.db, Caller.from_dict(caller), facility, name)
 
     @rpc
+    @audited("facility.set_capacity", "facility", "facility")
     def set_capacity(self, caller, facility, population_group, capacity, correlation_id=None,
                      reason=None):
         return app.set_capacity(self.db, Caller.from_dict(caller), facility, population_group,
                                 capacity, correlation_id, reason=reason, hold=HOLD)
 
     @rpc
+    @audited("facility.set_out_of_service", "facility", "facility")
     def set_out_of_service(self, caller, facility, population_group, beds, reason=None,
                            expected_return=None, correlation_id=None):
         return app.set_out_of_service(self.db, Caller.from_dict(caller), facility, population_group,
@@ -129,14 +137,17 @@ class ShelterService:
 
     @rpc
     def availability(self, caller):
-        return app.availability(self.db, Caller.from_dict(caller))
+        who = Caller.from_dict(caller)
+        return [shape("availability", who.role, row) for row in app.availability(self.db, who)]
 
     @rpc
+    @audited("admission.admit", "referral", "reference")
     def admit(self, caller, facility, reference, case_manager, correlation_id=None):
         return app.admit(self.db, Caller.from_dict(caller), facility, reference, case_manager,
                          correlation_id)
 
     @rpc
+    @audited("admission.discharge", "admission", "admission_id")
     def discharge(self, caller, facility, admission_id, outcome, correlation_id=None):
         return app.discharge(self.db, Caller.from_dict(caller), facility,
                              _int(admission_id, "admission"), outcome, correlation_id, hold=HOLD)
@@ -146,14 +157,17 @@ class ShelterService:
         return app.waitlist(self.db, Caller.from_dict(caller), population_group)
 
     @rpc
+    @audited("waitlist.reorder", "referral", "reference")
     def reorder_waitlist(self, caller, reference, priority, reason):
         return app.reorder_waitlist(self.db, Caller.from_dict(caller), reference, priority, reason)
 
     @rpc
+    @audited("facility.read_board", "facility", "facility")
     def bed_board(self, caller, facility):
         return app.bed_board(self.db, Caller.from_dict(caller), facility)
 
     @rpc
+    @audited("facility.read_census", "facility", "facility")
     def daily_census(self, caller, facility, date=None):
         return app.daily_census(self.db, Caller.from_dict(caller), facility, date)
 
@@ -235,6 +249,13 @@ class ShelterService:
     def get_screening(self, caller, plan_id):
         return care.get_screening(self.db, Caller.from_dict(caller), self.cipher,
                                   _int(plan_id, "plan"))
+
+    @rpc
+    @audited("audit.query", "audit")
+    def audit_query(self, caller, object=None, actor=None, limit=100):
+        Caller.from_dict(caller).require("admin")
+        with self.db.read() as c:
+            return audit_query_rows(c, audit_log, object=object, actor=actor, limit=limit)
 
     @rpc
     def ping(self):

@@ -3,6 +3,7 @@
 from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, LargeBinary,
                         MetaData, String, Table, Text, UniqueConstraint)
 
+from services.common.audit import audit_table
 from services.common.messaging import messaging_tables
 
 metadata = MetaData()
@@ -189,3 +190,6 @@ screenings = Table(
 )
 
 outbox, processed_events = messaging_tables(metadata)
+
+# issue 6: who changed what, append-only and hash-chained (services/common/audit.py)
+audit_log = audit_table(metadata)

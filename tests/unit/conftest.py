@@ -117,9 +117,10 @@ def app(rpc, intake, keypair, monkeypatch):
                 "REFNET_REFERENCE_SECRET", "REFNET_INTAKE_PUBLIC_KEY"):
         monkeypatch.delenv(var, raising=False)
     from gateway.app import create_app
+    from gateway.revocation import NoRevocations
     app = create_app({"TOKEN_SECRET": TOKEN_SECRET, "REFERENCE_SECRET": REFERENCE_SECRET,
                       "INTAKE_PUBLIC_KEY": keypair[1], "RPC_POOL": rpc, "INTAKE": intake,
-                      "TESTING": True})
+                      "REVOCATIONS": NoRevocations(), "TESTING": True})
     return app
 
 

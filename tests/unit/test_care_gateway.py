@@ -3,6 +3,8 @@ screening and milestone endpoint refuses police and legal tokens (and every othe
 shelter) before any service is called; bodies are validated naming the field; service refusals
 come back as problem+json with their field."""
 
+from unittest.mock import ANY
+
 import pytest
 
 from gateway import api
@@ -63,7 +65,8 @@ def test_shelter_staff_reach_the_shelter_service(client, rpc, auth, endpoint):
     assert response.status_code == endpoint.status, response.get_data(as_text=True)
     ((service, method, kwargs),) = rpc.calls
     assert service == "shelter" and kwargs["caller"] == {"user": "cm.one", "role": "shelter",
-                                                         "agency": "shelter-agency"}
+                                                         "agency": "shelter-agency",
+                                                         "correlation_id": ANY}
     if "<plan_id>" in endpoint.path:
         assert kwargs["plan_id"] == 12
     if "<item_id>" in endpoint.path:

@@ -218,6 +218,8 @@ SAMPLES = {
                           "referring_agency": "erbil-police", "share_status_with_referrer": False,
                           "shelter_agency": "erbil-shelter"},
     "referral.withdrawn": {"reference": REF, "withdrawn_at": WHEN},
+    "referral.consent_changed": {"reference": REF, "audience": "legal_team", "granted": False,
+                                 "until": None, "changed_at": WHEN},
     "shelter.referral_received": {"reference": REF, "received_at": WHEN, "agency": "erbil-shelter"},
     "shelter.referral_accepted": {"reference": REF, "decided_at": WHEN, "agency": "erbil-shelter",
                                   "reason": None},

@@ -2,6 +2,7 @@
 and the intake publisher are injected through ``create_app`` overrides."""
 
 import base64
+from unittest.mock import ANY
 import json
 import time
 
@@ -88,7 +89,7 @@ def test_valid_token_passes_the_identity_to_the_service(client, rpc, auth):
     assert response.status_code == 200
     assert response.get_json()["status"] == "received"
     assert rpc.calls == [("referral", "get_status", {
-        "caller": {"user": "officer-7", "role": "police", "agency": "erbil-police"}, "reference": REF})]
+        "caller": {"user": "officer-7", "role": "police", "agency": "erbil-police", "correlation_id": ANY}, "reference": REF})]
 
 
 # --- roles ------------------------------------------------------------------------------------------
@@ -308,7 +309,7 @@ def test_decline_with_reason_reaches_the_shelter_service(client, rpc, auth):
     assert response.status_code == 200
     assert response.get_json()["status"] == "declined"
     assert rpc.calls == [("shelter", "decide", {
-        "caller": {"user": "staff-1", "role": "shelter", "agency": "erbil-shelter"},
+        "caller": {"user": "staff-1", "role": "shelter", "agency": "erbil-shelter", "correlation_id": ANY},
         "reference": REF, "decision": "decline", "reason": "no family room",
         "correlation_id": "req-decline-1"})]
 
@@ -342,7 +343,7 @@ def test_list_referrals_passes_validated_query(client, rpc, auth):
     rpc.responses[("referral", "list_referrals")] = {"items": [], "next_cursor": None}
     response = client.get("/api/v1/referrals?status=accepted&limit=10", headers=auth("legal"))
     assert response.status_code == 200
-    assert rpc.calls[0][2] == {"caller": {"user": "legal-user", "role": "legal", "agency": "legal-agency"},
+    assert rpc.calls[0][2] == {"caller": {"user": "legal-user", "role": "legal", "agency": "legal-agency", "correlation_id": ANY},
                                "status": "accepted", "limit": 10}
 
 

@@ -21,7 +21,7 @@ def _b64(data: dict) -> str:
 def claims(**changes):
     now = int(time.time())
     base = {"iss": tokens.ISSUER, "aud": tokens.AUDIENCE, "sub": "officer-1", "role": "police",
-            "agency": "erbil-police", "iat": now, "exp": now + 600}
+            "agency": "erbil-police", "iat": now, "exp": now + 600, "jti": "token-1"}
     base.update(changes)
     return {k: v for k, v in base.items() if v is not None}
 
@@ -98,8 +98,8 @@ def test_garbage_token(token):
         verify_token(TOKEN_SECRET, token)
 
 
-@pytest.mark.parametrize("missing", ["exp", "iat", "sub", "aud", "iss"])
-def test_missing_registered_claim_is_refused(missing):
+@pytest.mark.parametrize("missing", ["exp", "iat", "sub", "aud", "iss", "jti"])
+def test_missing_registered_claim_is_refused(missing):  # jti too (revocation needs it)
     token = jwt.encode(claims(**{missing: None}), TOKEN_SECRET, algorithm="HS256")
     with pytest.raises(InvalidToken):
         verify_token(TOKEN_SECRET, token)

@@ -18,6 +18,34 @@ from .hearings import local_view
 
 HEARING_READERS = ("legal", "court", "shelter", "police")
 
+_WHEN = frozenset({"starts_at", "local_date", "local_time", "time_zone", "starts_at_local"})
+_COURT_CASE_COMMON = frozenset({"court_case_id", "court", "case_number", "charges", "standing",
+                                "status", "verdict", "updated_at", "status_history", "hearings"})
+
+# The legal service's visibility table: view -> role -> the fields granted. Every view below is
+# cut by ``shape`` from it; the object relation (own court, own residents, the referring agency
+# with consent, the legal team with consent) is decided by ``sees_*``/``require_*`` first.
+VISIBILITY: dict[str, dict[str, frozenset[str]]] = {
+    "hearing": {
+        "legal": _WHEN | {"hearing_id", "court", "attendance_required", "status", "court_case_id",
+                          "case_number", "purpose", "outcome_note", "postponed_from", "reference",
+                          "case_id"},
+        "court": _WHEN | {"hearing_id", "court", "attendance_required", "status", "court_case_id",
+                          "case_number", "purpose", "outcome_note", "postponed_from"},
+        "shelter": _WHEN | {"hearing_id", "reference", "court", "attendance_required"},
+        "police": _WHEN | {"hearing_id", "court", "attendance_required", "status", "reference"},
+    },
+    "court_case": {
+        "legal": _COURT_CASE_COMMON | {"case_id", "reference"},
+        "court": _COURT_CASE_COMMON,
+    },
+}
+
+
+def shape(view: str, role: str, data: dict) -> dict:
+    allowed = VISIBILITY.get(view, {}).get(role, frozenset())
+    return {k: v for k, v in data.items() if k in allowed}
+
 
 def require_legal(caller: Caller) -> None:
     if caller.role != "legal":
@@ -54,22 +82,13 @@ def sees_hearing(caller: Caller, hearing: dict) -> bool:
 def hearing_view(caller: Caller, hearing: dict) -> dict:
     """The hearing as the caller's role may see it (call ``sees_hearing`` first)."""
     when = local_view(hearing["starts_at"], hearing["time_zone"])
-    if caller.role == "shelter":
-        return {"hearing_id": hearing["id"], "reference": hearing["reference"],
-                "court": hearing["court"], **when,
-                "attendance_required": bool(hearing["attendance_required"])}
-    base = {"hearing_id": hearing["id"], "court": hearing["court"], **when,
+    full = {"hearing_id": hearing["id"], "court": hearing["court"], **when,
             "attendance_required": bool(hearing["attendance_required"]),
-            "status": hearing["status"]}
-    if caller.role == "police":
-        return {**base, "reference": hearing["reference"]}
-    court_part = {**base, "court_case_id": hearing["court_case_id"],
-                  "case_number": hearing["case_number"], "purpose": hearing["purpose"],
-                  "outcome_note": hearing["outcome_note"],
-                  "postponed_from": hearing["postponed_from"]}
-    if caller.role == "court":
-        return court_part
-    return {**court_part, "reference": hearing["reference"], "case_id": hearing["case_id"]}
+            "status": hearing["status"], "court_case_id": hearing["court_case_id"],
+            "case_number": hearing["case_number"], "purpose": hearing["purpose"],
+            "outcome_note": hearing["outcome_note"], "postponed_from": hearing["postponed_from"],
+            "reference": hearing["reference"], "case_id": hearing["case_id"]}
+    return shape("hearing", caller.role, full)
 
 
 def require_hearing(caller: Caller, hearing: dict | None, hearing_id: str) -> dict:
@@ -86,6 +105,5 @@ def court_case_view(caller: Caller, court_case: dict) -> dict:
             "case_number": court_case["case_number"], "charges": court_case["charges"],
             "standing": court_case["standing"], "status": court_case["status"],
             "verdict": court_case["verdict"], "updated_at": court_case["updated_at"]}
-    if caller.role == "legal":
-        view.update(case_id=court_case["case_id"], reference=court_case["reference"])
-    return view
+    view.update(case_id=court_case["case_id"], reference=court_case["reference"])
+    return shape("court_case", caller.role, view)

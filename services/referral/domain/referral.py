@@ -38,16 +38,97 @@ def summary_fields(submission: dict) -> dict:
     }
 
 
-def may_read_status(caller: Caller, referral: dict) -> bool:
+AUDIENCES = ("referring_police", "legal_team")
+_FLAG = {"referring_police": "share_status_with_referrer", "legal_team": "share_with_legal"}
+_UNTIL = {"referring_police": "referrer_consent_until", "legal_team": "legal_consent_until"}
+_WITHDRAWN = {"referring_police": "referrer_consent_withdrawn_at",
+              "legal_team": "legal_consent_withdrawn_at"}
+
+
+def audience_of(caller: Caller, referral: dict) -> str | None:
+    """Which consent audience the caller belongs to for this referral, if any."""
+    if caller.role == "police" and caller.agency == referral["referring_agency"]:
+        return "referring_police"
+    if caller.role == "legal":
+        return "legal_team"
+    return None
+
+
+def consent_active(referral: dict, audience: str, now: datetime | None = None) -> bool:
+    """The survivor's consent for ``audience`` stands: given, and not past its end date."""
+    if not referral.get(_FLAG[audience]):
+        return False
+    until = referral.get(_UNTIL[audience])
+    return until is None or now is None or aware(until) > aware(now)
+
+
+def consent_withdrawn_at(referral: dict, audience: str, now: datetime | None = None):
+    """When consent ended for ``audience`` (withdrawn, or its end date passed), else None."""
+    if consent_active(referral, audience, now):
+        return None
+    if referral.get(_WITHDRAWN[audience]) is not None:
+        return referral[_WITHDRAWN[audience]]
+    until = referral.get(_UNTIL[audience])
+    if until is not None and now is not None and aware(until) <= aware(now):
+        return until
+    return None
+
+
+def status_access(caller: Caller, referral: dict | None, now: datetime | None = None) -> str | None:
+    """``full`` (status and timeline), ``withdrawn`` (only that consent was withdrawn), or None
+    (the caller must not learn that the referral exists: 404)."""
+    if referral is None:
+        return None
+    if caller.role == "shelter":
+        return "full"
+    audience = audience_of(caller, referral)
+    if audience is None:
+        return None
+    if consent_active(referral, audience, now):
+        return "full"
+    return "withdrawn" if consent_withdrawn_at(referral, audience, now) is not None else None
+
+
+def withdrawn_view(reference: str, at) -> dict:
+    """All an audience learns once the survivor withdrew consent to share with it."""
+    return {"reference": reference, "status": "consent_withdrawn",
+            "timeline": [{"at": iso(at), "agency": "shelter", "status": "consent_withdrawn",
+                          "note": "The survivor withdrew consent to share this referral with you"}]}
+
+
+def may_read_status(caller: Caller, referral: dict, now: datetime | None = None) -> bool:
     """Status is shared with the shelter, the referring police agency (with the survivor's
     consent), and the legal team (with consent to legal help)."""
-    if caller.role == "shelter":
-        return True
-    if caller.role == "police":
-        return caller.agency == referral["referring_agency"] and referral["share_status_with_referrer"]
-    if caller.role == "legal":
-        return referral["share_with_legal"]
-    return False
+    return status_access(caller, referral, now) == "full"
+
+
+def check_consent_change(caller: Caller, audience: str, granted: bool, purpose: str | None,
+                         until, now: datetime) -> None:
+    """Shelter staff record the survivor's choices; a grant says what for, and an end date
+    must lie ahead."""
+    from services.common.errors import Forbidden, InvalidInput
+    if caller.role != "shelter":
+        raise Forbidden(f"role {caller.role} may not record consent")
+    if audience not in AUDIENCES:
+        raise InvalidInput("audience must be referring_police or legal_team", field="audience")
+    if not isinstance(granted, bool):
+        raise InvalidInput("must be true or false", field="share")
+    if granted and not (isinstance(purpose, str) and 1 <= len(purpose.strip()) <= 200):
+        raise InvalidInput("a grant needs a purpose (1 to 200 characters)", field="purpose")
+    if until is not None and aware(until) <= aware(now):
+        raise InvalidInput("must lie in the future", field="until")
+
+
+def consent_columns(audience: str, granted: bool, until, now: datetime) -> dict:
+    """The referral columns a consent change sets."""
+    return {_FLAG[audience]: granted, _UNTIL[audience]: until if granted else None,
+            _WITHDRAWN[audience]: None if granted else now}
+
+
+def consent_state(referral: dict, audience: str, now: datetime) -> dict:
+    return {"share": consent_active(referral, audience, now),
+            "until": iso(referral.get(_UNTIL[audience])),
+            "withdrawn_at": iso(consent_withdrawn_at(referral, audience, now))}
 
 
 def may_read_file(caller: Caller, referral: dict) -> bool:
@@ -55,10 +136,11 @@ def may_read_file(caller: Caller, referral: dict) -> bool:
     return caller.role == "shelter"
 
 
-def require_status_access(caller: Caller, referral: dict | None, reference: str) -> dict:
+def require_status_access(caller: Caller, referral: dict | None, reference: str,
+                          now: datetime | None = None) -> dict:
     """The referral, or ``NotFound``: another agency's reference must not be told apart from
     one that does not exist."""
-    if referral is None or not may_read_status(caller, referral):
+    if referral is None or not may_read_status(caller, referral, now):
         raise NotFound(f"no referral {reference}", field="reference")
     return referral
 
@@ -73,17 +155,11 @@ def require_withdraw_access(caller: Caller, referral: dict | None, reference: st
 
 # --- legal updates on the timeline (issue 5) ------------------------------------------------------
 
-def may_see_legal_updates(caller: Caller, referral: dict) -> bool:
+def may_see_legal_updates(caller: Caller, referral: dict, now: datetime | None = None) -> bool:
     """Court status and hearing dates: the shelter (it brings the survivor to court), the
     referring police while the survivor's consent to share status with them stands, and the
     legal team (their source) with consent to legal help. No one else, whatever reaches here."""
-    if caller.role == "shelter":
-        return True
-    if caller.role == "police":
-        return caller.agency == referral["referring_agency"] and bool(referral["share_status_with_referrer"])
-    if caller.role == "legal":
-        return bool(referral["share_with_legal"])
-    return False
+    return status_access(caller, referral, now) == "full"
 
 
 def legal_update(event_type: str, payload: dict, occurred_at: datetime) -> dict:

@@ -1,0 +1,140 @@
+"""The audit trail every service keeps in its own database: append-only and hash-chained.
+
+``audit_table(metadata)`` adds the ``audit_log`` table; ``append`` writes one entry in the
+caller's write transaction (so a change and its entry commit together); ``audited`` wraps an RPC
+entrypoint so that every call (allowed, refused, not found, failed) leaves an entry before its
+answer leaves the service. Entries carry codes and ids only: never names or free text.
+"""
+
+import functools
+import logging
+import re
+from datetime import timezone
+
+from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, insert, select, text
+
+from . import auditchain
+from .errors import Forbidden, InvalidInput, NotFound, ServiceError
+from .timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def audit_table(metadata: MetaData) -> Table:
+    table = Table(
+        "audit_log", metadata,
+        Column("id", Integer, primary_key=True, autoincrement=False),
+        Column("at", DateTime(timezone=True), nullable=False),
+        Column("actor", String(100), nullable=False),
+        Column("role", String(20), nullable=False),
+        Column("agency", String(100), nullable=False),
+        Column("action", String(64), nullable=False),
+        Column("object", String(120), nullable=False),
+        Column("outcome", String(20), nullable=False),
+        Column("correlation_id", String(64)),
+        Column("prev_hash", String(64), nullable=False),
+        Column("hash", String(64), nullable=False),
+    )
+    Index("ix_audit_object", table.c.object, table.c.id)
+    Index("ix_audit_actor", table.c.actor, table.c.id)
+    return table
+
+
+def append(session, table: Table, *, actor: str, role: str, agency: str, action: str,
+           object: str, outcome: str, correlation_id: str | None = None) -> dict:
+    """Add one entry, chained to the last one, in the caller's write transaction.
+
+    The chain needs one writer at a time: SQLite write transactions are already serialised
+    (``BEGIN IMMEDIATE``); on PostgreSQL a transaction-scoped advisory lock does it.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(774411)"))
+    last = session.execute(select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)).first()
+    prev_id, prev_hash = (last.id, last.hash) if last else (0, auditchain.GENESIS)
+    entry = {"id": prev_id + 1, "at": utcnow().astimezone(timezone.utc), "actor": actor[:100],
+             "role": role[:20], "agency": agency[:100], "action": action[:64],
+             "object": object[:120], "outcome": outcome[:20],
+             "correlation_id": (correlation_id or None) and str(correlation_id)[:64]}
+    entry["prev_hash"] = prev_hash
+    entry["hash"] = auditchain.entry_hash(entry, prev_hash)
+    session.execute(insert(table).values(**entry))
+    return entry
+
+
+def read_all(connection, table: Table) -> list[dict]:
+    return [dict(r._mapping) for r in connection.execute(select(table).order_by(table.c.id))]
+
+
+def query(connection, table: Table, *, object: str | None = None, actor: str | None = None,
+          limit: int = 100) -> list[dict]:
+    q = select(table).order_by(table.c.id.desc()).limit(max(1, min(int(limit), 500)))
+    if object:
+        q = q.where(table.c.object == object)
+    if actor:
+        q = q.where(table.c.actor == actor)
+    return [{"id": r.id, "at": auditchain._text(r.at), "actor": r.actor, "role": r.role,
+             "agency": r.agency, "action": r.action, "object": r.object, "outcome": r.outcome,
+             "correlation_id": r.correlation_id, "hash": r.hash}
+            for r in connection.execute(q)]
+
+
+def outcome_of(exc: BaseException | None) -> str:
+    if exc is None:
+        return "ok"
+    if isinstance(exc, NotFound):
+        return "not_found"
+    if isinstance(exc, Forbidden):
+        return "denied"
+    if isinstance(exc, InvalidInput):
+        return "invalid"
+    if isinstance(exc, ServiceError):
+        return "refused"
+    return "error"
+
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:@-]{1,80}$")
+
+
+def object_id(kind: str, value) -> str:
+    """``kind:value`` for an id-shaped value; anything else (free text someone put in a URL)
+    is not copied into the trail."""
+    if value is None:
+        return kind
+    text_value = str(value)
+    return f"{kind}:{text_value}" if _SAFE_ID.match(text_value) else f"{kind}:(not an id)"
+
+
+def audited(action: str, object_kind: str, object_param: str | None = None, *,
+            refusals_only: bool = False):
+    """Decorate a service's RPC method: one audit entry per call, written before the answer
+    leaves. If the entry cannot be written the caller gets an error, not the data.
+
+    The service needs ``db`` (its Database) and ``audit_table``; the caller dict may carry
+    ``correlation_id`` (the gateway adds the request's id). ``refusals_only`` records only calls
+    that did not succeed (for frequent reads that hold no file, such as a status: probing for
+    another agency's references still leaves a trace).
+    """
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            caller = kwargs.get("caller") if "caller" in kwargs else (args[0] if args else None)
+            caller = caller if isinstance(caller, dict) else {}
+            obj = object_id(object_kind, kwargs.get(object_param) if object_param else None)
+            error = None
+            try:
+                return_value = method(self, *args, **kwargs)
+            except Exception as exc:
+                error = exc
+            if refusals_only and error is None:
+                return return_value
+            with self.db.write() as s:
+                append(s, self.audit_table, actor=str(caller.get("user") or "unknown"),
+                       role=str(caller.get("role") or "unknown"),
+                       agency=str(caller.get("agency") or "unknown"), action=action,
+                       object=str(obj), outcome=outcome_of(error),
+                       correlation_id=caller.get("correlation_id"))
+            if error is not None:
+                raise error
+            return return_value
+        return wrapper
+    return decorate

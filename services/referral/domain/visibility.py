@@ -1,0 +1,60 @@
+"""Who sees which fields of a referral: the referral service's visibility table. No I/O.
+
+One row per (view, role): the fields that role is granted. Every answer the service gives is
+cut by ``shape`` from this table, so a field the table does not grant never leaves the service,
+whatever the use case put in the dictionary. The object relation (own agency, consent) is
+decided by ``referral.status_access`` before a view is shaped; a role absent from a view's row
+gets nothing (the entrypoint answers ``404`` or ``403``).
+"""
+
+STATUS_FIELDS = ("reference", "status", "timeline")
+
+VISIBILITY: dict[str, dict[str, frozenset[str]]] = {
+    # GET /referrals/{ref}/status
+    "status": {
+        "shelter": frozenset({*STATUS_FIELDS, "legal"}),
+        "police": frozenset({*STATUS_FIELDS, "legal"}),   # own agency, consent standing
+        "legal": frozenset({*STATUS_FIELDS, "legal"}),    # consent to legal help standing
+    },
+    # the answer to an audience whose consent was withdrawn: that fact, nothing more
+    "status_withdrawn": {
+        "police": frozenset(STATUS_FIELDS),
+        "legal": frozenset(STATUS_FIELDS),
+    },
+    # GET /referrals (one item)
+    "list_item": {
+        "shelter": frozenset({"reference", "status", "urgency", "population_group",
+                              "submitted_at", "updated_at"}),
+        "police": frozenset({"reference", "status", "urgency", "population_group",
+                             "submitted_at", "updated_at"}),
+        "legal": frozenset({"reference", "status", "urgency", "population_group",
+                            "submitted_at", "updated_at"}),
+    },
+    # GET /referrals/{ref}: identity and circumstances
+    "file": {
+        "shelter": frozenset({"reference", "status", "referring_agency", "submitted_at",
+                              "population_group", "beds_needed", "submission", "anonymised"}),
+    },
+    # GET/POST /referrals/{ref}/consent
+    "consent": {
+        "shelter": frozenset({"reference", "referring_police", "legal_team", "history"}),
+    },
+    # POST /referrals/{ref}/withdraw
+    "withdraw": {
+        "police": frozenset({"reference", "status", "withdrawn_at"}),
+    },
+    # POST /referrals/search (keyed hash of the name; shelter staff only)
+    "search_item": {
+        "shelter": frozenset({"reference", "status", "submitted_at"}),
+    },
+}
+
+
+def granted(view: str, role: str) -> frozenset[str]:
+    return VISIBILITY.get(view, {}).get(role, frozenset())
+
+
+def shape(view: str, role: str, data: dict) -> dict:
+    """Only the fields ``role`` is granted in ``view``."""
+    allowed = granted(view, role)
+    return {k: v for k, v in data.items() if k in allowed}

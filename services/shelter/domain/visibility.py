@@ -1,0 +1,31 @@
+"""Who sees which fields of the shelter's data: the shelter service's visibility table. No I/O.
+
+Shelter staff see their facilities whole (bed board, census, waitlist, incoming referrals by
+reference); every other signed-in role sees availability counts and the HSDS export only, with
+no address and no reference. ``shape`` cuts an answer to what the table grants; a role absent
+from a view's row is refused in the use case (``caller.require``) before it gets here.
+"""
+
+COUNTS = frozenset({"facility", "facility_name", "population_group", "capacity", "out_of_service",
+                    "occupied", "held", "available", "updated_at"})
+ALL_ROLES = ("police", "shelter", "legal", "court", "admin", "analyst")
+
+VISIBILITY: dict[str, dict[str, frozenset[str] | None]] = {
+    # GET /shelters/availability (per facility; groups are counts)
+    "availability": {role: COUNTS for role in ALL_ROLES},
+    # everything else is for shelter staff (and admins for capacity): whole answers (None)
+    "bed_board": {"shelter": None},
+    "census": {"shelter": None},
+    "waitlist": {"shelter": None},
+    "incoming": {"shelter": None},
+    "capacity": {"shelter": None, "admin": None},
+    "hearings": {"shelter": None},
+}
+
+
+def shape(view: str, role: str, data: dict) -> dict:
+    row = VISIBILITY.get(view, {})
+    if role not in row:
+        return {}
+    allowed = row[role]
+    return dict(data) if allowed is None else {k: v for k, v in data.items() if k in allowed}
