@@ -83,6 +83,10 @@ def build_world(net) -> dict:
                        json={"reference": reference, "case_manager": "staff.cm1"})
     assert admitted.status_code == 201, admitted.text
     admission_id = admitted.json()["admission_id"]
+    plan_id = admitted.json()["plan_id"]
+    item = net.api("POST", f"/shelter/plans/{plan_id}/items", shelter,
+                   json={"service": "case_management", "owner": "staff.cm1"})
+    assert item.status_code == 201, item.text
     poll(lambda: reference in [e["reference"] for e in net.api("GET", "/legal/eligible", lawyer).json()],
          "eligibility")
     case_id = net.api("POST", "/legal/cases", lawyer,
@@ -106,4 +110,5 @@ def build_world(net) -> dict:
     return {"tokens": tokens, "agency": agency, "reference": reference, "case_id": case_id,
             "court_case_id": court_case_id, "case_number": case_number,
             "hearing_id": hearing.json()["hearing_id"], "document_id": document_id,
-            "dispute_id": dispute_id, "admission_id": admission_id}
+            "dispute_id": dispute_id, "admission_id": admission_id, "plan_id": plan_id,
+            "item_id": item.json()["item_id"]}

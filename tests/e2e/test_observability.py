@@ -4,7 +4,7 @@ flow, and one correlation id follows a referral through every process's JSON log
 Its own network (own vhost, databases) with the relay's safety-net poll set to an hour, so an
 outbox row committed behind a relay's back (what a process that died right after its commit
 leaves) stays unpublished until the next commit in a service process wakes the relay: the
-backlog gauge is seen at 1 and then at 0, without racing a timer.
+backlog gauge is seen at 2 and then at 0, without racing a timer.
 """
 
 import json
@@ -101,7 +101,8 @@ def test_every_process_serves_metrics_and_the_outbox_and_bed_gauges_move(observe
                        reference, "accept", None)
     shelter_db.dispose()
     stuck = scrape(net.metrics_urls["shelter"])
-    assert value(stuck, "refnet_outbox_backlog", service="shelter") == 1
+    # two events: the acceptance and the bed it holds in the same transaction
+    assert value(stuck, "refnet_outbox_backlog", service="shelter") == 2
     assert value(stuck, "refnet_outbox_oldest_age_seconds", service="shelter") > 0
 
     # A capacity change through the API: a commit in the shelter process wakes its relay, which
@@ -109,7 +110,7 @@ def test_every_process_serves_metrics_and_the_outbox_and_bed_gauges_move(observe
     answer = net.api("PUT", f"/shelters/{demo.FACILITY['id']}/capacity", admin,
                      json={"population_group": "women", "capacity": demo.CAPACITY["women"] + 3})
     assert answer.status_code == 200, answer.text
-    net.wait_status(reference, "accepted", police)
+    net.wait_status(reference, "bed_held", police)  # accepting holds a bed
     after = scrape_all(net)
     shelters = [p for p in after if p.startswith("shelter")]
     for process in shelters:
@@ -168,7 +169,7 @@ def test_one_correlation_id_follows_a_referral_through_every_process(observed):
     decided = net.api("POST", f"/referrals/{reference}/decision", shelter, json={"decision": "accept"},
                       headers=dict(headers))
     assert decided.status_code == 200, decided.text
-    net.wait_status(reference, "accepted", police)
+    net.wait_status(reference, "bed_held", police)  # accepting holds a bed
 
     expected = {
         "gateway": {"POST /api/v1/referrals 202", f"POST /api/v1/referrals/{reference}/decision 200"},
