@@ -112,3 +112,23 @@ def backlog(session: Session, outbox: Table) -> int:
     from sqlalchemy import func
     return session.execute(select(func.count()).select_from(outbox)
                            .where(outbox.c.sent_at.is_(None))).scalar_one()
+
+
+def apply_once(db, processed: Table, body: dict, handlers: dict, *args) -> bool:
+    """The idempotent consumer: parse an event, and if ``handlers`` has its type, run
+    ``handler(session, envelope, payload, *args)`` in one write transaction together with the
+    record of its ``event_id``; a repeat is skipped. False when not acted on (unknown or
+    unhandled type, or handled before)."""
+    from services.contracts.envelope import UnknownEvent, parse_event
+    try:
+        envelope, payload = parse_event(body)
+    except UnknownEvent:
+        return False
+    handler = handlers.get(envelope["type"])
+    if handler is None:
+        return False
+    with db.write() as session:
+        if not first_time(session, processed, envelope):
+            return False
+        handler(session, envelope, payload, *args)
+    return True

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from services.common.caller import Caller
 from services.common.db import Database
 from services.common.errors import Forbidden, InvalidInput, NotFound
-from services.common.messaging import add_to_outbox, first_time
+from services.common.messaging import add_to_outbox, apply_once
 from services.common.sealing import FileCipher, unseal
 from services.common.timeutil import aware, iso, utcnow
-from services.contracts.envelope import UnknownEvent, make_event, parse_event
+from services.contracts.envelope import make_event
 from services.contracts.references import is_reference
 from services.contracts.submission import ReferralSubmissionSchema, SubmitReferralV1
 from services.contracts.vocabulary import REFERRAL_STATUSES
@@ -101,19 +101,7 @@ def apply_event(db: Database, body: dict) -> bool:
 
     Returns False for an event this service does not act on, or has handled before.
     """
-    try:
-        envelope, payload = parse_event(body)
-    except UnknownEvent:
-        return False
-    handler = _EVENT_HANDLERS.get(envelope["type"])
-    if handler is None:
-        return False
-    with db.write() as s:
-        if not first_time(s, processed_events, envelope):
-            log.info("event %s already handled; skipped", envelope["event_id"])
-            return False
-        handler(s, envelope, payload)
-    return True
+    return apply_once(db, processed_events, body, _EVENT_HANDLERS)
 
 
 def _on_received(s: Session, envelope: dict, payload: dict) -> None:

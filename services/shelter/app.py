@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from services.common.caller import Caller
 from services.common.db import Database
 from services.common.errors import Conflict, InvalidInput, NotFound
-from services.common.messaging import add_to_outbox, first_time
+from services.common.messaging import add_to_outbox, apply_once
 from services.common.timeutil import iso, utcnow
-from services.contracts.envelope import UnknownEvent, make_event, parse_event
+from services.contracts.envelope import make_event
 from services.contracts.references import is_reference
 
 from services.contracts.vocabulary import POPULATION_GROUPS
@@ -44,21 +44,7 @@ DEFAULT_HOLD = rules.DEFAULT_HOLD
 
 def apply_event(db: Database, body: dict, *, agency: str, hold: timedelta = DEFAULT_HOLD) -> bool:
     """Act on another service's event once per ``event_id``; ``agency`` is this shelter's id."""
-    try:
-        envelope, payload = parse_event(body)
-    except UnknownEvent:
-        return False
-    handler = {"referral.submitted": _on_submitted, "referral.withdrawn": _on_withdrawn,
-               "legal.hearing_scheduled": _on_hearing_scheduled,
-               "legal.hearing_outcome": _on_hearing_outcome,
-               "legal.hearing_reminder": _on_hearing_reminder}.get(envelope["type"])
-    if handler is None:
-        return False
-    with db.write() as s:
-        if not first_time(s, processed_events, envelope):
-            return False
-        handler(s, envelope, payload, agency, hold)
-    return True
+    return apply_once(db, processed_events, body, _EVENT_HANDLERS, agency, hold)
 
 
 def _on_submitted(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta) -> None:
@@ -721,3 +707,13 @@ def list_hearings(db: Database, caller: Caller, upcoming_only: bool = True) -> l
     if upcoming_only:
         rows = [r for r in rows if accompaniment_rules.is_upcoming(r, now)]
     return [accompaniment_rules.hearing_view(r) for r in rows]
+
+
+# events this service acts on (apply_event); each handler gets (session, envelope, payload, agency, hold)
+_EVENT_HANDLERS = {
+    "referral.submitted": _on_submitted,
+    "referral.withdrawn": _on_withdrawn,
+    "legal.hearing_scheduled": _on_hearing_scheduled,
+    "legal.hearing_outcome": _on_hearing_outcome,
+    "legal.hearing_reminder": _on_hearing_reminder,
+}
