@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from deploy import demo
 from tests.e2e.conftest import CANONICAL
+from tests.support.polling import poll  # noqa: F401  (re-exported to test_privacy)
 
 PLANTED_NAME = "Zilvarra Quennebotte"
 PLANTED_PHONE = "+9647701357924"
@@ -28,16 +29,6 @@ def planted_body() -> dict:
     body["survivor"].update(name=PLANTED_NAME, phone=PLANTED_PHONE)
     body["identified_place"] = PLANTED_STORY_PLACE
     return body
-
-
-def poll(probe, what: str, timeout: float = 30.0):
-    deadline, last = time.time() + timeout, None
-    while time.time() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"gave up waiting for {what}; last seen: {last!r}")
 
 
 def accepted_referral(net, police, shelter, body=None) -> str:

@@ -13,7 +13,6 @@ endpoint. Everything is polled with deadlines; nothing is timed.
 """
 
 import json
-import time
 import uuid
 
 import kombu
@@ -25,6 +24,7 @@ from gateway import api
 from tests.e2e.conftest import CANONICAL, Tap, submit
 from tests.support.broker import create_vhost, delete_vhost
 from tests.support.network import Network
+from tests.support.polling import poll
 
 FACILITY = demo.FACILITY["id"]
 WEEK_AND_A_DAY = 8 * 86400
@@ -44,16 +44,6 @@ class ReconnectingTap(Tap):
         except (ConnectionError, OSError, kombu.exceptions.OperationalError):
             self.connection = self.connection.clone()
             return super().drain()
-
-
-def poll(probe, what: str, timeout: float = 30.0):
-    deadline, last = time.time() + timeout, None
-    while time.time() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"gave up waiting for {what}; last seen: {last!r}")
 
 
 @pytest.fixture(scope="module")

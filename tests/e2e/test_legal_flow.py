@@ -23,20 +23,11 @@ import pytest
 from tests.e2e.conftest import CANONICAL, Tap, submit
 from tests.support.broker import create_vhost, delete_vhost
 from tests.support.network import Network
+from tests.support.polling import poll
 
 UTC = timezone.utc
 COURT = "erbil-criminal-court"
 NOTE = "Strategy: ask for testimony by video link; employer's lawyer is aggressive"
-
-
-def poll(probe, what: str, timeout: float = 30.0):
-    deadline, last = time.time() + timeout, None
-    while time.time() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"gave up waiting for {what}; last seen: {last!r}")
 
 
 @pytest.fixture(scope="module")
