@@ -97,7 +97,9 @@ def cmd_migrate(_args=None) -> int:
         print(f"{service}: database at the latest schema")
     from gateway.revocation import RevocationStore
     RevocationStore(os.environ["REFNET_GATEWAY_DATABASE_URL"]).db.dispose()
-    print("gateway: revoked-token table ready")
+    from gateway.availability import SharedGeneration
+    SharedGeneration(os.environ["REFNET_GATEWAY_DATABASE_URL"]).db.dispose()
+    print("gateway: revoked-token and cache tables ready")
     return 0
 
 

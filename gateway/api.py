@@ -128,7 +128,9 @@ def hsds(ctx: Ctx, facility: str):
 
 
 def availability(ctx: Ctx):
-    return {"facilities": ctx.rpc("shelter", "availability")}
+    rows, as_of = current_app.extensions["refnet.availability"].get(
+        lambda: ctx.rpc("shelter", "availability"))
+    return {"facilities": rows, "as_of": as_of}
 
 
 def legal_eligible(ctx: Ctx):
@@ -393,24 +395,24 @@ ENDPOINTS = (
              response=schemas.ReferralFile, errors=(401, 403, 404, 503)),
     Endpoint("decide", "POST", "/referrals/<reference>/decision", decide, ("shelter",),
              "Accept or decline a received referral", body=schemas.DecisionSchema,
-             response=schemas.DecisionResult, errors=(400, 401, 403, 404, 409, 422, 503)),
+             response=schemas.DecisionResult, errors=(400, 401, 403, 404, 409, 422, 503), changes_beds=True),
     Endpoint("withdraw", "POST", "/referrals/<reference>/withdraw", withdraw, ("police",),
              "Withdraw a referral the caller's agency submitted", body=schemas.WithdrawSchema,
-             response=schemas.WithdrawResult, errors=(400, 401, 403, 404, 409, 422, 503)),
+             response=schemas.WithdrawResult, errors=(400, 401, 403, 404, 409, 422, 503), changes_beds=True),
     Endpoint("incoming", "GET", "/shelter/incoming", incoming, ("shelter",),
              "Incoming referrals awaiting (or past) a decision", query=schemas.IncomingQuery,
              response=schemas.IncomingReferral, many=True),
     Endpoint("set_capacity", "PUT", "/shelters/<facility>/capacity", set_capacity,
              ("shelter", "admin"), "Set the bed capacity of a facility for a population group",
              body=schemas.CapacitySchema, response=schemas.BedCount,
-             errors=(400, 401, 403, 404, 409, 422, 503)),
+             errors=(400, 401, 403, 404, 409, 422, 503), changes_beds=True),
     Endpoint("availability", "GET", "/shelters/availability", availability, ALL_ROLES,
              "Bed availability per facility and population group (no addresses)",
              response=schemas.Availability, errors=(401, 503)),
     Endpoint("set_out_of_service", "PUT", "/shelters/<facility>/out-of-service", set_out_of_service,
              ("shelter", "admin"), "Set how many beds of a group are out of service, why, until when",
              body=schemas.OutOfServiceSchema, response=schemas.BedCount,
-             errors=(400, 401, 403, 404, 409, 422, 503)),
+             errors=(400, 401, 403, 404, 409, 422, 503), changes_beds=True),
     Endpoint("capacity_history", "GET", "/shelters/<facility>/capacity-history", capacity_history,
              ("shelter", "admin"), "Every capacity and out-of-service change, newest first",
              response=schemas.CapacityChange, many=True, errors=(401, 403, 404, 503)),
@@ -423,11 +425,11 @@ ENDPOINTS = (
     Endpoint("admit", "POST", "/shelters/<facility>/admissions", admit, ("shelter",),
              "Admit an accepted referral (its hold becomes occupancy, or a free bed is taken)",
              body=schemas.AdmissionSchema, response=schemas.AdmissionResult, status=201,
-             errors=(400, 401, 403, 404, 409, 422, 503)),
+             errors=(400, 401, 403, 404, 409, 422, 503), changes_beds=True),
     Endpoint("discharge", "POST", "/shelters/<facility>/admissions/<admission_id>/discharge",
              discharge, ("shelter",), "Discharge a resident with an outcome; the beds go to the waitlist",
              body=schemas.DischargeSchema, response=schemas.DischargeResult,
-             errors=(400, 401, 403, 404, 409, 422, 503)),
+             errors=(400, 401, 403, 404, 409, 422, 503), changes_beds=True),
     Endpoint("waitlist", "GET", "/shelter/waitlist", waitlist, ("shelter",),
              "The waitlist per group, in the order freed beds are offered",
              query=schemas.WaitlistQuery, response=schemas.WaitlistEntry, many=True,
@@ -634,6 +636,8 @@ def _wrap(endpoint: Endpoint):
             data = body_schema.load(raw)
         query = query_schema.load(request.args.to_dict()) if query_schema is not None else {}
         result = endpoint.view(Ctx(identity, data, query, raw), **params)
+        if endpoint.changes_beds:
+            current_app.extensions["refnet.availability"].invalidate()
         if isinstance(result, Response):  # a view that answers other than JSON (text/calendar)
             return result
         status, headers = endpoint.status, {}

@@ -10,9 +10,11 @@ from flask import Flask, g, jsonify, request
 from services.common import logs
 
 from . import api, config, errors, health, metrics, openapi
+from .availability import AvailabilityCache, SharedGeneration
 from .intake import IntakePublisher
 from .ratelimit import RateLimiter
 from .revocation import RevocationStore
+from .revocation import default_url as revocation_default_url
 from .rpc import RpcPool
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -35,6 +37,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.extensions["refnet.revocations"] = app.config.get("REVOCATIONS") or RevocationStore(
         app.config.get("GATEWAY_DATABASE_URL"))
+    app.extensions["refnet.availability"] = app.config.get("AVAILABILITY") or AvailabilityCache(
+        app.config["AVAILABILITY_MAX_AGE"],
+        SharedGeneration(app.config.get("GATEWAY_DATABASE_URL") or revocation_default_url()))
     app.extensions["refnet.ratelimit"] = RateLimiter(app.config["RATE_LIMIT_PER_MINUTE"])
 
     @app.before_request

@@ -13,6 +13,7 @@ DEFAULTS = {
     "RETRY_AFTER_SECONDS": 5,
     "RATE_LIMIT_PER_MINUTE": 600,  # per user, per worker (gateway/ratelimit.py)
     "GATEWAY_DATABASE_URL": None,  # revoked tokens (gateway/revocation.py); default var/gateway.db
+    "AVAILABILITY_MAX_AGE": 1.0,   # seconds a worker reuses bed availability (gateway/availability.py)
 }
 
 ENVIRONMENT = {
@@ -24,6 +25,7 @@ ENVIRONMENT = {
     "INTAKE_PUBLIC_KEY": "REFNET_INTAKE_PUBLIC_KEY",
     "RATE_LIMIT_PER_MINUTE": "REFNET_RATE_LIMIT_PER_MINUTE",
     "GATEWAY_DATABASE_URL": "REFNET_GATEWAY_DATABASE_URL",
+    "AVAILABILITY_MAX_AGE": "REFNET_AVAILABILITY_MAX_AGE",
 }
 
 REQUIRED = ("TOKEN_SECRET", "REFERENCE_SECRET", "INTAKE_PUBLIC_KEY")
@@ -38,6 +40,7 @@ def load(overrides: dict | None = None) -> dict:
     config["RPC_TIMEOUT"] = float(config["RPC_TIMEOUT"])
     config["RPC_POOL_SIZE"] = int(config["RPC_POOL_SIZE"])
     config["RATE_LIMIT_PER_MINUTE"] = int(config["RATE_LIMIT_PER_MINUTE"])
+    config["AVAILABILITY_MAX_AGE"] = float(config["AVAILABILITY_MAX_AGE"])
     missing = [key for key in REQUIRED if not config.get(key)]
     if missing:
         raise RuntimeError(f"gateway settings missing: {', '.join(missing)} "

@@ -288,6 +288,8 @@ class HsdsService(Schema):
 
 class Availability(Schema):
     facilities = fields.List(fields.Nested(BedCount))
+    as_of = fields.String(metadata={"description": "When these counts were read from the shelter "
+                                                   "service (at most a second ago)"})
 
 
 class EligibleReferral(Schema):

@@ -1,5 +1,6 @@
 """Bearer tokens: signed JWTs (HS256) tied to a user, a role and an agency."""
 
+import functools
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -42,7 +43,19 @@ def issue_token(secret: str, *, user: str, role: str, agency: str, ttl: int = DE
 
 
 def verify_token(secret: str, token: str) -> Identity:
-    """The token's identity; ``InvalidToken`` for anything but a valid, unexpired HS256 token."""
+    """The token's identity; ``InvalidToken`` for anything but a valid, unexpired HS256 token.
+
+    A token that verified once is remembered (by its exact text, with the secret) so the next
+    request with it skips the signature and claims checks; its expiry is checked every time.
+    Revocation is not the token's business: the gateway asks its store on every request."""
+    identity, expires = _verified(secret, token)
+    if expires <= time.time():
+        raise InvalidToken("ExpiredSignatureError")
+    return identity
+
+
+@functools.lru_cache(maxsize=1024)
+def _verified(secret: str, token: str) -> tuple[Identity, int]:
     try:
         # only HS256 is accepted: "alg: none" and any other algorithm fail here
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], audience=AUDIENCE,
@@ -53,10 +66,10 @@ def verify_token(secret: str, token: str) -> Identity:
     role, agency = claims.get("role"), claims.get("agency")
     if role not in ROLES or not isinstance(agency, str) or not agency:
         raise InvalidToken("claims")
-    if not isinstance(claims.get("iat"), int):
+    if not isinstance(claims.get("iat"), int) or not isinstance(claims.get("exp"), (int, float)):
         raise InvalidToken("claims")
     return Identity(user=str(claims["sub"]), role=role, agency=agency, jti=str(claims["jti"]),
-                    issued_at=claims["iat"])
+                    issued_at=claims["iat"]), claims["exp"]
 
 
 def token_id(token: str) -> str | None:

@@ -121,7 +121,9 @@ def test_availability_is_open_to_every_role(client, rpc, auth, role):
     rpc.responses[("shelter", "availability")] = [{"facility": "erbil-1", "available": 2}]
     response = client.get("/api/v1/shelters/availability", headers=auth(role))
     assert response.status_code == 200
-    assert response.get_json() == {"facilities": [{"facility": "erbil-1", "available": 2}]}
+    body = response.get_json()
+    assert body["facilities"] == [{"facility": "erbil-1", "available": 2}]
+    assert body["as_of"].endswith("Z")
 
 
 # --- submission ------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 and the new endpoints' role rows."""
 
 import jwt
+import pytest
 
 from gateway.api import ENDPOINTS
 from gateway.ratelimit import RateLimiter
@@ -73,3 +74,19 @@ def test_consent_relays_to_the_legal_service(client, rpc, auth):
     assert r.status_code == 200, r.json
     assert [(s, m) for s, m, _ in rpc.calls] == [("referral", "record_consent"), ("legal", "apply_consent")]
     assert rpc.calls[1][2]["granted"] is False and rpc.calls[1][2]["changed_at"] == "2026-11-29T12:00:00Z"
+
+
+def test_a_remembered_token_still_expires(monkeypatch):
+    """verify_token remembers tokens that verified once; the expiry is checked on every call."""
+    import time as real_time
+
+    from gateway import tokens
+    secret = "s" * 40
+    token = tokens.issue_token(secret, user="u.remembered", role="police", agency="a", ttl=60)
+    assert tokens.verify_token(secret, token).user == "u.remembered"
+    later = real_time.time() + 61
+    monkeypatch.setattr(tokens.time, "time", lambda: later)
+    with pytest.raises(tokens.InvalidToken):
+        tokens.verify_token(secret, token)
+    with pytest.raises(tokens.InvalidToken):  # and another secret never matches a remembered one
+        tokens.verify_token("t" * 40, token)

@@ -1,0 +1,123 @@
+"""Bed availability served from a short-lived copy in each gateway worker (decision 0026).
+
+Availability is counts per facility and group, the same for every role and nobody's data, and
+it is the page every officer refreshes. Asking the shelter service each time costs a broker
+round trip (about 6 ms of CPU across gateway, broker and service, bench/README.md); a copy in
+the worker costs one small query. The copy is dropped:
+
+* after ``max_age`` seconds (``REFNET_AVAILABILITY_MAX_AGE``, default 1 s; 0 turns it off), which
+  bounds how stale a change made inside the shelter service can be (a hold that expired, a
+  withdrawal's released hold);
+* at once, in every worker of every gateway sharing the gateway database, after any request
+  through the gateway that changes beds (endpoints marked ``changes_beds``): those bump a
+  generation number in the gateway database, and each read compares it with its copy's.
+
+A bed is never promised by this figure: the shelter's decision takes the hold, in its own
+transaction, against its own counts (decision 0008).
+"""
+
+import threading
+import time
+from datetime import datetime, timezone
+from typing import Callable
+
+from sqlalchemy import BigInteger, Column, MetaData, String, Table
+
+from services.common.db import Database
+
+metadata = MetaData()
+generations = Table(
+    "cache_generations", metadata,
+    Column("name", String(50), primary_key=True),
+    Column("generation", BigInteger, nullable=False),
+)
+NAME = "availability"
+
+
+class LocalGeneration:
+    """A generation number for one process (unit tests, a single worker)."""
+
+    def __init__(self):
+        self.value = 0
+
+    def current(self) -> int:
+        return self.value
+
+    def bump(self) -> None:
+        self.value += 1
+
+
+class SharedGeneration:
+    """The generation number in the gateway's database, read with one prepared statement."""
+
+    def __init__(self, url: str):
+        self.db = Database.for_url(url)
+        mark = "?" if self.db.engine.dialect.paramstyle == "qmark" else "%s"
+        self._select = f"SELECT generation FROM cache_generations WHERE name = {mark}"
+        self.ensure_tables()
+
+    def ensure_tables(self) -> None:
+        """Create the table if missing (``refnet migrate`` does it before start-up)."""
+        from sqlalchemy import inspect
+        with self.db.engine.connect() as c:
+            if "cache_generations" in inspect(c).get_table_names():
+                return
+        with self.db.write() as s:
+            metadata.create_all(s.connection(), checkfirst=True)
+
+    def current(self) -> int:
+        connection = self.db.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(self._select, (NAME,))
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
+        return row[0] if row else 0
+
+    def bump(self) -> None:
+        with self.db.write() as s:
+            updated = s.execute(generations.update().where(generations.c.name == NAME)
+                                .values(generation=generations.c.generation + 1)).rowcount
+            if not updated:
+                s.execute(generations.insert().values(name=NAME, generation=1))
+
+
+class AvailabilityCache:
+    """One worker's copy of the availability list, with the time it was read."""
+
+    def __init__(self, max_age: float, generation, clock: Callable[[], float] = time.monotonic):
+        self.max_age = max_age
+        self.generation = generation
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._copy: tuple[float, int, list, str] | None = None  # read at, generation, rows, as_of
+
+    def get(self, fetch: Callable[[], list]) -> tuple[list, str]:
+        """The facilities and when they were read (ISO 8601, UTC); ``fetch`` asks the service."""
+        if self.max_age <= 0:
+            return fetch(), _now()
+        generation = self.generation.current()
+        copy = self._copy
+        if copy is not None and copy[1] == generation and self.clock() - copy[0] < self.max_age:
+            return copy[2], copy[3]
+        with self._lock:  # one worker thread asks the service; the others wait for its answer
+            copy = self._copy
+            if copy is not None and copy[1] == generation and self.clock() - copy[0] < self.max_age:
+                return copy[2], copy[3]
+            read_at, rows, as_of = self.clock(), fetch(), _now()
+            self._copy = (read_at, generation, rows, as_of)
+            return rows, as_of
+
+    def invalidate(self) -> None:
+        """Beds changed through this gateway: every worker reads afresh on its next request."""
+        self._copy = None
+        if self.max_age > 0:
+            self.generation.bump()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

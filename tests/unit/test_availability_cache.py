@@ -1,0 +1,97 @@
+"""The gateway's short-lived copy of bed availability (gateway/availability.py, decision 0026)."""
+
+import pytest
+
+from gateway.availability import AvailabilityCache, LocalGeneration
+
+
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+class Shelter:
+    """Counts how often the shelter service is asked, and answers what it holds now."""
+
+    def __init__(self):
+        self.calls, self.free = 0, 5
+
+    def availability(self):
+        self.calls += 1
+        return [{"facility": "f", "population_group": "women", "available": self.free}]
+
+
+@pytest.fixture
+def parts():
+    return AvailabilityCache(1.0, LocalGeneration(), clock=Clock()), Shelter()
+
+
+def test_a_copy_younger_than_max_age_is_reused(parts):
+    cache, shelter = parts
+    first, as_of = cache.get(shelter.availability)
+    cache.clock.now += 0.9
+    again, again_as_of = cache.get(shelter.availability)
+    assert shelter.calls == 1 and again == first and again_as_of == as_of
+
+
+def test_an_older_copy_is_read_again(parts):
+    cache, shelter = parts
+    cache.get(shelter.availability)
+    shelter.free = 4
+    cache.clock.now += 1.0
+    rows, _ = cache.get(shelter.availability)
+    assert shelter.calls == 2 and rows[0]["available"] == 4
+
+
+def test_a_change_through_the_gateway_is_seen_by_the_next_read(parts):
+    cache, shelter = parts
+    cache.get(shelter.availability)
+    shelter.free = 3
+    cache.invalidate()
+    rows, _ = cache.get(shelter.availability)
+    assert shelter.calls == 2 and rows[0]["available"] == 3
+
+
+def test_another_workers_change_is_seen_through_the_shared_generation(parts):
+    cache, shelter = parts
+    other_worker = AvailabilityCache(1.0, cache.generation, clock=cache.clock)
+    cache.get(shelter.availability)
+    shelter.free = 2
+    other_worker.invalidate()  # the admission went through the other worker
+    rows, _ = cache.get(shelter.availability)
+    assert rows[0]["available"] == 2
+
+
+def test_max_age_zero_always_asks_the_service():
+    shelter = Shelter()
+    cache = AvailabilityCache(0, LocalGeneration(), clock=Clock())
+    cache.get(shelter.availability)
+    cache.get(shelter.availability)
+    assert shelter.calls == 2
+
+
+def test_a_failed_read_leaves_no_copy(parts):
+    cache, shelter = parts
+
+    def broken():
+        raise TimeoutError("shelter service did not answer")
+
+    with pytest.raises(TimeoutError):
+        cache.get(broken)
+    cache.get(shelter.availability)
+    assert shelter.calls == 1
+
+
+def test_bed_changing_endpoints_drop_the_copy(client, rpc, auth):
+    rpc.responses[("shelter", "availability")] = [{"facility": "f", "available": 5}]
+    assert client.get("/api/v1/shelters/availability", headers=auth("police")).get_json()["facilities"][0]["available"] == 5
+    rpc.responses[("shelter", "availability")] = [{"facility": "f", "available": 4}]
+    assert client.get("/api/v1/shelters/availability", headers=auth("police")).get_json()["facilities"][0]["available"] == 5
+    rpc.responses[("shelter", "set_capacity")] = {"facility": "f", "population_group": "women", "capacity": 4}
+    response = client.put("/api/v1/shelters/f/capacity", headers=auth("shelter"),
+                          json={"population_group": "women", "capacity": 4})
+    assert response.status_code == 200, response.get_json()
+    assert client.get("/api/v1/shelters/availability", headers=auth("police")).get_json()["facilities"][0]["available"] == 4
