@@ -1,5 +1,6 @@
 """The HTTP API under /api/v1: views, and their registration from the endpoint table."""
 
+import json
 import re
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, url_for
@@ -60,7 +61,8 @@ STATUS_ROLES = ("police", "shelter", "legal")
 
 def referral_fhir_task(ctx: Ctx, reference: str):
     task = ctx.rpc("referral", "get_fhir_task", reference=reference)
-    return Response(current_app.json.dumps(task), status=200, mimetype=FHIR_JSON)
+    # in the order the service built it (resourceType first, as FHIR JSON is usually written)
+    return Response(json.dumps(task), status=200, mimetype=FHIR_JSON)
 
 
 def referral_file(ctx: Ctx, reference: str):

@@ -234,6 +234,7 @@ def test_the_endpoint_answers_fhir_json_from_the_referral_service(client, rpc, a
     assert response.status_code == 200
     assert response.mimetype == "application/fhir+json"
     assert response.get_json(force=True) == build("declined")
+    assert response.get_data(as_text=True).startswith('{"resourceType": "Task"')
     [(service, method, kwargs)] = rpc.calls
     assert (service, method, kwargs["reference"]) == ("referral", "get_fhir_task", REF)
     assert kwargs["caller"]["role"] == role and kwargs["caller"]["agency"] == "erbil-unit"
