@@ -1,5 +1,6 @@
 """The HTTP API under /api/v1: views, and their registration from the endpoint table."""
 
+import json
 import re
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request, url_for
@@ -50,6 +51,18 @@ def list_referrals(ctx: Ctx):
 
 def referral_status(ctx: Ctx, reference: str):
     return ctx.rpc("referral", "get_status", reference=reference)
+
+
+FHIR_JSON = "application/fhir+json"
+# who may read a referral's status, and so its FHIR Task (the referral service then applies the
+# object rule: own agency, consent); every other role gets 403 here
+STATUS_ROLES = ("police", "shelter", "legal")
+
+
+def referral_fhir_task(ctx: Ctx, reference: str):
+    task = ctx.rpc("referral", "get_fhir_task", reference=reference)
+    # in the order the service built it (resourceType first, as FHIR JSON is usually written)
+    return Response(json.dumps(task), status=200, mimetype=FHIR_JSON)
 
 
 def referral_file(ctx: Ctx, reference: str):
@@ -388,8 +401,13 @@ ENDPOINTS = (
              "List the caller's referrals, newest first (cursor pagination)",
              query=schemas.ReferralListQuery, response=schemas.ReferralList),
     Endpoint("referral_status", "GET", "/referrals/<reference>/status", referral_status,
-             ("police", "shelter", "legal"), "Current status and timeline of a referral",
+             STATUS_ROLES, "Current status and timeline of a referral",
              response=schemas.ReferralStatus, errors=(401, 403, 404, 503)),
+    Endpoint("referral_fhir_task", "GET", "/referrals/<reference>/fhir-task", referral_fhir_task,
+             STATUS_ROLES,
+             "The referral's status as a FHIR R4 Task (SDOHCC Task for Referral Management); "
+             "the same audiences as its status, no names",
+             response=schemas.FhirTask, errors=(401, 403, 404, 503), media_type=FHIR_JSON),
     Endpoint("referral_file", "GET", "/referrals/<reference>", referral_file, ("shelter",),
              "The referral file as submitted (shelter staff only)",
              response=schemas.ReferralFile, errors=(401, 403, 404, 503)),

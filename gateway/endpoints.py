@@ -28,3 +28,4 @@ class Endpoint:
     errors: tuple[int, ...] = field(default=(400, 401, 403, 422, 503))
     headers: tuple[str, ...] = ()     # documented request headers
     changes_beds: bool = False        # on success, every worker's availability copy is dropped
+    media_type: str = "application/json"  # of the success response

@@ -44,7 +44,7 @@ def build(endpoints: tuple[Endpoint, ...], *, prefix: str = "/api/v1") -> dict:
                                         "content": {"application/json": {"schema": ep.body}}}
         if ep.response is not None:
             schema = {"type": "array", "items": ep.response} if ep.many else ep.response
-            operation["responses"][str(ep.status)]["content"] = {"application/json": {"schema": schema}}
+            operation["responses"][str(ep.status)]["content"] = {ep.media_type: {"schema": schema}}
         for code in sorted(set(ep.errors) | {401, 429}):  # every endpoint authenticates and limits
             operation["responses"][str(code)] = {
                 "description": _REASONS.get(code, "Error"),

@@ -784,3 +784,57 @@ class RevocationBody(_Strict):
 
 class RevocationResult(Schema):
     revoked = fields.String()
+
+
+# --- FHIR export (issue 10): the referral's status as a FHIR R4 Task --------------------------
+
+class FhirCoding(Schema):
+    system = fields.String()
+    code = fields.String()
+    display = fields.String()
+
+
+class FhirCodeableConcept(Schema):
+    coding = fields.List(fields.Nested(FhirCoding))
+    text = fields.String()
+
+
+class FhirIdentifier(Schema):
+    use = fields.String()
+    system = fields.String()
+    value = fields.String()
+
+
+class FhirReference(Schema):
+    reference = fields.String()
+    type = fields.String()
+    identifier = fields.Nested(FhirIdentifier)
+
+
+class FhirMeta(Schema):
+    profile = fields.List(fields.String())
+
+
+class FhirTask(Schema):
+    """A FHIR R4 Task of the SDOHCC Task for Referral Management profile (docs/decisions/0025):
+    no name, no phone; ``for`` is a per-referral pseudonym, requester and owner agency ids."""
+    resourceType = fields.String(metadata={"description": "Task"})
+    id = fields.String(metadata={"description": "The referral's reference"})
+    meta = fields.Nested(FhirMeta)
+    identifier = fields.List(fields.Nested(FhirIdentifier))
+    status = fields.String(metadata={"description": "requested, accepted, in-progress, completed, "
+                                                    "rejected or cancelled (SDOHCC referral task "
+                                                    "status: never received or ready)"})
+    statusReason = fields.Nested(FhirCodeableConcept, metadata={
+        "description": "When rejected or cancelled: the decline or withdrawal reason"})
+    businessStatus = fields.Nested(FhirCodeableConcept,
+                                   metadata={"description": "refnet's own referral status"})
+    intent = fields.String(metadata={"description": "order"})
+    priority = fields.String()
+    code = fields.Nested(FhirCodeableConcept)
+    focus = fields.Nested(FhirReference)
+    for_ = fields.Nested(FhirReference, data_key="for")
+    authoredOn = fields.String()
+    lastModified = fields.String()
+    requester = fields.Nested(FhirReference)
+    owner = fields.Nested(FhirReference)

@@ -24,6 +24,7 @@ from services.contracts.vocabulary import REFERRAL_STATUSES
 
 from services.common import audit
 
+from .domain import fhir_task
 from .domain import lifecycle
 from .domain import referral as rules
 from .domain import retention
@@ -430,6 +431,36 @@ def get_status(db: Database, caller: Caller, reference: str) -> dict:
     if rules.may_see_legal_updates(caller, row, now):
         answer["legal"] = rules.legal_summary(legal_rows)
     return shape("status", caller.role, answer)
+
+
+def get_fhir_task(db: Database, pseudonym_key: bytes, caller: Caller, reference: str) -> dict:
+    """The referral's status as a FHIR R4 Task (SDOHCC Task for Referral Management), for the
+    callers ``get_status`` answers, under the same rule: anyone else gets ``NotFound``. An
+    audience whose consent was withdrawn gets ``Forbidden`` naming consent: a Task cannot be
+    given without the status the survivor no longer shares with it."""
+    _check_reference(reference)
+    now = utcnow()
+    with db.read() as s:
+        row = _row_dict(s.execute(select(*_STATUS_COLUMNS, referrals.c.submitted_at,
+                                         referrals.c.urgency)
+                                  .where(referrals.c.reference == reference)).first())
+        access = rules.status_access(caller, row, now)
+        if access is None:
+            raise NotFound(f"no referral {reference}", field="reference")
+        if access == "withdrawn":
+            raise Forbidden(f"the survivor withdrew consent to share referral {reference} "
+                            "with you", field="consent")
+        entries = s.execute(select(timeline.c.at, timeline.c.agency, timeline.c.status,
+                                   timeline.c.note)
+                            .where(timeline.c.referral_id == row["id"])
+                            .order_by(timeline.c.id)).all()
+    task = fhir_task.build_task(
+        reference=reference, status=row["status"], referring_agency=row["referring_agency"],
+        submitted_at=iso(row["submitted_at"]), urgency=row["urgency"],
+        timeline=[{"at": iso(e.at), "agency": e.agency, "status": e.status, "note": e.note}
+                  for e in entries],
+        patient=fhir_task.patient_pseudonym(pseudonym_key, reference))
+    return shape("fhir_task", caller.role, task)
 
 
 def list_referrals(db: Database, caller: Caller, *, status: str | None = None, limit: int = 50,

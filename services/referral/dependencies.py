@@ -10,9 +10,10 @@ from .domain.retention import search_key
 
 
 class ReferralSecrets(DependencyProvider):
-    """Injects ``.cipher`` (personal data at rest) and ``.intake_private_key`` (unseals
+    """Injects ``.cipher`` (personal data at rest), ``.intake_private_key`` (unseals
     submissions), both from the environment (``REFNET_FILE_KEYS``, ``REFNET_INTAKE_PRIVATE_KEY``)
-    or nameko config (``FILE_KEYS``, ``INTAKE_PRIVATE_KEY``)."""
+    or nameko config (``FILE_KEYS``, ``INTAKE_PRIVATE_KEY``), and ``.search_key``
+    (``REFNET_SEARCH_KEY``: the name digest, and the FHIR Task's patient pseudonym)."""
 
     def setup(self):
         config = self.container.config

@@ -60,6 +60,12 @@ class ReferralService:
         return app.get_status(self.db, Caller.from_dict(caller), reference)
 
     @rpc
+    @audited("referral.read_fhir_task", "referral", "reference", refusals_only=True)
+    def get_fhir_task(self, caller, reference):
+        return app.get_fhir_task(self.db, self.secrets.search_key, Caller.from_dict(caller),
+                                 reference)
+
+    @rpc
     def list_referrals(self, caller, status=None, limit=50, cursor=None):
         return app.list_referrals(self.db, Caller.from_dict(caller), status=status,
                                   limit=int(limit), cursor=cursor)

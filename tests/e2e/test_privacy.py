@@ -116,6 +116,7 @@ def _path(ep, w):
 # (endpoint, role, relation) -> (expected status, body): object-level checks with a valid body
 OBJECT_LEVEL = {
     ("referral_status", "police", "other"): (404, None),
+    ("referral_fhir_task", "police", "other"): (404, None),   # issue 10: the status rule
     ("withdraw", "police", "other"): (404, {"reason": "not ours"}),
     ("get_court_case", "court", "other"): (404, None),
     ("change_court_status", "court", "other"): (404, {"status": "filed"}),

@@ -8,6 +8,11 @@ gets nothing (the entrypoint answers ``404`` or ``403``).
 """
 
 STATUS_FIELDS = ("reference", "status", "timeline")
+# the FHIR Task's elements (docs/decisions/0025): status, dates, agencies, pseudonyms; no names
+FHIR_TASK_FIELDS = frozenset({
+    "resourceType", "id", "meta", "identifier", "status", "statusReason", "businessStatus",
+    "intent", "priority", "code", "focus", "for", "authoredOn", "lastModified", "requester",
+    "owner"})
 
 VISIBILITY: dict[str, dict[str, frozenset[str]]] = {
     # GET /referrals/{ref}/status
@@ -15,6 +20,12 @@ VISIBILITY: dict[str, dict[str, frozenset[str]]] = {
         "shelter": frozenset({*STATUS_FIELDS, "legal"}),
         "police": frozenset({*STATUS_FIELDS, "legal"}),   # own agency, consent standing
         "legal": frozenset({*STATUS_FIELDS, "legal"}),    # consent to legal help standing
+    },
+    # GET /referrals/{ref}/fhir-task: the same audiences as the status, the same consent rule
+    "fhir_task": {
+        "shelter": FHIR_TASK_FIELDS,
+        "police": FHIR_TASK_FIELDS,   # own agency, consent standing
+        "legal": FHIR_TASK_FIELDS,    # consent to legal help standing
     },
     # the answer to an audience whose consent was withdrawn: that fact, nothing more
     "status_withdrawn": {
