@@ -1,5 +1,6 @@
 """The one envelope every event travels in, and helpers to build and read events."""
 
+import functools
 import uuid
 from datetime import datetime, timezone
 
@@ -76,6 +77,13 @@ def parse_event(body: dict) -> tuple[dict, dict]:
 
 def _schema(event_type: str, version: int) -> Schema:
     try:
-        return EVENT_SCHEMAS[(event_type, version)]()
+        return _schema_instance(event_type, version)
     except KeyError:
         raise UnknownEvent(f"{event_type} v{version}") from None
+
+
+@functools.lru_cache(maxsize=None)
+def _schema_instance(event_type: str, version: int) -> Schema:
+    """One instance per contract: building a schema deep-copies its fields, which cost more than
+    the load itself on every event published or consumed; a loaded schema keeps no state."""
+    return EVENT_SCHEMAS[(event_type, version)]()
