@@ -1,5 +1,5 @@
 """gunicorn settings for the gateway: gthread workers (gunicorn >= 26 has no eventlet worker),
-each with a small pool of started RPC proxies sized to its threads.
+each with an RPC client (gateway/rpc.py) that lets as many calls wait as it has threads.
 
 Logs are JSON lines (services/common/logs.py); the access log is written by the app itself
 (one line per request with its correlation id), so gunicorn's own access log is off.

@@ -15,7 +15,7 @@ from .intake import IntakePublisher
 from .ratelimit import RateLimiter
 from .revocation import RevocationStore
 from .revocation import default_url as revocation_default_url
-from .rpc import RpcPool
+from .rpc import RpcClient
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 access_log = logging.getLogger("refnet.access")
@@ -30,7 +30,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         logs.configure("gateway")
     logs.set_process_name("gateway")
 
-    app.extensions["refnet.rpc"] = app.config.get("RPC_POOL") or RpcPool(
+    app.extensions["refnet.rpc"] = app.config.get("RPC_POOL") or RpcClient(
         app.config["AMQP_URI"], size=app.config["RPC_POOL_SIZE"], timeout=app.config["RPC_TIMEOUT"])
     app.extensions["refnet.intake"] = app.config.get("INTAKE") or IntakePublisher(
         app.config["AMQP_URI"], app.config["INTAKE_PUBLIC_KEY"], app.config["REFERENCE_SECRET"])

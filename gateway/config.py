@@ -5,7 +5,7 @@ import os
 DEFAULTS = {
     "AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/",
     "RPC_TIMEOUT": 5.0,           # seconds a person waits on a service before 503
-    "RPC_POOL_SIZE": 4,           # started ClusterRpcProxy objects per worker process
+    "RPC_POOL_SIZE": 4,           # RPC calls a worker process lets wait at once (its threads)
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "TOKEN_SECRET": None,         # REFNET_TOKEN_SECRET
     "REFERENCE_SECRET": None,     # REFNET_REFERENCE_SECRET

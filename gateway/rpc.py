@@ -1,112 +1,218 @@
-"""A small pool of started nameko standalone RPC proxies, shared by a worker's threads.
+"""Calls from the gateway to the services, in nameko's RPC protocol, with kombu alone.
 
-Each proxy holds one AMQP connection and reply queue, so proxies are created once and reused
-(STACK-NOTES trap 8). A call borrows a proxy; a proxy whose connection failed is thrown away
-and a fresh one made on next use, so the gateway recovers from a broker restart by itself.
+The services run nameko ``@rpc`` entrypoints. The gateway speaks the same protocol without
+nameko's standalone proxy: a request goes to the ``nameko-rpc`` exchange with routing key
+``service.method``, a JSON body ``{"args": [], "kwargs": {...}}``, the caller's ``reply_to``
+routing key, a ``correlation_id`` and the context header ``nameko.correlation_id`` (the request's
+id, so the service logs its work under it); the service answers ``{"result", "error"}`` on the
+``reply_to`` key, and ``nameko.exceptions.deserialize`` turns an error back into the service's
+exception (gateway/errors.py registers them).
 
-Requests are published with a message TTL equal to the timeout: a request that no service
-took in time expires in its queue instead of running later, after the person was told 503.
+Why not the standalone proxy (decision 0026): it made every gunicorn worker import eventlet and
+nameko's container machinery (about 5 MB each), and each proxy held a connection and a reply
+queue that the calling thread had to poll. Here one reply queue, consumed by one thread, serves
+every thread of the worker, and each thread publishes on a confirmed channel of its own.
+
+* Requests carry ``mandatory`` routing and publisher confirms: no service consuming the
+  queue is ``UnknownService`` at once; a dead connection is noticed at the publish (one retry
+  on a fresh connection, as the intake does).
+* Requests expire with the timeout, so a request nobody took in time never runs late.
+* After a broker restart the reply thread reconnects under a new reply queue; calls that were
+  waiting on the old one fail at once with ``ConnectionError`` (503) instead of waiting out
+  their timeout.
 """
 
 import logging
-import queue
+import socket
 import threading
 import time
+import uuid
 
-from nameko.exceptions import RemoteError, RpcTimeout
-from nameko.rpc import ServiceProxy
-from nameko.standalone.rpc import ClusterRpcProxy
+import kombu
+from kombu.utils.json import dumps
+from nameko.exceptions import RpcTimeout, UnknownService, deserialize
 
 from services.common import logs
-from services.common.errors import ServiceError
+from services.common.broker import ConfirmingPublisher, Unroutable
 
 from .metrics import RPC_DURATION
 
 log = logging.getLogger(__name__)
 
-# Exceptions that leave the proxy healthy: the service answered, with an error. After anything
-# else, a timeout included, the proxy is replaced: after a broker restart its reply queue is gone
-# and every later call through it would time out.
-_HEALTHY_AFTER = (ServiceError, RemoteError)
+RPC_EXCHANGE = kombu.Exchange("nameko-rpc", type="topic", durable=True)  # nameko's default
 
 
-def _set_context(worker_ctx, correlation_id: str | None) -> None:
-    """Put the correlation id into the proxy's context data (sent as a message header)."""
-    data = getattr(worker_ctx, "data", None)
-    if isinstance(data, dict):
-        if correlation_id:
-            data["correlation_id"] = correlation_id
-        else:
-            data.pop("correlation_id", None)
+class _Waiting:
+    """One call waiting for its reply."""
+
+    __slots__ = ("done", "reply", "error")
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.reply: dict | None = None
+        self.error: BaseException | None = None
 
 
-class RpcPool:
+class RpcClient:
+    """``call(service, method, **kwargs)`` from any thread of the process; ``size`` caps how
+    many calls wait at once (the worker's threads), ``timeout`` is how long a person waits."""
+
     def __init__(self, amqp_uri: str, *, size: int, timeout: float):
-        self.config = {"AMQP_URI": amqp_uri}
+        self.amqp_uri = amqp_uri
         self.timeout = timeout
-        self._idle: queue.LifoQueue = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(size)
+        self._local = threading.local()
+        self._publishers: list[ConfirmingPublisher] = []
+        self._waiting: dict[str, _Waiting] = {}
+        self._lock = threading.Lock()
+        self._ready = threading.Event()     # the reply queue exists and is consumed
+        self._reply_key: str | None = None
+        self._listener: threading.Thread | None = None
+        self._stopping = threading.Event()
 
-    def _new(self):
-        runner = ClusterRpcProxy(self.config, timeout=self.timeout)
-        return runner, runner.start()
+    # --- calling -------------------------------------------------------------------------------
 
     def call(self, service: str, method: str, **kwargs):
-        """Call ``service.method(**kwargs)`` and return its result; service errors re-raise.
-
-        The request's correlation id (``services.common.logs``) travels as nameko context data,
-        so the service logs its work under the same id."""
+        """Call ``service.method(**kwargs)`` and return its result; service errors re-raise."""
         started, outcome = time.perf_counter(), "error"
         try:
             result = self._call(service, method, kwargs)
             outcome = "ok"
             return result
-        except (ServiceError, RemoteError):
-            outcome = "refused"  # the service answered with an error of its own
-            raise
         except RpcTimeout:
             outcome = "timeout"
             raise
+        except _ServiceAnswered as answered:
+            outcome = "refused"  # the service answered with an error of its own
+            raise answered.error from None
         finally:
             RPC_DURATION.labels(service, method, outcome).observe(time.perf_counter() - started)
 
     def _call(self, service: str, method: str, kwargs: dict):
+        deadline = time.monotonic() + self.timeout
         if not self._slots.acquire(timeout=self.timeout):
             raise RpcTimeout(self.timeout)
-        entry = None
         try:
+            self._start_listener()
+            if not self._ready.wait(max(0.0, deadline - time.monotonic())):
+                raise ConnectionError("no reply queue: the message broker is unreachable")
+            correlation_id, waiting = uuid.uuid4().hex, _Waiting()
+            self._waiting[correlation_id] = waiting
             try:
-                entry = self._idle.get_nowait()
-            except queue.Empty:
-                entry = self._new()
-            runner = entry[0]
-            _set_context(runner._worker_ctx, logs.correlation_id.get())
-            proxy = ServiceProxy(runner._worker_ctx, service, runner._reply_listener,
-                                 expiration=self.timeout)
-            result = getattr(proxy, method)(**kwargs)
-        except _HEALTHY_AFTER:
-            raise
-        except BaseException:
-            self._discard(entry)
-            entry = None
-            raise
+                self._publish(service, method, kwargs, correlation_id, self._reply_key)
+                if not waiting.done.wait(max(0.0, deadline - time.monotonic())):
+                    raise RpcTimeout(self.timeout)
+            finally:
+                self._waiting.pop(correlation_id, None)
         finally:
-            if entry is not None:
-                self._idle.put(entry)
             self._slots.release()
-        return result
+        if waiting.error is not None:
+            raise waiting.error
+        reply = waiting.reply or {}
+        if reply.get("error"):
+            raise _ServiceAnswered(deserialize(reply["error"]))
+        return reply.get("result")
 
-    def _discard(self, entry) -> None:
-        if entry is None:
+    def _publish(self, service: str, method: str, kwargs: dict, correlation_id: str,
+                 reply_to: str | None) -> None:
+        headers = {}
+        request_id = logs.correlation_id.get()
+        if request_id:
+            headers["nameko.correlation_id"] = request_id
+        body = dumps({"args": [], "kwargs": kwargs})
+        last_error: Exception | None = None
+        for _attempt in range(2):  # a stale connection (after a broker restart) gets one retry
+            try:
+                self._publisher().publish_raw(
+                    body, content_type="application/json", exchange=RPC_EXCHANGE,
+                    routing_key=f"{service}.{method}", headers=headers,
+                    properties={"reply_to": reply_to, "correlation_id": correlation_id,
+                                "expiration": self.timeout})
+                return
+            except Unroutable:
+                raise UnknownService(service) from None
+            except Exception as exc:  # noqa: BLE001 - retried once, then raised
+                last_error = exc
+        raise last_error
+
+    def _publisher(self) -> ConfirmingPublisher:
+        publisher = getattr(self._local, "publisher", None)
+        if publisher is None:
+            publisher = self._local.publisher = ConfirmingPublisher(self.amqp_uri, connect_timeout=3)
+            with self._lock:
+                self._publishers.append(publisher)
+        return publisher
+
+    # --- replies -------------------------------------------------------------------------------
+
+    def _start_listener(self) -> None:
+        if self._listener is not None and self._listener.is_alive():
             return
-        try:
-            entry[0].stop()
-        except Exception:  # the connection is already gone
-            pass
+        with self._lock:
+            if self._listener is None or not self._listener.is_alive():
+                self._stopping.clear()
+                self._listener = threading.Thread(target=self._listen, name="rpc-replies",
+                                                  daemon=True)
+                self._listener.start()
+
+    def _listen(self) -> None:
+        """Consume this process's reply queue; reconnect (new queue) whenever it is lost."""
+        backoff = 0.2
+        while not self._stopping.is_set():
+            key = uuid.uuid4().hex
+            queue = kombu.Queue(f"rpc.reply-gateway-{key}", exchange=RPC_EXCHANGE, routing_key=key,
+                                exclusive=True, auto_delete=True, durable=False)
+            try:
+                with kombu.Connection(self.amqp_uri, connect_timeout=3, heartbeat=10) as conn:
+                    conn.connect()
+                    with conn.Consumer(queue, callbacks=[self._on_reply], accept=["json"],
+                                       no_ack=True):
+                        self._reply_key = key
+                        self._ready.set()
+                        backoff = 0.2
+                        while not self._stopping.is_set():
+                            try:
+                                conn.drain_events(timeout=1)
+                            except (socket.timeout, TimeoutError):
+                                conn.heartbeat_check()
+            except Exception as exc:  # noqa: BLE001 - the broker went away: start again
+                log.warning("rpc replies: connection lost (%s); reconnecting", type(exc).__name__)
+            finally:
+                self._ready.clear()
+                self._reply_key = None
+                self._fail_waiting()
+            self._stopping.wait(backoff)
+            backoff = min(2.0, backoff * 2)
+
+    def _on_reply(self, body, message) -> None:
+        waiting = self._waiting.get(message.properties.get("correlation_id"))
+        if waiting is None:
+            return  # its caller timed out already
+        waiting.reply = body if isinstance(body, dict) else {"result": body}
+        waiting.done.set()
+
+    def _fail_waiting(self) -> None:
+        for waiting in list(self._waiting.values()):
+            if not waiting.done.is_set():
+                waiting.error = ConnectionError("the reply queue was lost with the broker connection")
+                waiting.done.set()
 
     def close(self) -> None:
-        while True:
-            try:
-                self._discard(self._idle.get_nowait())
-            except queue.Empty:
-                return
+        """Stop the reply thread and close every publisher's connection."""
+        self._stopping.set()
+        if self._listener is not None:
+            self._listener.join(timeout=3)
+        with self._lock:
+            publishers, self._publishers = self._publishers, []
+        for publisher in publishers:
+            publisher.close()
+
+
+class _ServiceAnswered(Exception):
+    """Carries the service's own error out of ``_call`` (so the metric says "refused")."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(type(error).__name__)
+        self.error = error
+
+

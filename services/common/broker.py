@@ -100,15 +100,16 @@ class ConfirmingPublisher:
 
     def publish_raw(self, body, *, content_type: str, exchange: kombu.Exchange, routing_key: str,
                     message_id: str | None = None, headers: dict | None = None,
-                    declare: list | None = None) -> None:
-        """Publish an already encoded body; return once confirmed."""
+                    declare: list | None = None, properties: dict | None = None) -> None:
+        """Publish an already encoded body; return once confirmed. ``properties``: more AMQP
+        message properties (``reply_to``, ``correlation_id``, ``expiration`` in seconds)."""
         producer = self._ensure()
         try:
             producer.publish(
                 body, exchange=exchange, routing_key=routing_key,
                 content_type=content_type, content_encoding="utf-8",
                 delivery_mode=2, mandatory=True, message_id=message_id, headers=headers or {},
-                declare=declare or [], retry=False)
+                declare=declare or [], retry=False, **(properties or {}))
         except ChannelError as exc:
             self.close()  # the channel is unusable after a channel error
             if getattr(exc, "reply_code", None) == 312 or "NO_ROUTE" in str(exc):

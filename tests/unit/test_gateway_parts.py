@@ -2,6 +2,7 @@
 broker publisher), and the broker topology objects it relies on."""
 
 import json
+import time
 
 import pytest
 
@@ -131,107 +132,125 @@ def test_all_queues_cover_dead_letters_intake_and_events():
     assert names == {topology.DEAD_LETTER_QUEUE, topology.INTAKE_QUEUE, *topology.EVENT_QUEUES}
 
 
-# --- the RPC pool, with fake nameko proxies ---------------------------------------------------------
+# --- the RPC client, with a fake broker (tests/integration/test_gateway_rpc.py has the real one) --
 
-class FakeClusterProxy:
-    """Stands in for nameko's ClusterRpcProxy: holds a worker context and a reply listener."""
-    created: list["FakeClusterProxy"] = []
+class FakeRpcBroker:
+    """Records each request; the "service" answers through the client's reply handler."""
 
-    def __init__(self, config, timeout):
-        self.config, self.timeout, self.stopped, self.behaviour = config, timeout, False, None
-        self._worker_ctx, self._reply_listener = object(), object()
-        FakeClusterProxy.created.append(self)
+    def __init__(self, client, answer=None, failures=()):
+        self.client, self.answer, self.failures = client, answer, list(failures)
+        self.sent: list[dict] = []
 
-    def start(self):
-        return self
-
-    def stop(self):
-        self.stopped = True
-
-
-class FakeServiceProxy:
-    """Stands in for nameko's ServiceProxy: answers or raises what its runner is set to."""
-    made: list[dict] = []
-
-    def __init__(self, worker_ctx, service, reply_listener, **options):
-        self.runner = next(r for r in FakeClusterProxy.created if r._worker_ctx is worker_ctx)
-        assert self.runner._reply_listener is reply_listener
-        self.service = service
-        FakeServiceProxy.made.append({"service": service, **options})
-
-    def __getattr__(self, method):
-        def call(**kwargs):
-            if self.runner.behaviour is not None:
-                raise self.runner.behaviour
-            return {"service": self.service, "method": method, "kwargs": kwargs}
-        return call
+    def publish_raw(self, body, *, content_type, exchange, routing_key, headers=None,
+                    properties=None, **_):
+        if self.failures:
+            raise self.failures.pop(0)
+        request = {"body": json.loads(body), "content_type": content_type, "exchange": exchange.name,
+                   "routing_key": routing_key, "headers": headers, **properties}
+        self.sent.append(request)
+        if self.answer is not None:
+            message = type("Message", (), {"properties": {"correlation_id": properties["correlation_id"]}})
+            self.client._on_reply(self.answer, message)
 
 
 @pytest.fixture
-def pool(monkeypatch):
+def client(monkeypatch):
     from gateway import rpc as rpc_module
-    FakeClusterProxy.created, FakeServiceProxy.made = [], []
-    monkeypatch.setattr(rpc_module, "ClusterRpcProxy", FakeClusterProxy)
-    monkeypatch.setattr(rpc_module, "ServiceProxy", FakeServiceProxy)
-    return rpc_module.RpcPool("amqp://nowhere/", size=1, timeout=2.5)
+    client = rpc_module.RpcClient("amqp://nowhere/", size=2, timeout=0.3)
+
+    def listening():
+        client._reply_key = "reply-key"
+        client._ready.set()
+
+    monkeypatch.setattr(client, "_start_listener", listening)
+    client.fake = FakeRpcBroker(client)
+    monkeypatch.setattr(client, "_publisher", lambda: client.fake)
+    return client
 
 
-def test_pool_calls_and_reuses_one_proxy(pool):
-    assert pool.call("shelter", "availability", caller={"role": "admin"}) == {
-        "service": "shelter", "method": "availability", "kwargs": {"caller": {"role": "admin"}}}
-    pool.call("legal", "list_eligible")
-    assert len(FakeClusterProxy.created) == 1
-    assert FakeClusterProxy.created[0].config == {"AMQP_URI": "amqp://nowhere/"}
+def test_a_call_is_a_nameko_rpc_request_and_returns_the_result(client):
+    from services.common import logs
+    client.fake.answer = {"result": {"status": "received"}, "error": None}
+    token = logs.correlation_id.set("req-1234567890")
+    try:
+        assert client.call("referral", "get_status", reference=REF) == {"status": "received"}
+    finally:
+        logs.correlation_id.reset(token)
+    [sent] = client.fake.sent
+    assert sent["exchange"] == "nameko-rpc" and sent["routing_key"] == "referral.get_status"
+    assert sent["body"] == {"args": [], "kwargs": {"reference": REF}}
+    assert sent["content_type"] == "application/json" and sent["reply_to"] == "reply-key"
+    assert sent["headers"] == {"nameko.correlation_id": "req-1234567890"}
+    assert sent["expiration"] == 0.3  # a request nobody took in time expires in its queue
+    assert client._waiting == {}
 
 
-def test_pool_requests_expire_with_the_timeout(pool):
-    """A request nobody took within the timeout must expire in its queue, not run later."""
-    pool.call("referral", "ping")
-    assert FakeServiceProxy.made == [{"service": "referral", "expiration": 2.5}]
-    assert FakeClusterProxy.created[0].timeout == 2.5
-
-
-@pytest.mark.parametrize("error", ["service", "remote"])
-def test_pool_keeps_the_proxy_after_a_service_answer(pool, error):
+def test_a_service_error_comes_back_as_the_services_exception(client):
+    import gateway.errors  # noqa: F401 - registers the service exceptions for deserialisation
     from nameko.exceptions import RemoteError
 
     from services.common.errors import NotFound
-    pool.call("referral", "ping")
-    proxy = FakeClusterProxy.created[0]
-    proxy.behaviour = {"service": NotFound("no referral"),
-                       "remote": RemoteError("KeyError", "x")}[error]
-    with pytest.raises(type(proxy.behaviour)):
-        pool.call("referral", "get_status", reference=REF)
-    proxy.behaviour = None
-    pool.call("referral", "ping")   # the slot was released and the same proxy reused
-    assert FakeClusterProxy.created == [proxy] and not proxy.stopped
+    client.fake.answer = {"result": None, "error": {
+        "exc_path": "services.common.errors.NotFound", "exc_type": "NotFound",
+        "exc_args": ["no such referral", "reference"], "value": "reference: no such referral"}}
+    with pytest.raises(NotFound) as raised:
+        client.call("referral", "get_status", reference=REF)
+    assert raised.value.field == "reference"
+    client.fake.answer = {"result": None, "error": {
+        "exc_path": "builtins.KeyError", "exc_type": "KeyError", "exc_args": ["x"], "value": "x"}}
+    with pytest.raises(RemoteError):
+        client.call("referral", "get_status", reference=REF)
 
 
-def test_pool_replaces_a_proxy_after_a_timeout(pool):
-    """After a broker restart a proxy's reply queue is gone: one kept after a timeout would time
-    out for good."""
+def test_no_service_bound_is_unknown_service(client):
+    from nameko.exceptions import UnknownService
+    client.fake.failures = [broker.Unroutable("legal.list_eligible")]
+    with pytest.raises(UnknownService):
+        client.call("legal", "list_eligible")
+
+
+def test_no_answer_in_time_is_a_timeout_and_a_late_answer_is_dropped(client):
     from nameko.exceptions import RpcTimeout
-    pool.call("referral", "ping")
-    proxy = FakeClusterProxy.created[0]
-    proxy.behaviour = RpcTimeout(2.5)
     with pytest.raises(RpcTimeout):
-        pool.call("referral", "get_status", reference=REF)
-    pool.call("referral", "ping")
-    assert proxy.stopped and len(FakeClusterProxy.created) == 2
+        client.call("referral", "get_status", reference=REF)
+    late = type("Message", (), {"properties": {"correlation_id": "gone"}})
+    client._on_reply({"result": 1}, late)  # nobody waits for it: ignored
+    assert client._waiting == {}
 
 
-def test_pool_discards_a_proxy_whose_connection_failed(pool):
-    pool.call("referral", "ping")
-    broken = FakeClusterProxy.created[0]
-    broken.behaviour = ConnectionResetError("broker restarted")
+def test_a_stale_connection_gets_one_retry(client):
+    client.fake.answer = {"result": "ok", "error": None}
+    client.fake.failures = [ConnectionResetError("broker restarted")]
+    assert client.call("referral", "ping") == "ok"
+    client.fake.failures = [ConnectionResetError("down"), ConnectionResetError("still down")]
     with pytest.raises(ConnectionResetError):
-        pool.call("referral", "ping")
-    assert broken.stopped
-    pool.call("referral", "ping")   # the slot was released; a fresh proxy is made
-    assert len(FakeClusterProxy.created) == 2 and not FakeClusterProxy.created[1].stopped
+        client.call("referral", "ping")
 
 
-def test_pool_close_stops_idle_proxies(pool):
-    pool.call("referral", "ping")
-    pool.close()
-    assert FakeClusterProxy.created[0].stopped
+def test_calls_waiting_when_the_reply_queue_is_lost_fail_at_once(client):
+    import threading
+    outcome = {}
+
+    def waiting_call():
+        try:
+            client.call("referral", "ping")
+        except BaseException as exc:  # noqa: BLE001
+            outcome["error"] = exc
+
+    client.timeout = 30
+    caller = threading.Thread(target=waiting_call)
+    caller.start()
+    deadline = time.monotonic() + 5
+    while not client._waiting and time.monotonic() < deadline:
+        time.sleep(0.001)
+    client._fail_waiting()  # what the reply thread does when its connection dies
+    caller.join(timeout=5)
+    assert isinstance(outcome["error"], ConnectionError)
+
+
+def test_no_reply_queue_in_time_means_the_broker_is_unreachable(monkeypatch):
+    from gateway import rpc as rpc_module
+    client = rpc_module.RpcClient("amqp://nowhere/", size=1, timeout=0.2)
+    monkeypatch.setattr(client, "_start_listener", lambda: None)  # never gets a queue
+    with pytest.raises(ConnectionError):
+        client.call("referral", "ping")
