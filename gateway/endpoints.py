@@ -27,3 +27,4 @@ class Endpoint:
     status: int = 200
     errors: tuple[int, ...] = field(default=(400, 401, 403, 422, 503))
     headers: tuple[str, ...] = ()     # documented request headers
+    also_as: tuple[str, ...] = ()     # other media types of the success answer (text/csv)

@@ -1,0 +1,45 @@
+"""A report period: two ISO days, inclusive, as a half-open UTC interval. Pure."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from .errors import InvalidInput
+
+MAX_DAYS = 3660  # ten years
+
+
+@dataclass(frozen=True)
+class Period:
+    first_day: date
+    last_day: date
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first_day, time(0), tzinfo=timezone.utc)
+
+    @property
+    def end(self) -> datetime:
+        """Exclusive: midnight after the last day."""
+        return datetime.combine(self.last_day + timedelta(days=1), time(0), tzinfo=timezone.utc)
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    def as_dict(self) -> dict:
+        return {"from": self.first_day.isoformat(), "to": self.last_day.isoformat()}
+
+
+def parse_period(first, last) -> Period:
+    """``Period`` from two ``YYYY-MM-DD`` strings; ``InvalidInput`` names the bad field."""
+    days = {}
+    for field, value in (("from", first), ("to", last)):
+        try:
+            days[field] = value if isinstance(value, date) else date.fromisoformat(str(value))
+        except (TypeError, ValueError):
+            raise InvalidInput(f"{field} is not a day (YYYY-MM-DD)", field=field) from None
+    if days["to"] < days["from"]:
+        raise InvalidInput("to is before from", field="to")
+    if (days["to"] - days["from"]).days >= MAX_DAYS:
+        raise InvalidInput(f"a period is at most {MAX_DAYS} days", field="to")
+    return Period(days["from"], days["to"])
