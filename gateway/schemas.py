@@ -799,6 +799,9 @@ class ReportQuery(_Strict):
 
     @validates_schema
     def _order(self, data, **_):
+        for name, key in (("from_", "from"), ("to", "to")):
+            if name in data and not 1900 <= data[name].year <= 2999:
+                raise ValidationError("A year from 1900 to 2999.", field_name=key)
         if "from_" in data and "to" in data:
             if data["to"] < data["from_"]:
                 raise ValidationError("to is before from.", field_name="to")

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from .errors import InvalidInput
 
 MAX_DAYS = 3660  # ten years
+MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ def parse_period(first, last) -> Period:
             days[field] = value if isinstance(value, date) else date.fromisoformat(str(value))
         except (TypeError, ValueError):
             raise InvalidInput(f"{field} is not a day (YYYY-MM-DD)", field=field) from None
+    for field, day in days.items():
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise InvalidInput(f"{field}: a year from {MIN_YEAR} to {MAX_YEAR}", field=field)
     if days["to"] < days["from"]:
         raise InvalidInput("to is before from", field="to")
     if (days["to"] - days["from"]).days >= MAX_DAYS:

@@ -14,15 +14,16 @@ from services.common.db import Database
 from services.common.period import parse_period
 from services.contracts.vocabulary import VERDICTS
 
+from .domain.access import VISIBILITY, shape
 from .tables import cases, court_cases, court_status_history
 
-REPORT_ROLES = ("shelter", "analyst")
+REPORT_ROLES = tuple(VISIBILITY["report"])
 COURT_OUTCOMES = ("investigation", "filed", "trial", "appeal") + VERDICTS + ("closed_without_verdict",)
 
 
 def court_outcome(status: str, verdict: str | None) -> str:
-    """Where a court case stood: its verdict once there is one (also on appeal or closed after
-    it... an appeal is shown as appeal), else its status."""
+    """Where a court case stood: on appeal; else its verdict once there is one (also when
+    closed after it); else closed without a verdict, or its status."""
     if status == "appeal":
         return "appeal"
     if verdict in VERDICTS:
@@ -54,9 +55,9 @@ def report_figures(db: Database, caller: Caller, first_day: str, last_day: str) 
             verdicts[row.court_case_id] = row.verdict
     outcomes = Counter(court_outcome(status, verdict or verdicts.get(cid))
                        for cid, (status, verdict) in last.items())
-    return {
+    return shape("report", caller.role, {
         "period": period.as_dict(),
         "legal_cases_opened": opened_cases,
         "court_cases": {"total": len(last),
                         "by_outcome": {o: outcomes.get(o, 0) for o in COURT_OUTCOMES}},
-    }
+    })

@@ -17,9 +17,10 @@ from services.common.stats import days_between, quartiles
 from services.common.timeutil import aware
 
 from .domain import report as rules
+from .domain.visibility import VISIBILITY, shape
 from .tables import referrals, timeline
 
-REPORT_ROLES = ("shelter", "analyst")
+REPORT_ROLES = tuple(VISIBILITY["report"])
 
 
 def report_figures(db: Database, caller: Caller, first_day: str, last_day: str) -> dict:
@@ -68,7 +69,7 @@ def report_figures(db: Database, caller: Caller, first_day: str, last_day: str) 
                          for (rid, k), (at, submitted_at) in firsts.items()
                          if k == kind and start <= at < end)
 
-    return {
+    return shape("report", caller.role, {
         "period": period.as_dict(),
         "referrals": {"total": len(submitted),
                       "by_source": {src: dict(c) for src, c in sorted(by_source.items())}},
@@ -78,4 +79,4 @@ def report_figures(db: Database, caller: Caller, first_day: str, last_day: str) 
                    "by_exploitation": dict(sorted(exploitation.items()))},
         "durations": {"referral_to_decision": durations("decision"),
                       "referral_to_admission": durations("admitted")},
-    }
+    })

@@ -18,9 +18,10 @@ from services.common.stats import days_between, quartiles
 from services.common.timeutil import aware
 from services.contracts.vocabulary import DISCHARGE_OUTCOMES, MILESTONES, POPULATION_GROUPS
 
+from .domain.visibility import VISIBILITY, shape
 from .tables import capacity_history, care_milestones, placements
 
-REPORT_ROLES = ("shelter", "analyst")
+REPORT_ROLES = tuple(VISIBILITY["report"])
 TRACKED_MILESTONES = tuple(m for m in MILESTONES if m != "case_manager_assigned")  # day 0, automatic
 COMPLIANCE = ("on_time", "late", "not_done")
 
@@ -68,7 +69,7 @@ def report_figures(db: Database, caller: Caller, first_day: str, last_day: str) 
         else:
             compliance[row.code]["late"] += 1
 
-    return {
+    return shape("report", caller.role, {
         "period": period.as_dict(),
         "admissions": {"total": sum(admissions.values()),
                        "by_group": {g: admissions.get(g, 0) for g in POPULATION_GROUPS}},
@@ -82,7 +83,7 @@ def report_figures(db: Database, caller: Caller, first_day: str, last_day: str) 
                            **{k: v for k, v in quartiles(lengths).items() if k != "n"}},
         "milestones": {code: {c: compliance[code].get(c, 0) for c in COMPLIANCE}
                        for code in TRACKED_MILESTONES},
-    }
+    })
 
 
 def _capacity_nights(rows, period) -> float:

@@ -102,7 +102,8 @@ def test_quartiles_interpolate_like_numpy():
 def test_period_names_the_bad_field():
     assert parse_period("2025-01-01", "2025-12-31").days == 365
     for first, last, field in (("2025-13-01", "2025-12-31", "from"), ("2025-01-01", "x", "to"),
-                               ("2025-02-01", "2025-01-01", "to"), ("2000-01-01", "2020-01-01", "to")):
+                               ("2025-02-01", "2025-01-01", "to"), ("2000-01-01", "2020-01-01", "to"),
+                               ("9999-12-30", "9999-12-31", "from")):
         with pytest.raises(InvalidInput) as caught:
             parse_period(first, last)
         assert caught.value.field == field
@@ -160,3 +161,13 @@ def test_no_network_process_imports_matplotlib_or_scipy():
     out = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True,
                          text=True, check=True, cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "[]"
+
+
+def test_each_service_grants_the_report_view_to_shelter_staff_and_analysts_only():
+    from services.legal.domain.access import VISIBILITY as legal
+    from services.referral.domain.visibility import VISIBILITY as referral
+    from services.shelter.domain.visibility import VISIBILITY as shelter
+    for table in (referral, shelter, legal):
+        assert set(table["report"]) == {"shelter", "analyst"}
+        for fields in table["report"].values():
+            assert not fields & {"reference", "references", "case_number", "name"}

@@ -50,6 +50,8 @@ def test_other_roles_are_refused(client, auth, services, role):
     ({"from": "2025-12-31", "to": "2025-01-01"}, "to"),
     ({**PERIOD, "audience": "press"}, "audience"),
     ({**PERIOD, "format": "xlsx"}, "format"),
+    ({"from": "2025-01-01", "to": "9999-12-31"}, "to"),
+    ({"from": "0001-01-01", "to": "0001-01-02"}, "from"),
 ])
 def test_bad_query_names_the_field(client, auth, services, query, field):
     r = client.get(URL, query_string=query, headers=auth("analyst"))
