@@ -35,8 +35,7 @@ def year_net(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("reports-network")
     clock_file = workdir / "demo-clock"
     clock_file.write_text("0")
-    net = Network(workdir, uri, extra_env={"REFNET_DEMO_CLOCK_FILE": str(clock_file),
-                                           "REFNET_RATE_LIMIT_PER_MINUTE": "6000"})
+    net = Network(workdir, uri, extra_env={"REFNET_DEMO_CLOCK_FILE": str(clock_file)})
     try:
         net.prepare()
         net.start()
