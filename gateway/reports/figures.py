@@ -4,7 +4,9 @@
 tables and measures. ``internal`` shows exact counts; ``public`` first merges small categories
 (top nationalities and referral sources, the rest as "other"), then suppresses every table
 (``suppression``), and suppresses any rate or day-measure computed from fewer than 11 people
-or from a suppressed count.
+or from a suppressed count; it publishes no measure's base (n). Each count appears in one
+table only (admissions by population group would repeat women and men of the sex and age
+table, and give the girl away beside it: they are not a table; admissions are a headline).
 """
 
 from . import suppression
@@ -75,8 +77,6 @@ def tables_of(referral: dict, shelter: dict, legal: dict, audience: str) -> list
                  "nationality"),
         _one_way("people_served_by_exploitation", "People served, by form of exploitation",
                  exploitation, "form of exploitation"),
-        _one_way("admissions_by_group", "Admissions, by population group",
-                 shelter["admissions"]["by_group"], "population group"),
         _one_way("discharges_by_outcome", "Discharges, by outcome",
                  shelter["discharges"]["by_outcome"], "outcome"),
         _two_way("first_week_milestones", "First-week milestones due in the period",
@@ -99,7 +99,7 @@ def _safe_n(n: int | None, public: bool) -> bool:
 
 def _quartile_measure(name, title, q: dict, public: bool) -> dict:
     shown = _safe_n(q.get("n"), public)
-    return {"name": name, "title": title, "unit": "days", "n": q.get("n") if shown else None,
+    return {"name": name, "title": title, "unit": "days", "n": q.get("n"),
             **{k: (q.get(k) if shown else None) for k in ("q1", "median", "q3")},
             "value": q.get("median") if shown else None}
 
@@ -151,12 +151,18 @@ def build_summary(referral: dict, shelter: dict, legal: dict, audience: str) -> 
          "unit": "%", "n": milestones["total"],
          "value": _ratio(milestones["column_totals"][0], milestones["total"])},
     ]
-    if public:  # a rate over a small or suppressed base is suppressed
+    if public:
+        # A rate over a small or suppressed base is suppressed. The base itself (n) is never
+        # published: it is a sum of table cells (decisions = accepted + declined), and beside
+        # the tables it would give a suppressed cell away (80 decided - 70 accepted = 10).
         for m in measures:
             if not _safe_n(m["n"], True):
-                m.update({"n": None, "value": None})
+                m.update({"value": None, **{k: None for k in ("q1", "median", "q3") if k in m}})
+            m["n"] = None
+    admitted = shelter["admissions"]["total"]
     headline = {
         "people_referred": sources["total"],
+        "people_admitted": admitted if _safe_n(admitted, public) else None,
         "people_served": sex_age["total"],
         "nationalities": nationalities,
         **people,

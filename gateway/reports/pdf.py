@@ -5,6 +5,8 @@ the Agg backend; no gateway or service process ever imports it (the network's me
 Returns a manifest of what the file holds (pages, tables, charts).
 """
 
+import textwrap
+
 SUPPRESSED = "x"
 
 
@@ -46,11 +48,14 @@ def write_pdf(summary: dict, path: str) -> dict:
             extra = ""
             if m.get("median") is not None:
                 extra = f" (quartiles {_fmt(m.get('q1'))} / {_fmt(m.get('median'))} / {_fmt(m.get('q3'))})"
-            lines.append(f"{m['title']}: {_fmt(m['value'])} {m['unit']}{extra}; n = {_fmt(m['n'])}")
-        lines += ["", "Suppression: " + summary["suppression"]["rule"]]
+            base = f"; n = {m['n']}" if m["n"] is not None else ""
+            lines.append(f"{m['title']}: {_fmt(m['value'])} {m['unit']}{extra}{base}")
+        lines += ["", "Suppression: " + summary["suppression"]["rule"],
+                  "x: suppressed (a count from 1 to 10, or a value that would reveal one)."
+                  if summary["suppression"]["applied"] else ""]
         y = 0.87
         for line in lines:
-            for chunk in [line[i:i + 95] for i in range(0, max(len(line), 1), 95)]:
+            for chunk in textwrap.wrap(line, 95) or [""]:
                 fig.text(0.08, y, chunk, fontsize=9)
                 y -= 0.022
         pdf.savefig(fig)
@@ -77,19 +82,25 @@ def write_pdf(summary: dict, path: str) -> dict:
             plt.close(fig)
             manifest["pages"] += 1
 
-        # charts: people served by sex and age band; by nationality; referral outcomes
-        fig, axes = plt.subplots(3, 1, figsize=(8.27, 11.69))
+        # charts: people served by sex and age band, by nationality, by form of exploitation;
+        # referral outcomes
+        fig, axes = plt.subplots(2, 2, figsize=(11.69, 8.27))
         people = {k: summary["headline"].get(k) for k in ("women", "men", "girls", "boys")}
-        _bars(axes[0], "People served, by sex and age band", people)
+        _bars(axes[0][0], "People served, by sex and age band", people)
         nat = tables["people_served_by_nationality"]
-        _bars(axes[1], "People served, by nationality", dict(zip(nat["columns"], nat["cells"][0])))
+        _bars(axes[0][1], "People served, by nationality", dict(zip(nat["columns"], nat["cells"][0])))
+        ex = tables["people_served_by_exploitation"]
+        _bars(axes[1][0], "People served, by form of exploitation",
+              dict(zip([c.replace("_", " ") for c in ex["columns"]], ex["cells"][0])))
         src = tables["referrals_by_source"]
-        _bars(axes[2], "Referral outcomes (all sources)", dict(zip(src["columns"], src["column_totals"])))
+        _bars(axes[1][1], "Referral outcomes (all sources)", dict(zip(src["columns"], src["column_totals"])))
+        fig.suptitle(f"{period['from']} to {period['to']} ({audience}; x: suppressed)", fontsize=9)
         fig.tight_layout()
         pdf.savefig(fig)
         plt.close(fig)
         manifest["pages"] += 1
-        manifest["charts"] += ["people_by_sex_and_age", "people_by_nationality", "referral_outcomes"]
+        manifest["charts"] += ["people_by_sex_and_age", "people_by_nationality",
+                               "people_by_exploitation", "referral_outcomes"]
     return manifest
 
 
@@ -97,6 +108,7 @@ def _bars(ax, title: str, values: dict) -> None:
     """A bar per category; a suppressed value is drawn as no bar, labelled x."""
     labels = list(values)
     heights = [v or 0 for v in values.values()]
+    ax.set_ylim(0, max(heights + [1]) * 1.15)
     bars = ax.bar(labels, heights, color="#3b6ea5")
     for bar, v in zip(bars, values.values()):
         ax.annotate(_fmt(v), (bar.get_x() + bar.get_width() / 2, bar.get_height()),

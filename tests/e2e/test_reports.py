@@ -94,7 +94,7 @@ def test_internal_summary_equals_the_year_cell_by_cell(year_net):
     exploitation = as_dict(table(s, "people_served_by_exploitation"))
     assert exploitation == {k: want["by_exploitation"].get(k, 0)
                             for k in ("labour", "sexual", "labour_and_sexual", "other")}
-    assert as_dict(table(s, "admissions_by_group")) == want["admissions"]
+    assert head["people_admitted"] == sum(want["admissions"].values()) == 70
     discharges = as_dict(table(s, "discharges_by_outcome"))
     assert {k: v for k, v in discharges.items() if v} == want["discharges"]
     court = as_dict(table(s, "court_cases_by_outcome"))
@@ -125,16 +125,23 @@ def test_public_summary_shows_no_small_count_and_no_cell_can_be_worked_out(year_
     for key, value in s["headline"].items():
         if key != "nationalities":   # a number of countries, not of people
             assert value is None or not 1 <= value <= 10, key
+    # the tables of the people served share one total, published in each: linking them adds
+    # no equation the per-table audit has not used
+    assert {table(s, name)["total"] for name in ("people_served_by_sex_and_age",
+            "people_served_by_nationality", "people_served_by_exploitation")} == {70}
     nationality = table(s, "people_served_by_nationality")
     assert nationality["columns"][-1] == "other"                # small categories merged first
     assert {"ET", "BD"} <= set(nationality["columns"])
     sex_age = table(s, "people_served_by_sex_and_age")
     assert sex_age["total"] == 70 and sex_age["cells"][0][1] is None  # the girl is not visible
-    for m in s["measures"]:
-        if m["n"] is None:
-            assert m["value"] is None
-        else:
-            assert m["n"] >= suppression.THRESHOLD
+    measures = {m["name"]: m for m in s["measures"]}
+    assert all(m["n"] is None for m in measures.values())   # no base beside the tables
+    assert measures["days_referral_to_decision"]["median"] is not None   # over 80 people
+    assert measures["acceptance_rate"]["value"] is None      # 10 declined: suppressed base
+    internal = {m["name"]: m for m in summary(year_net, "internal").json()["measures"]}
+    for name, m in measures.items():   # a measure is shown only over 11 people or more
+        if m["value"] is not None:
+            assert internal[name]["n"] >= suppression.THRESHOLD
 
 
 def test_the_audit_catches_the_year_with_primary_suppression_only(year_net):
@@ -175,7 +182,7 @@ def test_pdf_report_renders_with_tables_and_charts(year_net, tmp_path):
                          text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     manifest = json.loads(run.stdout.strip().splitlines()[-1])
-    assert len(manifest["charts"]) >= 2 and len(manifest["tables"]) == 8
+    assert len(manifest["charts"]) >= 2 and len(manifest["tables"]) == 7
     subprocess.run(["pdftoppm", "-png", "-r", "40", str(pdf), str(tmp_path / "page")], check=True,
                    timeout=120)
     pages = sorted(tmp_path.glob("page*.png"))

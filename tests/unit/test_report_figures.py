@@ -78,6 +78,9 @@ def test_public_summary_merges_suppresses_and_hides_small_bases():
     assert measures["days_referral_to_admission"]["median"] is None  # n = 7
     assert measures["days_referral_to_decision"]["median"] == 2.0
     assert measures["acceptance_rate"]["value"] is None   # declined total (10) is suppressed
+    # no base is published: 80 decisions beside 70 accepted would give the 10 declined away
+    assert all(m["n"] is None for m in measures.values())
+    assert "admissions_by_group" not in tables and s["headline"]["people_admitted"] == 70
 
 
 def test_unknown_audience_is_refused():
