@@ -1,6 +1,6 @@
 """Reports end to end (issue 10): `refnet demo-year` on a fresh network, then the figures.
 
-The network runs on a demo clock (``REFNET_DEMO_CLOCK_FILE``): `refnet demo-year` drives the
+On SQLite and on PostgreSQL, the network runs on a demo clock (``REFNET_DEMO_CLOCK_FILE``): `refnet demo-year` drives the
 real HTTP API through an invented first year, day by day, moving that clock. Then:
 
 * the internal summary equals the year's figures cell by cell (70 people from 11 countries:
@@ -20,23 +20,28 @@ import pytest
 
 from deploy import demo_year_plan as year
 from gateway.reports import suppression
+from tests.support import postgres as support_postgres
 from tests.support.broker import create_vhost, delete_vhost
 from tests.support.disclosure_audit import pinned_cells
-from tests.support.network import BIN, ROOT, Network
+from tests.support.network import BIN, ROOT, SERVICES, Network
 
 FIRST_DAY = date.today() - timedelta(days=year.YEAR_DAYS)
 LAST_DAY = FIRST_DAY + timedelta(days=year.YEAR_DAYS - 1)
 PERIOD = {"from": FIRST_DAY.isoformat(), "to": LAST_DAY.isoformat()}
 
 
-@pytest.fixture(scope="module")
-def year_net(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def year_net(request, tmp_path_factory):
     name, uri = create_vhost("refnet-e2e-reports")
-    workdir = tmp_path_factory.mktemp("reports-network")
+    urls = {}
+    workdir = tmp_path_factory.mktemp(f"reports-{request.param}")
     clock_file = workdir / "demo-clock"
     clock_file.write_text("0")
-    net = Network(workdir, uri, extra_env={"REFNET_DEMO_CLOCK_FILE": str(clock_file)})
     try:
+        if request.param == "postgres":
+            urls = {s: support_postgres.create_database(f"refnet_e2e_{s}") for s in SERVICES}
+        net = Network(workdir, uri, database_urls=urls,
+                      extra_env={"REFNET_DEMO_CLOCK_FILE": str(clock_file)})
         net.prepare()
         net.start()
         try:
@@ -51,6 +56,8 @@ def year_net(tmp_path_factory):
         finally:
             net.stop()
     finally:
+        for url in urls.values():
+            support_postgres.drop_database(url)
         delete_vhost(name)
 
 
