@@ -30,7 +30,7 @@ def to_csv(summary: dict) -> str:
             if key in m:
                 w.writerow(["measure", m["name"], m["unit"], key, _value(m[key])])
     for t in summary["tables"]:
-        rows = t["rows"] or ["all"]
+        rows = t["rows"] if t["column_totals"] is not None else ["all"]
         for i, row in enumerate(rows):
             for j, column in enumerate(t["columns"]):
                 w.writerow(["table", t["name"], row, column, _value(t["cells"][i][j])])

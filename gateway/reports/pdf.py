@@ -17,7 +17,7 @@ def _fmt(value) -> str:
 def _table_rows(t: dict) -> tuple[list[str], list[list[str]]]:
     header = [t["row_label"] or ""] + list(t["columns"]) + ["total"]
     rows = []
-    labels = t["rows"] or ["all"]
+    labels = t["rows"] if t["column_totals"] is not None else ["all"]
     for i, label in enumerate(labels):
         total = t["row_totals"][i] if t["row_totals"] is not None else t["total"]
         rows.append([label] + [_fmt(v) for v in t["cells"][i]] + [_fmt(total)])

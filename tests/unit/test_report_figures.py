@@ -192,3 +192,27 @@ def test_the_demo_clock_moves_every_recorded_time_and_the_care_clock(tmp_path, m
     assert timedelta(days=30) - timedelta(seconds=5) < shift < timedelta(days=30, seconds=5)
     monkeypatch.delenv("REFNET_DEMO_CLOCK_FILE")
     assert abs(datetime.now(timezone.utc) - timeutil.utcnow()) < timedelta(seconds=5)
+
+
+EMPTY_REFERRAL = {"period": {"from": "2030-01-01", "to": "2030-01-31"},
+                  "referrals": {"total": 0, "by_source": {}},
+                  "served": {"total": 0, "by_sex_age": {}, "by_nationality": {}, "by_exploitation": {}},
+                  "durations": {"referral_to_decision": quartiles([]),
+                                "referral_to_admission": quartiles([])}}
+EMPTY_SHELTER = {"admissions": {"total": 0, "by_group": {"women": 0, "men": 0, "children": 0}},
+                 "discharges": {"total": 0, "by_outcome": {}},
+                 "occupancy": {"occupied_bed_nights": 0.0, "capacity_bed_nights": 0.0, "residents": 0},
+                 "length_of_stay": {"n": 0, "mean_days": None, "q1": None, "median": None, "q3": None},
+                 "milestones": {"plan_agreed": {"on_time": 0, "late": 0, "not_done": 0}}}
+EMPTY_LEGAL = {"legal_cases_opened": 0, "court_cases": {"total": 0, "by_outcome": {}}}
+
+
+@pytest.mark.parametrize("audience", ["internal", "public"])
+def test_an_empty_period_renders_as_json_csv_and_pdf(audience, tmp_path):
+    from gateway.reports.pdf import write_pdf
+    s = build_summary(EMPTY_REFERRAL, EMPTY_SHELTER, EMPTY_LEGAL, audience)
+    assert s["headline"]["people_served"] == 0 and s["suppression"]["suppressed_values"] == 0
+    assert all(m["value"] is None for m in s["measures"])
+    assert "table,referrals_by_source,total,total,0" in to_csv(s).splitlines()
+    manifest = write_pdf(s, str(tmp_path / "empty.pdf"))
+    assert manifest["pages"] >= 3 and (tmp_path / "empty.pdf").read_bytes().startswith(b"%PDF")
