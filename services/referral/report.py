@@ -39,13 +39,14 @@ def report_figures(db: Database, caller: Caller, first_day: str, last_day: str) 
                              .where(and_(r.c.submitted_at >= start, r.c.submitted_at < end,
                                          t.c.at < end))):
             reached[row.referral_id].add(row.status)
-        # first decision and first admission of every referral decided or admitted by the end
+        # the first decision, admission and discharge of every referral, up to the end (a
+        # referral taken off the waitlist gets a second "accepted" entry: the first counts)
         firsts = {}
         for row in s.execute(select(t.c.referral_id, t.c.status, t.c.at, r.c.submitted_at)
                              .join(r, r.c.id == t.c.referral_id)
                              .where(and_(t.c.status.in_(("accepted", "declined", "admitted",
                                                          "discharged")), t.c.at < end))
-                             .order_by(t.c.at)):
+                             .order_by(t.c.at, t.c.id)):
             kind = "decision" if row.status in ("accepted", "declined") else row.status
             firsts.setdefault((row.referral_id, kind), (aware(row.at), aware(row.submitted_at)))
         served_ids = {rid for (rid, kind) in firsts if kind == "admitted"} - {
