@@ -23,7 +23,7 @@ SETTLED = {"submit": ("received",), "withdraw": ("withdrawn",), "decide": None,
 
 
 class DemoError(RuntimeError):
-    pass
+    """The API answered something the year did not plan for."""
 
 
 class Driver:
@@ -38,12 +38,14 @@ class Driver:
                                                              agency=agency, ttl=6 * 3600)
 
     def token(self, user: str, role: str, agency: str) -> str:
+        """A bearer token of a demo user (issued once, kept)."""
         key = (user, role, agency)
         if key not in self._tokens:
             self._tokens[key] = self._issue(user, role, agency)
         return self._tokens[key]
 
     def set_day(self, day: int) -> None:
+        """Move the demo clock to 09:00 UTC of the year's ``day`` (written atomically)."""
         target = datetime.combine(self.first_day + timedelta(days=day), day_time(9, 0),
                                   tzinfo=timezone.utc)
         offset = (target - datetime.now(timezone.utc)).total_seconds()
@@ -53,6 +55,7 @@ class Driver:
         os.replace(tmp, self.clock_file)
 
     def reset_clock(self) -> None:
+        """Put the demo clock back at now."""
         with open(self.clock_file, "w") as f:
             f.write("0")
 

@@ -32,6 +32,7 @@ COURT = "erbil-criminal-court"
 
 @dataclass
 class Person:
+    """One person referred in the year, and the days of what happens to them."""
     key: str                  # the idempotency key of the submission (and the plan's handle)
     source: str
     sex: str

@@ -30,6 +30,7 @@ def _token(args) -> str | None:
 
 
 def cmd_report(args) -> int:
+    """Fetch the summary from the API and write it as JSON, CSV and/or PDF."""
     from . import local
     local.load_env()
     token = _token(args)
@@ -66,6 +67,7 @@ def cmd_report(args) -> int:
 
 
 def add_commands(sub) -> None:
+    """Register `refnet report` and `refnet demo-year`."""
     report = sub.add_parser("report", help="a period's figures (JSON, CSV or PDF) from the API")
     report.add_argument("--from", dest="from_", required=True, help="first day, YYYY-MM-DD")
     report.add_argument("--to", required=True, help="last day, YYYY-MM-DD (inclusive)")

@@ -16,6 +16,7 @@ def _value(v):
 
 
 def to_csv(summary: dict) -> str:
+    """The summary as CSV text (a header line, then one line per value)."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["section", "table", "row", "column", "value"])

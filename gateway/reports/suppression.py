@@ -28,6 +28,7 @@ OTHER = "other"
 
 
 def is_primary(value) -> bool:
+    """A count from 1 to THRESHOLD - 1: suppressed whatever else is published."""
     return value is not None and 0 < value < THRESHOLD
 
 

@@ -11,6 +11,7 @@ MIN_YEAR, MAX_YEAR = 1900, 2999
 
 @dataclass(frozen=True)
 class Period:
+    """Two days, inclusive; ``start``/``end`` are the half-open UTC interval they cover."""
     first_day: date
     last_day: date
 

@@ -34,6 +34,7 @@ def court_outcome(status: str, verdict: str | None) -> str:
 
 
 def report_figures(db: Database, caller: Caller, first_day: str, last_day: str) -> dict:
+    """Legal cases and court cases opened in the period (shelter staff and analysts)."""
     caller.require(*REPORT_ROLES)
     period = parse_period(first_day, last_day)
     start, end = period.start, period.end

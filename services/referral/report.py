@@ -24,6 +24,7 @@ REPORT_ROLES = tuple(VISIBILITY["report"])
 
 
 def report_figures(db: Database, caller: Caller, first_day: str, last_day: str) -> dict:
+    """Referrals, people served and day-quartiles of the period (shelter staff and analysts)."""
     caller.require(*REPORT_ROLES)
     period = parse_period(first_day, last_day)
     start, end = period.start, period.end

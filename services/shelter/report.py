@@ -27,6 +27,7 @@ COMPLIANCE = ("on_time", "late", "not_done")
 
 
 def report_figures(db: Database, caller: Caller, first_day: str, last_day: str) -> dict:
+    """Admissions, discharges, occupancy, stays and milestones of the period (shelter staff and analysts)."""
     caller.require(*REPORT_ROLES)
     period = parse_period(first_day, last_day)
     start, end = period.start, period.end
