@@ -12,6 +12,7 @@
     refnet revoke-token JTI|TOKEN      refuse a token from the next request on (--user U: all of U's)
     refnet rotate-keys                 re-encrypt every file with the newest REFNET_FILE_KEYS key
     refnet anonymise [--days N]        anonymise referrals that ended more than N days ago
+    refnet backfill-report-codes       fill the report codes of referrals recorded before them
     refnet report --from D --to D [--audience public|internal] [--pdf F] [--csv F] [--json F]
     refnet demo-year [--start D]       an invented first year through the API (demo clock)
 """

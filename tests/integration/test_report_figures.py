@@ -182,3 +182,30 @@ def test_legal_figures(databases, clock):
         "convicted": 1, "acquitted": 1, "filed": 1}
     with pytest.raises(Forbidden):
         legal_report.report_figures(db, LAWYER, *PERIOD)
+
+
+def test_backfill_fills_codes_of_referrals_recorded_before_them(databases, keys):
+    from sqlalchemy import select, update
+
+    from services.referral.tables import referrals
+    db = databases.database(databases.migrated("referral"))
+    refs = []
+    for sex, age in (("female", 30), ("male", 16), ("female", 45)):
+        body = submission(sex=sex, age=age)
+        if age < 18:
+            body["consent"]["basis"] = "best_interest"
+        refs.append(referral_app.submit(db, keys.cipher, keys.intake_private,
+                                        intake_command(keys.intake_public, body))[0])
+    with db.write() as s:   # as if recorded before migration 0004; the third one anonymised
+        s.execute(update(referrals).values(stat_sex=None, stat_age_band=None,
+                                           stat_nationality=None, stat_exploitation=None))
+        s.execute(update(referrals).where(referrals.c.reference == refs[2]).values(
+            anonymised_at=DAY0, file_ciphertext=keys.cipher.encrypt(b"{}")))
+    assert referral_report.backfill_report_codes(db, keys.cipher) == 2
+    assert referral_report.backfill_report_codes(db, keys.cipher) == 0   # nothing left to fill
+    with db.read() as s:
+        rows = {r.reference: (r.stat_sex, r.stat_age_band, r.stat_nationality, r.stat_exploitation)
+                for r in s.execute(select(referrals))}
+    assert rows[refs[0]] == ("female", "adult", "IQ", "labour")
+    assert rows[refs[1]] == ("male", "child", "IQ", "labour")
+    assert rows[refs[2]] == (None, None, None, None)    # no file left: counted as unknown
