@@ -22,7 +22,7 @@ from deploy import demo_year_plan as year
 from gateway.reports import suppression
 from tests.support import postgres as support_postgres
 from tests.support.broker import create_vhost, delete_vhost
-from tests.support.disclosure_audit import pinned_cells
+from tests.support.disclosure_audit import joint_pinned, pinned_cells
 from tests.support.network import BIN, ROOT, SERVICES, Network
 
 FIRST_DAY = date.today() - timedelta(days=year.YEAR_DAYS)
@@ -132,10 +132,18 @@ def test_public_summary_shows_no_small_count_and_no_cell_can_be_worked_out(year_
     for key, value in s["headline"].items():
         if key != "nationalities":   # a number of countries, not of people
             assert value is None or not 1 <= value <= 10, key
-    # the tables of the people served share one total, published in each: linking them adds
-    # no equation the per-table audit has not used
-    assert {table(s, name)["total"] for name in ("people_served_by_sex_and_age",
-            "people_served_by_nationality", "people_served_by_exploitation")} == {70}
+    # the tables of the people served count the same 70 people: audited together, with their
+    # grand totals linked, no suppressed value is pinned either
+    served = ("people_served_by_sex_and_age", "people_served_by_nationality",
+              "people_served_by_exploitation")
+    assert {table(s, name)["total"] for name in served} == {70}
+
+    def grand(name):
+        t = table(s, name)
+        return (name, (len(t["rows"]), len(t["columns"])) if t["column_totals"] is not None
+                else (0, len(t["columns"])))
+    links = [(grand(a), grand(b)) for a, b in zip(served, served[1:])]
+    assert joint_pinned({t["name"]: t for t in s["tables"]}, links) == []
     nationality = table(s, "people_served_by_nationality")
     assert nationality["columns"][-1] == "other"                # small categories merged first
     assert {"ET", "BD"} <= set(nationality["columns"])

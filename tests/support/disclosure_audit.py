@@ -5,6 +5,7 @@ what the table publishes: every suppressed value is a non-negative number, each 
 its total, each column to its total, and the totals to the grand total. The constraint matrix
 of a table with margins is totally unimodular, so the optimal vertices are whole numbers: the
 range found is the range of counts the table allows. A range of one value is a disclosure.
+``joint_ranges`` solves several tables together, with the values they share linked.
 """
 
 import numpy as np
@@ -32,27 +33,40 @@ def _equations(rows, cols, two_way):
 
 
 def suppressed_ranges(table) -> dict[tuple[int, int], tuple[float, float]]:
-    """``{(row, column): (min, max)}`` of every suppressed value in the table's grid (the last
-    column holds row totals and the last row column totals in a two-way table)."""
-    grid, two_way = _grid(table)
-    rows, cols = len(grid), len(grid[0])
-    unknown = [(i, j) for i in range(rows) for j in range(cols) if grid[i][j] is None]
+    """Per table (see ``joint_ranges`` for several tables that share values)."""
+    return {cell: r for (_, cell), r in joint_ranges({"t": table}).items()}
+
+
+def joint_ranges(tables: dict, links=()) -> dict:
+    """``{(table name, (row, column)): (min, max)}`` of every suppressed value of several
+    published tables, solved together: ``links`` are pairs ``((name, cell), (name, cell))`` of
+    values that count the same people (a grand total repeated, women in two tables), so a
+    value published in one table fills in the other's."""
+    grids = {name: _grid(t) for name, t in tables.items()}
+    unknown = [(name, (i, j)) for name, (grid, _) in grids.items()
+               for i in range(len(grid)) for j in range(len(grid[0])) if grid[i][j] is None]
     if not unknown:
         return {}
-    index = {c: k for k, c in enumerate(unknown)}
+    index = {key: k for k, key in enumerate(unknown)}
+    rows_eq = []
+    for name, (grid, two_way) in grids.items():
+        for eq in _equations(len(grid), len(grid[0]), two_way):
+            rows_eq.append([((name, cell), k) for cell, k in eq])
+    for a, b in links:
+        rows_eq.append([(a, 1), (b, -1)])
     a_eq, b_eq = [], []
-    for eq in _equations(rows, cols, two_way):
+    for eq in rows_eq:
         coefficients, constant = np.zeros(len(unknown)), 0.0
-        for cell, k in eq:
-            if cell in index:
-                coefficients[index[cell]] += k
+        for (name, cell), k in eq:
+            if (name, cell) in index:
+                coefficients[index[(name, cell)]] += k
             else:
-                constant += k * grid[cell[0]][cell[1]]
+                constant += k * grids[name][0][cell[0]][cell[1]]
         if coefficients.any():
             a_eq.append(coefficients)
             b_eq.append(-constant)
     ranges = {}
-    for cell, k in index.items():
+    for key, k in index.items():
         objective = np.zeros(len(unknown))
         objective[k] = 1
         found = []
@@ -65,8 +79,13 @@ def suppressed_ranges(table) -> dict[tuple[int, int], tuple[float, float]]:
             else:
                 assert result.status == 0, result.message
                 found.append(sign * result.fun)
-        ranges[cell] = (found[0], found[1])
+        ranges[key] = (found[0], found[1])
     return ranges
+
+
+def joint_pinned(tables: dict, links=()) -> list:
+    """The suppressed values that the tables together pin to one value."""
+    return [key for key, (low, high) in joint_ranges(tables, links).items() if high - low < 0.5]
 
 
 def pinned_cells(table) -> list[tuple[int, int]]:

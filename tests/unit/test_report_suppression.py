@@ -6,7 +6,7 @@ import random
 import pytest
 
 from gateway.reports.suppression import THRESHOLD, merge_small, primary_only, suppress
-from tests.support.disclosure_audit import pinned_cells, suppressed_ranges
+from tests.support.disclosure_audit import joint_pinned, pinned_cells, suppressed_ranges
 
 SEX_AGE = {"cells": [[54, 1], [13, 2]], "row_totals": [55, 15], "column_totals": [67, 3],
            "total": 70}
@@ -73,3 +73,18 @@ def test_small_categories_merge_into_other():
     assert merge_small(counts) == {"ET": 22, "BD": 12, "other": 21}
     assert merge_small({"ET": 30}) == {"ET": 30}
     assert list(merge_small({c: 11 + i for i, c in enumerate("ABCDEFG")})) == ["G", "F", "E", "D", "C", "other"]
+
+
+def test_the_joint_audit_catches_a_leak_between_two_tables_each_safe_alone():
+    # people served by sex and age band, suppressed safely on its own ...
+    sex_age = suppress(SEX_AGE)
+    assert pinned_cells(sex_age) == []
+    # ... and admissions by population group (women = adult females), safe on its own too
+    groups = suppress({"cells": [[54, 13, 3]], "total": 70, "row_totals": None, "column_totals": None})
+    assert groups["cells"] == [[54, None, None]] and pinned_cells(groups) == []
+    # together: 55 women and girls - 54 women = 1 girl
+    links = [(("sex_age", (0, 0)), ("groups", (0, 0))),     # women
+             (("sex_age", (2, 2)), ("groups", (0, 3)))]     # the grand total
+    assert ("sex_age", (0, 1)) in joint_pinned({"sex_age": sex_age, "groups": groups}, links)
+    # which is why the public summary has no admissions-by-group table
+    assert joint_pinned({"sex_age": sex_age}) == []
