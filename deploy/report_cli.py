@@ -61,7 +61,12 @@ def cmd_report(args) -> int:
             f.write(answer.text)
     if args.pdf:
         from gateway.reports.pdf import write_pdf
-        manifest = write_pdf(summary, args.pdf)
+        try:
+            manifest = write_pdf(summary, args.pdf)
+        except ImportError:
+            print("refnet report: the PDF needs matplotlib: pip install -c constraints.txt "
+                  "'.[reports]' (make install does)", file=sys.stderr)
+            return 2
         print(json.dumps({"pdf": args.pdf, **manifest}))
     return 0
 
