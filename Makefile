@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==24.3.1
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench,deploy-check]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench,deploy-check,reports]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -60,9 +60,9 @@ lock-image: $(STAMP)
 	$(BIN)/python deploy/lock_image.py
 
 # What the tests need from Debian (as root): docker-compose for `make test-deploy`, the
-# broker and the database for the other layers.
+# broker and the database for the other layers, poppler-utils (pdftoppm) to render the PDF report.
 system-deps:
-	apt-get install -y docker-compose rabbitmq-server postgresql
+	apt-get install -y docker-compose rabbitmq-server postgresql poppler-utils
 
 # The benchmark (bench/README.md): its own vhost and databases, never a running `make up`.
 # wrk is the load generator when it is there; as root on Debian it is installed, else the

@@ -93,6 +93,20 @@ def cmd_rotate_keys(_args) -> int:
     return 0
 
 
+def cmd_backfill_report_codes(_args) -> int:
+    """Fill the statistical codes of referrals recorded before migration referral/0004."""
+    from services.common.db import Database
+    from services.referral import report
+    local.load_env()
+    db = Database(_url("referral"))
+    try:
+        count = report.backfill_report_codes(db, _cipher())
+    finally:
+        db.dispose()
+    print(f"referral: statistical codes filled for {count} referral(s)")
+    return 0
+
+
 def cmd_anonymise(args) -> int:
     from services.common.db import Database
     from services.referral import app
@@ -118,6 +132,9 @@ def add_commands(sub) -> None:
     revoke.set_defaults(func=cmd_revoke_token)
     sub.add_parser("rotate-keys", help="re-encrypt every file with the newest REFNET_FILE_KEYS key") \
         .set_defaults(func=cmd_rotate_keys)
+    sub.add_parser("backfill-report-codes",
+                   help="fill the report codes of referrals recorded before they existed") \
+        .set_defaults(func=cmd_backfill_report_codes)
     anon = sub.add_parser("anonymise", help="anonymise referrals that ended long enough ago")
     anon.add_argument("--days", type=float, default=None,
                       help="older than this many days (default REFNET_RETENTION_DAYS or 365)")

@@ -337,6 +337,30 @@ def legal_referral_requests(ctx: Ctx):
     return ctx.rpc("legal", "list_referral_requests")
 
 
+# --- reports (issue 10) ---------------------------------------------------------------------------
+
+REPORT_ROLES = ("shelter", "analyst")   # internal audience: shelter staff only (decision 0024)
+
+
+def report_summary(ctx: Ctx):
+    from .reports.csv_export import to_csv
+    from .reports.figures import build_summary
+    q = ctx.query
+    if q["audience"] == "internal" and ctx.identity.role != "shelter":
+        raise ApiProblem(403, "forbidden", "Forbidden",
+                         f"The {ctx.identity.role} role may read the public audience only.",
+                         field="audience")
+    period = {"first_day": q["from_"].isoformat(), "last_day": q["to"].isoformat()}
+    figures = {service: ctx.rpc(service, "report_figures", **period)
+               for service in ("referral", "shelter", "legal")}
+    summary = build_summary(figures["referral"], figures["shelter"], figures["legal"], q["audience"])
+    if q["format"] == "csv":
+        name = f"refnet-report-{period['first_day']}-{period['last_day']}-{q['audience']}.csv"
+        return Response(to_csv(summary), mimetype="text/csv",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return summary
+
+
 _LEGAL_ERRORS = (400, 401, 403, 404, 409, 422, 503)
 _CARE_ERRORS = (400, 401, 403, 404, 409, 422, 503)
 CARE_ROLES = ("shelter",)  # care plans, notes, screening, milestones: never police, legal, others
@@ -592,6 +616,12 @@ ENDPOINTS = (
     Endpoint("audit_trail", "GET", "/audit", audit_trail, ("admin",),
              "A service's audit trail by object or actor, newest first",
              query=schemas.AuditQuery, response=schemas.AuditEntry, many=True,
+             errors=(401, 403, 422, 503)),
+    # reports (issue 10)
+    Endpoint("report_summary", "GET", "/reports/summary", report_summary, REPORT_ROLES,
+             "Figures for a period: internal (exact; shelter staff) or public (suppressed: no "
+             "count from 1 to 10, complementary suppression); JSON, or CSV with format=csv",
+             query=schemas.ReportQuery, response=schemas.ReportSummary, also_as=("text/csv",),
              errors=(401, 403, 422, 503)),
     Endpoint("revoke", "POST", "/admin/revocations", revoke, ("admin",),
              "Revoke one token (jti) or every token a user holds now", body=schemas.RevocationBody,

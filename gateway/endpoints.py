@@ -29,3 +29,4 @@ class Endpoint:
     headers: tuple[str, ...] = ()     # documented request headers
     changes_beds: bool = False        # on success, every worker's availability copy is dropped
     media_type: str = "application/json"  # of the success response
+    also_as: tuple[str, ...] = ()     # other media types of the success answer (text/csv)

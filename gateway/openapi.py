@@ -45,6 +45,9 @@ def build(endpoints: tuple[Endpoint, ...], *, prefix: str = "/api/v1") -> dict:
         if ep.response is not None:
             schema = {"type": "array", "items": ep.response} if ep.many else ep.response
             operation["responses"][str(ep.status)]["content"] = {ep.media_type: {"schema": schema}}
+            for media_type in ep.also_as:
+                operation["responses"][str(ep.status)]["content"][media_type] = {
+                    "schema": {"type": "string"}}
         for code in sorted(set(ep.errors) | {401, 429}):  # every endpoint authenticates and limits
             operation["responses"][str(code)] = {
                 "description": _REASONS.get(code, "Error"),

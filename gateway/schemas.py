@@ -1,7 +1,7 @@
 """HTTP request and response schemas of the gateway (the police submission's schema is the
 shared contract in services.contracts.submission). OpenAPI is generated from these."""
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from services.contracts.vocabulary import DISCHARGE_OUTCOMES, POPULATION_GROUPS, REFERRAL_STATUSES
 
@@ -838,3 +838,77 @@ class FhirTask(Schema):
     lastModified = fields.String()
     requester = fields.Nested(FhirReference)
     owner = fields.Nested(FhirReference)
+
+
+# --- reports (issue 10) ----------------------------------------------------------------------
+
+class ReportQuery(_Strict):
+    from_ = fields.Date(data_key="from", required=True,
+                        metadata={"description": "First day of the period (UTC), YYYY-MM-DD."})
+    to = fields.Date(required=True, metadata={"description": "Last day, inclusive."})
+    audience = fields.String(load_default="public", validate=validate.OneOf(["internal", "public"]),
+                             metadata={"description": "internal (exact counts; shelter staff "
+                                                      "only) or public (suppressed)."})
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]),
+                           metadata={"description": "json, or csv (text/csv, one line per value; "
+                                                    "a suppressed value is x)."})
+
+    @validates_schema
+    def _order(self, data, **_):
+        for name, key in (("from_", "from"), ("to", "to")):
+            if name in data and not 1900 <= data[name].year <= 2999:
+                raise ValidationError("A year from 1900 to 2999.", field_name=key)
+        if "from_" in data and "to" in data:
+            if data["to"] < data["from_"]:
+                raise ValidationError("to is before from.", field_name="to")
+            if (data["to"] - data["from_"]).days >= 3660:
+                raise ValidationError("A period is at most 3660 days.", field_name="to")
+
+
+_Count = lambda: fields.Integer(allow_none=True)  # noqa: E731 - None: suppressed
+
+
+class ReportTable(Schema):
+    name = fields.String()
+    title = fields.String()
+    row_label = fields.String(allow_none=True)
+    column_label = fields.String(allow_none=True)
+    rows = fields.List(fields.String())
+    columns = fields.List(fields.String())
+    cells = fields.List(fields.List(_Count()))
+    row_totals = fields.List(_Count(), allow_none=True)
+    column_totals = fields.List(_Count(), allow_none=True)
+    total = _Count()
+    suppressed = fields.Integer(metadata={"description": "How many values are suppressed (null)."})
+
+
+class ReportMeasure(Schema):
+    name = fields.String()
+    title = fields.String()
+    unit = fields.String()
+    n = _Count()
+    value = fields.Float(allow_none=True)
+    q1 = fields.Float(allow_none=True)
+    median = fields.Float(allow_none=True)
+    q3 = fields.Float(allow_none=True)
+
+
+class ReportPeriod(Schema):
+    from_ = fields.String(data_key="from")
+    to = fields.String()
+
+
+class ReportSuppression(Schema):
+    applied = fields.Boolean()
+    threshold = fields.Integer()
+    rule = fields.String()
+    suppressed_values = fields.Integer()
+
+
+class ReportSummary(Schema):
+    period = fields.Nested(ReportPeriod)
+    audience = fields.String()
+    headline = fields.Dict(keys=fields.String(), values=fields.Integer(allow_none=True))
+    tables = fields.List(fields.Nested(ReportTable))
+    measures = fields.List(fields.Nested(ReportMeasure))
+    suppression = fields.Nested(ReportSuppression)

@@ -13,7 +13,7 @@ from services.common.caller import Caller
 from services.common.nameko_deps import Observability, Outbox, ServiceDatabase, consume_events, rpc
 from services.common.sealing import FileCipher
 
-from . import app
+from . import app, report
 from .domain import clock
 from .tables import audit_log, outbox
 
@@ -163,6 +163,12 @@ class LegalService:
         Caller.from_dict(caller).require("admin")
         with self.db.read() as c:
             return audit_query_rows(c, audit_log, object=object, actor=actor, limit=limit)
+
+    @rpc
+    @audited("report.figures", "report")
+    def report_figures(self, caller, first_day, last_day):
+        """Court-case counts for a period (issue 10); never a reference or a case number."""
+        return report.report_figures(self.db, Caller.from_dict(caller), first_day, last_day)
 
     @rpc
     def ping(self):

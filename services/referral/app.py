@@ -27,6 +27,7 @@ from services.common import audit
 from .domain import fhir_task
 from .domain import lifecycle
 from .domain import referral as rules
+from .domain import report as report_rules
 from .domain import retention
 from .domain.visibility import shape
 from .tables import (audit_log, consent_records, legal_updates, outbox, processed_events,
@@ -64,6 +65,7 @@ def submit(db: Database, cipher: FileCipher, intake_private_key: str, command: d
     digest_key = hashlib.sha256(b"refnet body hash\x00" + intake_private_key.encode()).digest()
     digest = hmac.new(digest_key, plaintext, hashlib.sha256).hexdigest()
     summary = rules.summary_fields(submission)
+    codes = report_rules.report_codes(submission)
     now = utcnow()
     with db.write() as s:
         existing = s.execute(select(referrals.c.id, referrals.c.body_hash)
@@ -84,6 +86,8 @@ def submit(db: Database, cipher: FileCipher, intake_private_key: str, command: d
             name_digest=(retention.name_digest(search_key, submission["survivor"].get("name"))
                          if search_key else None),
             submitted_at=cmd["submitted_at"], updated_at=now,
+            stat_sex=codes["sex"], stat_age_band=codes["age_band"],
+            stat_nationality=codes["nationality"], stat_exploitation=codes["exploitation"][:120],
         )).inserted_primary_key[0]
         _add_timeline(s, referral_id, cmd["submitted_at"], cmd["agency"], "submitted",
                       "Referral submitted")

@@ -15,7 +15,7 @@ from services.common.caller import Caller
 from services.common.nameko_deps import (Observability, Outbox, ServiceDatabase, consume_events,
                                           consume_intake, rpc)
 
-from . import app
+from . import app, report
 from .dependencies import ReferralSecrets
 from .tables import audit_log, outbox
 
@@ -102,6 +102,12 @@ class ReferralService:
     def audit_query(self, caller, object=None, actor=None, limit=100):
         return app.audit_query(self.db, Caller.from_dict(caller), object=object, actor=actor,
                                limit=limit)
+
+    @rpc
+    @audited("report.figures", "report")
+    def report_figures(self, caller, first_day, last_day):
+        """Counts and quartiles for a period (issue 10); never a row or a reference."""
+        return report.report_figures(self.db, Caller.from_dict(caller), first_day, last_day)
 
     @rpc
     def ping(self):

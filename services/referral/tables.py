@@ -34,11 +34,18 @@ referrals = Table(
     # keyed hash (HMAC-SHA256, REFNET_SEARCH_KEY) of the normalised name: search without plaintext
     Column("name_digest", String(64)),
     Column("anonymised_at", DateTime(timezone=True)),
+    # statistical codes (issue 10, docs/decisions/0023): sex, age band at identification,
+    # nationality (ISO code), forms of exploitation (comma-separated codes); kept on anonymising
+    Column("stat_sex", String(10)),
+    Column("stat_age_band", String(10)),
+    Column("stat_nationality", String(2)),
+    Column("stat_exploitation", String(120)),
 )
 Index("ix_referrals_name_digest", referrals.c.name_digest)
 Index("ix_referrals_agency_status_id", referrals.c.referring_agency, referrals.c.status, referrals.c.id)
 Index("ix_referrals_agency_id", referrals.c.referring_agency, referrals.c.id)
 Index("ix_referrals_status_id", referrals.c.status, referrals.c.id)
+Index("ix_referrals_submitted_at", referrals.c.submitted_at)
 
 timeline = Table(
     "timeline_entries", metadata,
@@ -50,6 +57,7 @@ timeline = Table(
     Column("note", String(500), nullable=False),
 )
 Index("ix_timeline_referral_id", timeline.c.referral_id, timeline.c.id)
+Index("ix_timeline_status_at", timeline.c.status, timeline.c.at)
 
 # What the legal service announced about a referral (issue 5): court status and hearing dates,
 # court ids and codes only. Shown on the status timeline to the agencies allowed to see it.

@@ -25,7 +25,7 @@ from services.common.errors import InvalidInput
 from services.common.nameko_deps import Observability, Outbox, ServiceDatabase, consume_events, rpc
 from services.common.sealing import FileCipher
 
-from . import app, care
+from . import app, care, report
 from .domain.visibility import shape
 from .observability import bed_gauges
 from .tables import audit_log, outbox
@@ -256,6 +256,12 @@ class ShelterService:
         Caller.from_dict(caller).require("admin")
         with self.db.read() as c:
             return audit_query_rows(c, audit_log, object=object, actor=actor, limit=limit)
+
+    @rpc
+    @audited("report.figures", "report")
+    def report_figures(self, caller, first_day, last_day):
+        """Counts, occupancy and day-measures for a period (issue 10); never a reference."""
+        return report.report_figures(self.db, Caller.from_dict(caller), first_day, last_day)
 
     @rpc
     def ping(self):

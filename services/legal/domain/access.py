@@ -39,6 +39,10 @@ VISIBILITY: dict[str, dict[str, frozenset[str]]] = {
         "legal": _COURT_CASE_COMMON | {"case_id", "reference"},
         "court": _COURT_CASE_COMMON,
     },
+    # report_figures (issue 10): counts only, no reference or case number; the gateway
+    # suppresses them for the public audience (the only one analysts may ask for)
+    "report": {role: frozenset({"period", "legal_cases_opened", "court_cases"})
+               for role in ("shelter", "analyst")},
 }
 
 

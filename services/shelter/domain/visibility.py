@@ -9,6 +9,8 @@ from a view's row is refused in the use case (``caller.require``) before it gets
 COUNTS = frozenset({"facility", "facility_name", "population_group", "capacity", "out_of_service",
                     "occupied", "held", "available", "updated_at"})
 ALL_ROLES = ("police", "shelter", "legal", "court", "admin", "analyst")
+REPORT_FIELDS = frozenset({"period", "admissions", "discharges", "occupancy", "length_of_stay",
+                           "milestones"})
 
 VISIBILITY: dict[str, dict[str, frozenset[str] | None]] = {
     # GET /shelters/availability (per facility; groups are counts)
@@ -20,6 +22,9 @@ VISIBILITY: dict[str, dict[str, frozenset[str] | None]] = {
     "incoming": {"shelter": None},
     "capacity": {"shelter": None, "admin": None},
     "hearings": {"shelter": None},
+    # report_figures (issue 10): counts, bed-nights and day-measures, no reference; the gateway
+    # suppresses them for the public audience (the only one analysts may ask for)
+    "report": {"shelter": REPORT_FIELDS, "analyst": REPORT_FIELDS},
 }
 
 

@@ -1,0 +1,144 @@
+"""Statistical disclosure control for published tables (issue 10; docs/decisions/0024). Pure.
+
+A table is a dict: ``cells`` (R rows x C columns of counts), ``total``, and for a two-way
+table ``row_totals`` and ``column_totals`` (a one-way table has one row and only ``total``).
+Published values are the cells and the totals; a suppressed one becomes ``None``.
+
+1. Primary: every count from 1 to ``THRESHOLD - 1`` (1..10) is suppressed; 0 is shown.
+2. Complementary: until nothing changes,
+   * every line (a row with its total, a column with its total, the row of column totals with
+     the grand total, the column of row totals with it) that has exactly one suppressed value
+     gets a second one: the smallest positive value of the line, an inner cell before a total
+     (a zero only when nothing positive is left);
+   * (two-way tables) a suppressed value that is a bridge of the graph whose nodes are the
+     lines and whose edges are the suppressed values could be worked out from the others, so
+     one more value joining the two sides is suppressed.
+   Each suppressed value then lies on a cycle of suppressed values; moving one unit around the
+   cycle keeps every published total, so the table allows at least two values for it (the
+   test suite checks this with linear programming, tests/support/disclosure_audit.py).
+
+Categories are merged before suppressing (``merge_small``): categories under the threshold
+go into "other", so fewer cells need suppressing.
+"""
+
+import copy
+
+THRESHOLD = 11  # CTDC publishes nothing under 11
+OTHER = "other"
+
+
+def is_primary(value) -> bool:
+    """A count from 1 to THRESHOLD - 1: suppressed whatever else is published."""
+    return value is not None and 0 < value < THRESHOLD
+
+
+def merge_small(counts: dict[str, int], keep: int = 5, other: str = OTHER) -> dict[str, int]:
+    """The categories with at least ``THRESHOLD`` counts (the ``keep`` largest), largest
+    first, and everything else summed into ``other`` (present when it is not zero)."""
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    kept = [(k, v) for k, v in ranked if v >= THRESHOLD and k != other][:keep]
+    rest = sum(v for k, v in counts.items() if k not in dict(kept))
+    merged = dict(kept)
+    if rest:
+        merged[other] = rest
+    return merged
+
+
+def _grid(table: dict) -> tuple[list[list[int]], bool]:
+    """The table as one grid: cells, a last column of row totals, a last row of column totals
+    and the grand total (two-way); cells and the total as one line (one-way)."""
+    cells = [list(row) for row in table["cells"]]
+    if table.get("column_totals") is None:
+        return [cells[0] + [table["total"]]], False
+    grid = [row + [total] for row, total in zip(cells, table["row_totals"])]
+    grid.append(list(table["column_totals"]) + [table["total"]])
+    return grid, True
+
+
+def _lines(rows: int, cols: int, two_way: bool) -> list[list[tuple[int, int]]]:
+    if not two_way:
+        return [[(0, j) for j in range(cols)]]
+    return ([[(i, j) for j in range(cols)] for i in range(rows)]
+            + [[(i, j) for i in range(rows)] for j in range(cols)])
+
+
+def _pick(grid, candidates, inner) -> tuple[int, int] | None:
+    """The candidate to suppress: positive before zero (a suppressed zero can only move up),
+    inner cells before totals, smallest first."""
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: (grid[c[0]][c[1]] == 0, not inner(c), grid[c[0]][c[1]], c))
+
+
+def _bridge_fix(grid, hidden, inner) -> tuple[int, int] | None:
+    """A cell to suppress so that a suppressed value that is a bridge lies on a cycle."""
+    rows, cols = len(grid), len(grid[0])
+    edges = sorted(hidden)
+    for cut in edges:
+        adjacency: dict[tuple[str, int], set] = {}
+        for (i, j) in edges:
+            if (i, j) != cut:
+                adjacency.setdefault(("r", i), set()).add(("c", j))
+                adjacency.setdefault(("c", j), set()).add(("r", i))
+        seen, stack = {("r", cut[0])}, [("r", cut[0])]
+        while stack:
+            for nxt in adjacency.get(stack.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        if ("c", cut[1]) in seen:
+            continue  # on a cycle already
+        side_a = seen  # the row end's side; everything else is the column end's side
+        candidates = [(i, j) for i in range(rows) for j in range(cols) if (i, j) not in hidden
+                      and ((("r", i) in side_a) != (("c", j) in side_a))]
+        return _pick(grid, candidates, inner)
+    return None
+
+
+def suppress(table: dict) -> dict:
+    """A copy of the table with primary and complementary suppression applied: suppressed
+    values are ``None`` and ``suppressed`` counts them."""
+    grid, two_way = _grid(table)
+    rows, cols = len(grid), len(grid[0])
+
+    def inner(c):
+        return c[1] < cols - 1 and (not two_way or c[0] < rows - 1)
+
+    hidden = {(i, j) for i in range(rows) for j in range(cols) if is_primary(grid[i][j])}
+    changed = bool(hidden)
+    while changed:
+        changed = False
+        for line in _lines(rows, cols, two_way):
+            if sum(c in hidden for c in line) == 1:
+                pick = _pick(grid, [c for c in line if c not in hidden], inner)
+                if pick is not None:
+                    hidden.add(pick)
+                    changed = True
+        if not changed and two_way:
+            pick = _bridge_fix(grid, hidden, inner)
+            if pick is not None:
+                hidden.add(pick)
+                changed = True
+    return _published(table, grid, hidden, two_way)
+
+
+def primary_only(table: dict) -> dict:
+    """The table with primary suppression alone: unsafe, kept to show the audit catches it."""
+    grid, two_way = _grid(table)
+    hidden = {(i, j) for i, row in enumerate(grid) for j, v in enumerate(row) if is_primary(v)}
+    return _published(table, grid, hidden, two_way)
+
+
+def _published(table: dict, grid, hidden, two_way: bool) -> dict:
+    out = copy.deepcopy(table)
+    shown = [[None if (i, j) in hidden else v for j, v in enumerate(row)] for i, row in enumerate(grid)]
+    if two_way:
+        out["cells"] = [row[:-1] for row in shown[:-1]]
+        out["row_totals"] = [row[-1] for row in shown[:-1]]
+        out["column_totals"] = shown[-1][:-1]
+        out["total"] = shown[-1][-1]
+    else:
+        out["cells"] = [shown[0][:-1]]
+        out["total"] = shown[0][-1]
+    out["suppressed"] = len(hidden)
+    return out

@@ -1,0 +1,55 @@
+"""What the referral service keeps in clear for statistics, and how it counts it.
+
+At intake the survivor's sex, age band at identification (child under 18 / adult), nationality
+and forms of exploitation are kept as codes beside the encrypted file (docs/decisions/0023):
+coarse enough to count, not enough to find a person, and they survive anonymisation, so a
+year's figures can still be made after retention removed the files. Pure: no I/O.
+"""
+
+from services.contracts.submission import ADULT_AGE, age_of
+
+OUTCOMES = ("accepted", "declined", "withdrawn", "pending")
+SEXES = ("female", "male")
+AGE_BANDS = ("adult", "child")
+PERSON_LABELS = {("female", "adult"): "women", ("male", "adult"): "men",
+                 ("female", "child"): "girls", ("male", "child"): "boys"}
+EXPLOITATION_CATEGORIES = ("labour", "sexual", "labour_and_sexual", "other")
+UNKNOWN = "unknown"
+
+
+def report_codes(submission: dict) -> dict:
+    """The statistical codes of a validated submission (no name, no birth year)."""
+    survivor = submission["survivor"]
+    child = age_of(survivor, submission["identified_on"]) < ADULT_AGE
+    return {
+        "sex": survivor["sex"],
+        "age_band": "child" if child else "adult",
+        "nationality": survivor["nationality"],
+        "exploitation": ",".join(sorted(set(submission["exploitation_types"]))),
+    }
+
+
+def exploitation_category(codes: str | None) -> str:
+    """One category per person, so the categories add up to the people counted: labour only,
+    sexual only, both, or any other form (forced marriage, criminality, organ removal...)."""
+    forms = set((codes or "").split(",")) - {""}
+    if not forms:
+        return UNKNOWN
+    if forms == {"labour"}:
+        return "labour"
+    if forms == {"sexual"}:
+        return "sexual"
+    if forms == {"labour", "sexual"}:
+        return "labour_and_sexual"
+    return "other"
+
+
+def outcome_of(statuses: set[str]) -> str:
+    """A referral's outcome from the statuses its timeline reached by the end of the period."""
+    if "accepted" in statuses or statuses & {"bed_held", "waitlisted", "admitted", "discharged"}:
+        return "accepted"
+    if "declined" in statuses:
+        return "declined"
+    if "withdrawn" in statuses:
+        return "withdrawn"
+    return "pending"
