@@ -6,7 +6,8 @@ import pytest
 from nameko.contextdata import ContextDataProvider
 from nameko.exceptions import RemoteError, RpcTimeout, UnknownService
 
-import gateway.errors  # noqa: F401 - registers the service exceptions for deserialisation
+from nameko import exceptions as nameko_exceptions
+
 from gateway.rpc import RpcClient
 from services.common import logs
 from services.common.errors import NotFound
@@ -46,7 +47,11 @@ class Probe:
 
 
 @pytest.fixture
-def service(fresh_vhost, container_factory):
+def service(fresh_vhost, container_factory, monkeypatch):
+    # what gateway/errors.py does at import, for this test only: other integration tests read
+    # the services' errors as nameko's RemoteError
+    monkeypatch.setattr(nameko_exceptions, "registry", dict(nameko_exceptions.registry))
+    nameko_exceptions.deserialize_to_instance(NotFound)
     _name, uri = fresh_vhost
     container = container_factory(Probe, {"AMQP_URI": uri})
     container.start()
