@@ -12,7 +12,10 @@ DEFAULTS = {
     "INTAKE_PUBLIC_KEY": None,    # REFNET_INTAKE_PUBLIC_KEY
     "RETRY_AFTER_SECONDS": 5,
     "RATE_LIMIT_PER_MINUTE": 600,  # per user, per worker (gateway/ratelimit.py)
-    "GATEWAY_DATABASE_URL": None,  # revoked tokens (gateway/revocation.py); default var/gateway.db
+    "GATEWAY_DATABASE_URL": None,  # revoked tokens, web users and sessions; default var/gateway.db
+    "WEB_TIME_ZONE": "Asia/Baghdad",  # the zone the web pages show times in
+    "WEB_SESSION_HOURS": 12,       # a web session ends this long after sign-in
+    "WEB_IDLE_MINUTES": 120,       # ... or after this long unused
 }
 
 ENVIRONMENT = {
@@ -24,6 +27,9 @@ ENVIRONMENT = {
     "INTAKE_PUBLIC_KEY": "REFNET_INTAKE_PUBLIC_KEY",
     "RATE_LIMIT_PER_MINUTE": "REFNET_RATE_LIMIT_PER_MINUTE",
     "GATEWAY_DATABASE_URL": "REFNET_GATEWAY_DATABASE_URL",
+    "WEB_TIME_ZONE": "REFNET_WEB_TIME_ZONE",
+    "WEB_SESSION_HOURS": "REFNET_WEB_SESSION_HOURS",
+    "WEB_IDLE_MINUTES": "REFNET_WEB_IDLE_MINUTES",
 }
 
 REQUIRED = ("TOKEN_SECRET", "REFERENCE_SECRET", "INTAKE_PUBLIC_KEY")
@@ -38,6 +44,8 @@ def load(overrides: dict | None = None) -> dict:
     config["RPC_TIMEOUT"] = float(config["RPC_TIMEOUT"])
     config["RPC_POOL_SIZE"] = int(config["RPC_POOL_SIZE"])
     config["RATE_LIMIT_PER_MINUTE"] = int(config["RATE_LIMIT_PER_MINUTE"])
+    config["WEB_SESSION_HOURS"] = float(config["WEB_SESSION_HOURS"])
+    config["WEB_IDLE_MINUTES"] = float(config["WEB_IDLE_MINUTES"])
     missing = [key for key in REQUIRED if not config.get(key)]
     if missing:
         raise RuntimeError(f"gateway settings missing: {', '.join(missing)} "

@@ -117,10 +117,12 @@ def app(rpc, intake, keypair, monkeypatch):
                 "REFNET_REFERENCE_SECRET", "REFNET_INTAKE_PUBLIC_KEY"):
         monkeypatch.delenv(var, raising=False)
     from gateway.app import create_app
+    from gateway.accounts import MemoryAccounts
     from gateway.revocation import NoRevocations
     app = create_app({"TOKEN_SECRET": TOKEN_SECRET, "REFERENCE_SECRET": REFERENCE_SECRET,
                       "INTAKE_PUBLIC_KEY": keypair[1], "RPC_POOL": rpc, "INTAKE": intake,
-                      "REVOCATIONS": NoRevocations(), "TESTING": True})
+                      "REVOCATIONS": NoRevocations(), "ACCOUNTS": MemoryAccounts(),
+                      "TESTING": True})
     return app
 
 
