@@ -12,6 +12,9 @@
     refnet revoke-token JTI|TOKEN      refuse a token from the next request on (--user U: all of U's)
     refnet rotate-keys                 re-encrypt every file with the newest REFNET_FILE_KEYS key
     refnet anonymise [--days N]        anonymise referrals that ended more than N days ago
+    refnet user create --username U --role R --agency A [--password-file F]
+                                       a person who signs in to the web pages (password asked,
+                                       or read from stdin or the file); also password, disable, list
 """
 
 import argparse
@@ -19,7 +22,7 @@ import warnings
 import os
 import sys
 
-from . import local, privacy
+from . import local, privacy, users
 
 warnings.filterwarnings("ignore", message=r"(?s).*(Eventlet is deprecated|pkg_resources)")
 
@@ -78,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     dead.add_argument("id", nargs="?")
     dead.set_defaults(func=_cmd_dead_letters)
     privacy.add_commands(sub)
+    users.add_commands(sub)
     for name, func, help_text in (
         ("init-secrets", local.cmd_init_secrets, "write var/refnet.env if it does not exist"),
         ("migrate", local.cmd_migrate, "migrate every service database"),

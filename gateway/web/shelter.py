@@ -50,14 +50,15 @@ def shelter_incoming():
                        chosen_status=status, statuses=INCOMING, notice=notice())
 
 
-def _held_at(reference: str, facilities: list[dict]) -> str | None:
-    """The facility holding beds for a referral (its hold is admitted there)."""
+def _place_of(reference: str, facilities: list[dict]) -> tuple[str | None, str | None]:
+    """(facility, state) of the referral's place on a bed board (held or admitted), if any."""
     for f in facilities:
         board = call("bed_board", facility=f["id"])
         for group in board["groups"]:
-            if any(p["reference"] == reference for p in group.get("places", [])):
-                return f["id"]
-    return None
+            for place in group.get("places", []):
+                if place["reference"] == reference:
+                    return f["id"], place["state"]
+    return None, None
 
 
 def _referral_page(reference: str, errors=None, failed=None, status=200):
@@ -67,13 +68,20 @@ def _referral_page(reference: str, errors=None, failed=None, status=200):
     except NotFound:
         state = {"reference": reference, "status": file.get("status"), "timeline": []}
     facilities = _facilities()
-    admit_at = None
-    if state["status"] in ("accepted", "bed_held", "waitlisted"):
-        admit_at = _held_at(reference, facilities) or _default_facility(facilities)
+    # The shelter's own bed board says at once whether beds are held for this referral; the
+    # referral's status (the referral service's) follows a moment later, by event.
+    place_at, place_state = None, None
+    if state["status"] not in ("admitted", "discharged", "closed", "declined", "withdrawn"):
+        place_at, place_state = _place_of(reference, facilities)
+    admit_at = place_at if place_state == "held" else None
+    if place_state is None and state["status"] in ("accepted", "bed_held", "waitlisted"):
+        admit_at = _default_facility(facilities)
+    undecided = file.get("status") == "received" and place_state is None
     values = request.form if request.method == "POST" else {"case_manager": identity().user}
     return render_page("shelter_referral.html", status=status, title=reference, file=file,
                        state=state, reference=reference, errors=errors or {}, failed=failed,
-                       values=values, facilities=facilities, admit_at=admit_at, notice=notice())
+                       values=values, facilities=facilities, admit_at=admit_at, undecided=undecided,
+                       notice=notice())
 
 
 @blueprint.get("/shelter/referrals/<reference>")

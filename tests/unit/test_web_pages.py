@@ -430,6 +430,9 @@ def test_errors_are_translated_next_to_the_field(web, accounts, intake):
 
 def test_a_decline_without_reason_shows_the_error_at_the_reason(web, accounts, rpc):
     fx.answer_everything(rpc)
+    rpc.responses[("referral", "get_status")] = {**fx.STATUS, "status": "received"}
+    rpc.responses[("shelter", "bed_board")] = {**fx.BOARD, "groups": [
+        {**fx.BOARD["groups"][0], "places": [fx.PLACE_ADMITTED]}]}  # nothing held for REF yet
     sign_in(web, accounts, "shelter")
     response = post(web, f"/shelter/referrals/{fx.REF}/decision", {"decision": "decline"},
                     page=f"/shelter/referrals/{fx.REF}")
