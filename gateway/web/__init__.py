@@ -7,6 +7,7 @@ schemas, services and visibility rules apply as to ``/api/v1``. See docs/decisio
 """
 
 from flask import Flask, request, url_for
+from markupsafe import Markup
 from flask_babel import Babel
 from flask_babel import gettext as _
 
@@ -31,6 +32,15 @@ def _nav(who) -> list[tuple[str, str]]:
     return [(url_for(endpoint), text) for endpoint, text in items.get(who.role, [("web.beds", _("Beds"))])]
 
 
+def _ltr(format_):
+    """Dates and times read left to right in an Arabic or Kurdish sentence too (2026-12-10 09:30,
+    not 09:30 2026-12-10): each is isolated as a left-to-right run."""
+    def wrapped(*args):
+        text = format_(*args)
+        return Markup('<bdi dir="ltr">%s</bdi>') % text if text else ""
+    return wrapped
+
+
 def register(app: Flask) -> None:
     from . import common, legal, police, shelter  # noqa: F401 - their routes join the blueprint
     Babel(app, locale_selector=core.current_language, default_translation_directories="translations")
@@ -38,8 +48,9 @@ def register(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")
     # callables for templates and the macros they import (which see globals, not the context)
     app.jinja_env.globals.update(csrf_token=core.csrf_token, label=label, choices=choices,
-                                 allowed=core.allowed, when=common.when,
-                                 hearing_local=common.hearing_local)
+                                 allowed=core.allowed, when=_ltr(common.when),
+                                 hearing_local=_ltr(common.hearing_local),
+                                 hearing_time=_ltr(lambda h: common.hearing_local(h)[11:]))
 
     @app.context_processor
     def _globals():
