@@ -8,7 +8,7 @@ schemas, services and visibility rules apply as to ``/api/v1``. See docs/decisio
 
 from flask import Flask, request, url_for
 from markupsafe import Markup
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 
 from . import core
@@ -41,6 +41,15 @@ def _ltr(format_):
     return wrapped
 
 
+def _country(code):
+    """A country's name in the page's language (Babel's CLDR data), or the code."""
+    return get_locale().territories.get(code, code) if code else ""
+
+
+def _language_name(code):
+    return get_locale().languages.get(code, code) if code else ""
+
+
 def register(app: Flask) -> None:
     from . import common, legal, police, shelter  # noqa: F401 - their routes join the blueprint
     Babel(app, locale_selector=core.current_language, default_translation_directories="translations")
@@ -50,7 +59,8 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(csrf_token=core.csrf_token, label=label, choices=choices,
                                  allowed=core.allowed, when=_ltr(common.when),
                                  hearing_local=_ltr(common.hearing_local),
-                                 hearing_time=_ltr(lambda h: common.hearing_local(h)[11:]))
+                                 hearing_time=_ltr(lambda h: common.hearing_local(h)[11:]),
+                                 country=_country, language_name=_language_name)
 
     @app.context_processor
     def _globals():
@@ -61,6 +71,7 @@ def register(app: Flask) -> None:
         return {
             "lang": lang, "dir": "rtl" if lang in core.RTL else "ltr", "languages": core.LANGUAGES,
             "who": who, "nav": _nav(who), "here": request.full_path.rstrip("?"),
+            "comma": "، " if lang in core.RTL else ", ",
         }
 
     app.register_blueprint(core.blueprint)
