@@ -18,7 +18,6 @@ replica sees the same sessions and the same failure counts (docs/decisions/0021)
 """
 
 import hashlib
-import os
 import re
 import secrets
 import threading

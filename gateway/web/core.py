@@ -21,8 +21,7 @@ import hmac
 import secrets
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template,
-                   request, url_for)
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from nameko.exceptions import RemoteError
@@ -259,7 +258,3 @@ def _error_page(exc: Exception):
     if status == 503:
         response.headers["Retry-After"] = str(current_app.config["RETRY_AFTER_SECONDS"])
     return response
-
-
-def not_found():
-    abort(404)

@@ -207,9 +207,6 @@ def _input_for(field: str, known: set[str]) -> str:
     return ""
 
 
-REFUSED = (ValidationError, ApiProblem, InvalidInput)
-
-
 def is_input_error(exc: Exception) -> bool:
     """An error that belongs next to the form's fields (422-like), not a page of its own."""
     if isinstance(exc, ApiProblem):

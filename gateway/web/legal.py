@@ -11,7 +11,7 @@ from services.contracts.vocabulary import (CHARGE_STATUTES, COURT_CASE_STATUSES,
                                            HEARING_OUTCOMES, STANDINGS, VERDICTS)
 
 from .. import api
-from .common import notice
+from .common import hearing_local, notice
 from .core import blueprint, call, identity, page, render_page
 from .forms import F, build, field_errors, is_input_error
 
@@ -243,7 +243,6 @@ def hearings():
     rows = call("list_hearings", query={"from": first, "to": last})
     days: dict[str, list] = {}
     for h in sorted(rows, key=lambda h: h.get("starts_at") or ""):
-        from .common import hearing_local
         days.setdefault(hearing_local(h)[:10], []).append(h)
     return render_page("hearings.html", title=_("Hearings"), days=days, first=first, last=last,
                        ics=identity().role in api.BY_NAME["hearings_ics"].roles)
