@@ -86,6 +86,7 @@ class Person:
         self.context.set_default_timeout(20_000)
         self.page = self.context.new_page()
         self.network, self.username, self.role, self.lang = network, username, role, lang
+        self.viewport = viewport
 
     def goto(self, path: str):
         response = self.page.goto(path)
@@ -117,6 +118,9 @@ class Person:
         return self
 
     def shot(self, name: str) -> Path:
+        if self.viewport["width"] <= PHONE["width"]:  # readable on a small phone: nothing sideways
+            wide = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert wide <= 1, f"{self.page.url} is {wide}px wider than the phone"
         folder = SCREENSHOTS / self.lang
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.role}-{name}.png"

@@ -64,9 +64,7 @@ def test_officer_shelter_and_lawyer_carry_a_referral_from_intake_to_a_hearing(pe
     officer.check_page()
     reference = reference_in(officer.page.url)
     officer.reload_until(lambda: has_status(officer.page, "received"), "received")
-    officer.shot("referral")
-    assert officer.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), \
-        "the page is wider than the phone"
+    officer.shot("referral")  # on a phone: shot() checks nothing spills sideways
 
     # the shelter accepts and admits
     shelter = person(people["shelter"][0], "shelter", lang).sign_in()
