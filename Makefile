@@ -5,8 +5,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up down status test test-unit test-deploy test-integration test-e2e test-faults test-security bench \
-        install clean lock-image system-deps
+.PHONY: up down status test test-unit test-deploy test-integration test-e2e test-browser test-faults \
+        test-security bench install clean lock-image system-deps translations
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ status:
 
 # Each layer in its own pytest process: unit tests never import eventlet; integration tests
 # monkey-patch it (tests/integration/conftest.py); end-to-end tests drive real processes.
-test: test-unit test-deploy test-integration test-e2e test-faults
+test: test-unit test-deploy test-integration test-e2e test-browser test-faults
 
 test-unit: $(STAMP)
 	$(BIN)/pytest -q -p no:pytest_nameko tests/unit
@@ -45,6 +45,24 @@ test-integration: $(STAMP)
 test-e2e: $(STAMP)
 	REFNET_TEST_REPLICAS=$(REPLICAS) $(BIN)/pytest -q -p no:pytest_nameko tests/e2e
 
+# The web pages in headless Chromium (Debian's chromium, driven by Playwright; no browser is
+# downloaded): an officer, a shelter worker and a lawyer on the real network, in English and
+# Arabic. Screenshots of every main page go to var/screenshots/<lang>/<role>-<page>.png.
+test-browser: $(STAMP)
+	@test -x /usr/bin/chromium || { echo "test-browser: /usr/bin/chromium is missing (make system-deps, as root)"; exit 1; }
+	$(BIN)/pytest -q -p no:pytest_nameko tests/browser
+
+# The web pages' message catalogues (gateway/translations, en ar ckb): extract every string of
+# gateway/web and gateway/templates, merge into each .po, compile the .mo files. Both are
+# committed; tests/unit/test_translations.py fails when a string is missing, untranslated, or
+# a .mo is older than its .po.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F gateway/babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--omit-header -o gateway/translations/messages.pot .
+	$(BIN)/pybabel update -i gateway/translations/messages.pot -d gateway/translations \
+		--no-fuzzy-matching --ignore-obsolete -w 100
+	$(BIN)/pybabel compile -d gateway/translations --statistics
+
 # The privacy and security acceptance tests (issue 6) alone; they are part of test-e2e, so
 # `make test` runs them: endpoint x role x agency table, consent, audit verify, tokens, key
 # rotation, retention, the planted name in no file/dump/message/log, schemathesis.
@@ -60,9 +78,10 @@ lock-image: $(STAMP)
 	$(BIN)/python deploy/lock_image.py
 
 # What the tests need from Debian (as root): docker-compose for `make test-deploy`, the
-# broker and the database for the other layers, poppler-utils (pdftoppm) to render the PDF report.
+# broker and the database for the other layers, poppler-utils (pdftoppm) to render the PDF report,
+# chromium for `make test-browser`.
 system-deps:
-	apt-get install -y docker-compose rabbitmq-server postgresql poppler-utils
+	apt-get install -y docker-compose rabbitmq-server postgresql poppler-utils chromium
 
 # The benchmark (bench/README.md): its own vhost and databases, never a running `make up`.
 # wrk is the load generator when it is there; as root on Debian it is installed, else the

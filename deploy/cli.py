@@ -15,6 +15,9 @@
     refnet backfill-report-codes       fill the report codes of referrals recorded before them
     refnet report --from D --to D [--audience public|internal] [--pdf F] [--csv F] [--json F]
     refnet demo-year [--start D]       an invented first year through the API (demo clock)
+    refnet user create --username U --role R --agency A [--password-file F]
+                                       a person who signs in to the web pages (password asked,
+                                       or read from stdin or the file); also password, disable, list
 """
 
 import argparse
@@ -23,6 +26,7 @@ import os
 import sys
 
 from . import local, privacy, report_cli
+from . import local, privacy, users
 
 warnings.filterwarnings("ignore", message=r"(?s).*(Eventlet is deprecated|pkg_resources)")
 
@@ -82,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     dead.set_defaults(func=_cmd_dead_letters)
     privacy.add_commands(sub)
     report_cli.add_commands(sub)
+    users.add_commands(sub)
     for name, func, help_text in (
         ("init-secrets", local.cmd_init_secrets, "write var/refnet.env if it does not exist"),
         ("migrate", local.cmd_migrate, "migrate every service database"),

@@ -95,11 +95,13 @@ def cmd_migrate(_args=None) -> int:
     for service in SERVICES:
         upgrade(service, os.environ[f"{service.upper()}_DATABASE_URL"])
         print(f"{service}: database at the latest schema")
+    from gateway.accounts import AccountStore
     from gateway.revocation import RevocationStore
-    RevocationStore(os.environ["REFNET_GATEWAY_DATABASE_URL"]).db.dispose()
+    RevocationStore(os.environ["REFNET_GATEWAY_DATABASE_URL"])
+    AccountStore(os.environ["REFNET_GATEWAY_DATABASE_URL"])
     from gateway.availability import SharedGeneration
     SharedGeneration(os.environ["REFNET_GATEWAY_DATABASE_URL"]).db.dispose()
-    print("gateway: revoked-token and cache tables ready")
+    print("gateway: revoked-token, web user, session and cache tables ready")
     return 0
 
 
@@ -211,6 +213,7 @@ def cmd_seed_demo(_args=None) -> int:
     tokens = {u["user"]: issue_token(os.environ["REFNET_TOKEN_SECRET"], **u) for u in demo.USERS}
     (VAR / "demo-tokens.json").write_text(json.dumps(
         [{**u, "token": tokens[u["user"]]} for u in demo.USERS], indent=2))
+    web_users = seed_web_users(demo)
     url = base_url()
     print(f"\nrefnet is up: {url}")
     print(f"  API document: {url}/api/v1/openapi.json     readiness: {url}/readyz")
@@ -219,12 +222,44 @@ def cmd_seed_demo(_args=None) -> int:
     print("Demo users (invented) and their bearer tokens, valid 12 hours (also in var/demo-tokens.json):")
     for user in demo.USERS:
         print(f"  {user['role']:8} {user['user']:14} {user['agency']:22} {tokens[user['user']]}")
+    print(f"\nWeb pages: {url}/ (sign in; English, Arabic or Kurdish). Demo people, invented "
+          "passwords (also in var/demo-web-users.json):")
+    for person in web_users:
+        print(f"  web {person['role']:8} {person['username']:14} {person['password']}")
     police = tokens["officer.demo"]
     print("\nTry it:\n"
           f"  curl -s {url}/api/v1/shelters/availability -H 'Authorization: Bearer {police[:12]}...'\n"
           "  (see README.md, 'A first referral', for the whole walk-through)\n"
           "`make down` stops the network.")
     return 0
+
+
+def seed_web_users(demo) -> list[dict]:
+    """One demo person per role for the web pages, with an invented password: kept in
+    var/demo-web-users.json (mode 600) so a second `make up` prints the same ones."""
+    from gateway.accounts import AccountStore, demo_password, verify_password
+    store = AccountStore(os.environ["REFNET_GATEWAY_DATABASE_URL"])
+    path = VAR / "demo-web-users.json"
+    known = {}
+    if path.exists():
+        known = {p["username"]: p for p in json.loads(path.read_text())}
+    people, roles = [], set()
+    for user in demo.USERS:
+        if user["role"] in roles:
+            continue
+        roles.add(user["role"])
+        password = known.get(user["user"], {}).get("password") or demo_password()
+        existing = store.get_user(user["user"])
+        if existing is None:
+            store.create_user(user["user"], password, user["role"], user["agency"])
+        elif existing.disabled or not verify_password(existing.password_hash, password):
+            store.set_password(user["user"], password)
+        people.append({"username": user["user"], "role": user["role"], "agency": user["agency"],
+                       "password": password})
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(json.dumps(people, indent=2))
+    return people
 
 
 def cmd_down(_args=None) -> int:

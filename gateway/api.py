@@ -17,10 +17,12 @@ IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 
 
 class Ctx:
-    """What a view gets: who is calling, the validated body and query, the raw JSON."""
+    """What a view gets: who is calling, the validated body and query, the raw JSON, and the
+    request headers a view reads (``Idempotency-Key``)."""
 
-    def __init__(self, identity, data, query, raw):
+    def __init__(self, identity, data, query, raw, headers=None):
         self.identity, self.data, self.query, self.raw = identity, data, query, raw
+        self.headers = request.headers if headers is None else headers
         # the request's id travels with the identity, into every service's audit trail
         self.caller = {**identity.as_caller(), "correlation_id": g.correlation_id}
 
@@ -31,7 +33,7 @@ class Ctx:
 # --- views --------------------------------------------------------------------------------------
 
 def submit_referral(ctx: Ctx):
-    key = request.headers.get("Idempotency-Key")
+    key = ctx.headers.get("Idempotency-Key")
     if key is not None and not IDEMPOTENCY_KEY.match(key):
         raise ApiProblem(400, "invalid-header", "Invalid header",
                          "Idempotency-Key must be 1 to 200 visible ASCII characters",
@@ -669,23 +671,48 @@ def _json_body():
     return raw
 
 
-def _wrap(endpoint: Endpoint):
-    body_schema = endpoint.body() if endpoint.body else None
-    query_schema = endpoint.query() if endpoint.query else None
+BY_NAME = {endpoint.name: endpoint for endpoint in ENDPOINTS}
+_SCHEMAS = {endpoint.name: (endpoint.body() if endpoint.body else None,
+                            endpoint.query() if endpoint.query else None) for endpoint in ENDPOINTS}
 
+
+def perform(name: str, identity, *, body: dict | None = None, query: dict | None = None,
+            headers: dict | None = None, **params):
+    """Run one endpoint for an identity: the role check, the body and query schemas and the view
+    of the endpoint table, exactly as ``/api/v1`` does after authentication. The web pages
+    (gateway/web) call this, so a page can never do or show more than the API gives the same
+    person. Raises ``ApiProblem``, marshmallow's ``ValidationError`` or the service's error;
+    returns what the view returns (a dict or list, a ``(result, status, headers)`` tuple, or a
+    ``Response``)."""
+    endpoint = BY_NAME[name]
+    if identity.role not in endpoint.roles:
+        raise ApiProblem(403, "forbidden", "Forbidden",
+                         f"The {identity.role} role may not use this endpoint.")
+    body_schema, query_schema = _SCHEMAS[name]
+    data = raw = None
+    if body_schema is not None:
+        raw = body if body is not None else {}
+        data = body_schema.load(raw)
+    loaded = query_schema.load(query or {}) if query_schema is not None else {}
+    result = endpoint.view(Ctx(identity, data, loaded, raw, headers), **params)
+    if endpoint.changes_beds:  # beds changed: every worker's availability copy is dropped
+        current_app.extensions["refnet.availability"].invalidate()
+    return result
+
+
+def result_of(answer):
+    """The result of ``perform`` without its status and headers."""
+    return answer[0] if isinstance(answer, tuple) else answer
+
+
+def _wrap(endpoint: Endpoint):
     def view(**params):
         identity = _authenticate()
-        if identity.role not in endpoint.roles:
+        if identity.role not in endpoint.roles:  # before the body is read: 403, never 415/422
             raise ApiProblem(403, "forbidden", "Forbidden",
                              f"The {identity.role} role may not use this endpoint.")
-        raw = data = None
-        if body_schema is not None:
-            raw = _json_body()
-            data = body_schema.load(raw)
-        query = query_schema.load(request.args.to_dict()) if query_schema is not None else {}
-        result = endpoint.view(Ctx(identity, data, query, raw), **params)
-        if endpoint.changes_beds:
-            current_app.extensions["refnet.availability"].invalidate()
+        raw = _json_body() if endpoint.body is not None else None
+        result = perform(endpoint.name, identity, body=raw, query=request.args.to_dict(), **params)
         if isinstance(result, Response):  # a view that answers other than JSON (text/calendar)
             return result
         status, headers = endpoint.status, {}

@@ -9,7 +9,8 @@ from flask import Flask, g, jsonify, request
 
 from services.common import logs
 
-from . import api, config, errors, health, metrics, openapi
+from . import api, config, errors, health, metrics, openapi, web
+from .accounts import AccountStore
 from .availability import AvailabilityCache, SharedGeneration
 from .intake import IntakePublisher
 from .ratelimit import RateLimiter
@@ -41,6 +42,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config["AVAILABILITY_MAX_AGE"],
         SharedGeneration(app.config.get("GATEWAY_DATABASE_URL") or revocation_default_url()))
     app.extensions["refnet.ratelimit"] = RateLimiter(app.config["RATE_LIMIT_PER_MINUTE"])
+    app.extensions["refnet.accounts"] = (app.config.get("ACCOUNTS") or AccountStore(
+        app.config.get("GATEWAY_DATABASE_URL"))).configure(
+        session_seconds=int(app.config["WEB_SESSION_HOURS"] * 3600),
+        idle_seconds=int(app.config["WEB_IDLE_MINUTES"] * 60))
 
     @app.before_request
     def _correlation_id():
@@ -70,6 +75,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.register(app)
     metrics.register(app)
     api.register(app)
+    web.register(app)  # the pages for people (gateway/web): sign-in, police, shelter, legal
     app.register_blueprint(health.blueprint)
     spec = openapi.build(api.ENDPOINTS)
 

@@ -14,6 +14,10 @@ DEFAULTS = {
     "RATE_LIMIT_PER_MINUTE": 600,  # per user, per worker (gateway/ratelimit.py)
     "GATEWAY_DATABASE_URL": None,  # revoked tokens (gateway/revocation.py); default var/gateway.db
     "AVAILABILITY_MAX_AGE": 1.0,   # seconds a worker reuses bed availability (gateway/availability.py)
+    "GATEWAY_DATABASE_URL": None,  # revoked tokens, web users and sessions; default var/gateway.db
+    "WEB_TIME_ZONE": "Asia/Baghdad",  # the zone the web pages show times in
+    "WEB_SESSION_HOURS": 12,       # a web session ends this long after sign-in
+    "WEB_IDLE_MINUTES": 120,       # ... or after this long unused
 }
 
 ENVIRONMENT = {
@@ -26,6 +30,9 @@ ENVIRONMENT = {
     "RATE_LIMIT_PER_MINUTE": "REFNET_RATE_LIMIT_PER_MINUTE",
     "GATEWAY_DATABASE_URL": "REFNET_GATEWAY_DATABASE_URL",
     "AVAILABILITY_MAX_AGE": "REFNET_AVAILABILITY_MAX_AGE",
+    "WEB_TIME_ZONE": "REFNET_WEB_TIME_ZONE",
+    "WEB_SESSION_HOURS": "REFNET_WEB_SESSION_HOURS",
+    "WEB_IDLE_MINUTES": "REFNET_WEB_IDLE_MINUTES",
 }
 
 REQUIRED = ("TOKEN_SECRET", "REFERENCE_SECRET", "INTAKE_PUBLIC_KEY")
@@ -41,6 +48,8 @@ def load(overrides: dict | None = None) -> dict:
     config["RPC_POOL_SIZE"] = int(config["RPC_POOL_SIZE"])
     config["RATE_LIMIT_PER_MINUTE"] = int(config["RATE_LIMIT_PER_MINUTE"])
     config["AVAILABILITY_MAX_AGE"] = float(config["AVAILABILITY_MAX_AGE"])
+    config["WEB_SESSION_HOURS"] = float(config["WEB_SESSION_HOURS"])
+    config["WEB_IDLE_MINUTES"] = float(config["WEB_IDLE_MINUTES"])
     missing = [key for key in REQUIRED if not config.get(key)]
     if missing:
         raise RuntimeError(f"gateway settings missing: {', '.join(missing)} "

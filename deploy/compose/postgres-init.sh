@@ -1,8 +1,9 @@
 #!/bin/sh
 # First start of the PostgreSQL container only (docker-entrypoint-initdb.d): one role and one
-# database per service, each role owning only its own database; passwords from the environment.
+# database per service and one for the gateway, each role owning only its own database;
+# passwords from the environment.
 set -eu
-for service in referral shelter legal; do
+for service in referral shelter legal gateway; do
   var="$(echo "$service" | tr '[:lower:]' '[:upper:]')_DB_PASSWORD"
   password="$(printenv "$var")"
   psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \

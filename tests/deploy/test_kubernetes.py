@@ -152,4 +152,5 @@ def test_the_broker_is_three_quorum_nodes_with_policies_that_match_the_declared_
     assert not pattern.search(topology.DEAD_LETTER_QUEUE)  # a parked message is never re-parked
     databases = {d["spec"]["name"]: d["spec"]["owner"] for d in documents(OPERATORS / "postgres.yaml")
                  if d["kind"] == "Database"}
-    assert databases == {"referral": "referral", "shelter": "shelter", "legal": "legal"}
+    assert databases == {"referral": "referral", "shelter": "shelter", "legal": "legal",
+                         "gateway": "gateway"}  # revoked tokens, web users and sessions

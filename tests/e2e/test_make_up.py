@@ -1,6 +1,7 @@
 """`refnet up` (what `make up` runs) takes a clean directory to a running, seeded network."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +46,18 @@ def test_refnet_up_prints_where_to_go_and_down_stops_everything(tmp_path, own_vh
         beds = requests.get(f"http://127.0.0.1:{port}/api/v1/shelters/availability",
                             headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
         assert sum(row["capacity"] for row in beds["facilities"]) == 45
+        # the demo people of the web pages, with their invented passwords, can sign in
+        web = {line.split()[2]: line.split()[3] for line in up.stdout.splitlines()
+               if line.startswith("  web ")}
+        assert set(web) >= {"officer.demo", "intake.demo", "lawyer.demo"}
+        page = requests.get(f"http://127.0.0.1:{port}/sign-in", timeout=10)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        signed = requests.post(f"http://127.0.0.1:{port}/sign-in", allow_redirects=False, timeout=10,
+                               cookies={"refnet_presession": page.cookies["refnet_presession"]},
+                               data={"username": "officer.demo", "password": web["officer.demo"],
+                                     "csrf_token": token})
+        assert signed.status_code == 302 and signed.headers["Location"] == "/police/referrals"
+        assert "refnet_session=" in signed.headers["Set-Cookie"]
     finally:
         down = subprocess.run([str(BIN / "refnet"), "down"], env=env, cwd=ROOT, capture_output=True,
                               text=True, timeout=60)

@@ -117,12 +117,13 @@ def app(rpc, intake, keypair, monkeypatch):
                 "REFNET_REFERENCE_SECRET", "REFNET_INTAKE_PUBLIC_KEY"):
         monkeypatch.delenv(var, raising=False)
     from gateway.app import create_app
+    from gateway.accounts import MemoryAccounts
     from gateway.availability import AvailabilityCache, LocalGeneration
     from gateway.revocation import NoRevocations
     app = create_app({"TOKEN_SECRET": TOKEN_SECRET, "REFERENCE_SECRET": REFERENCE_SECRET,
                       "INTAKE_PUBLIC_KEY": keypair[1], "RPC_POOL": rpc, "INTAKE": intake,
-                      "REVOCATIONS": NoRevocations(), "TESTING": True,
-                      "AVAILABILITY": AvailabilityCache(1.0, LocalGeneration())})
+                      "REVOCATIONS": NoRevocations(), "ACCOUNTS": MemoryAccounts(),
+                      "TESTING": True, "AVAILABILITY": AvailabilityCache(1.0, LocalGeneration())})
     return app
 
 

@@ -1,0 +1,77 @@
+"""``refnet user``: people who sign in to the web pages (gateway/accounts.py).
+
+    refnet user create --username U --role R --agency A [--password-file F]
+    refnet user password --username U [--password-file F]   a new password; U's sessions end
+    refnet user disable --username U                        U can no longer sign in
+    refnet user list
+
+The password is read from ``--password-file`` (``-`` for standard input), else from standard
+input when it is not a terminal (its first line), else asked twice at the terminal. It is never
+an argument: arguments show in ``ps`` and in shell history. The tables are the gateway's
+(``REFNET_GATEWAY_DATABASE_URL``, ``var/gateway.db`` by default), so this works with the network
+stopped or running.
+"""
+
+import getpass
+import os
+import sys
+
+from . import local
+
+
+def _password(args) -> str:
+    source = getattr(args, "password_file", None)
+    if source == "-" or (source is None and not sys.stdin.isatty()):
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    if source:
+        with open(source, encoding="utf-8") as fh:
+            return fh.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def _store():
+    from gateway.accounts import AccountStore
+    local.load_env()
+    return AccountStore(os.environ["REFNET_GATEWAY_DATABASE_URL"])
+
+
+def cmd_user(args) -> int:
+    try:
+        if args.action == "list":
+            for user in _store().list_users():
+                state = "disabled" if user.disabled else "active"
+                print(f"{user.username}\t{user.role}\t{user.agency}\t{state}")
+            return 0
+        if not args.username:
+            raise ValueError("give --username")
+        if args.action == "create":
+            if not args.role or not args.agency:
+                raise ValueError("give --role and --agency")
+            store = _store()
+            store.create_user(args.username, _password(args), args.role, args.agency)
+            print(f"user {args.username.strip().lower()} created ({args.role}, {args.agency})")
+        elif args.action == "password":
+            store = _store()
+            store.set_password(args.username, _password(args))
+            print(f"password of {args.username} changed; their sessions ended")
+        elif args.action == "disable":
+            _store().disable_user(args.username)
+            print(f"user {args.username} disabled; their sessions ended")
+    except ValueError as exc:
+        print(f"refnet user {args.action}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def add_commands(sub) -> None:
+    user = sub.add_parser("user", help="people who sign in to the web pages")
+    user.add_argument("action", choices=["create", "password", "disable", "list"])
+    user.add_argument("--username")
+    user.add_argument("--role", help="police, shelter, legal, court, admin or analyst")
+    user.add_argument("--agency", help="the agency id, as in a bearer token")
+    user.add_argument("--password-file", help="read the password from this file ('-': stdin)")
+    user.set_defaults(func=cmd_user)

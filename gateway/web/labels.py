@@ -1,0 +1,90 @@
+"""What each code of the shared vocabulary is called on a page, in the person's language.
+
+The services answer with codes (``bed_held``, ``forced_marriage``); a page shows the label of
+the code in the chosen language (``label("status", code)`` in templates). A code without a
+label is shown as it is, so a new code never breaks a page.
+"""
+
+from flask_babel import lazy_gettext as _l
+
+LABELS = {
+    "role": {
+        "police": _l("Police"), "shelter": _l("Shelter staff"), "legal": _l("Legal team"),
+        "court": _l("Court"), "admin": _l("Administrator"), "analyst": _l("Analyst"),
+    },
+    "status": {  # a referral's status and the codes on its timeline
+        "submitted": _l("Submitted"), "received": _l("Received by the shelter"),
+        "screening": _l("Screening"), "accepted": _l("Accepted"), "declined": _l("Declined"),
+        "withdrawn": _l("Withdrawn"), "waitlisted": _l("On the waiting list"),
+        "bed_held": _l("Bed held"), "admitted": _l("Admitted"), "discharged": _l("Discharged"),
+        "closed": _l("Closed"), "consent_withdrawn": _l("Consent withdrawn"),
+        "legal_case_opened": _l("Legal case opened"),
+        "court_investigation": _l("Court case: investigation"),
+        "court_filed": _l("Court case: filed"), "court_trial": _l("Court case: trial"),
+        "court_verdict": _l("Court case: verdict"), "court_appeal": _l("Court case: appeal"),
+        "court_closed": _l("Court case: closed"),
+        "hearing_scheduled": _l("Hearing scheduled"), "hearing_held": _l("Hearing held"),
+        "hearing_postponed": _l("Hearing postponed"), "hearing_cancelled": _l("Hearing cancelled"),
+        "all": _l("All"),
+    },
+    "group": {"women": _l("Women"), "men": _l("Men"), "children": _l("Children and families")},
+    "urgency": {"routine": _l("Routine"), "urgent": _l("Urgent"), "emergency": _l("Emergency")},
+    "exploitation": {
+        "labour": _l("Labour exploitation"), "sexual": _l("Sexual exploitation"),
+        "forced_marriage": _l("Forced marriage"), "forced_criminality": _l("Forced criminality"),
+        "organ_removal": _l("Organ removal"), "other": _l("Other"),
+    },
+    "need": {
+        "shelter": _l("Shelter"), "medical": _l("Medical care"), "legal": _l("Legal help"),
+        "documents": _l("Identity documents"), "repatriation": _l("Return home"),
+        "psychosocial": _l("Psychosocial support"),
+    },
+    "sex": {"female": _l("Female"), "male": _l("Male")},
+    "basis": {"informed_consent": _l("Informed consent of the person"),
+              "best_interest": _l("Best interest of the child")},
+    "outcome": {"repatriated": _l("Returned home"), "reintegrated": _l("Reintegrated"),
+                "transferred": _l("Transferred"), "self_exit": _l("Left by own choice"),
+                "other": _l("Other")},
+    "place": {"waitlisted": _l("On the waiting list"), "held": _l("Held"),
+              "admitted": _l("Admitted"), "discharged": _l("Discharged"),
+              "expired": _l("Hold expired"), "released": _l("Released")},
+    "court": {"investigation": _l("Investigation"), "filed": _l("Filed"), "trial": _l("Trial"),
+              "verdict": _l("Verdict"), "appeal": _l("Appeal"), "closed": _l("Closed")},
+    "verdict": {"convicted": _l("Convicted"), "acquitted": _l("Acquitted"),
+                "dismissed": _l("Dismissed")},
+    "standing": {"victim": _l("Victim"), "witness": _l("Witness"), "plaintiff": _l("Plaintiff"),
+                 "defendant": _l("Defendant")},
+    "statute": {"law-6-2018": _l("Anti-Trafficking Law No. 6 of 2018"), "other": _l("Other law")},
+    "hearing": {"scheduled": _l("Scheduled"), "held": _l("Held"), "postponed": _l("Postponed"),
+                "cancelled": _l("Cancelled")},
+    "document": {"identity_card": _l("Identity card"), "passport": _l("Passport"),
+                 "travel_document": _l("Travel document")},
+    "document_status": {"requested": _l("Requested"), "submitted": _l("Submitted"),
+                        "issued": _l("Issued"), "rejected": _l("Rejected")},
+    "claim": {"unpaid_wages": _l("Unpaid wages"), "confiscated_documents": _l("Confiscated documents"),
+              "contract_breach": _l("Breach of contract")},
+    "dispute": {"open": _l("Open"), "mediation": _l("In mediation"), "settled": _l("Settled"),
+                "failed": _l("Mediation failed"), "referred_to_court": _l("Referred to court")},
+    "case": {"open": _l("Open"), "closed": _l("Closed")},
+    "eligible": {"eligible": _l("Eligible"), "withdrawn": _l("Withdrawn"),
+                 "consent_withdrawn": _l("Consent withdrawn")},
+    "milestone": {"case_manager_assigned": _l("Case manager assigned"),
+                  "psychological_screening": _l("Psychological screening"),
+                  "legal_rights_briefing": _l("Legal rights briefing"),
+                  "plan_agreed": _l("Care plan agreed")},
+    "milestone_state": {"done": _l("Done"), "due": _l("Due"), "overdue": _l("Overdue")},
+    "change": {"capacity": _l("Capacity"), "out_of_service": _l("Out of service")},
+    "yesno": {True: _l("Yes"), False: _l("No")},
+}
+
+
+def label(kind: str, code) -> str:
+    """The label of ``code`` in vocabulary ``kind``, or the code itself."""
+    if code is None:
+        return ""
+    found = LABELS.get(kind, {}).get(code)
+    return str(found) if found is not None else str(code)
+
+
+def choices(kind: str, codes) -> list[tuple[str, str]]:
+    return [(code, label(kind, code)) for code in codes]

@@ -1,0 +1,258 @@
+"""Legal pages: cases, court cases, the hearings calendar, documents and labour disputes.
+The hearings calendar is also the police's, the shelter's and a court's (each role its slice)."""
+
+from datetime import date, timedelta
+
+from flask import Response, redirect, request, url_for
+from flask_babel import gettext as _
+
+from services.contracts.vocabulary import (CHARGE_STATUTES, COURT_CASE_STATUSES, DISPUTE_CLAIMS,
+                                           DISPUTE_STATUSES, DOCUMENT_KINDS, DOCUMENT_STATUSES,
+                                           HEARING_OUTCOMES, STANDINGS, VERDICTS)
+
+from .. import api
+from .common import hearing_local, notice
+from .core import blueprint, call, identity, page, render_page
+from .forms import F, build, field_errors, is_input_error
+
+OPEN_CASE = [F("reference"), F("lawyer")]
+NOTE = [F("text", "text")]
+SESSION = [F("held_on"), F("topic"), F("lawyer")]
+COURT_CASE = [F("court"), F("case_number"), F("standing"), F("status"), F("charges.0.statute"),
+              F("charges.0.description")]
+DOCUMENT = [F("kind"), F("authority"), F("requested_on")]
+DISPUTE = [F("employer"), F("claims", "list"), F("amount_claimed", "int"), F("currency"),
+           F("opened_on")]
+COURT_STATUS = [F("status"), F("verdict")]
+HEARING = [F("starts_at"), F("time_zone"), F("purpose"), F("attendance_required", "bool")]
+OUTCOME = [F("outcome"), F("note"), F("new_starts_at"), F("time_zone")]
+DOCUMENT_STATUS = [F("status"), F("on")]
+DISPUTE_UPDATE = [F("status"), F("outcome"), F("amount_recovered", "int")]
+
+VOCABULARY = {"statutes": CHARGE_STATUTES, "standings": STANDINGS, "kinds": DOCUMENT_KINDS,
+              "claims": DISPUTE_CLAIMS, "court_statuses": COURT_CASE_STATUSES, "verdicts": VERDICTS,
+              "outcomes": HEARING_OUTCOMES, "document_statuses": DOCUMENT_STATUSES,
+              "dispute_statuses": DISPUTE_STATUSES}
+
+
+def _local(value: str | None) -> str | None:
+    """A ``datetime-local`` input (2026-12-10T09:30) is already the API's local form."""
+    return value.strip() if value and value.strip() else None
+
+
+# --- cases -----------------------------------------------------------------------------------------
+
+def _cases_page(errors=None, status=200):
+    cases = call("list_cases")
+    eligible = call("legal_eligible")
+    with_case = {c["reference"] for c in cases}
+    values = request.form if request.method == "POST" else {"lawyer": identity().user}
+    return render_page("legal_cases.html", status=status, title=_("Cases"), cases=cases,
+                       eligible=[e for e in eligible if e["reference"] not in with_case],
+                       errors=errors or {}, values=values, notice=notice())
+
+
+@blueprint.get("/legal/cases")
+@page("legal")
+def legal_cases():
+    return _cases_page()
+
+
+@blueprint.post("/legal/cases")
+@page("legal")
+def legal_open_case():
+    body = build(request.form, OPEN_CASE)
+    try:
+        case = call("open_case", body=body)
+    except Exception as exc:
+        if not is_input_error(exc):
+            raise
+        return _cases_page(field_errors(exc, OPEN_CASE), status=422)
+    return redirect(url_for("web.legal_case", case_id=case["case_id"], notice="case_opened"))
+
+
+def _case_page(case_id, errors=None, failed=None, status=200):
+    case = call("get_case", case_id=case_id)
+    values = request.form if request.method == "POST" else {}
+    return render_page("legal_case.html", status=status, title=_("Legal case"), case=case,
+                       errors=errors or {}, failed=failed, values=values, today=date.today().isoformat(),
+                       notice=notice(), **VOCABULARY)
+
+
+@blueprint.get("/legal/cases/<case_id>")
+@page("legal")
+def legal_case(case_id):
+    return _case_page(case_id)
+
+
+def _case_action(case_id, endpoint, fields, form_name, prefix):
+    body = build(request.form, fields, prefix=prefix)
+    try:
+        call(endpoint, body=body, case_id=case_id)
+    except Exception as exc:
+        if not is_input_error(exc):
+            raise
+        return _case_page(case_id, field_errors(exc, fields, prefix=prefix), failed=form_name, status=422)
+    return redirect(url_for("web.legal_case", case_id=case_id, notice="saved") + f"#{form_name}")
+
+
+@blueprint.post("/legal/cases/<case_id>/notes")
+@page("legal")
+def legal_add_note(case_id):
+    return _case_action(case_id, "add_note", NOTE, "notes", "note-")
+
+
+@blueprint.post("/legal/cases/<case_id>/sessions")
+@page("legal")
+def legal_add_session(case_id):
+    return _case_action(case_id, "add_session", SESSION, "sessions", "ses-")
+
+
+@blueprint.post("/legal/cases/<case_id>/court-cases")
+@page("legal")
+def legal_file_court_case(case_id):
+    return _case_action(case_id, "file_court_case", COURT_CASE, "court-cases", "cc-")
+
+
+@blueprint.post("/legal/cases/<case_id>/documents")
+@page("legal")
+def legal_request_document(case_id):
+    return _case_action(case_id, "request_document", DOCUMENT, "documents", "doc-")
+
+
+@blueprint.post("/legal/cases/<case_id>/labour-disputes")
+@page("legal")
+def legal_open_dispute(case_id):
+    return _case_action(case_id, "open_dispute", DISPUTE, "disputes", "dis-")
+
+
+@blueprint.post("/legal/documents/<document_id>/status")
+@page("legal")
+def legal_document_status(document_id):
+    case_id = request.form.get("case_id", "")
+    body = build(request.form, DOCUMENT_STATUS)
+    try:
+        call("change_document_status", body=body, document_id=document_id)
+    except Exception as exc:
+        if not is_input_error(exc) or not case_id:
+            raise
+        return _case_page(case_id, field_errors(exc, DOCUMENT_STATUS), failed=f"doc-{document_id}",
+                          status=422)
+    return redirect(url_for("web.legal_case", case_id=case_id, notice="saved") + "#documents")
+
+
+@blueprint.post("/legal/labour-disputes/<dispute_id>")
+@page("legal")
+def legal_update_dispute(dispute_id):
+    case_id = request.form.get("case_id", "")
+    body = build(request.form, DISPUTE_UPDATE)
+    try:
+        call("update_dispute", body=body, dispute_id=dispute_id)
+    except Exception as exc:
+        if not is_input_error(exc) or not case_id:
+            raise
+        return _case_page(case_id, field_errors(exc, DISPUTE_UPDATE), failed=f"dis-{dispute_id}",
+                          status=422)
+    return redirect(url_for("web.legal_case", case_id=case_id, notice="saved") + "#disputes")
+
+
+# --- court cases and hearings (the legal team and the courts) ------------------------------------
+
+@blueprint.get("/court-cases")
+@page("legal", "court")
+def court_cases():
+    rows = call("list_court_cases")
+    return render_page("court_cases.html", title=_("Court cases"), rows=rows, notice=notice())
+
+
+def _court_case_page(court_case_id, errors=None, failed=None, status=200):
+    court_case = call("get_court_case", court_case_id=court_case_id)
+    values = request.form if request.method == "POST" else {"hr-time_zone": "Asia/Baghdad",
+                                                            "hr-attendance_required": "on"}
+    return render_page("court_case.html", status=status, title=_("Court case"), cc=court_case,
+                       errors=errors or {}, failed=failed, values=values, notice=notice(),
+                       **VOCABULARY)
+
+
+@blueprint.get("/court-cases/<court_case_id>")
+@page("legal", "court")
+def court_case(court_case_id):
+    return _court_case_page(court_case_id)
+
+
+@blueprint.post("/court-cases/<court_case_id>/status")
+@page("legal", "court")
+def court_status(court_case_id):
+    body = build(request.form, COURT_STATUS, prefix="st-")
+    try:
+        call("change_court_status", body=body, court_case_id=court_case_id)
+    except Exception as exc:
+        if not is_input_error(exc):
+            raise
+        return _court_case_page(court_case_id, field_errors(exc, COURT_STATUS, prefix="st-"),
+                                failed="status", status=422)
+    return redirect(url_for("web.court_case", court_case_id=court_case_id, notice="saved"))
+
+
+@blueprint.post("/court-cases/<court_case_id>/hearings")
+@page("legal", "court")
+def court_schedule_hearing(court_case_id):
+    body = build(request.form, HEARING, prefix="hr-")
+    if body.get("starts_at"):
+        body["starts_at"] = _local(body["starts_at"])
+    try:
+        call("schedule_hearing", body=body, court_case_id=court_case_id)
+    except Exception as exc:
+        if not is_input_error(exc):
+            raise
+        return _court_case_page(court_case_id, field_errors(exc, HEARING, prefix="hr-"),
+                                failed="hearing", status=422)
+    return redirect(url_for("web.court_case", court_case_id=court_case_id, notice="hearing_scheduled"))
+
+
+@blueprint.post("/hearings/<hearing_id>/outcome")
+@page("legal", "court")
+def hearing_outcome(hearing_id):
+    court_case_id = request.form.get("court_case_id", "")
+    body = build(request.form, OUTCOME, prefix=f"ho{hearing_id}-")
+    try:
+        call("record_outcome", body=body, hearing_id=hearing_id)
+    except Exception as exc:
+        if not is_input_error(exc) or not court_case_id:
+            raise
+        return _court_case_page(court_case_id, field_errors(exc, OUTCOME, prefix=f"ho{hearing_id}-"),
+                                failed=f"outcome-{hearing_id}", status=422)
+    return redirect(url_for("web.court_case", court_case_id=court_case_id, notice="saved"))
+
+
+# --- the hearings calendar ------------------------------------------------------------------------
+
+def _days(value: str | None, default: date) -> str:
+    try:
+        return date.fromisoformat(value).isoformat() if value else default.isoformat()
+    except ValueError:
+        return default.isoformat()
+
+
+@blueprint.get("/hearings")
+@page("legal", "court", "shelter", "police")
+def hearings():
+    today = date.today()
+    first = _days(request.args.get("from"), today - timedelta(days=7))
+    last = _days(request.args.get("to"), today + timedelta(days=90))
+    rows = call("list_hearings", query={"from": first, "to": last})
+    days: dict[str, list] = {}
+    for h in sorted(rows, key=lambda h: h.get("starts_at") or ""):
+        days.setdefault(hearing_local(h)[:10], []).append(h)
+    return render_page("hearings.html", title=_("Hearings"), days=days, first=first, last=last,
+                       ics=identity().role in api.BY_NAME["hearings_ics"].roles)
+
+
+@blueprint.get("/hearings.ics")
+@page("legal")
+def hearings_ics():
+    query = {k: v for k, v in (("from", request.args.get("from")), ("to", request.args.get("to"))) if v}
+    answer = api.perform("hearings_ics", identity(), query=query, headers={})
+    if isinstance(answer, Response):
+        answer.headers["Content-Disposition"] = 'attachment; filename="hearings.ics"'
+    return answer

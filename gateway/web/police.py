@@ -1,0 +1,122 @@
+"""Police pages: a new referral, the unit's referrals with status and timeline, withdrawing."""
+
+import re
+import uuid
+from datetime import date
+
+from flask import redirect, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from services.common.errors import NotFound
+from services.contracts.vocabulary import (CONSENT_BASES, EXPLOITATION_TYPES, ISO_COUNTRIES, NEEDS,
+                                           REFERRAL_STATUSES, SEXES, URGENCIES)
+
+from .common import notice
+from .core import blueprint, call, page, render_page
+from .forms import F, build, field_errors, is_input_error
+
+CHILD_ROWS = 3
+REFERRAL_FIELDS = [
+    F("survivor.name"), F("survivor.sex"), F("survivor.birth_year", "int"), F("survivor.age", "int"),
+    F("survivor.age_estimated", "bool"), F("survivor.nationality"), F("survivor.languages", "csv"),
+    F("survivor.phone"), F("exploitation_types", "list"), F("identified_on"),
+    F("identified_place"), F("needs", "list"), F("urgency"), F("consent.given", "bool"),
+    F("consent.recorded_by"), F("consent.basis"), F("consent.share_status_with_referrer", "bool"),
+    F("consent.share_with_legal", "bool"), F("officer.name"), F("officer.unit"),
+    F("circumstances", "text"),
+] + [F(f"children.{i}.{part}", kind) for i in range(CHILD_ROWS)
+     for part, kind in (("sex", "str"), ("age", "int"))]
+KNOWN = {f.path for f in REFERRAL_FIELDS}
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+
+
+def countries() -> list[tuple[str, str]]:
+    """ISO codes with their names in the page's language (Babel's CLDR data)."""
+    names = get_locale().territories
+    return sorted(((code, names.get(code, code)) for code in ISO_COUNTRIES), key=lambda c: c[1])
+
+
+@blueprint.get("/police/referrals")
+@page("police")
+def police_referrals():
+    status = request.args.get("status") or None
+    query = {"limit": "25"}
+    if status:
+        query["status"] = status
+    if request.args.get("cursor"):
+        query["cursor"] = request.args["cursor"]
+    listing = call("list_referrals", query=query)
+    return render_page("police_list.html", title=_("My referrals"), listing=listing,
+                       chosen_status=status or "", statuses=REFERRAL_STATUSES, notice=notice())
+
+
+def _new_form(values, errors, status=200):
+    return render_page(
+        "police_new.html", status=status, title=_("New referral"), values=values, errors=errors,
+        chosen_types=values.getlist("exploitation_types") if hasattr(values, "getlist") else [],
+        chosen_needs=values.getlist("needs") if hasattr(values, "getlist") else ["shelter"],
+        countries=countries(), sexes=SEXES, urgencies=URGENCIES, bases=CONSENT_BASES,
+        types=EXPLOITATION_TYPES, needs=NEEDS, child_rows=range(CHILD_ROWS))
+
+
+class _Defaults(dict):
+    def getlist(self, key):
+        return self.get(key, [])
+
+
+@blueprint.get("/police/referrals/new")
+@page("police")
+def police_new():
+    values = _Defaults({"identified_on": date.today().isoformat(), "urgency": "urgent",
+                        "consent.share_status_with_referrer": "on", "consent.share_with_legal": "on",
+                        "consent.basis": "informed_consent", "needs": ["shelter"],
+                        "idempotency_key": uuid.uuid4().hex})
+    return _new_form(values, {})
+
+
+@blueprint.post("/police/referrals/new")
+@page("police")
+def police_submit():
+    body = build(request.form, REFERRAL_FIELDS)
+    key = request.form.get("idempotency_key", "")
+    headers = {"Idempotency-Key": key} if IDEMPOTENCY_KEY.match(key) else {}
+    try:
+        answer = call("submit_referral", body=body, headers=headers)
+    except Exception as exc:
+        if not is_input_error(exc):
+            raise
+        return _new_form(request.form, field_errors(exc, REFERRAL_FIELDS), status=422)
+    return redirect(url_for("web.police_referral", reference=answer["reference"], notice="sent"))
+
+
+@blueprint.get("/police/referrals/<reference>")
+@page("police")
+def police_referral(reference):
+    return _show(reference)
+
+
+def _show(reference, errors=None, status=200):
+    try:
+        state = call("referral_status", reference=reference)
+    except NotFound:
+        if request.args.get("notice") != "sent":
+            raise
+        # just sent: the referral service records it in a moment (the intake queue is durable)
+        state = {"reference": reference, "status": "submitted", "timeline": [], "pending": True}
+    return render_page("police_referral.html", status=status, title=reference, state=state,
+                       reference=reference, errors=errors or {}, values=request.form,
+                       notice=notice())
+
+
+@blueprint.post("/police/referrals/<reference>/withdraw")
+@page("police")
+def police_withdraw(reference):
+    body = build(request.form, [F("reason")])
+    try:
+        call("withdraw", body=body, reference=reference)
+    except Exception as exc:
+        if not is_input_error(exc):
+            raise
+        return _show(reference, field_errors(exc, {"reason"}), status=422)
+    return redirect(url_for("web.police_referral", reference=reference, notice="withdrawn"))

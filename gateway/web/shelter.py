@@ -1,0 +1,215 @@
+"""Shelter pages: incoming referrals, the file, accept or decline; the bed board with holds,
+arrivals and departures; admit and discharge; capacity changes; first-week milestones."""
+
+from datetime import date
+
+from flask import redirect, request, url_for
+from flask_babel import gettext as _
+
+from services.common.errors import NotFound
+from services.contracts.vocabulary import (DISCHARGE_OUTCOMES, MILESTONE_STATES, POPULATION_GROUPS)
+
+from .common import notice
+from .core import blueprint, call, identity, page, render_page, safe_next
+from .forms import F, build, field_errors, is_input_error
+
+INCOMING = ("received", "accepted", "declined", "withdrawn", "all")
+DECISION = [F("decision"), F("reason")]
+ADMISSION = [F("reference"), F("case_manager")]
+CAPACITY = [F("population_group"), F("capacity", "int"), F("reason")]
+OUT_OF_SERVICE = [F("population_group"), F("beds", "int"), F("reason"), F("expected_return")]
+DISCHARGE = [F("outcome")]
+
+
+def _facilities() -> list[dict]:
+    seen: dict[str, dict] = {}
+    for row in call("availability")["facilities"]:
+        seen.setdefault(row["facility"], {"id": row["facility"],
+                                          "name": row.get("facility_name") or row["facility"]})
+    return list(seen.values())
+
+
+def _default_facility(facilities: list[dict]) -> str | None:
+    agency = identity().agency
+    for f in facilities:
+        if f["id"] == agency:
+            return agency
+    return facilities[0]["id"] if facilities else None
+
+
+# --- incoming and the referral file ----------------------------------------------------------------
+
+@blueprint.get("/shelter/incoming")
+@page("shelter")
+def shelter_incoming():
+    status = request.args.get("status") or "received"
+    if status not in INCOMING:
+        status = "received"
+    rows = call("incoming", query={"status": status})
+    return render_page("shelter_incoming.html", title=_("Incoming referrals"), rows=rows,
+                       chosen_status=status, statuses=INCOMING, notice=notice())
+
+
+def _place_of(reference: str, facilities: list[dict]) -> tuple[str | None, str | None]:
+    """(facility, state) of the referral's place on a bed board (held or admitted), if any."""
+    for f in facilities:
+        board = call("bed_board", facility=f["id"])
+        for group in board["groups"]:
+            for place in group.get("places", []):
+                if place["reference"] == reference:
+                    return f["id"], place["state"]
+    return None, None
+
+
+def _referral_page(reference: str, errors=None, failed=None, status=200):
+    file = call("referral_file", reference=reference)
+    try:
+        state = call("referral_status", reference=reference)
+    except NotFound:
+        state = {"reference": reference, "status": file.get("status"), "timeline": []}
+    facilities = _facilities()
+    # The shelter's own bed board says at once whether beds are held for this referral; the
+    # referral's status (the referral service's) follows a moment later, by event.
+    place_at, place_state = None, None
+    if state["status"] not in ("admitted", "discharged", "closed", "declined", "withdrawn"):
+        place_at, place_state = _place_of(reference, facilities)
+    admit_at = place_at if place_state == "held" else None
+    if place_state is None and state["status"] in ("accepted", "bed_held", "waitlisted"):
+        admit_at = _default_facility(facilities)
+    undecided = file.get("status") == "received" and place_state is None
+    values = request.form if request.method == "POST" else {"case_manager": identity().user}
+    return render_page("shelter_referral.html", status=status, title=reference, file=file,
+                       state=state, reference=reference, errors=errors or {}, failed=failed,
+                       values=values, facilities=facilities, admit_at=admit_at, undecided=undecided,
+                       notice=notice())
+
+
+@blueprint.get("/shelter/referrals/<reference>")
+@page("shelter")
+def shelter_referral(reference):
+    return _referral_page(reference)
+
+
+@blueprint.post("/shelter/referrals/<reference>/decision")
+@page("shelter")
+def shelter_decide(reference):
+    body = build(request.form, DECISION)
+    try:
+        call("decide", body=body, reference=reference)
+    except Exception as exc:
+        if not is_input_error(exc):
+            raise
+        return _referral_page(reference, field_errors(exc, DECISION), failed="decision", status=422)
+    done = "accepted" if body.get("decision") == "accept" else "declined"
+    return redirect(url_for("web.shelter_referral", reference=reference, notice=done))
+
+
+# --- the bed board -----------------------------------------------------------------------------------
+
+def _board_page(facility: str | None, errors=None, failed=None, status=200):
+    facilities = _facilities()
+    facility = facility or _default_facility(facilities)
+    if facility is None:
+        return render_page("shelter_board.html", status=status, title=_("Bed board"), board=None,
+                           facilities=facilities, facility=None, errors={}, failed=None, values={},
+                           notice=notice())
+    board = call("bed_board", facility=facility)
+    day = request.args.get("date") or date.today().isoformat()
+    census = call("daily_census", facility=facility, query={"date": day})
+    waiting = call("waitlist")
+    values = request.form if request.method == "POST" else {}
+    return render_page("shelter_board.html", status=status, title=_("Bed board"), board=board,
+                       census=census, waiting=waiting, facilities=facilities, facility=facility,
+                       groups=POPULATION_GROUPS, outcomes=DISCHARGE_OUTCOMES, errors=errors or {},
+                       failed=failed, values=values, day=day, notice=notice())
+
+
+@blueprint.get("/shelter/board")
+@page("shelter")
+def shelter_board():
+    return _board_page(request.args.get("facility"))
+
+
+def _back(default: str) -> str:
+    return safe_next(request.form.get("back"), default)
+
+
+@blueprint.post("/shelter/facilities/<facility>/admissions")
+@page("shelter")
+def shelter_admit(facility):
+    body = build(request.form, ADMISSION)
+    try:
+        call("admit", body=body, facility=facility)
+    except Exception as exc:
+        if not is_input_error(exc):
+            raise
+        errors = field_errors(exc, ADMISSION)
+        if request.form.get("from") == "referral" and body.get("reference"):
+            return _referral_page(body["reference"], errors, failed="admit", status=422)
+        return _board_page(facility, errors, failed=f"admit-{body.get('reference', '')}", status=422)
+    return redirect(_with_notice(_back(url_for("web.shelter_board", facility=facility)), "admitted"))
+
+
+@blueprint.post("/shelter/facilities/<facility>/admissions/<admission_id>/discharge")
+@page("shelter")
+def shelter_discharge(facility, admission_id):
+    body = build(request.form, DISCHARGE)
+    try:
+        call("discharge", body=body, facility=facility, admission_id=admission_id)
+    except Exception as exc:
+        if not is_input_error(exc):
+            raise
+        return _board_page(facility, field_errors(exc, DISCHARGE), failed=f"discharge-{admission_id}",
+                           status=422)
+    return redirect(url_for("web.shelter_board", facility=facility, notice="discharged"))
+
+
+@blueprint.post("/shelter/facilities/<facility>/capacity")
+@page("shelter")
+def shelter_capacity(facility):
+    body = build(request.form, CAPACITY, prefix="cap-")
+    try:
+        call("set_capacity", body=body, facility=facility)
+    except Exception as exc:
+        if not is_input_error(exc):
+            raise
+        return _board_page(facility, field_errors(exc, CAPACITY, prefix="cap-"), failed="cap", status=422)
+    return redirect(url_for("web.shelter_board", facility=facility, notice="saved"))
+
+
+@blueprint.post("/shelter/facilities/<facility>/out-of-service")
+@page("shelter")
+def shelter_out_of_service(facility):
+    body = build(request.form, OUT_OF_SERVICE, prefix="oos-")
+    try:
+        call("set_out_of_service", body=body, facility=facility)
+    except Exception as exc:
+        if not is_input_error(exc):
+            raise
+        return _board_page(facility, field_errors(exc, OUT_OF_SERVICE, prefix="oos-"), failed="oos",
+                           status=422)
+    return redirect(url_for("web.shelter_board", facility=facility, notice="saved"))
+
+
+@blueprint.get("/shelter/facilities/<facility>/history")
+@page("shelter")
+def shelter_history(facility):
+    changes = call("capacity_history", facility=facility)
+    return render_page("shelter_history.html", title=_("Capacity changes"), changes=changes,
+                       facility=facility)
+
+
+def _with_notice(url: str, code: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}notice={code}"
+
+
+# --- first-week milestones -----------------------------------------------------------------------------
+
+@blueprint.get("/shelter/milestones")
+@page("shelter")
+def shelter_milestones():
+    state = request.args.get("state", "overdue")
+    query = {"state": state} if state in MILESTONE_STATES else {}
+    listing = call("list_milestones", query=query)
+    return render_page("shelter_milestones.html", title=_("First-week milestones"), listing=listing,
+                       state=state if state in MILESTONE_STATES else "", states=MILESTONE_STATES)

@@ -1,0 +1,159 @@
+"""Browser tests: the whole network as real processes (tests/support/network.py), driven through
+its web pages by headless Chromium.
+
+Chromium is Debian's (``/usr/bin/chromium``; ``make system-deps`` or .ci/run installs it),
+launched by Playwright with ``executable_path``: ``playwright install`` is never run and no
+browser is downloaded. The people are created with ``refnet user create`` (the command a
+deployment uses), passwords on standard input. Each test gets fresh browser contexts (cookies),
+so every journey signs in as a person would.
+
+Screenshots of every main page go to ``var/screenshots/<lang>/<role>-<page>.png`` (var/ is
+ignored by git) for a person to look at.
+"""
+
+import os
+import re
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.support.broker import create_vhost, delete_vhost
+from tests.support.network import BIN, ROOT, Network
+
+CHROMIUM = os.environ.get("REFNET_TEST_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = ROOT / "var" / "screenshots"
+PASSWORD = "a long invented password 42"
+PHONE = {"width": 360, "height": 740}      # a small phone: the police in the field
+DESKTOP = {"width": 1280, "height": 900}   # the shelter's intake desk, the lawyer's office
+
+
+@pytest.fixture(scope="session")
+def network(tmp_path_factory):
+    name, uri = create_vhost("refnet-browser")
+    net = Network(tmp_path_factory.mktemp("browser-network"), uri)
+    try:
+        net.prepare()
+        net.start()
+        net.wait_ready()
+        net.seed_facility()
+        yield net
+    finally:
+        net.stop()
+        delete_vhost(name)
+
+
+def create_user(network: Network, username: str, role: str, agency: str) -> str:
+    """``refnet user create`` against the network's gateway database; returns the username."""
+    done = subprocess.run([str(BIN / "refnet"), "user", "create", "--username", username,
+                           "--role", role, "--agency", agency], input=PASSWORD + "\n",
+                          env=network.env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return username
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (make system-deps)")
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                     args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def people(network):
+    """A police unit of the test's own and one person per role, made with `refnet user create`."""
+    tag = uuid.uuid4().hex[:6]
+    return {
+        "police": (create_user(network, f"officer.{tag}", "police", f"tip-unit-{tag}"), f"tip-unit-{tag}"),
+        "shelter": (create_user(network, f"intake.{tag}", "shelter", "erbil-shelter"), "erbil-shelter"),
+        "legal": (create_user(network, f"lawyer.{tag}", "legal", "erbil-legal-aid"), "erbil-legal-aid"),
+    }
+
+
+class Person:
+    """One browser context (its own cookies) of one person, with a page and screenshot helpers."""
+
+    def __init__(self, browser, network, username, role, lang, viewport):
+        self.context = browser.new_context(viewport=viewport, base_url=network.url,
+                                           locale="en-GB")
+        self.context.set_default_timeout(20_000)
+        self.page = self.context.new_page()
+        self.network, self.username, self.role, self.lang = network, username, role, lang
+        self.viewport = viewport
+
+    def goto(self, path: str):
+        response = self.page.goto(path)
+        self.check_page()
+        return response
+
+    def check_page(self):
+        """Every page: the chosen language on <html>, and right to left for Arabic and Kurdish."""
+        html = self.page.locator("html")
+        assert html.get_attribute("lang") == self.lang
+        rtl = self.lang in ("ar", "ckb")
+        assert html.get_attribute("dir") == ("rtl" if rtl else "ltr")
+        direction = self.page.evaluate("getComputedStyle(document.body).direction")
+        assert direction == ("rtl" if rtl else "ltr")
+
+    def sign_in(self):
+        self.page.goto("/")
+        assert "/sign-in" in self.page.url
+        if self.lang != "en":  # the person chooses the language on the sign-in page
+            self.page.select_option("#language", self.lang)
+            self.page.locator("form[action='/language'] button").click()
+        self.check_page()
+        self.page.fill("#username", self.username)
+        self.page.fill("#password", PASSWORD)
+        self.page.locator("form[action='/sign-in'] button[type=submit]").click()
+        self.page.wait_for_load_state()
+        assert "/sign-in" not in self.page.url, self.page.content()[:2000]
+        self.check_page()
+        return self
+
+    def shot(self, name: str) -> Path:
+        if self.viewport["width"] <= PHONE["width"]:  # readable on a small phone: nothing sideways
+            wide = self.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert wide <= 1, f"{self.page.url} is {wide}px wider than the phone"
+        folder = SCREENSHOTS / self.lang
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self.role}-{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def reload_until(self, check, what: str, timeout: float = 30.0):
+        """Reload the page until ``check()`` is true (events travel between services)."""
+        deadline = time.time() + timeout
+        while True:
+            if check():
+                return
+            if time.time() > deadline:
+                raise AssertionError(f"{self.role}: gave up waiting for {what} at {self.page.url}")
+            time.sleep(0.3)
+            self.page.reload()
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def person(browser, network):
+    opened = []
+
+    def make(username, role, lang="en", viewport=DESKTOP):
+        p = Person(browser, network, username, role, lang, viewport)
+        opened.append(p)
+        return p
+    yield make
+    for p in opened:
+        p.close()
+
+
+def reference_in(url: str) -> str:
+    return re.search(r"RN-[A-Z2-7]{4}(?:-[A-Z2-7]{4}){3}", url).group(0)

@@ -1,0 +1,493 @@
+"""The web pages (gateway/web) through Flask's test client, with the fake RPC layer and intake of
+conftest and accounts in memory: sign-in and its cookie, CSRF refusal, lockout, role refusal,
+language and right-to-left, errors next to their fields, labels on every input, and that every
+page reaches the services through the API's own endpoint (same call, same caller)."""
+
+import re
+import time
+from html.parser import HTMLParser
+
+import pytest
+
+from gateway.accounts import LOCK_SECONDS, MAX_FAILURES, MemoryAccounts
+from services.common import errors as se
+
+from . import web_fixtures as fx
+from .conftest import CANONICAL_BODY
+
+BASE = "https://localhost"  # the cookie is Secure: the test client sends it over https only
+PASSWORD = "correct horse battery staple"
+USERS = {"police": ("officer.one", "erbil-tip-unit"), "shelter": ("intake.one", "erbil-shelter"),
+         "legal": ("lawyer.one", "erbil-legal-aid"), "court": ("clerk.one", "erbil-criminal-court"),
+         "analyst": ("analyst.one", "refnet-analytics")}
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_hashes(monkeypatch):
+    """argon2id with the smallest cost in this file: the same code, a hundredth of the time."""
+    from argon2 import PasswordHasher
+
+    import gateway.accounts as accounts_module
+    monkeypatch.setattr(accounts_module, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
+                                                                   parallelism=1))
+    monkeypatch.setattr(accounts_module, "_DUMMY_HASH", None)
+
+
+@pytest.fixture
+def web(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def accounts(app) -> MemoryAccounts:
+    return app.extensions["refnet.accounts"]
+
+
+def sign_in(web, accounts, role, *, password=PASSWORD, create=True, lang=None):
+    user, agency = USERS[role]
+    if create and accounts.get_user(user) is None:
+        accounts.create_user(user, PASSWORD, role, agency)
+    headers = {"Accept-Language": lang} if lang else {}
+    page = web.get("/sign-in", base_url=BASE, headers=headers)
+    return web.post("/sign-in", base_url=BASE, headers=headers, data={
+        "username": user, "password": password, "csrf_token": csrf_of(page.text)})
+
+
+def get(web, path, **kw):
+    return web.get(path, base_url=BASE, **kw)
+
+
+def post(web, path, data, *, token=True, page=None):
+    data = dict(data)
+    if token:
+        data["csrf_token"] = csrf_of(get(web, page or "/beds").text)
+    return web.post(path, base_url=BASE, data=data)
+
+
+# --- sign-in, cookie, sign-out ------------------------------------------------------------------
+
+def test_sign_in_sets_a_secure_httponly_samesite_cookie_and_goes_to_the_role_page(web, accounts):
+    response = sign_in(web, accounts, "police")
+    assert response.status_code == 302 and response.headers["Location"] == "/police/referrals"
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("refnet_session="))
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert len(cookie.split(";")[0].split("=", 1)[1]) >= 40  # 32 random bytes
+
+
+def test_pages_need_a_session_and_remember_where_to_go(web, rpc):
+    response = get(web, "/police/referrals?status=received")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in?next=")
+    assert rpc.calls == []
+    assert get(web, "/").headers["Location"] == "/sign-in"
+
+
+def test_the_sign_in_page_goes_only_to_local_paths_afterwards(web, accounts):
+    accounts.create_user("officer.one", PASSWORD, "police", "erbil-tip-unit")
+    page = get(web, "/sign-in?next=//evil.example/x")
+    response = web.post("/sign-in", base_url=BASE, data={
+        "username": "officer.one", "password": PASSWORD, "csrf_token": csrf_of(page.text),
+        "next": "https://evil.example/"})
+    assert response.headers["Location"] == "/police/referrals"
+
+
+def test_sign_out_ends_the_session_on_the_server(web, accounts, rpc):
+    sign_in(web, accounts, "police")
+    cookie = web.get_cookie("refnet_session", domain="localhost").value
+    rpc.responses[("referral", "list_referrals")] = fx.LISTING
+    assert get(web, "/police/referrals").status_code == 200
+    response = post(web, "/sign-out", {})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+    assert accounts.sessions == {}
+    web.set_cookie("refnet_session", cookie, domain="localhost", secure=True)  # replayed
+    assert get(web, "/police/referrals").status_code == 302
+
+
+def test_revoking_the_user_ends_the_web_session_too(app, web, accounts, rpc):
+    rpc.responses[("referral", "list_referrals")] = fx.LISTING
+    sign_in(web, accounts, "police")
+    assert get(web, "/police/referrals").status_code == 200
+    app.extensions["refnet.revocations"].users["officer.one"] = int(time.time()) + 1
+    assert get(web, "/police/referrals").status_code == 302
+
+
+def test_a_disabled_user_is_signed_out_and_cannot_sign_in(web, accounts, rpc):
+    rpc.responses[("shelter", "availability")] = []
+    sign_in(web, accounts, "police")
+    accounts.disable_user("officer.one")
+    assert get(web, "/beds").status_code == 302
+    assert "Wrong username or password" in sign_in(web, accounts, "police").text
+
+
+def test_idle_and_expired_sessions_end(accounts):
+    accounts.create_user("officer.one", PASSWORD, "police", "erbil-tip-unit")
+    accounts.configure(session_seconds=3600, idle_seconds=600)
+    cookie, _ = accounts.sign_in("officer.one", PASSWORD, now=1000)
+    assert accounts.session(cookie, now=1500) is not None
+    assert accounts.session(cookie, now=1500 + 600) is None  # idle ten minutes since 1500
+    cookie, _ = accounts.sign_in("officer.one", PASSWORD, now=5000)
+    for t in range(5000, 8600, 500):
+        assert accounts.session(cookie, now=t) is not None
+    assert accounts.session(cookie, now=8600) is None  # an hour after sign-in, however busy
+
+
+# --- CSRF ----------------------------------------------------------------------------------------
+
+def test_a_form_posted_without_its_csrf_token_is_refused(web, accounts, rpc, intake):
+    sign_in(web, accounts, "police")
+    fields = {"survivor.name": "Amina K.", "urgency": "urgent"}
+    for data in (fields, {**fields, "csrf_token": "0" * 64}, {**fields, "csrf_token": ""}):
+        response = web.post("/police/referrals/new", base_url=BASE, data=data)
+        assert response.status_code == 400
+        assert "security token" in response.text
+    assert intake.submissions == [] and rpc.calls == []
+
+
+def test_sign_in_itself_needs_the_pre_session_token(web, accounts):
+    accounts.create_user("officer.one", PASSWORD, "police", "erbil-tip-unit")
+    response = web.post("/sign-in", base_url=BASE, data={"username": "officer.one", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "refnet_session" not in " ".join(response.headers.getlist("Set-Cookie"))
+    # another browser's token does not do either
+    other = MemoryAccounts()
+    assert other is not accounts
+    page = get(web, "/sign-in")
+    token = csrf_of(page.text)
+    web.delete_cookie("refnet_presession", domain="localhost")
+    get(web, "/sign-in")  # a new pre-session cookie
+    response = web.post("/sign-in", base_url=BASE, data={"username": "officer.one", "password": PASSWORD,
+                                                         "csrf_token": token})
+    assert response.status_code == 400
+
+
+def test_the_session_token_of_one_session_does_not_work_for_another(app, accounts, rpc, intake):
+    first, second = app.test_client(), app.test_client()
+    sign_in(first, accounts, "police")
+    sign_in(second, accounts, "police")
+    token = csrf_of(get(first, "/police/referrals/new").text)
+    response = second.post("/police/referrals/new", base_url=BASE, data={"csrf_token": token})
+    assert response.status_code == 400 and intake.submissions == []
+
+
+# --- lockout -------------------------------------------------------------------------------------
+
+def test_repeated_failures_lock_the_username_with_one_generic_message(web, accounts, monkeypatch):
+    clock = [1_000_000.0]
+    monkeypatch.setattr("gateway.web.common.time.time", lambda: clock[0])
+    accounts.create_user("officer.one", PASSWORD, "police", "erbil-tip-unit")
+    wrong = [sign_in(web, accounts, "police", password="not the password", create=False)
+             for _ in range(MAX_FAILURES)]
+    generic = "Wrong username or password, or too many attempts. Try again later."
+    assert all(r.status_code == 200 and generic in r.text for r in wrong)
+    locked = sign_in(web, accounts, "police", create=False)  # the right password, while locked
+    assert generic in locked.text and "refnet_session" not in str(locked.headers)
+    # an unknown username reads exactly the same: nothing tells which usernames exist
+    page = get(web, "/sign-in")
+    unknown = web.post("/sign-in", base_url=BASE, data={"username": "nobody.here", "password": "x" * 12,
+                                                        "csrf_token": csrf_of(page.text)})
+    assert _main(unknown.text).replace("nobody.here", "U") == _main(locked.text).replace("officer.one", "U")
+    clock[0] += LOCK_SECONDS + 1
+    assert sign_in(web, accounts, "police", create=False).status_code == 302
+
+
+def test_failures_spread_beyond_the_window_do_not_lock(accounts):
+    accounts.create_user("officer.one", PASSWORD, "police", "erbil-tip-unit")
+    for i in range(MAX_FAILURES * 2):
+        assert accounts.sign_in("officer.one", "wrong password!", now=i * 1000) is None
+    assert accounts.sign_in("officer.one", PASSWORD, now=MAX_FAILURES * 2000) is not None
+
+
+def test_unknown_usernames_are_counted_too(accounts):
+    for i in range(MAX_FAILURES):
+        accounts.sign_in("ghost", "wrong password!", now=100 + i)
+    assert accounts.locked_until("ghost") > 100
+
+
+def _main(html: str) -> str:
+    """The page without its per-request token."""
+    return re.sub(r'name="csrf_token" value="[^"]+"', "", html.split('<main id="main">', 1)[1])
+
+
+# --- roles ---------------------------------------------------------------------------------------
+
+SHELTER_PAGES = ["/shelter/incoming", f"/shelter/referrals/{fx.REF}", "/shelter/board",
+                 "/shelter/milestones", "/shelter/facilities/erbil-shelter/history"]
+LEGAL_PAGES = ["/legal/cases", f"/legal/cases/{fx.CASE}"]
+POLICE_PAGES = ["/police/referrals", "/police/referrals/new", f"/police/referrals/{fx.REF}"]
+
+
+@pytest.mark.parametrize("path", SHELTER_PAGES + LEGAL_PAGES)
+def test_a_police_session_cannot_open_shelter_or_legal_pages(web, accounts, rpc, path):
+    sign_in(web, accounts, "police")
+    response = get(web, path)
+    assert response.status_code == 403
+    assert "not available to your role" in response.text
+    assert rpc.calls == []
+
+
+@pytest.mark.parametrize("role,path", [("shelter", p) for p in POLICE_PAGES + LEGAL_PAGES]
+                         + [("legal", p) for p in POLICE_PAGES + SHELTER_PAGES]
+                         + [("court", "/legal/cases"), ("analyst", "/hearings")])
+def test_other_roles_get_403_on_pages_not_theirs(web, accounts, rpc, role, path):
+    sign_in(web, accounts, role)
+    assert get(web, path).status_code == 403
+    assert rpc.calls == []
+
+
+def test_a_police_post_to_a_shelter_form_is_refused_and_reaches_no_service(web, accounts, rpc):
+    sign_in(web, accounts, "police")
+    response = post(web, f"/shelter/referrals/{fx.REF}/decision", {"decision": "accept"},
+                    page="/police/referrals/new")
+    assert response.status_code == 403 and rpc.calls == []
+
+
+def test_the_api_refuses_a_role_even_when_a_page_would_let_it_through(app, web, accounts, rpc):
+    """A page is checked twice: its own roles, then the endpoint table's (api.perform)."""
+    from gateway.web import core
+    sign_in(web, accounts, "police")
+    with app.test_request_context("/"):
+        from flask import g
+        g.web_session = accounts.session(web.get_cookie("refnet_session", domain="localhost").value)
+        with pytest.raises(Exception) as refused:
+            core.call("bed_board", facility="erbil-shelter")
+    assert getattr(refused.value, "status", None) == 403 and rpc.calls == []
+
+
+# --- every page, every language ------------------------------------------------------------------
+
+ROLE_PAGES = {
+    "police": POLICE_PAGES + ["/hearings", "/beds"],
+    "shelter": SHELTER_PAGES + ["/shelter/incoming?status=all", "/shelter/milestones?state=all",
+                                "/hearings", "/beds"],
+    "legal": LEGAL_PAGES + ["/court-cases", f"/court-cases/{fx.COURT_CASE}", "/hearings", "/beds"],
+    "court": ["/court-cases", f"/court-cases/{fx.COURT_CASE}", "/hearings", "/beds"],
+}
+
+
+class _Inputs(HTMLParser):
+    """Every form control and every label's ``for`` on a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.controls, self.labels, self.ids, self.html_attrs = [], set(), [], {}
+        self.links = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "html":
+            self.html_attrs = a
+        if "id" in a:
+            self.ids.append(a["id"])
+        if tag == "label" and a.get("for"):
+            self.labels.add(a["for"])
+        if tag in ("select", "textarea") or (tag == "input" and a.get("type") not in ("hidden", "submit")):
+            self.controls.append(a)
+        for key in ("href", "src", "action"):
+            if a.get(key):
+                self.links.append(a[key])
+
+
+def parse(html: str) -> _Inputs:
+    parser = _Inputs()
+    parser.feed(html)
+    return parser
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "ckb"])
+@pytest.mark.parametrize("role", list(ROLE_PAGES))
+def test_every_page_renders_with_a_label_on_every_input_and_nothing_external(web, accounts, rpc,
+                                                                              role, lang):
+    fx.answer_everything(rpc)
+    sign_in(web, accounts, role, lang=lang)
+    for path in ROLE_PAGES[role]:
+        response = get(web, path, headers={"Accept-Language": lang})
+        assert response.status_code == 200, (path, response.status_code)
+        page = parse(response.text)
+        assert page.html_attrs == {"lang": lang, "dir": "rtl" if lang in ("ar", "ckb") else "ltr"}
+        unlabelled = [c.get("name") for c in page.controls if c.get("id") not in page.labels]
+        assert unlabelled == [], (path, unlabelled)
+        duplicated = {i for i in page.ids if page.ids.count(i) > 1}
+        assert not duplicated, (path, duplicated)
+        external = [link for link in page.links if "//" in link]
+        assert external == [], (path, external)
+        assert "<script" not in response.text
+        assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
+def test_pages_call_the_services_as_the_api_does_with_the_same_caller(web, accounts, rpc):
+    fx.answer_everything(rpc)
+    sign_in(web, accounts, "shelter")
+    get(web, f"/shelter/referrals/{fx.REF}")
+    service, method, kwargs = rpc.calls[0]
+    assert (service, method) == ("referral", "get_file") and kwargs["reference"] == fx.REF
+    assert {k: kwargs["caller"][k] for k in ("user", "role", "agency")} == {
+        "user": "intake.one", "role": "shelter", "agency": "erbil-shelter"}
+    assert kwargs["caller"]["correlation_id"]
+
+
+# --- language ------------------------------------------------------------------------------------
+
+def test_the_language_follows_the_browser_until_the_person_chooses(web, accounts, rpc):
+    rpc.responses[("shelter", "availability")] = fx.AVAILABILITY["facilities"]
+    page = get(web, "/sign-in", headers={"Accept-Language": "ar,en;q=0.5"})
+    assert '<html lang="ar" dir="rtl">' in page.text and "تسجيل الدخول" in page.text
+    sign_in(web, accounts, "police")
+    chosen = post(web, "/language", {"language": "ckb", "next": "/beds"})
+    assert chosen.status_code == 302 and chosen.headers["Location"] == "/beds"
+    cookie = next(c for c in chosen.headers.getlist("Set-Cookie") if c.startswith("refnet_lang="))
+    assert "Secure" in cookie and "HttpOnly" in cookie
+    beds = get(web, "/beds", headers={"Accept-Language": "en"})
+    assert '<html lang="ckb" dir="rtl">' in beds.text and "ژن" in beds.text  # "Women" in Sorani
+    post(web, "/language", {"language": "en", "next": "/beds"})
+    beds = get(web, "/beds", headers={"Accept-Language": "ar"})
+    assert '<html lang="en" dir="ltr">' in beds.text and "Women" in beds.text
+
+
+def test_an_unknown_language_changes_nothing_and_next_stays_local(web, accounts):
+    sign_in(web, accounts, "police")
+    response = post(web, "/language", {"language": "xx", "next": "https://evil.example/"})
+    assert response.headers["Location"] == "/"
+    assert not any(c.startswith("refnet_lang=") for c in response.headers.getlist("Set-Cookie"))
+
+
+# --- forms: errors next to their fields, the same validation as the API ---------------------------
+
+def _form_of(body: dict) -> dict:
+    """The canonical submission as the police form posts it."""
+    s, c = body["survivor"], body["consent"]
+    return {"survivor.name": s["name"], "survivor.sex": s["sex"], "survivor.birth_year": str(s["birth_year"]),
+            "survivor.age_estimated": "on", "survivor.nationality": s["nationality"],
+            "survivor.languages": ", ".join(s["languages"]), "survivor.phone": s["phone"],
+            "exploitation_types": body["exploitation_types"], "identified_on": body["identified_on"],
+            "identified_place": body["identified_place"], "needs": body["needs"],
+            "urgency": body["urgency"], "consent.given": "on", "consent.recorded_by": c["recorded_by"],
+            "consent.basis": c["basis"], "consent.share_status_with_referrer": "on",
+            "consent.share_with_legal": "on", "officer.name": body["officer"]["name"],
+            "officer.unit": body["officer"]["unit"], "children.0.sex": "female", "children.0.age": "6"}
+
+
+def test_a_valid_form_submits_exactly_what_the_api_would(web, accounts, intake):
+    sign_in(web, accounts, "police")
+    page = get(web, "/police/referrals/new")
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text).group(1)
+    data = {**_form_of(CANONICAL_BODY), "csrf_token": csrf_of(page.text), "idempotency_key": key}
+    first = web.post("/police/referrals/new", base_url=BASE, data=data)
+    assert first.status_code == 302, first.text
+    submitted = intake.submissions[0]
+    expected = {**CANONICAL_BODY, "consent": {**CANONICAL_BODY["consent"],
+                                              "share_status_with_referrer": True, "share_with_legal": True}}
+    assert submitted["body"] == expected
+    assert submitted["agency"] == "erbil-tip-unit" and submitted["user"] == "officer.one"
+    assert first.headers["Location"].startswith(f"/police/referrals/{submitted['reference']}")
+    again = web.post("/police/referrals/new", base_url=BASE, data=data)  # a double click
+    assert intake.submissions[1]["reference"] == submitted["reference"]
+    assert again.headers["Location"] == first.headers["Location"]
+
+
+def test_a_form_error_is_shown_next_to_its_field(web, accounts, intake):
+    sign_in(web, accounts, "police")
+    page = get(web, "/police/referrals/new")
+    data = {**_form_of(CANONICAL_BODY), "csrf_token": csrf_of(page.text)}
+    data["survivor.phone"] = "0750 123"
+    data["children.0.age"] = "19"
+    del data["survivor.name"]
+    response = web.post("/police/referrals/new", base_url=BASE, data=data)
+    assert response.status_code == 422 and intake.submissions == []
+    html = response.text
+    for name, message in (("survivor-name", "Required."),
+                          ("survivor-phone", "A phone number in international form"),
+                          ("children-0-age", "A number from 0 to 17.")):
+        # the message, then the input it belongs to, inside one field block
+        block = re.search(rf'<p class="field-error" id="err-f-{name}">([^<]*)</p>\s*<input id="f-{name}"'
+                          rf'[^>]*aria-describedby="[^"]*err-f-{name}"[^>]*aria-invalid="true"', html)
+        assert block and message in block.group(1), name
+    assert 'value="Officer Hawre"' in html  # what was typed is kept
+    assert 'href="#f-survivor-phone"' in html  # the summary links to the field
+
+
+def test_an_adults_missing_consent_is_reported_at_the_consent_field(web, accounts, intake):
+    sign_in(web, accounts, "police")
+    page = get(web, "/police/referrals/new")
+    data = {**_form_of(CANONICAL_BODY), "csrf_token": csrf_of(page.text)}
+    del data["consent.given"]
+    html = web.post("/police/referrals/new", base_url=BASE, data=data).text
+    assert re.search(r'id="err-f-consent-given">An adult must give informed consent', html)
+
+
+def test_errors_are_translated_next_to_the_field(web, accounts, intake):
+    sign_in(web, accounts, "police", lang="ar")
+    page = get(web, "/police/referrals/new", headers={"Accept-Language": "ar"})
+    data = {**_form_of(CANONICAL_BODY), "csrf_token": csrf_of(page.text)}
+    del data["survivor.name"]
+    html = web.post("/police/referrals/new", base_url=BASE, data=data,
+                    headers={"Accept-Language": "ar"}).text
+    assert re.search(r'id="err-f-survivor-name">مطلوب', html)
+
+
+def test_a_decline_without_reason_shows_the_error_at_the_reason(web, accounts, rpc):
+    fx.answer_everything(rpc)
+    rpc.responses[("referral", "get_status")] = {**fx.STATUS, "status": "received"}
+    rpc.responses[("shelter", "bed_board")] = {**fx.BOARD, "groups": [
+        {**fx.BOARD["groups"][0], "places": [fx.PLACE_ADMITTED]}]}  # nothing held for REF yet
+    sign_in(web, accounts, "shelter")
+    response = post(web, f"/shelter/referrals/{fx.REF}/decision", {"decision": "decline"},
+                    page=f"/shelter/referrals/{fx.REF}")
+    assert response.status_code == 422
+    assert re.search(r'id="err-f-reason">Give a reason to decline', response.text)
+    assert ("shelter", "decide") not in [(s, m) for s, m, _ in rpc.calls]
+
+
+def test_a_service_input_error_goes_to_its_field(web, accounts, rpc):
+    fx.answer_everything(rpc)
+    rpc.responses[("legal", "schedule_hearing")] = se.InvalidInput("unknown time zone Mars/Base",
+                                                                    field="time_zone")
+    sign_in(web, accounts, "legal")
+    response = post(web, f"/court-cases/{fx.COURT_CASE}/hearings",
+                    {"hr-starts_at": "2026-12-10T09:30", "hr-time_zone": "Mars/Base",
+                     "hr-purpose": "Testimony", "hr-attendance_required": "on"},
+                    page=f"/court-cases/{fx.COURT_CASE}")
+    assert response.status_code == 422
+    assert re.search(r'id="err-f-hr-time_zone">A time zone such as Asia/Baghdad', response.text)
+
+
+def test_accept_and_admit_go_through_the_api_views(web, accounts, rpc):
+    fx.answer_everything(rpc)
+    rpc.responses[("shelter", "decide")] = {"reference": fx.REF, "status": "accepted"}
+    rpc.responses[("shelter", "admit")] = {"admission_id": 9, "reference": fx.REF}
+    sign_in(web, accounts, "shelter")
+    accepted = post(web, f"/shelter/referrals/{fx.REF}/decision", {"decision": "accept"})
+    assert accepted.headers["Location"].endswith("notice=accepted")
+    admitted = post(web, "/shelter/facilities/erbil-shelter/admissions",
+                    {"reference": fx.REF, "case_manager": "intake.one"})
+    assert admitted.status_code == 302
+    calls = {(s, m): kw for s, m, kw in rpc.calls}
+    assert calls[("shelter", "decide")]["decision"] == "accept"
+    assert calls[("shelter", "admit")]["facility"] == "erbil-shelter"
+    assert calls[("shelter", "admit")]["case_manager"] == "intake.one"
+
+
+def test_a_conflict_shows_a_page_that_says_so(web, accounts, rpc):
+    fx.answer_everything(rpc)
+    rpc.responses[("shelter", "decide")] = se.IllegalTransition("cannot accept a declined referral")
+    sign_in(web, accounts, "shelter")
+    response = post(web, f"/shelter/referrals/{fx.REF}/decision", {"decision": "accept"})
+    assert response.status_code == 409 and "Not possible now" in response.text
+
+
+def test_a_service_that_does_not_answer_gives_a_503_page(web, accounts, rpc):
+    from nameko.exceptions import RpcTimeout
+    rpc.responses[("referral", "list_referrals")] = RpcTimeout(5)
+    sign_in(web, accounts, "police")
+    response = get(web, "/police/referrals")
+    assert response.status_code == 503 and "Retry-After" in response.headers
+    assert "text/html" in response.headers["Content-Type"]
+
+
+def test_the_stylesheet_is_served_locally(web):
+    response = get(web, "/static/refnet.css")
+    assert response.status_code == 200 and "text/css" in response.headers["Content-Type"]
+    assert "@import" not in response.text and "url(" not in response.text
