@@ -16,6 +16,7 @@ A bed is never promised by this figure: the shelter's decision takes the hold, i
 transaction, against its own counts (decision 0008).
 """
 
+import logging
 import threading
 import time
 from datetime import datetime, timezone
@@ -25,6 +26,7 @@ from sqlalchemy import BigInteger, Column, MetaData, String, Table
 
 from services.common.db import Database
 
+log = logging.getLogger(__name__)
 metadata = MetaData()
 generations = Table(
     "cache_generations", metadata,
@@ -113,10 +115,18 @@ class AvailabilityCache:
             return rows, as_of
 
     def invalidate(self) -> None:
-        """Beds changed through this gateway: every worker reads afresh on its next request."""
+        """Beds changed through this gateway: every worker reads afresh on its next request.
+
+        Called after the service committed the change, so a failure here must not turn that
+        success into an error for the person: the other workers' copies then age out within
+        ``max_age`` instead."""
         self._copy = None
         if self.max_age > 0:
-            self.generation.bump()
+            try:
+                self.generation.bump()
+            except Exception as exc:  # noqa: BLE001 - logged; the copies expire by themselves
+                log.warning("availability: other workers not told of a bed change (%s); their "
+                            "copies expire within %.1f s", type(exc).__name__, self.max_age)
 
 
 def _now() -> str:

@@ -99,7 +99,10 @@ class RpcClient:
             correlation_id, waiting = uuid.uuid4().hex, _Waiting()
             self._waiting[correlation_id] = waiting
             try:
-                self._publish(service, method, kwargs, correlation_id, self._reply_key)
+                reply_to = self._reply_key
+                if reply_to is None:  # the reply connection died since the check above
+                    raise ConnectionError("no reply queue: the message broker is unreachable")
+                self._publish(service, method, kwargs, correlation_id, reply_to)
                 if not waiting.done.wait(max(0.0, deadline - time.monotonic())):
                     raise RpcTimeout(self.timeout)
             finally:
@@ -174,7 +177,11 @@ class RpcClient:
                             try:
                                 conn.drain_events(timeout=1)
                             except (socket.timeout, TimeoutError):
-                                conn.heartbeat_check()
+                                pass
+                            # after every wake, not only when idle: this connection only
+                            # receives, so under steady replies the broker would hear nothing
+                            # from it and close it for missed heartbeats
+                            conn.heartbeat_check()
             except Exception as exc:  # noqa: BLE001 - the broker went away: start again
                 log.warning("rpc replies: connection lost (%s); reconnecting", type(exc).__name__)
             finally:

@@ -95,3 +95,22 @@ def test_bed_changing_endpoints_drop_the_copy(client, rpc, auth):
                           json={"population_group": "women", "capacity": 4})
     assert response.status_code == 200, response.get_json()
     assert client.get("/api/v1/shelters/availability", headers=auth("police")).get_json()["facilities"][0]["available"] == 4
+
+
+def test_a_failed_bump_does_not_fail_the_change_that_caused_it(parts, caplog):
+    """The service already committed the bed change; the person must not see an error."""
+    cache, shelter = parts
+
+    class Broken:
+        def current(self):
+            return 0
+
+        def bump(self):
+            raise OSError("gateway database unavailable")
+
+    cache.generation = Broken()
+    cache.get(shelter.availability)
+    cache.invalidate()
+    cache.get(shelter.availability)
+    assert shelter.calls == 2  # this worker's own copy was still dropped
+    assert "not told of a bed change" in caplog.text
