@@ -226,13 +226,8 @@ class AccountStore(_Rules):
         self.ensure_tables()
 
     def ensure_tables(self) -> None:
-        """As ``RevocationStore.ensure_tables``: create what is missing, in a write transaction."""
-        from sqlalchemy import inspect
-        with self.db.engine.connect() as c:
-            if set(metadata.tables) <= set(inspect(c).get_table_names()):
-                return
-        with self.db.write() as s:
-            metadata.create_all(s.connection(), checkfirst=True)
+        """Create what is missing (``refnet migrate`` does it before start-up)."""
+        self.db.ensure_tables(metadata)
 
     # --- users ----------------------------------------------------------------------------------
 

@@ -54,30 +54,10 @@ class SharedGeneration:
 
     def __init__(self, url: str):
         self.db = Database.for_url(url)
-        mark = "?" if self.db.engine.dialect.paramstyle == "qmark" else "%s"
-        self._select = f"SELECT generation FROM cache_generations WHERE name = {mark}"
-        self.ensure_tables()
-
-    def ensure_tables(self) -> None:
-        """Create the table if missing (``refnet migrate`` does it before start-up)."""
-        from sqlalchemy import inspect
-        with self.db.engine.connect() as c:
-            if "cache_generations" in inspect(c).get_table_names():
-                return
-        with self.db.write() as s:
-            metadata.create_all(s.connection(), checkfirst=True)
+        self.db.ensure_tables(metadata)  # ``refnet migrate`` does it before start-up
 
     def current(self) -> int:
-        connection = self.db.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(self._select, (NAME,))
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
-        finally:
-            connection.close()
+        row = self.db.fetch_one("SELECT generation FROM cache_generations WHERE name = ?", (NAME,))
         return row[0] if row else 0
 
     def bump(self) -> None:
@@ -103,16 +83,20 @@ class AvailabilityCache:
         if self.max_age <= 0:
             return fetch(), _now()
         generation = self.generation.current()
-        copy = self._copy
-        if copy is not None and copy[1] == generation and self.clock() - copy[0] < self.max_age:
-            return copy[2], copy[3]
+        if (copy := self._fresh(generation)) is not None:
+            return copy
         with self._lock:  # one worker thread asks the service; the others wait for its answer
-            copy = self._copy
-            if copy is not None and copy[1] == generation and self.clock() - copy[0] < self.max_age:
-                return copy[2], copy[3]
+            if (copy := self._fresh(generation)) is not None:
+                return copy
             read_at, rows, as_of = self.clock(), fetch(), _now()
             self._copy = (read_at, generation, rows, as_of)
             return rows, as_of
+
+    def _fresh(self, generation: int) -> tuple[list, str] | None:
+        copy = self._copy
+        if copy is not None and copy[1] == generation and self.clock() - copy[0] < self.max_age:
+            return copy[2], copy[3]
+        return None
 
     def invalidate(self) -> None:
         """Beds changed through this gateway: every worker reads afresh on its next request.

@@ -28,6 +28,10 @@ revoked_users = Table(  # every token of the user issued at or before revoked_be
 )
 
 
+_IS_REVOKED = ('SELECT 1 FROM revoked_tokens WHERE jti = ? UNION ALL '
+               'SELECT 1 FROM revoked_users WHERE "user" = ? AND revoked_before >= ?')
+
+
 def default_url() -> str:
     var = os.environ.get("REFNET_VAR") or "var"
     return os.environ.get("REFNET_GATEWAY_DATABASE_URL") or f"sqlite:///{os.path.join(var, 'gateway.db')}"
@@ -36,40 +40,16 @@ def default_url() -> str:
 class RevocationStore:
     def __init__(self, url: str | None = None):
         self.db = Database.for_url(url or default_url())
-        mark = "?" if self.db.engine.dialect.paramstyle == "qmark" else "%s"
-        self._is_revoked_sql = (
-            f'SELECT 1 FROM revoked_tokens WHERE jti = {mark} UNION ALL '
-            f'SELECT 1 FROM revoked_users WHERE "user" = {mark} AND revoked_before >= {mark}')
         self.ensure_tables()
 
     def ensure_tables(self) -> None:
-        """Create the two tables if missing (``refnet migrate`` does it before start-up). In a
-        write transaction (SQLite: BEGIN IMMEDIATE, which waits for the lock), so gunicorn
-        workers starting together do not trip over each other's CREATE."""
-        from sqlalchemy import inspect
-        with self.db.engine.connect() as c:
-            if set(metadata.tables) <= set(inspect(c).get_table_names()):
-                return
-        with self.db.write() as s:
-            metadata.create_all(s.connection(), checkfirst=True)
+        """Create the two tables if missing (``refnet migrate`` does it before start-up)."""
+        self.db.ensure_tables(metadata)
 
     def is_revoked(self, jti: str | None, user: str, issued_at: int) -> bool:
         """Whether this token (by jti) or every token of its user issued by then is revoked.
-
-        Asked on every request, so it is one prepared statement on a pooled DBAPI connection
-        (no SQLAlchemy compilation, no explicit transaction for a single SELECT): the Core
-        version cost about ten times as much and was the largest part of the gateway's own time
-        per request (bench/README.md)."""
-        connection = self.db.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(self._is_revoked_sql, (jti, user, issued_at))
-                return cursor.fetchone() is not None
-            finally:
-                cursor.close()
-        finally:
-            connection.close()  # back to the pool (which rolls back on PostgreSQL)
+        Asked on every request, so one prepared statement (``Database.fetch_one``)."""
+        return self.db.fetch_one(_IS_REVOKED, (jti, user, issued_at)) is not None
 
     def revoke_token(self, jti: str) -> bool:
         with self.db.write() as s:

@@ -12,7 +12,7 @@ import threading
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import MetaData, create_engine, event, inspect
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -99,6 +99,33 @@ class Database:
         if queued:
             for callback in self._after_commit:
                 callback()
+
+    def ensure_tables(self, metadata: MetaData) -> None:
+        """Create ``metadata``'s tables that are missing, for tables owned outside alembic (the
+        gateway's). In a write transaction (SQLite: BEGIN IMMEDIATE, which waits for the lock),
+        so processes starting together do not trip over each other's CREATE."""
+        with self.engine.connect() as c:
+            if set(metadata.tables) <= set(inspect(c).get_table_names()):
+                return
+        with self.write() as s:
+            metadata.create_all(s.connection(), checkfirst=True)
+
+    def fetch_one(self, sql: str, params: tuple) -> tuple | None:
+        """One row of a plain SQL SELECT written with ``?`` placeholders, on a pooled DBAPI
+        connection: no SQLAlchemy compilation and no explicit transaction around a single
+        statement. For lookups on every request (ten times cheaper than the Core version)."""
+        if self.engine.dialect.paramstyle != "qmark":
+            sql = sql.replace("?", "%s")
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(sql, params)
+                return cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            connection.close()  # back to the pool (which rolls back on PostgreSQL)
 
     def dispose(self) -> None:
         self.engine.dispose()
