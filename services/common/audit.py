@@ -9,13 +9,12 @@ answer leaves the service. Entries carry codes and ids only: never names or free
 import functools
 import logging
 import re
-from datetime import timezone
+from datetime import datetime, timezone
 
 from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, insert, select, text
 
 from . import auditchain
 from .errors import Forbidden, InvalidInput, NotFound, ServiceError
-from .timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +40,8 @@ def audit_table(metadata: MetaData) -> Table:
 
 
 def append(session, table: Table, *, actor: str, role: str, agency: str, action: str,
-           object: str, outcome: str, correlation_id: str | None = None) -> dict:
-    """Add one entry, chained to the last one, in the caller's write transaction.
+           object: str, outcome: str, now: datetime, correlation_id: str | None = None) -> dict:
+    """Add one entry at ``now``, chained to the last one, in the caller's write transaction.
 
     The chain needs one writer at a time: SQLite write transactions are already serialised
     (``BEGIN IMMEDIATE``); on PostgreSQL a transaction-scoped advisory lock does it.
@@ -51,7 +50,7 @@ def append(session, table: Table, *, actor: str, role: str, agency: str, action:
         session.execute(text("SELECT pg_advisory_xact_lock(774411)"))
     last = session.execute(select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)).first()
     prev_id, prev_hash = (last.id, last.hash) if last else (0, auditchain.GENESIS)
-    entry = {"id": prev_id + 1, "at": utcnow().astimezone(timezone.utc), "actor": actor[:100],
+    entry = {"id": prev_id + 1, "at": now.astimezone(timezone.utc), "actor": actor[:100],
              "role": role[:20], "agency": agency[:100], "action": action[:64],
              "object": object[:120], "outcome": outcome[:20],
              "correlation_id": (correlation_id or None) and str(correlation_id)[:64]}
@@ -109,7 +108,8 @@ def audited(action: str, object_kind: str, object_param: str | None = None, *,
     """Decorate a service's RPC method: one audit entry per call, written before the answer
     leaves. If the entry cannot be written the caller gets an error, not the data.
 
-    The service needs ``db`` (its Database) and ``audit_table``; the caller dict may carry
+    The service needs ``db`` (its Database), ``clock`` (its Clock: the entry's time) and
+    ``audit_table``; the caller dict may carry
     ``correlation_id`` (the gateway adds the request's id). ``refusals_only`` records only calls
     that did not succeed (for frequent reads that hold no file, such as a status: probing for
     another agency's references still leaves a trace).
@@ -131,7 +131,7 @@ def audited(action: str, object_kind: str, object_param: str | None = None, *,
                 append(s, self.audit_table, actor=str(caller.get("user") or "unknown"),
                        role=str(caller.get("role") or "unknown"),
                        agency=str(caller.get("agency") or "unknown"), action=action,
-                       object=str(obj), outcome=outcome_of(error),
+                       object=str(obj), outcome=outcome_of(error), now=self.clock.now(),
                        correlation_id=caller.get("correlation_id"))
             if error is not None:
                 raise error

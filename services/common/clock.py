@@ -42,3 +42,24 @@ def clock_offset(environ=os.environ) -> timedelta:
 
 def now(environ=os.environ) -> datetime:
     return datetime.now(timezone.utc) + clock_offset(environ)
+
+
+class Clock:
+    """Something that tells the time: ``now()`` is an aware UTC datetime."""
+
+    def now(self) -> datetime:
+        raise NotImplementedError
+
+
+class DemoClock(Clock):
+    """The system clock moved by the demo clock (what ``timeutil.utcnow`` tells)."""
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc) + demo_offset()
+
+
+class SystemClock(Clock):
+    """The computer's clock, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)

@@ -26,13 +26,12 @@ class EnvelopeSchema(Schema):
 _ENVELOPE = EnvelopeSchema()
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def make_event(event_type: str, payload: dict, *, source: str, correlation_id: str | None = None,
                version: int | None = None, occurred_at: datetime | None = None) -> dict:
-    """Build a JSON-ready envelope, validating the payload against its contract."""
+    """Build a JSON-ready envelope, validating the payload against its contract.
+
+    ``occurred_at`` is the publishing service's "now" (its clock); an event built without one
+    (test fixtures) is stamped with the system clock."""
     try:
         version = version or latest_version(event_type)
     except KeyError:
@@ -44,7 +43,7 @@ def make_event(event_type: str, payload: dict, *, source: str, correlation_id: s
         "event_id": str(uuid.uuid4()),
         "type": event_type,
         "version": version,
-        "occurred_at": (occurred_at or utcnow()).astimezone(timezone.utc).isoformat(),
+        "occurred_at": (occurred_at or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(),
         "source": source,
         "correlation_id": correlation_id,
         "payload": payload,

@@ -1,4 +1,4 @@
-"""nameko entrypoints of the referral service: validate, delegate to ``app``, return.
+"""nameko entrypoints of the referral service: validate, delegate to ``usecases``, return.
 
 Every RPC leaves an audit entry (``audited``) before its answer leaves the service. Retention:
 every ``REFNET_RETENTION_SWEEP_SECONDS`` (default 3600) each replica anonymises referrals that
@@ -8,14 +8,17 @@ ended more than ``REFNET_RETENTION_DAYS`` (default 365) ago (safe to run concurr
 import logging
 import os
 
+from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
 from services.common.audit import audited
+from services.common.audit import query as audit_query_rows
 from services.common.caller import Caller
+from services.common.clock import DemoClock
 from services.common.nameko_deps import (Observability, Outbox, ServiceDatabase, consume_events,
                                           consume_intake, rpc)
 
-from . import app, report
+from . import usecases
 from .dependencies import ReferralSecrets
 from .tables import audit_log, outbox
 
@@ -26,6 +29,13 @@ def retention_days() -> float:
     return float(os.environ.get("REFNET_RETENTION_DAYS", "365"))
 
 
+class _Clock(DependencyProvider):
+    clock = DemoClock()
+
+    def get_dependency(self, worker_ctx):
+        return self.clock
+
+
 class ReferralService:
     name = "referral"
 
@@ -33,22 +43,23 @@ class ReferralService:
     # before `outbox` below: that name is the outbox table only until it is rebound
     observability = Observability("referral", outbox)
     outbox = Outbox("referral", outbox)
+    clock = _Clock()
     secrets = ReferralSecrets()
     audit_table = audit_log
 
     @consume_intake()
     def take_submission(self, body):
-        app.submit(self.db, self.secrets.cipher, self.secrets.intake_private_key, body,
-                   search_key=self.secrets.search_key)
+        usecases.submit(self.db, self.clock, self.secrets.cipher, self.secrets.intake_private_key,
+                        body, search_key=self.secrets.search_key)
 
     @consume_events("referral")
     def on_event(self, body):
-        app.apply_event(self.db, body)
+        usecases.apply_event(self.db, self.clock, body)
 
     @timer(interval=float(os.environ.get("REFNET_RETENTION_SWEEP_SECONDS", "3600")))
     def retention_sweep(self):
         try:
-            count = app.anonymise_closed(self.db, self.secrets.cipher, retention_days())
+            count = usecases.anonymise_closed(self.db, self.clock, self.secrets.cipher, retention_days())
             if count:
                 log.info("retention: %d referral(s) anonymised", count)
         except Exception:  # the next tick retries; never let the timer die
@@ -57,57 +68,59 @@ class ReferralService:
     @rpc
     @audited("referral.read_status", "referral", "reference", refusals_only=True)
     def get_status(self, caller, reference):
-        return app.get_status(self.db, Caller.from_dict(caller), reference)
+        return usecases.get_status(self.db, self.clock, Caller.from_dict(caller), reference)
 
     @rpc
     @audited("referral.read_fhir_task", "referral", "reference", refusals_only=True)
     def get_fhir_task(self, caller, reference):
-        return app.get_fhir_task(self.db, self.secrets.search_key, Caller.from_dict(caller),
-                                 reference)
+        return usecases.get_fhir_task(self.db, self.clock, self.secrets.search_key,
+                                      Caller.from_dict(caller), reference)
 
     @rpc
     def list_referrals(self, caller, status=None, limit=50, cursor=None):
-        return app.list_referrals(self.db, Caller.from_dict(caller), status=status,
-                                  limit=int(limit), cursor=cursor)
+        return usecases.list_referrals(self.db, self.clock, Caller.from_dict(caller), status=status,
+                                       limit=int(limit), cursor=cursor)
 
     @rpc
     @audited("referral.read_file", "referral", "reference")
     def get_file(self, caller, reference):
-        return app.get_file(self.db, self.secrets.cipher, Caller.from_dict(caller), reference)
+        return usecases.get_file(self.db, self.secrets.cipher, Caller.from_dict(caller), reference)
 
     @rpc
     @audited("referral.withdraw", "referral", "reference")
     def withdraw(self, caller, reference, reason=None, correlation_id=None):
-        return app.withdraw(self.db, Caller.from_dict(caller), reference, reason, correlation_id)
+        return usecases.withdraw(self.db, self.clock, Caller.from_dict(caller), reference, reason,
+                                 correlation_id)
 
     @rpc
     @audited("consent.record", "referral", "reference")
     def record_consent(self, caller, reference, audience, share, purpose=None, until=None,
                        correlation_id=None):
-        return app.record_consent(self.db, Caller.from_dict(caller), reference, audience, share,
-                                  purpose, until, correlation_id)
+        return usecases.record_consent(self.db, self.clock, Caller.from_dict(caller), reference,
+                                       audience, share, purpose, until, correlation_id)
 
     @rpc
     @audited("consent.read", "referral", "reference")
     def get_consent(self, caller, reference):
-        return app.get_consent(self.db, Caller.from_dict(caller), reference)
+        return usecases.get_consent(self.db, self.clock, Caller.from_dict(caller), reference)
 
     @rpc
     @audited("referral.search_by_name", "referrals")
     def search_by_name(self, caller, name):
-        return app.search_by_name(self.db, self.secrets.search_key, Caller.from_dict(caller), name)
+        return usecases.search_by_name(self.db, self.secrets.search_key, Caller.from_dict(caller), name)
 
     @rpc
     @audited("audit.query", "audit")
     def audit_query(self, caller, object=None, actor=None, limit=100):
-        return app.audit_query(self.db, Caller.from_dict(caller), object=object, actor=actor,
-                               limit=limit)
+        Caller.from_dict(caller).require("admin")
+        with self.db.read() as c:
+            return audit_query_rows(c, audit_log, object=object, actor=actor, limit=limit)
 
     @rpc
     @audited("report.figures", "report")
     def report_figures(self, caller, first_day, last_day):
-        """Counts and quartiles for a period (issue 10); never a row or a reference."""
-        return report.report_figures(self.db, Caller.from_dict(caller), first_day, last_day)
+        """Counts and quartiles for a period; never a row or a reference."""
+        return usecases.report_figures(self.db, Caller.from_dict(caller), first_day, last_day)
 
     @rpc
     def ping(self):

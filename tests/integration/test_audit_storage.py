@@ -1,4 +1,4 @@
-"""The audit log on SQLite and PostgreSQL (issue 6): concurrent writers keep one unbroken hash
+"""The audit log on SQLite and PostgreSQL: concurrent writers keep one unbroken hash
 chain, the database refuses UPDATE and DELETE, and the chain check names what was changed."""
 
 import eventlet
@@ -7,14 +7,17 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from services.common import audit, auditchain
+from services.common.clock import SystemClock
 from services.referral.tables import audit_log
+
+CLOCK = SystemClock()
 
 
 def _append(db, n):
     with db.write() as s:
         audit.append(s, audit_log, actor=f"user-{n}", role="shelter", agency="erbil-shelter",
                      action="referral.read_file", object=f"referral:RN-{n}", outcome="ok",
-                     correlation_id=f"c-{n}")
+                     now=CLOCK.now(), correlation_id=f"c-{n}")
 
 
 @pytest.mark.parametrize("service", ["referral", "shelter", "legal"])

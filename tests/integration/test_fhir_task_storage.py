@@ -9,7 +9,8 @@ from fhir.resources.R4B.task import Task
 
 from services.common.errors import Forbidden, NotFound
 from services.contracts.envelope import make_event
-from services.referral import app
+from services.common.clock import SystemClock
+from services.referral import usecases
 from services.referral.domain import fhir_task
 
 from tests.integration.conftest import (SURVIVOR_NAME, SURVIVOR_PHONE, caller, intake_command,
@@ -18,6 +19,7 @@ from tests.integration.conftest import (SURVIVOR_NAME, SURVIVOR_PHONE, caller, i
 SHELTER = "erbil-shelter"
 POLICE_A, POLICE_B = "erbil-police", "duhok-police"
 KEY = b"integration-pseudonym-key"
+CLOCK = SystemClock()  # the referral use cases' clock
 PROFILE_STATUSES = {"draft", "requested", "accepted", "rejected", "cancelled", "in-progress",
                     "on-hold", "failed", "completed", "entered-in-error"}
 
@@ -31,7 +33,7 @@ def db(databases, db_url):
 def submit(db, keys):
     def _submit(body=None, **command_kw):
         command = intake_command(keys.intake_public, body or submission(), **command_kw)
-        reference, _ = app.submit(db, keys.cipher, keys.intake_private, command)
+        reference, _ = usecases.submit(db, CLOCK, keys.cipher, keys.intake_private, command)
         return reference
     return _submit
 
@@ -51,10 +53,10 @@ def _event(kind: str, reference: str, minutes: int, **payload) -> dict:
 
 def test_a_declined_referral_is_a_rejected_task_with_the_reason(db, submit):
     reference = submit(agency=POLICE_A)
-    app.apply_event(db, _event("received", reference, 1))
-    app.apply_event(db, _event("declined", reference, 2, reason="no bed for this group"))
+    usecases.apply_event(db, CLOCK, _event("received", reference, 1))
+    usecases.apply_event(db, CLOCK, _event("declined", reference, 2, reason="no bed for this group"))
 
-    task = app.get_fhir_task(db, KEY, caller("police", POLICE_A), reference)
+    task = usecases.get_fhir_task(db, CLOCK, KEY, caller("police", POLICE_A), reference)
     parsed = Task.model_validate(task)
     assert parsed.status == "rejected" and parsed.status in PROFILE_STATUSES
     assert parsed.statusReason.text == "no bed for this group"
@@ -66,23 +68,23 @@ def test_a_declined_referral_is_a_rejected_task_with_the_reason(db, submit):
     text = json.dumps(task)
     assert SURVIVOR_NAME not in text and SURVIVOR_PHONE not in text and "officer.one" not in text
     # the shelter and the legal team (consent to legal help) read the same Task
-    assert app.get_fhir_task(db, KEY, caller("shelter", SHELTER), reference) == task
-    assert app.get_fhir_task(db, KEY, caller("legal", "legal-aid"), reference) == task
+    assert usecases.get_fhir_task(db, CLOCK, KEY, caller("shelter", SHELTER), reference) == task
+    assert usecases.get_fhir_task(db, CLOCK, KEY, caller("legal", "legal-aid"), reference) == task
 
 
 def test_submitted_accepted_and_withdrawn(db, submit):
     reference = submit(agency=POLICE_A, body=submission(urgency="emergency"))
     police = caller("police", POLICE_A)
-    task = app.get_fhir_task(db, KEY, police, reference)
+    task = usecases.get_fhir_task(db, CLOCK, KEY, police, reference)
     assert (task["status"], task["priority"], "owner" in task) == ("requested", "stat", False)
 
-    app.apply_event(db, _event("received", reference, 1))
-    app.apply_event(db, _event("accepted", reference, 2))
-    assert app.get_fhir_task(db, KEY, police, reference)["status"] == "accepted"
+    usecases.apply_event(db, CLOCK, _event("received", reference, 1))
+    usecases.apply_event(db, CLOCK, _event("accepted", reference, 2))
+    assert usecases.get_fhir_task(db, CLOCK, KEY, police, reference)["status"] == "accepted"
 
     other = submit(agency=POLICE_A)
-    app.withdraw(db, police, other, "the person went home")
-    task = app.get_fhir_task(db, KEY, police, other)
+    usecases.withdraw(db, CLOCK, police, other, "the person went home")
+    task = usecases.get_fhir_task(db, CLOCK, KEY, police, other)
     assert (task["status"], task["statusReason"]) == ("cancelled", {"text": "the person went home"})
     Task.model_validate(task)
 
@@ -99,19 +101,19 @@ def test_the_status_rule_decides_who_gets_a_task(db, submit):
                      (caller("police", POLICE_A), "RN-AAAA-BBBB-CCCC-DDDD"),
                      (caller("police", POLICE_A), "not-a-reference")):
         with pytest.raises(NotFound):
-            app.get_fhir_task(db, KEY, who, ref)
+            usecases.get_fhir_task(db, CLOCK, KEY, who, ref)
         # the same answer as the status endpoint's
         with pytest.raises(NotFound):
-            app.get_status(db, who, ref)
+            usecases.get_status(db, CLOCK, who, ref)
 
 
 def test_withdrawn_consent_gets_no_task_but_says_why(db, submit):
     reference = submit(agency=POLICE_A)
-    app.record_consent(db, caller("shelter", SHELTER), reference, "referring_police", False)
+    usecases.record_consent(db, CLOCK, caller("shelter", SHELTER), reference, "referring_police", False)
     with pytest.raises(Forbidden) as refused:
-        app.get_fhir_task(db, KEY, caller("police", POLICE_A), reference)
+        usecases.get_fhir_task(db, CLOCK, KEY, caller("police", POLICE_A), reference)
     assert refused.value.field == "consent"
-    assert app.get_status(db, caller("police", POLICE_A), reference)["status"] == "consent_withdrawn"
+    assert usecases.get_status(db, CLOCK, caller("police", POLICE_A), reference)["status"] == "consent_withdrawn"
     # another agency still learns nothing
     with pytest.raises(NotFound):
-        app.get_fhir_task(db, KEY, caller("police", POLICE_B), reference)
+        usecases.get_fhir_task(db, CLOCK, KEY, caller("police", POLICE_B), reference)

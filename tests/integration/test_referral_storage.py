@@ -1,4 +1,4 @@
-"""services/referral/app.py on real SQLite and PostgreSQL databases built by the migrations."""
+"""The referral use cases on real SQLite and PostgreSQL databases built by the migrations."""
 
 import glob
 import json
@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.contracts.envelope import make_event
-from services.referral import app
+from services.common.clock import SystemClock
+from services.referral import usecases
 from services.referral.tables import outbox, processed_events, referrals, timeline
 
 from tests.integration.conftest import (SURVIVOR_NAME, SURVIVOR_PHONE, caller, count,
@@ -17,6 +18,7 @@ from tests.integration.conftest import (SURVIVOR_NAME, SURVIVOR_PHONE, caller, c
 
 SHELTER = "erbil-shelter"
 POLICE_A, POLICE_B, POLICE_C = "erbil-police", "duhok-police", "sulaymaniyah-police"
+CLOCK = SystemClock()  # the referral use cases' clock
 
 
 @pytest.fixture
@@ -29,7 +31,7 @@ def submit(db, keys):
     """Submit a fresh sealed command; return (reference, command)."""
     def _submit(body=None, **command_kw):
         command = intake_command(keys.intake_public, body or submission(), **command_kw)
-        reference, created = app.submit(db, keys.cipher, keys.intake_private, command)
+        reference, created = usecases.submit(db, CLOCK, keys.cipher, keys.intake_private, command)
         assert (reference, created) == (command["reference"], True)
         return reference, command
     return _submit
@@ -52,7 +54,7 @@ def _decision(reference: str, decision: str, minutes: int = 2, reason: str | Non
 
 
 def _timeline(db, reference: str) -> list[tuple[str, str, str]]:
-    view = app.get_status(db, caller("shelter", SHELTER), reference)
+    view = usecases.get_status(db, CLOCK, caller("shelter", SHELTER), reference)
     return [(e["status"], e["agency"], e["note"]) for e in view["timeline"]]
 
 
@@ -85,19 +87,19 @@ def test_submit_records_the_referral_and_queues_its_event(db, keys, submit):
 
     assert _timeline(db, reference) == [("submitted", "erbil-police", "Referral submitted")]
     # the file, decrypted, is what the police sent; only shelter staff may read it
-    file = app.get_file(db, keys.cipher, caller("shelter", SHELTER), reference)
+    file = usecases.get_file(db, keys.cipher, caller("shelter", SHELTER), reference)
     assert file["submission"]["survivor"]["name"] == SURVIVOR_NAME
     assert file["submission"]["survivor"]["phone"] == SURVIVOR_PHONE
     with pytest.raises(NotFound):
-        app.get_file(db, keys.cipher, caller("police", "erbil-police"), reference)
+        usecases.get_file(db, keys.cipher, caller("police", "erbil-police"), reference)
 
 
 def test_submit_is_idempotent_on_reference(db, keys, submit):
     reference, command = submit()
     # the same command again (a redelivery), and a retry sealed anew with the same reference
-    again = app.submit(db, keys.cipher, keys.intake_private, command)
+    again = usecases.submit(db, CLOCK, keys.cipher, keys.intake_private, command)
     retry = intake_command(keys.intake_public, submission(), reference=reference)
-    retried = app.submit(db, keys.cipher, keys.intake_private, retry)
+    retried = usecases.submit(db, CLOCK, keys.cipher, keys.intake_private, retry)
     assert again == (reference, False)
     assert retried == (reference, False)
     assert count(db, referrals) == 1
@@ -108,8 +110,8 @@ def test_submit_is_idempotent_on_reference(db, keys, submit):
 def test_a_reused_reference_with_another_body_keeps_the_first(db, keys, submit):
     reference, _ = submit(submission(name="First Person"))
     other = intake_command(keys.intake_public, submission(name="Second Person"), reference=reference)
-    assert app.submit(db, keys.cipher, keys.intake_private, other) == (reference, False)
-    file = app.get_file(db, keys.cipher, caller("shelter", SHELTER), reference)
+    assert usecases.submit(db, CLOCK, keys.cipher, keys.intake_private, other) == (reference, False)
+    file = usecases.get_file(db, keys.cipher, caller("shelter", SHELTER), reference)
     assert file["submission"]["survivor"]["name"] == "First Person"
     assert (count(db, referrals), count(db, outbox)) == (1, 1)
 
@@ -121,11 +123,11 @@ def test_commands_that_cannot_be_read_are_rejected_and_record_nothing(db, keys):
     invalid_body = submission()
     del invalid_body["consent"]
     with pytest.raises(InvalidInput) as unsealable:
-        app.submit(db, keys.cipher, keys.intake_private, sealed_for_another)
+        usecases.submit(db, CLOCK, keys.cipher, keys.intake_private, sealed_for_another)
     with pytest.raises(InvalidInput) as invalid:
-        app.submit(db, keys.cipher, keys.intake_private, intake_command(keys.intake_public, invalid_body))
+        usecases.submit(db, CLOCK, keys.cipher, keys.intake_private, intake_command(keys.intake_public, invalid_body))
     with pytest.raises(InvalidInput) as malformed:
-        app.submit(db, keys.cipher, keys.intake_private, {"reference": "RN-nonsense"})
+        usecases.submit(db, CLOCK, keys.cipher, keys.intake_private, {"reference": "RN-nonsense"})
     assert unsealable.value.field == "sealed_submission"
     assert (invalid.value.field, malformed.value.field) == ("submission", "submission")
     assert (count(db, referrals), count(db, outbox), count(db, timeline)) == (0, 0, 0)
@@ -133,7 +135,7 @@ def test_commands_that_cannot_be_read_are_rejected_and_record_nothing(db, keys):
 
 def test_no_personal_data_in_plaintext_in_the_referral_database(db, keys, submit):
     reference, _ = submit()
-    app.apply_event(db, _decision(reference, "accepted"))
+    usecases.apply_event(db, CLOCK, _decision(reference, "accepted"))
 
     if db.sqlite:
         # read while connections are open: recent commits are still in the -wal file, not yet
@@ -159,11 +161,11 @@ def test_no_personal_data_in_plaintext_in_the_referral_database(db, keys, submit
 
 def test_received_then_accepted_moves_the_status_and_writes_the_timeline(db, submit):
     reference, _ = submit()
-    assert app.apply_event(db, _received(reference)) is True
-    assert app.get_status(db, caller("police", POLICE_A), reference)["status"] == "received"
-    assert app.apply_event(db, _decision(reference, "accepted")) is True
+    assert usecases.apply_event(db, CLOCK, _received(reference)) is True
+    assert usecases.get_status(db, CLOCK, caller("police", POLICE_A), reference)["status"] == "received"
+    assert usecases.apply_event(db, CLOCK, _decision(reference, "accepted")) is True
 
-    view = app.get_status(db, caller("police", POLICE_A), reference)
+    view = usecases.get_status(db, CLOCK, caller("police", POLICE_A), reference)
     assert view["status"] == "accepted"
     assert [(e["status"], e["agency"], e["at"]) for e in view["timeline"]][1:] == [
         ("received", SHELTER, "2026-03-01T10:01:00Z"), ("accepted", SHELTER, "2026-03-01T10:02:00Z")]
@@ -181,8 +183,8 @@ def test_received_then_accepted_moves_the_status_and_writes_the_timeline(db, sub
 
 def test_declined_records_the_reason_and_tells_without_legal_consent(db, submit):
     reference, _ = submit(submission(share_legal=False))
-    app.apply_event(db, _received(reference))
-    assert app.apply_event(db, _decision(reference, "declined", reason="no bed for men")) is True
+    usecases.apply_event(db, CLOCK, _received(reference))
+    assert usecases.apply_event(db, CLOCK, _decision(reference, "declined", reason="no bed for men")) is True
     assert _timeline(db, reference)[-1] == ("declined", SHELTER, "Declined: no bed for men")
     with db.read() as s:
         body = json.loads(s.execute(select(outbox.c.body).where(outbox.c.type == "referral.declined")).scalar_one())
@@ -192,10 +194,10 @@ def test_declined_records_the_reason_and_tells_without_legal_consent(db, submit)
 def test_the_same_event_applied_twice_has_one_effect(db, submit):
     reference, _ = submit()
     received, accepted = _received(reference), _decision(reference, "accepted")
-    assert app.apply_event(db, received) is True
-    assert app.apply_event(db, received) is False
-    assert app.apply_event(db, accepted) is True
-    assert app.apply_event(db, json.loads(json.dumps(accepted))) is False  # a redelivered copy
+    assert usecases.apply_event(db, CLOCK, received) is True
+    assert usecases.apply_event(db, CLOCK, received) is False
+    assert usecases.apply_event(db, CLOCK, accepted) is True
+    assert usecases.apply_event(db, CLOCK, json.loads(json.dumps(accepted))) is False  # a redelivered copy
     assert [t[0] for t in _timeline(db, reference)] == ["submitted", "received", "accepted"]
     assert _outbox_types(db) == ["referral.submitted", "referral.accepted"]
     assert count(db, processed_events) == 2
@@ -203,13 +205,13 @@ def test_the_same_event_applied_twice_has_one_effect(db, submit):
 
 def test_an_accept_while_still_submitted_records_received_then_accepted(db, submit):
     reference, _ = submit()
-    assert app.apply_event(db, _decision(reference, "accepted", minutes=5)) is True
+    assert usecases.apply_event(db, CLOCK, _decision(reference, "accepted", minutes=5)) is True
     assert [(t[0], t[1]) for t in _timeline(db, reference)] == [
         ("submitted", "erbil-police"), ("received", SHELTER), ("accepted", SHELTER)]
     # the late receipt changes nothing and is not an error
-    assert app.apply_event(db, _received(reference, minutes=1)) is True
+    assert usecases.apply_event(db, CLOCK, _received(reference, minutes=1)) is True
     assert [t[0] for t in _timeline(db, reference)] == ["submitted", "received", "accepted"]
-    assert app.get_status(db, caller("shelter", SHELTER), reference)["status"] == "accepted"
+    assert usecases.get_status(db, CLOCK, caller("shelter", SHELTER), reference)["status"] == "accepted"
 
 
 def test_events_it_does_not_act_on_are_ignored(db, submit):
@@ -219,17 +221,17 @@ def test_events_it_does_not_act_on_are_ignored(db, submit):
         "occupied": 0, "held": 0, "available": 3, "change": "capacity", "changed_at": _at()},
         source="shelter")
     unknown_version = dict(_received(reference), version=99)
-    assert app.apply_event(db, capacity) is False
-    assert app.apply_event(db, unknown_version) is False
-    assert app.apply_event(db, _received("RN-AAAA-BBBB-CCCC-DDDD")) is True  # unknown reference
+    assert usecases.apply_event(db, CLOCK, capacity) is False
+    assert usecases.apply_event(db, CLOCK, unknown_version) is False
+    assert usecases.apply_event(db, CLOCK, _received("RN-AAAA-BBBB-CCCC-DDDD")) is True  # unknown reference
     assert [t[0] for t in _timeline(db, reference)] == ["submitted"]
     assert count(db, processed_events) == 1
 
 
 def test_a_decision_the_lifecycle_forbids_is_ignored(db, keys, submit):
     reference, _ = submit()
-    app.withdraw(db, caller("police", POLICE_A), reference, "declined help")
-    assert app.apply_event(db, _decision(reference, "accepted")) is True
+    usecases.withdraw(db, CLOCK, caller("police", POLICE_A), reference, "declined help")
+    assert usecases.apply_event(db, CLOCK, _decision(reference, "accepted")) is True
     assert [t[0] for t in _timeline(db, reference)] == ["submitted", "withdrawn"]
     assert _outbox_types(db) == ["referral.submitted", "referral.withdrawn"]
 
@@ -240,47 +242,47 @@ def test_list_referrals_pages_filters_and_isolates_agencies(db, submit):
     mine = [submit(agency=POLICE_A)[0] for _ in range(5)]
     theirs = [submit(agency=POLICE_B)[0] for _ in range(2)]
     hidden = submit(submission(share_status=False), agency=POLICE_A)[0]
-    app.apply_event(db, _decision(mine[1], "accepted"))
-    app.apply_event(db, _decision(mine[3], "declined", reason="full"))
+    usecases.apply_event(db, CLOCK, _decision(mine[1], "accepted"))
+    usecases.apply_event(db, CLOCK, _decision(mine[3], "declined", reason="full"))
 
     police_a = caller("police", POLICE_A)
     pages, cursor = [], None
     while True:
-        page = app.list_referrals(db, police_a, limit=2, cursor=cursor)
+        page = usecases.list_referrals(db, CLOCK, police_a, limit=2, cursor=cursor)
         pages.append([item["reference"] for item in page["items"]])
         cursor = page["next_cursor"]
         if cursor is None:
             break
     assert pages == [mine[::-1][0:2], mine[::-1][2:4], mine[::-1][4:]]
 
-    accepted = app.list_referrals(db, police_a, status="accepted")
+    accepted = usecases.list_referrals(db, CLOCK, police_a, status="accepted")
     assert [(i["reference"], i["status"]) for i in accepted["items"]] == [(mine[1], "accepted")]
     assert accepted["next_cursor"] is None
-    assert [i["reference"] for i in app.list_referrals(db, police_a, status="submitted")["items"]] == \
+    assert [i["reference"] for i in usecases.list_referrals(db, CLOCK, police_a, status="submitted")["items"]] == \
         [mine[4], mine[2], mine[0]]
 
-    assert app.list_referrals(db, caller("police", POLICE_C)) == {"items": [], "next_cursor": None}
-    assert [i["reference"] for i in app.list_referrals(db, caller("police", POLICE_B))["items"]] == theirs[::-1]
-    everything = [i["reference"] for i in app.list_referrals(db, caller("shelter", SHELTER))["items"]]
+    assert usecases.list_referrals(db, CLOCK, caller("police", POLICE_C)) == {"items": [], "next_cursor": None}
+    assert [i["reference"] for i in usecases.list_referrals(db, CLOCK, caller("police", POLICE_B))["items"]] == theirs[::-1]
+    everything = [i["reference"] for i in usecases.list_referrals(db, CLOCK, caller("shelter", SHELTER))["items"]]
     assert everything == [hidden, *theirs[::-1], *mine[::-1]]
-    item = app.list_referrals(db, police_a, limit=1)["items"][0]
+    item = usecases.list_referrals(db, CLOCK, police_a, limit=1)["items"][0]
     assert set(item) == {"reference", "status", "urgency", "population_group", "submitted_at", "updated_at"}
 
     with pytest.raises(InvalidInput):
-        app.list_referrals(db, police_a, status="lost")
+        usecases.list_referrals(db, CLOCK, police_a, status="lost")
     with pytest.raises(InvalidInput):
-        app.list_referrals(db, police_a, limit=0)
+        usecases.list_referrals(db, CLOCK, police_a, limit=0)
     with pytest.raises(InvalidInput):
-        app.list_referrals(db, police_a, cursor="!!not-a-cursor!!")
+        usecases.list_referrals(db, CLOCK, police_a, cursor="!!not-a-cursor!!")
     with pytest.raises(Forbidden):
-        app.list_referrals(db, caller("court", "erbil-court"))
+        usecases.list_referrals(db, CLOCK, caller("court", "erbil-court"))
 
 
 def test_get_status_of_another_agencys_referral_is_not_found(db, submit):
     reference, _ = submit(agency=POLICE_A)
     no_consent, _ = submit(submission(share_status=False, share_legal=False), agency=POLICE_A)
-    assert app.get_status(db, caller("police", POLICE_A), reference)["status"] == "submitted"
-    assert app.get_status(db, caller("legal", "legal-aid"), reference)["status"] == "submitted"
+    assert usecases.get_status(db, CLOCK, caller("police", POLICE_A), reference)["status"] == "submitted"
+    assert usecases.get_status(db, CLOCK, caller("legal", "legal-aid"), reference)["status"] == "submitted"
     for who, ref in ((caller("police", POLICE_B), reference),
                      (caller("police", POLICE_A), no_consent),
                      (caller("legal", "legal-aid"), no_consent),
@@ -288,4 +290,4 @@ def test_get_status_of_another_agencys_referral_is_not_found(db, submit):
                      (caller("police", POLICE_A), "RN-AAAA-BBBB-CCCC-DDDD"),
                      (caller("police", POLICE_A), "not-a-reference")):
         with pytest.raises(NotFound):
-            app.get_status(db, who, ref)
+            usecases.get_status(db, CLOCK, who, ref)

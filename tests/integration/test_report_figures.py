@@ -11,12 +11,12 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.common.caller import Caller
+from services.common.clock import SystemClock
 from services.common.errors import Forbidden, InvalidInput
 from services.contracts.envelope import make_event
 from services.legal import app as legal_app
 from services.legal import report as legal_report
-from services.referral import app as referral_app
-from services.referral import report as referral_report
+from services.referral import usecases
 from services.shelter import app as shelter_app, care
 from services.shelter import report as shelter_report
 from tests.integration.conftest import intake_command, submission
@@ -28,6 +28,7 @@ LAWYER = Caller("lawyer.one", "legal", "erbil-legal-aid")
 POLICE = Caller("officer.one", "police", "erbil-police")
 DAY0 = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
 PERIOD = ("2025-03-01", "2025-03-31")
+CLOCK = SystemClock()  # the referral use cases' clock
 
 
 @pytest.fixture
@@ -60,11 +61,11 @@ def test_referral_figures(databases, keys, clock):
             body["consent"]["basis"] = "best_interest"
         command = intake_command(keys.intake_public, body, agency="directorate" if i < 3 else "police")
         command["submitted_at"] = clock(i).isoformat()
-        refs.append(referral_app.submit(db, keys.cipher, keys.intake_private, command)[0])
+        refs.append(usecases.submit(db, CLOCK, keys.cipher, keys.intake_private, command)[0])
     # one submitted the day after the period: not counted
     late = intake_command(keys.intake_public, submission(), agency="directorate")
     late["submitted_at"] = clock(31).isoformat()
-    referral_app.submit(db, keys.cipher, keys.intake_private, late)
+    usecases.submit(db, CLOCK, keys.cipher, keys.intake_private, late)
 
     def shelter_event(kind, ref, day, **payload):
         at = DAY0 + timedelta(days=day)
@@ -79,7 +80,7 @@ def test_referral_figures(databases, keys, clock):
                     "population_group": "women", "beds": 1, f"{kind}_at": at,
                     **({"case_manager": "cm.one"} if kind == "admitted" else {"outcome": "repatriated"})}
         kind = kind if kind.startswith("referral_") or kind in ("admitted", "discharged") else "referral_received"
-        assert referral_app.apply_event(db, make_event(f"shelter.{kind}", body, source="shelter"))
+        assert usecases.apply_event(db, CLOCK, make_event(f"shelter.{kind}", body, source="shelter"))
 
     for i, ref in enumerate(refs):
         shelter_event("received", ref, i + 0.1)
@@ -89,7 +90,7 @@ def test_referral_figures(databases, keys, clock):
     shelter_event("declined", refs[3], 4.5, reason="no bed for this need")   # 1.5 days
     shelter_event("discharged", refs[0], 20, admission_id=1)
 
-    answer = _json_safe(referral_report.report_figures(db, ANALYST, *PERIOD))
+    answer = _json_safe(usecases.report_figures(db, ANALYST, *PERIOD))
     assert answer["referrals"] == {"total": 4, "by_source": {
         "directorate": {"accepted": 3}, "police": {"declined": 1}}}
     served = answer["served"]
@@ -100,13 +101,13 @@ def test_referral_figures(databases, keys, clock):
     assert answer["durations"]["referral_to_decision"] == {"n": 4, "q1": 1.9, "median": 2.0, "q3": 2.0}
     assert answer["durations"]["referral_to_admission"] == {"n": 3, "q1": 3.0, "median": 3.0, "q3": 3.0}
     # discharged on 21 March: served on that day, not in a period that starts the day after
-    assert referral_report.report_figures(db, MANAGER, "2025-03-21", "2025-03-31")["served"]["total"] == 3
-    assert referral_report.report_figures(db, MANAGER, "2025-03-22", "2025-03-31")["served"]["total"] == 2
+    assert usecases.report_figures(db, MANAGER, "2025-03-21", "2025-03-31")["served"]["total"] == 3
+    assert usecases.report_figures(db, MANAGER, "2025-03-22", "2025-03-31")["served"]["total"] == 2
     for who in (POLICE, LAWYER, ADMIN):
         with pytest.raises(Forbidden):
-            referral_report.report_figures(db, who, *PERIOD)
+            usecases.report_figures(db, who, *PERIOD)
     with pytest.raises(InvalidInput) as bad:
-        referral_report.report_figures(db, ANALYST, "2025-03-31", "2025-03-01")
+        usecases.report_figures(db, ANALYST, "2025-03-31", "2025-03-01")
     assert bad.value.field == "to"
 
 
@@ -194,15 +195,15 @@ def test_backfill_fills_codes_of_referrals_recorded_before_them(databases, keys)
         body = submission(sex=sex, age=age)
         if age < 18:
             body["consent"]["basis"] = "best_interest"
-        refs.append(referral_app.submit(db, keys.cipher, keys.intake_private,
+        refs.append(usecases.submit(db, CLOCK, keys.cipher, keys.intake_private,
                                         intake_command(keys.intake_public, body))[0])
     with db.write() as s:   # as if recorded before migration 0004; the third one anonymised
         s.execute(update(referrals).values(stat_sex=None, stat_age_band=None,
                                            stat_nationality=None, stat_exploitation=None))
         s.execute(update(referrals).where(referrals.c.reference == refs[2]).values(
             anonymised_at=DAY0, file_ciphertext=keys.cipher.encrypt(b"{}")))
-    assert referral_report.backfill_report_codes(db, keys.cipher) == 2
-    assert referral_report.backfill_report_codes(db, keys.cipher) == 0   # nothing left to fill
+    assert usecases.backfill_report_codes(db, CLOCK, keys.cipher) == 2
+    assert usecases.backfill_report_codes(db, CLOCK, keys.cipher) == 0   # nothing left to fill
     with db.read() as s:
         rows = {r.reference: (r.stat_sex, r.stat_age_band, r.stat_nationality, r.stat_exploitation)
                 for r in s.execute(select(referrals))}

@@ -4,9 +4,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.common.errors import InvalidInput
+from services.common.errors import InvalidInput, NotFound
 from services.common.timeutil import aware, iso
-from services.referral import app as referral_app
+from services.referral.usecases import status as referral_status
+from services.referral.usecases.steps import check_reference
 
 
 def test_naive_times_are_taken_as_utc():
@@ -26,23 +27,23 @@ def test_none_stays_none():
 
 @pytest.mark.parametrize("row_id", [1, 42, 10 ** 9])
 def test_cursor_round_trip(row_id):
-    cursor = referral_app._encode_cursor(row_id)
+    cursor = referral_status.encode_cursor(row_id)
     assert "=" not in cursor and str(row_id) not in cursor
-    assert referral_app._decode_cursor(cursor) == row_id
+    assert referral_status.decode_cursor(cursor) == row_id
 
 
 @pytest.mark.parametrize("cursor", ["!!!", "bm90LWEtbnVtYmVy", ""])
 def test_foreign_cursor_is_invalid_input(cursor):
     with pytest.raises(InvalidInput) as info:
-        referral_app._decode_cursor(cursor)
+        referral_status.decode_cursor(cursor)
     assert info.value.field == "cursor"
 
 
 @pytest.mark.parametrize("reference", ["", "RN-1", "../etc/passwd", "rn-abcd-efgh-ijkl-mnop"])
 def test_malformed_reference_is_not_found(reference):
     """A malformed reference reads as unknown, never as a server error."""
-    with pytest.raises(referral_app.NotFound):
-        referral_app._check_reference(reference)
+    with pytest.raises(NotFound):
+        check_reference(reference)
 
 
 def test_the_unit_layer_guard_refuses_connections():

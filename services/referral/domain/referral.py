@@ -45,13 +45,22 @@ _WITHDRAWN = {"referring_police": "referrer_consent_withdrawn_at",
               "legal_team": "legal_consent_withdrawn_at"}
 
 
+# Who sees a referral: the shelter every one; each other role only as a consent audience,
+# the referring police only for their own agency's referrals. ``queries.visible_to`` turns the
+# same tables into the SQL filter of the referral list.
+SEES_EVERY_REFERRAL = "shelter"
+ROLE_AUDIENCE = {"police": "referring_police", "legal": "legal_team"}
+OWN_AGENCY_ONLY = frozenset({"referring_police"})
+CONSENT_FLAG = _FLAG
+CONSENT_UNTIL = _UNTIL
+
+
 def audience_of(caller: Caller, referral: dict) -> str | None:
     """Which consent audience the caller belongs to for this referral, if any."""
-    if caller.role == "police" and caller.agency == referral["referring_agency"]:
-        return "referring_police"
-    if caller.role == "legal":
-        return "legal_team"
-    return None
+    audience = ROLE_AUDIENCE.get(caller.role)
+    if audience in OWN_AGENCY_ONLY and caller.agency != referral["referring_agency"]:
+        return None
+    return audience
 
 
 def consent_active(referral: dict, audience: str, now: datetime | None = None) -> bool:
@@ -79,7 +88,7 @@ def status_access(caller: Caller, referral: dict | None, now: datetime | None = 
     (the caller must not learn that the referral exists: 404)."""
     if referral is None:
         return None
-    if caller.role == "shelter":
+    if caller.role == SEES_EVERY_REFERRAL:
         return "full"
     audience = audience_of(caller, referral)
     if audience is None:
@@ -138,9 +147,10 @@ def may_read_file(caller: Caller, referral: dict) -> bool:
 
 def require_status_access(caller: Caller, referral: dict | None, reference: str,
                           now: datetime | None = None) -> dict:
-    """The referral, or ``NotFound``: another agency's reference must not be told apart from
-    one that does not exist."""
-    if referral is None or not may_read_status(caller, referral, now):
+    """The referral, or ``NotFound`` when the caller must not learn that it exists: another
+    agency's reference must not be told apart from one that does not exist. An audience whose
+    consent ended passes (``may_read_status`` then says it learns only that)."""
+    if status_access(caller, referral, now) is None:
         raise NotFound(f"no referral {reference}", field="reference")
     return referral
 
@@ -151,15 +161,13 @@ def require_withdraw_access(caller: Caller, referral: dict | None, reference: st
     return referral
 
 
-
-
-# --- legal updates on the timeline (issue 5) ------------------------------------------------------
+# --- legal updates on the timeline ------------------------------------------------------------
 
 def may_see_legal_updates(caller: Caller, referral: dict, now: datetime | None = None) -> bool:
     """Court status and hearing dates: the shelter (it brings the survivor to court), the
     referring police while the survivor's consent to share status with them stands, and the
-    legal team (their source) with consent to legal help. No one else, whatever reaches here."""
-    return status_access(caller, referral, now) == "full"
+    legal team (their source) with consent to legal help: the audiences of the status itself."""
+    return may_read_status(caller, referral, now)
 
 
 def legal_update(event_type: str, payload: dict, occurred_at: datetime) -> dict:

@@ -1,4 +1,4 @@
-"""The referral service's figures for a period (issue 10): counts and quartiles only.
+"""The referral service's figures for a period: counts and quartiles only.
 
 Referrals submitted in the period by source (the referring agency) and outcome; the people
 served (admitted before the period ends and not discharged before it starts) by sex and age
@@ -6,24 +6,19 @@ band, nationality and form of exploitation; quartiles of days from referral to d
 admission. Rows stay here; the answer holds counts, never a reference.
 """
 
-import json
 from collections import Counter, defaultdict
 
-from marshmallow import ValidationError
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, select
 
-from services.common import audit
 from services.common.caller import Caller
 from services.common.db import Database
-from services.common.sealing import FileCipher
-from services.contracts.submission import ReferralSubmissionSchema
 from services.common.period import parse_period
 from services.common.stats import days_between, quartiles
 from services.common.timeutil import aware
 
-from .domain import report as rules
-from .domain.visibility import VISIBILITY, shape
-from .tables import audit_log, referrals, timeline
+from ..domain import report as rules
+from ..domain.visibility import VISIBILITY, shape
+from ..tables import referrals, timeline
 
 REPORT_ROLES = tuple(VISIBILITY["report"])
 
@@ -88,34 +83,3 @@ def report_figures(db: Database, caller: Caller, first_day: str, last_day: str) 
                       "referral_to_admission": durations("admitted")},
     })
 
-
-def backfill_report_codes(db: Database, cipher: FileCipher) -> int:
-    """Fill the statistical codes of referrals recorded before they existed (migration 0004),
-    from their encrypted files; anonymised referrals have no file left and stay ``unknown``.
-    Returns how many were filled (`refnet backfill-report-codes`)."""
-    last_id, done = 0, 0
-    while True:
-        with db.write() as s:
-            rows = s.execute(select(referrals.c.id, referrals.c.file_ciphertext)
-                             .where(and_(referrals.c.id > last_id, referrals.c.stat_sex.is_(None),
-                                         referrals.c.anonymised_at.is_(None)))
-                             .order_by(referrals.c.id).limit(200)).all()
-            if not rows:
-                if done:
-                    audit.append(s, audit_log, actor="system:backfill-report-codes", role="system",
-                                 agency="referral", action="referrals.backfill_report_codes",
-                                 object="referrals", outcome="ok")
-                return done
-            for row in rows:
-                try:
-                    submission = ReferralSubmissionSchema().load(
-                        json.loads(cipher.decrypt(row.file_ciphertext)))
-                except (ValidationError, ValueError):
-                    continue  # not a whole submission: left unknown
-                codes = rules.report_codes(submission)
-                s.execute(update(referrals).where(referrals.c.id == row.id).values(
-                    stat_sex=codes["sex"], stat_age_band=codes["age_band"],
-                    stat_nationality=codes["nationality"],
-                    stat_exploitation=codes["exploitation"][:120]))
-                done += 1
-            last_id = rows[-1].id

@@ -1,0 +1,26 @@
+"""The referral service's use cases, one module per part of the referral's life. Each takes
+validated input, runs one short transaction, and writes the events of any change to the outbox
+in that same transaction; "now" comes from the clock it is given.
+
+* ``intake``: a sealed police submission, recorded once.
+* ``events``: the shelter's and legal service's events, applied once each.
+* ``status``: the status and timeline, the FHIR Task, the list.
+* ``files``: the decrypted file and the search by name (shelter staff).
+* ``withdrawal``: the referring police call a referral off.
+* ``consent``: the survivor's choices of sharing, recorded and read.
+* ``retention``: anonymisation, key rotation, backfill of statistical codes.
+* ``report``: the period's figures (counts and quartiles only).
+"""
+
+from .consent import get_consent, record_consent
+from .events import apply_event
+from .files import get_file, search_by_name
+from .intake import submit
+from .report import report_figures
+from .retention import anonymise_closed, backfill_report_codes, rotate_keys
+from .status import get_fhir_task, get_status, list_referrals
+from .withdrawal import withdraw
+
+__all__ = ["anonymise_closed", "apply_event", "backfill_report_codes", "get_consent", "get_fhir_task",
+           "get_file", "get_status", "list_referrals", "record_consent", "report_figures",
+           "rotate_keys", "search_by_name", "submit", "withdraw"]

@@ -1,0 +1,81 @@
+"""Consent: shelter staff record the survivor's choice of sharing with the referring police and
+the legal team, and read it back with its history."""
+
+from datetime import datetime, time, timezone
+
+from sqlalchemy import insert, select, update
+
+from services.common.caller import Caller
+from services.common.clock import Clock
+from services.common.db import Database
+from services.common.errors import InvalidInput, NotFound
+from services.common.messaging import add_to_outbox
+from services.common.timeutil import aware, iso
+from services.contracts.envelope import make_event
+
+from ..domain import referral as rules
+from ..domain.visibility import shape
+from ..queries import load_for_update, status_row
+from ..tables import consent_records, outbox, referrals
+from .steps import SOURCE, check_reference
+
+
+def record_consent(db: Database, clock: Clock, caller: Caller, reference: str, audience: str,
+                   share: bool, purpose: str | None = None, until: str | None = None,
+                   correlation_id: str | None = None) -> dict:
+    """Shelter staff record the survivor's choice for one audience. It takes effect in this
+    transaction: the very next read by that audience is answered from the new state. The
+    ``referral.consent_changed`` event (codes and dates only) tells the legal service, which
+    stops showing the referral to the legal team."""
+    check_reference(reference)
+    now = clock.now()
+    until_at = parse_until(until)
+    rules.check_consent_change(caller, audience, share, purpose, until_at, now)
+    with db.write() as s:
+        row = load_for_update(s, reference)
+        if row is None:
+            raise NotFound(f"no referral {reference}", field="reference")
+        s.execute(update(referrals).where(referrals.c.id == row.id)
+                  .values(**rules.consent_columns(audience, share, until_at, now), updated_at=now))
+        s.execute(insert(consent_records).values(
+            referral_id=row.id, audience=audience, granted=share,
+            purpose=(purpose or "").strip()[:200] or None, until=until_at if share else None,
+            recorded_by=caller.user, recorded_at=now))
+        add_to_outbox(s, outbox, make_event("referral.consent_changed", {
+            "reference": reference, "audience": audience, "granted": share,
+            "until": until_at if share else None, "changed_at": now},
+            source=SOURCE, correlation_id=correlation_id, occurred_at=now))
+    return get_consent(db, clock, caller, reference)
+
+
+def get_consent(db: Database, clock: Clock, caller: Caller, reference: str) -> dict:
+    """The survivor's current choice per audience, and every choice recorded (shelter staff)."""
+    caller.require("shelter")
+    check_reference(reference)
+    now = clock.now()
+    with db.read() as s:
+        row = status_row(s, reference)
+        if row is None:
+            raise NotFound(f"no referral {reference}", field="reference")
+        history = s.execute(select(consent_records).where(consent_records.c.referral_id == row["id"])
+                            .order_by(consent_records.c.id)).all()
+    return shape("consent", caller.role, {
+        "reference": reference,
+        "referring_police": rules.consent_state(row, "referring_police", now),
+        "legal_team": rules.consent_state(row, "legal_team", now),
+        "history": [{"audience": h.audience, "share": h.granted, "purpose": h.purpose,
+                     "until": iso(h.until), "recorded_by": h.recorded_by,
+                     "recorded_at": iso(h.recorded_at)} for h in history]})
+
+
+def parse_until(until) -> datetime | None:
+    """An end date: a day (``YYYY-MM-DD``, its last second, UTC) or a full ISO 8601 time."""
+    if until in (None, ""):
+        return None
+    try:
+        if isinstance(until, str) and len(until) == 10:
+            return datetime.combine(datetime.fromisoformat(until).date(), time(23, 59, 59),
+                                    tzinfo=timezone.utc)
+        return aware(datetime.fromisoformat(str(until)))
+    except ValueError:
+        raise InvalidInput("not a date (YYYY-MM-DD)", field="until") from None

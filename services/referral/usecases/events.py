@@ -1,0 +1,158 @@
+"""Events from the shelter and legal services, applied once each (``messaging.apply_once``):
+the referral's status and timeline follow the shelter's decisions and placements, and its legal
+timeline the legal service's court status and hearings."""
+
+import logging
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from services.common.clock import Clock
+from services.common.db import Database
+from services.common.messaging import add_to_outbox, apply_once
+from services.common.timeutil import aware, iso
+from services.contracts.envelope import make_event
+
+from ..domain import lifecycle
+from ..domain import referral as rules
+from ..queries import load_for_update
+from ..tables import legal_updates, outbox, processed_events, referrals, timeline
+from .steps import SOURCE, move
+
+log = logging.getLogger(__name__)
+
+UNDECIDED = ("submitted", "received", "screening")
+PLACED = ("accepted", "waitlisted", "bed_held", "admitted", "discharged")
+
+
+def apply_event(db: Database, clock: Clock, body: dict) -> bool:
+    """Extend the timeline from another service's event, once per ``event_id``.
+
+    Returns False for an event this service does not act on, or has handled before.
+    """
+    return apply_once(db, processed_events, body, _EVENT_HANDLERS, clock.now())
+
+
+def _on_received(s: Session, envelope: dict, payload: dict, now) -> None:
+    row = load_for_update(s, payload["reference"])
+    if row is None or row.status != "submitted":
+        return  # stale: a later status is already recorded
+    move(s, row, "received", payload["received_at"], payload["agency"], "Received by the shelter", now)
+
+
+def _on_decision(s: Session, envelope: dict, payload: dict, now) -> None:
+    decision = "accepted" if envelope["type"] == "shelter.referral_accepted" else "declined"
+    row = load_for_update(s, payload["reference"])
+    if row is None:
+        log.warning("decision for unknown referral %s ignored", payload["reference"])
+        return
+    if decision == "accepted":
+        _ensure_accepted(s, envelope, row, payload["decided_at"], payload["agency"], now)
+        return
+    row = _ensure_received(s, row, payload["decided_at"], payload["agency"], now)
+    if row.status not in UNDECIDED or not lifecycle.can_move(row.status, decision):
+        log.warning("referral %s: shelter %s ignored, status is %s", row.reference, decision, row.status)
+        return
+    move(s, row, decision, payload["decided_at"], payload["agency"],
+         f"Declined: {payload.get('reason') or 'no reason given'}", now)
+    _announce_decision(s, envelope, row, decision, payload["decided_at"], payload["agency"], now)
+
+
+def _ensure_received(s: Session, row, at, agency: str, now):
+    if row.status == "submitted":  # the receipt event may still be on its way
+        row = move(s, row, "received", at, agency, "Received by the shelter", now)
+    return row
+
+
+def _ensure_accepted(s: Session, envelope: dict, row, at, agency: str, now):
+    """Record the acceptance once. The shelter's placement events (bed held, waitlisted,
+    admitted) come from the acceptance's transaction or later, but consumers handle messages
+    concurrently, so one of them may arrive first: it records the acceptance then, and the
+    acceptance event arriving later finds the referral already past it and changes nothing.
+    Returns the row, or None when the referral is no longer undecided (withdrawn, declined...)."""
+    row = _ensure_received(s, row, at, agency, now)
+    if row.status not in UNDECIDED:
+        return row if row.status in PLACED else None
+    row = move(s, row, "accepted", at, agency, "Accepted by the shelter", now)
+    _announce_decision(s, envelope, row, "accepted", at, agency, now)
+    return row
+
+
+def _announce_decision(s: Session, envelope: dict, row, decision: str, at, shelter_agency: str,
+                       now) -> None:
+    current = dict(row._mapping)
+    add_to_outbox(s, outbox, make_event(f"referral.{decision}", {
+        "reference": row.reference, "decided_at": at,
+        # consent as it stands now (withdrawn or expired: false), never the submission's
+        "legal_consent": rules.consent_active(current, "legal_team", now),
+        "referring_agency": row.referring_agency,
+        "share_status_with_referrer": rules.consent_active(current, "referring_police", now),
+        "shelter_agency": shelter_agency,
+    }, source=SOURCE, correlation_id=envelope.get("correlation_id"), occurred_at=now))
+
+
+def _placement_event(new_status: str, at_field: str, note):
+    """A handler for a shelter placement event: move the referral to ``new_status`` when the
+    lifecycle allows it from where it stands; a stale or out-of-order event changes nothing."""
+    def handle(s: Session, envelope: dict, payload: dict, now) -> None:
+        row = load_for_update(s, payload["reference"])
+        if row is None:
+            log.warning("%s for unknown referral %s ignored", envelope["type"], payload["reference"])
+            return
+        at = payload[at_field]
+        latest = s.execute(select(func.max(timeline.c.at)).where(timeline.c.referral_id == row.id)).scalar()
+        if latest is not None and aware(at) < aware(latest):
+            log.info("referral %s: %s older than its timeline; ignored", row.reference, envelope["type"])
+            return
+        row = _ensure_accepted(s, envelope, row, at, payload["agency"], now)
+        if row is not None and row.status == "waitlisted" and new_status == "admitted":
+            # admitted directly when a bed was free on arrival: the lifecycle leaves the
+            # waitlist through accepted (waitlisted -> admitted is not a transition)
+            row = move(s, row, "accepted", at, payload["agency"], "Off the waitlist: a bed was free", now)
+        if row is None or not lifecycle.can_move(row.status, new_status):
+            log.warning("referral %s: %s ignored, status is %s", payload["reference"],
+                        envelope["type"], row.status if row is not None else "gone")
+            return
+        move(s, row, new_status, at, payload["agency"], note(payload), now)
+    return handle
+
+
+def _held_note(p: dict) -> str:
+    how = "offered from the waitlist" if p["offered_from_waitlist"] else "held"
+    return (f"{p['beds']} {p['population_group']} bed(s) {how} at {p['facility']} until "
+            f"{iso(p['expires_at'])}")
+
+
+def _on_legal(s: Session, envelope: dict, payload: dict, now) -> None:
+    """A legal event extends the referral's legal timeline (court status, hearing dates)."""
+    row = s.execute(select(referrals.c.id).where(referrals.c.reference == payload["reference"])).first()
+    if row is None:
+        log.warning("legal event %s for unknown referral %s ignored", envelope["type"],
+                    payload["reference"])
+        return
+    entry = rules.legal_update(envelope["type"], payload, envelope["occurred_at"])
+    s.execute(insert(legal_updates).values(referral_id=row.id, **entry))
+
+
+_EVENT_HANDLERS = {
+    "shelter.referral_received": _on_received,
+    "shelter.referral_accepted": _on_decision,
+    "shelter.referral_declined": _on_decision,
+    "shelter.waitlisted": _placement_event(
+        "waitlisted", "waitlisted_at",
+        lambda p: f"Waitlisted: no {p['population_group']} bed free for {p['beds']}"),
+    "shelter.bed_held": _placement_event("bed_held", "held_at", _held_note),
+    "shelter.hold_expired": _placement_event(
+        "accepted", "expired_at",
+        lambda p: f"Hold expired at {p['facility']}: the person did not arrive; beds offered on"),
+    "shelter.admitted": _placement_event(
+        "admitted", "admitted_at",
+        lambda p: f"Admitted at {p['facility']}; case manager {p['case_manager']}"),
+    "shelter.discharged": _placement_event(
+        "discharged", "discharged_at", lambda p: f"Discharged: {p['outcome']}"),
+
+    "legal.case_opened": _on_legal,
+    "legal.court_status_changed": _on_legal,
+    "legal.hearing_scheduled": _on_legal,
+    "legal.hearing_outcome": _on_legal,
+}
