@@ -3,8 +3,8 @@
 SQLite (the default) gets WAL mode, a busy timeout, and ``BEGIN IMMEDIATE`` for write
 transactions, so two writers never both read the same last row and then both write (SQLAlchemy
 drops ``FOR UPDATE`` on SQLite). Writes inside one process are serialised with a lock, which is
-green under eventlet: a blocked SQLite busy-wait would otherwise freeze the whole hub
-(STACK-NOTES trap 6). Never hold a write transaction across an RPC or a publish.
+green under eventlet: a blocked SQLite busy-wait would otherwise freeze the whole hub, since
+SQLite's wait does not yield to other green threads. Never hold a write transaction across an RPC or a publish.
 """
 
 import os

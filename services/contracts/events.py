@@ -8,13 +8,19 @@ consumers keep reading the older versions.
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from .vocabulary import (COURT_CASE_STATUSES, DISCHARGE_OUTCOMES, DOCUMENT_KINDS,
+from .references import PATTERN as REFERENCE_PATTERN
+from .vocabulary import (CONSENT_AUDIENCES, COURT_CASE_STATUSES, DISCHARGE_OUTCOMES, DOCUMENT_KINDS,
                          DOCUMENT_STATUSES, HEARING_OUTCOMES, LEGAL_REFERRAL_SERVICES, MILESTONES,
                          NEEDS, POPULATION_GROUPS, URGENCIES, VERDICTS)
 
-Reference = lambda: fields.String(required=True, validate=validate.Regexp(r"^RN-[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$"))  # noqa: E731
+Reference = lambda: fields.String(required=True, validate=validate.Regexp(REFERENCE_PATTERN))  # noqa: E731
 Agency = lambda **kw: fields.String(validate=validate.Length(min=1, max=100), **kw)  # noqa: E731
 When = lambda: fields.AwareDateTime(required=True)  # noqa: E731
+Facility = lambda: fields.String(required=True, validate=validate.Length(min=1, max=64))  # noqa: E731
+Group = lambda: fields.String(required=True, validate=validate.OneOf(POPULATION_GROUPS))  # noqa: E731
+Beds = lambda: fields.Integer(required=True, validate=validate.Range(min=1, max=21))  # noqa: E731
+StaffId = lambda: fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9._@-]{1,100}$"))  # noqa: E731
+AdmissionId = lambda: fields.Integer(required=True, validate=validate.Range(min=1))  # noqa: E731
 
 
 class _Payload(Schema):
@@ -71,56 +77,47 @@ class ShelterDecisionV1(_Payload):
 
 
 class ShelterCapacityChangedV1(_Payload):
-    facility = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    population_group = fields.String(required=True, validate=validate.OneOf(POPULATION_GROUPS))
-    capacity = fields.Integer(required=True, validate=validate.Range(min=0))
-    occupied = fields.Integer(required=True, validate=validate.Range(min=0))
-    held = fields.Integer(required=True, validate=validate.Range(min=0))
-    available = fields.Integer(required=True)
-    changed_at = When()
-
-
-Facility = lambda: fields.String(required=True, validate=validate.Length(min=1, max=64))  # noqa: E731
-Group = lambda: fields.String(required=True, validate=validate.OneOf(POPULATION_GROUPS))  # noqa: E731
-Beds = lambda: fields.Integer(required=True, validate=validate.Range(min=1, max=21))  # noqa: E731
-StaffId = lambda: fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9._@-]{1,100}$"))  # noqa: E731
-
-
-class ShelterCapacityChangedV2(_Payload):
-    """V1 plus beds out of service (available = capacity - out_of_service - occupied - held)
-    and what changed. No names, no address."""
     facility = Facility()
     population_group = Group()
     capacity = fields.Integer(required=True, validate=validate.Range(min=0))
-    out_of_service = fields.Integer(required=True, validate=validate.Range(min=0))
     occupied = fields.Integer(required=True, validate=validate.Range(min=0))
     held = fields.Integer(required=True, validate=validate.Range(min=0))
     available = fields.Integer(required=True)
-    change = fields.String(required=True, validate=validate.OneOf(["capacity", "out_of_service"]))
     changed_at = When()
 
 
-class ShelterBedHeldV1(_Payload):
-    """Beds are held for an accepted referral until ``expires_at`` (``offered_from_waitlist``:
-    the beds freed up and went to the first waitlisted referral of the group)."""
+class ShelterCapacityChangedV2(ShelterCapacityChangedV1):
+    """V1 plus beds out of service (available = capacity - out_of_service - occupied - held)
+    and what changed. No names, no address."""
+    out_of_service = fields.Integer(required=True, validate=validate.Range(min=0))
+    change = fields.String(required=True, validate=validate.OneOf(["capacity", "out_of_service"]))
+
+
+class _BedsOfReferral(_Payload):
+    """What every placement event of a facility's beds carries (not itself a contract)."""
     reference = Reference()
     facility = Facility()
     population_group = Group()
     beds = Beds()
+    agency = Agency(required=True)
+
+
+class _Stay(_BedsOfReferral):
+    """A placement event of one admission (not itself a contract)."""
+    admission_id = AdmissionId()
+
+
+class ShelterBedHeldV1(_BedsOfReferral):
+    """Beds are held for an accepted referral until ``expires_at`` (``offered_from_waitlist``:
+    the beds freed up and went to the first waitlisted referral of the group)."""
     held_at = When()
     expires_at = When()
     offered_from_waitlist = fields.Boolean(required=True)
-    agency = Agency(required=True)
 
 
-class ShelterHoldExpiredV1(_Payload):
+class ShelterHoldExpiredV1(_BedsOfReferral):
     """The person did not arrive before the deadline: the beds were released and offered on."""
-    reference = Reference()
-    facility = Facility()
-    population_group = Group()
-    beds = Beds()
     expired_at = When()
-    agency = Agency(required=True)
 
 
 class ShelterWaitlistedV1(_Payload):
@@ -133,35 +130,23 @@ class ShelterWaitlistedV1(_Payload):
     agency = Agency(required=True)
 
 
-class ShelterAdmittedV1(_Payload):
+class ShelterAdmittedV1(_Stay):
     """The person arrived: beds occupied; ``case_manager`` is a staff user id, not a name."""
-    reference = Reference()
-    admission_id = fields.Integer(required=True, validate=validate.Range(min=1))
-    facility = Facility()
-    population_group = Group()
-    beds = Beds()
     case_manager = StaffId()
     admitted_at = When()
-    agency = Agency(required=True)
 
 
-class ShelterDischargedV1(_Payload):
-    reference = Reference()
-    admission_id = fields.Integer(required=True, validate=validate.Range(min=1))
-    facility = Facility()
-    population_group = Group()
-    beds = Beds()
+class ShelterDischargedV1(_Stay):
     outcome = fields.String(required=True, validate=validate.OneOf(DISCHARGE_OUTCOMES))
     discharged_at = When()
-    agency = Agency(required=True)
 
-# --- care plans (issue 4): codes, ids and times only; no goals, notes or screening results ----
+# --- care plans: codes, ids and times only; no goals, notes or screening results ---------------
 
 class ShelterMilestoneOverdueV1(_Payload):
     """A first-week milestone of a resident passed its due time without being done (sent once
     per milestone). ``case_manager`` is a staff user id; no names, no notes."""
     reference = Reference()
-    admission_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    admission_id = AdmissionId()
     milestone = fields.String(required=True, validate=validate.OneOf(MILESTONES))
     due_at = When()
     facility = Facility()
@@ -249,10 +234,10 @@ class LegalDocumentStatusChangedV1(_Payload):
 
 
 class ReferralConsentChangedV1(_Payload):
-    """Shelter staff recorded the survivor's choice for one audience (issue 6). Codes and
+    """Shelter staff recorded the survivor's choice for one audience. Codes and
     dates only: who recorded it and why stay in the referral service."""
     reference = Reference()
-    audience = fields.String(required=True, validate=validate.OneOf(("referring_police", "legal_team")))
+    audience = fields.String(required=True, validate=validate.OneOf(CONSENT_AUDIENCES))
     granted = fields.Boolean(required=True)
     until = fields.AwareDateTime(allow_none=True, load_default=None)
     changed_at = When()

@@ -9,6 +9,7 @@ from datetime import date
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
 
+from .references import PATTERN as REFERENCE_PATTERN
 from .vocabulary import (CONSENT_BASES, EXPLOITATION_TYPES, ISO_COUNTRIES, NEEDS, SEXES,
                          URGENCIES)
 
@@ -118,7 +119,7 @@ def age_of(survivor: dict, on: date) -> int:
 class SubmitReferralV1(_Strict):
     """The intake command the gateway puts on the durable intake queue."""
     command_id = fields.UUID(required=True)
-    reference = fields.String(required=True, validate=validate.Regexp(r"^RN-[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$"))
+    reference = fields.String(required=True, validate=validate.Regexp(REFERENCE_PATTERN))
     agency = _text(100, required=True)
     submitted_by = _text(100, required=True)
     submitted_at = fields.AwareDateTime(required=True)

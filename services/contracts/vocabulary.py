@@ -1,4 +1,5 @@
-"""Codes shared by every agency: statuses, population groups, roles. Plain constants."""
+"""Codes shared by every agency: statuses, population groups, roles, the categories the
+period reports count by. Plain constants, and the one rule that groups exploitation forms."""
 
 POPULATION_GROUPS = ("women", "men", "children")
 URGENCIES = ("routine", "urgent", "emergency")
@@ -9,6 +10,7 @@ EXPLOITATION_TYPES = (
 NEEDS = ("shelter", "medical", "legal", "documents", "repatriation", "psychosocial")
 SEXES = ("female", "male")
 CONSENT_BASES = ("informed_consent", "best_interest")
+CONSENT_AUDIENCES = ("referring_police", "legal_team")  # whom a survivor may share status with
 ROLES = ("police", "shelter", "legal", "court", "admin", "analyst")
 
 REFERRAL_STATUSES = (
@@ -17,7 +19,7 @@ REFERRAL_STATUSES = (
 )
 DISCHARGE_OUTCOMES = ("repatriated", "reintegrated", "transferred", "self_exit", "other")
 
-# Legal representation (issue 5). The court-case status machine is in services/legal/domain.
+# Legal representation. The court-case status machine is in services/legal/domain.
 COURT_CASE_STATUSES = ("investigation", "filed", "trial", "verdict", "appeal", "closed")
 VERDICTS = ("convicted", "acquitted", "dismissed")
 STANDINGS = ("victim", "witness", "plaintiff", "defendant")
@@ -42,7 +44,7 @@ SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ
 TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
 """.split())
 
-# Care plans and first-week milestones (issue 4). The rules are in services/shelter/domain/care.py.
+# Care plans and first-week milestones. The rules are in services/shelter/domain/care.py.
 CARE_SERVICES = ("case_management", "legal_counselling", "court_representation",
                  "identity_documents", "cash_assistance", "labour_mediation", "health_care", "mhpss")
 LEGAL_REFERRAL_SERVICES = ("legal_counselling", "court_representation", "identity_documents",
@@ -52,3 +54,28 @@ CASH_PURPOSES = ("repatriation", "legal_fees", "other")
 MILESTONES = ("case_manager_assigned", "psychological_screening", "legal_rights_briefing",
               "plan_agreed")
 MILESTONE_STATES = ("done", "due", "overdue")
+
+# Period reports: what the referral service's figures are counted by, and how the gateway's
+# tables and the demo data label them.
+UNKNOWN = "unknown"  # a code not recorded (referrals from before the codes were kept)
+REPORT_OUTCOMES = ("accepted", "declined", "withdrawn", "pending")  # of a period's referrals
+AGE_BANDS = ("adult", "child")  # at identification; a child is under 18
+PERSON_LABELS = {("female", "adult"): "women", ("male", "adult"): "men",
+                 ("female", "child"): "girls", ("male", "child"): "boys"}
+EXPLOITATION_CATEGORIES = ("labour", "sexual", "labour_and_sexual", "other")
+
+
+def exploitation_category(forms) -> str:
+    """One category per person (codes of ``EXPLOITATION_TYPES``), so the categories add up to
+    the people counted: labour only, sexual only, both, or any other form (forced marriage,
+    criminality, organ removal...); ``UNKNOWN`` when no form is recorded."""
+    forms = set(forms) - {""}
+    if not forms:
+        return UNKNOWN
+    if forms == {"labour"}:
+        return "labour"
+    if forms == {"sexual"}:
+        return "sexual"
+    if forms == {"labour", "sexual"}:
+        return "labour_and_sexual"
+    return "other"

@@ -26,7 +26,7 @@ referrals = Table(
     Column("body_hash", String(64), nullable=False),
     Column("submitted_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    # consent (issue 6): end dates and withdrawal times per audience, beside the flags above
+    # consent: end dates and withdrawal times per audience, beside the flags above
     Column("referrer_consent_until", DateTime(timezone=True)),
     Column("legal_consent_until", DateTime(timezone=True)),
     Column("referrer_consent_withdrawn_at", DateTime(timezone=True)),
@@ -34,7 +34,7 @@ referrals = Table(
     # keyed hash (HMAC-SHA256, REFNET_SEARCH_KEY) of the normalised name: search without plaintext
     Column("name_digest", String(64)),
     Column("anonymised_at", DateTime(timezone=True)),
-    # statistical codes (issue 10, docs/decisions/0023): sex, age band at identification,
+    # statistical codes (docs/decisions/0023): sex, age band at identification,
     # nationality (ISO code), forms of exploitation (comma-separated codes); kept on anonymising
     Column("stat_sex", String(10)),
     Column("stat_age_band", String(10)),
@@ -59,7 +59,7 @@ timeline = Table(
 Index("ix_timeline_referral_id", timeline.c.referral_id, timeline.c.id)
 Index("ix_timeline_status_at", timeline.c.status, timeline.c.at)
 
-# What the legal service announced about a referral (issue 5): court status and hearing dates,
+# What the legal service announced about a referral: court status and hearing dates,
 # court ids and codes only. Shown on the status timeline to the agencies allowed to see it.
 legal_updates = Table(
     "legal_updates", metadata,
@@ -79,7 +79,7 @@ Index("ix_legal_updates_referral", legal_updates.c.referral_id, legal_updates.c.
 
 outbox, processed_events = messaging_tables(metadata)
 
-# Every consent choice recorded by shelter staff (issue 6): who, when, for which audience, what
+# Every consent choice recorded by shelter staff: who, when, for which audience, what
 # for and until when. Appended, never changed; the referral row holds the current state.
 consent_records = Table(
     "consent_records", metadata,

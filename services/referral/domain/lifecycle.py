@@ -1,4 +1,6 @@
-"""The referral lifecycle (DESIGN.md section 4): which status may follow which, and why not.
+"""The referral lifecycle: which status may follow which, and why not. A referral goes from
+submitted through the shelter's receipt and decision to a bed (held, waitlisted, admitted) and
+ends discharged, declined or withdrawn; every end is then closed.
 
 Plain rules, no I/O. ``check`` raises ``IllegalTransition`` naming both statuses.
 """
@@ -23,6 +25,7 @@ TERMINAL = frozenset({"closed"})
 
 
 def can_move(current: str, new: str) -> bool:
+    """Whether the lifecycle lets a referral that is ``current`` become ``new``."""
     return new in TRANSITIONS.get(current, frozenset())
 
 

@@ -5,9 +5,10 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from services.common.caller import Caller
-from services.common.errors import NotFound
+from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.common.timeutil import aware, iso
 from services.contracts.submission import ADULT_AGE, age_of
+from services.contracts.vocabulary import CONSENT_AUDIENCES
 
 
 def population_group(submission: dict) -> str:
@@ -38,7 +39,6 @@ def summary_fields(submission: dict) -> dict:
     }
 
 
-AUDIENCES = ("referring_police", "legal_team")
 _FLAG = {"referring_police": "share_status_with_referrer", "legal_team": "share_with_legal"}
 _UNTIL = {"referring_police": "referrer_consent_until", "legal_team": "legal_consent_until"}
 _WITHDRAWN = {"referring_police": "referrer_consent_withdrawn_at",
@@ -115,10 +115,9 @@ def check_consent_change(caller: Caller, audience: str, granted: bool, purpose: 
                          until, now: datetime) -> None:
     """Shelter staff record the survivor's choices; a grant says what for, and an end date
     must lie ahead."""
-    from services.common.errors import Forbidden, InvalidInput
     if caller.role != "shelter":
         raise Forbidden(f"role {caller.role} may not record consent")
-    if audience not in AUDIENCES:
+    if audience not in CONSENT_AUDIENCES:
         raise InvalidInput("audience must be referring_police or legal_team", field="audience")
     if not isinstance(granted, bool):
         raise InvalidInput("must be true or false", field="share")
@@ -135,6 +134,7 @@ def consent_columns(audience: str, granted: bool, until, now: datetime) -> dict:
 
 
 def consent_state(referral: dict, audience: str, now: datetime) -> dict:
+    """The consent an audience stands under now, as the consent read shows it."""
     return {"share": consent_active(referral, audience, now),
             "until": iso(referral.get(_UNTIL[audience])),
             "withdrawn_at": iso(consent_withdrawn_at(referral, audience, now))}
@@ -156,6 +156,7 @@ def require_status_access(caller: Caller, referral: dict | None, reference: str,
 
 
 def require_withdraw_access(caller: Caller, referral: dict | None, reference: str) -> dict:
+    """The referral, for the police agency that referred it; ``NotFound`` for anyone else."""
     if referral is None or caller.role != "police" or caller.agency != referral["referring_agency"]:
         raise NotFound(f"no referral {reference}", field="reference")
     return referral

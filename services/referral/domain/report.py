@@ -7,14 +7,7 @@ year's figures can still be made after retention removed the files. Pure: no I/O
 """
 
 from services.contracts.submission import ADULT_AGE, age_of
-
-OUTCOMES = ("accepted", "declined", "withdrawn", "pending")
-SEXES = ("female", "male")
-AGE_BANDS = ("adult", "child")
-PERSON_LABELS = {("female", "adult"): "women", ("male", "adult"): "men",
-                 ("female", "child"): "girls", ("male", "child"): "boys"}
-EXPLOITATION_CATEGORIES = ("labour", "sexual", "labour_and_sexual", "other")
-UNKNOWN = "unknown"
+from services.contracts.vocabulary import UNKNOWN, exploitation_category as category_of_forms
 
 
 def report_codes(submission: dict) -> dict:
@@ -30,18 +23,9 @@ def report_codes(submission: dict) -> dict:
 
 
 def exploitation_category(codes: str | None) -> str:
-    """One category per person, so the categories add up to the people counted: labour only,
-    sexual only, both, or any other form (forced marriage, criminality, organ removal...)."""
-    forms = set((codes or "").split(",")) - {""}
-    if not forms:
-        return UNKNOWN
-    if forms == {"labour"}:
-        return "labour"
-    if forms == {"sexual"}:
-        return "sexual"
-    if forms == {"labour", "sexual"}:
-        return "labour_and_sexual"
-    return "other"
+    """The reporting category of the comma-separated forms kept at intake (the shared rule of
+    ``vocabulary.exploitation_category``); ``UNKNOWN`` when none were kept."""
+    return category_of_forms((codes or "").split(","))
 
 
 def outcome_of(statuses: set[str]) -> str:

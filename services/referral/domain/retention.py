@@ -18,16 +18,19 @@ ANONYMISED_NOTE = "(anonymised)"
 
 
 def cutoff(now: datetime, older_than_days: float) -> datetime:
+    """The last change before which an ended referral is anonymised."""
     return now - timedelta(days=float(older_than_days))
 
 
 def normalise_name(name: str) -> str:
+    """The name folded for matching: case, compatibility forms and punctuation."""
     text = unicodedata.normalize("NFKC", name or "").casefold()
     text = re.sub(r"[^\w\s]", " ", text)
     return " ".join(text.split())
 
 
 def name_digest(key: bytes, name: str | None) -> str | None:
+    """The keyed digest of a normalised name (None for an empty one)."""
     normal = normalise_name(name or "")
     if not normal:
         return None

@@ -58,7 +58,7 @@ VISIBILITY: dict[str, dict[str, frozenset[str]]] = {
     "search_item": {
         "shelter": frozenset({"reference", "status", "submitted_at"}),
     },
-    # report_figures (issue 10): counts and quartiles only, no reference; the gateway
+    # report_figures: counts and quartiles only, no reference; the gateway
     # suppresses them for the public audience (the only one analysts may ask for)
     "report": {role: frozenset({"period", "referrals", "served", "durations"})
                for role in ("shelter", "analyst")},

@@ -15,6 +15,7 @@ from services.common.db import Database
 from services.common.period import parse_period
 from services.common.stats import days_between, quartiles
 from services.common.timeutil import aware
+from services.contracts.vocabulary import UNKNOWN
 
 from ..domain import report as rules
 from ..domain.visibility import VISIBILITY, shape
@@ -62,8 +63,8 @@ def report_figures(db: Database, caller: Caller, first_day: str, last_day: str) 
     sex_age: dict[str, Counter] = defaultdict(Counter)
     nationality, exploitation = Counter(), Counter()
     for p in people:
-        sex_age[p.stat_sex or rules.UNKNOWN][p.stat_age_band or rules.UNKNOWN] += 1
-        nationality[p.stat_nationality or rules.UNKNOWN] += 1
+        sex_age[p.stat_sex or UNKNOWN][p.stat_age_band or UNKNOWN] += 1
+        nationality[p.stat_nationality or UNKNOWN] += 1
         exploitation[rules.exploitation_category(p.stat_exploitation)] += 1
 
     def durations(kind):
