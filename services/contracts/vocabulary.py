@@ -54,6 +54,7 @@ CASH_PURPOSES = ("repatriation", "legal_fees", "other")
 MILESTONES = ("case_manager_assigned", "psychological_screening", "legal_rights_briefing",
               "plan_agreed")
 MILESTONE_STATES = ("done", "due", "overdue")
+SCREENING_OUTCOMES = ("no_concerns", "support_recommended", "specialist_referral")
 
 # Period reports: what the referral service's figures are counted by, and how the gateway's
 # tables and the demo data label them.

@@ -1,31 +1,28 @@
-"""The referral service's own dependency providers: its secrets."""
-
-import os
+"""The referral service's own secrets, beside the shared file cipher (``FileKeys``)."""
 
 from nameko.extensions import DependencyProvider
 
-from services.common.sealing import FileCipher
+from services.common.settings import Values
 
 from .domain.retention import search_key
 
 
 class ReferralSecrets(DependencyProvider):
-    """Injects ``.cipher`` (personal data at rest), ``.intake_private_key`` (unseals
-    submissions), both from the environment (``REFNET_FILE_KEYS``, ``REFNET_INTAKE_PRIVATE_KEY``)
-    or nameko config (``FILE_KEYS``, ``INTAKE_PRIVATE_KEY``), and ``.search_key``
-    (``REFNET_SEARCH_KEY``: the name digest, and the FHIR Task's patient pseudonym)."""
+    """Injects ``.intake_private_key`` (unseals submissions) and ``.search_key`` (the name
+    digest, and the FHIR Task's patient pseudonym), from the nameko config
+    (``INTAKE_PRIVATE_KEY``, ``SEARCH_KEY``) or the service's settings."""
+
+    def __init__(self, values: Values):
+        self.values = values
 
     def setup(self):
         config = self.container.config
-        keys = config.get("FILE_KEYS") or os.environ.get("REFNET_FILE_KEYS")
-        private = config.get("INTAKE_PRIVATE_KEY") or os.environ.get("REFNET_INTAKE_PRIVATE_KEY")
-        if not keys or not private:
-            raise RuntimeError("REFNET_FILE_KEYS and REFNET_INTAKE_PRIVATE_KEY must be set "
-                               "(`refnet init-secrets` writes them to var/refnet.env)")
-        self.cipher = FileCipher(keys)
+        private = config.get("INTAKE_PRIVATE_KEY") or self.values.intake_private_key
+        if not private:
+            raise RuntimeError("REFNET_INTAKE_PRIVATE_KEY must be set "
+                               "(`refnet init-secrets` writes it to var/refnet.env)")
         self.intake_private_key = private
-        self.search_key = search_key(config.get("SEARCH_KEY") or os.environ.get("REFNET_SEARCH_KEY"),
-                                     private)
+        self.search_key = search_key(config.get("SEARCH_KEY") or self.values.search_key, private)
 
     def get_dependency(self, worker_ctx):
         return self

@@ -1,65 +1,57 @@
 """nameko entrypoints of the referral service: validate, delegate to ``usecases``, return.
 
 Every RPC leaves an audit entry (``audited``) before its answer leaves the service. Retention:
-every ``REFNET_RETENTION_SWEEP_SECONDS`` (default 3600) each replica anonymises referrals that
-ended more than ``REFNET_RETENTION_DAYS`` (default 365) ago (safe to run concurrently).
+every ``REFNET_RETENTION_SWEEP_SECONDS`` each replica anonymises referrals that ended more than
+``REFNET_RETENTION_DAYS`` ago (safe to run concurrently).
 """
 
 import logging
-import os
 
-from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
 from services.common.audit import audited
-from services.common.audit import query as audit_query_rows
-from services.common.caller import Caller
-from services.common.clock import DemoClock
-from services.common.nameko_deps import (Observability, Outbox, ServiceDatabase, consume_events,
-                                          consume_intake, rpc)
+from services.common.runtime.consumers import consume_events, consume_intake
+from services.common.runtime.entrypoints import rpc
+from services.common.runtime.observability import Observability
+from services.common.runtime.providers import FileKeys, Outbox, ServiceClock, ServiceDatabase
+from services.common.runtime.skeleton import ServiceSkeleton
 
 from . import usecases
 from .dependencies import ReferralSecrets
+from .settings import SETTINGS, record_clock
 from .tables import audit_log, outbox
 
 log = logging.getLogger(__name__)
 
-
-def retention_days() -> float:
-    return float(os.environ.get("REFNET_RETENTION_DAYS", "365"))
+VALUES = SETTINGS.load()
 
 
-class _Clock(DependencyProvider):
-    clock = DemoClock()
-
-    def get_dependency(self, worker_ctx):
-        return self.clock
-
-
-class ReferralService:
+class ReferralService(ServiceSkeleton):
     name = "referral"
+    audit_table = audit_log
+    report_figures_of = staticmethod(usecases.report_figures)
 
     db = ServiceDatabase("referral")
     # before `outbox` below: that name is the outbox table only until it is rebound
     observability = Observability("referral", outbox)
     outbox = Outbox("referral", outbox)
-    clock = _Clock()
-    secrets = ReferralSecrets()
-    audit_table = audit_log
+    clock = ServiceClock(record_clock(VALUES))
+    cipher = FileKeys(required=True)
+    secrets = ReferralSecrets(VALUES)
 
     @consume_intake()
     def take_submission(self, body):
-        usecases.submit(self.db, self.clock, self.secrets.cipher, self.secrets.intake_private_key,
-                        body, search_key=self.secrets.search_key)
+        usecases.submit(self.db, self.clock, self.cipher, self.secrets.intake_private_key, body,
+                        search_key=self.secrets.search_key)
 
     @consume_events("referral")
     def on_event(self, body):
         usecases.apply_event(self.db, self.clock, body)
 
-    @timer(interval=float(os.environ.get("REFNET_RETENTION_SWEEP_SECONDS", "3600")))
+    @timer(interval=VALUES.retention_sweep_seconds)
     def retention_sweep(self):
         try:
-            count = usecases.anonymise_closed(self.db, self.clock, self.secrets.cipher, retention_days())
+            count = usecases.anonymise_closed(self.db, self.clock, self.cipher, VALUES.retention_days)
             if count:
                 log.info("retention: %d referral(s) anonymised", count)
         except Exception:  # the next tick retries; never let the timer die
@@ -68,60 +60,42 @@ class ReferralService:
     @rpc
     @audited("referral.read_status", "referral", "reference", refusals_only=True)
     def get_status(self, caller, reference):
-        return usecases.get_status(self.db, self.clock, Caller.from_dict(caller), reference)
+        return usecases.get_status(self.db, self.clock, caller, reference)
 
     @rpc
     @audited("referral.read_fhir_task", "referral", "reference", refusals_only=True)
     def get_fhir_task(self, caller, reference):
-        return usecases.get_fhir_task(self.db, self.clock, self.secrets.search_key,
-                                      Caller.from_dict(caller), reference)
+        return usecases.get_fhir_task(self.db, self.clock, self.secrets.search_key, caller,
+                                      reference)
 
     @rpc
     def list_referrals(self, caller, status=None, limit=50, cursor=None):
-        return usecases.list_referrals(self.db, self.clock, Caller.from_dict(caller), status=status,
+        return usecases.list_referrals(self.db, self.clock, caller, status=status,
                                        limit=int(limit), cursor=cursor)
 
     @rpc
     @audited("referral.read_file", "referral", "reference")
     def get_file(self, caller, reference):
-        return usecases.get_file(self.db, self.secrets.cipher, Caller.from_dict(caller), reference)
+        return usecases.get_file(self.db, self.cipher, caller, reference)
 
     @rpc
     @audited("referral.withdraw", "referral", "reference")
     def withdraw(self, caller, reference, reason=None, correlation_id=None):
-        return usecases.withdraw(self.db, self.clock, Caller.from_dict(caller), reference, reason,
-                                 correlation_id)
+        return usecases.withdraw(self.db, self.clock, caller, reference, reason, correlation_id)
 
     @rpc
     @audited("consent.record", "referral", "reference")
     def record_consent(self, caller, reference, audience, share, purpose=None, until=None,
                        correlation_id=None):
-        return usecases.record_consent(self.db, self.clock, Caller.from_dict(caller), reference,
-                                       audience, share, purpose, until, correlation_id)
+        return usecases.record_consent(self.db, self.clock, caller, reference, audience, share,
+                                       purpose, until, correlation_id)
 
     @rpc
     @audited("consent.read", "referral", "reference")
     def get_consent(self, caller, reference):
-        return usecases.get_consent(self.db, self.clock, Caller.from_dict(caller), reference)
+        return usecases.get_consent(self.db, self.clock, caller, reference)
 
     @rpc
     @audited("referral.search_by_name", "referrals")
     def search_by_name(self, caller, name):
-        return usecases.search_by_name(self.db, self.secrets.search_key, Caller.from_dict(caller), name)
-
-    @rpc
-    @audited("audit.query", "audit")
-    def audit_query(self, caller, object=None, actor=None, limit=100):
-        Caller.from_dict(caller).require("admin")
-        with self.db.read() as c:
-            return audit_query_rows(c, audit_log, object=object, actor=actor, limit=limit)
-
-    @rpc
-    @audited("report.figures", "report")
-    def report_figures(self, caller, first_day, last_day):
-        """Counts and quartiles for a period; never a row or a reference."""
-        return usecases.report_figures(self.db, Caller.from_dict(caller), first_day, last_day)
-
-    @rpc
-    def ping(self):
-        return {"service": self.name, "outbox_published": self.outbox.published}
+        return usecases.search_by_name(self.db, self.secrets.search_key, caller, name)

@@ -1,0 +1,33 @@
+"""Every variable the referral service process reads: its default and what it means.
+
+Loaded once when the service module is imported (``services.referral.service``), so a bad
+value stops the process with the variable's name. The nameko config may give the secrets
+instead (``FILE_KEYS``, ``INTAKE_PRIVATE_KEY``, ``SEARCH_KEY``): integration tests do.
+"""
+
+from services.common.clock import Clock, OffsetClock, SystemClock
+from services.common.settings import Setting, Settings, Values, optional, service_settings
+
+SETTINGS = Settings(
+    "referral",
+    service_settings("referral"),
+    Setting("REFNET_INTAKE_PRIVATE_KEY", None,
+            "the referral service's private key: unseals police submissions off the intake queue",
+            optional, secret=True),
+    Setting("REFNET_SEARCH_KEY", None,
+            "key of the name digest and the FHIR Task's patient pseudonym (default: derived "
+            "from the intake private key)", optional, secret=True),
+    Setting("REFNET_RETENTION_DAYS", "365",
+            "referrals that ended more than this many days ago are anonymised", float),
+    Setting("REFNET_RETENTION_SWEEP_SECONDS", "3600",
+            "how often each referral replica runs the retention sweep", float),
+)
+
+
+def record_clock(values: Values) -> Clock:
+    """The clock the referral service records and compares times by: the system clock moved by
+    the demo clock when a demo network sets one. The test offset is left out: it moves the
+    timers of the shelter and legal services, and the referral's times follow the gateway's,
+    which it also leaves out."""
+    demo = values.demo_clock_file
+    return OffsetClock(demo) if demo else SystemClock()
