@@ -5,11 +5,50 @@ function ``(db, caller, first_day, last_day) -> dict`` of counts for a period); 
 own ``db`` (``ServiceDatabase``) and ``outbox`` (``Outbox``) providers. It inherits ``clock``
 (``ServiceClock``: the process clock, which also stamps the audit entries) unless it declares
 its own.
+
+The skeleton itself has no entrypoint: ``nameko run <module>`` starts every class of the module
+that has one, and a service module imports this class. Each subclass gets its own entrypoints
+when it is defined (``__init_subclass__``), unless it defines the method itself.
 """
+
+import functools
 
 from .. import audit
 from .entrypoints import rpc
 from .providers import ServiceClock
+
+
+def _audit_query(self, caller, object=None, actor=None, limit=100):
+    """The service's audit trail by object or actor, newest first (administrators only)."""
+    caller.require("admin")
+    with self.db.read() as connection:
+        return audit.query(connection, self.audit_table, object=object, actor=actor, limit=limit)
+
+
+def _report_figures(self, caller, first_day, last_day):
+    """Counts for the days ``first_day`` to ``last_day`` (ISO dates)."""
+    return type(self).report_figures_of(self.db, caller, first_day, last_day)
+
+
+def _ping(self):
+    """Readiness: the service answers, and how many events its relay has published."""
+    return {"service": self.name, "outbox_published": self.outbox.published}
+
+
+# name -> (method, audit action and object kind, or None for no audit entry)
+_SHARED_RPCS = {
+    "audit_query": (_audit_query, ("audit.query", "audit")),
+    "report_figures": (_report_figures, ("report.figures", "report")),
+    "ping": (_ping, None),
+}
+
+
+def _entrypoint(function, audit_args):
+    """A fresh ``@rpc`` (and ``@audited``) method of ``function`` for one service class."""
+    @functools.wraps(function)
+    def method(self, *args, **kwargs):
+        return function(self, *args, **kwargs)
+    return rpc(audit.audited(*audit_args)(method) if audit_args else method)
 
 
 class ServiceSkeleton:
@@ -21,22 +60,8 @@ class ServiceSkeleton:
     report_figures_of = None
     clock = ServiceClock()
 
-    @rpc
-    @audit.audited("audit.query", "audit")
-    def audit_query(self, caller, object=None, actor=None, limit=100):
-        """The service's audit trail by object or actor, newest first (administrators only)."""
-        caller.require("admin")
-        with self.db.read() as connection:
-            return audit.query(connection, self.audit_table, object=object, actor=actor,
-                               limit=limit)
-
-    @rpc
-    @audit.audited("report.figures", "report")
-    def report_figures(self, caller, first_day, last_day):
-        """Counts for the days ``first_day`` to ``last_day`` (ISO dates)."""
-        return type(self).report_figures_of(self.db, caller, first_day, last_day)
-
-    @rpc
-    def ping(self):
-        """Readiness: the service answers, and how many events its relay has published."""
-        return {"service": self.name, "outbox_published": self.outbox.published}
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, (function, audit_args) in _SHARED_RPCS.items():
+            if not hasattr(cls, name):
+                setattr(cls, name, _entrypoint(function, audit_args))
