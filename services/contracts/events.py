@@ -191,12 +191,16 @@ class LegalCourtStatusChangedV1(_Payload):
     changed_at = When()
 
 
-class LegalHearingScheduledV1(_Payload):
-    """A hearing was set (``postponed_from``: the hearing it replaces, when postponed)."""
+class _Hearing(_Payload):
+    """What every event of one hearing carries (not itself a contract)."""
     reference = Reference()
     court_case_id = LegalId(required=True)
     hearing_id = LegalId(required=True)
     court = Court(required=True)
+
+
+class LegalHearingScheduledV1(_Hearing):
+    """A hearing was set (``postponed_from``: the hearing it replaces, when postponed)."""
     starts_at = When()
     time_zone = fields.String(required=True, validate=validate.Length(min=1, max=64))
     attendance_required = fields.Boolean(required=True)
@@ -204,11 +208,7 @@ class LegalHearingScheduledV1(_Payload):
     scheduled_at = When()
 
 
-class LegalHearingOutcomeV1(_Payload):
-    reference = Reference()
-    court_case_id = LegalId(required=True)
-    hearing_id = LegalId(required=True)
-    court = Court(required=True)
+class LegalHearingOutcomeV1(_Hearing):
     outcome = fields.String(required=True, validate=validate.OneOf(HEARING_OUTCOMES))
     next_hearing_id = LegalId(load_default=None, allow_none=True)
     recorded_at = When()
