@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def audit_table(metadata: MetaData) -> Table:
+    """The ``audit_log`` table of a service, with its object and actor indexes."""
     table = Table(
         "audit_log", metadata,
         Column("id", Integer, primary_key=True, autoincrement=False),
@@ -62,11 +63,13 @@ def append(session, table: Table, *, actor: str, role: str, agency: str, action:
 
 
 def read_all(connection, table: Table) -> list[dict]:
+    """Every entry, oldest first (the chain check reads them all)."""
     return [dict(r._mapping) for r in connection.execute(select(table).order_by(table.c.id))]
 
 
 def query(connection, table: Table, *, object: str | None = None, actor: str | None = None,
           limit: int = 100) -> list[dict]:
+    """Entries by object or actor, newest first, at most ``limit`` (1 to 500), hash included."""
     q = select(table).order_by(table.c.id.desc()).limit(max(1, min(int(limit), 500)))
     if object:
         q = q.where(table.c.object == object)
@@ -79,6 +82,7 @@ def query(connection, table: Table, *, object: str | None = None, actor: str | N
 
 
 def outcome_of(exc: BaseException | None) -> str:
+    """The audit outcome code of a call that raised ``exc`` (None: it succeeded)."""
     if exc is None:
         return "ok"
     if isinstance(exc, NotFound):

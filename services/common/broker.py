@@ -29,6 +29,7 @@ QUORUM_ARGS = {
 
 
 def dead_letter_queue() -> kombu.Queue:
+    """The one quorum queue where messages past their delivery limit are parked."""
     return kombu.Queue(t.DEAD_LETTER_QUEUE, exchange=DEAD_LETTER_EXCHANGE, durable=True,
                        queue_arguments={"x-queue-type": "quorum"})
 
@@ -40,12 +41,14 @@ def intake_queue() -> kombu.Queue:
 
 
 def event_queue(service_name: str) -> kombu.Queue:
+    """The durable quorum queue a service consumes its events from, with its bindings."""
     name = t.event_queue_for(service_name)
     bindings = [kombu.binding(EVENTS_EXCHANGE, routing_key=key) for key in t.EVENT_QUEUES[name]]
     return kombu.Queue(name, bindings=bindings, durable=True, queue_arguments=QUORUM_ARGS)
 
 
 def all_queues() -> list[kombu.Queue]:
+    """Every queue of the topology: dead letters, intake and each service's events."""
     queues = [dead_letter_queue(), intake_queue()]
     queues += [event_queue(name.split(".")[0]) for name in t.EVENT_QUEUES]
     return queues
@@ -120,6 +123,7 @@ class ConfirmingPublisher:
             raise
 
     def close(self) -> None:
+        """Release the publisher's connection (a failure to release is ignored)."""
         if self._connection is not None:
             try:
                 self._connection.release()

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def is_sqlite(url: str) -> bool:
+    """Whether a database URL names SQLite."""
     return url.startswith("sqlite")
 
 
@@ -128,4 +129,5 @@ class Database:
             connection.close()  # back to the pool (which rolls back on PostgreSQL)
 
     def dispose(self) -> None:
+        """Close every pooled connection of the engine."""
         self.engine.dispose()

@@ -20,6 +20,7 @@ TYPE_HEADER = "x-refnet-type"
 
 @dataclass
 class DeadLetter:
+    """One parked message: its ids, type, queue, why it died and how often."""
     id: str          # "<message id>@<queue it died in>": one event can die in several queues
     type: str
     queue: str
@@ -63,6 +64,7 @@ def count(amqp_uri: str) -> int:
 
 
 def list_dead_letters(amqp_uri: str) -> list[DeadLetter]:
+    """The messages parked in the dead-letter queue, left in place."""
     with kombu.Connection(amqp_uri, connect_timeout=5) as conn:
         channel = conn.channel()
         try:

@@ -26,6 +26,7 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"messa
 
 
 def set_process_name(name: str) -> None:
+    """Name the process every log line of this process carries."""
     PROCESS["name"] = name
 
 

@@ -95,6 +95,7 @@ def claim_pending(session: Session, outbox: Table, *, limit: int, lease: timedel
 
 
 def mark_sent(session: Session, outbox: Table, claim: str, row_ids: list[int]) -> None:
+    """Mark the rows this relay claimed (``claim``) as published."""
     if row_ids:
         session.execute(update(outbox).where(and_(outbox.c.id.in_(row_ids),
                                                   outbox.c.claimed_by == claim))
@@ -109,6 +110,7 @@ def release(session: Session, outbox: Table, claim: str, error: str) -> None:
 
 
 def backlog(session: Session, outbox: Table) -> int:
+    """How many outbox rows are not published yet."""
     from sqlalchemy import func
     return session.execute(select(func.count()).select_from(outbox)
                            .where(outbox.c.sent_at.is_(None))).scalar_one()

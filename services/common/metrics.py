@@ -44,6 +44,7 @@ class _Delegating:
 
 
 class ServiceMetrics:
+    """The Prometheus collectors of one service, in a registry of its own."""
     def __init__(self, service: str):
         self.service = service
         self.registry = CollectorRegistry(auto_describe=True)
@@ -67,9 +68,11 @@ class ServiceMetrics:
         r.register(self.state)
 
     def set_state_collectors(self, collectors: Iterable) -> None:
+        """The sources the state collector reads at every scrape."""
         self.state.sources = list(collectors)
 
     def exposition(self) -> bytes:
+        """The registry in Prometheus' text format."""
         return generate_latest(self.registry)
 
 
@@ -78,6 +81,7 @@ _lock = threading.Lock()
 
 
 def for_service(service: str) -> ServiceMetrics:
+    """The metrics of ``service`` (one instance per service per process)."""
     with _lock:
         if service not in _by_service:
             _by_service[service] = ServiceMetrics(service)
@@ -131,6 +135,7 @@ def wsgi_app(metrics: ServiceMetrics):
     """``/metrics`` (Prometheus text) and ``/healthz`` (the process's hub answers) for probes."""
 
     def app(environ, start_response):
+        """WSGI: ``/metrics`` and ``/healthz``, anything else 404."""
         path = environ.get("PATH_INFO", "")
         if path == "/metrics":
             try:

@@ -16,6 +16,7 @@ SERVICES = ("referral", "shelter", "legal")
 
 
 def alembic_config(service_name: str, url: str) -> Config:
+    """Alembic's configuration for a service's migrations against ``url``."""
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     config = Config()
     config.set_main_option("script_location", os.path.join(here, service_name, "migrations"))
@@ -24,6 +25,7 @@ def alembic_config(service_name: str, url: str) -> Config:
 
 
 def upgrade(service_name: str, url: str, revision: str = "head") -> None:
+    """Migrate a service's database to ``revision`` (the newest by default)."""
     command.upgrade(alembic_config(service_name, url), revision)
 
 
@@ -46,6 +48,7 @@ class audit_log_ops:
 
     @staticmethod
     def create() -> None:
+        """Create the audit table and its triggers."""
         import sqlalchemy as sa
         from alembic import op
         op.create_table(
@@ -76,6 +79,7 @@ class audit_log_ops:
 
     @staticmethod
     def drop() -> None:
+        """Drop the audit table and its triggers."""
         from alembic import op
         if op.get_bind().dialect.name == 'sqlite':
             op.execute("DROP TRIGGER IF EXISTS audit_log_no_update")

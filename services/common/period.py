@@ -17,6 +17,7 @@ class Period:
 
     @property
     def start(self) -> datetime:
+        """Inclusive: midnight UTC of the first day."""
         return datetime.combine(self.first_day, time(0), tzinfo=timezone.utc)
 
     @property
@@ -26,9 +27,11 @@ class Period:
 
     @property
     def days(self) -> int:
+        """How many days the period covers."""
         return (self.last_day - self.first_day).days + 1
 
     def as_dict(self) -> dict:
+        """The period as an answer shows it (``from``, ``to``)."""
         return {"from": self.first_day.isoformat(), "to": self.last_day.isoformat()}
 
 

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 
 class OutboxRelay:
+    """Publishes a service's outbox rows after each commit, and polls for rows a dead process left."""
     def __init__(self, db: Database, outbox: Table, publisher: ConfirmingPublisher, *,
                  batch_size: int = 100, lease_seconds: float = 30.0, poll_interval: float = 1.0,
                  on_published: Callable[[dict], None] | None = None):
@@ -36,9 +37,11 @@ class OutboxRelay:
         self.on_published = on_published  # called with each confirmed envelope (metrics, logs)
 
     def wake(self) -> None:
+        """Look for new rows now (called after each commit)."""
         self._wake.set()
 
     def stop(self) -> None:
+        """Finish the batch in hand and stop."""
         self._stopping.set()
         self._wake.set()
 

@@ -40,6 +40,7 @@ def _derive(shared: bytes, ephemeral_public: bytes) -> bytes:
 
 
 def seal(plaintext: bytes, public_key_b64: str) -> str:
+    """Seal ``plaintext`` to the holder of a private key (X25519, then AES-GCM)."""
     recipient = X25519PublicKey.from_public_bytes(_unb64(public_key_b64))
     ephemeral = X25519PrivateKey.generate()
     ephemeral_public = ephemeral.public_key().public_bytes(_RAW, serialization.PublicFormat.Raw)
@@ -49,6 +50,7 @@ def seal(plaintext: bytes, public_key_b64: str) -> str:
 
 
 def unseal(sealed_b64: str, private_key_b64: str) -> bytes:
+    """Open what ``seal`` sealed; raises on a wrong key or a changed byte."""
     blob = _unb64(sealed_b64)
     ephemeral_public, nonce, ciphertext = blob[:32], blob[32:44], blob[44:]
     private = X25519PrivateKey.from_private_bytes(_unb64(private_key_b64))
@@ -64,14 +66,18 @@ class FileCipher:
         self._fernet = MultiFernet([Fernet(k.strip().encode()) for k in keys.split(",") if k.strip()])
 
     def encrypt(self, data: bytes) -> bytes:
+        """Encrypt with the newest key."""
         return self._fernet.encrypt(data)
 
     def decrypt(self, token: bytes) -> bytes:
+        """Decrypt with whichever key encrypted it."""
         return self._fernet.decrypt(token)
 
     def rotate(self, token: bytes) -> bytes:
+        """Re-encrypt with the newest key."""
         return self._fernet.rotate(token)
 
     @staticmethod
     def new_key() -> str:
+        """A new Fernet key (text)."""
         return Fernet.generate_key().decode()

@@ -14,6 +14,7 @@ class UnknownEvent(Exception):
 
 
 class EnvelopeSchema(Schema):
+    """The envelope every event travels in, around its payload."""
     event_id = fields.UUID(required=True)
     type = fields.String(required=True, validate=validate.Regexp(r"^[a-z]+\.[a-z_]+$"))
     version = fields.Integer(required=True, validate=validate.Range(min=1))

@@ -58,11 +58,13 @@ class ReferralDecisionV2(ReferralDecisionV1):
 
 
 class ReferralWithdrawnV1(_Payload):
+    """The referring police withdrew a referral."""
     reference = Reference()
     withdrawn_at = When()
 
 
 class ShelterReferralReceivedV1(_Payload):
+    """The shelter received a referral."""
     reference = Reference()
     received_at = When()
     agency = Agency(required=True)
@@ -77,6 +79,7 @@ class ShelterDecisionV1(_Payload):
 
 
 class ShelterCapacityChangedV1(_Payload):
+    """A facility's beds of one group changed (counts only)."""
     facility = Facility()
     population_group = Group()
     capacity = fields.Integer(required=True, validate=validate.Range(min=0))
@@ -137,6 +140,7 @@ class ShelterAdmittedV1(_Stay):
 
 
 class ShelterDischargedV1(_Stay):
+    """A resident left the shelter, with the outcome's code."""
     outcome = fields.String(required=True, validate=validate.OneOf(DISCHARGE_OUTCOMES))
     discharged_at = When()
 
@@ -173,6 +177,7 @@ Court = lambda **kw: fields.String(validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]
 
 
 class LegalCaseOpenedV1(_Payload):
+    """The legal team opened a case for a referral."""
     reference = Reference()
     case_id = LegalId(required=True)
     opened_at = When()
@@ -209,6 +214,7 @@ class LegalHearingScheduledV1(_Hearing):
 
 
 class LegalHearingOutcomeV1(_Hearing):
+    """A hearing was held, postponed or cancelled."""
     outcome = fields.String(required=True, validate=validate.OneOf(HEARING_OUTCOMES))
     next_hearing_id = LegalId(load_default=None, allow_none=True)
     recorded_at = When()
@@ -226,6 +232,7 @@ class LegalHearingReminderV1(_Payload):
 
 
 class LegalDocumentStatusChangedV1(_Payload):
+    """An identity or travel document moved along its status."""
     reference = Reference()
     document_id = LegalId(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(DOCUMENT_KINDS))
@@ -274,6 +281,7 @@ EVENT_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
 
 
 def latest_version(event_type: str) -> int:
+    """The newest version of an event type (``KeyError`` for an unknown type)."""
     versions = [v for (t, v) in EVENT_SCHEMAS if t == event_type]
     if not versions:
         raise KeyError(event_type)

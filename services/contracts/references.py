@@ -21,13 +21,16 @@ def _format(raw: bytes) -> str:
 
 
 def random_reference() -> str:
+    """A new reference from 80 random bits."""
     return _format(os.urandom(10))
 
 
 def reference_for_key(secret: bytes, agency: str, idempotency_key: str) -> str:
+    """The reference of an agency's idempotency key: the same key, the same reference."""
     digest = hmac.new(secret, f"{agency}\x00{idempotency_key}".encode(), hashlib.sha256).digest()
     return _format(digest)
 
 
 def is_reference(text: str) -> bool:
+    """Whether ``text`` has the shape of a reference."""
     return bool(PATTERN.match(text or ""))

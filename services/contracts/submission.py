@@ -26,6 +26,7 @@ def _text(max_len, **kw):
 
 
 class SurvivorSchema(_Strict):
+    """The person referred (personal data: sealed in transit, encrypted at rest)."""
     name = _text(200, required=True, metadata={"description": "Name or alias."})
     sex = fields.String(required=True, validate=validate.OneOf(SEXES))
     birth_year = fields.Integer(validate=validate.Range(min=1900, max=2100))
@@ -51,11 +52,13 @@ class SurvivorSchema(_Strict):
 
 
 class ChildSchema(_Strict):
+    """A child referred with the survivor."""
     sex = fields.String(required=True, validate=validate.OneOf(SEXES))
     age = fields.Integer(required=True, validate=validate.Range(min=0, max=ADULT_AGE - 1))
 
 
 class ConsentSchema(_Strict):
+    """The survivor's consent to the referral and to sharing its status."""
     given = fields.Boolean(required=True)
     recorded_by = _text(200, required=True)
     basis = fields.String(required=True, validate=validate.OneOf(CONSENT_BASES))
@@ -64,11 +67,13 @@ class ConsentSchema(_Strict):
 
 
 class OfficerSchema(_Strict):
+    """The officer who made the referral."""
     name = _text(200, required=True)
     unit = _text(200, required=True)
 
 
 class ReferralSubmissionSchema(_Strict):
+    """The whole police submission."""
     survivor = fields.Nested(SurvivorSchema, required=True)
     exploitation_types = fields.List(fields.String(validate=validate.OneOf(EXPLOITATION_TYPES)),
                                      required=True, validate=validate.Length(min=1, max=6))

@@ -27,6 +27,7 @@ VALUES = SETTINGS.load()
 
 
 class ReferralService(ServiceSkeleton):
+    """The referral service: intake, the referral's status and file, consent, retention."""
     name = "referral"
     audit_table = audit_log
     report_figures_of = staticmethod(usecases.report_figures)
@@ -41,15 +42,18 @@ class ReferralService(ServiceSkeleton):
 
     @consume_intake()
     def take_submission(self, body):
+        """A sealed submission off the intake queue, recorded once."""
         usecases.submit(self.db, self.clock, self.cipher, self.secrets.intake_private_key, body,
                         search_key=self.secrets.search_key)
 
     @consume_events("referral")
     def on_event(self, body):
+        """A shelter or legal event, applied once."""
         usecases.apply_event(self.db, self.clock, body)
 
     @timer(interval=VALUES.retention_sweep_seconds)
     def retention_sweep(self):
+        """Anonymise the referrals that ended long enough ago."""
         try:
             count = usecases.anonymise_closed(self.db, self.clock, self.cipher, VALUES.retention_days)
             if count:
@@ -60,42 +64,50 @@ class ReferralService(ServiceSkeleton):
     @rpc
     @audited("referral.read_status", "referral", "reference", refusals_only=True)
     def get_status(self, caller, reference):
+        """Status and timeline (refusals audited)."""
         return usecases.get_status(self.db, self.clock, caller, reference)
 
     @rpc
     @audited("referral.read_fhir_task", "referral", "reference", refusals_only=True)
     def get_fhir_task(self, caller, reference):
+        """The status as a FHIR Task (refusals audited)."""
         return usecases.get_fhir_task(self.db, self.clock, self.secrets.search_key, caller,
                                       reference)
 
     @rpc
     def list_referrals(self, caller, status=None, limit=50, cursor=None):
+        """The caller's referrals, a page at a time."""
         return usecases.list_referrals(self.db, self.clock, caller, status=status,
                                        limit=int(limit), cursor=cursor)
 
     @rpc
     @audited("referral.read_file", "referral", "reference")
     def get_file(self, caller, reference):
+        """The decrypted file (shelter staff)."""
         return usecases.get_file(self.db, self.cipher, caller, reference)
 
     @rpc
     @audited("referral.withdraw", "referral", "reference")
     def withdraw(self, caller, reference, reason=None, correlation_id=None):
+        """The referring police withdraw a referral."""
         return usecases.withdraw(self.db, self.clock, caller, reference, reason, correlation_id)
 
     @rpc
     @audited("consent.record", "referral", "reference")
     def record_consent(self, caller, reference, audience, share, purpose=None, until=None,
                        correlation_id=None):
+        """Shelter staff record the survivor's choice for one audience."""
         return usecases.record_consent(self.db, self.clock, caller, reference, audience, share,
                                        purpose, until, correlation_id)
 
     @rpc
     @audited("consent.read", "referral", "reference")
     def get_consent(self, caller, reference):
+        """The survivor's choices and their history (shelter staff)."""
         return usecases.get_consent(self.db, self.clock, caller, reference)
 
     @rpc
     @audited("referral.search_by_name", "referrals")
     def search_by_name(self, caller, name):
+        """Referrals whose survivor's name matches (shelter staff)."""
         return usecases.search_by_name(self.db, self.secrets.search_key, caller, name)

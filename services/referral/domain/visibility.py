@@ -66,6 +66,7 @@ VISIBILITY: dict[str, dict[str, frozenset[str]]] = {
 
 
 def granted(view: str, role: str) -> frozenset[str]:
+    """The fields ``role`` is granted in ``view`` (none when the table has no row)."""
     return VISIBILITY.get(view, {}).get(role, frozenset())
 
 
