@@ -291,3 +291,43 @@ def test_get_status_of_another_agencys_referral_is_not_found(db, submit):
                      (caller("police", POLICE_A), "not-a-reference")):
         with pytest.raises(NotFound):
             usecases.get_status(db, CLOCK, who, ref)
+
+
+def test_the_list_holds_exactly_the_referrals_the_status_rule_lets_the_caller_read(db, submit):
+    """The list's SQL filter (``queries.visible_to``) and the status read's rule
+    (``status_access``) are one definition: for every caller and every consent state, a referral
+    is listed exactly when its status may be read in full."""
+    from sqlalchemy import update as sql_update
+
+    from services.referral.domain import referral as rules
+    from services.referral.queries import STATUS_COLUMNS, row_dict
+
+    now = CLOCK.now()
+    states = [  # (agency, share status with the referrer, with legal, referrer until, legal until)
+        (POLICE_A, True, True, None, None),
+        (POLICE_A, False, True, None, None),
+        (POLICE_A, True, False, now + timedelta(days=30), None),
+        (POLICE_A, True, True, now - timedelta(days=1), now - timedelta(days=1)),
+        (POLICE_B, True, True, None, now + timedelta(days=30)),
+        (POLICE_B, False, False, None, None),
+    ]
+    for agency, share_status, share_legal, referrer_until, legal_until in states:
+        reference, _ = submit(agency=agency)
+        with db.write() as s:
+            s.execute(sql_update(referrals).where(referrals.c.reference == reference).values(
+                share_status_with_referrer=share_status, share_with_legal=share_legal,
+                referrer_consent_until=referrer_until, legal_consent_until=legal_until))
+    with db.read() as s:
+        rows = {r.reference: row_dict(r) for r in s.execute(
+            select(referrals.c.reference, *STATUS_COLUMNS))}
+    callers = [caller("police", POLICE_A), caller("police", POLICE_B),
+               caller("police", POLICE_C), caller("legal", "legal-aid"),
+               caller("shelter", SHELTER)]
+    for who in callers:
+        listed = {i["reference"] for i in usecases.list_referrals(db, CLOCK, who)["items"]}
+        readable = {ref for ref, row in rows.items()
+                    if rules.status_access(who, row, CLOCK.now()) == "full"}
+        assert listed == readable, who
+    assert {len(readable) for readable in (
+        {ref for ref, row in rows.items() if rules.status_access(who, row, now) == "full"}
+        for who in callers)} == {0, 1, 2, 3, 6}  # the states above tell the callers apart
