@@ -7,6 +7,7 @@ answer leaves the service. Entries carry codes and ids only: never names or free
 """
 
 import functools
+import inspect
 import logging
 import re
 from datetime import datetime, timezone
@@ -131,17 +132,22 @@ def audited(action: str, object_kind: str, object_param: str | None = None, *,
     leaves. If the entry cannot be written the caller gets an error, not the data.
 
     The service needs ``db`` (its Database), ``clock`` (its Clock: the entry's time) and
-    ``audit_table``; the caller dict may carry
-    ``correlation_id`` (the gateway adds the request's id). ``refusals_only`` records only calls
+    ``audit_table``; the caller (a ``Caller`` or its dict) may carry ``correlation_id`` (the
+    gateway adds the request's id). ``refusals_only`` records only calls
     that did not succeed (for frequent reads that hold no file, such as a status: probing for
     another agency's references still leaves a trace).
     """
     def decorate(method):
+        signature = inspect.signature(method)
+
         @functools.wraps(method)
         def wrapper(self, *args, **kwargs):
-            caller = kwargs.get("caller") if "caller" in kwargs else (args[0] if args else None)
-            caller = _identity(caller)
-            obj = object_id(object_kind, kwargs.get(object_param) if object_param else None)
+            try:  # the arguments by name, however they were passed
+                arguments = signature.bind_partial(self, *args, **kwargs).arguments
+            except TypeError:  # the call itself fails below, and is audited
+                arguments = kwargs
+            caller = _identity(arguments.get("caller"))
+            obj = object_id(object_kind, arguments.get(object_param) if object_param else None)
             error = None
             try:
                 return_value = method(self, *args, **kwargs)

@@ -31,14 +31,20 @@ def with_caller(method):
     if "caller" not in signature.parameters:
         return method
 
+    position = list(signature.parameters).index("caller") - 1  # among the arguments after self
+
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         try:
-            bound = signature.bind(self, *args, **kwargs)
+            signature.bind(self, *args, **kwargs)
         except TypeError as exc:
             raise IncorrectSignature(str(exc)) from None
-        bound.arguments["caller"] = Caller.from_dict(bound.arguments["caller"])
-        return method(*bound.args, **bound.kwargs)
+        # the caller converted in place: the method is called as it was (keywords stay keywords)
+        if "caller" in kwargs:
+            kwargs["caller"] = Caller.from_dict(kwargs["caller"])
+        else:
+            args = (*args[:position], Caller.from_dict(args[position]), *args[position + 1:])
+        return method(self, *args, **kwargs)
 
     return wrapper
 
