@@ -22,6 +22,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 TERMINAL = frozenset({"closed"})
+# the shelter has not decided yet
+UNDECIDED = ("submitted", "received", "screening")
+# the shelter accepted the referral: accepted itself and every placement after it
+PLACED = ("accepted", "waitlisted", "bed_held", "admitted", "discharged")
 
 
 def can_move(current: str, new: str) -> bool:

@@ -9,6 +9,8 @@ year's figures can still be made after retention removed the files. Pure: no I/O
 from services.contracts.submission import ADULT_AGE, age_of
 from services.contracts.vocabulary import UNKNOWN, exploitation_category as category_of_forms
 
+from .lifecycle import PLACED
+
 
 def report_codes(submission: dict) -> dict:
     """The statistical codes of a validated submission (no name, no birth year)."""
@@ -30,7 +32,7 @@ def exploitation_category(codes: str | None) -> str:
 
 def outcome_of(statuses: set[str]) -> str:
     """A referral's outcome from the statuses its timeline reached by the end of the period."""
-    if "accepted" in statuses or statuses & {"bed_held", "waitlisted", "admitted", "discharged"}:
+    if statuses & set(PLACED):
         return "accepted"
     if "declined" in statuses:
         return "declined"

@@ -21,10 +21,6 @@ from .steps import SOURCE, move
 
 log = logging.getLogger(__name__)
 
-UNDECIDED = ("submitted", "received", "screening")
-PLACED = ("accepted", "waitlisted", "bed_held", "admitted", "discharged")
-
-
 def apply_event(db: Database, clock: Clock, body: dict) -> bool:
     """Extend the timeline from another service's event, once per ``event_id``.
 
@@ -50,7 +46,7 @@ def _on_decision(s: Session, envelope: dict, payload: dict, now) -> None:
         _ensure_accepted(s, envelope, row, payload["decided_at"], payload["agency"], now)
         return
     row = _ensure_received(s, row, payload["decided_at"], payload["agency"], now)
-    if row.status not in UNDECIDED or not lifecycle.can_move(row.status, decision):
+    if row.status not in lifecycle.UNDECIDED or not lifecycle.can_move(row.status, decision):
         log.warning("referral %s: shelter %s ignored, status is %s", row.reference, decision, row.status)
         return
     move(s, row, decision, payload["decided_at"], payload["agency"],
@@ -71,8 +67,8 @@ def _ensure_accepted(s: Session, envelope: dict, row, at, agency: str, now):
     acceptance event arriving later finds the referral already past it and changes nothing.
     Returns the row, or None when the referral is no longer undecided (withdrawn, declined...)."""
     row = _ensure_received(s, row, at, agency, now)
-    if row.status not in UNDECIDED:
-        return row if row.status in PLACED else None
+    if row.status not in lifecycle.UNDECIDED:
+        return row if row.status in lifecycle.PLACED else None
     row = move(s, row, "accepted", at, agency, "Accepted by the shelter", now)
     _announce_decision(s, envelope, row, "accepted", at, agency, now)
     return row
