@@ -1,4 +1,4 @@
-"""The FHIR Task use case (issue 10) on real SQLite and PostgreSQL databases built by the
+"""The FHIR Task use case on real SQLite and PostgreSQL databases built by the
 migrations: the Task comes from what the referral service holds, under the status rule."""
 
 import json

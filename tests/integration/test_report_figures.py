@@ -1,4 +1,4 @@
-"""Each service's report RPC use case on real SQLite and PostgreSQL (issue 10).
+"""Each service's report RPC use case on real SQLite and PostgreSQL.
 
 Times are set with the demo clock (``REFNET_DEMO_CLOCK_FILE``, read by every ``utcnow``), the
 way `refnet demo-year` sets them, so the stored dates fall in and out of the period at will.

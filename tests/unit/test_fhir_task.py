@@ -1,4 +1,4 @@
-"""The referral's status as a FHIR R4 Task (issue 10): the lifecycle mapping, the profile's
+"""The referral's status as a FHIR R4 Task: the lifecycle mapping, the profile's
 required elements, validation with fhir.resources (R4B Task), and the gateway endpoint."""
 
 import json

@@ -1,4 +1,4 @@
-"""Privacy rules without I/O (issue 6): visibility tables, consent, the audit hash chain,
+"""Privacy rules without I/O: visibility tables, consent, the audit hash chain,
 retention and the keyed name hash, the legal service's consent rules."""
 
 from datetime import datetime, timedelta, timezone

@@ -1,4 +1,4 @@
-"""Report assembly (issue 10): service answers -> tables and measures; quartiles; periods;
+"""Report assembly: service answers -> tables and measures; quartiles; periods;
 the statistical codes kept at intake; the CSV; the demo year's plan."""
 
 import csv
