@@ -51,3 +51,10 @@ def parse_period(first, last) -> Period:
     if (days["to"] - days["from"]).days >= MAX_DAYS:
         raise InvalidInput(f"a period is at most {MAX_DAYS} days", field="to")
     return Period(days["from"], days["to"])
+
+
+def report_period(caller, roles, first_day, last_day) -> Period:
+    """The period a service's report figures are asked for: ``Forbidden`` unless the caller has
+    one of ``roles`` (checked before the days are read), ``InvalidInput`` for a bad period."""
+    caller.require(*roles)
+    return parse_period(first_day, last_day)

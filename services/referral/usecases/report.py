@@ -12,7 +12,7 @@ from sqlalchemy import and_, select
 
 from services.common.caller import Caller
 from services.common.db import Database
-from services.common.period import parse_period
+from services.common.period import report_period
 from services.common.stats import days_between, quartiles
 from services.common.timeutil import aware
 from services.contracts.vocabulary import UNKNOWN
@@ -26,8 +26,7 @@ REPORT_ROLES = tuple(VISIBILITY["report"])
 
 def report_figures(db: Database, caller: Caller, first_day: str, last_day: str) -> dict:
     """Referrals, people served and day-quartiles of the period (shelter staff and analysts)."""
-    caller.require(*REPORT_ROLES)
-    period = parse_period(first_day, last_day)
+    period = report_period(caller, REPORT_ROLES, first_day, last_day)
     start, end = period.start, period.end
     r, t = referrals, timeline
     with db.read() as s:
