@@ -12,15 +12,18 @@ SETTINGS = Settings(
     "referral",
     service_settings("referral"),
     Setting("REFNET_INTAKE_PRIVATE_KEY", None,
-            "the referral service's private key: unseals police submissions off the intake queue",
+            "the gateway seals submissions with the public key; only the referral service holds "
+            "the private one",
             optional, secret=True),
     Setting("REFNET_SEARCH_KEY", None,
-            "key of the name digest and the FHIR Task's patient pseudonym (default: derived "
-            "from the intake private key)", optional, secret=True),
+            "HMAC key of the name digest used by `POST /referrals/search` and of the FHIR Task's "
+            "patient pseudonym (derived from the intake private key when unset)", optional,
+            secret=True),
     Setting("REFNET_RETENTION_DAYS", "365",
-            "referrals that ended more than this many days ago are anonymised", float),
+            "referrals that ended (closed, declined, withdrawn, discharged) and unchanged this "
+            "long are anonymised", float),
     Setting("REFNET_RETENTION_SWEEP_SECONDS", "3600",
-            "how often each referral replica runs the retention sweep", float),
+            "how often the referral service runs the retention sweep", float),
 )
 
 
