@@ -35,9 +35,7 @@ FRAMEWORKS = ("nameko", "eventlet", "flask", "flask_*", "sqlalchemy", "kombu", "
               "requests", "psycopg2", "psycopg", "alembic", "gunicorn", "prometheus_client")
 
 SERVICES_SHARED = ("services.common.**", "services.contracts.**")
-NAMEKO_EDGE = ("services.common.runtime.**", "services.*.service", "services.*.dependencies",
-               # today's home of the nameko providers, until it is split into runtime/:
-               "services.common.nameko_deps")
+NAMEKO_EDGE = ("services.common.runtime.**", "services.*.service", "services.*.dependencies")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ The table it reads is the first one under ``## Configuration``:
 * default cell, read without its parenthesised remarks: backticked values, one per variable in
   the same order, or one for them all; no backticked value (``generated``, ``unset``, prose)
   means the setting declares no default (``None`` or empty); ``<word>`` in a value stands for
-  the variable's own lower-cased first word (``SHELTER_DATABASE_URL`` -> ``shelter``).
+  the variable's own lower-cased first word (``SHELTER_DATABASE_URL`` -> ``shelter``);
+  numbers compare by value (``1`` shows the default ``"1.0"``).
 """
 
 import importlib
@@ -87,6 +88,16 @@ def _declared_default(setting) -> str | None:
     return None if setting.default in (None, "") else str(setting.default)
 
 
+def _same(shown: str | None, declared: str | None) -> bool:
+    """Equal text, or equal numbers (``1`` and ``1.0`` are the same default)."""
+    if shown == declared:
+        return True
+    try:
+        return float(shown) == float(declared)
+    except (TypeError, ValueError):
+        return False
+
+
 def differences(documented: dict[str, str | None], declared) -> list[str]:
     """What the table and the declared ``Setting``s disagree on (empty when they agree)."""
     declared = {s.env: s for s in declared}
@@ -98,7 +109,7 @@ def differences(documented: dict[str, str | None], declared) -> list[str]:
             continue
         used.update(rows)
         shown = _shown(documented[rows[0]], env)
-        if shown != _declared_default(setting):
+        if not _same(shown, _declared_default(setting)):
             out.append(f"{env}: README.md shows default {shown!r}, the settings declare "
                        f"{_declared_default(setting)!r}")
     out += [f"{name} is in README.md's configuration table but no settings module declares it"
@@ -160,7 +171,7 @@ Everything comes from the environment.
 ## Next
 """
 
-AGREEING = [FakeSetting("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"), FakeSetting("REFNET_PORT", 8000),
+AGREEING = [FakeSetting("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"), FakeSetting("REFNET_PORT", "8000.0"),
             FakeSetting("REFNET_HOST", "127.0.0.1"),
             FakeSetting("REFERRAL_DATABASE_URL", "sqlite:///var/referral.db"),
             FakeSetting("SHELTER_DATABASE_URL", "sqlite:///var/shelter.db"),
