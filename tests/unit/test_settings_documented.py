@@ -2,9 +2,9 @@
 with the default they declare.
 
 The settings modules are found by their paths, not by a list: every ``services/<svc>/settings.py``,
-``gateway/settings.py`` and ``refnet/cli/settings.py`` that exists is imported and its
-``SETTINGS`` (a ``services.common.settings.Settings``) iterated; the ``Setting``s of all of them
-(shared ones such as ``SERVICE`` counted once) make the declared set.
+``gateway/settings.py``, ``refnet/settings.py`` and ``refnet/cli/settings.py`` that exists is
+imported and its ``SETTINGS`` (a ``services.common.settings.Settings``) iterated; the
+``Setting``s of all of them (shared ones such as ``SERVICE`` counted once) make the declared set.
 
 The table it reads is the first one under ``## Configuration``:
 
@@ -33,7 +33,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
-SETTINGS_MODULES = ("services/*/settings.py", "gateway/settings.py", "refnet/cli/settings.py")
+SETTINGS_MODULES = ("services/*/settings.py", "gateway/settings.py", "refnet/settings.py",
+                    "refnet/cli/settings.py")
 NAME = re.compile(r"`([A-Z][A-Z0-9_]*(?:<[A-Z]+>[A-Z0-9_]*)*)`")
 VALUE = re.compile(r"`([^`]*)`")
 
@@ -136,7 +137,7 @@ def declared_settings() -> list:
 # The settings modules come with issue 15's settings foundations (services/common/settings.py);
 # until a tree has them there is nothing to compare, and the test says so instead of passing.
 @pytest.mark.skipif(not settings_modules(), reason="no settings module in this tree yet "
-                    "(services/<svc>/settings.py, gateway/settings.py, refnet/cli/settings.py)")
+                    "(services/<svc>/settings.py, gateway/settings.py, refnet/settings.py)")
 def test_readme_configuration_table_matches_the_settings_modules():
     problems = differences(documented_defaults(README.read_text()), declared_settings())
     assert problems == [], "\n" + "\n".join(problems)
