@@ -181,13 +181,19 @@ def violations(root: Path = ROOT, rules=RULES) -> list[tuple[str, str, str]]:
                 for imp, chain in _reached(module, imports, files):
                     if _library(imp.target, rule.forbidden):
                         first = chain[0] if chain else imp
-                        via = " -> ".join([i.target for i in chain] + [f"{imp.target} ({imp.path}:{imp.line})"])
+                        via = " -> ".join([i.target for i in chain]
+                                          + [f"{imp.target} ({imp.path}:{imp.line})" if chain else imp.target])
                         found.append((rule.name, f"{first.path}:{first.line}", f"imports {via}: {rule.says}"))
                 continue
             for imp in imports[module]:
                 if _match(imp.target, rule.forbidden) and not _match(imp.target, rule.allowed, svc):
                     found.append((rule.name, f"{imp.path}:{imp.line}", f"imports {imp.target}: {rule.says}"))
-    return sorted(set(found))
+    # ``from a.b import c`` is an import of a.b and of a.b.c: report the line once, by the latter
+    one = {}
+    for rule_name, where, message in found:
+        if len(message) > len(one.get((rule_name, where), "")):
+            one[(rule_name, where)] = message
+    return sorted((rule_name, where, message) for (rule_name, where), message in one.items())
 
 
 def _key(violation) -> tuple[str, str, str]:
