@@ -13,7 +13,8 @@ from services.common.caller import Caller
 from services.common.nameko_deps import Observability, Outbox, ServiceDatabase, consume_events, rpc
 from services.common.sealing import FileCipher
 
-from . import app, report
+from . import report
+from . import usecases as app
 from .domain import clock
 from .tables import audit_log, outbox
 

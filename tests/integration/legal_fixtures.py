@@ -9,7 +9,7 @@ from sqlalchemy import func, inspect, select, text
 from services.common.caller import Caller
 from services.contracts.envelope import make_event
 from services.contracts.references import random_reference
-from services.legal import app as legal_app
+from services.legal import usecases as legal_app
 from services.legal.tables import outbox as legal_outbox
 
 LEGAL = Caller("lawyer.one", "legal", "erbil-legal-aid")
@@ -70,3 +70,11 @@ def outbox_events(db, event_type=None) -> list[dict]:
         rows = s.execute(select(legal_outbox.c.body).order_by(legal_outbox.c.id)).all()
     events = [json.loads(r.body) for r in rows]
     return [e for e in events if event_type is None or e["type"] == event_type]
+
+
+class FixedClock:  # TEMP until the Foundations merge
+    def __init__(self, at):
+        self.at = at
+
+    def now(self):
+        return self.at
