@@ -1,4 +1,4 @@
-"""The legal service's figures for a period (issue 10): counts only.
+"""The legal service's figures for a period: counts only.
 
 Legal cases opened in the period; court cases opened in the period by where they stood at its
 end: still under investigation, filed, at trial, on appeal, closed without a verdict, or the

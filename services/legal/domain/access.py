@@ -86,14 +86,20 @@ def court_case_rule(caller: Caller, now: datetime) -> Rule | None:
     return relation + legal_consent_stands(now)
 
 
-def require_court_case(caller: Caller, court_case: dict | None, court_case_id: str) -> dict:
-    """The court case if the caller may see it, else ``NotFound`` (also for another court)."""
+def _require_related(caller: Caller, record: dict | None, missing: str, field: str) -> dict:
+    """``record`` if it is at the caller's court (or the caller is the legal team); ``Forbidden``
+    for other roles, ``NotFound`` otherwise (never a hint that another court's record exists)."""
     relation = court_case_relation(caller)
     if relation is None:
         raise Forbidden(f"role {caller.role} may not do this")
-    if court_case is None or not holds(relation, court_case):
-        raise NotFound(f"no court case {court_case_id}", field="court_case_id")
-    return court_case
+    if record is None or not holds(relation, record):
+        raise NotFound(missing, field=field)
+    return record
+
+
+def require_court_case(caller: Caller, court_case: dict | None, court_case_id: str) -> dict:
+    """The court case if the caller may see it, else ``NotFound`` (also for another court)."""
+    return _require_related(caller, court_case, f"no court case {court_case_id}", "court_case_id")
 
 
 def hearing_rule(caller: Caller, now: datetime) -> Rule | None:
@@ -128,12 +134,7 @@ def hearing_view(caller: Caller, hearing: dict) -> dict:
 
 def require_hearing(caller: Caller, hearing: dict | None, hearing_id: str) -> dict:
     """For recording an outcome: the legal team, or the court the hearing is at."""
-    relation = court_case_relation(caller)
-    if relation is None:
-        raise Forbidden(f"role {caller.role} may not do this")
-    if hearing is None or not holds(relation, hearing):
-        raise NotFound(f"no hearing {hearing_id}", field="hearing_id")
-    return hearing
+    return _require_related(caller, hearing, f"no hearing {hearing_id}", "hearing_id")
 
 
 def court_case_view(caller: Caller, court_case: dict) -> dict:
