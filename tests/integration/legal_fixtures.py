@@ -70,11 +70,3 @@ def outbox_events(db, event_type=None) -> list[dict]:
         rows = s.execute(select(legal_outbox.c.body).order_by(legal_outbox.c.id)).all()
     events = [json.loads(r.body) for r in rows]
     return [e for e in events if event_type is None or e["type"] == event_type]
-
-
-class FixedClock:  # TEMP until the Foundations merge
-    def __init__(self, at):
-        self.at = at
-
-    def now(self):
-        return self.at

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from tests.integration.legal_fixtures import FixedClock  # TEMP
+from services.common.clock import FixedClock
 from services.common.db import Database
 from services.common.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
 from services.legal import usecases as app

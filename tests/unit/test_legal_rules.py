@@ -7,10 +7,12 @@ import pytest
 
 from services.common.caller import Caller
 from services.common.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
-from services.legal.domain import access, clock
+from services.common.clock import OffsetClock, SystemClock, process_clock
+from services.legal.domain import access
 from services.legal.domain import court_case as cc
 from services.legal.domain import hearings as hr
 from services.legal.domain.documents import check_document_move
+from services.legal.settings import SETTINGS
 
 UTC = timezone.utc
 T0 = datetime(2026, 12, 1, 6, 30, tzinfo=UTC)
@@ -174,11 +176,15 @@ def test_reminder_window_matches_the_rule():
 
 
 def test_clock_settings_and_test_offset():
-    assert clock.reminder_lead({}) == timedelta(hours=72)
-    assert clock.reminder_lead({"REFNET_REMINDER_LEAD_SECONDS": "60"}) == timedelta(seconds=60)
-    assert clock.reminder_poll_seconds({}) == 30.0
-    assert clock.clock_offset({}) == timedelta(0)
-    assert clock.clock_offset({"REFNET_TEST_CLOCK_OFFSET_FILE": "/nonexistent/x"}) == timedelta(0)
+    defaults = SETTINGS.load({})
+    assert timedelta(seconds=defaults.reminder_lead_seconds) == timedelta(hours=72)
+    assert timedelta(seconds=SETTINGS.load({"REFNET_REMINDER_LEAD_SECONDS": "60"})
+                     .reminder_lead_seconds) == timedelta(seconds=60)
+    assert defaults.reminder_poll_seconds == 30.0
+    assert isinstance(process_clock(defaults), SystemClock)  # no offset
+    assert OffsetClock("/nonexistent/x").offset() == timedelta(0)
+    assert {"REFNET_REMINDER_LEAD_SECONDS", "REFNET_REMINDER_POLL_SECONDS", "LEGAL_DATABASE_URL",
+            "AMQP_URI", "REFNET_FILE_KEYS", "REFNET_TEST_CLOCK_OFFSET_FILE"} <= {s.env for s in SETTINGS}
 
 
 # --- who sees what ----------------------------------------------------------------------------
