@@ -10,8 +10,8 @@ SETTINGS = Settings(
     "legal",
     service_settings("legal"),
     Setting("REFNET_REMINDER_LEAD_SECONDS", f"{DEFAULT_REMINDER_LEAD.total_seconds():.0f}",
-            "how long before a hearing the survivor must attend the reminder goes out (seconds)",
+            "how long before a hearing the survivor must attend the reminder goes out",
             float),
     Setting("REFNET_REMINDER_POLL_SECONDS", "30",
-            "how often each legal replica looks for due reminders (seconds)", float),
+            "how often each legal replica looks for due reminders", float),
 )

@@ -25,7 +25,6 @@ from .conditions import Equals, Rule, holds
 from .consent import legal_consent_stands, referrer_consent_stands
 from .hearings import local_view
 
-HEARING_READERS = ("legal", "court", "shelter", "police")  # the roles ``hearing_rule`` grants any
 
 _WHEN = frozenset({"starts_at", "local_date", "local_time", "time_zone", "starts_at_local"})
 _COURT_CASE_COMMON = frozenset({"court_case_id", "court", "case_number", "charges", "standing",
@@ -53,6 +52,8 @@ VISIBILITY: dict[str, dict[str, frozenset[str]]] = {
     "report": {role: frozenset({"period", "legal_cases_opened", "court_cases"})
                for role in ("shelter", "analyst")},
 }
+
+HEARING_READERS = tuple(VISIBILITY["hearing"])  # the roles ``hearing_rule`` grants any hearing
 
 
 def shape(view: str, role: str, data: dict) -> dict:

@@ -16,6 +16,13 @@ def check_text(value, max_len: int, field: str) -> str:
     return value
 
 
+def check_code(value, codes, field: str) -> str:
+    """One of the shared codes (services/contracts/vocabulary.py)."""
+    if value not in codes:
+        raise InvalidInput(f"{field} is one of {', '.join(codes)}", field=field)
+    return value
+
+
 def check_amount(value, field: str) -> None:
     """A whole, non-negative amount, or nothing."""
     if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):

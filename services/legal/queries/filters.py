@@ -5,7 +5,8 @@ The rule is the same object an in-memory check evaluates, so the two agree by co
 
 from typing import Mapping
 
-from sqlalchemy import and_, false, or_, true
+from sqlalchemy import Table, and_, false, or_, select, true
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain.conditions import Condition, Equals, IsTrue, NotEnded, NotFalse, Rule
@@ -33,3 +34,8 @@ def rule_clause(rule: Rule | None, columns: Mapping[str, object]) -> ColumnEleme
     if not rule:
         return true()
     return and_(*(condition_clause(c, columns[c.field]) for c in rule))
+
+
+def row_by_id(s: Session, table: Table, object_id: str):
+    """One row of ``table`` by its ``id`` (None if there is none)."""
+    return s.execute(select(table).where(table.c.id == object_id)).first()

@@ -13,8 +13,9 @@ from ..domain import access
 from ..domain import court_case as rules
 from ..queries import hearings as hearing_queries
 from ..queries.cases import case_row
-from ..queries.court_cases import court_case_dict, court_case_for, record_status, status_history, visible
-from ..queries.filters import MAX_ROWS
+from ..queries.court_cases import (court_case_dict, court_case_for, record_status,
+                                   status_history, visible)
+from ..queries.filters import MAX_ROWS, row_by_id
 from ..tables import court_cases, hearings
 from .common import emit, new_id, now_of
 
@@ -47,7 +48,7 @@ def file_court_case(db: Database, caller: Caller, case_id: str, court: str, case
             "reference": case.reference, "case_id": case_id, "court_case_id": court_case_id,
             "court": court, "status": status, "previous_status": None, "verdict": None,
             "changed_at": now}, correlation_id)
-        row = s.execute(select(court_cases).where(court_cases.c.id == court_case_id)).first()
+        row = row_by_id(s, court_cases, court_case_id)
     return access.court_case_view(caller, court_case_dict(row, case.reference))
 
 

@@ -11,9 +11,10 @@ from services.contracts.vocabulary import DISPUTE_CLAIMS, DISPUTE_STATUSES
 
 from ..domain import access
 from ..domain.disputes import check_still_open
-from ..domain.inputs import check_amount, check_id, check_text, parse_date
+from ..domain.inputs import check_amount, check_code, check_id, check_text, parse_date
 from ..queries.cases import case_row
 from ..queries.documents import dispute_view
+from ..queries.filters import row_by_id
 from ..tables import disputes
 from .common import new_id, now_of
 
@@ -35,7 +36,7 @@ def open_dispute(db: Database, caller: Caller, case_id: str, employer: str, clai
             id=dispute_id, case_id=case_id, employer=employer, claims=json.dumps(sorted(set(claims))),
             amount_claimed=amount_claimed, currency=currency, status="open", opened_on=day,
             updated_at=now))
-        row = s.execute(select(disputes).where(disputes.c.id == dispute_id)).first()
+        row = row_by_id(s, disputes, dispute_id)
     return dispute_view(row)
 
 
@@ -44,8 +45,7 @@ def update_dispute(db: Database, caller: Caller, dispute_id: str, status: str,
                    clock=None) -> dict:
     """Record where a dispute stands; a settled, failed or court-referred one is finished."""
     access.require_legal(caller)
-    if status not in DISPUTE_STATUSES:
-        raise InvalidInput(f"status is one of {', '.join(DISPUTE_STATUSES)}", field="status")
+    check_code(status, DISPUTE_STATUSES, "status")
     if outcome is not None:
         check_text(outcome, 500, "outcome")
     check_amount(amount_recovered, "amount_recovered")
@@ -61,5 +61,5 @@ def update_dispute(db: Database, caller: Caller, dispute_id: str, status: str,
         if amount_recovered is not None:
             values["amount_recovered"] = amount_recovered
         s.execute(update(disputes).where(disputes.c.id == dispute_id).values(**values))
-        row = s.execute(select(disputes).where(disputes.c.id == dispute_id)).first()
+        row = row_by_id(s, disputes, dispute_id)
     return dispute_view(row)

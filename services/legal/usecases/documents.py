@@ -5,14 +5,15 @@ from sqlalchemy import insert, select, update
 
 from services.common.caller import Caller
 from services.common.db import Database
-from services.common.errors import InvalidInput, NotFound
+from services.common.errors import NotFound
 from services.contracts.vocabulary import DOCUMENT_KINDS, DOCUMENT_STATUSES
 
 from ..domain import access
 from ..domain.documents import check_document_move
-from ..domain.inputs import check_id, check_text, parse_date
+from ..domain.inputs import check_code, check_id, check_text, parse_date
 from ..queries.cases import case_row
 from ..queries.documents import document_view
+from ..queries.filters import row_by_id
 from ..tables import cases, documents
 from .common import emit, new_id, now_of
 
@@ -22,8 +23,7 @@ def request_document(db: Database, caller: Caller, case_id: str, kind: str, auth
                      clock=None) -> dict:
     """The legal team starts a document request (on ``requested_on``, by default today)."""
     access.require_legal(caller)
-    if kind not in DOCUMENT_KINDS:
-        raise InvalidInput(f"kind is one of {', '.join(DOCUMENT_KINDS)}", field="kind")
+    check_code(kind, DOCUMENT_KINDS, "kind")
     check_text(authority, 200, "authority")
     now = now_of(clock)
     day = parse_date(requested_on, "requested_on") if requested_on else now.date()
@@ -36,7 +36,7 @@ def request_document(db: Database, caller: Caller, case_id: str, kind: str, auth
         emit(s, "legal.document_status_changed", {
             "reference": case.reference, "document_id": document_id, "kind": kind,
             "status": "requested", "changed_at": now}, correlation_id)
-        row = s.execute(select(documents).where(documents.c.id == document_id)).first()
+        row = row_by_id(s, documents, document_id)
     return document_view(row)
 
 
@@ -45,8 +45,7 @@ def change_document_status(db: Database, caller: Caller, document_id: str, statu
                            clock=None) -> dict:
     """Move a document request on (``domain.documents``), dated ``on`` (by default today)."""
     access.require_legal(caller)
-    if status not in DOCUMENT_STATUSES:
-        raise InvalidInput(f"status is one of {', '.join(DOCUMENT_STATUSES)}", field="status")
+    check_code(status, DOCUMENT_STATUSES, "status")
     now = now_of(clock)
     day = parse_date(on, "on") if on else now.date()
     with db.write() as s:
@@ -62,5 +61,5 @@ def change_document_status(db: Database, caller: Caller, document_id: str, statu
         emit(s, "legal.document_status_changed", {
             "reference": row.reference, "document_id": document_id, "kind": row.kind,
             "status": status, "changed_at": now}, correlation_id)
-        row = s.execute(select(documents).where(documents.c.id == document_id)).first()
+        row = row_by_id(s, documents, document_id)
     return document_view(row)
