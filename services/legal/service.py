@@ -35,6 +35,7 @@ class LegalService(skeleton.ServiceSkeleton):
 
     @consume_events("legal")
     def on_event(self, body):
+        """Events from the referral and shelter services, each applied once."""
         usecases.apply_event(self.db, body, clock=self.clock)
 
     @timer(interval=VALUES.reminder_poll_seconds)
@@ -44,32 +45,38 @@ class LegalService(skeleton.ServiceSkeleton):
 
     @rpc
     def list_eligible(self, caller):
+        """Eligible referrals (legal team)."""
         return usecases.list_eligible(self.db, caller, clock=self.clock)
 
     @rpc
     @audited("legal_case.open", "referral", "reference")
     def open_case(self, caller, reference, lawyer, correlation_id=None):
+        """Open the legal case of an eligible referral (legal team)."""
         return usecases.open_case(self.db, caller, reference, lawyer, correlation_id,
                                   clock=self.clock)
 
     @rpc
     def list_cases(self, caller):
+        """The legal cases, newest first (legal team)."""
         return usecases.list_cases(self.db, caller, clock=self.clock)
 
     @rpc
     @audited("legal_case.read", "legal_case", "case_id")
     def get_case(self, caller, case_id):
+        """A legal case with all its parts, notes included (legal team)."""
         return usecases.get_case(self.db, caller, case_id, cipher=self.cipher, clock=self.clock)
 
     @rpc
     @audited("legal_case.add_session", "legal_case", "case_id")
     def add_session(self, caller, case_id, held_on, topic, lawyer=None):
+        """Record a counselling session (legal team)."""
         return usecases.add_session(self.db, caller, case_id, held_on, topic, lawyer,
                                     clock=self.clock)
 
     @rpc
     @audited("legal_case.add_note", "legal_case", "case_id")
     def add_note(self, caller, case_id, text):
+        """Add a legal note, encrypted at rest (legal team)."""
         return usecases.add_note(self.db, caller, case_id, text, cipher=self.cipher,
                                  clock=self.clock)
 
@@ -77,21 +84,25 @@ class LegalService(skeleton.ServiceSkeleton):
     @audited("court_case.file", "legal_case", "case_id")
     def file_court_case(self, caller, case_id, court, case_number, charges, standing,
                         status="investigation", correlation_id=None):
+        """Record a court case of a legal case (legal team)."""
         return usecases.file_court_case(self.db, caller, case_id, court, case_number, charges,
                                         standing, status, correlation_id, clock=self.clock)
 
     @rpc
     def list_court_cases(self, caller):
+        """Court cases: all for the legal team, its own for a court."""
         return usecases.list_court_cases(self.db, caller, clock=self.clock)
 
     @rpc
     @audited("court_case.read", "court_case", "court_case_id")
     def get_court_case(self, caller, court_case_id):
+        """A court case with its history and hearings (legal team, or its court)."""
         return usecases.get_court_case(self.db, caller, court_case_id, clock=self.clock)
 
     @rpc
     @audited("court_case.change_status", "court_case", "court_case_id")
     def change_court_status(self, caller, court_case_id, status, verdict=None, correlation_id=None):
+        """Move a court case along its status machine (legal team, or its court)."""
         return usecases.change_court_status(self.db, caller, court_case_id, status, verdict,
                                             correlation_id, clock=self.clock)
 
@@ -99,6 +110,7 @@ class LegalService(skeleton.ServiceSkeleton):
     @audited("hearing.schedule", "court_case", "court_case_id")
     def schedule_hearing(self, caller, court_case_id, starts_at, time_zone, purpose,
                          attendance_required, correlation_id=None):
+        """Set a hearing in the court's local time (legal team, or its court)."""
         return usecases.schedule_hearing(self.db, caller, court_case_id, starts_at, time_zone,
                                          purpose, attendance_required, correlation_id,
                                          clock=self.clock)
@@ -107,23 +119,27 @@ class LegalService(skeleton.ServiceSkeleton):
     @audited("hearing.record_outcome", "hearing", "hearing_id")
     def record_outcome(self, caller, hearing_id, outcome, note=None, new_starts_at=None,
                        time_zone=None, correlation_id=None):
+        """Record a hearing's outcome (legal team, or its court)."""
         return usecases.record_outcome(self.db, caller, hearing_id, outcome, note, new_starts_at,
                                        time_zone, correlation_id, clock=self.clock)
 
     @rpc
     def list_hearings(self, caller, from_date=None, to_date=None):
+        """Hearings between two days, each role's slice."""
         return usecases.list_hearings(self.db, caller, from_date, to_date, clock=self.clock)
 
     @rpc
     @audited("document.request", "legal_case", "case_id")
     def request_document(self, caller, case_id, kind, authority, requested_on=None,
                          correlation_id=None):
+        """Start an identity or travel document request (legal team)."""
         return usecases.request_document(self.db, caller, case_id, kind, authority, requested_on,
                                          correlation_id, clock=self.clock)
 
     @rpc
     @audited("document.change_status", "document", "document_id")
     def change_document_status(self, caller, document_id, status, on=None, correlation_id=None):
+        """Move a document request on (legal team)."""
         return usecases.change_document_status(self.db, caller, document_id, status, on,
                                                correlation_id, clock=self.clock)
 
@@ -131,21 +147,25 @@ class LegalService(skeleton.ServiceSkeleton):
     @audited("labour_dispute.open", "legal_case", "case_id")
     def open_dispute(self, caller, case_id, employer, claims, amount_claimed=None, currency=None,
                      opened_on=None):
+        """Open a labour dispute (legal team)."""
         return usecases.open_dispute(self.db, caller, case_id, employer, claims, amount_claimed,
                                      currency, opened_on, clock=self.clock)
 
     @rpc
     @audited("labour_dispute.update", "labour_dispute", "dispute_id")
     def update_dispute(self, caller, dispute_id, status, outcome=None, amount_recovered=None):
+        """Record where a labour dispute stands (legal team)."""
         return usecases.update_dispute(self.db, caller, dispute_id, status, outcome,
                                        amount_recovered, clock=self.clock)
 
     @rpc
     def list_referral_requests(self, caller):
+        """What the shelter referred to the legal team (legal team)."""
         return usecases.list_referral_requests(self.db, caller)
 
     @rpc
     @audited("consent.apply", "referral", "reference")
     def apply_consent(self, caller, reference, audience, granted, until=None, changed_at=None):
+        """A consent change the gateway just recorded, applied at once (shelter staff)."""
         return usecases.apply_consent(self.db, caller, reference, audience, granted, until,
                                       changed_at, clock=self.clock)
