@@ -14,7 +14,7 @@ from services.common.runtime.consumers import consume_events, consume_intake
 from services.common.runtime.entrypoints import rpc
 from services.common.runtime.observability import Observability
 from services.common.runtime.providers import FileKeys, Outbox, ServiceClock, ServiceDatabase
-from services.common.runtime.skeleton import ServiceSkeleton
+from services.common.runtime import skeleton
 
 from . import usecases
 from .dependencies import ReferralSecrets
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 VALUES = SETTINGS.load()
 
 
-class ReferralService(ServiceSkeleton):
+class ReferralService(skeleton.ServiceSkeleton):
     """The referral service: intake, the referral's status and file, consent, retention."""
     name = "referral"
     audit_table = audit_log

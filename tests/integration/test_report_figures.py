@@ -14,7 +14,7 @@ from services.common.caller import Caller
 from services.common.clock import SystemClock
 from services.common.errors import Forbidden, InvalidInput
 from services.contracts.envelope import make_event
-from services.legal import app as legal_app
+from services.legal import usecases as legal_app
 from services.legal import report as legal_report
 from services.referral import usecases
 from services.shelter import app as shelter_app, care

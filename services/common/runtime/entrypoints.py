@@ -31,7 +31,7 @@ def with_caller(method):
     if "caller" not in signature.parameters:
         return method
 
-    position = list(signature.parameters).index("caller") - 1  # among the arguments after self
+    position = list(signature.parameters).index("caller") - 1  # among the args after self
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
@@ -39,7 +39,8 @@ def with_caller(method):
             signature.bind(self, *args, **kwargs)
         except TypeError as exc:
             raise IncorrectSignature(str(exc)) from None
-        # the caller converted in place: the method is called as it was (keywords stay keywords)
+        # the caller is replaced where it was given, every other argument is passed as it came
+        # (``audited`` reads the audited object's id from the keyword arguments)
         if "caller" in kwargs:
             kwargs["caller"] = Caller.from_dict(kwargs["caller"])
         else:

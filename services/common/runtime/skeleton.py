@@ -6,9 +6,10 @@ own ``db`` (``ServiceDatabase``) and ``outbox`` (``Outbox``) providers. It inher
 (``ServiceClock``: the process clock, which also stamps the audit entries) unless it declares
 its own.
 
-The skeleton itself has no entrypoint: ``nameko run <module>`` starts every class of the module
-that has one, and a service module imports this class. Each subclass gets its own entrypoints
-when it is defined (``__init_subclass__``), unless it defines the method itself.
+The skeleton itself has no entrypoint: ``nameko run <module>`` takes every class with
+entrypoints at the top of a service module for a service, and this one has no name. Each
+subclass gets its own entrypoints when it is defined (``__init_subclass__``), unless it defines
+the method itself; so importing the class or the module (``skeleton.ServiceSkeleton``) both work.
 """
 
 import functools
