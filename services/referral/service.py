@@ -12,8 +12,7 @@ from nameko.timer import timer
 from services.common.audit import audited
 from services.common.runtime.consumers import consume_events, consume_intake
 from services.common.runtime.entrypoints import rpc
-from services.common.runtime.observability import Observability
-from services.common.runtime.providers import FileKeys, Outbox, ServiceClock, ServiceDatabase
+from services.common.runtime.providers import FileKeys, ServiceClock
 from services.common.runtime import skeleton
 
 from . import usecases
@@ -30,12 +29,9 @@ class ReferralService(skeleton.ServiceSkeleton):
     """The referral service: intake, the referral's status and file, consent, retention."""
     name = "referral"
     audit_table = audit_log
+    outbox_table = outbox  # the skeleton makes db, observability and outbox from it
     report_figures_of = staticmethod(usecases.report_figures)
 
-    db = ServiceDatabase("referral")
-    # before `outbox` below: that name is the outbox table only until it is rebound
-    observability = Observability("referral", outbox)
-    outbox = Outbox("referral", outbox)
     clock = ServiceClock(record_clock(VALUES))
     cipher = FileKeys(required=True)
     secrets = ReferralSecrets(VALUES)
