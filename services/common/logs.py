@@ -13,14 +13,14 @@ responsibility, and this module adds nothing but the process, level, logger and 
 import contextvars
 import json
 import logging
-import os
 import time
 
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "refnet_correlation_id", default=None)
 
-# Which process writes: "gateway", "referral", "shelter", "legal" (set once at start-up).
-PROCESS = {"name": os.environ.get("REFNET_PROCESS_NAME", "")}
+# Which process writes: "gateway", "referral", "shelter", "legal" (``set_process_name`` at
+# start-up: the gateway's app and gunicorn configuration, a service's ``Observability``).
+PROCESS = {"name": ""}
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
