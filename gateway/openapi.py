@@ -5,9 +5,15 @@ import re
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from .resources.declare import Endpoint
+from .resources.shapes import answer, integers, strings
+
+# an ``application/problem+json`` error (RFC 9457), as ``gateway/errors.py`` writes it
+Problem = answer("Problem", strings("type title"), integers("status"),
+                 strings("detail code field"), errors=fields.List(fields.Dict()),
+                 correlation_id=fields.String())
 
 _PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 _REASONS = {400: "Malformed request", 401: "Missing or invalid token", 403: "Role not allowed",
@@ -64,15 +70,3 @@ def build(endpoints: tuple[Endpoint, ...], *, prefix: str = "/api/v1") -> dict:
                                                  "responses": {"200": {"description": "OK"},
                                                                "503": {"description": "Not ready"}}}})
     return spec.to_dict()
-
-
-class Problem(Schema):
-    """An ``application/problem+json`` error (RFC 9457), as ``gateway/errors.py`` writes it."""
-    type = fields.String()
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String()
-    code = fields.String()
-    field = fields.String()
-    errors = fields.List(fields.Dict())
-    correlation_id = fields.String()

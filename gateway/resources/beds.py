@@ -1,7 +1,7 @@
 """Beds and facilities: availability for every role, capacity and beds out of service with
 their history, the bed board and the daily census, and a facility as an HSDS service."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from services.contracts.vocabulary import POPULATION_GROUPS, ROLES
 
@@ -33,18 +33,11 @@ class CensusQuery(Strict):
     date = fields.Date(metadata={"description": "YYYY-MM-DD (UTC); today when absent."})
 
 
-class BedCount(Schema):
-    facility = fields.String()
-    facility_name = fields.String()
-    population_group = fields.String()
-    capacity = fields.Integer()
-    out_of_service = fields.Integer()
-    occupied = fields.Integer()
-    held = fields.Integer()
-    available = fields.Integer(metadata={"description": "capacity - out_of_service - occupied - held"})
-    updated_at = fields.String()
-
-
+BedCount = answer(
+    "BedCount", strings("facility facility_name population_group"),
+    integers("capacity out_of_service occupied held"),
+    available=fields.Integer(metadata={"description": "capacity - out_of_service - occupied - held"}),
+    updated_at=fields.String())
 Place = answer("Place", strings("reference state population_group"), integers("beds"),
                integers("admission_id", allow_none=True),
                strings("case_manager held_at hold_expires_at admitted_at discharged_at outcome",

@@ -162,7 +162,7 @@ def list_hearings(ctx: Ctx):
           summary="The legal team's hearings as an iCalendar feed (text/calendar)",
           query=HearingsQuery, errors=FILTERED, media_type="text/calendar")
 def hearings_ics(ctx: Ctx):
-    return Answer(hearings_calendar(_hearings_between(ctx)),
+    return Answer(hearings_calendar(_hearings_between(ctx), now=ctx.clock.now()),
                   headers={"Content-Disposition": 'inline; filename="hearings.ics"'})
 
 

@@ -88,6 +88,11 @@ class Ctx:
         # the request's id travels with the identity, into every service's audit trail
         self.caller = {**identity.as_caller(), "correlation_id": correlation_id}
 
+    @property
+    def clock(self):
+        """The gateway's clock."""
+        return self.extensions["refnet.clock"]
+
     def rpc(self, service: str, method: str, **kwargs):
         """Call a service's method as the caller."""
         return self.extensions["refnet.rpc"].call(service, method, caller=self.caller, **kwargs)

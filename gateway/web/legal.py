@@ -93,38 +93,27 @@ def _case_action(case, endpoint, fields, failed, anchor, prefix="", **params):
     return redirect(url_for("web.legal_case", case_id=case, notice="saved") + f"#{anchor}")
 
 
-@blueprint.post("/legal/cases/<case_id>/notes")
-@page("legal")
-def legal_add_note(case_id):
-    return _case_action(case_id, "add_note", NOTE, "notes", "notes", "note-", case_id=case_id)
+# the forms that add to a legal case: (path under the case, web endpoint, API endpoint, inputs,
+# the form's name and anchor on the page, its inputs' prefix)
+CASE_FORMS = (
+    ("notes", "legal_add_note", "add_note", NOTE, "notes", "note-"),
+    ("sessions", "legal_add_session", "add_session", SESSION, "sessions", "ses-"),
+    ("court-cases", "legal_file_court_case", "file_court_case", COURT_CASE, "court-cases", "cc-"),
+    ("documents", "legal_request_document", "request_document", DOCUMENT, "documents", "doc-"),
+    ("labour-disputes", "legal_open_dispute", "open_dispute", DISPUTE, "disputes", "dis-"),
+)
 
 
-@blueprint.post("/legal/cases/<case_id>/sessions")
-@page("legal")
-def legal_add_session(case_id):
-    return _case_action(case_id, "add_session", SESSION, "sessions", "sessions", "ses-",
-                        case_id=case_id)
+def _case_form(endpoint, fields, form, prefix):
+    @page("legal")
+    def add_to_case(case_id):
+        return _case_action(case_id, endpoint, fields, form, form, prefix, case_id=case_id)
+    return add_to_case
 
 
-@blueprint.post("/legal/cases/<case_id>/court-cases")
-@page("legal")
-def legal_file_court_case(case_id):
-    return _case_action(case_id, "file_court_case", COURT_CASE, "court-cases", "court-cases", "cc-",
-                        case_id=case_id)
-
-
-@blueprint.post("/legal/cases/<case_id>/documents")
-@page("legal")
-def legal_request_document(case_id):
-    return _case_action(case_id, "request_document", DOCUMENT, "documents", "documents", "doc-",
-                        case_id=case_id)
-
-
-@blueprint.post("/legal/cases/<case_id>/labour-disputes")
-@page("legal")
-def legal_open_dispute(case_id):
-    return _case_action(case_id, "open_dispute", DISPUTE, "disputes", "disputes", "dis-",
-                        case_id=case_id)
+for _path, _name, _endpoint, _fields, _form, _prefix in CASE_FORMS:
+    blueprint.add_url_rule(f"/legal/cases/<case_id>/{_path}", _name,
+                           _case_form(_endpoint, _fields, _form, _prefix), methods=["POST"])
 
 
 @blueprint.post("/legal/documents/<document_id>/status")
