@@ -12,7 +12,7 @@ from services.contracts.vocabulary import (CHARGE_STATUTES, COURT_CASE_STATUSES,
 
 from .. import api
 from .common import hearing_local, notice
-from .core import answer, blueprint, call, clock, identity, page, render_page, today
+from .core import allowed, answer, blueprint, call, clock, identity, page, render_page, today
 from .forms import F, build, send
 
 OPEN_CASE = [F("reference"), F("lawyer")]
@@ -213,7 +213,7 @@ def hearings():
     for h in sorted(rows, key=lambda h: h.get("starts_at") or ""):
         days.setdefault(hearing_local(h)[:10], []).append(h)
     return render_page("hearings.html", title=_("Hearings"), days=days, first=first, last=last,
-                       ics=identity().role in api.BY_NAME["hearings_ics"].roles)
+                       ics=allowed("hearings_ics"))
 
 
 @blueprint.get("/hearings.ics")

@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from services.common.errors import NotFound
 from services.contracts.vocabulary import (DISCHARGE_OUTCOMES, MILESTONE_STATES, POPULATION_GROUPS)
 
+from ..resources.admissions import INCOMING_STATUSES
 from .common import notice
 from .core import blueprint, call, identity, page, render_page, safe_next, today
 from .forms import F, build, send
 
-INCOMING = ("received", "accepted", "declined", "withdrawn", "all")
 DECISION = [F("decision"), F("reason")]
 ADMISSION = [F("reference"), F("case_manager")]
 CAPACITY = [F("population_group"), F("capacity", "int"), F("reason")]
@@ -41,11 +41,11 @@ def _default_facility(facilities: list[dict]) -> str | None:
 @page("shelter")
 def shelter_incoming():
     status = request.args.get("status") or "received"
-    if status not in INCOMING:
+    if status not in INCOMING_STATUSES:
         status = "received"
     rows = call("incoming", query={"status": status})
     return render_page("shelter_incoming.html", title=_("Incoming referrals"), rows=rows,
-                       chosen_status=status, statuses=INCOMING, notice=notice())
+                       chosen_status=status, statuses=INCOMING_STATUSES, notice=notice())
 
 
 def _place_of(reference: str, facilities: list[dict]) -> tuple[str | None, str | None]:
