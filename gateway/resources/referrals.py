@@ -7,6 +7,7 @@ import re
 from flask import url_for
 from marshmallow import Schema, fields, validate
 
+from services.contracts.decisions import DECISIONS, decline_lacks_reason
 from services.contracts.submission import ReferralSubmissionSchema
 from services.contracts.vocabulary import REFERRAL_STATUSES
 
@@ -23,7 +24,7 @@ STATUS_ROLES = ("police", "shelter", "legal")
 # --- schemas ---------------------------------------------------------------------------------------
 
 class DecisionSchema(Strict):
-    decision = fields.String(required=True, validate=validate.OneOf(["accept", "decline"]))
+    decision = fields.String(required=True, validate=validate.OneOf(list(DECISIONS)))
     reason = fields.String(validate=validate.Length(min=1, max=500),
                            metadata={"description": "Required to decline; shown on the timeline."})
 
@@ -115,10 +116,9 @@ def referral_file(ctx: Ctx, reference: str):
 
 
 def _decline_needs_reason(data: dict) -> None:
-    """The shelter's rule (services/shelter/domain/intake.py), checked here as well because a
-    refused decision must make no service call at all. It belongs in services.contracts, where
-    the shelter's domain and this module would both read one definition."""
-    if data["decision"] == "decline" and not data.get("reason"):
+    """The decision contract's rule (services/contracts/decisions.py), checked before any call:
+    a refused decision makes no service call at all."""
+    if decline_lacks_reason(data["decision"], data.get("reason")):
         raise InputError("A decline needs a reason.", "reason",
                          [{"field": "reason", "message": "Required to decline."}])
 
