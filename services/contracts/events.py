@@ -183,12 +183,16 @@ class LegalCaseOpenedV1(_Payload):
     opened_at = When()
 
 
-class LegalCourtStatusChangedV1(_Payload):
-    """A court case was filed (``previous_status`` null) or moved along its status machine."""
+class _CourtCase(_Payload):
+    """What every event of one court case carries (not itself a contract)."""
     reference = Reference()
-    case_id = LegalId(required=True)
     court_case_id = LegalId(required=True)
     court = Court(required=True)
+
+
+class LegalCourtStatusChangedV1(_CourtCase):
+    """A court case was filed (``previous_status`` null) or moved along its status machine."""
+    case_id = LegalId(required=True)
     status = fields.String(required=True, validate=validate.OneOf(COURT_CASE_STATUSES))
     previous_status = fields.String(load_default=None, allow_none=True,
                                     validate=validate.OneOf(COURT_CASE_STATUSES))
@@ -196,12 +200,9 @@ class LegalCourtStatusChangedV1(_Payload):
     changed_at = When()
 
 
-class _Hearing(_Payload):
+class _Hearing(_CourtCase):
     """What every event of one hearing carries (not itself a contract)."""
-    reference = Reference()
-    court_case_id = LegalId(required=True)
     hearing_id = LegalId(required=True)
-    court = Court(required=True)
 
 
 class LegalHearingScheduledV1(_Hearing):
