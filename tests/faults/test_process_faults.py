@@ -92,7 +92,7 @@ def test_relay_killed_between_commit_and_publish(make_network):
 
 
 def test_every_event_delivered_twice_has_one_effect(make_network, event_tap_factory):
-    network = make_network(extra_env={"REFNET_FAULT_DUPLICATE_EVENTS": "1"})
+    network = make_network(duplicate_events=True)
     tap = event_tap_factory(network)
     token = network.token("police", agency=unique_agency())
     shelter = network.token("shelter")

@@ -1,0 +1,2 @@
+"""The network on one machine: its secrets file, the broker check, and the process runner
+(honcho over deploy/Procfile, in its own session, in the background)."""

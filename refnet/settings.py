@@ -1,0 +1,112 @@
+"""Every environment variable the ``refnet`` command and its local runner read: name, default
+and meaning, in one place (``services.common.settings``).
+
+``refnet up`` keeps its secrets, databases, logs and pid file under ``REFNET_VAR``; the secrets
+file there (``refnet.env``, written by ``refnet init-secrets``) is put into the environment
+before the settings are read, without overriding what is already set, so the processes the
+runner starts see the same values.
+"""
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+from services.common.settings import Setting, Settings, database_setting, optional
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = ("referral", "shelter", "legal")
+DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+def _replicas(text: str) -> int:
+    count = int(text or "1")
+    if count < 1:
+        raise ValueError("must be 1 or more")
+    return count
+
+
+LOCATION = Settings(
+    "refnet-location",
+    Setting("REFNET_VAR", str(ROOT / "var"),
+            "the folder of the local network: secrets (refnet.env), SQLite databases, logs, pid file"),
+    Setting("REFNET_PORT", "8000", "the gateway's port, which `refnet up` waits for and prints"),
+)
+
+SETTINGS = Settings(
+    "cli",
+    LOCATION,
+    Setting("AMQP_URI", DEFAULT_AMQP, "the RabbitMQ the network uses"),
+    *(database_setting(service) for service in SERVICES),
+    Setting("REFNET_GATEWAY_DATABASE_URL", "",
+            "the gateway's database: revoked tokens, web users and sessions (default: "
+            "gateway.db under REFNET_VAR)"),
+    Setting("REFNET_TOKEN_SECRET", "",
+            "the key bearer tokens are signed with (refnet.env); issue-token, seed-demo, report "
+            "and demo-year need it"),
+    Setting("REFNET_FILE_KEYS", "",
+            "the file keys, newest first (refnet.env); rotate-keys, anonymise and "
+            "backfill-report-codes need them"),
+    Setting("REFNET_REPLICAS", "1", "how many processes of each service `refnet up` runs",
+            _replicas),
+    Setting("REFNET_METRICS_BASE_PORT", "9500",
+            "the first /metrics port of `refnet up`'s services: base + 100 x Procfile line + "
+            "replica", int),
+    Setting("REFNET_RETENTION_DAYS", "365", "`refnet anonymise`: the default age, in days, of "
+            "the ended referrals it anonymises", float),
+    Setting("REFNET_TOKEN", None, "`refnet report`: the bearer token to ask the API with "
+            "(else one issued with REFNET_TOKEN_SECRET)", optional),
+    Setting("REFNET_DEMO_CLOCK_FILE", None, "`refnet demo-year`: the demo clock file the network "
+            "was started with", optional),
+)
+
+
+def var() -> Path:
+    """The folder of the local network (``REFNET_VAR``)."""
+    return Path(LOCATION.load().var)
+
+
+def base_url(values) -> str:
+    """The local gateway's URL (``REFNET_PORT``), from loaded settings."""
+    return f"http://127.0.0.1:{values.port}"
+
+
+def env_file() -> Path:
+    """The secrets file ``refnet init-secrets`` writes."""
+    return var() / "refnet.env"
+
+
+def load_env() -> None:
+    """Put refnet.env into the environment without overriding what is already set, then the
+    defaults every process of the local network needs (the broker, each database)."""
+    folder, path = var(), env_file()
+    if path.exists():
+        for line in path.read_text().splitlines():
+            if "=" in line and not line.lstrip().startswith("#"):
+                key, value = line.split("=", 1)
+                os.environ.setdefault(key.strip(), value.strip())
+    os.environ.setdefault("AMQP_URI", DEFAULT_AMQP)
+    for service in SERVICES:
+        os.environ.setdefault(f"{service.upper()}_DATABASE_URL", f"sqlite:///{folder / (service + '.db')}")
+    os.environ.setdefault("REFNET_GATEWAY_DATABASE_URL", f"sqlite:///{folder / 'gateway.db'}")
+
+
+def load():
+    """The command's settings, after :func:`load_env`; a bad value stops with its name."""
+    load_env()
+    return SETTINGS.load()
+
+
+def database_url(values, service: str) -> str:
+    """A service's database URL from loaded settings."""
+    return values[f"{service.upper()}_DATABASE_URL"]
+
+
+@contextmanager
+def service_database(values, service: str):
+    """A service's ``Database``, read by URL (the network may be stopped), disposed after."""
+    from services.common.db import Database
+    db = Database(database_url(values, service))
+    try:
+        yield db
+    finally:
+        db.dispose()
