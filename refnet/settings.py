@@ -11,18 +11,24 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from services.common.settings import Setting, Settings, database_setting, optional
+from services.common.settings import SERVICE, Setting, Settings, database_setting, optional
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ("referral", "shelter", "legal")
-DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 
 
-def _replicas(text: str) -> int:
-    count = int(text or "1")
+def positive(text: str) -> int:
+    """A whole number, 1 or more."""
+    count = int(text)
     if count < 1:
         raise ValueError("must be 1 or more")
     return count
+
+
+def _as_services_read(*names: str) -> list[Setting]:
+    """The rows of variables the command reads as every service does (one declaration)."""
+    rows = {setting.env: setting for setting in SERVICE}
+    return [rows[name] for name in names]
 
 
 LOCATION = Settings(
@@ -35,28 +41,23 @@ LOCATION = Settings(
 SETTINGS = Settings(
     "cli",
     LOCATION,
-    Setting("AMQP_URI", DEFAULT_AMQP, "the RabbitMQ the network uses"),
+    *_as_services_read("AMQP_URI", "REFNET_FILE_KEYS", "REFNET_DEMO_CLOCK_FILE"),
     *(database_setting(service) for service in SERVICES),
-    Setting("REFNET_GATEWAY_DATABASE_URL", "",
-            "the gateway's database: revoked tokens, web users and sessions (default: "
-            "gateway.db under REFNET_VAR)"),
-    Setting("REFNET_TOKEN_SECRET", "",
+    Setting("REFNET_GATEWAY_DATABASE_URL", None,
+            "the gateway's database: revoked tokens, web users and sessions (gateway.db under "
+            "REFNET_VAR for `refnet up`)", optional, secret=True),
+    Setting("REFNET_TOKEN_SECRET", None,
             "the key bearer tokens are signed with (refnet.env); issue-token, seed-demo, report "
-            "and demo-year need it"),
-    Setting("REFNET_FILE_KEYS", "",
-            "the file keys, newest first (refnet.env); rotate-keys, anonymise and "
-            "backfill-report-codes need them"),
+            "and demo-year need it", optional, secret=True),
     Setting("REFNET_REPLICAS", "1", "how many processes of each service `refnet up` runs",
-            _replicas),
+            positive),
     Setting("REFNET_METRICS_BASE_PORT", "9500",
             "the first /metrics port of `refnet up`'s services: base + 100 x Procfile line + "
             "replica", int),
     Setting("REFNET_RETENTION_DAYS", "365", "`refnet anonymise`: the default age, in days, of "
             "the ended referrals it anonymises", float),
     Setting("REFNET_TOKEN", None, "`refnet report`: the bearer token to ask the API with "
-            "(else one issued with REFNET_TOKEN_SECRET)", optional),
-    Setting("REFNET_DEMO_CLOCK_FILE", None, "`refnet demo-year`: the demo clock file the network "
-            "was started with", optional),
+            "(else one issued with REFNET_TOKEN_SECRET)", optional, secret=True),
 )
 
 
@@ -84,7 +85,7 @@ def load_env() -> None:
             if "=" in line and not line.lstrip().startswith("#"):
                 key, value = line.split("=", 1)
                 os.environ.setdefault(key.strip(), value.strip())
-    os.environ.setdefault("AMQP_URI", DEFAULT_AMQP)
+    os.environ.setdefault("AMQP_URI", next(s.default for s in SETTINGS if s.env == "AMQP_URI"))
     for service in SERVICES:
         os.environ.setdefault(f"{service.upper()}_DATABASE_URL", f"sqlite:///{folder / (service + '.db')}")
     os.environ.setdefault("REFNET_GATEWAY_DATABASE_URL", f"sqlite:///{folder / 'gateway.db'}")
