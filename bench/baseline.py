@@ -28,6 +28,7 @@ class BaselineApp:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        """Start it and wait until it answers (30 s at most)."""
         self.process = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "bench.baseline_app:create_app()"],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
@@ -42,6 +43,7 @@ class BaselineApp:
         raise RuntimeError("the baseline app did not start")
 
     def stop(self) -> None:
+        """Stop its process group (TERM, then KILL) and close its log."""
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:

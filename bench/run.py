@@ -56,6 +56,8 @@ PROFILES = {
 
 
 class Log:
+    """Progress lines on stderr, with the seconds since the start."""
+
     def __init__(self):
         self.t0 = time.perf_counter()
 
@@ -63,6 +65,7 @@ class Log:
         print(f"[bench {time.perf_counter() - self.t0:6.1f}s] {message}", file=sys.stderr, flush=True)
 
     def elapsed(self) -> float:
+        """Seconds since the start."""
         return time.perf_counter() - self.t0
 
 
@@ -72,6 +75,7 @@ log = Log()
 # --- helpers ----------------------------------------------------------------------------------
 
 def auth(token: str, json_body: bool = False) -> dict:
+    """The headers of a request as a bearer of ``token``."""
     headers = {"Authorization": f"Bearer {token}", "Host": "127.0.0.1"}
     if json_body:
         headers["Content-Type"] = "application/json"
@@ -79,6 +83,7 @@ def auth(token: str, json_body: bool = False) -> dict:
 
 
 def queue_depths(amqp_uri: str) -> dict:
+    """Messages ready in the intake queue and each event queue."""
     names = [intake_queue().name, *topology.EVENT_QUEUES]
     depths = {}
     with kombu.Connection(amqp_uri) as conn:
@@ -103,6 +108,7 @@ def wait_drained(amqp_uri: str, timeout: float) -> tuple[bool, float]:
 
 
 def submit(net: Network, token: str) -> str:
+    """Submit the benchmark's referral; return its reference."""
     response = requests.post(f"{net.url}/api/v1/referrals", data=BODY,
                              headers=auth(token, json_body=True), timeout=15)
     response.raise_for_status()
@@ -119,6 +125,7 @@ def wait_received(net: Network, police_token: str, references: list[str], timeou
 # --- scenarios --------------------------------------------------------------------------------
 
 def scenario_intake(net, baseline, police, p, client) -> dict:
+    """Submissions under load, against the baseline's intake, then the drain."""
     base_load = Load(baseline.url, [("POST", "/intake", {"Content-Type": "application/json"}, BODY)])
     gw_load = Load(net.url, [("POST", "/api/v1/referrals", auth(police, True), BODY)])
     # Baseline first, then the gateway: the gateway's load leaves work queued for the services,
@@ -142,6 +149,7 @@ def scenario_intake(net, baseline, police, p, client) -> dict:
 
 
 def scenario_propagation(net, police, shelter, p) -> tuple[dict, list[str]]:
+    """Admission to police status, against the raw kombu round trip; returns the references."""
     log("propagation: raw kombu round trips (quorum queue, persistent, confirms)")
     rtt = kombu_rtt.round_trips(net.amqp_uri, p["rtt"])
     log(f"propagation: kombu p50 {rtt['p50_ms']} ms p99 {rtt['p99_ms']} ms")
@@ -193,6 +201,7 @@ def wait_status(session, net, police, reference: str, wanted: str, timeout: floa
 
 
 def scenario_reads(net, baseline, police, references, p, client) -> dict:
+    """Availability and status reads under load, against the baseline's constant."""
     const = Load(baseline.url, [("GET", "/constant", {}, None)])
     avail = Load(net.url, [("GET", "/api/v1/shelters/availability", auth(police), None)])
     status = Load(net.url, [("GET", f"/api/v1/referrals/{r}/status", auth(police), None)
@@ -218,10 +227,12 @@ def _combine(results: list[dict]) -> dict:
 
 
 def network_pids(net: Network) -> dict[str, int]:
+    """The pid of every running process of the network, by name."""
     return {name: proc.pid for name, proc in net.processes.items() if proc.poll() is None}
 
 
 def scenario_growth(workdir: Path, amqp_uri: str, p, police_agency: str) -> dict:
+    """Status and list reads at two sizes of the referral database (PostgreSQL)."""
     url = harness_postgres.create_database("refnet_bench")
     net = Network(workdir / "growth", amqp_uri, database_urls={"referral": url})
     try:
@@ -275,6 +286,7 @@ def _plans(url: str, reference: str) -> dict:
 # --- main -------------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; print the table and write the results."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--size", choices=sorted(PROFILES), default="full",
                         help="full (the real figures) or tiny (the smoke test: seconds, not minutes)")

@@ -8,12 +8,14 @@ from pathlib import Path
 
 
 def ratio(figure, baseline) -> float | None:
+    """figure / baseline, rounded; None when either is missing."""
     if figure is None or baseline in (None, 0):
         return None
     return round(figure / baseline, 3)
 
 
 def figures_table(r: dict) -> list[dict]:
+    """One row per figure: value, baseline, ratio, target and whether it was met."""
     rows = []
 
     def row(name, figure, unit, baseline, baseline_name, target_text, met, ratio_value=None):
@@ -69,6 +71,7 @@ def figures_table(r: dict) -> list[dict]:
 
 
 def print_table(rows: list[dict], results: dict) -> None:
+    """Print the rows as an aligned table, then the notes."""
     def fmt(v):
         if v is None:
             return "-"
@@ -92,6 +95,7 @@ def print_table(rows: list[dict], results: dict) -> None:
 
 
 def machine() -> dict:
+    """The machine the figures were taken on."""
     cpu = "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

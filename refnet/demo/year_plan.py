@@ -59,14 +59,17 @@ class Person:
 
     @property
     def child(self) -> bool:
+        """Under the age of an adult when referred."""
         return self.age < ADULT_AGE
 
     @property
     def age_band(self) -> str:
+        """``child`` or ``adult``, as the referral service codes it."""
         return "child" if self.child else "adult"
 
     @property
     def group(self) -> str:
+        """The population group whose bed the person takes."""
         return "children" if self.child else ("women" if self.sex == "female" else "men")
 
 
