@@ -14,6 +14,7 @@ from pathlib import Path
 from services.common.settings import SERVICE, Setting, Settings, database_setting, optional
 
 ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_VAR = "./var"
 SERVICES = ("referral", "shelter", "legal")
 
 
@@ -33,8 +34,9 @@ def _as_services_read(*names: str) -> list[Setting]:
 
 LOCATION = Settings(
     "refnet-location",
-    Setting("REFNET_VAR", str(ROOT / "var"),
-            "the folder of the local network: secrets (refnet.env), SQLite databases, logs, pid file"),
+    Setting("REFNET_VAR", DEFAULT_VAR,
+            "the folder of the local network: secrets (refnet.env), SQLite databases, logs, pid "
+            "file (the default is under the repository root)"),
     Setting("REFNET_PORT", "8000", "the gateway's port, which `refnet up` waits for and prints"),
 )
 
@@ -43,9 +45,9 @@ SETTINGS = Settings(
     LOCATION,
     *_as_services_read("AMQP_URI", "REFNET_FILE_KEYS", "REFNET_DEMO_CLOCK_FILE"),
     *(database_setting(service) for service in SERVICES),
-    Setting("REFNET_GATEWAY_DATABASE_URL", None,
+    Setting("REFNET_GATEWAY_DATABASE_URL", "sqlite:///var/gateway.db",
             "the gateway's database: revoked tokens, web users and sessions (gateway.db under "
-            "REFNET_VAR for `refnet up`)", optional, secret=True),
+            "REFNET_VAR for the local network)", secret=True),
     Setting("REFNET_TOKEN_SECRET", None,
             "the key bearer tokens are signed with (refnet.env); issue-token, seed-demo, report "
             "and demo-year need it", optional, secret=True),
@@ -62,8 +64,9 @@ SETTINGS = Settings(
 
 
 def var() -> Path:
-    """The folder of the local network (``REFNET_VAR``)."""
-    return Path(LOCATION.load().var)
+    """The folder of the local network: ``REFNET_VAR`` as given, else var/ in the repository."""
+    folder = LOCATION.load().var
+    return ROOT / "var" if folder == DEFAULT_VAR else Path(folder)
 
 
 def base_url(values) -> str:
