@@ -8,6 +8,7 @@ prints where to go next; ``refnet down`` stops the whole process group.
 import sys
 
 from refnet import settings
+from refnet.local import prepare
 from refnet.local.broker import check_broker
 from refnet.local.runner import Runner
 
@@ -17,38 +18,18 @@ from . import demo, keys
 def runner() -> Runner:
     """The runner of this machine's network (``REFNET_VAR``, ``REFNET_PORT``)."""
     location = settings.LOCATION.load()
-    return Runner(location.var, settings.base_url(location))
+    return Runner(settings.var(), settings.base_url(location))
 
 
 def cmd_migrate(_args=None) -> int:
     """Bring every service's database, and the gateway's tables, to the latest schema."""
-    from services.common.migrations import upgrade
-    values = settings.load()
-    for service in settings.SERVICES:
-        upgrade(service, settings.database_url(values, service))
-        print(f"{service}: database at the latest schema")
-    from gateway.accounts import AccountStore
-    from gateway.availability import SharedGeneration
-    from gateway.revocation import RevocationStore
-    RevocationStore(values.gateway_database_url)
-    AccountStore(values.gateway_database_url)
-    SharedGeneration(values.gateway_database_url).db.dispose()
-    print("gateway: revoked-token, web user, session and cache tables ready")
+    prepare.migrate(settings.load())
     return 0
 
 
 def cmd_broker_setup(_args=None) -> int:
     """Declare the exchanges and durable queues."""
-    import kombu
-
-    from services.common.broker import declare_topology
-    values = settings.load()
-    if not check_broker(values.amqp_uri):
-        return 1
-    with kombu.Connection(values.amqp_uri) as conn:
-        declare_topology(conn)
-    print("broker: exchanges and durable queues declared")
-    return 0
+    return 0 if prepare.declare_broker(settings.load()) else 1
 
 
 def cmd_up(_args=None) -> int:
@@ -61,8 +42,8 @@ def cmd_up(_args=None) -> int:
     values = settings.load()
     if not check_broker(values.amqp_uri):
         return 1
-    cmd_migrate()
-    cmd_broker_setup()
+    prepare.migrate(values)
+    prepare.declare_broker(values)
     local.start(values.replicas, values.metrics_base_port)
     print(f"starting the network with {values.replicas} replica(s) of each service "
           f"(logs: {local.log_file}) ...")
