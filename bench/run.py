@@ -31,7 +31,7 @@ from services.contracts import topology
 BIN = Path(sys.executable).parent
 DEFAULT_OUT = ROOT / "bench" / "results.json"
 
-# The submission of the foundation issue (a woman with one child), as police send it.
+# A typical submission (a woman with one child), as police send it.
 SUBMISSION = {
     "survivor": {"name": "Bench Person A.", "sex": "female", "birth_year": 1998,
                  "age_estimated": True, "nationality": "ET", "languages": ["am", "ar"],

@@ -1,4 +1,4 @@
-"""The whole network as real processes, for end-to-end and fault tests.
+"""The whole network as real processes, for the end-to-end and fault tests and the benchmark.
 
 Starts each line of deploy/Procfile (the same commands `make up` runs) as its own process,
 with its own broker vhost, databases, secrets and port, so a test can stop and start one
