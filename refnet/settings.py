@@ -11,10 +11,10 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
+from gateway.settings import SETTINGS as GATEWAY
 from services.common.settings import SERVICE, Setting, Settings, database_setting, optional
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_VAR = "./var"
 SERVICES = ("referral", "shelter", "legal")
 
 
@@ -26,31 +26,24 @@ def positive(text: str) -> int:
     return count
 
 
-def _as_services_read(*names: str) -> list[Setting]:
-    """The rows of variables the command reads as every service does (one declaration)."""
-    rows = {setting.env: setting for setting in SERVICE}
+def _as_read_by(kind: Settings, *names: str) -> list[Setting]:
+    """The rows of variables the command reads as a process kind does (one declaration)."""
+    rows = {setting.env: setting for setting in kind}
     return [rows[name] for name in names]
 
 
 LOCATION = Settings(
     "refnet-location",
-    Setting("REFNET_VAR", DEFAULT_VAR,
-            "the folder of the local network: secrets (refnet.env), SQLite databases, logs, pid "
-            "file (the default is under the repository root)"),
+    *_as_read_by(GATEWAY, "REFNET_VAR"),
     Setting("REFNET_PORT", "8000", "the gateway's port, which `refnet up` waits for and prints"),
 )
 
 SETTINGS = Settings(
     "cli",
     LOCATION,
-    *_as_services_read("AMQP_URI", "REFNET_FILE_KEYS", "REFNET_DEMO_CLOCK_FILE"),
+    *_as_read_by(SERVICE, "AMQP_URI", "REFNET_FILE_KEYS", "REFNET_DEMO_CLOCK_FILE"),
     *(database_setting(service) for service in SERVICES),
-    Setting("REFNET_GATEWAY_DATABASE_URL", "sqlite:///var/gateway.db",
-            "the gateway's database: revoked tokens, web users and sessions (gateway.db under "
-            "REFNET_VAR for the local network)", secret=True),
-    Setting("REFNET_TOKEN_SECRET", None,
-            "the key bearer tokens are signed with (refnet.env); issue-token, seed-demo, report "
-            "and demo-year need it", optional, secret=True),
+    *_as_read_by(GATEWAY, "REFNET_GATEWAY_DATABASE_URL", "REFNET_TOKEN_SECRET"),
     Setting("REFNET_REPLICAS", "1", "how many processes of each service `refnet up` runs",
             positive),
     Setting("REFNET_METRICS_BASE_PORT", "9500",
@@ -63,10 +56,15 @@ SETTINGS = Settings(
 )
 
 
+def _default(env: str) -> str | None:
+    """The declared default of one of the command's variables."""
+    return next(setting.default for setting in SETTINGS if setting.env == env)
+
+
 def var() -> Path:
     """The folder of the local network: ``REFNET_VAR`` as given, else var/ in the repository."""
     folder = LOCATION.load().var
-    return ROOT / "var" if folder == DEFAULT_VAR else Path(folder)
+    return ROOT / "var" if folder == _default("REFNET_VAR") else Path(folder)
 
 
 def base_url(values) -> str:
@@ -88,7 +86,7 @@ def load_env() -> None:
             if "=" in line and not line.lstrip().startswith("#"):
                 key, value = line.split("=", 1)
                 os.environ.setdefault(key.strip(), value.strip())
-    os.environ.setdefault("AMQP_URI", next(s.default for s in SETTINGS if s.env == "AMQP_URI"))
+    os.environ.setdefault("AMQP_URI", _default("AMQP_URI"))
     for service in SERVICES:
         os.environ.setdefault(f"{service.upper()}_DATABASE_URL", f"sqlite:///{folder / (service + '.db')}")
     os.environ.setdefault("REFNET_GATEWAY_DATABASE_URL", f"sqlite:///{folder / 'gateway.db'}")

@@ -64,7 +64,7 @@ def file_cipher(values):
 
 def cmd_rotate_keys(_args) -> int:
     """Re-encrypt every referral file and legal note with the newest key of REFNET_FILE_KEYS."""
-    from services.legal import app as legal_app
+    from services.legal.usecases import rotate_notes
     from services.referral import app
     values = settings.load()
     cipher = file_cipher(values)
@@ -72,7 +72,7 @@ def cmd_rotate_keys(_args) -> int:
         count = app.rotate_keys(db, cipher)
     print(f"referral: {count} file(s) re-encrypted with the newest key")
     with settings.service_database(values, "legal") as db:
-        notes = legal_app.rotate_notes(db, cipher)
+        notes = rotate_notes(db, cipher)
     print(f"legal: {notes} note(s) re-encrypted with the newest key; older keys can now be "
           "removed from REFNET_FILE_KEYS")
     return 0
