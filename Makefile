@@ -89,7 +89,7 @@ system-deps:
 bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null 2>&1 \
 		&& apt-get install -y -qq wrk >/dev/null 2>&1; } || echo "bench: wrk not installed; using the Python client"
-	PYTHONPATH=$(CURDIR) $(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean: down
 	rm -rf var

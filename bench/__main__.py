@@ -1,3 +1,5 @@
+"""``python -m bench`` from the repository root."""
+
 import sys
 
 from bench.run import main

@@ -20,6 +20,7 @@ from services.contracts.submission import ReferralSubmissionSchema
 
 
 def create_app() -> Flask:
+    """The baseline app: the intake schema and one SQLite insert, and a constant answer."""
     app = Flask(__name__)
     path = os.environ.get("BENCH_BASELINE_DB", "baseline.db")
     schema = ReferralSubmissionSchema()

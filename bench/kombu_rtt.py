@@ -11,6 +11,7 @@ from .loadgen import percentile
 
 
 def round_trips(amqp_uri: str, count: int, warmup: int = 20) -> dict:
+    """The raw kombu publish-to-consume round trip, ``count`` times after ``warmup``: percentiles."""
     queue = kombu.Queue(f"bench-rtt-{uuid.uuid4().hex[:8]}", durable=True,
                         queue_arguments={"x-queue-type": "quorum"})
     samples: list[float] = []

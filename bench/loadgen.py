@@ -28,11 +28,13 @@ class Load:
 
 
 def have_wrk() -> bool:
+    """Whether wrk is on the PATH."""
     return shutil.which("wrk") is not None
 
 
 def run(load: Load, *, seconds: float, connections: int, client: str = "auto",
         max_requests: int = 200_000) -> dict:
+    """Run ``load`` for ``seconds`` over ``connections`` with wrk or the Python client."""
     if client == "auto":
         client = "wrk" if have_wrk() else "python"
     if client == "wrk":
@@ -77,6 +79,7 @@ def _lua_script(load: Load) -> str:
 
 
 def run_wrk(load: Load, *, seconds: float, connections: int) -> dict:
+    """The load through wrk (a Lua script cycles the requests)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
         fh.write(_lua_script(load))
         script = fh.name
@@ -99,6 +102,7 @@ def run_wrk(load: Load, *, seconds: float, connections: int) -> dict:
 # --- Python ---------------------------------------------------------------------------------
 
 def run_python(load: Load, *, seconds: float, connections: int, max_requests: int) -> dict:
+    """The load through Python threads, one HTTP connection each (the fallback client)."""
     parsed = urllib.parse.urlparse(load.url)
     deadline = time.perf_counter() + seconds
     budget = threading.Semaphore(max_requests)
@@ -139,6 +143,7 @@ def run_python(load: Load, *, seconds: float, connections: int, max_requests: in
 
 
 def percentile(sorted_values: list[float], p: float) -> float:
+    """The ``p``-th percentile (0-100) of sorted values."""
     if not sorted_values:
         return float("nan")
     k = min(len(sorted_values) - 1, max(0, round(p / 100 * (len(sorted_values) - 1))))

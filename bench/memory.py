@@ -11,6 +11,7 @@ import psutil
 
 
 def tree(pid: int) -> list[psutil.Process]:
+    """A process and all its descendants (empty when it is gone)."""
     try:
         root = psutil.Process(pid)
         return [root, *root.children(recursive=True)]

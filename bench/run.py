@@ -5,11 +5,7 @@ import argparse
 import base64
 import json
 import os
-import platform
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -17,28 +13,25 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-# Every process the benchmark starts imports this tree's code, not an installed copy.
-os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
-os.environ.setdefault("PYTHONWARNINGS", "ignore")
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import kombu
+import requests
 
-import kombu  # noqa: E402
-import requests  # noqa: E402
-
-from bench import fixtures, kombu_rtt, loadgen, memory  # noqa: E402
-from bench.loadgen import Load  # noqa: E402
-from services.common.broker import intake_queue  # noqa: E402
-from services.contracts import topology  # noqa: E402
-from tests.support import broker as support_broker  # noqa: E402
-from tests.support import postgres as support_postgres  # noqa: E402
-from tests.support.network import Network, free_port  # noqa: E402
+from bench import fixtures, kombu_rtt, loadgen, memory
+from bench.baseline import BaselineApp
+from bench.loadgen import Load
+from bench.table import figures_table, machine, print_table
+from refnet import demo
+from refnet.harness import broker as harness_broker
+from refnet.harness import postgres as harness_postgres
+from refnet.harness.network import ROOT, Network
+from refnet.local.broker import check_broker
+from services.common.broker import intake_queue
+from services.contracts import topology
 
 BIN = Path(sys.executable).parent
 DEFAULT_OUT = ROOT / "bench" / "results.json"
 
-# The submission of the foundation issue (a woman with one child), as police send it.
+# A typical submission (a woman with one child), as police send it.
 SUBMISSION = {
     "survivor": {"name": "Bench Person A.", "sex": "female", "birth_year": 1998,
                  "age_estimated": True, "nationality": "ET", "languages": ["am", "ar"],
@@ -50,7 +43,7 @@ SUBMISSION = {
     "officer": {"name": "Officer Bench", "unit": "Erbil TIP Unit"},
 }
 BODY = json.dumps(SUBMISSION).encode()
-FACILITY = "erbil-shelter"  # deploy/demo.py, seeded by Network.seed_facility
+FACILITY = demo.FACILITY["id"]  # seeded by Network.seed_facility
 BENCH_CAPACITY = {"women": 5000, "men": 5000, "children": 5000}
 
 PROFILES = {
@@ -63,6 +56,8 @@ PROFILES = {
 
 
 class Log:
+    """Progress lines on stderr, with the seconds since the start."""
+
     def __init__(self):
         self.t0 = time.perf_counter()
 
@@ -70,54 +65,17 @@ class Log:
         print(f"[bench {time.perf_counter() - self.t0:6.1f}s] {message}", file=sys.stderr, flush=True)
 
     def elapsed(self) -> float:
+        """Seconds since the start."""
         return time.perf_counter() - self.t0
 
 
 log = Log()
 
 
-# --- the baseline app -------------------------------------------------------------------------
-
-class BaselineApp:
-    """bench/baseline_app.py under the gateway's gunicorn settings, on a free port."""
-
-    def __init__(self, workdir: Path, env: dict):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = dict(env)
-        self.env.update({"REFNET_PORT": str(self.port), "REFNET_HOST": "127.0.0.1",
-                         "BENCH_BASELINE_DB": str(workdir / "baseline.db")})
-        self.log = open(workdir / "baseline.log", "ab")
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "bench.baseline_app:create_app()"],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                if requests.get(self.url + "/constant", timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                time.sleep(0.2)
-        raise RuntimeError("the baseline app did not start")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
-        self.log.close()
-
-
 # --- helpers ----------------------------------------------------------------------------------
 
 def auth(token: str, json_body: bool = False) -> dict:
+    """The headers of a request as a bearer of ``token``."""
     headers = {"Authorization": f"Bearer {token}", "Host": "127.0.0.1"}
     if json_body:
         headers["Content-Type"] = "application/json"
@@ -125,6 +83,7 @@ def auth(token: str, json_body: bool = False) -> dict:
 
 
 def queue_depths(amqp_uri: str) -> dict:
+    """Messages ready in the intake queue and each event queue."""
     names = [intake_queue().name, *topology.EVENT_QUEUES]
     depths = {}
     with kombu.Connection(amqp_uri) as conn:
@@ -149,6 +108,7 @@ def wait_drained(amqp_uri: str, timeout: float) -> tuple[bool, float]:
 
 
 def submit(net: Network, token: str) -> str:
+    """Submit the benchmark's referral; return its reference."""
     response = requests.post(f"{net.url}/api/v1/referrals", data=BODY,
                              headers=auth(token, json_body=True), timeout=15)
     response.raise_for_status()
@@ -162,15 +122,10 @@ def wait_received(net: Network, police_token: str, references: list[str], timeou
         net.wait_status(reference, "received", police_token, timeout=max(1.0, deadline - time.time()))
 
 
-def ratio(figure, baseline) -> float | None:
-    if figure is None or baseline in (None, 0):
-        return None
-    return round(figure / baseline, 3)
-
-
 # --- scenarios --------------------------------------------------------------------------------
 
 def scenario_intake(net, baseline, police, p, client) -> dict:
+    """Submissions under load, against the baseline's intake, then the drain."""
     base_load = Load(baseline.url, [("POST", "/intake", {"Content-Type": "application/json"}, BODY)])
     gw_load = Load(net.url, [("POST", "/api/v1/referrals", auth(police, True), BODY)])
     # Baseline first, then the gateway: the gateway's load leaves work queued for the services,
@@ -194,6 +149,7 @@ def scenario_intake(net, baseline, police, p, client) -> dict:
 
 
 def scenario_propagation(net, police, shelter, p) -> tuple[dict, list[str]]:
+    """Admission to police status, against the raw kombu round trip; returns the references."""
     log("propagation: raw kombu round trips (quorum queue, persistent, confirms)")
     rtt = kombu_rtt.round_trips(net.amqp_uri, p["rtt"])
     log(f"propagation: kombu p50 {rtt['p50_ms']} ms p99 {rtt['p99_ms']} ms")
@@ -245,6 +201,7 @@ def wait_status(session, net, police, reference: str, wanted: str, timeout: floa
 
 
 def scenario_reads(net, baseline, police, references, p, client) -> dict:
+    """Availability and status reads under load, against the baseline's constant."""
     const = Load(baseline.url, [("GET", "/constant", {}, None)])
     avail = Load(net.url, [("GET", "/api/v1/shelters/availability", auth(police), None)])
     status = Load(net.url, [("GET", f"/api/v1/referrals/{r}/status", auth(police), None)
@@ -270,11 +227,13 @@ def _combine(results: list[dict]) -> dict:
 
 
 def network_pids(net: Network) -> dict[str, int]:
+    """The pid of every running process of the network, by name."""
     return {name: proc.pid for name, proc in net.processes.items() if proc.poll() is None}
 
 
 def scenario_growth(workdir: Path, amqp_uri: str, p, police_agency: str) -> dict:
-    url = support_postgres.create_database("refnet_bench")
+    """Status and list reads at two sizes of the referral database (PostgreSQL)."""
+    url = harness_postgres.create_database("refnet_bench")
     net = Network(workdir / "growth", amqp_uri, database_urls={"referral": url})
     try:
         net.prepare()
@@ -307,7 +266,7 @@ def scenario_growth(workdir: Path, amqp_uri: str, p, police_agency: str) -> dict
         return results
     finally:
         net.stop()
-        support_postgres.drop_database(url)
+        harness_postgres.drop_database(url)
 
 
 def _plans(url: str, reference: str) -> dict:
@@ -324,107 +283,10 @@ def _plans(url: str, reference: str) -> dict:
     }
 
 
-# --- the table --------------------------------------------------------------------------------
-
-def figures_table(r: dict) -> list[dict]:
-    rows = []
-
-    def row(name, figure, unit, baseline, baseline_name, target_text, met, ratio_value=None):
-        rows.append({"figure": name, "value": figure, "unit": unit, "baseline": baseline,
-                     "baseline_name": baseline_name,
-                     "ratio": ratio_value if ratio_value is not None else ratio(figure, baseline),
-                     "target": target_text, "met": met})
-
-    i = r.get("intake")
-    if i:
-        g, b = i["gateway"], i["baseline"]
-        rr = ratio(g["rps"], b["rps"])
-        row("intake throughput (10 clients)", g["rps"], "req/s", b["rps"], "Flask+schema+SQLite insert",
-            ">= 0.5x", rr is not None and rr >= 0.5 and g["errors"] == 0)
-        rp = ratio(g["p99_ms"], b["p99_ms"])
-        row("intake p99", g["p99_ms"], "ms", b["p99_ms"], "same baseline", "<= 3x",
-            rp is not None and rp <= 3)
-    pr = r.get("propagation")
-    if pr:
-        a, k = pr["admission_to_police_status"], pr["kombu_round_trip"]
-        row("propagation p50 (admission -> police status)", a["p50_ms"], "ms", k["p50_ms"],
-            "raw kombu round trip p50", "(informative)", None)
-        rp = ratio(a["p99_ms"], k["p99_ms"])
-        row("propagation p99 (admission -> police status)", a["p99_ms"], "ms", k["p99_ms"],
-            "raw kombu round trip p99", "<= 20x", rp is not None and rp <= 20)
-    rd = r.get("reads")
-    if rd:
-        c = rd["constant"]
-        for name in ("availability", "status"):
-            x = rd[name]
-            rr = ratio(x["rps"], c["rps"])
-            row(f"reads: {name} (10 clients)", x["rps"], "req/s", c["rps"], "Flask constant",
-                ">= 0.4x", rr is not None and rr >= 0.4 and x["errors"] == 0)
-    m = r.get("memory")
-    if m:
-        base = m.get("baseline_app", {}).get("total_rss_mb")
-        for when in ("idle", "after_load"):
-            if when in m:
-                total = m[when]["total_rss_mb"]
-                row(f"memory RSS, {when.replace('_', ' ')} (all network processes)", total, "MB",
-                    base, "baseline Flask app RSS", "<= 400 MB", total <= 400)
-    gr = r.get("growth")
-    if gr and len(gr) >= 2:
-        small, large = sorted(gr, key=int)[0], sorted(gr, key=int)[-1]
-        for key, label in (("status", "status read"), ("list_first_page", "list, first page"),
-                           ("list_deep_page", "list, page mid-way (cursor)")):
-            s, l = gr[small][key]["p50_ms"], gr[large][key]["p50_ms"]
-            rr = ratio(l, s)
-            scans = any(p["seq_scan"] for p in gr[large]["plans"].values())
-            row(f"growth: {label} p50 at {int(large):,}", l, "ms", s, f"same at {int(small):,}",
-                "<= 1.5x", rr is not None and rr <= 1.5 and not scans)
-    return rows
-
-
-def print_table(rows: list[dict], results: dict) -> None:
-    def fmt(v):
-        if v is None:
-            return "-"
-        if isinstance(v, float):
-            return f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"
-        return f"{v:,}" if isinstance(v, int) else str(v)
-
-    header = ("figure", "value", "baseline", "ratio", "target", "met?")
-    table = [(r["figure"], f"{fmt(r['value'])} {r['unit']}", f"{fmt(r['baseline'])} ({r['baseline_name']})",
-              fmt(r["ratio"]), r["target"], {True: "yes", False: "NO", None: "-"}[r["met"]]) for r in rows]
-    widths = [max(len(str(x[i])) for x in [header, *table]) for i in range(len(header))]
-    line = "  ".join("{:<%d}" % w for w in widths)
-    print()
-    print(line.format(*header))
-    print(line.format(*("-" * w for w in widths)))
-    for t in table:
-        print(line.format(*t))
-    notes = results.get("notes", [])
-    for note in notes:
-        print(f"* {note}")
-
-
-def machine() -> dict:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        import psutil
-        mem_gb = round(psutil.virtual_memory().total / 2**30, 1)
-    except Exception:
-        mem_gb = None
-    return {"nproc": os.cpu_count(), "cpu": cpu, "memory_gb": mem_gb, "python": platform.python_version(),
-            "host": socket.gethostname()}
-
-
 # --- main -------------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; print the table and write the results."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--size", choices=sorted(PROFILES), default="full",
                         help="full (the real figures) or tiny (the smoke test: seconds, not minutes)")
@@ -437,8 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     p = PROFILES[args.size]
     client = args.client if args.client != "auto" else ("wrk" if loadgen.have_wrk() else "python")
 
-    from deploy.local import check_broker
-    if not check_broker(support_broker.BASE_URI):
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")  # the processes it starts say less
+    if not check_broker(harness_broker.BASE_URI):
         return 2
     notes = []
     if client == "python":
@@ -449,14 +311,14 @@ def main(argv: list[str] | None = None) -> int:
                      "notes": notes}
     log(f"client {client}; machine {results['machine']}")
 
-    vhost, amqp_uri = support_broker.create_vhost("refnet-bench")
+    vhost, amqp_uri = harness_broker.create_vhost("refnet-bench")
     workdir = Path(tempfile.mkdtemp(prefix="refnet-bench-"))
     net = baseline = None
     succeeded = False
     try:
         baseline = BaselineApp(workdir, dict(os.environ))
         baseline.start()
-        # the per-user rate limit (issue 6) would turn the load into 429s: the benchmark measures
+        # the per-user rate limit would turn the load into 429s: the benchmark measures
         # the path a submission takes, with the limiter effectively off
         net = Network(workdir / "network", amqp_uri,
                       extra_env={"REFNET_RATE_LIMIT_PER_MINUTE": "100000000"})
@@ -491,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
             net.stop()
         if baseline is not None:
             baseline.stop()
-        support_broker.delete_vhost(vhost)
+        harness_broker.delete_vhost(vhost)
         if succeeded:
             shutil.rmtree(workdir, ignore_errors=True)
         else:

@@ -5,7 +5,7 @@ import copy
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from deploy import demo
+from refnet import demo
 
 FACILITY = demo.FACILITY["id"]
 

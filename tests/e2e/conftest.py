@@ -7,8 +7,8 @@ import kombu
 import kombu.exceptions
 import pytest
 
-from tests.support.broker import create_vhost, delete_vhost
-from tests.support.network import Network
+from refnet.harness.broker import create_vhost, delete_vhost
+from refnet.harness.network import Network
 
 CANONICAL = {
     "survivor": {"name": "Amina K.", "sex": "female", "birth_year": 1998, "age_estimated": True,

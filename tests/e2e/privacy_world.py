@@ -1,4 +1,4 @@
-"""A whole flow with a planted, distinctive survivor, for the privacy tests (issue 6).
+"""A whole flow with a planted, distinctive survivor, for the privacy tests.
 
 ``build_world(net)`` submits a referral carrying ``PLANTED_NAME``/``PLANTED_PHONE``, has the
 shelter read the file, search by name and accept it, admits the survivor, and has the legal team
@@ -11,9 +11,9 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from deploy import demo
+from refnet import demo
 from tests.e2e.conftest import CANONICAL
-from tests.support.polling import poll  # noqa: F401  (re-exported to test_privacy)
+from refnet.harness.polling import poll  # noqa: F401  (re-exported to test_privacy)
 
 PLANTED_NAME = "Zilvarra Quennebotte"
 PLANTED_PHONE = "+9647701357924"

@@ -3,7 +3,6 @@ fresh vhost (and PostgreSQL database), runs every scenario, stops everything and
 results. Only the shape of the results is checked, never a figure: no timed assertions."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support.postgres import ADMIN_URL
+from refnet.harness.postgres import ADMIN_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,8 +33,7 @@ def test_the_benchmark_runs_end_to_end_with_tiny_sizes(tmp_path, client):
     with_growth = postgres_answers()
     if not with_growth:
         command += ["--skip", "growth"]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-5000:]
 
     results = json.loads(out.read_text())

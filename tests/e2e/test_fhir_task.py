@@ -9,7 +9,7 @@ import uuid
 import pytest
 from fhir.resources.R4B.task import Task
 
-from deploy import demo
+from refnet import demo
 from tests.e2e.conftest import CANONICAL, submit
 
 PROFILE = "http://hl7.org/fhir/us/sdoh-clinicalcare/StructureDefinition/SDOHCC-TaskForReferralManagement"

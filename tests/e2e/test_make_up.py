@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.broker import create_vhost, delete_vhost
-from tests.support.network import ROOT, free_port
+from refnet.harness.broker import create_vhost, delete_vhost
+from refnet.harness.network import ROOT, free_port
 
 BIN = Path(sys.executable).parent
 

@@ -16,7 +16,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from deploy import demo
+from refnet import demo
 from services.common.caller import Caller
 from services.common.db import Database
 from tests.e2e.conftest import CANONICAL, submit

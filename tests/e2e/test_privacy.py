@@ -24,7 +24,7 @@ import kombu
 import kombu.exceptions
 import pytest
 
-from deploy import demo
+from refnet import demo
 from gateway.api import ENDPOINTS
 from gateway.tokens import issue_token
 from services.common.sealing import FileCipher

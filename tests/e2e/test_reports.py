@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from deploy import demo_year_plan as year
+from refnet.demo import year_plan as year
 from gateway.reports import suppression
 from tests.support import postgres as support_postgres
 from tests.support.broker import create_vhost, delete_vhost

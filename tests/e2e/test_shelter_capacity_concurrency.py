@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from deploy import demo
+from refnet import demo
 from tests.support import hsds
 from tests.support import postgres as support_postgres
 from tests.support.broker import create_vhost, delete_vhost

@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from tests.e2e.conftest import CANONICAL  # noqa: F401  (the canonical body, shared)
-from tests.support.broker import create_vhost, delete_vhost
-from tests.support.network import Network
+from refnet.harness.broker import create_vhost, delete_vhost
+from refnet.harness.network import Network
 
 
 @pytest.fixture
@@ -16,10 +16,12 @@ def make_network(tmp_path):
     """Build and start a network; everything it started is stopped and removed afterwards."""
     made = []
 
-    def make(*, replicas: int | None = None, extra_env: dict | None = None) -> Network:
+    def make(*, replicas: int | None = None, extra_env: dict | None = None,
+             duplicate_events: bool = False) -> Network:
         name, uri = create_vhost("refnet-fault")
         env = {"REFNET_RETRY_BASE_SECONDS": "0.05", **(extra_env or {})}
-        net = Network(tmp_path / f"net{len(made)}", uri, extra_env=env, replicas=replicas)
+        net = Network(tmp_path / f"net{len(made)}", uri, extra_env=env, replicas=replicas,
+                      duplicate_events=duplicate_events)
         made.append((net, name))
         net.prepare()
         net.start()

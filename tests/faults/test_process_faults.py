@@ -45,6 +45,15 @@ def incoming_counts(network, references) -> dict[str, int]:
     return counts
 
 
+def assert_placed_once_and_eligible(network, token, references) -> None:
+    """Every referral accepted and placed, received by the shelter once, eligible for legal aid."""
+    for reference in references:
+        assert accepted_and_placed(statuses(network, token, reference))
+    assert set(incoming_counts(network, references).values()) == {1}
+    eligible = [e["reference"] for e in network.api("GET", "/legal/eligible", network.token("legal")).json()]
+    assert sorted(r for r in eligible if r in references) == sorted(references)
+
+
 @pytest.mark.parametrize("victim", ["shelter", "referral"])
 def test_a_service_killed_mid_work_loses_nothing_and_repeats_nothing(make_network, victim):
     network = make_network()
@@ -92,7 +101,7 @@ def test_relay_killed_between_commit_and_publish(make_network):
 
 
 def test_every_event_delivered_twice_has_one_effect(make_network, event_tap_factory):
-    network = make_network(extra_env={"REFNET_FAULT_DUPLICATE_EVENTS": "1"})
+    network = make_network(duplicate_events=True)
     tap = event_tap_factory(network)
     token = network.token("police", agency=unique_agency())
     shelter = network.token("shelter")
@@ -103,11 +112,7 @@ def test_every_event_delivered_twice_has_one_effect(make_network, event_tap_fact
                            json={"decision": "accept"}).status_code == 200
     wait_all(network, token, references, PLACED)
 
-    for reference in references:
-        assert accepted_and_placed(statuses(network, token, reference))
-    assert set(incoming_counts(network, references).values()) == {1}
-    eligible = [e["reference"] for e in network.api("GET", "/legal/eligible", network.token("legal")).json()]
-    assert sorted(r for r in eligible if r in references) == sorted(references)
+    assert_placed_once_and_eligible(network, token, references)
     seen = [m for m in tap() if m["payload"].get("reference") in references]
     by_id: dict[str, int] = {}
     for message in seen:
@@ -152,11 +157,7 @@ def test_two_replicas_of_every_service_share_the_work_and_act_once(make_network)
                                                      json={"decision": "accept"}).status_code, references))
     assert codes == [200] * len(references)
     wait_all(network, token, references, PLACED)
-    for reference in references:
-        assert accepted_and_placed(statuses(network, token, reference))
-    assert set(incoming_counts(network, references).values()) == {1}
-    eligible = [e["reference"] for e in network.api("GET", "/legal/eligible", network.token("legal")).json()]
-    assert sorted(r for r in eligible if r in references) == sorted(references)
+    assert_placed_once_and_eligible(network, token, references)
     for service, line in (("referral", "recorded"), ("shelter", "incoming referral")):
         first = (network.logs / f"{service}.log").read_text().count(line)
         second = (network.logs / f"{service}.2.log").read_text().count(line)

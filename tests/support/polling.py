@@ -1,14 +1,5 @@
-"""Waiting for an asynchronous outcome with a deadline (never a timed assertion)."""
+"""Waiting with a deadline: the harness (``refnet.harness.polling``), for tests."""
 
-import time
+from refnet.harness.polling import poll
 
-
-def poll(probe, what: str, timeout: float = 30.0):
-    """Call ``probe`` until it returns something truthy; return it, or fail naming ``what``."""
-    deadline, last = time.time() + timeout, None
-    while time.time() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(0.2)
-    raise AssertionError(f"gave up waiting for {what}; last seen: {last!r}")
+__all__ = ["poll"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy import demo_year_plan as year
+from refnet.demo import year_plan as year
 from gateway.reports.csv_export import to_csv
 from gateway.reports.figures import build_summary
 from services.common.errors import InvalidInput

@@ -1,4 +1,5 @@
-"""``refnet report``: a period's summary from the API, as JSON, CSV or a PDF (issue 10).
+"""``refnet report | backfill-report-codes``: a period's summary from the API, as JSON, CSV or a
+PDF; and the statistical codes of referrals recorded before there were any.
 
     refnet report --from 2025-01-01 --to 2025-12-31 --audience public --pdf report.pdf
     refnet report --from ... --to ... --audience internal --csv report.csv
@@ -11,16 +12,19 @@ from the API's JSON; matplotlib is imported only then.
 """
 
 import json
-import os
 import sys
 
 import requests
 
+from refnet import settings
 
-def _token(args) -> str | None:
-    if args.token or os.environ.get("REFNET_TOKEN"):
-        return args.token or os.environ["REFNET_TOKEN"]
-    secret = os.environ.get("REFNET_TOKEN_SECRET")
+from .keys import file_cipher
+
+
+def _token(args, values) -> str | None:
+    if args.token or values.token:
+        return args.token or values.token
+    secret = values.token_secret
     if not secret:
         return None
     from gateway.tokens import issue_token
@@ -31,15 +35,14 @@ def _token(args) -> str | None:
 
 def cmd_report(args) -> int:
     """Fetch the summary from the API and write it as JSON, CSV and/or PDF."""
-    from . import local
-    local.load_env()
-    token = _token(args)
+    values = settings.load()
+    token = _token(args, values)
     if not token:
         print("refnet report: give --token (or REFNET_TOKEN)", file=sys.stderr)
         return 2
     if not (args.pdf or args.csv or args.json):
         args.json = "-"
-    url = (args.url or local.base_url()).rstrip("/") + "/api/v1/reports/summary"
+    url = (args.url or settings.base_url(values)).rstrip("/") + "/api/v1/reports/summary"
     params = {"from": args.from_, "to": args.to, "audience": args.audience}
     headers = {"Authorization": f"Bearer {token}"}
     response = requests.get(url, params=params, headers=headers, timeout=60)
@@ -71,8 +74,18 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_backfill_report_codes(_args) -> int:
+    """Fill the statistical codes of referrals recorded before migration referral/0004."""
+    from services.referral import report
+    values = settings.load()
+    with settings.service_database(values, "referral") as db:
+        count = report.backfill_report_codes(db, file_cipher(values))
+    print(f"referral: statistical codes filled for {count} referral(s)")
+    return 0
+
+
 def add_commands(sub) -> None:
-    """Register `refnet report` and `refnet demo-year`."""
+    """Register ``refnet report`` and ``refnet backfill-report-codes``."""
     report = sub.add_parser("report", help="a period's figures (JSON, CSV or PDF) from the API")
     report.add_argument("--from", dest="from_", required=True, help="first day, YYYY-MM-DD")
     report.add_argument("--to", required=True, help="last day, YYYY-MM-DD (inclusive)")
@@ -83,10 +96,6 @@ def add_commands(sub) -> None:
     report.add_argument("--token", help="bearer token (default REFNET_TOKEN)")
     report.add_argument("--url", help="gateway URL (default http://127.0.0.1:REFNET_PORT)")
     report.set_defaults(func=cmd_report)
-    demo = sub.add_parser("demo-year", help="drive the API through an invented first year "
-                                             "(needs a network started with REFNET_DEMO_CLOCK_FILE)")
-    demo.add_argument("--start", help="first day of the year (default: 365 days before today)")
-    demo.add_argument("--seed", type=int, default=2026)
-    demo.add_argument("--url", help="gateway URL (default http://127.0.0.1:REFNET_PORT)")
-    from .demo_year import cmd_demo_year
-    demo.set_defaults(func=cmd_demo_year)
+    sub.add_parser("backfill-report-codes",
+                   help="fill the report codes of referrals recorded before they existed") \
+        .set_defaults(func=cmd_backfill_report_codes)

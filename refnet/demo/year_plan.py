@@ -1,18 +1,25 @@
-"""The invented first year of the shelter (issue 10), as a seeded plan. Pure: no I/O.
+"""The invented first year of the shelter, as a seeded plan. Pure: no I/O.
 
 70 people served from 11 countries (54 women, 13 men, 2 boys, 1 girl), referred mostly by the
 anti-trafficking directorate, for labour and sexual exploitation; a few referrals declined,
 withdrawn or still pending; admissions, discharges, first-week milestones, legal cases and
 court cases. ``plan(seed)`` gives every action with its day (0 = the first day of the year)
-and ``expected(plan)`` the figures the internal report must show. Every name is invented.
+and ``expected(plan)`` the figures the internal report must show, counted with the referral
+service's own statistical vocabulary. Every name is invented.
 """
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field
+
+from services.contracts.submission import ADULT_AGE
+from services.referral.domain.report import PERSON_LABELS, exploitation_category
+
+from .data import FACILITY as DEMO_FACILITY
 
 YEAR_DAYS = 365
 SEED = 2026
-FACILITY = "erbil-shelter"
+FACILITY = DEMO_FACILITY["id"]
 CAPACITY = {"women": 40, "men": 15, "children": 6}
 COUNTRIES = (("ET", 22), ("BD", 12), ("PH", 8), ("SY", 7), ("NP", 5), ("LK", 4), ("KE", 3),
              ("GH", 3), ("IQ", 3), ("UG", 2), ("ID", 1))          # 70 people, 11 countries
@@ -52,10 +59,17 @@ class Person:
 
     @property
     def child(self) -> bool:
-        return self.age < 18
+        """Under the age of an adult when referred."""
+        return self.age < ADULT_AGE
+
+    @property
+    def age_band(self) -> str:
+        """``child`` or ``adult``, as the referral service codes it."""
+        return "child" if self.child else "adult"
 
     @property
     def group(self) -> str:
+        """The population group whose bed the person takes."""
         return "children" if self.child else ("women" if self.sex == "female" else "men")
 
 
@@ -143,25 +157,11 @@ def peak_occupancy(people: list[Person]) -> dict[str, int]:
 
 def expected(people: list[Person]) -> dict:
     """The figures the internal report of the year must show, from the plan."""
-    from collections import Counter
     served = [p for p in people if p.admitted is not None]
     by_source: dict[str, Counter] = {}
     for p in people:
         by_source.setdefault(p.source, Counter())[p.outcome] += 1
-    label = {("female", False): "women", ("male", False): "men", ("female", True): "girls",
-             ("male", True): "boys"}
-    people_by = Counter(label[(p.sex, p.child)] for p in served)
-
-    def category(forms):
-        forms = set(forms)
-        if forms == {"labour"}:
-            return "labour"
-        if forms == {"sexual"}:
-            return "sexual"
-        if forms == {"labour", "sexual"}:
-            return "labour_and_sexual"
-        return "other"
-
+    people_by = Counter(PERSON_LABELS[(p.sex, p.age_band)] for p in served)
     court = Counter()
     for p in served:
         if p.court_steps:
@@ -173,7 +173,8 @@ def expected(people: list[Person]) -> dict:
         "nationalities": len({p.nationality for p in served}),
         "people": dict(people_by),
         "by_nationality": dict(Counter(p.nationality for p in served)),
-        "by_exploitation": dict(Counter(category(p.exploitation) for p in served)),
+        "by_exploitation": dict(Counter(exploitation_category(",".join(p.exploitation))
+                                         for p in served)),
         "by_source": {s: dict(c) for s, c in by_source.items()},
         "admissions": {g: sum(1 for p in served if p.group == g) for g in CAPACITY},
         "discharges": dict(Counter(p.discharge_outcome for p in served if p.discharged is not None)),

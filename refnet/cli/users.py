@@ -13,10 +13,9 @@ stopped or running.
 """
 
 import getpass
-import os
 import sys
 
-from . import local
+from refnet import settings
 
 
 def _password(args) -> str:
@@ -35,11 +34,11 @@ def _password(args) -> str:
 
 def _store():
     from gateway.accounts import AccountStore
-    local.load_env()
-    return AccountStore(os.environ["REFNET_GATEWAY_DATABASE_URL"])
+    return AccountStore(settings.load().gateway_database_url)
 
 
 def cmd_user(args) -> int:
+    """Create a person, change their password, disable them, or list everyone."""
     try:
         if args.action == "list":
             for user in _store().list_users():
@@ -68,6 +67,7 @@ def cmd_user(args) -> int:
 
 
 def add_commands(sub) -> None:
+    """Register ``refnet user``."""
     user = sub.add_parser("user", help="people who sign in to the web pages")
     user.add_argument("action", choices=["create", "password", "disable", "list"])
     user.add_argument("--username")

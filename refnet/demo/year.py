@@ -1,6 +1,6 @@
 """``refnet demo-year``: drive the real HTTP API through an invented first year of the shelter.
 
-The plan (``demo_year_plan``) says what happens on which day; this module does it through the
+The plan (``year_plan``) says what happens on which day; this module does it through the
 gateway with bearer tokens, one day at a time, with the network's demo clock
 (``REFNET_DEMO_CLOCK_FILE``, docs/decisions/0023) set to that day, so every time the services
 record (submission, decision, admission, discharge, milestones, court cases) is a real date in
@@ -9,13 +9,12 @@ so the next day's events never overtake it. At the end the clock is set back to 
 """
 
 import os
-import sys
 import time
 from datetime import date, datetime, time as day_time, timedelta, timezone
 
 import requests
 
-from . import demo_year_plan as year
+from . import year_plan
 
 ORDER = ("discharge", "submit", "withdraw", "decide", "admit", "milestone", "legal_case", "court")
 SETTLED = {"submit": ("received",), "withdraw": ("withdrawn",), "decide": None,
@@ -80,7 +79,7 @@ class Driver:
             raise DemoError(f"{method} {path}: {response.status_code} {response.text[:300]}")
 
 
-def _submission(p: year.Person, first_day: date) -> dict:
+def _submission(p: year_plan.Person, first_day: date) -> dict:
     identified = first_day + timedelta(days=max(0, p.referred - 1))
     return {
         "survivor": {"name": f"Demo Year Person {p.key[-3:]}", "sex": p.sex, "age": p.age,
@@ -94,7 +93,7 @@ def _submission(p: year.Person, first_day: date) -> dict:
     }
 
 
-def _actions(people: list[year.Person]) -> dict[int, list]:
+def _actions(people: list[year_plan.Person]) -> dict[int, list]:
     days: dict[int, list] = {}
 
     def add(day, kind, person, *extra):
@@ -119,20 +118,20 @@ def _actions(people: list[year.Person]) -> dict[int, list]:
     return days
 
 
-def run(url: str, token_secret: str, clock_file: str, first_day: date, seed: int = year.SEED,
+def run(url: str, token_secret: str, clock_file: str, first_day: date, seed: int = year_plan.SEED,
         log=print) -> dict:
     """Drive the whole year; returns the period and what was done."""
-    people = year.plan(seed)
+    people = year_plan.plan(seed)
     d = Driver(url, token_secret, clock_file, first_day)
     admin = d.token("admin.demo", "admin", "refnet-admin")
-    shelter_agency = year.FACILITY
+    shelter_agency = year_plan.FACILITY
     intake = d.token("intake.demo", "shelter", shelter_agency)
     legal = d.token("lawyer.demo", "legal", "erbil-legal-aid")
     refs, admissions, plans, court_ids, cases = {}, {}, {}, {}, {}
     d.set_day(0)
     try:
-        for group, beds in year.CAPACITY.items():
-            d.call("PUT", f"/shelters/{year.FACILITY}/capacity", admin,
+        for group, beds in year_plan.CAPACITY.items():
+            d.call("PUT", f"/shelters/{year_plan.FACILITY}/capacity", admin,
                    json={"population_group": group, "capacity": beds,
                          "reason": "demo year: beds at opening"})
         schedule = _actions(people)
@@ -154,18 +153,18 @@ def run(url: str, token_secret: str, clock_file: str, first_day: date, seed: int
                             {"decision": "decline", "reason": "Needs a specialised medical facility"})
                     d.call("POST", f"/referrals/{refs[p.key]}/decision", intake, json=body)
                 elif kind == "admit":
-                    answer = d.call("POST", f"/shelters/{year.FACILITY}/admissions", cm, expect=(201,),
+                    answer = d.call("POST", f"/shelters/{year_plan.FACILITY}/admissions", cm, expect=(201,),
                                     json={"reference": refs[p.key], "case_manager": p.case_manager})
                     admissions[p.key], plans[p.key] = answer["admission_id"], answer["plan_id"]
                     d.call("PUT", f"/shelter/plans/{plans[p.key]}", cm,
-                           json={"psychologist": year.PSYCHOLOGIST})
+                           json={"psychologist": year_plan.PSYCHOLOGIST})
                 elif kind == "discharge":
-                    d.call("POST", f"/shelters/{year.FACILITY}/admissions/{admissions[p.key]}/discharge",
+                    d.call("POST", f"/shelters/{year_plan.FACILITY}/admissions/{admissions[p.key]}/discharge",
                            cm, json={"outcome": p.discharge_outcome})
                 elif kind == "milestone":
                     code = extra[0]
                     if code == "psychological_screening":
-                        psy = d.token(year.PSYCHOLOGIST, "shelter", shelter_agency)
+                        psy = d.token(year_plan.PSYCHOLOGIST, "shelter", shelter_agency)
                         d.call("PUT", f"/shelter/plans/{plans[p.key]}/screening", psy,
                                json={"outcome": "support_recommended"})
                     else:
@@ -173,14 +172,14 @@ def run(url: str, token_secret: str, clock_file: str, first_day: date, seed: int
                 elif kind == "legal_case":  # eligibility arrives by event: retry until it has
                     answer = d.call("POST", "/legal/cases", legal, expect=(201,), retry_on=(404, 409),
                                     json={"reference": refs[p.key],
-                                          "lawyer": year.LAWYERS[len(cases) % len(year.LAWYERS)]})
+                                          "lawyer": year_plan.LAWYERS[len(cases) % len(year_plan.LAWYERS)]})
                     cases[p.key] = answer["case_id"]
                 elif kind == "court":
                     status, verdict = extra
                     if status == "filed":
                         answer = d.call("POST", f"/legal/cases/{cases[p.key]}/court-cases", legal,
                                         expect=(201,), json={
-                                            "court": year.COURT, "case_number": f"DY/{p.key[-3:]}",
+                                            "court": year_plan.COURT, "case_number": f"DY/{p.key[-3:]}",
                                             "charges": [{"statute": "law-6-2018",
                                                          "description": "Trafficking in persons"}],
                                             "standing": "victim", "status": "filed"})
@@ -193,7 +192,7 @@ def run(url: str, token_secret: str, clock_file: str, first_day: date, seed: int
             _settle(d, refs, touched)
     finally:
         d.reset_clock()
-    last_day = first_day + timedelta(days=year.YEAR_DAYS - 1)
+    last_day = first_day + timedelta(days=year_plan.YEAR_DAYS - 1)
     log(f"demo year done: {len(refs)} referrals, {len(admissions)} admissions, "
         f"{len(cases)} legal cases, {len(court_ids)} court cases, "
         f"period {first_day.isoformat()} to {last_day.isoformat()}")
@@ -206,7 +205,7 @@ def _settle(d: Driver, refs: dict, touched: list, timeout: float = 60.0) -> None
     want = {}
     # a shelter user of its own reads the statuses, so the polling does not spend the rate
     # limit of the users who act
-    monitor = d.token("monitor.demo", "shelter", year.FACILITY)
+    monitor = d.token("monitor.demo", "shelter", year_plan.FACILITY)
     for p, kind in touched:
         statuses = SETTLED[kind] or (("bed_held", "accepted") if p.outcome == "accepted" else ("declined",))
         want[refs[p.key]] = statuses
@@ -220,30 +219,3 @@ def _settle(d: Driver, refs: dict, touched: list, timeout: float = 60.0) -> None
             if time.time() > deadline:
                 raise DemoError(f"{len(want)} referral(s) did not settle: {list(want.items())[:3]}")
             time.sleep(0.05)
-
-
-def cmd_demo_year(args) -> int:
-    """The CLI command: needs the network's token secret and its demo clock file."""
-    from . import local
-    local.load_env()
-    secret = os.environ.get("REFNET_TOKEN_SECRET")
-    clock_file = os.environ.get("REFNET_DEMO_CLOCK_FILE")
-    if not secret:
-        print("refnet demo-year: REFNET_TOKEN_SECRET is not set", file=sys.stderr)
-        return 2
-    if not clock_file:
-        print("refnet demo-year: the network must run on a demo clock: start it with "
-              "REFNET_DEMO_CLOCK_FILE=var/demo-clock (e.g. `REFNET_DEMO_CLOCK_FILE=$PWD/var/demo-clock "
-              "make up`), on a fresh network", file=sys.stderr)
-        return 2
-    first_day = (date.fromisoformat(args.start) if args.start
-                 else date.today() - timedelta(days=year.YEAR_DAYS))
-    if first_day + timedelta(days=year.YEAR_DAYS) > date.today():
-        print("refnet demo-year: the year must end before today", file=sys.stderr)
-        return 2
-    try:
-        run(args.url or local.base_url(), secret, clock_file, first_day, seed=args.seed)
-    except (DemoError, requests.RequestException) as exc:
-        print(f"refnet demo-year: {exc}", file=sys.stderr)
-        return 1
-    return 0

@@ -1,0 +1,113 @@
+"""The benchmark's table: each figure beside its baseline, the ratio, the target and whether it
+was met; printed, and the machine it ran on."""
+
+import os
+import platform
+import socket
+from pathlib import Path
+
+
+def ratio(figure, baseline) -> float | None:
+    """figure / baseline, rounded; None when either is missing."""
+    if figure is None or baseline in (None, 0):
+        return None
+    return round(figure / baseline, 3)
+
+
+def figures_table(r: dict) -> list[dict]:
+    """One row per figure: value, baseline, ratio, target and whether it was met."""
+    rows = []
+
+    def row(name, figure, unit, baseline, baseline_name, target_text, met, ratio_value=None):
+        rows.append({"figure": name, "value": figure, "unit": unit, "baseline": baseline,
+                     "baseline_name": baseline_name,
+                     "ratio": ratio_value if ratio_value is not None else ratio(figure, baseline),
+                     "target": target_text, "met": met})
+
+    i = r.get("intake")
+    if i:
+        g, b = i["gateway"], i["baseline"]
+        rr = ratio(g["rps"], b["rps"])
+        row("intake throughput (10 clients)", g["rps"], "req/s", b["rps"], "Flask+schema+SQLite insert",
+            ">= 0.5x", rr is not None and rr >= 0.5 and g["errors"] == 0)
+        rp = ratio(g["p99_ms"], b["p99_ms"])
+        row("intake p99", g["p99_ms"], "ms", b["p99_ms"], "same baseline", "<= 3x",
+            rp is not None and rp <= 3)
+    pr = r.get("propagation")
+    if pr:
+        a, k = pr["admission_to_police_status"], pr["kombu_round_trip"]
+        row("propagation p50 (admission -> police status)", a["p50_ms"], "ms", k["p50_ms"],
+            "raw kombu round trip p50", "(informative)", None)
+        rp = ratio(a["p99_ms"], k["p99_ms"])
+        row("propagation p99 (admission -> police status)", a["p99_ms"], "ms", k["p99_ms"],
+            "raw kombu round trip p99", "<= 20x", rp is not None and rp <= 20)
+    rd = r.get("reads")
+    if rd:
+        c = rd["constant"]
+        for name in ("availability", "status"):
+            x = rd[name]
+            rr = ratio(x["rps"], c["rps"])
+            row(f"reads: {name} (10 clients)", x["rps"], "req/s", c["rps"], "Flask constant",
+                ">= 0.4x", rr is not None and rr >= 0.4 and x["errors"] == 0)
+    m = r.get("memory")
+    if m:
+        base = m.get("baseline_app", {}).get("total_rss_mb")
+        for when in ("idle", "after_load"):
+            if when in m:
+                total = m[when]["total_rss_mb"]
+                row(f"memory RSS, {when.replace('_', ' ')} (all network processes)", total, "MB",
+                    base, "baseline Flask app RSS", "<= 400 MB", total <= 400)
+    gr = r.get("growth")
+    if gr and len(gr) >= 2:
+        small, large = sorted(gr, key=int)[0], sorted(gr, key=int)[-1]
+        for key, label in (("status", "status read"), ("list_first_page", "list, first page"),
+                           ("list_deep_page", "list, page mid-way (cursor)")):
+            s, l = gr[small][key]["p50_ms"], gr[large][key]["p50_ms"]
+            rr = ratio(l, s)
+            scans = any(p["seq_scan"] for p in gr[large]["plans"].values())
+            row(f"growth: {label} p50 at {int(large):,}", l, "ms", s, f"same at {int(small):,}",
+                "<= 1.5x", rr is not None and rr <= 1.5 and not scans)
+    return rows
+
+
+def print_table(rows: list[dict], results: dict) -> None:
+    """Print the rows as an aligned table, then the notes."""
+    def fmt(v):
+        if v is None:
+            return "-"
+        if isinstance(v, float):
+            return f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"
+        return f"{v:,}" if isinstance(v, int) else str(v)
+
+    header = ("figure", "value", "baseline", "ratio", "target", "met?")
+    table = [(r["figure"], f"{fmt(r['value'])} {r['unit']}", f"{fmt(r['baseline'])} ({r['baseline_name']})",
+              fmt(r["ratio"]), r["target"], {True: "yes", False: "NO", None: "-"}[r["met"]]) for r in rows]
+    widths = [max(len(str(x[i])) for x in [header, *table]) for i in range(len(header))]
+    line = "  ".join("{:<%d}" % w for w in widths)
+    print()
+    print(line.format(*header))
+    print(line.format(*("-" * w for w in widths)))
+    for t in table:
+        print(line.format(*t))
+    notes = results.get("notes", [])
+    for note in notes:
+        print(f"* {note}")
+
+
+def machine() -> dict:
+    """The machine the figures were taken on."""
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        import psutil
+        mem_gb = round(psutil.virtual_memory().total / 2**30, 1)
+    except Exception:
+        mem_gb = None
+    return {"nproc": os.cpu_count(), "cpu": cpu, "memory_gb": mem_gb, "python": platform.python_version(),
+            "host": socket.gethostname()}

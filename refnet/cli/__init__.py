@@ -1,0 +1,52 @@
+"""``refnet``: the command-line tool, one module per subject.
+
+    network   refnet up | down | status          the whole network on this machine, in the background
+              refnet migrate                     bring every service's database to the latest schema
+              refnet broker-setup                declare exchanges and durable queues
+    keys      refnet init-secrets                write var/refnet.env (once; never overwrites)
+              refnet issue-token --user U --role R --agency A [--ttl SECONDS]
+              refnet revoke-token JTI|TOKEN      refuse a token from the next request on (--user U: all of U's)
+              refnet rotate-keys                 re-encrypt every file with the newest REFNET_FILE_KEYS key
+    users     refnet user create --username U --role R --agency A [--password-file F]
+                                                 a person who signs in to the web pages (password asked,
+                                                 or read from stdin or the file); also password, disable, list
+    audit     refnet audit verify [SERVICE...]   check every audit trail's hash chain; names what was edited
+              refnet dead-letters list           messages parked after repeated failures
+              refnet dead-letters replay ID      send one back to the queue it failed in
+    reports   refnet report --from D --to D [--audience public|internal] [--pdf F] [--csv F] [--json F]
+              refnet backfill-report-codes       fill the report codes of referrals recorded before them
+    privacy   refnet anonymise [--days N]        anonymise referrals that ended more than N days ago
+    demo      refnet seed-demo                   the demo facility, and a token for each demo user
+              refnet demo-year [--start D]       an invented first year through the API (demo clock)
+
+Every variable the commands read is in ``refnet.settings``.
+"""
+
+import argparse
+import sys
+import warnings
+
+from services.common.settings import SettingsError
+
+from . import audit, demo, keys, network, privacy, reports, users
+
+warnings.filterwarnings("ignore", message=r"(?s).*(Eventlet is deprecated|pkg_resources)")
+
+SUBJECTS = (network, keys, users, audit, reports, privacy, demo)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line, run the command, return its exit code."""
+    parser = argparse.ArgumentParser(prog="refnet", description="refnet, the referral network")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for subject in SUBJECTS:
+        subject.add_commands(sub)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except SettingsError as exc:  # a variable with a value it cannot take: say which, stop
+        raise SystemExit(f"refnet: {exc}") from None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""``refnet seed-demo | demo-year``: the invented demo data (refnet.demo)."""
+
+import sys
+from datetime import date, timedelta
+
+from refnet import settings
+from refnet.demo import data, seed
+
+
+def cmd_seed_demo(_args=None) -> int:
+    """Seed the demo facility, print each demo user's token and the web pages' demo people."""
+    values = settings.load()
+    folder = settings.var()
+    seed.seed_facility(values.amqp_uri)
+    tokens = seed.issue_tokens(values.token_secret, folder / "demo-tokens.json")
+    web_users = seed.seed_web_users(values.gateway_database_url, folder / "demo-web-users.json")
+    url = settings.base_url(values)
+    print(f"\nrefnet is up: {url}")
+    print(f"  API document: {url}/api/v1/openapi.json     readiness: {url}/readyz")
+    print(f"  demo facility '{data.FACILITY['id']}': {sum(data.CAPACITY.values())} beds "
+          f"({', '.join(f'{g} {n}' for g, n in data.CAPACITY.items())})\n")
+    print("Demo users (invented) and their bearer tokens, valid 12 hours (also in var/demo-tokens.json):")
+    for user in data.USERS:
+        print(f"  {user['role']:8} {user['user']:14} {user['agency']:22} {tokens[user['user']]}")
+    print(f"\nWeb pages: {url}/ (sign in; English, Arabic or Kurdish). Demo people, invented "
+          "passwords (also in var/demo-web-users.json):")
+    for person in web_users:
+        print(f"  web {person['role']:8} {person['username']:14} {person['password']}")
+    police = tokens["officer.demo"]
+    print("\nTry it:\n"
+          f"  curl -s {url}/api/v1/shelters/availability -H 'Authorization: Bearer {police[:12]}...'\n"
+          "  (see README.md, 'A first referral', for the whole walk-through)\n"
+          "`make down` stops the network.")
+    return 0
+
+
+def cmd_demo_year(args) -> int:
+    """Drive the API through an invented first year; needs the token secret and the demo clock."""
+    import requests
+
+    from refnet.demo import year, year_plan
+    values = settings.load()
+    if not values.token_secret:
+        print("refnet demo-year: REFNET_TOKEN_SECRET is not set", file=sys.stderr)
+        return 2
+    if not values.demo_clock_file:
+        print("refnet demo-year: the network must run on a demo clock: start it with "
+              "REFNET_DEMO_CLOCK_FILE=var/demo-clock (e.g. `REFNET_DEMO_CLOCK_FILE=$PWD/var/demo-clock "
+              "make up`), on a fresh network", file=sys.stderr)
+        return 2
+    first_day = (date.fromisoformat(args.start) if args.start
+                 else date.today() - timedelta(days=year_plan.YEAR_DAYS))
+    if first_day + timedelta(days=year_plan.YEAR_DAYS) > date.today():
+        print("refnet demo-year: the year must end before today", file=sys.stderr)
+        return 2
+    try:
+        year.run(args.url or settings.base_url(values), values.token_secret, values.demo_clock_file,
+                 first_day, seed=args.seed)
+    except (year.DemoError, requests.RequestException) as exc:
+        print(f"refnet demo-year: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def add_commands(sub) -> None:
+    """Register ``refnet seed-demo`` and ``refnet demo-year``."""
+    sub.add_parser("seed-demo", help="seed the demo facility and print demo tokens") \
+        .set_defaults(func=cmd_seed_demo)
+    demo = sub.add_parser("demo-year", help="drive the API through an invented first year "
+                                             "(needs a network started with REFNET_DEMO_CLOCK_FILE)")
+    demo.add_argument("--start", help="first day of the year (default: 365 days before today)")
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--url", help="gateway URL (default http://127.0.0.1:REFNET_PORT)")
+    demo.set_defaults(func=cmd_demo_year)

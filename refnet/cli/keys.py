@@ -1,0 +1,96 @@
+"""``refnet init-secrets | issue-token | revoke-token | rotate-keys``: secrets, tokens and keys."""
+
+import sys
+
+from refnet import settings
+from refnet.local.secrets import write_secrets_file
+
+
+def cmd_init_secrets(_args=None) -> int:
+    """Write var/refnet.env with fresh secrets if it does not exist; never overwrite it."""
+    path = settings.env_file()
+    if not write_secrets_file(path):
+        print(f"{path} exists; left as it is")
+        return 0
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_issue_token(args) -> int:
+    """Print a bearer token and nothing else."""
+    from gateway.tokens import issue_token
+    values = settings.load()
+    if not values.token_secret:
+        print("REFNET_TOKEN_SECRET is not set; run `refnet init-secrets` first", file=sys.stderr)
+        return 2
+    try:
+        print(issue_token(values.token_secret, user=args.user, role=args.role, agency=args.agency,
+                          ttl=args.ttl))
+    except ValueError as exc:
+        print(f"refnet issue-token: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_revoke_token(args) -> int:
+    """Refuse a token (by its JTI, or the whole token) or every token of a user from now on."""
+    from gateway.revocation import RevocationStore
+    from gateway.tokens import token_id
+    values = settings.load()
+    store = RevocationStore(values.gateway_database_url)
+    if args.user:
+        store.revoke_user(args.user)
+        print(f"revoked every token of user {args.user} issued until now")
+        return 0
+    if not args.jti:
+        print("refnet revoke-token: give a JTI (or a whole token), or --user USER", file=sys.stderr)
+        return 2
+    jti = token_id(args.jti) if args.jti.count(".") == 2 else args.jti
+    if not jti:
+        print("refnet revoke-token: that token has no jti", file=sys.stderr)
+        return 2
+    store.revoke_token(jti)
+    print(f"revoked token {jti}")
+    return 0
+
+
+def file_cipher(values):
+    """The file cipher of ``REFNET_FILE_KEYS``; stops the command when the keys are not set."""
+    from services.common.sealing import FileCipher
+    if not values.file_keys:
+        raise SystemExit("REFNET_FILE_KEYS is not set")
+    return FileCipher(values.file_keys)
+
+
+def cmd_rotate_keys(_args) -> int:
+    """Re-encrypt every referral file and legal note with the newest key of REFNET_FILE_KEYS."""
+    from services.legal.usecases import rotate_notes
+    from services.referral import app
+    values = settings.load()
+    cipher = file_cipher(values)
+    with settings.service_database(values, "referral") as db:
+        count = app.rotate_keys(db, cipher)
+    print(f"referral: {count} file(s) re-encrypted with the newest key")
+    with settings.service_database(values, "legal") as db:
+        notes = rotate_notes(db, cipher)
+    print(f"legal: {notes} note(s) re-encrypted with the newest key; older keys can now be "
+          "removed from REFNET_FILE_KEYS")
+    return 0
+
+
+def add_commands(sub) -> None:
+    """Register the commands of secrets, tokens and keys."""
+    sub.add_parser("init-secrets", help="write var/refnet.env if it does not exist") \
+        .set_defaults(func=cmd_init_secrets)
+    token = sub.add_parser("issue-token", help="print a bearer token and nothing else")
+    token.add_argument("--user", required=True)
+    token.add_argument("--role", required=True)
+    token.add_argument("--agency", required=True)
+    token.add_argument("--ttl", type=int, default=12 * 3600, help="seconds (default 12 h)")
+    token.set_defaults(func=cmd_issue_token)
+    revoke = sub.add_parser("revoke-token", help="revoke a token by JTI (or the token), or a user's tokens")
+    revoke.add_argument("jti", nargs="?")
+    revoke.add_argument("--user")
+    revoke.set_defaults(func=cmd_revoke_token)
+    sub.add_parser("rotate-keys", help="re-encrypt every file with the newest REFNET_FILE_KEYS key") \
+        .set_defaults(func=cmd_rotate_keys)

@@ -1,0 +1,12 @@
+"""The three services with every event published twice (``refnet.harness.faults``), for
+``nameko run --config deploy/nameko.yaml refnet.harness.duplicating_events:ShelterService``."""
+
+from services.legal.service import LegalService
+from services.referral.service import ReferralService
+from services.shelter.service import ShelterService
+
+from .faults import publish_every_event_twice
+
+publish_every_event_twice()
+
+__all__ = ["LegalService", "ReferralService", "ShelterService"]

@@ -1,0 +1,33 @@
+"""The secrets of a network: new ones, and the file ``refnet init-secrets`` keeps them in."""
+
+import os
+import secrets as stdlib_secrets
+from pathlib import Path
+
+
+def new_secrets() -> dict:
+    """Fresh token, reference and search keys, a file key and the intake key pair."""
+    from services.common.sealing import FileCipher, new_keypair
+    private, public = new_keypair()
+    return {
+        "REFNET_TOKEN_SECRET": stdlib_secrets.token_urlsafe(48),
+        "REFNET_REFERENCE_SECRET": stdlib_secrets.token_urlsafe(48),
+        "REFNET_FILE_KEYS": FileCipher.new_key(),
+        "REFNET_SEARCH_KEY": stdlib_secrets.token_urlsafe(48),
+        "REFNET_INTAKE_PRIVATE_KEY": private,
+        "REFNET_INTAKE_PUBLIC_KEY": public,
+    }
+
+
+def write_secrets_file(path: Path) -> bool:
+    """Write new secrets to ``path``, readable by its owner only; never overwrite (False when
+    the file was there already)."""
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["# refnet secrets for this machine: never commit, never share."]
+    lines += [f"{k}={v}" for k, v in new_secrets().items()]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return True

@@ -1,0 +1,114 @@
+"""Every environment variable the ``refnet`` command and its local runner read: name, default
+and meaning, in one place (``services.common.settings``).
+
+``refnet up`` keeps its secrets, databases, logs and pid file under ``REFNET_VAR``; the secrets
+file there (``refnet.env``, written by ``refnet init-secrets``) is put into the environment
+before the settings are read, without overriding what is already set, so the processes the
+runner starts see the same values.
+"""
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+from gateway.settings import SETTINGS as GATEWAY
+from services.common.settings import SERVICE, Setting, Settings, database_setting, optional
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = ("referral", "shelter", "legal")
+
+
+def positive(text: str) -> int:
+    """A whole number, 1 or more."""
+    count = int(text)
+    if count < 1:
+        raise ValueError("must be 1 or more")
+    return count
+
+
+def _as_read_by(kind: Settings, *names: str) -> list[Setting]:
+    """The rows of variables the command reads as a process kind does (one declaration)."""
+    rows = {setting.env: setting for setting in kind}
+    return [rows[name] for name in names]
+
+
+LOCATION = Settings(
+    "refnet-location",
+    *_as_read_by(GATEWAY, "REFNET_VAR"),
+    Setting("REFNET_PORT", "8000", "the gateway's port, which `refnet up` waits for and prints"),
+)
+
+SETTINGS = Settings(
+    "cli",
+    LOCATION,
+    *_as_read_by(SERVICE, "AMQP_URI", "REFNET_FILE_KEYS", "REFNET_DEMO_CLOCK_FILE"),
+    *(database_setting(service) for service in SERVICES),
+    *_as_read_by(GATEWAY, "REFNET_GATEWAY_DATABASE_URL", "REFNET_TOKEN_SECRET"),
+    Setting("REFNET_REPLICAS", "1", "how many processes of each service `refnet up` runs",
+            positive),
+    Setting("REFNET_METRICS_BASE_PORT", "9500",
+            "the first /metrics port of `refnet up`'s services: base + 100 x Procfile line + "
+            "replica", int),
+    Setting("REFNET_RETENTION_DAYS", "365", "`refnet anonymise`: the default age, in days, of "
+            "the ended referrals it anonymises", float),
+    Setting("REFNET_TOKEN", None, "`refnet report`: the bearer token to ask the API with "
+            "(else one issued with REFNET_TOKEN_SECRET)", optional, secret=True),
+)
+
+
+def _default(env: str) -> str | None:
+    """The declared default of one of the command's variables."""
+    return next(setting.default for setting in SETTINGS if setting.env == env)
+
+
+def var() -> Path:
+    """The folder of the local network: ``REFNET_VAR`` as given, else var/ in the repository."""
+    folder = LOCATION.load().var
+    return ROOT / "var" if folder == _default("REFNET_VAR") else Path(folder)
+
+
+def base_url(values) -> str:
+    """The local gateway's URL (``REFNET_PORT``), from loaded settings."""
+    return f"http://127.0.0.1:{values.port}"
+
+
+def env_file() -> Path:
+    """The secrets file ``refnet init-secrets`` writes."""
+    return var() / "refnet.env"
+
+
+def load_env() -> None:
+    """Put refnet.env into the environment without overriding what is already set, then the
+    defaults every process of the local network needs (the broker, each database)."""
+    folder, path = var(), env_file()
+    if path.exists():
+        for line in path.read_text().splitlines():
+            if "=" in line and not line.lstrip().startswith("#"):
+                key, value = line.split("=", 1)
+                os.environ.setdefault(key.strip(), value.strip())
+    os.environ.setdefault("AMQP_URI", _default("AMQP_URI"))
+    for service in SERVICES:
+        os.environ.setdefault(f"{service.upper()}_DATABASE_URL", f"sqlite:///{folder / (service + '.db')}")
+    os.environ.setdefault("REFNET_GATEWAY_DATABASE_URL", f"sqlite:///{folder / 'gateway.db'}")
+
+
+def load():
+    """The command's settings, after :func:`load_env`; a bad value stops with its name."""
+    load_env()
+    return SETTINGS.load()
+
+
+def database_url(values, service: str) -> str:
+    """A service's database URL from loaded settings."""
+    return values[f"{service.upper()}_DATABASE_URL"]
+
+
+@contextmanager
+def service_database(values, service: str):
+    """A service's ``Database``, read by URL (the network may be stopped), disposed after."""
+    from services.common.db import Database
+    db = Database(database_url(values, service))
+    try:
+        yield db
+    finally:
+        db.dispose()
