@@ -13,14 +13,16 @@ responsibility, and this module adds nothing but the process, level, logger and 
 import contextvars
 import json
 import logging
-import os
 import time
+
+from .settings import SERVICE, Settings
 
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "refnet_correlation_id", default=None)
 
 # Which process writes: "gateway", "referral", "shelter", "legal" (set once at start-up).
-PROCESS = {"name": os.environ.get("REFNET_PROCESS_NAME", "")}
+PROCESS = {"name": Settings("logs", *(s for s in SERVICE if s.env == "REFNET_PROCESS_NAME"))
+            .load().process_name or ""}
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
