@@ -25,7 +25,10 @@ from services.common.errors import InvalidInput
 from services.common.nameko_deps import Observability, Outbox, ServiceDatabase, consume_events, rpc
 from services.common.sealing import FileCipher
 
-from . import app, care, report
+from . import report
+from .domain.fields import check_whole_number
+from .usecases import (admissions, beds, care_plans, events, hearings, intake, plan_items,
+                       waitlist_order)
 from .domain.visibility import shape
 from .observability import bed_gauges
 from .tables import audit_log, outbox
@@ -63,15 +66,6 @@ def _agency() -> str:
     return os.environ.get("REFNET_SHELTER_AGENCY", "erbil-shelter")
 
 
-def _int(value, field):
-    if isinstance(value, bool):
-        raise InvalidInput("must be a whole number", field=field)
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise InvalidInput("must be a whole number", field=field) from None
-
-
 class ShelterService:
     name = "shelter"
 
@@ -84,12 +78,12 @@ class ShelterService:
 
     @consume_events("shelter")
     def on_event(self, body):
-        app.apply_event(self.db, body, agency=_agency(), hold=HOLD)
+        events.apply_event(self.db, body, agency=_agency(), hold=HOLD)
 
     @timer(interval=SWEEP_SECONDS)
     def expire_holds(self):
         try:
-            app.expire_holds(self.db, _agency(), hold=HOLD)
+            admissions.expire_holds(self.db, _agency(), hold=HOLD)
         except Exception:  # the next tick retries; never let the timer die
             log.exception("hold expiry sweep failed")
 
@@ -97,158 +91,158 @@ class ShelterService:
     def notify_overdue_milestones(self):
         """Every replica ticks; each milestone's overdue notice is claimed once (see care)."""
         try:
-            care.notify_overdue_milestones(self.db, _agency(), clock.now())
+            care_plans.notify_overdue_milestones(self.db, _agency(), clock.now())
         except Exception:  # the next tick retries; never let the timer die
             log.exception("overdue milestone sweep failed")
 
     @rpc
     def list_incoming(self, caller, status="received"):
-        return app.list_incoming(self.db, Caller.from_dict(caller), status)
+        return intake.list_incoming(self.db, Caller.from_dict(caller), status)
 
     @rpc
     @audited("referral.decide", "referral", "reference")
     def decide(self, caller, reference, decision, reason=None, correlation_id=None):
-        return app.decide(self.db, Caller.from_dict(caller), reference, decision, reason,
+        return intake.decide(self.db, Caller.from_dict(caller), reference, decision, reason,
                           correlation_id, hold=HOLD)
 
     @rpc
     @audited("facility.ensure", "facility", "facility")
     def ensure_facility(self, caller, facility, name):
-        return app.ensure_facility(self.db, Caller.from_dict(caller), facility, name)
+        return beds.ensure_facility(self.db, Caller.from_dict(caller), facility, name)
 
     @rpc
     @audited("facility.set_capacity", "facility", "facility")
     def set_capacity(self, caller, facility, population_group, capacity, correlation_id=None,
                      reason=None):
-        return app.set_capacity(self.db, Caller.from_dict(caller), facility, population_group,
+        return beds.set_capacity(self.db, Caller.from_dict(caller), facility, population_group,
                                 capacity, correlation_id, reason=reason, hold=HOLD)
 
     @rpc
     @audited("facility.set_out_of_service", "facility", "facility")
     def set_out_of_service(self, caller, facility, population_group, beds, reason=None,
                            expected_return=None, correlation_id=None):
-        return app.set_out_of_service(self.db, Caller.from_dict(caller), facility, population_group,
-                                      _int(beds, "beds"), reason, expected_return, correlation_id,
+        return beds.set_out_of_service(self.db, Caller.from_dict(caller), facility, population_group,
+                                      check_whole_number(beds, "beds"), reason, expected_return, correlation_id,
                                       hold=HOLD)
 
     @rpc
     def capacity_history(self, caller, facility):
-        return app.capacity_history_of(self.db, Caller.from_dict(caller), facility)
+        return beds.capacity_history_of(self.db, Caller.from_dict(caller), facility)
 
     @rpc
     def availability(self, caller):
         who = Caller.from_dict(caller)
-        return [shape("availability", who.role, row) for row in app.availability(self.db, who)]
+        return [shape("availability", who.role, row) for row in beds.availability(self.db, who)]
 
     @rpc
     @audited("admission.admit", "referral", "reference")
     def admit(self, caller, facility, reference, case_manager, correlation_id=None):
-        return app.admit(self.db, Caller.from_dict(caller), facility, reference, case_manager,
+        return admissions.admit(self.db, Caller.from_dict(caller), facility, reference, case_manager,
                          correlation_id)
 
     @rpc
     @audited("admission.discharge", "admission", "admission_id")
     def discharge(self, caller, facility, admission_id, outcome, correlation_id=None):
-        return app.discharge(self.db, Caller.from_dict(caller), facility,
-                             _int(admission_id, "admission"), outcome, correlation_id, hold=HOLD)
+        return admissions.discharge(self.db, Caller.from_dict(caller), facility,
+                             check_whole_number(admission_id, "admission"), outcome, correlation_id, hold=HOLD)
 
     @rpc
     def waitlist(self, caller, population_group=None):
-        return app.waitlist(self.db, Caller.from_dict(caller), population_group)
+        return waitlist_order.waitlist(self.db, Caller.from_dict(caller), population_group)
 
     @rpc
     @audited("waitlist.reorder", "referral", "reference")
     def reorder_waitlist(self, caller, reference, priority, reason):
-        return app.reorder_waitlist(self.db, Caller.from_dict(caller), reference, priority, reason)
+        return waitlist_order.reorder_waitlist(self.db, Caller.from_dict(caller), reference, priority, reason)
 
     @rpc
     @audited("facility.read_board", "facility", "facility")
     def bed_board(self, caller, facility):
-        return app.bed_board(self.db, Caller.from_dict(caller), facility)
+        return beds.bed_board(self.db, Caller.from_dict(caller), facility)
 
     @rpc
     @audited("facility.read_census", "facility", "facility")
     def daily_census(self, caller, facility, date=None):
-        return app.daily_census(self.db, Caller.from_dict(caller), facility, date)
+        return beds.daily_census(self.db, Caller.from_dict(caller), facility, date)
 
     @rpc
     def hsds_service(self, caller, facility):
-        return app.hsds_service(self.db, Caller.from_dict(caller), facility)
+        return beds.hsds_service(self.db, Caller.from_dict(caller), facility)
 
     @rpc
     def list_hearings(self, caller, upcoming_only=True):
-        return app.list_hearings(self.db, Caller.from_dict(caller), bool(upcoming_only))
+        return hearings.list_hearings(self.db, Caller.from_dict(caller), bool(upcoming_only))
 
     # --- care plans, milestones, notes (issue 4): shelter staff only, checked in care -----------
 
     @rpc
     def list_plans(self, caller, facility=None, case_manager=None, status="open"):
-        return care.list_plans(self.db, Caller.from_dict(caller), clock.now(), facility,
+        return care_plans.list_plans(self.db, Caller.from_dict(caller), clock.now(), facility,
                                case_manager, status)
 
     @rpc
     def get_plan(self, caller, plan_id):
-        return care.get_plan(self.db, Caller.from_dict(caller), self.cipher,
-                             _int(plan_id, "plan"), clock.now())
+        return care_plans.get_plan(self.db, Caller.from_dict(caller), self.cipher,
+                             check_whole_number(plan_id, "plan"), clock.now())
 
     @rpc
     def update_plan(self, caller, plan_id, goals=None, psychologist=None):
-        return care.update_plan(self.db, Caller.from_dict(caller), self.cipher,
-                                _int(plan_id, "plan"), clock.now(), goals, psychologist)
+        return care_plans.update_plan(self.db, Caller.from_dict(caller), self.cipher,
+                                check_whole_number(plan_id, "plan"), clock.now(), goals, psychologist)
 
     @rpc
     def complete_milestone(self, caller, plan_id, milestone):
-        return care.complete_milestone(self.db, Caller.from_dict(caller), _int(plan_id, "plan"),
+        return care_plans.complete_milestone(self.db, Caller.from_dict(caller), check_whole_number(plan_id, "plan"),
                                        milestone, clock.now())
 
     @rpc
     def list_milestones(self, caller, state=None, facility=None, case_manager=None):
-        return care.list_milestones(self.db, Caller.from_dict(caller), clock.now(), state,
+        return care_plans.list_milestones(self.db, Caller.from_dict(caller), clock.now(), state,
                                     facility, case_manager)
 
     @rpc
     def add_plan_item(self, caller, plan_id, service_code, owner, starts_on=None, due_on=None,
                       cash=None):
         # ``service_code``: the plan item's service (``service`` is the RPC client's own argument)
-        return care.add_item(self.db, Caller.from_dict(caller), _int(plan_id, "plan"),
+        return plan_items.add_item(self.db, Caller.from_dict(caller), check_whole_number(plan_id, "plan"),
                              clock.now(), service_code, owner, starts_on, due_on, cash)
 
     @rpc
     def update_plan_item(self, caller, plan_id, item_id, status=None, owner=None, starts_on=None,
                          due_on=None):
-        return care.update_item(self.db, Caller.from_dict(caller), _int(plan_id, "plan"),
-                                _int(item_id, "item"), clock.now(), status, owner, starts_on,
+        return plan_items.update_item(self.db, Caller.from_dict(caller), check_whole_number(plan_id, "plan"),
+                                check_whole_number(item_id, "item"), clock.now(), status, owner, starts_on,
                                 due_on)
 
     @rpc
     def approve_plan_item(self, caller, plan_id, item_id):
-        return care.approve_item(self.db, Caller.from_dict(caller), _int(plan_id, "plan"),
-                                 _int(item_id, "item"), clock.now())
+        return plan_items.approve_item(self.db, Caller.from_dict(caller), check_whole_number(plan_id, "plan"),
+                                 check_whole_number(item_id, "item"), clock.now())
 
     @rpc
     def refer_plan_item(self, caller, plan_id, item_id, correlation_id=None):
-        return care.refer_item_to_legal(self.db, Caller.from_dict(caller), _int(plan_id, "plan"),
-                                        _int(item_id, "item"), clock.now(), _agency(),
+        return plan_items.refer_item_to_legal(self.db, Caller.from_dict(caller), check_whole_number(plan_id, "plan"),
+                                        check_whole_number(item_id, "item"), clock.now(), _agency(),
                                         correlation_id)
 
     @rpc
     def add_care_note(self, caller, plan_id, text):
-        return care.add_note(self.db, Caller.from_dict(caller), self.cipher,
-                             _int(plan_id, "plan"), text, clock.now())
+        return care_plans.add_note(self.db, Caller.from_dict(caller), self.cipher,
+                             check_whole_number(plan_id, "plan"), text, clock.now())
 
     @rpc
     def list_care_notes(self, caller, plan_id):
-        return care.list_notes(self.db, Caller.from_dict(caller), self.cipher, _int(plan_id, "plan"))
+        return care_plans.list_notes(self.db, Caller.from_dict(caller), self.cipher, check_whole_number(plan_id, "plan"))
 
     @rpc
     def record_screening(self, caller, plan_id, outcome, summary=None):
-        return care.record_screening(self.db, Caller.from_dict(caller), self.cipher,
-                                     _int(plan_id, "plan"), outcome, summary, clock.now())
+        return care_plans.record_screening(self.db, Caller.from_dict(caller), self.cipher,
+                                     check_whole_number(plan_id, "plan"), outcome, summary, clock.now())
 
     @rpc
     def get_screening(self, caller, plan_id):
-        return care.get_screening(self.db, Caller.from_dict(caller), self.cipher,
-                                  _int(plan_id, "plan"))
+        return care_plans.get_screening(self.db, Caller.from_dict(caller), self.cipher,
+                                  check_whole_number(plan_id, "plan"))
 
     @rpc
     @audited("audit.query", "audit")

@@ -23,11 +23,13 @@ plan's psychologist only (per-plan assignment, README "Care plans").
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from services.common.errors import Conflict, Forbidden, InvalidInput
 from services.contracts.vocabulary import (CARE_SERVICES, CASH_PURPOSES, LEGAL_REFERRAL_SERVICES,
                                            MILESTONE_STATES, MILESTONES, PLAN_ITEM_STATUSES)
+
+from .fields import check_date, check_staff_id
 
 FIRST_WEEK = timedelta(days=7)
 MILESTONE_DUE = {"case_manager_assigned": timedelta(0),
@@ -40,11 +42,11 @@ MARKABLE = ("legal_rights_briefing", "plan_agreed")
 ITEM_MOVES = {"planned": {"in_progress", "done", "cancelled"},
               "in_progress": {"done", "cancelled"},
               "done": set(), "cancelled": set()}
+CASH_SERVICE = "cash_assistance"  # the service whose items carry cash and need an approval
 SCREENING_OUTCOMES = ("no_concerns", "support_recommended", "specialist_referral")
 MAX_NOTE = 10_000
 MAX_GOALS = 5_000
 MAX_AMOUNT = 100_000_000
-STAFF_ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
 
 assert set(MILESTONE_DUE) == set(MILESTONES)
 
@@ -63,11 +65,19 @@ def first_week(admitted_at: datetime) -> list[Milestone]:
             for code in MILESTONES]
 
 
+# Each state as (done?, due time passed?), None meaning either: ``done`` once done (even late),
+# else ``overdue`` strictly after the due time, else ``due``. ``milestone_state`` reads this for
+# one milestone; the milestone queries build their SQL filters from it.
+STATE_TESTS = {"done": (True, None), "overdue": (False, True), "due": (False, False)}
+assert tuple(sorted(STATE_TESTS)) == tuple(sorted(MILESTONE_STATES))
+
+
 def milestone_state(due_at: datetime, done_at: datetime | None, now: datetime) -> str:
-    """``done`` once done (even late), else ``overdue`` strictly after the due time, else ``due``."""
-    if done_at is not None:
-        return "done"
-    return "overdue" if now > due_at else "due"
+    """The state of one milestone at ``now`` (see ``STATE_TESTS``)."""
+    for state, (done, passed) in STATE_TESTS.items():
+        if (done_at is not None) == done and (passed is None or (now > due_at) == passed):
+            return state
+    raise AssertionError("STATE_TESTS covers every milestone")
 
 
 def check_state_filter(state) -> str | None:
@@ -106,30 +116,19 @@ def group_by_owner(rows: list[dict]) -> list[dict]:
 
 # --- plans and items ------------------------------------------------------------------------------
 
-def check_staff_id(value, field: str) -> str:
-    """A staff user id (not a name): 1-100 letters, digits, '.', '_', '-', '@'."""
-    if not isinstance(value, str) or not 1 <= len(value) <= 100 or not set(value) <= STAFF_ID_CHARS:
-        raise InvalidInput("a staff user id: 1-100 characters of letters, digits . _ - @", field=field)
-    return value
+def check_open(status: str, plan_id: int) -> None:
+    """Only an open plan changes (it closes when the resident is discharged)."""
+    if status != "open":
+        raise Conflict(f"plan {plan_id} is closed (the resident was discharged)", field="plan")
 
 
 def check_text(value, field: str, max_len: int) -> str:
+    """Personal text (goals, a note, a summary): not empty, not longer than ``max_len``."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput("must not be empty", field=field)
     if len(value) > max_len:
         raise InvalidInput(f"at most {max_len} characters", field=field)
     return value
-
-
-def check_date(value, field: str) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise InvalidInput("a date YYYY-MM-DD", field=field) from None
 
 
 @dataclass(frozen=True)
@@ -150,7 +149,7 @@ def check_new_item(service, owner, starts_on=None, due_on=None, cash: dict | Non
         raise InvalidInput("must not be before starts_on", field="due_on")
     item = {"service": service, "owner": owner, "status": "planned", "starts_on": starts,
             "due_on": due, "cash": None}
-    if service == "cash_assistance":
+    if service == CASH_SERVICE:
         item["cash"] = check_cash(cash)
     elif cash is not None:
         raise InvalidInput("only a cash_assistance item has cash details", field="cash")
@@ -187,7 +186,7 @@ def check_item_move(current: str, new: str, *, cash: bool, approved_by: str | No
 def check_approval(*, service: str, status: str, requested_by: str, approved_by: str | None,
                    approver: str) -> None:
     """A second staff member (not the requester) approves a cash item once, before payment."""
-    if service != "cash_assistance":
+    if service != CASH_SERVICE:
         raise Conflict("only cash assistance needs an approval", field="item")
     if approved_by is not None:
         raise Conflict(f"already approved by {approved_by}", field="approval")
