@@ -1,5 +1,5 @@
 """Infrastructure shared by the services: database access, the outbox and inbox, the relay,
 the broker topology, sealing and encryption, errors, and the nameko dependency providers.
 
-Only ``nameko_deps`` imports nameko; everything else works without eventlet.
+Only ``runtime`` imports nameko; everything else works without eventlet.
 """

@@ -14,6 +14,7 @@ from datetime import timezone
 from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, insert, select, text
 
 from . import auditchain
+from .caller import Caller
 from .errors import Forbidden, InvalidInput, NotFound, ServiceError
 from .timeutil import utcnow
 
@@ -104,6 +105,13 @@ def object_id(kind: str, value) -> str:
     return f"{kind}:{text_value}" if _SAFE_ID.match(text_value) else f"{kind}:(not an id)"
 
 
+def _identity(caller) -> dict:
+    """The caller's identity as a dict (from a ``Caller`` or the dict an RPC carries)."""
+    if isinstance(caller, Caller):
+        return {**caller.to_dict(), "correlation_id": caller.correlation_id}
+    return caller if isinstance(caller, dict) else {}
+
+
 def audited(action: str, object_kind: str, object_param: str | None = None, *,
             refusals_only: bool = False):
     """Decorate a service's RPC method: one audit entry per call, written before the answer
@@ -118,7 +126,7 @@ def audited(action: str, object_kind: str, object_param: str | None = None, *,
         @functools.wraps(method)
         def wrapper(self, *args, **kwargs):
             caller = kwargs.get("caller") if "caller" in kwargs else (args[0] if args else None)
-            caller = caller if isinstance(caller, dict) else {}
+            caller = _identity(caller)
             obj = object_id(object_kind, kwargs.get(object_param) if object_param else None)
             error = None
             try:

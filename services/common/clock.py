@@ -1,26 +1,40 @@
-"""The clock a service's timers and time-dependent reads use: the system clock, plus, for
-tests only, an offset read from a file at every call.
+"""The one clock of a process, injected wherever "now" matters.
 
-``REFNET_TEST_CLOCK_OFFSET_FILE`` names a file holding a number of seconds added to the system
-clock, so an end-to-end test moves a service's clock forward while its processes run (the legal
-service's reminders, the shelter's first-week milestones). Unset, or an unreadable file, means
-no offset. Never set it in production.
+``SystemClock`` is the computer's clock in UTC. ``OffsetClock`` adds the seconds written in each
+of its files, read at every call, so a running network's time can be moved without a restart:
+the demo clock (``REFNET_DEMO_CLOCK_FILE``, set only for a network started for ``refnet
+demo-year``, docs/decisions/0023) and the test offset (``REFNET_TEST_CLOCK_OFFSET_FILE``, set only
+by end-to-end tests that move a service's timers forward). ``FixedClock`` stands still until told
+otherwise, for unit tests. ``process_clock`` builds the clock a process runs on from its settings.
 
-``REFNET_DEMO_CLOCK_FILE`` (docs/decisions/0023) is the demo network's clock: seconds added to
-*every* time the network records (``services.common.timeutil.utcnow``: the gateway's submission
-time, decisions, admissions, discharges, court cases, audit entries) as well as to this clock.
-``refnet demo-year`` moves it through a past year while it drives the API, so a year of activity
-carries real dates of that year. Only a network started for the demo sets it; never production.
+Use cases and domain rules take a clock (or a ``now`` value) as a parameter; nothing reads the
+time at module level.
 """
 
-import os
-from datetime import datetime, timedelta, timezone
-
-OFFSET_FILE = "REFNET_TEST_CLOCK_OFFSET_FILE"
-DEMO_CLOCK_FILE = "REFNET_DEMO_CLOCK_FILE"
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Mapping
 
 
-def _read_offset(path: str | None) -> timedelta:
+class Clock:
+    """Something that tells the time: ``now()`` is an aware UTC datetime."""
+
+    def now(self) -> datetime:
+        raise NotImplementedError
+
+    def today(self) -> date:
+        """Today's date in UTC."""
+        return self.now().date()
+
+
+class SystemClock(Clock):
+    """The computer's clock, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+
+def read_offset(path: str | None) -> timedelta:
+    """The seconds written in ``path`` (zero when unset, unreadable or empty)."""
     if not path:
         return timedelta(0)
     try:
@@ -30,15 +44,64 @@ def _read_offset(path: str | None) -> timedelta:
         return timedelta(0)
 
 
-def demo_offset(environ=os.environ) -> timedelta:
-    """The demo clock's offset (zero unless ``REFNET_DEMO_CLOCK_FILE`` names a readable file)."""
-    return _read_offset(environ.get(DEMO_CLOCK_FILE))
+class OffsetClock(Clock):
+    """The system clock moved by the seconds in each file, read at every call."""
+
+    def __init__(self, *files: str | None):
+        self.files = tuple(f for f in files if f)
+
+    def offset(self) -> timedelta:
+        """The sum of every file's offset now."""
+        return sum((read_offset(f) for f in self.files), timedelta(0))
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc) + self.offset()
 
 
-def clock_offset(environ=os.environ) -> timedelta:
-    """The test offset plus the demo offset."""
-    return _read_offset(environ.get(OFFSET_FILE)) + demo_offset(environ)
+class FixedClock(Clock):
+    """A clock that only moves when told: for tests."""
+
+    def __init__(self, at: datetime | None = None):
+        self.at = at or datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+    def now(self) -> datetime:
+        return self.at
+
+    def set(self, at: datetime) -> None:
+        """Stop the clock at ``at``."""
+        self.at = at
+
+    def advance(self, **delta: float) -> None:
+        """Move the clock on by a ``timedelta(**delta)``."""
+        self.at = self.at + timedelta(**delta)
 
 
-def now(environ=os.environ) -> datetime:
+def process_clock(values: Mapping[str, Any]) -> Clock:
+    """The clock of a process, from its loaded settings: the system clock, moved by the demo
+    clock and the test offset files when either is set."""
+    files = [values.get(name) for name in ("REFNET_DEMO_CLOCK_FILE", "REFNET_TEST_CLOCK_OFFSET_FILE")]
+    return OffsetClock(*files) if any(files) else SystemClock()
+
+
+# --- transition: the module-level "now" of before, until its last caller takes a clock ---------
+
+OFFSET_FILE = "REFNET_TEST_CLOCK_OFFSET_FILE"
+DEMO_CLOCK_FILE = "REFNET_DEMO_CLOCK_FILE"
+
+
+def demo_offset(environ=None) -> timedelta:
+    """The demo clock's offset (deprecated: inject a clock)."""
+    import os
+    return read_offset((environ or os.environ).get(DEMO_CLOCK_FILE))
+
+
+def clock_offset(environ=None) -> timedelta:
+    """The test offset plus the demo offset (deprecated: inject a clock)."""
+    import os
+    environ = environ or os.environ
+    return read_offset(environ.get(OFFSET_FILE)) + demo_offset(environ)
+
+
+def now(environ=None) -> datetime:
+    """Deprecated: inject a clock (``process_clock``)."""
     return datetime.now(timezone.utc) + clock_offset(environ)

@@ -1,4 +1,4 @@
-"""Prometheus metrics of a service process (no nameko here; the provider is in nameko_deps).
+"""Prometheus metrics of a service process (no nameko here; the provider is in runtime/observability.py).
 
 Each service has its own registry (several containers may share a process in tests), created
 once per process and service name. Gauges that describe stored state (the outbox, the beds) are

@@ -52,3 +52,4 @@ CASH_PURPOSES = ("repatriation", "legal_fees", "other")
 MILESTONES = ("case_manager_assigned", "psychological_screening", "legal_rights_briefing",
               "plan_agreed")
 MILESTONE_STATES = ("done", "due", "overdue")
+SCREENING_OUTCOMES = ("no_concerns", "support_recommended", "specialist_referral")

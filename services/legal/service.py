@@ -10,7 +10,10 @@ from services.common.audit import query as audit_query_rows
 from nameko.extensions import DependencyProvider
 
 from services.common.caller import Caller
-from services.common.nameko_deps import Observability, Outbox, ServiceDatabase, consume_events, rpc
+from services.common.runtime.consumers import consume_events
+from services.common.runtime.entrypoints import rpc
+from services.common.runtime.observability import Observability
+from services.common.runtime.providers import Outbox, ServiceDatabase
 from services.common.sealing import FileCipher
 
 from . import app, report

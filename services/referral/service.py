@@ -12,8 +12,10 @@ from nameko.timer import timer
 
 from services.common.audit import audited
 from services.common.caller import Caller
-from services.common.nameko_deps import (Observability, Outbox, ServiceDatabase, consume_events,
-                                          consume_intake, rpc)
+from services.common.runtime.consumers import consume_events, consume_intake
+from services.common.runtime.entrypoints import rpc
+from services.common.runtime.observability import Observability
+from services.common.runtime.providers import Outbox, ServiceDatabase
 
 from . import app, report
 from .dependencies import ReferralSecrets

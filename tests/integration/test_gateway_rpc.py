@@ -11,7 +11,7 @@ from nameko import exceptions as nameko_exceptions
 from gateway.rpc import RpcClient
 from services.common import logs
 from services.common.errors import NotFound
-from services.common.nameko_deps import rpc
+from services.common.runtime.entrypoints import rpc
 
 
 class RequestId(ContextDataProvider):

@@ -65,7 +65,7 @@ class Network:
 @pytest.fixture
 def fast_retries():
     """Failed messages are handed back after 0.05 s, 0.1 s, 0.2 s... instead of 0.5 s, 1 s, 2 s...
-    (services.common.nameko_deps.retry_delay reads REFNET_RETRY_BASE_SECONDS each time)."""
+    (the retrying consumer reads REFNET_RETRY_BASE_SECONDS at each failure)."""
     before = os.environ.get("REFNET_RETRY_BASE_SECONDS")
     os.environ["REFNET_RETRY_BASE_SECONDS"] = "0.05"
     yield

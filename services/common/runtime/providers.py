@@ -1,0 +1,132 @@
+"""Dependency providers every service uses: its database, its outbox relay, its clock and the
+cipher of personal data at rest."""
+
+import logging
+
+import kombu
+from nameko.extensions import DependencyProvider
+
+from .. import broker, metrics
+from ..clock import Clock, process_clock
+from ..db import Database
+from ..relay import OutboxRelay
+from ..sealing import FileCipher
+from ..settings import Values, service_settings
+
+log = logging.getLogger(__name__)
+
+
+def settings_of(container, service_name: str) -> Values:
+    """The settings every service reads (``services.common.settings.service_settings``), with the
+    nameko config's ``AMQP_URI`` first: the one the container itself connects to."""
+    overrides = {"AMQP_URI": container.config["AMQP_URI"]} if container.config.get("AMQP_URI") else {}
+    return service_settings(service_name).load(overrides=overrides)
+
+
+def database_url(config: dict, service_name: str) -> str:
+    """The service's database URL: nameko config ``DB_URIS``, then ``<SERVICE>_DATABASE_URL``,
+    then SQLite under ``var/``."""
+    url = (config.get("DB_URIS") or {}).get(service_name)
+    return url or service_settings(service_name).load()[f"{service_name.upper()}_DATABASE_URL"]
+
+
+class ServiceDatabase(DependencyProvider):
+    """Injects the service's ``Database`` (read/write transactions)."""
+
+    def __init__(self, service_name: str):
+        self.service_name = service_name
+        self.db: Database | None = None
+
+    def setup(self):
+        self.db = Database.for_url(database_url(self.container.config, self.service_name))
+
+    def get_dependency(self, worker_ctx):
+        return self.db
+
+
+class Outbox(DependencyProvider):
+    """Declares the broker topology at start-up and runs the outbox relay in the background.
+
+    Events are queued by writing outbox rows in the same transaction as the change; the relay
+    publishes them after each commit. Injects the relay (its figures feed readiness).
+    """
+
+    def __init__(self, service_name: str, outbox_table):
+        self.service_name = service_name
+        self.outbox_table = outbox_table
+        self.relay: OutboxRelay | None = None
+
+    def make_publisher(self, amqp_uri: str):
+        """The publisher the relay hands events to (confirmed, persistent)."""
+        return broker.ConfirmingPublisher(amqp_uri)
+
+    def setup(self):
+        config = self.container.config
+        amqp_uri = config["AMQP_URI"]
+        with kombu.Connection(amqp_uri, connect_timeout=10) as conn:
+            conn.ensure_connection(max_retries=30, interval_start=0.5, interval_step=0.5,
+                                   interval_max=2)
+            broker.declare_topology(conn)
+        db = Database.for_url(database_url(config, self.service_name))
+        published = metrics.for_service(self.service_name).published
+
+        def on_published(envelope: dict) -> None:
+            published.labels(self.service_name, metrics.event_type_label(envelope.get("type"))).inc()
+            log.debug("published %s %s", envelope.get("type"), envelope.get("event_id"),
+                      extra={"correlation_id": envelope.get("correlation_id")})
+
+        poll = config.get("OUTBOX_POLL_SECONDS") or settings_of(
+            self.container, self.service_name).outbox_poll_seconds
+        self.relay = OutboxRelay(db, self.outbox_table, self.make_publisher(amqp_uri),
+                                 on_published=on_published, poll_interval=float(poll))
+        db.on_commit(self.relay.wake)
+
+    def start(self):
+        self.container.spawn_managed_thread(self.relay.run_forever)
+
+    def stop(self):
+        if self.relay:
+            self.relay.stop()
+
+    def kill(self):
+        self.stop()
+
+    def get_dependency(self, worker_ctx):
+        return self.relay
+
+
+class ServiceClock(DependencyProvider):
+    """Injects the process's ``Clock`` (``services.common.clock.process_clock``)."""
+
+    def __init__(self, clock: Clock | None = None):
+        self.clock = clock
+
+    def setup(self):
+        if self.clock is None:
+            self.clock = process_clock(settings_of(self.container, self.container.service_name))
+
+    def get_dependency(self, worker_ctx):
+        return self.clock
+
+
+class FileKeys(DependencyProvider):
+    """Injects the ``FileCipher`` of personal data at rest (nameko config ``FILE_KEYS`` or
+    ``REFNET_FILE_KEYS``); None when unset, and then only what stores or reads personal text
+    fails. ``required=True`` refuses to start without keys instead."""
+
+    def __init__(self, required: bool = False):
+        self.required = required
+        self.cipher: FileCipher | None = None
+
+    def setup(self):
+        keys = self.container.config.get("FILE_KEYS") or settings_of(
+            self.container, self.container.service_name).file_keys
+        if not keys and self.required:
+            raise RuntimeError("REFNET_FILE_KEYS must be set "
+                               "(`refnet init-secrets` writes it to var/refnet.env)")
+        self.cipher = FileCipher(keys) if keys else None
+        if self.cipher is None:
+            log.warning("REFNET_FILE_KEYS is not set: personal text cannot be stored or read")
+
+    def get_dependency(self, worker_ctx):
+        return self.cipher
