@@ -27,7 +27,8 @@ from datetime import datetime, timedelta
 
 from services.common.errors import Conflict, Forbidden, InvalidInput
 from services.contracts.vocabulary import (CARE_SERVICES, CASH_PURPOSES, LEGAL_REFERRAL_SERVICES,
-                                           MILESTONE_STATES, MILESTONES, PLAN_ITEM_STATUSES)
+                                           MILESTONE_STATES, MILESTONES, PLAN_ITEM_STATUSES,
+                                           SCREENING_OUTCOMES)
 
 from .fields import check_date, check_staff_id
 
@@ -43,7 +44,6 @@ ITEM_MOVES = {"planned": {"in_progress", "done", "cancelled"},
               "in_progress": {"done", "cancelled"},
               "done": set(), "cancelled": set()}
 CASH_SERVICE = "cash_assistance"  # the service whose items carry cash and need an approval
-SCREENING_OUTCOMES = ("no_concerns", "support_recommended", "specialist_referral")
 MAX_NOTE = 10_000
 MAX_GOALS = 5_000
 MAX_AMOUNT = 100_000_000

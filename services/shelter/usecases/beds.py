@@ -15,6 +15,7 @@ from services.contracts.vocabulary import POPULATION_GROUPS
 from ..domain import beds as rules
 from ..domain import placement as placement_rules
 from ..domain.fields import check_date
+from ..domain.visibility import shape
 from ..queries import beds as queries
 from ..queries import placements as placement_queries
 from .admissions import offer_freed
@@ -112,7 +113,7 @@ def availability(db: Database, caller: Caller) -> list[dict]:
     """Beds per facility and group for anyone signed in: counts only, no address, no names."""
     with db.read() as s:
         rows = queries.all_inventory(s)
-    return [queries.bed_view(r, r.name) for r in rows]
+    return [shape("availability", caller.role, queries.bed_view(r, r.name)) for r in rows]
 
 
 def bed_board(db: Database, caller: Caller, facility_id: str) -> dict:
