@@ -18,7 +18,7 @@ from services.common.runtime.consumers import consume_events
 from services.common.runtime.entrypoints import rpc
 from services.common.runtime.observability import Observability
 from services.common.runtime.providers import FileKeys, Outbox, ServiceClock, ServiceDatabase
-from services.common.runtime.skeleton import ServiceSkeleton
+from services.common.runtime import skeleton  # not its class: `nameko run` serves every class here
 
 from . import usecases
 from .domain.fields import check_whole_number as whole
@@ -35,7 +35,7 @@ HOLD = hold_of(VALUES)
 AGENCY = VALUES.shelter_agency
 
 
-class ShelterService(ServiceSkeleton):
+class ShelterService(skeleton.ServiceSkeleton):
     """Beds, placements, residents' hearings and care plans of the network's shelter."""
 
     name = "shelter"
