@@ -13,7 +13,7 @@ def check_decision(decision: str, reason: str | None) -> None:
     if decision not in DECISIONS:
         raise InvalidInput("must be accept or decline", field="decision")
     if decision == "decline" and not (reason or "").strip():
-        raise InvalidInput("a decline needs a reason", field="reason")
+        raise InvalidInput("A decline needs a reason.", field="reason")  # the web form knows this sentence
 
 
 def decide(current_status: str, decision: str, reason: str | None) -> str:

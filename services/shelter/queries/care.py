@@ -10,7 +10,7 @@ from services.common.errors import NotFound
 from services.common.timeutil import aware, iso
 
 from ..domain import care as rules
-from ..tables import care_milestones, care_plans, plan_items
+from ..tables import care_milestones, care_notes, care_plans, plan_items, screenings
 
 MAX_ROWS = 500
 
@@ -44,10 +44,37 @@ def item(s: Session, plan_id: int, item_id, *, for_update: bool = False):
     return row
 
 
-def change_item(s: Session, item_id: int, *guards, **values) -> bool:
-    """Change an item if every guard still holds; False when it changed meanwhile."""
+def add_item(s: Session, **values) -> int:
+    """A new plan item; its id."""
+    return s.execute(insert(plan_items).values(**values)).inserted_primary_key[0]
+
+
+def _change_item(s: Session, item_id: int, *guards, **values) -> bool:
     return s.execute(update(plan_items).where(and_(plan_items.c.id == item_id, *guards))
                      .values(**values)).rowcount == 1
+
+
+def change_item(s: Session, item_id: int, from_status: str, **values) -> bool:
+    """Change an item still in ``from_status``, never paying one unapproved; False when it
+    changed meanwhile."""
+    guards = [plan_items.c.status == from_status]
+    if values.get("paid_at"):
+        guards.append(plan_items.c.approved_by.is_not(None))
+    return _change_item(s, item_id, *guards, **values)
+
+
+def approve_item(s: Session, item_id: int, approver: str, now: datetime) -> bool:
+    """Record a second staff member's approval, unless one exists or the approver asked for it;
+    False when nothing changed."""
+    return _change_item(s, item_id, plan_items.c.approved_by.is_(None),
+                        plan_items.c.created_by != approver,
+                        approved_by=approver[:100], approved_at=now, updated_at=now)
+
+
+def refer_item(s: Session, item_id: int, request_id: str, now: datetime) -> bool:
+    """Record the item's referral to the legal team; False when it was referred already."""
+    return _change_item(s, item_id, plan_items.c.legal_request_id.is_(None),
+                        legal_request_id=request_id, legal_referred_at=now, updated_at=now)
 
 
 def in_state(state: str, now: datetime):
@@ -145,3 +172,114 @@ def screening_view(row, result: dict) -> dict:
     return {"plan_id": row.plan_id, "psychologist": row.psychologist, "outcome": result["outcome"],
             "summary": result.get("summary"), "screened_at": iso(row.screened_at),
             "updated_at": iso(row.updated_at)}
+
+
+# --- plans ----------------------------------------------------------------------------------------
+
+def add_plan(s: Session, admission_id: int, reference: str, facility_id: str, case_manager: str,
+             now: datetime, user: str) -> int:
+    """A new open plan; its id."""
+    return s.execute(insert(care_plans).values(
+        admission_id=admission_id, reference=reference, facility_id=facility_id,
+        case_manager=case_manager, status="open", opened_at=now, updated_at=now,
+        updated_by=user[:100])).inserted_primary_key[0]
+
+
+def close_plan(s: Session, admission_id: int, now: datetime) -> None:
+    """Close the open plan of an admission."""
+    s.execute(update(care_plans).where(and_(care_plans.c.admission_id == admission_id,
+                                            care_plans.c.status == "open"))
+              .values(status="closed", closed_at=now, updated_at=now))
+
+
+def change_plan(s: Session, plan_id: int, *guards, **values) -> None:
+    """Change a plan (when every guard holds)."""
+    s.execute(update(care_plans).where(and_(care_plans.c.id == plan_id, *guards)).values(**values))
+
+
+def mark_agreed(s: Session, plan_id: int, now: datetime, user: str) -> None:
+    """Record when the plan was agreed (the first time only)."""
+    change_plan(s, plan_id, care_plans.c.agreed_at.is_(None), agreed_at=now, updated_at=now,
+                updated_by=user[:100])
+
+
+def plans(s: Session, facility: str | None, case_manager: str | None, status: str | None) -> list:
+    """Plans, newest first, by facility, case manager and status when given."""
+    query = select(care_plans).order_by(care_plans.c.id.desc()).limit(MAX_ROWS)
+    if facility:
+        query = query.where(care_plans.c.facility_id == facility)
+    if case_manager:
+        query = query.where(care_plans.c.case_manager == case_manager)
+    if status:
+        query = query.where(care_plans.c.status == status)
+    return s.execute(query).all()
+
+
+# --- milestones across plans --------------------------------------------------------------------
+
+def open_plan_milestones(s: Session, now: datetime, state: str | None, facility: str | None,
+                         case_manager: str | None) -> list:
+    """Milestones of open plans in a state at ``now`` (all when None), soonest due first, each
+    with its plan's reference, admission, facility and case manager."""
+    m, p = care_milestones, care_plans
+    query = (select(m, p.c.reference, p.c.admission_id, p.c.facility_id, p.c.case_manager)
+             .join(p, p.c.id == m.c.plan_id).where(p.c.status == "open"))
+    if state is not None:
+        query = query.where(in_state(state, now))
+    if facility:
+        query = query.where(p.c.facility_id == facility)
+    if case_manager:
+        query = query.where(p.c.case_manager == case_manager)
+    return s.execute(query.order_by(m.c.due_at, m.c.id).limit(MAX_ROWS * 4)).all()
+
+
+def unnoticed_overdue(s: Session, now: datetime, limit: int, *, skip_locked: bool) -> list:
+    """Overdue milestones of open plans whose notice is not sent yet, oldest due first; with
+    ``skip_locked``, rows another transaction holds are left to it."""
+    m, p = care_milestones, care_plans
+    query = (select(m.c.id, m.c.code, m.c.due_at, m.c.done_at, m.c.overdue_notified_at,
+                    p.c.reference, p.c.admission_id, p.c.facility_id, p.c.case_manager)
+             .join(p, p.c.id == m.c.plan_id)
+             .where(and_(p.c.status == "open", m.c.overdue_notified_at.is_(None),
+                         in_state("overdue", now)))
+             .order_by(m.c.due_at, m.c.id).limit(limit))
+    if skip_locked:
+        query = query.with_for_update(of=m, skip_locked=True)
+    return s.execute(query).all()
+
+
+def claim_notice(s: Session, milestone_id: int, now: datetime) -> bool:
+    """Claim a milestone's overdue notice; False when it was done or claimed meanwhile."""
+    m = care_milestones
+    return s.execute(update(m).where(and_(m.c.id == milestone_id, m.c.done_at.is_(None),
+                                          m.c.overdue_notified_at.is_(None)))
+                     .values(overdue_notified_at=now)).rowcount == 1
+
+
+# --- notes and the screening result -------------------------------------------------------------
+
+def add_note(s: Session, plan_id: int, author: str, body: bytes, now: datetime) -> int:
+    """A sealed case note; its id."""
+    return s.execute(insert(care_notes).values(plan_id=plan_id, author=author[:100], body=body,
+                                               created_at=now)).inserted_primary_key[0]
+
+
+def notes(s: Session, plan_id: int) -> list:
+    """A plan's sealed case notes, oldest first."""
+    return s.execute(select(care_notes).where(care_notes.c.plan_id == plan_id)
+                     .order_by(care_notes.c.id).limit(MAX_ROWS)).all()
+
+
+def screening(s: Session, plan_id: int):
+    """The plan's sealed screening result, or None."""
+    return s.execute(select(screenings).where(screenings.c.plan_id == plan_id)).first()
+
+
+def put_screening(s: Session, plan_id: int, psychologist: str, sealed: bytes, now: datetime) -> None:
+    """Record or replace the plan's sealed screening result."""
+    if screening(s, plan_id) is not None:
+        s.execute(update(screenings).where(screenings.c.plan_id == plan_id)
+                  .values(psychologist=psychologist[:100], result=sealed, updated_at=now))
+    else:
+        s.execute(insert(screenings).values(plan_id=plan_id, psychologist=psychologist[:100],
+                                            result=sealed, screened_at=now, updated_at=now))

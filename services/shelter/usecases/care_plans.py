@@ -19,7 +19,6 @@ import json
 import logging
 from datetime import datetime
 
-from sqlalchemy import and_, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.common.caller import Caller
@@ -30,44 +29,30 @@ from services.common.timeutil import aware, iso
 
 from ..domain import care as rules
 from ..queries import care as queries
-from ..tables import care_milestones, care_notes, care_plans, screenings
 from .common import emit
 
 log = logging.getLogger(__name__)
-MAX_ROWS = queries.MAX_ROWS
 
 
 def open_plan(s: Session, admission_id: int, reference: str, facility_id: str, case_manager: str,
               now: datetime, user: str) -> int:
     """Open the plan of a new admission with its first-week milestones; return the plan id."""
-    plan_id = s.execute(insert(care_plans).values(
-        admission_id=admission_id, reference=reference, facility_id=facility_id,
-        case_manager=case_manager, status="open", opened_at=now, updated_at=now,
-        updated_by=user[:100])).inserted_primary_key[0]
+    plan_id = queries.add_plan(s, admission_id, reference, facility_id, case_manager, now, user)
     queries.add_milestones(s, plan_id, rules.first_week(now), case_manager)
     return plan_id
 
 
 def close_plan(s: Session, admission_id: int, now: datetime) -> None:
     """The resident left: the plan closes (its milestones no longer fall due)."""
-    s.execute(update(care_plans).where(and_(care_plans.c.admission_id == admission_id,
-                                            care_plans.c.status == "open"))
-              .values(status="closed", closed_at=now, updated_at=now))
+    queries.close_plan(s, admission_id, now)
 
 
 def list_plans(db: Database, caller: Caller, now: datetime, facility: str | None = None,
                case_manager: str | None = None, status: str | None = "open") -> list[dict]:
     """Plans (no personal text), each with its milestone states counted."""
     caller.require("shelter")
-    query = select(care_plans).order_by(care_plans.c.id.desc()).limit(MAX_ROWS)
-    if facility:
-        query = query.where(care_plans.c.facility_id == facility)
-    if case_manager:
-        query = query.where(care_plans.c.case_manager == case_manager)
-    if status:
-        query = query.where(care_plans.c.status == status)
     with db.read() as s:
-        plans = s.execute(query).all()
+        plans = queries.plans(s, facility, case_manager, status)
         counts = queries.milestone_counts(s, [p.id for p in plans], now)
     return [{**queries.plan_summary(p),
              "milestones": counts.get(p.id, {"done": 0, "due": 0, "overdue": 0})} for p in plans]
@@ -99,8 +84,7 @@ def update_plan(db: Database, caller: Caller, cipher: FileCipher | None, plan_id
             rules.check_assign_psychologist(caller.user, plan.case_manager)
             values["psychologist"] = psychologist
         if values:
-            s.execute(update(care_plans).where(care_plans.c.id == plan_id)
-                      .values(updated_at=now, updated_by=caller.user[:100], **values))
+            queries.change_plan(s, plan_id, updated_at=now, updated_by=caller.user[:100], **values)
         plan = queries.plan(s, plan_id)
         return queries.plan_view(s, plan, _goals(cipher, plan), now)
 
@@ -115,9 +99,7 @@ def complete_milestone(db: Database, caller: Caller, plan_id: int, code: str, no
         queries.plan_still_open(s, plan_id)
         queries.mark_done(s, plan_id, code, now, caller.user)
         if code == "plan_agreed":
-            s.execute(update(care_plans).where(and_(care_plans.c.id == plan_id,
-                                                    care_plans.c.agreed_at.is_(None)))
-                      .values(agreed_at=now, updated_at=now, updated_by=caller.user[:100]))
+            queries.mark_agreed(s, plan_id, now, caller.user)
         row = queries.milestone(s, plan_id, code)
     return queries.milestone_view(row, now)
 
@@ -127,17 +109,8 @@ def list_milestones(db: Database, caller: Caller, now: datetime, state: str | No
     """Milestones of open plans in a state (all when none), grouped per facility and case manager."""
     caller.require("shelter")
     state = rules.check_state_filter(state)
-    m, p = care_milestones, care_plans
-    query = (select(m, p.c.reference, p.c.admission_id, p.c.facility_id, p.c.case_manager)
-             .join(p, p.c.id == m.c.plan_id).where(p.c.status == "open"))
-    if state is not None:
-        query = query.where(queries.in_state(state, now))
-    if facility:
-        query = query.where(p.c.facility_id == facility)
-    if case_manager:
-        query = query.where(p.c.case_manager == case_manager)
     with db.read() as s:
-        rows = s.execute(query.order_by(m.c.due_at, m.c.id).limit(MAX_ROWS * 4)).all()
+        rows = queries.open_plan_milestones(s, now, state, facility, case_manager)
     items = [{**queries.milestone_view(r, now), "plan_id": r.plan_id, "reference": r.reference,
               "admission_id": r.admission_id, "facility": r.facility_id,
               "case_manager": r.case_manager} for r in rows]
@@ -154,24 +127,12 @@ def notify_overdue_milestones(db: Database, agency: str, now: datetime, limit: i
     replica holds are skipped, or seen claimed after the wait). Returns (reference, milestone)
     of the notices this call queued.
     """
-    m, p = care_milestones, care_plans
-    due = (select(m.c.id, m.c.code, m.c.due_at, m.c.done_at, m.c.overdue_notified_at,
-                  p.c.reference, p.c.admission_id, p.c.facility_id, p.c.case_manager)
-           .join(p, p.c.id == m.c.plan_id)
-           .where(and_(p.c.status == "open", m.c.overdue_notified_at.is_(None),
-                       queries.in_state("overdue", now)))
-           .order_by(m.c.due_at, m.c.id).limit(limit))
     sent = []
     with db.write() as s:
-        if not db.sqlite:
-            due = due.with_for_update(of=m, skip_locked=True)
-        for r in s.execute(due).all():
+        for r in queries.unnoticed_overdue(s, now, limit, skip_locked=not db.sqlite):
             if not rules.newly_overdue(aware(r.due_at), aware(r.done_at), aware(r.overdue_notified_at), now):
                 continue
-            claimed = s.execute(update(m).where(and_(m.c.id == r.id, m.c.done_at.is_(None),
-                                                     m.c.overdue_notified_at.is_(None)))
-                                .values(overdue_notified_at=now)).rowcount
-            if claimed != 1:
+            if not queries.claim_notice(s, r.id, now):
                 continue
             emit(s, "shelter.milestone_overdue", {
                 "reference": r.reference, "admission_id": r.admission_id, "milestone": r.code,
@@ -193,8 +154,7 @@ def add_note(db: Database, caller: Caller, cipher: FileCipher | None, plan_id: i
     body = _cipher(cipher).encrypt(text.encode())
     with db.write() as s:
         queries.plan(s, plan_id)
-        note_id = s.execute(insert(care_notes).values(plan_id=plan_id, author=caller.user[:100],
-                                                      body=body, created_at=now)).inserted_primary_key[0]
+        note_id = queries.add_note(s, plan_id, caller.user, body, now)
     return {"note_id": note_id, "plan_id": plan_id, "author": caller.user, "text": text,
             "created_at": iso(now)}
 
@@ -204,8 +164,7 @@ def list_notes(db: Database, caller: Caller, cipher: FileCipher | None, plan_id:
     caller.require("shelter")
     with db.read() as s:
         queries.plan(s, plan_id)
-        rows = s.execute(select(care_notes).where(care_notes.c.plan_id == plan_id)
-                         .order_by(care_notes.c.id).limit(MAX_ROWS)).all()
+        rows = queries.notes(s, plan_id)
     c = _cipher(cipher) if rows else None
     return [{"note_id": r.id, "plan_id": r.plan_id, "author": r.author,
              "text": c.decrypt(bytes(r.body)).decode(), "created_at": iso(r.created_at)} for r in rows]
@@ -221,15 +180,9 @@ def record_screening(db: Database, caller: Caller, cipher: FileCipher | None, pl
     with db.write() as s:
         plan = queries.plan_still_open(s, plan_id)
         rules.check_screener(caller.user, plan.psychologist)
-        existing = s.execute(select(screenings.c.plan_id).where(screenings.c.plan_id == plan_id)).first()
-        if existing:
-            s.execute(update(screenings).where(screenings.c.plan_id == plan_id)
-                      .values(psychologist=caller.user[:100], result=sealed, updated_at=now))
-        else:
-            s.execute(insert(screenings).values(plan_id=plan_id, psychologist=caller.user[:100],
-                                                result=sealed, screened_at=now, updated_at=now))
+        queries.put_screening(s, plan_id, caller.user, sealed, now)
         queries.mark_done(s, plan_id, "psychological_screening", now, caller.user)
-        row = s.execute(select(screenings).where(screenings.c.plan_id == plan_id)).first()
+        row = queries.screening(s, plan_id)
     return queries.screening_view(row, {"outcome": outcome, "summary": summary})
 
 
@@ -241,7 +194,7 @@ def get_screening(db: Database, caller: Caller, cipher: FileCipher | None, plan_
         if not rules.may_read_screening(caller.user, plan.case_manager, plan.psychologist):
             raise Forbidden("only the plan's case manager and psychologist read the screening result",
                             field="plan")
-        row = s.execute(select(screenings).where(screenings.c.plan_id == plan_id)).first()
+        row = queries.screening(s, plan_id)
     if row is None:
         raise NotFound(f"plan {plan_id} has no screening result yet", field="screening")
     return queries.screening_view(row, json.loads(_cipher(cipher).decrypt(bytes(row.result))))

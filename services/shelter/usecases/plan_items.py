@@ -4,15 +4,12 @@ staff member's approval, and referrals of legal items to the legal team."""
 import uuid
 from datetime import datetime
 
-from sqlalchemy import insert
-
 from services.common.caller import Caller
 from services.common.db import Database
 from services.common.errors import Conflict
 
 from ..domain import care as rules
 from ..queries import care as queries
-from ..tables import plan_items
 from .common import emit
 
 CHANGED = "the item changed meanwhile; read it and try again"
@@ -26,12 +23,12 @@ def add_item(db: Database, caller: Caller, plan_id: int, now: datetime, service:
     cash_ = item["cash"]
     with db.write() as s:
         queries.plan_still_open(s, plan_id)
-        item_id = s.execute(insert(plan_items).values(
-            plan_id=plan_id, service=service, owner=owner, status="planned",
+        item_id = queries.add_item(
+            s, plan_id=plan_id, service=service, owner=owner, status="planned",
             starts_on=item["starts_on"], due_on=item["due_on"], created_at=now,
             created_by=caller.user[:100], updated_at=now,
             cash_purpose=cash_.purpose if cash_ else None, amount=cash_.amount if cash_ else None,
-            currency=cash_.currency if cash_ else None)).inserted_primary_key[0]
+            currency=cash_.currency if cash_ else None)
         return queries.item_view(queries.item(s, plan_id, item_id))
 
 
@@ -63,10 +60,7 @@ def update_item(db: Database, caller: Caller, plan_id: int, item_id: int, now: d
         if due is not None:
             values["due_on"] = due
         if values:
-            guard = [plan_items.c.status == item.status]
-            if values.get("paid_at"):
-                guard.append(plan_items.c.approved_by.is_not(None))  # never paid unapproved
-            if not queries.change_item(s, item_id, *guard, updated_at=now, **values):
+            if not queries.change_item(s, item_id, item.status, updated_at=now, **values):
                 raise Conflict(CHANGED, field="item")
         return queries.item_view(queries.item(s, plan_id, item_id))
 
@@ -79,9 +73,7 @@ def approve_item(db: Database, caller: Caller, plan_id: int, item_id: int, now: 
         item = queries.item(s, plan_id, item_id, for_update=True)
         rules.check_approval(service=item.service, status=item.status, requested_by=item.created_by,
                              approved_by=item.approved_by, approver=caller.user)
-        if not queries.change_item(s, item_id, plan_items.c.approved_by.is_(None),
-                                   plan_items.c.created_by != caller.user,
-                                   approved_by=caller.user[:100], approved_at=now, updated_at=now):
+        if not queries.approve_item(s, item_id, caller.user, now):
             raise Conflict(CHANGED, field="item")
         return queries.item_view(queries.item(s, plan_id, item_id))
 
@@ -97,9 +89,7 @@ def refer_item_to_legal(db: Database, caller: Caller, plan_id: int, item_id: int
         rules.check_legal_referral(service=item.service, status=item.status,
                                    referred=item.legal_request_id is not None)
         request_id = uuid.uuid4().hex
-        if not queries.change_item(s, item_id, plan_items.c.legal_request_id.is_(None),
-                                   legal_request_id=request_id, legal_referred_at=now,
-                                   updated_at=now):
+        if not queries.refer_item(s, item_id, request_id, now):
             raise Conflict("the item was already referred to the legal team", field="item")
         emit(s, "shelter.legal_referral_requested", {
             "reference": plan.reference, "request_id": request_id, "service": item.service,
