@@ -1,5 +1,5 @@
 """The shelter's gauges: beds per facility and population group, read at scrape time through
-``usecases.beds.availability`` (the same view the API shows), so they follow whatever that view counts."""
+``usecases.beds.availability`` (the view the API shows), so they count what that view counts."""
 
 from services.common.caller import Caller
 from services.common.metrics import FunctionGauges
@@ -18,7 +18,9 @@ FAMILIES = {
 
 
 def bed_gauges(_service_name: str, db) -> FunctionGauges:
+    """The bed gauges of a shelter database, read at scrape time."""
     def rows():
+        """(gauge, labels, value) of every facility and group."""
         for row in availability(db, METRICS_CALLER):
             labels = {"facility": row["facility"], "population_group": row["population_group"]}
             for name in FAMILIES:

@@ -53,6 +53,7 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @consume_events("shelter")
     def on_event(self, body):
+        """Another service's event (referrals submitted or withdrawn, residents' hearings)."""
         usecases.apply_event(self.db, body, agency=AGENCY, hold=HOLD, now=self.record_clock.now())
 
     @timer(interval=VALUES.hold_sweep_seconds)
@@ -75,17 +76,20 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     def list_incoming(self, caller, status="received"):
+        """Incoming referrals in a status (shelter staff)."""
         return usecases.list_incoming(self.db, caller, status)
 
     @rpc
     @audited("referral.decide", "referral", "reference")
     def decide(self, caller, reference, decision, reason=None, correlation_id=None):
+        """Accept (holding beds or waitlisting) or decline with a reason."""
         return usecases.decide(self.db, caller, reference, decision, reason, correlation_id,
                                hold=HOLD, now=self.record_clock.now())
 
     @rpc
     @audited("facility.ensure", "facility", "facility")
     def ensure_facility(self, caller, facility, name):
+        """Create a facility unless it exists (administrators)."""
         return usecases.ensure_facility(self.db, caller, facility, name,
                                         now=self.record_clock.now())
 
@@ -93,6 +97,7 @@ class ShelterService(skeleton.ServiceSkeleton):
     @audited("facility.set_capacity", "facility", "facility")
     def set_capacity(self, caller, facility, population_group, capacity, correlation_id=None,
                      reason=None):
+        """Set a group's beds at a facility; beds added go to the waitlist."""
         return usecases.set_capacity(self.db, caller, facility, population_group, capacity,
                                      correlation_id, reason=reason, hold=HOLD,
                                      now=self.record_clock.now())
@@ -101,56 +106,67 @@ class ShelterService(skeleton.ServiceSkeleton):
     @audited("facility.set_out_of_service", "facility", "facility")
     def set_out_of_service(self, caller, facility, population_group, beds, reason=None,
                            expected_return=None, correlation_id=None):
+        """Take beds out of service with a reason and return date (0 returns them)."""
         return usecases.set_out_of_service(self.db, caller, facility, population_group,
                                            whole(beds, "beds"), reason, expected_return,
                                            correlation_id, hold=HOLD, now=self.record_clock.now())
 
     @rpc
     def capacity_history(self, caller, facility):
+        """A facility's capacity changes, latest first."""
         return usecases.capacity_history_of(self.db, caller, facility)
 
     @rpc
     def availability(self, caller):
+        """Beds per facility and group, counts only (anyone signed in)."""
         return usecases.availability(self.db, caller)
 
     @rpc
     @audited("admission.admit", "referral", "reference")
     def admit(self, caller, facility, reference, case_manager, correlation_id=None):
+        """Admit a resident from a hold or to free beds; the care plan opens."""
         return usecases.admit(self.db, caller, facility, reference, case_manager, correlation_id,
                               now=self.record_clock.now())
 
     @rpc
     @audited("admission.discharge", "admission", "admission_id")
     def discharge(self, caller, facility, admission_id, outcome, correlation_id=None):
+        """Discharge a resident with an outcome; the beds go to the waitlist."""
         return usecases.discharge(self.db, caller, facility, whole(admission_id, "admission"),
                                   outcome, correlation_id, hold=HOLD, now=self.record_clock.now())
 
     @rpc
     def waitlist(self, caller, population_group=None):
+        """The waitlist in offer order, per group."""
         return usecases.waitlist(self.db, caller, population_group)
 
     @rpc
     @audited("waitlist.reorder", "referral", "reference")
     def reorder_waitlist(self, caller, reference, priority, reason):
+        """Move a waitlisted referral up or down, with a reason."""
         return usecases.reorder_waitlist(self.db, caller, reference, priority, reason,
                                          now=self.record_clock.now())
 
     @rpc
     @audited("facility.read_board", "facility", "facility")
     def bed_board(self, caller, facility):
+        """Who holds or occupies each place of a facility (by reference)."""
         return usecases.bed_board(self.db, caller, facility)
 
     @rpc
     @audited("facility.read_census", "facility", "facility")
     def daily_census(self, caller, facility, date=None):
+        """Arrivals, expected arrivals, departures and census of a day."""
         return usecases.daily_census(self.db, caller, facility, date, now=self.record_clock.now())
 
     @rpc
     def hsds_service(self, caller, facility):
+        """The facility as an Open Referral (HSDS 3.1) service with its capacities."""
         return usecases.hsds_service(self.db, caller, facility)
 
     @rpc
     def list_hearings(self, caller, upcoming_only=True):
+        """Residents' hearings with their accompaniment tasks."""
         return usecases.list_hearings(self.db, caller, bool(upcoming_only),
                                       now=self.record_clock.now())
 
@@ -158,32 +174,38 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     def list_plans(self, caller, facility=None, case_manager=None, status="open"):
+        """Care plans with their milestone states counted."""
         return usecases.list_plans(self.db, caller, self.clock.now(), facility, case_manager,
                                    status)
 
     @rpc
     def get_plan(self, caller, plan_id):
+        """A care plan with the person's goals, items and milestones."""
         return usecases.get_plan(self.db, caller, self.cipher, whole(plan_id, "plan"),
                                  self.clock.now())
 
     @rpc
     def update_plan(self, caller, plan_id, goals=None, psychologist=None):
+        """Record the person's goals and/or name the plan's psychologist."""
         return usecases.update_plan(self.db, caller, self.cipher, whole(plan_id, "plan"),
                                     self.clock.now(), goals, psychologist)
 
     @rpc
     def complete_milestone(self, caller, plan_id, milestone):
+        """Mark the rights briefing or the agreed plan as done."""
         return usecases.complete_milestone(self.db, caller, whole(plan_id, "plan"), milestone,
                                            self.clock.now())
 
     @rpc
     def list_milestones(self, caller, state=None, facility=None, case_manager=None):
+        """Milestones of open plans by state, per facility and case manager."""
         return usecases.list_milestones(self.db, caller, self.clock.now(), state, facility,
                                         case_manager)
 
     @rpc
     def add_plan_item(self, caller, plan_id, service_code, owner, starts_on=None, due_on=None,
                       cash=None):
+        """Plan a service for the resident."""
         # the RPC says ``service_code`` (``service`` is the RPC client's own argument)
         return usecases.add_item(self.db, caller, whole(plan_id, "plan"), self.clock.now(),
                                  service_code, owner, starts_on, due_on, cash)
@@ -191,35 +213,42 @@ class ShelterService(skeleton.ServiceSkeleton):
     @rpc
     def update_plan_item(self, caller, plan_id, item_id, status=None, owner=None, starts_on=None,
                          due_on=None):
+        """Change an item's status, owner or dates (cash is paid once approved)."""
         return usecases.update_item(self.db, caller, whole(plan_id, "plan"),
                                     whole(item_id, "item"), self.clock.now(), status, owner,
                                     starts_on, due_on)
 
     @rpc
     def approve_plan_item(self, caller, plan_id, item_id):
+        """A second staff member approves cash assistance."""
         return usecases.approve_item(self.db, caller, whole(plan_id, "plan"),
                                      whole(item_id, "item"), self.clock.now())
 
     @rpc
     def refer_plan_item(self, caller, plan_id, item_id, correlation_id=None):
+        """Refer a legal item to the legal team."""
         return usecases.refer_item_to_legal(self.db, caller, whole(plan_id, "plan"),
                                             whole(item_id, "item"), self.clock.now(), AGENCY,
                                             correlation_id)
 
     @rpc
     def add_care_note(self, caller, plan_id, text):
+        """Add a case note (stored encrypted)."""
         return usecases.add_note(self.db, caller, self.cipher, whole(plan_id, "plan"), text,
                                  self.clock.now())
 
     @rpc
     def list_care_notes(self, caller, plan_id):
+        """A plan's case notes."""
         return usecases.list_notes(self.db, caller, self.cipher, whole(plan_id, "plan"))
 
     @rpc
     def record_screening(self, caller, plan_id, outcome, summary=None):
+        """The plan's psychologist records the screening result."""
         return usecases.record_screening(self.db, caller, self.cipher, whole(plan_id, "plan"),
                                          outcome, summary, self.clock.now())
 
     @rpc
     def get_screening(self, caller, plan_id):
+        """The screening result (the plan's case manager and psychologist only)."""
         return usecases.get_screening(self.db, caller, self.cipher, whole(plan_id, "plan"))

@@ -53,6 +53,7 @@ assert set(MILESTONE_DUE) == set(MILESTONES)
 
 @dataclass(frozen=True)
 class Milestone:
+    """A first-week milestone: its code, due time and done time."""
     code: str
     due_at: datetime
     done_at: datetime | None = None
@@ -81,6 +82,7 @@ def milestone_state(due_at: datetime, done_at: datetime | None, now: datetime) -
 
 
 def check_state_filter(state) -> str | None:
+    """A milestone state to list by (None lists every state)."""
     if state is None:
         return None
     if state not in MILESTONE_STATES:
@@ -95,6 +97,7 @@ def newly_overdue(due_at: datetime, done_at: datetime | None, notified_at: datet
 
 
 def check_markable(code: str) -> None:
+    """A milestone staff mark done directly (not the screening, not the assignment)."""
     if code not in MILESTONES:
         raise InvalidInput(f"must be one of {', '.join(MILESTONES)}", field="milestone")
     if code == "psychological_screening":
@@ -133,6 +136,7 @@ def check_text(value, field: str, max_len: int) -> str:
 
 @dataclass(frozen=True)
 class Cash:
+    """Cash assistance: what for, how much, in which currency."""
     purpose: str
     amount: int
     currency: str
@@ -157,6 +161,7 @@ def check_new_item(service, owner, starts_on=None, due_on=None, cash: dict | Non
 
 
 def check_cash(cash) -> Cash:
+    """A cash-assistance item's purpose, amount and currency."""
     if not isinstance(cash, dict):
         raise InvalidInput("cash assistance needs purpose, amount and currency", field="cash")
     purpose, amount, currency = cash.get("purpose"), cash.get("amount"), cash.get("currency")
@@ -198,6 +203,7 @@ def check_approval(*, service: str, status: str, requested_by: str, approved_by:
 
 
 def check_legal_referral(*, service: str, status: str, referred: bool) -> None:
+    """A plan item the legal team can be asked for, once, unless cancelled."""
     if service not in LEGAL_REFERRAL_SERVICES:
         raise Conflict(f"only {', '.join(LEGAL_REFERRAL_SERVICES)} items go to the legal team",
                        field="service")
@@ -208,6 +214,7 @@ def check_legal_referral(*, service: str, status: str, referred: bool) -> None:
 
 
 def check_screening(outcome, summary) -> None:
+    """A screening outcome of the vocabulary, with an optional summary."""
     if outcome not in SCREENING_OUTCOMES:
         raise InvalidInput(f"must be one of {', '.join(SCREENING_OUTCOMES)}", field="outcome")
     if summary is not None:
@@ -215,10 +222,12 @@ def check_screening(outcome, summary) -> None:
 
 
 def may_read_screening(user: str, case_manager: str, psychologist: str | None) -> bool:
+    """Whether a user reads the screening result: the case manager or the psychologist."""
     return user == case_manager or (psychologist is not None and user == psychologist)
 
 
 def check_screener(user: str, psychologist: str | None) -> None:
+    """Only the plan's psychologist, once named, records the screening result."""
     if psychologist is None:
         raise Conflict("assign the plan's psychologist first (PUT the plan with psychologist)",
                        field="psychologist")
@@ -228,5 +237,6 @@ def check_screener(user: str, psychologist: str | None) -> None:
 
 
 def check_assign_psychologist(user: str, case_manager: str) -> None:
+    """Only the plan's case manager names its psychologist."""
     if user != case_manager:
         raise Forbidden("only the plan's case manager assigns its psychologist", field="psychologist")

@@ -13,7 +13,8 @@ def check_decision(decision: str, reason: str | None) -> None:
     if decision not in DECISIONS:
         raise InvalidInput("must be accept or decline", field="decision")
     if decision == "decline" and not (reason or "").strip():
-        raise InvalidInput("A decline needs a reason.", field="reason")  # the web form knows this sentence
+        # the sentence the web form translates for the person filling it in
+        raise InvalidInput("A decline needs a reason.", field="reason")
 
 
 def decide(current_status: str, decision: str, reason: str | None) -> str:

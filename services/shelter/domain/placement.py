@@ -32,6 +32,7 @@ MAX_PRIORITY = 100
 
 @dataclass(frozen=True)
 class WaitlistEntry:
+    """A waitlisted referral as the waitlist order sees it."""
     reference: str
     beds: int
     urgency: str
@@ -40,6 +41,7 @@ class WaitlistEntry:
 
 
 def hold_deadline(now: datetime, hold: timedelta = DEFAULT_HOLD) -> datetime:
+    """When a hold made at ``now`` expires."""
     if hold <= timedelta(0):
         raise ValueError("a hold must last a positive time")
     return now + hold
@@ -52,6 +54,7 @@ def waitlist_key(entry: WaitlistEntry) -> tuple:
 
 
 def ordered(entries: list[WaitlistEntry]) -> list[WaitlistEntry]:
+    """Waitlist entries in the order beds are offered."""
     return sorted(entries, key=waitlist_key)
 
 
@@ -90,6 +93,7 @@ def check_admission(decision_status: str, placement_state: str | None, held_faci
 
 
 def check_discharge(placement_state: str | None, outcome: str) -> None:
+    """A discharge needs a known outcome and an admitted resident."""
     check_outcome(outcome)
     if placement_state != "admitted":
         raise Conflict(f"only an admitted resident can be discharged (this one is "
@@ -97,11 +101,13 @@ def check_discharge(placement_state: str | None, outcome: str) -> None:
 
 
 def check_outcome(outcome) -> None:
+    """A discharge outcome of the vocabulary."""
     if outcome not in DISCHARGE_OUTCOMES:
         raise InvalidInput(f"must be one of {', '.join(DISCHARGE_OUTCOMES)}", field="outcome")
 
 
 def check_priority(priority, reason) -> None:
+    """A waitlist priority from -100 to 100, with a reason."""
     if not isinstance(priority, int) or isinstance(priority, bool) or abs(priority) > MAX_PRIORITY:
         raise InvalidInput(f"a whole number from -{MAX_PRIORITY} to {MAX_PRIORITY}", field="priority")
     if not isinstance(reason, str) or not reason.strip():

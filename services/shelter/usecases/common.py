@@ -5,12 +5,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from services.common.messaging import add_to_outbox
-from services.common.timeutil import utcnow
+from services.common.clock import SystemClock
 from services.contracts.envelope import make_event
 
 from ..tables import outbox
 
 SOURCE = "shelter"
+SYSTEM_CLOCK = SystemClock()
 
 
 def emit(s: Session, event_type: str, payload: dict, correlation_id: str | None = None) -> None:
@@ -20,5 +21,6 @@ def emit(s: Session, event_type: str, payload: dict, correlation_id: str | None 
 
 
 def at(now: datetime | None) -> datetime:
-    """The time a use case acts at: the one it was given (the service's clock), else now."""
-    return now if now is not None else utcnow()
+    """The time a use case acts at: the one it was given (the service passes its clock's), else
+    the system clock's (a caller that does not care, such as a storage test)."""
+    return now if now is not None else SYSTEM_CLOCK.now()
