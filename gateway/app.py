@@ -8,14 +8,14 @@ import uuid
 from flask import Flask, g, jsonify, request
 
 from services.common import logs
+from services.common.clock import process_clock
 
-from . import api, config, errors, health, metrics, openapi, web
+from . import api, errors, health, metrics, openapi, settings, web
 from .accounts import AccountStore
 from .availability import AvailabilityCache, SharedGeneration
 from .intake import IntakePublisher
 from .ratelimit import RateLimiter
 from .revocation import RevocationStore
-from .revocation import default_url as revocation_default_url
 from .rpc import RpcClient
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -24,26 +24,32 @@ QUIET_PATHS = {"/healthz", "/readyz", "/metrics"}  # probes and scrapes: counted
 
 
 def create_app(overrides: dict | None = None) -> Flask:
+    """The gateway app: settings from the environment (``gateway/settings.py``), then
+    ``overrides`` (a test's config values and fakes: RPC_POOL, INTAKE, REVOCATIONS, ACCOUNTS,
+    AVAILABILITY, CLOCK)."""
     app = Flask(__name__)
-    app.config.update(config.load(overrides))
+    app.config.update(settings.load(overrides))
     app.json.sort_keys = False
     if not logging.getLogger().handlers:  # gunicorn.conf.py configures JSON logging itself
         logs.configure("gateway")
     logs.set_process_name("gateway")
 
+    # the gateway's "now": the system clock, moved by the demo clock when one is set
+    app.extensions["refnet.clock"] = app.config.get("CLOCK") or process_clock(
+        {"REFNET_DEMO_CLOCK_FILE": app.config["DEMO_CLOCK_FILE"]})
     app.extensions["refnet.rpc"] = app.config.get("RPC_POOL") or RpcClient(
         app.config["AMQP_URI"], size=app.config["RPC_POOL_SIZE"], timeout=app.config["RPC_TIMEOUT"])
     app.extensions["refnet.intake"] = app.config.get("INTAKE") or IntakePublisher(
-        app.config["AMQP_URI"], app.config["INTAKE_PUBLIC_KEY"], app.config["REFERENCE_SECRET"])
+        app.config["AMQP_URI"], app.config["INTAKE_PUBLIC_KEY"], app.config["REFERENCE_SECRET"],
+        clock=app.extensions["refnet.clock"])
 
     app.extensions["refnet.revocations"] = app.config.get("REVOCATIONS") or RevocationStore(
-        app.config.get("GATEWAY_DATABASE_URL"))
+        app.config["GATEWAY_DATABASE_URL"])
     app.extensions["refnet.availability"] = app.config.get("AVAILABILITY") or AvailabilityCache(
-        app.config["AVAILABILITY_MAX_AGE"],
-        SharedGeneration(app.config.get("GATEWAY_DATABASE_URL") or revocation_default_url()))
+        app.config["AVAILABILITY_MAX_AGE"], SharedGeneration(app.config["GATEWAY_DATABASE_URL"]))
     app.extensions["refnet.ratelimit"] = RateLimiter(app.config["RATE_LIMIT_PER_MINUTE"])
     app.extensions["refnet.accounts"] = (app.config.get("ACCOUNTS") or AccountStore(
-        app.config.get("GATEWAY_DATABASE_URL"))).configure(
+        app.config["GATEWAY_DATABASE_URL"])).configure(
         session_seconds=int(app.config["WEB_SESSION_HOURS"] * 3600),
         idle_seconds=int(app.config["WEB_IDLE_MINUTES"] * 60))
 

@@ -6,15 +6,15 @@ re-reads the feed updates an event instead of adding a copy; its start is in the
 Hearings have no set length: an hour is assumed for the calendar only.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 ASSUMED_LENGTH = timedelta(hours=1)
 CANCELLED = {"postponed", "cancelled"}
 
 
-def hearings_calendar(hearings: list[dict], *, now: datetime | None = None) -> bytes:
-    """The hearings as one VCALENDAR document (bytes, CRLF lines)."""
+def hearings_calendar(hearings: list[dict], *, now: datetime) -> bytes:
+    """The hearings as one VCALENDAR document (bytes, CRLF lines), stamped ``now``."""
     # imported here: icalendar (with dateutil) adds about 3.5 MB to every gateway worker that
     # never serves a calendar; the first feed of a worker pays the import once
     from icalendar import Calendar, Event
@@ -23,7 +23,7 @@ def hearings_calendar(hearings: list[dict], *, now: datetime | None = None) -> b
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("x-wr-calname", "refnet hearings")
-    stamp = now or datetime.now(timezone.utc)
+    stamp = now
     for h in hearings:
         start = datetime.fromisoformat(h["starts_at"]).astimezone(ZoneInfo(h["time_zone"]))
         event = Event()

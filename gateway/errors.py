@@ -82,11 +82,21 @@ def flatten_messages(messages, prefix: str = "") -> list[dict]:
     return out
 
 
-def validation_problem(exc: ValidationError):
-    errors = flatten_messages(exc.messages)
-    fields = sorted({e["field"] for e in errors})
-    return problem(422, "invalid-input", "Invalid input",
-                   f"Invalid field(s): {', '.join(fields)}", field=fields[0], errors=errors)
+class InputError(ApiProblem):
+    """The one error for input the caller can correct (422, or 400 for a header): it names
+    the field, and ``errors`` lists every refused field with its message. A web form shows
+    each message next to its input."""
+
+    def __init__(self, detail: str, field: str, errors: list | None = None, *, status: int = 422,
+                 code: str = "invalid-input", title: str = "Invalid input"):
+        super().__init__(status, code, title, detail, field=field, errors=errors)
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError) -> "InputError":
+        """marshmallow's refusal of a body or query, naming every refused field."""
+        errors = flatten_messages(exc.messages)
+        fields = sorted({e["field"] for e in errors})
+        return cls(f"Invalid field(s): {', '.join(fields)}", fields[0], errors)
 
 
 def map_service_exception(exc: Exception, retry_after: int):
@@ -115,7 +125,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError):
-        return validation_problem(exc)
+        return _api_problem(InputError.from_validation(exc))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

@@ -13,7 +13,7 @@ import uuid
 
 from services.common import broker
 from services.common.sealing import seal
-from services.common.timeutil import utcnow
+from services.common.clock import Clock, SystemClock
 from services.contracts.references import random_reference, reference_for_key
 
 from .metrics import INTAKE
@@ -23,8 +23,10 @@ log = logging.getLogger(__name__)
 
 
 class IntakePublisher:
-    def __init__(self, amqp_uri: str, public_key: str, reference_secret: str):
+    def __init__(self, amqp_uri: str, public_key: str, reference_secret: str,
+                 clock: Clock | None = None):
         self.amqp_uri = amqp_uri
+        self.clock = clock or SystemClock()
         self.public_key = public_key
         self.reference_secret = reference_secret.encode()
         self._local = threading.local()
@@ -47,7 +49,7 @@ class IntakePublisher:
             "reference": reference,
             "agency": agency,
             "submitted_by": user,
-            "submitted_at": utcnow().isoformat(),
+            "submitted_at": self.clock.now().isoformat(),
             "correlation_id": correlation_id,
             "sealed_submission": seal(json.dumps(submission_json, sort_keys=True).encode(),
                                       self.public_key),

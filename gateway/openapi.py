@@ -1,11 +1,19 @@
-"""The OpenAPI 3 document, generated from the endpoint table and its marshmallow schemas."""
+"""The OpenAPI 3 document, generated from the declared endpoints and their marshmallow schemas,
+and the schema of the problem document every error answers with."""
 
 import re
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import fields
 
-from .endpoints import Endpoint
+from .resources.declare import Endpoint
+from .resources.shapes import answer, integers, strings
+
+# an ``application/problem+json`` error (RFC 9457), as ``gateway/errors.py`` writes it
+Problem = answer("Problem", strings("type title"), integers("status"),
+                 strings("detail code field"), errors=fields.List(fields.Dict()),
+                 correlation_id=fields.String())
 
 _PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 _REASONS = {400: "Malformed request", 401: "Missing or invalid token", 403: "Role not allowed",
@@ -22,7 +30,7 @@ def build(endpoints: tuple[Endpoint, ...], *, prefix: str = "/api/v1") -> dict:
                                         "team and courts share status, not files."})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer",
                                                "bearerFormat": "JWT"})
-    spec.components.schema("Problem", schema=_schema_by_name("Problem"))
+    spec.components.schema("Problem", schema=Problem)
     paths: dict[str, dict] = {}
     for ep in endpoints:
         path = prefix + _PARAM.sub(r"{\1}", ep.path)
@@ -62,8 +70,3 @@ def build(endpoints: tuple[Endpoint, ...], *, prefix: str = "/api/v1") -> dict:
                                                  "responses": {"200": {"description": "OK"},
                                                                "503": {"description": "Not ready"}}}})
     return spec.to_dict()
-
-
-def _schema_by_name(name: str):
-    from . import schemas
-    return getattr(schemas, name)

@@ -1,14 +1,13 @@
 """Revoked tokens: a small table the gateway owns, shared by every gunicorn worker.
 
 Why here: every request must be checked, and an RPC per request to a service would cost about
-five times a local lookup (STACK-NOTES figures) and make sign-in depend on that service. A
+five times a local lookup and make every request, sign-in included, depend on that service. A
 database the gateway owns (``REFNET_GATEWAY_DATABASE_URL``; SQLite file ``var/gateway.db`` by
 default, PostgreSQL for gateways on several hosts) is read by every worker of every gateway
 replica, so a revocation holds at the very next request, with no cache window. ``refnet
 revoke-token`` writes to the same table by URL, as ``refnet migrate`` does for the services.
 """
 
-import os
 import time
 
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, insert, select
@@ -33,8 +32,9 @@ _IS_REVOKED = ('SELECT 1 FROM revoked_tokens WHERE jti = ? UNION ALL '
 
 
 def default_url() -> str:
-    var = os.environ.get("REFNET_VAR") or "var"
-    return os.environ.get("REFNET_GATEWAY_DATABASE_URL") or f"sqlite:///{os.path.join(var, 'gateway.db')}"
+    """The gateway database's URL from the environment (``gateway/settings.py``)."""
+    from .settings import database_url
+    return database_url()
 
 
 class RevocationStore:

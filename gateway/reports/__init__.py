@@ -1,4 +1,4 @@
-"""Reports (issue 10): figures for a period from every service, two audiences, CSV and PDF.
+"""Reports: figures for a period from every service, two audiences, CSV and PDF.
 
 ``figures`` assembles the services' answers into tables, ``suppression`` makes the public
 tables safe to publish, ``csv_export`` and ``pdf`` render them. All pure but ``pdf``, which

@@ -1,4 +1,4 @@
-"""The summary as CSV (issue 10): one line per published value. Pure.
+"""The summary as CSV: one line per published value. Pure.
 
 Columns: ``section, table, row, column, value``. A suppressed value is written as ``x`` (the
 CTDC convention), so a spreadsheet never reads it as 0. Headline figures and measures come

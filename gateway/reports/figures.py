@@ -1,4 +1,4 @@
-"""The summary of a period, assembled from what each service answered (issue 10). Pure.
+"""The summary of a period, assembled from what each service answered. Pure.
 
 ``build_summary(referral, shelter, legal, audience)`` turns the three services' figures into
 tables and measures. ``internal`` shows exact counts; ``public`` first merges small categories

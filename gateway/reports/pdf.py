@@ -1,4 +1,4 @@
-"""The summary as a PDF a manager can hand to a ministry (issue 10): tables and charts.
+"""The summary as a PDF a manager can hand to a ministry: tables and charts.
 
 matplotlib is imported here only, when a PDF is made (the CLI, ``refnet report --pdf``), with
 the Agg backend; no gateway or service process ever imports it (the network's memory budget).

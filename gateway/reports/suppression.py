@@ -1,4 +1,4 @@
-"""Statistical disclosure control for published tables (issue 10; docs/decisions/0024). Pure.
+"""Statistical disclosure control for published tables (docs/decisions/0024). Pure.
 
 A table is a dict: ``cells`` (R rows x C columns of counts), ``total``, and for a two-way
 table ``row_totals`` and ``column_totals`` (a one-way table has one row and only ``total``).

@@ -1,4 +1,4 @@
-"""Server-rendered pages for police officers, shelter staff and lawyers (issue 9).
+"""Server-rendered pages for police officers, shelter staff and lawyers.
 
 Plain HTML forms and links, no JavaScript, one local stylesheet; English, Arabic and Kurdish
 (Sorani) from gettext catalogues in gateway/translations, right to left for Arabic and Kurdish.

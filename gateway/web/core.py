@@ -12,7 +12,7 @@
   browser's Accept-Language; else English.
 * **What a page may do.** ``page(*roles)``: signed in (else to the sign-in page), one of the
   page's roles (else 403), within the per-user rate limit. Then every read and change goes
-  through ``api.perform``: the endpoint table's roles, schemas and views, as for the API.
+  through ``api.perform``: the declared endpoints' roles, schemas and views, as for the API.
 """
 
 import functools
@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from marshmallow import ValidationError
 from nameko.exceptions import RemoteError
 from werkzeug.exceptions import HTTPException
 
@@ -187,11 +186,26 @@ def forbidden():
 
 # --- API calls -----------------------------------------------------------------------------------
 
-def call(name: str, *, body: dict | None = None, query: dict | None = None,
-         headers: dict | None = None, **params):
+def answer(name: str, *, body: dict | None = None, query: dict | None = None,
+           headers: dict | None = None, **params) -> api.Answer:
     """``api.perform`` for the signed-in person: the API's role check, schemas and view."""
-    return api.result_of(api.perform(name, identity(), body=body, query=query,
-                                     headers=headers if headers is not None else {}, **params))
+    return api.perform(name, identity(), body=body, query=query, headers=headers,
+                       correlation_id=g.get("correlation_id"), **params)
+
+
+def call(name: str, **kwargs):
+    """The body of ``answer``: what the API would answer the signed-in person."""
+    return answer(name, **kwargs).body
+
+
+def clock():
+    """The gateway's clock (``app.extensions["refnet.clock"]``)."""
+    return current_app.extensions["refnet.clock"]
+
+
+def today() -> str:
+    """Today's date, YYYY-MM-DD, by the gateway's clock."""
+    return clock().today().isoformat()
 
 
 def allowed(name: str) -> bool:
@@ -213,8 +227,6 @@ def _status_of(exc: Exception) -> int:
         return exc.code or 500
     if isinstance(exc, ApiProblem):
         return exc.status
-    if isinstance(exc, ValidationError):
-        return 422
     if isinstance(exc, service_errors.NotFound):
         return 404
     if isinstance(exc, service_errors.Forbidden):

@@ -2,10 +2,11 @@
 
 A form's input is named by the path of its field in the API body (``survivor.name``,
 ``children.0.age``, ``consent.given``), so the ``field`` of every error the API reports (the
-problem's ``errors`` list, marshmallow's messages, a service's ``InvalidInput``) names the input
+gateway's ``InputError`` with its ``errors`` list, a service's ``InvalidInput``) names the input
 it belongs to. ``build`` turns the posted strings into the JSON the API takes (numbers, booleans,
 lists; empty inputs left out) and nothing else: the checks are the API's own schemas and
-services (``api.perform``).
+services (``api.perform``). ``send`` posts a built body and gives back the refused input's
+errors by input, for the page to show the form again.
 """
 
 import re
@@ -13,11 +14,14 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError
 
 from services.common.errors import InvalidInput
 
-from ..errors import ApiProblem, flatten_messages
+from ..errors import InputError
+from .core import call
+
+# what the API answers when the input is refused: the gateway's own check, or a service's
+INPUT_ERRORS = (InputError, InvalidInput)
 
 
 @dataclass(frozen=True)
@@ -82,12 +86,14 @@ def _put(body: dict, parts: list[str], value) -> None:
     node[parts[-1]] = value
 
 
-def compact_list(body: dict, key: str) -> None:
-    """Drop rows of a repeated group (``children``) that were left empty."""
-    if key in body:
-        body[key] = [row for row in body[key] if isinstance(row, dict) and row]
-        if not body[key]:
-            body[key] = []
+def send(name: str, body: dict, fields: "list[F]", *, prefix: str = "", headers=None, **params):
+    """Send a form's body to the endpoint ``name`` for the signed-in person: ``(answer body,
+    None)``, or ``(None, errors by input name)`` when the input is refused (the page shows the
+    form again with them, status 422). Any other error goes to the error page."""
+    try:
+        return call(name, body=body, headers=headers, **params), None
+    except INPUT_ERRORS as exc:
+        return None, field_errors(exc, fields, prefix=prefix)
 
 
 # --- errors --------------------------------------------------------------------------------------
@@ -179,9 +185,7 @@ def field_errors(exc: Exception, known: set[str] | list[F], prefix: str = "") ->
     (shown at the top of the form). With a ``prefix``, the names carry it, as the inputs do."""
     kinds = {f.path: f.kind for f in known if isinstance(f, F)}
     known = {f.path if isinstance(f, F) else f for f in known}
-    if isinstance(exc, ValidationError):
-        items = flatten_messages(exc.messages)
-    elif isinstance(exc, ApiProblem):
+    if isinstance(exc, InputError):
         items = exc.errors or [{"field": exc.field or "", "message": exc.detail}]
     elif isinstance(exc, InvalidInput):
         items = [{"field": exc.field or "", "message": exc.detail}]
@@ -206,9 +210,3 @@ def _input_for(field: str, known: set[str]) -> str:
         parts.pop()
     return ""
 
-
-def is_input_error(exc: Exception) -> bool:
-    """An error that belongs next to the form's fields (422-like), not a page of its own."""
-    if isinstance(exc, ApiProblem):
-        return exc.status in (400, 422)
-    return isinstance(exc, (ValidationError, InvalidInput))

@@ -3,7 +3,7 @@ The hearings calendar is also the police's, the shelter's and a court's (each ro
 
 from datetime import date, timedelta
 
-from flask import Response, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_babel import gettext as _
 
 from services.contracts.vocabulary import (CHARGE_STATUTES, COURT_CASE_STATUSES, DISPUTE_CLAIMS,
@@ -12,8 +12,8 @@ from services.contracts.vocabulary import (CHARGE_STATUTES, COURT_CASE_STATUSES,
 
 from .. import api
 from .common import hearing_local, notice
-from .core import blueprint, call, identity, page, render_page
-from .forms import F, build, field_errors, is_input_error
+from .core import allowed, answer, blueprint, call, clock, identity, page, render_page, today
+from .forms import F, build, send
 
 OPEN_CASE = [F("reference"), F("lawyer")]
 NOTE = [F("text", "text")]
@@ -61,13 +61,9 @@ def legal_cases():
 @blueprint.post("/legal/cases")
 @page("legal")
 def legal_open_case():
-    body = build(request.form, OPEN_CASE)
-    try:
-        case = call("open_case", body=body)
-    except Exception as exc:
-        if not is_input_error(exc):
-            raise
-        return _cases_page(field_errors(exc, OPEN_CASE), status=422)
+    case, errors = send("open_case", build(request.form, OPEN_CASE), OPEN_CASE)
+    if errors is not None:
+        return _cases_page(errors, status=422)
     return redirect(url_for("web.legal_case", case_id=case["case_id"], notice="case_opened"))
 
 
@@ -75,7 +71,7 @@ def _case_page(case_id, errors=None, failed=None, status=200):
     case = call("get_case", case_id=case_id)
     values = request.form if request.method == "POST" else {}
     return render_page("legal_case.html", status=status, title=_("Legal case"), case=case,
-                       errors=errors or {}, failed=failed, values=values, today=date.today().isoformat(),
+                       errors=errors or {}, failed=failed, values=values, today=today(),
                        notice=notice(), **VOCABULARY)
 
 
@@ -85,75 +81,54 @@ def legal_case(case_id):
     return _case_page(case_id)
 
 
-def _case_action(case_id, endpoint, fields, form_name, prefix):
-    body = build(request.form, fields, prefix=prefix)
-    try:
-        call(endpoint, body=body, case_id=case_id)
-    except Exception as exc:
-        if not is_input_error(exc):
-            raise
-        return _case_page(case_id, field_errors(exc, fields, prefix=prefix), failed=form_name, status=422)
-    return redirect(url_for("web.legal_case", case_id=case_id, notice="saved") + f"#{form_name}")
+def _case_action(case, endpoint, fields, failed, anchor, prefix="", **params):
+    """A form on the page of the legal case ``case``: sent to ``endpoint``, back to the case
+    at ``anchor``, or the page again with the form ``failed`` showing its errors."""
+    _, errors = send(endpoint, build(request.form, fields, prefix=prefix), fields, prefix=prefix,
+                     **params)
+    if errors is not None:
+        if not case:  # a form without its case: only the error page is left
+            abort(422)
+        return _case_page(case, errors, failed=failed, status=422)
+    return redirect(url_for("web.legal_case", case_id=case, notice="saved") + f"#{anchor}")
 
 
-@blueprint.post("/legal/cases/<case_id>/notes")
-@page("legal")
-def legal_add_note(case_id):
-    return _case_action(case_id, "add_note", NOTE, "notes", "note-")
+# the forms that add to a legal case: (path under the case, web endpoint, API endpoint, inputs,
+# the form's name and anchor on the page, its inputs' prefix)
+CASE_FORMS = (
+    ("notes", "legal_add_note", "add_note", NOTE, "notes", "note-"),
+    ("sessions", "legal_add_session", "add_session", SESSION, "sessions", "ses-"),
+    ("court-cases", "legal_file_court_case", "file_court_case", COURT_CASE, "court-cases", "cc-"),
+    ("documents", "legal_request_document", "request_document", DOCUMENT, "documents", "doc-"),
+    ("labour-disputes", "legal_open_dispute", "open_dispute", DISPUTE, "disputes", "dis-"),
+)
 
 
-@blueprint.post("/legal/cases/<case_id>/sessions")
-@page("legal")
-def legal_add_session(case_id):
-    return _case_action(case_id, "add_session", SESSION, "sessions", "ses-")
+def _case_form(endpoint, fields, form, prefix):
+    @page("legal")
+    def add_to_case(case_id):
+        return _case_action(case_id, endpoint, fields, form, form, prefix, case_id=case_id)
+    return add_to_case
 
 
-@blueprint.post("/legal/cases/<case_id>/court-cases")
-@page("legal")
-def legal_file_court_case(case_id):
-    return _case_action(case_id, "file_court_case", COURT_CASE, "court-cases", "cc-")
-
-
-@blueprint.post("/legal/cases/<case_id>/documents")
-@page("legal")
-def legal_request_document(case_id):
-    return _case_action(case_id, "request_document", DOCUMENT, "documents", "doc-")
-
-
-@blueprint.post("/legal/cases/<case_id>/labour-disputes")
-@page("legal")
-def legal_open_dispute(case_id):
-    return _case_action(case_id, "open_dispute", DISPUTE, "disputes", "dis-")
+for _path, _name, _endpoint, _fields, _form, _prefix in CASE_FORMS:
+    blueprint.add_url_rule(f"/legal/cases/<case_id>/{_path}", _name,
+                           _case_form(_endpoint, _fields, _form, _prefix), methods=["POST"])
 
 
 @blueprint.post("/legal/documents/<document_id>/status")
 @page("legal")
 def legal_document_status(document_id):
-    case_id = request.form.get("case_id", "")
-    body = build(request.form, DOCUMENT_STATUS)
-    try:
-        call("change_document_status", body=body, document_id=document_id)
-    except Exception as exc:
-        if not is_input_error(exc) or not case_id:
-            raise
-        return _case_page(case_id, field_errors(exc, DOCUMENT_STATUS), failed=f"doc-{document_id}",
-                          status=422)
-    return redirect(url_for("web.legal_case", case_id=case_id, notice="saved") + "#documents")
+    return _case_action(request.form.get("case_id", ""), "change_document_status",
+                        DOCUMENT_STATUS, f"doc-{document_id}", "documents",
+                        document_id=document_id)
 
 
 @blueprint.post("/legal/labour-disputes/<dispute_id>")
 @page("legal")
 def legal_update_dispute(dispute_id):
-    case_id = request.form.get("case_id", "")
-    body = build(request.form, DISPUTE_UPDATE)
-    try:
-        call("update_dispute", body=body, dispute_id=dispute_id)
-    except Exception as exc:
-        if not is_input_error(exc) or not case_id:
-            raise
-        return _case_page(case_id, field_errors(exc, DISPUTE_UPDATE), failed=f"dis-{dispute_id}",
-                          status=422)
-    return redirect(url_for("web.legal_case", case_id=case_id, notice="saved") + "#disputes")
+    return _case_action(request.form.get("case_id", ""), "update_dispute", DISPUTE_UPDATE,
+                        f"dis-{dispute_id}", "disputes", dispute_id=dispute_id)
 
 
 # --- court cases and hearings (the legal team and the courts) ------------------------------------
@@ -180,18 +155,23 @@ def court_case(court_case_id):
     return _court_case_page(court_case_id)
 
 
+def _court_action(court_case, endpoint, fields, body, failed, notice_code, prefix, **params):
+    """A form on the page of the court case ``court_case``: sent to ``endpoint``, back to the
+    court case, or the page again with the form ``failed`` showing its errors."""
+    _, errors = send(endpoint, body, fields, prefix=prefix, **params)
+    if errors is not None:
+        if not court_case:  # a form without its court case: only the error page is left
+            abort(422)
+        return _court_case_page(court_case, errors, failed=failed, status=422)
+    return redirect(url_for("web.court_case", court_case_id=court_case, notice=notice_code))
+
+
 @blueprint.post("/court-cases/<court_case_id>/status")
 @page("legal", "court")
 def court_status(court_case_id):
-    body = build(request.form, COURT_STATUS, prefix="st-")
-    try:
-        call("change_court_status", body=body, court_case_id=court_case_id)
-    except Exception as exc:
-        if not is_input_error(exc):
-            raise
-        return _court_case_page(court_case_id, field_errors(exc, COURT_STATUS, prefix="st-"),
-                                failed="status", status=422)
-    return redirect(url_for("web.court_case", court_case_id=court_case_id, notice="saved"))
+    return _court_action(court_case_id, "change_court_status", COURT_STATUS,
+                         build(request.form, COURT_STATUS, prefix="st-"), "status", "saved",
+                         "st-", court_case_id=court_case_id)
 
 
 @blueprint.post("/court-cases/<court_case_id>/hearings")
@@ -200,29 +180,17 @@ def court_schedule_hearing(court_case_id):
     body = build(request.form, HEARING, prefix="hr-")
     if body.get("starts_at"):
         body["starts_at"] = _local(body["starts_at"])
-    try:
-        call("schedule_hearing", body=body, court_case_id=court_case_id)
-    except Exception as exc:
-        if not is_input_error(exc):
-            raise
-        return _court_case_page(court_case_id, field_errors(exc, HEARING, prefix="hr-"),
-                                failed="hearing", status=422)
-    return redirect(url_for("web.court_case", court_case_id=court_case_id, notice="hearing_scheduled"))
+    return _court_action(court_case_id, "schedule_hearing", HEARING, body, "hearing",
+                         "hearing_scheduled", "hr-", court_case_id=court_case_id)
 
 
 @blueprint.post("/hearings/<hearing_id>/outcome")
 @page("legal", "court")
 def hearing_outcome(hearing_id):
-    court_case_id = request.form.get("court_case_id", "")
-    body = build(request.form, OUTCOME, prefix=f"ho{hearing_id}-")
-    try:
-        call("record_outcome", body=body, hearing_id=hearing_id)
-    except Exception as exc:
-        if not is_input_error(exc) or not court_case_id:
-            raise
-        return _court_case_page(court_case_id, field_errors(exc, OUTCOME, prefix=f"ho{hearing_id}-"),
-                                failed=f"outcome-{hearing_id}", status=422)
-    return redirect(url_for("web.court_case", court_case_id=court_case_id, notice="saved"))
+    prefix = f"ho{hearing_id}-"
+    return _court_action(request.form.get("court_case_id", ""), "record_outcome", OUTCOME,
+                         build(request.form, OUTCOME, prefix=prefix), f"outcome-{hearing_id}",
+                         "saved", prefix, hearing_id=hearing_id)
 
 
 # --- the hearings calendar ------------------------------------------------------------------------
@@ -237,22 +205,21 @@ def _days(value: str | None, default: date) -> str:
 @blueprint.get("/hearings")
 @page("legal", "court", "shelter", "police")
 def hearings():
-    today = date.today()
-    first = _days(request.args.get("from"), today - timedelta(days=7))
-    last = _days(request.args.get("to"), today + timedelta(days=90))
+    day = clock().today()
+    first = _days(request.args.get("from"), day - timedelta(days=7))
+    last = _days(request.args.get("to"), day + timedelta(days=90))
     rows = call("list_hearings", query={"from": first, "to": last})
     days: dict[str, list] = {}
     for h in sorted(rows, key=lambda h: h.get("starts_at") or ""):
         days.setdefault(hearing_local(h)[:10], []).append(h)
     return render_page("hearings.html", title=_("Hearings"), days=days, first=first, last=last,
-                       ics=identity().role in api.BY_NAME["hearings_ics"].roles)
+                       ics=allowed("hearings_ics"))
 
 
 @blueprint.get("/hearings.ics")
 @page("legal")
 def hearings_ics():
     query = {k: v for k, v in (("from", request.args.get("from")), ("to", request.args.get("to"))) if v}
-    answer = api.perform("hearings_ics", identity(), query=query, headers={})
-    if isinstance(answer, Response):
-        answer.headers["Content-Disposition"] = 'attachment; filename="hearings.ics"'
-    return answer
+    calendar = answer("hearings_ics", query=query)
+    calendar.headers["Content-Disposition"] = 'attachment; filename="hearings.ics"'
+    return api.respond(calendar)

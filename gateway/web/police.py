@@ -2,7 +2,6 @@
 
 import re
 import uuid
-from datetime import date
 
 from flask import redirect, request, url_for
 from flask_babel import get_locale
@@ -13,8 +12,8 @@ from services.contracts.vocabulary import (CONSENT_BASES, EXPLOITATION_TYPES, IS
                                            REFERRAL_STATUSES, SEXES, URGENCIES)
 
 from .common import notice
-from .core import blueprint, call, page, render_page
-from .forms import F, build, field_errors, is_input_error
+from .core import blueprint, call, page, render_page, today
+from .forms import F, build, send
 
 CHILD_ROWS = 3
 REFERRAL_FIELDS = [
@@ -68,7 +67,7 @@ class _Defaults(dict):
 @blueprint.get("/police/referrals/new")
 @page("police")
 def police_new():
-    values = _Defaults({"identified_on": date.today().isoformat(), "urgency": "urgent",
+    values = _Defaults({"identified_on": today(), "urgency": "urgent",
                         "consent.share_status_with_referrer": "on", "consent.share_with_legal": "on",
                         "consent.basis": "informed_consent", "needs": ["shelter"],
                         "idempotency_key": uuid.uuid4().hex})
@@ -81,12 +80,9 @@ def police_submit():
     body = build(request.form, REFERRAL_FIELDS)
     key = request.form.get("idempotency_key", "")
     headers = {"Idempotency-Key": key} if IDEMPOTENCY_KEY.match(key) else {}
-    try:
-        answer = call("submit_referral", body=body, headers=headers)
-    except Exception as exc:
-        if not is_input_error(exc):
-            raise
-        return _new_form(request.form, field_errors(exc, REFERRAL_FIELDS), status=422)
+    answer, errors = send("submit_referral", body, REFERRAL_FIELDS, headers=headers)
+    if errors is not None:
+        return _new_form(request.form, errors, status=422)
     return redirect(url_for("web.police_referral", reference=answer["reference"], notice="sent"))
 
 
@@ -112,11 +108,8 @@ def _show(reference, errors=None, status=200):
 @blueprint.post("/police/referrals/<reference>/withdraw")
 @page("police")
 def police_withdraw(reference):
-    body = build(request.form, [F("reason")])
-    try:
-        call("withdraw", body=body, reference=reference)
-    except Exception as exc:
-        if not is_input_error(exc):
-            raise
-        return _show(reference, field_errors(exc, {"reason"}), status=422)
+    fields = [F("reason")]
+    _, errors = send("withdraw", build(request.form, fields), fields, reference=reference)
+    if errors is not None:
+        return _show(reference, errors, status=422)
     return redirect(url_for("web.police_referral", reference=reference, notice="withdrawn"))

@@ -1,19 +1,17 @@
 """Shelter pages: incoming referrals, the file, accept or decline; the bed board with holds,
 arrivals and departures; admit and discharge; capacity changes; first-week milestones."""
 
-from datetime import date
-
 from flask import redirect, request, url_for
 from flask_babel import gettext as _
 
 from services.common.errors import NotFound
 from services.contracts.vocabulary import (DISCHARGE_OUTCOMES, MILESTONE_STATES, POPULATION_GROUPS)
 
+from ..resources.admissions import INCOMING_STATUSES
 from .common import notice
-from .core import blueprint, call, identity, page, render_page, safe_next
-from .forms import F, build, field_errors, is_input_error
+from .core import blueprint, call, identity, page, render_page, safe_next, today
+from .forms import F, build, send
 
-INCOMING = ("received", "accepted", "declined", "withdrawn", "all")
 DECISION = [F("decision"), F("reason")]
 ADMISSION = [F("reference"), F("case_manager")]
 CAPACITY = [F("population_group"), F("capacity", "int"), F("reason")]
@@ -43,11 +41,11 @@ def _default_facility(facilities: list[dict]) -> str | None:
 @page("shelter")
 def shelter_incoming():
     status = request.args.get("status") or "received"
-    if status not in INCOMING:
+    if status not in INCOMING_STATUSES:
         status = "received"
     rows = call("incoming", query={"status": status})
     return render_page("shelter_incoming.html", title=_("Incoming referrals"), rows=rows,
-                       chosen_status=status, statuses=INCOMING, notice=notice())
+                       chosen_status=status, statuses=INCOMING_STATUSES, notice=notice())
 
 
 def _place_of(reference: str, facilities: list[dict]) -> tuple[str | None, str | None]:
@@ -94,12 +92,9 @@ def shelter_referral(reference):
 @page("shelter")
 def shelter_decide(reference):
     body = build(request.form, DECISION)
-    try:
-        call("decide", body=body, reference=reference)
-    except Exception as exc:
-        if not is_input_error(exc):
-            raise
-        return _referral_page(reference, field_errors(exc, DECISION), failed="decision", status=422)
+    _, errors = send("decide", body, DECISION, reference=reference)
+    if errors is not None:
+        return _referral_page(reference, errors, failed="decision", status=422)
     done = "accepted" if body.get("decision") == "accept" else "declined"
     return redirect(url_for("web.shelter_referral", reference=reference, notice=done))
 
@@ -114,7 +109,7 @@ def _board_page(facility: str | None, errors=None, failed=None, status=200):
                            facilities=facilities, facility=None, errors={}, failed=None, values={},
                            notice=notice())
     board = call("bed_board", facility=facility)
-    day = request.args.get("date") or date.today().isoformat()
+    day = request.args.get("date") or today()
     census = call("daily_census", facility=facility, query={"date": day})
     waiting = call("waitlist")
     values = request.form if request.method == "POST" else {}
@@ -138,57 +133,41 @@ def _back(default: str) -> str:
 @page("shelter")
 def shelter_admit(facility):
     body = build(request.form, ADMISSION)
-    try:
-        call("admit", body=body, facility=facility)
-    except Exception as exc:
-        if not is_input_error(exc):
-            raise
-        errors = field_errors(exc, ADMISSION)
+    _, errors = send("admit", body, ADMISSION, facility=facility)
+    if errors is not None:
         if request.form.get("from") == "referral" and body.get("reference"):
             return _referral_page(body["reference"], errors, failed="admit", status=422)
         return _board_page(facility, errors, failed=f"admit-{body.get('reference', '')}", status=422)
     return redirect(_with_notice(_back(url_for("web.shelter_board", facility=facility)), "admitted"))
 
 
+def _board_action(facility, endpoint, fields, failed, notice_code, prefix="", **params):
+    """A form on the bed board: sent to ``endpoint``, back to the board, or the board again with
+    the form ``failed`` showing its errors."""
+    _, errors = send(endpoint, build(request.form, fields, prefix=prefix), fields, prefix=prefix,
+                     facility=facility, **params)
+    if errors is not None:
+        return _board_page(facility, errors, failed=failed, status=422)
+    return redirect(url_for("web.shelter_board", facility=facility, notice=notice_code))
+
+
 @blueprint.post("/shelter/facilities/<facility>/admissions/<admission_id>/discharge")
 @page("shelter")
 def shelter_discharge(facility, admission_id):
-    body = build(request.form, DISCHARGE)
-    try:
-        call("discharge", body=body, facility=facility, admission_id=admission_id)
-    except Exception as exc:
-        if not is_input_error(exc):
-            raise
-        return _board_page(facility, field_errors(exc, DISCHARGE), failed=f"discharge-{admission_id}",
-                           status=422)
-    return redirect(url_for("web.shelter_board", facility=facility, notice="discharged"))
+    return _board_action(facility, "discharge", DISCHARGE, f"discharge-{admission_id}",
+                         "discharged", admission_id=admission_id)
 
 
 @blueprint.post("/shelter/facilities/<facility>/capacity")
 @page("shelter")
 def shelter_capacity(facility):
-    body = build(request.form, CAPACITY, prefix="cap-")
-    try:
-        call("set_capacity", body=body, facility=facility)
-    except Exception as exc:
-        if not is_input_error(exc):
-            raise
-        return _board_page(facility, field_errors(exc, CAPACITY, prefix="cap-"), failed="cap", status=422)
-    return redirect(url_for("web.shelter_board", facility=facility, notice="saved"))
+    return _board_action(facility, "set_capacity", CAPACITY, "cap", "saved", "cap-")
 
 
 @blueprint.post("/shelter/facilities/<facility>/out-of-service")
 @page("shelter")
 def shelter_out_of_service(facility):
-    body = build(request.form, OUT_OF_SERVICE, prefix="oos-")
-    try:
-        call("set_out_of_service", body=body, facility=facility)
-    except Exception as exc:
-        if not is_input_error(exc):
-            raise
-        return _board_page(facility, field_errors(exc, OUT_OF_SERVICE, prefix="oos-"), failed="oos",
-                           status=422)
-    return redirect(url_for("web.shelter_board", facility=facility, notice="saved"))
+    return _board_action(facility, "set_out_of_service", OUT_OF_SERVICE, "oos", "saved", "oos-")
 
 
 @blueprint.get("/shelter/facilities/<facility>/history")

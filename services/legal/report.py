@@ -1,8 +1,7 @@
-"""The legal service's figures for a period (issue 10): counts only.
+"""The legal service's figures for a period: counts only.
 
 Legal cases opened in the period; court cases opened in the period by where they stood at its
-end: still under investigation, filed, at trial, on appeal, closed without a verdict, or the
-verdict (convicted, acquitted, dismissed). No reference, court number or charge leaves.
+end (services/legal/domain/figures.py). No reference, court number or charge leaves.
 """
 
 from collections import Counter
@@ -12,25 +11,12 @@ from sqlalchemy import and_, func, select
 from services.common.caller import Caller
 from services.common.db import Database
 from services.common.period import parse_period
-from services.contracts.vocabulary import VERDICTS
 
 from .domain.access import VISIBILITY, shape
+from .domain.figures import COURT_OUTCOMES, court_outcome
 from .tables import cases, court_cases, court_status_history
 
 REPORT_ROLES = tuple(VISIBILITY["report"])
-COURT_OUTCOMES = ("investigation", "filed", "trial", "appeal") + VERDICTS + ("closed_without_verdict",)
-
-
-def court_outcome(status: str, verdict: str | None) -> str:
-    """Where a court case stood: on appeal; else its verdict once there is one (also when
-    closed after it); else closed without a verdict, or its status."""
-    if status == "appeal":
-        return "appeal"
-    if verdict in VERDICTS:
-        return verdict
-    if status == "closed":
-        return "closed_without_verdict"
-    return status
 
 
 def report_figures(db: Database, caller: Caller, first_day: str, last_day: str) -> dict:

@@ -1,178 +1,171 @@
-"""nameko entrypoints of the legal service: validate, delegate to ``app``, return."""
+"""nameko entrypoints of the legal service: validate, delegate to the use cases, return."""
 
-import logging
-import os
+from datetime import timedelta
 
 from nameko.timer import timer
 
 from services.common.audit import audited
-from services.common.audit import query as audit_query_rows
-from nameko.extensions import DependencyProvider
-
-from services.common.caller import Caller
 from services.common.runtime.consumers import consume_events
 from services.common.runtime.entrypoints import rpc
 from services.common.runtime.observability import Observability
-from services.common.runtime.providers import Outbox, ServiceDatabase
-from services.common.sealing import FileCipher
+from services.common.runtime.providers import FileKeys, Outbox, ServiceClock, ServiceDatabase
+from services.common.runtime import skeleton  # the module: `nameko run` takes every class here
 
-from . import app, report
-from .domain import clock
+from . import report, usecases
+from .settings import SETTINGS
 from .tables import audit_log, outbox
 
-log = logging.getLogger(__name__)
+VALUES = SETTINGS.load()  # once, at start: a bad value stops the process here, naming it
+REMINDER_LEAD = timedelta(seconds=VALUES.reminder_lead_seconds)
 
 
-class NoteCipher(DependencyProvider):
-    """Legal notes are narrative: encrypted at rest with ``REFNET_FILE_KEYS`` (as the referral
-    file); unset (a bare test container), notes are stored as given."""
+class LegalService(skeleton.ServiceSkeleton):
+    """Legal cases, court cases, hearings and their reminders, documents and labour disputes."""
 
-    def setup(self):
-        keys = self.container.config.get("FILE_KEYS") or os.environ.get("REFNET_FILE_KEYS")
-        self.cipher = FileCipher(keys) if keys else None
-        if self.cipher is None:
-            log.warning("REFNET_FILE_KEYS is not set: legal notes are stored unencrypted")
-
-    def get_dependency(self, worker_ctx):
-        return self.cipher
-
-
-class LegalService:
     name = "legal"
+    audit_table = audit_log
+    report_figures_of = staticmethod(report.report_figures)
 
     db = ServiceDatabase("legal")
     # before `outbox` below: that name is the outbox table only until it is rebound
     observability = Observability("legal", outbox)
     outbox = Outbox("legal", outbox)
-    audit_table = audit_log
-    note_cipher = NoteCipher()
+    clock = ServiceClock()
+    cipher = FileKeys()  # legal notes are narrative: encrypted at rest
 
     @consume_events("legal")
     def on_event(self, body):
-        app.apply_event(self.db, body)
+        """Events from the referral and shelter services, each applied once."""
+        usecases.apply_event(self.db, body, clock=self.clock)
 
-    @timer(interval=clock.reminder_poll_seconds())
+    @timer(interval=VALUES.reminder_poll_seconds)
     def send_reminders(self):
-        """Every replica ticks; each due reminder is claimed by exactly one (see app)."""
-        app.send_due_reminders(self.db, clock.reminder_now(), clock.reminder_lead())
+        """Every replica ticks; each due reminder is claimed by exactly one (see the use case)."""
+        usecases.send_due_reminders(self.db, self.clock.now(), REMINDER_LEAD)
 
     @rpc
     def list_eligible(self, caller):
-        return app.list_eligible(self.db, Caller.from_dict(caller))
+        """Eligible referrals (legal team)."""
+        return usecases.list_eligible(self.db, caller, clock=self.clock)
 
     @rpc
     @audited("legal_case.open", "referral", "reference")
     def open_case(self, caller, reference, lawyer, correlation_id=None):
-        return app.open_case(self.db, Caller.from_dict(caller), reference, lawyer, correlation_id)
+        """Open the legal case of an eligible referral (legal team)."""
+        return usecases.open_case(self.db, caller, reference, lawyer, correlation_id,
+                                  clock=self.clock)
 
     @rpc
     def list_cases(self, caller):
-        return app.list_cases(self.db, Caller.from_dict(caller))
+        """The legal cases, newest first (legal team)."""
+        return usecases.list_cases(self.db, caller, clock=self.clock)
 
     @rpc
     @audited("legal_case.read", "legal_case", "case_id")
     def get_case(self, caller, case_id):
-        return app.get_case(self.db, Caller.from_dict(caller), case_id, cipher=self.note_cipher)
+        """A legal case with all its parts, notes included (legal team)."""
+        return usecases.get_case(self.db, caller, case_id, cipher=self.cipher, clock=self.clock)
 
     @rpc
     @audited("legal_case.add_session", "legal_case", "case_id")
     def add_session(self, caller, case_id, held_on, topic, lawyer=None):
-        return app.add_session(self.db, Caller.from_dict(caller), case_id, held_on, topic, lawyer)
+        """Record a counselling session (legal team)."""
+        return usecases.add_session(self.db, caller, case_id, held_on, topic, lawyer,
+                                    clock=self.clock)
 
     @rpc
     @audited("legal_case.add_note", "legal_case", "case_id")
     def add_note(self, caller, case_id, text):
-        return app.add_note(self.db, Caller.from_dict(caller), case_id, text, cipher=self.note_cipher)
+        """Add a legal note, encrypted at rest (legal team)."""
+        return usecases.add_note(self.db, caller, case_id, text, cipher=self.cipher,
+                                 clock=self.clock)
 
     @rpc
     @audited("court_case.file", "legal_case", "case_id")
     def file_court_case(self, caller, case_id, court, case_number, charges, standing,
                         status="investigation", correlation_id=None):
-        return app.file_court_case(self.db, Caller.from_dict(caller), case_id, court, case_number,
-                                   charges, standing, status, correlation_id)
+        """Record a court case of a legal case (legal team)."""
+        return usecases.file_court_case(self.db, caller, case_id, court, case_number, charges,
+                                        standing, status, correlation_id, clock=self.clock)
 
     @rpc
     def list_court_cases(self, caller):
-        return app.list_court_cases(self.db, Caller.from_dict(caller))
+        """Court cases: all for the legal team, its own for a court."""
+        return usecases.list_court_cases(self.db, caller, clock=self.clock)
 
     @rpc
     @audited("court_case.read", "court_case", "court_case_id")
     def get_court_case(self, caller, court_case_id):
-        return app.get_court_case(self.db, Caller.from_dict(caller), court_case_id)
+        """A court case with its history and hearings (legal team, or its court)."""
+        return usecases.get_court_case(self.db, caller, court_case_id, clock=self.clock)
 
     @rpc
     @audited("court_case.change_status", "court_case", "court_case_id")
     def change_court_status(self, caller, court_case_id, status, verdict=None, correlation_id=None):
-        return app.change_court_status(self.db, Caller.from_dict(caller), court_case_id, status,
-                                       verdict, correlation_id)
+        """Move a court case along its status machine (legal team, or its court)."""
+        return usecases.change_court_status(self.db, caller, court_case_id, status, verdict,
+                                            correlation_id, clock=self.clock)
 
     @rpc
     @audited("hearing.schedule", "court_case", "court_case_id")
     def schedule_hearing(self, caller, court_case_id, starts_at, time_zone, purpose,
                          attendance_required, correlation_id=None):
-        return app.schedule_hearing(self.db, Caller.from_dict(caller), court_case_id, starts_at,
-                                    time_zone, purpose, attendance_required, correlation_id)
+        """Set a hearing in the court's local time (legal team, or its court)."""
+        return usecases.schedule_hearing(self.db, caller, court_case_id, starts_at, time_zone,
+                                         purpose, attendance_required, correlation_id,
+                                         clock=self.clock)
 
     @rpc
     @audited("hearing.record_outcome", "hearing", "hearing_id")
     def record_outcome(self, caller, hearing_id, outcome, note=None, new_starts_at=None,
                        time_zone=None, correlation_id=None):
-        return app.record_outcome(self.db, Caller.from_dict(caller), hearing_id, outcome, note,
-                                  new_starts_at, time_zone, correlation_id)
+        """Record a hearing's outcome (legal team, or its court)."""
+        return usecases.record_outcome(self.db, caller, hearing_id, outcome, note, new_starts_at,
+                                       time_zone, correlation_id, clock=self.clock)
 
     @rpc
     def list_hearings(self, caller, from_date=None, to_date=None):
-        return app.list_hearings(self.db, Caller.from_dict(caller), from_date, to_date)
+        """Hearings between two days, each role's slice."""
+        return usecases.list_hearings(self.db, caller, from_date, to_date, clock=self.clock)
 
     @rpc
     @audited("document.request", "legal_case", "case_id")
     def request_document(self, caller, case_id, kind, authority, requested_on=None,
                          correlation_id=None):
-        return app.request_document(self.db, Caller.from_dict(caller), case_id, kind, authority,
-                                    requested_on, correlation_id)
+        """Start an identity or travel document request (legal team)."""
+        return usecases.request_document(self.db, caller, case_id, kind, authority, requested_on,
+                                         correlation_id, clock=self.clock)
 
     @rpc
     @audited("document.change_status", "document", "document_id")
     def change_document_status(self, caller, document_id, status, on=None, correlation_id=None):
-        return app.change_document_status(self.db, Caller.from_dict(caller), document_id, status,
-                                          on, correlation_id)
+        """Move a document request on (legal team)."""
+        return usecases.change_document_status(self.db, caller, document_id, status, on,
+                                               correlation_id, clock=self.clock)
 
     @rpc
     @audited("labour_dispute.open", "legal_case", "case_id")
     def open_dispute(self, caller, case_id, employer, claims, amount_claimed=None, currency=None,
                      opened_on=None):
-        return app.open_dispute(self.db, Caller.from_dict(caller), case_id, employer, claims,
-                                amount_claimed, currency, opened_on)
+        """Open a labour dispute (legal team)."""
+        return usecases.open_dispute(self.db, caller, case_id, employer, claims, amount_claimed,
+                                     currency, opened_on, clock=self.clock)
 
     @rpc
     @audited("labour_dispute.update", "labour_dispute", "dispute_id")
     def update_dispute(self, caller, dispute_id, status, outcome=None, amount_recovered=None):
-        return app.update_dispute(self.db, Caller.from_dict(caller), dispute_id, status, outcome,
-                                  amount_recovered)
+        """Record where a labour dispute stands (legal team)."""
+        return usecases.update_dispute(self.db, caller, dispute_id, status, outcome,
+                                       amount_recovered, clock=self.clock)
 
     @rpc
     def list_referral_requests(self, caller):
-        return app.list_referral_requests(self.db, Caller.from_dict(caller))
+        """What the shelter referred to the legal team (legal team)."""
+        return usecases.list_referral_requests(self.db, caller)
 
     @rpc
     @audited("consent.apply", "referral", "reference")
     def apply_consent(self, caller, reference, audience, granted, until=None, changed_at=None):
-        return app.apply_consent(self.db, Caller.from_dict(caller), reference, audience, granted,
-                                 until, changed_at)
-
-    @rpc
-    @audited("audit.query", "audit")
-    def audit_query(self, caller, object=None, actor=None, limit=100):
-        Caller.from_dict(caller).require("admin")
-        with self.db.read() as c:
-            return audit_query_rows(c, audit_log, object=object, actor=actor, limit=limit)
-
-    @rpc
-    @audited("report.figures", "report")
-    def report_figures(self, caller, first_day, last_day):
-        """Court-case counts for a period (issue 10); never a reference or a case number."""
-        return report.report_figures(self.db, Caller.from_dict(caller), first_day, last_day)
-
-    @rpc
-    def ping(self):
-        return {"service": self.name, "outbox_published": self.outbox.published}
+        """A consent change the gateway just recorded, applied at once (shelter staff)."""
+        return usecases.apply_consent(self.db, caller, reference, audience, granted, until,
+                                      changed_at, clock=self.clock)

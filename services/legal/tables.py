@@ -11,6 +11,12 @@ metadata = MetaData()
 
 Id = lambda name, *args, **kw: Column(name, String(32), *args, **kw)  # noqa: E731 - uuid4 hex
 
+
+def case_part(name: str, *columns) -> Table:
+    """A table of one kind of part of a legal case: its own id, the case's id, then ``columns``."""
+    return Table(name, metadata, Id("id", primary_key=True),
+                 Id("case_id", ForeignKey("legal_cases.id"), nullable=False), *columns)
+
 eligible = Table(
     "eligible_referrals", metadata,
     Column("reference", String(24), primary_key=True),
@@ -21,7 +27,7 @@ eligible = Table(
     Column("referring_agency", String(100)),
     Column("share_status_with_referrer", Boolean),
     Column("shelter_agency", String(100)),
-    # consent as last recorded by shelter staff (referral.consent_changed, issue 6); null: as
+    # consent as last recorded by shelter staff (referral.consent_changed); null: as
     # on acceptance. status becomes consent_withdrawn when the legal team's consent is withdrawn.
     Column("legal_consent", Boolean),
     Column("legal_consent_until", DateTime(timezone=True)),
@@ -41,10 +47,8 @@ cases = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-sessions = Table(
-    "counselling_sessions", metadata,
-    Id("id", primary_key=True),
-    Id("case_id", ForeignKey("legal_cases.id"), nullable=False),
+sessions = case_part(
+    "counselling_sessions",
     Column("held_on", Date, nullable=False),
     Column("topic", String(200), nullable=False),
     Column("lawyer", String(100), nullable=False),
@@ -52,20 +56,16 @@ sessions = Table(
 )
 Index("ix_sessions_case", sessions.c.case_id, sessions.c.held_on)
 
-notes = Table(
-    "legal_notes", metadata,
-    Id("id", primary_key=True),
-    Id("case_id", ForeignKey("legal_cases.id"), nullable=False),
+notes = case_part(
+    "legal_notes",
     Column("author", String(100), nullable=False),
     Column("text", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_notes_case", notes.c.case_id, notes.c.created_at)
 
-court_cases = Table(
-    "court_cases", metadata,
-    Id("id", primary_key=True),
-    Id("case_id", ForeignKey("legal_cases.id"), nullable=False),
+court_cases = case_part(
+    "court_cases",
     Column("court", String(100), nullable=False),
     Column("case_number", String(64), nullable=False),
     Column("charges", Text, nullable=False),  # JSON [{"statute", "description"}]
@@ -110,10 +110,8 @@ Index("ix_hearings_starts", hearings.c.starts_at)
 Index("ix_hearings_court_starts", hearings.c.court, hearings.c.starts_at)
 Index("ix_hearings_reminder", hearings.c.status, hearings.c.reminder_sent_at, hearings.c.starts_at)
 
-documents = Table(
-    "document_requests", metadata,
-    Id("id", primary_key=True),
-    Id("case_id", ForeignKey("legal_cases.id"), nullable=False),
+documents = case_part(
+    "document_requests",
     Column("kind", String(20), nullable=False),       # identity_card | passport | travel_document
     Column("authority", String(200), nullable=False),
     Column("status", String(20), nullable=False),     # requested | submitted | issued | rejected
@@ -125,10 +123,8 @@ documents = Table(
 )
 Index("ix_documents_case", documents.c.case_id)
 
-disputes = Table(
-    "labour_disputes", metadata,
-    Id("id", primary_key=True),
-    Id("case_id", ForeignKey("legal_cases.id"), nullable=False),
+disputes = case_part(
+    "labour_disputes",
     Column("employer", String(200), nullable=False),
     Column("claims", Text, nullable=False),           # JSON list of claim codes
     Column("amount_claimed", Integer),                # whole currency units

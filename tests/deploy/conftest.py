@@ -11,7 +11,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 K8S = DEPLOY / "k8s"
-CRDS = REPO / ".." / "shared" / "standards" / "crds"
+CRDS = REPO / "docs" / "standards" / "crds"  # unchanged copies of the operators' CRDs
 BIN = Path(sys.executable).parent
 
 

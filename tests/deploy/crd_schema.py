@@ -2,7 +2,7 @@
 
 A core-kinds validator (kubernetes-validate) skips custom resources, so each RabbitmqCluster,
 Policy, Vhost, Cluster and Database is checked against the ``openAPIV3Schema`` of its CRD (the
-unchanged files in ../shared/standards/crds/), the way the API server's strict field validation
+unchanged copies in docs/standards/crds/), the way the API server's strict field validation
 (``kubectl --validate=strict``) does: a property the schema does not declare is an error, except
 under ``x-kubernetes-preserve-unknown-fields`` or where the schema is a map
 (``additionalProperties``). CEL rules (``x-kubernetes-validations``) are not evaluated.

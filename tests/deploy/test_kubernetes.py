@@ -1,5 +1,5 @@
 """deploy/k8s: core kinds with ``kubernetes-validate --strict``; the operators' resources against
-their CRD schemas (../shared/standards/crds/), unknown fields being errors; and what neither
+their CRD schemas (docs/standards/crds/), unknown fields being errors; and what neither
 schema says: replicas, probes, resources, disruption budgets, secrets by reference, the broker
 policies matching the topology the services declare."""
 
@@ -16,7 +16,7 @@ OPERATORS = K8S / "operators"
 
 @pytest.fixture(scope="module")
 def crds():
-    assert CRDS.is_dir(), f"the CRD schemas are expected beside the repository: {CRDS.resolve()}"
+    assert CRDS.is_dir(), f"the CRD schemas are expected in the repository: {CRDS}"
     return CrdCatalog(CRDS)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, inspect, select, text
 from services.common.caller import Caller
 from services.contracts.envelope import make_event
 from services.contracts.references import random_reference
-from services.legal import app as legal_app
+from services.legal import usecases as legal_app
 from services.legal.tables import outbox as legal_outbox
 
 LEGAL = Caller("lawyer.one", "legal", "erbil-legal-aid")

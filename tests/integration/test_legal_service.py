@@ -8,9 +8,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from services.common.clock import FixedClock
 from services.common.db import Database
 from services.common.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
-from services.legal import app
+from services.legal import usecases as app
 from services.legal.tables import court_cases, hearings
 from tests.integration.legal_fixtures import (ADMIN, ALL, ANALYST, COURT, LEGAL, NOTE,
                                               OTHER_COURT, OTHER_POLICE, POLICE, SHELTER,
@@ -28,7 +29,8 @@ def db(databases):
 
 def _schedule(db, court_case, starts_utc, caller=LEGAL, attendance=True, now=None):
     return app.schedule_hearing(db, caller, court_case["court_case_id"], local(starts_utc),
-                                "Asia/Baghdad", "Testimony of the survivor", attendance, now=now)
+                                "Asia/Baghdad", "Testimony of the survivor", attendance,
+                                clock=FixedClock(now) if now else None)
 
 
 def test_the_whole_legal_path_and_its_events(db):
@@ -194,7 +196,7 @@ def test_a_postponed_hearing_is_not_reminded_but_its_replacement_is(db):
     now = datetime.now(UTC).replace(microsecond=0)
     first = _schedule(db, court_case, now + timedelta(days=10), now=now)
     moved = app.record_outcome(db, LEGAL, first["hearing_id"], "postponed",
-                               new_starts_at=local(now + timedelta(days=20)), now=now)
+                               new_starts_at=local(now + timedelta(days=20)), clock=FixedClock(now))
     assert app.send_due_reminders(db, now + timedelta(days=8)) == 0
     assert app.send_due_reminders(db, now + timedelta(days=18)) == 1
     [reminder] = outbox_events(db, "legal.hearing_reminder")

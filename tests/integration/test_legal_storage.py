@@ -1,4 +1,4 @@
-"""services/legal/app.py on real SQLite and PostgreSQL databases built by the migrations."""
+"""The legal service's eligibility use cases on real SQLite and PostgreSQL (migrated)."""
 
 from datetime import datetime, timezone
 
@@ -8,7 +8,7 @@ from sqlalchemy import select
 from services.common.errors import Forbidden
 from services.contracts.envelope import make_event
 from services.contracts.references import random_reference
-from services.legal import app
+from services.legal import usecases as app
 from services.legal.tables import eligible, processed_events
 
 from tests.integration.conftest import caller, count

@@ -13,7 +13,7 @@ import pytest
 from services.common.caller import Caller
 from services.common.errors import Forbidden, InvalidInput
 from services.contracts.envelope import make_event
-from services.legal import app as legal_app
+from services.legal import usecases as legal_app
 from services.legal import report as legal_report
 from services.referral import app as referral_app
 from services.referral import report as referral_report

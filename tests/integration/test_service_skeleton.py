@@ -13,7 +13,7 @@ from services.common.db import Database
 from services.common.messaging import messaging_tables
 from services.common.runtime.entrypoints import rpc
 from services.common.runtime.providers import Outbox, ServiceDatabase
-from services.common.runtime.skeleton import ServiceSkeleton
+from services.common.runtime import skeleton
 
 METADATA = MetaData()
 OUTBOX, _PROCESSED = messaging_tables(METADATA)
@@ -26,7 +26,7 @@ def figures(db, caller, first_day, last_day):
     return {"period": [first_day, last_day], "asked_by": caller.role}
 
 
-class Probe(ServiceSkeleton):
+class Probe(skeleton.ServiceSkeleton):
     name = "skeletonprobe"
     db = ServiceDatabase("skeletonprobe")
     outbox = Outbox("skeletonprobe", OUTBOX)
@@ -34,7 +34,7 @@ class Probe(ServiceSkeleton):
     report_figures_of = staticmethod(figures)
 
     @rpc
-    @audited("probe.whoami", "probe")
+    @audited("probe.whoami", "probe", "note")
     def whoami(self, caller, note=None):
         return {"is_caller": isinstance(caller, Caller), "agency": caller.agency,
                 "correlation_id": caller.correlation_id, "note": note}
@@ -57,9 +57,10 @@ def test_a_method_gets_its_caller_as_a_caller_and_the_call_is_audited(probe):
     answer = probe.whoami(caller=ADMIN, note="x")
     assert answer == {"is_caller": True, "agency": "refnet", "correlation_id": "req-12345678",
                       "note": "x"}
-    trail = probe.audit_query(caller=ADMIN, object="probe")
+    trail = probe.audit_query(caller=ADMIN, object="probe:x")  # the object's id is kept
     assert [(e["action"], e["actor"], e["outcome"], e["correlation_id"]) for e in trail] == [
         ("probe.whoami", "ops-1", "ok", "req-12345678")]
+    assert probe.whoami(ADMIN, "y")["is_caller"] is True  # given by position, converted too
 
 
 def test_a_caller_without_an_identity_or_a_wrong_call_is_refused(probe):

@@ -1,9 +1,9 @@
 """The published Open Referral HSDS 3.1 JSON schemas, loaded as a jsonschema validator.
 
-The schemas ship beside the repository, in ``../shared/standards/hsds/v3.1-dev`` relative to
-the repository root (a fresh clone in CI has them there too). Every file of that folder goes
-into one ``referencing`` registry under its file name, so ``"$ref": "unit.json"`` resolves in
-that folder and nowhere else (no network).
+The schemas are unchanged copies kept in the repository, in ``docs/standards/hsds/v3.1-dev``
+(source and licence: ``docs/standards/hsds/README.md``). Every file of that folder goes into
+one ``referencing`` registry under its file name, so ``"$ref": "unit.json"`` resolves in that
+folder and nowhere else (no network).
 """
 
 import json
@@ -14,10 +14,11 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 ROOT = Path(__file__).resolve().parents[2]
-HSDS_DIR = ROOT / ".." / "shared" / "standards" / "hsds" / "v3.1-dev"
+HSDS_DIR = ROOT / "docs" / "standards" / "hsds" / "v3.1-dev"
 
 
 def validator(schema_name: str = "service.json") -> Draft202012Validator:
+    """A Draft 2020-12 validator for one HSDS schema, its ``$ref``s resolved in the same folder."""
     if not HSDS_DIR.is_dir():
         raise FileNotFoundError(f"HSDS schemas not found at {HSDS_DIR.resolve()}")
     resources = []

@@ -6,17 +6,18 @@ import time
 
 import pytest
 
-from gateway import config
+from gateway import settings
 from gateway.intake import INTAKE_QUEUE, IntakePublisher
 from services.common import broker
 from services.common.sealing import unseal
+from services.common.settings import SettingsError
 from services.contracts import topology
 from services.contracts.references import is_reference, reference_for_key
 from services.contracts.submission import ReferralSubmissionSchema, SubmitReferralV1
 
 from .conftest import REF, REFERENCE_SECRET
 
-ENV_VARS = list(config.ENVIRONMENT.values())
+ENV_VARS = [setting.env for setting in settings.SETTINGS]
 
 
 @pytest.fixture
@@ -29,8 +30,8 @@ def clean_env(monkeypatch):
 # --- settings ---------------------------------------------------------------------------------------
 
 def test_missing_secrets_are_refused(clean_env):
-    with pytest.raises(RuntimeError) as info:
-        config.load({"TOKEN_SECRET": "t"})
+    with pytest.raises(SettingsError) as info:
+        settings.load({"TOKEN_SECRET": "t"})
     assert "REFERENCE_SECRET" in str(info.value) and "INTAKE_PUBLIC_KEY" in str(info.value)
     assert "TOKEN_SECRET" not in str(info.value).split("missing:")[1].split("(")[0]
 
@@ -41,7 +42,7 @@ def test_environment_then_overrides(clean_env):
     clean_env.setenv("REFNET_INTAKE_PUBLIC_KEY", "pub-env")
     clean_env.setenv("REFNET_RPC_TIMEOUT", "2.5")
     clean_env.setenv("REFNET_RPC_POOL_SIZE", "7")
-    loaded = config.load({"TOKEN_SECRET": "from-test"})
+    loaded = settings.load({"TOKEN_SECRET": "from-test"})
     assert loaded["TOKEN_SECRET"] == "from-test"
     assert loaded["REFERENCE_SECRET"] == "ref-env"
     assert loaded["RPC_TIMEOUT"] == 2.5 and loaded["RPC_POOL_SIZE"] == 7

@@ -7,10 +7,12 @@ import pytest
 
 from services.common.caller import Caller
 from services.common.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
-from services.legal.domain import access, clock
+from services.common.clock import OffsetClock, SystemClock, process_clock
+from services.legal.domain import access
 from services.legal.domain import court_case as cc
 from services.legal.domain import hearings as hr
 from services.legal.domain.documents import check_document_move
+from services.legal.settings import SETTINGS
 
 UTC = timezone.utc
 T0 = datetime(2026, 12, 1, 6, 30, tzinfo=UTC)
@@ -174,11 +176,15 @@ def test_reminder_window_matches_the_rule():
 
 
 def test_clock_settings_and_test_offset():
-    assert clock.reminder_lead({}) == timedelta(hours=72)
-    assert clock.reminder_lead({"REFNET_REMINDER_LEAD_SECONDS": "60"}) == timedelta(seconds=60)
-    assert clock.reminder_poll_seconds({}) == 30.0
-    assert clock.clock_offset({}) == timedelta(0)
-    assert clock.clock_offset({"REFNET_TEST_CLOCK_OFFSET_FILE": "/nonexistent/x"}) == timedelta(0)
+    defaults = SETTINGS.load({})
+    assert timedelta(seconds=defaults.reminder_lead_seconds) == timedelta(hours=72)
+    assert timedelta(seconds=SETTINGS.load({"REFNET_REMINDER_LEAD_SECONDS": "60"})
+                     .reminder_lead_seconds) == timedelta(seconds=60)
+    assert defaults.reminder_poll_seconds == 30.0
+    assert isinstance(process_clock(defaults), SystemClock)  # no offset
+    assert OffsetClock("/nonexistent/x").offset() == timedelta(0)
+    assert {"REFNET_REMINDER_LEAD_SECONDS", "REFNET_REMINDER_POLL_SECONDS", "LEGAL_DATABASE_URL",
+            "AMQP_URI", "REFNET_FILE_KEYS", "REFNET_TEST_CLOCK_OFFSET_FILE"} <= {s.env for s in SETTINGS}
 
 
 # --- who sees what ----------------------------------------------------------------------------
@@ -207,13 +213,44 @@ HEARING = {"id": "c" * 32, "court_case_id": "b" * 32, "case_id": "a" * 32, "cour
     (POLICE, True), (OTHER_POLICE, False), (ADMIN, False), (ANALYST, False),
 ])
 def test_who_sees_a_hearing(caller, sees):
-    assert access.sees_hearing(caller, HEARING) is sees
+    assert access.sees_hearing(caller, HEARING, T0) is sees
 
 
 def test_police_lose_sight_when_consent_is_withdrawn_or_unknown():
-    assert not access.sees_hearing(POLICE, {**HEARING, "share_status_with_referrer": False})
+    assert not access.sees_hearing(POLICE, {**HEARING, "share_status_with_referrer": False}, T0)
     assert not access.sees_hearing(POLICE, {**HEARING, "share_status_with_referrer": None,
-                                            "referring_agency": None})
+                                            "referring_agency": None}, T0)
+
+
+# The one rule of who sees which hearing (``access.hearing_rule``): the query filters with it
+# and ``sees_hearing`` checks it, so the two cannot disagree. Consent whose end date has passed
+# no longer shares, and withdrawn consent to legal help hides the hearing from the legal team.
+PASSED, AHEAD = T0 - timedelta(seconds=1), T0 + timedelta(days=1)
+CONSENT_CASES = [
+    (POLICE, {"referrer_consent_until": AHEAD}, True),
+    (POLICE, {"referrer_consent_until": T0}, False),
+    (POLICE, {"referrer_consent_until": PASSED}, False),
+    (POLICE, {"share_status_with_referrer": False, "referrer_consent_until": AHEAD}, False),
+    (LEGAL, {}, True),
+    (LEGAL, {"legal_consent": True, "legal_consent_until": AHEAD}, True),
+    (LEGAL, {"legal_consent": None}, True),
+    (LEGAL, {"legal_consent": False}, False),
+    (LEGAL, {"legal_consent": True, "legal_consent_until": PASSED}, False),
+    (COURT, {"legal_consent": False, "share_status_with_referrer": False}, True),
+    (SHELTER, {"legal_consent": False, "share_status_with_referrer": False}, True),
+]
+
+
+@pytest.mark.parametrize("caller,consent,sees", CONSENT_CASES)
+def test_the_hearing_rule_honours_consent_and_its_end_date(caller, consent, sees):
+    assert access.sees_hearing(caller, {**HEARING, **consent}, T0) is sees
+
+
+def test_roles_without_a_hearing_rule_see_none_and_readers_have_one():
+    for caller in (ADMIN, ANALYST):
+        assert access.hearing_rule(caller, T0) is None
+    assert {c.role for c in (LEGAL, COURT, SHELTER, POLICE)} == set(access.HEARING_READERS)
+    assert all(access.hearing_rule(c, T0) is not None for c in (LEGAL, COURT, SHELTER, POLICE))
 
 
 def test_the_shelter_slice_is_date_time_court_attendance_only():

@@ -31,14 +31,21 @@ def with_caller(method):
     if "caller" not in signature.parameters:
         return method
 
+    position = list(signature.parameters).index("caller") - 1  # among the args after self
+
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
         try:
-            bound = signature.bind(self, *args, **kwargs)
+            signature.bind(self, *args, **kwargs)
         except TypeError as exc:
             raise IncorrectSignature(str(exc)) from None
-        bound.arguments["caller"] = Caller.from_dict(bound.arguments["caller"])
-        return method(*bound.args, **bound.kwargs)
+        # the caller is replaced where it was given, every other argument is passed as it came
+        # (``audited`` reads the audited object's id from the keyword arguments)
+        if "caller" in kwargs:
+            kwargs["caller"] = Caller.from_dict(kwargs["caller"])
+        else:
+            args = (*args[:position], Caller.from_dict(args[position]), *args[position + 1:])
+        return method(self, *args, **kwargs)
 
     return wrapper
 

@@ -3,6 +3,10 @@
 A service class inherits it and sets ``name``, ``audit_table`` and ``report_figures_of`` (its
 function ``(db, caller, first_day, last_day) -> dict`` of counts for a period); it declares its
 own ``db`` (``ServiceDatabase``) and ``outbox`` (``Outbox``) providers.
+
+Import the module, not the class (``from services.common.runtime import skeleton``;
+``class ShelterService(skeleton.ServiceSkeleton)``): ``nameko run <module>`` takes every class
+with entrypoints at the top of a service module for a service, and this one has no name.
 """
 
 from .. import audit

@@ -1,0 +1,1 @@
+"""The legal service's rules: plain Python, no I/O, no framework."""

@@ -9,14 +9,22 @@
 * police: hearings of cases their agency referred, while the survivor's consent to share status
   with the referring agency stands: date, time, court, status;
 * admin, analyst: none of it.
+
+The legal team, too, sees a referral's court cases and hearings only while the survivor's
+consent to legal help stands (not withdrawn, end date not passed). Which records a caller sees
+is a rule (services/legal/domain/conditions.py): the queries filter with it and ``sees_*`` check
+it in memory, from the one definition here.
 """
+
+from datetime import datetime
 
 from services.common.caller import Caller
 from services.common.errors import Forbidden, NotFound
 
+from .conditions import Equals, Rule, holds
+from .consent import legal_consent_stands, referrer_consent_stands
 from .hearings import local_view
 
-HEARING_READERS = ("legal", "court", "shelter", "police")
 
 _WHEN = frozenset({"starts_at", "local_date", "local_time", "time_zone", "starts_at_local"})
 _COURT_CASE_COMMON = frozenset({"court_case_id", "court", "case_number", "charges", "standing",
@@ -39,48 +47,78 @@ VISIBILITY: dict[str, dict[str, frozenset[str]]] = {
         "legal": _COURT_CASE_COMMON | {"case_id", "reference"},
         "court": _COURT_CASE_COMMON,
     },
-    # report_figures (issue 10): counts only, no reference or case number; the gateway
+    # report figures: counts only, no reference or case number; the gateway
     # suppresses them for the public audience (the only one analysts may ask for)
     "report": {role: frozenset({"period", "legal_cases_opened", "court_cases"})
                for role in ("shelter", "analyst")},
 }
 
+HEARING_READERS = tuple(VISIBILITY["hearing"])  # the roles ``hearing_rule`` grants any hearing
+
 
 def shape(view: str, role: str, data: dict) -> dict:
+    """``data`` cut to the fields ``role`` is granted in ``view`` (none for an unknown one)."""
     allowed = VISIBILITY.get(view, {}).get(role, frozenset())
     return {k: v for k, v in data.items() if k in allowed}
 
 
 def require_legal(caller: Caller) -> None:
+    """Only the legal team may do this."""
     if caller.role != "legal":
         raise Forbidden(f"role {caller.role} may not do this")
 
 
-def sees_court_case(caller: Caller, court: str) -> bool:
-    return caller.role == "legal" or (caller.role == "court" and caller.agency == court)
+def court_case_relation(caller: Caller) -> Rule | None:
+    """The court cases a role works on, before consent: the legal team every one, a court those
+    at its own court; ``None`` for every other role."""
+    if caller.role == "legal":
+        return ()
+    if caller.role == "court":
+        return (Equals("court", caller.agency),)
+    return None
+
+
+def court_case_rule(caller: Caller, now: datetime) -> Rule | None:
+    """The court cases a caller sees: its relation, and for the legal team the survivor's
+    consent to legal help as well."""
+    relation = court_case_relation(caller)
+    if relation is None or caller.role != "legal":
+        return relation
+    return relation + legal_consent_stands(now)
+
+
+def _require_related(caller: Caller, record: dict | None, missing: str, field: str) -> dict:
+    """``record`` if it is at the caller's court (or the caller is the legal team); ``Forbidden``
+    for other roles, ``NotFound`` otherwise (never a hint that another court's record exists)."""
+    relation = court_case_relation(caller)
+    if relation is None:
+        raise Forbidden(f"role {caller.role} may not do this")
+    if record is None or not holds(relation, record):
+        raise NotFound(missing, field=field)
+    return record
 
 
 def require_court_case(caller: Caller, court_case: dict | None, court_case_id: str) -> dict:
     """The court case if the caller may see it, else ``NotFound`` (also for another court)."""
-    if caller.role not in ("legal", "court"):
-        raise Forbidden(f"role {caller.role} may not do this")
-    if court_case is None or not sees_court_case(caller, court_case["court"]):
-        raise NotFound(f"no court case {court_case_id}", field="court_case_id")
-    return court_case
+    return _require_related(caller, court_case, f"no court case {court_case_id}", "court_case_id")
 
 
-def sees_hearing(caller: Caller, hearing: dict) -> bool:
-    if caller.role == "legal":
-        return True
-    if caller.role == "court":
-        return caller.agency == hearing["court"]
+def hearing_rule(caller: Caller, now: datetime) -> Rule | None:
+    """The hearings a caller sees, as conditions on the hearing and its referral's consent:
+    the legal team and courts as for court cases, a shelter its residents' hearings, the police
+    those of referrals they made while the survivor shares status with them."""
+    if caller.role in ("legal", "court"):
+        return court_case_rule(caller, now)
     if caller.role == "shelter":
-        return hearing.get("shelter_agency") is not None and caller.agency == hearing["shelter_agency"]
+        return (Equals("shelter_agency", caller.agency),)
     if caller.role == "police":
-        return (hearing.get("referring_agency") is not None
-                and caller.agency == hearing["referring_agency"]
-                and bool(hearing.get("share_status_with_referrer")))
-    return False
+        return referrer_consent_stands(caller.agency, now)
+    return None
+
+
+def sees_hearing(caller: Caller, hearing: dict, now: datetime) -> bool:
+    """Whether the caller sees this hearing (with its referral's consent fields) at ``now``."""
+    return holds(hearing_rule(caller, now), hearing)
 
 
 def hearing_view(caller: Caller, hearing: dict) -> dict:
@@ -97,14 +135,11 @@ def hearing_view(caller: Caller, hearing: dict) -> dict:
 
 def require_hearing(caller: Caller, hearing: dict | None, hearing_id: str) -> dict:
     """For recording an outcome: the legal team, or the court the hearing is at."""
-    if caller.role not in ("legal", "court"):
-        raise Forbidden(f"role {caller.role} may not do this")
-    if hearing is None or not sees_court_case(caller, hearing["court"]):
-        raise NotFound(f"no hearing {hearing_id}", field="hearing_id")
-    return hearing
+    return _require_related(caller, hearing, f"no hearing {hearing_id}", "hearing_id")
 
 
 def court_case_view(caller: Caller, court_case: dict) -> dict:
+    """The court case as the caller's role may see it (call ``require_court_case`` first)."""
     view = {"court_case_id": court_case["id"], "court": court_case["court"],
             "case_number": court_case["case_number"], "charges": court_case["charges"],
             "standing": court_case["standing"], "status": court_case["status"],

@@ -28,6 +28,7 @@ assert set(TRANSITIONS) == set(COURT_CASE_STATUSES)
 
 
 def can_move(current: str, new: str) -> bool:
+    """Whether the status machine allows ``current`` -> ``new``."""
     return new in TRANSITIONS.get(current, frozenset())
 
 
@@ -44,6 +45,7 @@ def check_transition(current: str, new: str, verdict: str | None) -> None:
 
 
 def check_verdict(status: str, verdict: str | None) -> None:
+    """A known verdict goes with the verdict status, and with no other."""
     if status == "verdict":
         if verdict not in VERDICTS:
             raise InvalidInput(f"a verdict is one of {', '.join(VERDICTS)}", field="verdict")
@@ -52,17 +54,20 @@ def check_verdict(status: str, verdict: str | None) -> None:
 
 
 def check_initial(status: str) -> None:
+    """A court case is recorded under investigation or once filed."""
     if status not in INITIAL:
         raise InvalidInput(f"a court case starts in {' or '.join(sorted(INITIAL))}", field="status")
 
 
 def check_court_id(court: str, field: str = "court") -> str:
+    """A court id (the court's agency): lower-case letters, digits and dashes."""
     if not isinstance(court, str) or not COURT_ID.match(court):
         raise InvalidInput("a court id is lower-case letters, digits and dashes", field=field)
     return court
 
 
 def check_case_number(number: str) -> str:
+    """The court's own case number: letters, digits, spaces and / . -"""
     if not isinstance(number, str) or not CASE_NUMBER.match(number):
         raise InvalidInput("1 to 64 letters, digits, spaces and / . -", field="case_number")
     return number
@@ -89,6 +94,7 @@ def normalise_charges(charges: list) -> list[dict]:
 
 
 def check_standing(standing: str) -> str:
+    """The survivor's standing in the case (victim, witness, ...)."""
     if standing not in STANDINGS:
         raise InvalidInput(f"standing is one of {', '.join(STANDINGS)}", field="standing")
     return standing

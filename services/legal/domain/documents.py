@@ -16,6 +16,7 @@ DOCUMENT_TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 def check_document_move(current: str, new: str) -> None:
+    """Refuse a move the request's status does not allow (409, naming what it may become)."""
     if new not in DOCUMENT_TRANSITIONS.get(current, frozenset()):
         allowed = ", ".join(sorted(DOCUMENT_TRANSITIONS.get(current, ()))) or "nothing (final)"
         raise IllegalTransition(f"a document request that is {current} cannot become {new}; "

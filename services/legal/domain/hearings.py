@@ -6,7 +6,7 @@ in the court's time and compared in UTC. A hearing the survivor must attend is r
 ``lead`` before it (72 hours by default).
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.common.errors import IllegalTransition, InvalidInput
@@ -48,7 +48,22 @@ def local_view(starts_at_utc: datetime, zone_name: str) -> dict:
             "time_zone": zone_name, "starts_at_local": local.isoformat()}
 
 
+def day_range(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    """Whole days in the courts' time zone, ``first`` to ``last`` inclusive, as a UTC half-open
+    range (either end open when not given)."""
+    tz = zone(COURT_TIME_ZONE)
+    start = end = None
+    if first:
+        start = datetime.combine(first, time(), tz).astimezone(timezone.utc)
+    if last:
+        end = datetime.combine(last + timedelta(days=1), time(), tz).astimezone(timezone.utc)
+    if start and end and end <= start:
+        raise InvalidInput("to is before from", field="to")
+    return start, end
+
+
 def check_in_future(starts_at_utc: datetime, now: datetime, field: str = "starts_at") -> None:
+    """A hearing is set in the future."""
     if starts_at_utc <= now:
         raise InvalidInput("a hearing is scheduled in the future", field=field)
 
@@ -68,6 +83,7 @@ def check_outcome(status: str, outcome: str, new_starts_at: datetime | None) -> 
 
 
 def reminder_due_at(starts_at: datetime, lead: timedelta = DEFAULT_REMINDER_LEAD) -> datetime:
+    """When a hearing's reminder is due: ``lead`` before it starts."""
     return starts_at - lead
 
 

@@ -1,0 +1,21 @@
+"""The API's resources, one module each: its request and answer schemas, its views, and each
+view's endpoint declaration side by side.
+
+* ``referrals`` submit, list, status, file, decision, withdrawal; ``fhir`` the status as a FHIR Task
+* ``beds`` availability, capacity, out of service, history, board, census, HSDS
+* ``admissions`` incoming referrals, admission, discharge, the waitlist
+* ``care`` care plans and items, case notes, screening, first-week milestones
+* ``legal`` legal cases, sessions, notes, documents, disputes, eligible referrals, referral requests
+* ``court`` court cases, hearings, the hearings calendar, residents' hearings
+* ``privacy`` consent and the search by name; ``reports`` figures; ``admin`` revocations, audit
+
+``declare`` holds the decorator and the registry; ``shapes`` the field helpers they share.
+Importing this package declares every endpoint; ``ENDPOINTS`` lists them.
+"""
+
+from . import (admin, admissions, beds, care, court, fhir, legal, privacy,  # noqa: F401 - declare
+               referrals, reports)
+from .declare import REGISTRY
+
+ENDPOINTS = tuple(REGISTRY)
+BY_NAME = {endpoint.name: endpoint for endpoint in ENDPOINTS}

@@ -1,0 +1,101 @@
+"""A shelter's residents: incoming referrals awaiting a decision, admission and discharge, and
+the waitlist that freed beds are offered to."""
+
+from marshmallow import fields, validate
+
+from services.contracts.vocabulary import DISCHARGE_OUTCOMES, POPULATION_GROUPS
+
+from .declare import FILTERED, WRITE, Ctx, endpoint
+from .shapes import Strict, answer, integers, numeric_id, reference_field, staff_id, strings
+
+INCOMING_STATUSES = ("received", "accepted", "declined", "withdrawn", "all")
+
+
+# --- schemas ---------------------------------------------------------------------------------------
+
+class IncomingQuery(Strict):
+    status = fields.String(load_default="received", validate=validate.OneOf(INCOMING_STATUSES))
+
+
+class AdmissionSchema(Strict):
+    reference = reference_field(required=True)
+    case_manager = staff_id(required=True,
+                            metadata={"description": "The case manager's staff user id (not a name)."})
+
+
+class DischargeSchema(Strict):
+    outcome = fields.String(required=True, validate=validate.OneOf(DISCHARGE_OUTCOMES))
+
+
+class WaitlistQuery(Strict):
+    population_group = fields.String(validate=validate.OneOf(POPULATION_GROUPS))
+
+
+class ReorderSchema(Strict):
+    priority = fields.Integer(required=True, strict=True, validate=validate.Range(min=-100, max=100),
+                              metadata={"description": "Higher goes first; 0 is the default order "
+                                                       "(urgency, then longest wait)."})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+IncomingReferral = answer("IncomingReferral", strings("reference population_group urgency"),
+                          needs=fields.List(fields.String()),
+                          **integers("children_count beds_needed"),
+                          **strings("referring_agency status received_at"),
+                          **strings("decided_at decision_reason", allow_none=True))
+AdmissionResult = answer(
+    "AdmissionResult", integers("admission_id"), strings("reference facility population_group"),
+    integers("beds"), strings("case_manager admitted_at state"),
+    plan_id=fields.Integer(metadata={"description": "The care plan opened with the admission."}))
+DischargeResult = answer(
+    "DischargeResult", integers("admission_id"), strings("reference facility population_group"),
+    integers("beds"), strings("outcome discharged_at state"),
+    offered_to=fields.List(fields.String(), metadata={
+        "description": "Waitlisted references the freed beds were offered to."}))
+WaitlistEntry = answer("WaitlistEntry", strings("reference population_group"),
+                       integers("position beds"), strings("urgency waitlisted_at"),
+                       integers("priority"),
+                       strings("priority_reason priority_set_by priority_set_at", allow_none=True))
+
+
+# --- views -----------------------------------------------------------------------------------------
+
+@endpoint("GET", "/shelter/incoming", roles=("shelter",),
+          summary="Incoming referrals awaiting (or past) a decision", query=IncomingQuery,
+          response=IncomingReferral, many=True)
+def incoming(ctx: Ctx):
+    status = ctx.query["status"]
+    return ctx.rpc("shelter", "list_incoming", status=None if status == "all" else status)
+
+
+@endpoint("POST", "/shelters/<facility>/admissions", roles=("shelter",),
+          summary="Admit an accepted referral (its hold becomes occupancy, or a free bed is taken)",
+          body=AdmissionSchema, response=AdmissionResult, status=201, errors=WRITE,
+          changes_beds=True)
+def admit(ctx: Ctx, facility: str):
+    return ctx.rpc("shelter", "admit", facility=facility, reference=ctx.data["reference"],
+                   case_manager=ctx.data["case_manager"], correlation_id=ctx.correlation_id)
+
+
+@endpoint("POST", "/shelters/<facility>/admissions/<admission_id>/discharge", roles=("shelter",),
+          summary="Discharge a resident with an outcome; the beds go to the waitlist",
+          body=DischargeSchema, response=DischargeResult, errors=WRITE, changes_beds=True)
+def discharge(ctx: Ctx, facility: str, admission_id: str):
+    return ctx.rpc("shelter", "discharge", facility=facility,
+                   admission_id=numeric_id(admission_id, "admission"),
+                   outcome=ctx.data["outcome"], correlation_id=ctx.correlation_id)
+
+
+@endpoint("GET", "/shelter/waitlist", roles=("shelter",),
+          summary="The waitlist per group, in the order freed beds are offered",
+          query=WaitlistQuery, response=WaitlistEntry, many=True, errors=FILTERED)
+def waitlist(ctx: Ctx):
+    return ctx.rpc("shelter", "waitlist", population_group=ctx.query.get("population_group"))
+
+
+@endpoint("PUT", "/shelter/waitlist/<reference>/priority", roles=("shelter",),
+          summary="Move a waitlisted referral up or down, with a recorded reason",
+          body=ReorderSchema, response=WaitlistEntry, errors=WRITE - {409})
+def reorder_waitlist(ctx: Ctx, reference: str):
+    return ctx.rpc("shelter", "reorder_waitlist", reference=reference,
+                   priority=ctx.data["priority"], reason=ctx.data["reason"])

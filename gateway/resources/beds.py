@@ -1,0 +1,127 @@
+"""Beds and facilities: availability for every role, capacity and beds out of service with
+their history, the bed board and the daily census, and a facility as an HSDS service."""
+
+from marshmallow import fields, validate
+
+from services.contracts.vocabulary import POPULATION_GROUPS, ROLES
+
+from .declare import LISTING, ONE, WRITE, Ctx, endpoint
+from .shapes import Strict, answer, integers, iso, strings
+
+SHELTER_OR_ADMIN = ("shelter", "admin")
+
+
+# --- schemas ---------------------------------------------------------------------------------------
+
+class CapacitySchema(Strict):
+    population_group = fields.String(required=True, validate=validate.OneOf(POPULATION_GROUPS))
+    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10000))
+    reason = fields.String(validate=validate.Length(min=1, max=200),
+                           metadata={"description": "Why (kept in the capacity history)."})
+
+
+class OutOfServiceSchema(Strict):
+    population_group = fields.String(required=True, validate=validate.OneOf(POPULATION_GROUPS))
+    beds = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10000),
+                          metadata={"description": "Beds of the group out of service now (0 returns all)."})
+    reason = fields.String(validate=validate.Length(min=1, max=200),
+                           metadata={"description": "Required when beds > 0, e.g. 'water damage'."})
+    expected_return = fields.Date(metadata={"description": "Required when beds > 0."})
+
+
+class CensusQuery(Strict):
+    date = fields.Date(metadata={"description": "YYYY-MM-DD (UTC); today when absent."})
+
+
+BedCount = answer(
+    "BedCount", strings("facility facility_name population_group"),
+    integers("capacity out_of_service occupied held"),
+    available=fields.Integer(metadata={"description": "capacity - out_of_service - occupied - held"}),
+    updated_at=fields.String())
+Place = answer("Place", strings("reference state population_group"), integers("beds"),
+               integers("admission_id", allow_none=True),
+               strings("case_manager held_at hold_expires_at admitted_at discharged_at outcome",
+                       allow_none=True))
+BoardGroup = answer("BoardGroup", strings("out_of_service_reason out_of_service_until",
+                                          allow_none=True),
+                    places=fields.List(fields.Nested(Place)), base=BedCount)
+BedBoard = answer("BedBoard", strings("facility facility_name"),
+                  groups=fields.List(fields.Nested(BoardGroup)))
+CensusCount = answer("CensusCount", integers("residents beds_occupied"))
+DailyCensus = answer("DailyCensus", strings("facility facility_name date"),
+                     {name: fields.List(fields.Nested(Place))
+                      for name in ("arrivals", "expected_arrivals", "departures")},
+                     census=fields.Dict(keys=fields.String(), values=fields.Nested(CensusCount)))
+CapacityChange = answer("CapacityChange", strings("population_group change"),
+                        integers("capacity out_of_service occupied held"),
+                        reason=fields.String(allow_none=True),
+                        **strings("changed_by changed_at"))
+HsdsUnit = answer("HsdsUnit", strings("id name identifier"))
+HsdsCapacity = answer("HsdsCapacity", id=fields.String(), unit=fields.Nested(HsdsUnit),
+                      **integers("available maximum"), **strings("description updated"))
+# An Open Referral HSDS 3.1 ``service`` (only the fields this export fills)
+HsdsService = answer("HsdsService", strings("id name description status"),
+                     last_modified=fields.String(allow_none=True),
+                     capacities=fields.List(fields.Nested(HsdsCapacity)))
+Availability = answer(
+    "Availability", facilities=fields.List(fields.Nested(BedCount)),
+    as_of=fields.String(metadata={"description": "When these counts were read from the shelter "
+                                                 "service (at most a second ago)"}))
+
+
+# --- views -----------------------------------------------------------------------------------------
+
+@endpoint("GET", "/shelters/availability", roles=ROLES,
+          summary="Bed availability per facility and population group (no addresses)",
+          response=Availability, errors=LISTING)
+def availability(ctx: Ctx):
+    rows, as_of = ctx.extensions["refnet.availability"].get(
+        lambda: ctx.rpc("shelter", "availability"))
+    return {"facilities": rows, "as_of": as_of}
+
+
+@endpoint("PUT", "/shelters/<facility>/capacity", roles=SHELTER_OR_ADMIN,
+          summary="Set the bed capacity of a facility for a population group",
+          body=CapacitySchema, response=BedCount, errors=WRITE, changes_beds=True)
+def set_capacity(ctx: Ctx, facility: str):
+    return ctx.rpc("shelter", "set_capacity", facility=facility,
+                   population_group=ctx.data["population_group"], capacity=ctx.data["capacity"],
+                   correlation_id=ctx.correlation_id, reason=ctx.data.get("reason"))
+
+
+@endpoint("PUT", "/shelters/<facility>/out-of-service", roles=SHELTER_OR_ADMIN,
+          summary="Set how many beds of a group are out of service, why, until when",
+          body=OutOfServiceSchema, response=BedCount, errors=WRITE, changes_beds=True)
+def set_out_of_service(ctx: Ctx, facility: str):
+    return ctx.rpc("shelter", "set_out_of_service", facility=facility,
+                   population_group=ctx.data["population_group"], beds=ctx.data["beds"],
+                   reason=ctx.data.get("reason"), expected_return=iso(ctx.data.get("expected_return")),
+                   correlation_id=ctx.correlation_id)
+
+
+@endpoint("GET", "/shelters/<facility>/capacity-history", roles=SHELTER_OR_ADMIN,
+          summary="Every capacity and out-of-service change, newest first",
+          response=CapacityChange, many=True, errors=ONE)
+def capacity_history(ctx: Ctx, facility: str):
+    return ctx.rpc("shelter", "capacity_history", facility=facility)
+
+
+@endpoint("GET", "/shelters/<facility>/board", roles=("shelter",),
+          summary="Bed board: counts per group and who holds or occupies each place (by reference)",
+          response=BedBoard, errors=ONE)
+def bed_board(ctx: Ctx, facility: str):
+    return ctx.rpc("shelter", "bed_board", facility=facility)
+
+
+@endpoint("GET", "/shelters/<facility>/census", roles=("shelter",),
+          summary="A day's arrivals, expected arrivals, departures and end-of-day census",
+          query=CensusQuery, response=DailyCensus, errors=ONE | {422})
+def daily_census(ctx: Ctx, facility: str):
+    return ctx.rpc("shelter", "daily_census", facility=facility, date=iso(ctx.query.get("date")))
+
+
+@endpoint("GET", "/shelters/<facility>/hsds", roles=ROLES,
+          summary="The facility's service as an Open Referral HSDS 3.1 service with bed capacities",
+          response=HsdsService, errors=ONE)
+def hsds(ctx: Ctx, facility: str):
+    return ctx.rpc("shelter", "hsds_service", facility=facility)

@@ -1,0 +1,217 @@
+"""Care of a resident, for shelter staff only (checked again in the shelter service): care
+plans and their items, case notes, the screening result and the first-week milestones."""
+
+from marshmallow import fields, validate
+
+from services.contracts.vocabulary import (CARE_SERVICES, CASH_PURPOSES, MILESTONE_STATES,
+                                           MILESTONES, PLAN_ITEM_STATUSES, SCREENING_OUTCOMES)
+
+from .declare import FILTERED, ONE, WRITE, Ctx, endpoint
+from .shapes import Strict, answer, integers, iso, numeric_id, sized, staff_id, strings
+
+CARE_ROLES = ("shelter",)  # care plans, notes, screening, milestones: never police, legal, others
+
+
+# --- schemas ---------------------------------------------------------------------------------------
+
+class PlansQuery(Strict):
+    facility = sized(1, 64)
+    case_manager = staff_id()
+    status = fields.String(load_default="open", validate=validate.OneOf(["open", "closed", "all"]))
+
+
+class MilestonesQuery(Strict):
+    state = fields.String(validate=validate.OneOf(MILESTONE_STATES),
+                          metadata={"description": "done, due or overdue; all when absent"})
+    facility = sized(1, 64)
+    case_manager = staff_id()
+
+
+class PlanUpdateBody(Strict):
+    goals = sized(1, 5000, metadata={"description": "The person's own goals, in their words "
+                                                   "(encrypted at rest)."})
+    psychologist = staff_id(metadata={"description": "Staff user id; set by the case manager."})
+
+
+class CashBody(Strict):
+    purpose = fields.String(required=True, validate=validate.OneOf(CASH_PURPOSES))
+    amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100_000_000))
+    currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
+
+
+class PlanItemBody(Strict):
+    service = fields.String(required=True, validate=validate.OneOf(CARE_SERVICES))
+    owner = staff_id(required=True,
+                     metadata={"description": "Staff user id of who carries the item out."})
+    starts_on = fields.Date()
+    due_on = fields.Date()
+    cash = fields.Nested(CashBody, metadata={"description": "Required for cash_assistance."})
+
+
+class PlanItemUpdateBody(Strict):
+    status = fields.String(validate=validate.OneOf(PLAN_ITEM_STATUSES),
+                           metadata={"description": "done pays a cash item: it needs the approval "
+                                                    "of a second staff member first (409)."})
+    owner = staff_id()
+    starts_on = fields.Date()
+    due_on = fields.Date()
+
+
+class CareNoteBody(Strict):
+    text = sized(1, 10_000, required=True)
+
+
+class ScreeningBody(Strict):
+    outcome = fields.String(required=True, validate=validate.OneOf(SCREENING_OUTCOMES))
+    summary = sized(1, 10_000)
+
+
+MilestoneView = answer(
+    "MilestoneView", milestone=fields.String(metadata={"description": ", ".join(MILESTONES)}),
+    due_at=fields.String(), **strings("done_at done_by", allow_none=True),
+    state=fields.String(metadata={"description": "done, due or overdue"}),
+    overdue_notified_at=fields.String(allow_none=True))
+CashView = answer("CashView", purpose=fields.String(), amount=fields.Integer(),
+                  currency=fields.String(),
+                  **strings("approved_by approved_at paid_by paid_at", allow_none=True))
+LegalReferralView = answer("LegalReferralView", strings("request_id referred_at"))
+PlanItemView = answer("PlanItemView", integers("item_id plan_id"),
+                      strings("service owner status"),
+                      strings("starts_on due_on", allow_none=True),
+                      strings("created_at requested_by updated_at"),
+                      completed_at=fields.String(allow_none=True),
+                      cash=fields.Nested(CashView, allow_none=True),
+                      legal_referral=fields.Nested(LegalReferralView, allow_none=True))
+PlanSummary = answer(
+    "PlanSummary", integers("plan_id admission_id"), strings("reference facility case_manager"),
+    psychologist=fields.String(allow_none=True), status=fields.String(),
+    opened_at=fields.String(), **strings("agreed_at closed_at", allow_none=True),
+    **strings("updated_at updated_by"),
+    milestones=fields.Dict(metadata={"description": "how many milestones are done, due, overdue"}))
+CarePlan = answer("CarePlan", base=PlanSummary, goals=fields.String(allow_none=True),
+                  milestones=fields.List(fields.Nested(MilestoneView)),
+                  items=fields.List(fields.Nested(PlanItemView)))
+CareNote = answer("CareNote", integers("note_id plan_id"), strings("author text created_at"))
+Screening = answer("Screening", integers("plan_id"), strings("psychologist outcome"),
+                   summary=fields.String(allow_none=True), **strings("screened_at updated_at"))
+ListedMilestone = answer("ListedMilestone", integers("plan_id"), strings("reference"),
+                         integers("admission_id"), strings("facility case_manager"),
+                         base=MilestoneView)
+MilestoneGroup = answer("MilestoneGroup", strings("facility case_manager"), integers("count"),
+                        milestones=fields.List(fields.Nested(ListedMilestone)))
+MilestoneList = answer("MilestoneList", state=fields.String(allow_none=True),
+                       as_of=fields.String(), count=fields.Integer(),
+                       groups=fields.List(fields.Nested(MilestoneGroup)))
+
+
+# --- views -----------------------------------------------------------------------------------------
+
+def _plan(plan_id: str) -> int:
+    return numeric_id(plan_id, "plan")
+
+
+@endpoint("GET", "/shelter/plans", roles=CARE_ROLES,
+          summary="Residents' care plans (no personal text), with milestone counts",
+          query=PlansQuery, response=PlanSummary, many=True, errors=FILTERED)
+def list_plans(ctx: Ctx):
+    q = ctx.query
+    return ctx.rpc("shelter", "list_plans", facility=q.get("facility"),
+                   case_manager=q.get("case_manager"),
+                   status=None if q["status"] == "all" else q["status"])
+
+
+@endpoint("GET", "/shelter/plans/<plan_id>", roles=CARE_ROLES,
+          summary="A care plan: goals in the person's words, items, first-week milestones",
+          response=CarePlan, errors=ONE)
+def get_plan(ctx: Ctx, plan_id: str):
+    return ctx.rpc("shelter", "get_plan", plan_id=_plan(plan_id))
+
+
+@endpoint("PUT", "/shelter/plans/<plan_id>", roles=CARE_ROLES,
+          summary="Record the person's goals; the case manager names the plan's psychologist",
+          body=PlanUpdateBody, response=CarePlan, errors=WRITE)
+def update_plan(ctx: Ctx, plan_id: str):
+    return ctx.rpc("shelter", "update_plan", plan_id=_plan(plan_id),
+                   goals=ctx.data.get("goals"), psychologist=ctx.data.get("psychologist"))
+
+
+@endpoint("POST", "/shelter/plans/<plan_id>/items", roles=CARE_ROLES,
+          summary="Add a plan item (a service with an owner and dates; cash assistance with amount)",
+          body=PlanItemBody, response=PlanItemView, status=201, errors=WRITE)
+def add_plan_item(ctx: Ctx, plan_id: str):
+    d = ctx.data
+    return ctx.rpc("shelter", "add_plan_item", plan_id=_plan(plan_id), service_code=d["service"],
+                   owner=d["owner"], starts_on=iso(d.get("starts_on")), due_on=iso(d.get("due_on")),
+                   cash=d.get("cash"))
+
+
+@endpoint("PUT", "/shelter/plans/<plan_id>/items/<item_id>", roles=CARE_ROLES,
+          summary="Change an item's status, owner or dates (done pays cash: approval first)",
+          body=PlanItemUpdateBody, response=PlanItemView, errors=WRITE)
+def update_plan_item(ctx: Ctx, plan_id: str, item_id: str):
+    d = ctx.data
+    return ctx.rpc("shelter", "update_plan_item", plan_id=_plan(plan_id),
+                   item_id=numeric_id(item_id, "item"), status=d.get("status"),
+                   owner=d.get("owner"), starts_on=iso(d.get("starts_on")),
+                   due_on=iso(d.get("due_on")))
+
+
+@endpoint("POST", "/shelter/plans/<plan_id>/items/<item_id>/approval", roles=CARE_ROLES,
+          summary="Approve cash assistance (a second staff member, not the requester)",
+          response=PlanItemView, errors=WRITE)
+def approve_plan_item(ctx: Ctx, plan_id: str, item_id: str):
+    return ctx.rpc("shelter", "approve_plan_item", plan_id=_plan(plan_id),
+                   item_id=numeric_id(item_id, "item"))
+
+
+@endpoint("POST", "/shelter/plans/<plan_id>/items/<item_id>/legal-referral", roles=CARE_ROLES,
+          summary="Refer a legal item to the legal team (the event carries reference and service only)",
+          response=PlanItemView, errors=WRITE)
+def refer_plan_item(ctx: Ctx, plan_id: str, item_id: str):
+    return ctx.rpc("shelter", "refer_plan_item", plan_id=_plan(plan_id),
+                   item_id=numeric_id(item_id, "item"), correlation_id=ctx.correlation_id)
+
+
+@endpoint("GET", "/shelter/plans/<plan_id>/notes", roles=CARE_ROLES,
+          summary="Case notes of a plan (shelter staff only)", response=CareNote, many=True,
+          errors=ONE)
+def list_care_notes(ctx: Ctx, plan_id: str):
+    return ctx.rpc("shelter", "list_care_notes", plan_id=_plan(plan_id))
+
+
+@endpoint("POST", "/shelter/plans/<plan_id>/notes", roles=CARE_ROLES,
+          summary="Add a case note (encrypted at rest, never in an event)", body=CareNoteBody,
+          response=CareNote, status=201, errors=WRITE)
+def add_care_note(ctx: Ctx, plan_id: str):
+    return ctx.rpc("shelter", "add_care_note", plan_id=_plan(plan_id), text=ctx.data["text"])
+
+
+@endpoint("GET", "/shelter/plans/<plan_id>/screening", roles=CARE_ROLES,
+          summary="The screening result (the plan's case manager and psychologist only)",
+          response=Screening, errors=ONE)
+def get_screening(ctx: Ctx, plan_id: str):
+    return ctx.rpc("shelter", "get_screening", plan_id=_plan(plan_id))
+
+
+@endpoint("PUT", "/shelter/plans/<plan_id>/screening", roles=CARE_ROLES,
+          summary="The plan's psychologist records the screening result (milestone done)",
+          body=ScreeningBody, response=Screening, errors=WRITE)
+def record_screening(ctx: Ctx, plan_id: str):
+    return ctx.rpc("shelter", "record_screening", plan_id=_plan(plan_id),
+                   outcome=ctx.data["outcome"], summary=ctx.data.get("summary"))
+
+
+@endpoint("POST", "/shelter/plans/<plan_id>/milestones/<milestone>/done", roles=CARE_ROLES,
+          summary="Mark the legal rights briefing or the plan agreed as done",
+          response=MilestoneView, errors=WRITE)
+def complete_milestone(ctx: Ctx, plan_id: str, milestone: str):
+    return ctx.rpc("shelter", "complete_milestone", plan_id=_plan(plan_id), milestone=milestone)
+
+
+@endpoint("GET", "/shelter/milestones", roles=CARE_ROLES,
+          summary="First-week milestones of open plans by state, per facility and case manager",
+          query=MilestonesQuery, response=MilestoneList, errors=FILTERED)
+def list_milestones(ctx: Ctx):
+    q = ctx.query
+    return ctx.rpc("shelter", "list_milestones", state=q.get("state"), facility=q.get("facility"),
+                   case_manager=q.get("case_manager"))

@@ -1,0 +1,78 @@
+"""Privacy, for shelter staff: the survivor's consent per audience with its history, and the
+search for referrals by the survivor's name (a keyed hash; the name is never stored in clear)."""
+
+import logging
+
+from marshmallow import fields, validate
+
+from .declare import INPUT, NOT_JSON, ONE, TOO_LARGE, WRITE, Ctx, endpoint
+from .shapes import Strict, answer, iso, sized, strings
+
+log = logging.getLogger(__name__)
+
+
+# --- schemas ---------------------------------------------------------------------------------------
+
+class ConsentBody(Strict):
+    audience = fields.String(required=True, validate=validate.OneOf(["referring_police", "legal_team"]))
+    share = fields.Boolean(required=True, metadata={"description": "The survivor's choice"})
+    purpose = sized(1, 200, metadata={"description": "What sharing is for (required to share)"})
+    until = fields.Date(metadata={"description": "Consent ends after this day (UTC)"})
+
+
+class NameSearchBody(Strict):
+    name = sized(1, 200, required=True,
+                 metadata={"description": "Matched by keyed hash; sent in the body so it "
+                                          "never appears in a URL or an access log"})
+
+
+ConsentAudience = answer("ConsentAudience", share=fields.Boolean(),
+                         **strings("until withdrawn_at", allow_none=True))
+ConsentRecord = answer("ConsentRecord", audience=fields.String(), share=fields.Boolean(),
+                       **strings("purpose until", allow_none=True),
+                       **strings("recorded_by recorded_at"))
+ConsentState = answer("ConsentState", reference=fields.String(),
+                      referring_police=fields.Nested(ConsentAudience),
+                      legal_team=fields.Nested(ConsentAudience),
+                      history=fields.List(fields.Nested(ConsentRecord)))
+NameSearchHit = answer("NameSearchHit", strings("reference status submitted_at"))
+
+
+# --- views -----------------------------------------------------------------------------------------
+
+@endpoint("GET", "/referrals/<reference>/consent", roles=("shelter",),
+          summary="The survivor's consent per audience, and every recorded change (who, when, what for)",
+          response=ConsentState, errors=ONE)
+def get_consent(ctx: Ctx, reference: str):
+    return ctx.rpc("referral", "get_consent", reference=reference)
+
+
+@endpoint("POST", "/referrals/<reference>/consent", roles=("shelter",),
+          summary="Record the survivor's choice for the referring police or the legal team; "
+                  "a withdrawal holds from the next read",
+          body=ConsentBody, response=ConsentState, errors=WRITE - {409} | TOO_LARGE | NOT_JSON)
+def record_consent(ctx: Ctx, reference: str):
+    d = ctx.data
+    state = ctx.rpc("referral", "record_consent", reference=reference, audience=d["audience"],
+                    share=d["share"], purpose=d.get("purpose"), until=iso(d.get("until")),
+                    correlation_id=ctx.correlation_id)
+    # The legal service hears of it by event too; telling it now means the very next read in
+    # the legal service (the legal team's cases, the police's hearings) honours the change. A
+    # failure here is covered by the event (logged, not raised).
+    try:
+        changed = state[d["audience"]]
+        ctx.rpc("legal", "apply_consent", reference=reference, audience=d["audience"],
+                granted=d["share"], until=changed.get("until"),
+                changed_at=state["history"][-1]["recorded_at"] if state.get("history") else None)
+    except Exception as exc:  # noqa: BLE001 - the event delivers it
+        log.warning("consent for %s: legal service not told directly (%s); the event will",
+                    reference, type(exc).__name__)
+    return state
+
+
+@endpoint("POST", "/referrals/search", roles=("shelter",),
+          summary="Find referrals by the survivor's name (keyed hash; the name is never stored in clear)",
+          body=NameSearchBody, response=NameSearchHit, many=True,
+          errors=INPUT | TOO_LARGE | NOT_JSON)
+def search_by_name(ctx: Ctx):
+    return ctx.rpc("referral", "search_by_name", name=ctx.data["name"])

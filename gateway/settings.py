@@ -1,0 +1,90 @@
+"""The gateway process's settings: every variable it reads, its default and its meaning, in
+one place, loaded and checked once when ``create_app`` builds the app.
+
+``load(overrides)`` gives the Flask config the app reads (``TOKEN_SECRET``, ``RPC_TIMEOUT``, ...),
+with a test's overrides (keyed by those config names, as ``create_app`` takes them) applied
+last. The secrets are required: a gateway without them stops at start, naming every one missing.
+"""
+
+import os
+from typing import Any, Mapping
+
+from services.common.settings import SERVICE, Setting, Settings, SettingsError, optional
+
+SETTINGS = Settings(
+    "gateway",
+    *(s for s in SERVICE if s.env in ("AMQP_URI", "REFNET_DEMO_CLOCK_FILE")),
+    Setting("REFNET_RPC_TIMEOUT", "5",
+            "seconds the gateway waits on a service before answering 503", float),
+    Setting("REFNET_RPC_POOL_SIZE", "4",
+            "RPC calls a gateway worker lets wait at once (its threads)", int),
+    Setting("REFNET_TOKEN_SECRET", None, "signs bearer tokens (HS256)", optional, secret=True),
+    Setting("REFNET_REFERENCE_SECRET", None, "derives references from idempotency keys",
+            optional, secret=True),
+    Setting("REFNET_INTAKE_PUBLIC_KEY", None, "the gateway seals submissions with the public key",
+            optional),
+    Setting("REFNET_RATE_LIMIT_PER_MINUTE", "600",
+            "requests per user per minute, per gateway worker, before 429", int),
+    Setting("REFNET_VAR", "var", "where make up keeps databases, secrets, logs and the pid file"),
+    Setting("REFNET_GATEWAY_DATABASE_URL", None,
+            "the gateway's own tables: revoked tokens, web users, web sessions, sign-in lockout "
+            "and the availability generation (default: gateway.db under REFNET_VAR)",
+            optional, secret=True),
+    Setting("REFNET_AVAILABILITY_MAX_AGE", "1",
+            "seconds a gateway worker reuses bed availability; 0 asks the shelter service "
+            "every time", float),
+    Setting("REFNET_WEB_TIME_ZONE", "Asia/Baghdad", "the zone the web pages show times in"),
+    Setting("REFNET_WEB_SESSION_HOURS", "12", "a web session ends this long after sign-in",
+            float),
+    Setting("REFNET_WEB_IDLE_MINUTES", "120", "... or after this long unused", float),
+)
+
+# the Flask config key each setting fills
+CONFIG_KEYS = {
+    "AMQP_URI": "AMQP_URI",
+    "REFNET_DEMO_CLOCK_FILE": "DEMO_CLOCK_FILE",
+    "REFNET_RPC_TIMEOUT": "RPC_TIMEOUT",
+    "REFNET_RPC_POOL_SIZE": "RPC_POOL_SIZE",
+    "REFNET_TOKEN_SECRET": "TOKEN_SECRET",
+    "REFNET_REFERENCE_SECRET": "REFERENCE_SECRET",
+    "REFNET_INTAKE_PUBLIC_KEY": "INTAKE_PUBLIC_KEY",
+    "REFNET_RATE_LIMIT_PER_MINUTE": "RATE_LIMIT_PER_MINUTE",
+    "REFNET_VAR": "VAR",
+    "REFNET_GATEWAY_DATABASE_URL": "GATEWAY_DATABASE_URL",
+    "REFNET_AVAILABILITY_MAX_AGE": "AVAILABILITY_MAX_AGE",
+    "REFNET_WEB_TIME_ZONE": "WEB_TIME_ZONE",
+    "REFNET_WEB_SESSION_HOURS": "WEB_SESSION_HOURS",
+    "REFNET_WEB_IDLE_MINUTES": "WEB_IDLE_MINUTES",
+}
+# fixed, not read from the environment
+CONSTANTS = {"MAX_CONTENT_LENGTH": 64 * 1024, "RETRY_AFTER_SECONDS": 5}
+REQUIRED = ("TOKEN_SECRET", "REFERENCE_SECRET", "INTAKE_PUBLIC_KEY")
+
+
+def database_url(values: Mapping[str, Any] | None = None) -> str:
+    """The gateway database's URL: ``REFNET_GATEWAY_DATABASE_URL``, else ``gateway.db`` under
+    ``REFNET_VAR`` (from the environment when no loaded settings are given)."""
+    values = SETTINGS.load() if values is None else values
+    return (values["REFNET_GATEWAY_DATABASE_URL"]
+            or f"sqlite:///{os.path.join(values['REFNET_VAR'] or 'var', 'gateway.db')}")
+
+
+def load(overrides: Mapping[str, Any] | None = None,
+         environ: Mapping[str, str] | None = None) -> dict:
+    """The gateway's Flask config: the settings from the environment, then ``overrides`` (a
+    text value of a setting is parsed as the environment's would be). Raises ``SettingsError``
+    naming every missing secret (never a value)."""
+    overrides = dict(overrides or {})
+    by_key = {key: setting for setting in SETTINGS for env, key in CONFIG_KEYS.items()
+              if setting.env == env}
+    given = {by_key[key].env: (by_key[key].parse(value) if isinstance(value, str) else value)
+             for key, value in overrides.items() if key in by_key}
+    values = SETTINGS.load(environ, given)
+    config = {**CONSTANTS, **{key: values[env] for env, key in CONFIG_KEYS.items()}}
+    config["GATEWAY_DATABASE_URL"] = database_url(values)
+    config.update({key: value for key, value in overrides.items() if key not in by_key})
+    missing = [key for key in REQUIRED if not config.get(key)]
+    if missing:
+        raise SettingsError(f"gateway settings missing: {', '.join(missing)} "
+                            "(run `refnet init-secrets`, then load var/refnet.env)")
+    return config

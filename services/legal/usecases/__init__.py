@@ -1,0 +1,21 @@
+"""The legal service's use cases, one module per aggregate. Each checks the caller (role and
+object, services/legal/domain/access.py), applies the domain rules, and writes the change and
+the event announcing it in one short transaction (outbox). Time comes from the injected clock
+(``clock=``), or as ``now`` for the reminder job, so tests drive it."""
+
+from .cases import (add_note, add_session, get_case, list_cases, list_eligible,
+                    list_referral_requests, open_case, rotate_notes)
+from .consent import apply_consent
+from .court_cases import change_court_status, file_court_case, get_court_case, list_court_cases
+from .disputes import open_dispute, update_dispute
+from .documents import change_document_status, request_document
+from .events import apply_event
+from .hearings import list_hearings, record_outcome, schedule_hearing, send_due_reminders
+
+__all__ = [
+    "add_note", "add_session", "apply_consent", "apply_event", "change_court_status",
+    "change_document_status", "file_court_case", "get_case", "get_court_case", "list_cases",
+    "list_court_cases", "list_eligible", "list_hearings", "list_referral_requests", "open_case",
+    "open_dispute", "record_outcome", "request_document", "rotate_notes", "schedule_hearing",
+    "send_due_reminders", "update_dispute",
+]
