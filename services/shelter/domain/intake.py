@@ -1,8 +1,11 @@
-"""The shelter's decision on an incoming referral. No I/O."""
+"""The shelter's decision on an incoming referral. No I/O.
+
+The decisions and the rule that a decline says why are the decision contract's
+(``services.contracts.decisions``), which the gateway reads as well."""
 
 from services.common.errors import Conflict, InvalidInput
+from services.contracts.decisions import DECISIONS, decline_lacks_reason
 
-DECISIONS = {"accept": "accepted", "decline": "declined"}
 OPEN = "received"
 INCOMING_STATUSES = ("received", "accepted", "declined", "withdrawn")
 WITHDRAWABLE = ("received", "accepted")  # a police withdrawal closes these
@@ -12,7 +15,7 @@ def check_decision(decision: str, reason: str | None) -> None:
     """The decision asked for, before the referral is read: accept, or decline with a reason."""
     if decision not in DECISIONS:
         raise InvalidInput("must be accept or decline", field="decision")
-    if decision == "decline" and not (reason or "").strip():
+    if decline_lacks_reason(decision, reason):
         # the sentence the web form translates for the person filling it in
         raise InvalidInput("A decline needs a reason.", field="reason")
 
