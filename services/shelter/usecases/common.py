@@ -5,13 +5,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from services.common.messaging import add_to_outbox
-from services.common.clock import SystemClock
+from services.common.timeutil import utcnow
 from services.contracts.envelope import make_event
 
 from ..tables import outbox
 
 SOURCE = "shelter"
-SYSTEM_CLOCK = SystemClock()
 
 
 def emit(s: Session, event_type: str, payload: dict, correlation_id: str | None = None) -> None:
@@ -21,6 +20,6 @@ def emit(s: Session, event_type: str, payload: dict, correlation_id: str | None 
 
 
 def at(now: datetime | None) -> datetime:
-    """The time a use case acts at: the one it was given (the service passes its clock's), else
-    the system clock's (a caller that does not care, such as a storage test)."""
-    return now if now is not None else SYSTEM_CLOCK.now()
+    """The time a use case acts at: the one it was given (the service passes its clocks'), else
+    the recorded time of a caller without a clock (the system clock moved by the demo clock)."""
+    return now if now is not None else utcnow()
