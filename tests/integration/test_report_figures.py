@@ -17,8 +17,9 @@ from services.legal import usecases as legal_app
 from services.legal import report as legal_report
 from services.referral import app as referral_app
 from services.referral import report as referral_report
-from services.shelter import app as shelter_app, care
-from services.shelter import report as shelter_report
+from services.shelter import usecases as shelter_app
+from services.shelter.usecases import care_plans as care
+from services.shelter.usecases import report as shelter_report
 from tests.integration.conftest import intake_command, submission
 
 ANALYST = Caller("analyst.one", "analyst", "refnet-analytics")
