@@ -34,7 +34,7 @@ test-unit: $(STAMP)
 	$(BIN)/pytest -q -p no:pytest_nameko tests/unit
 
 # Offline checks of deploy/ (Dockerfile, compose, Kubernetes manifests, operator resources
-# against ../shared/standards/crds). Needs the "deploy-check" extras and Debian's docker-compose.
+# against docs/standards/crds). Needs the "deploy-check" extras and Debian's docker-compose.
 test-deploy: $(STAMP)
 	$(BIN)/pytest -q -p no:pytest_nameko tests/deploy
 

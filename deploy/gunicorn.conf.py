@@ -13,13 +13,16 @@ import os
 import shutil
 import tempfile
 
-bind = f"{os.environ.get('REFNET_HOST', '127.0.0.1')}:{os.environ.get('REFNET_PORT', '8000')}"
+from gateway.settings import SERVER
+
+settings = SERVER.load()  # a bad value stops gunicorn here, naming the variable
+bind = f"{settings.host}:{settings.port}"
 worker_class = "gthread"
 # One worker with eight threads by default: the gateway mostly waits on the broker, and on the
 # two-core server the benchmark assumes a second worker measured slower (its CPU competes with
 # the services' and costs ~70 MB more; bench/README.md). More cores: more workers or replicas.
-workers = int(os.environ.get("REFNET_GATEWAY_WORKERS", "1"))
-threads = int(os.environ.get("REFNET_GATEWAY_THREADS", "8"))
+workers = settings.gateway_workers
+threads = settings.gateway_threads
 os.environ.setdefault("REFNET_RPC_POOL_SIZE", str(threads))
 os.environ.setdefault("REFNET_PROCESS_NAME", "gateway")
 timeout = 30
@@ -30,12 +33,12 @@ accesslog = None
 # for every gunicorn of the user, so two gateways on one machine (replicas, tests, `make up`)
 # would take it from each other, and a read-only container cannot create it. Off unless a path
 # is given.
-if os.environ.get("REFNET_GATEWAY_CONTROL_SOCKET"):
-    control_socket = os.environ["REFNET_GATEWAY_CONTROL_SOCKET"]
+if settings.gateway_control_socket:
+    control_socket = settings.gateway_control_socket
 else:
     control_socket_disable = True
 
-_OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+_OWN_METRICS_DIR = not settings.prometheus_multiproc_dir
 if _OWN_METRICS_DIR:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="refnet-gateway-metrics-")
 _METRICS_DIR = os.environ["PROMETHEUS_MULTIPROC_DIR"]
@@ -46,7 +49,7 @@ logconfig_dict = {
     "formatters": {"json": {"()": "services.common.logs.JsonFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json",
                              "stream": "ext://sys.stderr"}},
-    "root": {"level": os.environ.get("REFNET_LOG_LEVEL", "INFO"), "handlers": ["console"]},
+    "root": {"level": settings.log_level, "handlers": ["console"]},
     "loggers": {
         "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
         "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False},

@@ -39,6 +39,26 @@ SETTINGS = Settings(
     Setting("REFNET_WEB_IDLE_MINUTES", "120", "... or after this long unused", float),
 )
 
+# What gunicorn reads (deploy/gunicorn.conf.py): where the gateway listens and how many workers
+# and threads serve it. Part of the gateway's settings; not Flask config.
+SERVER = Settings(
+    "gateway-server",
+    Setting("REFNET_HOST", "127.0.0.1", "the address the gateway listens on"),
+    Setting("REFNET_PORT", "8000", "the gateway's port", int),
+    Setting("REFNET_GATEWAY_WORKERS", "1", "gunicorn gthread worker processes of the gateway",
+            int),
+    Setting("REFNET_GATEWAY_THREADS", "8",
+            "threads per gateway worker (= RPC calls a worker lets wait at once)", int),
+    Setting("REFNET_GATEWAY_CONTROL_SOCKET", None,
+            "path of gunicorn's control socket; none unless given", optional),
+    Setting("PROMETHEUS_MULTIPROC_DIR", None,
+            "where the gateway's workers keep their counters so /metrics adds them up "
+            "(a fresh temporary directory when unset)", optional),
+    *(s for s in SERVICE if s.env in ("REFNET_LOG_LEVEL", "REFNET_PROCESS_NAME")),
+)
+ALL = Settings("gateway", SETTINGS, SERVER)
+"""Every variable the gateway process reads (the app's and gunicorn's)."""
+
 # the Flask config key each setting fills
 CONFIG_KEYS = {
     "AMQP_URI": "AMQP_URI",

@@ -11,7 +11,7 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from gateway.settings import SETTINGS as GATEWAY
+from gateway.settings import ALL as GATEWAY
 from services.common.settings import SERVICE, Setting, Settings, database_setting, optional
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,8 +34,7 @@ def _as_read_by(kind: Settings, *names: str) -> list[Setting]:
 
 LOCATION = Settings(
     "refnet-location",
-    *_as_read_by(GATEWAY, "REFNET_VAR"),
-    Setting("REFNET_PORT", "8000", "the gateway's port, which `refnet up` waits for and prints"),
+    *_as_read_by(GATEWAY, "REFNET_VAR", "REFNET_PORT"),
 )
 
 SETTINGS = Settings(

@@ -15,18 +15,19 @@ import json
 import logging
 import time
 
+from .settings import SERVICE, Settings
+
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "refnet_correlation_id", default=None)
 
-# Which process writes: "gateway", "referral", "shelter", "legal" (``set_process_name`` at
-# start-up: the gateway's app and gunicorn configuration, a service's ``Observability``).
-PROCESS = {"name": ""}
+# Which process writes: "gateway", "referral", "shelter", "legal" (set once at start-up).
+PROCESS = {"name": Settings("logs", *(s for s in SERVICE if s.env == "REFNET_PROCESS_NAME"))
+            .load().process_name or ""}
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
 def set_process_name(name: str) -> None:
-    """Name the process every log line of this process carries."""
     PROCESS["name"] = name
 
 

@@ -143,6 +143,8 @@ SERVICE = Settings(
             "to it", optional),
     Setting("REFNET_METRICS_HOST", "127.0.0.1", "address a service's /metrics listens on"),
     Setting("REFNET_LOG_LEVEL", "INFO", "log level of every process"),
+    Setting("REFNET_PROCESS_NAME", None,
+            "the name a process's log lines carry until it sets its own", optional),
     Setting("REFNET_DEMO_CLOCK_FILE", None,
             "demo networks only: a file of seconds added to every recorded time", optional),
     Setting("REFNET_TEST_CLOCK_OFFSET_FILE", None,

@@ -1,10 +1,10 @@
 """The shelter's gauges: beds per facility and population group, read at scrape time through
-``app.availability`` (the same view the API shows), so they follow whatever that view counts."""
+``usecases.beds.availability`` (the view the API shows), so they count what that view counts."""
 
 from services.common.caller import Caller
 from services.common.metrics import FunctionGauges
 
-from . import app
+from .usecases.beds import availability
 
 # Scrapes read as an administrator of the network itself; counts only, no names or addresses.
 METRICS_CALLER = Caller(user="metrics", role="admin", agency="refnet")
@@ -18,8 +18,10 @@ FAMILIES = {
 
 
 def bed_gauges(_service_name: str, db) -> FunctionGauges:
+    """The bed gauges of a shelter database, read at scrape time."""
     def rows():
-        for row in app.availability(db, METRICS_CALLER):
+        """(gauge, labels, value) of every facility and group."""
+        for row in availability(db, METRICS_CALLER):
             labels = {"facility": row["facility"], "population_group": row["population_group"]}
             for name in FAMILIES:
                 key = name.removeprefix("refnet_beds_")

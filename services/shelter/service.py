@@ -1,271 +1,254 @@
-"""nameko entrypoints of the shelter service: validate, delegate to ``app``, return.
+"""nameko entrypoints of the shelter service: validate, delegate to a use case, return.
 
-Settings (environment): ``REFNET_HOLD_HOURS`` (default 48) or ``REFNET_HOLD_SECONDS`` (tests)
-is how long an accepted referral's beds are held; ``REFNET_HOLD_SWEEP_SECONDS`` (default 10) how
-often every replica looks for expired holds (``app.expire_holds`` is safe to run concurrently).
-``REFNET_MILESTONE_SWEEP_SECONDS`` (default 60) is how often every replica looks for first-week
-milestones that became overdue (``care.notify_overdue_milestones`` sends each notice once).
-``REFNET_FILE_KEYS`` (Fernet keys, as the referral service's) encrypts care notes, goals and
-screening results at rest. Care reads and writes take their time from services/common/clock.py
-(``REFNET_TEST_CLOCK_OFFSET_FILE`` moves it, in tests only).
+Settings are in ``settings.py``, loaded once here. Two clocks: what the shelter records
+(decisions, holds, admissions, discharges, capacity changes, hearings) is stamped by the
+record clock, the system clock moved only by the demo clock; the care timeline (milestones
+falling due, their overdue sweep, care reads and writes) runs on the process clock, which
+end-to-end tests also move forward with the test offset to let a week pass while residents
+admitted meanwhile keep real admission times.
 """
 
 import logging
-import os
-from datetime import timedelta
 
-from nameko.extensions import DependencyProvider
 from nameko.timer import timer
 
-from services.common import clock
 from services.common.audit import audited
-from services.common.audit import query as audit_query_rows
-from services.common.caller import Caller
-from services.common.errors import InvalidInput
+from services.common.clock import OffsetClock
 from services.common.runtime.consumers import consume_events
 from services.common.runtime.entrypoints import rpc
 from services.common.runtime.observability import Observability
-from services.common.runtime.providers import Outbox, ServiceDatabase
-from services.common.sealing import FileCipher
+from services.common.runtime.providers import FileKeys, Outbox, ServiceClock, ServiceDatabase
+from services.common.runtime import skeleton  # not its class: `nameko run` serves every class here
 
-from . import app, care, report
-from .domain.visibility import shape
+from . import usecases
+from .domain.fields import check_whole_number as whole
 from .observability import bed_gauges
-from .tables import audit_log, outbox
+from .settings import SETTINGS, hold_of
+from .tables import audit_log
+from .tables import outbox as outbox_table
+from .usecases.report import report_figures
 
 log = logging.getLogger(__name__)
 
-
-def hold_duration() -> timedelta:
-    if os.environ.get("REFNET_HOLD_SECONDS"):
-        return timedelta(seconds=float(os.environ["REFNET_HOLD_SECONDS"]))
-    return timedelta(hours=float(os.environ.get("REFNET_HOLD_HOURS", "48")))
+VALUES = SETTINGS.load()
+HOLD = hold_of(VALUES)
+AGENCY = VALUES.shelter_agency
 
 
-HOLD = hold_duration()
-SWEEP_SECONDS = float(os.environ.get("REFNET_HOLD_SWEEP_SECONDS", "10"))
-MILESTONE_SWEEP_SECONDS = float(os.environ.get("REFNET_MILESTONE_SWEEP_SECONDS", "60"))
+class ShelterService(skeleton.ServiceSkeleton):
+    """Beds, placements, residents' hearings and care plans of the network's shelter."""
 
-
-class CareCipher(DependencyProvider):
-    """Injects the ``FileCipher`` for care notes, goals and screening results
-    (``REFNET_FILE_KEYS`` or nameko config ``FILE_KEYS``); None when unset, and then only the
-    care endpoints that store or read personal text fail (beds and placements keep working)."""
-
-    def setup(self):
-        keys = self.container.config.get("FILE_KEYS") or os.environ.get("REFNET_FILE_KEYS")
-        self.cipher = FileCipher(keys) if keys else None
-        if self.cipher is None:
-            log.warning("REFNET_FILE_KEYS is not set: care notes cannot be stored or read")
-
-    def get_dependency(self, worker_ctx):
-        return self.cipher
-
-
-def _agency() -> str:
-    return os.environ.get("REFNET_SHELTER_AGENCY", "erbil-shelter")
-
-
-def _int(value, field):
-    if isinstance(value, bool):
-        raise InvalidInput("must be a whole number", field=field)
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise InvalidInput("must be a whole number", field=field) from None
-
-
-class ShelterService:
     name = "shelter"
+    audit_table = audit_log
+    report_figures_of = staticmethod(report_figures)
 
     db = ServiceDatabase("shelter")
-    # before `outbox` below: that name is the outbox table only until it is rebound
-    observability = Observability("shelter", outbox, collectors=[bed_gauges])
-    outbox = Outbox("shelter", outbox)
-    cipher = CareCipher()
-    audit_table = audit_log
+    observability = Observability("shelter", outbox_table, collectors=[bed_gauges])
+    outbox = Outbox("shelter", outbox_table)
+    cipher = FileKeys()
+    clock = ServiceClock()
+    record_clock = ServiceClock(OffsetClock(VALUES.demo_clock_file))
+
+    # --- what other services tell the shelter, and its sweeps --------------------------------
 
     @consume_events("shelter")
     def on_event(self, body):
-        app.apply_event(self.db, body, agency=_agency(), hold=HOLD)
+        """Another service's event (referrals submitted or withdrawn, residents' hearings)."""
+        usecases.apply_event(self.db, body, agency=AGENCY, hold=HOLD, now=self.record_clock.now())
 
-    @timer(interval=SWEEP_SECONDS)
+    @timer(interval=VALUES.hold_sweep_seconds)
     def expire_holds(self):
+        """Every replica ticks; each expired hold is claimed once (see admissions)."""
         try:
-            app.expire_holds(self.db, _agency(), hold=HOLD)
+            usecases.expire_holds(self.db, AGENCY, hold=HOLD, now=self.record_clock.now())
         except Exception:  # the next tick retries; never let the timer die
             log.exception("hold expiry sweep failed")
 
-    @timer(interval=MILESTONE_SWEEP_SECONDS)
+    @timer(interval=VALUES.milestone_sweep_seconds)
     def notify_overdue_milestones(self):
-        """Every replica ticks; each milestone's overdue notice is claimed once (see care)."""
+        """Every replica ticks; each milestone's overdue notice is claimed once (see care_plans)."""
         try:
-            care.notify_overdue_milestones(self.db, _agency(), clock.now())
+            usecases.notify_overdue_milestones(self.db, AGENCY, self.clock.now())
         except Exception:  # the next tick retries; never let the timer die
             log.exception("overdue milestone sweep failed")
 
+    # --- intake, beds, admissions, the waitlist, hearings -------------------------------------
+
     @rpc
     def list_incoming(self, caller, status="received"):
-        return app.list_incoming(self.db, Caller.from_dict(caller), status)
+        """Incoming referrals in a status (shelter staff)."""
+        return usecases.list_incoming(self.db, caller, status)
 
     @rpc
     @audited("referral.decide", "referral", "reference")
     def decide(self, caller, reference, decision, reason=None, correlation_id=None):
-        return app.decide(self.db, Caller.from_dict(caller), reference, decision, reason,
-                          correlation_id, hold=HOLD)
+        """Accept (holding beds or waitlisting) or decline with a reason."""
+        return usecases.decide(self.db, caller, reference, decision, reason, correlation_id,
+                               hold=HOLD, now=self.record_clock.now())
 
     @rpc
     @audited("facility.ensure", "facility", "facility")
     def ensure_facility(self, caller, facility, name):
-        return app.ensure_facility(self.db, Caller.from_dict(caller), facility, name)
+        """Create a facility unless it exists (administrators)."""
+        return usecases.ensure_facility(self.db, caller, facility, name,
+                                        now=self.record_clock.now())
 
     @rpc
     @audited("facility.set_capacity", "facility", "facility")
     def set_capacity(self, caller, facility, population_group, capacity, correlation_id=None,
                      reason=None):
-        return app.set_capacity(self.db, Caller.from_dict(caller), facility, population_group,
-                                capacity, correlation_id, reason=reason, hold=HOLD)
+        """Set a group's beds at a facility; beds added go to the waitlist."""
+        return usecases.set_capacity(self.db, caller, facility, population_group, capacity,
+                                     correlation_id, reason=reason, hold=HOLD,
+                                     now=self.record_clock.now())
 
     @rpc
     @audited("facility.set_out_of_service", "facility", "facility")
     def set_out_of_service(self, caller, facility, population_group, beds, reason=None,
                            expected_return=None, correlation_id=None):
-        return app.set_out_of_service(self.db, Caller.from_dict(caller), facility, population_group,
-                                      _int(beds, "beds"), reason, expected_return, correlation_id,
-                                      hold=HOLD)
+        """Take beds out of service with a reason and return date (0 returns them)."""
+        return usecases.set_out_of_service(self.db, caller, facility, population_group,
+                                           whole(beds, "beds"), reason, expected_return,
+                                           correlation_id, hold=HOLD, now=self.record_clock.now())
 
     @rpc
     def capacity_history(self, caller, facility):
-        return app.capacity_history_of(self.db, Caller.from_dict(caller), facility)
+        """A facility's capacity changes, latest first."""
+        return usecases.capacity_history_of(self.db, caller, facility)
 
     @rpc
     def availability(self, caller):
-        who = Caller.from_dict(caller)
-        return [shape("availability", who.role, row) for row in app.availability(self.db, who)]
+        """Beds per facility and group, counts only (anyone signed in)."""
+        return usecases.availability(self.db, caller)
 
     @rpc
     @audited("admission.admit", "referral", "reference")
     def admit(self, caller, facility, reference, case_manager, correlation_id=None):
-        return app.admit(self.db, Caller.from_dict(caller), facility, reference, case_manager,
-                         correlation_id)
+        """Admit a resident from a hold or to free beds; the care plan opens."""
+        return usecases.admit(self.db, caller, facility, reference, case_manager, correlation_id,
+                              now=self.record_clock.now())
 
     @rpc
     @audited("admission.discharge", "admission", "admission_id")
     def discharge(self, caller, facility, admission_id, outcome, correlation_id=None):
-        return app.discharge(self.db, Caller.from_dict(caller), facility,
-                             _int(admission_id, "admission"), outcome, correlation_id, hold=HOLD)
+        """Discharge a resident with an outcome; the beds go to the waitlist."""
+        return usecases.discharge(self.db, caller, facility, whole(admission_id, "admission"),
+                                  outcome, correlation_id, hold=HOLD, now=self.record_clock.now())
 
     @rpc
     def waitlist(self, caller, population_group=None):
-        return app.waitlist(self.db, Caller.from_dict(caller), population_group)
+        """The waitlist in offer order, per group."""
+        return usecases.waitlist(self.db, caller, population_group)
 
     @rpc
     @audited("waitlist.reorder", "referral", "reference")
     def reorder_waitlist(self, caller, reference, priority, reason):
-        return app.reorder_waitlist(self.db, Caller.from_dict(caller), reference, priority, reason)
+        """Move a waitlisted referral up or down, with a reason."""
+        return usecases.reorder_waitlist(self.db, caller, reference, priority, reason,
+                                         now=self.record_clock.now())
 
     @rpc
     @audited("facility.read_board", "facility", "facility")
     def bed_board(self, caller, facility):
-        return app.bed_board(self.db, Caller.from_dict(caller), facility)
+        """Who holds or occupies each place of a facility (by reference)."""
+        return usecases.bed_board(self.db, caller, facility)
 
     @rpc
     @audited("facility.read_census", "facility", "facility")
     def daily_census(self, caller, facility, date=None):
-        return app.daily_census(self.db, Caller.from_dict(caller), facility, date)
+        """Arrivals, expected arrivals, departures and census of a day."""
+        return usecases.daily_census(self.db, caller, facility, date, now=self.record_clock.now())
 
     @rpc
     def hsds_service(self, caller, facility):
-        return app.hsds_service(self.db, Caller.from_dict(caller), facility)
+        """The facility as an Open Referral (HSDS 3.1) service with its capacities."""
+        return usecases.hsds_service(self.db, caller, facility)
 
     @rpc
     def list_hearings(self, caller, upcoming_only=True):
-        return app.list_hearings(self.db, Caller.from_dict(caller), bool(upcoming_only))
+        """Residents' hearings with their accompaniment tasks."""
+        return usecases.list_hearings(self.db, caller, bool(upcoming_only),
+                                      now=self.record_clock.now())
 
-    # --- care plans, milestones, notes (issue 4): shelter staff only, checked in care -----------
+    # --- care plans, milestones, notes: shelter staff only ------------------------------------
 
     @rpc
     def list_plans(self, caller, facility=None, case_manager=None, status="open"):
-        return care.list_plans(self.db, Caller.from_dict(caller), clock.now(), facility,
-                               case_manager, status)
+        """Care plans with their milestone states counted."""
+        return usecases.list_plans(self.db, caller, self.clock.now(), facility, case_manager,
+                                   status)
 
     @rpc
     def get_plan(self, caller, plan_id):
-        return care.get_plan(self.db, Caller.from_dict(caller), self.cipher,
-                             _int(plan_id, "plan"), clock.now())
+        """A care plan with the person's goals, items and milestones."""
+        return usecases.get_plan(self.db, caller, self.cipher, whole(plan_id, "plan"),
+                                 self.clock.now())
 
     @rpc
     def update_plan(self, caller, plan_id, goals=None, psychologist=None):
-        return care.update_plan(self.db, Caller.from_dict(caller), self.cipher,
-                                _int(plan_id, "plan"), clock.now(), goals, psychologist)
+        """Record the person's goals and/or name the plan's psychologist."""
+        return usecases.update_plan(self.db, caller, self.cipher, whole(plan_id, "plan"),
+                                    self.clock.now(), goals, psychologist)
 
     @rpc
     def complete_milestone(self, caller, plan_id, milestone):
-        return care.complete_milestone(self.db, Caller.from_dict(caller), _int(plan_id, "plan"),
-                                       milestone, clock.now())
+        """Mark the rights briefing or the agreed plan as done."""
+        return usecases.complete_milestone(self.db, caller, whole(plan_id, "plan"), milestone,
+                                           self.clock.now())
 
     @rpc
     def list_milestones(self, caller, state=None, facility=None, case_manager=None):
-        return care.list_milestones(self.db, Caller.from_dict(caller), clock.now(), state,
-                                    facility, case_manager)
+        """Milestones of open plans by state, per facility and case manager."""
+        return usecases.list_milestones(self.db, caller, self.clock.now(), state, facility,
+                                        case_manager)
 
     @rpc
     def add_plan_item(self, caller, plan_id, service_code, owner, starts_on=None, due_on=None,
                       cash=None):
-        # ``service_code``: the plan item's service (``service`` is the RPC client's own argument)
-        return care.add_item(self.db, Caller.from_dict(caller), _int(plan_id, "plan"),
-                             clock.now(), service_code, owner, starts_on, due_on, cash)
+        """Plan a service for the resident."""
+        # the RPC says ``service_code`` (``service`` is the RPC client's own argument)
+        return usecases.add_item(self.db, caller, whole(plan_id, "plan"), self.clock.now(),
+                                 service_code, owner, starts_on, due_on, cash)
 
     @rpc
     def update_plan_item(self, caller, plan_id, item_id, status=None, owner=None, starts_on=None,
                          due_on=None):
-        return care.update_item(self.db, Caller.from_dict(caller), _int(plan_id, "plan"),
-                                _int(item_id, "item"), clock.now(), status, owner, starts_on,
-                                due_on)
+        """Change an item's status, owner or dates (cash is paid once approved)."""
+        return usecases.update_item(self.db, caller, whole(plan_id, "plan"),
+                                    whole(item_id, "item"), self.clock.now(), status, owner,
+                                    starts_on, due_on)
 
     @rpc
     def approve_plan_item(self, caller, plan_id, item_id):
-        return care.approve_item(self.db, Caller.from_dict(caller), _int(plan_id, "plan"),
-                                 _int(item_id, "item"), clock.now())
+        """A second staff member approves cash assistance."""
+        return usecases.approve_item(self.db, caller, whole(plan_id, "plan"),
+                                     whole(item_id, "item"), self.clock.now())
 
     @rpc
     def refer_plan_item(self, caller, plan_id, item_id, correlation_id=None):
-        return care.refer_item_to_legal(self.db, Caller.from_dict(caller), _int(plan_id, "plan"),
-                                        _int(item_id, "item"), clock.now(), _agency(),
-                                        correlation_id)
+        """Refer a legal item to the legal team."""
+        return usecases.refer_item_to_legal(self.db, caller, whole(plan_id, "plan"),
+                                            whole(item_id, "item"), self.clock.now(), AGENCY,
+                                            correlation_id)
 
     @rpc
     def add_care_note(self, caller, plan_id, text):
-        return care.add_note(self.db, Caller.from_dict(caller), self.cipher,
-                             _int(plan_id, "plan"), text, clock.now())
+        """Add a case note (stored encrypted)."""
+        return usecases.add_note(self.db, caller, self.cipher, whole(plan_id, "plan"), text,
+                                 self.clock.now())
 
     @rpc
     def list_care_notes(self, caller, plan_id):
-        return care.list_notes(self.db, Caller.from_dict(caller), self.cipher, _int(plan_id, "plan"))
+        """A plan's case notes."""
+        return usecases.list_notes(self.db, caller, self.cipher, whole(plan_id, "plan"))
 
     @rpc
     def record_screening(self, caller, plan_id, outcome, summary=None):
-        return care.record_screening(self.db, Caller.from_dict(caller), self.cipher,
-                                     _int(plan_id, "plan"), outcome, summary, clock.now())
+        """The plan's psychologist records the screening result."""
+        return usecases.record_screening(self.db, caller, self.cipher, whole(plan_id, "plan"),
+                                         outcome, summary, self.clock.now())
 
     @rpc
     def get_screening(self, caller, plan_id):
-        return care.get_screening(self.db, Caller.from_dict(caller), self.cipher,
-                                  _int(plan_id, "plan"))
-
-    @rpc
-    @audited("audit.query", "audit")
-    def audit_query(self, caller, object=None, actor=None, limit=100):
-        Caller.from_dict(caller).require("admin")
-        with self.db.read() as c:
-            return audit_query_rows(c, audit_log, object=object, actor=actor, limit=limit)
-
-    @rpc
-    @audited("report.figures", "report")
-    def report_figures(self, caller, first_day, last_day):
-        """Counts, occupancy and day-measures for a period (issue 10); never a reference."""
-        return report.report_figures(self.db, Caller.from_dict(caller), first_day, last_day)
-
-    @rpc
-    def ping(self):
-        return {"service": self.name, "outbox_published": self.outbox.published}
+        """The screening result (the plan's case manager and psychologist only)."""
+        return usecases.get_screening(self.db, caller, self.cipher, whole(plan_id, "plan"))

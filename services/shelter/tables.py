@@ -92,7 +92,7 @@ Index("ix_placements_state_group", placements.c.state, placements.c.population_g
 Index("ix_placements_state_expiry", placements.c.state, placements.c.hold_expires_at)
 Index("ix_placements_facility_state", placements.c.facility_id, placements.c.state)
 
-# Hearings of residents, learnt from the legal service (issue 5): date, time, court and
+# Hearings of residents, learnt from the legal service: date, time, court and
 # attendance only; the reminder turns one into an accompaniment task.
 hearing_accompaniments = Table(
     "hearing_accompaniments", metadata,
@@ -110,7 +110,7 @@ hearing_accompaniments = Table(
 )
 Index("ix_hearing_accompaniments_starts", hearing_accompaniments.c.starts_at)
 
-# --- care plans and first-week milestones (issue 4) -------------------------------------------
+# --- care plans and first-week milestones ----------------------------------------------------
 # Personal text (the person's goals in their words, case notes, the screening result) is stored
 # encrypted with REFNET_FILE_KEYS (Fernet); codes, staff ids and times are in clear.
 
@@ -191,5 +191,5 @@ screenings = Table(
 
 outbox, processed_events = messaging_tables(metadata)
 
-# issue 6: who changed what, append-only and hash-chained (services/common/audit.py)
+# Who changed what, append-only and hash-chained (services/common/audit.py)
 audit_log = audit_table(metadata)

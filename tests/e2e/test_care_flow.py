@@ -19,7 +19,7 @@ import kombu
 import kombu.exceptions
 import pytest
 
-from deploy import demo
+from refnet import demo
 from gateway import api
 from tests.e2e.conftest import CANONICAL, Tap, submit
 from tests.support.broker import create_vhost, delete_vhost

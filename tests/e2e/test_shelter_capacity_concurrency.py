@@ -78,7 +78,7 @@ def wipe(net: Network) -> None:
                     conn.exec_driver_sql("PRAGMA busy_timeout=15000")
                 metadata = __import__(f"services.{service}.tables", fromlist=["metadata"]).metadata
                 for table in reversed(metadata.sorted_tables):
-                    if table.name != "audit_log":  # append-only (issue 6): the chain runs on
+                    if table.name != "audit_log":  # append-only: the chain runs on
                         conn.execute(table.delete())
         finally:
             engine.dispose()

@@ -17,7 +17,7 @@ from services.contracts.envelope import make_event, parse_event
 from services.contracts.references import random_reference
 from services.legal import app as legal_app
 from services.legal.tables import referral_requests
-from services.shelter import app, care
+from services.shelter import usecases
 from services.shelter.tables import care_milestones, care_plans, outbox
 from tests.integration.conftest import count, table_dump
 
@@ -38,8 +38,8 @@ GOALS = "I want to go home to my mother and work as a seamstress"
 @pytest.fixture
 def shelter(databases):
     db = databases.database(databases.migrated("shelter"))
-    app.ensure_facility(db, ADMIN, FACILITY, "Care shelter")
-    app.set_capacity(db, ADMIN, FACILITY, "women", 5)
+    usecases.ensure_facility(db, ADMIN, FACILITY, "Care shelter")
+    usecases.set_capacity(db, ADMIN, FACILITY, "women", 5)
     return db
 
 
@@ -50,13 +50,13 @@ def cipher(keys):
 
 def admitted(db, now=T0, case_manager="cm.one") -> dict:
     reference = random_reference()
-    assert app.apply_event(db, make_event("referral.submitted", {
+    assert usecases.apply_event(db, make_event("referral.submitted", {
         "reference": reference, "population_group": "women", "urgency": "urgent",
         "needs": ["shelter"], "children_count": 0, "beds_needed": 1,
         "referring_agency": "erbil-tip-unit", "submitted_at": utcnow()}, source="referral"),
         agency=AGENCY)
-    app.decide(db, INTAKE, reference, "accept", None)
-    return app.admit(db, INTAKE, FACILITY, reference, case_manager, now=now)
+    usecases.decide(db, INTAKE, reference, "accept", None)
+    return usecases.admit(db, INTAKE, FACILITY, reference, case_manager, now=now)
 
 
 def overdue_events(db) -> list[dict]:
@@ -68,7 +68,7 @@ def overdue_events(db) -> list[dict]:
 
 def test_the_plan_opens_with_the_admission(shelter):
     admission = admitted(shelter)
-    plan = care.get_plan(shelter, CM, None, admission["plan_id"], T0)
+    plan = usecases.get_plan(shelter, CM, None, admission["plan_id"], T0)
     assert (plan["reference"], plan["case_manager"], plan["admission_id"], plan["status"]) == \
         (admission["reference"], "cm.one", admission["admission_id"], "open")
     states = {m["milestone"]: (m["state"], m["due_at"]) for m in plan["milestones"]}
@@ -81,7 +81,7 @@ def test_the_plan_opens_with_the_admission(shelter):
 def test_a_refused_admission_opens_no_plan(shelter):
     admission = admitted(shelter)
     with pytest.raises(Conflict):
-        app.admit(shelter, INTAKE, FACILITY, admission["reference"], "cm.two", now=T0)
+        usecases.admit(shelter, INTAKE, FACILITY, admission["reference"], "cm.two", now=T0)
     assert count(shelter, care_plans) == 1 and count(shelter, care_milestones) == 4
 
 
@@ -91,17 +91,17 @@ def test_acceptance_one_overdue_milestone_one_event_the_right_list(shelter, ciph
     overdue list names it under its facility and case manager."""
     admission = admitted(shelter)
     plan_id = admission["plan_id"]
-    care.update_plan(shelter, CM, cipher, plan_id, T0 + timedelta(hours=1), psychologist="psy.one")
-    care.record_screening(shelter, PSY, cipher, plan_id, "support_recommended", "Weekly sessions",
+    usecases.update_plan(shelter, CM, cipher, plan_id, T0 + timedelta(hours=1), psychologist="psy.one")
+    usecases.record_screening(shelter, PSY, cipher, plan_id, "support_recommended", "Weekly sessions",
                           T0 + timedelta(days=2))
-    care.complete_milestone(shelter, CM, plan_id, "plan_agreed", T0 + timedelta(days=5))
+    usecases.complete_milestone(shelter, CM, plan_id, "plan_agreed", T0 + timedelta(days=5))
     other = admitted(shelter, now=T0 + timedelta(days=3), case_manager="cm.two")  # not overdue yet
 
-    assert care.notify_overdue_milestones(shelter, AGENCY, T0 + timedelta(days=6)) == []
+    assert usecases.notify_overdue_milestones(shelter, AGENCY, T0 + timedelta(days=6)) == []
     now = T0 + timedelta(days=8)
-    assert care.notify_overdue_milestones(shelter, AGENCY, now) == [
+    assert usecases.notify_overdue_milestones(shelter, AGENCY, now) == [
         (admission["reference"], "legal_rights_briefing")]
-    assert care.notify_overdue_milestones(shelter, AGENCY, now + timedelta(minutes=1)) == []
+    assert usecases.notify_overdue_milestones(shelter, AGENCY, now + timedelta(minutes=1)) == []
 
     events = overdue_events(shelter)
     assert len(events) == 1
@@ -112,7 +112,7 @@ def test_acceptance_one_overdue_milestone_one_event_the_right_list(shelter, ciph
     assert (payload["facility"], payload["case_manager"]) == (FACILITY, "cm.one")
     assert "Weekly" not in json.dumps(events[0])
 
-    listed = care.list_milestones(shelter, INTAKE, now, state="overdue")
+    listed = usecases.list_milestones(shelter, INTAKE, now, state="overdue")
     assert listed["count"] == 1
     assert [(g["facility"], g["case_manager"], g["count"]) for g in listed["groups"]] == [
         (FACILITY, "cm.one", 1)]
@@ -120,9 +120,9 @@ def test_acceptance_one_overdue_milestone_one_event_the_right_list(shelter, ciph
     assert (row["reference"], row["milestone"], row["state"]) == \
         (admission["reference"], "legal_rights_briefing", "overdue")
     assert row["overdue_notified_at"] is not None
-    due = care.list_milestones(shelter, INTAKE, now, state="due")
+    due = usecases.list_milestones(shelter, INTAKE, now, state="due")
     assert {m["reference"] for g in due["groups"] for m in g["milestones"]} == {other["reference"]}
-    assert care.list_milestones(shelter, INTAKE, now, state="overdue", case_manager="cm.two")["count"] == 0
+    assert usecases.list_milestones(shelter, INTAKE, now, state="overdue", case_manager="cm.two")["count"] == 0
 
 
 def test_two_replicas_send_each_overdue_notice_once(databases, shelter):
@@ -134,7 +134,7 @@ def test_two_replicas_send_each_overdue_notice_once(databases, shelter):
     def sweep(db):
         try:
             for _ in range(3):
-                sent.extend(care.notify_overdue_milestones(db, AGENCY, now))
+                sent.extend(usecases.notify_overdue_milestones(db, AGENCY, now))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -152,77 +152,77 @@ def test_two_replicas_send_each_overdue_notice_once(databases, shelter):
 
 def test_a_discharged_residents_plan_closes_and_sends_no_notice(shelter):
     admission = admitted(shelter)
-    app.discharge(shelter, INTAKE, FACILITY, admission["admission_id"], "reintegrated")
-    assert care.notify_overdue_milestones(shelter, AGENCY, T0 + timedelta(days=8)) == []
-    assert care.list_milestones(shelter, INTAKE, T0 + timedelta(days=8), state="overdue")["count"] == 0
+    usecases.discharge(shelter, INTAKE, FACILITY, admission["admission_id"], "reintegrated")
+    assert usecases.notify_overdue_milestones(shelter, AGENCY, T0 + timedelta(days=8)) == []
+    assert usecases.list_milestones(shelter, INTAKE, T0 + timedelta(days=8), state="overdue")["count"] == 0
     with pytest.raises(Conflict):
-        care.add_item(shelter, CM, admission["plan_id"], T0, "health_care", "nurse.one")
+        usecases.add_item(shelter, CM, admission["plan_id"], T0, "health_care", "nurse.one")
 
 
 def test_cash_is_paid_only_after_a_second_staff_members_approval(shelter):
     plan_id = admitted(shelter)["plan_id"]
-    item = care.add_item(shelter, CM, plan_id, T0, "cash_assistance", "cm.one",
+    item = usecases.add_item(shelter, CM, plan_id, T0, "cash_assistance", "cm.one",
                          cash={"purpose": "legal_fees", "amount": 250000, "currency": "IQD"})
     with pytest.raises(Conflict) as refused:
-        care.update_item(shelter, CM, plan_id, item["item_id"], T0, status="done")
+        usecases.update_item(shelter, CM, plan_id, item["item_id"], T0, status="done")
     assert refused.value.field == "approval"
     with pytest.raises(Forbidden):
-        care.approve_item(shelter, CM, plan_id, item["item_id"], T0)  # the requester
-    unpaid = care.get_plan(shelter, CM, None, plan_id, T0)["items"][0]
+        usecases.approve_item(shelter, CM, plan_id, item["item_id"], T0)  # the requester
+    unpaid = usecases.get_plan(shelter, CM, None, plan_id, T0)["items"][0]
     assert unpaid["status"] == "planned" and unpaid["cash"]["approved_by"] is None
 
-    approved = care.approve_item(shelter, MANAGER, plan_id, item["item_id"], T0 + timedelta(hours=1))
+    approved = usecases.approve_item(shelter, MANAGER, plan_id, item["item_id"], T0 + timedelta(hours=1))
     assert approved["cash"]["approved_by"] == "manager.two"
     with pytest.raises(Conflict):
-        care.approve_item(shelter, INTAKE, plan_id, item["item_id"], T0)  # approved once
-    paid = care.update_item(shelter, CM, plan_id, item["item_id"], T0 + timedelta(hours=2), status="done")
+        usecases.approve_item(shelter, INTAKE, plan_id, item["item_id"], T0)  # approved once
+    paid = usecases.update_item(shelter, CM, plan_id, item["item_id"], T0 + timedelta(hours=2), status="done")
     assert paid["status"] == "done" and paid["cash"]["paid_by"] == "cm.one"
     assert paid["cash"]["paid_at"] == "2026-11-20T11:30:00Z"
 
 
 def test_notes_goals_and_screening_are_encrypted_and_staff_only(shelter, cipher):
     plan_id = admitted(shelter)["plan_id"]
-    care.add_note(shelter, INTAKE, cipher, plan_id, NOTE, T0)
-    care.update_plan(shelter, CM, cipher, plan_id, T0, goals=GOALS, psychologist="psy.one")
-    care.record_screening(shelter, PSY, cipher, plan_id, "specialist_referral",
+    usecases.add_note(shelter, INTAKE, cipher, plan_id, NOTE, T0)
+    usecases.update_plan(shelter, CM, cipher, plan_id, T0, goals=GOALS, psychologist="psy.one")
+    usecases.record_screening(shelter, PSY, cipher, plan_id, "specialist_referral",
                           "Nightmares-Testperson", T0)
     dump = table_dump(shelter)
     for secret in (NOTE, GOALS, "Nightmares-Testperson", "specialist_referral"):
         assert secret not in dump
 
-    assert [n["text"] for n in care.list_notes(shelter, INTAKE, cipher, plan_id)] == [NOTE]
-    assert care.get_plan(shelter, INTAKE, cipher, plan_id, T0)["goals"] == GOALS
+    assert [n["text"] for n in usecases.list_notes(shelter, INTAKE, cipher, plan_id)] == [NOTE]
+    assert usecases.get_plan(shelter, INTAKE, cipher, plan_id, T0)["goals"] == GOALS
     for reader in (CM, PSY):
-        assert care.get_screening(shelter, reader, cipher, plan_id)["outcome"] == "specialist_referral"
+        assert usecases.get_screening(shelter, reader, cipher, plan_id)["outcome"] == "specialist_referral"
     with pytest.raises(Forbidden):
-        care.get_screening(shelter, INTAKE, cipher, plan_id)
+        usecases.get_screening(shelter, INTAKE, cipher, plan_id)
     with pytest.raises(Forbidden):
-        care.record_screening(shelter, CM, cipher, plan_id, "no_concerns", None, T0)
+        usecases.record_screening(shelter, CM, cipher, plan_id, "no_concerns", None, T0)
     with pytest.raises(Forbidden):
-        care.update_plan(shelter, INTAKE, cipher, plan_id, T0, psychologist="intake.one")
+        usecases.update_plan(shelter, INTAKE, cipher, plan_id, T0, psychologist="intake.one")
     for outsider in (POLICE, LAWYER):
-        for call in (lambda c: care.list_notes(shelter, c, cipher, plan_id),
-                     lambda c: care.get_plan(shelter, c, cipher, plan_id, T0),
-                     lambda c: care.get_screening(shelter, c, cipher, plan_id),
-                     lambda c: care.list_milestones(shelter, c, T0),
-                     lambda c: care.list_plans(shelter, c, T0)):
+        for call in (lambda c: usecases.list_notes(shelter, c, cipher, plan_id),
+                     lambda c: usecases.get_plan(shelter, c, cipher, plan_id, T0),
+                     lambda c: usecases.get_screening(shelter, c, cipher, plan_id),
+                     lambda c: usecases.list_milestones(shelter, c, T0),
+                     lambda c: usecases.list_plans(shelter, c, T0)):
             with pytest.raises(Forbidden):
                 call(outsider)
     with pytest.raises(NotFound):
-        care.list_notes(shelter, INTAKE, cipher, 999999)
+        usecases.list_notes(shelter, INTAKE, cipher, 999999)
 
 
 def test_referring_an_item_sends_only_reference_and_service_and_legal_records_it(databases, shelter):
     admission = admitted(shelter)
     plan_id = admission["plan_id"]
-    item = care.add_item(shelter, CM, plan_id, T0, "court_representation", "cm.one")
+    item = usecases.add_item(shelter, CM, plan_id, T0, "court_representation", "cm.one")
     with pytest.raises(Conflict):
-        care.refer_item_to_legal(shelter, CM, plan_id,
-                                 care.add_item(shelter, CM, plan_id, T0, "mhpss", "psy.one")["item_id"],
+        usecases.refer_item_to_legal(shelter, CM, plan_id,
+                                 usecases.add_item(shelter, CM, plan_id, T0, "mhpss", "psy.one")["item_id"],
                                  T0, AGENCY)
-    referred = care.refer_item_to_legal(shelter, CM, plan_id, item["item_id"], T0, AGENCY)
+    referred = usecases.refer_item_to_legal(shelter, CM, plan_id, item["item_id"], T0, AGENCY)
     with pytest.raises(Conflict):
-        care.refer_item_to_legal(shelter, CM, plan_id, item["item_id"], T0, AGENCY)
+        usecases.refer_item_to_legal(shelter, CM, plan_id, item["item_id"], T0, AGENCY)
     with shelter.read() as s:
         (body,) = s.execute(select(outbox.c.body)
                             .where(outbox.c.type == "shelter.legal_referral_requested")).scalars().all()

@@ -16,9 +16,10 @@ from services.common.errors import Forbidden, InvalidInput
 from services.contracts.envelope import make_event
 from services.legal import usecases as legal_app
 from services.legal import report as legal_report
-from services.referral import usecases
-from services.shelter import app as shelter_app, care
-from services.shelter import report as shelter_report
+from services.referral import usecases as referral_app
+from services.shelter import usecases as shelter_app
+from services.shelter.usecases import care_plans as care
+from services.shelter.usecases import report as shelter_report
 from tests.integration.conftest import intake_command, submission
 
 ANALYST = Caller("analyst.one", "analyst", "refnet-analytics")
@@ -61,11 +62,11 @@ def test_referral_figures(databases, keys, clock):
             body["consent"]["basis"] = "best_interest"
         command = intake_command(keys.intake_public, body, agency="directorate" if i < 3 else "police")
         command["submitted_at"] = clock(i).isoformat()
-        refs.append(usecases.submit(db, CLOCK, keys.cipher, keys.intake_private, command)[0])
+        refs.append(referral_app.submit(db, CLOCK, keys.cipher, keys.intake_private, command)[0])
     # one submitted the day after the period: not counted
     late = intake_command(keys.intake_public, submission(), agency="directorate")
     late["submitted_at"] = clock(31).isoformat()
-    usecases.submit(db, CLOCK, keys.cipher, keys.intake_private, late)
+    referral_app.submit(db, CLOCK, keys.cipher, keys.intake_private, late)
 
     def shelter_event(kind, ref, day, **payload):
         at = DAY0 + timedelta(days=day)
@@ -80,7 +81,7 @@ def test_referral_figures(databases, keys, clock):
                     "population_group": "women", "beds": 1, f"{kind}_at": at,
                     **({"case_manager": "cm.one"} if kind == "admitted" else {"outcome": "repatriated"})}
         kind = kind if kind.startswith("referral_") or kind in ("admitted", "discharged") else "referral_received"
-        assert usecases.apply_event(db, CLOCK, make_event(f"shelter.{kind}", body, source="shelter"))
+        assert referral_app.apply_event(db, CLOCK, make_event(f"shelter.{kind}", body, source="shelter"))
 
     for i, ref in enumerate(refs):
         shelter_event("received", ref, i + 0.1)
@@ -90,7 +91,7 @@ def test_referral_figures(databases, keys, clock):
     shelter_event("declined", refs[3], 4.5, reason="no bed for this need")   # 1.5 days
     shelter_event("discharged", refs[0], 20, admission_id=1)
 
-    answer = _json_safe(usecases.report_figures(db, ANALYST, *PERIOD))
+    answer = _json_safe(referral_app.report_figures(db, ANALYST, *PERIOD))
     assert answer["referrals"] == {"total": 4, "by_source": {
         "directorate": {"accepted": 3}, "police": {"declined": 1}}}
     served = answer["served"]
@@ -101,13 +102,13 @@ def test_referral_figures(databases, keys, clock):
     assert answer["durations"]["referral_to_decision"] == {"n": 4, "q1": 1.9, "median": 2.0, "q3": 2.0}
     assert answer["durations"]["referral_to_admission"] == {"n": 3, "q1": 3.0, "median": 3.0, "q3": 3.0}
     # discharged on 21 March: served on that day, not in a period that starts the day after
-    assert usecases.report_figures(db, MANAGER, "2025-03-21", "2025-03-31")["served"]["total"] == 3
-    assert usecases.report_figures(db, MANAGER, "2025-03-22", "2025-03-31")["served"]["total"] == 2
+    assert referral_app.report_figures(db, MANAGER, "2025-03-21", "2025-03-31")["served"]["total"] == 3
+    assert referral_app.report_figures(db, MANAGER, "2025-03-22", "2025-03-31")["served"]["total"] == 2
     for who in (POLICE, LAWYER, ADMIN):
         with pytest.raises(Forbidden):
-            usecases.report_figures(db, who, *PERIOD)
+            referral_app.report_figures(db, who, *PERIOD)
     with pytest.raises(InvalidInput) as bad:
-        usecases.report_figures(db, ANALYST, "2025-03-31", "2025-03-01")
+        referral_app.report_figures(db, ANALYST, "2025-03-31", "2025-03-01")
     assert bad.value.field == "to"
 
 
@@ -195,15 +196,15 @@ def test_backfill_fills_codes_of_referrals_recorded_before_them(databases, keys)
         body = submission(sex=sex, age=age)
         if age < 18:
             body["consent"]["basis"] = "best_interest"
-        refs.append(usecases.submit(db, CLOCK, keys.cipher, keys.intake_private,
+        refs.append(referral_app.submit(db, CLOCK, keys.cipher, keys.intake_private,
                                         intake_command(keys.intake_public, body))[0])
     with db.write() as s:   # as if recorded before migration 0004; the third one anonymised
         s.execute(update(referrals).values(stat_sex=None, stat_age_band=None,
                                            stat_nationality=None, stat_exploitation=None))
         s.execute(update(referrals).where(referrals.c.reference == refs[2]).values(
             anonymised_at=DAY0, file_ciphertext=keys.cipher.encrypt(b"{}")))
-    assert usecases.backfill_report_codes(db, CLOCK, keys.cipher) == 2
-    assert usecases.backfill_report_codes(db, CLOCK, keys.cipher) == 0   # nothing left to fill
+    assert referral_app.backfill_report_codes(db, CLOCK, keys.cipher) == 2
+    assert referral_app.backfill_report_codes(db, CLOCK, keys.cipher) == 0   # nothing left to fill
     with db.read() as s:
         rows = {r.reference: (r.stat_sex, r.stat_age_band, r.stat_nationality, r.stat_exploitation)
                 for r in s.execute(select(referrals))}

@@ -22,7 +22,7 @@ from services.common.migrations import upgrade
 from services.common.timeutil import utcnow
 from services.contracts.envelope import make_event
 from services.contracts.references import random_reference
-from services.shelter import app
+from services.shelter import usecases
 from services.shelter.tables import beds, capacity_history, incoming, outbox, placements
 from tests.support import postgres as support_postgres
 
@@ -50,9 +50,9 @@ def db(request, tmp_path):
 
 
 def facility(db, **capacity):
-    app.ensure_facility(db, ADMIN, FACILITY, "Test shelter")
+    usecases.ensure_facility(db, ADMIN, FACILITY, "Test shelter")
     for group, n in capacity.items():
-        app.set_capacity(db, ADMIN, FACILITY, group, n)
+        usecases.set_capacity(db, ADMIN, FACILITY, group, n)
 
 
 def referral(db, group="women", urgency="urgent", children=0) -> str:
@@ -62,12 +62,12 @@ def referral(db, group="women", urgency="urgent", children=0) -> str:
         "reference": reference, "population_group": group, "urgency": urgency,
         "needs": ["shelter"], "children_count": children, "beds_needed": 1 + children,
         "referring_agency": "erbil-tip-unit", "submitted_at": utcnow()}, source="referral")
-    assert app.apply_event(db, event, agency="erbil-shelter")
+    assert usecases.apply_event(db, event, agency="erbil-shelter")
     return reference
 
 
 def accept(db, reference, hold=HOLD):
-    return app.decide(db, STAFF, reference, "accept", None, hold=hold)
+    return usecases.decide(db, STAFF, reference, "accept", None, hold=hold)
 
 
 def counts(db, group="women") -> dict:
@@ -138,25 +138,25 @@ def test_admit_from_hold_discharge_frees_the_bed_for_the_first_in_line(db):
     accept(db, resident)
     for reference in (routine, emergency, later_emergency):
         assert accept(db, reference)["placement"]["state"] == "waitlisted"
-    order = [e["reference"] for e in app.waitlist(db, STAFF, "women")]
+    order = [e["reference"] for e in usecases.waitlist(db, STAFF, "women")]
     assert order == [emergency, later_emergency, routine]
 
-    admission = app.admit(db, STAFF, FACILITY, resident, "cm.one")
+    admission = usecases.admit(db, STAFF, FACILITY, resident, "cm.one")
     assert counts(db) == {"capacity": 1, "out_of_service": 0, "occupied": 1, "held": 0}
-    board = app.bed_board(db, STAFF, FACILITY)
+    board = usecases.bed_board(db, STAFF, FACILITY)
     places = board["groups"][0]["places"]
     assert [(p["reference"], p["state"], p["case_manager"]) for p in places] == [(resident, "admitted", "cm.one")]
 
     # Staff move the routine referral to the front, with a reason that is recorded.
-    moved = app.reorder_waitlist(db, STAFF, routine, 5, "medical follow-up nearby")
+    moved = usecases.reorder_waitlist(db, STAFF, routine, 5, "medical follow-up nearby")
     assert moved["position"] == 1 and moved["priority_reason"] == "medical follow-up nearby"
     assert moved["priority_set_by"] == "intake.one"
 
-    done = app.discharge(db, STAFF, FACILITY, admission["admission_id"], "reintegrated")
+    done = usecases.discharge(db, STAFF, FACILITY, admission["admission_id"], "reintegrated")
     assert done["offered_to"] == [routine]
     assert states(db)[routine] == "held" and states(db)[resident] == "discharged"
     assert counts(db) == {"capacity": 1, "out_of_service": 0, "occupied": 0, "held": 1}
-    census = app.daily_census(db, STAFF, FACILITY)
+    census = usecases.daily_census(db, STAFF, FACILITY)
     assert [a["reference"] for a in census["arrivals"]] == [resident]
     assert [d["reference"] for d in census["departures"]] == [resident]
     assert census["census"]["women"] == {"residents": 0, "beds_occupied": 0}
@@ -166,14 +166,14 @@ def test_admit_from_hold_discharge_frees_the_bed_for_the_first_in_line(db):
 def test_direct_admission_when_a_bed_is_free_and_refusal_when_none(db):
     facility(db, women=1)
     waiting_one, waiting_two = referral(db), referral(db)
-    app.set_capacity(db, ADMIN, FACILITY, "women", 0)
+    usecases.set_capacity(db, ADMIN, FACILITY, "women", 0)
     accept(db, waiting_one)
     accept(db, waiting_two)
     with pytest.raises(Conflict) as info:
-        app.admit(db, STAFF, FACILITY, waiting_one, "cm.one")
+        usecases.admit(db, STAFF, FACILITY, waiting_one, "cm.one")
     assert info.value.field == "facility" and "no women bed free" in info.value.detail
     # a bed comes back: offered to the first in line (a hold), not lost
-    app.set_capacity(db, ADMIN, FACILITY, "women", 1)
+    usecases.set_capacity(db, ADMIN, FACILITY, "women", 1)
     assert states(db) == {waiting_one: "held", waiting_two: "waitlisted"}
     assert_counts_agree(db)
 
@@ -185,14 +185,14 @@ def test_an_expired_hold_is_released_once_and_offered_on(db):
     holder, next_in_line = referral(db), referral(db)
     accept(db, holder, hold=timedelta(seconds=1))
     accept(db, next_in_line)
-    assert app.expire_holds(db, "erbil-shelter", now=utcnow()) == []  # not yet due
+    assert usecases.expire_holds(db, "erbil-shelter", now=utcnow()) == []  # not yet due
 
     later = utcnow() + timedelta(seconds=5)
     results, errors = [], []
 
     def replica():
         try:
-            results.append(app.expire_holds(db, "erbil-shelter", now=later))
+            results.append(usecases.expire_holds(db, "erbil-shelter", now=later))
         except Exception as exc:  # pragma: no cover - shown on failure
             errors.append(exc)
 
@@ -223,25 +223,25 @@ def test_bad_requests_are_refused_with_a_reason_and_change_nothing(db):
     facility(db, women=2)
     resident, declined = referral(db), referral(db)
     accept(db, resident)
-    admission = app.admit(db, STAFF, FACILITY, resident, "cm.one")
-    app.decide(db, STAFF, declined, "decline", "needs specialised care")
+    admission = usecases.admit(db, STAFF, FACILITY, resident, "cm.one")
+    usecases.decide(db, STAFF, declined, "decline", "needs specialised care")
     before = _snapshot(db)
 
     cases = [
-        (lambda: app.discharge(db, STAFF, FACILITY, admission["admission_id"], "vanished"),
+        (lambda: usecases.discharge(db, STAFF, FACILITY, admission["admission_id"], "vanished"),
          InvalidInput, "outcome"),
-        (lambda: app.admit(db, STAFF, FACILITY, declined, "cm.one"), Conflict, "reference"),
-        (lambda: app.set_capacity(db, ADMIN, FACILITY, "women", -1), InvalidInput, "capacity"),
-        (lambda: app.set_capacity(db, ADMIN, FACILITY, "women", 0), Conflict, "capacity"),
-        (lambda: app.set_out_of_service(db, STAFF, FACILITY, "women", 2, "leak", "2030-01-01"),
+        (lambda: usecases.admit(db, STAFF, FACILITY, declined, "cm.one"), Conflict, "reference"),
+        (lambda: usecases.set_capacity(db, ADMIN, FACILITY, "women", -1), InvalidInput, "capacity"),
+        (lambda: usecases.set_capacity(db, ADMIN, FACILITY, "women", 0), Conflict, "capacity"),
+        (lambda: usecases.set_out_of_service(db, STAFF, FACILITY, "women", 2, "leak", "2030-01-01"),
          Conflict, "beds"),
-        (lambda: app.set_out_of_service(db, STAFF, FACILITY, "women", 1, None, "2030-01-01"),
+        (lambda: usecases.set_out_of_service(db, STAFF, FACILITY, "women", 1, None, "2030-01-01"),
          InvalidInput, "reason"),
-        (lambda: app.admit(db, STAFF, FACILITY, resident, "cm.one"), Conflict, "reference"),
-        (lambda: app.admit(db, STAFF, FACILITY, resident, "Case Manager Name"), InvalidInput, "case_manager"),
-        (lambda: app.discharge(db, STAFF, FACILITY, 9999, "other"), NotFound, "admission"),
-        (lambda: app.reorder_waitlist(db, STAFF, resident, 3, "why"), NotFound, "reference"),
-        (lambda: app.admit(db, POLICE, FACILITY, resident, "cm.one"), Exception, None),
+        (lambda: usecases.admit(db, STAFF, FACILITY, resident, "cm.one"), Conflict, "reference"),
+        (lambda: usecases.admit(db, STAFF, FACILITY, resident, "Case Manager Name"), InvalidInput, "case_manager"),
+        (lambda: usecases.discharge(db, STAFF, FACILITY, 9999, "other"), NotFound, "admission"),
+        (lambda: usecases.reorder_waitlist(db, STAFF, resident, 3, "why"), NotFound, "reference"),
+        (lambda: usecases.admit(db, POLICE, FACILITY, resident, "cm.one"), Exception, None),
     ]
     for call, error, field in cases:
         with pytest.raises(error) as info:
@@ -254,18 +254,18 @@ def test_bad_requests_are_refused_with_a_reason_and_change_nothing(db):
 
 def test_out_of_service_beds_are_not_available_and_are_recorded(db):
     facility(db, women=3)
-    view = app.set_out_of_service(db, STAFF, FACILITY, "women", 2, "water damage", "2030-01-31")
+    view = usecases.set_out_of_service(db, STAFF, FACILITY, "women", 2, "water damage", "2030-01-31")
     assert (view["out_of_service"], view["available"]) == (2, 1)
     first, second = referral(db), referral(db)
     assert accept(db, first)["placement"]["state"] == "held"
     assert accept(db, second)["placement"]["state"] == "waitlisted"
-    board = app.bed_board(db, STAFF, FACILITY)["groups"][0]
+    board = usecases.bed_board(db, STAFF, FACILITY)["groups"][0]
     assert board["out_of_service_reason"] == "water damage"
     assert board["out_of_service_until"] == "2030-01-31"
     # the beds come back: the waitlisted referral is offered one
-    app.set_out_of_service(db, STAFF, FACILITY, "women", 0, None, None)
+    usecases.set_out_of_service(db, STAFF, FACILITY, "women", 0, None, None)
     assert states(db)[second] == "held"
-    history = app.capacity_history_of(db, STAFF, FACILITY)
+    history = usecases.capacity_history_of(db, STAFF, FACILITY)
     assert [h["change"] for h in history][:2] == ["out_of_service", "out_of_service"]
     assert history[1]["reason"] == "water damage" and history[1]["changed_by"] == "intake.one"
     assert_counts_agree(db)
@@ -307,8 +307,8 @@ def test_events_carry_no_personal_data(db):
     facility(db, women=1)
     reference = referral(db)
     accept(db, reference)
-    admission = app.admit(db, STAFF, FACILITY, reference, "cm.one")
-    app.discharge(db, STAFF, FACILITY, admission["admission_id"], "self_exit")
+    admission = usecases.admit(db, STAFF, FACILITY, reference, "cm.one")
+    usecases.discharge(db, STAFF, FACILITY, admission["admission_id"], "self_exit")
     with db.read() as s:
         bodies = [json.loads(b) for b in s.execute(select(outbox.c.body)).scalars()]
     kinds = {b["type"] for b in bodies}

@@ -1,4 +1,5 @@
-"""services/shelter/app.py on real SQLite and PostgreSQL databases built by the migrations."""
+"""The shelter's use cases (services/shelter/usecases) on real SQLite and PostgreSQL databases
+built by the migrations."""
 
 import json
 from datetime import datetime, timezone
@@ -9,7 +10,7 @@ from sqlalchemy import select, update
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.contracts.envelope import make_event
 from services.contracts.references import random_reference
-from services.shelter import app
+from services.shelter import usecases
 from services.shelter.tables import beds, incoming, outbox, processed_events
 
 from tests.integration.conftest import caller, count
@@ -40,7 +41,7 @@ def _outbox(db) -> list[dict]:
 
 def _received_ref(db) -> str:
     event = _submitted()
-    assert app.apply_event(db, event, agency=AGENCY) is True
+    assert usecases.apply_event(db, event, agency=AGENCY) is True
     return event["payload"]["reference"]
 
 
@@ -49,12 +50,12 @@ def _received_ref(db) -> str:
 def test_a_submitted_referral_is_received_once(db):
     event = _submitted(children_count=2, beds_needed=3, population_group="children")
     reference = event["payload"]["reference"]
-    assert app.apply_event(db, event, agency=AGENCY) is True
-    assert app.apply_event(db, event, agency=AGENCY) is False  # redelivered
+    assert usecases.apply_event(db, event, agency=AGENCY) is True
+    assert usecases.apply_event(db, event, agency=AGENCY) is False  # redelivered
     # a different event about the same referral (a replay by the referral service) adds nothing
-    assert app.apply_event(db, _submitted(reference), agency=AGENCY) is True
+    assert usecases.apply_event(db, _submitted(reference), agency=AGENCY) is True
 
-    [view] = app.list_incoming(db, STAFF)
+    [view] = usecases.list_incoming(db, STAFF)
     assert {k: view[k] for k in ("reference", "population_group", "urgency", "needs",
                                  "children_count", "beds_needed", "referring_agency", "status",
                                  "decided_at", "decision_reason")} == {
@@ -71,13 +72,13 @@ def test_a_submitted_referral_is_received_once(db):
 
 def test_decide_accept_then_a_second_decision_conflicts(db):
     reference = _received_ref(db)
-    result = app.decide(db, STAFF, reference, "accept", None, correlation_id="corr-d")
+    result = usecases.decide(db, STAFF, reference, "accept", None, correlation_id="corr-d")
     assert (result["reference"], result["status"]) == (reference, "accepted")
     assert result["placement"]["state"] == "waitlisted"  # no facility has a bed for it
 
     for decision, reason in (("accept", None), ("decline", "changed our mind")):
         with pytest.raises(Conflict):
-            app.decide(db, STAFF, reference, decision, reason)
+            usecases.decide(db, STAFF, reference, decision, reason)
 
     with db.read() as s:
         row = s.execute(select(incoming).where(incoming.c.reference == reference)).one()
@@ -88,21 +89,21 @@ def test_decide_accept_then_a_second_decision_conflicts(db):
     assert events[1]["payload"] == {"reference": reference, "decided_at": events[1]["payload"]["decided_at"],
                                     "agency": AGENCY, "reason": None}
     assert events[1]["correlation_id"] == events[2]["correlation_id"] == "corr-d"
-    assert [e["reference"] for e in app.waitlist(db, STAFF)] == [reference]
-    assert app.list_incoming(db, STAFF) == []
-    assert [v["reference"] for v in app.list_incoming(db, STAFF, "accepted")] == [reference]
+    assert [e["reference"] for e in usecases.waitlist(db, STAFF)] == [reference]
+    assert usecases.list_incoming(db, STAFF) == []
+    assert [v["reference"] for v in usecases.list_incoming(db, STAFF, "accepted")] == [reference]
 
 
 def test_decline_needs_a_reason_and_records_it(db):
     reference = _received_ref(db)
     with pytest.raises(InvalidInput):
-        app.decide(db, STAFF, reference, "decline", "   ")
+        usecases.decide(db, STAFF, reference, "decline", "   ")
     with pytest.raises(InvalidInput):
-        app.decide(db, STAFF, reference, "maybe", None)
-    assert app.decide(db, STAFF, reference, "decline", "no women's beds")["status"] == "declined"
+        usecases.decide(db, STAFF, reference, "maybe", None)
+    assert usecases.decide(db, STAFF, reference, "decline", "no women's beds")["status"] == "declined"
     with pytest.raises(Conflict):
-        app.decide(db, STAFF, reference, "decline", "again")
-    [view] = app.list_incoming(db, STAFF, "declined")
+        usecases.decide(db, STAFF, reference, "decline", "again")
+    [view] = usecases.list_incoming(db, STAFF, "declined")
     assert view["decision_reason"] == "no women's beds"
     assert [e["type"] for e in _outbox(db)] == ["shelter.referral_received", "shelter.referral_declined"]
 
@@ -110,45 +111,45 @@ def test_decline_needs_a_reason_and_records_it(db):
 def test_decide_refuses_unknown_referrals_and_other_roles(db):
     reference = _received_ref(db)
     with pytest.raises(NotFound):
-        app.decide(db, STAFF, random_reference(), "accept", None)
+        usecases.decide(db, STAFF, random_reference(), "accept", None)
     with pytest.raises(NotFound):
-        app.decide(db, STAFF, "not-a-reference", "accept", None)
+        usecases.decide(db, STAFF, "not-a-reference", "accept", None)
     with pytest.raises(Forbidden):
-        app.decide(db, caller("police", "erbil-police"), reference, "accept", None)
+        usecases.decide(db, caller("police", "erbil-police"), reference, "accept", None)
     with pytest.raises(Forbidden):
-        app.list_incoming(db, caller("legal", "legal-aid"))
+        usecases.list_incoming(db, caller("legal", "legal-aid"))
     with pytest.raises(InvalidInput):
-        app.list_incoming(db, STAFF, "lost")
+        usecases.list_incoming(db, STAFF, "lost")
     assert [e["type"] for e in _outbox(db)] == ["shelter.referral_received"]
 
 
 def test_a_withdrawal_closes_an_undecided_or_accepted_referral_only(db):
     open_ref, accepted_ref, declined_ref = _received_ref(db), _received_ref(db), _received_ref(db)
-    app.decide(db, STAFF, accepted_ref, "accept", None)  # waitlisted: no facility yet
-    app.decide(db, STAFF, declined_ref, "decline", "not for us")
+    usecases.decide(db, STAFF, accepted_ref, "accept", None)  # waitlisted: no facility yet
+    usecases.decide(db, STAFF, declined_ref, "decline", "not for us")
     for reference in (open_ref, accepted_ref, declined_ref):
         withdrawn = make_event("referral.withdrawn", {"reference": reference,
                                                       "withdrawn_at": datetime.now(timezone.utc)},
                                source="referral")
-        assert app.apply_event(db, withdrawn, agency=AGENCY) is True
-        assert app.apply_event(db, withdrawn, agency=AGENCY) is False
-    assert sorted(v["reference"] for v in app.list_incoming(db, STAFF, "withdrawn")) == \
+        assert usecases.apply_event(db, withdrawn, agency=AGENCY) is True
+        assert usecases.apply_event(db, withdrawn, agency=AGENCY) is False
+    assert sorted(v["reference"] for v in usecases.list_incoming(db, STAFF, "withdrawn")) == \
         sorted([open_ref, accepted_ref])
-    assert [v["reference"] for v in app.list_incoming(db, STAFF, "declined")] == [declined_ref]
-    assert app.waitlist(db, STAFF) == []  # the withdrawn referral left the waitlist
+    assert [v["reference"] for v in usecases.list_incoming(db, STAFF, "declined")] == [declined_ref]
+    assert usecases.waitlist(db, STAFF) == []  # the withdrawn referral left the waitlist
 
 
 # --- beds ----------------------------------------------------------------------------------------
 
 def test_set_capacity_and_availability(db):
-    app.ensure_facility(db, ADMIN, "erbil-1", "Erbil shelter")
-    app.ensure_facility(db, ADMIN, "erbil-1", "renamed?")  # exists: left as it is
-    view = app.set_capacity(db, STAFF, "erbil-1", "women", 10, correlation_id="corr-c")
+    usecases.ensure_facility(db, ADMIN, "erbil-1", "Erbil shelter")
+    usecases.ensure_facility(db, ADMIN, "erbil-1", "renamed?")  # exists: left as it is
+    view = usecases.set_capacity(db, STAFF, "erbil-1", "women", 10, correlation_id="corr-c")
     assert {k: view[k] for k in ("facility", "population_group", "capacity", "occupied", "held", "available")} == \
         {"facility": "erbil-1", "population_group": "women", "capacity": 10, "occupied": 0,
          "held": 0, "available": 10}
-    app.set_capacity(db, ADMIN, "erbil-1", "women", 12)
-    [row] = app.availability(db, caller("police", "erbil-police"))
+    usecases.set_capacity(db, ADMIN, "erbil-1", "women", 12)
+    [row] = usecases.availability(db, caller("police", "erbil-police"))
     assert {k: row[k] for k in ("facility", "facility_name", "population_group", "capacity", "available")} == \
         {"facility": "erbil-1", "facility_name": "Erbil shelter", "population_group": "women",
          "capacity": 12, "available": 12}
@@ -159,37 +160,37 @@ def test_set_capacity_and_availability(db):
 
 
 def test_set_capacity_refuses_bad_values(db):
-    app.ensure_facility(db, ADMIN, "erbil-1", "Erbil shelter")
-    app.set_capacity(db, STAFF, "erbil-1", "women", 6)
+    usecases.ensure_facility(db, ADMIN, "erbil-1", "Erbil shelter")
+    usecases.set_capacity(db, STAFF, "erbil-1", "women", 6)
     with db.write() as s:  # beds in use (admissions are not built yet)
         s.execute(update(beds).where(beds.c.facility_id == "erbil-1").values(occupied=3, held=1))
 
     with pytest.raises(InvalidInput) as negative:
-        app.set_capacity(db, STAFF, "erbil-1", "women", -1)
+        usecases.set_capacity(db, STAFF, "erbil-1", "women", -1)
     with pytest.raises(Conflict) as below:
-        app.set_capacity(db, STAFF, "erbil-1", "women", 3)
+        usecases.set_capacity(db, STAFF, "erbil-1", "women", 3)
     with pytest.raises(NotFound):
-        app.set_capacity(db, STAFF, "nowhere", "women", 5)
+        usecases.set_capacity(db, STAFF, "nowhere", "women", 5)
     with pytest.raises(InvalidInput):
-        app.set_capacity(db, STAFF, "erbil-1", "aliens", 5)
+        usecases.set_capacity(db, STAFF, "erbil-1", "aliens", 5)
     with pytest.raises(InvalidInput):
-        app.set_capacity(db, STAFF, "erbil-1", "women", True)
+        usecases.set_capacity(db, STAFF, "erbil-1", "women", True)
     with pytest.raises(Forbidden):
-        app.set_capacity(db, caller("police", "erbil-police"), "erbil-1", "women", 9)
+        usecases.set_capacity(db, caller("police", "erbil-police"), "erbil-1", "women", 9)
     assert (negative.value.field, below.value.field) == ("capacity", "capacity")
 
-    [row] = app.availability(db, ADMIN)
+    [row] = usecases.availability(db, ADMIN)
     assert (row["capacity"], row["occupied"], row["held"], row["available"]) == (6, 3, 1, 2)
     assert count(db, outbox) == 1  # refusals queue nothing
 
-    exactly = app.set_capacity(db, STAFF, "erbil-1", "women", 4)  # exactly the beds in use
+    exactly = usecases.set_capacity(db, STAFF, "erbil-1", "women", 4)  # exactly the beds in use
     assert (exactly["capacity"], exactly["available"]) == (4, 0)
     assert count(db, outbox) == 2
 
 
 def test_ensure_facility_validates(db):
     with pytest.raises(Forbidden):
-        app.ensure_facility(db, STAFF, "erbil-2", "x")
+        usecases.ensure_facility(db, STAFF, "erbil-2", "x")
     with pytest.raises(InvalidInput):
-        app.ensure_facility(db, ADMIN, "bad id!", "x")
-    assert app.availability(db, ADMIN) == []
+        usecases.ensure_facility(db, ADMIN, "bad id!", "x")
+    assert usecases.availability(db, ADMIN) == []

@@ -4,7 +4,7 @@ import pytest
 
 from services.common.errors import Conflict, InvalidInput
 from services.legal.domain.eligibility import eligible_on_acceptance
-from services.shelter.domain import beds, intake
+from services.shelter.domain import beds, fields, intake
 
 
 @pytest.mark.parametrize("capacity,occupied,held,expected", [
@@ -84,6 +84,56 @@ def test_unknown_decision(decision):
     with pytest.raises(InvalidInput) as info:
         intake.decide("received", decision, "reason")
     assert info.value.field == "decision"
+
+
+@pytest.mark.parametrize("reason", [None, "", "   "])
+def test_a_decline_without_reason_is_refused_before_the_referral_is_read(reason):
+    """The service checks the decision as asked before it reads the referral: a decline with no
+    reason is invalid input naming ``reason`` (the gateway answers 422 invalid-input)."""
+    with pytest.raises(InvalidInput) as info:
+        intake.check_decision("decline", reason)
+    assert info.value.field == "reason"
+    assert intake.check_decision("decline", "no room for a family") is None
+    assert intake.check_decision("accept", None) is None
+
+
+def test_incoming_status_filter():
+    for status in (None, *intake.INCOMING_STATUSES):
+        assert intake.check_status_filter(status) is None
+    with pytest.raises(InvalidInput) as info:
+        intake.check_status_filter("lost")
+    assert info.value.field == "status"
+
+
+@pytest.mark.parametrize("capacity,field_error", [(True, "capacity"), ("3", "capacity"), (-1, "capacity")])
+def test_a_capacity_request_is_a_whole_number_not_negative(capacity, field_error):
+    with pytest.raises(InvalidInput) as info:
+        beds.check_capacity_input("women", capacity)
+    assert info.value.field == field_error
+    with pytest.raises(InvalidInput) as info:
+        beds.check_capacity_input("elders", 3)
+    assert info.value.field == "population_group"
+    assert beds.check_capacity_input("women", 0) is None
+
+
+@pytest.mark.parametrize("facility", ["", "a" * 65, "erbil shelter", "erbil_1"])
+def test_facility_ids(facility):
+    with pytest.raises(InvalidInput) as info:
+        beds.check_facility_id(facility)
+    assert info.value.field == "facility"
+    assert beds.check_facility_id("erbil-1") is None
+
+
+@pytest.mark.parametrize("value,expected", [(3, 3), ("12", 12)])
+def test_whole_numbers(value, expected):
+    assert fields.check_whole_number(value, "plan") == expected
+
+
+@pytest.mark.parametrize("value", [True, None, "seven", 2.5j])
+def test_not_whole_numbers(value):
+    with pytest.raises(InvalidInput) as info:
+        fields.check_whole_number(value, "plan")
+    assert info.value.field == "plan"
 
 
 @pytest.mark.parametrize("consent,expected", [(True, True), (False, False)])

@@ -19,6 +19,7 @@ def is_resident(incoming_status: str | None) -> bool:
 
 
 def hearing_view(row: dict) -> dict:
+    """A hearing as shelter staff see it, with its accompaniment task once reminded."""
     starts = aware(row["starts_at"])
     task = None
     if row["reminded_at"] is not None:
@@ -31,5 +32,13 @@ def hearing_view(row: dict) -> dict:
             "accompaniment": task}
 
 
+def upcoming_tests(status, starts_at, now: datetime) -> tuple:
+    """The conditions an upcoming hearing meets (all of them): still scheduled, not yet begun.
+    Written once for values and SQL columns alike: ``is_upcoming`` checks a row with them and
+    the hearing query filters by them."""
+    return (status == "scheduled", starts_at >= now)
+
+
 def is_upcoming(row: dict, now: datetime) -> bool:
-    return row["status"] == "scheduled" and aware(row["starts_at"]) >= now
+    """Whether a hearing row is still to come."""
+    return all(upcoming_tests(row["status"], aware(row["starts_at"]), now))

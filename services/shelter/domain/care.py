@@ -23,11 +23,14 @@ plan's psychologist only (per-plan assignment, README "Care plans").
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from services.common.errors import Conflict, Forbidden, InvalidInput
 from services.contracts.vocabulary import (CARE_SERVICES, CASH_PURPOSES, LEGAL_REFERRAL_SERVICES,
-                                           MILESTONE_STATES, MILESTONES, PLAN_ITEM_STATUSES)
+                                           MILESTONE_STATES, MILESTONES, PLAN_ITEM_STATUSES,
+                                           SCREENING_OUTCOMES)
+
+from .fields import check_date, check_staff_id
 
 FIRST_WEEK = timedelta(days=7)
 MILESTONE_DUE = {"case_manager_assigned": timedelta(0),
@@ -40,17 +43,17 @@ MARKABLE = ("legal_rights_briefing", "plan_agreed")
 ITEM_MOVES = {"planned": {"in_progress", "done", "cancelled"},
               "in_progress": {"done", "cancelled"},
               "done": set(), "cancelled": set()}
-SCREENING_OUTCOMES = ("no_concerns", "support_recommended", "specialist_referral")
+CASH_SERVICE = "cash_assistance"  # the service whose items carry cash and need an approval
 MAX_NOTE = 10_000
 MAX_GOALS = 5_000
 MAX_AMOUNT = 100_000_000
-STAFF_ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
 
 assert set(MILESTONE_DUE) == set(MILESTONES)
 
 
 @dataclass(frozen=True)
 class Milestone:
+    """A first-week milestone: its code, due time and done time."""
     code: str
     due_at: datetime
     done_at: datetime | None = None
@@ -63,14 +66,23 @@ def first_week(admitted_at: datetime) -> list[Milestone]:
             for code in MILESTONES]
 
 
+# Each state as (done?, due time passed?), None meaning either: ``done`` once done (even late),
+# else ``overdue`` strictly after the due time, else ``due``. ``milestone_state`` reads this for
+# one milestone; the milestone queries build their SQL filters from it.
+STATE_TESTS = {"done": (True, None), "overdue": (False, True), "due": (False, False)}
+assert tuple(sorted(STATE_TESTS)) == tuple(sorted(MILESTONE_STATES))
+
+
 def milestone_state(due_at: datetime, done_at: datetime | None, now: datetime) -> str:
-    """``done`` once done (even late), else ``overdue`` strictly after the due time, else ``due``."""
-    if done_at is not None:
-        return "done"
-    return "overdue" if now > due_at else "due"
+    """The state of one milestone at ``now`` (see ``STATE_TESTS``)."""
+    for state, (done, passed) in STATE_TESTS.items():
+        if (done_at is not None) == done and (passed is None or (now > due_at) == passed):
+            return state
+    raise AssertionError("STATE_TESTS covers every milestone")
 
 
 def check_state_filter(state) -> str | None:
+    """A milestone state to list by (None lists every state)."""
     if state is None:
         return None
     if state not in MILESTONE_STATES:
@@ -85,6 +97,7 @@ def newly_overdue(due_at: datetime, done_at: datetime | None, notified_at: datet
 
 
 def check_markable(code: str) -> None:
+    """A milestone staff mark done directly (not the screening, not the assignment)."""
     if code not in MILESTONES:
         raise InvalidInput(f"must be one of {', '.join(MILESTONES)}", field="milestone")
     if code == "psychological_screening":
@@ -106,14 +119,14 @@ def group_by_owner(rows: list[dict]) -> list[dict]:
 
 # --- plans and items ------------------------------------------------------------------------------
 
-def check_staff_id(value, field: str) -> str:
-    """A staff user id (not a name): 1-100 letters, digits, '.', '_', '-', '@'."""
-    if not isinstance(value, str) or not 1 <= len(value) <= 100 or not set(value) <= STAFF_ID_CHARS:
-        raise InvalidInput("a staff user id: 1-100 characters of letters, digits . _ - @", field=field)
-    return value
+def check_open(status: str, plan_id: int) -> None:
+    """Only an open plan changes (it closes when the resident is discharged)."""
+    if status != "open":
+        raise Conflict(f"plan {plan_id} is closed (the resident was discharged)", field="plan")
 
 
 def check_text(value, field: str, max_len: int) -> str:
+    """Personal text (goals, a note, a summary): not empty, not longer than ``max_len``."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput("must not be empty", field=field)
     if len(value) > max_len:
@@ -121,19 +134,9 @@ def check_text(value, field: str, max_len: int) -> str:
     return value
 
 
-def check_date(value, field: str) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise InvalidInput("a date YYYY-MM-DD", field=field) from None
-
-
 @dataclass(frozen=True)
 class Cash:
+    """Cash assistance: what for, how much, in which currency."""
     purpose: str
     amount: int
     currency: str
@@ -150,7 +153,7 @@ def check_new_item(service, owner, starts_on=None, due_on=None, cash: dict | Non
         raise InvalidInput("must not be before starts_on", field="due_on")
     item = {"service": service, "owner": owner, "status": "planned", "starts_on": starts,
             "due_on": due, "cash": None}
-    if service == "cash_assistance":
+    if service == CASH_SERVICE:
         item["cash"] = check_cash(cash)
     elif cash is not None:
         raise InvalidInput("only a cash_assistance item has cash details", field="cash")
@@ -158,6 +161,7 @@ def check_new_item(service, owner, starts_on=None, due_on=None, cash: dict | Non
 
 
 def check_cash(cash) -> Cash:
+    """A cash-assistance item's purpose, amount and currency."""
     if not isinstance(cash, dict):
         raise InvalidInput("cash assistance needs purpose, amount and currency", field="cash")
     purpose, amount, currency = cash.get("purpose"), cash.get("amount"), cash.get("currency")
@@ -187,7 +191,7 @@ def check_item_move(current: str, new: str, *, cash: bool, approved_by: str | No
 def check_approval(*, service: str, status: str, requested_by: str, approved_by: str | None,
                    approver: str) -> None:
     """A second staff member (not the requester) approves a cash item once, before payment."""
-    if service != "cash_assistance":
+    if service != CASH_SERVICE:
         raise Conflict("only cash assistance needs an approval", field="item")
     if approved_by is not None:
         raise Conflict(f"already approved by {approved_by}", field="approval")
@@ -199,6 +203,7 @@ def check_approval(*, service: str, status: str, requested_by: str, approved_by:
 
 
 def check_legal_referral(*, service: str, status: str, referred: bool) -> None:
+    """A plan item the legal team can be asked for, once, unless cancelled."""
     if service not in LEGAL_REFERRAL_SERVICES:
         raise Conflict(f"only {', '.join(LEGAL_REFERRAL_SERVICES)} items go to the legal team",
                        field="service")
@@ -209,6 +214,7 @@ def check_legal_referral(*, service: str, status: str, referred: bool) -> None:
 
 
 def check_screening(outcome, summary) -> None:
+    """A screening outcome of the vocabulary, with an optional summary."""
     if outcome not in SCREENING_OUTCOMES:
         raise InvalidInput(f"must be one of {', '.join(SCREENING_OUTCOMES)}", field="outcome")
     if summary is not None:
@@ -216,10 +222,12 @@ def check_screening(outcome, summary) -> None:
 
 
 def may_read_screening(user: str, case_manager: str, psychologist: str | None) -> bool:
+    """Whether a user reads the screening result: the case manager or the psychologist."""
     return user == case_manager or (psychologist is not None and user == psychologist)
 
 
 def check_screener(user: str, psychologist: str | None) -> None:
+    """Only the plan's psychologist, once named, records the screening result."""
     if psychologist is None:
         raise Conflict("assign the plan's psychologist first (PUT the plan with psychologist)",
                        field="psychologist")
@@ -229,5 +237,6 @@ def check_screener(user: str, psychologist: str | None) -> None:
 
 
 def check_assign_psychologist(user: str, case_manager: str) -> None:
+    """Only the plan's case manager names its psychologist."""
     if user != case_manager:
         raise Forbidden("only the plan's case manager assigns its psychologist", field="psychologist")

@@ -1,18 +1,35 @@
-"""The shelter's decision on an incoming referral. No I/O."""
+"""The shelter's decision on an incoming referral. No I/O.
+
+The decisions and the rule that a decline says why are the decision contract's
+(``services.contracts.decisions``), which the gateway reads as well."""
 
 from services.common.errors import Conflict, InvalidInput
+from services.contracts.decisions import DECISIONS, decline_lacks_reason
 
-DECISIONS = {"accept": "accepted", "decline": "declined"}
 OPEN = "received"
+INCOMING_STATUSES = ("received", "accepted", "declined", "withdrawn")
+WITHDRAWABLE = ("received", "accepted")  # a police withdrawal closes these
+
+
+def check_decision(decision: str, reason: str | None) -> None:
+    """The decision asked for, before the referral is read: accept, or decline with a reason."""
+    if decision not in DECISIONS:
+        raise InvalidInput("must be accept or decline", field="decision")
+    if decline_lacks_reason(decision, reason):
+        # the sentence the web form translates for the person filling it in
+        raise InvalidInput("A decline needs a reason.", field="reason")
 
 
 def decide(current_status: str, decision: str, reason: str | None) -> str:
     """The incoming referral's new status, or an error saying why the decision is refused."""
-    if decision not in DECISIONS:
-        raise InvalidInput("must be accept or decline", field="decision")
-    if decision == "decline" and not (reason or "").strip():
-        raise InvalidInput("a decline needs a reason", field="reason")
+    check_decision(decision, reason)
     if current_status != OPEN:
         raise Conflict(f"a referral that is {current_status} cannot be {DECISIONS[decision]}; "
                        f"only a {OPEN} referral can be decided", field="decision")
     return DECISIONS[decision]
+
+
+def check_status_filter(status: str | None) -> None:
+    """A status to list incoming referrals by (None lists every status)."""
+    if status is not None and status not in INCOMING_STATUSES:
+        raise InvalidInput(f"must be one of {', '.join(INCOMING_STATUSES)}", field="status")

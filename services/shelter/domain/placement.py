@@ -19,16 +19,20 @@ from datetime import datetime, timedelta
 from services.common.errors import Conflict, InvalidInput
 from services.contracts.vocabulary import DISCHARGE_OUTCOMES, URGENCY_RANK
 
+from .beds import free_beds
+
 DEFAULT_HOLD = timedelta(hours=48)
 PLACEMENT_STATES = ("waitlisted", "held", "admitted", "discharged", "expired", "released")
 ACTIVE = ("held", "admitted")           # states that take beds
+STAYED = ("admitted", "discharged")     # a withdrawal leaves these placements as they are
+RELEASABLE = ("held", "waitlisted")     # a withdrawal releases these
 ADMITTABLE_DECISION = "accepted"        # the incoming referral's decision status
 MAX_PRIORITY = 100
-STAFF_ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
 
 
 @dataclass(frozen=True)
 class WaitlistEntry:
+    """A waitlisted referral as the waitlist order sees it."""
     reference: str
     beds: int
     urgency: str
@@ -37,14 +41,10 @@ class WaitlistEntry:
 
 
 def hold_deadline(now: datetime, hold: timedelta = DEFAULT_HOLD) -> datetime:
+    """When a hold made at ``now`` expires."""
     if hold <= timedelta(0):
         raise ValueError("a hold must last a positive time")
     return now + hold
-
-
-def free_beds(capacity: int, occupied: int, held: int, out_of_service: int) -> int:
-    """Beds that can be held or occupied now (may be negative if capacity was cut elsewhere)."""
-    return capacity - out_of_service - occupied - held
 
 
 def waitlist_key(entry: WaitlistEntry) -> tuple:
@@ -54,6 +54,7 @@ def waitlist_key(entry: WaitlistEntry) -> tuple:
 
 
 def ordered(entries: list[WaitlistEntry]) -> list[WaitlistEntry]:
+    """Waitlist entries in the order beds are offered."""
     return sorted(entries, key=waitlist_key)
 
 
@@ -92,6 +93,7 @@ def check_admission(decision_status: str, placement_state: str | None, held_faci
 
 
 def check_discharge(placement_state: str | None, outcome: str) -> None:
+    """A discharge needs a known outcome and an admitted resident."""
     check_outcome(outcome)
     if placement_state != "admitted":
         raise Conflict(f"only an admitted resident can be discharged (this one is "
@@ -99,18 +101,13 @@ def check_discharge(placement_state: str | None, outcome: str) -> None:
 
 
 def check_outcome(outcome) -> None:
+    """A discharge outcome of the vocabulary."""
     if outcome not in DISCHARGE_OUTCOMES:
         raise InvalidInput(f"must be one of {', '.join(DISCHARGE_OUTCOMES)}", field="outcome")
 
 
-def check_staff_id(value, field: str = "case_manager") -> str:
-    """A staff user id (not a name): 1-100 letters, digits, '.', '_', '-', '@'."""
-    if not isinstance(value, str) or not 1 <= len(value) <= 100 or not set(value) <= STAFF_ID_CHARS:
-        raise InvalidInput("a staff user id: 1-100 characters of letters, digits . _ - @", field=field)
-    return value
-
-
 def check_priority(priority, reason) -> None:
+    """A waitlist priority from -100 to 100, with a reason."""
     if not isinstance(priority, int) or isinstance(priority, bool) or abs(priority) > MAX_PRIORITY:
         raise InvalidInput(f"a whole number from -{MAX_PRIORITY} to {MAX_PRIORITY}", field="priority")
     if not isinstance(reason, str) or not reason.strip():
@@ -126,6 +123,6 @@ def check_out_of_service(beds: int, capacity: int, occupied: int, held: int, rea
         raise InvalidInput("taking beds out of service needs a reason", field="reason")
     if beds > 0 and expected_return is None:
         raise InvalidInput("give the expected return date", field="expected_return")
-    if beds > capacity - occupied - held:
-        raise Conflict(f"only {max(0, capacity - occupied - held)} of the {capacity} beds are free "
+    if beds > free_beds(capacity, occupied, held):
+        raise Conflict(f"only {max(0, free_beds(capacity, occupied, held))} of the {capacity} beds are free "
                        f"to take out of service ({occupied} occupied, {held} held)", field="beds")

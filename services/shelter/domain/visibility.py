@@ -6,15 +6,16 @@ no address and no reference. ``shape`` cuts an answer to what the table grants; 
 from a view's row is refused in the use case (``caller.require``) before it gets here.
 """
 
+from services.contracts.vocabulary import ROLES
+
 COUNTS = frozenset({"facility", "facility_name", "population_group", "capacity", "out_of_service",
                     "occupied", "held", "available", "updated_at"})
-ALL_ROLES = ("police", "shelter", "legal", "court", "admin", "analyst")
 REPORT_FIELDS = frozenset({"period", "admissions", "discharges", "occupancy", "length_of_stay",
                            "milestones"})
 
 VISIBILITY: dict[str, dict[str, frozenset[str] | None]] = {
     # GET /shelters/availability (per facility; groups are counts)
-    "availability": {role: COUNTS for role in ALL_ROLES},
+    "availability": {role: COUNTS for role in ROLES},
     # everything else is for shelter staff (and admins for capacity): whole answers (None)
     "bed_board": {"shelter": None},
     "census": {"shelter": None},
@@ -22,13 +23,14 @@ VISIBILITY: dict[str, dict[str, frozenset[str] | None]] = {
     "incoming": {"shelter": None},
     "capacity": {"shelter": None, "admin": None},
     "hearings": {"shelter": None},
-    # report_figures (issue 10): counts, bed-nights and day-measures, no reference; the gateway
+    # report_figures: counts, bed-nights and day-measures, no reference; the gateway
     # suppresses them for the public audience (the only one analysts may ask for)
     "report": {"shelter": REPORT_FIELDS, "analyst": REPORT_FIELDS},
 }
 
 
 def shape(view: str, role: str, data: dict) -> dict:
+    """``data`` cut to the fields ``role`` may see in ``view`` (nothing for a role not listed)."""
     row = VISIBILITY.get(view, {})
     if role not in row:
         return {}

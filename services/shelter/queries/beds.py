@@ -1,0 +1,156 @@
+"""Facilities and their bed counters. Every counter change is one guarded UPDATE whose row
+count the caller checks, so the database decides whether the beds are still there."""
+
+from datetime import datetime
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.orm import Session
+
+from services.common.errors import NotFound
+from services.common.timeutil import iso
+
+from ..domain import beds as rules
+from ..tables import beds, capacity_history, facilities
+
+REASON_MAX = 200
+
+
+def key(facility_id: str, group: str):
+    """The inventory row of one facility and population group."""
+    return and_(beds.c.facility_id == facility_id, beds.c.population_group == group)
+
+
+def free():
+    """Free beds of an inventory row, as SQL (the domain's arithmetic on the columns)."""
+    return rules.free_beds(beds.c.capacity, beds.c.occupied, beds.c.held, beds.c.out_of_service)
+
+
+def require_facility(s: Session, facility_id: str) -> str:
+    """The facility's name; NotFound when there is no such facility."""
+    name = s.execute(select(facilities.c.name).where(facilities.c.id == facility_id)).scalar_one_or_none()
+    if name is None:
+        raise NotFound(f"no facility {facility_id}", field="facility")
+    return name
+
+
+def add_facility(s: Session, facility_id: str, name: str, now: datetime) -> None:
+    """Create the facility unless it exists."""
+    if not s.execute(select(facilities.c.id).where(facilities.c.id == facility_id)).first():
+        s.execute(insert(facilities).values(id=facility_id, name=name[:200], created_at=now))
+
+
+def inventory(s: Session, facility_id: str, group: str, *, for_update: bool = False):
+    """The inventory row of a facility and group, or None."""
+    query = select(beds).where(key(facility_id, group))
+    return s.execute(query.with_for_update() if for_update else query).first()
+
+
+def facility_inventory(s: Session, facility_id: str) -> list:
+    """Every inventory row of a facility, by group."""
+    return s.execute(select(beds).where(beds.c.facility_id == facility_id)
+                     .order_by(beds.c.population_group)).all()
+
+
+def facilities_with_free(s: Session, group: str, needed: int) -> list[str]:
+    """Facilities with at least ``needed`` free beds of a group, in id order."""
+    return s.execute(select(beds.c.facility_id).where(and_(beds.c.population_group == group,
+                                                           free() >= needed))
+                     .order_by(beds.c.facility_id)).scalars().all()
+
+
+def take(s: Session, facility_id: str, group: str, now: datetime, *, held: int = 0,
+         occupied: int = 0) -> bool:
+    """Take free beds as held or occupied; False (nothing changed) if not enough are free."""
+    result = s.execute(update(beds).where(and_(key(facility_id, group), free() >= held + occupied))
+                       .values(held=beds.c.held + held, occupied=beds.c.occupied + occupied,
+                               updated_at=now))
+    return result.rowcount == 1
+
+
+def hold_to_occupied(s: Session, facility_id: str, group: str, n: int, now: datetime) -> None:
+    """Turn ``n`` held beds into occupied ones."""
+    result = s.execute(update(beds).where(and_(key(facility_id, group), beds.c.held >= n))
+                       .values(held=beds.c.held - n, occupied=beds.c.occupied + n, updated_at=now))
+    if result.rowcount != 1:
+        raise RuntimeError(f"bed counters of {facility_id}/{group} disagree with placements")
+
+
+def release(s: Session, facility_id: str, group: str, now: datetime, *, held: int = 0,
+            occupied: int = 0) -> None:
+    """Give held or occupied beds back."""
+    result = s.execute(update(beds).where(and_(key(facility_id, group), beds.c.held >= held,
+                                               beds.c.occupied >= occupied))
+                       .values(held=beds.c.held - held, occupied=beds.c.occupied - occupied,
+                               updated_at=now))
+    if result.rowcount != 1:
+        raise RuntimeError(f"bed counters of {facility_id}/{group} disagree with placements")
+
+
+def add_inventory(s: Session, facility_id: str, group: str, capacity: int, now: datetime) -> None:
+    """The first capacity of a facility's group: nothing in use yet."""
+    s.execute(insert(beds).values(facility_id=facility_id, population_group=group,
+                                  capacity=capacity, occupied=0, held=0, out_of_service=0,
+                                  updated_at=now))
+
+
+def change_capacity(s: Session, facility_id: str, group: str, capacity: int, now: datetime) -> bool:
+    """Set the capacity unless beds in use meanwhile exceed it; False when nothing changed."""
+    guard = and_(key(facility_id, group),
+                 rules.free_beds(capacity, beds.c.occupied, beds.c.held, beds.c.out_of_service) >= 0)
+    return s.execute(update(beds).where(guard).values(capacity=capacity, updated_at=now)).rowcount == 1
+
+
+def change_out_of_service(s: Session, facility_id: str, group: str, beds_out: int, reason,
+                          until, now: datetime) -> bool:
+    """Set the beds out of service unless they were taken meanwhile; False when nothing changed."""
+    guard = and_(key(facility_id, group),
+                 rules.free_beds(beds.c.capacity, beds.c.occupied, beds.c.held) >= beds_out)
+    values = dict(out_of_service=beds_out, updated_at=now,
+                  out_of_service_reason=clip(reason) if beds_out else None,
+                  out_of_service_until=until if beds_out else None)
+    return s.execute(update(beds).where(guard).values(**values)).rowcount == 1
+
+
+def record_change(s: Session, row, change: str, reason, user: str, now: datetime) -> None:
+    """Append the inventory row as it now is to the capacity history, with who and why."""
+    s.execute(insert(capacity_history).values(
+        facility_id=row.facility_id, population_group=row.population_group, change=change,
+        capacity=row.capacity, out_of_service=row.out_of_service, occupied=row.occupied,
+        held=row.held, reason=clip(reason), changed_by=user[:100], changed_at=now))
+
+
+def history(s: Session, facility_id: str, limit: int) -> list:
+    """A facility's capacity changes, latest first."""
+    return s.execute(select(capacity_history).where(capacity_history.c.facility_id == facility_id)
+                     .order_by(capacity_history.c.id.desc()).limit(limit)).all()
+
+
+def all_inventory(s: Session) -> list:
+    """Every inventory row with its facility's name, by facility and group."""
+    return s.execute(select(beds, facilities.c.name)
+                     .join(facilities, facilities.c.id == beds.c.facility_id)
+                     .order_by(beds.c.facility_id, beds.c.population_group)).all()
+
+
+def clip(reason) -> str | None:
+    """A reason as stored: trimmed, at most 200 characters, None when empty."""
+    return (reason or "").strip()[:REASON_MAX] or None
+
+
+def bed_view(r, name: str | None = None) -> dict:
+    """An inventory row's counts."""
+    view = {"facility": r.facility_id, "population_group": r.population_group,
+            "capacity": r.capacity, "out_of_service": r.out_of_service, "occupied": r.occupied,
+            "held": r.held,
+            "available": rules.available(r.capacity, r.occupied, r.held, r.out_of_service),
+            "updated_at": iso(r.updated_at)}
+    if name is not None:
+        view["facility_name"] = name
+    return view
+
+
+def history_view(r) -> dict:
+    """A capacity history row."""
+    return {"population_group": r.population_group, "change": r.change, "capacity": r.capacity,
+            "out_of_service": r.out_of_service, "occupied": r.occupied, "held": r.held,
+            "reason": r.reason, "changed_by": r.changed_by, "changed_at": iso(r.changed_at)}

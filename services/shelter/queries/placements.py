@@ -1,0 +1,116 @@
+"""Placements: one row per referral, from the waitlist through a hold to an admission."""
+
+from datetime import datetime
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.orm import Session
+
+from services.common.timeutil import aware, iso
+
+from ..domain import placement as rules
+from ..tables import placements
+
+
+def for_update(s: Session, reference: str):
+    """The referral's placement, locked, or None."""
+    return s.execute(select(placements).where(placements.c.reference == reference)
+                     .with_for_update()).first()
+
+
+def move(s: Session, placement_id: int, from_state: str, **values) -> bool:
+    """Change a placement still in ``from_state``; False when it moved on meanwhile."""
+    return s.execute(update(placements).where(and_(placements.c.id == placement_id,
+                                                   placements.c.state == from_state))
+                     .values(**values)).rowcount == 1
+
+
+def waitlisted(s: Session, group: str | None = None) -> list:
+    """Waitlisted rows, of one group or all."""
+    query = select(placements).where(placements.c.state == "waitlisted")
+    if group:
+        query = query.where(placements.c.population_group == group)
+    return s.execute(query).all()
+
+
+def entry(r) -> rules.WaitlistEntry:
+    """A waitlisted row as the waitlist rules see it."""
+    return rules.WaitlistEntry(r.reference, r.beds, r.urgency, aware(r.waitlisted_at), r.priority)
+
+
+def active_at(s: Session, facility_id: str) -> list:
+    """Placements that take beds at a facility, by group, state and id."""
+    return s.execute(select(placements).where(and_(placements.c.facility_id == facility_id,
+                                                   placements.c.state.in_(rules.ACTIVE)))
+                     .order_by(placements.c.population_group, placements.c.state,
+                               placements.c.id)).all()
+
+
+def at_facility(s: Session, facility_id: str) -> list:
+    """Every placement a facility ever had."""
+    return s.execute(select(placements).where(placements.c.facility_id == facility_id)).all()
+
+
+def place_view(p) -> dict:
+    """A placement as the bed board and census show it (a reference, never a name)."""
+    return {"reference": p.reference, "state": p.state, "population_group": p.population_group,
+            "beds": p.beds, "admission_id": p.id if p.admitted_at else None,
+            "case_manager": p.case_manager, "held_at": iso(p.held_at),
+            "hold_expires_at": iso(p.hold_expires_at), "admitted_at": iso(p.admitted_at),
+            "discharged_at": iso(p.discharged_at), "outcome": p.outcome}
+
+
+def waitlist_view(r, group: str, position: int) -> dict:
+    """A waitlisted row at its position in its group's order."""
+    return {"reference": r.reference, "population_group": group, "position": position,
+            "beds": r.beds, "urgency": r.urgency, "waitlisted_at": iso(r.waitlisted_at),
+            "priority": r.priority, "priority_reason": r.priority_reason,
+            "priority_set_by": r.priority_set_by, "priority_set_at": iso(r.priority_set_at)}
+
+
+def add(s: Session, **values) -> int:
+    """A new placement; its id."""
+    return s.execute(insert(placements).values(priority=0, **values)).inserted_primary_key[0]
+
+
+def hold_waitlisted(s: Session, reference: str, facility_id: str, now: datetime,
+                    expires: datetime) -> bool:
+    """Turn a waitlisted referral's entry into a hold; False when it left the list meanwhile."""
+    return s.execute(update(placements).where(and_(placements.c.reference == reference,
+                                                   placements.c.state == "waitlisted"))
+                     .values(state="held", facility_id=facility_id, held_at=now,
+                             hold_expires_at=expires, updated_at=now)).rowcount == 1
+
+
+def expired_holds(s: Session, now: datetime, limit: int) -> list[int]:
+    """Ids of holds whose deadline passed at ``now``, the oldest deadline first."""
+    return s.execute(select(placements.c.id).where(and_(placements.c.state == "held",
+                                                        placements.c.hold_expires_at <= now))
+                     .order_by(placements.c.hold_expires_at).limit(limit)).scalars().all()
+
+
+def expire(s: Session, placement_id: int, now: datetime):
+    """Claim one expired hold; the placement, or None when another replica expired it or the
+    person was admitted meanwhile."""
+    claimed = s.execute(update(placements).where(and_(
+        placements.c.id == placement_id, placements.c.state == "held",
+        placements.c.hold_expires_at <= now)).values(state="expired", updated_at=now)).rowcount
+    if claimed != 1:
+        return None
+    return s.execute(select(placements).where(placements.c.id == placement_id)).first()
+
+
+def admission_for_update(s: Session, admission_id: int, facility_id: str):
+    """The placement of an admission at a facility, locked, or None."""
+    return s.execute(select(placements).where(and_(placements.c.id == admission_id,
+                                                   placements.c.facility_id == facility_id))
+                     .with_for_update()).first()
+
+
+def prioritise(s: Session, reference: str, priority: int, reason: str, user: str,
+               now: datetime) -> bool:
+    """Set a waitlisted referral's priority with its reason; False when it is not waitlisted."""
+    return s.execute(update(placements).where(and_(placements.c.reference == reference,
+                                                   placements.c.state == "waitlisted"))
+                     .values(priority=priority, priority_reason=reason.strip()[:500],
+                             priority_set_by=user[:100], priority_set_at=now,
+                             updated_at=now)).rowcount == 1

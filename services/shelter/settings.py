@@ -1,0 +1,35 @@
+"""Every variable the shelter service process reads, its default and its meaning.
+
+Loaded once when the service module is imported (a bad value stops the process there, naming
+the variable). Beside what every service reads (``services.common.settings.service_settings``:
+the broker, the file keys, the clock files, metrics, its database URL), the shelter reads its
+own agency id, how long beds are held and how often its two sweeps run.
+"""
+
+from datetime import timedelta
+
+from services.common.settings import Setting, Settings, Values, service_settings
+
+SETTINGS = Settings(
+    "shelter",
+    service_settings("shelter"),
+    Setting("REFNET_SHELTER_AGENCY", "erbil-shelter",
+            "the agency id the shelter service signs its receipts with"),
+    Setting("REFNET_HOLD_HOURS", "48", "how long an accepted referral's beds are held", float),
+    Setting("REFNET_HOLD_SECONDS", None,
+            "tests only: how long beds are held, in seconds (before REFNET_HOLD_HOURS)", float),
+    Setting("REFNET_HOLD_SWEEP_SECONDS", "10",
+            "how often every shelter replica releases expired holds (safe with several replicas)",
+            float),
+    Setting("REFNET_MILESTONE_SWEEP_SECONDS", "60",
+            "how often every shelter replica looks for first-week milestones that became overdue "
+            "(each notice is sent once, whatever the number of replicas)", float),
+)
+
+
+def hold_of(values: Values) -> timedelta:
+    """How long an accepted referral's beds are held: ``REFNET_HOLD_SECONDS`` when set, else
+    ``REFNET_HOLD_HOURS``."""
+    if values.hold_seconds is not None:
+        return timedelta(seconds=values.hold_seconds)
+    return timedelta(hours=values.hold_hours)

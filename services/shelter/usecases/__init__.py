@@ -1,0 +1,31 @@
+"""The shelter service's use cases, one module per aggregate: ``intake`` (incoming referrals and
+the decision), ``beds`` (facilities, capacity, beds out of service, the staff views and the HSDS
+export), ``admissions`` (holds, admissions, discharges, expiry), ``waitlist_order``,
+``hearings``, ``care_plans`` and ``plan_items`` (the residents' care), ``events`` (what the
+shelter does with other services' events) and ``report`` (the figures for a period). Each
+checks who may call it, applies the domain's rules and runs the aggregate's queries
+(``queries/``) in one short transaction, with its outbox events.
+
+The names below are the service's use cases as one list, for the entrypoints and for tests.
+"""
+
+from .admissions import admit, discharge, expire_holds
+from .beds import (availability, bed_board, capacity_history_of, daily_census, ensure_facility,
+                   hsds_service, set_capacity, set_out_of_service)
+from .care_plans import (add_note, complete_milestone, get_plan, get_screening, list_milestones,
+                         list_notes, list_plans, notify_overdue_milestones, record_screening,
+                         update_plan)
+from .events import apply_event
+from .hearings import list_hearings
+from .intake import decide, list_incoming
+from .plan_items import add_item, approve_item, refer_item_to_legal, update_item
+from .waitlist_order import reorder_waitlist, waitlist
+
+__all__ = [
+    "add_item", "add_note", "admit", "apply_event", "approve_item", "availability", "bed_board",
+    "capacity_history_of", "complete_milestone", "daily_census", "decide", "discharge",
+    "ensure_facility", "expire_holds", "get_plan", "get_screening", "hsds_service",
+    "list_hearings", "list_incoming", "list_milestones", "list_notes", "list_plans",
+    "notify_overdue_milestones", "record_screening", "refer_item_to_legal", "reorder_waitlist",
+    "set_capacity", "set_out_of_service", "update_item", "update_plan", "waitlist",
+]

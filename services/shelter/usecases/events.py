@@ -1,0 +1,104 @@
+"""What the shelter does with other services' events: record submitted referrals, close
+withdrawn ones, and track its residents' hearings. Each event is applied once per
+``event_id`` (``messaging.apply_once``), in the transaction of its effect."""
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from services.common.db import Database
+from services.common.messaging import apply_once
+
+from ..domain import accompaniment as hearing_rules
+from ..domain import placement as rules
+from ..queries import beds as bed_queries
+from ..queries import hearings as hearing_queries
+from ..queries import incoming as incoming_queries
+from ..queries import placements as placement_queries
+from ..tables import processed_events
+from .admissions import offer_freed
+from .common import at, emit
+
+log = logging.getLogger(__name__)
+
+
+def apply_event(db: Database, body: dict, *, agency: str, hold: timedelta = rules.DEFAULT_HOLD,
+                now: datetime | None = None) -> bool:
+    """Act on another service's event once per ``event_id``; ``agency`` is this shelter's id.
+    False when the event was applied before."""
+    return apply_once(db, processed_events, body, HANDLERS, agency, hold, at(now))
+
+
+def on_submitted(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
+                 now: datetime) -> None:
+    """The police submitted a referral: the shelter receives it."""
+    if not incoming_queries.add(s, p, now):
+        return
+    log.info("incoming referral %s recorded", p["reference"])
+    emit(s, "shelter.referral_received", {
+        "reference": p["reference"], "received_at": now, "agency": agency},
+        envelope.get("correlation_id"))
+
+
+def on_withdrawn(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
+                 now: datetime) -> None:
+    """The police withdrew: a received or accepted referral is withdrawn; its held beds are
+    released and offered on; a waitlisted one leaves the list. An admitted person stays."""
+    reference = p["reference"]
+    placement = placement_queries.for_update(s, reference)
+    if placement is not None and placement.state in rules.STAYED:
+        log.warning("referral %s withdrawn while %s; placement kept", reference, placement.state)
+        return
+    incoming_queries.withdraw(s, reference, p["withdrawn_at"])
+    if placement is None or placement.state not in rules.RELEASABLE:
+        return
+    if not placement_queries.move(s, placement.id, placement.state, state="released", updated_at=now):
+        return
+    if placement.state == "held":
+        bed_queries.release(s, placement.facility_id, placement.population_group, now,
+                            held=placement.beds)
+        offer_freed(s, placement.facility_id, placement.population_group, now, agency,
+                    envelope.get("correlation_id"), hold)
+
+
+def _resident(s: Session, reference: str) -> bool:
+    return hearing_rules.is_resident(incoming_queries.status_of(s, reference))
+
+
+def on_hearing_scheduled(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
+                         now: datetime) -> None:
+    """A resident's hearing was scheduled: the shelter tracks it."""
+    if not _resident(s, p["reference"]) or hearing_queries.known(s, p["hearing_id"]):
+        return
+    hearing_queries.add(s, p, attendance_required=p["attendance_required"], status="scheduled",
+                        task_status="none", updated_at=now)
+
+
+def on_hearing_outcome(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
+                       now: datetime) -> None:
+    """A tracked hearing was held, postponed or cancelled."""
+    hearing_queries.change(s, p["hearing_id"], status=p["outcome"], updated_at=now)
+
+
+def on_hearing_reminder(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
+                        now: datetime) -> None:
+    """The reminder makes the hearing an accompaniment task (recorded even if the reminder
+    overtook the hearing's own event)."""
+    if not _resident(s, p["reference"]):
+        return
+    values = {"task_status": "to_arrange", "reminder_due_at": p["due_at"],
+              "reminded_at": p["sent_at"], "updated_at": now}
+    if not hearing_queries.change(s, p["hearing_id"], **values):
+        hearing_queries.add(s, p, attendance_required=True, status="scheduled", **values)
+    log.info("hearing %s: accompaniment to arrange", p["hearing_id"])
+
+
+# each handler gets (session, envelope, payload, agency, hold, now)
+HANDLERS = {
+    "referral.submitted": on_submitted,
+    "referral.withdrawn": on_withdrawn,
+    "legal.hearing_scheduled": on_hearing_scheduled,
+    "legal.hearing_outcome": on_hearing_outcome,
+    "legal.hearing_reminder": on_hearing_reminder,
+}
