@@ -116,16 +116,6 @@ def _identity(caller) -> dict:
     return caller if isinstance(caller, dict) else {}
 
 
-def _now_of(service):
-    """The service's clock's now. A service class that does not inherit ``ServiceSkeleton``
-    (which gives every service its ``clock``) yet is stamped as before, by ``utcnow``."""
-    clock = getattr(service, "clock", None)
-    if clock is None:
-        from .timeutil import utcnow
-        return utcnow()
-    return clock.now()
-
-
 def audited(action: str, object_kind: str, object_param: str | None = None, *,
             refusals_only: bool = False):
     """Decorate a service's RPC method: one audit entry per call, written before the answer
@@ -159,7 +149,7 @@ def audited(action: str, object_kind: str, object_param: str | None = None, *,
                 append(s, self.audit_table, actor=str(caller.get("user") or "unknown"),
                        role=str(caller.get("role") or "unknown"),
                        agency=str(caller.get("agency") or "unknown"), action=action,
-                       object=str(obj), outcome=outcome_of(error), now=_now_of(self),
+                       object=str(obj), outcome=outcome_of(error), now=self.clock.now(),
                        correlation_id=caller.get("correlation_id"))
             if error is not None:
                 raise error
