@@ -1,11 +1,8 @@
 """nameko entrypoints of the shelter service: validate, delegate to a use case, return.
 
-Settings are in ``settings.py``, loaded once here. Two clocks: what the shelter records
-(decisions, holds, admissions, discharges, capacity changes, hearings) is stamped by the
-record clock, the system clock moved only by the demo clock; the care timeline (milestones
-falling due, their overdue sweep, care reads and writes) runs on the process clock, which
-end-to-end tests also move forward with the test offset to let a week pass while residents
-admitted meanwhile keep real admission times.
+Settings are in ``settings.py``, loaded once here. Every time the shelter records or compares
+(decisions, holds and their expiry, admissions, milestones falling due) comes from its one
+process clock (``ServiceClock``), which a demo network or an end-to-end test may move forward.
 """
 
 import logging
