@@ -11,8 +11,8 @@ from typing import Any, Mapping
 
 from services.common.settings import SERVICE, Setting, Settings, SettingsError, optional
 
-SETTINGS = Settings(
-    "gateway",
+APP = Settings(
+    "gateway-app",
     *(s for s in SERVICE if s.env in ("AMQP_URI", "REFNET_DEMO_CLOCK_FILE")),
     Setting("REFNET_RPC_TIMEOUT", "5",
             "seconds the gateway waits on a service before answering 503", float),
@@ -56,7 +56,7 @@ SERVER = Settings(
             "(a fresh temporary directory when unset)", optional),
     *(s for s in SERVICE if s.env in ("REFNET_LOG_LEVEL", "REFNET_PROCESS_NAME")),
 )
-ALL = Settings("gateway", SETTINGS, SERVER)
+SETTINGS = Settings("gateway", APP, SERVER)
 """Every variable the gateway process reads (the app's and gunicorn's)."""
 
 # the Flask config key each setting fills
@@ -84,7 +84,7 @@ REQUIRED = ("TOKEN_SECRET", "REFERENCE_SECRET", "INTAKE_PUBLIC_KEY")
 def database_url(values: Mapping[str, Any] | None = None) -> str:
     """The gateway database's URL: ``REFNET_GATEWAY_DATABASE_URL``, else ``gateway.db`` under
     ``REFNET_VAR`` (from the environment when no loaded settings are given)."""
-    values = SETTINGS.load() if values is None else values
+    values = APP.load() if values is None else values
     return (values["REFNET_GATEWAY_DATABASE_URL"]
             or f"sqlite:///{os.path.join(values['REFNET_VAR'] or 'var', 'gateway.db')}")
 
@@ -95,11 +95,11 @@ def load(overrides: Mapping[str, Any] | None = None,
     text value of a setting is parsed as the environment's would be). Raises ``SettingsError``
     naming every missing secret (never a value)."""
     overrides = dict(overrides or {})
-    by_key = {key: setting for setting in SETTINGS for env, key in CONFIG_KEYS.items()
+    by_key = {key: setting for setting in APP for env, key in CONFIG_KEYS.items()
               if setting.env == env}
     given = {by_key[key].env: (by_key[key].parse(value) if isinstance(value, str) else value)
              for key, value in overrides.items() if key in by_key}
-    values = SETTINGS.load(environ, given)
+    values = APP.load(environ, given)
     config = {**CONSTANTS, **{key: values[env] for env, key in CONFIG_KEYS.items()}}
     config["GATEWAY_DATABASE_URL"] = database_url(values)
     config.update({key: value for key, value in overrides.items() if key not in by_key})

@@ -11,7 +11,7 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from gateway.settings import ALL as GATEWAY
+from gateway.settings import SETTINGS as GATEWAY
 from services.common.settings import SERVICE, Setting, Settings, database_setting, optional
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,11 +1,8 @@
 """nameko entrypoints of the shelter service: validate, delegate to a use case, return.
 
-Settings are in ``settings.py``, loaded once here. Two clocks: what the shelter records
-(decisions, holds, admissions, discharges, capacity changes, hearings) is stamped by the
-record clock, the system clock moved only by the demo clock; the care timeline (milestones
-falling due, their overdue sweep, care reads and writes) runs on the process clock, which
-end-to-end tests also move forward with the test offset to let a week pass while residents
-admitted meanwhile keep real admission times.
+Settings are in ``settings.py``, loaded once here. Every time the shelter records or compares
+(decisions, holds and their expiry, admissions, milestones falling due) comes from its one
+process clock (``ServiceClock``), which a demo network or an end-to-end test may move forward.
 """
 
 import logging
@@ -13,7 +10,6 @@ import logging
 from nameko.timer import timer
 
 from services.common.audit import audited
-from services.common.clock import OffsetClock
 from services.common.runtime.consumers import consume_events
 from services.common.runtime.entrypoints import rpc
 from services.common.runtime.observability import Observability
@@ -47,20 +43,19 @@ class ShelterService(skeleton.ServiceSkeleton):
     outbox = Outbox("shelter", outbox_table)
     cipher = FileKeys()
     clock = ServiceClock()
-    record_clock = ServiceClock(OffsetClock(VALUES.demo_clock_file))
 
     # --- what other services tell the shelter, and its sweeps --------------------------------
 
     @consume_events("shelter")
     def on_event(self, body):
         """Another service's event (referrals submitted or withdrawn, residents' hearings)."""
-        usecases.apply_event(self.db, body, agency=AGENCY, hold=HOLD, now=self.record_clock.now())
+        usecases.apply_event(self.db, body, agency=AGENCY, hold=HOLD, now=self.clock.now())
 
     @timer(interval=VALUES.hold_sweep_seconds)
     def expire_holds(self):
         """Every replica ticks; each expired hold is claimed once (see admissions)."""
         try:
-            usecases.expire_holds(self.db, AGENCY, hold=HOLD, now=self.record_clock.now())
+            usecases.expire_holds(self.db, AGENCY, hold=HOLD, now=self.clock.now())
         except Exception:  # the next tick retries; never let the timer die
             log.exception("hold expiry sweep failed")
 
@@ -84,14 +79,14 @@ class ShelterService(skeleton.ServiceSkeleton):
     def decide(self, caller, reference, decision, reason=None, correlation_id=None):
         """Accept (holding beds or waitlisting) or decline with a reason."""
         return usecases.decide(self.db, caller, reference, decision, reason, correlation_id,
-                               hold=HOLD, now=self.record_clock.now())
+                               hold=HOLD, now=self.clock.now())
 
     @rpc
     @audited("facility.ensure", "facility", "facility")
     def ensure_facility(self, caller, facility, name):
         """Create a facility unless it exists (administrators)."""
         return usecases.ensure_facility(self.db, caller, facility, name,
-                                        now=self.record_clock.now())
+                                        now=self.clock.now())
 
     @rpc
     @audited("facility.set_capacity", "facility", "facility")
@@ -100,7 +95,7 @@ class ShelterService(skeleton.ServiceSkeleton):
         """Set a group's beds at a facility; beds added go to the waitlist."""
         return usecases.set_capacity(self.db, caller, facility, population_group, capacity,
                                      correlation_id, reason=reason, hold=HOLD,
-                                     now=self.record_clock.now())
+                                     now=self.clock.now())
 
     @rpc
     @audited("facility.set_out_of_service", "facility", "facility")
@@ -109,7 +104,7 @@ class ShelterService(skeleton.ServiceSkeleton):
         """Take beds out of service with a reason and return date (0 returns them)."""
         return usecases.set_out_of_service(self.db, caller, facility, population_group,
                                            whole(beds, "beds"), reason, expected_return,
-                                           correlation_id, hold=HOLD, now=self.record_clock.now())
+                                           correlation_id, hold=HOLD, now=self.clock.now())
 
     @rpc
     def capacity_history(self, caller, facility):
@@ -126,14 +121,14 @@ class ShelterService(skeleton.ServiceSkeleton):
     def admit(self, caller, facility, reference, case_manager, correlation_id=None):
         """Admit a resident from a hold or to free beds; the care plan opens."""
         return usecases.admit(self.db, caller, facility, reference, case_manager, correlation_id,
-                              now=self.record_clock.now())
+                              now=self.clock.now())
 
     @rpc
     @audited("admission.discharge", "admission", "admission_id")
     def discharge(self, caller, facility, admission_id, outcome, correlation_id=None):
         """Discharge a resident with an outcome; the beds go to the waitlist."""
         return usecases.discharge(self.db, caller, facility, whole(admission_id, "admission"),
-                                  outcome, correlation_id, hold=HOLD, now=self.record_clock.now())
+                                  outcome, correlation_id, hold=HOLD, now=self.clock.now())
 
     @rpc
     def waitlist(self, caller, population_group=None):
@@ -145,7 +140,7 @@ class ShelterService(skeleton.ServiceSkeleton):
     def reorder_waitlist(self, caller, reference, priority, reason):
         """Move a waitlisted referral up or down, with a reason."""
         return usecases.reorder_waitlist(self.db, caller, reference, priority, reason,
-                                         now=self.record_clock.now())
+                                         now=self.clock.now())
 
     @rpc
     @audited("facility.read_board", "facility", "facility")
@@ -157,7 +152,7 @@ class ShelterService(skeleton.ServiceSkeleton):
     @audited("facility.read_census", "facility", "facility")
     def daily_census(self, caller, facility, date=None):
         """Arrivals, expected arrivals, departures and census of a day."""
-        return usecases.daily_census(self.db, caller, facility, date, now=self.record_clock.now())
+        return usecases.daily_census(self.db, caller, facility, date, now=self.clock.now())
 
     @rpc
     def hsds_service(self, caller, facility):
@@ -168,7 +163,7 @@ class ShelterService(skeleton.ServiceSkeleton):
     def list_hearings(self, caller, upcoming_only=True):
         """Residents' hearings with their accompaniment tasks."""
         return usecases.list_hearings(self.db, caller, bool(upcoming_only),
-                                      now=self.record_clock.now())
+                                      now=self.clock.now())
 
     # --- care plans, milestones, notes: shelter staff only ------------------------------------
 

@@ -189,10 +189,11 @@ def test_first_week_overdue_once_cash_approval_legal_referral_and_no_outsiders(c
     assert events[0]["payload"]["case_manager"] == "cm.one"
     assert events[0]["payload"]["facility"] == FACILITY
 
-    # a sentinel admitted now (real time, due a week later) is already late on the moved clock:
-    # once its notices arrive, the sweeps after the first one have run, and still only one
-    # notice exists for the first resident
+    # a sentinel admitted now, then the clock moved past its first week too: once its notices
+    # arrive, the sweeps after the first one have run, and still only one notice exists for the
+    # first resident
     sentinel = admit(net, police, intake, "cm.three")
+    net.clock_file.write_text(str(2 * WEEK_AND_A_DAY))
     poll(lambda: len(overdue_events(net, sentinel["reference"])) == 3, "the sentinel's notices")
     assert len(overdue_events(net, reference)) == 1
 

@@ -1,4 +1,5 @@
-"""A police submission survives a referral-service outage (DESIGN.md section 3)."""
+"""A police submission survives a referral-service outage: the gateway hands it to a durable
+queue and answers 202, and the referral service takes it from there when it is back."""
 
 import kombu
 

@@ -96,7 +96,7 @@ def test_every_process_serves_metrics_and_the_outbox_and_bed_gauges_move(observe
 
     # A decision committed behind the relay's back: the backlog gauge shows it, with its age.
     shelter_db = Database(net.env["SHELTER_DATABASE_URL"])
-    from services.shelter import app as shelter_app
+    from services.shelter import usecases as shelter_app
     shelter_app.decide(shelter_db, Caller(user="staff.test", role="shelter", agency="erbil-shelter"),
                        reference, "accept", None)
     shelter_db.dispose()

@@ -75,7 +75,7 @@ def test_relay_killed_between_commit_and_publish(make_network):
 
     network.stop("shelter", sig=signal.SIGKILL)
     shelter_db = Database(network.env["SHELTER_DATABASE_URL"])
-    from services.shelter import app as shelter_app
+    from services.shelter import usecases as shelter_app
     from services.shelter.tables import outbox
     staff = Caller(user="intake.test", role="shelter", agency="erbil-shelter")
     # Committed, never published: what a process leaves when it dies right after the commit.

@@ -2,7 +2,8 @@
 databases, the real alembic migrations. No mocks.
 
 nameko containers need eventlet's monkey patch before anything imports threading or socket
-(STACK-NOTES trap 3), so it is the first thing this package does. Run this layer in its own
+(since nameko 2.13 nothing patches for you, and a container then hangs at its first test), so it
+is the first thing this package does. Run this layer in its own
 pytest process: ``.venv/bin/pytest -q tests/integration``.
 """
 

@@ -15,7 +15,7 @@ from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.timeutil import utcnow
 from services.contracts.envelope import make_event, parse_event
 from services.contracts.references import random_reference
-from services.legal import app as legal_app
+from services.legal import usecases as legal_app
 from services.legal.tables import referral_requests
 from services.shelter import usecases
 from services.shelter.tables import care_milestones, care_plans, outbox

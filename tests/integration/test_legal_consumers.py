@@ -13,7 +13,7 @@ from services.contracts.envelope import make_event
 from services.contracts.references import random_reference
 from services.referral import app as referral_app
 from services.referral.tables import referrals
-from services.shelter import app as shelter_app
+from services.shelter import usecases as shelter_app
 from services.shelter.tables import incoming
 
 UTC = timezone.utc

@@ -186,7 +186,7 @@ def test_audit_objects_copy_ids_only():
 
 def test_legal_notes_are_sealed_at_rest():
     from services.common.sealing import FileCipher
-    from services.legal.app import open_note, seal_note
+    from services.legal.domain.notes import open_note, seal_note
     cipher = FileCipher(FileCipher.new_key())
     stored = seal_note(cipher, "strategy")
     assert stored.startswith("fernet:") and "strategy" not in stored
