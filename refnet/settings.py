@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from gateway.settings import SETTINGS as GATEWAY
+from services.referral.settings import SETTINGS as REFERRAL
 from services.common.settings import SERVICE, Setting, Settings, database_setting, optional
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,8 +49,7 @@ SETTINGS = Settings(
     Setting("REFNET_METRICS_BASE_PORT", "9500",
             "the first /metrics port of `refnet up`'s services: base + 100 x Procfile line + "
             "replica", int),
-    Setting("REFNET_RETENTION_DAYS", "365", "`refnet anonymise`: the default age, in days, of "
-            "the ended referrals it anonymises", float),
+    *_as_read_by(REFERRAL, "REFNET_RETENTION_DAYS"),
     Setting("REFNET_TOKEN", None, "`refnet report`: the bearer token to ask the API with "
             "(else one issued with REFNET_TOKEN_SECRET)", optional, secret=True),
 )

@@ -76,10 +76,11 @@ def cmd_report(args) -> int:
 
 def cmd_backfill_report_codes(_args) -> int:
     """Fill the statistical codes of referrals recorded before migration referral/0004."""
-    from services.referral import report
+    from services.referral import usecases
+    from services.referral.settings import record_clock
     values = settings.load()
     with settings.service_database(values, "referral") as db:
-        count = report.backfill_report_codes(db, file_cipher(values))
+        count = usecases.backfill_report_codes(db, record_clock(values), file_cipher(values))
     print(f"referral: statistical codes filled for {count} referral(s)")
     return 0
 

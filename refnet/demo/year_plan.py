@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from services.contracts.submission import ADULT_AGE
-from services.referral.domain.report import PERSON_LABELS, exploitation_category
+from services.contracts.vocabulary import PERSON_LABELS, exploitation_category
 
 from .data import FACILITY as DEMO_FACILITY
 
@@ -173,7 +173,7 @@ def expected(people: list[Person]) -> dict:
         "nationalities": len({p.nationality for p in served}),
         "people": dict(people_by),
         "by_nationality": dict(Counter(p.nationality for p in served)),
-        "by_exploitation": dict(Counter(exploitation_category(",".join(p.exploitation))
+        "by_exploitation": dict(Counter(exploitation_category(p.exploitation)
                                          for p in served)),
         "by_source": {s: dict(c) for s, c in by_source.items()},
         "admissions": {g: sum(1 for p in served if p.group == g) for g in CAPACITY},

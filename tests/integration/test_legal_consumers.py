@@ -11,7 +11,8 @@ from services.common.caller import Caller
 from services.common.errors import NotFound
 from services.contracts.envelope import make_event
 from services.contracts.references import random_reference
-from services.referral import app as referral_app
+from services.common.clock import SystemClock
+from services.referral import usecases as referral_app
 from services.referral.tables import referrals
 from services.shelter import usecases as shelter_app
 from services.shelter.tables import incoming
@@ -64,26 +65,26 @@ def test_the_referral_timeline_shows_court_status_and_hearing_date(referral_db):
     _referral(referral_db, reference)
     starts = datetime(2030, 12, 10, 6, 30, tzinfo=UTC)
     for event in _legal_events(reference, starts):
-        assert referral_app.apply_event(referral_db, event) is True
-        assert referral_app.apply_event(referral_db, event) is False  # once per event_id
-    status = referral_app.get_status(referral_db, POLICE, reference)
+        assert referral_app.apply_event(referral_db, SystemClock(), event) is True
+        assert referral_app.apply_event(referral_db, SystemClock(), event) is False  # once per event_id
+    status = referral_app.get_status(referral_db, SystemClock(), POLICE, reference)
     assert [e["status"] for e in status["timeline"]] == ["court_filed", "hearing_scheduled"]
     assert status["legal"]["court_cases"][0]["status"] == "filed"
     assert status["legal"]["hearings"][0]["starts_at"] == "2030-12-10T06:30:00Z"
     assert status["legal"]["hearings"][0]["starts_at_local"] == "2030-12-10T09:30:00+03:00"
-    assert referral_app.get_status(referral_db, SHELTER, reference)["legal"]["hearings"]
+    assert referral_app.get_status(referral_db, SystemClock(), SHELTER, reference)["legal"]["hearings"]
     with pytest.raises(NotFound):
-        referral_app.get_status(referral_db, OTHER_POLICE, reference)
+        referral_app.get_status(referral_db, SystemClock(), OTHER_POLICE, reference)
 
 
 def test_without_consent_the_police_see_no_legal_entries(referral_db):
     reference = random_reference()
     _referral(referral_db, reference, share_status=False)
     for event in _legal_events(reference, datetime(2030, 1, 1, tzinfo=UTC)):
-        referral_app.apply_event(referral_db, event)
+        referral_app.apply_event(referral_db, SystemClock(), event)
     with pytest.raises(NotFound):
-        referral_app.get_status(referral_db, POLICE, reference)
-    assert referral_app.get_status(referral_db, SHELTER, reference)["legal"]["court_cases"]
+        referral_app.get_status(referral_db, SystemClock(), POLICE, reference)
+    assert referral_app.get_status(referral_db, SystemClock(), SHELTER, reference)["legal"]["court_cases"]
 
 
 def _incoming(db, reference, status):
