@@ -34,9 +34,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         logs.configure("gateway")
     logs.set_process_name("gateway")
 
-    # the gateway's "now": the system clock, moved by the demo clock when one is set
+    # the gateway's "now": the process clock (moved by the demo clock or a test's offset)
     app.extensions["refnet.clock"] = app.config.get("CLOCK") or process_clock(
-        {"REFNET_DEMO_CLOCK_FILE": app.config["DEMO_CLOCK_FILE"]})
+        {"REFNET_DEMO_CLOCK_FILE": app.config["DEMO_CLOCK_FILE"],
+         "REFNET_TEST_CLOCK_OFFSET_FILE": app.config["TEST_CLOCK_OFFSET_FILE"]})
     app.extensions["refnet.rpc"] = app.config.get("RPC_POOL") or RpcClient(
         app.config["AMQP_URI"], size=app.config["RPC_POOL_SIZE"], timeout=app.config["RPC_TIMEOUT"])
     app.extensions["refnet.intake"] = app.config.get("INTAKE") or IntakePublisher(

@@ -13,7 +13,8 @@ from services.common.settings import SERVICE, Setting, Settings, SettingsError, 
 
 APP = Settings(
     "gateway-app",
-    *(s for s in SERVICE if s.env in ("AMQP_URI", "REFNET_DEMO_CLOCK_FILE")),
+    *(s for s in SERVICE if s.env in ("AMQP_URI", "REFNET_DEMO_CLOCK_FILE",
+                                      "REFNET_TEST_CLOCK_OFFSET_FILE")),
     Setting("REFNET_RPC_TIMEOUT", "5",
             "seconds the gateway waits on a service before answering 503", float),
     Setting("REFNET_RPC_POOL_SIZE", "4",
@@ -63,6 +64,7 @@ SETTINGS = Settings("gateway", APP, SERVER)
 CONFIG_KEYS = {
     "AMQP_URI": "AMQP_URI",
     "REFNET_DEMO_CLOCK_FILE": "DEMO_CLOCK_FILE",
+    "REFNET_TEST_CLOCK_OFFSET_FILE": "TEST_CLOCK_OFFSET_FILE",
     "REFNET_RPC_TIMEOUT": "RPC_TIMEOUT",
     "REFNET_RPC_POOL_SIZE": "RPC_POOL_SIZE",
     "REFNET_TOKEN_SECRET": "TOKEN_SECRET",

@@ -66,11 +66,11 @@ def cmd_rotate_keys(_args) -> int:
     """Re-encrypt every referral file and legal note with the newest key of REFNET_FILE_KEYS."""
     from services.legal.usecases import rotate_notes
     from services.referral import usecases
-    from services.referral.settings import record_clock
+    from services.common.clock import process_clock
     values = settings.load()
     cipher = file_cipher(values)
     with settings.service_database(values, "referral") as db:
-        count = usecases.rotate_keys(db, record_clock(values), cipher)
+        count = usecases.rotate_keys(db, process_clock(values), cipher)
     print(f"referral: {count} file(s) re-encrypted with the newest key")
     with settings.service_database(values, "legal") as db:
         notes = rotate_notes(db, cipher)

@@ -9,11 +9,11 @@ from .keys import file_cipher
 def cmd_anonymise(args) -> int:
     """Anonymise the referrals that ended more than ``--days`` (REFNET_RETENTION_DAYS) ago."""
     from services.referral import usecases
-    from services.referral.settings import record_clock
+    from services.common.clock import process_clock
     values = settings.load()
     days = args.days if args.days is not None else values.retention_days
     with settings.service_database(values, "referral") as db:
-        count = usecases.anonymise_closed(db, record_clock(values), file_cipher(values), days)
+        count = usecases.anonymise_closed(db, process_clock(values), file_cipher(values), days)
     print(f"referral: {count} referral(s) that ended more than {days:g} days ago anonymised")
     return 0
 

@@ -77,10 +77,10 @@ def cmd_report(args) -> int:
 def cmd_backfill_report_codes(_args) -> int:
     """Fill the statistical codes of referrals recorded before migration referral/0004."""
     from services.referral import usecases
-    from services.referral.settings import record_clock
+    from services.common.clock import process_clock
     values = settings.load()
     with settings.service_database(values, "referral") as db:
-        count = usecases.backfill_report_codes(db, record_clock(values), file_cipher(values))
+        count = usecases.backfill_report_codes(db, process_clock(values), file_cipher(values))
     print(f"referral: statistical codes filled for {count} referral(s)")
     return 0
 

@@ -17,7 +17,7 @@ from services.common.runtime import skeleton
 
 from . import usecases
 from .dependencies import ReferralSecrets
-from .settings import SETTINGS, record_clock
+from .settings import SETTINGS
 from .tables import audit_log, outbox
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ class ReferralService(skeleton.ServiceSkeleton):
     outbox_table = outbox  # the skeleton makes db, observability and outbox from it
     report_figures_of = staticmethod(usecases.report_figures)
 
-    clock = ServiceClock(record_clock(VALUES))
+    clock = ServiceClock()
     cipher = FileKeys(required=True)
     secrets = ReferralSecrets(VALUES)
 

@@ -5,8 +5,7 @@ value stops the process with the variable's name. The nameko config may give the
 instead (``FILE_KEYS``, ``INTAKE_PRIVATE_KEY``, ``SEARCH_KEY``): integration tests do.
 """
 
-from services.common.clock import Clock, OffsetClock, SystemClock
-from services.common.settings import Setting, Settings, Values, optional, service_settings
+from services.common.settings import Setting, Settings, optional, service_settings
 
 SETTINGS = Settings(
     "referral",
@@ -25,12 +24,3 @@ SETTINGS = Settings(
     Setting("REFNET_RETENTION_SWEEP_SECONDS", "3600",
             "how often the referral service runs the retention sweep", float),
 )
-
-
-def record_clock(values: Values) -> Clock:
-    """The clock the referral service records and compares times by: the system clock moved by
-    the demo clock when a demo network sets one. The test offset is left out: it moves the
-    timers of the shelter and legal services, and the referral's times follow the gateway's,
-    which it also leaves out."""
-    demo = values.demo_clock_file
-    return OffsetClock(demo) if demo else SystemClock()

@@ -218,19 +218,17 @@ def test_caller_require():
 
 # --- the referral service's clock -------------------------------------------------------------
 
-def test_the_referral_clock_follows_the_demo_clock_and_not_the_test_offset(tmp_path):
-    """Recorded times follow the network's clock (the demo clock, as the gateway's submission
-    times do); the test offset, which moves other services' timers, leaves them alone."""
+def test_the_referral_clock_is_the_process_clock_moved_by_the_demo_clock_and_a_test_offset(tmp_path):
+    """One clock per process: the referral service records and compares times by the same
+    clock every process of the network reads (the demo clock and a test's offset move it)."""
     from datetime import timedelta
 
-    from services.common.clock import SystemClock
-    from services.referral.settings import SETTINGS, record_clock
+    from services.common.clock import SystemClock, process_clock
+    from services.referral.settings import SETTINGS
     demo, offset = tmp_path / "demo", tmp_path / "offset"
     demo.write_text(str(-86400 * 30))
     offset.write_text(str(86400 * 8))
-    assert isinstance(record_clock(SETTINGS.load({})), SystemClock)
-    assert isinstance(record_clock(SETTINGS.load({"REFNET_TEST_CLOCK_OFFSET_FILE": str(offset)})),
-                      SystemClock)
-    clock = record_clock(SETTINGS.load({"REFNET_DEMO_CLOCK_FILE": str(demo),
-                                        "REFNET_TEST_CLOCK_OFFSET_FILE": str(offset)}))
-    assert clock.offset() == timedelta(days=-30)
+    assert isinstance(process_clock(SETTINGS.load({})), SystemClock)
+    clock = process_clock(SETTINGS.load({"REFNET_DEMO_CLOCK_FILE": str(demo),
+                                         "REFNET_TEST_CLOCK_OFFSET_FILE": str(offset)}))
+    assert clock.offset() == timedelta(days=-22)
