@@ -81,27 +81,3 @@ def process_clock(values: Mapping[str, Any]) -> Clock:
     clock and the test offset files when either is set."""
     files = [values.get(name) for name in ("REFNET_DEMO_CLOCK_FILE", "REFNET_TEST_CLOCK_OFFSET_FILE")]
     return OffsetClock(*files) if any(files) else SystemClock()
-
-
-# --- transition: the module-level "now" of before, until its last caller takes a clock ---------
-
-OFFSET_FILE = "REFNET_TEST_CLOCK_OFFSET_FILE"
-DEMO_CLOCK_FILE = "REFNET_DEMO_CLOCK_FILE"
-
-
-def demo_offset(environ=None) -> timedelta:
-    """The demo clock's offset (deprecated: inject a clock)."""
-    import os
-    return read_offset((environ or os.environ).get(DEMO_CLOCK_FILE))
-
-
-def clock_offset(environ=None) -> timedelta:
-    """The test offset plus the demo offset (deprecated: inject a clock)."""
-    import os
-    environ = environ or os.environ
-    return read_offset(environ.get(OFFSET_FILE)) + demo_offset(environ)
-
-
-def now(environ=None) -> datetime:
-    """Deprecated: inject a clock (``process_clock``)."""
-    return datetime.now(timezone.utc) + clock_offset(environ)

@@ -11,7 +11,7 @@ starts from.
 """
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 import os
 
 

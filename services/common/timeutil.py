@@ -2,13 +2,6 @@
 
 from datetime import datetime, timezone
 
-from .clock import demo_offset
-
-
-def utcnow() -> datetime:
-    """Now, in UTC: the system clock, moved by the demo clock when one is set (a network
-    started for ``refnet demo-year`` only; docs/decisions/0023)."""
-    return datetime.now(timezone.utc) + demo_offset()
 
 
 def aware(value: datetime | None) -> datetime | None:

@@ -12,7 +12,7 @@ import eventlet; eventlet.monkey_patch()  # noqa: E702 - first, before threading
 import json  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
-from datetime import date  # noqa: E402
+from datetime import date, datetime, timezone  # noqa: E402
 
 import kombu  # noqa: E402
 import pytest  # noqa: E402
@@ -24,7 +24,6 @@ from services.common.caller import Caller  # noqa: E402
 from services.common.db import Database  # noqa: E402
 from services.common.migrations import upgrade  # noqa: E402
 from services.common.sealing import FileCipher, new_keypair, seal  # noqa: E402
-from services.common.timeutil import utcnow  # noqa: E402
 from services.contracts.references import random_reference  # noqa: E402
 from tests.support import broker as support_broker  # noqa: E402
 from tests.support import postgres as support_postgres  # noqa: E402
@@ -211,7 +210,7 @@ def intake_command(public_key: str, body: dict, *, reference: str | None = None,
         "reference": reference or random_reference(),
         "agency": agency,
         "submitted_by": user,
-        "submitted_at": utcnow().isoformat(),
+        "submitted_at": datetime.now(timezone.utc).isoformat(),
         "correlation_id": correlation_id,
         "sealed_submission": seal(json.dumps(body, sort_keys=True).encode(), public_key),
     }

@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from services.common.caller import Caller
 from services.common.errors import Conflict, Forbidden, NotFound
-from services.common.timeutil import utcnow
 from services.contracts.envelope import make_event, parse_event
 from services.contracts.references import random_reference
 from services.legal import usecases as legal_app
@@ -53,7 +52,7 @@ def admitted(db, now=T0, case_manager="cm.one") -> dict:
     assert usecases.apply_event(db, make_event("referral.submitted", {
         "reference": reference, "population_group": "women", "urgency": "urgent",
         "needs": ["shelter"], "children_count": 0, "beds_needed": 1,
-        "referring_agency": "erbil-tip-unit", "submitted_at": utcnow()}, source="referral"),
+        "referring_agency": "erbil-tip-unit", "submitted_at": datetime.now(timezone.utc)}, source="referral"),
         agency=AGENCY)
     usecases.decide(db, INTAKE, reference, "accept", None)
     return usecases.admit(db, INTAKE, FACILITY, reference, case_manager, now=now)

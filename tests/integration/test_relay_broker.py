@@ -10,7 +10,7 @@ from sqlalchemy import insert, select
 
 from services.common import broker, messaging
 from services.common.relay import OutboxRelay, RelayFailure
-from services.common.timeutil import utcnow
+from datetime import datetime, timezone
 from services.contracts import topology
 from services.contracts.envelope import make_event
 from services.contracts.references import random_reference
@@ -52,7 +52,7 @@ def publisher(vhost):
 
 def _envelopes() -> list[dict]:
     ref = random_reference()
-    now = utcnow()
+    now = datetime.now(timezone.utc)
     return [
         make_event("referral.submitted", {
             "reference": ref, "population_group": "women", "urgency": "urgent", "needs": ["shelter"],
@@ -78,11 +78,11 @@ def _insert_raw(db, event_type: str) -> str:
     """An outbox row written by hand, with a type no queue is bound to."""
     event_id = str(uuid.uuid4())
     body = {"event_id": event_id, "type": event_type, "version": 1,
-            "occurred_at": utcnow().isoformat(), "source": "referral", "correlation_id": None,
+            "occurred_at": datetime.now(timezone.utc).isoformat(), "source": "referral", "correlation_id": None,
             "payload": {}}
     with db.write() as s:
         s.execute(insert(outbox).values(event_id=event_id, type=event_type, body=json.dumps(body),
-                                        created_at=utcnow(), attempts=0))
+                                        created_at=datetime.now(timezone.utc), attempts=0))
     return event_id
 
 

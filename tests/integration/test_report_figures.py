@@ -1,7 +1,7 @@
 """Each service's report RPC use case on real SQLite and PostgreSQL.
 
-Times are set with the demo clock (``REFNET_DEMO_CLOCK_FILE``, read by every ``utcnow``), the
-way `refnet demo-year` sets them, so the stored dates fall in and out of the period at will.
+Times are set with a test clock handed to every use case (as `refnet demo-year` moves the demo
+clock of a running network), so the stored dates fall in and out of the period at will.
 Each answer holds counts and quartiles only.
 """
 
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.common.caller import Caller
-from services.common.clock import SystemClock
+from services.common.clock import FixedClock, SystemClock
 from services.common.errors import Forbidden, InvalidInput
 from services.contracts.envelope import make_event
 from services.legal import usecases as legal_app
@@ -32,17 +32,17 @@ PERIOD = ("2025-03-01", "2025-03-31")
 CLOCK = SystemClock()  # the referral use cases' clock
 
 
-@pytest.fixture
-def clock(tmp_path, monkeypatch):
-    """``clock(day)`` sets every service clock in this process to DAY0 + day days."""
-    path = tmp_path / "demo-clock"
-    monkeypatch.setenv("REFNET_DEMO_CLOCK_FILE", str(path))
+class DayClock(FixedClock):
+    """A test clock: ``clock(day)`` stops it at DAY0 + day days and returns that time."""
 
-    def set_day(day: float):
-        target = DAY0 + timedelta(days=day)
-        path.write_text(str((target - datetime.now(timezone.utc)).total_seconds()))
-        return target
-    return set_day
+    def __call__(self, day: float) -> datetime:
+        self.set(DAY0 + timedelta(days=day))
+        return self.now()
+
+
+@pytest.fixture
+def clock():
+    return DayClock(DAY0)
 
 
 def _json_safe(answer):
@@ -115,10 +115,10 @@ def test_referral_figures(databases, keys, clock):
 def test_shelter_figures(databases, clock):
     db = databases.database(databases.migrated("shelter"))
     clock(-10)
-    shelter_app.ensure_facility(db, ADMIN, "f-1", "Report shelter")
-    shelter_app.set_capacity(db, ADMIN, "f-1", "women", 10)
+    shelter_app.ensure_facility(db, ADMIN, "f-1", "Report shelter", now=clock.now())
+    shelter_app.set_capacity(db, ADMIN, "f-1", "women", 10, now=clock.now())
     clock(15)
-    shelter_app.set_capacity(db, ADMIN, "f-1", "women", 20)  # from day 15: 20 beds
+    shelter_app.set_capacity(db, ADMIN, "f-1", "women", 20, now=clock.now())  # from day 15: 20 beds
     admissions = []
     for i in range(3):
         ref = f"RN-AAAA-BBBB-CCCC-DDD{'FGH'[i]}"
@@ -127,8 +127,8 @@ def test_shelter_figures(databases, clock):
             "reference": ref, "population_group": "women", "urgency": "urgent",
             "needs": ["shelter"], "children_count": 0, "beds_needed": 1,
             "referring_agency": "directorate", "submitted_at": clock(i)}, source="referral"),
-            agency="erbil-shelter")
-        shelter_app.decide(db, MANAGER, ref, "accept", None)
+            agency="erbil-shelter", now=clock.now())
+        shelter_app.decide(db, MANAGER, ref, "accept", None, now=clock.now())
         at = clock(i + 1)
         admissions.append(shelter_app.admit(db, MANAGER, "f-1", ref, "cm.one", now=at))
     plan = admissions[0]["plan_id"]
@@ -137,7 +137,8 @@ def test_shelter_figures(databases, clock):
     clock(12)                                             # day 12: late
     care.complete_milestone(db, MANAGER, plan, "plan_agreed", clock(12))
     clock(11)
-    shelter_app.discharge(db, MANAGER, "f-1", admissions[0]["admission_id"], "repatriated")
+    shelter_app.discharge(db, MANAGER, "f-1", admissions[0]["admission_id"], "repatriated",
+                          now=clock.now())
 
     answer = _json_safe(shelter_report.report_figures(db, ANALYST, *PERIOD))
     assert answer["admissions"] == {"total": 3, "by_group": {"women": 3, "men": 0, "children": 0}}
@@ -163,18 +164,19 @@ def test_legal_figures(databases, clock):
         legal_app.apply_event(db, make_event("referral.accepted", {
             "reference": ref, "decided_at": clock(i), "legal_consent": True,
             "referring_agency": "erbil-police", "share_status_with_referrer": True,
-            "shelter_agency": "erbil-shelter"}, source="referral", version=2))
+            "shelter_agency": "erbil-shelter"}, source="referral", version=2), clock=clock)
         clock(i + 1)
-        case = legal_app.open_case(db, LAWYER, ref, "lawyer.one")
+        case = legal_app.open_case(db, LAWYER, ref, "lawyer.one", clock=clock)
         clock(i + 2)
         court = legal_app.file_court_case(db, LAWYER, case["case_id"], "erbil-criminal-court",
                                           f"C/{i}", [{"statute": "law-6-2018", "description": "TIP"}],
-                                          "victim", "filed")
+                                          "victim", "filed", clock=clock)
         if verdict:
             clock(i + 5)
-            legal_app.change_court_status(db, LAWYER, court["court_case_id"], "trial")
+            legal_app.change_court_status(db, LAWYER, court["court_case_id"], "trial", clock=clock)
             clock(i + 40 if verdict == "acquitted" else i + 9)   # the acquittal comes in April
-            legal_app.change_court_status(db, LAWYER, court["court_case_id"], "verdict", verdict)
+            legal_app.change_court_status(db, LAWYER, court["court_case_id"], "verdict", verdict,
+                                          clock=clock)
     answer = _json_safe(legal_report.report_figures(db, ANALYST, *PERIOD))
     assert answer["legal_cases_opened"] == 3
     outcomes = {k: v for k, v in answer["court_cases"]["by_outcome"].items() if v}

@@ -10,7 +10,7 @@ psycopg2 is cooperative: PostgreSQL sees truly concurrent transactions.
 import json
 import threading
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -19,7 +19,6 @@ from services.common.caller import Caller
 from services.common.db import Database
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.migrations import upgrade
-from services.common.timeutil import utcnow
 from services.contracts.envelope import make_event
 from services.contracts.references import random_reference
 from services.shelter import usecases
@@ -61,7 +60,7 @@ def referral(db, group="women", urgency="urgent", children=0) -> str:
     event = make_event("referral.submitted", {
         "reference": reference, "population_group": group, "urgency": urgency,
         "needs": ["shelter"], "children_count": children, "beds_needed": 1 + children,
-        "referring_agency": "erbil-tip-unit", "submitted_at": utcnow()}, source="referral")
+        "referring_agency": "erbil-tip-unit", "submitted_at": datetime.now(timezone.utc)}, source="referral")
     assert usecases.apply_event(db, event, agency="erbil-shelter")
     return reference
 
@@ -185,9 +184,9 @@ def test_an_expired_hold_is_released_once_and_offered_on(db):
     holder, next_in_line = referral(db), referral(db)
     accept(db, holder, hold=timedelta(seconds=1))
     accept(db, next_in_line)
-    assert usecases.expire_holds(db, "erbil-shelter", now=utcnow()) == []  # not yet due
+    assert usecases.expire_holds(db, "erbil-shelter", now=datetime.now(timezone.utc)) == []  # not yet due
 
-    later = utcnow() + timedelta(seconds=5)
+    later = datetime.now(timezone.utc) + timedelta(seconds=5)
     results, errors = [], []
 
     def replica():

@@ -215,10 +215,9 @@ def test_text_limits():
 def test_the_test_clock_adds_the_offset_file(tmp_path):
     offset = tmp_path / "offset"
     offset.write_text(str(8 * 86400))
-    env = {"REFNET_TEST_CLOCK_OFFSET_FILE": str(offset)}
-    assert clock.clock_offset(env) == timedelta(days=8)
-    assert clock.now(env) - clock.now({}) >= timedelta(days=8) - timedelta(seconds=5)
-    assert clock.clock_offset({}) == timedelta(0)
-    assert clock.clock_offset({"REFNET_TEST_CLOCK_OFFSET_FILE": str(tmp_path / "none")}) == timedelta(0)
+    moved = clock.process_clock({"REFNET_TEST_CLOCK_OFFSET_FILE": str(offset)})
+    assert moved.offset() == timedelta(days=8)
+    assert moved.now() - clock.SystemClock().now() >= timedelta(days=8) - timedelta(seconds=5)
+    assert clock.OffsetClock(str(tmp_path / "none")).offset() == timedelta(0)
     offset.write_text("not a number")
-    assert clock.clock_offset(env) == timedelta(0)
+    assert moved.offset() == timedelta(0)

@@ -176,22 +176,20 @@ def test_each_service_grants_the_report_view_to_shelter_staff_and_analysts_only(
             assert not fields & {"reference", "references", "case_number", "name"}
 
 
-def test_the_demo_clock_moves_every_recorded_time_and_the_care_clock(tmp_path, monkeypatch):
+def test_the_demo_clock_and_the_test_offset_move_the_one_process_clock(tmp_path):
     from datetime import datetime, timedelta, timezone
 
-    from services.common import clock, timeutil
+    from services.common import clock
     demo, test = tmp_path / "demo-clock", tmp_path / "test-clock"
     demo.write_text(str(-30 * 86400))
     test.write_text(str(86400))
-    env = {"REFNET_DEMO_CLOCK_FILE": str(demo), "REFNET_TEST_CLOCK_OFFSET_FILE": str(test)}
-    assert clock.demo_offset(env) == timedelta(days=-30)
-    assert clock.clock_offset(env) == timedelta(days=-29)      # the care clock: both
-    assert clock.clock_offset({"REFNET_TEST_CLOCK_OFFSET_FILE": str(test)}) == timedelta(days=1)
-    monkeypatch.setenv("REFNET_DEMO_CLOCK_FILE", str(demo))
-    shift = datetime.now(timezone.utc) - timeutil.utcnow()
-    assert timedelta(days=30) - timedelta(seconds=5) < shift < timedelta(days=30, seconds=5)
-    monkeypatch.delenv("REFNET_DEMO_CLOCK_FILE")
-    assert abs(datetime.now(timezone.utc) - timeutil.utcnow()) < timedelta(seconds=5)
+    both = clock.process_clock({"REFNET_DEMO_CLOCK_FILE": str(demo),
+                                "REFNET_TEST_CLOCK_OFFSET_FILE": str(test)})
+    assert both.offset() == timedelta(days=-29)
+    assert clock.process_clock({"REFNET_DEMO_CLOCK_FILE": str(demo)}).offset() == timedelta(days=-30)
+    shift = datetime.now(timezone.utc) - both.now()
+    assert timedelta(days=29) - timedelta(seconds=5) < shift < timedelta(days=29, seconds=5)
+    assert isinstance(clock.process_clock({}), clock.SystemClock)
 
 
 EMPTY_REFERRAL = {"period": {"from": "2030-01-01", "to": "2030-01-31"},

@@ -63,7 +63,7 @@ def open_case(db: Database, caller: Caller, reference: str, lawyer: str,
         case_id = new_id()
         s.execute(insert(cases).values(id=case_id, reference=reference, lawyer=lawyer, status="open",
                                        opened_at=now, opened_by=caller.user, updated_at=now))
-        emit(s, "legal.case_opened", {"reference": reference, "case_id": case_id, "opened_at": now},
+        emit(s, now, "legal.case_opened", {"reference": reference, "case_id": case_id, "opened_at": now},
              correlation_id)
     return {"case_id": case_id, "reference": reference, "lawyer": lawyer, "status": "open",
             "opened_at": iso(now)}

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from services.common.messaging import add_to_outbox
-from services.common.timeutil import utcnow
+from services.common.clock import SystemClock
 from services.contracts.envelope import make_event
 
 from ..tables import outbox
@@ -20,12 +20,15 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def emit(s: Session, event_type: str, payload: dict, correlation_id: str | None) -> None:
-    """Queue an event in the outbox, in the transaction of the change it announces."""
+def emit(s: Session, now: datetime, event_type: str, payload: dict,
+         correlation_id: str | None) -> None:
+    """Queue an event, occurred ``now``, in the outbox, in the transaction of the change it
+    announces."""
     add_to_outbox(s, outbox, make_event(event_type, payload, source=SOURCE,
-                                        correlation_id=correlation_id))
+                                        correlation_id=correlation_id, occurred_at=now))
 
 
 def now_of(clock) -> datetime:
-    """The time on ``clock`` (the service injects one)."""
-    return clock.now() if clock is not None else utcnow()
+    """The time on ``clock`` (the service injects its own), else the system clock's (a caller
+    with no clock of its own, such as a test of storage)."""
+    return (clock or SystemClock()).now()

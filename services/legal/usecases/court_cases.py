@@ -44,7 +44,7 @@ def file_court_case(db: Database, caller: Caller, case_id: str, court: str, case
             charges=json.dumps(charges), standing=standing, status=status, verdict=None,
             created_at=now, updated_at=now))
         record_status(s, court_case_id, status, None, now, caller)
-        emit(s, "legal.court_status_changed", {
+        emit(s, now, "legal.court_status_changed", {
             "reference": case.reference, "case_id": case_id, "court_case_id": court_case_id,
             "court": court, "status": status, "previous_status": None, "verdict": None,
             "changed_at": now}, correlation_id)
@@ -89,7 +89,7 @@ def change_court_status(db: Database, caller: Caller, court_case_id: str, status
                   .values(status=status, verdict=verdict if status == "verdict" else row["verdict"],
                           updated_at=now))
         record_status(s, court_case_id, status, verdict, now, caller)
-        emit(s, "legal.court_status_changed", {
+        emit(s, now, "legal.court_status_changed", {
             "reference": row["reference"], "case_id": row["case_id"], "court_case_id": court_case_id,
             "court": row["court"], "status": status, "previous_status": row["status"],
             "verdict": verdict, "changed_at": now}, correlation_id)

@@ -33,7 +33,7 @@ def request_document(db: Database, caller: Caller, case_id: str, kind: str, auth
         s.execute(insert(documents).values(id=document_id, case_id=case_id, kind=kind,
                                            authority=authority, status="requested",
                                            requested_on=day, updated_at=now))
-        emit(s, "legal.document_status_changed", {
+        emit(s, now, "legal.document_status_changed", {
             "reference": case.reference, "document_id": document_id, "kind": kind,
             "status": "requested", "changed_at": now}, correlation_id)
         row = row_by_id(s, documents, document_id)
@@ -58,7 +58,7 @@ def change_document_status(db: Database, caller: Caller, document_id: str, statu
         check_document_move(row.status, status)
         s.execute(update(documents).where(documents.c.id == document_id)
                   .values(status=status, updated_at=now, **{f"{status}_on": day}))
-        emit(s, "legal.document_status_changed", {
+        emit(s, now, "legal.document_status_changed", {
             "reference": row.reference, "document_id": document_id, "kind": row.kind,
             "status": status, "changed_at": now}, correlation_id)
         row = row_by_id(s, documents, document_id)

@@ -34,7 +34,7 @@ def _insert_hearing(s: Session, court_case: dict, starts_utc: datetime, zone_nam
         starts_at=starts_utc, time_zone=zone_name, purpose=purpose,
         attendance_required=attendance_required, status="scheduled", outcome_note=None,
         postponed_from=postponed_from, reminder_sent_at=None, created_at=now, updated_at=now))
-    emit(s, "legal.hearing_scheduled", {
+    emit(s, now, "legal.hearing_scheduled", {
         "reference": court_case["reference"], "court_case_id": court_case["id"],
         "hearing_id": hearing_id, "court": court_case["court"], "starts_at": starts_utc,
         "time_zone": zone_name, "attendance_required": attendance_required,
@@ -92,7 +92,7 @@ def record_outcome(db: Database, caller: Caller, hearing_id: str, outcome: str,
             court_case = court_case_for(s, caller, hearing["court_case_id"], now)
             next_id = _insert_hearing(s, court_case, new_utc, zone_name, hearing["purpose"],
                                       hearing["attendance_required"], hearing_id, now, correlation_id)
-        emit(s, "legal.hearing_outcome", {
+        emit(s, now, "legal.hearing_outcome", {
             "reference": hearing["reference"], "court_case_id": hearing["court_case_id"],
             "hearing_id": hearing_id, "court": hearing["court"], "outcome": outcome,
             "next_hearing_id": next_id, "recorded_at": now}, correlation_id)
@@ -149,7 +149,7 @@ def send_due_reminders(db: Database, now: datetime,
                                 .values(reminder_sent_at=now)).rowcount
             if claimed != 1:
                 continue
-            emit(s, "legal.hearing_reminder", {
+            emit(s, now, "legal.hearing_reminder", {
                 "reference": hearing["reference"], "hearing_id": hearing["id"],
                 "court": hearing["court"], "starts_at": hearing["starts_at"],
                 "time_zone": hearing["time_zone"],

@@ -1,7 +1,7 @@
 """Rules about a referral as submitted: who it is for, what it needs, who may see it. No I/O."""
 
 import heapq
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from services.common.caller import Caller

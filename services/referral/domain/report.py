@@ -7,8 +7,7 @@ year's figures can still be made after retention removed the files. Pure: no I/O
 """
 
 from services.contracts.submission import ADULT_AGE, age_of
-from services.contracts.vocabulary import UNKNOWN, exploitation_category as category_of_forms
-from services.contracts.vocabulary import PERSON_LABELS  # noqa: F401  (the demo data still read it here)
+from services.contracts.vocabulary import exploitation_category as category_of_forms
 
 from .lifecycle import PLACED
 

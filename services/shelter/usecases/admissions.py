@@ -48,7 +48,7 @@ def place(s: Session, row, now: datetime, agency: str, correlation_id, hold: tim
                     "hold_expires_at": iso(expires)}
     placement_queries.add(s, reference=row.reference, state="waitlisted", population_group=group,
                           urgency=row.urgency, beds=needed, waitlisted_at=now, updated_at=now)
-    emit(s, "shelter.waitlisted", {
+    emit(s, now, "shelter.waitlisted", {
         "reference": row.reference, "population_group": group, "beds": needed,
         "urgency": row.urgency, "waitlisted_at": now, "agency": agency}, correlation_id)
     return {"state": "waitlisted", "population_group": group, "beds": needed,
@@ -57,7 +57,7 @@ def place(s: Session, row, now: datetime, agency: str, correlation_id, hold: tim
 
 
 def _emit_held(s, reference, facility_id, group, n, now, expires, from_waitlist, agency, correlation_id):
-    emit(s, "shelter.bed_held", {
+    emit(s, now, "shelter.bed_held", {
         "reference": reference, "facility": facility_id, "population_group": group, "beds": n,
         "held_at": now, "expires_at": expires, "offered_from_waitlist": from_waitlist,
         "agency": agency}, correlation_id)
@@ -104,7 +104,7 @@ def expire_holds(db: Database, agency: str, *, now: datetime | None = None,
             if p is None:
                 continue
             bed_queries.release(s, p.facility_id, p.population_group, now, held=p.beds)
-            emit(s, "shelter.hold_expired", {
+            emit(s, now, "shelter.hold_expired", {
                 "reference": p.reference, "facility": p.facility_id,
                 "population_group": p.population_group, "beds": p.beds, "expired_at": now,
                 "agency": agency})
@@ -151,7 +151,7 @@ def admit(db: Database, caller: Caller, facility_id: str, reference: str, case_m
                 placement_id = p.id
         plan_id = care_plans.open_plan(s, placement_id, reference, facility_id, case_manager, now,
                                        caller.user)
-        emit(s, "shelter.admitted", {
+        emit(s, now, "shelter.admitted", {
             "reference": reference, "admission_id": placement_id, "facility": facility_id,
             "population_group": group, "beds": n, "case_manager": case_manager,
             "admitted_at": now, "agency": caller.agency}, correlation_id)
@@ -180,7 +180,7 @@ def discharge(db: Database, caller: Caller, facility_id: str, admission_id: int,
             raise Conflict("the admission changed meanwhile; try again", field="admission")
         bed_queries.release(s, facility_id, p.population_group, now, occupied=p.beds)
         care_plans.close_plan(s, p.id, now)
-        emit(s, "shelter.discharged", {
+        emit(s, now, "shelter.discharged", {
             "reference": p.reference, "admission_id": p.id, "facility": facility_id,
             "population_group": p.population_group, "beds": p.beds, "outcome": outcome,
             "discharged_at": now, "agency": caller.agency}, correlation_id)

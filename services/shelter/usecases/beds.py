@@ -92,7 +92,7 @@ def _record_change(s: Session, caller: Caller, facility_id, group, change, reaso
     r = queries.inventory(s, facility_id, group)
     queries.record_change(s, r, change, reason, caller.user, now)
     view = queries.bed_view(r)
-    emit(s, "shelter.capacity_changed", {
+    emit(s, now, "shelter.capacity_changed", {
         "facility": facility_id, "population_group": group, "capacity": r.capacity,
         "out_of_service": r.out_of_service, "occupied": r.occupied, "held": r.held,
         "available": view["available"], "change": change, "changed_at": now}, correlation_id)

@@ -134,7 +134,7 @@ def notify_overdue_milestones(db: Database, agency: str, now: datetime, limit: i
                 continue
             if not queries.claim_notice(s, r.id, now):
                 continue
-            emit(s, "shelter.milestone_overdue", {
+            emit(s, now, "shelter.milestone_overdue", {
                 "reference": r.reference, "admission_id": r.admission_id, "milestone": r.code,
                 "due_at": aware(r.due_at), "facility": r.facility_id,
                 "case_manager": r.case_manager, "noticed_at": now, "agency": agency})

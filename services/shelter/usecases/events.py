@@ -36,7 +36,7 @@ def on_submitted(s: Session, envelope: dict, p: dict, agency: str, hold: timedel
     if not incoming_queries.add(s, p, now):
         return
     log.info("incoming referral %s recorded", p["reference"])
-    emit(s, "shelter.referral_received", {
+    emit(s, now, "shelter.referral_received", {
         "reference": p["reference"], "received_at": now, "agency": agency},
         envelope.get("correlation_id"))
 

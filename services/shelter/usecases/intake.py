@@ -43,7 +43,7 @@ def decide(db: Database, caller: Caller, reference: str, decision: str, reason: 
         row = queries.for_update(s, reference)
         new_status = rules.decide(row.status, decision, reason)
         queries.record_decision(s, row, new_status, now, caller.user, reason)
-        emit(s, f"shelter.referral_{new_status}", {
+        emit(s, now, f"shelter.referral_{new_status}", {
             "reference": reference, "decided_at": now, "agency": caller.agency,
             "reason": reason or None}, correlation_id)
         placement = None

@@ -91,7 +91,7 @@ def refer_item_to_legal(db: Database, caller: Caller, plan_id: int, item_id: int
         request_id = uuid.uuid4().hex
         if not queries.refer_item(s, item_id, request_id, now):
             raise Conflict("the item was already referred to the legal team", field="item")
-        emit(s, "shelter.legal_referral_requested", {
+        emit(s, now, "shelter.legal_referral_requested", {
             "reference": plan.reference, "request_id": request_id, "service": item.service,
             "requested_at": now, "agency": agency}, correlation_id)
         return queries.item_view(queries.item(s, plan_id, item_id))
