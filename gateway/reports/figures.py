@@ -9,12 +9,12 @@ table only (admissions by population group would repeat women and men of the sex
 table, and give the girl away beside it: they are not a table; admissions are a headline).
 """
 
+from services.contracts.vocabulary import (AGE_BANDS, EXPLOITATION_CATEGORIES, PERSON_LABELS,
+                                           REPORT_OUTCOMES, SEXES)
+
 from . import suppression
 
 AUDIENCES = ("internal", "public")
-OUTCOMES = ("accepted", "declined", "withdrawn", "pending")
-PERSON = {("female", "adult"): "women", ("male", "adult"): "men",
-          ("female", "child"): "girls", ("male", "child"): "boys"}
 
 
 def _one_way(name, title, counts: dict[str, int], label: str) -> dict:
@@ -51,26 +51,26 @@ def tables_of(referral: dict, shelter: dict, legal: dict, audience: str) -> list
     public = audience == "public"
     by_source = referral["referrals"]["by_source"]
     if public:
-        by_source = _merge_rows(by_source, OUTCOMES)
+        by_source = _merge_rows(by_source, REPORT_OUTCOMES)
     sources = sorted(by_source, key=lambda s: (s == suppression.OTHER,
                                               -sum(by_source[s].values()), s))
     served = referral["served"]
-    sexes = ["female", "male"]
+    sexes = list(SEXES)
     sexes += sorted(s for s in served["by_sex_age"] if s not in sexes)
-    bands = ["adult", "child"] + sorted({b for v in served["by_sex_age"].values() for b in v}
-                                        - {"adult", "child"})
+    bands = list(AGE_BANDS) + sorted({b for v in served["by_sex_age"].values() for b in v}
+                                     - set(AGE_BANDS))
     nationality = served["by_nationality"]
     if public:
         nationality = suppression.merge_small(nationality)
     else:
         nationality = dict(sorted(nationality.items(), key=lambda kv: (-kv[1], kv[0])))
     exploitation = {k: served["by_exploitation"].get(k, 0)
-                    for k in ("labour", "sexual", "labour_and_sexual", "other")}
+                    for k in EXPLOITATION_CATEGORIES}
     exploitation.update({k: v for k, v in served["by_exploitation"].items() if k not in exploitation})
     milestones = shelter["milestones"]
     return [
         _two_way("referrals_by_source", "People referred, by referral source and outcome",
-                 sources, list(OUTCOMES), by_source, "referral source", "outcome"),
+                 sources, list(REPORT_OUTCOMES), by_source, "referral source", "outcome"),
         _two_way("people_served_by_sex_and_age", "People served, by sex and age band "
                  "(women, men, girls, boys)", sexes, bands, served["by_sex_age"], "sex", "age band"),
         _one_way("people_served_by_nationality", "People served, by nationality", nationality,
@@ -123,7 +123,7 @@ def build_summary(referral: dict, shelter: dict, legal: dict, audience: str) -> 
     people = {}
     for i, sex in enumerate(sex_age["rows"]):
         for j, band in enumerate(sex_age["columns"]):
-            people[PERSON.get((sex, band), f"{sex}_{band}")] = sex_age["cells"][i][j]
+            people[PERSON_LABELS.get((sex, band), f"{sex}_{band}")] = sex_age["cells"][i][j]
     milestones = by_name["first_week_milestones"]
     occupancy = shelter["occupancy"]
     stay = shelter["length_of_stay"]
