@@ -1,7 +1,7 @@
 """The shape of what a caller sends the legal service: texts, amounts, ids, dates and times.
 No I/O. Each refusal names the field it is about."""
 
-from datetime import date, datetime
+from datetime import datetime
 
 from services.common.errors import InvalidInput, NotFound
 from services.common.timeutil import aware
@@ -34,14 +34,6 @@ def check_id(value, field: str) -> str:
     if not isinstance(value, str) or len(value) != 32 or not all(c in HEX for c in value):
         raise NotFound("no such object", field=field)
     return value
-
-
-def parse_date(value, field: str) -> date:
-    """A calendar day, ``YYYY-MM-DD``."""
-    try:
-        return value if isinstance(value, date) else date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise InvalidInput("a date, YYYY-MM-DD", field=field) from None
 
 
 def parse_local(value, field: str) -> datetime:

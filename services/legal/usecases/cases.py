@@ -6,12 +6,13 @@ from sqlalchemy import insert, select, update
 from services.common.caller import Caller
 from services.common.db import Database
 from services.common.errors import Conflict, NotFound
+from services.common.inputs import parse_date
 from services.common.timeutil import iso
 from services.contracts.references import is_reference
 
 from ..domain import access
 from ..domain import consent as consent_rules
-from ..domain.inputs import check_text, parse_date
+from ..domain.inputs import check_text
 from ..domain.notes import open_note, seal_note
 from ..queries import hearings as hearing_queries
 from ..queries.cases import case_row, case_summary, session_view, with_consent

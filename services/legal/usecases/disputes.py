@@ -7,11 +7,12 @@ from sqlalchemy import insert, select, update
 from services.common.caller import Caller
 from services.common.db import Database
 from services.common.errors import InvalidInput, NotFound
+from services.common.inputs import parse_date
 from services.contracts.vocabulary import DISPUTE_CLAIMS, DISPUTE_STATUSES
 
 from ..domain import access
 from ..domain.disputes import check_still_open
-from ..domain.inputs import check_amount, check_code, check_id, check_text, parse_date
+from ..domain.inputs import check_amount, check_code, check_id, check_text
 from ..queries.cases import case_row
 from ..queries.documents import dispute_view
 from ..queries.filters import row_by_id

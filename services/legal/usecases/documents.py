@@ -6,11 +6,12 @@ from sqlalchemy import insert, select, update
 from services.common.caller import Caller
 from services.common.db import Database
 from services.common.errors import NotFound
+from services.common.inputs import parse_date
 from services.contracts.vocabulary import DOCUMENT_KINDS, DOCUMENT_STATUSES
 
 from ..domain import access
 from ..domain.documents import check_document_move
-from ..domain.inputs import check_code, check_id, check_text, parse_date
+from ..domain.inputs import check_code, check_id, check_text
 from ..queries.cases import case_row
 from ..queries.documents import document_view
 from ..queries.filters import row_by_id

@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 from services.common.caller import Caller
 from services.common.db import Database
 from services.common.errors import Forbidden, IllegalTransition, InvalidInput
+from services.common.inputs import parse_date
 
 from ..domain import access
 from ..domain import court_case as court_rules
 from ..domain import hearings as rules
-from ..domain.inputs import check_text, parse_date, parse_local
+from ..domain.inputs import check_text, parse_local
 from ..queries import hearings as queries
 from ..queries.court_cases import court_case_for
 from ..queries.filters import MAX_ROWS

@@ -4,6 +4,7 @@ No I/O."""
 from datetime import date
 
 from services.common.errors import InvalidInput
+from services.common.inputs import parse_date
 
 STAFF_ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
 
@@ -17,14 +18,7 @@ def check_staff_id(value, field: str = "case_manager") -> str:
 
 def check_date(value, field: str) -> date | None:
     """A calendar day given as YYYY-MM-DD (or a ``date``); None stays None."""
-    if value is None:
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise InvalidInput("a date YYYY-MM-DD", field=field) from None
+    return None if value is None else parse_date(value, field)
 
 
 def check_whole_number(value, field: str) -> int:
