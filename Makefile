@@ -63,7 +63,7 @@ translations: $(STAMP)
 		--no-fuzzy-matching --ignore-obsolete -w 100
 	$(BIN)/pybabel compile -d gateway/translations --statistics
 
-# The privacy and security acceptance tests (issue 6) alone; they are part of test-e2e, so
+# The privacy and security acceptance tests alone; they are part of test-e2e, so
 # `make test` runs them: endpoint x role x agency table, consent, audit verify, tokens, key
 # rotation, retention, the planted name in no file/dump/message/log, schemathesis.
 test-security: $(STAMP)

@@ -1,4 +1,4 @@
-"""The journey of issue 9 in headless Chromium over the real network: an officer signs in and
+"""The web journey in headless Chromium over the real network: an officer signs in and
 submits a referral (on a phone); a shelter worker signs in, accepts it and admits the person; the
 officer sees ``admitted``; a lawyer opens the case, files a court case and schedules a hearing,
 and the officer sees its date. The same journey in Arabic shows right-to-left pages. Every main

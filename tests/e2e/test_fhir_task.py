@@ -1,4 +1,4 @@
-"""The FHIR R4 Task export (issue 10) over real processes: a declined referral validates as an
+"""The FHIR R4 Task export over real processes: a declined referral validates as an
 R4 Task (fhir.resources, R4B) carrying `rejected` with the shelter's reason; an accepted and an
 admitted one carry `accepted` and `in-progress`; another agency's police get 404, roles without
 status access 403; no name or phone planted in the submission reaches the body."""

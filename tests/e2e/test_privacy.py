@@ -1,4 +1,4 @@
-"""Privacy and security acceptance (issue 6), over real processes on a fresh vhost.
+"""Privacy and security acceptance, over real processes on a fresh vhost.
 
 * every endpoint x every role x own/other agency: the status code, and no forbidden field or
   value in the body;
@@ -116,7 +116,7 @@ def _path(ep, w):
 # (endpoint, role, relation) -> (expected status, body): object-level checks with a valid body
 OBJECT_LEVEL = {
     ("referral_status", "police", "other"): (404, None),
-    ("referral_fhir_task", "police", "other"): (404, None),   # issue 10: the status rule
+    ("referral_fhir_task", "police", "other"): (404, None),   # the status rule
     ("withdraw", "police", "other"): (404, {"reason": "not ours"}),
     ("get_court_case", "court", "other"): (404, None),
     ("change_court_status", "court", "other"): (404, {"status": "filed"}),

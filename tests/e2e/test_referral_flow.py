@@ -37,7 +37,7 @@ def test_police_refer_and_the_shelter_accepts(network, police, shelter, event_ta
     decision = network.api("POST", f"/referrals/{reference}/decision", shelter, json={"decision": "accept"})
     assert decision.status_code == 200, decision.text
     assert decision.json()["status"] == "accepted"
-    assert decision.json()["placement"]["state"] == "held"  # accepting holds the beds (issue 3)
+    assert decision.json()["placement"]["state"] == "held"  # accepting holds the beds
 
     accepted = network.wait_status(reference, "bed_held", police)
     assert [e["status"] for e in accepted["timeline"]] == ["submitted", "received", "accepted", "bed_held"]

@@ -1,4 +1,4 @@
-"""Reports end to end (issue 10): `refnet demo-year` on a fresh network, then the figures.
+"""Reports end to end: `refnet demo-year` on a fresh network, then the figures.
 
 On SQLite and on PostgreSQL, the network runs on a demo clock (``REFNET_DEMO_CLOCK_FILE``): `refnet demo-year` drives the
 real HTTP API through an invented first year, day by day, moving that clock. Then:

@@ -1,4 +1,4 @@
-"""Schemathesis against the live OpenAPI document (issue 6): generated requests, with a valid
+"""Schemathesis against the live OpenAPI document: generated requests, with a valid
 token of a role the endpoint is for and with no token at all, over real processes. No server
 error, no response that breaks the documented schema, and no endpoint answers without
 authentication. ``REFNET_SCHEMATHESIS_EXAMPLES`` sets examples per operation (default 8)."""

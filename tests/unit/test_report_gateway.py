@@ -1,4 +1,4 @@
-"""GET /api/v1/reports/summary with fake services (issue 10): roles, audiences, bad periods,
+"""GET /api/v1/reports/summary with fake services: roles, audiences, bad periods,
 JSON and CSV, and the OpenAPI document."""
 
 import pytest

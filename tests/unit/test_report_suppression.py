@@ -1,4 +1,4 @@
-"""Suppression (issue 10): primary and complementary, checked by the linear-programming audit
+"""Suppression: primary and complementary, checked by the linear-programming audit
 that solves, for each suppressed value, the range the published table allows."""
 
 import random

@@ -1,4 +1,4 @@
-"""Sign-in hardening in the gateway (issue 6), with fakes: revoked tokens, the rate limit,
+"""Sign-in hardening in the gateway, with fakes: revoked tokens, the rate limit,
 and the new endpoints' role rows."""
 
 import jwt
