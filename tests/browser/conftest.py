@@ -1,4 +1,4 @@
-"""Browser tests: the whole network as real processes (tests/support/network.py), driven through
+"""Browser tests: the whole network as real processes (refnet/harness/network.py), driven through
 its web pages by headless Chromium.
 
 Chromium is Debian's (``/usr/bin/chromium``; ``make system-deps`` or .ci/run installs it),
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.broker import create_vhost, delete_vhost
-from tests.support.network import BIN, ROOT, Network
+from refnet.harness.broker import create_vhost, delete_vhost
+from refnet.harness.network import BIN, ROOT, Network
 
 CHROMIUM = os.environ.get("REFNET_TEST_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "var" / "screenshots"

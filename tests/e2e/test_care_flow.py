@@ -22,9 +22,9 @@ import pytest
 from refnet import demo
 from gateway import api
 from tests.e2e.conftest import CANONICAL, Tap, submit
-from tests.support.broker import create_vhost, delete_vhost
-from tests.support.network import Network
-from tests.support.polling import poll
+from refnet.harness.broker import create_vhost, delete_vhost
+from refnet.harness.network import Network
+from refnet.harness.polling import poll
 
 FACILITY = demo.FACILITY["id"]
 WEEK_AND_A_DAY = 8 * 86400

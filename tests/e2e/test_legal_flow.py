@@ -21,9 +21,9 @@ import kombu.exceptions
 import pytest
 
 from tests.e2e.conftest import CANONICAL, Tap, submit
-from tests.support.broker import create_vhost, delete_vhost
-from tests.support.network import Network
-from tests.support.polling import poll
+from refnet.harness.broker import create_vhost, delete_vhost
+from refnet.harness.network import Network
+from refnet.harness.polling import poll
 
 UTC = timezone.utc
 COURT = "erbil-criminal-court"

@@ -8,7 +8,6 @@ backlog gauge is seen at 2 and then at 0, without racing a timer.
 """
 
 import json
-import time
 import uuid
 from collections import defaultdict
 
@@ -17,11 +16,12 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from refnet import demo
+from refnet.harness.polling import poll
 from services.common.caller import Caller
 from services.common.db import Database
 from tests.e2e.conftest import CANONICAL, submit
-from tests.support.broker import create_vhost, delete_vhost
-from tests.support.network import Network
+from refnet.harness.broker import create_vhost, delete_vhost
+from refnet.harness.network import Network
 
 PROCESSES = ("gateway", "referral", "shelter", "legal")
 
@@ -65,16 +65,6 @@ def scrape_all(net) -> dict[str, dict]:
     for process, url in net.metrics_urls.items():
         pages[process] = scrape(url)
     return pages
-
-
-def wait_until(check, what: str, timeout: float = 30.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"never happened: {what}")
 
 
 def test_every_process_serves_metrics_and_the_outbox_and_bed_gauges_move(observed):
@@ -186,7 +176,7 @@ def test_one_correlation_id_follows_a_referral_through_every_process(observed):
                    for p, wanted in expected.items()}
         return found if not any(missing.values()) else None
 
-    found = wait_until(traced, f"every process logs its part of {reference} under {trace}")
+    found = poll(traced, f"every process logs its part of {reference} under {trace}")
     for process in PROCESSES:
         assert found[process], process
     # The service lines name the reference they worked on, and nothing personal.
@@ -196,7 +186,7 @@ def test_one_correlation_id_follows_a_referral_through_every_process(observed):
     other = submit(net, police)
     assigned = other.headers["X-Request-ID"]
     net.wait_status(other.json()["reference"], "received", police)
-    wait_until(lambda: all(any(line.get("correlation_id") == assigned for line in lines)
+    poll(lambda: all(any(line.get("correlation_id") == assigned for line in lines)
                            for process, lines in process_lines(net).items() if process in PROCESSES),
                f"the assigned id {assigned} in every process log")
 

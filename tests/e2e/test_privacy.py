@@ -31,8 +31,8 @@ from services.common.sealing import FileCipher
 from tests.e2e.conftest import CANONICAL, Tap
 from tests.e2e.privacy_world import (COURT, NOTE, PLANTED_NAME, PLANTED_PHONE, PLANTED_STORY_PLACE,
                                      PURPOSE, accepted_referral, build_world, poll)
-from tests.support.broker import create_vhost, delete_vhost
-from tests.support.network import BIN, ROOT, Network
+from refnet.harness.broker import create_vhost, delete_vhost
+from refnet.harness.network import BIN, ROOT, Network
 
 ROLES = ("police", "shelter", "legal", "court", "admin", "analyst")
 
@@ -492,7 +492,7 @@ def test_planted_name_and_phone_are_in_no_sqlite_file_message_or_log(net, world)
 
 @pytest.mark.postgres
 def test_planted_name_and_phone_are_in_no_postgresql_dump_message_or_log(tmp_path_factory):
-    from tests.support.postgres import create_database, drop_database
+    from refnet.harness.postgres import create_database, drop_database
     name, uri = create_vhost("refnet-e2e-privacy-pg")
     connection = pg = None
     urls = {}

@@ -20,10 +20,10 @@ import pytest
 
 from refnet.demo import year_plan as year
 from gateway.reports import suppression
-from tests.support import postgres as support_postgres
-from tests.support.broker import create_vhost, delete_vhost
+from refnet.harness import postgres as support_postgres
+from refnet.harness.broker import create_vhost, delete_vhost
 from tests.support.disclosure_audit import joint_pinned, pinned_cells
-from tests.support.network import BIN, ROOT, SERVICES, Network
+from refnet.harness.network import BIN, ROOT, SERVICES, Network
 
 FIRST_DAY = date.today() - timedelta(days=year.YEAR_DAYS)
 LAST_DAY = FIRST_DAY + timedelta(days=year.YEAR_DAYS - 1)

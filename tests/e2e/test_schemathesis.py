@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from gateway.api import ENDPOINTS
-from tests.support.broker import create_vhost, delete_vhost
-from tests.support.network import Network
+from refnet.harness.broker import create_vhost, delete_vhost
+from refnet.harness.network import Network
 
 EXAMPLES = int(os.environ.get("REFNET_SCHEMATHESIS_EXAMPLES", "8"))
 ROLE_OF = {e.name: e.roles[0] for e in ENDPOINTS}

@@ -24,9 +24,9 @@ from sqlalchemy import create_engine, select, text
 
 from refnet import demo
 from tests.support import hsds
-from tests.support import postgres as support_postgres
-from tests.support.broker import create_vhost, delete_vhost
-from tests.support.network import Network
+from refnet.harness import postgres as support_postgres
+from refnet.harness.broker import create_vhost, delete_vhost
+from refnet.harness.network import Network
 
 from tests.e2e.capacity_helpers import (ADULT_MAN, ADULT_WOMAN, MINOR,
                                        admission_and_discharge_flow,

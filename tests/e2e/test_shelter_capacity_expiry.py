@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from services.shelter.tables import outbox
-from tests.support.broker import create_vhost, delete_vhost
-from tests.support.network import Network
+from refnet.harness.broker import create_vhost, delete_vhost
+from refnet.harness.network import Network
 
 from tests.e2e.capacity_helpers import (ADULT_WOMAN, FACILITY, ROUTINE_WOMAN, accept, available_of, poll,
                                        received, refer_many)

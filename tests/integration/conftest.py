@@ -25,8 +25,8 @@ from services.common.db import Database  # noqa: E402
 from services.common.migrations import upgrade  # noqa: E402
 from services.common.sealing import FileCipher, new_keypair, seal  # noqa: E402
 from services.contracts.references import random_reference  # noqa: E402
-from tests.support import broker as support_broker  # noqa: E402
-from tests.support import postgres as support_postgres  # noqa: E402
+from refnet.harness import broker as support_broker  # noqa: E402
+from refnet.harness import postgres as support_postgres  # noqa: E402
 
 SURVIVOR_NAME = "Zerya Qasimova-Testperson"
 SURVIVOR_PHONE = "+9647501234987"
@@ -116,7 +116,7 @@ class DatabaseFactory:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request, tmp_path):
     """One fresh, empty database per test: a SQLite file in tmp_path, or a new PostgreSQL
-    database (tests/support/postgres.py), dropped afterwards."""
+    database (refnet/harness/postgres.py), dropped afterwards."""
     url = new_database_url(request.param, tmp_path, "main")
     yield url
     forget_database(url)

@@ -23,7 +23,7 @@ from services.contracts.envelope import make_event
 from services.contracts.references import random_reference
 from services.shelter import usecases
 from services.shelter.tables import beds, capacity_history, incoming, outbox, placements
-from tests.support import postgres as support_postgres
+from refnet.harness import postgres as support_postgres
 
 ADMIN = Caller(user="admin.one", role="admin", agency="refnet-admin")
 STAFF = Caller(user="intake.one", role="shelter", agency="erbil-shelter")
