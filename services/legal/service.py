@@ -8,12 +8,12 @@ from services.common.audit import audited
 from services.common.runtime.consumers import consume_events
 from services.common.runtime.entrypoints import rpc
 from services.common.runtime.observability import Observability
-from services.common.runtime.providers import FileKeys, Outbox, ServiceClock, ServiceDatabase
+from services.common.runtime.providers import FileKeys, Outbox, ServiceDatabase
 from services.common.runtime import skeleton  # the module: `nameko run` takes every class here
 
 from . import report, usecases
 from .settings import SETTINGS
-from .tables import audit_log, outbox
+from .tables import audit_log, outbox as outbox_table
 
 VALUES = SETTINGS.load()  # once, at start: a bad value stops the process here, naming it
 REMINDER_LEAD = timedelta(seconds=VALUES.reminder_lead_seconds)
@@ -27,10 +27,8 @@ class LegalService(skeleton.ServiceSkeleton):
     report_figures_of = staticmethod(report.report_figures)
 
     db = ServiceDatabase("legal")
-    # before `outbox` below: that name is the outbox table only until it is rebound
-    observability = Observability("legal", outbox)
-    outbox = Outbox("legal", outbox)
-    clock = ServiceClock()
+    observability = Observability("legal", outbox_table)
+    outbox = Outbox("legal", outbox_table)
     cipher = FileKeys()  # legal notes are narrative: encrypted at rest
 
     @consume_events("legal")

@@ -12,13 +12,14 @@ from nameko.timer import timer
 from services.common.audit import audited
 from services.common.runtime.consumers import consume_events, consume_intake
 from services.common.runtime.entrypoints import rpc
-from services.common.runtime.providers import FileKeys, ServiceClock
 from services.common.runtime import skeleton
+from services.common.runtime.observability import Observability
+from services.common.runtime.providers import FileKeys, Outbox, ServiceDatabase
 
 from . import usecases
 from .dependencies import ReferralSecrets
 from .settings import SETTINGS
-from .tables import audit_log, outbox
+from .tables import audit_log, outbox as outbox_table
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +30,11 @@ class ReferralService(skeleton.ServiceSkeleton):
     """The referral service: intake, the referral's status and file, consent, retention."""
     name = "referral"
     audit_table = audit_log
-    outbox_table = outbox  # the skeleton makes db, observability and outbox from it
     report_figures_of = staticmethod(usecases.report_figures)
 
-    clock = ServiceClock()
+    db = ServiceDatabase("referral")
+    observability = Observability("referral", outbox_table)
+    outbox = Outbox("referral", outbox_table)
     cipher = FileKeys(required=True)
     secrets = ReferralSecrets(VALUES)
 

@@ -13,7 +13,7 @@ from services.common.audit import audited
 from services.common.runtime.consumers import consume_events
 from services.common.runtime.entrypoints import rpc
 from services.common.runtime.observability import Observability
-from services.common.runtime.providers import FileKeys, Outbox, ServiceClock, ServiceDatabase
+from services.common.runtime.providers import FileKeys, Outbox, ServiceDatabase
 from services.common.runtime import skeleton  # not its class: `nameko run` serves every class here
 
 from . import usecases
@@ -42,7 +42,6 @@ class ShelterService(skeleton.ServiceSkeleton):
     observability = Observability("shelter", outbox_table, collectors=[bed_gauges])
     outbox = Outbox("shelter", outbox_table)
     cipher = FileKeys()
-    clock = ServiceClock()
 
     # --- what other services tell the shelter, and its sweeps --------------------------------
 

@@ -1,11 +1,10 @@
 """``ServiceSkeleton``: what every refnet service answers the same way, written once.
 
 A service class inherits it and sets ``name``, ``audit_table`` and ``report_figures_of`` (its
-function ``(db, caller, first_day, last_day) -> dict`` of counts for a period). Its providers
-are its own ``db`` (``ServiceDatabase``), ``observability`` (``Observability``) and ``outbox``
-(``Outbox``): a service that sets ``outbox_table`` gets the three made for it, or declares them.
-It inherits ``clock`` (``ServiceClock``: the process clock, which also stamps the audit
-entries) unless it declares its own.
+function ``(db, caller, first_day, last_day) -> dict`` of counts for a period), and declares
+its providers ``db`` (``ServiceDatabase``), ``observability`` (``Observability``) and
+``outbox`` (``Outbox``). It inherits ``clock`` (``ServiceClock``: the process clock, which also
+stamps the audit entries).
 
 The skeleton itself has no entrypoint: ``nameko run <module>`` takes every class with
 entrypoints at the top of a service module for a service, and this one has no name. Each
@@ -17,8 +16,7 @@ import functools
 
 from .. import audit
 from .entrypoints import rpc
-from .observability import Observability
-from .providers import Outbox, ServiceClock, ServiceDatabase
+from .providers import ServiceClock
 
 
 def _audit_query(self, caller, object=None, actor=None, limit=100):
@@ -60,7 +58,6 @@ class ServiceSkeleton:
 
     name: str
     audit_table = None
-    outbox_table = None
     report_figures_of = None
     clock = ServiceClock()
 
@@ -69,10 +66,3 @@ class ServiceSkeleton:
         for name, (function, audit_args) in _SHARED_RPCS.items():
             if not hasattr(cls, name):
                 setattr(cls, name, _entrypoint(function, audit_args))
-        if cls.outbox_table is not None:
-            providers = {"db": lambda: ServiceDatabase(cls.name),
-                         "observability": lambda: Observability(cls.name, cls.outbox_table),
-                         "outbox": lambda: Outbox(cls.name, cls.outbox_table)}
-            for name, make in providers.items():
-                if getattr(cls, name, None) is None:
-                    setattr(cls, name, make())
