@@ -8,6 +8,15 @@ STAMP  := $(VENV)/.installed
 .PHONY: up down status test test-unit test-deploy test-integration test-e2e test-browser test-faults \
         test-security bench install clean lock-image system-deps translations
 
+# What each target needs from the machine that is not a Python package (deploy/system-deps.sh):
+# as root on Debian it is installed first; otherwise the target stops at once, naming each
+# missing tool and the command that installs it, or the broker or database that does not answer.
+NEEDS := $(addprefix needs-,up test test-unit test-deploy test-integration test-e2e test-browser \
+         test-faults test-security bench)
+.PHONY: $(NEEDS)
+$(NEEDS): needs-%:
+	@PYTHON='$(PYTHON)' sh deploy/system-deps.sh $*
+
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip==24.3.1
@@ -17,7 +26,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 # `make up REPLICAS=2`: two processes of each service on the same broker and databases.
-up: $(STAMP)
+up: needs-up $(STAMP)
 	@REFNET_REPLICAS=$(REPLICAS) $(BIN)/refnet up
 
 down:
@@ -28,28 +37,27 @@ status:
 
 # Each layer in its own pytest process: unit tests never import eventlet; integration tests
 # monkey-patch it (tests/integration/conftest.py); end-to-end tests drive real processes.
-test: test-unit test-deploy test-integration test-e2e test-browser test-faults
+test: needs-test test-unit test-deploy test-integration test-e2e test-browser test-faults
 
-test-unit: $(STAMP)
+test-unit: needs-test-unit $(STAMP)
 	$(BIN)/pytest -q -p no:pytest_nameko tests/unit
 
 # Offline checks of deploy/ (Dockerfile, compose, Kubernetes manifests, operator resources
 # against docs/standards/crds). Needs the "deploy-check" extras and Debian's docker-compose.
-test-deploy: $(STAMP)
+test-deploy: needs-test-deploy $(STAMP)
 	$(BIN)/pytest -q -p no:pytest_nameko tests/deploy
 
-test-integration: $(STAMP)
+test-integration: needs-test-integration $(STAMP)
 	$(BIN)/pytest -q --suppress-nameko-eventlet-notification tests/integration
 
 # `make test-e2e REPLICAS=2` runs the same tests with two processes of each service.
-test-e2e: $(STAMP)
+test-e2e: needs-test-e2e $(STAMP)
 	REFNET_TEST_REPLICAS=$(REPLICAS) $(BIN)/pytest -q -p no:pytest_nameko tests/e2e
 
 # The web pages in headless Chromium (Debian's chromium, driven by Playwright; no browser is
 # downloaded): an officer, a shelter worker and a lawyer on the real network, in English and
 # Arabic. Screenshots of every main page go to var/screenshots/<lang>/<role>-<page>.png.
-test-browser: $(STAMP)
-	@test -x /usr/bin/chromium || { echo "test-browser: /usr/bin/chromium is missing (make system-deps, as root)"; exit 1; }
+test-browser: needs-test-browser $(STAMP)
 	$(BIN)/pytest -q -p no:pytest_nameko tests/browser
 
 # The web pages' message catalogues (gateway/translations, en ar ckb): extract every string of
@@ -66,27 +74,28 @@ translations: $(STAMP)
 # The privacy and security acceptance tests alone; they are part of test-e2e, so
 # `make test` runs them: endpoint x role x agency table, consent, audit verify, tokens, key
 # rotation, retention, the planted name in no file/dump/message/log, schemathesis.
-test-security: $(STAMP)
+test-security: needs-test-security $(STAMP)
 	$(BIN)/pytest -q -p no:pytest_nameko tests/e2e/test_privacy.py tests/e2e/test_schemathesis.py
 
 # Fault tests restart the RabbitMQ application (rabbitmqctl, on this machine) and kill services.
-test-faults: $(STAMP)
+test-faults: needs-test-faults $(STAMP)
 	REFNET_TEST_REPLICAS=$(REPLICAS) $(BIN)/pytest -q -p no:pytest_nameko tests/faults
 
 # deploy/requirements.lock (the image's hashed requirements) after a pin changed; needs PyPI.
 lock-image: $(STAMP)
 	$(BIN)/python deploy/lock_image.py
 
-# What the tests need from Debian (as root): docker-compose for `make test-deploy`, the
-# broker and the database for the other layers, poppler-utils (pdftoppm) to render the PDF report,
-# chromium for `make test-browser`.
+# Every Debian package `make up` and `make test` use, servers included (as root; .ci/run does
+# this): python3.11-venv, docker-compose for `make test-deploy`, rabbitmq-server (rabbitmqctl)
+# and postgresql, poppler-utils and postgresql-client for `make test-e2e`, chromium for
+# `make test-browser`. Without root it names what is missing and how to install it.
 system-deps:
-	apt-get install -y docker-compose rabbitmq-server postgresql poppler-utils chromium
+	@PYTHON='$(PYTHON)' sh deploy/system-deps.sh system
 
 # The benchmark (bench/README.md): its own vhost and databases, never a running `make up`.
 # wrk is the load generator when it is there; as root on Debian it is installed, else the
 # benchmark says so and falls back to its Python client.
-bench: $(STAMP)
+bench: needs-bench $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null 2>&1 \
 		&& apt-get install -y -qq wrk >/dev/null 2>&1; } || echo "bench: wrk not installed; using the Python client"
 	$(BIN)/python -m bench $(BENCH_ARGS)
