@@ -37,7 +37,7 @@ def test_a_custom_backoff_keeps_its_bounds():
     assert backoff.deaths_in_a_row(7, uptime=9.9) == 8
 
 
-def test_services_are_replicated_and_numbered_with_ports_as_honcho_gave_them():
+def test_services_are_replicated_and_numbered_each_with_its_own_port():
     specs = plan(PROCFILE, replicas=2, base_port=9500, replicated=SERVICES)
     assert [(s.name, s.port) for s in specs] == [
         ("referral", 9500), ("referral.2", 9501), ("shelter", 9600), ("shelter.2", 9601),
