@@ -1,6 +1,7 @@
 """``refnet``: the command-line tool, one module per subject.
 
     network   refnet up | down | status          the whole network on this machine, in the background
+              refnet supervise                   the same in the foreground (systemd's ExecStart)
               refnet migrate                     bring every service's database to the latest schema
               refnet broker-setup                declare exchanges and durable queues
     keys      refnet init-secrets                write var/refnet.env (once; never overwrites)

@@ -1,14 +1,17 @@
-"""``refnet up | down | status | migrate | broker-setup``: the network on this machine.
+"""``refnet up | down | status | supervise | migrate | broker-setup``: the network on this machine.
 
-``refnet up`` writes the secrets once, migrates, declares the broker topology, starts honcho
-(deploy/Procfile) in the background, waits until ``/readyz`` answers, seeds the demo data and
-prints where to go next; ``refnet down`` stops the whole process group.
+``refnet up`` writes the secrets once, migrates, declares the broker topology, starts the
+supervisor (``refnet supervise``: every deploy/Procfile line, restarted when it dies) in the
+background, waits until ``/readyz`` answers, seeds the demo data and prints where to go next;
+``refnet status`` shows each process; ``refnet down`` stops the supervisor's process group.
 """
 
+import os
 import sys
+import time
 
 from refnet import settings
-from refnet.local import prepare
+from refnet.local import prepare, supervisor
 from refnet.local.broker import check_broker
 from refnet.local.runner import Runner
 
@@ -54,6 +57,18 @@ def cmd_up(_args=None) -> int:
     return demo.cmd_seed_demo()
 
 
+def cmd_supervise(_args=None) -> int:
+    """Run every process in the foreground, starting again any that dies, until SIGTERM (the
+    systemd unit's command; ``refnet up`` runs it in the background)."""
+    values = settings.load()
+    local = runner()
+    pid = local.running_pid()
+    if pid and pid != os.getpid():
+        print(f"refnet is already running (pid {pid}); `refnet down` stops it", file=sys.stderr)
+        return 1
+    return local.supervisor(values.replicas, values.metrics_base_port, dict(os.environ)).run()
+
+
 def cmd_down(_args=None) -> int:
     """Stop every process ``refnet up`` started."""
     print("refnet stopped" if runner().stop() else "refnet is not running")
@@ -61,11 +76,18 @@ def cmd_down(_args=None) -> int:
 
 
 def cmd_status(_args=None) -> int:
-    """Say whether the network is running (exit 1 when not)."""
+    """Say whether the network is running and show each process: pid, port, uptime, restarts,
+    last exit (exit 1 when the supervisor is not running)."""
     local = runner()
     pid = local.running_pid()
-    print(f"running (pid {pid}) at {local.url}" if pid else "not running")
-    return 0 if pid else 1
+    if not pid:
+        print("not running")
+        return 1
+    print(f"running (pid {pid}) at {local.url}")
+    state = local.state()
+    if state:
+        print("\n".join(supervisor.render_status(state, time.time())))
+    return 0
 
 
 def add_commands(sub) -> None:
@@ -73,7 +95,8 @@ def add_commands(sub) -> None:
     for name, func, help_text in (
         ("up", cmd_up, "start the whole network in the background"),
         ("down", cmd_down, "stop every process `refnet up` started"),
-        ("status", cmd_status, "say whether the network is running"),
+        ("status", cmd_status, "show each process of the network: pid, uptime, restarts"),
+        ("supervise", cmd_supervise, "run the whole network in the foreground (systemd)"),
         ("migrate", cmd_migrate, "migrate every service database"),
         ("broker-setup", cmd_broker_setup, "declare the broker topology"),
     ):

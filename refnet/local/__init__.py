@@ -1,3 +1,3 @@
 """The network on one machine: its secrets file (``secrets``), the broker check (``broker``),
-databases and broker topology made ready (``prepare``), and the process runner (``runner``:
-honcho over deploy/Procfile, in its own session, in the background)."""
+databases and broker topology made ready (``prepare``), the supervisor of every deploy/Procfile
+process (``supervisor``) and the runner that starts it in the background (``runner``)."""

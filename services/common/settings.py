@@ -139,7 +139,7 @@ SERVICE = Settings(
     Setting("REFNET_METRICS_PORT", None,
             "port of a service's /metrics (REFNET_METRICS_PORT_<SERVICE> per service; off: none)",
             optional),
-    Setting("PORT", None, "the port honcho gives each process; a service's /metrics falls back "
+    Setting("PORT", None, "the port `refnet up` gives each process; a service's /metrics falls back "
             "to it", optional),
     Setting("REFNET_METRICS_HOST", "127.0.0.1", "address a service's /metrics listens on"),
     Setting("REFNET_LOG_LEVEL", "INFO", "log level of every process"),

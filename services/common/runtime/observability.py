@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 def metrics_port(config: dict, service_name: str, settings) -> int | None:
     """The port of the service's /metrics: ``REFNET_METRICS_PORT_<SERVICE>``, then
     ``REFNET_METRICS_PORT``, then nameko config ``METRICS_PORT``, then ``PORT`` (set per process
-    by honcho), else 0 (the system picks one; the service logs it). ``off`` disables it."""
+    by ``refnet up``), else 0 (the system picks one; the service logs it). ``off`` disables it."""
     for value in (settings[f"REFNET_METRICS_PORT_{service_name.upper()}"], settings.metrics_port,
                   config.get("METRICS_PORT"), settings.port):
         if value not in (None, ""):
