@@ -1,6 +1,8 @@
 """A fresh RabbitMQ virtual host per test session, so tests never meet a running `make up`
-network (or each other) on the same broker."""
+network (or each other) on the same broker; and the named vhost, users and policies a
+deployed configuration declares (``refnet.harness.deployed``)."""
 
+import json
 import subprocess
 import urllib.parse
 import uuid
@@ -44,3 +46,84 @@ def delete_vhost(name: str) -> None:
                         auth=(user, password), timeout=10).raise_for_status()
     except requests.RequestException:
         subprocess.run(["rabbitmqctl", "delete_vhost", name], check=False, capture_output=True)
+
+
+def _management(method: str, path: str, **kwargs) -> None:
+    """One call to the management API as the harness's broker user; raises when it fails."""
+    user, password, _ = credentials()
+    requests.request(method, f"{MANAGEMENT}/api/{path}", auth=(user, password), timeout=10,
+                     **kwargs).raise_for_status()
+
+
+def _rabbitmqctl(*args: str, check: bool = True) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=check, capture_output=True, timeout=120)
+
+
+def add_vhost(name: str, default_queue_type: str | None = None, description: str = "") -> None:
+    """Create the vhost ``name`` as given (a deployed network's fixed name, not a fresh one)."""
+    quoted = urllib.parse.quote(name, safe="")
+    try:
+        body = {"description": description}
+        if default_queue_type:
+            body["default_queue_type"] = default_queue_type
+        _management("PUT", f"vhosts/{quoted}", json=body)
+    except requests.RequestException:
+        extra = ["--default-queue-type", default_queue_type] if default_queue_type else []
+        _rabbitmqctl("add_vhost", name, "--description", description, *extra)
+
+
+def vhost_description(name: str) -> str | None:
+    """A vhost's description ("" for none); None when there is no such vhost."""
+    user, password, _ = credentials()
+    try:
+        response = requests.get(f"{MANAGEMENT}/api/vhosts/{urllib.parse.quote(name, safe='')}",
+                                auth=(user, password), timeout=10)
+        if response.status_code == 404:
+            return None
+        response.raise_for_status()
+        return response.json().get("description") or ""
+    except requests.RequestException:
+        out = subprocess.run(["rabbitmqctl", "-q", "list_vhosts", "name", "description"],
+                             check=True, capture_output=True, text=True, timeout=120).stdout
+        rows = dict((line.split("\t") + [""])[:2] for line in out.splitlines()[1:] if line)
+        return rows.get(name)
+
+
+def add_user(name: str, password: str, tags: tuple[str, ...], vhosts: tuple[str, ...]) -> None:
+    """Create a broker user with ``tags`` and every permission on each of ``vhosts``."""
+    try:
+        _management("PUT", f"users/{urllib.parse.quote(name, safe='')}",
+                    json={"password": password, "tags": ",".join(tags)})
+        for vhost in vhosts:
+            _management("PUT", f"permissions/{urllib.parse.quote(vhost, safe='')}/"
+                               f"{urllib.parse.quote(name, safe='')}",
+                        json={"configure": ".*", "write": ".*", "read": ".*"})
+    except requests.RequestException:
+        _rabbitmqctl("add_user", name, password)
+        _rabbitmqctl("set_user_tags", name, *tags)
+        for vhost in vhosts:
+            _rabbitmqctl("set_permissions", "-p", vhost, name, ".*", ".*", ".*")
+
+
+def delete_user(name: str) -> None:
+    """Delete a broker user; nothing when there is none."""
+    try:
+        _management("DELETE", f"users/{urllib.parse.quote(name, safe='')}")
+    except requests.HTTPError as exc:
+        if exc.response is None or exc.response.status_code != 404:
+            raise
+    except requests.RequestException:
+        _rabbitmqctl("delete_user", name, check=False)
+
+
+def set_policy(vhost: str, name: str, pattern: str, definition: dict, priority: int = 0,
+               apply_to: str = "all") -> None:
+    """A policy on ``vhost``, as an operator's ``Policy`` object declares it."""
+    try:
+        _management("PUT", f"policies/{urllib.parse.quote(vhost, safe='')}/"
+                           f"{urllib.parse.quote(name, safe='')}",
+                    json={"pattern": pattern, "definition": definition, "priority": priority,
+                          "apply-to": apply_to})
+    except requests.RequestException:
+        _rabbitmqctl("set_policy", "-p", vhost, "--priority", str(priority), "--apply-to",
+                     apply_to, name, pattern, json.dumps(definition))

@@ -7,6 +7,8 @@ processes of each service (``shelter`` and ``shelter.2``), ``replicas={"shelter"
 one; starting or stopping a service by its bare name acts on all its replicas. Each service
 process serves ``/metrics`` on a port of its own (``metrics_urls``). ``duplicate_events=True``
 runs the services through ``refnet.harness.duplicating_events``: every event goes out twice.
+``process_env`` runs each process kind with an exact environment (a deployed configuration's,
+``refnet.harness.deployed``) instead of this process's plus the network's own.
 """
 
 import json
@@ -51,11 +53,20 @@ class Network:
 
     def __init__(self, workdir: Path, amqp_uri: str, database_urls: dict[str, str] | None = None,
                  extra_env: dict[str, str] | None = None,
-                 replicas: int | dict[str, int] | None = None, duplicate_events: bool = False):
+                 replicas: int | dict[str, int] | None = None, duplicate_events: bool = False,
+                 process_env: dict[str, dict[str, str]] | None = None,
+                 commands: dict[str, str] | None = None):
         """``replicas={"shelter": 2}`` runs the shelter line twice: processes ``shelter`` and
         ``shelter.2`` (same command, same database, competing consumers on the same queues);
         ``replicas=2`` does so for every service. ``duplicate_events`` runs every service with
-        a publisher that sends each event twice (``refnet.harness.faults``)."""
+        a publisher that sends each event twice (``refnet.harness.faults``).
+
+        ``process_env`` gives each process kind its exact environment instead (a deployed
+        configuration's, ``refnet.harness.deployed``): nothing of this process's environment,
+        no secrets of the harness's; only the port each process listens on is set here
+        (the gateway's ``REFNET_PORT``, a service's ``REFNET_METRICS_PORT``), and the bearer
+        tokens are signed with that gateway's ``REFNET_TOKEN_SECRET``. ``commands`` replaces
+        Procfile lines by process kind."""
         if replicas is None:
             replicas = VALUES.test_replicas
         if isinstance(replicas, int):
@@ -77,7 +88,10 @@ class Network:
             url = (database_urls or {}).get(service) or f"sqlite:///{self.workdir / (service + '.db')}"
             self.env[f"{service.upper()}_DATABASE_URL"] = url
         self.env.update(extra_env or {})
-        self.commands = procfile()
+        self.process_env = process_env
+        if process_env is not None:
+            self.secrets = {"REFNET_TOKEN_SECRET": process_env["gateway"]["REFNET_TOKEN_SECRET"]}
+        self.commands = {**procfile(), **(commands or {})}
         if duplicate_events:
             self.commands.update({service: faults.duplicating_command(self.commands[service], service)
                                   for service in SERVICES})
@@ -110,11 +124,14 @@ class Network:
         for name in self._expand(names) if names else tuple(self.commands):
             if name in self.processes and self.processes[name].poll() is None:
                 continue
-            env = self.env
-            if name.split(".")[0] in SERVICES:
+            kind = name.split(".")[0]
+            env = self.env if self.process_env is None else self.process_env[kind]
+            if kind in SERVICES:
                 port = free_port()
-                env = {**self.env, "REFNET_METRICS_PORT": str(port)}
+                env = {**env, "REFNET_METRICS_PORT": str(port)}
                 self.metrics_urls[name] = f"http://127.0.0.1:{port}/metrics"
+            else:
+                env = {**env, "REFNET_PORT": str(self.port)}
             log = open(self.logs / f"{name}.log", "ab")
             self.processes[name] = subprocess.Popen(
                 "exec " + self.commands[name.split(".")[0]], shell=True, cwd=ROOT, env=env, stdout=log,
