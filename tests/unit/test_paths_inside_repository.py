@@ -5,7 +5,8 @@ Four ways a file reaches out, each caught here: a relative path that climbs abov
 repository (or names nothing in it), a Python path joined with a parent step, ``__file__``
 climbed past the repository's root, and an absolute path of one machine (home folders, the
 temporary folder, mount points). Paths inside a container image (the Dockerfile, the
-Kubernetes manifests) are the image's own, not this machine's."""
+Kubernetes manifests, the harness that runs their environment locally) are the image's own,
+not this machine's."""
 
 import fnmatch
 import re
@@ -26,8 +27,10 @@ PARENT = re.compile(r"\.parent\b(?!s)")
 PARENTS = re.compile(r"\.parents\[(\d+)\]")
 # Absolute paths of one machine.
 MACHINE = re.compile(r"(?<![\w.\-/~])(?:/(?:home|root|Users|work|mnt|media|tmp)/|~[/])")
-# Where absolute paths are inside a container, not on this machine.
-CONTAINER = ("deploy/Dockerfile", "deploy/k8s/")
+# Where absolute paths are inside a container, not on this machine: the image, the manifests,
+# and the harness that maps a container's paths onto local folders (and its unit test).
+CONTAINER = ("deploy/Dockerfile", "deploy/k8s/", "refnet/harness/deployed.py",
+             "tests/unit/test_deployed_env.py")
 # Path-traversal probes the tests feed to validators: attacks, not references.
 PROBES = {"etc/passwd"}
 
