@@ -65,8 +65,8 @@ def issue_tokens(token_secret: str, path: Path) -> dict[str, str]:
 
 def seed_web_users(store, path: Path, *, create: bool) -> list[dict]:
     """The demo people of the web pages, each with the invented password ``path`` (mode 600)
-    keeps, or the ``state`` that hides it: "disabled", or "password changed" (an
-    administrator's doing).
+    keeps, or the ``state`` that hides it: "disabled" or "password changed" (an administrator's
+    doing), "password not kept here" (``path`` does not have it).
 
     ``create`` (an empty network): the demo people missing from ``store`` are created with a
     new password, and ``path`` is rewritten. A person who exists is never changed: not
@@ -84,7 +84,9 @@ def seed_web_users(store, path: Path, *, create: bool) -> list[dict]:
             store.create_user(name, known[name], user["role"], user["agency"])
         elif existing.disabled:
             state = "disabled"
-        elif not (known.get(name) and verify_password(existing.password_hash, known[name])):
+        elif not known.get(name):
+            state = "password not kept here"  # e.g. a new var/ beside a gateway database kept
+        elif not verify_password(existing.password_hash, known[name]):
             state = "password changed"
         people.append({"username": name, "role": user["role"], "agency": user["agency"],
                        "password": None if state else known[name], "state": state})

@@ -117,6 +117,15 @@ def test_an_empty_network_creates_only_the_missing_people(network):
     assert accounts.get_user("lawyer.demo") is not None and seeded["lawyer.demo"]["state"] is None
 
 
+def test_a_person_whose_password_this_folder_never_had_is_not_shown_one(network, tmp_path):
+    demo_cli.seed_demo(network["values"])
+    (tmp_path / "demo-web-users.json").unlink()  # a new var/ beside the same gateway database
+    network["shelter"].beds = {}
+    seeded = {p["username"]: p for p in demo_cli.seed_demo(network["values"])["people"]}
+    assert {p["state"] for p in seeded.values()} == {"password not kept here"}
+    assert json.loads((tmp_path / "demo-web-users.json").read_text()) == []
+
+
 def test_the_welcome_says_whether_it_seeded_and_shows_no_hidden_password(network, capsys):
     network["shelter"].beds = {FACILITY["id"]: {"women": 30}}
     network["accounts"].create_user("clerk.demo", "an-admins-password", "court", "erbil-criminal-court")
@@ -124,5 +133,5 @@ def test_the_welcome_says_whether_it_seeded_and_shows_no_hidden_password(network
     out = capsys.readouterr().out
     assert "nothing seeded, every figure kept" in out
     assert f"facility '{FACILITY['id']}': 30 beds (women 30)" in out
-    assert "  web court    clerk.demo     (password changed)" in out
+    assert "  web court    clerk.demo     (password not kept here)" in out
     assert "an-admins-password" not in out
