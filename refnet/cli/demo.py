@@ -6,31 +6,68 @@ from datetime import date, timedelta
 from refnet import settings
 from refnet.demo import data, seed
 
+from . import failure
 
-def cmd_seed_demo(_args=None) -> int:
-    """Seed the demo facility, print each demo user's token and the web pages' demo people."""
-    values = settings.load()
+
+def seed_demo(values) -> dict:
+    """Seed the demo data if the network is empty (refnet.demo.seed), issue the demo users'
+    tokens, and read back what the network holds: what :func:`show` prints."""
+    from gateway.accounts import AccountStore
     folder = settings.var()
-    seed.seed_facility(values.amqp_uri)
+    client = seed.shelter_client(values.amqp_uri)
+    try:
+        empty = seed.is_empty(client)
+        # the people first: should the facility fail, the next `make up` still sees an empty
+        # network and completes what is missing
+        people = seed.seed_web_users(AccountStore(values.gateway_database_url),
+                                     folder / "demo-web-users.json", create=empty)
+        if empty:
+            seed.seed_facility(client)
+        beds = seed.beds_by_facility(client)
+    finally:
+        client.close()
     tokens = seed.issue_tokens(values.token_secret, folder / "demo-tokens.json")
-    web_users = seed.seed_web_users(values.gateway_database_url, folder / "demo-web-users.json")
+    return {"seeded": empty, "beds": beds, "tokens": tokens, "people": people}
+
+
+def show(values, seeded: dict) -> None:
+    """Where to go: the URL, the facilities' beds, the demo tokens and people."""
     url = settings.base_url(values)
     print(f"\nrefnet is up: {url}")
     print(f"  API document: {url}/api/v1/openapi.json     readiness: {url}/readyz")
-    print(f"  demo facility '{data.FACILITY['id']}': {sum(data.CAPACITY.values())} beds "
-          f"({', '.join(f'{g} {n}' for g, n in data.CAPACITY.items())})\n")
-    print("Demo users (invented) and their bearer tokens, valid 12 hours (also in var/demo-tokens.json):")
+    print("  demo data seeded into this empty network:" if seeded["seeded"] else
+          "  the network holds data already: nothing seeded, every figure kept as stored:")
+    for facility, groups in seeded["beds"].items():
+        print(f"    facility '{facility}': {sum(groups.values())} beds "
+              f"({', '.join(f'{g} {n}' for g, n in groups.items())})")
+    print("\nDemo users (invented) and their bearer tokens, valid 12 hours (also in var/demo-tokens.json):")
     for user in data.USERS:
-        print(f"  {user['role']:8} {user['user']:14} {user['agency']:22} {tokens[user['user']]}")
-    print(f"\nWeb pages: {url}/ (sign in; English, Arabic or Kurdish). Demo people, invented "
-          "passwords (also in var/demo-web-users.json):")
-    for person in web_users:
-        print(f"  web {person['role']:8} {person['username']:14} {person['password']}")
-    police = tokens["officer.demo"]
+        print(f"  {user['role']:8} {user['user']:14} {user['agency']:22} {seeded['tokens'][user['user']]}")
+    if seeded["people"]:
+        print(f"\nWeb pages: {url}/ (sign in; English, Arabic or Kurdish). Demo people, invented "
+              "passwords (also in var/demo-web-users.json):")
+    for person in seeded["people"]:
+        print(f"  web {person['role']:8} {person['username']:14} "
+              f"{person['password'] or '(' + person['state'] + ')'}")
+    police = seeded["tokens"]["officer.demo"]
     print("\nTry it:\n"
           f"  curl -s {url}/api/v1/shelters/availability -H 'Authorization: Bearer {police[:12]}...'\n"
           "  (see README.md, 'A first referral', for the whole walk-through)\n"
           "`make down` stops the network.")
+
+
+def cmd_seed_demo(_args=None) -> int:
+    """Seed the demo data into an empty network (a network with a facility is left as it is),
+    print each demo user's token and the web pages' demo people."""
+    values = settings.load()
+    try:
+        with failure.step("seeding the demo data", "check that the network runs (`refnet status`; "
+                          "`make up` starts it), then try again"):
+            seeded = seed_demo(values)
+    except failure.StepFailed as failed:
+        print(f"refnet seed-demo: {failed}", file=sys.stderr)
+        return 1
+    show(values, seeded)
     return 0
 
 
@@ -64,7 +101,7 @@ def cmd_demo_year(args) -> int:
 
 def add_commands(sub) -> None:
     """Register ``refnet seed-demo`` and ``refnet demo-year``."""
-    sub.add_parser("seed-demo", help="seed the demo facility and print demo tokens") \
+    sub.add_parser("seed-demo", help="seed the demo data into an empty network and print demo tokens") \
         .set_defaults(func=cmd_seed_demo)
     demo = sub.add_parser("demo-year", help="drive the API through an invented first year "
                                              "(needs a network started with REFNET_DEMO_CLOCK_FILE)")

@@ -1,6 +1,6 @@
 """Demo agencies, users and the demo facility. Every name here is invented."""
 
-FACILITY = {"id": "erbil-shelter", "name": "Demo shelter (45 beds)"}
+FACILITY = {"id": "erbil-shelter", "name": "Demo shelter"}
 CAPACITY = {"women": 25, "men": 12, "children": 8}  # 45 beds
 
 USERS = [

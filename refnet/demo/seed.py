@@ -1,6 +1,9 @@
-"""``refnet seed-demo``'s work: the demo facility and its beds (through the shelter service's
-RPC, with the gateway's kombu client), a bearer token for each demo user, and one person per
-role who signs in to the web pages."""
+"""``refnet seed-demo``'s work (``refnet up`` runs it), done once, into an empty network: one
+person per role who signs in to the web pages, then the demo facility and its beds (through the
+shelter service's RPC, with the gateway's kombu client). "Empty" is the shelter service's own
+answer: it has no facility. A network that has one is left as it is, whatever its figures,
+users and passwords. A bearer token for each demo user is issued every time: tokens are signed,
+not stored, so issuing them changes nothing."""
 
 import json
 import os
@@ -14,18 +17,42 @@ def admin() -> dict:
     return next(u for u in USERS if u["role"] == "admin")
 
 
-def seed_facility(amqp_uri: str, timeout: float = 10.0) -> None:
-    """Create the demo facility (if missing) and set the beds of each population group."""
+def web_people() -> list[dict]:
+    """The first demo user of each role: the people of the web pages."""
+    people, roles = [], set()
+    for user in USERS:
+        if user["role"] not in roles:
+            roles.add(user["role"])
+            people.append(user)
+    return people
+
+
+def shelter_client(amqp_uri: str, timeout: float = 10.0):
+    """An RPC client for the set-up calls (close it after)."""
     from gateway.rpc import RpcClient
-    client = RpcClient(amqp_uri, size=1, timeout=timeout)
-    try:
-        client.call("shelter", "ensure_facility", caller=admin(), facility=FACILITY["id"],
-                    name=FACILITY["name"])
-        for group, beds in CAPACITY.items():
-            client.call("shelter", "set_capacity", caller=admin(), facility=FACILITY["id"],
-                        population_group=group, capacity=beds)
-    finally:
-        client.close()
+    return RpcClient(amqp_uri, size=1, timeout=timeout)
+
+
+def is_empty(client) -> bool:
+    """True when the shelter service has no facility: a network never set up."""
+    return not client.call("shelter", "list_facilities", caller=admin())
+
+
+def seed_facility(client) -> None:
+    """Create the demo facility and set the beds of each population group (an empty network)."""
+    client.call("shelter", "ensure_facility", caller=admin(), facility=FACILITY["id"],
+                name=FACILITY["name"])
+    for group, beds in CAPACITY.items():
+        client.call("shelter", "set_capacity", caller=admin(), facility=FACILITY["id"],
+                    population_group=group, capacity=beds)
+
+
+def beds_by_facility(client) -> dict[str, dict[str, int]]:
+    """Each facility's capacity per population group, as the shelter service holds it now."""
+    found: dict[str, dict[str, int]] = {}
+    for row in client.call("shelter", "availability", caller=admin()):
+        found.setdefault(row["facility"], {})[row["population_group"]] = row["capacity"]
+    return found
 
 
 def issue_tokens(token_secret: str, path: Path) -> dict[str, str]:
@@ -36,28 +63,36 @@ def issue_tokens(token_secret: str, path: Path) -> dict[str, str]:
     return tokens
 
 
-def seed_web_users(gateway_database_url: str, path: Path) -> list[dict]:
-    """One demo person per role for the web pages, with an invented password: kept in ``path``
-    (mode 600) so a second ``make up`` prints the same ones."""
-    from gateway.accounts import AccountStore, demo_password, verify_password
-    store = AccountStore(gateway_database_url)
-    known = {}
-    if path.exists():
-        known = {p["username"]: p for p in json.loads(path.read_text())}
-    people, roles = [], set()
-    for user in USERS:
-        if user["role"] in roles:
-            continue
-        roles.add(user["role"])
-        password = known.get(user["user"], {}).get("password") or demo_password()
-        existing = store.get_user(user["user"])
+def seed_web_users(store, path: Path, *, create: bool) -> list[dict]:
+    """The demo people of the web pages, each with the invented password ``path`` (mode 600)
+    keeps, or the ``state`` that hides it: "disabled" or "password changed" (an administrator's
+    doing), "password not kept here" (``path`` does not have it).
+
+    ``create`` (an empty network): the demo people missing from ``store`` are created with a
+    new password, and ``path`` is rewritten. A person who exists is never changed: not
+    re-enabled, not given the demo password back. Without ``create``, nothing is written."""
+    from gateway.accounts import demo_password, verify_password
+    known = {p["username"]: p["password"] for p in json.loads(path.read_text())} if path.exists() else {}
+    people = []
+    for user in web_people():
+        name, state = user["user"], None
+        existing = store.get_user(name)
         if existing is None:
-            store.create_user(user["user"], password, user["role"], user["agency"])
-        elif existing.disabled or not verify_password(existing.password_hash, password):
-            store.set_password(user["user"], password)
-        people.append({"username": user["user"], "role": user["role"], "agency": user["agency"],
-                       "password": password})
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(json.dumps(people, indent=2))
+            if not create:
+                continue
+            known[name] = demo_password()
+            store.create_user(name, known[name], user["role"], user["agency"])
+        elif existing.disabled:
+            state = "disabled"
+        elif not known.get(name):
+            state = "password not kept here"  # e.g. a new var/ beside a gateway database kept
+        elif not verify_password(existing.password_hash, known[name]):
+            state = "password changed"
+        people.append({"username": name, "role": user["role"], "agency": user["agency"],
+                       "password": None if state else known[name], "state": state})
+    if create:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(json.dumps([{k: p[k] for k in ("username", "role", "agency", "password")}
+                                 for p in people if p["password"]], indent=2))
     return people

@@ -88,6 +88,11 @@ class ShelterService(skeleton.ServiceSkeleton):
                                         now=self.clock.now())
 
     @rpc
+    def list_facilities(self, caller):
+        """Every facility's id and name (shelter staff, administrators)."""
+        return usecases.list_facilities(self.db, caller)
+
+    @rpc
     @audited("facility.set_capacity", "facility", "facility")
     def set_capacity(self, caller, facility, population_group, capacity, correlation_id=None,
                      reason=None):

@@ -1,18 +1,25 @@
-"""`refnet up` (what `make up` runs) takes a clean directory to a running, seeded network."""
+"""`refnet up` (what `make up` runs) takes a clean directory to a running, seeded network; a
+second `refnet up` changes nothing that is there; a step that fails is one line and stops what
+`refnet up` started."""
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import requests
 
+from refnet import demo
 from refnet.harness.broker import create_vhost, delete_vhost
 from refnet.harness.network import ROOT, free_port
+from refnet.harness.polling import poll
 
 BIN = Path(sys.executable).parent
+FACILITY = demo.FACILITY["id"]
 
 
 @pytest.fixture
@@ -24,14 +31,44 @@ def own_vhost():
     delete_vhost(name)
 
 
-def test_refnet_up_prints_where_to_go_and_down_stops_everything(tmp_path, own_vhost):
-    port = free_port()
-    env = {**os.environ, "REFNET_VAR": str(tmp_path), "REFNET_PORT": str(port), "AMQP_URI": own_vhost,
-           "PYTHONWARNINGS": "ignore"}
+def free_base_port() -> int:
+    """A base whose six metrics ports (honcho: base + 100 x line + replica) are free now."""
+    import random
+    import socket
+    for _ in range(50):
+        base = random.randrange(20000, 29000)
+        try:
+            for offset in (0, 1, 100, 101, 200, 201):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", base + offset))
+            return base
+        except OSError:
+            continue
+    raise AssertionError("no free range of metrics ports")
+
+
+def up_env(var: Path, vhost: str, port: int, **settings: str) -> dict:
+    """The environment of a `refnet up` of the test's own: its folder, broker vhost, gateway
+    port and metrics ports, its own SQLite databases, the defaults of every other setting."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     for name in ("REFERRAL", "SHELTER", "LEGAL"):
         env.pop(f"{name}_DATABASE_URL", None)
-    for key in [k for k in env if k.startswith("REFNET_") and k not in ("REFNET_VAR", "REFNET_PORT")]:
+    for key in [k for k in env if k.startswith("REFNET_")]:
         env.pop(key)
+    env.pop("PORT", None)
+    return {**env, "REFNET_VAR": str(var), "REFNET_PORT": str(port), "AMQP_URI": vhost,
+            "REFNET_METRICS_BASE_PORT": str(free_base_port()), **settings}
+
+
+def refnet(env: dict, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    """``.venv/bin/refnet ARGS`` with ``env``."""
+    return subprocess.run([str(BIN / "refnet"), *args], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_refnet_up_prints_where_to_go_and_down_stops_everything(tmp_path, own_vhost):
+    port = free_port()
+    env = up_env(tmp_path, own_vhost, port)
     try:
         up = subprocess.run([str(BIN / "refnet"), "up"], env=env, cwd=ROOT, capture_output=True,
                             text=True, timeout=180)
@@ -76,38 +113,16 @@ def test_refnet_up_says_how_to_start_a_broker_when_none_answers(tmp_path):
     up = subprocess.run([str(BIN / "refnet"), "up"], env=env, cwd=ROOT, capture_output=True, text=True,
                         timeout=60)
     assert up.returncode != 0
-    assert "RabbitMQ does not answer" in up.stderr and "rabbitmq-server" in up.stderr
+    [line] = up.stderr.splitlines()  # one line, no traceback
+    assert "RabbitMQ does not answer" in line and "rabbitmq-server" in line
     assert "guest:guest" not in up.stderr  # no password in messages
-
-
-def free_base_port() -> int:
-    """A base whose six metrics ports (honcho: base + 100 x line + replica) are free now."""
-    import random
-    import socket
-    for _ in range(50):
-        base = random.randrange(20000, 29000)
-        try:
-            for offset in (0, 1, 100, 101, 200, 201):
-                with socket.socket() as s:
-                    s.bind(("127.0.0.1", base + offset))
-            return base
-        except OSError:
-            continue
-    raise AssertionError("no free range of metrics ports")
 
 
 def test_refnet_up_with_two_replicas_runs_two_of_each_service(tmp_path, own_vhost):
     """`make up REPLICAS=2`: honcho runs two processes of each service, each serving /metrics on
     its own port (base + 100 x Procfile line + replica), all on the same broker and databases."""
-    port, base = free_port(), free_base_port()
-    env = {**os.environ, "REFNET_VAR": str(tmp_path), "REFNET_PORT": str(port), "AMQP_URI": own_vhost,
-           "PYTHONWARNINGS": "ignore", "REFNET_REPLICAS": "2", "REFNET_METRICS_BASE_PORT": str(base)}
-    for name in ("REFERRAL", "SHELTER", "LEGAL"):
-        env.pop(f"{name}_DATABASE_URL", None)
-    for key in [k for k in env if k.startswith("REFNET_") and k not in
-                ("REFNET_VAR", "REFNET_PORT", "REFNET_REPLICAS", "REFNET_METRICS_BASE_PORT")]:
-        env.pop(key)
-    env.pop("PORT", None)
+    env = up_env(tmp_path, own_vhost, free_port(), REFNET_REPLICAS="2")
+    base = int(env["REFNET_METRICS_BASE_PORT"])
     try:
         up = subprocess.run([str(BIN / "refnet"), "up"], env=env, cwd=ROOT, capture_output=True,
                             text=True, timeout=180)
@@ -121,3 +136,126 @@ def test_refnet_up_with_two_replicas_runs_two_of_each_service(tmp_path, own_vhos
         down = subprocess.run([str(BIN / "refnet"), "down"], env=env, cwd=ROOT, capture_output=True,
                               text=True, timeout=60)
     assert down.returncode == 0
+
+
+def token_of(up_stdout: str, role: str) -> str:
+    """The bearer token `refnet up` printed for the demo user of ``role``."""
+    return next(line.split()[-1] for line in up_stdout.splitlines() if line.startswith(f"  {role} "))
+
+
+def sign_in(port: int, username: str, password: str) -> int:
+    """The status of a sign-in on the web pages (302: signed in)."""
+    page = requests.get(f"http://127.0.0.1:{port}/sign-in", timeout=10)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return requests.post(f"http://127.0.0.1:{port}/sign-in", allow_redirects=False, timeout=10,
+                         cookies={"refnet_presession": page.cookies["refnet_presession"]},
+                         data={"username": username, "password": password,
+                               "csrf_token": csrf}).status_code
+
+
+def test_a_restart_keeps_every_figure_and_what_an_administrator_changed(tmp_path, own_vhost):
+    """Up; 30 women's beds, 3 held by accepted referrals, 26 out of service (more in use than
+    the demo's 25); a demo person disabled, another's password changed; down; up: all kept."""
+    port = free_port()
+    env = up_env(tmp_path, own_vhost, port)
+    api = f"http://127.0.0.1:{port}/api/v1"
+
+    def call(method, path, token, headers=(), **kwargs):
+        return requests.request(method, api + path, timeout=15, **kwargs,
+                                headers={"Authorization": f"Bearer {token}", **dict(headers)})
+
+    def women(token):
+        rows = call("GET", "/shelters/availability", token).json()["facilities"]
+        return {r["population_group"]: r for r in rows if r["facility"] == FACILITY}
+
+    try:
+        first = refnet(env, "up")
+        assert first.returncode == 0, first.stdout + first.stderr
+        assert "demo data seeded into this empty network" in first.stdout
+        police, shelter = token_of(first.stdout, "police"), token_of(first.stdout, "shelter")
+        web = {line.split()[2]: line.split()[3] for line in first.stdout.splitlines()
+               if line.startswith("  web ")}
+
+        changed = call("PUT", f"/shelters/{FACILITY}/capacity", shelter,
+                       json={"population_group": "women", "capacity": 30, "reason": "new wing"})
+        assert changed.status_code == 200, changed.text
+        references = []
+        for n in range(3):
+            answer = call("POST", "/referrals", police, json=demo.SAMPLE_REFERRAL,
+                          headers={"Idempotency-Key": f"restart-{n}"})
+            assert answer.status_code == 202, answer.text
+            references.append(answer.json()["reference"])
+        poll(lambda: set(references) <= {r["reference"] for r in
+                                         call("GET", "/shelter/incoming", shelter).json()},
+             "the shelter received the three referrals", timeout=60)
+        for reference in references:
+            decided = call("POST", f"/referrals/{reference}/decision", shelter, json={"decision": "accept"})
+            assert decided.status_code == 200 and decided.json()["placement"]["state"] == "held", decided.text
+        repairs = call("PUT", f"/shelters/{FACILITY}/out-of-service", shelter,
+                       json={"population_group": "women", "beds": 26, "reason": "repairs",
+                             "expected_return": (date.today() + timedelta(days=30)).isoformat()})
+        assert repairs.status_code == 200, repairs.text
+        before = women(police)
+        assert {k: before["women"][k] for k in ("capacity", "held", "out_of_service", "available")} == \
+            {"capacity": 30, "held": 3, "out_of_service": 26, "available": 1}
+
+        assert refnet(env, "user", "disable", "--username", "officer.demo").returncode == 0
+        (tmp_path / "new-password").write_text("chosen-by-the-administrator\n")
+        assert refnet(env, "user", "password", "--username", "lawyer.demo",
+                      "--password-file", str(tmp_path / "new-password")).returncode == 0
+
+        assert refnet(env, "down").returncode == 0
+        again = refnet(env, "up")
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert "Traceback" not in again.stderr
+        assert "nothing seeded, every figure kept" in again.stdout
+        assert f"facility '{FACILITY}': 50 beds (children 8, men 12, women 30)" in again.stdout
+
+        assert women(token_of(again.stdout, "police")) == before  # capacity, holds, beds out: all kept
+        board = call("GET", f"/shelters/{FACILITY}/board", token_of(again.stdout, "shelter")).json()
+        [group] = [g for g in board["groups"] if g["population_group"] == "women"]
+        assert sorted(p["reference"] for p in group["places"] if p["state"] == "held") == sorted(references)
+
+        assert "  web police   officer.demo   (disabled)" in again.stdout
+        assert "  web legal    lawyer.demo    (password changed)" in again.stdout
+        assert sign_in(port, "officer.demo", web["officer.demo"]) != 302  # still disabled
+        assert sign_in(port, "lawyer.demo", web["lawyer.demo"]) != 302  # not given the demo one back
+        assert sign_in(port, "lawyer.demo", "chosen-by-the-administrator") == 302
+        assert sign_in(port, "intake.demo", web["intake.demo"]) == 302  # untouched: as printed
+    finally:
+        refnet(env, "down", timeout=60)
+
+
+def test_a_seeding_failure_is_one_line_and_stops_the_network(tmp_path, own_vhost):
+    """The shelter database refuses new facilities (a trigger): `refnet up` says so in one line
+    and stops the network it started; once the database takes them, `refnet up` completes the
+    seeding of the still empty network."""
+    port = free_port()
+    env = up_env(tmp_path, own_vhost, port)
+    assert refnet(env, "migrate").returncode == 0
+    with sqlite3.connect(tmp_path / "shelter.db") as db:
+        db.execute("CREATE TRIGGER closed BEFORE INSERT ON facilities "
+                   "BEGIN SELECT RAISE(ABORT, 'no new facility today'); END")
+    try:
+        up = refnet(env, "up")
+        assert up.returncode == 1, up.stdout + up.stderr
+        [line] = up.stderr.splitlines()
+        assert line.startswith("refnet up: seeding the demo data failed (")
+        assert "no new facility today" in line
+        assert line.endswith("then `make up` again; the network it started is stopped")
+        status = refnet(env, "status")
+        assert status.returncode == 1 and "not running" in status.stdout
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=3)
+
+        with sqlite3.connect(tmp_path / "shelter.db") as db:
+            db.execute("DROP TRIGGER closed")
+        again = refnet(env, "up")
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert "demo data seeded into this empty network" in again.stdout
+        assert f"facility '{FACILITY}': 45 beds" in again.stdout
+        web = {line.split()[2]: line.split()[3] for line in again.stdout.splitlines()
+               if line.startswith("  web ")}
+        assert sign_in(port, "officer.demo", web["officer.demo"]) == 302  # made by the first try
+    finally:
+        refnet(env, "down", timeout=60)

@@ -129,7 +129,9 @@ def test_a_referral_travels_through_the_network_once(network, keys):
     referral_workers = network.workers("referral")
 
     with network.rpc() as rpc:
+        assert rpc.shelter.list_facilities(ADMIN) == []  # a new network, as `refnet up` asks
         _open_facility(rpc)
+        assert rpc.shelter.list_facilities(ADMIN) == [{"facility": FACILITY, "name": "Integration shelter"}]
         # referral records it, shelter consumes referral.submitted and answers by event
         wait_for(lambda: _status(rpc, reference)["status"] == "received", what="status received")
         [incoming_view] = rpc.shelter.list_incoming(STAFF)

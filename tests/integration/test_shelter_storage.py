@@ -188,6 +188,19 @@ def test_set_capacity_refuses_bad_values(db):
     assert count(db, outbox) == 2
 
 
+def test_list_facilities_names_every_facility_and_none_before_the_first(db):
+    assert usecases.list_facilities(db, ADMIN) == []  # what `refnet up` reads as a new network
+    usecases.ensure_facility(db, ADMIN, "erbil-2", "Second shelter")  # no beds yet: still listed
+    usecases.ensure_facility(db, ADMIN, "erbil-1", "Erbil shelter")
+    usecases.set_capacity(db, STAFF, "erbil-1", "women", 3)
+    assert usecases.list_facilities(db, STAFF) == [
+        {"facility": "erbil-1", "name": "Erbil shelter"},
+        {"facility": "erbil-2", "name": "Second shelter"}]
+    with pytest.raises(Forbidden):
+        usecases.list_facilities(db, caller("police", "erbil-police"))
+    assert count(db, outbox) == 1  # reading queues nothing (the one event is the capacity's)
+
+
 def test_ensure_facility_validates(db):
     with pytest.raises(Forbidden):
         usecases.ensure_facility(db, STAFF, "erbil-2", "x")

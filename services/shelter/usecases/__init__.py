@@ -11,7 +11,7 @@ The names below are the service's use cases as one list, for the entrypoints and
 
 from .admissions import admit, discharge, expire_holds
 from .beds import (availability, bed_board, capacity_history_of, daily_census, ensure_facility,
-                   hsds_service, set_capacity, set_out_of_service)
+                   hsds_service, list_facilities, set_capacity, set_out_of_service)
 from .care_plans import (add_note, complete_milestone, get_plan, get_screening, list_milestones,
                          list_notes, list_plans, notify_overdue_milestones, record_screening,
                          update_plan)
@@ -25,7 +25,8 @@ __all__ = [
     "add_item", "add_note", "admit", "apply_event", "approve_item", "availability", "bed_board",
     "capacity_history_of", "complete_milestone", "daily_census", "decide", "discharge",
     "ensure_facility", "expire_holds", "get_plan", "get_screening", "hsds_service",
-    "list_hearings", "list_incoming", "list_milestones", "list_notes", "list_plans",
-    "notify_overdue_milestones", "record_screening", "refer_item_to_legal", "reorder_waitlist",
-    "set_capacity", "set_out_of_service", "update_item", "update_plan", "waitlist",
+    "list_facilities", "list_hearings", "list_incoming", "list_milestones", "list_notes",
+    "list_plans", "notify_overdue_milestones", "record_screening", "refer_item_to_legal",
+    "reorder_waitlist", "set_capacity", "set_out_of_service", "update_item", "update_plan",
+    "waitlist",
 ]

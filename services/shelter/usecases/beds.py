@@ -35,6 +35,15 @@ def ensure_facility(db: Database, caller: Caller, facility_id: str, name: str, *
     return {"facility": facility_id, "name": name}
 
 
+def list_facilities(db: Database, caller: Caller) -> list[dict]:
+    """Every facility, by id, with its name (shelter staff and administrators); none on a
+    network that was never set up."""
+    caller.require("shelter", "admin")
+    with db.read() as s:
+        rows = queries.all_facilities(s)
+    return [{"facility": r.id, "name": r.name} for r in rows]
+
+
 def set_capacity(db: Database, caller: Caller, facility_id: str, population_group: str,
                  capacity: int, correlation_id: str | None = None, reason: str | None = None,
                  hold: timedelta = DEFAULT_HOLD, *, now: datetime | None = None) -> dict:

@@ -1,0 +1,137 @@
+"""The demo data is seeded once, into an empty network: a network with a facility keeps its
+figures, and the web pages' demo people keep what an administrator did to them."""
+
+import json
+
+import pytest
+
+from gateway.accounts import MemoryAccounts, hash_password, verify_password
+from refnet.cli import demo as demo_cli
+from refnet.demo import CAPACITY, FACILITY, seed
+
+
+@pytest.fixture(autouse=True)
+def _cheap_hashes(monkeypatch):
+    """argon2id at its smallest cost: the same code, a hundredth of the time."""
+    from argon2 import PasswordHasher
+
+    import gateway.accounts as accounts_module
+    monkeypatch.setattr(accounts_module, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
+                                                                   parallelism=1))
+
+
+class Shelter:
+    """The shelter service's set-up calls, in memory: facilities and their capacity."""
+
+    def __init__(self, beds: dict | None = None):
+        self.beds = beds or {}
+        self.writes = []
+
+    def call(self, service, method, caller, **kwargs):
+        assert (service, caller["role"]) == ("shelter", "admin")
+        if method == "list_facilities":
+            return [{"facility": f, "name": f} for f in sorted(self.beds)]
+        if method == "availability":
+            return [{"facility": f, "population_group": g, "capacity": n}
+                    for f, groups in sorted(self.beds.items()) for g, n in sorted(groups.items())]
+        self.writes.append(method)
+        if method == "ensure_facility":
+            self.beds.setdefault(kwargs["facility"], {})
+        elif method == "set_capacity":
+            self.beds[kwargs["facility"]][kwargs["population_group"]] = kwargs["capacity"]
+        return {}
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def network(monkeypatch, tmp_path):
+    """``seed_demo`` against an in-memory shelter and account store, ``REFNET_VAR`` in tmp_path."""
+    class Values:
+        amqp_uri = "amqp://unused"
+        gateway_database_url = "sqlite:///unused"
+        token_secret = "unit-test-token-secret-" + "0123456789abcdef" * 4
+        port = 8000
+
+    state = {"shelter": Shelter(), "accounts": MemoryAccounts()}
+    monkeypatch.setenv("REFNET_VAR", str(tmp_path))
+    monkeypatch.setattr(seed, "shelter_client", lambda _uri: state["shelter"])
+    monkeypatch.setattr("gateway.accounts.AccountStore", lambda _url: state["accounts"])
+    state["values"] = Values()
+    return state
+
+
+def test_an_empty_network_gets_the_demo_facility_and_people(network, tmp_path):
+    seeded = demo_cli.seed_demo(network["values"])
+    assert seeded["seeded"] is True
+    assert network["shelter"].beds == {FACILITY["id"]: CAPACITY}
+    people = {p["username"]: p for p in seeded["people"]}
+    assert set(people) == {"officer.demo", "intake.demo", "lawyer.demo", "clerk.demo", "admin.demo",
+                           "analyst.demo"}
+    for name, person in people.items():
+        assert verify_password(network["accounts"].get_user(name).password_hash, person["password"])
+    path = tmp_path / "demo-web-users.json"
+    assert path.stat().st_mode & 0o077 == 0
+    assert {p["username"]: p["password"] for p in json.loads(path.read_text())} == \
+        {n: p["password"] for n, p in people.items()}
+    assert set(seeded["tokens"]) >= {"officer.demo", "admin.demo"}
+
+
+def test_a_network_with_a_facility_keeps_its_figures(network):
+    network["shelter"].beds = {FACILITY["id"]: {"women": 30, "men": 12, "children": 8}}
+    seeded = demo_cli.seed_demo(network["values"])
+    assert seeded["seeded"] is False
+    assert network["shelter"].writes == []
+    assert seeded["beds"] == {FACILITY["id"]: {"children": 8, "men": 12, "women": 30}}
+    assert seeded["people"] == [] and network["accounts"].users == {}  # nobody created
+
+
+def test_a_restart_changes_no_person_an_administrator_changed(network, tmp_path):
+    first = {p["username"]: p["password"] for p in demo_cli.seed_demo(network["values"])["people"]}
+    accounts = network["accounts"]
+    accounts.disable_user("officer.demo")
+    accounts.users["intake.demo"]["password_hash"] = hash_password("chosen-by-the-admin")
+    written = (tmp_path / "demo-web-users.json").read_text()
+
+    again = {p["username"]: p for p in demo_cli.seed_demo(network["values"])["people"]}
+    assert accounts.get_user("officer.demo").disabled  # not re-enabled
+    assert verify_password(accounts.get_user("intake.demo").password_hash, "chosen-by-the-admin")
+    assert (again["officer.demo"]["password"], again["officer.demo"]["state"]) == (None, "disabled")
+    assert (again["intake.demo"]["password"], again["intake.demo"]["state"]) == \
+        (None, "password changed")
+    assert again["lawyer.demo"]["password"] == first["lawyer.demo"]  # still the demo one
+    assert (tmp_path / "demo-web-users.json").read_text() == written
+
+
+def test_an_empty_network_creates_only_the_missing_people(network):
+    """A shelter database started afresh beside a gateway database that has the people: they
+    stay as they are (disabled stays disabled), the missing ones are created."""
+    accounts = network["accounts"]
+    accounts.create_user("officer.demo", "an-admins-password", "police", "erbil-tip-unit")
+    accounts.disable_user("officer.demo")
+    seeded = {p["username"]: p for p in demo_cli.seed_demo(network["values"])["people"]}
+    assert accounts.get_user("officer.demo").disabled
+    assert verify_password(accounts.get_user("officer.demo").password_hash, "an-admins-password")
+    assert seeded["officer.demo"]["state"] == "disabled"
+    assert accounts.get_user("lawyer.demo") is not None and seeded["lawyer.demo"]["state"] is None
+
+
+def test_a_person_whose_password_this_folder_never_had_is_not_shown_one(network, tmp_path):
+    demo_cli.seed_demo(network["values"])
+    (tmp_path / "demo-web-users.json").unlink()  # a new var/ beside the same gateway database
+    network["shelter"].beds = {}
+    seeded = {p["username"]: p for p in demo_cli.seed_demo(network["values"])["people"]}
+    assert {p["state"] for p in seeded.values()} == {"password not kept here"}
+    assert json.loads((tmp_path / "demo-web-users.json").read_text()) == []
+
+
+def test_the_welcome_says_whether_it_seeded_and_shows_no_hidden_password(network, capsys):
+    network["shelter"].beds = {FACILITY["id"]: {"women": 30}}
+    network["accounts"].create_user("clerk.demo", "an-admins-password", "court", "erbil-criminal-court")
+    demo_cli.show(network["values"], demo_cli.seed_demo(network["values"]))
+    out = capsys.readouterr().out
+    assert "nothing seeded, every figure kept" in out
+    assert f"facility '{FACILITY['id']}': 30 beds (women 30)" in out
+    assert "  web court    clerk.demo     (password not kept here)" in out
+    assert "an-admins-password" not in out
