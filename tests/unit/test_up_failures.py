@@ -42,6 +42,7 @@ class Runner:
     def __init__(self, ready=True):
         self.started = False
         self.ready = ready
+        self.dying = []
 
     def running_pid(self):
         return 4242 if self.started else None
@@ -51,6 +52,9 @@ class Runner:
 
     def wait_ready(self):
         return self.ready
+
+    def crash_looping(self):
+        return self.dying
 
     def stop(self):
         was, self.started = self.started, False
@@ -101,6 +105,15 @@ def test_a_network_that_never_gets_ready_is_stopped(up, capsys):
     assert one_error_line(capsys) == (
         "refnet up: the network did not answer http://127.0.0.1:8000/readyz in time: see the last "
         "lines of var/log/refnet.log, then `make up` again; the network it started is stopped")
+
+
+def test_a_process_that_keeps_dying_is_named(up, capsys):
+    up.ready, up.dying = False, ["legal", "legal.2"]
+    assert network.cmd_up() == 1
+    assert not up.started
+    assert one_error_line(capsys) == (
+        "refnet up: legal, legal.2 kept dying while starting: see the last lines of "
+        "var/log/refnet.log, then `make up` again; the network it started is stopped")
 
 
 def test_a_migration_failure_names_the_database_and_starts_nothing(up, monkeypatch, capsys):
