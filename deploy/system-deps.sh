@@ -24,11 +24,11 @@ case $target in
   test-deploy)      tools="python docker-compose" ;;
   test-integration | test-faults | bench)
                     tools="python rabbitmqctl" ;;
-  test-e2e | test-security)
-                    tools="python rabbitmqctl pdftoppm pdftotext pg_dump" ;;
+  test-e2e)         tools="python docker-compose rabbitmqctl psql pdftoppm pdftotext pg_dump" ;;
+  test-security)    tools="python rabbitmqctl pdftoppm pdftotext pg_dump" ;;
   test-browser)     tools="python rabbitmqctl chromium" ;;
-  test)             tools="python docker-compose rabbitmqctl pdftoppm pdftotext pg_dump chromium" ;;
-  system)           tools="python docker-compose rabbitmqctl pg_ctlcluster pdftoppm pdftotext pg_dump chromium" ;;
+  test)             tools="python docker-compose rabbitmqctl psql pdftoppm pdftotext pg_dump chromium" ;;
+  system)           tools="python docker-compose rabbitmqctl pg_ctlcluster psql pdftoppm pdftotext pg_dump chromium" ;;
   *) echo "usage: sh deploy/system-deps.sh up|test|test-<layer>|bench|system" >&2; exit 2 ;;
 esac
 
@@ -38,7 +38,7 @@ package() {  # the Debian package that provides a tool
     rabbitmqctl) echo rabbitmq-server ;;
     pg_ctlcluster) echo postgresql ;;
     pdftoppm | pdftotext) echo poppler-utils ;;
-    pg_dump) echo postgresql-client ;;
+    pg_dump | psql) echo postgresql-client ;;
     *) echo "$1" ;;
   esac
 }

@@ -32,7 +32,7 @@ def own_vhost():
 
 
 def free_base_port() -> int:
-    """A base whose six metrics ports (honcho: base + 100 x line + replica) are free now."""
+    """A base whose six metrics ports (the supervisor's: base + 100 x line + replica) are free now."""
     import random
     import socket
     for _ in range(50):
@@ -119,7 +119,7 @@ def test_refnet_up_says_how_to_start_a_broker_when_none_answers(tmp_path):
 
 
 def test_refnet_up_with_two_replicas_runs_two_of_each_service(tmp_path, own_vhost):
-    """`make up REPLICAS=2`: honcho runs two processes of each service, each serving /metrics on
+    """`make up REPLICAS=2`: the supervisor runs two processes of each service, each serving /metrics on
     its own port (base + 100 x Procfile line + replica), all on the same broker and databases."""
     env = up_env(tmp_path, own_vhost, free_port(), REFNET_REPLICAS="2")
     base = int(env["REFNET_METRICS_BASE_PORT"])

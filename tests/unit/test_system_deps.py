@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "deploy" / "system-deps.sh"
 TEST_TOOLS = {"docker-compose": "docker-compose", "rabbitmqctl": "rabbitmq-server",
-              "pdftoppm": "poppler-utils", "pdftotext": "poppler-utils",
+              "psql": "postgresql-client", "pdftoppm": "poppler-utils", "pdftotext": "poppler-utils",
               "pg_dump": "postgresql-client", "chromium": "chromium"}
 
 
