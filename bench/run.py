@@ -16,7 +16,7 @@ from pathlib import Path
 import kombu
 import requests
 
-from bench import fixtures, kombu_rtt, loadgen, memory
+from bench import fixtures, kombu_rtt, loadgen, memory, signin
 from bench.baseline import BaselineApp
 from bench.loadgen import Load
 from bench.table import figures_table, machine, print_table
@@ -48,10 +48,11 @@ BENCH_CAPACITY = {"women": 5000, "men": 5000, "children": 5000}
 
 PROFILES = {
     # name: seconds per load run, intake/reads connections, propagation samples, growth sizes
+    # and bogus sign-ins sent at once
     "full": {"seconds": 8, "rounds": 2, "connections": 10, "propagation": 200, "rtt": 500,
-             "sequential": 300, "growth": (1_000, 1_000_000), "drain_timeout": 120},
+             "sequential": 300, "growth": (1_000, 1_000_000), "drain_timeout": 120, "signin": 200},
     "tiny": {"seconds": 1, "rounds": 1, "connections": 4, "propagation": 5, "rtt": 20,
-             "sequential": 10, "growth": (100, 300), "drain_timeout": 60},
+             "sequential": 10, "growth": (100, 300), "drain_timeout": 60, "signin": 20},
 }
 
 
@@ -294,7 +295,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="load generator (auto: wrk when installed)")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="where to write the results JSON")
     parser.add_argument("--skip", action="append", default=[],
-                        choices=("intake", "propagation", "reads", "growth"), help="leave a scenario out")
+                        choices=("intake", "propagation", "reads", "signin", "growth"),
+                        help="leave a scenario out")
     args = parser.parse_args(argv)
     p = PROFILES[args.size]
     client = args.client if args.client != "auto" else ("wrk" if loadgen.have_wrk() else "python")
@@ -319,9 +321,11 @@ def main(argv: list[str] | None = None) -> int:
         baseline = BaselineApp(workdir, dict(os.environ))
         baseline.start()
         # the per-user rate limit would turn the load into 429s: the benchmark measures
-        # the path a submission takes, with the limiter effectively off
+        # the path a submission takes, with the limiter effectively off; one trusted proxy, so
+        # each bogus sign-in of the attack names its own client (bench/signin.py)
         net = Network(workdir / "network", amqp_uri,
-                      extra_env={"REFNET_RATE_LIMIT_PER_MINUTE": "100000000"})
+                      extra_env={"REFNET_RATE_LIMIT_PER_MINUTE": "100000000",
+                                 "REFNET_TRUSTED_PROXIES": "1"})
         net.prepare()
         net.start()
         net.wait_ready()
@@ -340,6 +344,9 @@ def main(argv: list[str] | None = None) -> int:
             results["propagation"], references = scenario_propagation(net, police, shelter, p)
         if "reads" not in args.skip:
             results["reads"] = scenario_reads(net, baseline, police, references, p, client)
+        if "signin" not in args.skip:
+            results["signin"] = signin.run(net.url, network_pids(net)["gateway"], auth(police),
+                                           p["signin"], log)
         results["memory"]["after_load"] = memory.measure(network_pids(net))
         log(f"memory after load: {results['memory']['after_load']['total_rss_mb']} MB RSS "
             f"({results['memory']['after_load']['total_pss_mb']} MB PSS)")

@@ -57,6 +57,15 @@ def figures_table(r: dict) -> list[dict]:
                 total = m[when]["total_rss_mb"]
                 row(f"memory RSS, {when.replace('_', ' ')} (all network processes)", total, "MB",
                     base, "baseline Flask app RSS", "<= 400 MB", total <= 400)
+    si = r.get("signin")
+    if si:
+        m, q, d = si["gateway_memory"], si["quiet"], si["during"]
+        row(f"sign-in attack ({si['attempts']} at once): gateway peak RSS", m["peak_rss_mb"], "MB",
+            m["idle_rss_mb"], "gateway idle RSS", "<= 512 MB (pod limit)", m["peak_rss_mb"] <= 512)
+        row("sign-in attack: /healthz p99", d["healthz_p99_ms"], "ms", q["healthz_p99_ms"],
+            "same, no attack", "(informative)", None)
+        row("sign-in attack: authenticated read p99", d["read_p99_ms"], "ms", q["read_p99_ms"],
+            "same, no attack", "(informative)", None)
     gr = r.get("growth")
     if gr and len(gr) >= 2:
         small, large = sorted(gr, key=int)[0], sorted(gr, key=int)[-1]

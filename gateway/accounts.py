@@ -1,4 +1,4 @@
-"""People who sign in to the web pages: users, their sessions and sign-in lockout.
+"""People who sign in to the web pages: users, their sessions and sign-in throttling.
 
 Three tables in the gateway's own database (``REFNET_GATEWAY_DATABASE_URL``, SQLite
 ``var/gateway.db`` by default), created the way the revoked-token tables are
@@ -10,14 +10,20 @@ replica sees the same sessions and the same failure counts (docs/decisions/0021)
 * ``web_sessions``: one row per signed-in browser, keyed by the SHA-256 of the random cookie
   value (a stolen database does not yield usable cookies), with the session's CSRF token, its
   creation, last use and absolute expiry. Signing out deletes the row.
-* ``signin_lockout``: failures per username in the current window and until when the username
-  is locked. Unknown usernames are counted the same way, so the answer never tells whether a
-  username exists.
+* ``signin_throttle``: failures and the progressive delay per throttle key (a username from a
+  client, a client, a username; gateway/signin_guard.py), keyed by HMACs so it holds no
+  username or address in clear. Unknown usernames are counted the same way, so the answer never
+  tells whether a username exists. (``signin_lockout``, the hard lock it replaces, is no longer
+  read; databases made before keep it, empty of use.)
+
+Every password check of a sign-in runs inside the worker's ``HashGate`` (a bounded number at
+once), after the delays were checked.
 
 ``MemoryAccounts`` keeps the same rules in dictionaries, for unit tests (no database there).
 """
 
 import hashlib
+import hmac
 import re
 import secrets
 import threading
@@ -30,18 +36,13 @@ from sqlalchemy.exc import IntegrityError
 from services.common.db import Database
 from services.contracts.vocabulary import ROLES
 
+from . import signin_guard as guard
 from .tokens import Identity
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,99}$")
 AGENCY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
-
-# Lockout: MAX_FAILURES wrong passwords for one username within WINDOW seconds lock it for
-# LOCK_SECONDS. While locked no password is checked (right or wrong), and nothing is counted.
-MAX_FAILURES = 5
-WINDOW = 15 * 60
-LOCK_SECONDS = 15 * 60
 
 metadata = MetaData()
 web_users = Table(
@@ -63,12 +64,14 @@ web_sessions = Table(
     Column("last_seen_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
 )
-signin_lockout = Table(
-    "signin_lockout", metadata,
-    Column("username", String(100), primary_key=True),
+signin_throttle = Table(
+    "signin_throttle", metadata,
+    Column("key", String(64), primary_key=True),       # HMAC of the kind and its parts
+    Column("subject", String(64), nullable=False, index=True),   # HMAC of the username, or ""
     Column("failures", Integer, nullable=False),
-    Column("window_started_at", BigInteger, nullable=False),
-    Column("locked_until", BigInteger, nullable=False, default=0),
+    Column("last_failure_at", BigInteger, nullable=False),
+    Column("blocked_until", BigInteger, nullable=False, default=0),
+    Column("trusted_until", BigInteger, nullable=False, default=0),
 )
 
 _hasher = None
@@ -155,29 +158,45 @@ class _Rules:
     idle_seconds = 2 * 3600       # unused this long: signed out
     touch_every = 60              # last_seen_at is written at most this often
 
-    def configure(self, session_seconds: int | None = None, idle_seconds: int | None = None):
+    throttle_secret = b"unit"     # keys the throttle's HMACs (the app derives it from its secret)
+    gate = guard.HashGate(256, 64 * 1024, 2.0)   # replaced by the app's, sized from its settings
+
+    def configure(self, session_seconds: int | None = None, idle_seconds: int | None = None,
+                  throttle_secret: bytes | None = None, gate: "guard.HashGate | None" = None):
         if session_seconds:
             self.session_seconds = int(session_seconds)
         if idle_seconds:
             self.idle_seconds = int(idle_seconds)
+        if throttle_secret:
+            self.throttle_secret = throttle_secret
+        if gate is not None:
+            self.gate = gate
         return self
 
-    def sign_in(self, username: str, password: str, now: int | None = None) -> tuple[str, WebSession] | None:
-        """(cookie value, session) for the right password of an enabled, unlocked user; None
-        otherwise, whatever the reason (the caller shows one generic message)."""
+    def sign_in(self, username: str, password: str, now: int | None = None,
+                client: str = "unknown") -> tuple[str, WebSession] | None:
+        """(cookie value, session) for the right password of an enabled user; None otherwise,
+        whatever the reason (the caller shows one generic message). Raises ``Throttled`` before
+        any password is checked when a delay of the attempt's keys holds, or when every hashing
+        slot of this worker stays taken (signin_guard.py)."""
         now = int(now if now is not None else time.time())
-        username = normalise_username(username)
-        if not username or len(username) > 100 or not password or len(password) > MAX_PASSWORD:
-            verify_password(dummy_hash(), "x" * MIN_PASSWORD)
-            return None
-        if self.locked_until(username) > now:
-            return None
-        user = self.get_user(username)
-        ok = verify_password(user.password_hash if user else dummy_hash(), password)
+        username = normalise_username(username)[:101]
+        k = guard.keys(self.throttle_secret, username, client)
+        wait = guard.wait_for(self.throttle_rows(k), k, now)
+        if wait > 0:
+            raise guard.Throttled(wait, "delay")
+        user = None
+        with self.gate.slot():
+            if not username or len(username) > 100 or not password or len(password) > MAX_PASSWORD:
+                verify_password(dummy_hash(), "x" * MIN_PASSWORD)
+                ok = False
+            else:
+                user = self.get_user(username)
+                ok = verify_password(user.password_hash if user else dummy_hash(), password)
         if not ok or user is None or user.disabled:
-            self.record_failure(username, now)
+            self.record_failure(k, now)
             return None
-        self.clear_failures(username)
+        self.record_success(k, now)
         cookie = secrets.token_urlsafe(32)
         csrf = secrets.token_hex(32)
         self.insert_session(session_hash(cookie), username, csrf, now, now + self.session_seconds)
@@ -208,15 +227,16 @@ class _Rules:
         if cookie_value and len(cookie_value) <= 200:
             self.delete_session(session_hash(cookie_value))
 
-    def _failure_state(self, row: dict | None, now: int) -> dict:
-        """The lockout row after one more failure at ``now``."""
-        if row is None or now - row["window_started_at"] > WINDOW:
-            failures, started, locked = 1, now, (row or {}).get("locked_until", 0)
-        else:
-            failures, started, locked = row["failures"] + 1, row["window_started_at"], row["locked_until"]
-        if failures >= MAX_FAILURES:
-            failures, started, locked = 0, now, now + LOCK_SECONDS
-        return {"failures": failures, "window_started_at": started, "locked_until": locked}
+    def _after_failure(self, rows: dict, k: "guard.Keys", now: int) -> dict:
+        """{key: (subject, new row)} for one more failure of each of the attempt's keys."""
+        return {key: ("" if key == k.client else k.subject,
+                      guard.after_failure(rows.get(key), now, schedule))
+                for key, schedule in k.schedules()}
+
+    def _after_success(self, row: dict | None, now: int) -> dict:
+        """The pair's row after a sign-in: no failures, and its client trusted for the username."""
+        return {"failures": 0, "last_failure_at": (row or {}).get("last_failure_at", 0),
+                "blocked_until": 0, "trusted_until": now + guard.TRUST_SECONDS}
 
 
 class AccountStore(_Rules):
@@ -244,7 +264,8 @@ class AccountStore(_Rules):
                                                password_changed_at=now))
 
     def set_password(self, username: str, password: str) -> None:
-        """A new password; every session of the user ends, and the lockout is lifted."""
+        """A new password; every session of the user ends, and the delays on the username end
+        (when the store has the app's throttle secret: ``throttle_secret_of``)."""
         username = normalise_username(username)
         check_password(password)
         digest, now = hash_password(password), int(time.time())
@@ -254,7 +275,8 @@ class AccountStore(_Rules):
             if changed.rowcount != 1:
                 raise ValueError(f"no user {username}")
             s.execute(web_sessions.delete().where(web_sessions.c.username == username))
-            s.execute(signin_lockout.delete().where(signin_lockout.c.username == username))
+            subject = guard.keys(self.throttle_secret, username, "").subject
+            s.execute(signin_throttle.delete().where(signin_throttle.c.subject == subject))
 
     def disable_user(self, username: str) -> None:
         username = normalise_username(username)
@@ -275,38 +297,46 @@ class AccountStore(_Rules):
             rows = c.execute(select(web_users).order_by(web_users.c.username)).mappings().all()
         return [_user(r) for r in rows]
 
-    # --- lockout --------------------------------------------------------------------------------
+    # --- throttle -------------------------------------------------------------------------------
 
-    def locked_until(self, username: str) -> int:
+    def throttle_rows(self, k: "guard.Keys") -> dict[str, dict]:
         with self.db.read() as c:
-            value = c.execute(select(signin_lockout.c.locked_until)
-                              .where(signin_lockout.c.username == username)).scalar()
-        return int(value or 0)
+            rows = c.execute(select(signin_throttle).where(
+                signin_throttle.c.key.in_([k.pair, k.client, k.username]))).mappings().all()
+        return {r["key"]: dict(r) for r in rows}
 
-    def record_failure(self, username: str, now: int) -> None:
+    def record_failure(self, k: "guard.Keys", now: int) -> None:
+        """One more failure on each of the attempt's keys, under row locks (PostgreSQL) or
+        ``BEGIN IMMEDIATE`` (SQLite), so failures on different workers add up."""
+        self._update(k, now, lambda rows: self._after_failure(rows, k, now),
+                     forget=secrets.randbelow(50) == 0)
+
+    def record_success(self, k: "guard.Keys", now: int) -> None:
+        self._update(k, now, lambda rows: {k.pair: (k.subject, self._after_success(rows.get(k.pair), now))})
+
+    def _update(self, k, now, change, forget: bool = False) -> None:
+        keys = sorted([k.pair, k.client, k.username])   # one lock order for every worker
         for attempt in range(2):  # two first failures at once on PostgreSQL: the loser retries
             try:
                 with self.db.write() as s:
-                    row = s.execute(select(signin_lockout).where(signin_lockout.c.username == username)
-                                    .with_for_update()).mappings().first()
-                    state = self._failure_state(dict(row) if row else None, now)
-                    if row is None:
-                        s.execute(insert(signin_lockout).values(username=username, **state))
-                    else:
-                        s.execute(signin_lockout.update().where(signin_lockout.c.username == username)
-                                  .values(**state))
-                    if secrets.randbelow(50) == 0:  # forget stale rows now and then
-                        s.execute(signin_lockout.delete().where(
-                            (signin_lockout.c.window_started_at < now - WINDOW)
-                            & (signin_lockout.c.locked_until < now)))
+                    rows = {r["key"]: dict(r) for r in s.execute(
+                        select(signin_throttle).where(signin_throttle.c.key.in_(keys))
+                        .order_by(signin_throttle.c.key).with_for_update()).mappings()}
+                    for key, (subject, state) in change(rows).items():
+                        if key in rows:
+                            s.execute(signin_throttle.update().where(signin_throttle.c.key == key)
+                                      .values(**state))
+                        else:
+                            s.execute(insert(signin_throttle).values(key=key, subject=subject, **state))
+                    if forget:  # forget stale rows now and then
+                        s.execute(signin_throttle.delete().where(
+                            (signin_throttle.c.last_failure_at < now - guard.FORGET)
+                            & (signin_throttle.c.blocked_until < now)
+                            & (signin_throttle.c.trusted_until < now)))
                 return
             except IntegrityError:
                 if attempt:
                     raise
-
-    def clear_failures(self, username: str) -> None:
-        with self.db.write() as s:
-            s.execute(signin_lockout.delete().where(signin_lockout.c.username == username))
 
     # --- sessions -------------------------------------------------------------------------------
 
@@ -349,7 +379,7 @@ class MemoryAccounts(_Rules):
     def __init__(self):
         self.users: dict[str, dict] = {}
         self.sessions: dict[str, dict] = {}
-        self.lockout: dict[str, dict] = {}
+        self.throttle: dict[str, dict] = {}
 
     def create_user(self, username, password, role, agency):
         username = normalise_username(username)
@@ -367,14 +397,17 @@ class MemoryAccounts(_Rules):
     def get_user(self, username):
         return _user(self.users.get(username))
 
-    def locked_until(self, username):
-        return (self.lockout.get(username) or {}).get("locked_until", 0)
+    def throttle_rows(self, k):
+        return {key: dict(self.throttle[key]) for key in (k.pair, k.client, k.username)
+                if key in self.throttle}
 
-    def record_failure(self, username, now):
-        self.lockout[username] = self._failure_state(self.lockout.get(username), now)
+    def record_failure(self, k, now):
+        for key, (subject, state) in self._after_failure(self.throttle_rows(k), k, now).items():
+            self.throttle[key] = {"subject": subject, **state}
 
-    def clear_failures(self, username):
-        self.lockout.pop(username, None)
+    def record_success(self, k, now):
+        self.throttle[k.pair] = {"subject": k.subject,
+                                 **self._after_success(self.throttle.get(k.pair), now)}
 
     def insert_session(self, id_hash, username, csrf, now, expires_at):
         self.sessions[id_hash] = {"id_hash": id_hash, "username": username, "csrf_token": csrf,
@@ -390,6 +423,12 @@ class MemoryAccounts(_Rules):
 
     def delete_session(self, id_hash):
         self.sessions.pop(id_hash, None)
+
+
+def throttle_secret_of(token_secret: str) -> bytes:
+    """The key of the sign-in throttle's HMACs, derived from the token secret (so the CLI and
+    every worker compute the same keys)."""
+    return hmac.new(token_secret.encode(), b"refnet sign-in throttle", hashlib.sha256).digest()
 
 
 def demo_password() -> str:

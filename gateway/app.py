@@ -11,11 +11,12 @@ from services.common import logs
 from services.common.clock import process_clock
 
 from . import api, errors, health, metrics, openapi, settings, web
-from .accounts import AccountStore
+from .accounts import AccountStore, hasher, throttle_secret_of
 from .availability import AvailabilityCache, SharedGeneration
 from .intake import IntakePublisher
 from .ratelimit import RateLimiter
 from .revocation import RevocationStore
+from .signin_guard import HashGate
 from .rpc import RpcClient
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -26,7 +27,7 @@ QUIET_PATHS = {"/healthz", "/readyz", "/metrics"}  # probes and scrapes: counted
 def create_app(overrides: dict | None = None) -> Flask:
     """The gateway app: settings from the environment (``gateway/settings.py``), then
     ``overrides`` (a test's config values and fakes: RPC_POOL, INTAKE, REVOCATIONS, ACCOUNTS,
-    AVAILABILITY, CLOCK)."""
+    AVAILABILITY, CLOCK, HASH_GATE)."""
     app = Flask(__name__)
     app.config.update(settings.load(overrides))
     app.json.sort_keys = False
@@ -49,10 +50,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["refnet.availability"] = app.config.get("AVAILABILITY") or AvailabilityCache(
         app.config["AVAILABILITY_MAX_AGE"], SharedGeneration(app.config["GATEWAY_DATABASE_URL"]))
     app.extensions["refnet.ratelimit"] = RateLimiter(app.config["RATE_LIMIT_PER_MINUTE"])
+    # sign-in: attempt buckets per worker, then (in the store) shared delays and bounded hashing
+    app.extensions["refnet.signin_clients"] = RateLimiter(app.config["SIGNIN_PER_CLIENT_PER_MINUTE"])
+    app.extensions["refnet.signin_everyone"] = RateLimiter(app.config["SIGNIN_PER_MINUTE"])
+    gate = app.config.get("HASH_GATE") or HashGate(
+        app.config["SIGNIN_HASH_MEMORY_MIB"], hasher().memory_cost, app.config["SIGNIN_HASH_WAIT"])
     app.extensions["refnet.accounts"] = (app.config.get("ACCOUNTS") or AccountStore(
         app.config["GATEWAY_DATABASE_URL"])).configure(
         session_seconds=int(app.config["WEB_SESSION_HOURS"] * 3600),
-        idle_seconds=int(app.config["WEB_IDLE_MINUTES"] * 60))
+        idle_seconds=int(app.config["WEB_IDLE_MINUTES"] * 60),
+        throttle_secret=throttle_secret_of(app.config["TOKEN_SECRET"]), gate=gate)
 
     @app.before_request
     def _correlation_id():

@@ -28,7 +28,7 @@ APP = Settings(
             "requests per user per minute, per gateway worker, before 429", int),
     Setting("REFNET_VAR", "var", "where make up keeps databases, secrets, logs and the pid file"),
     Setting("REFNET_GATEWAY_DATABASE_URL", None,
-            "the gateway's own tables: revoked tokens, web users, web sessions, sign-in lockout "
+            "the gateway's own tables: revoked tokens, web users, web sessions, sign-in delays "
             "and the availability generation (default: gateway.db under REFNET_VAR)",
             optional, secret=True),
     Setting("REFNET_AVAILABILITY_MAX_AGE", "1",
@@ -38,6 +38,18 @@ APP = Settings(
     Setting("REFNET_WEB_SESSION_HOURS", "12", "a web session ends this long after sign-in",
             float),
     Setting("REFNET_WEB_IDLE_MINUTES", "120", "... or after this long unused", float),
+    Setting("REFNET_SIGNIN_HASH_MEMORY_MIB", "256",
+            "memory a gateway worker lets sign-in password checks take at once (argon2id: "
+            "64 MiB each, so 256 lets four run together)", int),
+    Setting("REFNET_SIGNIN_HASH_WAIT", "2",
+            "seconds a sign-in waits for a free password-check slot before 429", float),
+    Setting("REFNET_SIGNIN_PER_CLIENT_PER_MINUTE", "20",
+            "sign-in attempts per client address per minute, per gateway worker, before 429", int),
+    Setting("REFNET_SIGNIN_PER_MINUTE", "300",
+            "sign-in attempts per minute from everyone, per gateway worker, before 429", int),
+    Setting("REFNET_TRUSTED_PROXIES", "0",
+            "proxies in front of the gateway whose X-Forwarded-For entry names the client "
+            "(0: the peer's address is the client's)", int),
 )
 
 # What gunicorn reads (deploy/gunicorn.conf.py): where the gateway listens and how many workers
@@ -77,6 +89,11 @@ CONFIG_KEYS = {
     "REFNET_WEB_TIME_ZONE": "WEB_TIME_ZONE",
     "REFNET_WEB_SESSION_HOURS": "WEB_SESSION_HOURS",
     "REFNET_WEB_IDLE_MINUTES": "WEB_IDLE_MINUTES",
+    "REFNET_SIGNIN_HASH_MEMORY_MIB": "SIGNIN_HASH_MEMORY_MIB",
+    "REFNET_SIGNIN_HASH_WAIT": "SIGNIN_HASH_WAIT",
+    "REFNET_SIGNIN_PER_CLIENT_PER_MINUTE": "SIGNIN_PER_CLIENT_PER_MINUTE",
+    "REFNET_SIGNIN_PER_MINUTE": "SIGNIN_PER_MINUTE",
+    "REFNET_TRUSTED_PROXIES": "TRUSTED_PROXIES",
 }
 # fixed, not read from the environment
 CONSTANTS = {"MAX_CONTENT_LENGTH": 64 * 1024, "RETRY_AFTER_SECONDS": 5}

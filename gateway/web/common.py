@@ -8,6 +8,7 @@ from flask import current_app, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..signin_guard import Throttled, client_address
 from .core import (LANG_COOKIE, LANGUAGES, ONE_YEAR, PRE_COOKIE, SESSION_COOKIE, blueprint, call,
                    clear_cookie, identity, page, render_page, safe_next, set_cookie)
 
@@ -95,7 +96,17 @@ def sign_in():
     username = request.form.get("username", "")
     password = request.form.get("password", "")
     store = current_app.extensions["refnet.accounts"]
-    signed = store.sign_in(username, password, int(time.time()))
+    client = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"),
+                            current_app.config["TRUSTED_PROXIES"])
+    try:
+        _take_attempt(client)
+        signed = store.sign_in(username, password, int(time.time()), client=client)
+    except Throttled as refused:
+        current_app.logger.info("web sign-in throttled (%s)", refused.why)
+        response = render_page("sign_in.html", status=429, next=target, username=username[:100],
+                               failed=False, throttled=True, notice=None)
+        response.headers["Retry-After"] = str(refused.retry_after)
+        return response
     if signed is None:
         current_app.logger.info("web sign-in refused")
         return render_page("sign_in.html", status=200, next=target, username=username[:100],
@@ -110,6 +121,16 @@ def sign_in():
                max_age=current_app.extensions["refnet.accounts"].session_seconds)
     clear_cookie(response, PRE_COOKIE, samesite="Strict")
     return response
+
+
+def _take_attempt(client: str) -> None:
+    """This worker's attempt buckets, per client address and for everyone, before any password
+    is checked (signin_guard.py); ``Throttled`` past either."""
+    for bucket, key, why in (("refnet.signin_clients", client, "client"),
+                             ("refnet.signin_everyone", "", "everyone")):
+        wait = current_app.extensions[bucket].take(key)
+        if wait:
+            raise Throttled(wait, why)
 
 
 @blueprint.post("/sign-out")

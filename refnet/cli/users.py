@@ -33,8 +33,12 @@ def _password(args) -> str:
 
 
 def _store():
-    from gateway.accounts import AccountStore
-    return AccountStore(settings.load().gateway_database_url)
+    from gateway.accounts import AccountStore, throttle_secret_of
+    values = settings.load()
+    store = AccountStore(values.gateway_database_url)
+    if values.token_secret:  # the gateway's key, so a new password ends the username's delays
+        store.configure(throttle_secret=throttle_secret_of(values.token_secret))
+    return store
 
 
 def cmd_user(args) -> int:

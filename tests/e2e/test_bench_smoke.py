@@ -45,6 +45,11 @@ def test_the_benchmark_runs_end_to_end_with_tiny_sizes(tmp_path, client):
     if with_growth:
         expected += [name for name in figures if name.startswith("growth: ")]
         assert len([n for n in figures if n.startswith("growth: ")]) == 3
+    attack = [name for name in figures if name.startswith("sign-in attack")]
+    assert len(attack) == 3   # the gateway's peak memory, /healthz p99 and a read's p99
+    expected += attack
+    answers = results["signin"]["answers"]
+    assert sum(answers.values()) == results["signin"]["attempts"] and set(answers) <= {"200", "429"}
     for name in expected:
         row = figures[name]
         assert row["value"] is not None and row["baseline"] is not None, row

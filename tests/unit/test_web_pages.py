@@ -1,5 +1,5 @@
 """The web pages (gateway/web) through Flask's test client, with the fake RPC layer and intake of
-conftest and accounts in memory: sign-in and its cookie, CSRF refusal, lockout, role refusal,
+conftest and accounts in memory: sign-in and its cookie, CSRF refusal, sign-in delays, role refusal,
 language and right-to-left, errors next to their fields, labels on every input, and that every
 page reaches the services through the API's own endpoint (same call, same caller)."""
 
@@ -9,7 +9,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from gateway.accounts import LOCK_SECONDS, MAX_FAILURES, MemoryAccounts
+from gateway.accounts import MemoryAccounts
+from gateway.signin_guard import FORGET, PAIR, Throttled
 from services.common import errors as se
 
 from . import web_fixtures as fx
@@ -173,38 +174,46 @@ def test_the_session_token_of_one_session_does_not_work_for_another(app, account
     assert response.status_code == 400 and intake.submissions == []
 
 
-# --- lockout -------------------------------------------------------------------------------------
+# --- sign-in delays (the throttles themselves: test_signin_hardening.py) -------------------------
 
-def test_repeated_failures_lock_the_username_with_one_generic_message(web, accounts, monkeypatch):
+def test_repeated_failures_delay_the_next_attempt_with_one_generic_answer(web, accounts, monkeypatch):
     clock = [1_000_000.0]
     monkeypatch.setattr("gateway.web.common.time.time", lambda: clock[0])
     accounts.create_user("officer.one", PASSWORD, "police", "erbil-tip-unit")
     wrong = [sign_in(web, accounts, "police", password="not the password", create=False)
-             for _ in range(MAX_FAILURES)]
+             for _ in range(PAIR.free)]
     generic = "Wrong username or password, or too many attempts. Try again later."
     assert all(r.status_code == 200 and generic in r.text for r in wrong)
-    locked = sign_in(web, accounts, "police", create=False)  # the right password, while locked
-    assert generic in locked.text and "refnet_session" not in str(locked.headers)
-    # an unknown username reads exactly the same: nothing tells which usernames exist
+    delayed = sign_in(web, accounts, "police", create=False)  # the right password, too soon
+    assert delayed.status_code == 429 and int(delayed.headers["Retry-After"]) == PAIR.base
+    assert "Too many requests" in delayed.text and "refnet_session" not in str(delayed.headers)
+    # an unknown username reads exactly the same, wrong or delayed: nothing tells which exist
+    for _ in range(PAIR.free):
+        page = get(web, "/sign-in")
+        unknown = web.post("/sign-in", base_url=BASE, data={
+            "username": "nobody.here", "password": "x" * 12, "csrf_token": csrf_of(page.text)})
+    assert _main(unknown.text).replace("nobody.here", "U") == _main(wrong[0].text).replace("officer.one", "U")
     page = get(web, "/sign-in")
     unknown = web.post("/sign-in", base_url=BASE, data={"username": "nobody.here", "password": "x" * 12,
                                                         "csrf_token": csrf_of(page.text)})
-    assert _main(unknown.text).replace("nobody.here", "U") == _main(locked.text).replace("officer.one", "U")
-    clock[0] += LOCK_SECONDS + 1
+    assert unknown.status_code == 429 and unknown.headers["Retry-After"] == delayed.headers["Retry-After"]
+    assert _main(unknown.text).replace("nobody.here", "U") == _main(delayed.text).replace("officer.one", "U")
+    clock[0] += int(delayed.headers["Retry-After"])
     assert sign_in(web, accounts, "police", create=False).status_code == 302
 
 
-def test_failures_spread_beyond_the_window_do_not_lock(accounts):
+def test_failures_spread_beyond_an_hour_are_forgotten(accounts):
     accounts.create_user("officer.one", PASSWORD, "police", "erbil-tip-unit")
-    for i in range(MAX_FAILURES * 2):
-        assert accounts.sign_in("officer.one", "wrong password!", now=i * 1000) is None
-    assert accounts.sign_in("officer.one", PASSWORD, now=MAX_FAILURES * 2000) is not None
+    for i in range(PAIR.free * 2):
+        assert accounts.sign_in("officer.one", "wrong password!", now=i * (FORGET + 1)) is None
+    assert accounts.sign_in("officer.one", PASSWORD, now=PAIR.free * 2 * (FORGET + 1)) is not None
 
 
 def test_unknown_usernames_are_counted_too(accounts):
-    for i in range(MAX_FAILURES):
-        accounts.sign_in("ghost", "wrong password!", now=100 + i)
-    assert accounts.locked_until("ghost") > 100
+    for i in range(PAIR.free):
+        assert accounts.sign_in("ghost", "wrong password!", now=100, client="198.51.100.4") is None
+    with pytest.raises(Throttled):
+        accounts.sign_in("ghost", "wrong password!", now=100, client="198.51.100.4")
 
 
 def _main(html: str) -> str:
