@@ -159,7 +159,7 @@ class LegalService(skeleton.ServiceSkeleton):
     @rpc
     def list_referral_requests(self, caller):
         """What the shelter referred to the legal team (legal team)."""
-        return usecases.list_referral_requests(self.db, caller)
+        return usecases.list_referral_requests(self.db, caller, clock=self.clock)
 
     @rpc
     @audited("consent.apply", "referral", "reference")

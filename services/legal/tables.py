@@ -32,7 +32,9 @@ eligible = Table(
     Column("legal_consent", Boolean),
     Column("legal_consent_until", DateTime(timezone=True)),
     Column("referrer_consent_until", DateTime(timezone=True)),
-    Column("consent_changed_at", DateTime(timezone=True)),
+    # when the last change applied for each audience was made (newer wins, per audience)
+    Column("legal_consent_changed_at", DateTime(timezone=True)),
+    Column("referrer_consent_changed_at", DateTime(timezone=True)),
 )
 
 cases = Table(

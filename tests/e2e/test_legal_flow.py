@@ -283,3 +283,53 @@ def test_each_role_gets_its_slice_of_hearings(legal_net, world):
     assert legal_net.api("GET", "/hearings", other_police).json() == []
     court_cases = legal_net.api("GET", "/court-cases", world["tokens"]["other_court"]).json()
     assert court_cases == []
+
+
+def test_withdrawn_legal_consent_closes_every_legal_path_to_an_old_id(legal_net):
+    """A lawyer who kept the ids of a document, a dispute and a hearing gets the answer an
+    unknown id gets once the survivor withdraws consent to legal help, and changes nothing;
+    consent given again gives them back."""
+    net = legal_net
+    police, shelter, lawyer = net.token("police"), net.token("shelter"), net.token("legal")
+    reference = _accepted_referral(net, police, shelter)
+    case_id = net.api("POST", "/legal/cases", lawyer,
+                      json={"reference": reference, "lawyer": "lawyer.demo"}).json()["case_id"]
+    court_case_id = net.api("POST", f"/legal/cases/{case_id}/court-cases", lawyer, json={
+        "court": COURT, "case_number": f"{uuid.uuid4().hex[:6]}/2026", "standing": "victim",
+        "charges": [{"statute": "law-6-2018"}], "status": "filed"}).json()["court_case_id"]
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(days=60)
+    hearing_id = net.api("POST", f"/court-cases/{court_case_id}/hearings", lawyer, json={
+        "starts_at": _baghdad(starts), "time_zone": "Asia/Baghdad", "purpose": "Testimony",
+        "attendance_required": True}).json()["hearing_id"]
+    document_id = net.api("POST", f"/legal/cases/{case_id}/documents", lawyer, json={
+        "kind": "passport", "authority": "Embassy of Ethiopia"}).json()["document_id"]
+    dispute_id = net.api("POST", f"/legal/cases/{case_id}/labour-disputes", lawyer, json={
+        "employer": "Gulf Manpower Recruiting", "claims": ["unpaid_wages"]}).json()["dispute_id"]
+
+    writes = [("/legal/documents/{}/status", document_id, {"status": "submitted"}),
+              ("/legal/labour-disputes/{}", dispute_id,
+               {"status": "settled", "outcome": "Wages paid", "amount_recovered": 900}),
+              ("/hearings/{}/outcome", hearing_id, {"outcome": "held", "note": "Testimony given"})]
+    consent = {"audience": "legal_team", "share": False}
+    assert net.api("POST", f"/referrals/{reference}/consent", shelter, json=consent).status_code == 200
+    for path, record_id, body in writes:
+        refused = net.api("POST", path.format(record_id), lawyer, json=body)
+        unknown_id = uuid.uuid4().hex
+        unknown = net.api("POST", path.format(unknown_id), lawyer, json=body)
+        assert refused.status_code == unknown.status_code == 404, (path, refused.text)
+        answers = [json.loads(r.text.replace(i, "<id>")) for r, i in ((refused, record_id),
+                                                                      (unknown, unknown_id))]
+        for answer in answers:
+            answer.pop("correlation_id")  # each request's own
+        assert answers[0] == answers[1]
+        for secret in ("Embassy", "Gulf Manpower", "Testimony", reference, case_id):
+            assert secret not in refused.text
+
+    consent = {"audience": "legal_team", "share": True, "purpose": "representation at trial"}
+    assert net.api("POST", f"/referrals/{reference}/consent", shelter, json=consent).status_code == 200
+    detail = net.api("GET", f"/legal/cases/{case_id}", lawyer).json()
+    assert [d["status"] for d in detail["documents"]] == ["requested"]       # nothing changed
+    assert [d["status"] for d in detail["labour_disputes"]] == ["open"]
+    assert [h["status"] for h in detail["hearings"]] == ["scheduled"]
+    for path, record_id, body in writes:
+        assert net.api("POST", path.format(record_id), lawyer, json=body).status_code == 200, path

@@ -9,6 +9,7 @@ from services.common.caller import Caller
 from services.common.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from services.common.clock import OffsetClock, SystemClock, process_clock
 from services.legal.domain import access
+from services.legal.domain import consent as consent_rules
 from services.legal.domain import court_case as cc
 from services.legal.domain import hearings as hr
 from services.legal.domain.documents import check_document_move
@@ -277,16 +278,60 @@ def test_the_legal_team_sees_everything():
 
 def test_another_court_gets_not_found_and_other_roles_forbidden():
     case = {"court": "erbil-criminal-court"}
-    assert access.require_court_case(COURT, case, "x") is case
+    assert access.require_court_case(COURT, case, "x", T0) is case
     with pytest.raises(NotFound):
-        access.require_court_case(OTHER_COURT, case, "x")
+        access.require_court_case(OTHER_COURT, case, "x", T0)
     with pytest.raises(NotFound):
-        access.require_court_case(LEGAL, None, "x")
+        access.require_court_case(LEGAL, None, "x", T0)
     for caller in (SHELTER, POLICE, ADMIN, ANALYST):
         with pytest.raises(Forbidden):
-            access.require_court_case(caller, case, "x")
+            access.require_court_case(caller, case, "x", T0)
     with pytest.raises(NotFound):
-        access.require_hearing(OTHER_COURT, HEARING, "x")
+        access.require_hearing(OTHER_COURT, HEARING, "x", T0)
+
+
+@pytest.mark.parametrize("consent", [{"legal_consent": False},
+                                     {"legal_consent": True, "legal_consent_until": PASSED}])
+def test_without_consent_to_legal_help_the_legal_team_acts_on_nothing(consent):
+    """The one consent predicate: a hearing, court case or case part whose consent to legal
+    help is gone is ``NotFound`` for the legal team, as one that does not exist; a court's
+    relation is not a matter of the survivor's consent."""
+    withdrawn = {**HEARING, **consent}
+    with pytest.raises(NotFound):
+        access.require_hearing(LEGAL, withdrawn, "x", T0)
+    with pytest.raises(NotFound):
+        access.require_court_case(LEGAL, withdrawn, "x", T0)
+    assert not access.sees_case(LEGAL, withdrawn, T0)
+    assert access.require_hearing(COURT, withdrawn, "x", T0) is withdrawn
+    assert access.require_hearing(LEGAL, HEARING, "x", T0) is HEARING
+    assert access.sees_case(LEGAL, HEARING, T0)
+    for caller in (COURT, SHELTER, POLICE, ADMIN, ANALYST):
+        assert not access.sees_case(caller, HEARING, T0)
+
+
+def test_the_consent_predicate_is_per_audience():
+    assert access.consent_rule(LEGAL, T0) == consent_rules.legal_consent_stands(T0)
+    assert access.consent_rule(POLICE, T0) == consent_rules.referrer_consent_stands(T0)
+    assert access.consent_rule(COURT, T0) == access.consent_rule(SHELTER, T0) == ()
+    for caller in (LEGAL, COURT, POLICE):  # every rule carries its role's consent predicate
+        assert set(access.consent_rule(caller, T0)) <= set(access.hearing_rule(caller, T0))
+    assert set(access.consent_rule(LEGAL, T0)) <= set(access.case_rule(LEGAL, T0))
+    assert set(access.consent_rule(LEGAL, T0)) <= set(access.court_case_rule(LEGAL, T0))
+
+
+def test_a_consent_change_sets_its_own_audience_time_only():
+    police = consent_rules.consent_values("referring_police", False, AHEAD, T0)
+    assert police == {"share_status_with_referrer": False, "referrer_consent_until": None,
+                      "referrer_consent_changed_at": T0}
+    legal = consent_rules.consent_values("legal_team", True, AHEAD, PASSED)
+    assert legal == {"legal_consent": True, "legal_consent_until": AHEAD,
+                     "legal_consent_changed_at": PASSED}
+    row = {**police, "legal_consent_changed_at": AHEAD}
+    assert consent_rules.last_change_at(row, "referring_police") == T0
+    assert consent_rules.last_change_at(row, "legal_team") == AHEAD
+    assert consent_rules.ever_changed(row)
+    assert not consent_rules.ever_changed({"legal_consent_changed_at": None,
+                                           "referrer_consent_changed_at": None})
 
 
 def test_legal_only_operations():

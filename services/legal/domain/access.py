@@ -10,10 +10,13 @@
   with the referring agency stands: date, time, court, status;
 * admin, analyst: none of it.
 
-The legal team, too, sees a referral's court cases and hearings only while the survivor's
-consent to legal help stands (not withdrawn, end date not passed). Which records a caller sees
-is a rule (services/legal/domain/conditions.py): the queries filter with it and ``sees_*`` check
-it in memory, from the one definition here.
+The legal team, too, sees a referral's records only while the survivor's consent to legal help
+stands (not withdrawn, end date not passed): every read and every write of a legal case, its
+sessions, notes, documents and disputes, its court cases and hearings, and what the shelter
+referred. A record the caller may not see, consent gone included, is ``404`` exactly as one
+that does not exist. Which records a caller sees is a rule (services/legal/domain/conditions.py)
+made of the caller's relation to the record and ``consent_rule``, the one consent predicate:
+the queries filter with it and ``sees_*``/``require_*`` check it in memory.
 """
 
 from datetime import datetime
@@ -68,6 +71,35 @@ def require_legal(caller: Caller) -> None:
         raise Forbidden(f"role {caller.role} may not do this")
 
 
+def consent_rule(caller: Caller, now: datetime) -> Rule:
+    """The one consent predicate: the survivor's consent for the caller's audience at ``now``.
+    The legal team: consent to legal help; the police: consent to share status with the
+    referring agency. A court or a shelter is no audience of consent (their relation decides)."""
+    if caller.role == "legal":
+        return legal_consent_stands(now)
+    if caller.role == "police":
+        return referrer_consent_stands(now)
+    return ()
+
+
+def _with_consent(relation: Rule | None, caller: Caller, now: datetime) -> Rule | None:
+    """``relation`` and the caller's consent predicate; nothing for no relation."""
+    return None if relation is None else relation + consent_rule(caller, now)
+
+
+def case_rule(caller: Caller, now: datetime) -> Rule | None:
+    """The legal cases, and every part of them, the caller sees: the legal team's, while the
+    survivor's consent to legal help stands; nothing for every other role. Also what the shelter
+    referred to the legal team."""
+    return _with_consent(() if caller.role == "legal" else None, caller, now)
+
+
+def sees_case(caller: Caller, record, now: datetime) -> bool:
+    """Whether the caller sees this legal case, or part of one (with its referral's consent
+    fields), at ``now``."""
+    return holds(case_rule(caller, now), record)
+
+
 def court_case_relation(caller: Caller) -> Rule | None:
     """The court cases a role works on, before consent: the legal team every one, a court those
     at its own court; ``None`` for every other role."""
@@ -79,40 +111,42 @@ def court_case_relation(caller: Caller) -> Rule | None:
 
 
 def court_case_rule(caller: Caller, now: datetime) -> Rule | None:
-    """The court cases a caller sees: its relation, and for the legal team the survivor's
-    consent to legal help as well."""
-    relation = court_case_relation(caller)
-    if relation is None or caller.role != "legal":
-        return relation
-    return relation + legal_consent_stands(now)
+    """The court cases (and their hearings) a caller sees and acts on: its relation, and the
+    caller's consent predicate (for the legal team, consent to legal help)."""
+    return _with_consent(court_case_relation(caller), caller, now)
 
 
-def _require_related(caller: Caller, record: dict | None, missing: str, field: str) -> dict:
-    """``record`` if it is at the caller's court (or the caller is the legal team); ``Forbidden``
-    for other roles, ``NotFound`` otherwise (never a hint that another court's record exists)."""
-    relation = court_case_relation(caller)
-    if relation is None:
+def _require_related(caller: Caller, record: dict | None, now: datetime, missing: str,
+                     field: str) -> dict:
+    """``record`` if ``court_case_rule`` holds for it (its court, the consent); ``Forbidden``
+    for a role without court cases, ``NotFound`` otherwise (never a hint that another court's
+    record exists, or one whose consent was withdrawn)."""
+    rule = court_case_rule(caller, now)
+    if rule is None:
         raise Forbidden(f"role {caller.role} may not do this")
-    if record is None or not holds(relation, record):
+    if record is None or not holds(rule, record):
         raise NotFound(missing, field=field)
     return record
 
 
-def require_court_case(caller: Caller, court_case: dict | None, court_case_id: str) -> dict:
-    """The court case if the caller may see it, else ``NotFound`` (also for another court)."""
-    return _require_related(caller, court_case, f"no court case {court_case_id}", "court_case_id")
+def require_court_case(caller: Caller, court_case: dict | None, court_case_id: str,
+                       now: datetime) -> dict:
+    """The court case (with its referral's consent fields) if the caller may see it, else
+    ``NotFound`` (also for another court, or consent gone)."""
+    return _require_related(caller, court_case, now, f"no court case {court_case_id}",
+                            "court_case_id")
 
 
 def hearing_rule(caller: Caller, now: datetime) -> Rule | None:
     """The hearings a caller sees, as conditions on the hearing and its referral's consent:
     the legal team and courts as for court cases, a shelter its residents' hearings, the police
-    those of referrals they made while the survivor shares status with them."""
+    those of referrals they made, each with the caller's consent predicate."""
     if caller.role in ("legal", "court"):
         return court_case_rule(caller, now)
     if caller.role == "shelter":
-        return (Equals("shelter_agency", caller.agency),)
+        return _with_consent((Equals("shelter_agency", caller.agency),), caller, now)
     if caller.role == "police":
-        return referrer_consent_stands(caller.agency, now)
+        return _with_consent((Equals("referring_agency", caller.agency),), caller, now)
     return None
 
 
@@ -133,9 +167,10 @@ def hearing_view(caller: Caller, hearing: dict) -> dict:
     return shape("hearing", caller.role, full)
 
 
-def require_hearing(caller: Caller, hearing: dict | None, hearing_id: str) -> dict:
-    """For recording an outcome: the legal team, or the court the hearing is at."""
-    return _require_related(caller, hearing, f"no hearing {hearing_id}", "hearing_id")
+def require_hearing(caller: Caller, hearing: dict | None, hearing_id: str, now: datetime) -> dict:
+    """For recording an outcome: the legal team while consent to legal help stands, or the
+    court the hearing is at (``court_case_rule``); ``NotFound`` otherwise."""
+    return _require_related(caller, hearing, now, f"no hearing {hearing_id}", "hearing_id")
 
 
 def court_case_view(caller: Caller, court_case: dict) -> dict:

@@ -1,30 +1,67 @@
-"""Legal cases and what hangs off them (sessions, notes): reads and the dicts rows become."""
+"""Legal cases and what hangs off them (sessions, notes, documents, disputes, what the shelter
+referred): every read goes through ``access.case_rule`` (the legal team, while the survivor's
+consent to legal help stands), as SQL; and the dicts rows become."""
 
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from services.common.caller import Caller
 from services.common.errors import NotFound
 from services.common.timeutil import iso
 
+from ..domain import access
 from ..domain.inputs import check_id
-from ..tables import cases, eligible
-from .eligibility import legal_consent_ok
+from ..tables import cases, eligible, referral_requests
+from .eligibility import CONSENT_COLUMNS
+from .filters import rule_clause
 
 
-def with_consent():
-    """Legal cases joined to their referral, while the survivor's consent to legal help stands."""
-    return select(cases).join(eligible, eligible.c.reference == cases.c.reference)
+def _seen(caller: Caller, now: datetime):
+    """SQL: ``access.case_rule`` for the joined eligible row at ``now``."""
+    return rule_clause(access.case_rule(caller, now), CONSENT_COLUMNS)
 
 
-def case_row(s: Session, case_id: str, now: datetime):
-    """The case, while the survivor's consent to legal help stands; else ``NotFound``."""
-    row = s.execute(with_consent().where(and_(cases.c.id == check_id(case_id, "case_id"),
-                                              legal_consent_ok(now)))).first()
-    if row is None:
-        raise NotFound(f"no legal case {case_id}", field="case_id")
+def visible(caller: Caller, now: datetime):
+    """Legal cases with their referral's consent, cut to what ``caller`` sees."""
+    return (select(cases, *CONSENT_COLUMNS.values())
+            .join(eligible, eligible.c.reference == cases.c.reference)
+            .where(_seen(caller, now)))
+
+
+def _one(s: Session, caller: Caller, query, now: datetime, missing: str, field: str):
+    """The one row of ``query`` if ``caller`` sees it (checked again in memory), else
+    ``NotFound`` with the same answer as for an id that does not exist."""
+    row = s.execute(query).first()
+    if row is None or not access.sees_case(caller, row._mapping, now):
+        raise NotFound(missing, field=field)
     return row
+
+
+def case_row(s: Session, caller: Caller, case_id: str, now: datetime):
+    """The case, if ``caller`` sees it (consent to legal help stands); else ``NotFound``."""
+    query = visible(caller, now).where(cases.c.id == check_id(case_id, "case_id"))
+    return _one(s, caller, query, now, f"no legal case {case_id}", "case_id")
+
+
+def part_row(s: Session, caller: Caller, table: Table, part_id: str, now: datetime, missing: str,
+             field: str):
+    """A part of a legal case (document request, labour dispute), locked, with its referral's
+    reference, if ``caller`` sees its case; else ``NotFound``."""
+    query = (select(table, cases.c.reference, *CONSENT_COLUMNS.values())
+             .join(cases, cases.c.id == table.c.case_id)
+             .join(eligible, eligible.c.reference == cases.c.reference)
+             .where(table.c.id == check_id(part_id, field), _seen(caller, now))
+             .with_for_update(of=table))
+    return _one(s, caller, query, now, f"{missing} {part_id}", field)
+
+
+def referral_requests_seen(caller: Caller, now: datetime):
+    """What the shelter referred to the legal team, for referrals whose consent stands."""
+    return (select(referral_requests)
+            .join(eligible, eligible.c.reference == referral_requests.c.reference)
+            .where(_seen(caller, now)))
 
 
 def case_summary(r) -> dict:

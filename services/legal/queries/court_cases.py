@@ -19,18 +19,22 @@ COLUMNS = {**CONSENT_COLUMNS, "court": court_cases.c.court}
 
 
 def visible(caller: Caller, now: datetime):
-    """Court cases with their referral, cut to what ``caller`` sees (``access.court_case_rule``)."""
-    return (select(court_cases, cases.c.reference)
+    """Court cases with their referral and its consent, cut to what ``caller`` sees
+    (``access.court_case_rule``)."""
+    return (select(court_cases, cases.c.reference, *CONSENT_COLUMNS.values())
             .join(cases, cases.c.id == court_cases.c.case_id)
             .join(eligible, eligible.c.reference == cases.c.reference)
             .where(rule_clause(access.court_case_rule(caller, now), COLUMNS)))
 
 
 def court_case_dict(row, reference: str) -> dict:
-    """A court case row (charges decoded) with its referral's reference."""
+    """A court case row (charges decoded) with its referral's reference, and its consent
+    fields when the row has them (``visible``)."""
+    data = row._mapping
     return {"id": row.id, "case_id": row.case_id, "court": row.court, "case_number": row.case_number,
             "charges": json.loads(row.charges), "standing": row.standing, "status": row.status,
-            "verdict": row.verdict, "updated_at": iso(row.updated_at), "reference": reference}
+            "verdict": row.verdict, "updated_at": iso(row.updated_at), "reference": reference,
+            **{name: data[name] for name in CONSENT_COLUMNS if name in data}}
 
 
 def court_case_for(s: Session, caller: Caller, court_case_id: str, now: datetime,
@@ -42,7 +46,7 @@ def court_case_for(s: Session, caller: Caller, court_case_id: str, now: datetime
         query = query.with_for_update(of=court_cases)
     row = s.execute(query).first()
     return access.require_court_case(caller, court_case_dict(row, row.reference) if row else None,
-                                     court_case_id)
+                                     court_case_id, now)
 
 
 def status_history(s: Session, court_case_id: str) -> list[dict]:

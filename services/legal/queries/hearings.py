@@ -45,11 +45,14 @@ def hearing(s: Session, hearing_id: str) -> dict:
     return hearing_dict(s.execute(with_referral().where(hearings.c.id == hearing_id)).first())
 
 
-def hearing_for_outcome(s: Session, caller: Caller, hearing_id: str) -> dict:
-    """The hearing, locked, if ``caller`` may record its outcome (``access.require_hearing``)."""
-    row = s.execute(with_referral().where(hearings.c.id == check_id(hearing_id, "hearing_id"))
+def hearing_for_outcome(s: Session, caller: Caller, hearing_id: str, now: datetime) -> dict:
+    """The hearing, locked, if ``caller`` may record its outcome (``access.require_hearing``:
+    the legal team while consent to legal help stands, or the court it is at)."""
+    row = s.execute(with_referral()
+                    .where(hearings.c.id == check_id(hearing_id, "hearing_id"),
+                           rule_clause(access.court_case_rule(caller, now), COLUMNS))
                     .with_for_update(of=hearings)).first()
-    return access.require_hearing(caller, hearing_dict(row) if row else None, hearing_id)
+    return access.require_hearing(caller, hearing_dict(row) if row else None, hearing_id, now)
 
 
 def due_for_reminder(after: datetime, until: datetime, limit: int):

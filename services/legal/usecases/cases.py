@@ -15,10 +15,11 @@ from ..domain import consent as consent_rules
 from ..domain.inputs import check_text
 from ..domain.notes import open_note, seal_note
 from ..queries import hearings as hearing_queries
-from ..queries.cases import case_row, case_summary, session_view, with_consent
+from ..queries.cases import (case_row, case_summary, referral_requests_seen, session_view,
+                             visible)
 from ..queries.court_cases import court_case_dict
 from ..queries.documents import dispute_view, document_view
-from ..queries.eligibility import eligible_row, legal_consent_ok
+from ..queries.eligibility import eligible_row
 from ..queries.filters import MAX_ROWS
 from ..tables import (cases, court_cases, disputes, documents, eligible, hearings, notes,
                       referral_requests, sessions)
@@ -37,12 +38,13 @@ def list_eligible(db: Database, caller: Caller, *, clock=None) -> list[dict]:
              "eligible_since": iso(r.eligible_since)} for r in rows]
 
 
-def list_referral_requests(db: Database, caller: Caller) -> list[dict]:
-    """What the shelter referred to the legal team, newest first (legal team only)."""
+def list_referral_requests(db: Database, caller: Caller, *, clock=None) -> list[dict]:
+    """What the shelter referred to the legal team, newest first (legal team only), for the
+    referrals whose survivors' consent to legal help stands."""
     access.require_legal(caller)
     with db.read() as s:
-        rows = s.execute(select(referral_requests).order_by(referral_requests.c.received_at.desc())
-                         .limit(MAX_ROWS)).all()
+        rows = s.execute(referral_requests_seen(caller, now_of(clock))
+                         .order_by(referral_requests.c.received_at.desc()).limit(MAX_ROWS)).all()
     return [{"request_id": r.request_id, "reference": r.reference, "service": r.service,
              "requested_at": iso(r.requested_at), "received_at": iso(r.received_at)} for r in rows]
 
@@ -74,7 +76,7 @@ def list_cases(db: Database, caller: Caller, *, clock=None) -> list[dict]:
     """The legal cases whose survivors' consent to legal help stands, newest first."""
     access.require_legal(caller)
     with db.read() as s:
-        rows = s.execute(with_consent().where(legal_consent_ok(now_of(clock)))
+        rows = s.execute(visible(caller, now_of(clock))
                          .order_by(cases.c.opened_at.desc()).limit(MAX_ROWS)).all()
     return [case_summary(r) for r in rows]
 
@@ -83,7 +85,7 @@ def get_case(db: Database, caller: Caller, case_id: str, cipher=None, *, clock=N
     """The whole legal case, notes included: for the legal team only."""
     access.require_legal(caller)
     with db.read() as s:
-        row = case_row(s, case_id, now_of(clock))
+        row = case_row(s, caller, case_id, now_of(clock))
         note_rows = s.execute(select(notes).where(notes.c.case_id == case_id)
                               .order_by(notes.c.created_at)).all()
         session_rows = s.execute(select(sessions).where(sessions.c.case_id == case_id)
@@ -120,7 +122,7 @@ def add_session(db: Database, caller: Caller, case_id: str, held_on: str, topic:
     check_text(lawyer, 100, "lawyer")
     now = now_of(clock)
     with db.write() as s:
-        case_row(s, case_id, now)
+        case_row(s, caller, case_id, now)
         session_id = new_id()
         s.execute(insert(sessions).values(id=session_id, case_id=case_id, held_on=day, topic=topic,
                                           lawyer=lawyer, recorded_at=now))
@@ -135,7 +137,7 @@ def add_note(db: Database, caller: Caller, case_id: str, text: str, cipher=None,
     check_text(text, 10_000, "text")
     now = now_of(clock)
     with db.write() as s:
-        case_row(s, case_id, now)
+        case_row(s, caller, case_id, now)
         note_id = new_id()
         s.execute(insert(notes).values(id=note_id, case_id=case_id, author=caller.user,
                                        text=seal_note(cipher, text), created_at=now))

@@ -20,11 +20,13 @@ from .common import now_of
 
 def record_change(s: Session, reference: str, audience: str, granted: bool, until, changed_at,
                   now: datetime) -> None:
-    """The survivor's latest choice for an audience, applied once, newest wins (the event and
-    the gateway's direct call may arrive in either order)."""
+    """The survivor's latest choice for an audience, applied once, newest wins *per audience*
+    (the event and the gateway's direct call may arrive in either order, retried or by
+    concurrent consumers: a change for one audience never hides a change for the other)."""
     until, changed_at = aware(until), aware(changed_at)
-    row = eligible_row(s, reference)
-    if row is not None and not rules.is_newer(changed_at, aware(row.consent_changed_at)):
+    row = eligible_row(s, reference, for_update=True)
+    if row is not None and not rules.is_newer(
+            changed_at, aware(rules.last_change_at(row._mapping, audience))):
         return
     values = rules.consent_values(audience, granted, until, changed_at)
     if row is None:
@@ -32,7 +34,8 @@ def record_change(s: Session, reference: str, audience: str, granted: bool, unti
         s.execute(insert(eligible).values(reference=reference, status="pending",
                                           eligible_since=changed_at, updated_at=now, **values))
         return
-    values["status"] = rules.eligible_status(row.status, audience, granted)
+    if audience == "legal_team":  # the other audience's change leaves the status alone
+        values["status"] = rules.eligible_status(row.status, audience, granted)
     s.execute(update(eligible).where(eligible.c.reference == reference)
               .values(updated_at=now, **values))
 

@@ -32,7 +32,7 @@ def file_court_case(db: Database, caller: Caller, case_id: str, court: str, case
     rules.check_initial(status)
     now = now_of(clock)
     with db.write() as s:
-        case = case_row(s, case_id, now)
+        case = case_row(s, caller, case_id, now)
         clash = s.execute(select(court_cases.c.id).where(and_(
             court_cases.c.court == court, court_cases.c.case_number == case_number))).first()
         if clash:

@@ -2,18 +2,18 @@
 
 import json
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 
 from services.common.caller import Caller
 from services.common.db import Database
-from services.common.errors import InvalidInput, NotFound
+from services.common.errors import InvalidInput
 from services.common.inputs import parse_date
 from services.contracts.vocabulary import DISPUTE_CLAIMS, DISPUTE_STATUSES
 
 from ..domain import access
 from ..domain.disputes import check_still_open
-from ..domain.inputs import check_amount, check_code, check_id, check_text
-from ..queries.cases import case_row
+from ..domain.inputs import check_amount, check_code, check_text
+from ..queries.cases import case_row, part_row
 from ..queries.documents import dispute_view
 from ..queries.filters import row_by_id
 from ..tables import disputes
@@ -31,7 +31,7 @@ def open_dispute(db: Database, caller: Caller, case_id: str, employer: str, clai
     now = now_of(clock)
     day = parse_date(opened_on, "opened_on") if opened_on else now.date()
     with db.write() as s:
-        case_row(s, case_id, now)
+        case_row(s, caller, case_id, now)
         dispute_id = new_id()
         s.execute(insert(disputes).values(
             id=dispute_id, case_id=case_id, employer=employer, claims=json.dumps(sorted(set(claims))),
@@ -50,13 +50,11 @@ def update_dispute(db: Database, caller: Caller, dispute_id: str, status: str,
     if outcome is not None:
         check_text(outcome, 500, "outcome")
     check_amount(amount_recovered, "amount_recovered")
+    now = now_of(clock)
     with db.write() as s:
-        row = s.execute(select(disputes).where(disputes.c.id == check_id(dispute_id, "dispute_id"))
-                        .with_for_update()).first()
-        if row is None:
-            raise NotFound(f"no labour dispute {dispute_id}", field="dispute_id")
+        row = part_row(s, caller, disputes, dispute_id, now, "no labour dispute", "dispute_id")
         check_still_open(row.status)
-        values = {"status": status, "updated_at": now_of(clock)}
+        values = {"status": status, "updated_at": now}
         if outcome is not None:
             values["outcome"] = outcome
         if amount_recovered is not None:

@@ -1,21 +1,20 @@
 """Identity and travel document requests of a legal case (legal team only); each status change
 is announced without the authority's name."""
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 
 from services.common.caller import Caller
 from services.common.db import Database
-from services.common.errors import NotFound
 from services.common.inputs import parse_date
 from services.contracts.vocabulary import DOCUMENT_KINDS, DOCUMENT_STATUSES
 
 from ..domain import access
 from ..domain.documents import check_document_move
-from ..domain.inputs import check_code, check_id, check_text
-from ..queries.cases import case_row
+from ..domain.inputs import check_code, check_text
+from ..queries.cases import case_row, part_row
 from ..queries.documents import document_view
 from ..queries.filters import row_by_id
-from ..tables import cases, documents
+from ..tables import documents
 from .common import emit, new_id, now_of
 
 
@@ -29,7 +28,7 @@ def request_document(db: Database, caller: Caller, case_id: str, kind: str, auth
     now = now_of(clock)
     day = parse_date(requested_on, "requested_on") if requested_on else now.date()
     with db.write() as s:
-        case = case_row(s, case_id, now)
+        case = case_row(s, caller, case_id, now)
         document_id = new_id()
         s.execute(insert(documents).values(id=document_id, case_id=case_id, kind=kind,
                                            authority=authority, status="requested",
@@ -50,12 +49,8 @@ def change_document_status(db: Database, caller: Caller, document_id: str, statu
     now = now_of(clock)
     day = parse_date(on, "on") if on else now.date()
     with db.write() as s:
-        row = s.execute(select(documents, cases.c.reference)
-                        .join(cases, cases.c.id == documents.c.case_id)
-                        .where(documents.c.id == check_id(document_id, "document_id"))
-                        .with_for_update()).first()
-        if row is None:
-            raise NotFound(f"no document request {document_id}", field="document_id")
+        row = part_row(s, caller, documents, document_id, now, "no document request",
+                       "document_id")
         check_document_move(row.status, status)
         s.execute(update(documents).where(documents.c.id == document_id)
                   .values(status=status, updated_at=now, **{f"{status}_on": day}))

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from services.common.db import Database
 from services.common.messaging import apply_once
 
+from ..domain.consent import ever_changed
 from ..domain.eligibility import eligible_on_acceptance
 from ..queries.eligibility import eligible_row
 from ..tables import eligible, processed_events, referral_requests
@@ -26,13 +27,13 @@ def on_accepted(s: Session, envelope: dict, payload: dict, now) -> None:
     which shelter accepted: the police and shelter slices of hearings rest on these.
     """
     ref = payload["reference"]
-    known = eligible_row(s, ref)
-    if known is not None and known.referring_agency is None and known.consent_changed_at is not None:
-        # consent changed before the acceptance arrived: the later choice wins
+    known = eligible_row(s, ref, for_update=True)
+    if known is not None and known.referring_agency is None and ever_changed(known._mapping):
+        # consent changed before the acceptance arrived: the later choice wins, per audience
         legal_ok = known.legal_consent if known.legal_consent is not None else payload["legal_consent"]
         share = payload.get("share_status_with_referrer")
         s.execute(update(eligible).where(eligible.c.reference == ref).values(
-            status="eligible" if legal_ok else "consent_withdrawn",
+            status="eligible" if legal_ok else "consent_withdrawn", legal_consent=legal_ok,
             eligible_since=payload["decided_at"], updated_at=now,
             referring_agency=payload.get("referring_agency"),
             share_status_with_referrer=share if known.share_status_with_referrer is None

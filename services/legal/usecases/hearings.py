@@ -74,7 +74,7 @@ def record_outcome(db: Database, caller: Caller, hearing_id: str, outcome: str,
     if note is not None:
         check_text(note, 500, "note")
     with db.write() as s:
-        hearing = queries.hearing_for_outcome(s, caller, hearing_id)
+        hearing = queries.hearing_for_outcome(s, caller, hearing_id, now)
         zone_name = time_zone or hearing["time_zone"]
         new_utc = None
         if new_starts_at is not None:
