@@ -7,7 +7,7 @@
     keys      refnet init-secrets                write var/refnet.env (once; never overwrites)
               refnet issue-token --user U --role R --agency A [--ttl SECONDS]
               refnet revoke-token JTI|TOKEN      refuse a token from the next request on (--user U: all of U's)
-              refnet rotate-keys                 re-encrypt every file with the newest REFNET_FILE_KEYS key
+              refnet rotate-keys                 re-encrypt every encrypted column with the newest key
     users     refnet user create --username U --role R --agency A [--password-file F]
                                                  a person who signs in to the web pages (password asked,
                                                  or read from stdin or the file); also password, disable, list

@@ -63,19 +63,22 @@ def file_cipher(values):
 
 
 def cmd_rotate_keys(_args) -> int:
-    """Re-encrypt every referral file and legal note with the newest key of REFNET_FILE_KEYS."""
-    from services.legal.usecases import rotate_notes
-    from services.referral import usecases
+    """Re-encrypt every encrypted column of every service (each service's ``tables.ENCRYPTED``)
+    with the newest key of REFNET_FILE_KEYS, through each service's own database."""
+    import importlib
+
     from services.common.clock import process_clock
     values = settings.load()
     cipher = file_cipher(values)
-    with settings.service_database(values, "referral") as db:
-        count = usecases.rotate_keys(db, process_clock(values), cipher)
-    print(f"referral: {count} file(s) re-encrypted with the newest key")
-    with settings.service_database(values, "legal") as db:
-        notes = rotate_notes(db, cipher)
-    print(f"legal: {notes} note(s) re-encrypted with the newest key; older keys can now be "
-          "removed from REFNET_FILE_KEYS")
+    for service in settings.SERVICES:
+        tables = importlib.import_module(f"services.{service}.tables")
+        with settings.service_database(values, service) as db:
+            counts = tables.ENCRYPTED.rotate(db, cipher, audit_log=tables.audit_log, agency=service,
+                                             now=process_clock(values).now())
+        done = ", ".join(f"{label} {count}" for label, count in counts.items())
+        print(f"{service}: re-encrypted with the newest key: {done}")
+    print("every encrypted column is under the newest key; older keys can now be removed from "
+          "REFNET_FILE_KEYS")
     return 0
 
 
@@ -93,5 +96,5 @@ def add_commands(sub) -> None:
     revoke.add_argument("jti", nargs="?")
     revoke.add_argument("--user")
     revoke.set_defaults(func=cmd_revoke_token)
-    sub.add_parser("rotate-keys", help="re-encrypt every file with the newest REFNET_FILE_KEYS key") \
+    sub.add_parser("rotate-keys", help="re-encrypt every encrypted column with the newest REFNET_FILE_KEYS key") \
         .set_defaults(func=cmd_rotate_keys)

@@ -13,7 +13,7 @@ def migrate(values, say=print) -> None:
     from gateway.revocation import RevocationStore
     from services.common.migrations import upgrade
     for service in settings.SERVICES:
-        upgrade(service, settings.database_url(values, service))
+        upgrade(service, settings.database_url(values, service), file_keys=values.file_keys)
         say(f"{service}: database at the latest schema")
     RevocationStore(values.gateway_database_url)
     AccountStore(values.gateway_database_url)

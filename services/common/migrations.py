@@ -24,9 +24,27 @@ def alembic_config(service_name: str, url: str) -> Config:
     return config
 
 
-def upgrade(service_name: str, url: str, revision: str = "head") -> None:
-    """Migrate a service's database to ``revision`` (the newest by default)."""
-    command.upgrade(alembic_config(service_name, url), revision)
+def upgrade(service_name: str, url: str, revision: str = "head", file_keys: str | None = None) -> None:
+    """Migrate a service's database to ``revision`` (the newest by default). ``file_keys``
+    (else ``REFNET_FILE_KEYS``) is for migrations that encrypt existing rows."""
+    config = alembic_config(service_name, url)
+    config.attributes["file_keys"] = file_keys
+    command.upgrade(config, revision)
+
+
+def downgrade(service_name: str, url: str, revision: str, file_keys: str | None = None) -> None:
+    """Migrate a service's database back to ``revision``."""
+    config = alembic_config(service_name, url)
+    config.attributes["file_keys"] = file_keys
+    command.downgrade(config, revision)
+
+
+def file_cipher_of_migration():
+    """Inside a migration: the ``FileCipher`` of the keys ``upgrade`` was given (else of
+    ``REFNET_FILE_KEYS``); None when there are none."""
+    from .sealing import FileCipher
+    keys = context.config.attributes.get("file_keys") or os.environ.get("REFNET_FILE_KEYS")
+    return FileCipher(keys) if keys else None
 
 
 def run_env(metadata: MetaData) -> None:

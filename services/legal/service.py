@@ -29,7 +29,7 @@ class LegalService(skeleton.ServiceSkeleton):
     db = ServiceDatabase("legal")
     observability = Observability("legal", outbox_table)
     outbox = Outbox("legal", outbox_table)
-    cipher = FileKeys()  # legal notes are narrative: encrypted at rest
+    cipher = FileKeys()  # the keys of the sealed free text (services.common.atrest)
 
     @consume_events("legal")
     def on_event(self, body):
@@ -62,7 +62,7 @@ class LegalService(skeleton.ServiceSkeleton):
     @audited("legal_case.read", "legal_case", "case_id")
     def get_case(self, caller, case_id):
         """A legal case with all its parts, notes included (legal team)."""
-        return usecases.get_case(self.db, caller, case_id, cipher=self.cipher, clock=self.clock)
+        return usecases.get_case(self.db, caller, case_id, clock=self.clock)
 
     @rpc
     @audited("legal_case.add_session", "legal_case", "case_id")
@@ -75,8 +75,7 @@ class LegalService(skeleton.ServiceSkeleton):
     @audited("legal_case.add_note", "legal_case", "case_id")
     def add_note(self, caller, case_id, text):
         """Add a legal note, encrypted at rest (legal team)."""
-        return usecases.add_note(self.db, caller, case_id, text, cipher=self.cipher,
-                                 clock=self.clock)
+        return usecases.add_note(self.db, caller, case_id, text, clock=self.clock)
 
     @rpc
     @audited("court_case.file", "legal_case", "case_id")

@@ -1,9 +1,15 @@
 """The legal service's tables. Referrals are known by reference only; legal notes, charges
-text, purposes and outcomes stay here and never travel in an event."""
+text, purposes and outcomes stay here and never travel in an event.
+
+Every free-text column is ``Sealed``: encrypted at rest with the file keys
+(``services.common.atrest``), never searched or filtered on. ``ENCRYPTED`` (every sealed column)
+is what `refnet rotate-keys` re-encrypts. Court names and case numbers stay in clear: they are
+the courts' own identifiers, filtered on and unique per court."""
 
 from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData,
                         String, Table, Text, UniqueConstraint)
 
+from services.common.atrest import AtRest, Sealed
 from services.common.audit import audit_table
 from services.common.messaging import messaging_tables
 
@@ -52,7 +58,7 @@ cases = Table(
 sessions = case_part(
     "counselling_sessions",
     Column("held_on", Date, nullable=False),
-    Column("topic", String(200), nullable=False),
+    Column("topic", Sealed, nullable=False),
     Column("lawyer", String(100), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
@@ -61,7 +67,7 @@ Index("ix_sessions_case", sessions.c.case_id, sessions.c.held_on)
 notes = case_part(
     "legal_notes",
     Column("author", String(100), nullable=False),
-    Column("text", Text, nullable=False),
+    Column("text", Sealed, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_notes_case", notes.c.case_id, notes.c.created_at)
@@ -70,7 +76,7 @@ court_cases = case_part(
     "court_cases",
     Column("court", String(100), nullable=False),
     Column("case_number", String(64), nullable=False),
-    Column("charges", Text, nullable=False),  # JSON [{"statute", "description"}]
+    Column("charges", Sealed, nullable=False),  # JSON [{"statute", "description"}]
     Column("standing", String(20), nullable=False),
     Column("status", String(20), nullable=False),
     Column("verdict", String(20)),
@@ -99,10 +105,10 @@ hearings = Table(
     Column("court", String(100), nullable=False),
     Column("starts_at", DateTime(timezone=True), nullable=False),  # UTC
     Column("time_zone", String(64), nullable=False),               # the court's zone name
-    Column("purpose", String(200), nullable=False),
+    Column("purpose", Sealed, nullable=False),
     Column("attendance_required", Boolean, nullable=False),
     Column("status", String(20), nullable=False),  # scheduled | held | postponed | cancelled
-    Column("outcome_note", String(500)),
+    Column("outcome_note", Sealed),
     Id("postponed_from"),
     Column("reminder_sent_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -115,7 +121,7 @@ Index("ix_hearings_reminder", hearings.c.status, hearings.c.reminder_sent_at, he
 documents = case_part(
     "document_requests",
     Column("kind", String(20), nullable=False),       # identity_card | passport | travel_document
-    Column("authority", String(200), nullable=False),
+    Column("authority", Sealed, nullable=False),
     Column("status", String(20), nullable=False),     # requested | submitted | issued | rejected
     Column("requested_on", Date, nullable=False),
     Column("submitted_on", Date),
@@ -127,13 +133,13 @@ Index("ix_documents_case", documents.c.case_id)
 
 disputes = case_part(
     "labour_disputes",
-    Column("employer", String(200), nullable=False),
+    Column("employer", Sealed, nullable=False),
     Column("claims", Text, nullable=False),           # JSON list of claim codes
     Column("amount_claimed", Integer),                # whole currency units
     Column("amount_recovered", Integer),
     Column("currency", String(3)),
     Column("status", String(20), nullable=False),
-    Column("outcome", String(500)),
+    Column("outcome", Sealed),
     Column("opened_on", Date, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
@@ -154,3 +160,6 @@ Index("ix_legal_referral_requests_received", referral_requests.c.received_at)
 outbox, processed_events = messaging_tables(metadata)
 
 audit_log = audit_table(metadata)
+
+# Every encrypted column of the legal service (the sealed free text): what rotate-keys covers.
+ENCRYPTED = AtRest.of(metadata)

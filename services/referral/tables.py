@@ -3,6 +3,7 @@
 from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, LargeBinary,
                         MetaData, String, Table, Text)
 
+from services.common.atrest import AtRest
 from services.common.audit import audit_table
 from services.common.messaging import messaging_tables
 
@@ -95,3 +96,6 @@ consent_records = Table(
 Index("ix_consent_records_referral", consent_records.c.referral_id, consent_records.c.id)
 
 audit_log = audit_table(metadata)
+
+# Every encrypted column of the referral service: what `refnet rotate-keys` re-encrypts.
+ENCRYPTED = AtRest(referrals.c.file_ciphertext)

@@ -3,6 +3,7 @@
 from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, LargeBinary,
                         MetaData, String, Table, Text, UniqueConstraint)
 
+from services.common.atrest import AtRest
 from services.common.audit import audit_table
 from services.common.messaging import messaging_tables
 
@@ -193,3 +194,7 @@ outbox, processed_events = messaging_tables(metadata)
 
 # Who changed what, append-only and hash-chained (services/common/audit.py)
 audit_log = audit_table(metadata)
+
+# Every encrypted column of the shelter service: the care use cases seal and open through it,
+# and `refnet rotate-keys` re-encrypts each.
+ENCRYPTED = AtRest(care_plans.c.goals, care_notes.c.body, screenings.c.result)

@@ -184,13 +184,13 @@ def test_audit_objects_copy_ids_only():
     assert outcome_of(Forbidden("x")) == "denied" and outcome_of(RuntimeError()) == "error"
 
 
-def test_legal_notes_are_sealed_at_rest():
+def test_free_text_is_sealed_at_rest():
+    from services.common.atrest import open_text, seal_text
     from services.common.sealing import FileCipher
-    from services.legal.domain.notes import open_note, seal_note
     cipher = FileCipher(FileCipher.new_key())
-    stored = seal_note(cipher, "strategy")
+    stored = seal_text(cipher, "strategy")
     assert stored.startswith("fernet:") and "strategy" not in stored
-    assert open_note(cipher, stored) == "strategy"
-    assert open_note(cipher, "older plain note") == "older plain note"
+    assert open_text(cipher, stored) == "strategy"
+    assert open_text(cipher, "older plain note") == "older plain note"
     with pytest.raises(RuntimeError):
-        open_note(None, stored)
+        open_text(None, stored)

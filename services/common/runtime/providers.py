@@ -6,7 +6,7 @@ import logging
 import kombu
 from nameko.extensions import DependencyProvider
 
-from .. import broker, metrics
+from .. import atrest, broker, metrics
 from ..clock import Clock, process_clock
 from ..db import Database
 from ..relay import OutboxRelay
@@ -125,6 +125,7 @@ class FileKeys(DependencyProvider):
             raise RuntimeError("REFNET_FILE_KEYS must be set "
                                "(`refnet init-secrets` writes it to var/refnet.env)")
         self.cipher = FileCipher(keys) if keys else None
+        atrest.use_keys(self.cipher)  # the keys of the service's sealed text columns
         if self.cipher is None:
             log.warning("REFNET_FILE_KEYS is not set: personal text cannot be stored or read")
 

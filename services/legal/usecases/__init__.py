@@ -4,7 +4,7 @@ the event announcing it in one short transaction (outbox). Time comes from the i
 (``clock=``), or as ``now`` for the reminder job, so tests drive it."""
 
 from .cases import (add_note, add_session, get_case, list_cases, list_eligible,
-                    list_referral_requests, open_case, rotate_notes)
+                    list_referral_requests, open_case)
 from .consent import apply_consent
 from .court_cases import change_court_status, file_court_case, get_court_case, list_court_cases
 from .disputes import open_dispute, update_dispute
@@ -16,6 +16,6 @@ __all__ = [
     "add_note", "add_session", "apply_consent", "apply_event", "change_court_status",
     "change_document_status", "file_court_case", "get_case", "get_court_case", "list_cases",
     "list_court_cases", "list_eligible", "list_hearings", "list_referral_requests", "open_case",
-    "open_dispute", "record_outcome", "request_document", "rotate_notes", "schedule_hearing",
+    "open_dispute", "record_outcome", "request_document", "schedule_hearing",
     "send_due_reminders", "update_dispute",
 ]

@@ -1,7 +1,7 @@
 """Legal cases (legal team only): eligible referrals and what the shelter referred, opening a
 case, the case with all its parts, counselling sessions and notes."""
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 
 from services.common.caller import Caller
 from services.common.db import Database
@@ -13,7 +13,6 @@ from services.contracts.references import is_reference
 from ..domain import access
 from ..domain import consent as consent_rules
 from ..domain.inputs import check_text
-from ..domain.notes import open_note, seal_note
 from ..queries import hearings as hearing_queries
 from ..queries.cases import (case_row, case_summary, referral_requests_seen, session_view,
                              visible)
@@ -81,7 +80,7 @@ def list_cases(db: Database, caller: Caller, *, clock=None) -> list[dict]:
     return [case_summary(r) for r in rows]
 
 
-def get_case(db: Database, caller: Caller, case_id: str, cipher=None, *, clock=None) -> dict:
+def get_case(db: Database, caller: Caller, case_id: str, *, clock=None) -> dict:
     """The whole legal case, notes included: for the legal team only."""
     access.require_legal(caller)
     with db.read() as s:
@@ -100,7 +99,7 @@ def get_case(db: Database, caller: Caller, case_id: str, cipher=None, *, clock=N
                                  .order_by(disputes.c.opened_on)).all()
     return {
         **case_summary(row),
-        "notes": [{"note_id": n.id, "author": n.author, "text": open_note(cipher, n.text),
+        "notes": [{"note_id": n.id, "author": n.author, "text": n.text,
                    "created_at": iso(n.created_at)} for n in note_rows],
         "counselling_sessions": [session_view(r) for r in session_rows],
         "court_cases": [access.court_case_view(caller, court_case_dict(r, row.reference))
@@ -129,8 +128,7 @@ def add_session(db: Database, caller: Caller, case_id: str, held_on: str, topic:
     return {"session_id": session_id, "held_on": day.isoformat(), "topic": topic, "lawyer": lawyer}
 
 
-def add_note(db: Database, caller: Caller, case_id: str, text: str, cipher=None, *,
-             clock=None) -> dict:
+def add_note(db: Database, caller: Caller, case_id: str, text: str, *, clock=None) -> dict:
     """A legal note: stored here (encrypted), shown to the legal team only, never in an event
     or a log."""
     access.require_legal(caller)
@@ -140,16 +138,5 @@ def add_note(db: Database, caller: Caller, case_id: str, text: str, cipher=None,
         case_row(s, caller, case_id, now)
         note_id = new_id()
         s.execute(insert(notes).values(id=note_id, case_id=case_id, author=caller.user,
-                                       text=seal_note(cipher, text), created_at=now))
+                                       text=text, created_at=now))
     return {"note_id": note_id, "author": caller.user, "text": text, "created_at": iso(now)}
-
-
-def rotate_notes(db: Database, cipher) -> int:
-    """Re-encrypt every legal note with the newest key (and encrypt any older plain one)."""
-    done = 0
-    with db.write() as s:
-        for n in s.execute(select(notes.c.id, notes.c.text)).all():
-            text = open_note(cipher, n.text)
-            s.execute(update(notes).where(notes.c.id == n.id).values(text=seal_note(cipher, text)))
-            done += 1
-    return done

@@ -17,10 +17,10 @@ from .events import apply_event
 from .files import get_file, search_by_name
 from .intake import submit
 from .report import report_figures
-from .retention import anonymise_closed, backfill_report_codes, rotate_keys
+from .retention import anonymise_closed, backfill_report_codes
 from .status import get_fhir_task, get_status, list_referrals
 from .withdrawal import withdraw
 
 __all__ = ["anonymise_closed", "apply_event", "backfill_report_codes", "get_consent", "get_fhir_task",
            "get_file", "get_status", "list_referrals", "record_consent", "report_figures",
-           "rotate_keys", "search_by_name", "submit", "withdraw"]
+           "search_by_name", "submit", "withdraw"]

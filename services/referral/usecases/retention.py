@@ -1,6 +1,7 @@
-"""Retention and keys: anonymise referrals that ended long ago, re-encrypt every file with the
-newest key, and fill the statistical codes of referrals recorded before they existed. Each works
-in batches of short transactions and is safe to run while the service runs."""
+"""Retention and backfill: anonymise referrals that ended long ago, and fill the statistical
+codes of referrals recorded before they existed. Each works in batches of short transactions
+and is safe to run while the service runs. (Key rotation covers every service's encrypted
+columns alike: ``services.common.atrest``, `refnet rotate-keys`.)"""
 
 import json
 
@@ -48,27 +49,6 @@ def anonymise_closed(db: Database, clock: Clock, cipher: FileCipher, older_than_
                              action="referral.anonymise", object=f"referral-id:{referral_id}",
                              outcome="ok", now=now)
             done += len(ids)
-
-
-def rotate_keys(db: Database, clock: Clock, cipher: FileCipher) -> int:
-    """Re-encrypt every file with the newest key of ``REFNET_FILE_KEYS``; returns the count.
-    Afterwards the older keys can be dropped from the setting."""
-    last_id, done = 0, 0
-    while True:
-        with db.write() as s:
-            rows = s.execute(select(referrals.c.id, referrals.c.file_ciphertext)
-                             .where(referrals.c.id > last_id).order_by(referrals.c.id)
-                             .limit(BATCH)).all()
-            if not rows:
-                if done:
-                    audit.append(s, audit_log, actor="system:rotate-keys", role="system",
-                                 agency="referral", action="files.rotate_keys", object="referrals",
-                                 outcome="ok", now=clock.now())
-                return done
-            for r in rows:
-                s.execute(update(referrals).where(referrals.c.id == r.id)
-                          .values(file_ciphertext=cipher.rotate(r.file_ciphertext)))
-            last_id, done = rows[-1].id, done + len(rows)
 
 
 def backfill_report_codes(db: Database, clock: Clock, cipher: FileCipher) -> int:

@@ -5,7 +5,8 @@ notes and the screening result (the rules are in ``domain/care.py``).
   is read by the plan's case manager and the plan's psychologist only, and recorded by the
   psychologist.
 * Personal text (goals in the person's own words, case notes, the screening result) is
-  encrypted with the service's ``FileCipher`` before it reaches the database, and never goes
+  encrypted with the service's ``FileCipher`` before it reaches the database, through the
+  columns ``tables.ENCRYPTED`` declares (what `refnet rotate-keys` re-encrypts), and never goes
   into an event, a log line or an error message.
 * ``now`` is a parameter wherever time matters: the service passes its clock's time.
 * The plan opens in the admission's transaction (``open_plan``) and closes in the discharge's
@@ -29,6 +30,7 @@ from services.common.timeutil import aware, iso
 
 from ..domain import care as rules
 from ..queries import care as queries
+from ..tables import ENCRYPTED, care_notes, care_plans, screenings
 from .common import emit
 
 log = logging.getLogger(__name__)
@@ -75,7 +77,7 @@ def update_plan(db: Database, caller: Caller, cipher: FileCipher | None, plan_id
     values = {}
     if goals is not None:
         rules.check_text(goals, "goals", rules.MAX_GOALS)
-        values["goals"] = _cipher(cipher).encrypt(goals.encode())
+        values["goals"] = ENCRYPTED.seal(cipher, care_plans.c.goals, goals.encode())
     if psychologist is not None:
         rules.check_staff_id(psychologist, "psychologist")
     with db.write() as s:
@@ -151,7 +153,7 @@ def add_note(db: Database, caller: Caller, cipher: FileCipher | None, plan_id: i
     """Add a case note (encrypted) to a plan."""
     caller.require("shelter")
     rules.check_text(text, "text", rules.MAX_NOTE)
-    body = _cipher(cipher).encrypt(text.encode())
+    body = ENCRYPTED.seal(cipher, care_notes.c.body, text.encode())
     with db.write() as s:
         queries.plan(s, plan_id)
         note_id = queries.add_note(s, plan_id, caller.user, body, now)
@@ -165,9 +167,9 @@ def list_notes(db: Database, caller: Caller, cipher: FileCipher | None, plan_id:
     with db.read() as s:
         queries.plan(s, plan_id)
         rows = queries.notes(s, plan_id)
-    c = _cipher(cipher) if rows else None
     return [{"note_id": r.id, "plan_id": r.plan_id, "author": r.author,
-             "text": c.decrypt(bytes(r.body)).decode(), "created_at": iso(r.created_at)} for r in rows]
+             "text": ENCRYPTED.open(cipher, care_notes.c.body, r.body).decode(),
+             "created_at": iso(r.created_at)} for r in rows]
 
 
 def record_screening(db: Database, caller: Caller, cipher: FileCipher | None, plan_id: int,
@@ -176,7 +178,8 @@ def record_screening(db: Database, caller: Caller, cipher: FileCipher | None, pl
     milestone is then done."""
     caller.require("shelter")
     rules.check_screening(outcome, summary)
-    sealed = _cipher(cipher).encrypt(json.dumps({"outcome": outcome, "summary": summary}).encode())
+    sealed = ENCRYPTED.seal(cipher, screenings.c.result,
+                            json.dumps({"outcome": outcome, "summary": summary}).encode())
     with db.write() as s:
         plan = queries.plan_still_open(s, plan_id)
         rules.check_screener(caller.user, plan.psychologist)
@@ -197,14 +200,10 @@ def get_screening(db: Database, caller: Caller, cipher: FileCipher | None, plan_
         row = queries.screening(s, plan_id)
     if row is None:
         raise NotFound(f"plan {plan_id} has no screening result yet", field="screening")
-    return queries.screening_view(row, json.loads(_cipher(cipher).decrypt(bytes(row.result))))
-
-
-def _cipher(cipher: FileCipher | None) -> FileCipher:
-    if cipher is None:
-        raise RuntimeError("REFNET_FILE_KEYS is not set: the shelter cannot store or read care notes")
-    return cipher
+    return queries.screening_view(row, json.loads(ENCRYPTED.open(cipher, screenings.c.result, row.result)))
 
 
 def _goals(cipher: FileCipher | None, plan) -> str | None:
-    return _cipher(cipher).decrypt(bytes(plan.goals)).decode() if plan.goals is not None else None
+    if plan.goals is None:
+        return None
+    return ENCRYPTED.open(cipher, care_plans.c.goals, plan.goals).decode()
