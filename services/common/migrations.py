@@ -50,13 +50,32 @@ def file_cipher_of_migration():
 def run_env(metadata: MetaData) -> None:
     """The body of every service's ``env.py`` (online mode only)."""
     url = context.config.attributes["url"]
+    sqlite = url.startswith("sqlite")
     engine = make_engine(url)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=metadata,
-                          render_as_batch=url.startswith("sqlite"))
+        if sqlite:  # batch mode copies and drops tables that rows of other tables refer to
+            _sqlite_pragma(connection, "PRAGMA foreign_keys=OFF")
+        context.configure(connection=connection, target_metadata=metadata, render_as_batch=sqlite)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = _sqlite_pragma(connection, "PRAGMA foreign_key_check")
+            _sqlite_pragma(connection, "PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"the migration left {len(broken)} row(s) whose foreign key "
+                                   f"names nothing (first in table {broken[0][0]})")
     engine.dispose()
+
+
+def _sqlite_pragma(connection, statement: str) -> list:
+    """Run a PRAGMA outside any transaction (SQLite ignores ``foreign_keys`` inside one) on the
+    driver connection, which runs in autocommit (``make_engine``)."""
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(statement)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 class audit_log_ops:

@@ -1,6 +1,6 @@
 """The legal service's free text is encrypted at rest, on real SQLite and PostgreSQL: planted
 text written through the use cases is in no row read straight from the database, and reads
-give it back to the roles that see it; migration 0005 encrypts rows written before it."""
+give it back to the roles that see it; migration 0006 encrypts rows written before it."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -130,7 +130,7 @@ def test_migration_0005_needs_the_keys_when_rows_are_in_clear(databases, db_url,
 
 
 def _downgrade_keeping_rows(url: str) -> None:
-    """Back to 0004 with the free text in clear, as a database written before 0005 holds it."""
+    """Back to 0004 with the free text in clear, as a database written before 0006 holds it."""
     from services.common.migrations import downgrade
     downgrade("legal", url, "0004")
     engine = sa.create_engine(url)

@@ -1,4 +1,4 @@
-"""sealed free text (issue 17): the legal service's free text encrypted at rest
+"""sealed free text: the legal service's free text encrypted at rest
 
 Counselling topics, charges, hearing purposes and outcome notes, document authorities, the
 employer and outcome of labour disputes (and any legal note still in clear) are encrypted with
@@ -6,16 +6,16 @@ the file keys, as the legal notes already were: the columns become text wide eno
 Fernet token, and every existing row is encrypted here. Encrypting existing rows needs
 ``REFNET_FILE_KEYS`` (``refnet migrate`` passes it); an empty database needs none.
 
-Revision ID: 0005_sealed_free_text
-Revises: 0004
+Revision ID: 0006_sealed_free_text
+Revises: 0005_consent_per_audience
 """
 from alembic import op
 import sqlalchemy as sa
 
 from services.common.migrations import file_cipher_of_migration
 
-revision = '0005_sealed_free_text'
-down_revision = '0004'
+revision = '0006_sealed_free_text'
+down_revision = '0005_consent_per_audience'
 branch_labels = None
 depends_on = None
 
