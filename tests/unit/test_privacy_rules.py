@@ -256,3 +256,12 @@ def test_legal_notes_are_sealed_at_rest():
     assert open_note(cipher, "older plain note") == "older plain note"
     with pytest.raises(RuntimeError):
         open_note(None, stored)
+
+
+def test_nothing_is_written_to_the_trail_without_the_audit_key(monkeypatch):
+    from services.common import audit
+    monkeypatch.delenv("REFNET_AUDIT_KEY", raising=False)
+    with pytest.raises(audit.AuditKeyMissing, match="REFNET_AUDIT_KEY is not set"):
+        audit.process_key()
+    monkeypatch.setenv("REFNET_AUDIT_KEY", KEY)
+    assert audit.process_key() == KEY
