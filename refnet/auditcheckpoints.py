@@ -57,7 +57,7 @@ class CheckpointStore:
         return best, problems
 
     def record(self, service: str, head: dict, key: str, now: datetime | None = None) -> None:
-        """Record ``head`` (``audit.head``) as the service's latest checkpoint."""
+        """Record ``head`` (``{"entry_id": N, "hash": H}``) as the service's latest checkpoint."""
         at = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).isoformat(timespec="seconds")
         with self.db.write() as s:
             s.execute(insert(audit_checkpoints).values(

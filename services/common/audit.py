@@ -95,12 +95,6 @@ def read_all(connection, table: Table) -> list[dict]:
     return [dict(r._mapping) for r in connection.execute(select(table).order_by(table.c.id))]
 
 
-def head(connection, table: Table) -> dict | None:
-    """The last entry's id and hash (what a checkpoint records), or None for an empty trail."""
-    row = connection.execute(select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)).first()
-    return {"entry_id": row.id, "hash": row.hash} if row else None
-
-
 def query(connection, table: Table, *, object: str | None = None, actor: str | None = None,
           limit: int = 100) -> list[dict]:
     """Entries by object or actor, newest first, at most ``limit`` (1 to 500), hash included."""
@@ -154,9 +148,10 @@ def audited(action: str, object_kind: str, object_param: str | None = None, *,
     """Decorate a service's RPC method: one audit entry per call, written before the answer
     leaves. If the entry cannot be written the caller gets an error, not the data.
 
-    The service needs ``db`` (its Database), ``clock`` (its Clock: the entry's time),
-    ``audit_table`` and may have ``audit_key`` (else the process's ``REFNET_AUDIT_KEY``); the caller (a ``Caller`` or its dict) may carry ``correlation_id`` (the
-    gateway adds the request's id). ``refusals_only`` records only calls
+    The service needs ``db`` (its Database), ``clock`` (its Clock: the entry's time) and
+    ``audit_table``, and may have ``audit_key`` (else the process's ``REFNET_AUDIT_KEY``); the
+    caller (a ``Caller`` or its dict) may carry ``correlation_id`` (the gateway adds the
+    request's id). ``refusals_only`` records only calls
     that did not succeed (for frequent reads that hold no file, such as a status: probing for
     another agency's references still leaves a trace).
     """
