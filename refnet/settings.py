@@ -41,7 +41,8 @@ LOCATION = Settings(
 SETTINGS = Settings(
     "cli",
     LOCATION,
-    *_as_read_by(SERVICE, "AMQP_URI", "REFNET_FILE_KEYS", "REFNET_DEMO_CLOCK_FILE"),
+    *_as_read_by(SERVICE, "AMQP_URI", "REFNET_FILE_KEYS", "REFNET_AUDIT_KEY",
+                 "REFNET_DEMO_CLOCK_FILE"),
     *(database_setting(service) for service in SERVICES),
     *_as_read_by(GATEWAY, "REFNET_GATEWAY_DATABASE_URL", "REFNET_TOKEN_SECRET"),
     Setting("REFNET_REPLICAS", "1", "how many processes of each service `refnet up` runs",

@@ -1,6 +1,8 @@
-"""``refnet audit verify | dead-letters``: the audit trails' hash chains, and the messages
-parked after repeated failures. Each reads what it checks directly (a service's database by URL,
-the broker), so it works with the network stopped or running."""
+"""``refnet audit verify | dead-letters``: the audit trails' keyed chains and their
+checkpoints, and the messages parked after repeated failures. Each reads what it checks
+directly (a service's database and the gateway's by URL, the broker), so it works with the
+network stopped or running. Run ``refnet audit verify`` on a schedule: each run records the
+heads it found intact, and entries cut after the last run's head go unseen until then."""
 
 import sys
 
@@ -8,29 +10,54 @@ from refnet import settings
 from refnet.local.broker import check_broker
 
 
-def cmd_audit_verify(args) -> int:
-    """Recompute every service's hash chain; name each entry that was edited or deleted."""
+def verify_services(values, services) -> tuple[list[str], bool]:
+    """Check each service's chain with the audit key against its last checkpoint (kept in the
+    gateway's database, ``refnet.auditcheckpoints``), then record each intact head as the new
+    checkpoint. Returns the lines to print and whether every chain was intact."""
     from sqlalchemy import MetaData
 
+    from refnet.auditcheckpoints import CheckpointStore
     from services.common import audit, auditchain
     from services.common.audit import audit_table
-    values = settings.load()
+    key = values.audit_key
     table = audit_table(MetaData())
-    failed = False
-    for service in args.services or settings.SERVICES:
-        with settings.service_database(values, service) as db, db.read() as c:
-            entries = audit.read_all(c, table)
-        problems = auditchain.verify(entries)
-        if problems:
-            failed = True
-            for problem in problems:
-                print(f"{service}: {problem}")
-        else:
-            print(f"{service}: {len(entries)} audit entries, chain intact")
-    if failed:
-        print("audit verify: FAILED (the audit trail was edited or entries were deleted)",
-              file=sys.stderr)
-    return 1 if failed else 0
+    store = CheckpointStore(values.gateway_database_url)
+    lines, intact = [], True
+    try:
+        for service in services:
+            with settings.service_database(values, service) as db, db.read() as c:
+                entries = audit.read_all(c, table)
+            checkpoint, forged = store.latest(service, key)
+            problems = forged + auditchain.verify(entries, key, checkpoint)
+            if problems:
+                intact = False
+                lines += [f"{service}: {problem}" for problem in problems]
+                continue
+            against = (f"; checkpoint of entry {checkpoint['entry_id']} ({checkpoint['at']}) holds"
+                       if checkpoint else "; no checkpoint before this one")
+            lines.append(f"{service}: {len(entries)} audit entries, chain intact{against}")
+            head = {"entry_id": entries[-1]["id"], "hash": entries[-1]["hash"]} if entries else None
+            if head and (checkpoint is None or checkpoint["entry_id"] != head["entry_id"]):
+                store.record(service, head, key)
+    finally:
+        store.close()
+    return lines, intact
+
+
+def cmd_audit_verify(args) -> int:
+    """Check every service's keyed chain and its last checkpoint: name each entry edited,
+    deleted, rewritten or cut from the end; record each intact head as the next checkpoint."""
+    values = settings.load()
+    if not values.audit_key:
+        print("audit verify: REFNET_AUDIT_KEY is not set (the key the services seal their "
+              "trails with)", file=sys.stderr)
+        return 2
+    lines, intact = verify_services(values, args.services or settings.SERVICES)
+    print("\n".join(lines))
+    if not intact:
+        print("audit verify: FAILED (the audit trail was edited, rewritten, or entries were "
+              "deleted or cut from the end)", file=sys.stderr)
+    return 0 if intact else 1
 
 
 def cmd_dead_letters(args) -> int:
@@ -60,7 +87,8 @@ def cmd_dead_letters(args) -> int:
 
 def add_commands(sub) -> None:
     """Register ``refnet audit`` and ``refnet dead-letters``."""
-    audit = sub.add_parser("audit", help="verify the audit trail of every service")
+    audit = sub.add_parser("audit", help="verify the audit trail of every service and record "
+                           "its head as a checkpoint")
     audit.add_argument("action", choices=["verify"])
     audit.add_argument("services", nargs="*", help="referral, shelter, legal (default: all)")
     audit.set_defaults(func=cmd_audit_verify)

@@ -54,6 +54,7 @@ class Deployed:
     users: list[dict] = field(default_factory=list)       # name, password, tags, vhosts
     policies: list[dict] = field(default_factory=list)    # vhost, name, pattern, definition...
     database_sql: list[str] = field(default_factory=list)  # k8s: the operator's roles, databases
+    template_sql: list[str] = field(default_factory=list)  # k8s: run in each database it makes
     postgres_env: dict[str, str] = field(default_factory=dict)  # compose: the init script's
 
 
@@ -227,8 +228,11 @@ def from_k8s(docs: list[dict], secrets: dict[str, dict[str, str]], image: dict[s
               "password": secrets[f"{c['metadata']['name']}-default-user"]["password"],
               "tags": ("administrator",), "vhosts": tuple(v["name"] for v in vhosts)}
              for c in clusters]
+    template_sql = [statement for d in docs if d.get("kind") == "Cluster"
+                    for statement in d["spec"].get("bootstrap", {}).get("initdb", {})
+                    .get("postInitTemplateSQL", [])]
     return Deployed("k8s", environments, commands, hosts, vhosts, users, policies,
-                    database_sql=cnpg_sql(docs, secrets))
+                    database_sql=cnpg_sql(docs, secrets), template_sql=template_sql)
 
 
 def _quote_literal(text: str) -> str:
@@ -243,6 +247,12 @@ def cnpg_sql(docs: list[dict], secrets: dict[str, dict[str, str]]) -> list[str]:
         if doc.get("kind") == "Cluster" and doc["apiVersion"].startswith("postgresql.cnpg.io"):
             for role in doc["spec"].get("managed", {}).get("roles", []):
                 if role.get("ensure", "present") != "present":
+                    continue
+                if not role.get("login") and "passwordSecret" not in role:
+                    # a role of the whole server that owns no database (audit_owner): made
+                    # once, kept (other databases on the server may hold what it owns)
+                    sql.append(f'DO $$ BEGIN CREATE ROLE "{role["name"]}" NOLOGIN; '
+                               'EXCEPTION WHEN duplicate_object THEN NULL; END $$')
                     continue
                 options = ["LOGIN" if role.get("login") else "NOLOGIN"]
                 if "passwordSecret" in role:
@@ -363,10 +373,14 @@ def set_up_servers(deployed: Deployed, environments: dict[str, dict[str, str]]) 
                           policy["priority"], policy["apply_to"])
     if deployed.database_sql:
         postgres.execute_as_admin(deployed.database_sql)
+    for name in sorted(databases(environments)) if deployed.template_sql else ():
+        # CloudNativePG runs these in template1 once; here, in each database made from it
+        postgres.execute_as_admin_in(name, deployed.template_sql)
     if deployed.postgres_env:  # the postgres image runs the script as its superuser
         admin = postgres.admin_endpoint()
         env = {**deployed.postgres_env, "PATH": "/usr/bin:/bin", "PGHOST": admin["PGHOST"],
-               "PGPORT": admin["PGPORT"], "POSTGRES_USER": admin["PGUSER"]}
+               "PGPORT": admin["PGPORT"], "POSTGRES_USER": admin["PGUSER"],
+               "REFNET_AUDIT_OWNER_SQL": str(DEPLOY / "postgres" / "audit-owner.sql")}
         run = subprocess.run(["sh", str(DEPLOY / "compose" / "postgres-init.sh")], env=env,
                              capture_output=True, text=True, timeout=120)
         if run.returncode:

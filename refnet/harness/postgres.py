@@ -45,6 +45,16 @@ def execute_as_admin(statements: list[str]) -> None:
     engine.dispose()
 
 
+def execute_as_admin_in(database: str, statements: list[str]) -> None:
+    """Run statements as the superuser in another database of the server (no parameters: the
+    text goes to the server as written)."""
+    engine = create_engine(admin_url_of(database), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    engine.dispose()
+
+
 def drop_databases_and_roles(databases: list[str], roles: list[str]) -> None:
     """Drop named databases (closing their connections) and then named roles; none is an error."""
     execute_as_admin([f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in databases]

@@ -5,8 +5,13 @@ import secrets as stdlib_secrets
 from pathlib import Path
 
 
+# Secrets a file written before they existed gains at the next `refnet init-secrets`: a fresh
+# one changes nothing already stored (the audit chain's older entries stay as they were sealed).
+ADDED_LATER = ("REFNET_AUDIT_KEY",)
+
+
 def new_secrets() -> dict:
-    """Fresh token, reference and search keys, a file key and the intake key pair."""
+    """Fresh token, reference, search and audit keys, a file key and the intake key pair."""
     from services.common.sealing import FileCipher, new_keypair
     private, public = new_keypair()
     return {
@@ -14,6 +19,7 @@ def new_secrets() -> dict:
         "REFNET_REFERENCE_SECRET": stdlib_secrets.token_urlsafe(48),
         "REFNET_FILE_KEYS": FileCipher.new_key(),
         "REFNET_SEARCH_KEY": stdlib_secrets.token_urlsafe(48),
+        "REFNET_AUDIT_KEY": stdlib_secrets.token_urlsafe(48),
         "REFNET_INTAKE_PRIVATE_KEY": private,
         "REFNET_INTAKE_PUBLIC_KEY": public,
     }
@@ -31,3 +37,16 @@ def write_secrets_file(path: Path) -> bool:
     with os.fdopen(fd, "w") as fh:
         fh.write("\n".join(lines) + "\n")
     return True
+
+
+def add_missing_secrets(path: Path) -> list[str]:
+    """Append to an existing secrets file the ``ADDED_LATER`` secrets it lacks; their names."""
+    text = path.read_text()
+    present = {line.split("=", 1)[0].strip() for line in text.splitlines() if "=" in line}
+    fresh = new_secrets()
+    missing = [name for name in ADDED_LATER if name not in present]
+    if missing:
+        with path.open("a") as fh:
+            fh.write(("" if text.endswith("\n") or not text else "\n")
+                     + "".join(f"{name}={fresh[name]}\n" for name in missing))
+    return missing

@@ -1,14 +1,17 @@
-"""The audit trail every service keeps in its own database: append-only and hash-chained.
+"""The audit trail every service keeps in its own database: append-only and chained with a key.
 
 ``audit_table(metadata)`` adds the ``audit_log`` table; ``append`` writes one entry in the
-caller's write transaction (so a change and its entry commit together); ``audited`` wraps an RPC
-entrypoint so that every call (allowed, refused, not found, failed) leaves an entry before its
-answer leaves the service. Entries carry codes and ids only: never names or free text.
+caller's write transaction (so a change and its entry commit together), its hash an HMAC with
+the audit key (``REFNET_AUDIT_KEY``: the process's, never the database's; ``auditchain``);
+``audited`` wraps an RPC entrypoint so that every call (allowed, refused, not found, failed)
+leaves an entry before its answer leaves the service. Entries carry codes and ids only: never
+names or free text.
 """
 
 import functools
 import inspect
 import logging
+import os
 import re
 from datetime import datetime, timezone
 
@@ -36,19 +39,42 @@ def audit_table(metadata: MetaData) -> Table:
         Column("correlation_id", String(64)),
         Column("prev_hash", String(64), nullable=False),
         Column("hash", String(64), nullable=False),
+        Column("key_id", String(16)),  # the audit key's fingerprint; none before keying
     )
     Index("ix_audit_object", table.c.object, table.c.id)
     Index("ix_audit_actor", table.c.actor, table.c.id)
     return table
 
 
+KEY_SETTING = "REFNET_AUDIT_KEY"
+
+
+class AuditKeyMissing(RuntimeError):
+    """No audit key: the trail is not written unkeyed."""
+
+
+def process_key() -> str:
+    """The process's audit key (``REFNET_AUDIT_KEY``, services.common.settings); raises
+    ``AuditKeyMissing`` when unset, so nothing is written that the chain could not vouch for."""
+    from .settings import SERVICE
+    setting = next(s for s in SERVICE if s.env == KEY_SETTING)
+    key = setting.read(os.environ, {})
+    if not key:
+        raise AuditKeyMissing(f"{KEY_SETTING} is not set: the audit trail cannot be written "
+                              "(`refnet init-secrets` writes it to var/refnet.env)")
+    return key
+
+
 def append(session, table: Table, *, actor: str, role: str, agency: str, action: str,
-           object: str, outcome: str, now: datetime, correlation_id: str | None = None) -> dict:
-    """Add one entry at ``now``, chained to the last one, in the caller's write transaction.
+           object: str, outcome: str, now: datetime, correlation_id: str | None = None,
+           key: str | None = None) -> dict:
+    """Add one entry at ``now``, chained to the last one, in the caller's write transaction;
+    sealed with ``key`` (default: the process's ``REFNET_AUDIT_KEY``).
 
     The chain needs one writer at a time: SQLite write transactions are already serialised
     (``BEGIN IMMEDIATE``); on PostgreSQL a transaction-scoped advisory lock does it.
     """
+    key = key or process_key()
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(774411)"))
     last = session.execute(select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)).first()
@@ -58,7 +84,8 @@ def append(session, table: Table, *, actor: str, role: str, agency: str, action:
              "object": object[:120], "outcome": outcome[:20],
              "correlation_id": (correlation_id or None) and str(correlation_id)[:64]}
     entry["prev_hash"] = prev_hash
-    entry["hash"] = auditchain.entry_hash(entry, prev_hash)
+    entry["hash"] = auditchain.entry_hash(entry, prev_hash, key)
+    entry["key_id"] = auditchain.key_id(key)
     session.execute(insert(table).values(**entry))
     return entry
 
@@ -122,8 +149,9 @@ def audited(action: str, object_kind: str, object_param: str | None = None, *,
     leaves. If the entry cannot be written the caller gets an error, not the data.
 
     The service needs ``db`` (its Database), ``clock`` (its Clock: the entry's time) and
-    ``audit_table``; the caller (a ``Caller`` or its dict) may carry ``correlation_id`` (the
-    gateway adds the request's id). ``refusals_only`` records only calls
+    ``audit_table``, and may have ``audit_key`` (else the process's ``REFNET_AUDIT_KEY``); the
+    caller (a ``Caller`` or its dict) may carry ``correlation_id`` (the gateway adds the
+    request's id). ``refusals_only`` records only calls
     that did not succeed (for frequent reads that hold no file, such as a status: probing for
     another agency's references still leaves a trace).
     """
@@ -150,7 +178,8 @@ def audited(action: str, object_kind: str, object_param: str | None = None, *,
                        role=str(caller.get("role") or "unknown"),
                        agency=str(caller.get("agency") or "unknown"), action=action,
                        object=str(obj), outcome=outcome_of(error), now=self.clock.now(),
-                       correlation_id=caller.get("correlation_id"))
+                       correlation_id=caller.get("correlation_id"),
+                       key=getattr(self, "audit_key", None))
             if error is not None:
                 raise error
             return return_value

@@ -1,22 +1,47 @@
-"""The audit trail's hash chain: plain rules, no I/O.
+"""The audit trail's chain: plain rules, no I/O.
 
 Each entry stores the hash of the entry before it (``prev_hash``) and its own ``hash`` over its
-fields and ``prev_hash``. Editing an entry breaks its own hash; deleting one breaks the next
-entry's ``prev_hash`` (and leaves a gap in the ids). ``verify`` names the first entry that fails.
+fields and ``prev_hash``: an HMAC-SHA-256 with the audit key (``REFNET_AUDIT_KEY``, held by the
+processes, never by a database), named in the entry by ``key_id`` (the key's fingerprint, not the
+key). Entries written before the chain was keyed have no ``key_id`` and a plain SHA-256; they may
+only come first, and the first keyed entry seals them: a chain must end keyed.
+
+Editing an entry breaks its own hash; deleting one breaks the next entry's ``prev_hash`` (and
+leaves a gap in the ids); rewriting entries and computing their hashes again needs the key.
+Entries cut from the end leave no trace in the database: a checkpoint kept outside it (the last
+head seen: id and hash) names them. ``verify`` lists every problem, each naming an entry.
 """
 
 import hashlib
+import hmac
 import json
+from datetime import timezone
 
 GENESIS = "0" * 64
 FIELDS = ("id", "at", "actor", "role", "agency", "action", "object", "outcome", "correlation_id")
 
 
-def entry_hash(entry: dict, prev_hash: str) -> str:
-    """SHA-256 over the canonical JSON of the entry's fields and the previous hash."""
-    canonical = json.dumps({k: _text(entry.get(k)) for k in FIELDS} | {"prev_hash": prev_hash},
-                           sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+def key_bytes(key: str | bytes) -> bytes:
+    """The HMAC key as bytes (the setting's text, UTF-8)."""
+    return key if isinstance(key, bytes) else key.encode()
+
+
+def key_id(key: str | bytes) -> str:
+    """The key's fingerprint stored in each entry (16 hex digits; reveals nothing of the key)."""
+    return hmac.new(key_bytes(key), b"refnet audit key id", hashlib.sha256).hexdigest()[:16]
+
+
+def _canonical(entry: dict, prev_hash: str) -> bytes:
+    return json.dumps({k: _text(entry.get(k)) for k in FIELDS} | {"prev_hash": prev_hash},
+                      sort_keys=True, separators=(",", ":")).encode()
+
+
+def entry_hash(entry: dict, prev_hash: str, key: str | bytes | None = None) -> str:
+    """HMAC-SHA-256 with ``key`` over the canonical JSON of the entry's fields and the previous
+    hash; without a key, the plain SHA-256 of entries written before the chain was keyed."""
+    if key is None:
+        return hashlib.sha256(_canonical(entry, prev_hash)).hexdigest()
+    return hmac.new(key_bytes(key), _canonical(entry, prev_hash), hashlib.sha256).hexdigest()
 
 
 def _text(value):
@@ -25,23 +50,64 @@ def _text(value):
     if hasattr(value, "isoformat"):
         if getattr(value, "tzinfo", None) is None:  # SQLite gives naive datetimes back (UTC)
             return value.isoformat() + "+00:00"
-        from datetime import timezone
         return value.astimezone(timezone.utc).isoformat()
     return str(value)
 
 
-def verify(entries: list[dict]) -> list[str]:
-    """Problems found in entries ordered by id, each naming the entry; [] when intact."""
+def verify(entries: list[dict], key: str | bytes, checkpoint: dict | None = None) -> list[str]:
+    """Problems found in entries ordered by id, each naming the entry; [] when intact.
+
+    ``key`` is the audit key; ``checkpoint`` the last head recorded outside the database
+    (``{"entry_id": N, "hash": H}``): entry N must still be there with hash H.
+    """
     problems: list[str] = []
-    prev_hash, prev_id = GENESIS, None
+    expected_key_id = key_id(key)
+    prev_hash, prev_id, keyed = GENESIS, None, False
     for entry in entries:
         if prev_id is not None and entry["id"] != prev_id + 1:
             problems.append(f"entries {prev_id + 1} to {entry['id'] - 1} deleted (gap after entry {prev_id})")
+        elif prev_id is None and entry["id"] != 1:
+            problems.append(f"entries 1 to {entry['id'] - 1} deleted (the trail starts at entry {entry['id']})")
         if entry["prev_hash"] != prev_hash:
             problems.append(f"entry {entry['id']}: previous hash does not match entry "
                             f"{prev_id if prev_id is not None else 'start'} (an entry before it was "
                             "edited or deleted)")
-        if entry_hash(entry, entry["prev_hash"]) != entry["hash"]:
-            problems.append(f"entry {entry['id']} edited: its hash does not match its contents")
+        entry_key_id = entry.get("key_id")
+        if entry_key_id is None:
+            if keyed:
+                problems.append(f"entry {entry['id']} rewritten: unkeyed after keyed entries")
+            elif entry_hash(entry, entry["prev_hash"]) != entry["hash"]:
+                problems.append(f"entry {entry['id']} edited: its hash does not match its contents")
+        elif entry_key_id != expected_key_id:
+            keyed = True
+            problems.append(f"entry {entry['id']} sealed with another key than REFNET_AUDIT_KEY "
+                            "(rewritten, or the key changed)")
+        else:
+            keyed = True
+            if entry_hash(entry, entry["prev_hash"], key) != entry["hash"]:
+                problems.append(f"entry {entry['id']} edited: its hash does not match its contents")
         prev_hash, prev_id = entry["hash"], entry["id"]
+    if entries and not keyed:
+        problems.append(f"entries {entries[0]['id']} to {entries[-1]['id']} are not sealed with "
+                        "REFNET_AUDIT_KEY: rewritten without the key, or all written before it "
+                        "(the next audited call seals them)")
+    if checkpoint:
+        problems += _against_checkpoint(entries, checkpoint)
     return problems
+
+
+def _against_checkpoint(entries: list[dict], checkpoint: dict) -> list[str]:
+    """The checkpointed head must still be in the chain, unchanged."""
+    at, seen = checkpoint["entry_id"], checkpoint.get("at", "an earlier verify")
+    last = entries[-1]["id"] if entries else 0
+    if last < at:
+        first_cut = last + 1
+        return [f"entries {first_cut} to {at} cut from the end (the checkpoint of {seen} "
+                f"recorded entry {at} as the last; the trail ends at {last or 'nothing'})"]
+    entry = next((e for e in entries if e["id"] == at), None)
+    if entry is None:
+        return [f"entry {at} (checkpointed at {seen}) is missing"]
+    if not hmac.compare_digest(entry["hash"], checkpoint["hash"]):
+        return [f"entry {at} rewritten: its hash is not the one checkpointed at {seen} "
+                "(the chain up to it was replaced)"]
+    return []

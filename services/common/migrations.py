@@ -115,6 +115,67 @@ class audit_log_ops:
                        "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()")
 
     @staticmethod
+    def add_key_id() -> None:
+        """The ``key_id`` column of a keyed chain (the audit key's fingerprint; entries written
+        before have none and keep their plain SHA-256, auditchain)."""
+        import sqlalchemy as sa
+        from alembic import op
+        op.add_column('audit_log', sa.Column('key_id', sa.String(16), nullable=True))
+
+    @staticmethod
+    def drop_key_id() -> None:
+        """Drop ``key_id`` (downgrade)."""
+        from alembic import op
+        op.execute("ALTER TABLE audit_log DROP COLUMN key_id")  # keeps the triggers on SQLite
+
+    @staticmethod
+    def protect() -> None:
+        """On PostgreSQL, hand ``audit_log`` to the role ``audit_owner``: the service's role
+        keeps SELECT and INSERT only. Done by ``refnet_protect_audit_log()``, the function the
+        deployment's superuser defined in the database (deploy/postgres/audit-owner.sql), when
+        it is there; else directly when the migrating role is a superuser and ``audit_owner``
+        exists; else (a development database with neither) nothing, said in the log."""
+        import logging
+
+        from alembic import op
+        bind = op.get_bind()
+        if bind.dialect.name != 'postgresql':
+            return
+        has_function = bind.exec_driver_sql(
+            "SELECT to_regprocedure('public.refnet_protect_audit_log()') IS NOT NULL").scalar()
+        if has_function:
+            op.execute("SELECT public.refnet_protect_audit_log()")
+            return
+        superuser, owner_role = bind.exec_driver_sql(
+            "SELECT rolsuper, EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'audit_owner') "
+            "FROM pg_roles WHERE rolname = current_user").one()
+        if superuser and owner_role:
+            from pathlib import Path
+            sql = Path(__file__).resolve().parents[2] / "deploy" / "postgres" / "audit-owner.sql"
+            if sql.exists():
+                op.execute(sql.read_text())
+                op.execute("SELECT public.refnet_protect_audit_log()")
+                return
+        logging.getLogger(__name__).warning(
+            "audit_log stays owned by the service's role: no refnet_protect_audit_log() in this "
+            "database and no audit_owner role (deploy/postgres/audit-owner.sql)")
+
+    @staticmethod
+    def unprotect() -> None:
+        """Give ``audit_log`` back to the database's owner (a superuser's downgrade)."""
+        from alembic import op
+        if op.get_bind().dialect.name != 'postgresql':
+            return
+        op.execute("""DO $$ DECLARE service name := (SELECT pg_get_userbyid(datdba) FROM pg_database
+                      WHERE datname = current_database()); BEGIN
+                      IF (SELECT pg_get_userbyid(relowner) FROM pg_class
+                          WHERE oid = 'public.audit_log'::regclass) <> service THEN
+                        EXECUTE format('ALTER TABLE public.audit_log OWNER TO %I', service);
+                        EXECUTE format('ALTER FUNCTION public.audit_log_append_only() OWNER TO %I', service);
+                        EXECUTE format('ALTER SCHEMA public OWNER TO %I', 'pg_database_owner');
+                      END IF; END $$""")
+
+    @staticmethod
     def drop() -> None:
         """Drop the audit table and its triggers."""
         from alembic import op

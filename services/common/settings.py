@@ -34,6 +34,13 @@ def optional(text: str) -> str | None:
     return text or None
 
 
+def secret_key(text: str) -> str:
+    """A key of at least 32 characters (``refnet init-secrets`` writes 64)."""
+    if len(text) < 32:
+        raise ValueError("must be 32 characters or more")
+    return text
+
+
 def short_name(env: str) -> str:
     """``REFNET_HOLD_HOURS`` -> ``hold_hours``; ``AMQP_URI`` -> ``amqp_uri``."""
     return env.removeprefix("REFNET_").lower()
@@ -131,6 +138,10 @@ SERVICE = Settings(
     Setting("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/", "the RabbitMQ broker", secret=True),
     Setting("REFNET_FILE_KEYS", None,
             "Fernet keys, comma-separated, newest first: personal data at rest", optional,
+            secret=True),
+    Setting("REFNET_AUDIT_KEY", None,
+            "HMAC key of each service's audit chain, held by the processes and never by a "
+            "database (32 characters or more; required by every service)", secret_key,
             secret=True),
     Setting("REFNET_RETRY_BASE_SECONDS", "0.5",
             "first wait before a failed message is handed back (doubles, 16x at most)", float),

@@ -170,6 +170,8 @@ class ShelterService(skeleton.ServiceSkeleton):
                                       now=self.clock.now())
 
     # --- care plans, milestones, notes: shelter staff only ------------------------------------
+    # Every read of a plan (its goals), its notes or its screening result, and every change, is
+    # audited with the plan as object; the lists carry no personal text and are not.
 
     @rpc
     def list_plans(self, caller, facility=None, case_manager=None, status="open"):
@@ -178,18 +180,21 @@ class ShelterService(skeleton.ServiceSkeleton):
                                    status)
 
     @rpc
+    @audited("care_plan.read", "care_plan", "plan_id")
     def get_plan(self, caller, plan_id):
         """A care plan with the person's goals, items and milestones."""
         return usecases.get_plan(self.db, caller, self.cipher, whole(plan_id, "plan"),
                                  self.clock.now())
 
     @rpc
+    @audited("care_plan.update", "care_plan", "plan_id")
     def update_plan(self, caller, plan_id, goals=None, psychologist=None):
         """Record the person's goals and/or name the plan's psychologist."""
         return usecases.update_plan(self.db, caller, self.cipher, whole(plan_id, "plan"),
                                     self.clock.now(), goals, psychologist)
 
     @rpc
+    @audited("care_plan.complete_milestone", "care_plan", "plan_id")
     def complete_milestone(self, caller, plan_id, milestone):
         """Mark the rights briefing or the agreed plan as done."""
         return usecases.complete_milestone(self.db, caller, whole(plan_id, "plan"), milestone,
@@ -202,6 +207,7 @@ class ShelterService(skeleton.ServiceSkeleton):
                                         case_manager)
 
     @rpc
+    @audited("care_plan.add_item", "care_plan", "plan_id")
     def add_plan_item(self, caller, plan_id, service_code, owner, starts_on=None, due_on=None,
                       cash=None):
         """Plan a service for the resident."""
@@ -210,6 +216,7 @@ class ShelterService(skeleton.ServiceSkeleton):
                                  service_code, owner, starts_on, due_on, cash)
 
     @rpc
+    @audited("care_plan.update_item", "care_plan", "plan_id")
     def update_plan_item(self, caller, plan_id, item_id, status=None, owner=None, starts_on=None,
                          due_on=None):
         """Change an item's status, owner or dates (cash is paid once approved)."""
@@ -218,12 +225,14 @@ class ShelterService(skeleton.ServiceSkeleton):
                                     starts_on, due_on)
 
     @rpc
+    @audited("care_plan.approve_item", "care_plan", "plan_id")
     def approve_plan_item(self, caller, plan_id, item_id):
         """A second staff member approves cash assistance."""
         return usecases.approve_item(self.db, caller, whole(plan_id, "plan"),
                                      whole(item_id, "item"), self.clock.now())
 
     @rpc
+    @audited("care_plan.refer_item", "care_plan", "plan_id")
     def refer_plan_item(self, caller, plan_id, item_id, correlation_id=None):
         """Refer a legal item to the legal team."""
         return usecases.refer_item_to_legal(self.db, caller, whole(plan_id, "plan"),
@@ -231,23 +240,27 @@ class ShelterService(skeleton.ServiceSkeleton):
                                             correlation_id)
 
     @rpc
+    @audited("care_note.add", "care_plan", "plan_id")
     def add_care_note(self, caller, plan_id, text):
         """Add a case note (stored encrypted)."""
         return usecases.add_note(self.db, caller, self.cipher, whole(plan_id, "plan"), text,
                                  self.clock.now())
 
     @rpc
+    @audited("care_note.read", "care_plan", "plan_id")
     def list_care_notes(self, caller, plan_id):
         """A plan's case notes."""
         return usecases.list_notes(self.db, caller, self.cipher, whole(plan_id, "plan"))
 
     @rpc
+    @audited("screening.record", "care_plan", "plan_id")
     def record_screening(self, caller, plan_id, outcome, summary=None):
         """The plan's psychologist records the screening result."""
         return usecases.record_screening(self.db, caller, self.cipher, whole(plan_id, "plan"),
                                          outcome, summary, self.clock.now())
 
     @rpc
+    @audited("screening.read", "care_plan", "plan_id")
     def get_screening(self, caller, plan_id):
         """The screening result (the plan's case manager and psychologist only)."""
         return usecases.get_screening(self.db, caller, self.cipher, whole(plan_id, "plan"))

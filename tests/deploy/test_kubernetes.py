@@ -154,3 +154,24 @@ def test_the_broker_is_three_quorum_nodes_with_policies_that_match_the_declared_
                  if d["kind"] == "Database"}
     assert databases == {"referral": "referral", "shelter": "shelter", "legal": "legal",
                          "gateway": "gateway"}  # revoked tokens, web users and sessions
+
+
+def _statements(sql: str) -> list[str]:
+    """SQL statements without comments, whitespace folded (a function body is one statement)."""
+    body = " ".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    head, dollar, rest = body.partition("END $$")
+    parts = [head + dollar] + rest.split(";") if dollar else body.split(";")
+    return [" ".join(p.split()).strip(" ;") for p in parts if p.strip(" ;")]
+
+
+def test_the_cluster_prepares_every_database_with_the_audit_owner_statements():
+    """The audit trail's owner on Kubernetes is made as on compose: the role ``audit_owner``
+    and deploy/postgres/audit-owner.sql's statements (run in template1, so in every database)."""
+    cluster = next(d for d in documents(OPERATORS / "postgres.yaml") if d["kind"] == "Cluster")
+    roles = {r["name"]: r for r in cluster["spec"]["managed"]["roles"]}
+    assert roles["audit_owner"].get("login", False) is False
+    template = cluster["spec"]["bootstrap"]["initdb"]["postInitTemplateSQL"]
+    sql = (K8S.parent / "postgres" / "audit-owner.sql").read_text()
+    assert [" ".join(s.split()).strip(" ;") for s in template] == _statements(sql)
+    compose_init = (K8S.parent / "compose" / "postgres-init.sh").read_text()
+    assert "CREATE ROLE audit_owner NOLOGIN" in compose_init and "audit-owner.sql" in compose_init

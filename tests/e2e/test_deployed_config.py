@@ -85,7 +85,11 @@ def deployed_net(request, tmp_path):
         for service in SERVICES:
             net.wait_consumers(f"rpc-{service}", 2)
         # the operator's set-up of the shelter (there is no API for a new facility)
-        seed.seed_facility(environments["gateway"]["AMQP_URI"])
+        client = seed.shelter_client(environments["gateway"]["AMQP_URI"])
+        try:
+            seed.seed_facility(client)
+        finally:
+            client.close()
         net.form = form
         net.databases = sorted(d.databases(environments))
         yield net

@@ -5,7 +5,7 @@
 * consent withdrawn by shelter staff holds at the very next read, per audience, and later
   events do not carry the referral to that audience;
 * the audit trail records file reads and changes, admins query it, `refnet audit verify` names
-  an edited or deleted entry;
+  an edited or deleted entry and entries cut from the end;
 * tokens: expired, badly signed, alg none and revoked tokens get 401; body and page limits;
 * key rotation, retention;
 * a planted name and phone are in no database file (SQLite) or dump (PostgreSQL), no broker
@@ -340,7 +340,7 @@ def test_file_reads_and_changes_are_audited_and_admins_query_them(net, world):
     assert PLANTED_NAME not in json.dumps(entries)
 
 
-def test_audit_verify_names_an_edited_and_a_deleted_entry(net, world):
+def test_audit_verify_names_an_edited_a_deleted_and_a_cut_entry(net, world):
     ok = refnet(net, "audit", "verify")
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "chain intact" in ok.stdout
@@ -354,11 +354,16 @@ def test_audit_verify_names_an_edited_and_a_deleted_entry(net, world):
     with sqlite3.connect(legal_db) as db:
         db.execute("DROP TRIGGER audit_log_no_delete")
         db.execute("DELETE FROM audit_log WHERE id = 3")
+    shelter_db = net.env["SHELTER_DATABASE_URL"].split("///", 1)[1]
+    with sqlite3.connect(shelter_db) as db:  # the last two entries cut: the rest is intact
+        last = db.execute("SELECT max(id) FROM audit_log").fetchone()[0]
+        db.execute("DROP TRIGGER audit_log_no_delete")
+        db.execute("DELETE FROM audit_log WHERE id >= ?", (last - 1,))
     bad = refnet(net, "audit", "verify")
     assert bad.returncode == 1
     assert "referral: entry 2 edited" in bad.stdout
     assert "legal: entries 3 to 3 deleted" in bad.stdout
-    assert "shelter:" in bad.stdout and "shelter: " + "entry" not in bad.stdout
+    assert f"shelter: entries {last - 1} to {last} cut from the end" in bad.stdout
 
 
 # --- 4. sign-in hardening --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ pytest process: ``.venv/bin/pytest -q tests/integration``.
 import eventlet; eventlet.monkey_patch()  # noqa: E702 - first, before threading or socket
 
 import json  # noqa: E402
+import os  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
 from datetime import date, datetime, timezone  # noqa: E402
@@ -27,6 +28,10 @@ from services.common.sealing import FileCipher, new_keypair, seal  # noqa: E402
 from services.contracts.references import random_reference  # noqa: E402
 from refnet.harness import broker as support_broker  # noqa: E402
 from refnet.harness import postgres as support_postgres  # noqa: E402
+
+# Every writer of an audit trail seals it with the process's key (services/common/audit.py): the
+# layer's service containers and use cases share one, as a network's processes do.
+AUDIT_KEY = os.environ.setdefault("REFNET_AUDIT_KEY", "integration-layer-audit-key-" + "k" * 20)
 
 SURVIVOR_NAME = "Zerya Qasimova-Testperson"
 SURVIVOR_PHONE = "+9647501234987"

@@ -116,32 +116,40 @@ def test_legal_service_consent_rules():
 
 # --- audit chain -----------------------------------------------------------------------------------
 
-def _chain(n):
-    entries, prev = [], auditchain.GENESIS
-    for i in range(1, n + 1):
+KEY = "k" * 48
+
+
+def _chain(n, key=KEY, first=1, prev=auditchain.GENESIS):
+    entries = []
+    for i in range(first, first + n):
         e = {"id": i, "at": NOW, "actor": f"u{i}", "role": "shelter", "agency": "a",
              "action": "referral.read_file", "object": "referral:RN-X", "outcome": "ok",
-             "correlation_id": None, "prev_hash": prev}
-        e["hash"] = auditchain.entry_hash(e, prev)
+             "correlation_id": None, "prev_hash": prev,
+             "key_id": auditchain.key_id(key) if key else None}
+        e["hash"] = auditchain.entry_hash(e, prev, key)
         entries.append(e)
         prev = e["hash"]
     return entries
 
 
+def _head(entries):
+    return {"entry_id": entries[-1]["id"], "hash": entries[-1]["hash"], "at": "yesterday"}
+
+
 def test_an_intact_chain_verifies():
-    assert auditchain.verify(_chain(5)) == []
+    assert auditchain.verify(_chain(5), KEY) == []
 
 
 def test_an_edited_entry_is_named():
     entries = _chain(5)
     entries[2]["actor"] = "someone-else"
-    assert auditchain.verify(entries) == ["entry 3 edited: its hash does not match its contents"]
+    assert auditchain.verify(entries, KEY) == ["entry 3 edited: its hash does not match its contents"]
 
 
 def test_a_deleted_entry_is_named():
     entries = _chain(5)
     del entries[1]
-    problems = auditchain.verify(entries)
+    problems = auditchain.verify(entries, KEY)
     assert problems[0] == "entries 2 to 2 deleted (gap after entry 1)"
     assert any("entry 3: previous hash" in p for p in problems)
 
@@ -149,14 +157,68 @@ def test_a_deleted_entry_is_named():
 def test_a_recomputed_edit_still_breaks_the_next_link():
     entries = _chain(3)
     entries[0]["outcome"] = "denied"
-    entries[0]["hash"] = auditchain.entry_hash(entries[0], entries[0]["prev_hash"])
-    assert any(p.startswith("entry 2: previous hash") for p in auditchain.verify(entries))
+    entries[0]["hash"] = auditchain.entry_hash(entries[0], entries[0]["prev_hash"], KEY)
+    assert any(p.startswith("entry 2: previous hash") for p in auditchain.verify(entries, KEY))
+
+
+def test_a_chain_rewritten_and_hashed_again_without_the_key_is_named():
+    rewritten = _chain(4, key=None)  # every hash recomputed: an unkeyed chain is consistent
+    rewritten[1]["outcome"] = "denied"
+    assert auditchain.verify(rewritten, KEY)[-1].startswith(
+        "entries 1 to 4 are not sealed with REFNET_AUDIT_KEY")
+    other_key = _chain(4, key="x" * 48)  # or with a key of one's own, under its fingerprint
+    assert auditchain.verify(other_key, KEY)[0] == (
+        "entry 1 sealed with another key than REFNET_AUDIT_KEY (rewritten, or the key changed)")
+    forged = _chain(4, key=None)  # or claiming the real key's fingerprint
+    for e in forged:
+        e["key_id"] = auditchain.key_id(KEY)
+    assert "entry 1 edited: its hash does not match its contents" in auditchain.verify(forged, KEY)
+
+
+def test_entries_written_before_the_key_are_sealed_by_the_first_keyed_one():
+    legacy = _chain(3, key=None)
+    chain = legacy + _chain(2, first=4, prev=legacy[-1]["hash"])
+    assert auditchain.verify(chain, KEY) == []
+    chain[1]["actor"] = "someone-else"
+    chain[1]["hash"] = auditchain.entry_hash(chain[1], chain[1]["prev_hash"])
+    assert any(p.startswith("entry 3: previous hash") for p in auditchain.verify(chain, KEY))
+    late = chain[:3] + _chain(1, first=4, prev=chain[2]["hash"]) + _chain(1, key=None, first=5)
+    late[4]["prev_hash"] = late[3]["hash"]
+    late[4]["hash"] = auditchain.entry_hash(late[4], late[4]["prev_hash"])
+    assert "entry 5 rewritten: unkeyed after keyed entries" in auditchain.verify(late, KEY)
+
+
+def test_entries_cut_from_the_end_are_named_against_the_checkpoint():
+    entries = _chain(6)
+    checkpoint = _head(entries)
+    assert auditchain.verify(entries, KEY, checkpoint) == []
+    assert auditchain.verify(entries[:4], KEY, checkpoint) == [
+        "entries 5 to 6 cut from the end (the checkpoint of yesterday recorded entry 6 as the "
+        "last; the trail ends at 4)"]
+    assert auditchain.verify([], KEY, checkpoint)[0].startswith("entries 1 to 6 cut from the end")
+    assert auditchain.verify(entries + _chain(1, first=7, prev=entries[-1]["hash"]), KEY,
+                             checkpoint) == []
+
+
+def test_a_chain_replaced_with_the_key_is_named_against_the_checkpoint():
+    entries = _chain(5)
+    checkpoint = _head(entries)
+    replaced = _chain(5)  # whoever holds the key wrote a whole new, consistent chain
+    replaced[2]["outcome"] = "denied"
+    prev = replaced[1]["hash"]
+    for e in replaced[2:]:
+        e["prev_hash"] = prev
+        e["hash"] = prev = auditchain.entry_hash(e, prev, KEY)
+    assert auditchain.verify(replaced, KEY) == []
+    assert auditchain.verify(replaced, KEY, checkpoint) == [
+        "entry 5 rewritten: its hash is not the one checkpointed at yesterday (the chain up to "
+        "it was replaced)"]
 
 
 def test_naive_and_aware_utc_times_hash_alike():
     e = _chain(1)[0]
     naive = {**e, "at": NOW.replace(tzinfo=None)}
-    assert auditchain.entry_hash(naive, e["prev_hash"]) == e["hash"]
+    assert auditchain.entry_hash(naive, e["prev_hash"], KEY) == e["hash"]
 
 
 # --- retention and the keyed name hash -------------------------------------------------------------
@@ -194,3 +256,12 @@ def test_free_text_is_sealed_at_rest():
     assert open_text(cipher, "older plain note") == "older plain note"
     with pytest.raises(RuntimeError):
         open_text(None, stored)
+
+
+def test_nothing_is_written_to_the_trail_without_the_audit_key(monkeypatch):
+    from services.common import audit
+    monkeypatch.delenv("REFNET_AUDIT_KEY", raising=False)
+    with pytest.raises(audit.AuditKeyMissing, match="REFNET_AUDIT_KEY is not set"):
+        audit.process_key()
+    monkeypatch.setenv("REFNET_AUDIT_KEY", KEY)
+    assert audit.process_key() == KEY

@@ -1,5 +1,5 @@
-"""Dependency providers every service uses: its database, its outbox relay, its clock and the
-cipher of personal data at rest."""
+"""Dependency providers every service uses: its database, its outbox relay, its clock, the
+cipher of personal data at rest and the audit chain's key."""
 
 import logging
 
@@ -131,3 +131,21 @@ class FileKeys(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.cipher
+
+
+class AuditKey(DependencyProvider):
+    """Injects the audit chain's HMAC key (``REFNET_AUDIT_KEY``, the one setting every writer of
+    the trail reads, ``audit.process_key``). Required: a service without it refuses to start
+    rather than write a trail it cannot seal."""
+
+    def __init__(self):
+        self.key: str | None = None
+
+    def setup(self):
+        self.key = settings_of(self.container, self.container.service_name).audit_key
+        if not self.key:
+            raise RuntimeError("REFNET_AUDIT_KEY must be set "
+                               "(`refnet init-secrets` writes it to var/refnet.env)")
+
+    def get_dependency(self, worker_ctx):
+        return self.key

@@ -4,7 +4,8 @@ A service class inherits it and sets ``name``, ``audit_table`` and ``report_figu
 function ``(db, caller, first_day, last_day) -> dict`` of counts for a period), and declares
 its providers ``db`` (``ServiceDatabase``), ``observability`` (``Observability``) and
 ``outbox`` (``Outbox``). It inherits ``clock`` (``ServiceClock``: the process clock, which also
-stamps the audit entries).
+stamps the audit entries) and ``audit_key`` (``AuditKey``: the key the audit chain is sealed
+with; a service without one does not start).
 
 The skeleton itself has no entrypoint: ``nameko run <module>`` takes every class with
 entrypoints at the top of a service module for a service, and this one has no name. Each
@@ -16,7 +17,7 @@ import functools
 
 from .. import audit
 from .entrypoints import rpc
-from .providers import ServiceClock
+from .providers import AuditKey, ServiceClock
 
 
 def _audit_query(self, caller, object=None, actor=None, limit=100):
@@ -60,6 +61,7 @@ class ServiceSkeleton:
     audit_table = None
     report_figures_of = None
     clock = ServiceClock()
+    audit_key = AuditKey()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

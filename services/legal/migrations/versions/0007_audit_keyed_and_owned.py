@@ -1,0 +1,22 @@
+"""security: the audit chain keyed (key_id), and on PostgreSQL audit_log owned by
+audit_owner, the service's role keeping SELECT and INSERT only
+
+Revision ID: 0007
+Revises: 0006_sealed_free_text
+"""
+from services.common.migrations import audit_log_ops
+
+revision = '0007'
+down_revision = '0006_sealed_free_text'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    audit_log_ops.add_key_id()
+    audit_log_ops.protect()
+
+
+def downgrade() -> None:
+    audit_log_ops.unprotect()
+    audit_log_ops.drop_key_id()

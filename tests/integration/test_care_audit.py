@@ -1,0 +1,66 @@
+"""Reads of a care plan (the person's goals), its notes and its screening result, and changes to
+them, leave an entry in the shelter's audit trail, through the real shelter service in a nameko
+container on a real broker, on SQLite and PostgreSQL: who, what, which plan, allowed or not."""
+
+import pytest
+from nameko.exceptions import RemoteError
+from nameko.standalone.rpc import ServiceRpcProxy
+from sqlalchemy import select
+
+from services.shelter import usecases
+from services.shelter.service import ShelterService
+from services.shelter.tables import audit_log
+from tests.integration.test_care_storage import (ADMIN, CM, FACILITY, INTAKE, POLICE, PSY,
+                                                 admitted)
+
+
+@pytest.fixture
+def shelter_rpc(fresh_vhost, databases, keys, container_factory):
+    """The shelter service on a migrated database with one open plan: (proxy, db, plan id)."""
+    _name, uri = fresh_vhost
+    url = databases.migrated("shelter")
+    db = databases.database(url)
+    usecases.ensure_facility(db, ADMIN, FACILITY, "Care shelter")
+    usecases.set_capacity(db, ADMIN, FACILITY, "women", 5)
+    plan_id = admitted(db)["plan_id"]
+    container = container_factory(ShelterService, {"AMQP_URI": uri, "DB_URIS": {"shelter": url},
+                                                   "FILE_KEYS": keys.file_keys})
+    container.start()
+    try:
+        with ServiceRpcProxy("shelter", {"AMQP_URI": uri}, timeout=20) as proxy:
+            yield proxy, db, plan_id
+    finally:
+        container.stop()
+
+
+def _as_dict(caller):
+    return {"user": caller.user, "role": caller.role, "agency": caller.agency,
+            "correlation_id": f"care-{caller.user}"}
+
+
+def test_care_reads_and_changes_are_audited(shelter_rpc):
+    rpc, db, plan_id = shelter_rpc
+    rpc.update_plan(_as_dict(CM), plan_id, goals="Goals-Testperson", psychologist="psy.one")
+    rpc.add_care_note(_as_dict(INTAKE), plan_id, "Note-Testperson")
+    rpc.record_screening(_as_dict(PSY), plan_id, "no_concerns", None)
+    assert rpc.get_plan(_as_dict(INTAKE), plan_id)["goals"] == "Goals-Testperson"
+    assert [n["text"] for n in rpc.list_care_notes(_as_dict(CM), plan_id)] == ["Note-Testperson"]
+    assert rpc.get_screening(_as_dict(PSY), plan_id)["outcome"] == "no_concerns"
+    for refused in (lambda: rpc.get_screening(_as_dict(INTAKE), plan_id),  # not the plan's
+                    lambda: rpc.list_care_notes(_as_dict(POLICE), plan_id)):
+        with pytest.raises(RemoteError):
+            refused()
+
+    with db.read() as c:
+        trail = [(r.actor, r.action, r.object, r.outcome, r.correlation_id) for r in c.execute(
+            select(audit_log).where(audit_log.c.object == f"care_plan:{plan_id}").order_by(audit_log.c.id))]
+    assert trail == [
+        ("cm.one", "care_plan.update", f"care_plan:{plan_id}", "ok", "care-cm.one"),
+        ("intake.one", "care_note.add", f"care_plan:{plan_id}", "ok", "care-intake.one"),
+        ("psy.one", "screening.record", f"care_plan:{plan_id}", "ok", "care-psy.one"),
+        ("intake.one", "care_plan.read", f"care_plan:{plan_id}", "ok", "care-intake.one"),
+        ("cm.one", "care_note.read", f"care_plan:{plan_id}", "ok", "care-cm.one"),
+        ("psy.one", "screening.read", f"care_plan:{plan_id}", "ok", "care-psy.one"),
+        ("intake.one", "screening.read", f"care_plan:{plan_id}", "denied", "care-intake.one"),
+        ("officer.one", "care_note.read", f"care_plan:{plan_id}", "denied", "care-officer.one"),
+    ]
