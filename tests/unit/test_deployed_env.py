@@ -97,9 +97,8 @@ def test_a_missing_secret_key_or_config_map_fails_as_the_pod_would():
 
 
 def _filled_secrets() -> dict:
-    return {"refnet-secrets": {k: f"value-of-{k}" for k in (
-                "REFNET_TOKEN_SECRET", "REFNET_REFERENCE_SECRET", "REFNET_FILE_KEYS",
-                "REFNET_INTAKE_PRIVATE_KEY", "REFNET_INTAKE_PUBLIC_KEY")},
+    from refnet.local.secrets import new_secrets
+    return {"refnet-secrets": {k: f"value-of-{k}" for k in new_secrets()},
             **{f"refnet-db-{s}": {"username": s, "password": f"pw-{s}"}
                for s in ("referral", "shelter", "legal", "gateway")},
             "refnet-broker-default-user": {"username": "default_user_x", "password": "bpw"}}
