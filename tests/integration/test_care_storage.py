@@ -19,6 +19,7 @@ from services.legal.tables import referral_requests
 from services.shelter import usecases
 from services.shelter.tables import care_milestones, care_plans, outbox
 from tests.integration.conftest import count, table_dump
+from tests.integration.legal_fixtures import accepted_event
 
 ADMIN = Caller(user="admin.one", role="admin", agency="refnet-admin")
 INTAKE = Caller(user="intake.one", role="shelter", agency="erbil-shelter")
@@ -234,6 +235,8 @@ def test_referring_an_item_sends_only_reference_and_service_and_legal_records_it
     assert legal_app.apply_event(legal, event)
     assert not legal_app.apply_event(legal, event)  # redelivered: recorded once
     assert count(legal, referral_requests) == 1
+    assert legal_app.list_referral_requests(legal, LAWYER) == []  # no legal consent known yet
+    assert legal_app.apply_event(legal, accepted_event(admission["reference"], legal_consent=True))
     (listed,) = legal_app.list_referral_requests(legal, LAWYER)
     assert (listed["reference"], listed["service"]) == (admission["reference"], "court_representation")
     with pytest.raises(Forbidden):
