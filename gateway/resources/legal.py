@@ -121,7 +121,7 @@ def get_case(ctx: Ctx, case_id: str):
           summary="Close a legal case whose court cases are all closed (the legal hold on the "
                   "referral's records ends; retention counts from here)",
           response=ClosedLegalCase, errors=WRITE)
-def close_case(ctx: Ctx, case_id: str):
+def close_legal_case(ctx: Ctx, case_id: str):
     return ctx.rpc("legal", "close_case", case_id=case_id, correlation_id=ctx.correlation_id)
 
 

@@ -303,3 +303,18 @@ def test_an_open_legal_case_is_never_anonymised(legal_db, keys):
     assert legal_app.anonymise_closed_cases(legal_db, datetime.now(timezone.utc)
                                             + timedelta(days=5000), 365) == 0
     assert count(legal_db, legal_notes) == 1
+
+
+def test_a_declined_referral_with_an_open_court_case_keeps_its_file(referral_db, keys):
+    clock = FixedClock(T0)
+    reference = _submitted(referral_db, keys, clock)
+    referral_app.apply_event(referral_db, clock, _shelter_event(
+        "shelter.referral_declined", {"reference": reference, "decided_at": T0,
+                                      "reason": "no matching service"}))
+    referral_app.apply_event(referral_db, clock, _legal_event("legal.court_status_changed", {
+        "reference": reference, "case_id": "c" * 32, "court_case_id": "d" * 32,
+        "court": "erbil-criminal-court", "status": "trial", "previous_status": "filed",
+        "verdict": None, "changed_at": T0}))
+    clock.advance(days=5000)
+    assert referral_app.anonymise_closed(referral_db, clock, keys.cipher, 365) == 0
+    assert referral_app.get_file(referral_db, keys.cipher, STAFF, reference)["anonymised"] is False
