@@ -83,3 +83,12 @@ def test_a_legal_case_closes_once_and_not_over_an_open_court_case():
     assert legal_rules.charges_without_text('[{"statute": "other", "description": "x"}]') == \
         '[{"statute": "other", "description": null}]'
     assert legal_rules.charges_without_text("not json") == "[]"
+
+
+def test_a_closed_legal_case_is_a_legal_entry_on_the_timeline():
+    from services.referral.domain import referral as rules
+    update = rules.legal_update("legal.case_closed", {"reference": "x", "case_id": "a" * 32,
+                                                      "closed_at": NOW}, NOW)
+    assert update == {"at": NOW, "kind": "case_closed", "status": "closed"}
+    entry = rules.legal_timeline_entry(update)
+    assert (entry["status"], entry["note"], entry["kind"]) == ("legal_case_closed", "Legal case closed", "legal")
