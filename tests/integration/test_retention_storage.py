@@ -5,6 +5,7 @@ an open legal or court case holds the records until the legal service announces 
 each closure and anonymisation is an audit entry."""
 
 import json
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -318,3 +319,68 @@ def test_a_declined_referral_with_an_open_court_case_keeps_its_file(referral_db,
     clock.advance(days=5000)
     assert referral_app.anonymise_closed(referral_db, clock, keys.cipher, 365) == 0
     assert referral_app.get_file(referral_db, keys.cipher, STAFF, reference)["anonymised"] is False
+
+
+# --- several replicas sweeping at once -------------------------------------------------------------
+
+def _concurrently(sweeps) -> list:
+    counts, errors = [], []
+
+    def run(sweep):
+        try:
+            counts.append(sweep())
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(sweep,)) for sweep in sweeps]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    return counts
+
+
+def _actions(db, table, action) -> int:
+    return sum(1 for _, a in _audit_actions(db, table) if a == action)
+
+
+def test_replicas_sweeping_at_once_close_and_anonymise_each_referral_once(databases, referral_db, keys):
+    clock = FixedClock(T0)
+    references = [_submitted(referral_db, keys, clock) for _ in range(5)]
+    second = databases.database(referral_db.url)  # another "replica": its own engine
+    clock.advance(days=91)
+    assert sum(_concurrently([lambda db=db: referral_app.close_stale(db, clock, 90)
+                              for db in (referral_db, second, referral_db, second)])) == 5
+    clock.advance(days=366)
+    assert sum(_concurrently([lambda db=db: referral_app.anonymise_closed(db, clock, keys.cipher, 365)
+                              for db in (referral_db, second, referral_db, second)])) == 5
+    assert {_status(referral_db, r)["closure_reason"] for r in references} == {"no_decision"}
+    assert _actions(referral_db, referral_audit, "referral.close_stale") == 5
+    assert _actions(referral_db, referral_audit, "referral.anonymise") == 5
+
+
+def test_replicas_sweeping_at_once_anonymise_shelter_and_legal_records_once(databases, shelter_db,
+                                                                              keys):
+    for _ in range(3):
+        _discharged_resident(shelter_db, keys.cipher)
+    second = databases.database(shelter_db.url)
+    later = T0 + timedelta(days=366)
+    assert sum(_concurrently([lambda db=db: shelter_app.anonymise_ended(db, SHELTER_AGENCY, later, 365)
+                              for db in (shelter_db, second, shelter_db, second)])) == 3
+    assert _actions(shelter_db, shelter_audit, "referral.anonymise") == 3
+    assert count(shelter_db, care_notes) == 0
+
+    legal_db = databases.database(databases.migrated("legal"))
+    closed_at = None
+    for _ in range(3):
+        _, case, court_case = open_case_with_court_case(legal_db)
+        legal_app.add_note(legal_db, LEGAL, case["case_id"], NOTE, cipher=keys.cipher)
+        legal_app.change_court_status(legal_db, LEGAL, court_case["court_case_id"], "closed")
+        closed_at = legal_app.close_case(legal_db, LEGAL, case["case_id"])["closed_at"]
+    now = datetime.fromisoformat(closed_at.replace("Z", "+00:00")) + timedelta(days=366)
+    other = databases.database(legal_db.url)
+    assert sum(_concurrently([lambda db=db: legal_app.anonymise_closed_cases(db, now, 365)
+                              for db in (legal_db, other, legal_db, other)])) == 3
+    assert _actions(legal_db, legal_audit, "legal_case.anonymise") == 3
+    assert count(legal_db, legal_notes) == 0

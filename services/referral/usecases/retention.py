@@ -69,8 +69,9 @@ def anonymise_closed(db: Database, clock: Clock, cipher: FileCipher, older_than_
     ``older_than_days`` ago: the file, the name digest, the submitting officer and free-text
     timeline notes go; status, group, urgency, needs and dates stay, so counts survive.
     A referral under a legal hold (a legal or court case still open: ``retention.legal_hold``)
-    keeps its file until the legal service announces the case closed. Each anonymisation is
-    an audit entry; a held one is left for a later sweep, unaudited (nothing changed)."""
+    keeps its file until the legal service announces the case closed. Each referral is claimed
+    by a guarded update (``anonymised_at`` still empty), so replicas sweeping at once anonymise
+    and audit it once; a held one is left for a later sweep, unaudited (nothing changed)."""
     now = clock.now()
     cutoff = retention.cutoff(now, older_than_days)
     done, last_id = 0, 0
@@ -85,13 +86,14 @@ def anonymise_closed(db: Database, clock: Clock, cipher: FileCipher, older_than_
             if not candidates:
                 return done
             last_id = candidates[-1]
-            ids = [i for i in candidates if not retention.legal_hold(_legal_updates(s, i))]
+            empty = cipher.encrypt(b"{}")
+            ids = [i for i in candidates if not retention.legal_hold(_legal_updates(s, i))
+                   and s.execute(update(referrals).where(and_(
+                       referrals.c.id == i, referrals.c.anonymised_at.is_(None))).values(
+                       file_ciphertext=empty, name_digest=None,
+                       submitted_by=retention.ANONYMOUS, anonymised_at=now)).rowcount]
             if not ids:
-                continue
-            s.execute(update(referrals).where(and_(referrals.c.id.in_(ids),
-                                                   referrals.c.anonymised_at.is_(None))).values(
-                file_ciphertext=cipher.encrypt(b"{}"), name_digest=None,
-                submitted_by=retention.ANONYMOUS, anonymised_at=now))
+                continue  # held, or another replica claimed them
             s.execute(update(timeline).where(timeline.c.referral_id.in_(ids))
                       .values(note=retention.ANONYMISED_NOTE))
             s.execute(update(consent_records).where(consent_records.c.referral_id.in_(ids))
