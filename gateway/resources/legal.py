@@ -62,6 +62,7 @@ class DisputeUpdateBody(Strict):
 
 LegalCase = answer("LegalCase", case_id=fields.String(**OPAQUE_ID),
                    **strings("reference lawyer status opened_at opened_by"))
+ClosedLegalCase = answer("ClosedLegalCase", base=LegalCase, closed_at=fields.String())
 CounsellingSession = answer("CounsellingSession", session_id=fields.String(**OPAQUE_ID),
                             **strings("held_on topic lawyer"))
 LegalNote = answer("LegalNote", note_id=fields.String(**OPAQUE_ID),
@@ -114,6 +115,14 @@ def list_cases(ctx: Ctx):
           response=LegalCaseDetail, errors=ONE)
 def get_case(ctx: Ctx, case_id: str):
     return ctx.rpc("legal", "get_case", case_id=case_id)
+
+
+@endpoint("POST", "/legal/cases/<case_id>/close", roles=LEGAL,
+          summary="Close a legal case whose court cases are all closed (the legal hold on the "
+                  "referral's records ends; retention counts from here)",
+          response=ClosedLegalCase, errors=WRITE)
+def close_legal_case(ctx: Ctx, case_id: str):
+    return ctx.rpc("legal", "close_case", case_id=case_id, correlation_id=ctx.correlation_id)
 
 
 @endpoint("POST", "/legal/cases/<case_id>/sessions", roles=LEGAL,

@@ -18,7 +18,7 @@ LABELS = {
         "withdrawn": _l("Withdrawn"), "waitlisted": _l("On the waiting list"),
         "bed_held": _l("Bed held"), "admitted": _l("Admitted"), "discharged": _l("Discharged"),
         "closed": _l("Closed"), "consent_withdrawn": _l("Consent withdrawn"),
-        "legal_case_opened": _l("Legal case opened"),
+        "legal_case_opened": _l("Legal case opened"), "legal_case_closed": _l("Legal case closed"),
         "court_investigation": _l("Court case: investigation"),
         "court_filed": _l("Court case: filed"), "court_trial": _l("Court case: trial"),
         "court_verdict": _l("Court case: verdict"), "court_appeal": _l("Court case: appeal"),

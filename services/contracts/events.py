@@ -9,9 +9,10 @@ consumers keep reading the older versions.
 from marshmallow import RAISE, Schema, fields, validate
 
 from .references import PATTERN as REFERENCE_PATTERN
-from .vocabulary import (CONSENT_AUDIENCES, COURT_CASE_STATUSES, DISCHARGE_OUTCOMES, DOCUMENT_KINDS,
-                         DOCUMENT_STATUSES, HEARING_OUTCOMES, LEGAL_REFERRAL_SERVICES, MILESTONES,
-                         NEEDS, POPULATION_GROUPS, URGENCIES, VERDICTS)
+from .vocabulary import (CLOSURE_REASONS, CONSENT_AUDIENCES, COURT_CASE_STATUSES,
+                         DISCHARGE_OUTCOMES, DOCUMENT_KINDS, DOCUMENT_STATUSES, HEARING_OUTCOMES,
+                         LEGAL_REFERRAL_SERVICES, MILESTONES, NEEDS, POPULATION_GROUPS,
+                         STALE_REFERRAL_STATUSES, URGENCIES, VERDICTS)
 
 Reference = lambda: fields.String(required=True, validate=validate.Regexp(REFERENCE_PATTERN))  # noqa: E731
 Agency = lambda **kw: fields.String(validate=validate.Length(min=1, max=100), **kw)  # noqa: E731
@@ -61,6 +62,15 @@ class ReferralWithdrawnV1(_Payload):
     """The referring police withdrew a referral."""
     reference = Reference()
     withdrawn_at = When()
+
+
+class ReferralClosedV1(_Payload):
+    """The referral service closed a referral that stopped moving before admission, with the
+    reason's code and the status it stopped in (retention; no free text)."""
+    reference = Reference()
+    reason = fields.String(required=True, validate=validate.OneOf(CLOSURE_REASONS))
+    previous_status = fields.String(required=True, validate=validate.OneOf(STALE_REFERRAL_STATUSES))
+    closed_at = When()
 
 
 class ShelterReferralReceivedV1(_Payload):
@@ -183,6 +193,14 @@ class LegalCaseOpenedV1(_Payload):
     opened_at = When()
 
 
+class LegalCaseClosedV1(_Payload):
+    """The legal team closed a legal case (none of its court cases is open): the legal hold on
+    the referral's records ends, and retention may count from here."""
+    reference = Reference()
+    case_id = LegalId(required=True)
+    closed_at = When()
+
+
 class _CourtCase(_Payload):
     """What every event of one court case carries (not itself a contract)."""
     reference = Reference()
@@ -258,6 +276,7 @@ EVENT_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("referral.declined", 1): ReferralDecisionV1,
     ("referral.declined", 2): ReferralDecisionV2,
     ("referral.withdrawn", 1): ReferralWithdrawnV1,
+    ("referral.closed", 1): ReferralClosedV1,
     ("referral.consent_changed", 1): ReferralConsentChangedV1,
     ("shelter.referral_received", 1): ShelterReferralReceivedV1,
     ("shelter.referral_accepted", 1): ShelterDecisionV1,
@@ -273,6 +292,7 @@ EVENT_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("shelter.legal_referral_requested", 1): ShelterLegalReferralRequestedV1,
 
     ("legal.case_opened", 1): LegalCaseOpenedV1,
+    ("legal.case_closed", 1): LegalCaseClosedV1,
     ("legal.court_status_changed", 1): LegalCourtStatusChangedV1,
     ("legal.hearing_scheduled", 1): LegalHearingScheduledV1,
     ("legal.hearing_outcome", 1): LegalHearingOutcomeV1,

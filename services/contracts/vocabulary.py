@@ -18,6 +18,12 @@ REFERRAL_STATUSES = (
     "waitlisted", "bed_held", "admitted", "discharged", "closed",
 )
 DISCHARGE_OUTCOMES = ("repatriated", "reintegrated", "transferred", "self_exit", "other")
+# Why the referral service closed a referral that stopped moving (services/referral/domain/
+# retention.py): no decision was ever recorded, no bed came free while it waited, or the person
+# never arrived once accepted.
+CLOSURE_REASONS = ("no_decision", "no_bed", "no_arrival")
+# the statuses a referral can be stuck in before admission, and so closed with one of those
+STALE_REFERRAL_STATUSES = ("submitted", "received", "screening", "waitlisted", "accepted", "bed_held")
 
 # Legal representation. The court-case status machine is in services/legal/domain.
 COURT_CASE_STATUSES = ("investigation", "filed", "trial", "verdict", "appeal", "closed")

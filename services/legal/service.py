@@ -1,5 +1,6 @@
 """nameko entrypoints of the legal service: validate, delegate to the use cases, return."""
 
+import logging
 from datetime import timedelta
 
 from nameko.timer import timer
@@ -14,6 +15,8 @@ from services.common.runtime import skeleton  # the module: `nameko run` takes e
 from . import report, usecases
 from .settings import SETTINGS
 from .tables import audit_log, outbox as outbox_table
+
+log = logging.getLogger(__name__)
 
 VALUES = SETTINGS.load()  # once, at start: a bad value stops the process here, naming it
 REMINDER_LEAD = timedelta(seconds=VALUES.reminder_lead_seconds)
@@ -41,6 +44,17 @@ class LegalService(skeleton.ServiceSkeleton):
         """Every replica ticks; each due reminder is claimed by exactly one (see the use case)."""
         usecases.send_due_reminders(self.db, self.clock.now(), REMINDER_LEAD)
 
+    @timer(interval=VALUES.legal_retention_sweep_seconds)
+    def retention_sweep(self):
+        """Every replica ticks; each closed case's free text is anonymised once (retention)."""
+        try:
+            count = usecases.anonymise_closed_cases(self.db, self.clock.now(),
+                                                    VALUES.legal_retention_days)
+            if count:
+                log.info("retention: %d legal case(s) anonymised", count)
+        except Exception:  # the next tick retries; never let the timer die
+            log.exception("retention sweep failed")
+
     @rpc
     def list_eligible(self, caller):
         """Eligible referrals (legal team)."""
@@ -63,6 +77,12 @@ class LegalService(skeleton.ServiceSkeleton):
     def get_case(self, caller, case_id):
         """A legal case with all its parts, notes included (legal team)."""
         return usecases.get_case(self.db, caller, case_id, clock=self.clock)
+
+    @rpc
+    @audited("legal_case.close", "legal_case", "case_id")
+    def close_case(self, caller, case_id, correlation_id=None):
+        """Close a legal case whose court cases are closed: the legal hold ends (legal team)."""
+        return usecases.close_case(self.db, caller, case_id, correlation_id, clock=self.clock)
 
     @rpc
     @audited("legal_case.add_session", "legal_case", "case_id")

@@ -53,6 +53,9 @@ cases = Table(
     Column("opened_at", DateTime(timezone=True), nullable=False),
     Column("opened_by", String(100), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # closed by the legal team (the legal hold ends); its free text anonymised by retention
+    Column("closed_at", DateTime(timezone=True)),
+    Column("anonymised_at", DateTime(timezone=True)),
 )
 
 sessions = case_part(

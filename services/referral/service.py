@@ -1,8 +1,9 @@
 """nameko entrypoints of the referral service: validate, delegate to ``usecases``, return.
 
 Every RPC leaves an audit entry (``audited``) before its answer leaves the service. Retention:
-every ``REFNET_RETENTION_SWEEP_SECONDS`` each replica anonymises referrals that ended more than
-``REFNET_RETENTION_DAYS`` ago (safe to run concurrently).
+every ``REFNET_RETENTION_SWEEP_SECONDS`` each replica closes referrals stuck before admission
+for ``REFNET_STALE_REFERRAL_DAYS`` and anonymises referrals that ended more than
+``REFNET_RETENTION_DAYS`` ago and are under no legal hold (safe to run concurrently).
 """
 
 import logging
@@ -51,11 +52,12 @@ class ReferralService(skeleton.ServiceSkeleton):
 
     @timer(interval=VALUES.retention_sweep_seconds)
     def retention_sweep(self):
-        """Anonymise the referrals that ended long enough ago."""
+        """Close the referrals stuck too long; anonymise those that ended long enough ago."""
         try:
+            closed = usecases.close_stale(self.db, self.clock, VALUES.stale_referral_days)
             count = usecases.anonymise_closed(self.db, self.clock, self.cipher, VALUES.retention_days)
-            if count:
-                log.info("retention: %d referral(s) anonymised", count)
+            if closed or count:
+                log.info("retention: %d stale referral(s) closed, %d anonymised", closed, count)
         except Exception:  # the next tick retries; never let the timer die
             log.exception("retention sweep failed")
 

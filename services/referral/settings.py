@@ -20,7 +20,12 @@ SETTINGS = Settings(
             secret=True),
     Setting("REFNET_RETENTION_DAYS", "365",
             "referrals that ended (closed, declined, withdrawn, discharged) and unchanged this "
-            "long are anonymised", float),
+            "long are anonymised, unless a legal or court case of theirs is still open", float),
     Setting("REFNET_RETENTION_SWEEP_SECONDS", "3600",
             "how often the referral service runs the retention sweep", float),
+    Setting("REFNET_STALE_REFERRAL_DAYS", "90",
+            "a referral stuck before admission (submitted, received, screening, waitlisted, "
+            "accepted, bed held) whose status has not moved this long is closed with a coded "
+            "reason (`no_decision`, `no_bed`, `no_arrival`), then anonymised after "
+            "`REFNET_RETENTION_DAYS`", float),
 )

@@ -35,6 +35,8 @@ referrals = Table(
     # keyed hash (HMAC-SHA256, REFNET_SEARCH_KEY) of the normalised name: search without plaintext
     Column("name_digest", String(64)),
     Column("anonymised_at", DateTime(timezone=True)),
+    # why the retention sweep closed a referral that stopped moving (CLOSURE_REASONS), else null
+    Column("closure_reason", String(20)),
     # statistical codes (docs/decisions/0023): sex, age band at identification,
     # nationality (ISO code), forms of exploitation (comma-separated codes); kept on anonymising
     Column("stat_sex", String(10)),
@@ -67,7 +69,8 @@ legal_updates = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("referral_id", Integer, ForeignKey("referrals.id"), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
-    Column("kind", String(30), nullable=False),  # case_opened | court_status | hearing_scheduled | hearing_outcome
+    # case_opened | case_closed | court_status | hearing_scheduled | hearing_outcome
+    Column("kind", String(30), nullable=False),
     Column("court", String(100)),
     Column("court_case_id", String(32)),
     Column("hearing_id", String(32)),

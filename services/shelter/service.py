@@ -66,6 +66,17 @@ class ShelterService(skeleton.ServiceSkeleton):
         except Exception:  # the next tick retries; never let the timer die
             log.exception("overdue milestone sweep failed")
 
+    @timer(interval=VALUES.shelter_retention_sweep_seconds)
+    def retention_sweep(self):
+        """Every replica ticks; each ended referral's free text is anonymised once (retention)."""
+        try:
+            count = usecases.anonymise_ended(self.db, AGENCY, self.clock.now(),
+                                             VALUES.shelter_retention_days)
+            if count:
+                log.info("retention: %d referral(s) anonymised at the shelter", count)
+        except Exception:  # the next tick retries; never let the timer die
+            log.exception("retention sweep failed")
+
     # --- intake, beds, admissions, the waitlist, hearings -------------------------------------
 
     @rpc

@@ -3,7 +3,7 @@
 Loaded once when the service module is imported (a bad value stops the process there, naming
 the variable). Beside what every service reads (``services.common.settings.service_settings``:
 the broker, the file keys, the clock files, metrics, its database URL), the shelter reads its
-own agency id, how long beds are held and how often its two sweeps run.
+own agency id, how long beds are held, how often its sweeps run and its retention time.
 """
 
 from datetime import timedelta
@@ -24,6 +24,14 @@ SETTINGS = Settings(
     Setting("REFNET_MILESTONE_SWEEP_SECONDS", "60",
             "how often every shelter replica looks for first-week milestones that became overdue "
             "(each notice is sent once, whatever the number of replicas)", float),
+    Setting("REFNET_SHELTER_RETENTION_DAYS", "365",
+            "this long after a referral's stay ended (discharged, hold expired, released; or "
+            "declined, withdrawn, closed) the shelter erases its case notes and screening "
+            "results and blanks goals and reasons, unless a legal or court case of it is open",
+            float),
+    Setting("REFNET_SHELTER_RETENTION_SWEEP_SECONDS", "3600",
+            "how often every shelter replica runs its retention sweep (each referral is "
+            "anonymised once)", float),
 )
 
 

@@ -61,8 +61,22 @@ incoming = Table(
     Column("decided_at", DateTime(timezone=True)),
     Column("decided_by", String(100)),
     Column("decision_reason", String(500)),
+    # when retention blanked this referral's free text at the shelter (domain/retention.py)
+    Column("anonymised_at", DateTime(timezone=True)),
 )
 Index("ix_incoming_status_received", incoming.c.status, incoming.c.received_at)
+
+# The legal and court cases the legal service announced for a referral, open or closed: the
+# shelter keeps a referral's records while one is open (the legal hold, domain/retention.py).
+legal_matters = Table(
+    "legal_matters", metadata,
+    Column("matter_id", String(32), primary_key=True),  # the legal case's or court case's id
+    Column("reference", String(24), nullable=False),
+    Column("kind", String(20), nullable=False),  # legal_case | court_case
+    Column("open", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_legal_matters_reference", legal_matters.c.reference)
 
 # One row per referral, ever: a referral can never hold or occupy two places (unique reference).
 # state: waitlisted | held | admitted | discharged | expired | released (domain/placement.py)

@@ -132,6 +132,8 @@ for _relation in ("own", "other"):
         ("refer_plan_item", "shelter", _relation): (409, None),     # only legal items are referred
         ("get_screening", "shelter", _relation): (403, None),       # case manager/psychologist only
         ("complete_milestone", "shelter", _relation): (200, None),  # plan agreed: done (idempotent)
+        # the world's legal case has a court case still open: closing it is refused, unchanged
+        ("close_legal_case", "legal", _relation): (409, None),
     })
 
 

@@ -128,3 +128,14 @@ def test_the_calendar_is_for_the_legal_team_only(client, rpc, auth):
     for role in ("police", "shelter", "court", "admin", "analyst"):
         assert client.get("/api/v1/hearings/calendar.ics", headers=auth(role)).status_code == 403
     assert rpc.calls == []
+
+
+def test_closing_a_legal_case_over_an_open_court_case_is_409_naming_the_field(client, rpc, auth):
+    from services.common.errors import Conflict
+    rpc.responses[("legal", "close_case")] = Conflict("court case open", field="court_cases")
+    response = client.post(f"/api/v1/legal/cases/{ID}/close", headers=auth("legal"))
+    assert response.status_code == 409 and response.json["field"] == "court_cases"
+    assert response.content_type.startswith("application/problem+json")
+    assert rpc.calls[0][1:] == ("close_case", {**rpc.calls[0][2], "case_id": ID})
+    rpc.responses[("legal", "close_case")] = NotFound("no legal case", field="case_id")
+    assert client.post("/api/v1/legal/cases/nope/close", headers=auth("legal")).status_code == 404

@@ -17,7 +17,6 @@ ILLEGAL = [
     ("screening", "received"),
     ("waitlisted", "admitted"),
     ("accepted", "declined"),
-    ("accepted", "closed"),
     ("bed_held", "declined"),
     ("admitted", "withdrawn"),     # too late to withdraw once admitted
     ("admitted", "closed"),        # must be discharged first

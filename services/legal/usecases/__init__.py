@@ -11,9 +11,11 @@ from .disputes import open_dispute, update_dispute
 from .documents import change_document_status, request_document
 from .events import apply_event
 from .hearings import list_hearings, record_outcome, schedule_hearing, send_due_reminders
+from .retention import anonymise_closed_cases, close_case
 
 __all__ = [
-    "add_note", "add_session", "apply_consent", "apply_event", "change_court_status",
+    "add_note", "add_session", "anonymise_closed_cases", "apply_consent", "apply_event",
+    "change_court_status", "close_case",
     "change_document_status", "file_court_case", "get_case", "get_court_case", "list_cases",
     "list_court_cases", "list_eligible", "list_hearings", "list_referral_requests", "open_case",
     "open_dispute", "record_outcome", "request_document", "schedule_hearing",

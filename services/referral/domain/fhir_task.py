@@ -15,6 +15,8 @@ profile (docs/decisions/0025). Plain rules and dictionaries, no I/O, no FHIR lib
 import hashlib
 import hmac
 
+from .lifecycle import STALE
+
 PROFILE = ("http://hl7.org/fhir/us/sdoh-clinicalcare/StructureDefinition/"
            "SDOHCC-TaskForReferralManagement")
 TASK_CODE_SYSTEM = "http://hl7.org/fhir/CodeSystem/task-code"
@@ -43,8 +45,11 @@ TASK_STATUS: dict[str, str] = {
     "declined": "rejected",     # the shelter decided not to perform it
     "withdrawn": "cancelled",   # the referring police called it off
 }
-# `closed` ends a discharged, declined or withdrawn referral and keeps that one's Task status
+# `closed` ends a discharged, declined or withdrawn referral and keeps that one's Task status;
+# a referral closed by retention while it was still waiting (lifecycle.STALE) was never
+# performed: cancelled
 CLOSED_FROM_UNKNOWN = "completed"
+CLOSED_STALE = "cancelled"
 
 PRIORITY = {"routine": "routine", "urgent": "urgent", "emergency": "stat"}
 
@@ -73,6 +78,8 @@ def task_status(status: str, timeline: list[dict] | None = None) -> str:
     settled = _settled(status, timeline)
     if settled is None:
         return CLOSED_FROM_UNKNOWN
+    if status == "closed" and settled in STALE:
+        return CLOSED_STALE
     try:
         return TASK_STATUS[settled]
     except KeyError:

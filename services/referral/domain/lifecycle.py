@@ -1,19 +1,21 @@
 """The referral lifecycle: which status may follow which, and why not. A referral goes from
 submitted through the shelter's receipt and decision to a bed (held, waitlisted, admitted) and
-ends discharged, declined or withdrawn; every end is then closed.
+ends discharged, declined or withdrawn; every end is then closed. A referral that stops moving
+before admission (``STALE``) is closed by the retention sweep with a coded reason.
 
 Plain rules, no I/O. ``check`` raises ``IllegalTransition`` naming both statuses.
 """
 
 from services.common.errors import IllegalTransition
+from services.contracts.vocabulary import STALE_REFERRAL_STATUSES
 
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "submitted": frozenset({"received", "withdrawn"}),
-    "received": frozenset({"screening", "accepted", "declined", "waitlisted", "withdrawn"}),
-    "screening": frozenset({"accepted", "declined", "waitlisted", "withdrawn"}),
-    "waitlisted": frozenset({"bed_held", "accepted", "declined", "withdrawn"}),
-    "accepted": frozenset({"bed_held", "waitlisted", "admitted", "withdrawn"}),
-    "bed_held": frozenset({"admitted", "waitlisted", "accepted", "withdrawn"}),
+    "submitted": frozenset({"received", "withdrawn", "closed"}),
+    "received": frozenset({"screening", "accepted", "declined", "waitlisted", "withdrawn", "closed"}),
+    "screening": frozenset({"accepted", "declined", "waitlisted", "withdrawn", "closed"}),
+    "waitlisted": frozenset({"bed_held", "accepted", "declined", "withdrawn", "closed"}),
+    "accepted": frozenset({"bed_held", "waitlisted", "admitted", "withdrawn", "closed"}),
+    "bed_held": frozenset({"admitted", "waitlisted", "accepted", "withdrawn", "closed"}),
     "admitted": frozenset({"discharged"}),
     "discharged": frozenset({"closed"}),
     "declined": frozenset({"closed"}),
@@ -22,6 +24,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 TERMINAL = frozenset({"closed"})
+# stuck before admission: closed (with a reason code) when unchanged too long
+STALE = STALE_REFERRAL_STATUSES
 # the shelter has not decided yet
 UNDECIDED = ("submitted", "received", "screening")
 # the shelter accepted the referral: accepted itself and every placement after it

@@ -175,6 +175,8 @@ def legal_update(event_type: str, payload: dict, occurred_at: datetime) -> dict:
     """The row a legal event adds to the referral's legal timeline: codes, court, dates."""
     if event_type == "legal.case_opened":
         return {"at": payload["opened_at"], "kind": "case_opened", "status": "opened"}
+    if event_type == "legal.case_closed":
+        return {"at": payload["closed_at"], "kind": "case_closed", "status": "closed"}
     if event_type == "legal.court_status_changed":
         return {"at": payload["changed_at"], "kind": "court_status", "court": payload["court"],
                 "court_case_id": payload["court_case_id"], "status": payload["status"],
@@ -202,6 +204,8 @@ def legal_timeline_entry(update: dict) -> dict:
     entry = {"at": iso(update["at"]), "agency": court or "legal", "kind": "legal"}
     if kind == "case_opened":
         return {**entry, "status": "legal_case_opened", "note": "Legal case opened"}
+    if kind == "case_closed":
+        return {**entry, "status": "legal_case_closed", "note": "Legal case closed"}
     if kind == "court_status":
         verdict = f" ({update['verdict']})" if update.get("verdict") else ""
         return {**entry, "status": f"court_{update['status']}",

@@ -1,6 +1,11 @@
 """Retention and keyed search: plain rules, no I/O.
 
 * ``ENDED`` referrals are anonymised ``REFNET_RETENTION_DAYS`` after their last change.
+* A referral stuck before admission (``lifecycle.STALE``) and unchanged for
+  ``REFNET_STALE_REFERRAL_DAYS`` is closed with a coded reason (``closure_reason``); closed, it
+  is anonymised like any ended one.
+* A legal hold: while a legal case or a court case of the referral is open (as the legal
+  service announced it), its file is not anonymised (``legal_hold``).
 * Names are never searchable in clear: ``name_digest`` is HMAC-SHA256 under a secret key of the
   normalised name (case, accents' spacing and punctuation folded), so equal names match and the
   table alone reveals nothing without the key.
@@ -12,7 +17,16 @@ import re
 import unicodedata
 from datetime import datetime, timedelta
 
+from services.common.errors import InvalidInput
+from services.contracts.vocabulary import CLOSURE_REASONS
+
+from .lifecycle import STALE
+
 ENDED = ("closed", "declined", "withdrawn", "discharged")
+# the stage a referral stopped in -> why it is closed (codes of CLOSURE_REASONS)
+STALE_REASONS = {"submitted": "no_decision", "received": "no_decision", "screening": "no_decision",
+                 "waitlisted": "no_bed", "accepted": "no_arrival", "bed_held": "no_arrival"}
+assert set(STALE_REASONS) == set(STALE) and set(STALE_REASONS.values()) == set(CLOSURE_REASONS)
 ANONYMOUS = "anonymised"
 ANONYMISED_NOTE = "(anonymised)"
 
@@ -20,6 +34,32 @@ ANONYMISED_NOTE = "(anonymised)"
 def cutoff(now: datetime, older_than_days: float) -> datetime:
     """The last change before which an ended referral is anonymised."""
     return now - timedelta(days=float(older_than_days))
+
+
+def closure_reason(status: str) -> str:
+    """The coded reason a referral stuck in ``status`` is closed with (``InvalidInput`` for a
+    status that is not stale: admitted or ended referrals are never closed for staleness)."""
+    try:
+        return STALE_REASONS[status]
+    except KeyError:
+        raise InvalidInput(f"a {status} referral is not closed for staleness", field="status") from None
+
+
+def closure_note(reason: str) -> str:
+    """The timeline note of a closure: the reason's code, no free text."""
+    return f"Closed by retention: {reason}"
+
+
+def legal_hold(updates: list[dict]) -> bool:
+    """Whether the legal service's announcements (``legal_updates`` rows, any order) leave a
+    legal case or a court case of the referral open. ``closed`` is final on both sides, so an
+    opening that arrives after its closing does not reopen anything."""
+    case_opened = any(u["kind"] == "case_opened" for u in updates)
+    case_closed = any(u["kind"] == "case_closed" for u in updates)
+    court_cases = {u["court_case_id"] for u in updates if u["kind"] == "court_status"}
+    closed_courts = {u["court_case_id"] for u in updates
+                     if u["kind"] == "court_status" and u["status"] == "closed"}
+    return (case_opened and not case_closed) or bool(court_cases - closed_courts)
 
 
 def normalise_name(name: str) -> str:

@@ -8,7 +8,8 @@ in that same transaction; "now" comes from the clock it is given.
 * ``files``: the decrypted file and the search by name (shelter staff).
 * ``withdrawal``: the referring police call a referral off.
 * ``consent``: the survivor's choices of sharing, recorded and read.
-* ``retention``: anonymisation, key rotation, backfill of statistical codes.
+* ``retention``: closing stale referrals, anonymisation (with the legal hold), key rotation,
+  backfill of statistical codes.
 * ``report``: the period's figures (counts and quartiles only).
 """
 
@@ -17,10 +18,10 @@ from .events import apply_event
 from .files import get_file, search_by_name
 from .intake import submit
 from .report import report_figures
-from .retention import anonymise_closed, backfill_report_codes
+from .retention import anonymise_closed, backfill_report_codes, close_stale
 from .status import get_fhir_task, get_status, list_referrals
 from .withdrawal import withdraw
 
-__all__ = ["anonymise_closed", "apply_event", "backfill_report_codes", "get_consent", "get_fhir_task",
+__all__ = ["anonymise_closed", "apply_event", "backfill_report_codes", "close_stale", "get_consent", "get_fhir_task",
            "get_file", "get_status", "list_referrals", "record_consent", "report_figures",
            "search_by_name", "submit", "withdraw"]

@@ -148,6 +148,7 @@ _EVENT_HANDLERS = {
         "discharged", "discharged_at", lambda p: f"Discharged: {p['outcome']}"),
 
     "legal.case_opened": _on_legal,
+    "legal.case_closed": _on_legal,
     "legal.court_status_changed": _on_legal,
     "legal.hearing_scheduled": _on_legal,
     "legal.hearing_outcome": _on_legal,

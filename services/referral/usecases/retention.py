@@ -1,7 +1,8 @@
-"""Retention and backfill: anonymise referrals that ended long ago, and fill the statistical
-codes of referrals recorded before they existed. Each works in batches of short transactions
-and is safe to run while the service runs. (Key rotation covers every service's encrypted
-columns alike: ``services.common.atrest``, `refnet rotate-keys`.)"""
+"""Retention and backfill: close referrals stuck before admission, anonymise referrals that
+ended long ago (unless a legal hold stands), and fill the statistical codes of referrals recorded
+before they existed. Each works in batches of short transactions and is safe to run while the
+service runs. (Key rotation covers every service's encrypted columns alike:
+``services.common.atrest``, `refnet rotate-keys`.)"""
 
 import json
 
@@ -11,35 +12,89 @@ from sqlalchemy import and_, select, update
 from services.common import audit
 from services.common.clock import Clock
 from services.common.db import Database
+from services.common.messaging import add_to_outbox
 from services.common.sealing import FileCipher
+from services.contracts.envelope import make_event
 from services.contracts.submission import ReferralSubmissionSchema
 
+from ..domain import lifecycle
 from ..domain import report as report_rules
 from ..domain import retention
-from ..tables import audit_log, consent_records, referrals, timeline
+from ..tables import audit_log, consent_records, legal_updates, outbox, referrals, timeline
+from .steps import SOURCE, add_timeline
 
 BATCH = 200
+
+
+def close_stale(db: Database, clock: Clock, older_than_days: float) -> int:
+    """Close referrals stuck before admission (``lifecycle.STALE``) whose status has not moved
+    for ``older_than_days``, each with its coded reason, a timeline entry, a ``referral.closed``
+    event (the shelter releases what it still holds) and an audit entry. A guarded update (the
+    status as read, still unchanged since the cutoff) makes each closure happen once across
+    replicas.
+    Closed, they are anonymised later like any ended referral. Returns how many were closed."""
+    now = clock.now()
+    cutoff = retention.cutoff(now, older_than_days)
+    done, last_id = 0, 0
+    while True:
+        with db.write() as s:
+            rows = s.execute(
+                select(referrals.c.id, referrals.c.reference, referrals.c.status,
+                       referrals.c.updated_at)
+                .where(and_(referrals.c.status.in_(lifecycle.STALE), referrals.c.updated_at < cutoff,
+                            referrals.c.id > last_id))
+                .order_by(referrals.c.id).limit(BATCH)).all()
+            if not rows:
+                return done
+            for row in rows:
+                reason = retention.closure_reason(row.status)
+                claimed = s.execute(update(referrals).where(and_(
+                    referrals.c.id == row.id, referrals.c.status == row.status,
+                    referrals.c.updated_at < cutoff)).values(
+                    status="closed", closure_reason=reason, updated_at=now)).rowcount
+                if not claimed:
+                    continue  # another replica, or an event, got there first
+                add_timeline(s, row.id, now, SOURCE, "closed", retention.closure_note(reason))
+                add_to_outbox(s, outbox, make_event("referral.closed", {
+                    "reference": row.reference, "reason": reason, "previous_status": row.status,
+                    "closed_at": now}, source=SOURCE, occurred_at=now))
+                audit.append(s, audit_log, actor="system:retention", role="system", agency="referral",
+                             action="referral.close_stale", object=f"referral-id:{row.id}",
+                             outcome="ok", now=now)
+                done += 1
+            last_id = rows[-1].id
 
 
 def anonymise_closed(db: Database, clock: Clock, cipher: FileCipher, older_than_days: float) -> int:
     """Anonymise referrals that ended (closed, declined, withdrawn, discharged) more than
     ``older_than_days`` ago: the file, the name digest, the submitting officer and free-text
-    timeline notes go; status, group, urgency, needs and dates stay, so counts survive."""
+    timeline notes go; status, group, urgency, needs and dates stay, so counts survive.
+    A referral under a legal hold (a legal or court case still open: ``retention.legal_hold``)
+    keeps its file until the legal service announces the case closed. Each referral is claimed
+    by a guarded update (``anonymised_at`` still empty), so replicas sweeping at once anonymise
+    and audit it once; a held one is left for a later sweep, unaudited (nothing changed)."""
     now = clock.now()
     cutoff = retention.cutoff(now, older_than_days)
-    done = 0
+    done, last_id = 0, 0
     while True:
         with db.write() as s:
-            ids = [r.id for r in s.execute(
+            candidates = [r.id for r in s.execute(
                 select(referrals.c.id).where(and_(referrals.c.status.in_(retention.ENDED),
                                                   referrals.c.updated_at < cutoff,
-                                                  referrals.c.anonymised_at.is_(None)))
-                .limit(BATCH))]
-            if not ids:
+                                                  referrals.c.anonymised_at.is_(None),
+                                                  referrals.c.id > last_id))
+                .order_by(referrals.c.id).limit(BATCH))]
+            if not candidates:
                 return done
-            s.execute(update(referrals).where(referrals.c.id.in_(ids)).values(
-                file_ciphertext=cipher.encrypt(b"{}"), name_digest=None,
-                submitted_by=retention.ANONYMOUS, anonymised_at=now))
+            last_id = candidates[-1]
+            empty = cipher.encrypt(b"{}")
+            ids = [i for i in candidates if not retention.legal_hold(_legal_updates(s, i))
+                   and s.execute(update(referrals).where(and_(
+                       referrals.c.id == i, referrals.c.anonymised_at.is_(None))).values(
+                       file_ciphertext=empty, name_digest=None,
+                       submitted_by=retention.ANONYMOUS, anonymised_at=now)).rowcount]
+            if not ids:
+                continue  # held, or another replica claimed them
             s.execute(update(timeline).where(timeline.c.referral_id.in_(ids))
                       .values(note=retention.ANONYMISED_NOTE))
             s.execute(update(consent_records).where(consent_records.c.referral_id.in_(ids))
@@ -49,6 +104,12 @@ def anonymise_closed(db: Database, clock: Clock, cipher: FileCipher, older_than_
                              action="referral.anonymise", object=f"referral-id:{referral_id}",
                              outcome="ok", now=now)
             done += len(ids)
+
+
+def _legal_updates(s, referral_id: int) -> list[dict]:
+    return [dict(r._mapping) for r in s.execute(
+        select(legal_updates.c.kind, legal_updates.c.court_case_id, legal_updates.c.status)
+        .where(legal_updates.c.referral_id == referral_id))]
 
 
 def backfill_report_codes(db: Database, clock: Clock, cipher: FileCipher) -> int:

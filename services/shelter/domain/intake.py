@@ -7,8 +7,8 @@ from services.common.errors import Conflict, InvalidInput
 from services.contracts.decisions import DECISIONS, decline_lacks_reason
 
 OPEN = "received"
-INCOMING_STATUSES = ("received", "accepted", "declined", "withdrawn")
-WITHDRAWABLE = ("received", "accepted")  # a police withdrawal closes these
+INCOMING_STATUSES = ("received", "accepted", "declined", "withdrawn", "closed")
+WITHDRAWABLE = ("received", "accepted")  # a police withdrawal (or a retention closure) ends these
 
 
 def check_decision(decision: str, reason: str | None) -> None:

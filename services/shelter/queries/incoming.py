@@ -65,8 +65,9 @@ def add(s: Session, p: dict, now: datetime) -> bool:
     return True
 
 
-def withdraw(s: Session, reference: str, withdrawn_at) -> None:
-    """The police withdrew the referral: closed unless the shelter declined it or it ended."""
+def withdraw(s: Session, reference: str, withdrawn_at, status: str = "withdrawn") -> None:
+    """The police withdrew the referral (or the referral service closed it: ``status``
+    closed): so marked unless the shelter declined it or it ended."""
     s.execute(update(incoming).where(and_(incoming.c.reference == reference,
                                           incoming.c.status.in_(rules.WITHDRAWABLE)))
-              .values(status="withdrawn", decided_at=withdrawn_at))
+              .values(status=status, decided_at=withdrawn_at))

@@ -2,7 +2,8 @@
 the decision), ``beds`` (facilities, capacity, beds out of service, the staff views and the HSDS
 export), ``admissions`` (holds, admissions, discharges, expiry), ``waitlist_order``,
 ``hearings``, ``care_plans`` and ``plan_items`` (the residents' care), ``events`` (what the
-shelter does with other services' events) and ``report`` (the figures for a period). Each
+shelter does with other services' events), ``retention`` (anonymising what ended long ago) and
+``report`` (the figures for a period). Each
 checks who may call it, applies the domain's rules and runs the aggregate's queries
 (``queries/``) in one short transaction, with its outbox events.
 
@@ -19,10 +20,11 @@ from .events import apply_event
 from .hearings import list_hearings
 from .intake import decide, list_incoming
 from .plan_items import add_item, approve_item, refer_item_to_legal, update_item
+from .retention import anonymise_ended
 from .waitlist_order import reorder_waitlist, waitlist
 
 __all__ = [
-    "add_item", "add_note", "admit", "apply_event", "approve_item", "availability", "bed_board",
+    "add_item", "add_note", "admit", "anonymise_ended", "apply_event", "approve_item", "availability", "bed_board",
     "capacity_history_of", "complete_milestone", "daily_census", "decide", "discharge",
     "ensure_facility", "expire_holds", "get_plan", "get_screening", "hsds_service",
     "list_facilities", "list_hearings", "list_incoming", "list_milestones", "list_notes",

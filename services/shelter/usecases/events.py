@@ -1,5 +1,6 @@
 """What the shelter does with other services' events: record submitted referrals, close
-withdrawn ones, and track its residents' hearings. Each event is applied once per
+withdrawn ones and those the referral service closed, track its residents' hearings and the
+legal and court cases that hold a referral's records. Each event is applied once per
 ``event_id`` (``messaging.apply_once``), in the transaction of its effect."""
 
 import logging
@@ -12,9 +13,11 @@ from services.common.messaging import apply_once
 
 from ..domain import accompaniment as hearing_rules
 from ..domain import placement as rules
+from ..domain import retention as retention_rules
 from ..queries import beds as bed_queries
 from ..queries import hearings as hearing_queries
 from ..queries import incoming as incoming_queries
+from ..queries import legal_matters as legal_queries
 from ..queries import placements as placement_queries
 from ..tables import processed_events
 from .admissions import offer_freed
@@ -45,12 +48,31 @@ def on_withdrawn(s: Session, envelope: dict, p: dict, agency: str, hold: timedel
                  now: datetime) -> None:
     """The police withdrew: a received or accepted referral is withdrawn; its held beds are
     released and offered on; a waitlisted one leaves the list. An admitted person stays."""
-    reference = p["reference"]
+    _call_off(s, envelope, p["reference"], "withdrawn", p["withdrawn_at"], agency, hold, now)
+
+
+def on_closed(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
+              now: datetime) -> None:
+    """The referral service closed a referral that stopped moving (retention): as a withdrawal,
+    what the shelter still holds for it is released, and its own status becomes closed."""
+    _call_off(s, envelope, p["reference"], "closed", p["closed_at"], agency, hold, now)
+
+
+def on_legal_matter(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
+                    now: datetime) -> None:
+    """A legal or court case of a referral opened or closed: the shelter's legal hold."""
+    change = retention_rules.matter_change(envelope["type"], p)
+    if change is not None:
+        legal_queries.record(s, p["reference"], *change, now)
+
+
+def _call_off(s: Session, envelope: dict, reference: str, status: str, at, agency: str,
+              hold: timedelta, now: datetime) -> None:
     placement = placement_queries.for_update(s, reference)
     if placement is not None and placement.state in rules.STAYED:
-        log.warning("referral %s withdrawn while %s; placement kept", reference, placement.state)
+        log.warning("referral %s %s while %s; placement kept", reference, status, placement.state)
         return
-    incoming_queries.withdraw(s, reference, p["withdrawn_at"])
+    incoming_queries.withdraw(s, reference, at, status)
     if placement is None or placement.state not in rules.RELEASABLE:
         return
     if not placement_queries.move(s, placement.id, placement.state, state="released", updated_at=now):
@@ -98,6 +120,10 @@ def on_hearing_reminder(s: Session, envelope: dict, p: dict, agency: str, hold: 
 HANDLERS = {
     "referral.submitted": on_submitted,
     "referral.withdrawn": on_withdrawn,
+    "referral.closed": on_closed,
+    "legal.case_opened": on_legal_matter,
+    "legal.case_closed": on_legal_matter,
+    "legal.court_status_changed": on_legal_matter,
     "legal.hearing_scheduled": on_hearing_scheduled,
     "legal.hearing_outcome": on_hearing_outcome,
     "legal.hearing_reminder": on_hearing_reminder,

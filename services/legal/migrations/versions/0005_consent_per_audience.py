@@ -1,4 +1,4 @@
-"""consent per audience (issue 17): one change time per audience instead of one for both
+"""consent per audience: one change time per audience instead of one for both
 
 A change for one audience no longer hides a later-arriving, older-dated change for the other.
 The single old time is copied to both: nothing already decided is re-opened.
