@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
+from services.common import atrest
 from services.common.caller import Caller
 from services.common.clock import FixedClock
 from services.common.errors import Conflict, NotFound
@@ -49,6 +50,16 @@ def _audit_actions(db, table) -> list[tuple[str, str]]:
 
 
 # --- the referral service ---------------------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def sealed_columns(keys):
+    """The legal service's sealed columns under the test's file keys, as ``FileKeys`` sets them
+    in a service process; unset afterwards."""
+    before = atrest.current_keys()
+    atrest.use_keys(keys.cipher)
+    yield
+    atrest.use_keys(before)
+
 
 @pytest.fixture
 def referral_db(databases, db_url):
@@ -275,7 +286,7 @@ def test_a_legal_case_closes_only_once_its_court_cases_are_closed(legal_db):
 def test_the_legal_service_anonymises_a_closed_cases_free_text_after_its_period(legal_db, keys):
     reference, case, court_case = open_case_with_court_case(legal_db)
     case_id = case["case_id"]
-    legal_app.add_note(legal_db, LEGAL, case_id, NOTE, cipher=keys.cipher)
+    legal_app.add_note(legal_db, LEGAL, case_id, NOTE)
     legal_app.add_session(legal_db, LEGAL, case_id, "2026-03-02", "Topic-Testperson wages")
     legal_app.open_dispute(legal_db, LEGAL, case_id, "Employer-Testperson Ltd", ["unpaid_wages"])
     legal_app.request_document(legal_db, LEGAL, case_id, "passport", "Authority-Testperson")
@@ -300,7 +311,7 @@ def test_the_legal_service_anonymises_a_closed_cases_free_text_after_its_period(
 
 def test_an_open_legal_case_is_never_anonymised(legal_db, keys):
     reference, case, _ = open_case_with_court_case(legal_db)
-    legal_app.add_note(legal_db, LEGAL, case["case_id"], NOTE, cipher=keys.cipher)
+    legal_app.add_note(legal_db, LEGAL, case["case_id"], NOTE)
     assert legal_app.anonymise_closed_cases(legal_db, datetime.now(timezone.utc)
                                             + timedelta(days=5000), 365) == 0
     assert count(legal_db, legal_notes) == 1
@@ -375,7 +386,7 @@ def test_replicas_sweeping_at_once_anonymise_shelter_and_legal_records_once(data
     closed_at = None
     for _ in range(3):
         _, case, court_case = open_case_with_court_case(legal_db)
-        legal_app.add_note(legal_db, LEGAL, case["case_id"], NOTE, cipher=keys.cipher)
+        legal_app.add_note(legal_db, LEGAL, case["case_id"], NOTE)
         legal_app.change_court_status(legal_db, LEGAL, court_case["court_case_id"], "closed")
         closed_at = legal_app.close_case(legal_db, LEGAL, case["case_id"])["closed_at"]
     now = datetime.fromisoformat(closed_at.replace("Z", "+00:00")) + timedelta(days=366)

@@ -26,7 +26,7 @@ def close_case(db: Database, caller: Caller, case_id: str, correlation_id: str |
     access.require_legal(caller)
     now = now_of(clock)
     with db.write() as s:
-        row = case_row(s, case_id, now)
+        row = case_row(s, caller, case_id, now)
         still_open = s.execute(select(func.count()).select_from(court_cases).where(and_(
             court_cases.c.case_id == row.id, court_cases.c.status != "closed"))).scalar_one()
         rules.check_close(row.status, still_open)
