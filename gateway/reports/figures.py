@@ -10,9 +10,9 @@ table, and give the girl away beside it: they are not a table; admissions are a 
 
 The public audience asks for a whole calendar month, quarter or year; ``build_summary`` then
 takes the figures of every calendar period that overlaps it (``related``: its year, quarters
-and months) and suppresses them together (``suppression.suppress_together``), with the
-categories kept from the year's counts, so that no period's figures, subtracted from
-another's, give a hidden value away.
+and months) and suppresses them together (``suppression.suppress_together``, for the values
+that add up over time, ``OVER_TIME``), with the categories kept from the year's counts, so
+that no period's figures, subtracted from another's, give a hidden value away.
 """
 
 from services.contracts.vocabulary import (AGE_BANDS, EXPLOITATION_CATEGORIES, PERSON_LABELS,
@@ -42,7 +42,7 @@ def _two_way(name, title, rows: list[str], columns: list[str], counts: dict[str,
 
 def _merge_rows(by_row: dict[str, dict], columns, kept) -> dict[str, dict]:
     """Rows not in ``kept`` merged into one "other" row (public)."""
-    merged = {r: dict(by_row[r]) for r in kept if r != suppression.OTHER}
+    merged = {r: dict(by_row.get(r) or {}) for r in kept if r != suppression.OTHER}
     rest = [r for r in by_row if r not in merged]
     if rest:
         merged[suppression.OTHER] = {c: sum(by_row[r].get(c, 0) for r in rest) for c in columns}
@@ -128,6 +128,12 @@ def _quartile_measure(name, title, q: dict, public: bool) -> dict:
             "value": q.get("median") if shown else None}
 
 
+# What of each table (in the order of ``tables_of``) adds up over time, so that a quarter minus
+# its other months could give a month's hidden value away (``suppression.adds_up``): referrals
+# and milestones by when they were made or due (rows), outcomes as they stood at the period's
+# end (columns, which do not add up); people served in a period do not add up.
+OVER_TIME = ("row_totals", "none", "none", "none", "all", "row_totals", "total")
+
 # headline counts that are in no table: hidden in every overlapping period if hidden in one
 _HEADLINE_SCALARS = {"people_admitted": lambda shelter, legal: shelter["admissions"]["total"],
                      "legal_cases_opened": lambda shelter, legal: legal["legal_cases_opened"]}
@@ -146,7 +152,8 @@ def build_summary(referral: dict, shelter: dict, legal: dict, audience: str,
         periods = [(referral, shelter, legal)] + list(related or [])
         kept = kept_categories((related or [(referral,)])[0][0])
         together = suppression.suppress_together(
-            [tables_of(r, s, g, audience, kept) for r, s, g in periods])
+            [tables_of(r, s, g, audience, kept) for r, s, g in periods],
+            [suppression.adds_up(kind) for kind in OVER_TIME])
         tables = together[0]
         hidden_scalars = {name for name, of in _HEADLINE_SCALARS.items()
                           if any(not _safe_n(of(s, g), True) for _, s, g in periods)}

@@ -23,8 +23,9 @@ go into "other", so fewer cells need suppressing.
 Overlapping periods (``suppress_together``): a person can ask for a year, its quarters and its
 months, and counts add up over time (a quarter's admissions are its months' admissions), so a
 value hidden in one of them and shown in the others could be worked out by subtraction. Values
-are named by label (``labels``); whatever is hidden in one period of a year is hidden in all
-seventeen where it is not 0, and suppression runs again until nothing changes. Then each
+are named by label (``labels``); whatever adds up over time and is hidden in one period of a
+year is hidden in all seventeen where it is not 0, and suppression runs again until nothing
+changes. Then each
 hidden value of a month lies on a cycle of its table whose values, not 0 there, are not 0 and
 hidden in the quarter and year that contain it too: a unit moved around that cycle in all
 three keeps every published figure of every period (tests/unit/test_report_suppression.py
@@ -151,16 +152,32 @@ def suppress(table: dict, forced: frozenset | set = frozenset()) -> dict:
     return _published(table, grid, hidden, two_way)
 
 
-def suppress_together(periods: list[list[dict]]) -> list[list[dict]]:
+def adds_up(kind: str):
+    """Which values of a table add up over time (a quarter's is its months' added up), by
+    ``kind``: ``all`` (events counted when they happened: discharges), ``row_totals`` (rows
+    counted when they happened, columns as they stood at the period's end: referrals by source
+    and outcome), ``total`` (the grand total only), ``none`` (people served in a period)."""
+    return {"all": lambda name: True,
+            "row_totals": lambda name: name[1] == "total",
+            "total": lambda name: name == ("total", "total") or name == ("all", "total"),
+            "none": lambda name: False}[kind]
+
+
+def suppress_together(periods: list[list[dict]], over_time: list | None = None) -> list[list[dict]]:
     """Suppress the same tables of several overlapping periods (each a list of tables, in the
-    same order, named alike) so that every period hides the same values: a value hidden in one
-    is hidden in all, until nothing changes."""
-    forced: list[set] = [set() for _ in periods[0]] if periods else []
+    same order, named alike) so that a value that adds up over time (``over_time``: per table,
+    ``adds_up(kind)``; every value when not given) hidden in one period is hidden in all where
+    it is not 0, until nothing changes. Values that do not add up (people served in a period)
+    give no subtraction away and are suppressed period by period."""
+    count = len(periods[0]) if periods else 0
+    over_time = over_time or [adds_up("all")] * count
+    forced: list[set] = [set() for _ in range(count)]
     while True:
         done = [[suppress(t, frozenset(forced[k])) for k, t in enumerate(tables)]
                 for tables in periods]
-        union = [forced[k].union(*(hidden_labels(tables[k]) for tables in done))
-                 for k in range(len(forced))]
+        union = [forced[k].union(*({name for name in hidden_labels(tables[k]) if over_time[k](name)}
+                                   for tables in done))
+                 for k in range(count)]
         if union == forced:
             return done
         forced = union
