@@ -7,6 +7,12 @@ tables and measures. ``internal`` shows exact counts; ``public`` first merges sm
 or from a suppressed count; it publishes no measure's base (n). Each count appears in one
 table only (admissions by population group would repeat women and men of the sex and age
 table, and give the girl away beside it: they are not a table; admissions are a headline).
+
+The public audience asks for a whole calendar month, quarter or year; ``build_summary`` then
+takes the figures of every calendar period that overlaps it (``related``: its year, quarters
+and months) and suppresses them together (``suppression.suppress_together``, for the values
+that add up over time, ``OVER_TIME``), with the categories kept from the year's counts, so
+that no period's figures, subtracted from another's, give a hidden value away.
 """
 
 from services.contracts.vocabulary import (AGE_BANDS, EXPLOITATION_CATEGORIES, PERSON_LABELS,
@@ -34,24 +40,42 @@ def _two_way(name, title, rows: list[str], columns: list[str], counts: dict[str,
             "total": sum(map(sum, cells))}
 
 
-def _merge_rows(by_row: dict[str, dict], columns) -> dict[str, dict]:
-    """Rows with fewer than 11 in all merged into one "other" row (public)."""
-    totals = {r: sum(v.values()) for r, v in by_row.items()}
-    kept = suppression.merge_small(totals)
-    merged = {r: dict(by_row[r]) for r in kept if r != suppression.OTHER}
+def _merge_rows(by_row: dict[str, dict], columns, kept) -> dict[str, dict]:
+    """Rows not in ``kept`` merged into one "other" row (public)."""
+    merged = {r: dict(by_row.get(r) or {}) for r in kept if r != suppression.OTHER}
     rest = [r for r in by_row if r not in merged]
     if rest:
         merged[suppression.OTHER] = {c: sum(by_row[r].get(c, 0) for r in rest) for c in columns}
     return merged
 
 
-def tables_of(referral: dict, shelter: dict, legal: dict, audience: str) -> list[dict]:
+def kept_categories(referral: dict) -> dict[str, list[str]]:
+    """The referral sources and nationalities shown by name to the public (at least 11 people,
+    the five largest), from one period's referral figures: the year's, for all its periods."""
+    by_source = referral["referrals"]["by_source"]
+    totals = {r: sum(v.values()) for r, v in by_source.items()}
+    return {"sources": [k for k in suppression.merge_small(totals) if k != suppression.OTHER],
+            "nationalities": [k for k in suppression.merge_small(
+                referral["served"]["by_nationality"]) if k != suppression.OTHER]}
+
+
+def _merge_counts(counts: dict[str, int], kept) -> dict[str, int]:
+    merged = {k: counts.get(k, 0) for k in kept}
+    rest = sum(v for k, v in counts.items() if k not in merged)
+    if rest:
+        merged[suppression.OTHER] = rest
+    return merged
+
+
+def tables_of(referral: dict, shelter: dict, legal: dict, audience: str,
+              kept: dict | None = None) -> list[dict]:
     """Every count table of the summary, exact (merged for the public when ``audience`` is
-    public, not yet suppressed)."""
+    public, not yet suppressed; ``kept``: the categories shown by name, else this period's)."""
     public = audience == "public"
     by_source = referral["referrals"]["by_source"]
     if public:
-        by_source = _merge_rows(by_source, REPORT_OUTCOMES)
+        kept = kept or kept_categories(referral)
+        by_source = _merge_rows(by_source, REPORT_OUTCOMES, kept["sources"])
     sources = sorted(by_source, key=lambda s: (s == suppression.OTHER,
                                               -sum(by_source[s].values()), s))
     served = referral["served"]
@@ -61,7 +85,7 @@ def tables_of(referral: dict, shelter: dict, legal: dict, audience: str) -> list
                                      - set(AGE_BANDS))
     nationality = served["by_nationality"]
     if public:
-        nationality = suppression.merge_small(nationality)
+        nationality = _merge_counts(nationality, kept["nationalities"])
     else:
         nationality = dict(sorted(nationality.items(), key=lambda kv: (-kv[1], kv[0])))
     exploitation = {k: served["by_exploitation"].get(k, 0)
@@ -104,16 +128,37 @@ def _quartile_measure(name, title, q: dict, public: bool) -> dict:
             "value": q.get("median") if shown else None}
 
 
-def build_summary(referral: dict, shelter: dict, legal: dict, audience: str) -> dict:
-    """The whole summary for one audience."""
+# What of each table (in the order of ``tables_of``) adds up over time, so that a quarter minus
+# its other months could give a month's hidden value away (``suppression.adds_up``): referrals
+# and milestones by when they were made or due (rows), outcomes as they stood at the period's
+# end (columns, which do not add up); people served in a period do not add up.
+OVER_TIME = ("row_totals", "none", "none", "none", "all", "row_totals", "total")
+
+# headline counts that are in no table: hidden in every overlapping period if hidden in one
+_HEADLINE_SCALARS = {"people_admitted": lambda shelter, legal: shelter["admissions"]["total"],
+                     "legal_cases_opened": lambda shelter, legal: legal["legal_cases_opened"]}
+
+
+def build_summary(referral: dict, shelter: dict, legal: dict, audience: str,
+                  related: list[tuple[dict, dict, dict]] | None = None) -> dict:
+    """The whole summary for one audience. ``related`` (public): the (referral, shelter, legal)
+    figures of every calendar period overlapping this one, its year first; suppressed together
+    with it. Without it the period is suppressed on its own."""
     if audience not in AUDIENCES:
         raise ValueError(f"audience is one of {AUDIENCES}")
     public = audience == "public"
-    tables = tables_of(referral, shelter, legal, audience)
+    hidden_scalars: set[str] = set()
     if public:
-        tables = [suppression.suppress(t) for t in tables]
+        periods = [(referral, shelter, legal)] + list(related or [])
+        kept = kept_categories((related or [(referral,)])[0][0])
+        together = suppression.suppress_together(
+            [tables_of(r, s, g, audience, kept) for r, s, g in periods],
+            [suppression.adds_up(kind) for kind in OVER_TIME])
+        tables = together[0]
+        hidden_scalars = {name for name, of in _HEADLINE_SCALARS.items()
+                          if any(not _safe_n(of(s, g), True) for _, s, g in periods)}
     else:
-        tables = [{**t, "suppressed": 0} for t in tables]
+        tables = [{**t, "suppressed": 0} for t in tables_of(referral, shelter, legal, audience)]
     by_name = {t["name"]: t for t in tables}
 
     sources = by_name["referrals_by_source"]
@@ -162,11 +207,11 @@ def build_summary(referral: dict, shelter: dict, legal: dict, audience: str) -> 
     admitted = shelter["admissions"]["total"]
     headline = {
         "people_referred": sources["total"],
-        "people_admitted": admitted if _safe_n(admitted, public) else None,
+        "people_admitted": None if "people_admitted" in hidden_scalars else admitted,
         "people_served": sex_age["total"],
         "nationalities": nationalities,
         **people,
-        "legal_cases_opened": legal_cases if _safe_n(legal_cases, public) else None,
+        "legal_cases_opened": None if "legal_cases_opened" in hidden_scalars else legal_cases,
         "court_cases_opened": by_name["court_cases_by_outcome"]["total"],
     }
     return {

@@ -19,6 +19,17 @@ Published values are the cells and the totals; a suppressed one becomes ``None``
 
 Categories are merged before suppressing (``merge_small``): categories under the threshold
 go into "other", so fewer cells need suppressing.
+
+Overlapping periods (``suppress_together``): a person can ask for a year, its quarters and its
+months, and counts add up over time (a quarter's admissions are its months' admissions), so a
+value hidden in one of them and shown in the others could be worked out by subtraction. Values
+are named by label (``labels``); whatever adds up over time and is hidden in one period of a
+year is hidden in all seventeen where it is not 0, and suppression runs again until nothing
+changes. Then each
+hidden value of a month lies on a cycle of its table whose values, not 0 there, are not 0 and
+hidden in the quarter and year that contain it too: a unit moved around that cycle in all
+three keeps every published figure of every period (tests/unit/test_report_suppression.py
+audits the seventeen periods together with linear programming).
 """
 
 import copy
@@ -95,9 +106,25 @@ def _bridge_fix(grid, hidden, inner) -> tuple[int, int] | None:
     return None
 
 
-def suppress(table: dict) -> dict:
+def labels(table: dict) -> dict[tuple[int, int], tuple[str, str]]:
+    """Each published value's position in the grid, named (row, column) by label: a total is
+    ``total``, the one row of a one-way table ``all``."""
+    grid, two_way = _grid(table)
+    rows = (list(table.get("rows") or range(len(grid) - 1)) + ["total"]) if two_way else ["all"]
+    cols = list(table.get("columns") or range(len(grid[0]) - 1)) + ["total"]
+    return {(i, j): (rows[i], cols[j]) for i in range(len(grid)) for j in range(len(grid[0]))}
+
+
+def hidden_labels(table: dict) -> set[tuple[str, str]]:
+    """The (row, column) labels of the values a suppressed table hides."""
+    grid, _ = _grid(table)
+    return {name for (i, j), name in labels(table).items() if grid[i][j] is None}
+
+
+def suppress(table: dict, forced: frozenset | set = frozenset()) -> dict:
     """A copy of the table with primary and complementary suppression applied: suppressed
-    values are ``None`` and ``suppressed`` counts them."""
+    values are ``None`` and ``suppressed`` counts them. ``forced``: labels (row, column) to hide
+    as well unless they are 0, with their own complements (values another period hides)."""
     grid, two_way = _grid(table)
     rows, cols = len(grid), len(grid[0])
 
@@ -105,6 +132,9 @@ def suppress(table: dict) -> dict:
         return c[1] < cols - 1 and (not two_way or c[0] < rows - 1)
 
     hidden = {(i, j) for i in range(rows) for j in range(cols) if is_primary(grid[i][j])}
+    if forced:  # a zero stays shown: it adds nothing to a quarter or a year
+        hidden |= {(i, j) for (i, j), name in labels(table).items()
+                   if name in forced and grid[i][j] != 0}
     changed = bool(hidden)
     while changed:
         changed = False
@@ -120,6 +150,37 @@ def suppress(table: dict) -> dict:
                 hidden.add(pick)
                 changed = True
     return _published(table, grid, hidden, two_way)
+
+
+def adds_up(kind: str):
+    """Which values of a table add up over time (a quarter's is its months' added up), by
+    ``kind``: ``all`` (events counted when they happened: discharges), ``row_totals`` (rows
+    counted when they happened, columns as they stood at the period's end: referrals by source
+    and outcome), ``total`` (the grand total only), ``none`` (people served in a period)."""
+    return {"all": lambda name: True,
+            "row_totals": lambda name: name[1] == "total",
+            "total": lambda name: name == ("total", "total") or name == ("all", "total"),
+            "none": lambda name: False}[kind]
+
+
+def suppress_together(periods: list[list[dict]], over_time: list | None = None) -> list[list[dict]]:
+    """Suppress the same tables of several overlapping periods (each a list of tables, in the
+    same order, named alike) so that a value that adds up over time (``over_time``: per table,
+    ``adds_up(kind)``; every value when not given) hidden in one period is hidden in all where
+    it is not 0, until nothing changes. Values that do not add up (people served in a period)
+    give no subtraction away and are suppressed period by period."""
+    count = len(periods[0]) if periods else 0
+    over_time = over_time or [adds_up("all")] * count
+    forced: list[set] = [set() for _ in range(count)]
+    while True:
+        done = [[suppress(t, frozenset(forced[k])) for k, t in enumerate(tables)]
+                for tables in periods]
+        union = [forced[k].union(*({name for name in hidden_labels(tables[k]) if over_time[k](name)}
+                                   for tables in done))
+                 for k in range(count)]
+        if union == forced:
+            return done
+        forced = union
 
 
 def primary_only(table: dict) -> dict:

@@ -1,7 +1,12 @@
 """Reports: figures for a period from the three services, internal (exact; shelter staff) or
-public (suppressed), as JSON or CSV."""
+public (suppressed), as JSON or CSV. The public audience gets whole calendar months, quarters
+or years only, suppressed together with every calendar period that overlaps them."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from services.common.errors import InvalidInput
+from services.common.period import (Period, check_calendar_period,
+                                    overlapping_calendar_periods, parse_calendar)
 
 from ..errors import ApiProblem
 from .declare import FILTERED, Answer, Ctx, endpoint
@@ -13,9 +18,14 @@ REPORT_ROLES = ("shelter", "analyst")   # internal audience: shelter staff only 
 # --- schemas ---------------------------------------------------------------------------------------
 
 class ReportQuery(Strict):
-    from_ = fields.Date(data_key="from", required=True,
-                        metadata={"description": "First day of the period (UTC), YYYY-MM-DD."})
-    to = fields.Date(required=True, metadata={"description": "Last day, inclusive."})
+    from_ = fields.Date(data_key="from",
+                        metadata={"description": "First day of the period (UTC), YYYY-MM-DD. "
+                                                 "Public: the first day of a month, quarter or "
+                                                 "year."})
+    to = fields.Date(metadata={"description": "Last day, inclusive. Public: the last day of the "
+                                              "month, quarter or year that from begins."})
+    period = fields.String(metadata={"description": "Instead of from and to: a year (2025), a "
+                                                    "quarter (2025-Q2) or a month (2025-04)."})
     audience = fields.String(load_default="public", validate=validate.OneOf(["internal", "public"]),
                              metadata={"description": "internal (exact counts; shelter staff "
                                                       "only) or public (suppressed)."})
@@ -25,6 +35,17 @@ class ReportQuery(Strict):
 
     @validates_schema
     def _order(self, data, **_):
+        if "period" in data:
+            if "from_" in data or "to" in data:
+                raise ValidationError("Give period, or from and to, not both.", field_name="period")
+            try:
+                parse_calendar(data["period"])
+            except InvalidInput as exc:
+                raise ValidationError(str(exc), field_name="period") from None
+            return
+        for name, key in (("from_", "from"), ("to", "to")):
+            if name not in data:
+                raise ValidationError("Missing data for required field.", field_name=key)
         for name, key in (("from_", "from"), ("to", "to")):
             if name in data and not 1900 <= data[name].year <= 2999:
                 raise ValidationError("A year from 1900 to 2999.", field_name=key)
@@ -33,6 +54,11 @@ class ReportQuery(Strict):
                 raise ValidationError("to is before from.", field_name="to")
             if (data["to"] - data["from_"]).days >= 3660:
                 raise ValidationError("A period is at most 3660 days.", field_name="to")
+            if data.get("audience", "public") == "public":
+                try:
+                    check_calendar_period(data["from_"], data["to"])
+                except InvalidInput as exc:
+                    raise ValidationError(str(exc), field_name=exc.field) from None
 
 
 def _count() -> fields.Integer:
@@ -73,8 +99,10 @@ ReportSummary = answer(
 # --- views -----------------------------------------------------------------------------------------
 
 @endpoint("GET", "/reports/summary", roles=REPORT_ROLES,
-          summary="Figures for a period: internal (exact; shelter staff) or public (suppressed: no "
-                  "count from 1 to 10, complementary suppression); JSON, or CSV with format=csv",
+          summary="Figures for a period: internal (exact; shelter staff; any days) or public "
+                  "(a whole calendar month, quarter or year; suppressed: no count from 1 to 10, "
+                  "complementary suppression across the overlapping calendar periods); JSON, or "
+                  "CSV with format=csv",
           query=ReportQuery, response=ReportSummary, also_as=("text/csv",), errors=FILTERED)
 def report_summary(ctx: Ctx):
     from ..reports.csv_export import to_csv
@@ -84,10 +112,21 @@ def report_summary(ctx: Ctx):
         raise ApiProblem(403, "forbidden", "Forbidden",
                          f"The {ctx.identity.role} role may read the public audience only.",
                          field="audience")
-    period = {"first_day": q["from_"].isoformat(), "last_day": q["to"].isoformat()}
-    figures = {service: ctx.rpc(service, "report_figures", **period)
-               for service in ("referral", "shelter", "legal")}
-    summary = build_summary(figures["referral"], figures["shelter"], figures["legal"], q["audience"])
+    asked = parse_calendar(q["period"]) if "period" in q else Period(q["from_"], q["to"])
+    period = {"first_day": asked.first_day.isoformat(), "last_day": asked.last_day.isoformat()}
+
+    def figures_of(p: Period) -> tuple[dict, dict, dict]:
+        return tuple(ctx.rpc(service, "report_figures", first_day=p.first_day.isoformat(),
+                             last_day=p.last_day.isoformat())
+                     for service in ("referral", "shelter", "legal"))
+
+    if q["audience"] == "public":   # suppressed together with every overlapping calendar period
+        overlapping = overlapping_calendar_periods(asked)
+        related = [figures_of(p) for p in overlapping]
+        figures = related[overlapping.index(asked)]
+    else:
+        related, figures = None, figures_of(asked)
+    summary = build_summary(*figures, q["audience"], related=related)
     if q["format"] == "csv":
         name = f"refnet-report-{period['first_day']}-{period['last_day']}-{q['audience']}.csv"
         return Answer(to_csv(summary), media_type="text/csv",

@@ -1,9 +1,12 @@
 """``refnet report | backfill-report-codes``: a period's summary from the API, as JSON, CSV or a
 PDF; and the statistical codes of referrals recorded before there were any.
 
-    refnet report --from 2025-01-01 --to 2025-12-31 --audience public --pdf report.pdf
+    refnet report --period 2025 --audience public --pdf report.pdf     (or 2025-Q2, 2025-04)
     refnet report --from ... --to ... --audience internal --csv report.csv
     refnet report --from ... --to ... --json report.json     (--json - prints it)
+
+The public audience gets whole calendar months, quarters or years only (the API answers 422
+otherwise); a day range for it is refused here first, naming the option.
 
 It asks ``GET /api/v1/reports/summary`` with a bearer token (``--token``, else
 ``REFNET_TOKEN``, else one issued for a demo shelter manager when the token secret is at hand:
@@ -17,6 +20,8 @@ import sys
 import requests
 
 from refnet import settings
+from services.common.errors import InvalidInput
+from services.common.period import check_calendar_period, parse_calendar, parse_period
 
 from .keys import file_cipher
 
@@ -33,8 +38,29 @@ def _token(args, values) -> str | None:
     return issue_token(secret, user="analyst.demo", role="analyst", agency="refnet-analytics", ttl=600)
 
 
+def _period_params(args) -> dict:
+    """The query's period: ``period``, or ``from`` and ``to`` (whole calendar units for the
+    public audience); ``InvalidInput`` naming the option otherwise."""
+    if args.period:
+        if args.from_ or args.to:
+            raise InvalidInput("give --period, or --from and --to, not both", field="period")
+        parse_calendar(args.period)
+        return {"period": args.period}
+    if not (args.from_ and args.to):
+        raise InvalidInput("give --period, or --from and --to", field="from" if not args.from_ else "to")
+    period = parse_period(args.from_, args.to)
+    if args.audience == "public":
+        check_calendar_period(period.first_day, period.last_day)
+    return {"from": args.from_, "to": args.to}
+
+
 def cmd_report(args) -> int:
     """Fetch the summary from the API and write it as JSON, CSV and/or PDF."""
+    try:
+        period = _period_params(args)
+    except InvalidInput as exc:
+        print(f"refnet report: --{exc.field}: {exc.detail}", file=sys.stderr)
+        return 2
     values = settings.load()
     token = _token(args, values)
     if not token:
@@ -43,7 +69,7 @@ def cmd_report(args) -> int:
     if not (args.pdf or args.csv or args.json):
         args.json = "-"
     url = (args.url or settings.base_url(values)).rstrip("/") + "/api/v1/reports/summary"
-    params = {"from": args.from_, "to": args.to, "audience": args.audience}
+    params = {**period, "audience": args.audience}
     headers = {"Authorization": f"Bearer {token}"}
     response = requests.get(url, params=params, headers=headers, timeout=60)
     if response.status_code != 200:
@@ -88,8 +114,11 @@ def cmd_backfill_report_codes(_args) -> int:
 def add_commands(sub) -> None:
     """Register ``refnet report`` and ``refnet backfill-report-codes``."""
     report = sub.add_parser("report", help="a period's figures (JSON, CSV or PDF) from the API")
-    report.add_argument("--from", dest="from_", required=True, help="first day, YYYY-MM-DD")
-    report.add_argument("--to", required=True, help="last day, YYYY-MM-DD (inclusive)")
+    report.add_argument("--period", help="a year (2025), a quarter (2025-Q2) or a month (2025-04)")
+    report.add_argument("--from", dest="from_", help="first day, YYYY-MM-DD (public: the first "
+                        "day of a month, quarter or year)")
+    report.add_argument("--to", help="last day, YYYY-MM-DD (inclusive; public: the last day of "
+                        "that month, quarter or year)")
     report.add_argument("--audience", choices=["internal", "public"], default="public")
     report.add_argument("--pdf", metavar="FILE")
     report.add_argument("--csv", metavar="FILE")

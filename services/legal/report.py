@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, select
 
 from services.common.caller import Caller
 from services.common.db import Database
-from services.common.period import parse_period
+from services.common.period import report_period
 
 from .domain.access import VISIBILITY, shape
 from .domain.figures import COURT_OUTCOMES, court_outcome
@@ -21,8 +21,7 @@ REPORT_ROLES = tuple(VISIBILITY["report"])
 
 def report_figures(db: Database, caller: Caller, first_day: str, last_day: str) -> dict:
     """Legal cases and court cases opened in the period (shelter staff and analysts)."""
-    caller.require(*REPORT_ROLES)
-    period = parse_period(first_day, last_day)
+    period = report_period(caller, REPORT_ROLES, first_day, last_day)
     start, end = period.start, period.end
     h = court_status_history
     with db.read() as s:

@@ -7,7 +7,7 @@ per read was a sixth of the referral service's time on that path.
 
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, or_, select, true
+from sqlalchemy import and_, bindparam, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from services.common.caller import Caller
@@ -55,11 +55,12 @@ def consent_active(audience: str, now: datetime):
                 or_(until.is_(None), until > now))
 
 
-def visible_to(caller: Caller, now: datetime):
+def visible_to(caller: Caller, now: datetime, holding_agency: str | None):
     """SQL for the referrals ``caller`` has full status access to (``rules.status_access``
-    answers ``full``); ``Forbidden`` for a role that sees none."""
+    answers ``full``): shelter staff of the holding agency (``rules.holds``) see every one, a
+    shelter identity of another agency none; ``Forbidden`` for a role that sees none."""
     if caller.role == rules.SEES_EVERY_REFERRAL:
-        return true()
+        return true() if rules.holds(caller, holding_agency) else false()
     audience = rules.ROLE_AUDIENCE.get(caller.role)
     if audience is None:
         raise Forbidden(f"role {caller.role} may not list referrals")

@@ -6,11 +6,14 @@ for ``REFNET_STALE_REFERRAL_DAYS`` and anonymises referrals that ended more than
 ``REFNET_RETENTION_DAYS`` ago and are under no legal hold (safe to run concurrently).
 """
 
+import functools
+import inspect
 import logging
 
 from nameko.timer import timer
 
 from services.common.audit import audited
+from services.common.caller import Caller
 from services.common.runtime.consumers import consume_events, consume_intake
 from services.common.runtime.entrypoints import rpc
 from services.common.runtime import skeleton
@@ -18,6 +21,7 @@ from services.common.runtime.observability import Observability
 from services.common.runtime.providers import FileKeys, Outbox, ServiceDatabase
 
 from . import usecases
+from .domain.referral import require_holding_agency
 from .dependencies import ReferralSecrets
 from .settings import SETTINGS
 from .tables import audit_log, outbox as outbox_table
@@ -27,11 +31,34 @@ log = logging.getLogger(__name__)
 VALUES = SETTINGS.load()
 
 
+def held(field: str | None = None):
+    """Refuse a shelter identity of another agency than the network's shelter before the method
+    (and any rule) runs: ``NotFound`` naming ``field``, or ``Forbidden``
+    (``domain.referral.require_holding_agency``). Under ``@audited``, so the refusal is
+    audited; nothing is written."""
+    def decorate(method):
+        signature = inspect.signature(method)
+
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            caller = signature.bind_partial(self, *args, **kwargs).arguments.get("caller")
+            require_holding_agency(Caller.from_dict(caller), VALUES.shelter_agency, field)
+            return method(self, *args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def report_figures_here(db, caller, first_day, last_day):
+    """The referral figures, for analysts and the network shelter's own staff."""
+    require_holding_agency(Caller.from_dict(caller), VALUES.shelter_agency, None)
+    return usecases.report_figures(db, caller, first_day, last_day)
+
+
 class ReferralService(skeleton.ServiceSkeleton):
     """The referral service: intake, the referral's status and file, consent, retention."""
     name = "referral"
     audit_table = audit_log
-    report_figures_of = staticmethod(usecases.report_figures)
+    report_figures_of = staticmethod(report_figures_here)
 
     db = ServiceDatabase("referral")
     observability = Observability("referral", outbox_table)
@@ -63,12 +90,14 @@ class ReferralService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("referral.read_status", "referral", "reference", refusals_only=True)
+    @held("reference")
     def get_status(self, caller, reference):
         """Status and timeline (refusals audited)."""
         return usecases.get_status(self.db, self.clock, caller, reference)
 
     @rpc
     @audited("referral.read_fhir_task", "referral", "reference", refusals_only=True)
+    @held("reference")
     def get_fhir_task(self, caller, reference):
         """The status as a FHIR Task (refusals audited)."""
         return usecases.get_fhir_task(self.db, self.clock, self.secrets.search_key, caller,
@@ -78,10 +107,12 @@ class ReferralService(skeleton.ServiceSkeleton):
     def list_referrals(self, caller, status=None, limit=50, cursor=None):
         """The caller's referrals, a page at a time."""
         return usecases.list_referrals(self.db, self.clock, caller, status=status,
-                                       limit=int(limit), cursor=cursor)
+                                       limit=int(limit), cursor=cursor,
+                                       shelter_agency=VALUES.shelter_agency)
 
     @rpc
     @audited("referral.read_file", "referral", "reference")
+    @held("reference")
     def get_file(self, caller, reference):
         """The decrypted file (shelter staff)."""
         return usecases.get_file(self.db, self.cipher, caller, reference)
@@ -94,6 +125,7 @@ class ReferralService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("consent.record", "referral", "reference")
+    @held("reference")
     def record_consent(self, caller, reference, audience, share, purpose=None, until=None,
                        correlation_id=None):
         """Shelter staff record the survivor's choice for one audience."""
@@ -102,12 +134,14 @@ class ReferralService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("consent.read", "referral", "reference")
+    @held("reference")
     def get_consent(self, caller, reference):
         """The survivor's choices and their history (shelter staff)."""
         return usecases.get_consent(self.db, self.clock, caller, reference)
 
     @rpc
     @audited("referral.search_by_name", "referrals")
+    @held()
     def search_by_name(self, caller, name):
         """Referrals whose survivor's name matches (shelter staff)."""
         return usecases.search_by_name(self.db, self.secrets.search_key, caller, name)

@@ -18,6 +18,8 @@ SETTINGS = Settings(
             "HMAC key of the name digest used by `POST /referrals/search` and of the FHIR Task's "
             "patient pseudonym (derived from the intake private key when unset)", optional,
             secret=True),
+    Setting("REFNET_SHELTER_AGENCY", "erbil-shelter",
+            "the agency id the shelter service signs its receipts with"),
     Setting("REFNET_RETENTION_DAYS", "365",
             "referrals that ended (closed, declined, withdrawn, discharged) and unchanged this "
             "long are anonymised, unless a legal or court case of theirs is still open", float),

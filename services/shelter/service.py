@@ -5,11 +5,14 @@ Settings are in ``settings.py``, loaded once here. Every time the shelter record
 process clock (``ServiceClock``), which a demo network or an end-to-end test may move forward.
 """
 
+import functools
+import inspect
 import logging
 
 from nameko.timer import timer
 
 from services.common.audit import audited
+from services.common.caller import Caller
 from services.common.runtime.consumers import consume_events
 from services.common.runtime.entrypoints import rpc
 from services.common.runtime.observability import Observability
@@ -18,6 +21,7 @@ from services.common.runtime import skeleton  # not its class: `nameko run` serv
 
 from . import usecases
 from .domain.fields import check_whole_number as whole
+from .domain.visibility import require_holding_agency
 from .observability import bed_gauges
 from .settings import SETTINGS, hold_of
 from .tables import audit_log
@@ -31,12 +35,35 @@ HOLD = hold_of(VALUES)
 AGENCY = VALUES.shelter_agency
 
 
+def held(field: str | None = None):
+    """Refuse a shelter identity of another agency than this shelter's before the method (and
+    any rule) runs: ``NotFound`` naming ``field``, or ``Forbidden`` for a list
+    (``domain.visibility.require_holding_agency``). Under ``@audited``, so the refusal is
+    audited; nothing is written."""
+    def decorate(method):
+        signature = inspect.signature(method)
+
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            caller = signature.bind_partial(self, *args, **kwargs).arguments.get("caller")
+            require_holding_agency(Caller.from_dict(caller), AGENCY, field)
+            return method(self, *args, **kwargs)
+        return wrapper
+    return decorate
+
+
+def report_figures_here(db, caller, first_day, last_day):
+    """The shelter's figures, for analysts and this shelter's own staff."""
+    require_holding_agency(Caller.from_dict(caller), AGENCY)
+    return report_figures(db, caller, first_day, last_day)
+
+
 class ShelterService(skeleton.ServiceSkeleton):
     """Beds, placements, residents' hearings and care plans of the network's shelter."""
 
     name = "shelter"
     audit_table = audit_log
-    report_figures_of = staticmethod(report_figures)
+    report_figures_of = staticmethod(report_figures_here)
 
     db = ServiceDatabase("shelter")
     observability = Observability("shelter", outbox_table, collectors=[bed_gauges])
@@ -80,12 +107,14 @@ class ShelterService(skeleton.ServiceSkeleton):
     # --- intake, beds, admissions, the waitlist, hearings -------------------------------------
 
     @rpc
+    @held()
     def list_incoming(self, caller, status="received"):
         """Incoming referrals in a status (shelter staff)."""
         return usecases.list_incoming(self.db, caller, status)
 
     @rpc
     @audited("referral.decide", "referral", "reference")
+    @held("reference")
     def decide(self, caller, reference, decision, reason=None, correlation_id=None):
         """Accept (holding beds or waitlisting) or decline with a reason."""
         return usecases.decide(self.db, caller, reference, decision, reason, correlation_id,
@@ -99,12 +128,14 @@ class ShelterService(skeleton.ServiceSkeleton):
                                         now=self.clock.now())
 
     @rpc
+    @held()
     def list_facilities(self, caller):
         """Every facility's id and name (shelter staff, administrators)."""
         return usecases.list_facilities(self.db, caller)
 
     @rpc
     @audited("facility.set_capacity", "facility", "facility")
+    @held("facility")
     def set_capacity(self, caller, facility, population_group, capacity, correlation_id=None,
                      reason=None):
         """Set a group's beds at a facility; beds added go to the waitlist."""
@@ -114,6 +145,7 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("facility.set_out_of_service", "facility", "facility")
+    @held("facility")
     def set_out_of_service(self, caller, facility, population_group, beds, reason=None,
                            expected_return=None, correlation_id=None):
         """Take beds out of service with a reason and return date (0 returns them)."""
@@ -122,6 +154,7 @@ class ShelterService(skeleton.ServiceSkeleton):
                                            correlation_id, hold=HOLD, now=self.clock.now())
 
     @rpc
+    @held("facility")
     def capacity_history(self, caller, facility):
         """A facility's capacity changes, latest first."""
         return usecases.capacity_history_of(self.db, caller, facility)
@@ -133,6 +166,7 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("admission.admit", "referral", "reference")
+    @held("facility")
     def admit(self, caller, facility, reference, case_manager, correlation_id=None):
         """Admit a resident from a hold or to free beds; the care plan opens."""
         return usecases.admit(self.db, caller, facility, reference, case_manager, correlation_id,
@@ -140,18 +174,21 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("admission.discharge", "admission", "admission_id")
+    @held("facility")
     def discharge(self, caller, facility, admission_id, outcome, correlation_id=None):
         """Discharge a resident with an outcome; the beds go to the waitlist."""
         return usecases.discharge(self.db, caller, facility, whole(admission_id, "admission"),
                                   outcome, correlation_id, hold=HOLD, now=self.clock.now())
 
     @rpc
+    @held()
     def waitlist(self, caller, population_group=None):
         """The waitlist in offer order, per group."""
         return usecases.waitlist(self.db, caller, population_group)
 
     @rpc
     @audited("waitlist.reorder", "referral", "reference")
+    @held("reference")
     def reorder_waitlist(self, caller, reference, priority, reason):
         """Move a waitlisted referral up or down, with a reason."""
         return usecases.reorder_waitlist(self.db, caller, reference, priority, reason,
@@ -159,12 +196,14 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("facility.read_board", "facility", "facility")
+    @held("facility")
     def bed_board(self, caller, facility):
         """Who holds or occupies each place of a facility (by reference)."""
         return usecases.bed_board(self.db, caller, facility)
 
     @rpc
     @audited("facility.read_census", "facility", "facility")
+    @held("facility")
     def daily_census(self, caller, facility, date=None):
         """Arrivals, expected arrivals, departures and census of a day."""
         return usecases.daily_census(self.db, caller, facility, date, now=self.clock.now())
@@ -175,6 +214,7 @@ class ShelterService(skeleton.ServiceSkeleton):
         return usecases.hsds_service(self.db, caller, facility)
 
     @rpc
+    @held()
     def list_hearings(self, caller, upcoming_only=True):
         """Residents' hearings with their accompaniment tasks."""
         return usecases.list_hearings(self.db, caller, bool(upcoming_only),
@@ -185,6 +225,7 @@ class ShelterService(skeleton.ServiceSkeleton):
     # audited with the plan as object; the lists carry no personal text and are not.
 
     @rpc
+    @held()
     def list_plans(self, caller, facility=None, case_manager=None, status="open"):
         """Care plans with their milestone states counted."""
         return usecases.list_plans(self.db, caller, self.clock.now(), facility, case_manager,
@@ -192,6 +233,7 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("care_plan.read", "care_plan", "plan_id")
+    @held("plan")
     def get_plan(self, caller, plan_id):
         """A care plan with the person's goals, items and milestones."""
         return usecases.get_plan(self.db, caller, self.cipher, whole(plan_id, "plan"),
@@ -199,6 +241,7 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("care_plan.update", "care_plan", "plan_id")
+    @held("plan")
     def update_plan(self, caller, plan_id, goals=None, psychologist=None):
         """Record the person's goals and/or name the plan's psychologist."""
         return usecases.update_plan(self.db, caller, self.cipher, whole(plan_id, "plan"),
@@ -206,12 +249,14 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("care_plan.complete_milestone", "care_plan", "plan_id")
+    @held("plan")
     def complete_milestone(self, caller, plan_id, milestone):
         """Mark the rights briefing or the agreed plan as done."""
         return usecases.complete_milestone(self.db, caller, whole(plan_id, "plan"), milestone,
                                            self.clock.now())
 
     @rpc
+    @held()
     def list_milestones(self, caller, state=None, facility=None, case_manager=None):
         """Milestones of open plans by state, per facility and case manager."""
         return usecases.list_milestones(self.db, caller, self.clock.now(), state, facility,
@@ -219,6 +264,7 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("care_plan.add_item", "care_plan", "plan_id")
+    @held("plan")
     def add_plan_item(self, caller, plan_id, service_code, owner, starts_on=None, due_on=None,
                       cash=None):
         """Plan a service for the resident."""
@@ -228,6 +274,7 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("care_plan.update_item", "care_plan", "plan_id")
+    @held("plan")
     def update_plan_item(self, caller, plan_id, item_id, status=None, owner=None, starts_on=None,
                          due_on=None):
         """Change an item's status, owner or dates (cash is paid once approved)."""
@@ -237,6 +284,7 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("care_plan.approve_item", "care_plan", "plan_id")
+    @held("plan")
     def approve_plan_item(self, caller, plan_id, item_id):
         """A second staff member approves cash assistance."""
         return usecases.approve_item(self.db, caller, whole(plan_id, "plan"),
@@ -244,6 +292,7 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("care_plan.refer_item", "care_plan", "plan_id")
+    @held("plan")
     def refer_plan_item(self, caller, plan_id, item_id, correlation_id=None):
         """Refer a legal item to the legal team."""
         return usecases.refer_item_to_legal(self.db, caller, whole(plan_id, "plan"),
@@ -252,6 +301,7 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("care_note.add", "care_plan", "plan_id")
+    @held("plan")
     def add_care_note(self, caller, plan_id, text):
         """Add a case note (stored encrypted)."""
         return usecases.add_note(self.db, caller, self.cipher, whole(plan_id, "plan"), text,
@@ -259,12 +309,14 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("care_note.read", "care_plan", "plan_id")
+    @held("plan")
     def list_care_notes(self, caller, plan_id):
         """A plan's case notes."""
         return usecases.list_notes(self.db, caller, self.cipher, whole(plan_id, "plan"))
 
     @rpc
     @audited("screening.record", "care_plan", "plan_id")
+    @held("plan")
     def record_screening(self, caller, plan_id, outcome, summary=None):
         """The plan's psychologist records the screening result."""
         return usecases.record_screening(self.db, caller, self.cipher, whole(plan_id, "plan"),
@@ -272,6 +324,7 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("screening.read", "care_plan", "plan_id")
+    @held("plan")
     def get_screening(self, caller, plan_id):
         """The screening result (the plan's case manager and psychologist only)."""
         return usecases.get_screening(self.db, caller, self.cipher, whole(plan_id, "plan"))

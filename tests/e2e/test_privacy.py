@@ -127,14 +127,23 @@ OBJECT_LEVEL = {
 # Care endpoints without a body act on the world's plan (a case-management item, the shelter
 # user is not the plan's case manager): what each answers proves the role passed and the rule held.
 for _relation in ("own", "other"):
-    OBJECT_LEVEL.update({
-        ("approve_plan_item", "shelter", _relation): (409, None),   # only cash needs approval
-        ("refer_plan_item", "shelter", _relation): (409, None),     # only legal items are referred
-        ("get_screening", "shelter", _relation): (403, None),       # case manager/psychologist only
-        ("complete_milestone", "shelter", _relation): (200, None),  # plan agreed: done (idempotent)
-        # the world's legal case has a court case still open: closing it is refused, unchanged
-        ("close_legal_case", "legal", _relation): (409, None),
-    })
+    # the world's legal case has a court case still open: closing it is refused, unchanged
+    OBJECT_LEVEL[("close_legal_case", "legal", _relation)] = (409, None)
+OBJECT_LEVEL.update({
+    ("approve_plan_item", "shelter", "own"): (409, None),   # only cash needs approval
+    ("refer_plan_item", "shelter", "own"): (409, None),     # only legal items are referred
+    ("get_screening", "shelter", "own"): (403, None),       # case manager/psychologist only
+    ("complete_milestone", "shelter", "own"): (200, None),  # plan agreed: done (idempotent)
+})
+# A shelter identity of another agency is staff of no facility, file or plan here: 404 on
+# each object (bodies that fail validation still get 422 first), 403 on the shelter's lists
+# and figures; the referral list is empty and the hearings its own residents' (none).
+OBJECT_LEVEL.update({(name, "shelter", "other"): (404, None) for name in (
+    "capacity_history", "bed_board", "daily_census", "get_plan", "list_care_notes",
+    "get_screening", "referral_status", "referral_file", "referral_fhir_task", "get_consent",
+    "approve_plan_item", "refer_plan_item", "complete_milestone")})
+OBJECT_LEVEL.update({(name, "shelter", "other"): (403, None) for name in (
+    "incoming", "waitlist", "list_plans", "list_milestones", "shelter_hearings", "report_summary")})
 
 
 def _expected(ep, role, relation):
@@ -164,8 +173,9 @@ def _forbidden(w, ep, role, relation, status):
         out |= {w["reference"], w["court_case_id"]}
     if (role, relation) == ("court", "other"):
         out |= {w["court_case_id"], w["case_number"], w["hearing_id"]}
-    if (role, relation) == ("shelter", "other") and ep.name == "list_hearings":
-        out |= {w["reference"]}  # hearings of its own residents only
+    if (role, relation) == ("shelter", "other"):
+        # another shelter: no reference, file, plan or bed of this one
+        out |= {w["reference"], PLANTED_NAME, PLANTED_PHONE, "staff.cm1"}
     return out
 
 

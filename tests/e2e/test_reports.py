@@ -22,12 +22,14 @@ from refnet.demo import year_plan as year
 from gateway.reports import suppression
 from refnet.harness import postgres as support_postgres
 from refnet.harness.broker import create_vhost, delete_vhost
-from tests.support.disclosure_audit import joint_pinned, pinned_cells
+from tests.support.disclosure_audit import calendar_sums, joint_pinned, pinned_cells
 from refnet.harness.network import BIN, ROOT, SERVICES, Network
 
-FIRST_DAY = date.today() - timedelta(days=year.YEAR_DAYS)
+# the demo year runs through last calendar year, the one period both audiences may ask for
+FIRST_DAY = date(date.today().year - 1, 1, 1)
 LAST_DAY = FIRST_DAY + timedelta(days=year.YEAR_DAYS - 1)
 PERIOD = {"from": FIRST_DAY.isoformat(), "to": LAST_DAY.isoformat()}
+YEAR = str(FIRST_DAY.year)
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -63,7 +65,8 @@ def year_net(request, tmp_path_factory):
 
 def summary(net, audience, role="shelter", **extra):
     token = net.token(role)
-    return net.api("GET", "/reports/summary", token, params={**PERIOD, "audience": audience, **extra})
+    period = {"period": YEAR} if audience == "public" else PERIOD
+    return net.api("GET", "/reports/summary", token, params={**period, "audience": audience, **extra})
 
 
 def table(s, name):
@@ -124,7 +127,9 @@ def _counts(t):
 
 
 def test_public_summary_shows_no_small_count_and_no_cell_can_be_worked_out(year_net):
-    s = summary(year_net, "public", role="analyst").json()
+    r = summary(year_net, "public", role="analyst")
+    assert r.status_code == 200, r.text
+    s = r.json()
     assert s["audience"] == "public" and s["suppression"]["suppressed_values"] > 0
     for t in s["tables"]:
         assert not [v for v in _counts(t) if v is not None and 1 <= v <= 10], t
@@ -186,13 +191,45 @@ def test_roles_and_bad_periods(year_net):
     assert bad.headers["Content-Type"].startswith("application/problem+json")
     back = year_net.api("GET", "/reports/summary", token, params={"from": "2025-12-31", "to": "2025-01-01"})
     assert back.status_code == 422 and back.json()["field"] == "to"
+    # the public gets whole calendar months, quarters or years: 1-30 January beside 1-31
+    # January would give 31 January's exact counts
+    january = {"from": f"{YEAR}-01-01", "to": f"{YEAR}-01-30"}
+    for role in ("analyst", "shelter"):
+        cut = year_net.api("GET", "/reports/summary", year_net.token(role),
+                           params={**january, "audience": "public"})
+        assert cut.status_code == 422 and cut.json()["field"] == "to", (role, cut.text)
+    internal = year_net.api("GET", "/reports/summary", year_net.token("shelter"),
+                            params={**january, "audience": "internal"})
+    assert internal.status_code == 200 and internal.json()["period"]["to"] == january["to"]
+
+
+def test_the_years_calendar_periods_together_pin_no_hidden_value(year_net):
+    """Everything an analyst can ask for about the demo year (the year, its quarters, its
+    months), audited together: the counts that add up over time (discharges, legal cases and
+    court cases opened, admissions) keep a range for every hidden value."""
+    token = year_net.token("analyst")
+    periods = [YEAR] + [f"{YEAR}-Q{q}" for q in range(1, 5)] + [f"{YEAR}-{m:02d}" for m in range(1, 13)]
+    published = {}
+    for period in periods:
+        r = year_net.api("GET", "/reports/summary", token, params={"period": period})
+        assert r.status_code == 200, r.text
+        s = r.json()
+        published[(period, "discharges")] = table(s, "discharges_by_outcome")
+        head = s["headline"]
+        for name in ("people_admitted", "legal_cases_opened", "court_cases_opened"):
+            published[(period, name)] = {"cells": [[head[name]]], "total": head[name],
+                                         "rows": [], "columns": ["n"], "row_totals": None,
+                                         "column_totals": None}
+    assert any(t["suppressed"] for t in published.values() if "suppressed" in t)
+    assert any(t["total"] is None for t in published.values())   # months with a few discharges
+    assert joint_pinned(published, sums=calendar_sums(published)) == []
 
 
 def test_pdf_report_renders_with_tables_and_charts(year_net, tmp_path):
     assert shutil.which("pdftoppm"), "poppler-utils (pdftoppm) is needed: make system-deps"
     pdf = tmp_path / "report.pdf"
-    run = subprocess.run([str(BIN / "refnet"), "report", "--from", PERIOD["from"], "--to",
-                          PERIOD["to"], "--audience", "public", "--pdf", str(pdf), "--url",
+    run = subprocess.run([str(BIN / "refnet"), "report", "--period", YEAR,
+                          "--audience", "public", "--pdf", str(pdf), "--url",
                           year_net.url], env=year_net.env, cwd=ROOT, capture_output=True,
                          text=True, timeout=300)
     assert run.returncode == 0, run.stderr

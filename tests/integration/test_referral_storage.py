@@ -263,7 +263,7 @@ def test_list_referrals_pages_filters_and_isolates_agencies(db, submit):
 
     assert usecases.list_referrals(db, CLOCK, caller("police", POLICE_C)) == {"items": [], "next_cursor": None}
     assert [i["reference"] for i in usecases.list_referrals(db, CLOCK, caller("police", POLICE_B))["items"]] == theirs[::-1]
-    everything = [i["reference"] for i in usecases.list_referrals(db, CLOCK, caller("shelter", SHELTER))["items"]]
+    everything = [i["reference"] for i in usecases.list_referrals(db, CLOCK, caller("shelter", SHELTER), shelter_agency=SHELTER)["items"]]
     assert everything == [hidden, *theirs[::-1], *mine[::-1]]
     item = usecases.list_referrals(db, CLOCK, police_a, limit=1)["items"][0]
     assert set(item) == {"reference", "status", "urgency", "population_group", "submitted_at", "updated_at"}
@@ -322,12 +322,14 @@ def test_the_list_holds_exactly_the_referrals_the_status_rule_lets_the_caller_re
             select(referrals.c.reference, *STATUS_COLUMNS))}
     callers = [caller("police", POLICE_A), caller("police", POLICE_B),
                caller("police", POLICE_C), caller("legal", "legal-aid"),
-               caller("shelter", SHELTER)]
+               caller("shelter", SHELTER), caller("shelter", "other-shelter")]
     for who in callers:
-        listed = {i["reference"] for i in usecases.list_referrals(db, CLOCK, who)["items"]}
+        listed = {i["reference"] for i in usecases.list_referrals(
+            db, CLOCK, who, shelter_agency=SHELTER)["items"]}
         readable = {ref for ref, row in rows.items()
-                    if rules.status_access(who, row, CLOCK.now()) == "full"}
+                    if rules.status_access(who, row, CLOCK.now(), SHELTER) == "full"}
         assert listed == readable, who
     assert {len(readable) for readable in (
-        {ref for ref, row in rows.items() if rules.status_access(who, row, now) == "full"}
+        {ref for ref, row in rows.items() if rules.status_access(who, row, now, SHELTER) == "full"}
         for who in callers)} == {0, 1, 2, 3, 6}  # the states above tell the callers apart
+    assert usecases.list_referrals(db, CLOCK, callers[-1], shelter_agency=SHELTER)["items"] == []

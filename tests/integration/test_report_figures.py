@@ -213,3 +213,19 @@ def test_backfill_fills_codes_of_referrals_recorded_before_them(databases, keys)
     assert rows[refs[0]] == ("female", "adult", "IQ", "labour")
     assert rows[refs[1]] == ("male", "child", "IQ", "labour")
     assert rows[refs[2]] == (None, None, None, None)    # no file left: counted as unknown
+
+
+def test_analysts_get_whole_calendar_periods_only(databases):
+    """Each service refuses an analyst a day range (the public audience's figures could be
+    subtracted from each other); shelter staff keep any day range."""
+    figures = {"referral": referral_app.report_figures, "shelter": shelter_report.report_figures,
+               "legal": legal_report.report_figures}
+    for service, report_figures in figures.items():
+        db = databases.database(databases.migrated(service))
+        for first, last, field in (("2025-03-01", "2025-03-30", "to"),
+                                   ("2025-03-02", "2025-03-31", "from")):
+            with pytest.raises(InvalidInput) as cut:
+                report_figures(db, ANALYST, first, last)
+            assert cut.value.field == field, service
+        assert report_figures(db, ANALYST, "2025-01-01", "2025-03-31")["period"]["to"] == "2025-03-31"
+        assert report_figures(db, MANAGER, "2025-03-01", "2025-03-30")["period"]["to"] == "2025-03-30"

@@ -214,3 +214,23 @@ def test_an_empty_period_renders_as_json_csv_and_pdf(audience, tmp_path):
     assert "table,referrals_by_source,total,total,0" in to_csv(s).splitlines()
     manifest = write_pdf(s, str(tmp_path / "empty.pdf"))
     assert manifest["pages"] >= 3 and (tmp_path / "empty.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_month_is_suppressed_with_its_year_and_the_years_categories():
+    """A month without one of the year's named sources or nationalities still has their rows
+    (0), and what the year hides the month hides too (unless 0 there)."""
+    month = {**REFERRAL, "period": {"from": "2025-01-01", "to": "2025-01-31"},
+             "referrals": {"total": 14, "by_source": {"directorate": {"accepted": 12, "declined": 2}}},
+             "served": {**REFERRAL["served"], "by_nationality": {"ET": 13, "PH": 1}}}
+    related = [(REFERRAL, SHELTER, LEGAL), (month, SHELTER, LEGAL)]
+    s = build_summary(month, SHELTER, LEGAL, "public", related=related)
+    tables = {t["name"]: t for t in s["tables"]}
+    assert tables["referrals_by_source"]["rows"][:2] == ["directorate", "erbil"]
+    assert tables["people_served_by_nationality"]["columns"] == ["ET", "BD", "other"]
+    year = build_summary(REFERRAL, SHELTER, LEGAL, "public", related=related)
+    sources = {t["name"]: t for t in year["tables"]}["referrals_by_source"]
+    # declined by the directorate: 7 in the year, 2 in the month, each small and hidden
+    assert sources["cells"][0][1] is None and tables["referrals_by_source"]["cells"][0][1] is None
+    # the last row: 0 in the month (erbil; shown), the year's "other" (2 + 4 referrals) hidden
+    assert tables["referrals_by_source"]["row_totals"][-1] == 0
+    assert sources["row_totals"][-1] is None

@@ -5,8 +5,10 @@ import random
 
 import pytest
 
-from gateway.reports.suppression import THRESHOLD, merge_small, primary_only, suppress
-from tests.support.disclosure_audit import joint_pinned, pinned_cells, suppressed_ranges
+from gateway.reports.suppression import (THRESHOLD, merge_small, primary_only, suppress,
+                                         suppress_together)
+from tests.support.disclosure_audit import (calendar_sums, joint_pinned, pinned_cells,
+                                           suppressed_ranges)
 
 SEX_AGE = {"cells": [[54, 1], [13, 2]], "row_totals": [55, 15], "column_totals": [67, 3],
            "total": 70}
@@ -88,3 +90,85 @@ def test_the_joint_audit_catches_a_leak_between_two_tables_each_safe_alone():
     assert ("sex_age", (0, 1)) in joint_pinned({"sex_age": sex_age, "groups": groups}, links)
     # which is why the public summary has no admissions-by-group table
     assert joint_pinned({"sex_age": sex_age}) == []
+
+
+# --- overlapping calendar periods: a year, its quarters and its months asked for together ---------
+
+QUARTERS = {q: [f"2025-{m:02d}" for m in range(3 * q - 2, 3 * q + 1)] for q in range(1, 5)}
+
+
+def _one_way(cells, columns):
+    return {"cells": [list(cells)], "total": sum(cells), "rows": [], "columns": list(columns),
+            "row_totals": None, "column_totals": None}
+
+
+def _labelled(cells, rows, columns):
+    return {**_two_way(cells), "rows": list(rows), "columns": list(columns)}
+
+
+def _added(tables):
+    """Tables of the same shape added value by value (a quarter from its months)."""
+    first = tables[0]
+    cells = [[sum(t["cells"][i][j] for t in tables) for j in range(len(first["cells"][0]))]
+             for i in range(len(first["cells"]))]
+    if first["column_totals"] is None:
+        return _one_way(cells[0], first["columns"])
+    return _labelled(cells, first["rows"], first["columns"])
+
+
+def _calendar(months: dict) -> dict:
+    """{period: table} for a year from its twelve months' exact tables (counts that add up
+    over time, such as discharges by outcome)."""
+    out = dict(months)
+    for q, names in QUARTERS.items():
+        out[f"2025-Q{q}"] = _added([months[m] for m in names])
+    out["2025"] = _added([out[f"2025-Q{q}"] for q in range(1, 5)])
+    return out
+
+
+def _audit(published: dict) -> list:
+    tables = {(period, "t"): t for period, t in published.items()}
+    return joint_pinned(tables, sums=calendar_sums(tables))
+
+
+OUTCOMES = ["repatriated", "reintegrated", "transferred"]
+
+
+def test_each_period_suppressed_alone_is_given_away_by_its_quarter():
+    # January hides 5 repatriated (and 12 reintegrated, its complement); February, March and
+    # the first quarter publish every value: 16 - 11 - 0 = 5
+    months = {f"2025-{m:02d}": _one_way([0, 0, 0], OUTCOMES) for m in range(1, 13)}
+    months["2025-01"] = _one_way([5, 12, 20], OUTCOMES)
+    months["2025-02"] = _one_way([11, 0, 30], OUTCOMES)
+    exact = _calendar(months)
+    alone = {period: suppress(t) for period, t in exact.items()}
+    assert alone["2025-01"]["cells"] == [[None, None, 20]] and alone["2025-Q1"]["suppressed"] == 0
+    assert pinned_cells(alone["2025-01"]) == []                # safe on its own ...
+    assert (("2025-01", "t"), (0, 0)) in _audit(alone)         # ... not beside its quarter
+    periods = list(exact)
+    together = dict(zip(periods, (ts[0] for ts in suppress_together([[exact[p]] for p in periods]))))
+    assert together["2025-Q1"]["cells"][0][:2] == [None, None]
+    assert _audit(together) == []
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_year_its_quarters_and_months_together_pin_no_hidden_value(seed):
+    rng = random.Random(seed)
+    small = [0, 0, 0, 1, 2, 3, 4, 6, 9, 12, 15, 25]
+    sources = ["directorate", "erbil", "other"]
+    months = {f"2025-{m:02d}": (_labelled([[rng.choice(small) for _ in OUTCOMES] for _ in sources],
+                                          sources, OUTCOMES),
+                                _one_way([rng.choice(small) for _ in OUTCOMES], OUTCOMES))
+              for m in range(1, 13)}
+    exact = {name: _calendar({p: tables[k] for p, tables in months.items()})
+             for k, name in enumerate(("two_way", "one_way"))}
+    periods = list(exact["two_way"])
+    alone = {name: {p: suppress(t) for p, t in by_period.items()} for name, by_period in exact.items()}
+    together = suppress_together([[exact["two_way"][p], exact["one_way"][p]] for p in periods])
+    for k, name in enumerate(("two_way", "one_way")):
+        published = {p: tables[k] for p, tables in zip(periods, together)}
+        assert _audit(published) == [], (seed, name)
+        for t in published.values():
+            assert not [v for v in _published_counts(t) if v is not None and 0 < v < THRESHOLD]
+    # the same year suppressed period by period leaks somewhere (what the public got before)
+    assert _audit(alone["two_way"]) or _audit(alone["one_way"]), seed

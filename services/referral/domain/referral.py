@@ -45,14 +45,32 @@ _WITHDRAWN = {"referring_police": "referrer_consent_withdrawn_at",
               "legal_team": "legal_consent_withdrawn_at"}
 
 
-# Who sees a referral: the shelter every one; each other role only as a consent audience,
-# the referring police only for their own agency's referrals. ``queries.visible_to`` turns the
-# same tables into the SQL filter of the referral list.
+# Who sees a referral: the shelter holding it every one; each other role only as a consent
+# audience, the referring police only for their own agency's referrals. ``queries.visible_to``
+# turns the same tables into the SQL filter of the referral list.
 SEES_EVERY_REFERRAL = "shelter"
 ROLE_AUDIENCE = {"police": "referring_police", "legal": "legal_team"}
 OWN_AGENCY_ONLY = frozenset({"referring_police"})
 CONSENT_FLAG = _FLAG
 CONSENT_UNTIL = _UNTIL
+
+
+def holds(caller: Caller, holding_agency: str) -> bool:
+    """Whether the caller is staff of the shelter agency holding the referrals (the network's
+    shelter, ``REFNET_SHELTER_AGENCY``, while there is one provider): a ``shelter`` identity of
+    another agency is a stranger to them."""
+    return caller.role == SEES_EVERY_REFERRAL and caller.agency == holding_agency
+
+
+def require_holding_agency(caller: Caller, holding_agency: str, field: str | None) -> None:
+    """Refuse a ``shelter`` identity of another agency than the holding one before any rule
+    runs: ``NotFound`` naming ``field`` (it must not learn a referral exists), or ``Forbidden``
+    (a search, the figures). Other roles pass; the use case's rules decide for them."""
+    if caller.role != SEES_EVERY_REFERRAL or holds(caller, holding_agency):
+        return
+    if field is None:
+        raise Forbidden(f"agency {caller.agency} is not staff of the shelter")
+    raise NotFound(f"no {field} here", field=field)
 
 
 def audience_of(caller: Caller, referral: dict) -> str | None:
@@ -83,13 +101,16 @@ def consent_withdrawn_at(referral: dict, audience: str, now: datetime | None = N
     return None
 
 
-def status_access(caller: Caller, referral: dict | None, now: datetime | None = None) -> str | None:
+def status_access(caller: Caller, referral: dict | None, now: datetime | None = None,
+                  holding_agency: str | None = None) -> str | None:
     """``full`` (status and timeline), ``withdrawn`` (only that consent was withdrawn), or None
-    (the caller must not learn that the referral exists: 404)."""
+    (the caller must not learn that the referral exists: 404). Shelter staff: ``full`` when of
+    the ``holding_agency`` (the service refuses staff of another agency at its edge before any
+    rule runs, ``require_holding_agency``; given here, the rule is the list's too)."""
     if referral is None:
         return None
     if caller.role == SEES_EVERY_REFERRAL:
-        return "full"
+        return "full" if holding_agency is None or holds(caller, holding_agency) else None
     audience = audience_of(caller, referral)
     if audience is None:
         return None

@@ -76,13 +76,15 @@ def get_fhir_task(db: Database, clock: Clock, pseudonym_key: bytes, caller: Call
 
 
 def list_referrals(db: Database, clock: Clock, caller: Caller, *, status: str | None = None,
-                   limit: int = 50, cursor: str | None = None) -> dict:
-    """The caller's referrals, newest first, ``limit`` at a time; ``next_cursor`` pages on."""
+                   limit: int = 50, cursor: str | None = None,
+                   shelter_agency: str | None = None) -> dict:
+    """The caller's referrals, newest first, ``limit`` at a time; ``next_cursor`` pages on.
+    ``shelter_agency``: the agency holding the referrals (shelter staff of another see none)."""
     if status is not None and status not in REFERRAL_STATUSES:
         raise InvalidInput(f"unknown status {status}", field="status")
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(f"limit must be 1 to {MAX_PAGE}", field="limit")
-    conditions = [visible_to(caller, clock.now())]
+    conditions = [visible_to(caller, clock.now(), shelter_agency)]
     if status:
         conditions.append(referrals.c.status == status)
     if cursor:

@@ -2,7 +2,7 @@
 
 from services.common.caller import Caller
 from services.common.db import Database
-from services.common.period import parse_period
+from services.common.period import report_period
 
 from ..domain.report import figures
 from ..domain.visibility import VISIBILITY, shape
@@ -14,8 +14,7 @@ REPORT_ROLES = tuple(VISIBILITY["report"])
 def report_figures(db: Database, caller: Caller, first_day: str, last_day: str) -> dict:
     """Admissions, discharges, occupancy, stays and milestones of the period, cut to what the
     caller's role may see."""
-    caller.require(*REPORT_ROLES)
-    period = parse_period(first_day, last_day)
+    period = report_period(caller, REPORT_ROLES, first_day, last_day)
     with db.read() as s:
         rows = (queries.stays(s, period), queries.capacity_changes(s, period),
                 queries.milestones_due(s, period))
