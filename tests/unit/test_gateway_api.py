@@ -181,6 +181,17 @@ def test_malformed_json(client, intake, auth):
     assert intake.submissions == []
 
 
+@pytest.mark.parametrize("data", ["[" * 64 * 1024, "[" * 32 * 1024 + "]" * 32 * 1024,
+                                  '{"a":' * 10000 + "1" + "}" * 10000],
+                         ids=["unclosed", "closed", "objects"])
+def test_deeply_nested_json_is_400_not_a_server_error(client, intake, auth, data):
+    """A body within the size limit whose nesting is deeper than the parser goes."""
+    response = client.post(SUBMIT, data=data, content_type="application/json", headers=auth("police"))
+    problem = assert_problem(response, 400, field="body")
+    assert problem["code"] == "malformed-json"
+    assert intake.submissions == []
+
+
 def test_body_that_is_not_json_is_415(client, intake, auth, body):
     response = client.post(SUBMIT, data=json.dumps(body), content_type="text/plain", headers=auth("police"))
     assert_problem(response, 415, field="body")
