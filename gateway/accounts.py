@@ -244,13 +244,14 @@ class AccountStore(_Rules):
                                                password_changed_at=now))
 
     def set_password(self, username: str, password: str) -> None:
-        """A new password; every session of the user ends, and the lockout is lifted."""
+        """A new password; every session of the user ends, and the lockout is lifted. A
+        disabled user stays disabled (``enable_user`` is the one way back)."""
         username = normalise_username(username)
         check_password(password)
         digest, now = hash_password(password), int(time.time())
         with self.db.write() as s:
             changed = s.execute(web_users.update().where(web_users.c.username == username)
-                                .values(password_hash=digest, password_changed_at=now, disabled=False))
+                                .values(password_hash=digest, password_changed_at=now))
             if changed.rowcount != 1:
                 raise ValueError(f"no user {username}")
             s.execute(web_sessions.delete().where(web_sessions.c.username == username))
@@ -264,6 +265,15 @@ class AccountStore(_Rules):
             if changed.rowcount != 1:
                 raise ValueError(f"no user {username}")
             s.execute(web_sessions.delete().where(web_sessions.c.username == username))
+
+    def enable_user(self, username: str) -> None:
+        """Let a disabled user sign in again (with the password they have)."""
+        username = normalise_username(username)
+        with self.db.write() as s:
+            changed = s.execute(web_users.update().where(web_users.c.username == username)
+                                .values(disabled=False))
+            if changed.rowcount != 1:
+                raise ValueError(f"no user {username}")
 
     def get_user(self, username: str) -> User | None:
         with self.db.read() as c:
