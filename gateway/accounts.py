@@ -28,12 +28,12 @@ from sqlalchemy import BigInteger, Boolean, Column, Integer, MetaData, String, T
 from sqlalchemy.exc import IntegrityError
 
 from services.common.db import Database
+from services.contracts.identities import check_agency
 from services.contracts.vocabulary import ROLES
 
 from .tokens import Identity
 
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,99}$")
-AGENCY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,99}$")  # a user id (identities.USER), lower case
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
 
@@ -117,8 +117,7 @@ def check_new_user(username: str, role: str, agency: str) -> None:
         raise ValueError("username: 1 to 100 of a-z 0-9 . _ @ -, starting with a letter or digit")
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    if not AGENCY.match(agency or ""):
-        raise ValueError("agency: 1 to 100 of a-z 0-9 . _ -")
+    check_agency(agency)
 
 
 def check_password(password: str) -> None:

@@ -6,6 +6,8 @@
               refnet broker-setup                declare exchanges and durable queues
     keys      refnet init-secrets                write var/refnet.env (once; never overwrites)
               refnet issue-token --user U --role R --agency A [--ttl SECONDS]
+                                                 a token, recorded (never the token) in the gateway's database
+              refnet issued-tokens [--all]       that record: jti, user, role, agency, issued, expires, by
               refnet revoke-token JTI|TOKEN      refuse a token from the next request on (--user U: all of U's)
               refnet rotate-keys                 re-encrypt every file with the newest REFNET_FILE_KEYS key
     users     refnet user create --username U --role R --agency A [--password-file F]

@@ -152,6 +152,26 @@ def test_submission_with_idempotency_key_uses_the_keyed_reference(client, intake
     assert intake.references == [("erbil-police", "case-2026-0042")] * 2
 
 
+def test_an_idempotency_key_reused_with_another_body_is_422_and_nothing_is_sent(client, intake, auth,
+                                                                               body):
+    """The second referral would be dropped by the referral service long after a 202: the
+    client learns it now. The same key with the same body (in another key order) is a retry."""
+    headers = {**auth("police", agency="erbil-police"), "Idempotency-Key": "case-2026-0043"}
+    assert client.post(SUBMIT, json=body, headers=headers).status_code == 202
+    other = json.loads(json.dumps(body))
+    other["survivor"]["birth_year"] += 1
+    problem = assert_problem(client.post(SUBMIT, json=other, headers=headers), 422,
+                             field="Idempotency-Key")
+    assert problem["code"] == "idempotency-key-reused"
+    assert [s["body"] for s in intake.submissions] == [body]
+    reordered = dict(reversed(list(body.items())))
+    assert client.post(SUBMIT, json=reordered, headers=headers).status_code == 202
+    assert len(intake.submissions) == 2
+    # the same key of another agency is another reference: no clash
+    elsewhere = {**auth("police", agency="duhok-police"), "Idempotency-Key": "case-2026-0043"}
+    assert client.post(SUBMIT, json=other, headers=elsewhere).status_code == 202
+
+
 def test_submissions_without_key_get_distinct_references(client, intake, auth, body):
     a = client.post(SUBMIT, json=body, headers=auth("police")).get_json()["reference"]
     b = client.post(SUBMIT, json=body, headers=auth("police")).get_json()["reference"]
