@@ -38,6 +38,9 @@ APP = Settings(
     Setting("REFNET_WEB_SESSION_HOURS", "12", "a web session ends this long after sign-in",
             float),
     Setting("REFNET_WEB_IDLE_MINUTES", "120", "... or after this long unused", float),
+    Setting("REFNET_METRICS_TOKEN", None,
+            "when set, the gateway's /metrics answers only `Authorization: Bearer` this token",
+            optional, secret=True),
 )
 
 # What gunicorn reads (deploy/gunicorn.conf.py): where the gateway listens and how many workers
@@ -77,6 +80,7 @@ CONFIG_KEYS = {
     "REFNET_WEB_TIME_ZONE": "WEB_TIME_ZONE",
     "REFNET_WEB_SESSION_HOURS": "WEB_SESSION_HOURS",
     "REFNET_WEB_IDLE_MINUTES": "WEB_IDLE_MINUTES",
+    "REFNET_METRICS_TOKEN": "METRICS_TOKEN",
 }
 # fixed, not read from the environment
 CONSTANTS = {"MAX_CONTENT_LENGTH": 64 * 1024, "RETRY_AFTER_SECONDS": 5}
