@@ -56,7 +56,11 @@ ReferralList = answer("ReferralList", items=fields.List(fields.Nested(ReferralLi
                       next_cursor=fields.String(allow_none=True))
 ReferralFile = answer("ReferralFile",
                       strings("reference status referring_agency submitted_at population_group"),
-                      integers("beds_needed"), submission=fields.Dict())
+                      integers("beds_needed"),
+                      submission=fields.Dict(allow_none=True, metadata={
+                          "description": "The submission as sent; null once anonymised."}),
+                      anonymised=fields.Boolean(metadata={
+                          "description": "True once retention removed the file's personal data."}))
 
 
 class Placement(Schema):

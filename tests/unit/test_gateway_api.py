@@ -460,6 +460,33 @@ def test_openapi_has_an_operation_for_every_endpoint(client, endpoint):
         assert "application/json" in operation["requestBody"]["content"]
 
 
+@pytest.mark.parametrize("endpoint", [e for e in api.ENDPOINTS if e.body is not None],
+                         ids=[e.name for e in api.ENDPOINTS if e.body is not None])
+def test_every_operation_with_a_body_documents_413_and_415(client, endpoint):
+    """Any body may be too large or not JSON: the gateway answers those before the view."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    responses = spec["paths"][_openapi_path(endpoint.path)][endpoint.method.lower()]["responses"]
+    assert {"413", "415"} <= set(responses)
+
+
+def test_an_anonymised_referral_file_is_as_its_schema_says(client, rpc, auth):
+    """What the referral service answers for a file retention emptied (submission null,
+    anonymised true) passes the documented response schema, as schemathesis checks it."""
+    from openapi_schema_validator import OAS30Validator, OAS31Validator
+    rpc.responses[("referral", "get_file")] = {
+        "reference": REF, "status": "closed", "referring_agency": "erbil-police",
+        "submitted_at": "2026-01-02T03:04:05Z", "population_group": "women", "beds_needed": 1,
+        "submission": None, "anonymised": True}
+    response = client.get(f"/api/v1/referrals/{REF}", headers=auth("shelter"))
+    assert response.status_code == 200
+    spec = client.get("/api/v1/openapi.json").get_json()
+    content = spec["paths"]["/api/v1/referrals/{reference}"]["get"]["responses"]["200"]["content"]
+    schema = {**content["application/json"]["schema"], "components": spec["components"]}
+    validator = OAS31Validator if spec["openapi"].startswith("3.1") else OAS30Validator
+    errors = [e.message for e in validator(schema).iter_errors(response.get_json())]
+    assert errors == []
+
+
 def test_openapi_operations_match_the_routes(app):
     """Every documented API operation is a real route, and every API route is documented."""
     spec = openapi_spec(app)
