@@ -22,7 +22,6 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from services.common import dead_letters
 from services.common.metrics import LATENCY_BUCKETS
 
-from .errors import problem
 from .probes import Remembered
 
 REQUESTS = Counter("refnet_http_requests", "HTTP requests by route, method and status",
@@ -80,6 +79,9 @@ def register(app: Flask) -> None:
     def metrics():
         expected = current_app.config.get("METRICS_TOKEN")
         if expected and not _bearer_is(expected):
+            # imported here: gateway.rpc imports this module, and gateway.errors makes nameko
+            # rebuild the services' exceptions for whoever imports it
+            from .errors import problem
             return problem(401, "unauthenticated", "Authentication required",
                            "This /metrics needs REFNET_METRICS_TOKEN as a bearer token.",
                            headers={"WWW-Authenticate": 'Bearer realm="refnet-metrics"'})
