@@ -12,7 +12,8 @@
               refnet rotate-keys                 re-encrypt every file with the newest REFNET_FILE_KEYS key
     users     refnet user create --username U --role R --agency A [--password-file F]
                                                  a person who signs in to the web pages (password asked,
-                                                 or read from stdin or the file); also password, disable, enable, list
+                                                 or read from stdin or the file); also password, disable,
+                                                 enable, list
     audit     refnet audit verify [SERVICE...]   check every audit trail's hash chain; names what was edited
               refnet dead-letters list           messages parked after repeated failures
               refnet dead-letters replay ID      send one back to the queue it failed in

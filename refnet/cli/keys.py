@@ -1,4 +1,5 @@
-"""``refnet init-secrets | issue-token | issued-tokens | revoke-token | rotate-keys``: secrets, tokens and keys."""
+"""``refnet init-secrets | issue-token | issued-tokens | revoke-token | rotate-keys``: secrets,
+tokens and keys."""
 
 import sys
 
