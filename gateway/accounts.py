@@ -34,13 +34,13 @@ from sqlalchemy import BigInteger, Boolean, Column, Integer, MetaData, String, T
 from sqlalchemy.exc import IntegrityError
 
 from services.common.db import Database
+from services.contracts.identities import check_agency
 from services.contracts.vocabulary import ROLES
 
 from . import signin_guard as guard
 from .tokens import Identity
 
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,99}$")
-AGENCY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,99}$")  # a user id (identities.USER), lower case
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
 
@@ -120,8 +120,7 @@ def check_new_user(username: str, role: str, agency: str) -> None:
         raise ValueError("username: 1 to 100 of a-z 0-9 . _ @ -, starting with a letter or digit")
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    if not AGENCY.match(agency or ""):
-        raise ValueError("agency: 1 to 100 of a-z 0-9 . _ -")
+    check_agency(agency)
 
 
 def check_password(password: str) -> None:
@@ -265,13 +264,14 @@ class AccountStore(_Rules):
 
     def set_password(self, username: str, password: str) -> None:
         """A new password; every session of the user ends, and the delays on the username end
-        (when the store has the app's throttle secret: ``throttle_secret_of``)."""
+        (when the store has the app's throttle secret: ``throttle_secret_of``). A disabled user
+        stays disabled (``enable_user`` is the one way back)."""
         username = normalise_username(username)
         check_password(password)
         digest, now = hash_password(password), int(time.time())
         with self.db.write() as s:
             changed = s.execute(web_users.update().where(web_users.c.username == username)
-                                .values(password_hash=digest, password_changed_at=now, disabled=False))
+                                .values(password_hash=digest, password_changed_at=now))
             if changed.rowcount != 1:
                 raise ValueError(f"no user {username}")
             s.execute(web_sessions.delete().where(web_sessions.c.username == username))
@@ -286,6 +286,15 @@ class AccountStore(_Rules):
             if changed.rowcount != 1:
                 raise ValueError(f"no user {username}")
             s.execute(web_sessions.delete().where(web_sessions.c.username == username))
+
+    def enable_user(self, username: str) -> None:
+        """Let a disabled user sign in again (with the password they have)."""
+        username = normalise_username(username)
+        with self.db.write() as s:
+            changed = s.execute(web_users.update().where(web_users.c.username == username)
+                                .values(disabled=False))
+            if changed.rowcount != 1:
+                raise ValueError(f"no user {username}")
 
     def get_user(self, username: str) -> User | None:
         with self.db.read() as c:

@@ -101,7 +101,10 @@ def _json_body() -> dict:
     if not request.is_json:
         raise ApiProblem(415, "unsupported-media-type", "Unsupported media type",
                          "Send the body as application/json.", field="body")
-    raw = request.get_json(silent=True)
+    try:
+        raw = request.get_json(silent=True)
+    except RecursionError:  # nesting deeper than the parser goes (64 KiB of "[" does it)
+        raw = None
     if raw is None:
         raise ApiProblem(400, "malformed-json", "Malformed JSON", "The body is not valid JSON.",
                          field="body")

@@ -13,6 +13,7 @@ from services.common.clock import process_clock
 from . import api, errors, health, metrics, openapi, settings, web
 from .accounts import AccountStore, hasher, throttle_secret_of
 from .availability import AvailabilityCache, SharedGeneration
+from .idempotency import IdempotencyKeys
 from .intake import IntakePublisher
 from .ratelimit import RateLimiter
 from .revocation import RevocationStore
@@ -47,6 +48,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.extensions["refnet.revocations"] = app.config.get("REVOCATIONS") or RevocationStore(
         app.config["GATEWAY_DATABASE_URL"])
+    app.extensions["refnet.idempotency"] = (app.config.get("IDEMPOTENCY") or IdempotencyKeys(
+        app.config["GATEWAY_DATABASE_URL"])).keyed(app.config["REFERENCE_SECRET"])
     app.extensions["refnet.availability"] = app.config.get("AVAILABILITY") or AvailabilityCache(
         app.config["AVAILABILITY_MAX_AGE"], SharedGeneration(app.config["GATEWAY_DATABASE_URL"]))
     app.extensions["refnet.ratelimit"] = RateLimiter(app.config["RATE_LIMIT_PER_MINUTE"])

@@ -10,6 +10,7 @@ Labels are route templates (``/api/v1/referrals/<reference>/status``), never a f
 so no reference and nothing that grows with the number of people becomes a label value.
 """
 
+import hmac
 import os
 import time
 
@@ -20,6 +21,8 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from services.common import dead_letters
 from services.common.metrics import LATENCY_BUCKETS
+
+from .probes import Remembered
 
 REQUESTS = Counter("refnet_http_requests", "HTTP requests by route, method and status",
                    ["route", "method", "status"])
@@ -33,18 +36,22 @@ INTAKE = Counter("refnet_intake_published", "Sealed submissions the broker confi
 
 class DeadLetterGauge:
     """``refnet_dead_letters``: messages parked in refnet.dead-letters, asked of the broker at
-    scrape time (-1 when the broker does not answer)."""
+    scrape time, at most once a second per worker (-1 when the broker does not answer)."""
 
     def __init__(self, amqp_uri: str):
         self.amqp_uri = amqp_uri
+        self.parked = Remembered(self._count)
+
+    def _count(self) -> int:
+        try:
+            return dead_letters.count(self.amqp_uri)
+        except Exception:
+            return -1
 
     def collect(self):
         gauge = GaugeMetricFamily("refnet_dead_letters",
                                   "Messages parked after repeated failures (refnet dead-letters list)")
-        try:
-            gauge.add_metric([], dead_letters.count(self.amqp_uri))
-        except Exception:
-            gauge.add_metric([], -1)
+        gauge.add_metric([], self.parked.get())
         yield gauge
 
 
@@ -70,6 +77,14 @@ def register(app: Flask) -> None:
 
     @app.get("/metrics")
     def metrics():
+        expected = current_app.config.get("METRICS_TOKEN")
+        if expected and not _bearer_is(expected):
+            # imported here: gateway.rpc imports this module, and gateway.errors makes nameko
+            # rebuild the services' exceptions for whoever imports it
+            from .errors import problem
+            return problem(401, "unauthenticated", "Authentication required",
+                           "This /metrics needs REFNET_METRICS_TOKEN as a bearer token.",
+                           headers={"WWW-Authenticate": 'Bearer realm="refnet-metrics"'})
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             from prometheus_client import multiprocess
             registry = CollectorRegistry()
@@ -77,8 +92,17 @@ def register(app: Flask) -> None:
         else:
             registry = CollectorRegistry()
             registry.register(_ProcessMetrics())
-        registry.register(DeadLetterGauge(current_app.config["AMQP_URI"]))
+        gauge = current_app.extensions.get("refnet.dead_letter_gauge")
+        if gauge is None:
+            gauge = current_app.extensions["refnet.dead_letter_gauge"] = DeadLetterGauge(
+                current_app.config["AMQP_URI"])
+        registry.register(gauge)
         return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+
+
+def _bearer_is(expected: str) -> bool:
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected.encode())
 
 
 class _ProcessMetrics:

@@ -50,6 +50,9 @@ APP = Settings(
     Setting("REFNET_TRUSTED_PROXIES", "0",
             "proxies in front of the gateway whose X-Forwarded-For entry names the client "
             "(0: the peer's address is the client's)", int),
+    Setting("REFNET_METRICS_TOKEN", None,
+            "when set, the gateway's /metrics answers only `Authorization: Bearer` this token",
+            optional, secret=True),
 )
 
 # What gunicorn reads (deploy/gunicorn.conf.py): where the gateway listens and how many workers
@@ -94,6 +97,7 @@ CONFIG_KEYS = {
     "REFNET_SIGNIN_PER_CLIENT_PER_MINUTE": "SIGNIN_PER_CLIENT_PER_MINUTE",
     "REFNET_SIGNIN_PER_MINUTE": "SIGNIN_PER_MINUTE",
     "REFNET_TRUSTED_PROXIES": "TRUSTED_PROXIES",
+    "REFNET_METRICS_TOKEN": "METRICS_TOKEN",
 }
 # fixed, not read from the environment
 CONSTANTS = {"MAX_CONTENT_LENGTH": 64 * 1024, "RETRY_AFTER_SECONDS": 5}

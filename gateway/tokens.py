@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import jwt
 
+from services.contracts.identities import AGENCY, USER, check_agency, check_user
 from services.contracts.vocabulary import ROLES
 
 ISSUER = "refnet"
@@ -34,8 +35,8 @@ class Identity:
 def issue_token(secret: str, *, user: str, role: str, agency: str, ttl: int = DEFAULT_TTL) -> str:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    if not user or not agency:
-        raise ValueError("user and agency are required")
+    check_user(user)
+    check_agency(agency)
     now = int(time.time())
     claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": user, "role": role, "agency": agency,
               "iat": now, "exp": now + int(ttl), "jti": str(uuid.uuid4())}
@@ -63,12 +64,14 @@ def _verified(secret: str, token: str) -> tuple[Identity, int]:
                             options={"require": ["exp", "iat", "sub", "aud", "iss", "jti"]})
     except jwt.PyJWTError as exc:
         raise InvalidToken(type(exc).__name__) from None
-    role, agency = claims.get("role"), claims.get("agency")
-    if role not in ROLES or not isinstance(agency, str) or not agency:
+    role, agency, user = claims.get("role"), claims.get("agency"), claims.get("sub")
+    if role not in ROLES or not isinstance(agency, str) or not AGENCY.fullmatch(agency):
+        raise InvalidToken("claims")
+    if not isinstance(user, str) or not USER.fullmatch(user):
         raise InvalidToken("claims")
     if not isinstance(claims.get("iat"), int) or not isinstance(claims.get("exp"), (int, float)):
         raise InvalidToken("claims")
-    return Identity(user=str(claims["sub"]), role=role, agency=agency, jti=str(claims["jti"]),
+    return Identity(user=user, role=role, agency=agency, jti=str(claims["jti"]),
                     issued_at=claims["iat"]), claims["exp"]
 
 

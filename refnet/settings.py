@@ -51,6 +51,8 @@ SETTINGS = Settings(
             "the first /metrics port of `refnet up`'s services: base + 100 x Procfile line + "
             "replica", int),
     *_as_read_by(REFERRAL, "REFNET_RETENTION_DAYS"),
+    Setting("REFNET_TOKEN_MAX_HOURS", "12", "the longest lifetime `refnet issue-token` gives "
+            "a bearer token", float),
     Setting("REFNET_TOKEN", None, "`refnet report`: the bearer token to ask the API with "
             "(else one issued with REFNET_TOKEN_SECRET)", optional, secret=True),
 )

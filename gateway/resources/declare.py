@@ -54,6 +54,8 @@ def endpoint(method: str, path: str, *, roles, summary: str, **declared) -> Call
     """Declare the decorated view as an endpoint (named after the view) in ``REGISTRY``;
     ``declared`` takes the other fields of ``Endpoint`` (body, query, response, status, ...)."""
     roles = tuple(roles)
+    if declared.get("body") is not None:  # any body may be too large or not JSON
+        declared["errors"] = frozenset(declared.get("errors", INPUT)) | TOO_LARGE | NOT_JSON
     if set(roles) == set(ROLES):  # every role may call it: no 403 to document
         declared["errors"] = frozenset(declared.get("errors", INPUT)) - {403}
 

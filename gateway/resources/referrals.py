@@ -12,6 +12,7 @@ from services.contracts.submission import ReferralSubmissionSchema
 from services.contracts.vocabulary import REFERRAL_STATUSES
 
 from ..errors import InputError
+from ..idempotency import KeyReused
 from .declare import INPUT, ONE, TOO_LARGE, WRITE, Answer, Ctx, endpoint
 from .shapes import Strict, answer, integers, strings
 
@@ -55,7 +56,11 @@ ReferralList = answer("ReferralList", items=fields.List(fields.Nested(ReferralLi
                       next_cursor=fields.String(allow_none=True))
 ReferralFile = answer("ReferralFile",
                       strings("reference status referring_agency submitted_at population_group"),
-                      integers("beds_needed"), submission=fields.Dict())
+                      integers("beds_needed"),
+                      submission=fields.Dict(allow_none=True, metadata={
+                          "description": "The submission as sent; null once anonymised."}),
+                      anonymised=fields.Boolean(metadata={
+                          "description": "True once retention removed the file's personal data."}))
 
 
 class Placement(Schema):
@@ -88,6 +93,14 @@ def submit_referral(ctx: Ctx):
                          title="Invalid header")
     intake = ctx.extensions["refnet.intake"]
     reference = intake.reference(ctx.identity.agency, key)
+    if key is not None:
+        try:
+            ctx.extensions["refnet.idempotency"].claim(reference, ctx.raw)
+        except KeyReused:
+            raise InputError("This Idempotency-Key came with a different body before; the first "
+                             "submission stands. Send a new referral with a new key.",
+                             "Idempotency-Key", status=422, code="idempotency-key-reused",
+                             title="Idempotency key reused") from None
     intake.submit(ctx.raw, reference=reference, agency=ctx.identity.agency,
                   user=ctx.identity.user, correlation_id=ctx.correlation_id)
     status_url = url_for("api.referral_status", reference=reference)

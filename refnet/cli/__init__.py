@@ -6,11 +6,14 @@
               refnet broker-setup                declare exchanges and durable queues
     keys      refnet init-secrets                write var/refnet.env (once; never overwrites)
               refnet issue-token --user U --role R --agency A [--ttl SECONDS]
+                                                 a token, recorded (never the token) in the gateway's database
+              refnet issued-tokens [--all]       that record: jti, user, role, agency, issued, expires, by
               refnet revoke-token JTI|TOKEN      refuse a token from the next request on (--user U: all of U's)
               refnet rotate-keys                 re-encrypt every encrypted column with the newest key
     users     refnet user create --username U --role R --agency A [--password-file F]
                                                  a person who signs in to the web pages (password asked,
-                                                 or read from stdin or the file); also password, disable, list
+                                                 or read from stdin or the file); also password, disable,
+                                                 enable, list
     audit     refnet audit verify [SERVICE...]   check every audit trail's hash chain; names what was edited
               refnet dead-letters list           messages parked after repeated failures
               refnet dead-letters replay ID      send one back to the queue it failed in

@@ -1,4 +1,5 @@
-"""``refnet init-secrets | issue-token | revoke-token | rotate-keys``: secrets, tokens and keys."""
+"""``refnet init-secrets | issue-token | issued-tokens | revoke-token | rotate-keys``: secrets,
+tokens and keys."""
 
 import sys
 
@@ -19,18 +20,54 @@ def cmd_init_secrets(_args=None) -> int:
 
 
 def cmd_issue_token(args) -> int:
-    """Print a bearer token and nothing else."""
+    """Print a bearer token and nothing else, once its record (not the token) is stored in the
+    gateway's database; a lifetime over ``REFNET_TOKEN_MAX_HOURS`` is refused."""
+    import jwt
+
+    from gateway.issued_tokens import IssuedTokens
     from gateway.tokens import issue_token
     values = settings.load()
     if not values.token_secret:
         print("REFNET_TOKEN_SECRET is not set; run `refnet init-secrets` first", file=sys.stderr)
         return 2
+    longest = int(values.token_max_hours * 3600)
     try:
-        print(issue_token(values.token_secret, user=args.user, role=args.role, agency=args.agency,
-                          ttl=args.ttl))
+        if not 0 < args.ttl <= longest:
+            raise ValueError(f"--ttl must be 1 to {longest} seconds (REFNET_TOKEN_MAX_HOURS)")
+        token = issue_token(values.token_secret, user=args.user, role=args.role,
+                            agency=args.agency, ttl=args.ttl)
     except ValueError as exc:
         print(f"refnet issue-token: {exc}", file=sys.stderr)
         return 2
+    claims = jwt.decode(token, options={"verify_signature": False})
+    IssuedTokens(values.gateway_database_url).record(
+        jti=claims["jti"], user=claims["sub"], role=claims["role"], agency=claims["agency"],
+        issued_at=claims["iat"], expires_at=claims["exp"], issued_by=_operator())
+    print(token)
+    return 0
+
+
+def _operator() -> str:
+    """The operating-system account running the command (who issued a token)."""
+    import getpass
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def cmd_issued_tokens(args) -> int:
+    """The record of issued tokens, one line each: jti, user, role, agency, issued, expires, by."""
+    from datetime import datetime, timezone
+
+    from gateway.issued_tokens import IssuedTokens
+
+    def when(seconds):
+        return datetime.fromtimestamp(seconds, timezone.utc).isoformat(timespec="seconds")
+    rows = IssuedTokens(settings.load().gateway_database_url).list(live_only=not args.all)
+    for row in rows:
+        print("\t".join([row["jti"], row["user"], row["role"], row["agency"],
+                         when(row["issued_at"]), when(row["expires_at"]), row["issued_by"]]))
     return 0
 
 
@@ -92,8 +129,12 @@ def add_commands(sub) -> None:
     token.add_argument("--user", required=True)
     token.add_argument("--role", required=True)
     token.add_argument("--agency", required=True)
-    token.add_argument("--ttl", type=int, default=12 * 3600, help="seconds (default 12 h)")
+    token.add_argument("--ttl", type=int, default=12 * 3600,
+                       help="seconds (default 12 h; at most REFNET_TOKEN_MAX_HOURS)")
     token.set_defaults(func=cmd_issue_token)
+    issued = sub.add_parser("issued-tokens", help="the record of issued tokens not yet expired")
+    issued.add_argument("--all", action="store_true", help="expired ones too")
+    issued.set_defaults(func=cmd_issued_tokens)
     revoke = sub.add_parser("revoke-token", help="revoke a token by JTI (or the token), or a user's tokens")
     revoke.add_argument("jti", nargs="?")
     revoke.add_argument("--user")

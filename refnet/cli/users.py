@@ -2,7 +2,9 @@
 
     refnet user create --username U --role R --agency A [--password-file F]
     refnet user password --username U [--password-file F]   a new password; U's sessions end
+                                                            (a disabled U stays disabled)
     refnet user disable --username U                        U can no longer sign in
+    refnet user enable --username U                         U can sign in again
     refnet user list
 
 The password is read from ``--password-file`` (``-`` for standard input), else from standard
@@ -60,10 +62,15 @@ def cmd_user(args) -> int:
         elif args.action == "password":
             store = _store()
             store.set_password(args.username, _password(args))
-            print(f"password of {args.username} changed; their sessions ended")
+            disabled = store.get_user(args.username.strip().lower()).disabled
+            print(f"password of {args.username} changed; their sessions ended"
+                  + ("; the user is still disabled (refnet user enable)" if disabled else ""))
         elif args.action == "disable":
             _store().disable_user(args.username)
             print(f"user {args.username} disabled; their sessions ended")
+        elif args.action == "enable":
+            _store().enable_user(args.username)
+            print(f"user {args.username} enabled")
     except ValueError as exc:
         print(f"refnet user {args.action}: {exc}", file=sys.stderr)
         return 2
@@ -73,7 +80,7 @@ def cmd_user(args) -> int:
 def add_commands(sub) -> None:
     """Register ``refnet user``."""
     user = sub.add_parser("user", help="people who sign in to the web pages")
-    user.add_argument("action", choices=["create", "password", "disable", "list"])
+    user.add_argument("action", choices=["create", "password", "disable", "enable", "list"])
     user.add_argument("--username")
     user.add_argument("--role", help="police, shelter, legal, court, admin or analyst")
     user.add_argument("--agency", help="the agency id, as in a bearer token")

@@ -59,8 +59,17 @@ def issue_tokens(token_secret: str, path: Path) -> dict[str, str]:
     """A bearer token of each demo user (12 hours), also written to ``path``."""
     from gateway.tokens import issue_token
     tokens = {u["user"]: issue_token(token_secret, **u) for u in USERS}
-    path.write_text(json.dumps([{**u, "token": tokens[u["user"]]} for u in USERS], indent=2))
+    write_private(path, json.dumps([{**u, "token": tokens[u["user"]]} for u in USERS], indent=2))
     return tokens
+
+
+def write_private(path: Path, text: str) -> None:
+    """``text`` into ``path``, readable by its owner only (mode 600), also when the file was
+    there before with a wider mode: it holds bearer tokens or passwords."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
 
 
 def seed_web_users(store, path: Path, *, create: bool) -> list[dict]:
@@ -91,8 +100,6 @@ def seed_web_users(store, path: Path, *, create: bool) -> list[dict]:
         people.append({"username": name, "role": user["role"], "agency": user["agency"],
                        "password": None if state else known[name], "state": state})
     if create:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(json.dumps([{k: p[k] for k in ("username", "role", "agency", "password")}
-                                 for p in people if p["password"]], indent=2))
+        write_private(path, json.dumps([{k: p[k] for k in ("username", "role", "agency", "password")}
+                                        for p in people if p["password"]], indent=2))
     return people

@@ -10,6 +10,8 @@ def migrate(values, say=print) -> None:
     """Bring every service's database, and the gateway's tables, to the latest schema."""
     from gateway.accounts import AccountStore
     from gateway.availability import SharedGeneration
+    from gateway.idempotency import IdempotencyKeys
+    from gateway.issued_tokens import IssuedTokens
     from gateway.revocation import RevocationStore
     from services.common.migrations import upgrade
     for service in settings.SERVICES:
@@ -17,8 +19,10 @@ def migrate(values, say=print) -> None:
         say(f"{service}: database at the latest schema")
     RevocationStore(values.gateway_database_url)
     AccountStore(values.gateway_database_url)
+    IssuedTokens(values.gateway_database_url)
+    IdempotencyKeys(values.gateway_database_url)
     SharedGeneration(values.gateway_database_url).db.dispose()
-    say("gateway: revoked-token, web user, session and cache tables ready")
+    say("gateway: revoked-token, issued-token, idempotency-key, web user, session and cache tables ready")
 
 
 def declare_broker(values, say=print) -> bool:

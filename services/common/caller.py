@@ -3,6 +3,7 @@ handed to a service method as a ``Caller`` (``services.common.runtime.entrypoint
 
 from dataclasses import dataclass
 
+from services.contracts.identities import USER_MAX
 from services.contracts.vocabulary import ROLES
 
 from .errors import Forbidden, InvalidInput
@@ -17,6 +18,12 @@ class Caller:
     role: str
     agency: str
     correlation_id: str | None = None
+
+    def __post_init__(self):
+        # a user id fits the columns that store it (created_by, approved_by, ...) whole: a rule
+        # comparing a stored, cut id with the caller's whole one would never see them equal
+        if not self.user or len(self.user) > USER_MAX:
+            raise InvalidInput(f"a user id is 1 to {USER_MAX} characters", field="caller.user")
 
     @classmethod
     def from_dict(cls, data) -> "Caller":

@@ -110,6 +110,28 @@ def test_same_idempotency_key_twice_yields_one_referral(network, police, agency)
     assert [e["status"] for e in timeline] == ["submitted", "received"]
 
 
+def test_an_idempotency_key_reused_with_another_body_is_refused_and_the_first_kept(network, police,
+                                                                                  shelter):
+    first = submit(network, police, key="reused-key-1")
+    assert first.status_code == 202
+    reference = first.json()["reference"]
+    other = {**CANONICAL, "urgency": "routine" if CANONICAL["urgency"] != "routine" else "urgent"}
+    second = submit(network, police, other, key="reused-key-1")
+    assert second.status_code == 422 and second.json()["code"] == "idempotency-key-reused"
+    assert second.json()["field"] == "Idempotency-Key"
+    assert submit(network, police, key="reused-key-1").status_code == 202  # a retry still is one
+    network.wait_status(reference, "received", police)
+    file = network.api("GET", f"/referrals/{reference}", shelter).json()
+    assert file["submission"]["urgency"] == CANONICAL["urgency"]
+
+
+def test_a_body_nested_deeper_than_the_parser_goes_is_400(network, police):
+    response = network.api("POST", "/referrals", police, data="[" * 64 * 1024,
+                           headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text[:200]
+    assert response.json()["code"] == "malformed-json" and response.json()["field"] == "body"
+
+
 def test_bad_input_gets_a_problem_naming_the_field_and_stores_nothing(network, police):
     cases = []
     cases.append(network.api("POST", "/referrals", police, data="{not json",

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from services.common.caller import Caller
-from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.contracts.envelope import make_event, parse_event
 from services.contracts.references import random_reference
 from services.legal import usecases as legal_app
@@ -178,6 +178,23 @@ def test_cash_is_paid_only_after_a_second_staff_members_approval(shelter):
     paid = usecases.update_item(shelter, CM, plan_id, item["item_id"], T0 + timedelta(hours=2), status="done")
     assert paid["status"] == "done" and paid["cash"]["paid_by"] == "cm.one"
     assert paid["cash"]["paid_at"] == "2026-11-20T11:30:00Z"
+
+
+@pytest.mark.parametrize("length", [100, 101, 140])
+def test_a_requester_cannot_approve_their_own_cash_whatever_the_length_of_their_id(shelter, length):
+    """The stored requester is at most 100 characters; an id longer than that is refused
+    before any rule runs, so it is never cut and compared with its own whole self."""
+    plan_id = admitted(shelter)["plan_id"]
+    identity = {"user": ("cm." + "x" * length)[:length], "role": "shelter", "agency": "erbil-shelter"}
+    approved = None
+    with pytest.raises((Forbidden, InvalidInput)):
+        requester = Caller.from_dict(identity)
+        item = usecases.add_item(shelter, requester, plan_id, T0, "cash_assistance", "cm.one",
+                                 cash={"purpose": "legal_fees", "amount": 1000, "currency": "IQD"})
+        approved = usecases.approve_item(shelter, requester, plan_id, item["item_id"], T0)
+    assert approved is None
+    items = usecases.get_plan(shelter, CM, None, plan_id, T0)["items"]
+    assert all(i["cash"]["approved_by"] is None for i in items)
 
 
 def test_notes_goals_and_screening_are_encrypted_and_staff_only(shelter, cipher):

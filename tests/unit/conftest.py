@@ -119,10 +119,12 @@ def app(rpc, intake, keypair, monkeypatch):
     from gateway.app import create_app
     from gateway.accounts import MemoryAccounts
     from gateway.availability import AvailabilityCache, LocalGeneration
+    from gateway.idempotency import MemoryIdempotency
     from gateway.revocation import NoRevocations
     app = create_app({"TOKEN_SECRET": TOKEN_SECRET, "REFERENCE_SECRET": REFERENCE_SECRET,
                       "INTAKE_PUBLIC_KEY": keypair[1], "RPC_POOL": rpc, "INTAKE": intake,
                       "REVOCATIONS": NoRevocations(), "ACCOUNTS": MemoryAccounts(),
+                      "IDEMPOTENCY": MemoryIdempotency(),
                       "TESTING": True, "AVAILABILITY": AvailabilityCache(1.0, LocalGeneration())})
     return app
 

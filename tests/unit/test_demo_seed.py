@@ -78,6 +78,18 @@ def test_an_empty_network_gets_the_demo_facility_and_people(network, tmp_path):
     assert set(seeded["tokens"]) >= {"officer.demo", "admin.demo"}
 
 
+def test_the_files_with_tokens_and_passwords_are_the_owners_alone(network, tmp_path):
+    """demo-tokens.json holds an administrator's bearer token: mode 600, also when a file from
+    an earlier run was readable by others."""
+    for name in ("demo-tokens.json", "demo-web-users.json"):
+        (tmp_path / name).write_text("[]")
+        (tmp_path / name).chmod(0o644)
+    demo_cli.seed_demo(network["values"])
+    for name in ("demo-tokens.json", "demo-web-users.json"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o600, name
+    assert "admin.demo" in (tmp_path / "demo-tokens.json").read_text()
+
+
 def test_a_network_with_a_facility_keeps_its_figures(network):
     network["shelter"].beds = {FACILITY["id"]: {"women": 30, "men": 12, "children": 8}}
     seeded = demo_cli.seed_demo(network["values"])

@@ -152,6 +152,26 @@ def test_submission_with_idempotency_key_uses_the_keyed_reference(client, intake
     assert intake.references == [("erbil-police", "case-2026-0042")] * 2
 
 
+def test_an_idempotency_key_reused_with_another_body_is_422_and_nothing_is_sent(client, intake, auth,
+                                                                               body):
+    """The second referral would be dropped by the referral service long after a 202: the
+    client learns it now. The same key with the same body (in another key order) is a retry."""
+    headers = {**auth("police", agency="erbil-police"), "Idempotency-Key": "case-2026-0043"}
+    assert client.post(SUBMIT, json=body, headers=headers).status_code == 202
+    other = json.loads(json.dumps(body))
+    other["survivor"]["birth_year"] += 1
+    problem = assert_problem(client.post(SUBMIT, json=other, headers=headers), 422,
+                             field="Idempotency-Key")
+    assert problem["code"] == "idempotency-key-reused"
+    assert [s["body"] for s in intake.submissions] == [body]
+    reordered = dict(reversed(list(body.items())))
+    assert client.post(SUBMIT, json=reordered, headers=headers).status_code == 202
+    assert len(intake.submissions) == 2
+    # the same key of another agency is another reference: no clash
+    elsewhere = {**auth("police", agency="duhok-police"), "Idempotency-Key": "case-2026-0043"}
+    assert client.post(SUBMIT, json=other, headers=elsewhere).status_code == 202
+
+
 def test_submissions_without_key_get_distinct_references(client, intake, auth, body):
     a = client.post(SUBMIT, json=body, headers=auth("police")).get_json()["reference"]
     b = client.post(SUBMIT, json=body, headers=auth("police")).get_json()["reference"]
@@ -176,6 +196,17 @@ def test_longest_idempotency_key_is_accepted(client, intake, auth, body):
 def test_malformed_json(client, intake, auth):
     response = client.post(SUBMIT, data='{"survivor": {', content_type="application/json",
                            headers=auth("police"))
+    problem = assert_problem(response, 400, field="body")
+    assert problem["code"] == "malformed-json"
+    assert intake.submissions == []
+
+
+@pytest.mark.parametrize("data", ["[" * 64 * 1024, "[" * 32 * 1024 + "]" * 32 * 1024,
+                                  '{"a":' * 10000 + "1" + "}" * 10000],
+                         ids=["unclosed", "closed", "objects"])
+def test_deeply_nested_json_is_400_not_a_server_error(client, intake, auth, data):
+    """A body within the size limit whose nesting is deeper than the parser goes."""
+    response = client.post(SUBMIT, data=data, content_type="application/json", headers=auth("police"))
     problem = assert_problem(response, 400, field="body")
     assert problem["code"] == "malformed-json"
     assert intake.submissions == []
@@ -427,6 +458,33 @@ def test_openapi_has_an_operation_for_every_endpoint(client, endpoint):
         assert PROBLEM in operation["responses"][str(code)]["content"]
     if endpoint.body is not None:
         assert "application/json" in operation["requestBody"]["content"]
+
+
+@pytest.mark.parametrize("endpoint", [e for e in api.ENDPOINTS if e.body is not None],
+                         ids=[e.name for e in api.ENDPOINTS if e.body is not None])
+def test_every_operation_with_a_body_documents_413_and_415(client, endpoint):
+    """Any body may be too large or not JSON: the gateway answers those before the view."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    responses = spec["paths"][_openapi_path(endpoint.path)][endpoint.method.lower()]["responses"]
+    assert {"413", "415"} <= set(responses)
+
+
+def test_an_anonymised_referral_file_is_as_its_schema_says(client, rpc, auth):
+    """What the referral service answers for a file retention emptied (submission null,
+    anonymised true) passes the documented response schema, as schemathesis checks it."""
+    from openapi_schema_validator import OAS30Validator, OAS31Validator
+    rpc.responses[("referral", "get_file")] = {
+        "reference": REF, "status": "closed", "referring_agency": "erbil-police",
+        "submitted_at": "2026-01-02T03:04:05Z", "population_group": "women", "beds_needed": 1,
+        "submission": None, "anonymised": True}
+    response = client.get(f"/api/v1/referrals/{REF}", headers=auth("shelter"))
+    assert response.status_code == 200
+    spec = client.get("/api/v1/openapi.json").get_json()
+    content = spec["paths"]["/api/v1/referrals/{reference}"]["get"]["responses"]["200"]["content"]
+    schema = {**content["application/json"]["schema"], "components": spec["components"]}
+    validator = OAS31Validator if spec["openapi"].startswith("3.1") else OAS30Validator
+    errors = [e.message for e in validator(schema).iter_errors(response.get_json())]
+    assert errors == []
 
 
 def test_openapi_operations_match_the_routes(app):

@@ -8,7 +8,7 @@ import jwt
 import pytest
 
 from gateway import tokens
-from gateway.tokens import Identity, InvalidToken, issue_token, verify_token
+from gateway.tokens import AUDIENCE, ISSUER, Identity, InvalidToken, issue_token, verify_token
 from services.contracts.vocabulary import ROLES
 
 from .conftest import OTHER_SECRET, TOKEN_SECRET
@@ -63,8 +63,32 @@ def test_unknown_role_is_refused_at_issue_time(role):
 
 @pytest.mark.parametrize("user,agency", [("", "a"), ("u", ""), (None, "a")])
 def test_user_and_agency_are_required_at_issue_time(user, agency):
-    with pytest.raises(ValueError, match="required"):
+    with pytest.raises(ValueError, match="user|agency"):
         issue_token(TOKEN_SECRET, user=user, role="police", agency=agency)
+
+
+@pytest.mark.parametrize("agency", ["Erbil Police", "erbil police", "-erbil", "erbil/police",
+                                    "erbil-police\n", "e" * 101, "ERBIL-POLICE"])
+def test_an_agency_not_in_the_agency_format_is_refused_at_issue_time(agency):
+    with pytest.raises(ValueError, match="agency"):
+        issue_token(TOKEN_SECRET, user="u", role="police", agency=agency)
+
+
+@pytest.mark.parametrize("user", ["u" * 101, "officer one", "officer/1", "o\u00e9"])
+def test_a_user_id_not_in_the_user_format_is_refused_at_issue_time(user):
+    with pytest.raises(ValueError, match="user"):
+        issue_token(TOKEN_SECRET, user=user, role="police", agency="erbil-police")
+
+
+@pytest.mark.parametrize("claims", [{"sub": "u" * 101}, {"agency": "Erbil Police"}])
+def test_a_token_signed_with_a_user_or_agency_out_of_format_is_refused(claims):
+    """A token made with the secret but not by issue_token (an older tool, a hand-made one)."""
+    now = int(time.time())
+    token = jwt.encode({"iss": ISSUER, "aud": AUDIENCE, "sub": "u", "role": "police",
+                        "agency": "erbil-police", "iat": now, "exp": now + 60, "jti": "j",
+                        **claims}, TOKEN_SECRET, algorithm="HS256")
+    with pytest.raises(InvalidToken, match="claims"):
+        verify_token(TOKEN_SECRET, token)
 
 
 def test_expired_token():
