@@ -7,15 +7,20 @@ Logs are JSON lines (services/common/logs.py); the access log is written by the 
 Metrics: several worker processes each count their own requests, so prometheus_client's
 multiprocess mode collects them in ``PROMETHEUS_MULTIPROC_DIR`` (a fresh directory of this
 gunicorn when not set; emptied at start) and ``/metrics`` adds up every worker's figures.
+
+Settings: the server's are read here; the gateway app's (its secrets among them) are checked
+in the master before any worker starts (``on_starting``): a missing or malformed one stops
+gunicorn with one line naming the variable and exit status 2. The benchmark's baseline app
+(bench/baseline_app.py) runs under these server settings without the gateway's.
 """
 
 import os
 import shutil
 import tempfile
 
-from gateway.settings import SERVER
+from gateway.settings import SERVER, SETTINGS as GATEWAY
 
-settings = SERVER.load()  # a bad value stops gunicorn here, naming the variable
+settings = SERVER.load_at_start()  # a bad value stops gunicorn here, naming the variable
 bind = f"{settings.host}:{settings.port}"
 worker_class = "gthread"
 # One worker with eight threads by default: the gateway mostly waits on the broker, and on the
@@ -57,8 +62,15 @@ logconfig_dict = {
 }
 
 
-def on_starting(_server):
-    """Start from an empty metrics directory: files of an earlier run would be added in."""
+def on_starting(server):
+    """Check the gateway's settings before a worker starts (the app is loaded in the workers);
+    then start from an empty metrics directory: files of an earlier run would be added in."""
+    if (server.app.app_uri or "").startswith("gateway."):
+        try:
+            GATEWAY.load_at_start()
+        except SystemExit:
+            on_exit(server)
+            raise
     os.makedirs(_METRICS_DIR, exist_ok=True)
     for name in os.listdir(_METRICS_DIR):
         path = os.path.join(_METRICS_DIR, name)

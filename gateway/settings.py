@@ -3,13 +3,16 @@ one place, loaded and checked once when ``create_app`` builds the app.
 
 ``load(overrides)`` gives the Flask config the app reads (``TOKEN_SECRET``, ``RPC_TIMEOUT``, ...),
 with a test's overrides (keyed by those config names, as ``create_app`` takes them) applied
-last. The secrets are required: a gateway without them stops at start, naming every one missing.
+last. The secrets are required and their shape checked: gunicorn checks every setting here
+before it starts a worker (``deploy/gunicorn.conf.py``), and a gateway without them stops
+with one line naming the variable.
 """
 
 import os
 from typing import Any, Mapping
 
-from services.common.settings import SERVICE, Setting, Settings, SettingsError, optional
+from services.common.settings import (SERVICE, Setting, Settings, database_url as url_of_database,
+                                      intake_public_key, long_secret, optional)
 
 APP = Settings(
     "gateway-app",
@@ -19,18 +22,19 @@ APP = Settings(
             "seconds the gateway waits on a service before answering 503", float),
     Setting("REFNET_RPC_POOL_SIZE", "4",
             "RPC calls a gateway worker lets wait at once (its threads)", int),
-    Setting("REFNET_TOKEN_SECRET", None, "signs bearer tokens (HS256)", optional, secret=True),
+    Setting("REFNET_TOKEN_SECRET", None, "signs bearer tokens (HS256)", long_secret,
+            required=True, secret=True),
     Setting("REFNET_REFERENCE_SECRET", None, "derives references from idempotency keys",
-            optional, secret=True),
+            long_secret, required=True, secret=True),
     Setting("REFNET_INTAKE_PUBLIC_KEY", None, "the gateway seals submissions with the public key",
-            optional),
+            intake_public_key, required=True),
     Setting("REFNET_RATE_LIMIT_PER_MINUTE", "600",
             "requests per user per minute, per gateway worker, before 429", int),
     Setting("REFNET_VAR", "var", "where make up keeps databases, secrets, logs and the pid file"),
     Setting("REFNET_GATEWAY_DATABASE_URL", None,
             "the gateway's own tables: revoked tokens, web users, web sessions, sign-in delays "
             "and the availability generation (default: gateway.db under REFNET_VAR)",
-            optional, secret=True),
+            url_of_database, secret=True),
     Setting("REFNET_AVAILABILITY_MAX_AGE", "1",
             "seconds a gateway worker reuses bed availability; 0 asks the shelter service "
             "every time", float),
@@ -101,13 +105,15 @@ CONFIG_KEYS = {
 }
 # fixed, not read from the environment
 CONSTANTS = {"MAX_CONTENT_LENGTH": 64 * 1024, "RETRY_AFTER_SECONDS": 5}
-REQUIRED = ("TOKEN_SECRET", "REFERENCE_SECRET", "INTAKE_PUBLIC_KEY")
+# where the gateway's own database is: all a command that opens it reads (no secret needed)
+DATABASE = Settings("gateway-database", *(s for s in APP if s.env in (
+    "REFNET_GATEWAY_DATABASE_URL", "REFNET_VAR")))
 
 
 def database_url(values: Mapping[str, Any] | None = None) -> str:
     """The gateway database's URL: ``REFNET_GATEWAY_DATABASE_URL``, else ``gateway.db`` under
     ``REFNET_VAR`` (from the environment when no loaded settings are given)."""
-    values = APP.load() if values is None else values
+    values = DATABASE.load() if values is None else values
     return (values["REFNET_GATEWAY_DATABASE_URL"]
             or f"sqlite:///{os.path.join(values['REFNET_VAR'] or 'var', 'gateway.db')}")
 
@@ -115,19 +121,19 @@ def database_url(values: Mapping[str, Any] | None = None) -> str:
 def load(overrides: Mapping[str, Any] | None = None,
          environ: Mapping[str, str] | None = None) -> dict:
     """The gateway's Flask config: the settings from the environment, then ``overrides`` (a
-    text value of a setting is parsed as the environment's would be). Raises ``SettingsError``
-    naming every missing secret (never a value)."""
+    text value of a setting is parsed and checked as the environment's would be). Raises
+    ``SettingsError`` naming a missing or malformed variable (never its value)."""
     overrides = dict(overrides or {})
-    by_key = {key: setting for setting in APP for env, key in CONFIG_KEYS.items()
-              if setting.env == env}
-    given = {by_key[key].env: (by_key[key].parse(value) if isinstance(value, str) else value)
-             for key, value in overrides.items() if key in by_key}
+    env_of = {key: env for env, key in CONFIG_KEYS.items()}
+    environ = dict(os.environ if environ is None else environ)
+    given = {}
+    for key, value in overrides.items():
+        if key in env_of and isinstance(value, str):
+            environ[env_of[key]] = value
+        elif key in env_of:
+            given[env_of[key]] = value
     values = APP.load(environ, given)
     config = {**CONSTANTS, **{key: values[env] for env, key in CONFIG_KEYS.items()}}
     config["GATEWAY_DATABASE_URL"] = database_url(values)
-    config.update({key: value for key, value in overrides.items() if key not in by_key})
-    missing = [key for key in REQUIRED if not config.get(key)]
-    if missing:
-        raise SettingsError(f"gateway settings missing: {', '.join(missing)} "
-                            "(run `refnet init-secrets`, then load var/refnet.env)")
+    config.update({key: value for key, value in overrides.items() if key not in env_of})
     return config

@@ -5,9 +5,17 @@ and meaning, in one place (``services.common.settings``).
 file there (``refnet.env``, written by ``refnet init-secrets``) is put into the environment
 before the settings are read, without overriding what is already set, so the processes the
 runner starts see the same values.
+
+The command reads some of the processes' secrets (``REFNET_FILE_KEYS`` for ``rotate-keys``,
+``REFNET_TOKEN_SECRET`` for ``issue-token``) as they do, but needs them only for the commands
+that use them. ``KINDS`` names each process kind's settings module; ``kind_of_command`` tells
+which kind a command line starts (the image's entrypoint and the configuration test use both).
 """
 
+import dataclasses
+import importlib
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,10 +35,36 @@ def positive(text: str) -> int:
     return count
 
 
+# process kind -> the module whose SETTINGS is everything that kind reads
+KINDS = {"referral": "services.referral.settings", "shelter": "services.shelter.settings",
+         "legal": "services.legal.settings", "gateway": "gateway.settings",
+         "refnet": "refnet.settings"}
+
+
+def settings_of_kind(kind: str) -> Settings:
+    """The ``Settings`` of a process kind (one of ``KINDS``)."""
+    return importlib.import_module(KINDS[kind]).SETTINGS
+
+
+def kind_of_command(argv: list[str]) -> str | None:
+    """The process kind a command line starts: ``nameko run ... services.<kind>.service``,
+    ``gunicorn ... gateway.app:...``, ``refnet ...`` (also inside ``sh -c``); else None."""
+    text = " ".join(argv)
+    service = re.search(r"\bservices\.(referral|shelter|legal)\.service\b", text)
+    if "nameko" in text and service:
+        return service.group(1)
+    if "gunicorn" in text and re.search(r"\bgateway\.app:", text):
+        return "gateway"
+    if re.search(r"(?:^|[\s;&|/])refnet(?:\s|$)", text):
+        return "refnet"
+    return None
+
+
 def _as_read_by(kind: Settings, *names: str) -> list[Setting]:
-    """The rows of variables the command reads as a process kind does (one declaration)."""
+    """The rows of variables the command reads as a process kind does (one declaration of
+    default, meaning and shape), none of them required by the command as a whole."""
     rows = {setting.env: setting for setting in kind}
-    return [rows[name] for name in names]
+    return [dataclasses.replace(rows[name], required=False) for name in names]
 
 
 LOCATION = Settings(

@@ -4,6 +4,9 @@
               refnet supervise                   the same in the foreground (systemd's ExecStart)
               refnet migrate                     bring every service's database to the latest schema
               refnet broker-setup                declare exchanges and durable queues
+    check     refnet check-settings KIND         a process kind's settings, checked as it starts (exit 2
+                                                 and one line naming a missing or malformed one)
+              refnet entrypoint COMMAND...       the image's entrypoint: check-settings, then exec COMMAND
     keys      refnet init-secrets                write var/refnet.env (once; never overwrites)
               refnet issue-token --user U --role R --agency A [--ttl SECONDS]
                                                  a token, recorded (never the token) in the gateway's database
@@ -32,11 +35,11 @@ import warnings
 
 from services.common.settings import SettingsError
 
-from . import audit, demo, keys, network, privacy, reports, users
+from . import audit, check, demo, keys, network, privacy, reports, users
 
 warnings.filterwarnings("ignore", message=r"(?s).*(Eventlet is deprecated|pkg_resources)")
 
-SUBJECTS = (network, keys, users, audit, reports, privacy, demo)
+SUBJECTS = (network, check, keys, users, audit, reports, privacy, demo)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -206,7 +206,7 @@ def from_k8s(docs: list[dict], secrets: dict[str, dict[str, str]], image: dict[s
     containers = _containers(docs)
     environments = {kind: container_env(containers[kind], config_maps, secrets, image)
                     for kind in KINDS}
-    commands = {kind: list(containers[kind]["command"]) + list(containers[kind].get("args", []))
+    commands = {kind: list(containers[kind].get("command", [])) + list(containers[kind].get("args", []))
                 for kind in KINDS}
     names = {d["metadata"]["name"] for d in docs if d.get("kind") == "Service"}
     for doc in docs:  # the Services the operators make for their clusters

@@ -35,13 +35,31 @@ def new_keypair() -> tuple[str, str]:
     return _b64(raw_private), _b64(raw_public)
 
 
+def _key_bytes(text: str) -> bytes:
+    """A key's 32 raw bytes from its url-safe base64 text (strict: nothing but the alphabet)."""
+    raw = base64.b64decode(text.encode(), altchars=b"-_", validate=True)
+    if len(raw) != 32:
+        raise ValueError("a key is 32 bytes")
+    return raw
+
+
+def load_private_key(text: str) -> X25519PrivateKey:
+    """The intake private key (``REFNET_INTAKE_PRIVATE_KEY``) from its text."""
+    return X25519PrivateKey.from_private_bytes(_key_bytes(text))
+
+
+def load_public_key(text: str) -> X25519PublicKey:
+    """The intake public key (``REFNET_INTAKE_PUBLIC_KEY``) from its text."""
+    return X25519PublicKey.from_public_bytes(_key_bytes(text))
+
+
 def _derive(shared: bytes, ephemeral_public: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=ephemeral_public, info=_INFO).derive(shared)
 
 
 def seal(plaintext: bytes, public_key_b64: str) -> str:
     """Seal ``plaintext`` to the holder of a private key (X25519, then AES-GCM)."""
-    recipient = X25519PublicKey.from_public_bytes(_unb64(public_key_b64))
+    recipient = load_public_key(public_key_b64)
     ephemeral = X25519PrivateKey.generate()
     ephemeral_public = ephemeral.public_key().public_bytes(_RAW, serialization.PublicFormat.Raw)
     key = _derive(ephemeral.exchange(recipient), ephemeral_public)
@@ -53,7 +71,7 @@ def unseal(sealed_b64: str, private_key_b64: str) -> bytes:
     """Open what ``seal`` sealed; raises on a wrong key or a changed byte."""
     blob = _unb64(sealed_b64)
     ephemeral_public, nonce, ciphertext = blob[:32], blob[32:44], blob[44:]
-    private = X25519PrivateKey.from_private_bytes(_unb64(private_key_b64))
+    private = load_private_key(private_key_b64)
     key = _derive(private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public)),
                   ephemeral_public)
     return AESGCM(key).decrypt(nonce, ciphertext, None)

@@ -8,15 +8,25 @@ configuration table is checked against these declarations by a test.
 ``SERVICE`` holds what every nameko service process reads; ``service_settings(name)`` adds a
 service's database URL and metrics port to it, and is what a service's own settings module
 starts from.
+
+Secrets are required where a process needs them and their shape is checked by their parser
+(``fernet_keys``, ``intake_private_key``, ``intake_public_key``, ``long_secret``,
+``database_url``): a process without them refuses to start (``Settings.load_at_start``), with
+one line naming the variable and never its value; nothing falls back to storing in clear.
 """
 
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 import os
+import sys
 
 
 class SettingsError(ValueError):
     """A variable is missing or does not parse; the message names it (never its value)."""
+
+
+class Malformed(ValueError):
+    """Raised by a parser with a reason that never quotes the value (shown in the error)."""
 
 
 def boolean(text: str) -> bool:
@@ -34,11 +44,65 @@ def optional(text: str) -> str | None:
     return text or None
 
 
-def secret_key(text: str) -> str:
-    """A key of at least 32 characters (``refnet init-secrets`` writes 64)."""
-    if len(text) < 32:
-        raise ValueError("must be 32 characters or more")
-    return text
+MIN_SECRET_LENGTH = 32
+KNOWN_DATABASES = ("sqlite", "postgresql")
+
+
+def long_secret(text: str) -> str:
+    """A secret of at least ``MIN_SECRET_LENGTH`` characters (``refnet init-secrets`` writes 64)."""
+    if len(text.strip()) < MIN_SECRET_LENGTH:
+        raise Malformed(f"shorter than {MIN_SECRET_LENGTH} characters")
+    return text.strip()
+
+
+def fernet_keys(text: str) -> str:
+    """Comma-separated Fernet keys, newest first; every item must be one."""
+    from cryptography.fernet import Fernet
+    items = [item.strip() for item in text.split(",")]
+    for number, item in enumerate(items, 1):
+        try:
+            Fernet(item.encode())
+        except (TypeError, ValueError):
+            raise Malformed(f"item {number} of {len(items)} is not a Fernet key "
+                            "(32 url-safe base64-encoded bytes)") from None
+    return ",".join(items)
+
+
+def intake_private_key(text: str) -> str:
+    """The referral service's intake key, as ``services.common.sealing`` loads it."""
+    from services.common.sealing import load_private_key
+    try:
+        load_private_key(text.strip())
+    except (TypeError, ValueError):
+        raise Malformed("not an X25519 private key (32 url-safe base64-encoded bytes)") from None
+    return text.strip()
+
+
+def intake_public_key(text: str) -> str:
+    """The public half of the intake key, as ``services.common.sealing`` loads it."""
+    from services.common.sealing import load_public_key
+    try:
+        load_public_key(text.strip())
+    except (TypeError, ValueError):
+        raise Malformed("not an X25519 public key (32 url-safe base64-encoded bytes)") from None
+    return text.strip()
+
+
+def database_url(text: str) -> str:
+    """A SQLAlchemy URL (``make_url``) of a database refnet runs on, whose driver is installed."""
+    from sqlalchemy.engine import make_url
+    try:
+        url = make_url(text.strip())
+    except Exception:  # noqa: BLE001 - its message quotes the URL, password and all
+        raise Malformed("not a SQLAlchemy URL (dialect+driver://user:password@host/database)") \
+            from None
+    if url.get_backend_name() not in KNOWN_DATABASES:
+        raise Malformed(f"not a database refnet runs on ({', '.join(KNOWN_DATABASES)})")
+    try:
+        url.get_dialect()
+    except Exception:  # noqa: BLE001 - NoSuchModuleError: a driver that is not installed
+        raise Malformed("its driver is not one installed here") from None
+    return text.strip()
 
 
 def short_name(env: str) -> str:
@@ -72,6 +136,8 @@ class Setting:
             return None
         try:
             return self.parse(text)
+        except Malformed as reason:  # a reason written not to quote the value
+            raise SettingsError(f"{self.env} is malformed: {reason} - {self.meaning}") from None
         except (TypeError, ValueError):  # the parser's message may quote the value: not shown
             kind = getattr(self.parse, "__name__", "valid")
             raise SettingsError(f"{self.env} is not a {kind} value: {self.meaning}") from None
@@ -126,23 +192,37 @@ class Settings:
         overrides = overrides or {}
         return Values(self.kind, {s.env: s.read(environ, overrides) for s in self})
 
+    def load_at_start(self, environ: Mapping[str, str] | None = None) -> Values:
+        """``load()`` as a process starts: a missing or malformed variable stops the process
+        with one line on standard error naming it (never its value) and exit status 2, before
+        it serves anything."""
+        try:
+            return self.load(environ)
+        except SettingsError as error:
+            print(f"refnet {self.kind}: {error}", file=sys.stderr, flush=True)
+            raise SystemExit(2) from None
+
+    def required(self) -> list[str]:
+        """The variables this process kind cannot start without."""
+        return [setting.env for setting in self if setting.required]
+
 
 def database_setting(service_name: str) -> Setting:
     """The ``<SERVICE>_DATABASE_URL`` of a service (SQLite under ``var/`` by default)."""
     return Setting(f"{service_name.upper()}_DATABASE_URL", f"sqlite:///var/{service_name}.db",
-                   f"the {service_name} service's database (SQLAlchemy URL)", secret=True)
+                   f"the {service_name} service's database (SQLAlchemy URL)", database_url,
+                   secret=True)
 
 
 SERVICE = Settings(
     "service",
     Setting("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/", "the RabbitMQ broker", secret=True),
     Setting("REFNET_FILE_KEYS", None,
-            "Fernet keys, comma-separated, newest first: personal data at rest", optional,
-            secret=True),
+            "Fernet keys, comma-separated, newest first: personal data at rest", fernet_keys,
+            required=True, secret=True),
     Setting("REFNET_AUDIT_KEY", None,
             "HMAC key of each service's audit chain, held by the processes and never by a "
-            "database (32 characters or more; required by every service)", secret_key,
-            secret=True),
+            "database (32 characters or more)", long_secret, required=True, secret=True),
     Setting("REFNET_RETRY_BASE_SECONDS", "0.5",
             "first wait before a failed message is handed back (doubles, 16x at most)", float),
     Setting("REFNET_OUTBOX_POLL_SECONDS", "1.0",

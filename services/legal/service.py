@@ -18,7 +18,7 @@ from .tables import audit_log, outbox as outbox_table
 
 log = logging.getLogger(__name__)
 
-VALUES = SETTINGS.load()  # once, at start: a bad value stops the process here, naming it
+VALUES = SETTINGS.load_at_start()  # once: a missing or bad value stops the process, naming it
 REMINDER_LEAD = timedelta(seconds=VALUES.reminder_lead_seconds)
 
 

@@ -28,7 +28,7 @@ from .tables import audit_log, outbox as outbox_table
 
 log = logging.getLogger(__name__)
 
-VALUES = SETTINGS.load()
+VALUES = SETTINGS.load_at_start()  # once: a missing or bad value stops the process, naming it
 
 
 def held(field: str | None = None):
@@ -63,8 +63,8 @@ class ReferralService(skeleton.ServiceSkeleton):
     db = ServiceDatabase("referral")
     observability = Observability("referral", outbox_table)
     outbox = Outbox("referral", outbox_table)
-    cipher = FileKeys(required=True)
-    secrets = ReferralSecrets(VALUES)
+    cipher = FileKeys()
+    secrets = ReferralSecrets()
 
     @consume_intake()
     def take_submission(self, body):

@@ -1,11 +1,12 @@
 """Every variable the referral service process reads: its default and what it means.
 
-Loaded once when the service module is imported (``services.referral.service``), so a bad
-value stops the process with the variable's name. The nameko config may give the secrets
-instead (``FILE_KEYS``, ``INTAKE_PRIVATE_KEY``, ``SEARCH_KEY``): integration tests do.
+Loaded once when the service module is imported (``services.referral.service``), so a missing
+or malformed value (the file keys, the intake private key) stops the process there with the
+variable's name.
 """
 
-from services.common.settings import Setting, Settings, optional, service_settings
+from services.common.settings import (Setting, Settings, intake_private_key, long_secret,
+                                      service_settings)
 
 SETTINGS = Settings(
     "referral",
@@ -13,10 +14,10 @@ SETTINGS = Settings(
     Setting("REFNET_INTAKE_PRIVATE_KEY", None,
             "the gateway seals submissions with the public key; only the referral service holds "
             "the private one",
-            optional, secret=True),
+            intake_private_key, required=True, secret=True),
     Setting("REFNET_SEARCH_KEY", None,
             "HMAC key of the name digest used by `POST /referrals/search` and of the FHIR Task's "
-            "patient pseudonym (derived from the intake private key when unset)", optional,
+            "patient pseudonym (derived from the intake private key when unset)", long_secret,
             secret=True),
     Setting("REFNET_SHELTER_AGENCY", "erbil-shelter",
             "the agency id the shelter service signs its receipts with"),

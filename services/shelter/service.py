@@ -30,7 +30,7 @@ from .usecases.report import report_figures
 
 log = logging.getLogger(__name__)
 
-VALUES = SETTINGS.load()
+VALUES = SETTINGS.load_at_start()  # once: a missing or bad value stops the process, naming it
 HOLD = hold_of(VALUES)
 AGENCY = VALUES.shelter_agency
 

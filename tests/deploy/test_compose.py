@@ -57,6 +57,12 @@ def test_docker_compose_fails_on_a_broken_start_condition(broken):
     assert result.returncode != 0, result.stdout
 
 
+def test_every_refnet_container_keeps_the_image_entrypoint_that_checks_its_settings():
+    services = yaml.safe_load(COMPOSE.read_text())["services"]
+    for name in ("migrate", "referral", "shelter", "legal", "gateway"):
+        assert "entrypoint" not in services[name] and services[name]["command"], name
+
+
 def test_start_order_is_health_gated_and_data_lives_in_volumes():
     compose = yaml.safe_load(COMPOSE.read_text())
     services = compose["services"]

@@ -130,9 +130,17 @@ def test_secrets_are_referenced_never_written():
 def test_migrations_run_as_a_job_with_every_database():
     job = workloads()["refnet-migrate"]
     container = job["spec"]["template"]["spec"]["containers"][0]
-    assert "refnet migrate" in " ".join(container["command"]) and "broker-setup" in " ".join(container["command"])
+    assert "refnet migrate" in " ".join(container["args"]) and "broker-setup" in " ".join(container["args"])
     names = {v["name"] for v in container["env"]}
     assert {"REFERRAL_DATABASE_URL", "SHELTER_DATABASE_URL", "LEGAL_DATABASE_URL", "AMQP_URI"} <= names
+
+
+def test_every_container_keeps_the_image_entrypoint_that_checks_its_settings():
+    """A Kubernetes ``command`` replaces the image's ENTRYPOINT (``refnet entrypoint``, which
+    checks the process's settings before it starts): the process is given as ``args``."""
+    for name, workload in workloads().items():
+        for container in workload["spec"]["template"]["spec"]["containers"]:
+            assert "command" not in container and container["args"], (name, container["name"])
 
 
 def test_the_broker_is_three_quorum_nodes_with_policies_that_match_the_declared_topology():

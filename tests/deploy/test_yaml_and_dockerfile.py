@@ -1,9 +1,18 @@
 """yamllint over every YAML file in deploy/, hadolint over the Dockerfile, and the image's
-promises that the linters do not check: multi-stage, hashed requirements, numeric non-root user."""
+promises that the linters do not check: multi-stage, hashed requirements, numeric non-root user,
+and an entrypoint that checks the settings of the process the command starts before it starts.
+"""
 
+import json
+import os
 import re
+import sys
+from pathlib import Path
 
-from tests.deploy.conftest import DEPLOY, REPO, run, tool
+import pytest
+import yaml
+
+from tests.deploy.conftest import DEPLOY, K8S, REPO, run, tool
 
 YAMLLINT_CONFIG = DEPLOY / ".yamllint.yaml"
 DOCKERFILE = DEPLOY / "Dockerfile"
@@ -107,3 +116,63 @@ def test_the_build_context_sends_only_what_the_image_copies():
     for source in sources:
         top = source.split("/")[0]
         assert f"!{source}" in ignore or f"!{top}/**" in ignore or f"!{top}" in ignore, source
+
+
+def instruction(text: str, name: str) -> list[str]:
+    """The last ``name`` instruction of the runtime stage, in exec (JSON) form."""
+    runtime = text.split("AS runtime", 1)[1]
+    found = re.findall(rf"^{name}\s+(\[.*\])\s*$", runtime, flags=re.M)
+    assert found, f"the runtime stage has no {name} in exec form"
+    return json.loads(found[-1])
+
+
+def test_the_entrypoint_checks_the_settings_then_runs_the_command():
+    import tomllib
+    text = DOCKERFILE.read_text()
+    assert instruction(text, "ENTRYPOINT") == ["refnet", "entrypoint"]
+    assert instruction(text, "CMD")[:3] == ["gunicorn", "-c", "deploy/gunicorn.conf.py"]
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["refnet"] == "refnet.cli:main"  # what the image's PATH finds as `refnet`
+
+
+def image_commands() -> dict[str, list[str]]:
+    """Every command the deployments give the image: the Dockerfile's CMD, compose's and the
+    Kubernetes containers' (as ``args``)."""
+    commands = {"Dockerfile CMD": instruction(DOCKERFILE.read_text(), "CMD")}
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    commands.update({f"compose {name}": service["command"] for name, service in compose.items()
+                     if "build" in service})
+    for path in sorted(K8S.rglob("*.yaml")):
+        for document in yaml.safe_load_all(path.read_text()):
+            if document and document["kind"] in ("Deployment", "Job"):
+                for container in document["spec"]["template"]["spec"]["containers"]:
+                    commands[f"k8s {container['name']}"] = container["args"]
+    return commands
+
+
+# what the entrypoint must refuse each process kind without (one secret each is enough)
+MISSING = {"referral": "REFNET_FILE_KEYS", "shelter": "REFNET_FILE_KEYS",
+           "legal": "REFNET_FILE_KEYS", "gateway": "REFNET_TOKEN_SECRET"}
+
+
+@pytest.mark.parametrize("where,command", sorted(image_commands().items()))
+def test_the_entrypoint_stops_each_command_without_its_secrets_in_one_line(where, command, tmp_path):
+    """The entrypoint run as the image runs it, on this machine's installation: for every
+    command the deployments use, an environment without the process's secrets stops it before
+    it starts (exit 2, one line naming the variable); the command itself never runs."""
+    from refnet.settings import kind_of_command
+    kind = kind_of_command(command)
+    assert kind is not None, where
+    refnet = Path(sys.executable).parent / "refnet"
+    env = {"PATH": f"{refnet.parent}{os.pathsep}/usr/bin:/bin", "PYTHONWARNINGS": "ignore",
+           "HOME": str(tmp_path), "REFNET_VAR": str(tmp_path)}
+    if kind == "refnet":  # the command's secrets are its commands' business; a bad URL is not
+        env["LEGAL_DATABASE_URL"] = "mysql://legal:hunter2@db/legal"
+        missing = "LEGAL_DATABASE_URL"
+    else:
+        missing = MISSING[kind]
+    result = run(refnet, "entrypoint", *command, env=env, cwd=REPO)
+    assert result.returncode == 2, (where, result.stdout, result.stderr)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"refnet ") and missing in lines[0], lines
+    assert "hunter2" not in result.stderr and result.stdout == ""

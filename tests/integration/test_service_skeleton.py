@@ -11,6 +11,7 @@ from services.common.audit import audit_table, audited
 from services.common.caller import Caller
 from services.common.db import Database
 from services.common.messaging import messaging_tables
+from services.common.sealing import FileCipher
 from services.common.runtime.entrypoints import rpc
 from services.common.runtime.providers import Outbox, ServiceDatabase
 from services.common.runtime import skeleton
@@ -41,8 +42,11 @@ class Probe(skeleton.ServiceSkeleton):
 
 
 @pytest.fixture
-def probe(fresh_vhost, container_factory, tmp_path):
+def probe(fresh_vhost, container_factory, tmp_path, monkeypatch):
     _name, uri = fresh_vhost
+    # what every service reads (services.common.settings.SERVICE) includes the file keys: a
+    # service process does not start without them, and neither does this one
+    monkeypatch.setenv("REFNET_FILE_KEYS", FileCipher.new_key())
     url = f"sqlite:///{tmp_path / 'probe.db'}"
     METADATA.create_all(Database.for_url(url).engine)
     container = container_factory(Probe, {"AMQP_URI": uri, "DB_URIS": {"skeletonprobe": url}})

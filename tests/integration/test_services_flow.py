@@ -19,12 +19,9 @@ from services.common.sealing import new_keypair
 from services.contracts import topology
 from services.contracts.envelope import make_event
 from services.contracts.references import random_reference
-from services.legal.service import LegalService
 from services.legal.tables import eligible
-from services.referral.service import ReferralService
 from services.referral.tables import outbox as referral_outbox
 from services.referral.tables import referrals, timeline
-from services.shelter.service import ShelterService
 from services.shelter.tables import incoming
 from services.shelter.tables import outbox as shelter_outbox
 
@@ -75,19 +72,31 @@ def fast_retries():
         os.environ["REFNET_RETRY_BASE_SECONDS"] = before
 
 
+def service_classes():
+    """The three service classes. Their modules check the settings when first imported (a
+    service without its secrets does not start), so they are imported once the test's own
+    secrets are in the environment (``network``)."""
+    from services.legal.service import LegalService
+    from services.referral.service import ReferralService
+    from services.shelter.service import ShelterService
+    return ReferralService, ShelterService, LegalService
+
+
 @pytest.fixture
-def network(fresh_vhost, db_url, databases, keys, container_factory):
-    """Migrated databases, then the three services started in containers; stopped at the end
-    before the databases are dropped and the vhost deleted (nameko's ``fast_teardown`` would
-    otherwise tear ``container_factory`` down last)."""
+def network(fresh_vhost, db_url, databases, keys, container_factory, monkeypatch):
+    """Migrated databases, then the three services started in containers with this test's
+    secrets in the environment, as a deployment gives them; stopped at the end before the
+    databases are dropped and the vhost deleted (nameko's ``fast_teardown`` would otherwise
+    tear ``container_factory`` down last)."""
     _name, uri = fresh_vhost
     urls = {service: databases.migrated(service, db_url if service == "referral" else None)
             for service in SERVICES}
-    config = {"AMQP_URI": uri, "DB_URIS": urls, "FILE_KEYS": keys.file_keys,
-              "INTAKE_PRIVATE_KEY": keys.intake_private, "OUTBOX_POLL_SECONDS": 0.5}
+    monkeypatch.setenv("REFNET_FILE_KEYS", keys.file_keys)
+    monkeypatch.setenv("REFNET_INTAKE_PRIVATE_KEY", keys.intake_private)
+    config = {"AMQP_URI": uri, "DB_URIS": urls, "OUTBOX_POLL_SECONDS": 0.5}
     containers = {}
     try:
-        for service_cls in (ReferralService, ShelterService, LegalService):
+        for service_cls in service_classes():
             container = container_factory(observed(service_cls), config)
             container.start()
             containers[container.service_name] = container

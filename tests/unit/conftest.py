@@ -30,6 +30,14 @@ REF2 = "RN-QRST-UVWX-YZ23-4567"
 WHEN = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
 
 
+def service_secrets(**more) -> dict:
+    """An environment with the secrets a service process cannot start without (fresh and well
+    formed: file keys, the audit key, the intake private key), and ``more``."""
+    from services.common.sealing import FileCipher, new_keypair
+    return {"REFNET_FILE_KEYS": FileCipher.new_key(), "REFNET_AUDIT_KEY": "unit-audit-key-" + "k" * 32,
+            "REFNET_INTAKE_PRIVATE_KEY": new_keypair()[0], **more}
+
+
 def pytest_configure(config):
     # nameko's pytest plugin imports eventlet at session start only to warn that it did not
     # monkey-patch; the unit layer wants neither (no monkey patching, no eventlet if avoidable).

@@ -15,7 +15,7 @@ from services.contracts import topology
 from services.contracts.references import is_reference, reference_for_key
 from services.contracts.submission import ReferralSubmissionSchema, SubmitReferralV1
 
-from .conftest import REF, REFERENCE_SECRET
+from .conftest import REF, REFERENCE_SECRET, TOKEN_SECRET
 
 ENV_VARS = [setting.env for setting in settings.SETTINGS]
 
@@ -29,24 +29,31 @@ def clean_env(monkeypatch):
 
 # --- settings ---------------------------------------------------------------------------------------
 
-def test_missing_secrets_are_refused(clean_env):
+def test_a_missing_secret_is_refused_by_name(clean_env, keypair):
     with pytest.raises(SettingsError) as info:
-        settings.load({"TOKEN_SECRET": "t"})
-    assert "REFERENCE_SECRET" in str(info.value) and "INTAKE_PUBLIC_KEY" in str(info.value)
-    assert "TOKEN_SECRET" not in str(info.value).split("missing:")[1].split("(")[0]
+        settings.load({"TOKEN_SECRET": TOKEN_SECRET, "INTAKE_PUBLIC_KEY": keypair[1]})
+    assert str(info.value).startswith("REFNET_REFERENCE_SECRET is required")
 
 
-def test_environment_then_overrides(clean_env):
-    clean_env.setenv("REFNET_TOKEN_SECRET", "from-env")
-    clean_env.setenv("REFNET_REFERENCE_SECRET", "ref-env")
-    clean_env.setenv("REFNET_INTAKE_PUBLIC_KEY", "pub-env")
+def test_environment_then_overrides(clean_env, keypair):
+    clean_env.setenv("REFNET_TOKEN_SECRET", "from-env-" + "x" * 32)
+    clean_env.setenv("REFNET_REFERENCE_SECRET", REFERENCE_SECRET)
+    clean_env.setenv("REFNET_INTAKE_PUBLIC_KEY", keypair[1])
     clean_env.setenv("REFNET_RPC_TIMEOUT", "2.5")
     clean_env.setenv("REFNET_RPC_POOL_SIZE", "7")
-    loaded = settings.load({"TOKEN_SECRET": "from-test"})
-    assert loaded["TOKEN_SECRET"] == "from-test"
-    assert loaded["REFERENCE_SECRET"] == "ref-env"
+    loaded = settings.load({"TOKEN_SECRET": TOKEN_SECRET})
+    assert loaded["TOKEN_SECRET"] == TOKEN_SECRET
+    assert loaded["REFERENCE_SECRET"] == REFERENCE_SECRET
     assert loaded["RPC_TIMEOUT"] == 2.5 and loaded["RPC_POOL_SIZE"] == 7
     assert loaded["MAX_CONTENT_LENGTH"] == 64 * 1024
+
+
+def test_an_override_is_checked_as_the_environment_is(clean_env, keypair):
+    with pytest.raises(SettingsError) as info:
+        settings.load({"TOKEN_SECRET": "tiny-token", "REFERENCE_SECRET": REFERENCE_SECRET,
+                       "INTAKE_PUBLIC_KEY": keypair[1]})
+    assert str(info.value).startswith("REFNET_TOKEN_SECRET is malformed")
+    assert "tiny-token" not in str(info.value)
 
 
 # --- the intake publisher -------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from services.legal.domain import hearings as hr
 from services.legal.domain.documents import check_document_move
 from services.legal.settings import SETTINGS
 
+from .conftest import service_secrets
+
 UTC = timezone.utc
 T0 = datetime(2026, 12, 1, 6, 30, tzinfo=UTC)
 
@@ -177,9 +179,9 @@ def test_reminder_window_matches_the_rule():
 
 
 def test_clock_settings_and_test_offset():
-    defaults = SETTINGS.load({})
+    defaults = SETTINGS.load(service_secrets())
     assert timedelta(seconds=defaults.reminder_lead_seconds) == timedelta(hours=72)
-    assert timedelta(seconds=SETTINGS.load({"REFNET_REMINDER_LEAD_SECONDS": "60"})
+    assert timedelta(seconds=SETTINGS.load(service_secrets(REFNET_REMINDER_LEAD_SECONDS="60"))
                      .reminder_lead_seconds) == timedelta(seconds=60)
     assert defaults.reminder_poll_seconds == 30.0
     assert isinstance(process_clock(defaults), SystemClock)  # no offset

@@ -225,10 +225,11 @@ def test_the_referral_clock_is_the_process_clock_moved_by_the_demo_clock_and_a_t
 
     from services.common.clock import SystemClock, process_clock
     from services.referral.settings import SETTINGS
+    from .conftest import service_secrets
     demo, offset = tmp_path / "demo", tmp_path / "offset"
     demo.write_text(str(-86400 * 30))
     offset.write_text(str(86400 * 8))
-    assert isinstance(process_clock(SETTINGS.load({})), SystemClock)
-    clock = process_clock(SETTINGS.load({"REFNET_DEMO_CLOCK_FILE": str(demo),
-                                         "REFNET_TEST_CLOCK_OFFSET_FILE": str(offset)}))
+    assert isinstance(process_clock(SETTINGS.load(service_secrets())), SystemClock)
+    clock = process_clock(SETTINGS.load(service_secrets(REFNET_DEMO_CLOCK_FILE=str(demo),
+                                                        REFNET_TEST_CLOCK_OFFSET_FILE=str(offset))))
     assert clock.offset() == timedelta(days=-22)

@@ -3,6 +3,7 @@ the statistical codes kept at intake; the CSV; the demo year's plan."""
 
 import csv
 import io
+import os
 import subprocess
 import sys
 from datetime import date
@@ -161,8 +162,10 @@ def test_no_network_process_imports_matplotlib_or_scipy():
             "gateway.reports.csv_export, services.referral.service, services.shelter.service, "
             "services.legal.service; "
             "print(sorted(m for m in ('matplotlib', 'scipy', 'numpy') if m in sys.modules))")
+    from .conftest import service_secrets
     out = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True,
-                         text=True, check=True, cwd=Path(__file__).resolve().parents[2])
+                         text=True, check=True, cwd=Path(__file__).resolve().parents[2],
+                         env={**os.environ, **service_secrets()})
     assert out.stdout.strip() == "[]"
 
 

@@ -7,6 +7,8 @@ import pytest
 from services.common.clock import FixedClock, OffsetClock, SystemClock, process_clock
 from services.common.settings import (Setting, Settings, SettingsError, boolean, service_settings)
 
+from .conftest import service_secrets
+
 HOLD = Setting("REFNET_HOLD_HOURS", "48", "hours a bed is held", float)
 KEY = Setting("REFNET_TOKEN_SECRET", None, "signs tokens", required=True, secret=True)
 
@@ -39,7 +41,8 @@ def test_a_service_reads_the_common_settings_its_database_and_its_metrics_port()
     envs = {s.env for s in service_settings("shelter")}
     assert {"AMQP_URI", "SHELTER_DATABASE_URL", "REFNET_METRICS_PORT_SHELTER",
             "REFNET_FILE_KEYS", "REFNET_DEMO_CLOCK_FILE"} <= envs
-    assert service_settings("shelter").load({}).shelter_database_url == "sqlite:///var/shelter.db"
+    values = service_settings("shelter").load(service_secrets())
+    assert values.shelter_database_url == "sqlite:///var/shelter.db"
 
 
 def test_boolean_parses_yes_and_no_only():

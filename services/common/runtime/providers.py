@@ -11,23 +11,26 @@ from ..clock import Clock, process_clock
 from ..db import Database
 from ..relay import OutboxRelay
 from ..sealing import FileCipher
-from ..settings import Values, service_settings
+from ..settings import Settings, Values, database_setting, service_settings
 
 log = logging.getLogger(__name__)
 
 
-def settings_of(container, service_name: str) -> Values:
-    """The settings every service reads (``services.common.settings.service_settings``), with the
-    nameko config's ``AMQP_URI`` first: the one the container itself connects to."""
+def settings_of(container, service_name: str, settings: Settings | None = None) -> Values:
+    """The settings every service reads (``services.common.settings.service_settings``), or the
+    service's own ``settings``, with the nameko config's ``AMQP_URI`` first: the one the
+    container itself connects to. A service without its secrets never gets here: its module
+    stopped the process at import (``Settings.load_at_start``)."""
     overrides = {"AMQP_URI": container.config["AMQP_URI"]} if container.config.get("AMQP_URI") else {}
-    return service_settings(service_name).load(overrides=overrides)
+    return (settings or service_settings(service_name)).load(overrides=overrides)
 
 
 def database_url(config: dict, service_name: str) -> str:
     """The service's database URL: nameko config ``DB_URIS``, then ``<SERVICE>_DATABASE_URL``,
     then SQLite under ``var/``."""
     url = (config.get("DB_URIS") or {}).get(service_name)
-    return url or service_settings(service_name).load()[f"{service_name.upper()}_DATABASE_URL"]
+    setting = database_setting(service_name)
+    return url or Settings(service_name, setting).load()[setting.env]
 
 
 class ServiceDatabase(DependencyProvider):
@@ -110,24 +113,15 @@ class ServiceClock(DependencyProvider):
 
 
 class FileKeys(DependencyProvider):
-    """Injects the ``FileCipher`` of personal data at rest (nameko config ``FILE_KEYS`` or
-    ``REFNET_FILE_KEYS``); None when unset, and then only what stores or reads personal text
-    fails. ``required=True`` refuses to start without keys instead."""
+    """Injects the ``FileCipher`` of personal data at rest (``REFNET_FILE_KEYS``, required by
+    every service's settings: there is no service without it, and nothing is stored in clear)."""
 
-    def __init__(self, required: bool = False):
-        self.required = required
+    def __init__(self):
         self.cipher: FileCipher | None = None
 
     def setup(self):
-        keys = self.container.config.get("FILE_KEYS") or settings_of(
-            self.container, self.container.service_name).file_keys
-        if not keys and self.required:
-            raise RuntimeError("REFNET_FILE_KEYS must be set "
-                               "(`refnet init-secrets` writes it to var/refnet.env)")
-        self.cipher = FileCipher(keys) if keys else None
+        self.cipher = FileCipher(settings_of(self.container, self.container.service_name).file_keys)
         atrest.use_keys(self.cipher)  # the keys of the service's sealed text columns
-        if self.cipher is None:
-            log.warning("REFNET_FILE_KEYS is not set: personal text cannot be stored or read")
 
     def get_dependency(self, worker_ctx):
         return self.cipher
@@ -135,17 +129,14 @@ class FileKeys(DependencyProvider):
 
 class AuditKey(DependencyProvider):
     """Injects the audit chain's HMAC key (``REFNET_AUDIT_KEY``, the one setting every writer of
-    the trail reads, ``audit.process_key``). Required: a service without it refuses to start
-    rather than write a trail it cannot seal."""
+    the trail reads, ``audit.process_key``). Required by every service's settings: a service
+    without it refuses to start rather than write a trail it cannot seal."""
 
     def __init__(self):
         self.key: str | None = None
 
     def setup(self):
         self.key = settings_of(self.container, self.container.service_name).audit_key
-        if not self.key:
-            raise RuntimeError("REFNET_AUDIT_KEY must be set "
-                               "(`refnet init-secrets` writes it to var/refnet.env)")
 
     def get_dependency(self, worker_ctx):
         return self.key

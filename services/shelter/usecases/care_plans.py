@@ -60,7 +60,7 @@ def list_plans(db: Database, caller: Caller, now: datetime, facility: str | None
              "milestones": counts.get(p.id, {"done": 0, "due": 0, "overdue": 0})} for p in plans]
 
 
-def get_plan(db: Database, caller: Caller, cipher: FileCipher | None, plan_id: int,
+def get_plan(db: Database, caller: Caller, cipher: FileCipher, plan_id: int,
              now: datetime) -> dict:
     """The plan with the person's goals, its items and its milestones (no notes, no screening)."""
     caller.require("shelter")
@@ -69,7 +69,7 @@ def get_plan(db: Database, caller: Caller, cipher: FileCipher | None, plan_id: i
         return queries.plan_view(s, plan, _goals(cipher, plan), now)
 
 
-def update_plan(db: Database, caller: Caller, cipher: FileCipher | None, plan_id: int,
+def update_plan(db: Database, caller: Caller, cipher: FileCipher, plan_id: int,
                 now: datetime, goals: str | None = None, psychologist: str | None = None) -> dict:
     """Record the person's goals (in their words, encrypted) and/or name the plan's psychologist
     (the case manager does that)."""
@@ -148,7 +148,7 @@ def notify_overdue_milestones(db: Database, agency: str, now: datetime, limit: i
 
 # --- care notes and the screening result ---------------------------------------------------------
 
-def add_note(db: Database, caller: Caller, cipher: FileCipher | None, plan_id: int, text: str,
+def add_note(db: Database, caller: Caller, cipher: FileCipher, plan_id: int, text: str,
              now: datetime) -> dict:
     """Add a case note (encrypted) to a plan."""
     caller.require("shelter")
@@ -161,7 +161,7 @@ def add_note(db: Database, caller: Caller, cipher: FileCipher | None, plan_id: i
             "created_at": iso(now)}
 
 
-def list_notes(db: Database, caller: Caller, cipher: FileCipher | None, plan_id: int) -> list[dict]:
+def list_notes(db: Database, caller: Caller, cipher: FileCipher, plan_id: int) -> list[dict]:
     """A plan's case notes, oldest first, decrypted."""
     caller.require("shelter")
     with db.read() as s:
@@ -172,7 +172,7 @@ def list_notes(db: Database, caller: Caller, cipher: FileCipher | None, plan_id:
              "created_at": iso(r.created_at)} for r in rows]
 
 
-def record_screening(db: Database, caller: Caller, cipher: FileCipher | None, plan_id: int,
+def record_screening(db: Database, caller: Caller, cipher: FileCipher, plan_id: int,
                      outcome: str, summary: str | None, now: datetime) -> dict:
     """The plan's psychologist records (or corrects) the screening result; the screening
     milestone is then done."""
@@ -189,7 +189,7 @@ def record_screening(db: Database, caller: Caller, cipher: FileCipher | None, pl
     return queries.screening_view(row, {"outcome": outcome, "summary": summary})
 
 
-def get_screening(db: Database, caller: Caller, cipher: FileCipher | None, plan_id: int) -> dict:
+def get_screening(db: Database, caller: Caller, cipher: FileCipher, plan_id: int) -> dict:
     """The screening result, for the plan's case manager and psychologist only."""
     caller.require("shelter")
     with db.read() as s:
