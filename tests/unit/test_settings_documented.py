@@ -257,6 +257,7 @@ def k8s_containers(documents: list[dict]) -> tuple[list[Container], list[str]]:
     the ConfigMaps and Secrets among ``documents``), and what cannot be resolved."""
     sources = {(d["kind"], d["metadata"]["name"]): {**d.get("data", {}), **d.get("stringData", {})}
                for d in documents if d["kind"] in ("ConfigMap", "Secret")}
+    read = {env for declared in declared_by_kind().values() for env in declared}
     out, problems = [], []
     for document in documents:
         if document["kind"] not in ("Deployment", "Job"):
@@ -291,7 +292,7 @@ def k8s_containers(documents: list[dict]) -> tuple[list[Container], list[str]]:
             problems += [f"{where}: {name} ({origin}) is read by no process and used by no "
                          "other variable" for name, origin in variables.items()
                          if origin.startswith("secret") and f"$({name})" not in used
-                         and not any(name in declared for declared in declared_by_kind().values())]
+                         and name not in read]
     return out, problems
 
 
