@@ -68,6 +68,14 @@ def give_up(local: Runner, line: str, code: int = 1) -> int:
     return code
 
 
+def check_process_settings() -> None:
+    """What each process of the network checks at its start, checked once before any starts
+    (after ``settings.load`` put var/refnet.env into the environment): a bad secret is one line
+    (``SettingsError``, naming it) instead of processes the supervisor restarts in vain."""
+    for kind in settings.KINDS:
+        settings.settings_of_kind(kind).load()
+
+
 def start_network(local: Runner):
     """The steps of ``refnet up``, in order; the first that fails raises ``StepFailed``.
     Returns the settings and what the demo seeding found."""
@@ -75,6 +83,7 @@ def start_network(local: Runner):
     with failure.step("writing the secrets", f"make {folder} a folder you may write (REFNET_VAR)"):
         keys.cmd_init_secrets()
     values = settings.load()
+    check_process_settings()
     problem = unreachable(values.amqp_uri)
     if problem:
         raise failure.StepFailed(problem)

@@ -72,6 +72,7 @@ def up(monkeypatch):
     monkeypatch.setattr(network, "runner", lambda: local)
     monkeypatch.setattr(network.keys, "cmd_init_secrets", lambda: 0)
     monkeypatch.setattr(network.settings, "load", Values)
+    monkeypatch.setattr(network, "check_process_settings", lambda: None)
     monkeypatch.setattr(network, "unreachable", lambda _uri: None)
     monkeypatch.setattr(network.prepare, "migrate", lambda _values, say: None)
     monkeypatch.setattr(network.prepare, "declare_broker", lambda _values: True)
@@ -146,3 +147,15 @@ def test_an_unforeseen_error_is_one_line_too(up, monkeypatch, capsys):
 def test_a_network_that_comes_up_is_left_running(up, capsys):
     assert network.cmd_up() == 0
     assert up.started and "refnet is up" in capsys.readouterr().out
+
+
+
+def test_a_bad_secret_stops_refnet_up_before_any_process_starts(monkeypatch):
+    """The processes' own start check, run by ``refnet up`` before it starts them (the
+    command's ``main`` turns the error into one line naming the variable)."""
+    from services.common.settings import SettingsError
+    monkeypatch.setenv("REFNET_FILE_KEYS", "SEEKRIT")
+    with pytest.raises(SettingsError) as caught:
+        network.check_process_settings()
+    assert str(caught.value).startswith("REFNET_FILE_KEYS is malformed")
+    assert "SEEKRIT" not in str(caught.value)
