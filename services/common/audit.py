@@ -58,11 +58,10 @@ def process_key() -> str:
     ``AuditKeyMissing`` when unset, so nothing is written that the chain could not vouch for."""
     from .settings import SERVICE
     setting = next(s for s in SERVICE if s.env == KEY_SETTING)
-    key = setting.read(os.environ, {})
-    if not key:
+    if not os.environ.get(KEY_SETTING):
         raise AuditKeyMissing(f"{KEY_SETTING} is not set: the audit trail cannot be written "
                               "(`refnet init-secrets` writes it to var/refnet.env)")
-    return key
+    return setting.read(os.environ, {})  # checked as the process checked it at its start
 
 
 def append(session, table: Table, *, actor: str, role: str, agency: str, action: str,
