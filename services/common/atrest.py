@@ -31,7 +31,8 @@ _KEYS = _Keys()
 
 
 def use_keys(cipher) -> None:
-    """The cipher ``Sealed`` columns use in this process (None: store text as given)."""
+    """The cipher ``Sealed`` columns use in this process (None: they can neither store nor
+    read personal text; there is no storing in clear)."""
     _KEYS.cipher = cipher
 
 
@@ -41,8 +42,11 @@ def current_keys():
 
 
 def seal_text(cipher, text: str) -> str:
-    """Text as stored: ``fernet:`` and the token under ``cipher``; as given without a cipher."""
-    return text if cipher is None else TEXT_PREFIX + cipher.encrypt(text.encode()).decode()
+    """Text as stored: ``fernet:`` and the token under ``cipher``; refused without a cipher
+    (never stored in clear)."""
+    if cipher is None:
+        raise RuntimeError("this text is encrypted at rest: REFNET_FILE_KEYS is needed")
+    return TEXT_PREFIX + cipher.encrypt(text.encode()).decode()
 
 
 def open_text(cipher, stored: str) -> str:

@@ -100,11 +100,16 @@ def test_the_declaration_names_every_free_text_column():
         "labour_disputes.outcome", "legal_notes.text"])
 
 
-def test_migration_0005_encrypts_rows_written_before_it(keys, databases, db_url):
-    """Rows written in clear at 0004 are encrypted by the upgrade and read back after."""
+def written_in_clear(monkeypatch) -> None:
+    """Columns stored as the legal service before sealed text stored them: as given."""
+    monkeypatch.setattr(atrest, "seal_text", lambda _cipher, text: text)
+
+
+def test_migration_0006_encrypts_rows_written_before_it(keys, databases, db_url, monkeypatch):
+    """Rows written in clear before 0006 are encrypted by the upgrade and read back after."""
     url = databases.migrated("legal", db_url)
     db = databases.database(url)
-    atrest.use_keys(None)  # a 0004 service: text stored as given
+    written_in_clear(monkeypatch)
     ids = _every_free_text(db)
     db.dispose()
     _downgrade_keeping_rows(url)
@@ -116,10 +121,10 @@ def test_migration_0005_encrypts_rows_written_before_it(keys, databases, db_url)
     _read_back(Database(url), ids)
 
 
-def test_migration_0005_needs_the_keys_when_rows_are_in_clear(databases, db_url, monkeypatch):
+def test_migration_0006_needs_the_keys_when_rows_are_in_clear(databases, db_url, monkeypatch):
     url = databases.migrated("legal", db_url)
     db = databases.database(url)
-    atrest.use_keys(None)
+    written_in_clear(monkeypatch)
     _every_free_text(db)
     db.dispose()
     _downgrade_keeping_rows(url)

@@ -256,6 +256,8 @@ def test_free_text_is_sealed_at_rest():
     assert open_text(cipher, "older plain note") == "older plain note"
     with pytest.raises(RuntimeError):
         open_text(None, stored)
+    with pytest.raises(RuntimeError):  # never stored in clear for want of keys
+        seal_text(None, "strategy")
 
 
 def test_nothing_is_written_to_the_trail_without_the_audit_key(monkeypatch):
