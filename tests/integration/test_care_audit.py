@@ -8,15 +8,18 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import select
 
 from services.shelter import usecases
-from services.shelter.service import ShelterService
 from services.shelter.tables import audit_log
 from tests.integration.test_care_storage import (ADMIN, CM, FACILITY, INTAKE, POLICE, PSY,
                                                  admitted)
 
 
 @pytest.fixture
-def shelter_rpc(fresh_vhost, databases, keys, container_factory):
-    """The shelter service on a migrated database with one open plan: (proxy, db, plan id)."""
+def shelter_rpc(fresh_vhost, databases, keys, container_factory, monkeypatch):
+    """The shelter service on a migrated database with one open plan: (proxy, db, plan id).
+    The service module checks its secrets when imported, as a service process does at start:
+    imported once this test's keys are in the environment."""
+    monkeypatch.setenv("REFNET_FILE_KEYS", keys.file_keys)
+    from services.shelter.service import ShelterService
     _name, uri = fresh_vhost
     url = databases.migrated("shelter")
     db = databases.database(url)
