@@ -9,6 +9,7 @@ from flask import Flask, g, jsonify, request
 
 from services.common import logs
 from services.common.clock import process_clock
+from services.common.signed_caller import Signer
 
 from . import api, errors, health, metrics, openapi, settings, web
 from .accounts import AccountStore, hasher, throttle_secret_of
@@ -41,7 +42,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         {"REFNET_DEMO_CLOCK_FILE": app.config["DEMO_CLOCK_FILE"],
          "REFNET_TEST_CLOCK_OFFSET_FILE": app.config["TEST_CLOCK_OFFSET_FILE"]})
     app.extensions["refnet.rpc"] = app.config.get("RPC_POOL") or RpcClient(
-        app.config["AMQP_URI"], size=app.config["RPC_POOL_SIZE"], timeout=app.config["RPC_TIMEOUT"])
+        app.config["AMQP_URI"], size=app.config["RPC_POOL_SIZE"], timeout=app.config["RPC_TIMEOUT"],
+        signer=Signer(app.config["CALLER_SIGNING_KEY"]))
     app.extensions["refnet.intake"] = app.config.get("INTAKE") or IntakePublisher(
         app.config["AMQP_URI"], app.config["INTAKE_PUBLIC_KEY"], app.config["REFERENCE_SECRET"],
         clock=app.extensions["refnet.clock"])

@@ -19,6 +19,8 @@ SERVICE_ERRORS = {
     service_errors.IllegalTransition: (409, "illegal-transition", "Illegal status transition"),
     service_errors.Conflict: (409, "conflict", "Conflict"),
     service_errors.InvalidInput: (422, "invalid-input", "Invalid input"),
+    # the service did not believe the gateway's signature: keys or clocks disagree, not the user
+    service_errors.CallerRefused: (502, "caller-refused", "A service refused the gateway"),
 }
 # infrastructure failure -> (HTTP status, problem code, title); all say "try again later"
 UNAVAILABLE = {

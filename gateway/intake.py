@@ -15,6 +15,7 @@ from services.common import broker
 from services.common.sealing import seal
 from services.common.clock import Clock, SystemClock
 from services.contracts.references import random_reference, reference_for_key
+from services.contracts.submission import seal_binding
 
 from .metrics import INTAKE
 
@@ -52,7 +53,7 @@ class IntakePublisher:
             "submitted_at": self.clock.now().isoformat(),
             "correlation_id": correlation_id,
             "sealed_submission": seal(json.dumps(submission_json, sort_keys=True).encode(),
-                                      self.public_key),
+                                      self.public_key, seal_binding(reference, agency, user)),
         }
         last_error = None
         for _attempt in range(2):  # a stale connection (after a broker restart) gets one retry

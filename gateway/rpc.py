@@ -13,6 +13,8 @@ nameko's container machinery (about 5 MB each), and each proxy held a connection
 queue that the calling thread had to poll. Here one reply queue, consumed by one thread, serves
 every thread of the worker, and each thread publishes on a confirmed channel of its own.
 
+* The ``caller`` argument is signed for the one method called (``signer``:
+  ``services.common.signed_caller.Signer``); a service believes no other.
 * Requests carry ``mandatory`` routing and publisher confirms: no service consuming the
   queue is ``UnknownService`` at once; a dead connection is noticed at the publish (one retry
   on a fresh connection, as the intake does).
@@ -55,10 +57,12 @@ class _Waiting:
 
 class RpcClient:
     """``call(service, method, **kwargs)`` from any thread of the process; ``size`` caps how
-    many calls wait at once (the worker's threads), ``timeout`` is how long a person waits."""
+    many calls wait at once (the worker's threads), ``timeout`` is how long a person waits;
+    ``signer`` signs the ``caller`` of each call (None: sent as given, which services refuse)."""
 
-    def __init__(self, amqp_uri: str, *, size: int, timeout: float):
+    def __init__(self, amqp_uri: str, *, size: int, timeout: float, signer=None):
         self.amqp_uri = amqp_uri
+        self.signer = signer
         self.timeout = timeout
         self._slots = threading.BoundedSemaphore(size)
         self._local = threading.local()
@@ -75,6 +79,8 @@ class RpcClient:
     def call(self, service: str, method: str, **kwargs):
         """Call ``service.method(**kwargs)`` and return its result; service errors re-raise."""
         started, outcome = time.perf_counter(), "error"
+        if self.signer is not None and "caller" in kwargs:
+            kwargs = self.signer.sign_arguments(service, method, (), kwargs)[1]
         try:
             result = self._call(service, method, kwargs)
             outcome = "ok"

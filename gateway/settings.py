@@ -12,7 +12,8 @@ import os
 from typing import Any, Mapping
 
 from services.common.settings import (SERVICE, Setting, Settings, database_url as url_of_database,
-                                      intake_public_key, long_secret, optional)
+                                      intake_public_key, caller_signing_key, long_secret,
+                                      optional)
 
 APP = Settings(
     "gateway-app",
@@ -28,6 +29,9 @@ APP = Settings(
             long_secret, required=True, secret=True),
     Setting("REFNET_INTAKE_PUBLIC_KEY", None, "the gateway seals submissions with the public key",
             intake_public_key, required=True),
+    Setting("REFNET_CALLER_SIGNING_KEY", None,
+            "the gateway signs the caller of every RPC with this private key (services hold "
+            "the public one)", caller_signing_key, required=True, secret=True),
     Setting("REFNET_RATE_LIMIT_PER_MINUTE", "600",
             "requests per user per minute, per gateway worker, before 429", int),
     Setting("REFNET_VAR", "var", "where make up keeps databases, secrets, logs and the pid file"),
@@ -89,6 +93,7 @@ CONFIG_KEYS = {
     "REFNET_TOKEN_SECRET": "TOKEN_SECRET",
     "REFNET_REFERENCE_SECRET": "REFERENCE_SECRET",
     "REFNET_INTAKE_PUBLIC_KEY": "INTAKE_PUBLIC_KEY",
+    "REFNET_CALLER_SIGNING_KEY": "CALLER_SIGNING_KEY",
     "REFNET_RATE_LIMIT_PER_MINUTE": "RATE_LIMIT_PER_MINUTE",
     "REFNET_VAR": "VAR",
     "REFNET_GATEWAY_DATABASE_URL": "GATEWAY_DATABASE_URL",

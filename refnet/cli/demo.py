@@ -14,7 +14,7 @@ def seed_demo(values) -> dict:
     tokens, and read back what the network holds: what :func:`show` prints."""
     from gateway.accounts import AccountStore
     folder = settings.var()
-    client = seed.shelter_client(values.amqp_uri)
+    client = seed.shelter_client(values.amqp_uri, values.caller_signing_key)
     try:
         empty = seed.is_empty(client)
         # the people first: should the facility fail, the next `make up` still sees an empty
@@ -60,6 +60,10 @@ def cmd_seed_demo(_args=None) -> int:
     """Seed the demo data into an empty network (a network with a facility is left as it is),
     print each demo user's token and the web pages' demo people."""
     values = settings.load()
+    if not values.caller_signing_key:
+        print("refnet seed-demo: REFNET_CALLER_SIGNING_KEY is not set; run `refnet init-secrets` "
+              "first", file=sys.stderr)
+        return 2
     try:
         with failure.step("seeding the demo data", "check that the network runs (`refnet status`; "
                           "`make up` starts it), then try again"):

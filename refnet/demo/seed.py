@@ -27,10 +27,12 @@ def web_people() -> list[dict]:
     return people
 
 
-def shelter_client(amqp_uri: str, timeout: float = 10.0):
-    """An RPC client for the set-up calls (close it after)."""
+def shelter_client(amqp_uri: str, signing_key: str, timeout: float = 10.0):
+    """An RPC client for the set-up calls, signing its caller as the gateway does with
+    ``REFNET_CALLER_SIGNING_KEY`` (close it after)."""
     from gateway.rpc import RpcClient
-    return RpcClient(amqp_uri, size=1, timeout=timeout)
+    from services.common.signed_caller import Signer
+    return RpcClient(amqp_uri, size=1, timeout=timeout, signer=Signer(signing_key))
 
 
 def is_empty(client) -> bool:

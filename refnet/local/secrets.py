@@ -11,9 +11,12 @@ ADDED_LATER = ("REFNET_AUDIT_KEY",)
 
 
 def new_secrets() -> dict:
-    """Fresh token, reference, search and audit keys, a file key and the intake key pair."""
+    """Fresh token, reference, search and audit keys, a file key, the intake key pair and the
+    caller signing pair."""
     from services.common.sealing import FileCipher, new_keypair
+    from services.common.signed_caller import new_keypair as new_signing_pair
     private, public = new_keypair()
+    signing, verify = new_signing_pair()
     return {
         "REFNET_TOKEN_SECRET": stdlib_secrets.token_urlsafe(48),
         "REFNET_REFERENCE_SECRET": stdlib_secrets.token_urlsafe(48),
@@ -22,6 +25,8 @@ def new_secrets() -> dict:
         "REFNET_AUDIT_KEY": stdlib_secrets.token_urlsafe(48),
         "REFNET_INTAKE_PRIVATE_KEY": private,
         "REFNET_INTAKE_PUBLIC_KEY": public,
+        "REFNET_CALLER_SIGNING_KEY": signing,
+        "REFNET_CALLER_VERIFY_KEY": verify,
     }
 
 

@@ -35,3 +35,8 @@ class IllegalTransition(Conflict):
 
 class InvalidInput(ServiceError):
     """The request is malformed; ``field`` says where."""
+
+
+class CallerRefused(ServiceError):
+    """The RPC's caller is not one the gateway signed for this call, within its lifetime and
+    once (``services.common.signed_caller``): no rule ran."""

@@ -2,6 +2,8 @@
 
 * ``seal``/``unseal``: X25519 + HKDF-SHA256 + AES-256-GCM. The gateway holds only the referral
   service's public key, so a submission on the broker can be read by the referral service alone.
+  ``associated_data`` (what travels beside the box in clear: for a submission its reference,
+  agency and user) is authenticated with it, so a box opens only with what it was sealed with.
 * ``FileCipher``: Fernet (MultiFernet, so keys can be rotated) for personal data at rest.
 """
 
@@ -57,24 +59,26 @@ def _derive(shared: bytes, ephemeral_public: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=ephemeral_public, info=_INFO).derive(shared)
 
 
-def seal(plaintext: bytes, public_key_b64: str) -> str:
-    """Seal ``plaintext`` to the holder of a private key (X25519, then AES-GCM)."""
+def seal(plaintext: bytes, public_key_b64: str, associated_data: bytes | None = None) -> str:
+    """Seal ``plaintext`` to the holder of a private key (X25519, then AES-GCM), bound to
+    ``associated_data`` (not secret; ``unseal`` must be given the same)."""
     recipient = load_public_key(public_key_b64)
     ephemeral = X25519PrivateKey.generate()
     ephemeral_public = ephemeral.public_key().public_bytes(_RAW, serialization.PublicFormat.Raw)
     key = _derive(ephemeral.exchange(recipient), ephemeral_public)
     nonce = os.urandom(12)
-    return _b64(ephemeral_public + nonce + AESGCM(key).encrypt(nonce, plaintext, None))
+    return _b64(ephemeral_public + nonce + AESGCM(key).encrypt(nonce, plaintext, associated_data))
 
 
-def unseal(sealed_b64: str, private_key_b64: str) -> bytes:
-    """Open what ``seal`` sealed; raises on a wrong key or a changed byte."""
+def unseal(sealed_b64: str, private_key_b64: str, associated_data: bytes | None = None) -> bytes:
+    """Open what ``seal`` sealed; raises on a wrong key, a changed byte or associated data
+    other than it was sealed with."""
     blob = _unb64(sealed_b64)
     ephemeral_public, nonce, ciphertext = blob[:32], blob[32:44], blob[44:]
     private = load_private_key(private_key_b64)
     key = _derive(private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public)),
                   ephemeral_public)
-    return AESGCM(key).decrypt(nonce, ciphertext, None)
+    return AESGCM(key).decrypt(nonce, ciphertext, associated_data)
 
 
 class FileCipher:

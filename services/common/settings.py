@@ -10,8 +10,8 @@ service's database URL and metrics port to it, and is what a service's own setti
 starts from.
 
 Secrets are required where a process needs them and their shape is checked by their parser
-(``fernet_keys``, ``intake_private_key``, ``intake_public_key``, ``long_secret``,
-``database_url``): a process without them refuses to start (``Settings.load_at_start``), with
+(``fernet_keys``, ``intake_private_key``, ``intake_public_key``, ``caller_signing_key``,
+``caller_verify_key``, ``long_secret``, ``database_url``): a process without them refuses to start (``Settings.load_at_start``), with
 one line naming the variable and never its value; nothing falls back to storing in clear.
 """
 
@@ -85,6 +85,26 @@ def intake_public_key(text: str) -> str:
         load_public_key(text.strip())
     except (TypeError, ValueError):
         raise Malformed("not an X25519 public key (32 url-safe base64-encoded bytes)") from None
+    return text.strip()
+
+
+def caller_signing_key(text: str) -> str:
+    """The key the gateway signs callers with, as ``services.common.signed_caller`` loads it."""
+    from services.common.signed_caller import load_signing_key
+    try:
+        load_signing_key(text.strip())
+    except (TypeError, ValueError):
+        raise Malformed("not an Ed25519 private key (32 url-safe base64-encoded bytes)") from None
+    return text.strip()
+
+
+def caller_verify_key(text: str) -> str:
+    """The public half of the caller signing key, as a service loads it."""
+    from services.common.signed_caller import load_verify_key
+    try:
+        load_verify_key(text.strip())
+    except (TypeError, ValueError):
+        raise Malformed("not an Ed25519 public key (32 url-safe base64-encoded bytes)") from None
     return text.strip()
 
 
@@ -223,6 +243,9 @@ SERVICE = Settings(
     Setting("REFNET_AUDIT_KEY", None,
             "HMAC key of each service's audit chain, held by the processes and never by a "
             "database (32 characters or more)", long_secret, required=True, secret=True),
+    Setting("REFNET_CALLER_VERIFY_KEY", None,
+            "a service checks with this public key that the gateway signed an RPC's caller",
+            caller_verify_key, required=True),
     Setting("REFNET_RETRY_BASE_SECONDS", "0.5",
             "first wait before a failed message is handed back (doubles, 16x at most)", float),
     Setting("REFNET_OUTBOX_POLL_SECONDS", "1.0",

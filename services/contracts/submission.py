@@ -5,6 +5,7 @@ validates it again when it takes the sealed submission off the intake queue. It 
 data, so it crosses the broker only sealed (see services.common.sealing), never in an event.
 """
 
+import json
 from datetime import date
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
@@ -121,6 +122,14 @@ def age_of(survivor: dict, on: date) -> int:
     return max(0, on.year - survivor["birth_year"] - 1)
 
 
+def seal_binding(reference: str, agency: str, submitted_by: str) -> bytes:
+    """What an intake command's sealed submission is bound to (AES-GCM associated data): its
+    reference, agency and user, which travel in clear beside it. A command whose reference,
+    agency or user was changed after sealing does not open."""
+    return json.dumps({"v": 1, "reference": reference, "agency": agency,
+                       "submitted_by": submitted_by}, sort_keys=True, separators=(",", ":")).encode()
+
+
 class SubmitReferralV1(_Strict):
     """The intake command the gateway puts on the durable intake queue."""
     command_id = fields.UUID(required=True)
@@ -129,4 +138,6 @@ class SubmitReferralV1(_Strict):
     submitted_by = _text(100, required=True)
     submitted_at = fields.AwareDateTime(required=True)
     correlation_id = fields.String(allow_none=True, load_default=None)
-    sealed_submission = fields.String(required=True, metadata={"description": "Sealed JSON body."})
+    sealed_submission = fields.String(required=True, metadata={
+        "description": "Sealed JSON body, bound to reference, agency and submitted_by "
+                       "(seal_binding)."})

@@ -66,6 +66,8 @@ def refusal(result: subprocess.CompletedProcess, variable: str) -> str:
     ("referral", "REFNET_FILE_KEYS", f"{new_secrets()['REFNET_FILE_KEYS']},{PLANTED}"),
     ("referral", "REFNET_INTAKE_PRIVATE_KEY", None),
     ("referral", "REFNET_INTAKE_PRIVATE_KEY", PLANTED),
+    ("legal", "REFNET_CALLER_VERIFY_KEY", None),
+    ("shelter", "REFNET_CALLER_VERIFY_KEY", PLANTED),
     ("shelter", "SHELTER_DATABASE_URL", f"mysql://shelter:{PLANTED}@db/shelter"),
 ])
 def test_a_service_without_a_well_formed_secret_does_not_start(env_for, service, variable, value):
@@ -81,6 +83,7 @@ def test_a_service_without_a_well_formed_secret_does_not_start(env_for, service,
     ("REFNET_TOKEN_SECRET", PLANTED),
     ("REFNET_REFERENCE_SECRET", None),
     ("REFNET_INTAKE_PUBLIC_KEY", PLANTED),
+    ("REFNET_CALLER_SIGNING_KEY", None),
 ])
 def test_the_gateway_without_a_well_formed_secret_does_not_start(env_for, variable, value):
     env = env_for(**{variable: value})

@@ -26,6 +26,9 @@ from services.common.db import Database  # noqa: E402
 from services.common.migrations import upgrade  # noqa: E402
 from services.common.sealing import FileCipher, new_keypair, seal  # noqa: E402
 from services.contracts.references import random_reference  # noqa: E402
+from services.common.signed_caller import Signer  # noqa: E402
+from services.common.signed_caller import new_keypair as new_caller_keypair  # noqa: E402
+from services.contracts.submission import seal_binding  # noqa: E402
 from refnet.harness import broker as support_broker  # noqa: E402
 from refnet.harness import postgres as support_postgres  # noqa: E402
 
@@ -173,6 +176,8 @@ def count(db: Database, table, *where) -> int:
 class Keys:
     def __init__(self):
         self.intake_private, self.intake_public = new_keypair()
+        self.caller_signing, self.caller_verify = new_caller_keypair()
+        self.signer = Signer(self.caller_signing)
         self.file_keys = FileCipher.new_key()
         self.cipher = FileCipher(self.file_keys)
 
@@ -210,14 +215,16 @@ def intake_command(public_key: str, body: dict, *, reference: str | None = None,
                    agency: str = "erbil-police", user: str = "officer.one",
                    correlation_id: str | None = None) -> dict:
     """The sealed intake command, built as gateway.intake.IntakePublisher.submit builds it."""
+    reference = reference or random_reference()
     return {
         "command_id": str(uuid.uuid4()),
-        "reference": reference or random_reference(),
+        "reference": reference,
         "agency": agency,
         "submitted_by": user,
         "submitted_at": datetime.now(timezone.utc).isoformat(),
         "correlation_id": correlation_id,
-        "sealed_submission": seal(json.dumps(body, sort_keys=True).encode(), public_key),
+        "sealed_submission": seal(json.dumps(body, sort_keys=True).encode(), public_key,
+                                  seal_binding(reference, agency, user)),
     }
 
 

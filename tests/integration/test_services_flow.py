@@ -2,8 +2,12 @@
 databases (SQLite files, and PostgreSQL): a police submission travels intake -> referral ->
 shelter -> referral -> legal by events, redeliveries have one effect, poison is dead-lettered."""
 
+import base64
 import json
 import os
+import time
+import uuid
+from contextlib import contextmanager
 
 import eventlet
 import kombu
@@ -13,14 +17,17 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import select
 
 from gateway.intake import IntakePublisher
+from refnet.harness.signed_rpc import signing
 from services.common import broker
 from services.common.migrations import SERVICES
 from services.common.sealing import new_keypair
+from services.common.signed_caller import Signer
 from services.contracts import topology
 from services.contracts.envelope import make_event
 from services.contracts.references import random_reference
 from services.legal.tables import eligible
 from services.referral.tables import outbox as referral_outbox
+from services.referral.tables import audit_log as referral_audit
 from services.referral.tables import referrals, timeline
 from services.shelter.tables import incoming
 from services.shelter.tables import outbox as shelter_outbox
@@ -37,8 +44,9 @@ FACILITY = "it-shelter"
 
 
 class Network:
-    def __init__(self, uri, urls, containers, databases):
+    def __init__(self, uri, urls, containers, databases, keys):
         self.uri = uri
+        self.keys = keys
         self.urls = urls
         self.containers = containers
         self.db = {name: databases.database(url) for name, url in urls.items()}
@@ -46,7 +54,14 @@ class Network:
     def workers(self, service):
         return finished_workers(self.containers[service])
 
+    @contextmanager
     def rpc(self):
+        """The services by RPC, each call's caller signed as the gateway signs it."""
+        with self.unsigned_rpc() as proxy:
+            yield signing(proxy, self.keys.signer)
+
+    def unsigned_rpc(self):
+        """The services by RPC, callers sent as they are given."""
         return ClusterRpcProxy({"AMQP_URI": self.uri}, timeout=15)
 
     def publish(self, body: dict, *, routing_key: str | None = None, exchange=None):
@@ -93,6 +108,7 @@ def network(fresh_vhost, db_url, databases, keys, container_factory, monkeypatch
             for service in SERVICES}
     monkeypatch.setenv("REFNET_FILE_KEYS", keys.file_keys)
     monkeypatch.setenv("REFNET_INTAKE_PRIVATE_KEY", keys.intake_private)
+    monkeypatch.setenv("REFNET_CALLER_VERIFY_KEY", keys.caller_verify)
     config = {"AMQP_URI": uri, "DB_URIS": urls, "OUTBOX_POLL_SECONDS": 0.5}
     containers = {}
     try:
@@ -100,7 +116,7 @@ def network(fresh_vhost, db_url, databases, keys, container_factory, monkeypatch
             container = container_factory(observed(service_cls), config)
             container.start()
             containers[container.service_name] = container
-        yield Network(uri, urls, containers, databases)
+        yield Network(uri, urls, containers, databases, keys)
     finally:
         def stop(container):  # gracefully, as on SIGTERM; killed if that takes too long
             try:
@@ -295,3 +311,93 @@ def test_poison_messages_are_dead_lettered_and_later_messages_still_processed(fa
     assert referral.runs("take_submission", unreadable["command_id"]) == ["InvalidInput"] * (limit + 1)
     assert count(network.db["shelter"], incoming) == 2
     assert count(network.db["referral"], referrals) == 1
+
+
+def _altered(token: str, **claims) -> str:
+    """A signed caller with ``claims`` changed after signing, its signature kept."""
+    body, signature = token.split(".")
+    payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    payload.update(claims)
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=") + \
+        "." + signature
+
+
+def test_the_services_run_no_rpc_whose_caller_the_gateway_did_not_sign(network, keys):
+    """An RPC whose caller is a plain dict, or signed and then altered, expired, signed for
+    another method, used twice or signed with a key a service holds, is refused before any rule
+    runs (``CallerRefused``) and audited; the same call signed by the gateway's key is let in."""
+    reference = random_reference()
+    signer = keys.signer
+    # a key minted from what a service holds (the public key's bytes taken as a private key)
+    service_minted = Signer(keys.caller_verify)
+    expired = Signer(keys.caller_signing, now=lambda: time.time() - 120)
+    police = signer.sign(POLICE, "referral", "get_file")
+    reused = signer.sign(STAFF, "referral", "get_file")
+    with network.unsigned_rpc() as raw:
+        with pytest.raises(RemoteError) as first_use:  # signed: the rules run, and refuse
+            raw.referral.get_file(reused, reference)
+        assert first_use.value.exc_type == "NotFound"
+        refused = {
+            "unsigned": lambda: raw.referral.get_file(STAFF, reference),
+            "unsigned (shelter)": lambda: raw.shelter.list_incoming(STAFF),
+            "unsigned (legal)": lambda: raw.legal.list_eligible(LEGAL),
+            "role changed": lambda: raw.referral.get_file(_altered(police, role="shelter"),
+                                                          reference),
+            "agency changed": lambda: raw.referral.get_file(
+                _altered(signer.sign(STAFF, "referral", "get_file"), agency="duhok-shelter"),
+                reference),
+            "expired": lambda: raw.referral.get_file(
+                expired.sign(STAFF, "referral", "get_file"), reference),
+            "another method": lambda: raw.referral.get_file(
+                signer.sign(STAFF, "referral", "get_status"), reference),
+            "another service": lambda: raw.shelter.list_incoming(
+                signer.sign(STAFF, "referral", "list_incoming")),
+            "used twice": lambda: raw.referral.get_file(reused, reference),
+            "minted by a service": lambda: raw.referral.get_file(
+                service_minted.sign(STAFF, "referral", "get_file"), reference),
+        }
+        for what, call in refused.items():
+            with pytest.raises(RemoteError) as refusal:
+                call()
+            assert refusal.value.exc_type == "CallerRefused", what
+    with network.rpc() as rpc:
+        trail = rpc.referral.audit_query(ADMIN, actor="unverified")
+        assert {(e["action"], e["object"], e["outcome"]) for e in trail} == {
+            ("rpc.caller_refused", "rpc:referral.get_file", "refused")}
+        assert len(trail) == 7  # the referral service's refusals, each one entry
+        [shelter_refusal, *_] = rpc.shelter.audit_query(ADMIN, actor="unverified")
+        assert shelter_refusal["object"] == "rpc:shelter.list_incoming"
+        assert rpc.legal.audit_query(ADMIN, actor="unverified")[0]["outcome"] == "refused"
+
+
+def test_a_sealed_submission_moved_to_another_agency_or_user_is_rejected(fast_retries, network,
+                                                                          keys):
+    """The reference, agency and user are bound into the seal: a command whose agency or user
+    was changed after sealing creates no referral, is audited as refused and dead-lettered; the
+    command as sealed is then taken as usual."""
+    command = intake_command(keys.intake_public, submission(), agency="erbil-police",
+                             user="officer.one")
+    moved = {**command, "command_id": str(uuid.uuid4()), "agency": "duhok-police"}
+    posed = {**command, "command_id": str(uuid.uuid4()), "submitted_by": "officer.two"}
+    for forged in (moved, posed):
+        network.publish(forged, routing_key=topology.INTAKE_QUEUE, exchange=broker.DEFAULT_EXCHANGE)
+    referral = network.workers("referral")
+    limit = topology.DELIVERY_LIMIT
+    for forged in (moved, posed):
+        wait_for(lambda: referral.runs("take_submission", forged["command_id"])
+                 == ["InvalidInput"] * (limit + 1), what="the forged command dead-lettered")
+    db = network.db["referral"]
+    assert count(db, referrals) == 0
+    with db.read() as s:
+        entries = s.execute(select(referral_audit.c.actor, referral_audit.c.action,
+                                   referral_audit.c.object, referral_audit.c.outcome)).all()
+    assert set(entries) == {("unverified", "referral.submit", f"referral:{command['reference']}",
+                             "refused")}
+
+    network.publish(command, routing_key=topology.INTAKE_QUEUE, exchange=broker.DEFAULT_EXCHANGE)
+    wait_for(lambda: referral.runs("take_submission", command["command_id"]) == [None],
+             what="the command as sealed taken")
+    with db.read() as s:
+        stored = s.execute(select(referrals.c.reference, referrals.c.referring_agency,
+                                  referrals.c.submitted_by)).all()
+    assert stored == [(command["reference"], "erbil-police", "officer.one")]

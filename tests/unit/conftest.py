@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 
 import pytest
 
+from services.common.signed_caller import new_keypair as new_caller_keypair
+
 CANONICAL_BODY = {
     "survivor": {"name": "Amina K.", "sex": "female", "birth_year": 1998, "age_estimated": True,
                  "nationality": "ET", "languages": ["am", "ar"], "phone": "+9647501234567"},
@@ -23,6 +25,7 @@ CANONICAL_BODY = {
 }
 
 TOKEN_SECRET = "unit-test-token-secret-" + "0123456789abcdef" * 4
+CALLER_SIGNING_KEY, CALLER_VERIFY_KEY = new_caller_keypair()
 OTHER_SECRET = "another-token-secret-" + "fedcba9876543210" * 4
 REFERENCE_SECRET = "unit-test-reference-secret-0123456789"
 REF = "RN-ABCD-EFGH-IJKL-MNOP"
@@ -32,10 +35,12 @@ WHEN = datetime(2026, 11, 20, 9, 30, tzinfo=timezone.utc)
 
 def service_secrets(**more) -> dict:
     """An environment with the secrets a service process cannot start without (fresh and well
-    formed: file keys, the audit key, the intake private key), and ``more``."""
+    formed: file keys, the audit key, the intake private key, the caller verify key), and
+    ``more``."""
     from services.common.sealing import FileCipher, new_keypair
     return {"REFNET_FILE_KEYS": FileCipher.new_key(), "REFNET_AUDIT_KEY": "unit-audit-key-" + "k" * 32,
-            "REFNET_INTAKE_PRIVATE_KEY": new_keypair()[0], **more}
+            "REFNET_INTAKE_PRIVATE_KEY": new_keypair()[0],
+            "REFNET_CALLER_VERIFY_KEY": CALLER_VERIFY_KEY, **more}
 
 
 def pytest_configure(config):
@@ -122,7 +127,7 @@ def intake():
 @pytest.fixture
 def app(rpc, intake, keypair, monkeypatch):
     for var in ("AMQP_URI", "REFNET_RPC_TIMEOUT", "REFNET_RPC_POOL_SIZE", "REFNET_TOKEN_SECRET",
-                "REFNET_REFERENCE_SECRET", "REFNET_INTAKE_PUBLIC_KEY"):
+                "REFNET_REFERENCE_SECRET", "REFNET_INTAKE_PUBLIC_KEY", "REFNET_CALLER_SIGNING_KEY"):
         monkeypatch.delenv(var, raising=False)
     from gateway.app import create_app
     from gateway.accounts import MemoryAccounts
@@ -130,7 +135,8 @@ def app(rpc, intake, keypair, monkeypatch):
     from gateway.idempotency import MemoryIdempotency
     from gateway.revocation import NoRevocations
     app = create_app({"TOKEN_SECRET": TOKEN_SECRET, "REFERENCE_SECRET": REFERENCE_SECRET,
-                      "INTAKE_PUBLIC_KEY": keypair[1], "RPC_POOL": rpc, "INTAKE": intake,
+                      "INTAKE_PUBLIC_KEY": keypair[1],
+                      "CALLER_SIGNING_KEY": CALLER_SIGNING_KEY, "RPC_POOL": rpc, "INTAKE": intake,
                       "REVOCATIONS": NoRevocations(), "ACCOUNTS": MemoryAccounts(),
                       "IDEMPOTENCY": MemoryIdempotency(),
                       "TESTING": True, "AVAILABILITY": AvailabilityCache(1.0, LocalGeneration())})

@@ -53,10 +53,11 @@ def network(monkeypatch, tmp_path):
         gateway_database_url = "sqlite:///unused"
         token_secret = "unit-test-token-secret-" + "0123456789abcdef" * 4
         port = 8000
+        caller_signing_key = "unused"
 
     state = {"shelter": Shelter(), "accounts": MemoryAccounts()}
     monkeypatch.setenv("REFNET_VAR", str(tmp_path))
-    monkeypatch.setattr(seed, "shelter_client", lambda _uri: state["shelter"])
+    monkeypatch.setattr(seed, "shelter_client", lambda _uri, _key: state["shelter"])
     monkeypatch.setattr("gateway.accounts.AccountStore", lambda _url: state["accounts"])
     state["values"] = Values()
     return state

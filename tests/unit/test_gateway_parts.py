@@ -5,6 +5,7 @@ import json
 import time
 
 import pytest
+from cryptography.exceptions import InvalidTag
 
 from gateway import settings
 from gateway.intake import INTAKE_QUEUE, IntakePublisher
@@ -13,9 +14,9 @@ from services.common.sealing import unseal
 from services.common.settings import SettingsError
 from services.contracts import topology
 from services.contracts.references import is_reference, reference_for_key
-from services.contracts.submission import ReferralSubmissionSchema, SubmitReferralV1
+from services.contracts.submission import ReferralSubmissionSchema, SubmitReferralV1, seal_binding
 
-from .conftest import REF, REFERENCE_SECRET, TOKEN_SECRET
+from .conftest import CALLER_SIGNING_KEY, REF, REFERENCE_SECRET, TOKEN_SECRET
 
 ENV_VARS = [setting.env for setting in settings.SETTINGS]
 
@@ -39,6 +40,7 @@ def test_environment_then_overrides(clean_env, keypair):
     clean_env.setenv("REFNET_TOKEN_SECRET", "from-env-" + "x" * 32)
     clean_env.setenv("REFNET_REFERENCE_SECRET", REFERENCE_SECRET)
     clean_env.setenv("REFNET_INTAKE_PUBLIC_KEY", keypair[1])
+    clean_env.setenv("REFNET_CALLER_SIGNING_KEY", CALLER_SIGNING_KEY)
     clean_env.setenv("REFNET_RPC_TIMEOUT", "2.5")
     clean_env.setenv("REFNET_RPC_POOL_SIZE", "7")
     loaded = settings.load({"TOKEN_SECRET": TOKEN_SECRET})
@@ -96,8 +98,15 @@ def test_intake_submit_seals_a_valid_command(keypair, body):
     assert (loaded["reference"], loaded["agency"], loaded["submitted_by"]) == (REF, "erbil-police", "officer-7")
     assert loaded["submitted_at"].tzinfo is not None
     assert "Amina" not in json.dumps(command)  # personal data travels sealed only
-    assert json.loads(unseal(command["sealed_submission"], keypair[0])) == body
-    ReferralSubmissionSchema().load(json.loads(unseal(command["sealed_submission"], keypair[0])))
+    binding = seal_binding(REF, "erbil-police", "officer-7")
+    assert json.loads(unseal(command["sealed_submission"], keypair[0], binding)) == body
+    ReferralSubmissionSchema().load(json.loads(unseal(command["sealed_submission"], keypair[0],
+                                                      binding)))
+    for moved in (seal_binding(REF, "other-police", "officer-7"),  # agency, user, reference
+                  seal_binding(REF, "erbil-police", "officer-8"),  # are bound into the seal
+                  seal_binding("RN-QRST-UVWX-YZ23-4567", "erbil-police", "officer-7"), None):
+        with pytest.raises(InvalidTag):
+            unseal(command["sealed_submission"], keypair[0], moved)
     assert kwargs["routing_key"] == topology.INTAKE_QUEUE
     assert kwargs["message_id"] == command["command_id"]
 

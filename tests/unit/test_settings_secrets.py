@@ -13,7 +13,7 @@ from services.legal.settings import SETTINGS as LEGAL
 from services.referral.settings import SETTINGS as REFERRAL
 from services.shelter.settings import SETTINGS as SHELTER
 
-from .conftest import REFERENCE_SECRET, TOKEN_SECRET, service_secrets
+from .conftest import CALLER_SIGNING_KEY, REFERENCE_SECRET, TOKEN_SECRET, service_secrets
 
 SERVICES = {"referral": REFERRAL, "shelter": SHELTER, "legal": LEGAL}
 
@@ -21,7 +21,8 @@ SERVICES = {"referral": REFERRAL, "shelter": SHELTER, "legal": LEGAL}
 def gateway_environ(**changes) -> dict:
     """A gateway environment with every secret, then ``changes`` (None removes a variable)."""
     environ = {"REFNET_TOKEN_SECRET": TOKEN_SECRET, "REFNET_REFERENCE_SECRET": REFERENCE_SECRET,
-               "REFNET_INTAKE_PUBLIC_KEY": new_keypair()[1], **changes}
+               "REFNET_INTAKE_PUBLIC_KEY": new_keypair()[1],
+               "REFNET_CALLER_SIGNING_KEY": CALLER_SIGNING_KEY, **changes}
     return {k: v for k, v in environ.items() if v is not None}
 
 
@@ -41,6 +42,8 @@ MALFORMED = {
     "REFNET_TOKEN_SECRET": ["SEEKRIT", "SEEKRIT" + "x" * 24],
     "REFNET_REFERENCE_SECRET": ["SEEKRIT"],
     "REFNET_INTAKE_PUBLIC_KEY": ["SEEKRIT", "U0VFS1JJVA==", "-----BEGIN PUBLIC KEY-----SEEKRIT"],
+    "REFNET_CALLER_SIGNING_KEY": ["SEEKRIT", "U0VFS1JJVA==", "-----BEGIN PRIVATE KEY-----SEEKRIT"],
+    "REFNET_CALLER_VERIFY_KEY": ["SEEKRIT", "U0VFS1JJVA==", "SEEKRIT!" * 6],
 }
 DATABASE_URLS = ["SEEKRIT", "mysql://refnet:SEEKRIT@db/referral",
                  "postgresql+nosuchdriver://refnet:SEEKRIT@db/referral", "sqlite+SEEKRIT://x"]
@@ -78,8 +81,9 @@ def test_the_referral_service_requires_a_well_formed_intake_private_key():
         assert message.startswith("REFNET_INTAKE_PRIVATE_KEY is malformed"), value
         assert value not in message and "SEEKRIT" not in message
     assert REFERRAL.required() == ["REFNET_FILE_KEYS", "REFNET_AUDIT_KEY",
-                                   "REFNET_INTAKE_PRIVATE_KEY"]
-    assert SHELTER.required() == LEGAL.required() == ["REFNET_FILE_KEYS", "REFNET_AUDIT_KEY"]
+                                   "REFNET_CALLER_VERIFY_KEY", "REFNET_INTAKE_PRIVATE_KEY"]
+    assert SHELTER.required() == LEGAL.required() == ["REFNET_FILE_KEYS", "REFNET_AUDIT_KEY",
+                                                      "REFNET_CALLER_VERIFY_KEY"]
 
 
 @pytest.mark.parametrize("kind", sorted(SERVICES))
@@ -90,6 +94,16 @@ def test_every_service_requires_a_long_audit_key(kind):
     assert message.startswith("REFNET_AUDIT_KEY is malformed") and "SEEKRIT" not in message
 
 
+@pytest.mark.parametrize("kind", sorted(SERVICES))
+def test_every_service_requires_a_well_formed_caller_verify_key(kind):
+    message = refused(SERVICES[kind], service_secrets(REFNET_CALLER_VERIFY_KEY=""))
+    assert message.startswith("REFNET_CALLER_VERIFY_KEY is required")
+    for value in MALFORMED["REFNET_CALLER_VERIFY_KEY"]:
+        message = refused(SERVICES[kind], service_secrets(REFNET_CALLER_VERIFY_KEY=value))
+        assert message.startswith("REFNET_CALLER_VERIFY_KEY is malformed"), value
+        assert "SEEKRIT" not in message
+
+
 def test_a_short_search_key_is_refused_and_an_unset_one_is_derived():
     message = refused(REFERRAL, service_secrets(REFNET_SEARCH_KEY="SEEKRIT"))
     assert message.startswith("REFNET_SEARCH_KEY is malformed") and "SEEKRIT" not in message
@@ -97,7 +111,7 @@ def test_a_short_search_key_is_refused_and_an_unset_one_is_derived():
 
 
 @pytest.mark.parametrize("variable", ["REFNET_TOKEN_SECRET", "REFNET_REFERENCE_SECRET",
-                                      "REFNET_INTAKE_PUBLIC_KEY"])
+                                      "REFNET_INTAKE_PUBLIC_KEY", "REFNET_CALLER_SIGNING_KEY"])
 def test_the_gateway_requires_each_secret_well_formed(variable):
     message = refused(gateway_settings.APP, gateway_environ(**{variable: None}))
     assert message.startswith(f"{variable} is required")
@@ -161,7 +175,7 @@ def test_the_kind_a_command_starts(command, kind):
 
 
 def test_refnet_check_settings_names_the_missing_variable(monkeypatch, capsys):
-    for variable in ("REFNET_FILE_KEYS", "REFNET_INTAKE_PRIVATE_KEY"):
+    for variable in ("REFNET_FILE_KEYS", "REFNET_INTAKE_PRIVATE_KEY", "REFNET_CALLER_VERIFY_KEY"):
         monkeypatch.delenv(variable, raising=False)
     with pytest.raises(SystemExit) as stop:
         refnet_main(["check-settings", "referral"])

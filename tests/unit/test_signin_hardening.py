@@ -12,7 +12,7 @@ from gateway.api import ENDPOINTS
 from gateway.ratelimit import RateLimiter
 from gateway.revocation import NoRevocations
 
-from .conftest import REFERENCE_SECRET, TOKEN_SECRET
+from .conftest import CALLER_SIGNING_KEY, REFERENCE_SECRET, TOKEN_SECRET
 
 
 def test_a_revoked_token_gets_401_at_the_next_request(app, client, token):
@@ -158,7 +158,8 @@ def make_app(rpc, intake, keypair, monkeypatch):
         from gateway.app import create_app
         from gateway.availability import AvailabilityCache, LocalGeneration
         return create_app({"TOKEN_SECRET": TOKEN_SECRET, "REFERENCE_SECRET": REFERENCE_SECRET,
-                           "INTAKE_PUBLIC_KEY": keypair[1], "RPC_POOL": rpc, "INTAKE": intake,
+                           "INTAKE_PUBLIC_KEY": keypair[1],
+                           "CALLER_SIGNING_KEY": CALLER_SIGNING_KEY, "RPC_POOL": rpc, "INTAKE": intake,
                            "REVOCATIONS": NoRevocations(), "ACCOUNTS": MemoryAccounts(),
                            "TESTING": True, "AVAILABILITY": AvailabilityCache(1.0, LocalGeneration()),
                            **config})

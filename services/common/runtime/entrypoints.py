@@ -1,13 +1,19 @@
-"""``@rpc``: the services' RPC entrypoint. It hands a method its caller as a ``Caller``."""
+"""``@rpc``: the services' RPC entrypoint. It checks the caller the gateway signed
+(``services.common.signed_caller``) before anything else runs, and hands the method that
+caller as a ``Caller``; a refused caller is audited and answered ``CallerRefused``."""
 
 import functools
 import inspect
+import logging
 
 from nameko.exceptions import IncorrectSignature
 from nameko.rpc import Rpc, RpcConsumer
 
-from ..caller import Caller
+from .. import audit
+from ..errors import CallerRefused
 from .consumers import SafeQueueConsumer
+
+log = logging.getLogger(__name__)
 
 
 class _RpcConsumer(RpcConsumer):
@@ -23,10 +29,25 @@ class _Rpc(Rpc):
     rpc_consumer = _RpcConsumer()
 
 
+def _refuse(service, method_name: str, error: CallerRefused):
+    """Audit a refused caller (as no one: the identity it claims is not believed), then raise."""
+    log.warning("rpc %s.%s: caller refused (%s)", service.name, method_name, error.detail)
+    table = getattr(service, "audit_table", None)
+    if table is not None:
+        with service.db.write() as s:
+            audit.append(s, table, actor="unverified", role="unknown", agency="unknown",
+                         action="rpc.caller_refused",
+                         object=audit.object_id("rpc", f"{service.name}.{method_name}"),
+                         outcome="refused", now=service.clock.now())
+    raise error
+
+
 def with_caller(method):
-    """Wrap ``method`` so that its ``caller`` argument (the identity dict the gateway sends)
-    arrives as a ``Caller``; a missing or malformed identity is refused as ``InvalidInput``.
-    The call is checked against the method's own signature first, as nameko does."""
+    """Wrap ``method`` so that its ``caller`` argument (the signed caller the gateway sends) is
+    verified for this service and method (the service's ``caller_verifier``) and arrives as a
+    ``Caller``; an unsigned, altered, expired, misdirected or replayed caller is refused
+    (``CallerRefused``, audited) before the method runs. The call is checked against the
+    method's own signature first, as nameko does."""
     signature = inspect.signature(method)
     if "caller" not in signature.parameters:
         return method
@@ -39,12 +60,20 @@ def with_caller(method):
             signature.bind(self, *args, **kwargs)
         except TypeError as exc:
             raise IncorrectSignature(str(exc)) from None
+        verifier = getattr(self, "caller_verifier", None)
+        given = kwargs["caller"] if "caller" in kwargs else args[position]
+        try:
+            if verifier is None:  # a service without the check trusts no one
+                raise CallerRefused("this service cannot verify callers", field="caller")
+            caller = verifier.verify(given, self.name, method.__name__)
+        except CallerRefused as refused:
+            _refuse(self, method.__name__, refused)
         # the caller is replaced where it was given, every other argument is passed as it came
         # (``audited`` reads the audited object's id from the keyword arguments)
         if "caller" in kwargs:
-            kwargs["caller"] = Caller.from_dict(kwargs["caller"])
+            kwargs["caller"] = caller
         else:
-            args = (*args[:position], Caller.from_dict(args[position]), *args[position + 1:])
+            args = (*args[:position], caller, *args[position + 1:])
         return method(self, *args, **kwargs)
 
     return wrapper

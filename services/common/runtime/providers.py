@@ -1,5 +1,6 @@
 """Dependency providers every service uses: its database, its outbox relay, its clock, the
-cipher of personal data at rest and the audit chain's key."""
+cipher of personal data at rest, the audit chain's key and the check of its callers'
+signatures."""
 
 import logging
 
@@ -11,6 +12,7 @@ from ..clock import Clock, process_clock
 from ..db import Database
 from ..relay import OutboxRelay
 from ..sealing import FileCipher
+from ..signed_caller import Verifier
 from ..settings import Settings, Values, database_setting, service_settings
 
 log = logging.getLogger(__name__)
@@ -140,3 +142,18 @@ class AuditKey(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.key
+
+
+class CallerVerification(DependencyProvider):
+    """Injects the process's ``Verifier`` of signed callers (``REFNET_CALLER_VERIFY_KEY``,
+    required by every service's settings); ``@rpc`` checks every caller with it."""
+
+    def __init__(self):
+        self.verifier: Verifier | None = None
+
+    def setup(self):
+        values = settings_of(self.container, self.container.service_name)
+        self.verifier = Verifier(values.caller_verify_key)
+
+    def get_dependency(self, worker_ctx):
+        return self.verifier

@@ -4,8 +4,9 @@ A service class inherits it and sets ``name``, ``audit_table`` and ``report_figu
 function ``(db, caller, first_day, last_day) -> dict`` of counts for a period), and declares
 its providers ``db`` (``ServiceDatabase``), ``observability`` (``Observability``) and
 ``outbox`` (``Outbox``). It inherits ``clock`` (``ServiceClock``: the process clock, which also
-stamps the audit entries) and ``audit_key`` (``AuditKey``: the key the audit chain is sealed
-with; a service without one does not start).
+stamps the audit entries), ``audit_key`` (``AuditKey``: the key the audit chain is sealed
+with; a service without one does not start) and ``caller_verifier`` (``CallerVerification``:
+``@rpc`` checks every caller's signature with it).
 
 The skeleton itself has no entrypoint: ``nameko run <module>`` takes every class with
 entrypoints at the top of a service module for a service, and this one has no name. Each
@@ -17,7 +18,7 @@ import functools
 
 from .. import audit
 from .entrypoints import rpc
-from .providers import AuditKey, ServiceClock
+from .providers import AuditKey, CallerVerification, ServiceClock
 
 
 def _audit_query(self, caller, object=None, actor=None, limit=100):
@@ -45,11 +46,13 @@ _SHARED_RPCS = {
 }
 
 
-def _entrypoint(function, audit_args):
-    """A fresh ``@rpc`` (and ``@audited``) method of ``function`` for one service class."""
+def _entrypoint(name, function, audit_args):
+    """A fresh ``@rpc`` (and ``@audited``) method ``name`` of ``function`` for one service
+    class (named as called: a signed caller names the method it may call)."""
     @functools.wraps(function)
     def method(self, *args, **kwargs):
         return function(self, *args, **kwargs)
+    method.__name__ = name
     return rpc(audit.audited(*audit_args)(method) if audit_args else method)
 
 
@@ -62,9 +65,10 @@ class ServiceSkeleton:
     report_figures_of = None
     clock = ServiceClock()
     audit_key = AuditKey()
+    caller_verifier = CallerVerification()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         for name, (function, audit_args) in _SHARED_RPCS.items():
             if not hasattr(cls, name):
-                setattr(cls, name, _entrypoint(function, audit_args))
+                setattr(cls, name, _entrypoint(name, function, audit_args))

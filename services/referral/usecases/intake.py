@@ -15,7 +15,7 @@ from services.common.errors import InvalidInput
 from services.common.messaging import add_to_outbox
 from services.common.sealing import FileCipher, unseal
 from services.contracts.envelope import make_event
-from services.contracts.submission import ReferralSubmissionSchema, SubmitReferralV1
+from services.contracts.submission import ReferralSubmissionSchema, SubmitReferralV1, seal_binding
 
 from ..domain import referral as rules
 from ..domain import report as report_rules
@@ -36,17 +36,28 @@ def submit(db: Database, clock: Clock, cipher: FileCipher, intake_private_key: s
     """Record a sealed police submission once; return (reference, created).
 
     A second command with the same reference (a retried submission) creates nothing. A malformed
-    command raises ``InvalidInput`` and is dead-lettered by the consumer.
+    command raises ``InvalidInput`` and is dead-lettered by the consumer. The sealed submission
+    opens only with the reference, agency and user it was sealed with (``seal_binding``): one
+    that does not (tampered, or moved to another agency or user) is audited as refused and
+    creates nothing.
     """
     try:
         cmd = _SUBMIT_COMMAND.load(command)
-        plaintext = unseal(cmd["sealed_submission"], intake_private_key)
+    except ValidationError as exc:
+        raise InvalidInput(f"intake command rejected: {sorted(exc.messages)}", field="submission") from None
+    try:
+        plaintext = unseal(cmd["sealed_submission"], intake_private_key,
+                           seal_binding(cmd["reference"], cmd["agency"], cmd["submitted_by"]))
+    except Exception as exc:  # cannot unseal: wrong key, tampered, or moved to another sender
+        _refuse(db, clock, cmd)
+        raise InvalidInput(f"intake command cannot be unsealed ({type(exc).__name__})",
+                           field="sealed_submission") from None
+    try:
         submission = _SUBMISSION.load(json.loads(plaintext))
     except ValidationError as exc:
         raise InvalidInput(f"intake command rejected: {sorted(exc.messages)}", field="submission") from None
-    except Exception as exc:  # cannot unseal: wrong key or tampered
-        raise InvalidInput(f"intake command cannot be unsealed ({type(exc).__name__})",
-                           field="sealed_submission") from None
+    except ValueError:  # sealed by the gateway, so never expected: not JSON
+        raise InvalidInput("intake command's submission is not JSON", field="submission") from None
     reference = cmd["reference"]
     digest_key = hashlib.sha256(b"refnet body hash\x00" + intake_private_key.encode()).digest()
     digest = hmac.new(digest_key, plaintext, hashlib.sha256).hexdigest()
@@ -88,3 +99,15 @@ def submit(db: Database, clock: Clock, cipher: FileCipher, intake_private_key: s
         }, source=SOURCE, correlation_id=cmd.get("correlation_id"), occurred_at=now))
     log.info("referral %s recorded", reference)
     return reference, True
+
+
+def _refuse(db: Database, clock: Clock, cmd: dict) -> None:
+    """Audit a submission that does not open: under no one's name (the agency and user it
+    claims are what could not be verified)."""
+    with db.write() as s:
+        audit.append(s, audit_log, actor="unverified", role="unknown", agency="unknown",
+                     action="referral.submit",
+                     object=audit.object_id("referral", cmd.get("reference")),
+                     outcome="refused", correlation_id=cmd.get("correlation_id"), now=clock.now())
+    log.warning("intake command %s: the sealed submission does not open with its reference, "
+                "agency and user; refused", cmd.get("command_id"))
