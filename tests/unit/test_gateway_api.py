@@ -292,6 +292,8 @@ SERVICE_CASES = [
     (RpcTimeout(5), 503, "service-timeout"),
     (UnknownService("referral"), 503, "service-unavailable"),
     (RemoteError("KeyError", "boom"), 502, "service-error"),
+    (se.CallerRefused("the caller's signature does not verify", field="caller"), 502,
+     "caller-refused"),
     (RuntimeError("bug with Amina K. inside"), 500, "internal-error"),
 ]
 

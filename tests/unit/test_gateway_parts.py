@@ -202,6 +202,20 @@ def test_a_call_is_a_nameko_rpc_request_and_returns_the_result(client):
     assert client._waiting == {}
 
 
+def test_the_caller_goes_signed_for_the_one_method_called(client):
+    from services.common.signed_caller import Signer, Verifier
+    from .conftest import CALLER_VERIFY_KEY
+    client.signer = Signer(CALLER_SIGNING_KEY)
+    client.fake.answer = {"result": {"status": "received"}, "error": None}
+    caller = {"user": "officer.one", "role": "police", "agency": "erbil-police",
+              "correlation_id": "req-1234567890"}
+    client.call("referral", "get_status", caller=caller, reference=REF)
+    [sent] = client.fake.sent
+    signed = sent["body"]["kwargs"]["caller"]
+    assert isinstance(signed, str) and sent["body"]["kwargs"]["reference"] == REF
+    assert Verifier(CALLER_VERIFY_KEY).verify(signed, "referral", "get_status").role == "police"
+
+
 def test_a_service_error_comes_back_as_the_services_exception(client):
     import gateway.errors  # noqa: F401 - registers the service exceptions for deserialisation
     from nameko.exceptions import RemoteError

@@ -106,3 +106,16 @@ def test_new_data_is_encrypted_with_the_first_key():
 def test_file_cipher_needs_a_key():
     with pytest.raises(ValueError):
         FileCipher(" , ")
+
+
+def test_a_seal_opens_only_with_the_reference_agency_and_user_it_was_sealed_with(keypair):
+    from services.contracts.submission import seal_binding
+    private, public = keypair
+    bound = seal_binding("RN-ABCD-EFGH-IJKL-MNOP", "erbil-police", "officer.one")
+    sealed = seal(PLAINTEXT, public, bound)
+    assert unseal(sealed, private, bound) == PLAINTEXT
+    for moved in (seal_binding("RN-ABCD-EFGH-IJKL-MNOP", "duhok-police", "officer.one"),
+                  seal_binding("RN-ABCD-EFGH-IJKL-MNOP", "erbil-police", "officer.two"),
+                  seal_binding("RN-QRST-UVWX-YZ23-4567", "erbil-police", "officer.one"), None):
+        with pytest.raises(InvalidTag):
+            unseal(sealed, private, moved)
