@@ -7,7 +7,7 @@
     check     refnet check-settings KIND         a process kind's settings, checked as it starts (exit 2
                                                  and one line naming a missing or malformed one)
               refnet entrypoint COMMAND...       the image's entrypoint: check-settings, then exec COMMAND
-    keys      refnet init-secrets                write var/refnet.env (once; never overwrites)
+    keys      refnet init-secrets                write var/refnet.env (once; never overwrites, adds what it lacks)
               refnet issue-token --user U --role R --agency A [--ttl SECONDS]
                                                  a token, recorded (never the token) in the gateway's database
               refnet issued-tokens [--all]       that record: jti, user, role, agency, issued, expires, by

@@ -8,12 +8,13 @@ from refnet.local.secrets import add_missing_secrets, write_secrets_file
 
 
 def cmd_init_secrets(_args=None) -> int:
-    """Write var/refnet.env with fresh secrets if it does not exist; never overwrite one (a file
-    from before the audit key gains that key only)."""
+    """Write var/refnet.env with fresh secrets if it does not exist; never overwrite a secret
+    in it, but add those it lacks (a file from before a release added them)."""
     path = settings.env_file()
     if not write_secrets_file(path):
         added = add_missing_secrets(path)
-        print(f"{path} exists; added {', '.join(added)}" if added else f"{path} exists; left as it is")
+        print(f"{path} exists; added {', '.join(added)}" if added else
+              f"{path} exists; left as it is")
         return 0
     print(f"wrote {path}")
     return 0

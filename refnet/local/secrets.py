@@ -5,11 +5,6 @@ import secrets as stdlib_secrets
 from pathlib import Path
 
 
-# Secrets a file written before they existed gains at the next `refnet init-secrets`: a fresh
-# one changes nothing already stored (the audit chain's older entries stay as they were sealed).
-ADDED_LATER = ("REFNET_AUDIT_KEY",)
-
-
 def new_secrets() -> dict:
     """Fresh token, reference, search and audit keys, a file key, the intake key pair and the
     caller signing pair."""
@@ -44,13 +39,22 @@ def write_secrets_file(path: Path) -> bool:
     return True
 
 
+# secrets that only work together: added to an existing file only when all of them are missing
+_PAIRS = (("REFNET_INTAKE_PRIVATE_KEY", "REFNET_INTAKE_PUBLIC_KEY"),
+          ("REFNET_CALLER_SIGNING_KEY", "REFNET_CALLER_VERIFY_KEY"))
+
+
 def add_missing_secrets(path: Path) -> list[str]:
-    """Append to an existing secrets file the ``ADDED_LATER`` secrets it lacks; their names."""
-    text = path.read_text()
-    present = {line.split("=", 1)[0].strip() for line in text.splitlines() if "=" in line}
+    """Append to an existing secrets file the secrets it lacks (one written before a release
+    added them), never changing a line it has; returns the names added. A key pair is added
+    only whole: a file holding one half of a pair is left for its owner to mend."""
+    present = {line.split("=", 1)[0].strip() for line in path.read_text().splitlines()
+               if "=" in line and not line.lstrip().startswith("#")}
     fresh = new_secrets()
-    missing = [name for name in ADDED_LATER if name not in present]
+    half_pairs = {name for pair in _PAIRS if present & set(pair) for name in pair}
+    missing = [name for name in fresh if name not in present and name not in half_pairs]
     if missing:
+        text = path.read_text()
         with path.open("a") as fh:
             fh.write(("" if text.endswith("\n") or not text else "\n")
                      + "".join(f"{name}={fresh[name]}\n" for name in missing))

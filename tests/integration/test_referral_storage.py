@@ -11,7 +11,7 @@ from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.contracts.envelope import make_event
 from services.common.clock import SystemClock
 from services.referral import usecases
-from services.referral.tables import outbox, processed_events, referrals, timeline
+from services.referral.tables import audit_log, outbox, processed_events, referrals, timeline
 
 from tests.integration.conftest import (SURVIVOR_NAME, SURVIVOR_PHONE, caller, count,
                                         intake_command, submission, table_dump)
@@ -131,6 +131,29 @@ def test_commands_that_cannot_be_read_are_rejected_and_record_nothing(db, keys):
     assert unsealable.value.field == "sealed_submission"
     assert (invalid.value.field, malformed.value.field) == ("submission", "submission")
     assert (count(db, referrals), count(db, outbox), count(db, timeline)) == (0, 0, 0)
+
+
+def test_a_sealed_submission_moved_to_another_agency_or_user_creates_nothing_and_is_audited(
+        db, keys):
+    """Reference, agency and user are bound into the seal: changed after sealing, the command
+    does not open; nothing is recorded but one refusal in the audit trail, under no one's name."""
+    command = intake_command(keys.intake_public, submission(), agency="erbil-police",
+                             user="officer.one")
+    for changed in ({"agency": "duhok-police"}, {"submitted_by": "officer.two"},
+                    {"reference": "RN-QRST-UVWX-YZ23-4567"}):
+        with pytest.raises(InvalidInput) as refused:
+            usecases.submit(db, CLOCK, keys.cipher, keys.intake_private, {**command, **changed})
+        assert refused.value.field == "sealed_submission"
+    assert (count(db, referrals), count(db, outbox), count(db, timeline)) == (0, 0, 0)
+    with db.read() as s:
+        trail = s.execute(select(audit_log.c.actor, audit_log.c.agency, audit_log.c.action,
+                                 audit_log.c.object, audit_log.c.outcome)).all()
+    assert sorted(trail) == sorted([
+        ("unverified", "unknown", "referral.submit", f"referral:{command['reference']}", "refused"),
+        ("unverified", "unknown", "referral.submit", f"referral:{command['reference']}", "refused"),
+        ("unverified", "unknown", "referral.submit", "referral:RN-QRST-UVWX-YZ23-4567", "refused")])
+    assert usecases.submit(db, CLOCK, keys.cipher, keys.intake_private, command) == (
+        command["reference"], True)  # as sealed, it opens
 
 
 def test_no_personal_data_in_plaintext_in_the_referral_database(db, keys, submit):
