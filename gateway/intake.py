@@ -60,8 +60,7 @@ class IntakePublisher:
             try:
                 self._publisher().publish(command, exchange=broker.DEFAULT_EXCHANGE,
                                           routing_key=INTAKE_QUEUE.name,
-                                          message_id=command["command_id"],
-                                          declare=[INTAKE_QUEUE])
+                                          message_id=command["command_id"])
                 INTAKE.labels("confirmed").inc()
                 log.info("submission %s queued for the referral service", reference)
                 return command

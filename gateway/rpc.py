@@ -42,6 +42,9 @@ from .metrics import RPC_DURATION
 log = logging.getLogger(__name__)
 
 RPC_EXCHANGE = kombu.Exchange("nameko-rpc", type="topic", durable=True)  # nameko's default
+# the reply queue binds to the exchange the services declare: the gateway's broker user may not
+# configure it (services/contracts/broker_users.py)
+REPLY_EXCHANGE = kombu.Exchange("nameko-rpc", type="topic", durable=True, no_declare=True)
 
 
 class _Waiting:
@@ -169,7 +172,7 @@ class RpcClient:
         backoff = 0.2
         while not self._stopping.is_set():
             key = uuid.uuid4().hex
-            queue = kombu.Queue(f"rpc.reply-gateway-{key}", exchange=RPC_EXCHANGE, routing_key=key,
+            queue = kombu.Queue(f"rpc.reply-gateway-{key}", exchange=REPLY_EXCHANGE, routing_key=key,
                                 exclusive=True, auto_delete=True, durable=False)
             try:
                 with kombu.Connection(self.amqp_uri, connect_timeout=3, heartbeat=10) as conn:

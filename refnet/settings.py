@@ -90,6 +90,13 @@ SETTINGS = Settings(
             "a bearer token", float),
     Setting("REFNET_TOKEN", None, "`refnet report`: the bearer token to ask the API with "
             "(else one issued with REFNET_TOKEN_SECRET)", optional, secret=True),
+    *(Setting(f"REFNET_BROKER_PASSWORD_{kind.upper()}", None,
+              f"the password of the {kind}'s own broker user, refnet-{kind}: `refnet "
+              "broker-setup` creates the user, `refnet up` gives the process its AMQP_URI",
+              optional, secret=True) for kind in ("gateway", *SERVICES)),
+    Setting("REFNET_BROKER_MANAGEMENT_URL", None, "`refnet broker-setup`: RabbitMQ's management "
+            "API, where it creates the broker users (else http://<AMQP_URI's host>:15672)",
+            optional),
 )
 
 

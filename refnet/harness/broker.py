@@ -9,6 +9,8 @@ import uuid
 
 import requests
 
+from services.contracts import broker_users
+
 from .settings import VALUES
 
 BASE_URI = VALUES.test_amqp_uri
@@ -39,7 +41,13 @@ def create_vhost(prefix: str = "refnet-test") -> tuple[str, str]:
 
 
 def delete_vhost(name: str) -> None:
-    """Delete a vhost and everything in it. Management API first, then rabbitmqctl."""
+    """Delete a vhost and everything in it, and its per-kind users (``kind_users``).
+    Management API first, then rabbitmqctl."""
+    for kind in broker_users.KINDS:
+        try:
+            delete_user(kind_user_name(name, kind))
+        except (requests.RequestException, subprocess.SubprocessError):
+            pass  # the vhost goes next; a user left behind has no vhost to act on
     user, password, _ = credentials()
     try:
         requests.delete(f"{MANAGEMENT}/api/vhosts/{urllib.parse.quote(name, safe='')}",
@@ -89,20 +97,53 @@ def vhost_description(name: str) -> str | None:
         return rows.get(name)
 
 
-def add_user(name: str, password: str, tags: tuple[str, ...], vhosts: tuple[str, ...]) -> None:
-    """Create a broker user with ``tags`` and every permission on each of ``vhosts``."""
+ALL = {"configure": ".*", "write": ".*", "read": ".*"}
+
+
+def add_user(name: str, password: str, tags: tuple[str, ...], vhosts: tuple[str, ...],
+             permissions: dict | None = None, topic_permissions: dict | None = None) -> None:
+    """Create a broker user with ``tags`` and ``permissions`` (every one by default) on each
+    of ``vhosts``; ``topic_permissions``: ``{exchange: {"write": ..., "read": ...}}``."""
+    permissions = permissions or ALL
+    quoted = urllib.parse.quote(name, safe="")
     try:
-        _management("PUT", f"users/{urllib.parse.quote(name, safe='')}",
-                    json={"password": password, "tags": ",".join(tags)})
+        _management("PUT", f"users/{quoted}", json={"password": password, "tags": ",".join(tags)})
         for vhost in vhosts:
-            _management("PUT", f"permissions/{urllib.parse.quote(vhost, safe='')}/"
-                               f"{urllib.parse.quote(name, safe='')}",
-                        json={"configure": ".*", "write": ".*", "read": ".*"})
+            _management("PUT", f"permissions/{urllib.parse.quote(vhost, safe='')}/{quoted}",
+                        json=permissions)
+            for exchange, keys in (topic_permissions or {}).items():
+                _management("PUT", f"topic-permissions/{urllib.parse.quote(vhost, safe='')}/"
+                                   f"{quoted}", json={"exchange": exchange, **keys})
     except requests.RequestException:
         _rabbitmqctl("add_user", name, password)
         _rabbitmqctl("set_user_tags", name, *tags)
         for vhost in vhosts:
-            _rabbitmqctl("set_permissions", "-p", vhost, name, ".*", ".*", ".*")
+            _rabbitmqctl("set_permissions", "-p", vhost, name, permissions["configure"],
+                         permissions["write"], permissions["read"])
+            for exchange, keys in (topic_permissions or {}).items():
+                _rabbitmqctl("set_topic_permissions", "-p", vhost, name, exchange,
+                             keys["write"], keys["read"])
+
+
+def kind_user_name(vhost: str, kind: str) -> str:
+    """The harness's broker user of one process kind on one vhost (users are broker-wide)."""
+    return f"{vhost}.{kind}"
+
+
+def kind_users(amqp_uri: str) -> dict[str, str]:
+    """One broker user per process kind on ``amqp_uri``'s vhost, with the least-privilege
+    permissions a deployment gives it (``services.contracts.broker_users``); the AMQP URI of
+    each kind."""
+    parsed = urllib.parse.urlparse(amqp_uri)
+    vhost = urllib.parse.unquote(parsed.path[1:]) or "/"
+    uris = {}
+    for kind in broker_users.KINDS:
+        name, password = kind_user_name(vhost, kind), uuid.uuid4().hex
+        add_user(name, password, (), (vhost,), broker_users.permissions(kind),
+                 broker_users.topic_permissions(kind))
+        uris[kind] = (f"{parsed.scheme}://{urllib.parse.quote(name, safe='')}:{password}@"
+                      f"{parsed.hostname}:{parsed.port or 5672}/{parsed.path[1:]}")
+    return uris
 
 
 def delete_user(name: str) -> None:

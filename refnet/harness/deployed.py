@@ -32,7 +32,9 @@ from pathlib import Path
 import yaml
 from sqlalchemy import create_engine, make_url, text
 
+from refnet.local.broker_users import passwords
 from refnet.settings import ROOT, SERVICES
+from services.contracts.broker_users import user_name
 
 from . import broker, postgres
 
@@ -51,7 +53,8 @@ class Deployed:
     commands: dict[str, list[str]]
     hosts: set[str]
     vhosts: list[dict] = field(default_factory=list)      # name, default_queue_type
-    users: list[dict] = field(default_factory=list)       # name, password, tags, vhosts
+    users: list[dict] = field(default_factory=list)       # name, password, tags, vhosts,
+    #     permissions, topic_permissions (None: every one); made_by_the_form: only removed here
     policies: list[dict] = field(default_factory=list)    # vhost, name, pattern, definition...
     database_sql: list[str] = field(default_factory=list)  # k8s: the operator's roles, databases
     template_sql: list[str] = field(default_factory=list)  # k8s: run in each database it makes
@@ -116,7 +119,9 @@ def from_compose(config: dict, image: dict[str, str]) -> Deployed:
         "compose", environments, commands, hosts=set(services),
         vhosts=[{"name": vhost, "default_queue_type": None}],
         users=[{"name": broker["RABBITMQ_DEFAULT_USER"], "password": broker["RABBITMQ_DEFAULT_PASS"],
-                "tags": ("administrator",), "vhosts": (vhost,)}],
+                "tags": ("administrator",), "vhosts": (vhost,)}]
+        + [{"name": user_name(kind), "made_by_the_form": True}  # its migrate step makes them
+           for kind in passwords(environments["migrate"])],
         postgres_env={k: _compose_value(v) for k, v in services["postgres"]["environment"].items()})
 
 
@@ -231,8 +236,34 @@ def from_k8s(docs: list[dict], secrets: dict[str, dict[str, str]], image: dict[s
     template_sql = [statement for d in docs if d.get("kind") == "Cluster"
                     for statement in d["spec"].get("bootstrap", {}).get("initdb", {})
                     .get("postInitTemplateSQL", [])]
+    users += k8s_broker_users(docs, secrets)
     return Deployed("k8s", environments, commands, hosts, vhosts, users, policies,
                     database_sql=cnpg_sql(docs, secrets), template_sql=template_sql)
+
+
+def k8s_broker_users(docs: list[dict], secrets: dict[str, dict[str, str]]) -> list[dict]:
+    """The Topology Operator's ``User`` objects with their ``Permission`` and
+    ``TopicPermission`` objects; each user's name and password from the Secret the operator
+    generates for it (``<User name>-user-credentials``, filled by the caller)."""
+    users = []
+    for doc in docs:
+        if doc.get("kind") != "User" or not doc["apiVersion"].startswith("rabbitmq.com/"):
+            continue
+        name = doc["metadata"]["name"]
+        granted = [d["spec"] for d in docs if d.get("kind") == "Permission"
+                   and d["spec"].get("userReference", {}).get("name") == name]
+        topics = {d["spec"]["permissions"]["exchange"]:
+                  {k: d["spec"]["permissions"][k] for k in ("write", "read")}
+                  for d in docs if d.get("kind") == "TopicPermission"
+                  and d["spec"].get("userReference", {}).get("name") == name}
+        for spec in granted or [None]:
+            credentials = secrets[f"{name}-user-credentials"]
+            users.append({"name": credentials["username"], "password": credentials["password"],
+                          "tags": tuple(doc["spec"].get("tags", ())),
+                          "vhosts": (spec["vhost"],) if spec else (),
+                          "permissions": spec["permissions"] if spec else None,
+                          "topic_permissions": topics})
+    return users
 
 
 def _quote_literal(text: str) -> str:
@@ -367,7 +398,10 @@ def set_up_servers(deployed: Deployed, environments: dict[str, dict[str, str]]) 
     for vhost in deployed.vhosts:
         broker.add_vhost(vhost["name"], vhost["default_queue_type"], MARK)
     for user in deployed.users:
-        broker.add_user(user["name"], user["password"], user["tags"], user["vhosts"])
+        if user.get("made_by_the_form"):  # `refnet broker-setup` makes it, as the form runs it
+            continue
+        broker.add_user(user["name"], user["password"], user["tags"], user["vhosts"],
+                        user.get("permissions"), user.get("topic_permissions"))
     for policy in deployed.policies:
         broker.set_policy(policy["vhost"], policy["name"], policy["pattern"], policy["definition"],
                           policy["priority"], policy["apply_to"])

@@ -29,7 +29,7 @@ from refnet.local.secrets import new_secrets
 from refnet.settings import ROOT, SERVICES
 
 from . import faults
-from .broker import MANAGEMENT, credentials
+from .broker import MANAGEMENT, credentials, kind_users
 from .settings import VALUES
 
 BIN = Path(sys.executable).parent
@@ -55,7 +55,7 @@ class Network:
                  extra_env: dict[str, str] | None = None,
                  replicas: int | dict[str, int] | None = None, duplicate_events: bool = False,
                  process_env: dict[str, dict[str, str]] | None = None,
-                 commands: dict[str, str] | None = None):
+                 commands: dict[str, str] | None = None, broker_users: bool = True):
         """``replicas={"shelter": 2}`` runs the shelter line twice: processes ``shelter`` and
         ``shelter.2`` (same command, same database, competing consumers on the same queues);
         ``replicas=2`` does so for every service. ``duplicate_events`` runs every service with
@@ -66,7 +66,12 @@ class Network:
         no secrets of the harness's; only the port each process listens on is set here
         (the gateway's ``REFNET_PORT``, a service's ``REFNET_METRICS_PORT``), and the bearer
         tokens are signed with that gateway's ``REFNET_TOKEN_SECRET``. ``commands`` replaces
-        Procfile lines by process kind."""
+        Procfile lines by process kind.
+
+        Each process kind connects as its own least-privilege broker user on the vhost of
+        ``amqp_uri`` (``refnet.harness.broker.kind_users``), as a deployment's do;
+        ``broker_users=False`` gives every process ``amqp_uri``'s user instead. The harness's
+        own steps (``prepare``, seeding) use ``amqp_uri``: the setup identity."""
         if replicas is None:
             replicas = VALUES.test_replicas
         if isinstance(replicas, int):
@@ -76,7 +81,10 @@ class Network:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.amqp_uri = amqp_uri
-        self.secrets = new_secrets()
+        # the harness makes its own users per vhost (``kind_users``): broker-setup must not
+        # make the broker-wide refnet-<kind> users a local `refnet up` connects as
+        self.secrets = {k: v for k, v in new_secrets().items()
+                        if not k.startswith("REFNET_BROKER_PASSWORD_")}
         self.env = dict(os.environ)
         self.env.update(self.secrets)
         self.env.update({
@@ -89,6 +97,7 @@ class Network:
             self.env[f"{service.upper()}_DATABASE_URL"] = url
         self.env.update(extra_env or {})
         self.process_env = process_env
+        self.kind_uris = kind_users(amqp_uri) if broker_users and process_env is None else {}
         if process_env is not None:
             self.secrets = {"REFNET_TOKEN_SECRET": process_env["gateway"]["REFNET_TOKEN_SECRET"]}
         self.commands = {**procfile(), **(commands or {})}
@@ -126,6 +135,8 @@ class Network:
                 continue
             kind = name.split(".")[0]
             env = self.env if self.process_env is None else self.process_env[kind]
+            if kind in self.kind_uris:
+                env = {**env, "AMQP_URI": self.kind_uris[kind]}
             if kind in SERVICES:
                 port = free_port()
                 env = {**env, "REFNET_METRICS_PORT": str(port)}

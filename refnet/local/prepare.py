@@ -1,8 +1,11 @@
 """What a network needs before its processes start: every database at the latest schema, and
-the broker's exchanges and durable queues. Both are safe to repeat."""
+the broker's exchanges, durable queues and each process kind's own user. All safe to repeat."""
+
+import os
 
 from refnet import settings
 
+from . import broker_users
 from .broker import check_broker
 
 
@@ -26,7 +29,8 @@ def migrate(values, say=print) -> None:
 
 
 def declare_broker(values, say=print) -> bool:
-    """Declare the exchanges and durable queues; False (said how) when no broker answers."""
+    """Declare the exchanges and durable queues, and the user of each process kind whose
+    ``REFNET_BROKER_PASSWORD_<KIND>`` is set; False (said how) when no broker answers."""
     import kombu
 
     from services.common.broker import declare_topology
@@ -35,4 +39,9 @@ def declare_broker(values, say=print) -> bool:
     with kombu.Connection(values.amqp_uri) as conn:
         declare_topology(conn)
     say("broker: exchanges and durable queues declared")
+    kind_passwords = broker_users.passwords(os.environ)
+    if kind_passwords:
+        made = broker_users.create(values.amqp_uri, broker_users.management_url(
+            values.amqp_uri, values.broker_management_url), kind_passwords)
+        say(f"broker: users {', '.join(made)}, each with its own permissions")
     return True

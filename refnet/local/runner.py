@@ -15,7 +15,7 @@ from pathlib import Path
 
 from refnet.settings import ROOT, SERVICES
 
-from . import supervisor
+from . import broker_users, supervisor
 
 PROCFILE = ROOT / "deploy" / "Procfile"
 CRASH_LOOP = 3  # deaths in a row of one process while `refnet up` waits: it will not come up
@@ -45,9 +45,13 @@ class Runner:
         return supervisor.read_state(self.state_file)
 
     def supervisor(self, replicas: int, metrics_base_port: int, env: dict) -> supervisor.Supervisor:
-        """The supervisor of every Procfile line, ``replicas`` processes of each service."""
+        """The supervisor of every Procfile line, ``replicas`` processes of each service; each
+        kind with a broker password connects as its own broker user, and no process is given
+        any kind's broker password."""
+        own = {kind: {"AMQP_URI": uri} for kind, uri in broker_users.process_uris(env).items()}
         specs = supervisor.plan(supervisor.read_procfile(PROCFILE), replicas, metrics_base_port,
-                                SERVICES)
+                                SERVICES, own)
+        env = {k: v for k, v in env.items() if not k.startswith("REFNET_BROKER_PASSWORD_")}
         env = {**env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
                "PYTHONUNBUFFERED": "1"}
         return supervisor.Supervisor(specs, cwd=ROOT, env=env, state_file=self.state_file,

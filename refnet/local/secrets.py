@@ -6,8 +6,8 @@ from pathlib import Path
 
 
 def new_secrets() -> dict:
-    """Fresh token, reference, search and audit keys, a file key, the intake key pair and the
-    caller signing pair."""
+    """Fresh token, reference, search and audit keys, a file key, the intake key pair, the
+    caller signing pair and a broker password for each process kind."""
     from services.common.sealing import FileCipher, new_keypair
     from services.common.signed_caller import new_keypair as new_signing_pair
     private, public = new_keypair()
@@ -22,6 +22,8 @@ def new_secrets() -> dict:
         "REFNET_INTAKE_PUBLIC_KEY": public,
         "REFNET_CALLER_SIGNING_KEY": signing,
         "REFNET_CALLER_VERIFY_KEY": verify,
+        **{f"REFNET_BROKER_PASSWORD_{kind.upper()}": stdlib_secrets.token_urlsafe(24)
+           for kind in ("gateway", "referral", "shelter", "legal")},
     }
 
 

@@ -54,6 +54,7 @@ class Spec:
     name: str
     command: str
     port: int
+    env: tuple[tuple[str, str], ...] = ()  # this process's own variables (its AMQP_URI)
 
 
 def read_procfile(path: Path) -> list[tuple[str, str]]:
@@ -64,14 +65,15 @@ def read_procfile(path: Path) -> list[tuple[str, str]]:
 
 
 def plan(lines: list[tuple[str, str]], replicas: int, base_port: int,
-         replicated: tuple[str, ...]) -> list[Spec]:
+         replicated: tuple[str, ...], env_of: dict[str, dict[str, str]] | None = None) -> list[Spec]:
     """Every process to run: ``replicas`` of each line named in ``replicated``, one of the others;
-    ``PORT`` = base + 100 x line + replica."""
+    ``PORT`` = base + 100 x line + replica; ``env_of``: a line's own variables, by its name."""
     specs = []
     for line, (name, command) in enumerate(lines):
+        own = tuple(sorted((env_of or {}).get(name, {}).items()))
         for replica in range(replicas if name in replicated else 1):
             specs.append(Spec(name if replica == 0 else f"{name}.{replica + 1}", command,
-                              base_port + 100 * line + replica))
+                              base_port + 100 * line + replica, own))
     return specs
 
 
@@ -204,7 +206,7 @@ class Supervisor:
 
     def _start(self, child: Child) -> None:
         spec = child.spec
-        env = {**self.env, "PORT": str(spec.port)}
+        env = {**self.env, **dict(spec.env), "PORT": str(spec.port)}
         child.restart_at = child.restart_wall = None
         try:
             child.process = subprocess.Popen(

@@ -3,8 +3,9 @@
 Every consumer queue is a durable quorum queue with a delivery limit and a dead-letter
 exchange: a message whose handler keeps failing is redelivered at most ``DELIVERY_LIMIT`` times
 and then parked in ``refnet.dead-letters``. ``declare_topology`` runs before any service starts
-(``refnet broker-setup``) and again at each service's start, so an event published while its
-consumer is down waits in its queue.
+(``refnet broker-setup``, as the broker's administrator), and each service declares its own
+queues again at its start (``declare_own``, with its own broker user, which may configure
+nothing else), so an event published while its consumer is down waits in its queue.
 """
 
 import json
@@ -61,6 +62,22 @@ def declare_topology(connection: kombu.Connection) -> None:
         for exchange in (EVENTS_EXCHANGE, DEAD_LETTER_EXCHANGE):
             exchange(channel).declare()
         for queue in all_queues():
+            queue(channel).declare()
+    finally:
+        channel.close()
+
+
+def own_queues(service_name: str) -> list[kombu.Queue]:
+    """The durable queues a service consumes: its events, and for referral the intake."""
+    queues = [event_queue(service_name)]
+    return [intake_queue(), *queues] if service_name == "referral" else queues
+
+
+def declare_own(connection: kombu.Connection, service_name: str) -> None:
+    """Declare a service's own queues and their bindings (idempotent): all its user may do."""
+    channel = connection.channel()
+    try:
+        for queue in own_queues(service_name):
             queue(channel).declare()
     finally:
         channel.close()

@@ -5,13 +5,15 @@ import os
 
 import yaml
 
+from services.contracts import broker_users
 from tests.deploy.conftest import DEPLOY, run, tool
 
 COMPOSE = DEPLOY / "compose.yaml"
 SECRETS = ("RABBITMQ_PASSWORD", "POSTGRES_PASSWORD", "REFERRAL_DB_PASSWORD", "SHELTER_DB_PASSWORD",
            "LEGAL_DB_PASSWORD", "GATEWAY_DB_PASSWORD", "REFNET_TOKEN_SECRET", "REFNET_REFERENCE_SECRET", "REFNET_FILE_KEYS",
            "REFNET_AUDIT_KEY", "REFNET_INTAKE_PRIVATE_KEY", "REFNET_INTAKE_PUBLIC_KEY",
-           "REFNET_CALLER_SIGNING_KEY", "REFNET_CALLER_VERIFY_KEY")
+           "REFNET_CALLER_SIGNING_KEY", "REFNET_CALLER_VERIFY_KEY",
+           *(f"REFNET_BROKER_PASSWORD_{kind.upper()}" for kind in broker_users.KINDS))
 
 
 def environment(**overrides) -> dict:
@@ -80,3 +82,16 @@ def test_start_order_is_health_gated_and_data_lives_in_volumes():
         assert "healthcheck" in services[name]
     assert "management" in services["rabbitmq"]["image"]
     assert set(compose["volumes"]) == {"rabbitmq-data", "postgres-data"}
+
+
+def test_each_process_connects_as_its_own_broker_user_and_only_migrate_as_the_administrator():
+    services = yaml.safe_load(COMPOSE.read_text())["services"]
+    for kind in broker_users.KINDS:
+        environment_ = services[kind]["environment"]
+        assert environment_["AMQP_URI"].startswith(f"amqp://{broker_users.user_name(kind)}:"
+                                                   f"${{REFNET_BROKER_PASSWORD_{kind.upper()}:?"), kind
+        assert not [k for k in environment_ if k.startswith("REFNET_BROKER_PASSWORD_")], kind
+        assert "RABBITMQ_PASSWORD" not in str(environment_), kind
+    migrate = services["migrate"]
+    assert "refnet broker-setup" in " ".join(migrate["command"])
+    assert {f"REFNET_BROKER_PASSWORD_{kind.upper()}" for kind in broker_users.KINDS} <= set(migrate["environment"])

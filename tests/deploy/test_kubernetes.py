@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from services.contracts import topology
+from services.contracts import broker_users, topology
 from tests.deploy.conftest import CRDS, K8S, documents, run, tool, write_documents
 from tests.deploy.crd_schema import CrdCatalog
 
@@ -55,7 +55,8 @@ def test_operator_resources_match_their_crd_schemas(crds):
         for document in documents(path):
             assert crds.errors(document) == [], (path.name, document["metadata"]["name"])
             kinds.add(document["kind"])
-    assert kinds == {"RabbitmqCluster", "Vhost", "Policy", "Cluster", "Database"}
+    assert kinds == {"RabbitmqCluster", "Vhost", "Policy", "User", "Permission", "TopicPermission",
+                     "Cluster", "Database"}
 
 
 @pytest.mark.parametrize("kind,change,expected", [
@@ -183,3 +184,64 @@ def test_the_cluster_prepares_every_database_with_the_audit_owner_statements():
     assert [" ".join(s.split()).strip(" ;") for s in template] == _statements(sql)
     compose_init = (K8S.parent / "compose" / "postgres-init.sh").read_text()
     assert "CREATE ROLE audit_owner NOLOGIN" in compose_init and "audit-owner.sql" in compose_init
+
+
+def _container_secret(workload: dict, variable: str) -> str | None:
+    container = workload["spec"]["template"]["spec"]["containers"][0]
+    for item in container.get("env", []):
+        if item["name"] == variable:
+            return item.get("valueFrom", {}).get("secretKeyRef", {}).get("name")
+    return None
+
+
+@pytest.mark.parametrize("kind", broker_users.KINDS)
+def test_each_process_kind_has_its_own_broker_user_with_least_privilege(kind):
+    """The operator makes one User per kind with the contract's patterns; each Deployment reads
+    its own kind's credentials and none the administrator's (the migrate Job alone does)."""
+    docs = documents(OPERATORS / "broker-users.yaml")
+    name = f"refnet-broker-{kind}"
+    assert [d for d in docs if d["kind"] == "User" and d["metadata"]["name"] == name]
+    granted = [d["spec"] for d in docs if d["kind"] == "Permission"
+               and d["spec"]["userReference"]["name"] == name]
+    assert len(granted) == 1 and granted[0]["vhost"] == "refnet"
+    assert granted[0]["permissions"] == broker_users.permissions(kind)
+    topics = {d["spec"]["permissions"]["exchange"]: {k: d["spec"]["permissions"][k] for k in ("write", "read")}
+              for d in docs if d["kind"] == "TopicPermission" and d["spec"]["userReference"]["name"] == name}
+    assert topics == broker_users.topic_permissions(kind)
+    workload = workloads()[name.replace("broker-", "")]
+    for variable in ("AMQP_USER", "AMQP_PASSWORD"):
+        assert _container_secret(workload, variable) == f"{name}-user-credentials", variable
+    assert _container_secret(workloads()["refnet-migrate"], "AMQP_PASSWORD") == "refnet-broker-default-user"
+
+
+def _selects(selector: dict, labels: dict) -> bool:
+    if not set((selector.get("matchLabels") or {}).items()) <= set(labels.items()):
+        return False
+    for expression in selector.get("matchExpressions") or []:
+        assert expression["operator"] == "In", expression
+        if labels.get(expression["key"]) not in expression["values"]:
+            return False
+    return True
+
+
+def test_every_workload_is_denied_all_traffic_but_the_broker_its_database_and_dns():
+    policies = [d for d in all_core_documents() if d["kind"] == "NetworkPolicy"]
+    allowed_egress = {("refnet-broker", 5672), ("refnet-db", 5432), ("kube-dns", 53)}
+    for name, workload in workloads().items():
+        labels = workload["spec"]["template"]["metadata"]["labels"]
+        selecting = [p["spec"] for p in policies if _selects(p["spec"]["podSelector"], labels)]
+        deny = [s for s in selecting if "ingress" not in s and "egress" not in s]
+        assert deny and set(deny[0]["policyTypes"]) == {"Ingress", "Egress"}, name
+        allows = [s for s in selecting if "egress" in s]
+        assert len(allows) == 1, name
+        reached = set()
+        for rule in allows[0]["egress"]:
+            for peer in rule["to"]:
+                assert set(peer) <= {"podSelector", "namespaceSelector"}, (name, peer)  # no ipBlock
+                target = next(iter(peer["podSelector"]["matchLabels"].values()))
+                reached |= {(target, port["port"]) for port in rule["ports"]}
+        assert reached == allowed_egress, name
+        ports = {port["port"] for s in selecting for rule in s.get("ingress", [])
+                 for port in rule.get("ports", [])}
+        assert ports == ({8000} if name == "refnet-gateway" else set() if name == "refnet-migrate"
+                         else {9100}), name

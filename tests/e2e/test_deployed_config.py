@@ -64,6 +64,10 @@ def derive(form: str, workdir) -> d.Deployed:
            for db in ("referral", "shelter", "legal", "gateway")},
         "refnet-broker-default-user": {"username": f"default_user_{uuid.uuid4().hex[:12]}",
                                        "password": password()},
+        # the Topology Operator generates each User's name and password
+        **{f"refnet-broker-{kind}-user-credentials": {"username": f"{kind}_{uuid.uuid4().hex[:12]}",
+                                                      "password": password()}
+           for kind in ("gateway", *SERVICES)},
     }
     return d.from_k8s(d.k8s_documents(), filled, image)
 

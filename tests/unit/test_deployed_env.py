@@ -10,6 +10,7 @@ import yaml
 
 from refnet.harness import deployed as d
 from refnet.harness.network import procfile
+from services.contracts import broker_users
 
 DOCKERFILE = """\
 FROM python:3.11 AS build
@@ -101,14 +102,17 @@ def _filled_secrets() -> dict:
     return {"refnet-secrets": {k: f"value-of-{k}" for k in new_secrets()},
             **{f"refnet-db-{s}": {"username": s, "password": f"pw-{s}"}
                for s in ("referral", "shelter", "legal", "gateway")},
-            "refnet-broker-default-user": {"username": "default_user_x", "password": "bpw"}}
+            "refnet-broker-default-user": {"username": "default_user_x", "password": "bpw"},
+            **{f"refnet-broker-{kind}-user-credentials": {"username": f"{kind}_x", "password": f"bpw-{kind}"}
+               for kind in ("gateway", "referral", "shelter", "legal")}}
 
 
 def test_the_k8s_manifests_resolve_for_every_kind_with_the_operators_objects():
     form = d.from_k8s(d.k8s_documents(), _filled_secrets(), {"PATH": "/opt/refnet/bin"})
     assert set(form.environments) == set(d.KINDS)
     for kind, env in form.environments.items():
-        assert env["AMQP_URI"] == "amqp://default_user_x:bpw@refnet-broker:5672/refnet", kind
+        user = "default_user_x:bpw" if kind == "migrate" else f"{kind}_x:bpw-{kind}"
+        assert env["AMQP_URI"] == f"amqp://{user}@refnet-broker:5672/refnet", kind
         assert "$(" not in "".join(env.values()), kind
     assert form.environments["legal"]["LEGAL_DATABASE_URL"] == \
         "postgresql+psycopg2://legal:pw-legal@refnet-db-rw:5432/legal"
@@ -116,6 +120,9 @@ def test_the_k8s_manifests_resolve_for_every_kind_with_the_operators_objects():
     assert form.vhosts == [{"name": "refnet", "default_queue_type": "quorum"}]
     assert [p["name"] for p in form.policies] == ["refnet-delivery-limit", "refnet-dead-letters"]
     assert form.users[0]["name"] == "default_user_x" and form.users[0]["vhosts"] == ("refnet",)
+    gateway = next(u for u in form.users if u["name"] == "gateway_x")  # the Topology Operator's
+    assert gateway["vhosts"] == ("refnet",) and gateway["permissions"] == broker_users.permissions("gateway")
+    assert gateway["topic_permissions"] == broker_users.topic_permissions("gateway")
     assert 'CREATE ROLE "legal" LOGIN PASSWORD \'pw-legal\'' in form.database_sql
     assert 'CREATE DATABASE "legal" OWNER "legal"' in form.database_sql
     assert form.database_sql.index('CREATE ROLE "gateway" LOGIN PASSWORD \'pw-gateway\'') < \

@@ -71,7 +71,7 @@ class Outbox(DependencyProvider):
         with kombu.Connection(amqp_uri, connect_timeout=10) as conn:
             conn.ensure_connection(max_retries=30, interval_start=0.5, interval_step=0.5,
                                    interval_max=2)
-            broker.declare_topology(conn)
+            broker.declare_own(conn, self.service_name)
         db = Database.for_url(database_url(config, self.service_name))
         published = metrics.for_service(self.service_name).published
 
