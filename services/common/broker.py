@@ -68,8 +68,10 @@ def declare_topology(connection: kombu.Connection) -> None:
 
 
 def own_queues(service_name: str) -> list[kombu.Queue]:
-    """The durable queues a service consumes: its events, and for referral the intake."""
-    queues = [event_queue(service_name)]
+    """The durable queues a service consumes: its events (if it has an event queue), and for
+    referral the intake."""
+    has_events = t.event_queue_for(service_name) in t.EVENT_QUEUES
+    queues = [event_queue(service_name)] if has_events else []
     return [intake_queue(), *queues] if service_name == "referral" else queues
 
 

@@ -242,9 +242,13 @@ def vhost():
 
 @pytest.fixture
 def fresh_vhost():
-    """A vhost of its own for one test (service containers): (name, amqp uri)."""
+    """A vhost of its own for one test (service containers): (name, amqp uri), with the
+    topology declared before any service starts, as `refnet broker-setup` does (a service
+    declares only its own queues)."""
     name, uri = support_broker.create_vhost("refnet-it-flow")
     try:
+        with kombu.Connection(uri, connect_timeout=10) as conn:
+            broker.declare_topology(conn)
         yield name, uri
     finally:
         support_broker.delete_vhost(name)

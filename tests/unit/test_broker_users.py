@@ -1,0 +1,76 @@
+"""What each process kind's broker user may touch (services/contracts/broker_users.py), read as
+RabbitMQ reads the patterns; and how `refnet up` hands each process its own user."""
+
+import re
+import uuid
+
+import pytest
+
+from refnet.local import broker_users as local
+from refnet.local import supervisor
+from services.contracts import broker_users as b
+from services.contracts import topology as t
+
+REPLY_QUEUE = f"rpc.reply-gateway-{uuid.uuid4().hex}"
+
+
+def may(kind: str, what: str, name: str) -> bool:
+    return re.search(b.permissions(kind)[what], name) is not None
+
+
+def may_key(kind: str, exchange: str, what: str, key: str) -> bool:
+    return re.search(b.topic_permissions(kind)[exchange][what], key) is not None
+
+
+def test_the_gateway_reads_and_configures_only_its_reply_queues():
+    assert may("gateway", "configure", REPLY_QUEUE) and may("gateway", "read", REPLY_QUEUE)
+    for queue in (t.INTAKE_QUEUE, "rpc-referral", "shelter.events", t.DEAD_LETTER_QUEUE,
+                  "rpc.reply-gateway-x", t.EVENTS_EXCHANGE):
+        assert not may("gateway", "read", queue), queue
+        assert not may("gateway", "configure", queue), queue
+    assert may("gateway", "write", "amq.default") and may("gateway", "write", b.RPC_EXCHANGE)
+    assert not may("gateway", "write", t.EVENTS_EXCHANGE)
+
+
+@pytest.mark.parametrize("kind", b.SERVICES)
+def test_a_service_reads_only_its_own_queues(kind):
+    for queue in (f"rpc-{kind}", f"{kind}.events"):
+        assert may(kind, "read", queue) and may(kind, "configure", queue), queue
+    others = [s for s in b.SERVICES if s != kind]
+    for queue in [REPLY_QUEUE, t.DEAD_LETTER_QUEUE, *(f"rpc-{o}" for o in others),
+                  *(f"{o}.events" for o in others)]:
+        assert not may(kind, "read", queue) and not may(kind, "configure", queue), queue
+    assert may(kind, "read", t.INTAKE_QUEUE) == (kind == "referral")
+
+
+@pytest.mark.parametrize("kind", b.SERVICES)
+def test_a_service_binds_only_its_own_keys_and_publishes_only_its_own_events(kind):
+    assert may_key(kind, b.RPC_EXCHANGE, "read", f"{kind}.*")
+    assert not may_key(kind, b.RPC_EXCHANGE, "read", uuid.uuid4().hex)  # the gateway's replies
+    assert not may_key(kind, b.RPC_EXCHANGE, "read", "#")
+    assert may_key(kind, b.RPC_EXCHANGE, "write", uuid.uuid4().hex)  # it answers the gateway
+    assert may_key(kind, t.EVENTS_EXCHANGE, "write", f"{kind}.something_happened")
+    for other in (s for s in b.SERVICES if s != kind):
+        assert not may_key(kind, t.EVENTS_EXCHANGE, "write", f"{other}.accepted")
+    for key in t.EVENT_QUEUES[f"{kind}.events"]:
+        assert may_key(kind, t.EVENTS_EXCHANGE, "read", key)
+    assert not may_key(kind, t.EVENTS_EXCHANGE, "read", "#")
+
+
+def test_the_gateway_publishes_requests_and_binds_only_its_reply_keys():
+    assert may_key("gateway", b.RPC_EXCHANGE, "write", "referral.get_file")
+    assert not may_key("gateway", b.RPC_EXCHANGE, "write", uuid.uuid4().hex)  # no forged replies
+    assert may_key("gateway", b.RPC_EXCHANGE, "read", uuid.uuid4().hex)
+    assert not may_key("gateway", b.RPC_EXCHANGE, "read", "referral.*")
+    assert not may_key("gateway", t.EVENTS_EXCHANGE, "write", "referral.submitted")
+
+
+def test_refnet_up_gives_each_process_its_own_uri_and_no_broker_password():
+    environ = {"AMQP_URI": "amqp://guest:guest@127.0.0.1:5672/%2F",
+               **{f"REFNET_BROKER_PASSWORD_{k.upper()}": f"pw-{k}" for k in b.KINDS}}
+    uris = local.process_uris(environ)
+    assert uris["shelter"] == "amqp://refnet-shelter:pw-shelter@127.0.0.1:5672/%2F"
+    specs = supervisor.plan([("shelter", "run shelter"), ("gateway", "run gateway")], 2, 9500,
+                            ("shelter",), {k: {"AMQP_URI": u} for k, u in uris.items()})
+    assert [dict(s.env)["AMQP_URI"] for s in specs] == [uris["shelter"], uris["shelter"], uris["gateway"]]
+    assert local.process_uris({"AMQP_URI": "amqp://guest:guest@h:5672/"}) == {}  # no passwords: as before
