@@ -168,3 +168,18 @@ def set_policy(vhost: str, name: str, pattern: str, definition: dict, priority: 
     except requests.RequestException:
         _rabbitmqctl("set_policy", "-p", vhost, "--priority", str(priority), "--apply-to",
                      apply_to, name, pattern, json.dumps(definition))
+
+
+def connection_users(vhost: str) -> list[str]:
+    """The broker user of each client connection open on ``vhost``."""
+    try:
+        user, password, _ = credentials()
+        response = requests.get(f"{MANAGEMENT}/api/vhosts/{urllib.parse.quote(vhost, safe='')}"
+                                "/connections", auth=(user, password), timeout=10)
+        response.raise_for_status()
+        return [c["user"] for c in response.json()]
+    except requests.RequestException:
+        out = subprocess.run(["rabbitmqctl", "-q", "list_connections", "user", "vhost"],
+                             check=True, capture_output=True, text=True, timeout=120).stdout
+        rows = [line.split("\t") for line in out.splitlines()[1:] if "\t" in line]
+        return [row[0] for row in rows if row[1] == vhost]

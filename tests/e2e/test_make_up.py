@@ -7,6 +7,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import urllib.parse
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 import requests
 
 from refnet import demo
-from refnet.harness.broker import create_vhost, delete_vhost
+from refnet.harness.broker import connection_users, create_vhost, delete_user, delete_vhost
 from refnet.harness.network import ROOT, free_port
 from refnet.harness.polling import poll
 
@@ -29,6 +30,8 @@ def own_vhost():
     name, uri = create_vhost("refnet-up")
     yield uri
     delete_vhost(name)
+    for kind in ("gateway", "referral", "shelter", "legal"):  # `refnet up` made them
+        delete_user(f"refnet-{kind}")
 
 
 def free_base_port() -> int:
@@ -95,6 +98,10 @@ def test_refnet_up_prints_where_to_go_and_down_stops_everything(tmp_path, own_vh
                                      "csrf_token": token})
         assert signed.status_code == 302 and signed.headers["Location"] == "/police/referrals"
         assert "refnet_session=" in signed.headers["Set-Cookie"]
+        # every process connects as its own kind's broker user, none as the administrator
+        vhost = urllib.parse.unquote(urllib.parse.urlsplit(own_vhost).path[1:])
+        assert set(connection_users(vhost)) == {f"refnet-{kind}" for kind in
+                                                ("gateway", "referral", "shelter", "legal")}
     finally:
         down = subprocess.run([str(BIN / "refnet"), "down"], env=env, cwd=ROOT, capture_output=True,
                               text=True, timeout=60)
