@@ -35,6 +35,10 @@ from refnet.harness import postgres as support_postgres  # noqa: E402
 # Every writer of an audit trail seals it with the process's key (services/common/audit.py): the
 # layer's service containers and use cases share one, as a network's processes do.
 AUDIT_KEY = os.environ.setdefault("REFNET_AUDIT_KEY", "integration-layer-audit-key-" + "k" * 20)
+# Likewise one caller-signing pair for the layer: every service container verifies with the
+# public half (read from the environment), every test's signer signs with the private one.
+CALLER_SIGNING, CALLER_VERIFY = new_caller_keypair()
+os.environ["REFNET_CALLER_VERIFY_KEY"] = CALLER_VERIFY
 
 SURVIVOR_NAME = "Zerya Qasimova-Testperson"
 SURVIVOR_PHONE = "+9647501234987"
@@ -176,7 +180,7 @@ def count(db: Database, table, *where) -> int:
 class Keys:
     def __init__(self):
         self.intake_private, self.intake_public = new_keypair()
-        self.caller_signing, self.caller_verify = new_caller_keypair()
+        self.caller_signing, self.caller_verify = CALLER_SIGNING, CALLER_VERIFY
         self.signer = Signer(self.caller_signing)
         self.file_keys = FileCipher.new_key()
         self.cipher = FileCipher(self.file_keys)

@@ -7,6 +7,7 @@ from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import select
 
+from refnet.harness.signed_rpc import signing
 from services.shelter import usecases
 from services.shelter.tables import audit_log
 from tests.integration.test_care_storage import (ADMIN, CM, FACILITY, INTAKE, POLICE, PSY,
@@ -31,7 +32,7 @@ def shelter_rpc(fresh_vhost, databases, keys, container_factory, monkeypatch):
     container.start()
     try:
         with ServiceRpcProxy("shelter", {"AMQP_URI": uri}, timeout=20) as proxy:
-            yield proxy, db, plan_id
+            yield signing(proxy, keys.signer, service="shelter"), db, plan_id
     finally:
         container.stop()
 
