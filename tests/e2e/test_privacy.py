@@ -456,7 +456,7 @@ def test_ended_referrals_are_anonymised_and_counts_survive(net):
     reference = r.json()["reference"]
     net.wait_status(reference, "received", police)
     assert net.api("POST", f"/referrals/{reference}/withdraw", police,
-                   json={"reason": "moved away"}).status_code == 200
+                   json={"reason_code": "placed_elsewhere", "reason": "moved away"}).status_code == 200
     before = len(net.api("GET", "/referrals", shelter, params={"status": "withdrawn"}).json()["items"])
     kept = refnet(net, "anonymise", "--days", "36500")
     assert kept.returncode == 0 and " 0 referral" in kept.stdout
