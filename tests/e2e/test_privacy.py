@@ -117,7 +117,7 @@ def _path(ep, w):
 OBJECT_LEVEL = {
     ("referral_status", "police", "other"): (404, None),
     ("referral_fhir_task", "police", "other"): (404, None),   # the status rule
-    ("withdraw", "police", "other"): (404, {"reason": "not ours"}),
+    ("withdraw", "police", "other"): (404, {"reason_code": "other", "reason": "not ours"}),
     ("get_court_case", "court", "other"): (404, None),
     ("change_court_status", "court", "other"): (404, {"status": "filed"}),
     ("schedule_hearing", "court", "other"): (404, {"starts_at": "2031-01-05T10:00", "purpose": "x",
