@@ -42,7 +42,7 @@ IncomingReferral = answer("IncomingReferral", strings("reference population_grou
                           needs=fields.List(fields.String()),
                           **integers("children_count beds_needed"),
                           **strings("referring_agency status received_at"),
-                          **strings("decided_at decision_reason", allow_none=True))
+                          **strings("decided_at decision_reason_code decision_reason", allow_none=True))
 AdmissionResult = answer(
     "AdmissionResult", integers("admission_id"), strings("reference facility population_group"),
     integers("beds"), strings("case_manager admitted_at state"),

@@ -31,7 +31,8 @@ class FhirTask(Schema):
                                                     "rejected or cancelled (SDOHCC referral task "
                                                     "status: never received or ready)"})
     statusReason = fields.Nested(FhirCodeableConcept, metadata={
-        "description": "When rejected or cancelled: the decline or withdrawal reason"})
+        "description": "When rejected or cancelled: the decline or withdrawal reason as a "
+                       "code of refnet's status-reason system, never free text"})
     businessStatus = fields.Nested(FhirCodeableConcept,
                                    metadata={"description": "refnet's own referral status"})
     intent = fields.String(metadata={"description": "order"})

@@ -7,9 +7,9 @@ import re
 from flask import url_for
 from marshmallow import Schema, fields, validate
 
-from services.contracts.decisions import DECISIONS, decline_lacks_reason
+from services.contracts.decisions import DECISIONS, decision_reason_problem
 from services.contracts.submission import ReferralSubmissionSchema
-from services.contracts.vocabulary import REFERRAL_STATUSES
+from services.contracts.vocabulary import DECLINE_REASONS, REFERRAL_STATUSES, WITHDRAWAL_REASONS
 
 from ..errors import InputError
 from ..idempotency import KeyReused
@@ -26,12 +26,19 @@ STATUS_ROLES = ("police", "shelter", "legal")
 
 class DecisionSchema(Strict):
     decision = fields.String(required=True, validate=validate.OneOf(list(DECISIONS)))
-    reason = fields.String(validate=validate.Length(min=1, max=500),
-                           metadata={"description": "Required to decline; shown on the timeline."})
+    reason_code = fields.String(validate=validate.OneOf(DECLINE_REASONS), metadata={
+        "description": "Required to decline (and only then): why, as a code. The code is what "
+                       "the police's timeline and the FHIR Task show."})
+    reason = fields.String(validate=validate.Length(min=1, max=500), metadata={
+        "description": "The staff's own note; kept by the shelter service, never shared."})
 
 
 class WithdrawSchema(Strict):
-    reason = fields.String(validate=validate.Length(min=1, max=500))
+    reason_code = fields.String(required=True, validate=validate.OneOf(WITHDRAWAL_REASONS),
+                                metadata={"description": "Why, as a code: shown on the "
+                                                         "timeline and the FHIR Task."})
+    reason = fields.String(validate=validate.Length(min=1, max=500), metadata={
+        "description": "The police's own note; kept on the referral's record, never shared."})
 
 
 class ReferralListQuery(Strict):
@@ -43,6 +50,8 @@ class ReferralListQuery(Strict):
 SubmissionAccepted = answer("SubmissionAccepted", strings("reference status status_url"))
 TimelineEntry = answer(
     "TimelineEntry", strings("at agency status note"),
+    reason_code=fields.String(metadata={"description": "On a decline or withdrawal: why, as a "
+                                                       "code (unknown before codes were kept)"}),
     kind=fields.String(metadata={"description": "legal for court status and hearing entries"}),
     hearing_at=fields.String(metadata={"description": "UTC start of a scheduled hearing"}))
 ReferralStatus = answer(
@@ -128,26 +137,31 @@ def referral_file(ctx: Ctx, reference: str):
     return ctx.rpc("referral", "get_file", reference=reference)
 
 
-def _decline_needs_reason(data: dict) -> None:
+def _decline_needs_reason_code(data: dict) -> None:
     """The decision contract's rule (services/contracts/decisions.py), checked before any call:
-    a refused decision makes no service call at all."""
-    if decline_lacks_reason(data["decision"], data.get("reason")):
-        raise InputError("A decline needs a reason.", "reason",
-                         [{"field": "reason", "message": "Required to decline."}])
+    a decline needs a reason code, an accept takes none; a refused decision makes no service
+    call at all. A note alone (the API before codes) is refused the same way."""
+    problem = decision_reason_problem(data["decision"], data.get("reason_code"))
+    if problem:
+        raise InputError("A decline needs a reason code." if problem.startswith("Required")
+                         else problem, "reason_code",
+                         [{"field": "reason_code", "message": problem}])
 
 
 @endpoint("POST", "/referrals/<reference>/decision", roles=("shelter",),
           summary="Accept or decline a received referral", body=DecisionSchema,
           response=DecisionResult, errors=WRITE, changes_beds=True)
 def decide(ctx: Ctx, reference: str):
-    _decline_needs_reason(ctx.data)
+    _decline_needs_reason_code(ctx.data)
     return ctx.rpc("shelter", "decide", reference=reference, decision=ctx.data["decision"],
-                   reason=ctx.data.get("reason"), correlation_id=ctx.correlation_id)
+                   reason_code=ctx.data.get("reason_code"), reason=ctx.data.get("reason"),
+                   correlation_id=ctx.correlation_id)
 
 
 @endpoint("POST", "/referrals/<reference>/withdraw", roles=("police",),
           summary="Withdraw a referral the caller's agency submitted", body=WithdrawSchema,
           response=WithdrawResult, errors=WRITE, changes_beds=True)
 def withdraw(ctx: Ctx, reference: str):
-    return ctx.rpc("referral", "withdraw", reference=reference, reason=ctx.data.get("reason"),
+    return ctx.rpc("referral", "withdraw", reference=reference,
+                   reason_code=ctx.data["reason_code"], reason=ctx.data.get("reason"),
                    correlation_id=ctx.correlation_id)

@@ -119,7 +119,8 @@ MESSAGES = {
     "An adult's informed consent to the referral is required.":
         _l("An adult must give informed consent to the referral."),
     "Required to decline.": _l("Give a reason to decline."),
-    "A decline needs a reason.": _l("Give a reason to decline."),
+    "A decline needs a reason code.": _l("Give a reason to decline."),
+    "Required to withdraw.": _l("Choose a reason."),
     "Required to share.": _l("Give the purpose of sharing."),
     "must be a whole number": _l("Enter a whole number."),
     "must not be negative": _l("Must not be negative."),

@@ -73,6 +73,16 @@ LABELS = {
                   "legal_rights_briefing": _l("Legal rights briefing"),
                   "plan_agreed": _l("Care plan agreed")},
     "milestone_state": {"done": _l("Done"), "due": _l("Due"), "overdue": _l("Overdue")},
+    "reason": {  # why a shelter declined or the police withdrew a referral (decisions.py)
+        "no_bed_in_group": _l("No bed for the person's group"),
+        "outside_mandate": _l("Outside the shelter's mandate"),
+        "needs_beyond_capacity": _l("Medical or psychiatric needs beyond the shelter's capacity"),
+        "safety_risk_to_residents": _l("Safety risk to residents"),
+        "survivor_declined": _l("The survivor declined"), "duplicate": _l("Duplicate referral"),
+        "placed_elsewhere": _l("Placed elsewhere"), "returned_home": _l("Returned home"),
+        "referred_in_error": _l("Referred in error"), "other": _l("Other reason"),
+        "unknown": _l("Reason not recorded"),
+    },
     "change": {"capacity": _l("Capacity"), "out_of_service": _l("Out of service")},
     "yesno": {True: _l("Yes"), False: _l("No")},
 }

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from services.common.errors import NotFound
 from services.contracts.vocabulary import (CONSENT_BASES, EXPLOITATION_TYPES, ISO_COUNTRIES, NEEDS,
-                                           REFERRAL_STATUSES, SEXES, URGENCIES)
+                                           REFERRAL_STATUSES, SEXES, URGENCIES, WITHDRAWAL_REASONS)
 
 from .common import notice
 from .core import blueprint, call, page, render_page, today
@@ -101,6 +101,7 @@ def _show(reference, errors=None, status=200):
         # just sent: the referral service records it in a moment (the intake queue is durable)
         state = {"reference": reference, "status": "submitted", "timeline": [], "pending": True}
     return render_page("police_referral.html", status=status, title=reference, state=state,
+                       withdrawal_reasons=WITHDRAWAL_REASONS,
                        reference=reference, errors=errors or {}, values=request.form,
                        notice=notice())
 
@@ -108,7 +109,7 @@ def _show(reference, errors=None, status=200):
 @blueprint.post("/police/referrals/<reference>/withdraw")
 @page("police")
 def police_withdraw(reference):
-    fields = [F("reason")]
+    fields = [F("reason_code"), F("reason")]
     _, errors = send("withdraw", build(request.form, fields), fields, reference=reference)
     if errors is not None:
         return _show(reference, errors, status=422)

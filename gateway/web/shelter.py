@@ -5,14 +5,15 @@ from flask import redirect, request, url_for
 from flask_babel import gettext as _
 
 from services.common.errors import NotFound
-from services.contracts.vocabulary import (DISCHARGE_OUTCOMES, MILESTONE_STATES, POPULATION_GROUPS)
+from services.contracts.vocabulary import (DECLINE_REASONS, DISCHARGE_OUTCOMES, MILESTONE_STATES,
+                                           POPULATION_GROUPS)
 
 from ..resources.admissions import INCOMING_STATUSES
 from .common import notice
 from .core import blueprint, call, identity, page, render_page, safe_next, today
 from .forms import F, build, send
 
-DECISION = [F("decision"), F("reason")]
+DECISION = [F("decision"), F("reason_code"), F("reason")]
 ADMISSION = [F("reference"), F("case_manager")]
 CAPACITY = [F("population_group"), F("capacity", "int"), F("reason")]
 OUT_OF_SERVICE = [F("population_group"), F("beds", "int"), F("reason"), F("expected_return")]
@@ -79,7 +80,7 @@ def _referral_page(reference: str, errors=None, failed=None, status=200):
     return render_page("shelter_referral.html", status=status, title=reference, file=file,
                        state=state, reference=reference, errors=errors or {}, failed=failed,
                        values=values, facilities=facilities, admit_at=admit_at, undecided=undecided,
-                       notice=notice())
+                       decline_reasons=DECLINE_REASONS, notice=notice())
 
 
 @blueprint.get("/shelter/referrals/<reference>")

@@ -147,10 +147,10 @@ def run(url: str, token_secret: str, clock_file: str, first_day: date, seed: int
                     refs[p.key] = answer["reference"]
                 elif kind == "withdraw":
                     d.call("POST", f"/referrals/{refs[p.key]}/withdraw", police,
-                           json={"reason": "The person chose another service"})
+                           json={"reason_code": "placed_elsewhere"})
                 elif kind == "decide":
                     body = ({"decision": "accept"} if p.outcome == "accepted" else
-                            {"decision": "decline", "reason": "Needs a specialised medical facility"})
+                            {"decision": "decline", "reason_code": "needs_beyond_capacity"})
                     d.call("POST", f"/referrals/{refs[p.key]}/decision", intake, json=body)
                 elif kind == "admit":
                     answer = d.call("POST", f"/shelters/{year_plan.FACILITY}/admissions", cm, expect=(201,),

@@ -1,11 +1,52 @@
-"""The shelter's decision on an incoming referral, as every agency states it: the two decisions,
-the status each leads to, and the rule that a decline says why. The gateway checks the rule
-before it calls anyone; the shelter's domain checks it again for any other caller. One
-definition, read by both."""
+"""The shelter's decision on an incoming referral and the police's withdrawal, as every agency
+states them: the two decisions, the status each leads to, the coded reasons and their English
+labels, and the rule that a decline or a withdrawal says why with a code. The gateway checks the
+rules before it calls anyone; the services check them again for any other caller. One
+definition, read by all."""
+
+from .vocabulary import DECLINE_REASONS, UNKNOWN, WITHDRAWAL_REASONS
 
 DECISIONS = {"accept": "accepted", "decline": "declined"}
 
+# English labels: the FHIR code system's displays and the timeline's notes (the web form shows
+# them translated)
+REASON_LABELS = {
+    "no_bed_in_group": "No bed for the person's group",
+    "outside_mandate": "Outside the shelter's mandate",
+    "needs_beyond_capacity": "Medical or psychiatric needs beyond the shelter's capacity",
+    "safety_risk_to_residents": "Safety risk to residents",
+    "survivor_declined": "The survivor declined",
+    "duplicate": "Duplicate referral",
+    "placed_elsewhere": "Placed elsewhere",
+    "returned_home": "Returned home",
+    "referred_in_error": "Referred in error",
+    "other": "Other reason",
+    UNKNOWN: "Reason not recorded",
+}
 
-def decline_lacks_reason(decision: str, reason: str | None) -> bool:
-    """True when ``decision`` is a decline without a reason (blank text is no reason)."""
-    return decision == "decline" and not (reason or "").strip()
+
+def decision_reason_problem(decision: str, reason_code: str | None) -> str | None:
+    """Why ``reason_code`` does not fit ``decision`` (a message for the field ``reason_code``),
+    or None when it fits: a decline needs one of ``DECLINE_REASONS``; an accept takes none."""
+    if decision == "decline":
+        if not reason_code:
+            return "Required to decline."
+        if reason_code not in DECLINE_REASONS:
+            return f"must be one of {', '.join(DECLINE_REASONS)}"
+    elif reason_code is not None:
+        return "Only a decline takes a reason code."
+    return None
+
+
+def withdrawal_reason_problem(reason_code: str | None) -> str | None:
+    """Why ``reason_code`` is no withdrawal reason (a message for ``reason_code``), or None."""
+    if not reason_code:
+        return "Required to withdraw."
+    if reason_code not in WITHDRAWAL_REASONS:
+        return f"must be one of {', '.join(WITHDRAWAL_REASONS)}"
+    return None
+
+
+def reason_label(code: str | None) -> str:
+    """The English label of a reason code (``UNKNOWN``'s for none or an unknown one)."""
+    return REASON_LABELS.get(code or UNKNOWN, REASON_LABELS[UNKNOWN])

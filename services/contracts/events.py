@@ -10,9 +10,9 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from .references import PATTERN as REFERENCE_PATTERN
 from .vocabulary import (CLOSURE_REASONS, CONSENT_AUDIENCES, COURT_CASE_STATUSES,
-                         DISCHARGE_OUTCOMES, DOCUMENT_KINDS, DOCUMENT_STATUSES, HEARING_OUTCOMES,
+                         DECLINE_REASONS, DISCHARGE_OUTCOMES, DOCUMENT_KINDS, DOCUMENT_STATUSES, HEARING_OUTCOMES,
                          LEGAL_REFERRAL_SERVICES, MILESTONES, NEEDS, POPULATION_GROUPS,
-                         STALE_REFERRAL_STATUSES, URGENCIES, VERDICTS)
+                         STALE_REFERRAL_STATUSES, URGENCIES, VERDICTS, WITHDRAWAL_REASONS)
 
 Reference = lambda: fields.String(required=True, validate=validate.Regexp(REFERENCE_PATTERN))  # noqa: E731
 Agency = lambda **kw: fields.String(validate=validate.Length(min=1, max=100), **kw)  # noqa: E731
@@ -64,6 +64,11 @@ class ReferralWithdrawnV1(_Payload):
     withdrawn_at = When()
 
 
+class ReferralWithdrawnV2(ReferralWithdrawnV1):
+    """v1 plus why, as a code: the police's own note stays in the referral service."""
+    reason_code = fields.String(required=True, validate=validate.OneOf(WITHDRAWAL_REASONS))
+
+
 class ReferralClosedV1(_Payload):
     """The referral service closed a referral that stopped moving before admission, with the
     reason's code and the status it stopped in (retention; no free text)."""
@@ -86,6 +91,17 @@ class ShelterDecisionV1(_Payload):
     decided_at = When()
     agency = Agency(required=True)
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class ShelterDecisionV2(_Payload):
+    """Shelter staff accepted or declined a referral; a decline says why as a code. No free
+    text: v1's ``reason`` is gone (the staff's note stays in the shelter service,
+    docs/decisions/0100-j). Not a subclass of v1, which would carry ``reason`` on."""
+    reference = Reference()
+    decided_at = When()
+    agency = Agency(required=True)
+    reason_code = fields.String(load_default=None, allow_none=True,
+                                validate=validate.OneOf(DECLINE_REASONS))
 
 
 class ShelterCapacityChangedV1(_Payload):
@@ -276,11 +292,14 @@ EVENT_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("referral.declined", 1): ReferralDecisionV1,
     ("referral.declined", 2): ReferralDecisionV2,
     ("referral.withdrawn", 1): ReferralWithdrawnV1,
+    ("referral.withdrawn", 2): ReferralWithdrawnV2,
     ("referral.closed", 1): ReferralClosedV1,
     ("referral.consent_changed", 1): ReferralConsentChangedV1,
     ("shelter.referral_received", 1): ShelterReferralReceivedV1,
     ("shelter.referral_accepted", 1): ShelterDecisionV1,
     ("shelter.referral_declined", 1): ShelterDecisionV1,
+    ("shelter.referral_accepted", 2): ShelterDecisionV2,
+    ("shelter.referral_declined", 2): ShelterDecisionV2,
     ("shelter.capacity_changed", 1): ShelterCapacityChangedV1,
     ("shelter.capacity_changed", 2): ShelterCapacityChangedV2,
     ("shelter.bed_held", 1): ShelterBedHeldV1,

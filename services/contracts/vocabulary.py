@@ -18,6 +18,13 @@ REFERRAL_STATUSES = (
     "waitlisted", "bed_held", "admitted", "discharged", "closed",
 )
 DISCHARGE_OUTCOMES = ("repatriated", "reintegrated", "transferred", "self_exit", "other")
+# Why a shelter declined a referral, and why the referring police withdrew one: codes only
+# travel (events, the status timeline, the FHIR Task); a free-text note stays with the service
+# that took it (docs/decisions/0100-j). Labels are in services/contracts/decisions.py.
+DECLINE_REASONS = ("no_bed_in_group", "outside_mandate", "needs_beyond_capacity",
+                   "safety_risk_to_residents", "survivor_declined", "duplicate", "other")
+WITHDRAWAL_REASONS = ("survivor_declined", "placed_elsewhere", "returned_home",
+                      "referred_in_error", "other")
 # Why the referral service closed a referral that stopped moving (services/referral/domain/
 # retention.py): no decision was ever recorded, no bed came free while it waited, or the person
 # never arrived once accepted.

@@ -119,9 +119,10 @@ class ReferralService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("referral.withdraw", "referral", "reference")
-    def withdraw(self, caller, reference, reason=None, correlation_id=None):
-        """The referring police withdraw a referral."""
-        return usecases.withdraw(self.db, self.clock, caller, reference, reason, correlation_id)
+    def withdraw(self, caller, reference, reason=None, correlation_id=None, reason_code=None):
+        """The referring police withdraw a referral, with a reason code (and a note)."""
+        return usecases.withdraw(self.db, self.clock, caller, reference, reason, correlation_id,
+                                 reason_code=reason_code)
 
     @rpc
     @audited("consent.record", "referral", "reference")

@@ -37,6 +37,9 @@ referrals = Table(
     Column("anonymised_at", DateTime(timezone=True)),
     # why the retention sweep closed a referral that stopped moving (CLOSURE_REASONS), else null
     Column("closure_reason", String(20)),
+    # the referring police's own note on a withdrawal: this service's record only, never on the
+    # timeline, in an event or in the FHIR Task (its code is on the timeline entry)
+    Column("withdrawal_note", String(500)),
     # statistical codes (docs/decisions/0023): sex, age band at identification,
     # nationality (ISO code), forms of exploitation (comma-separated codes); kept on anonymising
     Column("stat_sex", String(10)),
@@ -58,6 +61,9 @@ timeline = Table(
     Column("agency", String(100), nullable=False),
     Column("status", String(20), nullable=False),
     Column("note", String(500), nullable=False),
+    # a decline's or withdrawal's reason code (DECLINE_REASONS, WITHDRAWAL_REASONS); null on
+    # other entries and on those recorded before the codes
+    Column("reason_code", String(40)),
 )
 Index("ix_timeline_referral_id", timeline.c.referral_id, timeline.c.id)
 Index("ix_timeline_status_at", timeline.c.status, timeline.c.at)

@@ -115,10 +115,11 @@ class ShelterService(skeleton.ServiceSkeleton):
     @rpc
     @audited("referral.decide", "referral", "reference")
     @held("reference")
-    def decide(self, caller, reference, decision, reason=None, correlation_id=None):
-        """Accept (holding beds or waitlisting) or decline with a reason."""
+    def decide(self, caller, reference, decision, reason=None, correlation_id=None,
+               reason_code=None):
+        """Accept (holding beds or waitlisting) or decline with a reason code (and a note)."""
         return usecases.decide(self.db, caller, reference, decision, reason, correlation_id,
-                               hold=HOLD, now=self.clock.now())
+                               hold=HOLD, now=self.clock.now(), reason_code=reason_code)
 
     @rpc
     @audited("facility.ensure", "facility", "facility")

@@ -60,7 +60,8 @@ incoming = Table(
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("decided_at", DateTime(timezone=True)),
     Column("decided_by", String(100)),
-    Column("decision_reason", String(500)),
+    Column("decision_reason_code", String(40)),  # a code of DECLINE_REASONS
+    Column("decision_reason", String(500)),  # the staff's own note: never leaves this service
     # when retention blanked this referral's free text at the shelter (domain/retention.py)
     Column("anonymised_at", DateTime(timezone=True)),
 )

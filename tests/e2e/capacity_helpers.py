@@ -130,7 +130,8 @@ def admission_and_discharge_flow(net) -> None:
     assert [w["reference"] for w in net.api("GET", "/shelter/waitlist", shelter).json()] == [second]
 
     # the police withdraw the waitlisted referral: it leaves the waitlist
-    assert net.api("POST", f"/referrals/{second}/withdraw", police, json={}).status_code == 200
+    assert net.api("POST", f"/referrals/{second}/withdraw", police,
+                   json={"reason_code": "placed_elsewhere"}).status_code == 200
     poll(lambda: net.api("GET", "/shelter/waitlist", shelter).json() == [], what="waitlist empty")
 
     counts = available_of(net, police)
@@ -150,7 +151,7 @@ def refusals_change_nothing(net) -> None:
     admission = net.api("POST", f"/shelters/{FACILITY}/admissions", shelter,
                         json={"reference": resident, "case_manager": "cm.demo"}).json()
     assert net.api("POST", f"/referrals/{declined}/decision", shelter,
-                   json={"decision": "decline", "reason": "needs specialised care"}).status_code == 200
+                   json={"decision": "decline", "reason_code": "needs_beyond_capacity"}).status_code == 200
 
     def snapshot():
         return (available_of(net, shelter), net.api("GET", f"/shelters/{FACILITY}/board", shelter).json(),

@@ -58,7 +58,7 @@ def declined(network, police, shelter):
     reference = r.json()["reference"]
     network.wait_status(reference, "received", police)
     r = network.api("POST", f"/referrals/{reference}/decision", shelter,
-                    json={"decision": "decline", "reason": REASON})
+                    json={"decision": "decline", "reason_code": "no_bed_in_group", "reason": REASON})
     assert r.status_code == 200, r.text
     network.wait_status(reference, "declined", police)
     return reference
@@ -68,7 +68,12 @@ def test_a_declined_referral_is_a_rejected_task_with_the_reason(network, police,
                                                                 declined):
     task = valid_task(fhir_task(network, declined, police))
     assert (task.id, task.status) == (declined, "rejected")
-    assert task.statusReason.text == REASON
+    # the code, with refnet's system and the English label; never the shelter's note
+    assert task.statusReason.text is None
+    assert [(c.system, c.code, c.display) for c in task.statusReason.coding] == [
+        ("https://refnet.example.org/fhir/CodeSystem/status-reason", "no_bed_in_group",
+         "No bed for the person's group")]
+    assert "partner shelter" not in fhir_task(network, declined, police).text
     assert task.businessStatus.text == "declined"
     assert [c.code for c in task.businessStatus.coding] == ["declined"]
     assert task.requester.identifier.value == agency

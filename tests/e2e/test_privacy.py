@@ -117,7 +117,7 @@ def _path(ep, w):
 OBJECT_LEVEL = {
     ("referral_status", "police", "other"): (404, None),
     ("referral_fhir_task", "police", "other"): (404, None),   # the status rule
-    ("withdraw", "police", "other"): (404, {"reason": "not ours"}),
+    ("withdraw", "police", "other"): (404, {"reason_code": "other", "reason": "not ours"}),
     ("get_court_case", "court", "other"): (404, None),
     ("change_court_status", "court", "other"): (404, {"status": "filed"}),
     ("schedule_hearing", "court", "other"): (404, {"starts_at": "2031-01-05T10:00", "purpose": "x",
@@ -456,7 +456,7 @@ def test_ended_referrals_are_anonymised_and_counts_survive(net):
     reference = r.json()["reference"]
     net.wait_status(reference, "received", police)
     assert net.api("POST", f"/referrals/{reference}/withdraw", police,
-                   json={"reason": "moved away"}).status_code == 200
+                   json={"reason_code": "placed_elsewhere", "reason": "moved away"}).status_code == 200
     before = len(net.api("GET", "/referrals", shelter, params={"status": "withdrawn"}).json()["items"])
     kept = refnet(net, "anonymise", "--days", "36500")
     assert kept.returncode == 0 and " 0 referral" in kept.stdout

@@ -1,5 +1,6 @@
 """A referral travels police -> shelter -> back, through HTTP, with every process running."""
 
+import json
 import time
 
 from tests.e2e.conftest import CANONICAL, submit
@@ -72,22 +73,46 @@ def test_police_refer_and_the_shelter_accepts(network, police, shelter, event_ta
         assert "Officer Hawre" not in text
 
 
-def test_a_decline_reaches_the_police_with_its_reason(network, police, shelter):
+# a shelter's own note, planted to be looked for: it must stay in the shelter service
+DECLINE_NOTE = "Zhilwan-7Q: her cousin in Duhok threatened the night guard"
+
+
+def test_a_decline_reaches_the_police_with_its_reason_code_and_never_the_note(
+        network, police, shelter, event_tap):
     reference = submit(network, police).json()["reference"]
     network.wait_status(reference, "received", police)
-    refused = network.api("POST", f"/referrals/{reference}/decision", shelter, json={"decision": "decline"})
-    assert refused.status_code == 422 and refused.json()["field"] == "reason"
+    for body in ({"decision": "decline"},  # no code; a note alone (the API before codes); unknown
+                 {"decision": "decline", "reason": DECLINE_NOTE},
+                 {"decision": "decline", "reason_code": "too busy", "reason": DECLINE_NOTE}):
+        refused = network.api("POST", f"/referrals/{reference}/decision", shelter, json=body)
+        assert refused.status_code == 422 and refused.json()["field"] == "reason_code", refused.text
+    assert network.api("GET", f"/referrals/{reference}/status", police).json()["status"] == "received"
     declined = network.api("POST", f"/referrals/{reference}/decision", shelter,
-                           json={"decision": "decline", "reason": "Needs a specialised medical facility"})
+                           json={"decision": "decline", "reason_code": "needs_beyond_capacity",
+                                 "reason": DECLINE_NOTE})
     assert declined.status_code == 200
     status = network.wait_status(reference, "declined", police)
-    assert status["timeline"][-1]["note"] == "Declined: Needs a specialised medical facility"
+    last = status["timeline"][-1]
+    assert last["reason_code"] == "needs_beyond_capacity"
+    assert last["note"] == ("Declined: Medical or psychiatric needs beyond the shelter's capacity")
+    assert "Zhilwan" not in json.dumps(status)
+    events = [m for m in event_tap.drain() if m["payload"].get("reference") == reference]
+    decision = [m for m in events if m["type"] == "shelter.referral_declined"]
+    assert [(m["version"], m["payload"]["reason_code"]) for m in decision] == [
+        (2, "needs_beyond_capacity")]
+    assert "Zhilwan" not in json.dumps(events)
+    # the shelter keeps its note
+    [mine] = [r for r in network.api("GET", "/shelter/incoming", shelter, params={"status": "declined"})
+              .json() if r["reference"] == reference]
+    assert (mine["decision_reason_code"], mine["decision_reason"]) == (
+        "needs_beyond_capacity", DECLINE_NOTE)
 
     again = network.api("POST", f"/referrals/{reference}/decision", shelter, json={"decision": "accept"})
     assert again.status_code == 409
     assert again.headers["Content-Type"].startswith("application/problem+json")
 
-    withdraw = network.api("POST", f"/referrals/{reference}/withdraw", police, json={})
+    withdraw = network.api("POST", f"/referrals/{reference}/withdraw", police,
+                           json={"reason_code": "other"})
     assert withdraw.status_code == 409
     problem = withdraw.json()
     assert problem["code"] == "illegal-transition" and "declined" in problem["detail"]
@@ -168,13 +193,20 @@ def test_the_referring_police_withdraw_and_the_shelter_can_no_longer_decide(netw
     reference = submit(network, police).json()["reference"]
     network.wait_status(reference, "received", police)
     other = network.token("police", agency="another-unit")
-    assert network.api("POST", f"/referrals/{reference}/withdraw", other, json={}).status_code == 404
+    assert network.api("POST", f"/referrals/{reference}/withdraw", other,
+                       json={"reason_code": "other"}).status_code == 404
+    refused = network.api("POST", f"/referrals/{reference}/withdraw", police,
+                          json={"reason": "The person chose to return home"})
+    assert refused.status_code == 422 and refused.json()["field"] == "reason_code"
     withdrawn = network.api("POST", f"/referrals/{reference}/withdraw", police,
-                            json={"reason": "The person chose to return home"})
+                            json={"reason_code": "returned_home",
+                                  "reason": "Zhilwan-8R: her uncle fetched her"})
     assert withdrawn.status_code == 200, withdrawn.text
     assert withdrawn.json()["status"] == "withdrawn"
     status = network.wait_status(reference, "withdrawn", police)
-    assert status["timeline"][-1]["note"] == "Withdrawn: The person chose to return home"
+    assert (status["timeline"][-1]["note"], status["timeline"][-1]["reason_code"]) == (
+        "Withdrawn: Returned home", "returned_home")
+    assert "Zhilwan" not in json.dumps(status)
     # The shelter learns it by event; a late decision is refused.
     import time
     deadline = time.time() + 15

@@ -153,7 +153,7 @@ def _recorded_references(net, count: int = 3) -> list[str]:
                        json={"decision": "accept"})
     assert accepted.status_code == 200, accepted.text
     withdrawn = net.api("POST", f"/referrals/{references[-1]}/withdraw", police,
-                        json={"reason": "moved away"})
+                        json={"reason_code": "placed_elsewhere", "reason": "moved away"})
     assert withdrawn.status_code == 200, withdrawn.text
     anonymise = subprocess.run([str(Path(sys.executable).with_name("refnet")), "anonymise",
                                 "--days", "0"], env=net.env, capture_output=True, text=True,

@@ -45,7 +45,7 @@ def _at(minutes: int) -> datetime:
 def _event(kind: str, reference: str, minutes: int, **payload) -> dict:
     at_field = {"received": "received_at"}.get(kind, "decided_at")
     if kind != "received":
-        payload.setdefault("reason", None)
+        payload.setdefault("reason_code", None)
     return make_event(f"shelter.referral_{kind}",
                       {"reference": reference, at_field: _at(minutes), "agency": SHELTER, **payload},
                       source="shelter")
@@ -54,12 +54,14 @@ def _event(kind: str, reference: str, minutes: int, **payload) -> dict:
 def test_a_declined_referral_is_a_rejected_task_with_the_reason(db, submit):
     reference = submit(agency=POLICE_A)
     usecases.apply_event(db, CLOCK, _event("received", reference, 1))
-    usecases.apply_event(db, CLOCK, _event("declined", reference, 2, reason="no bed for this group"))
+    usecases.apply_event(db, CLOCK, _event("declined", reference, 2, reason_code="no_bed_in_group"))
 
     task = usecases.get_fhir_task(db, CLOCK, KEY, caller("police", POLICE_A), reference)
     parsed = Task.model_validate(task)
     assert parsed.status == "rejected" and parsed.status in PROFILE_STATUSES
-    assert parsed.statusReason.text == "no bed for this group"
+    assert parsed.statusReason.text is None
+    assert [(c.system, c.code, c.display) for c in parsed.statusReason.coding] == [
+        (fhir_task.REASON_SYSTEM, "no_bed_in_group", "No bed for the person's group")]
     assert parsed.businessStatus.text == "declined"
     assert task["requester"]["identifier"]["value"] == POLICE_A
     assert task["owner"]["identifier"]["value"] == SHELTER
@@ -83,9 +85,11 @@ def test_submitted_accepted_and_withdrawn(db, submit):
     assert usecases.get_fhir_task(db, CLOCK, KEY, police, reference)["status"] == "accepted"
 
     other = submit(agency=POLICE_A)
-    usecases.withdraw(db, CLOCK, police, other, "the person went home")
+    usecases.withdraw(db, CLOCK, police, other, "the person went home", reason_code="returned_home")
     task = usecases.get_fhir_task(db, CLOCK, KEY, police, other)
-    assert (task["status"], task["statusReason"]) == ("cancelled", {"text": "the person went home"})
+    assert (task["status"], task["statusReason"]) == ("cancelled", {"coding": [
+        {"system": fhir_task.REASON_SYSTEM, "code": "returned_home", "display": "Returned home"}]})
+    assert "went home" not in json.dumps(task)
     Task.model_validate(task)
 
 

@@ -59,7 +59,8 @@ def test_a_withdrawal_ends_eligibility(db):
     reference = random_reference()
     app.apply_event(db, _accepted(reference))
     withdrawn = make_event("referral.withdrawn", {"reference": reference,
-                                                  "withdrawn_at": datetime.now(timezone.utc)},
+                                                  "withdrawn_at": datetime.now(timezone.utc),
+                                                  "reason_code": "returned_home"},
                            source="referral")
     assert app.apply_event(db, withdrawn) is True
     assert app.list_eligible(db, LEGAL) == []

@@ -49,3 +49,45 @@ def test_upgrade_is_repeatable(service, db_url):
             assert context.get_current_revision() == _head(service, db_url)
     finally:
         engine.dispose()
+
+
+def test_the_coded_reasons_migration_takes_free_text_off_the_timeline(db_url):
+    """Referral 0007 (docs/decisions/0100-j): a withdrawal's text moves to the referral's own
+    record, and no decline or withdrawal entry keeps its text."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import text
+    upgrade("referral", db_url, "0006")
+    at = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            for n, (status, note) in enumerate([("withdrawn", "Withdrawn: her uncle Karwan came"),
+                                                ("declined", "Declined: Karwan phoned the shelter")]):
+                referral_id = conn.execute(text(
+                    "INSERT INTO referrals (reference, referring_agency, submitted_by, status, "
+                    "population_group, urgency, needs, children_count, beds_needed, "
+                    "share_status_with_referrer, share_with_legal, file_ciphertext, body_hash, "
+                    "submitted_at, updated_at) VALUES (:ref, 'erbil-police', 'officer', :status, "
+                    "'women', 'routine', '[]', 0, 1, true, true, :blob, 'h', :at, :at) RETURNING id"),
+                    {"ref": f"RN-AAAA-BBBB-CCCC-DDD{n + 2}", "status": status, "blob": b"x",
+                     "at": at}).scalar_one()
+                for entry_status, entry_note in (("submitted", "Referral submitted"), (status, note)):
+                    conn.execute(text("INSERT INTO timeline_entries (referral_id, at, agency, status,"
+                                      " note) VALUES (:id, :at, 'a', :status, :note)"),
+                                 {"id": referral_id, "at": at, "status": entry_status,
+                                  "note": entry_note})
+        upgrade("referral", db_url)
+        with engine.connect() as conn:
+            notes = conn.execute(text("SELECT status, note, reason_code FROM timeline_entries "
+                                      "ORDER BY id")).all()
+            kept = conn.execute(text("SELECT status, withdrawal_note FROM referrals "
+                                     "ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in notes] == [
+        ("submitted", "Referral submitted", None),
+        ("withdrawn", "Withdrawn: Reason not recorded", "unknown"),
+        ("submitted", "Referral submitted", None),
+        ("declined", "Declined: Reason not recorded", "unknown")]
+    assert [tuple(r) for r in kept] == [("withdrawn", "her uncle Karwan came"), ("declined", None)]

@@ -25,7 +25,8 @@ def db(databases, db_url):
 
 def _event(n: int = 0) -> dict:
     return make_event("referral.withdrawn", {"reference": "RN-AAAA-BBBB-CCCC-DDD" + "234567"[n % 6],
-                                             "withdrawn_at": "2026-01-02T03:04:05+00:00"},
+                                             "withdrawn_at": "2026-01-02T03:04:05+00:00",
+                                             "reason_code": "other"},
                       source="referral", correlation_id=f"corr-{n}")
 
 

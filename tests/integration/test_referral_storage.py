@@ -47,10 +47,13 @@ def _received(reference: str, minutes: int = 1) -> dict:
                       source="shelter")
 
 
-def _decision(reference: str, decision: str, minutes: int = 2, reason: str | None = None) -> dict:
+def _decision(reference: str, decision: str, minutes: int = 2, reason_code: str | None = None,
+              version: int | None = None, **payload) -> dict:
+    coded = {} if version == 1 else {"reason_code": reason_code}
     return make_event(f"shelter.referral_{decision}",
                       {"reference": reference, "decided_at": _at(minutes), "agency": SHELTER,
-                       "reason": reason}, source="shelter", correlation_id="corr-decision")
+                       **coded, **payload}, source="shelter", correlation_id="corr-decision",
+                      version=version)
 
 
 def _timeline(db, reference: str) -> list[tuple[str, str, str]]:
@@ -204,14 +207,53 @@ def test_received_then_accepted_moves_the_status_and_writes_the_timeline(db, sub
     assert count(db, processed_events) == 2
 
 
-def test_declined_records_the_reason_and_tells_without_legal_consent(db, submit):
+def test_declined_records_the_reason_code_and_tells_without_legal_consent(db, submit):
     reference, _ = submit(submission(share_legal=False))
     usecases.apply_event(db, CLOCK, _received(reference))
-    assert usecases.apply_event(db, CLOCK, _decision(reference, "declined", reason="no bed for men")) is True
-    assert _timeline(db, reference)[-1] == ("declined", SHELTER, "Declined: no bed for men")
+    assert usecases.apply_event(db, CLOCK, _decision(reference, "declined",
+                                                     reason_code="no_bed_in_group")) is True
+    assert _timeline(db, reference)[-1] == ("declined", SHELTER, "Declined: No bed for the person's group")
+    entry = usecases.get_status(db, CLOCK, caller("police", POLICE_A), reference)["timeline"][-1]
+    assert entry["reason_code"] == "no_bed_in_group"
     with db.read() as s:
         body = json.loads(s.execute(select(outbox.c.body).where(outbox.c.type == "referral.declined")).scalar_one())
     assert body["payload"]["legal_consent"] is False
+
+
+def test_a_v1_decline_still_in_flight_is_applied_without_its_text(db, submit):
+    """Messages of the version before the codes are still read; their free text never reaches
+    the police's timeline (docs/decisions/0100-j)."""
+    reference, _ = submit()
+    usecases.apply_event(db, CLOCK, _received(reference))
+    assert usecases.apply_event(db, CLOCK, _decision(reference, "declined", version=1,
+                                                     reason="brother Karwan came")) is True
+    entry = usecases.get_status(db, CLOCK, caller("police", POLICE_A), reference)["timeline"][-1]
+    assert (entry["status"], entry["note"], entry["reason_code"]) == (
+        "declined", "Declined: Reason not recorded", "unknown")
+    with db.read() as s:
+        assert "Karwan" not in json.dumps([list(map(str, r)) for r in s.execute(select(outbox))])
+
+
+def test_a_withdrawal_needs_a_reason_code_and_keeps_the_note_here(db, submit):
+    reference, _ = submit()
+    police = caller("police", POLICE_A)
+    for code in (None, "", "gone", "no_bed_in_group"):
+        with pytest.raises(InvalidInput) as info:
+            usecases.withdraw(db, CLOCK, police, reference, "note", reason_code=code)
+        assert info.value.field == "reason_code"
+    assert usecases.get_status(db, CLOCK, police, reference)["status"] == "submitted"
+    usecases.withdraw(db, CLOCK, police, reference, "her uncle Karwan took her home",
+                      reason_code="returned_home")
+    entry = usecases.get_status(db, CLOCK, police, reference)["timeline"][-1]
+    assert (entry["status"], entry["note"], entry["reason_code"]) == (
+        "withdrawn", "Withdrawn: Returned home", "returned_home")
+    with db.read() as s:
+        assert s.execute(select(referrals.c.withdrawal_note).where(
+            referrals.c.reference == reference)).scalar_one() == "her uncle Karwan took her home"
+        [body] = [json.loads(b) for b in s.execute(
+            select(outbox.c.body).where(outbox.c.type == "referral.withdrawn")).scalars()]
+    assert (body["version"], body["payload"]["reason_code"]) == (2, "returned_home")
+    assert "Karwan" not in json.dumps(body)
 
 
 def test_the_same_event_applied_twice_has_one_effect(db, submit):
@@ -253,7 +295,8 @@ def test_events_it_does_not_act_on_are_ignored(db, submit):
 
 def test_a_decision_the_lifecycle_forbids_is_ignored(db, keys, submit):
     reference, _ = submit()
-    usecases.withdraw(db, CLOCK, caller("police", POLICE_A), reference, "declined help")
+    usecases.withdraw(db, CLOCK, caller("police", POLICE_A), reference, "declined help",
+                      reason_code="survivor_declined")
     assert usecases.apply_event(db, CLOCK, _decision(reference, "accepted")) is True
     assert [t[0] for t in _timeline(db, reference)] == ["submitted", "withdrawn"]
     assert _outbox_types(db) == ["referral.submitted", "referral.withdrawn"]
@@ -266,7 +309,7 @@ def test_list_referrals_pages_filters_and_isolates_agencies(db, submit):
     theirs = [submit(agency=POLICE_B)[0] for _ in range(2)]
     hidden = submit(submission(share_status=False), agency=POLICE_A)[0]
     usecases.apply_event(db, CLOCK, _decision(mine[1], "accepted"))
-    usecases.apply_event(db, CLOCK, _decision(mine[3], "declined", reason="full"))
+    usecases.apply_event(db, CLOCK, _decision(mine[3], "declined", reason_code="no_bed_in_group"))
 
     police_a = caller("police", POLICE_A)
     pages, cursor = [], None

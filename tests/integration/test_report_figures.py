@@ -74,7 +74,7 @@ def test_referral_figures(databases, keys, clock):
         if kind == "received":
             body = {**base, "received_at": at}
         elif kind in ("accepted", "declined"):
-            body = {**base, "decided_at": at, "reason": payload.get("reason")}
+            body = {**base, "decided_at": at, "reason_code": payload.get("reason_code")}
             kind = f"referral_{kind}"
         else:
             body = {**base, "admission_id": payload["admission_id"], "facility": "f-1",
@@ -88,7 +88,7 @@ def test_referral_figures(databases, keys, clock):
     for i, ref in enumerate(refs[:3]):                    # three accepted 2 days after referral
         shelter_event("accepted", ref, i + 2)
         shelter_event("admitted", ref, i + 3, admission_id=i + 1)
-    shelter_event("declined", refs[3], 4.5, reason="no bed for this need")   # 1.5 days
+    shelter_event("declined", refs[3], 4.5, reason_code="no_bed_in_group")   # 1.5 days
     shelter_event("discharged", refs[0], 20, admission_id=1)
 
     answer = _json_safe(referral_app.report_figures(db, ANALYST, *PERIOD))

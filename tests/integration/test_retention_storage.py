@@ -139,7 +139,7 @@ def test_an_open_court_case_holds_the_file_until_the_legal_service_closes_it(ref
     clock = FixedClock(T0)
     reference = _submitted(referral_db, keys, clock)
     referral_app.apply_event(referral_db, clock, _shelter_event(
-        "shelter.referral_accepted", {"reference": reference, "decided_at": T0, "reason": None}))
+        "shelter.referral_accepted", {"reference": reference, "decided_at": T0, "reason_code": None}))
     case_id, court_case_id = "a" * 32, "b" * 32
     referral_app.apply_event(referral_db, clock, _legal_event("legal.case_opened", {
         "reference": reference, "case_id": case_id, "opened_at": T0}))
@@ -322,7 +322,7 @@ def test_a_declined_referral_with_an_open_court_case_keeps_its_file(referral_db,
     reference = _submitted(referral_db, keys, clock)
     referral_app.apply_event(referral_db, clock, _shelter_event(
         "shelter.referral_declined", {"reference": reference, "decided_at": T0,
-                                      "reason": "no matching service"}))
+                                      "reason_code": "outside_mandate"}))
     referral_app.apply_event(referral_db, clock, _legal_event("legal.court_status_changed", {
         "reference": reference, "case_id": "c" * 32, "court_case_id": "d" * 32,
         "court": "erbil-criminal-court", "status": "trial", "previous_status": "filed",

@@ -223,7 +223,8 @@ def test_bad_requests_are_refused_with_a_reason_and_change_nothing(db):
     resident, declined = referral(db), referral(db)
     accept(db, resident)
     admission = usecases.admit(db, STAFF, FACILITY, resident, "cm.one")
-    usecases.decide(db, STAFF, declined, "decline", "needs specialised care")
+    usecases.decide(db, STAFF, declined, "decline", "needs specialised care",
+                    reason_code="needs_beyond_capacity")
     before = _snapshot(db)
 
     cases = [
@@ -319,4 +320,4 @@ def test_events_carry_no_personal_data(db):
                                          "admission_id", "case_manager", "admitted_at", "outcome",
                                          "discharged_at", "capacity", "out_of_service", "occupied",
                                          "held", "available", "change", "changed_at",
-                                         "received_at", "decided_at", "reason"}
+                                         "received_at", "decided_at", "reason_code"}

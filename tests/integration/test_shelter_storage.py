@@ -76,9 +76,9 @@ def test_decide_accept_then_a_second_decision_conflicts(db):
     assert (result["reference"], result["status"]) == (reference, "accepted")
     assert result["placement"]["state"] == "waitlisted"  # no facility has a bed for it
 
-    for decision, reason in (("accept", None), ("decline", "changed our mind")):
+    for decision, code in (("accept", None), ("decline", "other")):
         with pytest.raises(Conflict):
-            usecases.decide(db, STAFF, reference, decision, reason)
+            usecases.decide(db, STAFF, reference, decision, "changed our mind", reason_code=code)
 
     with db.read() as s:
         row = s.execute(select(incoming).where(incoming.c.reference == reference)).one()
@@ -87,25 +87,36 @@ def test_decide_accept_then_a_second_decision_conflicts(db):
     assert [e["type"] for e in events] == ["shelter.referral_received", "shelter.referral_accepted",
                                            "shelter.waitlisted"]
     assert events[1]["payload"] == {"reference": reference, "decided_at": events[1]["payload"]["decided_at"],
-                                    "agency": AGENCY, "reason": None}
+                                    "agency": AGENCY, "reason_code": None}
     assert events[1]["correlation_id"] == events[2]["correlation_id"] == "corr-d"
     assert [e["reference"] for e in usecases.waitlist(db, STAFF)] == [reference]
     assert usecases.list_incoming(db, STAFF) == []
     assert [v["reference"] for v in usecases.list_incoming(db, STAFF, "accepted")] == [reference]
 
 
-def test_decline_needs_a_reason_and_records_it(db):
+NOTE = "Her brother Karwan threatened the night guard"  # a note that must stay in this service
+
+
+def test_decline_needs_a_reason_code_keeps_its_note_and_sends_only_the_code(db):
     reference = _received_ref(db)
-    with pytest.raises(InvalidInput):
-        usecases.decide(db, STAFF, reference, "decline", "   ")
+    for code in (None, "   ", "full up"):  # no code, or one that is not a decline reason
+        with pytest.raises(InvalidInput) as info:
+            usecases.decide(db, STAFF, reference, "decline", NOTE, reason_code=code)
+        assert info.value.field == "reason_code"
     with pytest.raises(InvalidInput):
         usecases.decide(db, STAFF, reference, "maybe", None)
-    assert usecases.decide(db, STAFF, reference, "decline", "no women's beds")["status"] == "declined"
+    assert [e["type"] for e in _outbox(db)] == ["shelter.referral_received"]  # nothing changed
+    assert usecases.decide(db, STAFF, reference, "decline", NOTE,
+                           reason_code="safety_risk_to_residents")["status"] == "declined"
     with pytest.raises(Conflict):
-        usecases.decide(db, STAFF, reference, "decline", "again")
+        usecases.decide(db, STAFF, reference, "decline", "again", reason_code="other")
     [view] = usecases.list_incoming(db, STAFF, "declined")
-    assert view["decision_reason"] == "no women's beds"
-    assert [e["type"] for e in _outbox(db)] == ["shelter.referral_received", "shelter.referral_declined"]
+    assert (view["decision_reason_code"], view["decision_reason"]) == (
+        "safety_risk_to_residents", NOTE)
+    events = _outbox(db)
+    assert [e["type"] for e in events] == ["shelter.referral_received", "shelter.referral_declined"]
+    assert (events[1]["version"], events[1]["payload"]["reason_code"]) == (2, "safety_risk_to_residents")
+    assert "Karwan" not in json.dumps(events)
 
 
 def test_decide_refuses_unknown_referrals_and_other_roles(db):
@@ -126,10 +137,11 @@ def test_decide_refuses_unknown_referrals_and_other_roles(db):
 def test_a_withdrawal_closes_an_undecided_or_accepted_referral_only(db):
     open_ref, accepted_ref, declined_ref = _received_ref(db), _received_ref(db), _received_ref(db)
     usecases.decide(db, STAFF, accepted_ref, "accept", None)  # waitlisted: no facility yet
-    usecases.decide(db, STAFF, declined_ref, "decline", "not for us")
+    usecases.decide(db, STAFF, declined_ref, "decline", "not for us", reason_code="outside_mandate")
     for reference in (open_ref, accepted_ref, declined_ref):
         withdrawn = make_event("referral.withdrawn", {"reference": reference,
-                                                      "withdrawn_at": datetime.now(timezone.utc)},
+                                                      "withdrawn_at": datetime.now(timezone.utc),
+                                                      "reason_code": "placed_elsewhere"},
                                source="referral")
         assert usecases.apply_event(db, withdrawn, agency=AGENCY) is True
         assert usecases.apply_event(db, withdrawn, agency=AGENCY) is False

@@ -217,16 +217,16 @@ SAMPLES = {
     "referral.declined": {"reference": REF, "decided_at": WHEN, "legal_consent": False,
                           "referring_agency": "erbil-police", "share_status_with_referrer": False,
                           "shelter_agency": "erbil-shelter"},
-    "referral.withdrawn": {"reference": REF, "withdrawn_at": WHEN},
+    "referral.withdrawn": {"reference": REF, "withdrawn_at": WHEN, "reason_code": "returned_home"},
     "referral.closed": {"reference": REF, "reason": "no_decision", "previous_status": "received",
                         "closed_at": WHEN},
     "referral.consent_changed": {"reference": REF, "audience": "legal_team", "granted": False,
                                  "until": None, "changed_at": WHEN},
     "shelter.referral_received": {"reference": REF, "received_at": WHEN, "agency": "erbil-shelter"},
     "shelter.referral_accepted": {"reference": REF, "decided_at": WHEN, "agency": "erbil-shelter",
-                                  "reason": None},
+                                  "reason_code": None},
     "shelter.referral_declined": {"reference": REF, "decided_at": WHEN, "agency": "erbil-shelter",
-                                  "reason": "no family room"},
+                                  "reason_code": "no_bed_in_group"},
     "shelter.capacity_changed": {"facility": "erbil-1", "population_group": "women", "capacity": 10,
                                  "out_of_service": 2, "occupied": 3, "held": 1, "available": 4,
                                  "change": "out_of_service",
@@ -278,6 +278,11 @@ OLDER_SAMPLES = {
                                       "changed_at": WHEN},
     ("referral.accepted", 1): {"reference": REF, "decided_at": WHEN, "legal_consent": True},
     ("referral.declined", 1): {"reference": REF, "decided_at": WHEN, "legal_consent": False},
+    ("referral.withdrawn", 1): {"reference": REF, "withdrawn_at": WHEN},
+    ("shelter.referral_accepted", 1): {"reference": REF, "decided_at": WHEN,
+                                       "agency": "erbil-shelter", "reason": None},
+    ("shelter.referral_declined", 1): {"reference": REF, "decided_at": WHEN,
+                                       "agency": "erbil-shelter", "reason": "no family room"},
 }
 
 
@@ -331,13 +336,14 @@ def test_make_and_parse_event_round_trip(event_type):
     assert parsed_envelope["correlation_id"] == "req-12345678"
     expected = dict(SAMPLES[event_type])
     if event_type.startswith("shelter.referral_accepted"):
-        expected["reason"] = None
+        expected["reason_code"] = None
     assert payload == expected
 
 
 def test_make_event_turns_datetimes_into_utc_iso_text():
     local = datetime(2026, 11, 20, 12, 30, tzinfo=timezone(timedelta(hours=3)))
-    envelope = env.make_event("referral.withdrawn", {"reference": REF, "withdrawn_at": local},
+    envelope = env.make_event("referral.withdrawn", {"reference": REF, "withdrawn_at": local,
+                                                     "reason_code": "other"},
                               source="referral", occurred_at=local)
     assert envelope["payload"]["withdrawn_at"] == "2026-11-20T09:30:00+00:00"
     assert envelope["occurred_at"] == "2026-11-20T09:30:00+00:00"
@@ -351,7 +357,9 @@ def test_envelopes_get_distinct_event_ids():
 
 @pytest.mark.parametrize("event_type,payload,field", [
     ("referral.withdrawn", {"reference": "RN-NOPE", "withdrawn_at": WHEN}, "reference"),
-    ("referral.withdrawn", {"reference": REF}, "withdrawn_at"),
+    ("referral.withdrawn", {"reference": REF, "reason_code": "other"}, "withdrawn_at"),
+    ("referral.withdrawn", {"reference": REF, "withdrawn_at": WHEN, "reason_code": "fed up"},
+     "reason_code"),
     ("referral.accepted", {"reference": REF, "decided_at": WHEN, "legal_consent": "maybe"}, "legal_consent"),
     ("referral.submitted", {**SAMPLES["referral.submitted"], "population_group": "elderly"}, "population_group"),
     ("referral.submitted", {**SAMPLES["referral.submitted"], "beds_needed": 0}, "beds_needed"),
@@ -407,7 +415,7 @@ def test_make_event_with_unknown_version():
         env.make_event("referral.withdrawn", SAMPLES["referral.withdrawn"], source="referral", version=99)
 
 
-@pytest.mark.parametrize("event_type,version", [("referral.teleported", 1), ("referral.withdrawn", 2)])
+@pytest.mark.parametrize("event_type,version", [("referral.teleported", 1), ("referral.withdrawn", 3)])
 def test_parse_event_with_unknown_type_or_version(event_type, version):
     envelope = env.make_event("referral.withdrawn", SAMPLES["referral.withdrawn"], source="referral")
     envelope.update(type=event_type, version=version)
@@ -477,3 +485,19 @@ def test_every_event_type_reaches_the_services_that_are_not_its_source():
                      if any(re.fullmatch(k.replace(".", r"\.").replace("#", ".*"), event_type) for k in keys)}
         assert topology.event_queue_for(source) not in consumers  # no one consumes their own events
         assert consumers == {q for q in topology.EVENT_QUEUES if q != topology.event_queue_for(source)}
+
+
+@pytest.mark.parametrize("event_type,coded", [
+    ("shelter.referral_declined", {"reason_code": "outside_mandate"}),
+    ("referral.withdrawn", {"reason_code": "survivor_declined"}),
+])
+def test_a_decline_or_withdrawal_event_carries_a_code_and_never_free_text(event_type, coded):
+    """docs/decisions/0100-j: the staff's or the police's own words stay with their service."""
+    payload = {**SAMPLES[event_type], **coded}
+    assert env.make_event(event_type, payload, source=event_type.split(".")[0])["payload"]["reason_code"] == coded["reason_code"]
+    with pytest.raises(ValidationError):
+        env.make_event(event_type, {**payload, "reason": "the survivor's brother threatened staff"},
+                       source=event_type.split(".")[0])
+    with pytest.raises(ValidationError):
+        env.make_event(event_type, {**payload, "reason_code": "the brother threatened staff"},
+                       source=event_type.split(".")[0])

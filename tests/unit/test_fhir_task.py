@@ -53,8 +53,10 @@ PATHS = {
     "withdrawn": ["received", "withdrawn"],
     "closed": ["received", "accepted", "admitted", "discharged", "closed"],
 }
-NOTES = {"declined": "Declined: no bed of the group, referred to partner NGO",
-         "withdrawn": "Withdrawn: the person chose to return home"}
+NOTES = {"declined": "Declined: No bed for the person's group",
+         "withdrawn": "Withdrawn: Returned home"}
+CODES = {"declined": "no_bed_in_group", "withdrawn": "returned_home"}
+REASONS = "https://refnet.example.org/fhir/CodeSystem/status-reason"
 
 
 def timeline_to(status):
@@ -62,7 +64,13 @@ def timeline_to(status):
     for i, step in enumerate(PATHS[status], start=1):
         agency = POLICE if step == "withdrawn" else SHELTER
         entries.append(_entry(i, step, agency, NOTES.get(step, step)))
+        if step in CODES:
+            entries[-1]["reason_code"] = CODES[step]
     return entries
+
+
+def coded(code, display):
+    return {"coding": [{"system": REASONS, "code": code, "display": display}]}
 
 
 def build(status, timeline=None, reference=REF, urgency="urgent"):
@@ -139,39 +147,43 @@ def test_the_profiles_required_elements_are_there(status):
     assert task["lastModified"] == timeline_to(status)[-1]["at"]
 
 
-def test_a_declined_referral_is_rejected_with_the_shelters_reason():
+def test_a_declined_referral_is_rejected_with_the_shelters_reason_code():
     task = build("declined")
     assert task["status"] == "rejected"
-    assert task["statusReason"] == {"text": "no bed of the group, referred to partner NGO"}
+    assert task["statusReason"] == coded("no_bed_in_group", "No bed for the person's group")
     assert task["owner"]["identifier"]["value"] == SHELTER
 
 
-def test_a_withdrawn_referral_is_cancelled_with_the_polices_reason():
+def test_a_withdrawn_referral_is_cancelled_with_the_polices_reason_code():
     task = build("withdrawn")
     assert (task["status"], task["statusReason"]) == (
-        "cancelled", {"text": "the person chose to return home"})
+        "cancelled", coded("returned_home", "Returned home"))
 
 
-def test_a_withdrawal_without_reason_carries_the_standard_note():
+def test_a_status_reason_is_the_code_never_the_entrys_text():
+    """docs/decisions/0100-j: whatever a note says (an entry from before the codes), the Task
+    carries a code and no text."""
     timeline = [_entry(0, "submitted", POLICE), _entry(1, "withdrawn", POLICE,
-                                                       "Withdrawn by the referring agency")]
+                                                       "Withdrawn: her brother came to fetch her")]
     task = build("withdrawn", timeline)
-    assert task["statusReason"] == {"text": "Withdrawn by the referring agency"}
+    assert task["statusReason"] == coded("unknown", "Reason not recorded")
+    assert "brother" not in str(task)
     assert "owner" not in task  # never received: no shelter owns it yet
 
 
 def test_a_closed_declined_referral_keeps_its_reason():
     timeline = timeline_to("declined") + [_entry(9, "closed", SHELTER, "Closed")]
     task = build("closed", timeline)
-    assert (task["status"], task["statusReason"]["text"]) == (
-        "rejected", "no bed of the group, referred to partner NGO")
+    assert (task["status"], task["statusReason"]["coding"][0]["code"]) == (
+        "rejected", "no_bed_in_group")
     assert task["businessStatus"]["text"] == "closed"
 
 
-def test_an_anonymised_decline_says_so_and_no_more():
+def test_an_anonymised_decline_keeps_only_its_code():
     timeline = timeline_to("declined")
     timeline[-1]["note"] = "(anonymised)"
-    assert build("declined", timeline)["statusReason"] == {"text": "(anonymised)"}
+    assert build("declined", timeline)["statusReason"] == coded(
+        "no_bed_in_group", "No bed for the person's group")
 
 
 @pytest.mark.parametrize("status", ["submitted", "received", "accepted", "admitted", "discharged"])

@@ -314,7 +314,8 @@ def test_service_exceptions_map_to_http(client, rpc, auth, exc, status, code):
 def test_withdraw_illegal_transition_is_409(client, rpc, auth):
     rpc.responses[("referral", "withdraw")] = se.IllegalTransition(
         "a referral that is admitted cannot become withdrawn", field="status")
-    response = client.post(f"/api/v1/referrals/{REF}/withdraw", json={"reason": "changed mind"},
+    response = client.post(f"/api/v1/referrals/{REF}/withdraw",
+                           json={"reason_code": "other", "reason": "changed mind"},
                            headers=auth("police"))
     problem = assert_problem(response, 409, field="status")
     assert problem["code"] == "illegal-transition"
@@ -323,30 +324,48 @@ def test_withdraw_illegal_transition_is_409(client, rpc, auth):
 
 # --- decisions -------------------------------------------------------------------------------------
 
-def test_decline_without_reason_is_422_naming_reason(client, rpc, auth):
-    response = client.post(DECISION, json={"decision": "decline"}, headers=auth("shelter"))
+@pytest.mark.parametrize("body", [
+    {"decision": "decline"},
+    {"decision": "decline", "reason": "no family room"},  # a note alone: the API before codes
+    {"decision": "decline", "reason_code": "no room"},
+    {"decision": "decline", "reason_code": ""},
+    {"decision": "accept", "reason_code": "duplicate"},
+])
+def test_a_decline_without_a_known_reason_code_is_422_naming_reason_code(client, rpc, auth, body):
+    response = client.post(DECISION, json=body, headers=auth("shelter"))
+    assert_problem(response, 422, field="reason_code")
+    assert rpc.calls == []
+
+
+def test_decline_with_empty_note_is_422_naming_reason(client, rpc, auth):
+    response = client.post(DECISION, json={"decision": "decline", "reason_code": "duplicate",
+                                           "reason": ""}, headers=auth("shelter"))
     assert_problem(response, 422, field="reason")
     assert rpc.calls == []
 
 
-def test_decline_with_empty_reason_is_422_naming_reason(client, rpc, auth):
-    response = client.post(DECISION, json={"decision": "decline", "reason": ""}, headers=auth("shelter"))
-    assert_problem(response, 422, field="reason")
+@pytest.mark.parametrize("body", [{}, {"reason": "changed mind"}, {"reason_code": "bored"},
+                                  {"reason_code": "no_bed_in_group"}])
+def test_a_withdrawal_without_a_known_reason_code_is_422_naming_reason_code(client, rpc, auth,
+                                                                            body):
+    response = client.post(f"/api/v1/referrals/{REF}/withdraw", json=body, headers=auth("police"))
+    assert_problem(response, 422, field="reason_code")
     assert rpc.calls == []
 
 
 def test_decline_with_reason_reaches_the_shelter_service(client, rpc, auth):
     rpc.responses[("shelter", "decide")] = lambda **kw: {"reference": kw["reference"], "status": "declined",
                                                          "decided_at": "2026-11-20T10:00:00Z"}
-    response = client.post(DECISION, json={"decision": "decline", "reason": "no family room"},
+    response = client.post(DECISION, json={"decision": "decline", "reason_code": "outside_mandate",
+                                           "reason": "no family room"},
                            headers={**auth("shelter", agency="erbil-shelter", user="staff-1"),
                                     "X-Request-ID": "req-decline-1"})
     assert response.status_code == 200
     assert response.get_json()["status"] == "declined"
     assert rpc.calls == [("shelter", "decide", {
         "caller": {"user": "staff-1", "role": "shelter", "agency": "erbil-shelter", "correlation_id": ANY},
-        "reference": REF, "decision": "decline", "reason": "no family room",
-        "correlation_id": "req-decline-1"})]
+        "reference": REF, "decision": "decline", "reason_code": "outside_mandate",
+        "reason": "no family room", "correlation_id": "req-decline-1"})]
 
 
 @pytest.mark.parametrize("payload,field", [({"decision": "maybe"}, "decision"), ({}, "decision"),

@@ -55,26 +55,28 @@ def test_accept():
     assert intake.decide("received", "accept", None) == "accepted"
 
 
-def test_accept_with_a_note():
-    assert intake.decide("received", "accept", "room 3") == "accepted"
-
-
-def test_decline_with_reason():
-    assert intake.decide("received", "decline", "no bed for a family") == "declined"
-
-
-@pytest.mark.parametrize("reason", [None, "", "   ", "\n\t"])
-def test_decline_without_reason(reason):
+def test_an_accept_takes_no_reason_code():
     with pytest.raises(InvalidInput) as info:
-        intake.decide("received", "decline", reason)
-    assert info.value.field == "reason"
+        intake.decide("received", "accept", "duplicate")
+    assert info.value.field == "reason_code"
+
+
+def test_decline_with_reason_code():
+    assert intake.decide("received", "decline", "no_bed_in_group") == "declined"
+
+
+@pytest.mark.parametrize("reason_code", [None, "", "no bed for a family", "returned_home"])
+def test_decline_without_a_known_reason_code(reason_code):
+    with pytest.raises(InvalidInput) as info:
+        intake.decide("received", "decline", reason_code)
+    assert info.value.field == "reason_code"
 
 
 @pytest.mark.parametrize("status", ["accepted", "declined", "withdrawn"])
-@pytest.mark.parametrize("decision,reason", [("accept", None), ("decline", "full")])
-def test_deciding_a_referral_that_is_not_received_is_a_conflict(status, decision, reason):
+@pytest.mark.parametrize("decision,reason_code", [("accept", None), ("decline", "duplicate")])
+def test_deciding_a_referral_that_is_not_received_is_a_conflict(status, decision, reason_code):
     with pytest.raises(Conflict) as info:
-        intake.decide(status, decision, reason)
+        intake.decide(status, decision, reason_code)
     assert info.value.field == "decision"
     assert status in info.value.detail
 
@@ -82,18 +84,18 @@ def test_deciding_a_referral_that_is_not_received_is_a_conflict(status, decision
 @pytest.mark.parametrize("decision", ["approve", "ACCEPT", "", "accepted"])
 def test_unknown_decision(decision):
     with pytest.raises(InvalidInput) as info:
-        intake.decide("received", decision, "reason")
+        intake.decide("received", decision, "other")
     assert info.value.field == "decision"
 
 
-@pytest.mark.parametrize("reason", [None, "", "   "])
-def test_a_decline_without_reason_is_refused_before_the_referral_is_read(reason):
+@pytest.mark.parametrize("reason_code", [None, "", "   "])
+def test_a_decline_without_reason_code_is_refused_before_the_referral_is_read(reason_code):
     """The service checks the decision as asked before it reads the referral: a decline with no
-    reason is invalid input naming ``reason`` (the gateway answers 422 invalid-input)."""
+    reason code is invalid input naming ``reason_code`` (the gateway answers 422)."""
     with pytest.raises(InvalidInput) as info:
-        intake.check_decision("decline", reason)
-    assert info.value.field == "reason"
-    assert intake.check_decision("decline", "no room for a family") is None
+        intake.check_decision("decline", reason_code)
+    assert info.value.field == "reason_code"
+    assert intake.check_decision("decline", "safety_risk_to_residents") is None
     assert intake.check_decision("accept", None) is None
 
 

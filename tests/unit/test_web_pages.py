@@ -437,7 +437,7 @@ def test_errors_are_translated_next_to_the_field(web, accounts, intake):
     assert re.search(r'id="err-f-survivor-name">مطلوب', html)
 
 
-def test_a_decline_without_reason_shows_the_error_at_the_reason(web, accounts, rpc):
+def test_a_decline_without_reason_code_shows_the_error_at_the_reason_code(web, accounts, rpc):
     fx.answer_everything(rpc)
     rpc.responses[("referral", "get_status")] = {**fx.STATUS, "status": "received"}
     rpc.responses[("shelter", "bed_board")] = {**fx.BOARD, "groups": [
@@ -446,7 +446,7 @@ def test_a_decline_without_reason_shows_the_error_at_the_reason(web, accounts, r
     response = post(web, f"/shelter/referrals/{fx.REF}/decision", {"decision": "decline"},
                     page=f"/shelter/referrals/{fx.REF}")
     assert response.status_code == 422
-    assert re.search(r'id="err-f-reason">Give a reason to decline', response.text)
+    assert re.search(r'id="err-f-reason_code">Give a reason to decline', response.text)
     assert ("shelter", "decide") not in [(s, m) for s, m, _ in rpc.calls]
 
 
@@ -500,3 +500,30 @@ def test_the_stylesheet_is_served_locally(web):
     response = get(web, "/static/refnet.css")
     assert response.status_code == 200 and "text/css" in response.headers["Content-Type"]
     assert "@import" not in response.text and "url(" not in response.text
+
+
+def test_the_timeline_shows_a_declines_reason_code_in_the_readers_language_never_a_note(
+        web, accounts, rpc):
+    """docs/decisions/0100-j: a note from before the codes stays off the page."""
+    fx.answer_everything(rpc)
+    rpc.responses[("referral", "get_status")] = {**fx.STATUS, "status": "declined", "timeline": [
+        *fx.STATUS["timeline"][:2],
+        {"at": fx.AT, "agency": "erbil-shelter", "status": "declined",
+         "note": "Declined: her brother Karwan called", "reason_code": "duplicate"}]}
+    sign_in(web, accounts, "police", lang="ar")
+    page = get(web, f"/police/referrals/{fx.REF}", headers={"Accept-Language": "ar"}).text
+    assert "إحالة مكررة" in page and "Karwan" not in page
+
+
+def test_the_withdrawal_form_sends_the_chosen_code_and_the_note(web, accounts, rpc):
+    fx.answer_everything(rpc)
+    rpc.responses[("referral", "get_status")] = {**fx.STATUS, "status": "received"}
+    sign_in(web, accounts, "police")
+    page = get(web, f"/police/referrals/{fx.REF}").text
+    assert 'name="reason_code"' in page and 'value="returned_home"' in page
+    response = post(web, f"/police/referrals/{fx.REF}/withdraw",
+                    {"reason_code": "returned_home", "reason": "went home"},
+                    page=f"/police/referrals/{fx.REF}")
+    assert response.status_code == 302
+    [call] = [kw for s, m, kw in rpc.calls if (s, m) == ("referral", "withdraw")]
+    assert (call["reason_code"], call["reason"]) == ("returned_home", "went home")

@@ -7,13 +7,17 @@ profile (docs/decisions/0025). Plain rules and dictionaries, no I/O, no FHIR lib
 * Our own status travels in ``businessStatus`` (a code of refnet's referral-status system).
 * ``for`` is a keyed, per-referral pseudonym (``patient_pseudonym``), never a name; requester
   and owner are the agencies by id (logical references), never a person.
-* ``statusReason.text`` is given when the Task is ``rejected`` or ``cancelled``: the shelter's
-  decline reason or the police's withdrawal reason, as the status timeline already shows it to
-  the same audiences.
+* ``statusReason`` is given when the Task is ``rejected`` or ``cancelled``: the code of the
+  shelter's decline reason or of the police's withdrawal reason (refnet's status-reason code
+  system, English display), as the status timeline shows it to the same audiences. Never text:
+  a free-text note stays with the service that took it (docs/decisions/0100-j).
 """
 
 import hashlib
 import hmac
+
+from services.contracts.decisions import reason_label
+from services.contracts.vocabulary import UNKNOWN
 
 from .lifecycle import STALE
 
@@ -26,6 +30,7 @@ SYSTEM_BASE = "https://refnet.example.org/fhir"
 REFERENCE_SYSTEM = f"{SYSTEM_BASE}/NamingSystem/referral-reference"
 AGENCY_SYSTEM = f"{SYSTEM_BASE}/NamingSystem/agency"
 STATUS_SYSTEM = f"{SYSTEM_BASE}/CodeSystem/referral-status"
+REASON_SYSTEM = f"{SYSTEM_BASE}/CodeSystem/status-reason"  # DECLINE_ and WITHDRAWAL_REASONS
 
 # SDOHCC-ValueSetReferralTaskStatus: every R4 task-status code but `received` and `ready`
 PROFILE_STATUSES = frozenset({
@@ -60,7 +65,7 @@ STATUS_DISPLAY = {
     "withdrawn": "Withdrawn", "closed": "Closed",
 }
 
-_REASON_PREFIX = {"declined": "Declined: ", "withdrawn": "Withdrawn: "}
+_ENDED_WITH_REASON = ("declined", "withdrawn")
 
 
 def _settled(status: str, timeline: list[dict] | None) -> str | None:
@@ -94,17 +99,15 @@ def patient_pseudonym(key: bytes, reference: str) -> str:
     return "p" + digest.hexdigest()[:32]
 
 
-def status_reason(status: str, timeline: list[dict]) -> str | None:
-    """The text behind a rejected or cancelled Task: the note of the decline or withdrawal
-    entry without its prefix (the shelter's or the police's own words, or a standard note)."""
+def status_reason(status: str, timeline: list[dict]) -> dict | None:
+    """The coded reason behind a rejected or cancelled Task: the reason code of the decline or
+    withdrawal entry (``unknown`` for one recorded before the codes), never its note."""
     ended = _settled(status, timeline)
-    if ended not in _REASON_PREFIX:
+    if ended not in _ENDED_WITH_REASON:
         return None
     entry = next((e for e in reversed(timeline) if e["status"] == ended), {})
-    note = (entry.get("note") or "").strip()
-    prefix = _REASON_PREFIX[ended]
-    text = note[len(prefix):].strip() if note.startswith(prefix) else note
-    return text or STATUS_DISPLAY[ended]
+    code = entry.get("reason_code") or UNKNOWN
+    return {"coding": [{"system": REASON_SYSTEM, "code": code, "display": reason_label(code)}]}
 
 
 def owner_agency(timeline: list[dict]) -> str | None:
@@ -150,6 +153,6 @@ def build_task(*, reference: str, status: str, referring_agency: str, submitted_
     if owner:
         task["owner"] = _agency(owner)
     reason = status_reason(status, timeline)
-    if reason is not None:  # rejected or cancelled: the profile asks for statusReason.text
-        task["statusReason"] = {"text": reason}
+    if reason is not None:  # rejected or cancelled: the profile asks for a statusReason
+        task["statusReason"] = reason
     return task

@@ -11,7 +11,9 @@ from services.common.clock import Clock
 from services.common.db import Database
 from services.common.messaging import add_to_outbox, apply_once
 from services.common.timeutil import aware, iso
+from services.contracts.decisions import reason_label
 from services.contracts.envelope import make_event
+from services.contracts.vocabulary import UNKNOWN
 
 from ..domain import lifecycle
 from ..domain import referral as rules
@@ -49,8 +51,11 @@ def _on_decision(s: Session, envelope: dict, payload: dict, now) -> None:
     if row.status not in lifecycle.UNDECIDED or not lifecycle.can_move(row.status, decision):
         log.warning("referral %s: shelter %s ignored, status is %s", row.reference, decision, row.status)
         return
+    # v2 carries the reason's code only; a v1 message still in flight may carry the staff's
+    # text, which stays off the timeline (recorded as a reason not recorded)
+    code = payload.get("reason_code") if envelope.get("version", 1) >= 2 else None
     move(s, row, decision, payload["decided_at"], payload["agency"],
-         f"Declined: {payload.get('reason') or 'no reason given'}", now)
+         f"Declined: {reason_label(code)}", now, code or UNKNOWN)
     _announce_decision(s, envelope, row, decision, payload["decided_at"], payload["agency"], now)
 
 

@@ -91,7 +91,7 @@ def anonymise_closed(db: Database, clock: Clock, cipher: FileCipher, older_than_
             ids = [i for i in candidates if not retention.legal_hold(_legal_updates(s, i))
                    and s.execute(update(referrals).where(and_(
                        referrals.c.id == i, referrals.c.anonymised_at.is_(None))).values(
-                       file_ciphertext=empty, name_digest=None,
+                       file_ciphertext=empty, name_digest=None, withdrawal_note=None,
                        submitted_by=retention.ANONYMOUS, anonymised_at=now)).rowcount]
             if not ids:
                 continue  # held, or another replica claimed them

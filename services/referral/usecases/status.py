@@ -22,7 +22,10 @@ from .steps import MAX_PAGE, check_reference
 
 
 def _timeline_entry(e) -> dict:
-    return {"at": iso(e.at), "agency": e.agency, "status": e.status, "note": e.note}
+    entry = {"at": iso(e.at), "agency": e.agency, "status": e.status, "note": e.note}
+    if e.reason_code:
+        entry["reason_code"] = e.reason_code
+    return entry
 
 
 def get_status(db: Database, clock: Clock, caller: Caller, reference: str) -> dict:

@@ -22,15 +22,18 @@ def check_reference(reference: str) -> None:
         raise NotFound("no such referral", field="reference")
 
 
-def move(s: Session, row, status: str, at, agency: str, note: str, now: datetime):
+def move(s: Session, row, status: str, at, agency: str, note: str, now: datetime,
+         reason_code: str | None = None):
     """Change status (lifecycle-checked) and add the timeline entry; return the updated row."""
     lifecycle.check(row.status, status)
     s.execute(update(referrals).where(referrals.c.id == row.id).values(status=status, updated_at=now))
-    add_timeline(s, row.id, at, agency, status, note)
+    add_timeline(s, row.id, at, agency, status, note, reason_code)
     return s.execute(select(referrals).where(referrals.c.id == row.id)).first()
 
 
-def add_timeline(s: Session, referral_id: int, at, agency: str, status: str, note: str) -> None:
-    """One entry on the referral's lifecycle timeline (the note cut to its column)."""
+def add_timeline(s: Session, referral_id: int, at, agency: str, status: str, note: str,
+                 reason_code: str | None = None) -> None:
+    """One entry on the referral's lifecycle timeline (the note cut to its column), with the
+    reason's code on a decline or withdrawal."""
     s.execute(insert(timeline).values(referral_id=referral_id, at=at, agency=agency,
-                                      status=status, note=note[:500]))
+                                      status=status, note=note[:500], reason_code=reason_code))

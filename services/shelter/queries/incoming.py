@@ -43,14 +43,17 @@ def incoming_view(r) -> dict:
             "needs": json.loads(r.needs), "children_count": r.children_count,
             "beds_needed": r.beds_needed, "referring_agency": r.referring_agency,
             "status": r.status, "received_at": iso(r.received_at), "decided_at": iso(r.decided_at),
-            "decision_reason": r.decision_reason}
+            "decision_reason_code": r.decision_reason_code, "decision_reason": r.decision_reason}
 
 
-def record_decision(s: Session, row, status: str, now: datetime, user: str, reason) -> None:
-    """The shelter's decision on a referral still in the status it was read in."""
+def record_decision(s: Session, row, status: str, now: datetime, user: str, reason,
+                    reason_code: str | None = None) -> None:
+    """The shelter's decision on a referral still in the status it was read in: the reason's
+    code, and the staff's own note (this service's alone)."""
     s.execute(update(incoming).where(and_(incoming.c.reference == row.reference,
                                           incoming.c.status == row.status))
-              .values(status=status, decided_at=now, decided_by=user, decision_reason=reason or None))
+              .values(status=status, decided_at=now, decided_by=user,
+                      decision_reason_code=reason_code, decision_reason=(reason or "").strip() or None))
 
 
 def add(s: Session, p: dict, now: datetime) -> bool:

@@ -26,26 +26,27 @@ def list_incoming(db: Database, caller: Caller, status: str | None = "received")
 
 def decide(db: Database, caller: Caller, reference: str, decision: str, reason: str | None,
            correlation_id: str | None = None, hold: timedelta = DEFAULT_HOLD, *,
-           now: datetime | None = None) -> dict:
+           now: datetime | None = None, reason_code: str | None = None) -> dict:
     """Accept or decline an incoming referral; the referral service learns it by event.
 
-    A decline needs a reason (checked before the referral is read). Accepting holds the beds
+    A decline needs a reason code (checked before the referral is read); the event carries the
+    code, and ``reason``, the staff's own note, stays in this service. Accepting holds the beds
     the referral needs in a facility of its group in the same transaction, or waitlists it when
     none fits: a decision never leaves a referral accepted and unplaced, and two accepts can
     never take the same last bed.
     """
     caller.require("shelter")
-    rules.check_decision(decision, reason)
+    rules.check_decision(decision, reason_code)
     if not is_reference(reference):
         raise NotFound("no such incoming referral", field="reference")
     now = at(now)
     with db.write() as s:
         row = queries.for_update(s, reference)
-        new_status = rules.decide(row.status, decision, reason)
-        queries.record_decision(s, row, new_status, now, caller.user, reason)
+        new_status = rules.decide(row.status, decision, reason_code)
+        queries.record_decision(s, row, new_status, now, caller.user, reason, reason_code)
         emit(s, now, f"shelter.referral_{new_status}", {
             "reference": reference, "decided_at": now, "agency": caller.agency,
-            "reason": reason or None}, correlation_id)
+            "reason_code": reason_code}, correlation_id)
         placement = None
         if new_status == "accepted":
             placement = place(s, row, now, caller.agency, correlation_id, hold)
