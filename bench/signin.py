@@ -1,6 +1,6 @@
 """The sign-in attack: many bogus sign-ins at once, each from its own address, while a prober
 reads ``/healthz`` and an authenticated API read one after another and a sampler watches the
-gateway's memory (docs/decisions/0100-g).
+gateway's memory (docs/decisions/0032).
 
 The network runs with ``REFNET_TRUSTED_PROXIES=1`` and each attempt names a different client in
 X-Forwarded-For, as a botnet behind the proxy would: the per-client buckets then let every

@@ -7,7 +7,7 @@ it once. A key sent again with a *different* body would be dropped there too, lo
 per reference, a fingerprint of the body it first accepted (HMAC-SHA256 under the reference
 secret of the body's canonical JSON: no personal data, and not guessable without the secret), in
 its own database shared by every worker and replica, and answers ``422 idempotency-key-reused``
-before publishing anything when the fingerprints differ (docs/decisions/0100-h-*). The same key
+before publishing anything when the fingerprints differ (docs/decisions/0033). The same key
 with the same body is a retry: published again, as before.
 
 Why not ask the referral service: intake is durable so that a submission is accepted while that

@@ -1,4 +1,4 @@
-"""What stands between an unauthenticated sign-in attempt and argon2id (docs/decisions/0100-g).
+"""What stands between an unauthenticated sign-in attempt and argon2id (docs/decisions/0032).
 
 Every sign-in verifies a password with argon2id at 64 MiB, so unauthenticated attempts are
 the cheapest way to exhaust the gateway's memory and CPU, and failure counts are the cheapest

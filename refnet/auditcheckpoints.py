@@ -5,7 +5,7 @@ Each verify that finds a chain intact records its head (last entry id and hash),
 verify names entries cut from the end and a chain replaced up to that entry, which the service's
 database alone cannot show. Each row carries an HMAC with the audit key, which the gateway does
 not hold: a row the gateway's role forged or edited is named, not trusted. Why this store:
-docs/decisions/0100-e-keyed-audit-chain-checkpoints-and-owner.md.
+docs/decisions/0030-keyed-audit-chain-checkpoints-and-owner.md.
 """
 
 import hashlib

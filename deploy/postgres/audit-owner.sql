@@ -3,7 +3,7 @@
 -- each service's migration calls as the service's own role once audit_log exists
 -- (services/common/migrations.py): audit_log, its trigger function and the schema public then
 -- belong to audit_owner, and the service's role may only SELECT and INSERT the trail (no UPDATE,
--- DELETE, TRUNCATE, ALTER or DROP). Why: docs/decisions/0100-e-keyed-audit-chain-checkpoints-and-owner.md.
+-- DELETE, TRUNCATE, ALTER or DROP). Why: docs/decisions/0030-keyed-audit-chain-checkpoints-and-owner.md.
 CREATE OR REPLACE FUNCTION public.refnet_protect_audit_log() RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE

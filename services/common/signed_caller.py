@@ -9,7 +9,7 @@ The gateway (and the ``refnet`` command's RPC calls) hold the private key
 (``REFNET_CALLER_VERIFY_KEY``), so a service's credentials cannot mint callers.
 
 Each service process refuses a unique id it has already accepted (``Verifier`` keeps them until
-they expire): a copied message cannot be run twice by the same process (decision 0100-f).
+they expire): a copied message cannot be run twice by the same process (decision 0031).
 Times are the wall clock's, not the demo or test clock's: tokens are transport, not business.
 """
 

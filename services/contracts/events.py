@@ -96,7 +96,7 @@ class ShelterDecisionV1(_Payload):
 class ShelterDecisionV2(_Payload):
     """Shelter staff accepted or declined a referral; a decline says why as a code. No free
     text: v1's ``reason`` is gone (the staff's note stays in the shelter service,
-    docs/decisions/0100-j). Not a subclass of v1, which would carry ``reason`` on."""
+    docs/decisions/0036). Not a subclass of v1, which would carry ``reason`` on."""
     reference = Reference()
     decided_at = When()
     agency = Agency(required=True)

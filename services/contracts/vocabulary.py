@@ -20,7 +20,7 @@ REFERRAL_STATUSES = (
 DISCHARGE_OUTCOMES = ("repatriated", "reintegrated", "transferred", "self_exit", "other")
 # Why a shelter declined a referral, and why the referring police withdrew one: codes only
 # travel (events, the status timeline, the FHIR Task); a free-text note stays with the service
-# that took it (docs/decisions/0100-j). Labels are in services/contracts/decisions.py.
+# that took it (docs/decisions/0036). Labels are in services/contracts/decisions.py.
 DECLINE_REASONS = ("no_bed_in_group", "outside_mandate", "needs_beyond_capacity",
                    "safety_risk_to_residents", "survivor_declined", "duplicate", "other")
 WITHDRAWAL_REASONS = ("survivor_declined", "placed_elsewhere", "returned_home",

@@ -52,7 +52,7 @@ def test_upgrade_is_repeatable(service, db_url):
 
 
 def test_the_coded_reasons_migration_takes_free_text_off_the_timeline(db_url):
-    """Referral 0007 (docs/decisions/0100-j): a withdrawal's text moves to the referral's own
+    """Referral 0007 (docs/decisions/0036): a withdrawal's text moves to the referral's own
     record, and no decline or withdrawal entry keeps its text."""
     from datetime import datetime, timezone
 

@@ -222,7 +222,7 @@ def test_declined_records_the_reason_code_and_tells_without_legal_consent(db, su
 
 def test_a_v1_decline_still_in_flight_is_applied_without_its_text(db, submit):
     """Messages of the version before the codes are still read; their free text never reaches
-    the police's timeline (docs/decisions/0100-j)."""
+    the police's timeline (docs/decisions/0036)."""
     reference, _ = submit()
     usecases.apply_event(db, CLOCK, _received(reference))
     assert usecases.apply_event(db, CLOCK, _decision(reference, "declined", version=1,

@@ -492,7 +492,7 @@ def test_every_event_type_reaches_the_services_that_are_not_its_source():
     ("referral.withdrawn", {"reason_code": "survivor_declined"}),
 ])
 def test_a_decline_or_withdrawal_event_carries_a_code_and_never_free_text(event_type, coded):
-    """docs/decisions/0100-j: the staff's or the police's own words stay with their service."""
+    """docs/decisions/0036: the staff's or the police's own words stay with their service."""
     payload = {**SAMPLES[event_type], **coded}
     assert env.make_event(event_type, payload, source=event_type.split(".")[0])["payload"]["reason_code"] == coded["reason_code"]
     with pytest.raises(ValidationError):

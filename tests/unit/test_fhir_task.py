@@ -161,7 +161,7 @@ def test_a_withdrawn_referral_is_cancelled_with_the_polices_reason_code():
 
 
 def test_a_status_reason_is_the_code_never_the_entrys_text():
-    """docs/decisions/0100-j: whatever a note says (an entry from before the codes), the Task
+    """docs/decisions/0036: whatever a note says (an entry from before the codes), the Task
     carries a code and no text."""
     timeline = [_entry(0, "submitted", POLICE), _entry(1, "withdrawn", POLICE,
                                                        "Withdrawn: her brother came to fetch her")]

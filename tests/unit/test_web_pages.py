@@ -504,7 +504,7 @@ def test_the_stylesheet_is_served_locally(web):
 
 def test_the_timeline_shows_a_declines_reason_code_in_the_readers_language_never_a_note(
         web, accounts, rpc):
-    """docs/decisions/0100-j: a note from before the codes stays off the page."""
+    """docs/decisions/0036: a note from before the codes stays off the page."""
     fx.answer_everything(rpc)
     rpc.responses[("referral", "get_status")] = {**fx.STATUS, "status": "declined", "timeline": [
         *fx.STATUS["timeline"][:2],

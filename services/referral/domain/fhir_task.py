@@ -10,7 +10,7 @@ profile (docs/decisions/0025). Plain rules and dictionaries, no I/O, no FHIR lib
 * ``statusReason`` is given when the Task is ``rejected`` or ``cancelled``: the code of the
   shelter's decline reason or of the police's withdrawal reason (refnet's status-reason code
   system, English display), as the status timeline shows it to the same audiences. Never text:
-  a free-text note stays with the service that took it (docs/decisions/0100-j).
+  a free-text note stays with the service that took it (docs/decisions/0036).
 """
 
 import hashlib

@@ -23,7 +23,7 @@ def withdraw(db: Database, clock: Clock, caller: Caller, reference: str, reason:
              correlation_id: str | None = None, *, reason_code: str | None = None) -> dict:
     """The referring police withdraw a referral, saying why with a code of
     ``WITHDRAWAL_REASONS``. The code goes on the timeline and in the event; ``reason``, the
-    police's own note, stays on the referral's record here (docs/decisions/0100-j).
+    police's own note, stays on the referral's record here (docs/decisions/0036).
 
     Answers the new status only: the timeline stays behind the survivor's consent to share it.
     """

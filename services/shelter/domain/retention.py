@@ -7,7 +7,7 @@ legal hold that keeps them. Plain rules, no I/O.
 * ``REFNET_SHELTER_RETENTION_DAYS`` after that end, the free text goes: case notes and screening
   results are erased, the goals and the decline and priority reasons blanked. Codes, staff ids,
   dates and counts stay, so the shelter's figures survive.
-* A legal hold (docs/decisions/0100-i-retention-everywhere-and-the-legal-hold.md): while the legal
+* A legal hold (docs/decisions/0035-retention-everywhere-and-the-legal-hold.md): while the legal
   service has announced a legal case or a court case of the referral that it has not announced
   closed, the shelter keeps those records: a court may need the care record and the screening.
 """

@@ -1,6 +1,6 @@
 """coded reasons: a decline's or withdrawal's reason code on the timeline, the police's
 withdrawal note on the referral's own record, and the free text of earlier entries taken off
-the timeline (docs/decisions/0100-j)
+the timeline (docs/decisions/0036)
 
 Revision ID: 0007
 Revises: 0006
