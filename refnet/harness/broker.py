@@ -115,7 +115,12 @@ def add_user(name: str, password: str, tags: tuple[str, ...], vhosts: tuple[str,
                 _management("PUT", f"topic-permissions/{urllib.parse.quote(vhost, safe='')}/"
                                    f"{quoted}", json={"exchange": exchange, **keys})
     except requests.RequestException:
-        _rabbitmqctl("add_user", name, password)
+        # the management API's PUT creates or updates; rabbitmqctl's add_user only creates, so a
+        # user made before on this vhost (the benchmark starts several networks on one) gets the
+        # new password instead
+        if subprocess.run(["rabbitmqctl", "-q", "add_user", name, password], capture_output=True,
+                          timeout=120).returncode != 0:
+            _rabbitmqctl("change_password", name, password)
         _rabbitmqctl("set_user_tags", name, *tags)
         for vhost in vhosts:
             _rabbitmqctl("set_permissions", "-p", vhost, name, permissions["configure"],

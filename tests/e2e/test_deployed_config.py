@@ -89,7 +89,8 @@ def deployed_net(request, tmp_path):
         for service in SERVICES:
             net.wait_consumers(f"rpc-{service}", 2)
         # the operator's set-up of the shelter (there is no API for a new facility)
-        client = seed.shelter_client(environments["gateway"]["AMQP_URI"])
+        client = seed.shelter_client(environments["gateway"]["AMQP_URI"],
+                                     environments["gateway"]["REFNET_CALLER_SIGNING_KEY"])
         try:
             seed.seed_facility(client)
         finally:
