@@ -6,8 +6,6 @@ for ``REFNET_STALE_REFERRAL_DAYS`` and anonymises referrals that ended more than
 ``REFNET_RETENTION_DAYS`` ago and are under no legal hold (safe to run concurrently).
 """
 
-import functools
-import inspect
 import logging
 
 from nameko.timer import timer
@@ -15,7 +13,7 @@ from nameko.timer import timer
 from services.common.audit import audited
 from services.common.caller import Caller
 from services.common.runtime.consumers import consume_events, consume_intake
-from services.common.runtime.entrypoints import rpc
+from services.common.runtime.entrypoints import caller_checked, rpc
 from services.common.runtime import skeleton
 from services.common.runtime.observability import Observability
 from services.common.runtime.providers import FileKeys, Outbox, ServiceDatabase
@@ -36,16 +34,7 @@ def held(field: str | None = None):
     (and any rule) runs: ``NotFound`` naming ``field``, or ``Forbidden``
     (``domain.referral.require_holding_agency``). Under ``@audited``, so the refusal is
     audited; nothing is written."""
-    def decorate(method):
-        signature = inspect.signature(method)
-
-        @functools.wraps(method)
-        def wrapper(self, *args, **kwargs):
-            caller = signature.bind_partial(self, *args, **kwargs).arguments.get("caller")
-            require_holding_agency(Caller.from_dict(caller), VALUES.shelter_agency, field)
-            return method(self, *args, **kwargs)
-        return wrapper
-    return decorate
+    return caller_checked(lambda caller: require_holding_agency(caller, VALUES.shelter_agency, field))
 
 
 def report_figures_here(db, caller, first_day, last_day):

@@ -5,8 +5,6 @@ Settings are in ``settings.py``, loaded once here. Every time the shelter record
 process clock (``ServiceClock``), which a demo network or an end-to-end test may move forward.
 """
 
-import functools
-import inspect
 import logging
 
 from nameko.timer import timer
@@ -14,7 +12,7 @@ from nameko.timer import timer
 from services.common.audit import audited
 from services.common.caller import Caller
 from services.common.runtime.consumers import consume_events
-from services.common.runtime.entrypoints import rpc
+from services.common.runtime.entrypoints import caller_checked, rpc
 from services.common.runtime.observability import Observability
 from services.common.runtime.providers import FileKeys, Outbox, ServiceDatabase
 from services.common.runtime import skeleton  # not its class: `nameko run` serves every class here
@@ -40,16 +38,7 @@ def held(field: str | None = None):
     any rule) runs: ``NotFound`` naming ``field``, or ``Forbidden`` for a list
     (``domain.visibility.require_holding_agency``). Under ``@audited``, so the refusal is
     audited; nothing is written."""
-    def decorate(method):
-        signature = inspect.signature(method)
-
-        @functools.wraps(method)
-        def wrapper(self, *args, **kwargs):
-            caller = signature.bind_partial(self, *args, **kwargs).arguments.get("caller")
-            require_holding_agency(Caller.from_dict(caller), AGENCY, field)
-            return method(self, *args, **kwargs)
-        return wrapper
-    return decorate
+    return caller_checked(lambda caller: require_holding_agency(caller, AGENCY, field))
 
 
 def report_figures_here(db, caller, first_day, last_day):

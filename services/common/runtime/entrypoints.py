@@ -10,6 +10,7 @@ from nameko.exceptions import IncorrectSignature
 from nameko.rpc import Rpc, RpcConsumer
 
 from .. import audit
+from ..caller import Caller
 from ..errors import CallerRefused
 from .consumers import SafeQueueConsumer
 
@@ -86,3 +87,18 @@ def rpc(method=None, **kwargs):
         return lambda fn: rpc(fn, **kwargs)
     return _Rpc.decorator(**kwargs)(with_caller(method)) if kwargs else \
         _Rpc.decorator(with_caller(method))
+
+
+def caller_checked(check):
+    """Decorate an RPC method so ``check(caller)`` runs before the method (and any rule in it);
+    what it raises is the answer. Put it under ``@audited``, so a refusal is audited."""
+    def decorate(method):
+        signature = inspect.signature(method)
+
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            caller = signature.bind_partial(self, *args, **kwargs).arguments.get("caller")
+            check(Caller.from_dict(caller))
+            return method(self, *args, **kwargs)
+        return wrapper
+    return decorate
