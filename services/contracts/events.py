@@ -9,6 +9,9 @@ consumers keep reading the older versions.
 from marshmallow import RAISE, Schema, fields, validate
 
 from .references import PATTERN as REFERENCE_PATTERN
+from .vocabulary import (AGENCY_KINDS, AGENCY_SERVICES, OFFER_REASONS, PARTNER_DECLINE_REASONS,
+                         PARTNER_OUTCOMES, PARTNER_REFERRAL_STATUSES, PARTNER_SERVICES,
+                         REFER_ON_REASONS, UNPLACED_REASONS)
 from .vocabulary import (CLOSURE_REASONS, CONSENT_AUDIENCES, COURT_CASE_STATUSES,
                          DECLINE_REASONS, DISCHARGE_OUTCOMES, DOCUMENT_KINDS, DOCUMENT_STATUSES, HEARING_OUTCOMES,
                          LEGAL_REFERRAL_SERVICES, MILESTONES, NEEDS, POPULATION_GROUPS,
@@ -285,8 +288,102 @@ class ReferralConsentChangedV1(_Payload):
     changed_at = When()
 
 
+# --- many agencies (docs/decisions/0037): the directory, routing, transfers, partners ----------
+
+Language = lambda: fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$"))  # noqa: E731
+
+
+class ReferralSubmittedV2(ReferralSubmittedV1):
+    """v1 plus the provider the police addressed it to (``addressed_to`` in the API; None: the
+    network) and the languages the survivor must be served in (ISO 639 codes): a need that
+    routing matches against providers and the status-level summary shows, like ``needs``
+    (docs/decisions/0037)."""
+    requested_provider = Agency(load_default=None, allow_none=True)
+    service_languages = fields.List(Language(), load_default=list)
+
+
+class ReferralAgencyChangedV1(_Payload):
+    """An agency of the directory was registered or changed (the referral service owns the
+    directory). What routing needs: kind, active, region, services, spoken languages and
+    routing order."""
+    agency = Agency(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(AGENCY_KINDS))
+    active = fields.Boolean(required=True)
+    region = fields.String(required=True, validate=validate.Length(max=100))
+    services = fields.List(fields.String(validate=validate.OneOf(AGENCY_SERVICES)), required=True)
+    spoken_languages = fields.List(Language(), required=True)
+    routing_order = fields.Integer(load_default=None, allow_none=True)
+    changed_at = When()
+
+
+class ReferralConsentChangedV2(_Payload):
+    """v1 plus consent to share the file with one provider: ``audience`` ``provider`` names its
+    ``agency``. Codes and dates only."""
+    reference = Reference()
+    audience = fields.String(required=True, validate=validate.OneOf(
+        CONSENT_AUDIENCES + ("provider",)))
+    agency = Agency(load_default=None, allow_none=True)
+    granted = fields.Boolean(required=True)
+    until = fields.AwareDateTime(allow_none=True, load_default=None)
+    changed_at = When()
+
+
+class ShelterReferralOfferedV1(_Payload):
+    """A provider now holds a referral: addressed to it, routed to it, or passed on after the
+    previous holder declined, referred it on or let it wait past the escalation time."""
+    reference = Reference()
+    agency = Agency(required=True)                      # the provider that holds it now
+    previous_agency = Agency(load_default=None, allow_none=True)
+    why = fields.String(required=True, validate=validate.OneOf(OFFER_REASONS))
+    reason_code = fields.String(load_default=None, allow_none=True,
+                                validate=validate.OneOf(REFER_ON_REASONS + DECLINE_REASONS))
+    offered_at = When()
+    answer_due_at = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class ShelterReferralUnplacedV1(_Payload):
+    """No provider is left to offer a referral to: flagged to the network's admins."""
+    reference = Reference()
+    previous_agency = Agency(load_default=None, allow_none=True)
+    reason = fields.String(required=True, validate=validate.OneOf(UNPLACED_REASONS))
+    flagged_at = When()
+
+
+class ShelterResidentTransferredV1(_Payload):
+    """A resident moved to another provider's facility: beds freed at one, taken at the other;
+    whether the care plan went with them (the survivor's consent to that provider)."""
+    reference = Reference()
+    from_agency = Agency(required=True)
+    to_agency = Agency(required=True)
+    from_facility = Facility()
+    to_facility = Facility()
+    population_group = Group()
+    beds = Beds()
+    care_plan_shared = fields.Boolean(required=True)
+    transferred_at = When()
+
+
+class ShelterPartnerReferralChangedV1(_Payload):
+    """A care-plan item referred to a partner agency moved: sent, accepted, declined (a code),
+    done (an outcome code). Status only."""
+    reference = Reference()
+    partner_referral_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    agency = Agency(required=True)          # the provider whose care plan it is
+    partner_agency = Agency(required=True)
+    service = fields.String(required=True, validate=validate.OneOf(PARTNER_SERVICES))
+    status = fields.String(required=True, validate=validate.OneOf(PARTNER_REFERRAL_STATUSES))
+    reason_code = fields.String(load_default=None, allow_none=True,
+                                validate=validate.OneOf(PARTNER_DECLINE_REASONS))
+    outcome_code = fields.String(load_default=None, allow_none=True,
+                                 validate=validate.OneOf(PARTNER_OUTCOMES))
+    changed_at = When()
+
+
 EVENT_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("referral.submitted", 1): ReferralSubmittedV1,
+    ("referral.submitted", 2): ReferralSubmittedV2,
+    ("referral.agency_changed", 1): ReferralAgencyChangedV1,
+    ("referral.consent_changed", 2): ReferralConsentChangedV2,
     ("referral.accepted", 1): ReferralDecisionV1,
     ("referral.accepted", 2): ReferralDecisionV2,
     ("referral.declined", 1): ReferralDecisionV1,
@@ -309,6 +406,10 @@ EVENT_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("shelter.discharged", 1): ShelterDischargedV1,
     ("shelter.milestone_overdue", 1): ShelterMilestoneOverdueV1,
     ("shelter.legal_referral_requested", 1): ShelterLegalReferralRequestedV1,
+    ("shelter.referral_offered", 1): ShelterReferralOfferedV1,
+    ("shelter.referral_unplaced", 1): ShelterReferralUnplacedV1,
+    ("shelter.resident_transferred", 1): ShelterResidentTransferredV1,
+    ("shelter.partner_referral_changed", 1): ShelterPartnerReferralChangedV1,
 
     ("legal.case_opened", 1): LegalCaseOpenedV1,
     ("legal.case_closed", 1): LegalCaseClosedV1,

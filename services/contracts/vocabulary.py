@@ -45,6 +45,43 @@ DISPUTE_CLAIMS = ("unpaid_wages", "confiscated_documents", "contract_breach")
 DISPUTE_STATUSES = ("open", "mediation", "settled", "failed", "referred_to_court")
 COURT_ROLE = "court"  # a court user's agency is its court id, e.g. erbil-criminal-court
 
+# The agency directory (owned by the referral service; docs/decisions/0037). Every token and web
+# user names an agency of the directory, active, of a kind its role fits.
+AGENCY_KINDS = ("police_unit", "shelter_provider", "legal_aid", "court", "international_org",
+                "embassy", "labour_office", "health_mhpss", "other")
+PROVIDER_KIND = "shelter_provider"  # the agencies a referral is addressed, offered and routed to
+# the kinds of agency each role's people work at ("partner": staff of a partner agency a
+# care-plan item was referred to; it sees only what was referred to its agency)
+ROLE_AGENCY_KINDS = {
+    "police": ("police_unit",),
+    "shelter": ("shelter_provider",),
+    "legal": ("legal_aid",),
+    "court": ("court",),
+    "partner": ("international_org", "embassy", "labour_office", "health_mhpss", "legal_aid",
+                "other"),
+    "admin": ("other",),
+    "analyst": AGENCY_KINDS,
+}
+AGENCY_NAME_LANGUAGES = ("en", "ar", "ckb")  # a directory name in each of the page languages
+# what an agency offers, matched against a referral's needs when it is routed
+AGENCY_SERVICES = ("shelter", "medical", "legal", "documents", "repatriation", "psychosocial",
+                   "return_reintegration", "travel_document", "labour_dispute", "mhpss", "other")
+
+# Routing: why a provider was offered a referral, and why a holder referred it on.
+OFFER_REASONS = ("addressed", "routed", "declined", "referred_on", "escalated")
+REFER_ON_REASONS = ("better_fit_elsewhere", "specialised_services", "language",
+                    "closer_to_family", "safety", "no_bed_in_group", "other")
+UNPLACED_REASONS = ("no_provider_left",)
+
+# Partner referrals: a care-plan item referred to a partner agency reports back with status only.
+PARTNER_SERVICES = ("return_reintegration", "travel_document", "labour_dispute", "mhpss",
+                    "legal_aid", "health_care", "other")
+PARTNER_REFERRAL_STATUSES = ("sent", "accepted", "declined", "done")
+PARTNER_DECLINE_REASONS = ("outside_mandate", "no_capacity", "missing_documents",
+                           "survivor_declined", "other")
+PARTNER_OUTCOMES = ("service_delivered", "partially_delivered", "not_delivered",
+                    "survivor_withdrew", "other")
+
 # ISO 3166-1 alpha-2, officially assigned codes.
 ISO_COUNTRIES = frozenset("""
 AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS
