@@ -12,6 +12,7 @@ from typing import Callable, Mapping
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from marshmallow import ValidationError
 
+from .directory import identity_problem
 from .errors import ApiProblem, InputError
 from .resources import BY_NAME, ENDPOINTS
 from .resources.declare import JSON, Answer, Ctx, Endpoint
@@ -27,7 +28,7 @@ def perform(name: str, identity, *, body: dict | Callable[[], dict] | None = Non
             query: Mapping | None = None, headers: Mapping[str, str] | None = None,
             correlation_id: str | None = None, **params) -> Answer:
     """Run one endpoint for an identity, exactly as ``/api/v1`` does after authentication: the
-    role check, the body and query schemas, the view. The web pages call this too, so a page can
+    agency check (known to the directory and active, ``gateway/directory.py``), the role check, the body and query schemas, the view. The web pages call this too, so a page can
     never do or show more than the API gives the same person.
 
     ``body`` is the JSON body, or a function that reads it (the API route's: a role that may not
@@ -35,6 +36,9 @@ def perform(name: str, identity, *, body: dict | Callable[[], dict] | None = Non
     (``InputError`` for refused input) or the service's error; returns the view's ``Answer``
     with the status and media type of the declaration unless the view set its own."""
     endpoint = BY_NAME[name]
+    refused = identity_problem(current_app.extensions["refnet.directory"], identity)
+    if refused is not None:  # the token's or session's agency is unknown or inactive
+        raise refused
     if identity.role not in endpoint.roles:
         raise ApiProblem(403, "forbidden", "Forbidden",
                          f"The {identity.role} role may not use this endpoint.")

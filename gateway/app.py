@@ -14,6 +14,7 @@ from services.common.signed_caller import Signer
 from . import api, errors, health, metrics, openapi, settings, web
 from .accounts import AccountStore, hasher, throttle_secret_of
 from .availability import AvailabilityCache, SharedGeneration
+from .directory import GATEWAY_CALLER, Directory
 from .idempotency import IdempotencyKeys
 from .intake import IntakePublisher
 from .ratelimit import RateLimiter
@@ -29,7 +30,7 @@ QUIET_PATHS = {"/healthz", "/readyz", "/metrics"}  # probes and scrapes: counted
 def create_app(overrides: dict | None = None) -> Flask:
     """The gateway app: settings from the environment (``gateway/settings.py``), then
     ``overrides`` (a test's config values and fakes: RPC_POOL, INTAKE, REVOCATIONS, ACCOUNTS,
-    AVAILABILITY, CLOCK, HASH_GATE)."""
+    AVAILABILITY, CLOCK, HASH_GATE, DIRECTORY)."""
     app = Flask(__name__)
     app.config.update(settings.load(overrides))
     app.json.sort_keys = False
@@ -44,6 +45,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["refnet.rpc"] = app.config.get("RPC_POOL") or RpcClient(
         app.config["AMQP_URI"], size=app.config["RPC_POOL_SIZE"], timeout=app.config["RPC_TIMEOUT"],
         signer=Signer(app.config["CALLER_SIGNING_KEY"]))
+    # the agency directory (the referral service's), read briefly per worker: every request's
+    # agency is checked against it, a referral's addressee too (gateway/directory.py)
+    rpc = app.extensions["refnet.rpc"]
+    app.extensions["refnet.directory"] = app.config.get("DIRECTORY") or Directory(
+        lambda: rpc.call("referral", "list_agencies", caller=dict(GATEWAY_CALLER)))
     app.extensions["refnet.intake"] = app.config.get("INTAKE") or IntakePublisher(
         app.config["AMQP_URI"], app.config["INTAKE_PUBLIC_KEY"], app.config["REFERENCE_SECRET"],
         clock=app.extensions["refnet.clock"])

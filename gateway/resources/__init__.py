@@ -8,12 +8,13 @@ view's endpoint declaration side by side.
 * ``legal`` legal cases, sessions, notes, documents, disputes, eligible referrals, referral requests
 * ``court`` court cases, hearings, the hearings calendar, residents' hearings
 * ``privacy`` consent and the search by name; ``reports`` figures; ``admin`` revocations, audit
+* ``agencies`` the agency directory (the referral service's)
 
 ``declare`` holds the decorator and the registry; ``shapes`` the field helpers they share.
 Importing this package declares every endpoint; ``ENDPOINTS`` lists them.
 """
 
-from . import (admin, admissions, beds, care, court, fhir, legal, privacy,  # noqa: F401 - declare
+from . import (admin, agencies, admissions, beds, care, court, fhir, legal, privacy,  # noqa: F401 - declare
                referrals, reports)
 from .declare import REGISTRY
 

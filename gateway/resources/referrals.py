@@ -11,6 +11,7 @@ from services.contracts.decisions import DECISIONS, decision_reason_problem
 from services.contracts.submission import ReferralSubmissionSchema
 from services.contracts.vocabulary import DECLINE_REASONS, REFERRAL_STATUSES, WITHDRAWAL_REASONS
 
+from ..directory import addressee_problem, name_in, request_language
 from ..errors import InputError
 from ..idempotency import KeyReused
 from .declare import INPUT, ONE, TOO_LARGE, WRITE, Answer, Ctx, endpoint
@@ -50,6 +51,8 @@ class ReferralListQuery(Strict):
 SubmissionAccepted = answer("SubmissionAccepted", strings("reference status status_url"))
 TimelineEntry = answer(
     "TimelineEntry", strings("at agency status note"),
+    agency_name=fields.String(metadata={"description": "The agency's name in the directory, in "
+                                                       "the request's language (else English)"}),
     reason_code=fields.String(metadata={"description": "On a decline or withdrawal: why, as a "
                                                        "code (unknown before codes were kept)"}),
     kind=fields.String(metadata={"description": "legal for court status and hearing entries"}),
@@ -100,6 +103,11 @@ def submit_referral(ctx: Ctx):
         raise InputError("Idempotency-Key must be 1 to 200 visible ASCII characters",
                          "Idempotency-Key", status=400, code="invalid-header",
                          title="Invalid header")
+    addressed_to = ctx.data.get("addressed_to")
+    if addressed_to is not None:  # a provider of the directory, active (absent: the network)
+        problem = addressee_problem(ctx.extensions["refnet.directory"], addressed_to)
+        if problem:
+            raise InputError(problem, "addressed_to", [{"field": "addressed_to", "message": problem}])
     intake = ctx.extensions["refnet.intake"]
     reference = intake.reference(ctx.identity.agency, key)
     if key is not None:
@@ -127,7 +135,13 @@ def list_referrals(ctx: Ctx):
 @endpoint("GET", "/referrals/<reference>/status", roles=STATUS_ROLES,
           summary="Current status and timeline of a referral", response=ReferralStatus, errors=ONE)
 def referral_status(ctx: Ctx, reference: str):
-    return ctx.rpc("referral", "get_status", reference=reference)
+    answer = ctx.rpc("referral", "get_status", reference=reference)
+    language = request_language()
+    for entry in (answer or {}).get("timeline") or ():  # the directory's name beside the id
+        if "agency_names" in entry:
+            entry["agency_name"] = name_in({"names": entry.pop("agency_names")}, language,
+                                           entry["agency"])
+    return answer
 
 
 @endpoint("GET", "/referrals/<reference>", roles=("shelter",),

@@ -10,6 +10,7 @@ from datetime import date
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates, validates_schema
 
+from .identities import AGENCY
 from .references import PATTERN as REFERENCE_PATTERN
 from .vocabulary import (CONSENT_BASES, EXPLOITATION_TYPES, ISO_COUNTRIES, NEEDS, SEXES,
                          URGENCIES)
@@ -89,6 +90,13 @@ class ReferralSubmissionSchema(_Strict):
     officer = fields.Nested(OfficerSchema, required=True)
     circumstances = fields.String(validate=validate.Length(max=5000),
                                   metadata={"description": "Optional narrative (encrypted at rest)."})
+    addressed_to = fields.String(
+        allow_none=True, load_default=None,
+        validate=validate.Regexp(f"^{AGENCY.pattern}$", error="Not an agency id."),
+        metadata={"description": "The shelter provider (an agency id of the directory, "
+                                 "`GET /api/v1/agencies`) the referral is addressed to; absent "
+                                 "or null: the network. Unknown, inactive or not a "
+                                 "shelter_provider: 422 naming addressed_to."})
 
     @validates("identified_on")
     def _not_future(self, value, **_):

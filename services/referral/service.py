@@ -129,6 +129,33 @@ class ReferralService(skeleton.ServiceSkeleton):
         """The survivor's choices and their history (shelter staff)."""
         return usecases.get_consent(self.db, self.clock, caller, reference)
 
+    # --- the agency directory (docs/decisions/0037) --------------------------------------------
+
+    @rpc
+    def list_agencies(self, caller, kind=None, active=None):
+        """Every agency of the directory (any signed-in role), narrowed by kind and active."""
+        return usecases.list_agencies(self.db, caller, kind=kind, active=active)
+
+    @rpc
+    def get_agency(self, caller, agency):
+        """One agency of the directory (any signed-in role)."""
+        return usecases.get_agency(self.db, caller, agency)
+
+    @rpc
+    @audited("agency.register", "agency", "agency")
+    def register_agency(self, caller, agency, kind, names, region=None, services=None,
+                        languages=None, routing_order=None, active=True):
+        """An administrator registers an agency (``referral.agency_changed``)."""
+        return usecases.register_agency(self.db, self.clock, caller, agency, kind, names,
+                                        region=region, services=services, languages=languages,
+                                        routing_order=routing_order, active=active)
+
+    @rpc
+    @audited("agency.update", "agency", "agency")
+    def update_agency(self, caller, agency, changes):
+        """An administrator changes an agency (``referral.agency_changed``)."""
+        return usecases.update_agency(self.db, self.clock, caller, agency, changes)
+
     @rpc
     @audited("referral.search_by_name", "referrals")
     @held()

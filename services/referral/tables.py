@@ -46,6 +46,9 @@ referrals = Table(
     Column("stat_age_band", String(10)),
     Column("stat_nationality", String(2)),
     Column("stat_exploitation", String(120)),
+    # the shelter provider the police addressed the referral to (`addressed_to`; an agency of
+    # the directory), null: the network (docs/decisions/0037)
+    Column("addressed_to", String(100)),
 )
 Index("ix_referrals_name_digest", referrals.c.name_digest)
 Index("ix_referrals_agency_status_id", referrals.c.referring_agency, referrals.c.status, referrals.c.id)
@@ -103,6 +106,28 @@ consent_records = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_consent_records_referral", consent_records.c.referral_id, consent_records.c.id)
+
+# The agency directory (docs/decisions/0037): every agency of the network. Tokens and web users
+# name one (active, of a kind their role fits); a referral may be addressed to a shelter
+# provider of it; each registration and change is published as ``referral.agency_changed``.
+agencies = Table(
+    "agencies", metadata,
+    Column("id", String(100), primary_key=True),
+    Column("kind", String(30), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("name_ar", String(200)),
+    Column("name_ckb", String(200)),
+    Column("region", String(100), nullable=False, default=""),
+    Column("services", Text, nullable=False, default="[]"),  # JSON list of AGENCY_SERVICES
+    Column("languages", Text, nullable=False, default="[]"),  # JSON list of ISO 639 codes
+    Column("routing_order", Integer),  # the order a referral to the network is offered in
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(100), nullable=False),
+)
+Index("ix_agencies_kind", agencies.c.kind, agencies.c.id)
 
 audit_log = audit_table(metadata)
 

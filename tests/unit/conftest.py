@@ -114,6 +114,43 @@ class FakeIntake:
         return {"reference": reference}
 
 
+class FakeDirectory:
+    """The gateway's agency directory (``gateway.directory.Directory``) without the referral
+    service: ``agencies`` by id; any other id is an active agency of kind ``other`` (every
+    token of the unit tests names a registered agency), unless it is in ``missing``."""
+
+    def __init__(self):
+        self.agencies: dict[str, dict] = {}
+        self.missing: set[str] = set()
+        self.invalidated = 0
+
+    def add(self, agency, kind="other", active=True, **more):
+        self.agencies[agency] = {"id": agency, "kind": kind, "active": active,
+                                 "names": {"en": agency}, "region": "", "services": [],
+                                 "languages": [], "routing_order": None, **more}
+        return self.agencies[agency]
+
+    def lookup(self, agency):
+        if agency in self.missing:
+            return None
+        return self.agencies.get(agency) or {"id": agency, "kind": "other", "active": True,
+                                             "names": {"en": agency}}
+
+    def agency(self, agency):
+        return self.lookup(agency)
+
+    def agencies_list(self):
+        return list(self.agencies.values())
+
+    def invalidate(self):
+        self.invalidated += 1
+
+
+@pytest.fixture
+def directory():
+    return FakeDirectory()
+
+
 @pytest.fixture
 def rpc():
     return FakeRpcPool()
@@ -125,7 +162,7 @@ def intake():
 
 
 @pytest.fixture
-def app(rpc, intake, keypair, monkeypatch):
+def app(rpc, intake, keypair, directory, monkeypatch):
     for var in ("AMQP_URI", "REFNET_RPC_TIMEOUT", "REFNET_RPC_POOL_SIZE", "REFNET_TOKEN_SECRET",
                 "REFNET_REFERENCE_SECRET", "REFNET_INTAKE_PUBLIC_KEY", "REFNET_CALLER_SIGNING_KEY"):
         monkeypatch.delenv(var, raising=False)
@@ -138,7 +175,7 @@ def app(rpc, intake, keypair, monkeypatch):
                       "INTAKE_PUBLIC_KEY": keypair[1],
                       "CALLER_SIGNING_KEY": CALLER_SIGNING_KEY, "RPC_POOL": rpc, "INTAKE": intake,
                       "REVOCATIONS": NoRevocations(), "ACCOUNTS": MemoryAccounts(),
-                      "IDEMPOTENCY": MemoryIdempotency(),
+                      "IDEMPOTENCY": MemoryIdempotency(), "DIRECTORY": directory,
                       "TESTING": True, "AVAILABILITY": AvailabilityCache(1.0, LocalGeneration())})
     return app
 

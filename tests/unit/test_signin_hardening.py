@@ -12,7 +12,7 @@ from gateway.api import ENDPOINTS
 from gateway.ratelimit import RateLimiter
 from gateway.revocation import NoRevocations
 
-from .conftest import CALLER_SIGNING_KEY, REFERENCE_SECRET, TOKEN_SECRET
+from .conftest import CALLER_SIGNING_KEY, REFERENCE_SECRET, TOKEN_SECRET, FakeDirectory
 
 
 def test_a_revoked_token_gets_401_at_the_next_request(app, client, token):
@@ -162,7 +162,7 @@ def make_app(rpc, intake, keypair, monkeypatch):
                            "CALLER_SIGNING_KEY": CALLER_SIGNING_KEY, "RPC_POOL": rpc, "INTAKE": intake,
                            "REVOCATIONS": NoRevocations(), "ACCOUNTS": MemoryAccounts(),
                            "TESTING": True, "AVAILABILITY": AvailabilityCache(1.0, LocalGeneration()),
-                           **config})
+                           "DIRECTORY": FakeDirectory(), **config})
     return make
 
 

@@ -11,9 +11,11 @@ in that same transaction; "now" comes from the clock it is given.
 * ``retention``: closing stale referrals, anonymisation (with the legal hold), key rotation,
   backfill of statistical codes.
 * ``report``: the period's figures (counts and quartiles only).
+* ``directory``: the agency directory (docs/decisions/0037): list, read, register, change.
 """
 
 from .consent import get_consent, record_consent
+from .directory import get_agency, list_agencies, register_agency, update_agency
 from .events import apply_event
 from .files import get_file, search_by_name
 from .intake import submit
@@ -23,5 +25,5 @@ from .status import get_fhir_task, get_status, list_referrals
 from .withdrawal import withdraw
 
 __all__ = ["anonymise_closed", "apply_event", "backfill_report_codes", "close_stale", "get_consent", "get_fhir_task",
-           "get_file", "get_status", "list_referrals", "record_consent", "report_figures",
-           "search_by_name", "submit", "withdraw"]
+           "get_agency", "get_file", "get_status", "list_agencies", "list_referrals", "record_consent", "register_agency", "report_figures",
+           "search_by_name", "submit", "update_agency", "withdraw"]

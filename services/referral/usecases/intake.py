@@ -17,10 +17,12 @@ from services.common.sealing import FileCipher, unseal
 from services.contracts.envelope import make_event
 from services.contracts.submission import ReferralSubmissionSchema, SubmitReferralV1, seal_binding
 
+from ..domain import directory as directory_rules
 from ..domain import referral as rules
 from ..domain import report as report_rules
 from ..domain import retention
 from ..tables import audit_log, outbox, referrals
+from .directory import find_agency
 from .steps import SOURCE, add_timeline
 
 log = logging.getLogger(__name__)
@@ -62,6 +64,7 @@ def submit(db: Database, clock: Clock, cipher: FileCipher, intake_private_key: s
     digest_key = hashlib.sha256(b"refnet body hash\x00" + intake_private_key.encode()).digest()
     digest = hmac.new(digest_key, plaintext, hashlib.sha256).hexdigest()
     summary = rules.summary_fields(submission)
+    languages = list(submission["survivor"].get("languages") or [])
     codes = report_rules.report_codes(submission)
     now = clock.now()
     with db.write() as s:
@@ -72,6 +75,7 @@ def submit(db: Database, clock: Clock, cipher: FileCipher, intake_private_key: s
                 log.warning("referral %s: idempotency key reused with a different body; "
                             "kept the first submission", reference)
             return reference, False
+        addressed_to = _addressee(s, reference, submission.get("addressed_to"))
         referral_id = s.execute(insert(referrals).values(
             reference=reference, referring_agency=cmd["agency"], submitted_by=cmd["submitted_by"],
             status="submitted", population_group=summary["population_group"],
@@ -83,7 +87,7 @@ def submit(db: Database, clock: Clock, cipher: FileCipher, intake_private_key: s
             name_digest=(retention.name_digest(search_key, submission["survivor"].get("name"))
                          if search_key else None),
             submitted_at=cmd["submitted_at"], updated_at=now,
-            stat_sex=codes["sex"], stat_age_band=codes["age_band"],
+            addressed_to=addressed_to, stat_sex=codes["sex"], stat_age_band=codes["age_band"],
             stat_nationality=codes["nationality"], stat_exploitation=codes["exploitation"][:120],
         )).inserted_primary_key[0]
         add_timeline(s, referral_id, cmd["submitted_at"], cmd["agency"], "submitted",
@@ -96,9 +100,25 @@ def submit(db: Database, clock: Clock, cipher: FileCipher, intake_private_key: s
             "urgency": summary["urgency"], "needs": summary["needs"],
             "children_count": summary["children_count"], "beds_needed": summary["beds_needed"],
             "referring_agency": cmd["agency"], "submitted_at": cmd["submitted_at"],
+            "requested_provider": addressed_to, "service_languages": languages,
         }, source=SOURCE, correlation_id=cmd.get("correlation_id"), occurred_at=now))
     log.info("referral %s recorded", reference)
     return reference, True
+
+
+def _addressee(s, reference: str, addressed_to: str | None) -> str | None:
+    """The provider the referral is addressed to, as the directory holds it now. The gateway
+    refused an unknown, inactive or non-provider agency; one deactivated since (or checked
+    against the gateway's last known directory during an outage of this service) is not a
+    reason to lose the referral: it goes to the network instead, and the log says so."""
+    if addressed_to is None:
+        return None
+    problem = directory_rules.addressee_problem(find_agency(s, addressed_to))
+    if problem:
+        log.warning("referral %s: addressed to an agency that cannot take it (%s); sent to the "
+                    "network instead", reference, problem)
+        return None
+    return addressed_to
 
 
 def _refuse(db: Database, clock: Clock, cmd: dict) -> None:

@@ -18,11 +18,14 @@ from ..domain import referral as rules
 from ..domain.visibility import shape
 from ..queries import LEGAL_UPDATES_OF, TIMELINE_OF, status_row, visible_to
 from ..tables import referrals
+from .directory import agency_names
 from .steps import MAX_PAGE, check_reference
 
 
-def _timeline_entry(e) -> dict:
+def _timeline_entry(e, names: dict | None = None) -> dict:
     entry = {"at": iso(e.at), "agency": e.agency, "status": e.status, "note": e.note}
+    if names and e.agency in names:
+        entry["agency_names"] = names[e.agency]
     if e.reason_code:
         entry["reason_code"] = e.reason_code
     return entry
@@ -40,13 +43,14 @@ def get_status(db: Database, clock: Clock, caller: Caller, reference: str) -> di
             return shape("status_withdrawn", caller.role,
                          rules.withdrawn_view(reference, rules.consent_withdrawn_at(row, audience, now)))
         entries = s.execute(TIMELINE_OF, {"referral_id": row["id"]}).all()
+        names = agency_names(s, {e.agency for e in entries})
         sees_legal = rules.may_see_legal_updates(caller, row, now)
         legal_rows = [dict(r._mapping) for r in s.execute(
             LEGAL_UPDATES_OF, {"referral_id": row["id"]}).all()] if sees_legal else []
     answer = {
         "reference": reference,
         "status": row["status"],
-        "timeline": rules.merge_timeline([_timeline_entry(e) for e in entries],
+        "timeline": rules.merge_timeline([_timeline_entry(e, names) for e in entries],
                                          [rules.legal_timeline_entry(u) for u in legal_rows]),
     }
     if sees_legal:
