@@ -2,8 +2,8 @@
 directory in each worker (docs/decisions/0037). Other code calls ``agency(id)``.
 
 * The copy is the whole directory (``list_agencies``: tens of agencies, no personal data), read
-  at most every ``max_age`` seconds; an id missing from a copy older than ``MISSING_RECHECK``
-  seconds reads it afresh (an agency registered through another worker a moment ago).
+  at most every ``max_age`` seconds; an id missing from the copy reads it afresh (an agency
+  registered a moment ago through another worker or `refnet agency add`).
 * A change made through this worker drops the copy at once (``invalidate``); another worker's
   copy follows within ``max_age``.
 * When the referral service does not answer, the last copy stands (and is asked again only
@@ -30,7 +30,9 @@ from .errors import ApiProblem
 log = logging.getLogger(__name__)
 
 MAX_AGE = 5.0          # seconds a worker's copy is used before it is read again
-MISSING_RECHECK = 1.0  # an id missing from a copy older than this reads the directory again
+# an id missing from the copy reads the directory again (only a signed token of an agency the
+# directory never held, or one registered a moment ago elsewhere, misses: both rare)
+MISSING_RECHECK = 0.0
 # who the gateway is when it reads the directory for itself (every role may list agencies)
 GATEWAY_CALLER = {"user": "refnet-gateway", "role": "analyst", "agency": "refnet-gateway"}
 UNSURE = object()      # the directory cannot be read and the last copy does not say

@@ -17,6 +17,11 @@
                                                  a person who signs in to the web pages (password asked,
                                                  or read from stdin or the file); also password, disable,
                                                  enable, list
+    agencies  refnet agency list [--kind K]      the agency directory (the referral service's database)
+              refnet agency add ID --kind K --name-en N [--name-ar N] [--name-ckb N] [--region R]
+                  [--services a,b] [--languages ar,ckb] [--routing-order N] [--inactive]
+              refnet agency update ID [...] [--activate|--deactivate]
+                                                 a token or web user names an active agency its role fits
     audit     refnet audit verify [SERVICE...]   check every audit trail's hash chain; names what was edited
               refnet dead-letters list           messages parked after repeated failures
               refnet dead-letters replay ID      send one back to the queue it failed in
@@ -35,11 +40,11 @@ import warnings
 
 from services.common.settings import SettingsError
 
-from . import audit, check, demo, keys, network, privacy, reports, users
+from . import agencies, audit, check, demo, keys, network, privacy, reports, users
 
 warnings.filterwarnings("ignore", message=r"(?s).*(Eventlet is deprecated|pkg_resources)")
 
-SUBJECTS = (network, check, keys, users, audit, reports, privacy, demo)
+SUBJECTS = (network, check, keys, users, agencies, audit, reports, privacy, demo)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,8 @@ def seed_demo(values) -> dict:
     folder = settings.var()
     client = seed.shelter_client(values.amqp_uri, values.caller_signing_key)
     try:
+        # the directory first: every demo user's agency must be in it for their tokens to work
+        seed.seed_agencies(client)
         empty = seed.is_empty(client)
         # the people first: should the facility fail, the next `make up` still sees an empty
         # network and completes what is missing

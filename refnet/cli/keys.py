@@ -6,6 +6,8 @@ import sys
 from refnet import settings
 from refnet.local.secrets import add_missing_secrets, write_secrets_file
 
+from . import agencies
+
 
 def cmd_init_secrets(_args=None) -> int:
     """Write var/refnet.env with fresh secrets if it does not exist; never overwrite a secret
@@ -22,7 +24,8 @@ def cmd_init_secrets(_args=None) -> int:
 
 def cmd_issue_token(args) -> int:
     """Print a bearer token and nothing else, once its record (not the token) is stored in the
-    gateway's database; a lifetime over ``REFNET_TOKEN_MAX_HOURS`` is refused."""
+    gateway's database; a lifetime over ``REFNET_TOKEN_MAX_HOURS`` is refused, and so is an
+    agency the directory does not hold as active and of a kind the role fits."""
     import jwt
 
     from gateway.issued_tokens import IssuedTokens
@@ -37,6 +40,10 @@ def cmd_issue_token(args) -> int:
             raise ValueError(f"--ttl must be 1 to {longest} seconds (REFNET_TOKEN_MAX_HOURS)")
         token = issue_token(values.token_secret, user=args.user, role=args.role,
                             agency=args.agency, ttl=args.ttl)
+        # the agency must be in the directory, active, of a kind the role fits
+        problem = agencies.identity_problem(values, args.role, args.agency)
+        if problem:
+            raise ValueError(problem)
     except ValueError as exc:
         print(f"refnet issue-token: {exc}", file=sys.stderr)
         return 2

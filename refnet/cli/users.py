@@ -11,7 +11,8 @@ The password is read from ``--password-file`` (``-`` for standard input), else f
 input when it is not a terminal (its first line), else asked twice at the terminal. It is never
 an argument: arguments show in ``ps`` and in shell history. The tables are the gateway's
 (``REFNET_GATEWAY_DATABASE_URL``, ``var/gateway.db`` by default), so this works with the network
-stopped or running.
+stopped or running. ``create`` takes only an agency the directory (the referral service's
+database, read by URL) holds as active, of a kind the role fits.
 """
 
 import getpass
@@ -43,6 +44,12 @@ def _store():
     return store
 
 
+def _malformed(agency: str) -> bool:
+    """An agency id out of format: the store's own check refuses it, naming the rule."""
+    from services.contracts.identities import AGENCY
+    return not AGENCY.fullmatch(agency)
+
+
 def cmd_user(args) -> int:
     """Create a person, change their password, disable them, or list everyone."""
     try:
@@ -56,6 +63,11 @@ def cmd_user(args) -> int:
         if args.action == "create":
             if not args.role or not args.agency:
                 raise ValueError("give --role and --agency")
+            # the agency must be in the directory, active, of a kind the role fits
+            from .agencies import identity_problem
+            problem = identity_problem(settings.load(), args.role, args.agency)
+            if problem and not _malformed(args.agency):
+                raise ValueError(problem)
             store = _store()
             store.create_user(args.username, _password(args), args.role, args.agency)
             print(f"user {args.username.strip().lower()} created ({args.role}, {args.agency})")

@@ -13,6 +13,53 @@ USERS = [
     {"user": "analyst.demo", "role": "analyst", "agency": "refnet-analytics"},
 ]
 
+# The demo agency directory (invented names): two shelter providers (the NGO shelter of the 45
+# beds above, and a government shelter), two TIP police units, two courts, a legal-aid
+# organisation, an international organisation for return and reintegration, and the agencies of
+# the demo administrator and analyst. The government shelter's facility is seeded with the
+# shelter service's demo data, not here.
+AGENCIES = [
+    {"id": "erbil-shelter", "kind": "shelter_provider", "region": "Erbil", "routing_order": 1,
+     "names": {"en": "Safe Haven Erbil (NGO shelter)", "ar": "الملاذ الآمن أربيل (دار إيواء منظمة)",
+               "ckb": "پەناگەی سەلامەت هەولێر (شێڵتەری ڕێکخراو)"},
+     "services": ["shelter", "medical", "psychosocial", "legal", "documents"],
+     "languages": ["ar", "ckb", "en", "am"]},
+    {"id": "duhok-gov-shelter", "kind": "shelter_provider", "region": "Duhok", "routing_order": 2,
+     "names": {"en": "Duhok Government Protection House", "ar": "دار الحماية الحكومية في دهوك",
+               "ckb": "ماڵی پاراستنی حکومی دهۆک"},
+     "services": ["shelter", "medical", "psychosocial"], "languages": ["ar", "ckb", "kmr"]},
+    {"id": "erbil-tip-unit", "kind": "police_unit", "region": "Erbil",
+     "names": {"en": "Erbil Anti-Trafficking Police Unit", "ar": "وحدة شرطة مكافحة الاتجار في أربيل",
+               "ckb": "یەکەی پۆلیسی دژە بازرگانی بە مرۆڤ لە هەولێر"},
+     "services": [], "languages": ["ar", "ckb"]},
+    {"id": "duhok-tip-unit", "kind": "police_unit", "region": "Duhok",
+     "names": {"en": "Duhok Anti-Trafficking Police Unit", "ar": "وحدة شرطة مكافحة الاتجار في دهوك",
+               "ckb": "یەکەی پۆلیسی دژە بازرگانی بە مرۆڤ لە دهۆک"},
+     "services": [], "languages": ["ar", "ckb", "kmr"]},
+    {"id": "erbil-criminal-court", "kind": "court", "region": "Erbil",
+     "names": {"en": "Erbil Criminal Court", "ar": "محكمة جنايات أربيل", "ckb": "دادگای تاوانی هەولێر"},
+     "services": [], "languages": ["ar", "ckb"]},
+    {"id": "duhok-criminal-court", "kind": "court", "region": "Duhok",
+     "names": {"en": "Duhok Criminal Court", "ar": "محكمة جنايات دهوك", "ckb": "دادگای تاوانی دهۆک"},
+     "services": [], "languages": ["ar", "ckb"]},
+    {"id": "erbil-legal-aid", "kind": "legal_aid", "region": "Erbil",
+     "names": {"en": "Erbil Legal Aid Centre", "ar": "مركز المساعدة القانونية في أربيل",
+               "ckb": "ناوەندی یارمەتی یاسایی هەولێر"},
+     "services": ["legal", "documents", "labour_dispute"], "languages": ["ar", "ckb", "en"]},
+    {"id": "intl-return-org", "kind": "international_org", "region": "Kurdistan Region",
+     "names": {"en": "International Return and Reintegration Office",
+               "ar": "المكتب الدولي للعودة وإعادة الإدماج",
+               "ckb": "نووسینگەی نێودەوڵەتی گەڕانەوە و تێکەڵبوونەوە"},
+     "services": ["repatriation", "return_reintegration", "travel_document"],
+     "languages": ["ar", "ckb", "en", "am", "tl"]},
+    {"id": "refnet-admin", "kind": "other", "region": "",
+     "names": {"en": "Referral network administration", "ar": "إدارة شبكة الإحالة",
+               "ckb": "بەڕێوەبردنی تۆڕی ڕەوانەکردن"}, "services": [], "languages": []},
+    {"id": "refnet-analytics", "kind": "other", "region": "",
+     "names": {"en": "Referral network analytics", "ar": "تحليلات شبكة الإحالة",
+               "ckb": "شیکاری تۆڕی ڕەوانەکردن"}, "services": [], "languages": []},
+]
+
 # An invented referral, in the shape the API takes.
 SAMPLE_REFERRAL = {
     "survivor": {"name": "Demo Person A.", "sex": "female", "birth_year": 1998, "age_estimated": True,

@@ -9,7 +9,7 @@ import json
 import os
 from pathlib import Path
 
-from .data import CAPACITY, FACILITY, USERS
+from .data import AGENCIES, CAPACITY, FACILITY, USERS
 
 
 def admin() -> dict:
@@ -33,6 +33,33 @@ def shelter_client(amqp_uri: str, signing_key: str, timeout: float = 10.0):
     from gateway.rpc import RpcClient
     from services.common.signed_caller import Signer
     return RpcClient(amqp_uri, size=1, timeout=timeout, signer=Signer(signing_key))
+
+
+def seed_agencies(client) -> list[str]:
+    """Register the demo agencies the directory lacks (``data.AGENCIES``). One it holds is left
+    as it is (an administrator may have changed it), except one the migration registered with
+    its id for a name (the shelter agency of a network from before the directory), which gets
+    its demo names. Returns the ids registered or named now."""
+    from services.common.errors import Conflict
+    held = {a["id"]: a for a in client.call("referral", "list_agencies", caller=admin())}
+    added = []
+    for agency in AGENCIES:
+        if agency["id"] in held:
+            if held[agency["id"]]["names"] == {"en": agency["id"]}:
+                client.call("referral", "update_agency", caller=admin(), agency=agency["id"],
+                            changes={k: agency[k] for k in ("names", "region", "services",
+                                                            "languages")})
+                added.append(agency["id"])
+            continue
+        try:
+            client.call("referral", "register_agency", caller=admin(), agency=agency["id"],
+                        kind=agency["kind"], names=agency["names"], region=agency["region"],
+                        services=agency["services"], languages=agency["languages"],
+                        routing_order=agency.get("routing_order"))
+            added.append(agency["id"])
+        except Conflict:  # registered meanwhile
+            pass
+    return added
 
 
 def is_empty(client) -> bool:

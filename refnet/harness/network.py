@@ -42,6 +42,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def kind_for_role(role: str) -> str:
+    """The kind of agency the harness registers for a token of ``role``: ``other`` for the
+    network's own people (admin, analyst), else the first kind the role fits."""
+    from services.contracts.vocabulary import ROLE_AGENCY_KINDS
+    kinds = ROLE_AGENCY_KINDS.get(role, ("other",))
+    return "other" if "other" in kinds and role in ("admin", "analyst") else kinds[0]
+
+
 def procfile() -> dict[str, str]:
     """deploy/Procfile's commands by process name."""
     lines = PROCFILE.read_text().splitlines()
@@ -109,6 +117,7 @@ class Network:
                 self.commands[f"{service}.{n}"] = self.commands[service]
         self.processes: dict[str, subprocess.Popen] = {}
         self.logs = self.workdir / "logs"
+        self._registered: set[str] = set()  # agencies known to be in the directory
 
     # --- life cycle -------------------------------------------------------------------------
 
@@ -237,11 +246,38 @@ class Network:
     # --- helpers for tests --------------------------------------------------------------------
 
     def token(self, role: str, agency: str | None = None, user: str | None = None) -> str:
-        """A bearer token of this network; the agency of the demo user of ``role`` by default."""
+        """A bearer token of this network; the agency of the demo user of ``role`` by default.
+        The agency is registered in the directory first (of the first kind the role fits) when
+        the directory lacks it: the gateway refuses a token of an unknown agency."""
         known = next((u for u in demo.USERS if u["role"] == role), None)
         agency = agency or (known or {}).get("agency", f"{role}-agency")
+        self.register_agency(agency, kind_for_role(role))
         return issue_token(self.secrets["REFNET_TOKEN_SECRET"], user=user or f"{role}.test",
                            role=role, agency=agency)
+
+    def register_agency(self, agency: str, kind: str, *, active: bool = True,
+                        names: dict | None = None, **more) -> bool:
+        """Put ``agency`` into the directory of this network's referral service (its database,
+        as `refnet agency add` does) unless it is there; True when registered now."""
+        if agency in self._registered:
+            return False
+        from services.common.caller import Caller
+        from services.common.clock import SystemClock
+        from services.common.db import Database
+        from services.common.errors import Conflict
+        from services.referral.usecases import register_agency
+        env = self.process_env["referral"] if self.process_env is not None else {}
+        db = Database(env.get("REFERRAL_DATABASE_URL") or self.env["REFERRAL_DATABASE_URL"])
+        try:
+            register_agency(db, SystemClock(), Caller("harness", "admin", "refnet-harness"),
+                            agency, kind, names or {"en": agency}, active=active, **more)
+            created = True
+        except Conflict:
+            created = False
+        finally:
+            db.dispose()
+        self._registered.add(agency)
+        return created
 
     def seed_facility(self, capacity: dict | None = None) -> None:
         """``refnet seed-demo`` on this network, then the beds of ``capacity`` by group."""

@@ -105,7 +105,8 @@ def _path(ep, w):
               "court_case_id": w["court_case_id"], "hearing_id": w["hearing_id"],
               "document_id": w["document_id"], "dispute_id": w["dispute_id"],
               "admission_id": str(w["admission_id"]), "plan_id": str(w["plan_id"]),
-              "item_id": str(w["item_id"]), "milestone": "plan_agreed"}
+              "item_id": str(w["item_id"]), "milestone": "plan_agreed",
+              "agency": demo.FACILITY["id"]}
     path = ep.path
     for key, value in values.items():
         path = path.replace(f"<{key}>", value)

@@ -45,8 +45,14 @@ SECRET = "an invented token secret of some length"
 
 @pytest.fixture
 def refnet(db_url, tmp_path, monkeypatch, capsys):
-    """``refnet ARGS...`` in this process: (exit code, stdout, stderr)."""
+    """``refnet ARGS...`` in this process: (exit code, stdout, stderr). The referral service's
+    database (the agency directory) is a SQLite file of the test's, holding ``erbil-police``
+    and the shelter agency the migration registers."""
     from refnet.cli import main
+    from services.common.migrations import upgrade
+    directory = f"sqlite:///{tmp_path / 'referral.db'}"
+    upgrade("referral", directory)
+    monkeypatch.setenv("REFERRAL_DATABASE_URL", directory)
     monkeypatch.setenv("REFNET_VAR", str(tmp_path))
     monkeypatch.setenv("REFNET_GATEWAY_DATABASE_URL", db_url)
     monkeypatch.setenv("REFNET_TOKEN_SECRET", SECRET)
@@ -58,6 +64,8 @@ def refnet(db_url, tmp_path, monkeypatch, capsys):
         code = main(list(args))
         out = capsys.readouterr()
         return code, out.out, out.err
+    assert run("agency", "add", "erbil-police", "--kind", "police_unit",
+               "--name-en", "Erbil police")[0] == 0
     yield run
     Database._instances.pop(db_url, None)
 
@@ -126,3 +134,38 @@ def test_issue_token_keeps_a_record_without_the_token(refnet, db_url):
     code, out, _err = refnet("issued-tokens")
     assert code == 0 and out.split("\t")[:4] == [identity.jti, "officer.1", "police", "erbil-police"]
     assert token not in out
+
+
+# --- the agency directory: a token or web user names an agency it holds, active, that fits -------
+
+def test_agency_commands_register_list_and_deactivate(refnet):
+    code, out, err = refnet("agency", "add", "duhok-court", "--kind", "court", "--name-en",
+                            "Duhok court", "--name-ar", "محكمة دهوك", "--region", "Duhok")
+    assert code == 0, err
+    assert refnet("agency", "add", "duhok-court", "--kind", "court", "--name-en", "x")[0] == 2
+    code, _out, err = refnet("agency", "add", "x-unit", "--kind", "spaceship", "--name-en", "x")
+    assert code == 2
+    code, out, _err = refnet("agency", "list", "--kind", "court")
+    assert out.split("\t")[:3] == ["duhok-court", "court", "active"]
+    code, out, _err = refnet("agency", "update", "duhok-court", "--deactivate")
+    assert code == 0 and "inactive" in out
+
+
+def test_a_token_or_web_user_names_a_known_active_agency_its_role_fits(refnet):
+    code, out, err = refnet("issue-token", "--user", "officer.1", "--role", "police",
+                            "--agency", "nowhere-unit")
+    assert code == 2 and out == "" and "unknown agency" in err
+    code, out, err = refnet("issue-token", "--user", "officer.1", "--role", "shelter",
+                            "--agency", "erbil-police")
+    assert code == 2 and out == "" and "shelter_provider" in err
+    code, _out, err = refnet("user", "create", "--username", "amina.h", "--role", "court",
+                             "--agency", "erbil-police", stdin=PASSWORD + "\n")
+    assert code == 2 and "court" in err
+    assert refnet("agency", "update", "erbil-police", "--deactivate")[0] == 0
+    code, out, err = refnet("issue-token", "--user", "officer.1", "--role", "police",
+                            "--agency", "erbil-police")
+    assert code == 2 and "inactive" in err
+    assert refnet("agency", "update", "erbil-police", "--activate")[0] == 0
+    code, out, _err = refnet("issue-token", "--user", "officer.1", "--role", "police",
+                             "--agency", "erbil-police")
+    assert code == 0 and out.count(".") == 2

@@ -26,8 +26,15 @@ class Shelter:
     def __init__(self, beds: dict | None = None):
         self.beds = beds or {}
         self.writes = []
+        self.agencies = {}
 
     def call(self, service, method, caller, **kwargs):
+        if service == "referral":  # the demo agencies go into the referral service's directory
+            assert caller["role"] == "admin"
+            if method == "list_agencies":
+                return list(self.agencies.values())
+            self.agencies[kwargs["agency"]] = {"id": kwargs["agency"], "names": kwargs["names"]}
+            return {}
         assert (service, caller["role"]) == ("shelter", "admin")
         if method == "list_facilities":
             return [{"facility": f, "name": f} for f in sorted(self.beds)]
@@ -148,3 +155,17 @@ def test_the_welcome_says_whether_it_seeded_and_shows_no_hidden_password(network
     assert f"facility '{FACILITY['id']}': 30 beds (women 30)" in out
     assert "  web court    clerk.demo     (password not kept here)" in out
     assert "an-admins-password" not in out
+
+
+def test_the_demo_agencies_are_registered_once_and_every_demo_user_names_one():
+    from refnet.demo import data
+    shelter = Shelter()
+    assert seed.seed_agencies(shelter) == [a["id"] for a in data.AGENCIES]
+    assert seed.seed_agencies(shelter) == []  # a second run registers nothing
+    kinds = {a["id"]: a["kind"] for a in data.AGENCIES}
+    from services.contracts.vocabulary import ROLE_AGENCY_KINDS
+    for user in data.USERS:
+        assert kinds[user["agency"]] in ROLE_AGENCY_KINDS[user["role"]], user
+    assert sorted(k for k in kinds.values() if k == "shelter_provider") == ["shelter_provider"] * 2
+    for agency in data.AGENCIES:
+        assert set(agency["names"]) == {"en", "ar", "ckb"}
