@@ -114,8 +114,10 @@ def request_language() -> str:
     from flask import g, has_request_context, request
     if not has_request_context():
         return "en"
-    if g.get("web_lang") in AGENCY_NAME_LANGUAGES:
-        return g.web_lang
+    if g.get("web_page"):  # a page: the language the person chose
+        from .web.core import current_language
+        if current_language() in AGENCY_NAME_LANGUAGES:
+            return current_language()
     return request.accept_languages.best_match(list(AGENCY_NAME_LANGUAGES), default="en") or "en"
 
 

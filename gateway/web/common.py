@@ -26,6 +26,9 @@ NOTICES = {
     "saved": _l("Saved."),
     "case_opened": _l("The legal case was opened."),
     "hearing_scheduled": _l("The hearing was scheduled."),
+    "agency_added": _l("The agency was registered."),
+    "agency_activated": _l("The agency is active."),
+    "agency_deactivated": _l("The agency is inactive: its tokens and web users are refused."),
 }
 
 

@@ -84,6 +84,21 @@ LABELS = {
         "unknown": _l("Reason not recorded"),
     },
     "change": {"capacity": _l("Capacity"), "out_of_service": _l("Out of service")},
+    "agency_kind": {  # the agency directory (AGENCY_KINDS)
+        "police_unit": _l("Police unit"), "shelter_provider": _l("Shelter provider"),
+        "legal_aid": _l("Legal aid"), "court": _l("Court"),
+        "international_org": _l("International organisation"), "embassy": _l("Embassy"),
+        "labour_office": _l("Labour office"), "health_mhpss": _l("Health and psychosocial care"),
+        "other": _l("Other"),
+    },
+    "agency_service": {  # what an agency offers (AGENCY_SERVICES)
+        "shelter": _l("Shelter"), "medical": _l("Medical care"), "legal": _l("Legal help"),
+        "documents": _l("Identity documents"), "repatriation": _l("Return home"),
+        "psychosocial": _l("Psychosocial support"),
+        "return_reintegration": _l("Return and reintegration"),
+        "travel_document": _l("Travel document"), "labour_dispute": _l("Labour dispute"),
+        "mhpss": _l("Mental health and psychosocial support"), "other": _l("Other"),
+    },
     "yesno": {True: _l("Yes"), False: _l("No")},
 }
 

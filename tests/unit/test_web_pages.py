@@ -20,7 +20,7 @@ BASE = "https://localhost"  # the cookie is Secure: the test client sends it ove
 PASSWORD = "correct horse battery staple"
 USERS = {"police": ("officer.one", "erbil-tip-unit"), "shelter": ("intake.one", "erbil-shelter"),
          "legal": ("lawyer.one", "erbil-legal-aid"), "court": ("clerk.one", "erbil-criminal-court"),
-         "analyst": ("analyst.one", "refnet-analytics")}
+         "analyst": ("analyst.one", "refnet-analytics"), "admin": ("admin.one", "refnet-admin")}
 
 
 def csrf_of(html: str) -> str:
@@ -527,3 +527,47 @@ def test_the_withdrawal_form_sends_the_chosen_code_and_the_note(web, accounts, r
     assert response.status_code == 302
     [call] = [kw for s, m, kw in rpc.calls if (s, m) == ("referral", "withdraw")]
     assert (call["reason_code"], call["reason"]) == ("returned_home", "went home")
+
+
+# --- the agency directory (administrators) ---------------------------------------------------------
+
+AGENCIES = [{"id": "erbil-shelter", "kind": "shelter_provider", "active": True, "region": "Erbil",
+             "names": {"en": "Safe Haven", "ar": "الملاذ الآمن"}, "services": ["shelter"],
+             "languages": ["ar"], "routing_order": 1},
+            {"id": "duhok-tip-unit", "kind": "police_unit", "active": False, "region": "Duhok",
+             "names": {"en": "Duhok police"}, "services": [], "languages": [], "routing_order": None}]
+
+
+def test_the_agencies_page_lists_registers_and_deactivates_in_the_page_language(web, accounts, rpc):
+    rpc.responses[("referral", "list_agencies")] = AGENCIES
+    sign_in(web, accounts, "admin", lang="ar")
+    page = get(web, "/admin/agencies", headers={"Accept-Language": "ar"})
+    assert page.status_code == 200, page.text
+    assert "الملاذ الآمن" in page.text and "Duhok police" in page.text  # no Arabic name: English
+    assert "مقدّم إيواء" in page.text  # the kind's label
+    rpc.responses[("referral", "register_agency")] = lambda **kw: {**AGENCIES[0], "id": kw["agency"]}
+    added = post(web, "/admin/agencies", {"id": "duhok-gov-shelter", "kind": "shelter_provider",
+                                          "names.en": "Duhok House", "services": "shelter",
+                                          "languages": "ar, ckb", "routing_order": "2"},
+                 page="/admin/agencies")
+    assert added.status_code == 302 and "agency_added" in added.headers["Location"]
+    call = [c for c in rpc.calls if c[1] == "register_agency"][-1][2]
+    assert (call["agency"], call["names"], call["languages"], call["routing_order"]) == (
+        "duhok-gov-shelter", {"en": "Duhok House"}, ["ar", "ckb"], 2)
+    rpc.responses[("referral", "register_agency")] = se.Conflict("exists", field="id")
+    again = post(web, "/admin/agencies", {"id": "erbil-shelter", "kind": "shelter_provider",
+                                          "names.en": "x"}, page="/admin/agencies")
+    assert again.status_code == 409 and 'aria-invalid="true"' in again.text
+    bad = post(web, "/admin/agencies", {"id": "x", "kind": "spaceship", "names.en": "x"},
+               page="/admin/agencies")
+    assert bad.status_code == 422
+    rpc.responses[("referral", "update_agency")] = {**AGENCIES[1], "active": True}
+    flipped = post(web, "/admin/agencies/duhok-tip-unit/active", {"active": "true"},
+                   page="/admin/agencies")
+    assert flipped.status_code == 302
+    assert [c for c in rpc.calls if c[1] == "update_agency"][-1][2]["changes"] == {"active": True}
+
+
+def test_the_agencies_page_is_for_administrators(web, accounts, rpc):
+    sign_in(web, accounts, "police")
+    assert get(web, "/admin/agencies").status_code == 403
