@@ -245,6 +245,8 @@ def _status_of(exc: Exception) -> int:
 def error_text(status: int) -> tuple[str, str]:
     texts = {
         400: (_("Bad request"), _("The request could not be understood.")),
+        401: (_("Your agency may not sign in"), _("Your agency is not in the agency directory, "
+                                                  "or it is inactive. Ask an administrator.")),
         403: (_("Not for your role"), _("This page is not available to your role.")),
         404: (_("Not found"), _("There is nothing here, or nothing you may see.")),
         409: (_("Not possible now"), _("This change is not possible in the current state. "

@@ -571,3 +571,12 @@ def test_the_agencies_page_lists_registers_and_deactivates_in_the_page_language(
 def test_the_agencies_page_is_for_administrators(web, accounts, rpc):
     sign_in(web, accounts, "police")
     assert get(web, "/admin/agencies").status_code == 403
+
+
+def test_a_session_of_an_inactive_agency_is_refused_on_every_page(web, accounts, rpc, directory):
+    rpc.responses[("referral", "list_referrals")] = fx.LISTING
+    sign_in(web, accounts, "police")
+    assert get(web, "/police/referrals").status_code == 200
+    directory.add("erbil-tip-unit", kind="police_unit", active=False)
+    page = get(web, "/police/referrals")
+    assert page.status_code == 401 and "Ask an administrator" in page.text
