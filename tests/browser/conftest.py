@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from refnet.harness.broker import create_vhost, delete_vhost
-from refnet.harness.network import BIN, ROOT, Network
+from refnet.harness.network import BIN, ROOT, Network, kind_for_role
 
 CHROMIUM = os.environ.get("REFNET_TEST_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "var" / "screenshots"
@@ -46,7 +46,9 @@ def network(tmp_path_factory):
 
 
 def create_user(network: Network, username: str, role: str, agency: str) -> str:
-    """``refnet user create`` against the network's gateway database; returns the username."""
+    """``refnet user create`` against the network's gateway database; returns the username. The
+    agency is registered in the directory first (a web user names an agency it holds)."""
+    network.register_agency(agency, kind_for_role(role))
     done = subprocess.run([str(BIN / "refnet"), "user", "create", "--username", username,
                            "--role", role, "--agency", agency], input=PASSWORD + "\n",
                           env=network.env, cwd=ROOT, capture_output=True, text=True, timeout=60)
