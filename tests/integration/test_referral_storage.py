@@ -86,7 +86,9 @@ def test_submit_records_the_referral_and_queues_its_event(db, keys, submit):
         "reference": reference, "population_group": "children", "urgency": "urgent",
         "needs": ["shelter", "medical"], "children_count": 2, "beds_needed": 3,
         "referring_agency": "erbil-police",
-        "submitted_at": datetime.fromisoformat(command["submitted_at"]).isoformat()}
+        "submitted_at": datetime.fromisoformat(command["submitted_at"]).isoformat(),
+        # v2 (docs/decisions/0037): to the network, served in the survivor's languages
+        "requested_provider": None, "service_languages": ["ku", "ar"]}
 
     assert _timeline(db, reference) == [("submitted", "erbil-police", "Referral submitted")]
     # the file, decrypted, is what the police sent; only shelter staff may read it
