@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 
 from services.common.errors import NotFound
 from services.contracts.vocabulary import (CONSENT_BASES, EXPLOITATION_TYPES, ISO_COUNTRIES, NEEDS,
-                                           REFERRAL_STATUSES, SEXES, URGENCIES, WITHDRAWAL_REASONS)
+                                           PROVIDER_KIND, REFERRAL_STATUSES, SEXES, URGENCIES,
+                                           WITHDRAWAL_REASONS)
 
 from .common import notice
 from .core import blueprint, call, page, render_page, today
@@ -23,7 +24,7 @@ REFERRAL_FIELDS = [
     F("identified_place"), F("needs", "list"), F("urgency"), F("consent.given", "bool"),
     F("consent.recorded_by"), F("consent.basis"), F("consent.share_status_with_referrer", "bool"),
     F("consent.share_with_legal", "bool"), F("officer.name"), F("officer.unit"),
-    F("circumstances", "text"),
+    F("circumstances", "text"), F("addressed_to"),
 ] + [F(f"children.{i}.{part}", kind) for i in range(CHILD_ROWS)
      for part, kind in (("sex", "str"), ("age", "int"))]
 KNOWN = {f.path for f in REFERRAL_FIELDS}
@@ -50,13 +51,25 @@ def police_referrals():
                        chosen_status=status or "", statuses=REFERRAL_STATUSES, notice=notice())
 
 
+def providers() -> list[tuple[str, str]]:
+    """The active shelter providers a referral may be addressed to, by name in the page's
+    language. None when the directory cannot be read: the form still works (to the network), as
+    the durable intake does during a referral-service outage."""
+    try:
+        listing = call("list_agencies", query={"kind": PROVIDER_KIND, "active": "true"})
+    except Exception:  # noqa: BLE001 - the form goes on without the choice
+        return []
+    return [(a["id"], a["name"]) for a in listing["items"]]
+
+
 def _new_form(values, errors, status=200):
     return render_page(
         "police_new.html", status=status, title=_("New referral"), values=values, errors=errors,
         chosen_types=values.getlist("exploitation_types") if hasattr(values, "getlist") else [],
         chosen_needs=values.getlist("needs") if hasattr(values, "getlist") else ["shelter"],
         countries=countries(), sexes=SEXES, urgencies=URGENCIES, bases=CONSENT_BASES,
-        types=EXPLOITATION_TYPES, needs=NEEDS, child_rows=range(CHILD_ROWS))
+        types=EXPLOITATION_TYPES, needs=NEEDS, child_rows=range(CHILD_ROWS),
+        providers=[("", _("The network (every fitting provider)"))] + providers())
 
 
 class _Defaults(dict):

@@ -251,7 +251,8 @@ def test_a_police_post_to_a_shelter_form_is_refused_and_reaches_no_service(web, 
     sign_in(web, accounts, "police")
     response = post(web, f"/shelter/referrals/{fx.REF}/decision", {"decision": "accept"},
                     page="/police/referrals/new")
-    assert response.status_code == 403 and rpc.calls == []
+    # the form page read the directory's providers; the refused post reached no service
+    assert response.status_code == 403 and [c for c in rpc.calls if c[1] != "list_agencies"] == []
 
 
 def test_the_api_refuses_a_role_even_when_a_page_would_let_it_through(app, web, accounts, rpc):
@@ -580,3 +581,20 @@ def test_a_session_of_an_inactive_agency_is_refused_on_every_page(web, accounts,
     directory.add("erbil-tip-unit", kind="police_unit", active=False)
     page = get(web, "/police/referrals")
     assert page.status_code == 401 and "Ask an administrator" in page.text
+
+
+def test_the_referral_form_addresses_a_provider_or_the_network(web, accounts, intake, rpc, directory):
+    rpc.responses[("referral", "list_agencies")] = AGENCIES[:1]
+    directory.add("erbil-shelter", kind="shelter_provider")
+    sign_in(web, accounts, "police", lang="ar")
+    page = get(web, "/police/referrals/new", headers={"Accept-Language": "ar"})
+    assert 'value="erbil-shelter"' in page.text and "الملاذ الآمن" in page.text
+    assert [c[2]["kind"] for c in rpc.calls if c[1] == "list_agencies"] == ["shelter_provider"]
+    data = {**_form_of(CANONICAL_BODY), "csrf_token": csrf_of(page.text),
+            "addressed_to": "erbil-shelter"}
+    sent = web.post("/police/referrals/new", base_url=BASE, data=data)
+    assert sent.status_code == 302, sent.text
+    assert intake.submissions[0]["body"]["addressed_to"] == "erbil-shelter"
+    rpc.responses[("referral", "list_agencies")] = TimeoutError()  # the directory cannot be read
+    page = get(web, "/police/referrals/new")
+    assert page.status_code == 200 and 'name="addressed_to"' in page.text
