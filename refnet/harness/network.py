@@ -266,7 +266,7 @@ class Network:
         from services.common.db import Database
         from services.common.errors import Conflict
         from services.referral.usecases import register_agency
-        env = self.process_env["referral"] if self.process_env is not None else {}
+        env = (self.process_env or {}).get("referral", {})
         db = Database(env.get("REFERRAL_DATABASE_URL") or self.env["REFERRAL_DATABASE_URL"])
         try:
             register_agency(db, SystemClock(), Caller("harness", "admin", "refnet-harness"),
