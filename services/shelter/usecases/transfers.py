@@ -51,7 +51,11 @@ def transfer(db: Database, caller: Caller, reference: str, to_facility: str, cas
         require_provider(caller, p.provider, "reference")
         target = _target(s, to_facility)
         group, beds = p.population_group, p.beds
-        inventory = bed_queries.inventory(s, to_facility, group, for_update=True)
+        # both inventory rows locked in facility id order: two transfers in opposite
+        # directions at once wait for each other instead of deadlocking (PostgreSQL)
+        locked = {f: bed_queries.inventory(s, f, group, for_update=True)
+                  for f in sorted({p.facility_id, to_facility})}
+        inventory = locked[to_facility]
         rules.check_transfer(p.state, p.provider, group, target.provider, inventory is not None,
                              target.closed_at)
         if not bed_queries.take(s, to_facility, group, now, occupied=beds):
