@@ -27,6 +27,14 @@ class DischargeSchema(Strict):
     outcome = fields.String(required=True, validate=validate.OneOf(DISCHARGE_OUTCOMES))
 
 
+class TransferSchema(Strict):
+    to_facility = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                                metadata={"description": "Another provider's facility with beds "
+                                                         "of the resident's population group."})
+    case_manager = staff_id(required=True, metadata={
+        "description": "The receiving provider's case manager (staff user id)."})
+
+
 class WaitlistQuery(Strict):
     population_group = fields.String(validate=validate.OneOf(POPULATION_GROUPS))
 
@@ -50,6 +58,14 @@ AdmissionResult = answer(
 DischargeResult = answer(
     "DischargeResult", integers("admission_id"), strings("reference facility population_group"),
     integers("beds"), strings("outcome discharged_at state"),
+    offered_to=fields.List(fields.String(), metadata={
+        "description": "Waitlisted references the freed beds were offered to."}))
+TransferResult = answer(
+    "TransferResult", strings("reference from_facility to_facility from_provider to_provider"),
+    integers("admission_id beds plan_id"), strings("population_group case_manager transferred_at"),
+    care_plan_shared=fields.Boolean(metadata={
+        "description": "Whether the care plan went along (the survivor consented to share with "
+                       "the receiving provider); otherwise a new plan opened there."}),
     offered_to=fields.List(fields.String(), metadata={
         "description": "Waitlisted references the freed beds were offered to."}))
 WaitlistEntry = answer("WaitlistEntry", strings("reference population_group"),
@@ -84,6 +100,16 @@ def discharge(ctx: Ctx, facility: str, admission_id: str):
     return ctx.rpc("shelter", "discharge", facility=facility,
                    admission_id=numeric_id(admission_id, "admission"),
                    outcome=ctx.data["outcome"], correlation_id=ctx.correlation_id)
+
+
+@endpoint("POST", "/residents/<reference>/transfer", roles=("shelter", "admin"),
+          summary="Move an admitted resident to another provider's facility (beds freed and "
+                  "taken in one step; the care plan goes along only with her consent)",
+          body=TransferSchema, response=TransferResult, errors=WRITE, changes_beds=True)
+def transfer_resident(ctx: Ctx, reference: str):
+    return ctx.rpc("shelter", "transfer_resident", reference=reference,
+                   to_facility=ctx.data["to_facility"], case_manager=ctx.data["case_manager"],
+                   correlation_id=ctx.correlation_id)
 
 
 @endpoint("GET", "/shelter/waitlist", roles=("shelter",),

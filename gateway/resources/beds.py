@@ -1,12 +1,14 @@
-"""Beds and facilities: availability for every role, capacity and beds out of service with
-their history, the bed board and the daily census, and a facility as an HSDS service."""
+"""Beds and facilities: availability for every role, the facilities of each shelter provider
+(registered, renamed and closed by the provider's staff or an administrator), capacity and beds
+out of service with their history, the bed board and the daily census, and a facility as an
+HSDS service."""
 
 from marshmallow import fields, validate
 
 from services.contracts.vocabulary import POPULATION_GROUPS, ROLES
 
 from .declare import LISTING, ONE, WRITE, Ctx, endpoint
-from .shapes import Strict, answer, integers, iso, strings
+from .shapes import Strict, answer, integers, iso, sized, strings
 
 SHELTER_OR_ADMIN = ("shelter", "admin")
 
@@ -29,15 +31,35 @@ class OutOfServiceSchema(Strict):
     expected_return = fields.Date(metadata={"description": "Required when beds > 0."})
 
 
+AGENCY_ID = r"^[a-z0-9][a-z0-9-]{0,99}$"
+
+
+class FacilityBody(Strict):
+    facility = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9-]{1,64}$"),
+                             metadata={"description": "The facility's id: letters, digits, dashes."})
+    name = sized(1, 200, required=True)
+    provider = fields.String(validate=validate.Regexp(AGENCY_ID), metadata={
+        "description": "The shelter provider's agency id: an administrator names it; shelter "
+                       "staff register their own organisation's (absent or their own)."})
+
+
+class RenameBody(Strict):
+    name = sized(1, 200, required=True)
+
+
 class CensusQuery(Strict):
     date = fields.Date(metadata={"description": "YYYY-MM-DD (UTC); today when absent."})
 
 
+Facility = answer("Facility", strings("facility name provider status created_at"),
+                  closed_at=fields.String(allow_none=True))
 BedCount = answer(
     "BedCount", strings("facility facility_name population_group"),
     integers("capacity out_of_service occupied held"),
     available=fields.Integer(metadata={"description": "capacity - out_of_service - occupied - held"}),
-    updated_at=fields.String())
+    updated_at=fields.String(),
+    provider=fields.String(metadata={"description": "The shelter provider (agency id); in "
+                                                    "availability"}))
 Place = answer("Place", strings("reference state population_group"), integers("beds"),
                integers("admission_id", allow_none=True),
                strings("case_manager held_at hold_expires_at admitted_at discharged_at outcome",
@@ -60,7 +82,7 @@ HsdsUnit = answer("HsdsUnit", strings("id name identifier"))
 HsdsCapacity = answer("HsdsCapacity", id=fields.String(), unit=fields.Nested(HsdsUnit),
                       **integers("available maximum"), **strings("description updated"))
 # An Open Referral HSDS 3.1 ``service`` (only the fields this export fills)
-HsdsService = answer("HsdsService", strings("id name description status"),
+HsdsService = answer("HsdsService", strings("id name description status organization_id"),
                      last_modified=fields.String(allow_none=True),
                      capacities=fields.List(fields.Nested(HsdsCapacity)))
 Availability = answer(
@@ -78,6 +100,37 @@ def availability(ctx: Ctx):
     rows, as_of = ctx.extensions["refnet.availability"].get(
         lambda: ctx.rpc("shelter", "availability"))
     return {"facilities": rows, "as_of": as_of}
+
+
+@endpoint("GET", "/shelters/facilities", roles=SHELTER_OR_ADMIN,
+          summary="The caller's provider's facilities (an administrator: every provider's)",
+          response=Facility, many=True, errors=LISTING)
+def list_facilities(ctx: Ctx):
+    return ctx.rpc("shelter", "list_facilities")
+
+
+@endpoint("POST", "/shelters/facilities", roles=SHELTER_OR_ADMIN,
+          summary="Register a facility of a shelter provider (its staff, or an administrator "
+                  "naming the provider)",
+          body=FacilityBody, response=Facility, status=201, errors=WRITE - {404},
+          changes_beds=True)
+def register_facility(ctx: Ctx):
+    return ctx.rpc("shelter", "register_facility", facility=ctx.data["facility"],
+                   name=ctx.data["name"], provider=ctx.data.get("provider"))
+
+
+@endpoint("PATCH", "/shelters/facilities/<facility>", roles=SHELTER_OR_ADMIN,
+          summary="Rename one of the provider's facilities", body=RenameBody, response=Facility,
+          errors=WRITE - {409}, changes_beds=True)
+def rename_facility(ctx: Ctx, facility: str):
+    return ctx.rpc("shelter", "rename_facility", facility=facility, name=ctx.data["name"])
+
+
+@endpoint("POST", "/shelters/facilities/<facility>/close", roles=SHELTER_OR_ADMIN,
+          summary="Close a facility nobody lives in or is expected at (409 otherwise)",
+          response=Facility, errors=ONE | {409}, changes_beds=True)
+def close_facility(ctx: Ctx, facility: str):
+    return ctx.rpc("shelter", "close_facility", facility=facility)
 
 
 @endpoint("PUT", "/shelters/<facility>/capacity", roles=SHELTER_OR_ADMIN,

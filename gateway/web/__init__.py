@@ -23,7 +23,7 @@ def _nav(who) -> list[tuple[str, str]]:
                    ("web.hearings", _("Hearings")), ("web.beds", _("Beds"))],
         "shelter": [("web.shelter_incoming", _("Incoming")), ("web.shelter_board", _("Bed board")),
                     ("web.shelter_milestones", _("Milestones")), ("web.hearings", _("Hearings")),
-                    ("web.beds", _("Beds"))],
+                    ("web.shelter_facilities", _("Our facilities")), ("web.beds", _("Beds"))],
         "legal": [("web.legal_cases", _("Cases")), ("web.court_cases", _("Court cases")),
                   ("web.hearings", _("Hearings")), ("web.beds", _("Beds"))],
         "court": [("web.court_cases", _("Court cases")), ("web.hearings", _("Hearings")),

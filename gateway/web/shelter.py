@@ -1,10 +1,11 @@
 """Shelter pages: incoming referrals, the file, accept or decline; the bed board with holds,
-arrivals and departures; admit and discharge; capacity changes; first-week milestones."""
+arrivals and departures; admit and discharge; capacity changes; first-week milestones; the
+provider's own facilities (register, rename, close)."""
 
 from flask import redirect, request, url_for
 from flask_babel import gettext as _
 
-from services.common.errors import NotFound
+from services.common.errors import Conflict, NotFound
 from services.contracts.vocabulary import (DECLINE_REASONS, DISCHARGE_OUTCOMES, MILESTONE_STATES,
                                            POPULATION_GROUPS)
 
@@ -18,14 +19,14 @@ ADMISSION = [F("reference"), F("case_manager")]
 CAPACITY = [F("population_group"), F("capacity", "int"), F("reason")]
 OUT_OF_SERVICE = [F("population_group"), F("beds", "int"), F("reason"), F("expected_return")]
 DISCHARGE = [F("outcome")]
+FACILITY = [F("facility"), F("name")]
+RENAME = [F("name")]
 
 
 def _facilities() -> list[dict]:
-    seen: dict[str, dict] = {}
-    for row in call("availability")["facilities"]:
-        seen.setdefault(row["facility"], {"id": row["facility"],
-                                          "name": row.get("facility_name") or row["facility"]})
-    return list(seen.values())
+    """The signed-in person's provider's open facilities (another provider's are not theirs)."""
+    return [{"id": f["facility"], "name": f["name"]} for f in call("list_facilities")
+            if f["status"] == "open"]
 
 
 def _default_facility(facilities: list[dict]) -> str | None:
@@ -193,3 +194,49 @@ def shelter_milestones():
     listing = call("list_milestones", query=query)
     return render_page("shelter_milestones.html", title=_("First-week milestones"), listing=listing,
                        state=state if state in MILESTONE_STATES else "", states=MILESTONE_STATES)
+
+
+# --- the provider's facilities ---------------------------------------------------------------------
+
+def _facilities_page(errors=None, failed=None, status=200, problem=None):
+    rows = call("list_facilities")
+    values = request.form if request.method == "POST" else {}
+    return render_page("shelter_facilities.html", status=status, title=_("Our facilities"),
+                       rows=rows, errors=errors or {}, failed=failed, values=values,
+                       problem=problem, notice=notice())
+
+
+@blueprint.get("/shelter/facilities")
+@page("shelter")
+def shelter_facilities():
+    return _facilities_page()
+
+
+@blueprint.post("/shelter/facilities")
+@page("shelter")
+def shelter_register_facility():
+    _, errors = send("register_facility", build(request.form, FACILITY), FACILITY)
+    if errors is not None:
+        return _facilities_page(errors, failed="register", status=422)
+    return redirect(url_for("web.shelter_facilities", notice="saved"))
+
+
+@blueprint.post("/shelter/facilities/<facility>/rename")
+@page("shelter")
+def shelter_rename_facility(facility):
+    prefix = f"rename-{facility}-"
+    _, errors = send("rename_facility", build(request.form, RENAME, prefix=prefix), RENAME,
+                     prefix=prefix, facility=facility)
+    if errors is not None:
+        return _facilities_page(errors, failed=f"rename-{facility}", status=422)
+    return redirect(url_for("web.shelter_facilities", notice="saved"))
+
+
+@blueprint.post("/shelter/facilities/<facility>/close")
+@page("shelter")
+def shelter_close_facility(facility):
+    try:
+        call("close_facility", facility=facility)
+    except Conflict as refused:  # residents or holds there: said on the page, nothing changed
+        return _facilities_page(status=409, failed=f"close-{facility}", problem=str(refused))
+    return redirect(url_for("web.shelter_facilities", notice="saved"))

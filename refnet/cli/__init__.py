@@ -28,6 +28,8 @@
     reports   refnet report --from D --to D [--audience public|internal] [--pdf F] [--csv F] [--json F]
               refnet backfill-report-codes       fill the report codes of referrals recorded before them
     privacy   refnet anonymise [--days N]        anonymise referrals that ended more than N days ago
+    facilities refnet facility list | add --id F --name N --provider A | rename --id F --name N
+              | close --id F                     the shelter providers' facilities (as an administrator)
     demo      refnet seed-demo                   the demo facility, and a token for each demo user
               refnet demo-year [--start D]       an invented first year through the API (demo clock)
 
@@ -40,11 +42,11 @@ import warnings
 
 from services.common.settings import SettingsError
 
-from . import agencies, audit, check, demo, keys, network, privacy, reports, users
+from . import agencies, audit, check, demo, facilities, keys, network, privacy, reports, users
 
 warnings.filterwarnings("ignore", message=r"(?s).*(Eventlet is deprecated|pkg_resources)")
 
-SUBJECTS = (network, check, keys, users, agencies, audit, reports, privacy, demo)
+SUBJECTS = (network, check, keys, users, agencies, audit, reports, privacy, facilities, demo)
 
 
 def main(argv: list[str] | None = None) -> int:

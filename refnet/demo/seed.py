@@ -9,7 +9,7 @@ import json
 import os
 from pathlib import Path
 
-from .data import AGENCIES, CAPACITY, FACILITY, USERS
+from .data import AGENCIES, FACILITIES, USERS
 
 
 def admin() -> dict:
@@ -68,12 +68,14 @@ def is_empty(client) -> bool:
 
 
 def seed_facility(client) -> None:
-    """Create the demo facility and set the beds of each population group (an empty network)."""
-    client.call("shelter", "ensure_facility", caller=admin(), facility=FACILITY["id"],
-                name=FACILITY["name"])
-    for group, beds in CAPACITY.items():
-        client.call("shelter", "set_capacity", caller=admin(), facility=FACILITY["id"],
-                    population_group=group, capacity=beds)
+    """Register the demo facilities of the two demo shelter providers and set the beds of each
+    population group (an empty network), through the calls the API makes: no seed-only path."""
+    for facility, capacity in FACILITIES:
+        client.call("shelter", "register_facility", caller=admin(), facility=facility["id"],
+                    name=facility["name"], provider=facility["provider"])
+        for group, beds in capacity.items():
+            client.call("shelter", "set_capacity", caller=admin(), facility=facility["id"],
+                        population_group=group, capacity=beds)
 
 
 def beds_by_facility(client) -> dict[str, dict[str, int]]:

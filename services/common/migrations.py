@@ -24,11 +24,15 @@ def alembic_config(service_name: str, url: str) -> Config:
     return config
 
 
-def upgrade(service_name: str, url: str, revision: str = "head", file_keys: str | None = None) -> None:
+def upgrade(service_name: str, url: str, revision: str = "head", file_keys: str | None = None,
+            settings: dict | None = None) -> None:
     """Migrate a service's database to ``revision`` (the newest by default). ``file_keys``
-    (else ``REFNET_FILE_KEYS``) is for migrations that encrypt existing rows."""
+    (else ``REFNET_FILE_KEYS``) is for migrations that encrypt existing rows; ``settings``
+    (variable name -> value, else the environment) for migrations that read a setting
+    (``setting_of_migration``)."""
     config = alembic_config(service_name, url)
     config.attributes["file_keys"] = file_keys
+    config.attributes["settings"] = dict(settings or {})
     command.upgrade(config, revision)
 
 
@@ -45,6 +49,13 @@ def file_cipher_of_migration():
     from .sealing import FileCipher
     keys = context.config.attributes.get("file_keys") or os.environ.get("REFNET_FILE_KEYS")
     return FileCipher(keys) if keys else None
+
+
+def setting_of_migration(name: str, default: str | None = None) -> str | None:
+    """Inside a migration: the setting ``name`` as ``upgrade`` was given it, else the
+    environment's, else ``default``."""
+    given = context.config.attributes.get("settings") or {}
+    return given.get(name) or os.environ.get(name) or default
 
 
 def run_env(metadata: MetaData) -> None:

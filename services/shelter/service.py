@@ -10,7 +10,6 @@ import logging
 from nameko.timer import timer
 
 from services.common.audit import audited
-from services.common.caller import Caller
 from services.common.runtime.consumers import consume_events
 from services.common.runtime.entrypoints import caller_checked, rpc
 from services.common.runtime.observability import Observability
@@ -37,14 +36,10 @@ def held(field: str | None = None):
     """Refuse a shelter identity of another agency than this shelter's before the method (and
     any rule) runs: ``NotFound`` naming ``field``, or ``Forbidden`` for a list
     (``domain.visibility.require_holding_agency``). Under ``@audited``, so the refusal is
-    audited; nothing is written."""
+    audited; nothing is written. Only the incoming list and the decision still use it; every
+    facility-owned object is checked against its own provider in the use cases
+    (``domain.visibility.require_provider``, docs/decisions/0038)."""
     return caller_checked(lambda caller: require_holding_agency(caller, AGENCY, field))
-
-
-def report_figures_here(db, caller, first_day, last_day):
-    """The shelter's figures, for analysts and this shelter's own staff."""
-    require_holding_agency(Caller.from_dict(caller), AGENCY)
-    return report_figures(db, caller, first_day, last_day)
 
 
 class ShelterService(skeleton.ServiceSkeleton):
@@ -52,7 +47,7 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     name = "shelter"
     audit_table = audit_log
-    report_figures_of = staticmethod(report_figures_here)
+    report_figures_of = staticmethod(report_figures)  # shelter staff: their provider's only
 
     db = ServiceDatabase("shelter")
     observability = Observability("shelter", outbox_table, collectors=[bed_gauges])
@@ -70,7 +65,7 @@ class ShelterService(skeleton.ServiceSkeleton):
     def expire_holds(self):
         """Every replica ticks; each expired hold is claimed once (see admissions)."""
         try:
-            usecases.expire_holds(self.db, AGENCY, hold=HOLD, now=self.clock.now())
+            usecases.expire_holds(self.db, hold=HOLD, now=self.clock.now())
         except Exception:  # the next tick retries; never let the timer die
             log.exception("hold expiry sweep failed")
 
@@ -78,7 +73,7 @@ class ShelterService(skeleton.ServiceSkeleton):
     def notify_overdue_milestones(self):
         """Every replica ticks; each milestone's overdue notice is claimed once (see care_plans)."""
         try:
-            usecases.notify_overdue_milestones(self.db, AGENCY, self.clock.now())
+            usecases.notify_overdue_milestones(self.db, self.clock.now())
         except Exception:  # the next tick retries; never let the timer die
             log.exception("overdue milestone sweep failed")
 
@@ -111,21 +106,31 @@ class ShelterService(skeleton.ServiceSkeleton):
                                hold=HOLD, now=self.clock.now(), reason_code=reason_code)
 
     @rpc
-    @audited("facility.ensure", "facility", "facility")
-    def ensure_facility(self, caller, facility, name):
-        """Create a facility unless it exists (administrators)."""
-        return usecases.ensure_facility(self.db, caller, facility, name,
-                                        now=self.clock.now())
+    @audited("facility.register", "facility", "facility")
+    def register_facility(self, caller, facility, name, provider=None):
+        """Register a facility of the caller's provider (an administrator names the provider)."""
+        return usecases.register_facility(self.db, caller, facility, name, provider,
+                                          now=self.clock.now())
 
     @rpc
-    @held()
+    @audited("facility.rename", "facility", "facility")
+    def rename_facility(self, caller, facility, name):
+        """Rename one of the provider's facilities."""
+        return usecases.rename_facility(self.db, caller, facility, name, now=self.clock.now())
+
+    @rpc
+    @audited("facility.close", "facility", "facility")
+    def close_facility(self, caller, facility):
+        """Close a facility nobody lives in or is expected at."""
+        return usecases.close_facility(self.db, caller, facility, now=self.clock.now())
+
+    @rpc
     def list_facilities(self, caller):
-        """Every facility's id and name (shelter staff, administrators)."""
+        """The caller's provider's facilities (administrators: every one)."""
         return usecases.list_facilities(self.db, caller)
 
     @rpc
     @audited("facility.set_capacity", "facility", "facility")
-    @held("facility")
     def set_capacity(self, caller, facility, population_group, capacity, correlation_id=None,
                      reason=None):
         """Set a group's beds at a facility; beds added go to the waitlist."""
@@ -135,7 +140,6 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("facility.set_out_of_service", "facility", "facility")
-    @held("facility")
     def set_out_of_service(self, caller, facility, population_group, beds, reason=None,
                            expected_return=None, correlation_id=None):
         """Take beds out of service with a reason and return date (0 returns them)."""
@@ -144,7 +148,6 @@ class ShelterService(skeleton.ServiceSkeleton):
                                            correlation_id, hold=HOLD, now=self.clock.now())
 
     @rpc
-    @held("facility")
     def capacity_history(self, caller, facility):
         """A facility's capacity changes, latest first."""
         return usecases.capacity_history_of(self.db, caller, facility)
@@ -156,7 +159,6 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("admission.admit", "referral", "reference")
-    @held("facility")
     def admit(self, caller, facility, reference, case_manager, correlation_id=None):
         """Admit a resident from a hold or to free beds; the care plan opens."""
         return usecases.admit(self.db, caller, facility, reference, case_manager, correlation_id,
@@ -164,21 +166,26 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("admission.discharge", "admission", "admission_id")
-    @held("facility")
     def discharge(self, caller, facility, admission_id, outcome, correlation_id=None):
         """Discharge a resident with an outcome; the beds go to the waitlist."""
         return usecases.discharge(self.db, caller, facility, whole(admission_id, "admission"),
                                   outcome, correlation_id, hold=HOLD, now=self.clock.now())
 
     @rpc
-    @held()
+    @audited("admission.transfer", "referral", "reference")
+    def transfer_resident(self, caller, reference, to_facility, case_manager,
+                          correlation_id=None):
+        """Move an admitted resident to another provider's facility of her group."""
+        return usecases.transfer(self.db, caller, reference, to_facility, case_manager,
+                                 correlation_id, hold=HOLD, now=self.clock.now())
+
+    @rpc
     def waitlist(self, caller, population_group=None):
         """The waitlist in offer order, per group."""
         return usecases.waitlist(self.db, caller, population_group)
 
     @rpc
     @audited("waitlist.reorder", "referral", "reference")
-    @held("reference")
     def reorder_waitlist(self, caller, reference, priority, reason):
         """Move a waitlisted referral up or down, with a reason."""
         return usecases.reorder_waitlist(self.db, caller, reference, priority, reason,
@@ -186,14 +193,12 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("facility.read_board", "facility", "facility")
-    @held("facility")
     def bed_board(self, caller, facility):
         """Who holds or occupies each place of a facility (by reference)."""
         return usecases.bed_board(self.db, caller, facility)
 
     @rpc
     @audited("facility.read_census", "facility", "facility")
-    @held("facility")
     def daily_census(self, caller, facility, date=None):
         """Arrivals, expected arrivals, departures and census of a day."""
         return usecases.daily_census(self.db, caller, facility, date, now=self.clock.now())
@@ -204,7 +209,6 @@ class ShelterService(skeleton.ServiceSkeleton):
         return usecases.hsds_service(self.db, caller, facility)
 
     @rpc
-    @held()
     def list_hearings(self, caller, upcoming_only=True):
         """Residents' hearings with their accompaniment tasks."""
         return usecases.list_hearings(self.db, caller, bool(upcoming_only),
@@ -215,7 +219,6 @@ class ShelterService(skeleton.ServiceSkeleton):
     # audited with the plan as object; the lists carry no personal text and are not.
 
     @rpc
-    @held()
     def list_plans(self, caller, facility=None, case_manager=None, status="open"):
         """Care plans with their milestone states counted."""
         return usecases.list_plans(self.db, caller, self.clock.now(), facility, case_manager,
@@ -223,7 +226,6 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("care_plan.read", "care_plan", "plan_id")
-    @held("plan")
     def get_plan(self, caller, plan_id):
         """A care plan with the person's goals, items and milestones."""
         return usecases.get_plan(self.db, caller, self.cipher, whole(plan_id, "plan"),
@@ -231,7 +233,6 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("care_plan.update", "care_plan", "plan_id")
-    @held("plan")
     def update_plan(self, caller, plan_id, goals=None, psychologist=None):
         """Record the person's goals and/or name the plan's psychologist."""
         return usecases.update_plan(self.db, caller, self.cipher, whole(plan_id, "plan"),
@@ -239,14 +240,12 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("care_plan.complete_milestone", "care_plan", "plan_id")
-    @held("plan")
     def complete_milestone(self, caller, plan_id, milestone):
         """Mark the rights briefing or the agreed plan as done."""
         return usecases.complete_milestone(self.db, caller, whole(plan_id, "plan"), milestone,
                                            self.clock.now())
 
     @rpc
-    @held()
     def list_milestones(self, caller, state=None, facility=None, case_manager=None):
         """Milestones of open plans by state, per facility and case manager."""
         return usecases.list_milestones(self.db, caller, self.clock.now(), state, facility,
@@ -254,7 +253,6 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("care_plan.add_item", "care_plan", "plan_id")
-    @held("plan")
     def add_plan_item(self, caller, plan_id, service_code, owner, starts_on=None, due_on=None,
                       cash=None):
         """Plan a service for the resident."""
@@ -264,7 +262,6 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("care_plan.update_item", "care_plan", "plan_id")
-    @held("plan")
     def update_plan_item(self, caller, plan_id, item_id, status=None, owner=None, starts_on=None,
                          due_on=None):
         """Change an item's status, owner or dates (cash is paid once approved)."""
@@ -274,7 +271,6 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("care_plan.approve_item", "care_plan", "plan_id")
-    @held("plan")
     def approve_plan_item(self, caller, plan_id, item_id):
         """A second staff member approves cash assistance."""
         return usecases.approve_item(self.db, caller, whole(plan_id, "plan"),
@@ -282,16 +278,14 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("care_plan.refer_item", "care_plan", "plan_id")
-    @held("plan")
     def refer_plan_item(self, caller, plan_id, item_id, correlation_id=None):
         """Refer a legal item to the legal team."""
         return usecases.refer_item_to_legal(self.db, caller, whole(plan_id, "plan"),
-                                            whole(item_id, "item"), self.clock.now(), AGENCY,
+                                            whole(item_id, "item"), self.clock.now(),
                                             correlation_id)
 
     @rpc
     @audited("care_note.add", "care_plan", "plan_id")
-    @held("plan")
     def add_care_note(self, caller, plan_id, text):
         """Add a case note (stored encrypted)."""
         return usecases.add_note(self.db, caller, self.cipher, whole(plan_id, "plan"), text,
@@ -299,14 +293,12 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("care_note.read", "care_plan", "plan_id")
-    @held("plan")
     def list_care_notes(self, caller, plan_id):
         """A plan's case notes."""
         return usecases.list_notes(self.db, caller, self.cipher, whole(plan_id, "plan"))
 
     @rpc
     @audited("screening.record", "care_plan", "plan_id")
-    @held("plan")
     def record_screening(self, caller, plan_id, outcome, summary=None):
         """The plan's psychologist records the screening result."""
         return usecases.record_screening(self.db, caller, self.cipher, whole(plan_id, "plan"),
@@ -314,7 +306,6 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("screening.read", "care_plan", "plan_id")
-    @held("plan")
     def get_screening(self, caller, plan_id):
         """The screening result (the plan's case manager and psychologist only)."""
         return usecases.get_screening(self.db, caller, self.cipher, whole(plan_id, "plan"))

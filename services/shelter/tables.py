@@ -9,12 +9,19 @@ from services.common.messaging import messaging_tables
 
 metadata = MetaData()
 
+# Each facility belongs to one shelter provider (an agency id of the directory): the provider's
+# staff act on it, its beds, its placements and its residents' plans; no other provider's staff
+# do (docs/decisions/0038). A closed facility keeps its rows, takes no beds and lists as closed.
 facilities = Table(
     "facilities", metadata,
     Column("id", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("provider", String(100), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True)),
 )
+Index("ix_facilities_provider", facilities.c.provider, facilities.c.id)
 
 beds = Table(
     "bed_inventory", metadata,
@@ -103,7 +110,11 @@ placements = Table(
     Column("discharged_at", DateTime(timezone=True)),
     Column("outcome", String(20)),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # the provider whose placement it is: whose waitlist it is on, whose beds it holds or
+    # occupies (the facility's provider once it has one; a transfer changes it)
+    Column("provider", String(100), nullable=False),
 )
+Index("ix_placements_provider_state", placements.c.provider, placements.c.state)
 Index("ix_placements_state_group", placements.c.state, placements.c.population_group)
 Index("ix_placements_state_expiry", placements.c.state, placements.c.hold_expires_at)
 Index("ix_placements_facility_state", placements.c.facility_id, placements.c.state)
@@ -133,7 +144,9 @@ Index("ix_hearing_accompaniments_starts", hearing_accompaniments.c.starts_at)
 care_plans = Table(
     "care_plans", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("admission_id", Integer, ForeignKey("placements.id"), nullable=False, unique=True),
+    # a placement's plan at each provider it stayed with: a transfer without the survivor's
+    # consent to the new provider closes the plan at the old one and opens another
+    Column("admission_id", Integer, ForeignKey("placements.id"), nullable=False),
     Column("reference", String(24), nullable=False),
     Column("facility_id", String(64), ForeignKey("facilities.id"), nullable=False),
     Column("case_manager", String(100), nullable=False),
@@ -147,6 +160,7 @@ care_plans = Table(
     Column("updated_by", String(100), nullable=False),
 )
 Index("ix_care_plans_facility_manager", care_plans.c.facility_id, care_plans.c.case_manager)
+Index("ix_care_plans_admission", care_plans.c.admission_id)
 
 plan_items = Table(
     "plan_items", metadata,
@@ -203,6 +217,18 @@ screenings = Table(
     Column("result", LargeBinary, nullable=False),  # encrypted JSON: outcome and summary
     Column("screened_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The survivor's consent to share her file (and so her care plan) with a provider, as the
+# referral service announced it (``referral.consent_changed`` v2, audience "provider"): what a
+# transfer reads to decide whether the plan goes with her.
+provider_consents = Table(
+    "provider_consents", metadata,
+    Column("reference", String(24), primary_key=True),
+    Column("agency", String(100), primary_key=True),
+    Column("granted", Boolean, nullable=False),
+    Column("until", DateTime(timezone=True)),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
 )
 
 outbox, processed_events = messaging_tables(metadata)

@@ -85,7 +85,11 @@ def test_refnet_up_prints_where_to_go_and_down_stops_everything(tmp_path, own_vh
         token = next(line.split()[-1] for line in up.stdout.splitlines() if line.startswith("  police "))
         beds = requests.get(f"http://127.0.0.1:{port}/api/v1/shelters/availability",
                             headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
-        assert sum(row["capacity"] for row in beds["facilities"]) == 45
+        # the NGO shelter's 45 beds, and the government shelter's facility (two providers)
+        by_provider = {}
+        for row in beds["facilities"]:
+            by_provider[row["provider"]] = by_provider.get(row["provider"], 0) + row["capacity"]
+        assert by_provider == {"erbil-shelter": 45, "duhok-gov-shelter": 30}
         # the demo people of the web pages, with their invented passwords, can sign in
         web = {line.split()[2]: line.split()[3] for line in up.stdout.splitlines()
                if line.startswith("  web ")}

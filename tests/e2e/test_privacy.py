@@ -137,14 +137,18 @@ OBJECT_LEVEL.update({
     ("complete_milestone", "shelter", "own"): (200, None),  # plan agreed: done (idempotent)
 })
 # A shelter identity of another agency is staff of no facility, file or plan here: 404 on
-# each object (bodies that fail validation still get 422 first), 403 on the shelter's lists
-# and figures; the referral list is empty and the hearings its own residents' (none).
+# each object (bodies that fail validation still get 422 first), 403 on the incoming list and
+# the figures; the other lists hold its own provider's rows (none: 200, empty), the referral
+# list is empty and the hearings its own residents' (none) (docs/decisions/0038).
 OBJECT_LEVEL.update({(name, "shelter", "other"): (404, None) for name in (
     "capacity_history", "bed_board", "daily_census", "get_plan", "list_care_notes",
     "get_screening", "referral_status", "referral_file", "referral_fhir_task", "get_consent",
-    "approve_plan_item", "refer_plan_item", "complete_milestone")})
+    "approve_plan_item", "refer_plan_item", "complete_milestone", "close_facility")})
 OBJECT_LEVEL.update({(name, "shelter", "other"): (403, None) for name in (
-    "incoming", "waitlist", "list_plans", "list_milestones", "shelter_hearings", "report_summary")})
+    "incoming", "report_summary")})
+# the world's facility has its resident: closing it is refused, nothing changed
+OBJECT_LEVEL.update({("close_facility", role, relation): (409, None)
+                     for role, relation in (("shelter", "own"), ("admin", "own"), ("admin", "other"))})
 
 
 def _expected(ep, role, relation):

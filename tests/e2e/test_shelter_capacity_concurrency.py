@@ -89,12 +89,14 @@ def wipe(net: Network) -> None:
 
 
 def db_counts(net: Network) -> dict:
-    """Straight from the shelter database: counters and placements per group."""
+    """Straight from the shelter database: the demo NGO shelter's counters and placements per
+    group (the government shelter's facility is another provider's: never touched here)."""
     from services.shelter.tables import beds, placements
     engine = create_engine(net.env["SHELTER_DATABASE_URL"])
     try:
         with engine.connect() as conn:
-            inventory = {r.population_group: r for r in conn.execute(select(beds))}
+            inventory = {r.population_group: r for r in conn.execute(
+                select(beds).where(beds.c.facility_id == FACILITY))}
             states = Counter((r.population_group, r.state) for r in conn.execute(select(placements)))
             duplicates = conn.execute(text("SELECT COUNT(*) - COUNT(DISTINCT reference) FROM placements")).scalar()
     finally:

@@ -24,7 +24,7 @@ def shelter_rpc(fresh_vhost, databases, keys, container_factory, monkeypatch):
     _name, uri = fresh_vhost
     url = databases.migrated("shelter")
     db = databases.database(url)
-    usecases.ensure_facility(db, ADMIN, FACILITY, "Care shelter")
+    usecases.register_facility(db, ADMIN, FACILITY, "Care shelter", provider="erbil-shelter")
     usecases.set_capacity(db, ADMIN, FACILITY, "women", 5)
     plan_id = admitted(db)["plan_id"]
     container = container_factory(ShelterService, {"AMQP_URI": uri, "DB_URIS": {"shelter": url},

@@ -38,7 +38,7 @@ GOALS = "I want to go home to my mother and work as a seamstress"
 @pytest.fixture
 def shelter(databases):
     db = databases.database(databases.migrated("shelter"))
-    usecases.ensure_facility(db, ADMIN, FACILITY, "Care shelter")
+    usecases.register_facility(db, ADMIN, FACILITY, "Care shelter", provider="erbil-shelter")
     usecases.set_capacity(db, ADMIN, FACILITY, "women", 5)
     return db
 
@@ -97,11 +97,11 @@ def test_acceptance_one_overdue_milestone_one_event_the_right_list(shelter, ciph
     usecases.complete_milestone(shelter, CM, plan_id, "plan_agreed", T0 + timedelta(days=5))
     other = admitted(shelter, now=T0 + timedelta(days=3), case_manager="cm.two")  # not overdue yet
 
-    assert usecases.notify_overdue_milestones(shelter, AGENCY, T0 + timedelta(days=6)) == []
+    assert usecases.notify_overdue_milestones(shelter, T0 + timedelta(days=6)) == []
     now = T0 + timedelta(days=8)
-    assert usecases.notify_overdue_milestones(shelter, AGENCY, now) == [
+    assert usecases.notify_overdue_milestones(shelter, now) == [
         (admission["reference"], "legal_rights_briefing")]
-    assert usecases.notify_overdue_milestones(shelter, AGENCY, now + timedelta(minutes=1)) == []
+    assert usecases.notify_overdue_milestones(shelter, now + timedelta(minutes=1)) == []
 
     events = overdue_events(shelter)
     assert len(events) == 1
@@ -134,7 +134,7 @@ def test_two_replicas_send_each_overdue_notice_once(databases, shelter):
     def sweep(db):
         try:
             for _ in range(3):
-                sent.extend(usecases.notify_overdue_milestones(db, AGENCY, now))
+                sent.extend(usecases.notify_overdue_milestones(db, now))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -153,7 +153,7 @@ def test_two_replicas_send_each_overdue_notice_once(databases, shelter):
 def test_a_discharged_residents_plan_closes_and_sends_no_notice(shelter):
     admission = admitted(shelter)
     usecases.discharge(shelter, INTAKE, FACILITY, admission["admission_id"], "reintegrated")
-    assert usecases.notify_overdue_milestones(shelter, AGENCY, T0 + timedelta(days=8)) == []
+    assert usecases.notify_overdue_milestones(shelter, T0 + timedelta(days=8)) == []
     assert usecases.list_milestones(shelter, INTAKE, T0 + timedelta(days=8), state="overdue")["count"] == 0
     with pytest.raises(Conflict):
         usecases.add_item(shelter, CM, admission["plan_id"], T0, "health_care", "nurse.one")
@@ -236,10 +236,10 @@ def test_referring_an_item_sends_only_reference_and_service_and_legal_records_it
     with pytest.raises(Conflict):
         usecases.refer_item_to_legal(shelter, CM, plan_id,
                                  usecases.add_item(shelter, CM, plan_id, T0, "mhpss", "psy.one")["item_id"],
-                                 T0, AGENCY)
-    referred = usecases.refer_item_to_legal(shelter, CM, plan_id, item["item_id"], T0, AGENCY)
+                                 T0)
+    referred = usecases.refer_item_to_legal(shelter, CM, plan_id, item["item_id"], T0)
     with pytest.raises(Conflict):
-        usecases.refer_item_to_legal(shelter, CM, plan_id, item["item_id"], T0, AGENCY)
+        usecases.refer_item_to_legal(shelter, CM, plan_id, item["item_id"], T0)
     with shelter.read() as s:
         (body,) = s.execute(select(outbox.c.body)
                             .where(outbox.c.type == "shelter.legal_referral_requested")).scalars().all()

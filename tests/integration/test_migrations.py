@@ -91,3 +91,74 @@ def test_the_coded_reasons_migration_takes_free_text_off_the_timeline(db_url):
         ("submitted", "Referral submitted", None),
         ("declined", "Declined: Reason not recorded", "unknown")]
     assert [tuple(r) for r in kept] == [("withdrawn", "her uncle Karwan came"), ("declined", None)]
+
+
+def test_the_providers_migration_gives_every_existing_row_to_the_one_shelter_provider(db_url):
+    """Shelter 0009 (docs/decisions/0038): on a copy of the schema of one shelter provider
+    (0008) with facilities, beds, placements (waitlisted, held, admitted) and care plans in it,
+    every facility and placement becomes the provider named by ``REFNET_SHELTER_AGENCY`` (as
+    the migration runner passes it), nothing else changes, and a placement may then have a
+    second plan (one per provider it stayed with)."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import text
+    upgrade("shelter", db_url, "0008")
+    at = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    engine = make_engine(db_url)
+    refs = [f"RN-AAAA-BBBB-CCCC-DD{n:02d}" for n in range(3)]
+    try:
+        with engine.begin() as conn:
+            for facility in ("erbil-1", "erbil-2"):
+                conn.execute(text("INSERT INTO facilities (id, name, created_at) VALUES "
+                                  "(:id, :name, :at)"), {"id": facility, "name": facility, "at": at})
+                conn.execute(text(
+                    "INSERT INTO bed_inventory (facility_id, population_group, capacity, occupied, "
+                    "held, out_of_service, updated_at) VALUES (:f, 'women', 10, 1, 1, 0, :at)"),
+                    {"f": facility, "at": at})
+            for n, (state, facility) in enumerate([("waitlisted", None), ("held", "erbil-1"),
+                                                   ("admitted", "erbil-2")]):
+                conn.execute(text(
+                    "INSERT INTO incoming_referrals (reference, population_group, urgency, needs, "
+                    "children_count, beds_needed, referring_agency, status, received_at) VALUES "
+                    "(:ref, 'women', 'routine', '[]', 0, 1, 'erbil-police', 'accepted', :at)"),
+                    {"ref": refs[n], "at": at})
+                conn.execute(text(
+                    "INSERT INTO placements (reference, state, population_group, urgency, beds, "
+                    "facility_id, priority, updated_at) VALUES (:ref, :state, 'women', 'routine', "
+                    "1, :f, 0, :at)"), {"ref": refs[n], "state": state, "f": facility, "at": at})
+            admission = conn.execute(text("SELECT id FROM placements WHERE state = 'admitted'")
+                                     ).scalar_one()
+            conn.execute(text(
+                "INSERT INTO care_plans (admission_id, reference, facility_id, case_manager, "
+                "status, opened_at, updated_at, updated_by) VALUES (:a, :ref, 'erbil-2', 'cm.one', "
+                "'open', :at, :at, 'cm.one')"), {"a": admission, "ref": refs[2], "at": at})
+            plan = conn.execute(text("SELECT id FROM care_plans")).scalar_one()
+            conn.execute(text("INSERT INTO plan_items (plan_id, service, owner, status, created_at,"
+                              " created_by, updated_at) VALUES (:p, 'legal_counselling', 'cm.one',"
+                              " 'planned', :at, 'cm.one', :at)"), {"p": plan, "at": at})
+        upgrade("shelter", db_url, settings={"REFNET_SHELTER_AGENCY": "first-ngo-shelter"})
+        with engine.begin() as conn:
+            facilities = conn.execute(text("SELECT id, provider, closed_at FROM facilities "
+                                           "ORDER BY id")).all()
+            placed = conn.execute(text("SELECT reference, state, provider FROM placements "
+                                       "ORDER BY reference")).all()
+            beds = conn.execute(text("SELECT facility_id, capacity, occupied, held "
+                                     "FROM bed_inventory ORDER BY facility_id")).all()
+            plans = conn.execute(text("SELECT admission_id, facility_id, status FROM care_plans")
+                                 ).all()
+            items = conn.execute(text("SELECT count(*) FROM plan_items")).scalar_one()
+            # one plan per placement and provider: a second plan of the admission is allowed
+            conn.execute(text(
+                "INSERT INTO care_plans (admission_id, reference, facility_id, case_manager, "
+                "status, opened_at, updated_at, updated_by) VALUES (:a, :ref, 'erbil-1', 'cm.two', "
+                "'open', :at, :at, 'cm.two')"), {"a": admission, "ref": refs[2], "at": at})
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in facilities] == [("erbil-1", "first-ngo-shelter", None),
+                                              ("erbil-2", "first-ngo-shelter", None)]
+    assert [tuple(r) for r in placed] == [(refs[0], "waitlisted", "first-ngo-shelter"),
+                                          (refs[1], "held", "first-ngo-shelter"),
+                                          (refs[2], "admitted", "first-ngo-shelter")]
+    assert [tuple(r) for r in beds] == [("erbil-1", 10, 1, 1), ("erbil-2", 10, 1, 1)]
+    assert [tuple(r) for r in plans] == [(admission, "erbil-2", "open")]
+    assert items == 1

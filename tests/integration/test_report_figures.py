@@ -115,7 +115,7 @@ def test_referral_figures(databases, keys, clock):
 def test_shelter_figures(databases, clock):
     db = databases.database(databases.migrated("shelter"))
     clock(-10)
-    shelter_app.ensure_facility(db, ADMIN, "f-1", "Report shelter", now=clock.now())
+    shelter_app.register_facility(db, ADMIN, "f-1", "Report shelter", provider="erbil-shelter", now=clock.now())
     shelter_app.set_capacity(db, ADMIN, "f-1", "women", 10, now=clock.now())
     clock(15)
     shelter_app.set_capacity(db, ADMIN, "f-1", "women", 20, now=clock.now())  # from day 15: 20 beds

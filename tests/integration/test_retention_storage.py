@@ -173,7 +173,7 @@ def test_an_open_court_case_holds_the_file_until_the_legal_service_closes_it(ref
 @pytest.fixture
 def shelter_db(databases, db_url):
     db = databases.database(databases.migrated("shelter", db_url))
-    shelter_app.ensure_facility(db, ADMIN, "care-shelter", "Care shelter", now=T0)
+    shelter_app.register_facility(db, ADMIN, "care-shelter", "Care shelter", provider="erbil-shelter", now=T0)
     shelter_app.set_capacity(db, ADMIN, "care-shelter", "women", 5, now=T0)
     return db
 

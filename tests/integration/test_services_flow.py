@@ -136,7 +136,7 @@ def _status(rpc, reference, who=POLICE):
 
 def _open_facility(rpc, women_beds: int = 2) -> None:
     """A facility with free women's beds, so that accepting holds one (shelter placements)."""
-    rpc.shelter.ensure_facility(ADMIN, FACILITY, "Integration shelter")
+    rpc.shelter.register_facility(ADMIN, FACILITY, "Integration shelter", SHELTER_AGENCY)
     rpc.shelter.set_capacity(ADMIN, FACILITY, "women", women_beds)
 
 
@@ -156,7 +156,8 @@ def test_a_referral_travels_through_the_network_once(network, keys):
     with network.rpc() as rpc:
         assert rpc.shelter.list_facilities(ADMIN) == []  # a new network, as `refnet up` asks
         _open_facility(rpc)
-        assert rpc.shelter.list_facilities(ADMIN) == [{"facility": FACILITY, "name": "Integration shelter"}]
+        assert [(f["facility"], f["name"], f["provider"]) for f in rpc.shelter.list_facilities(
+            ADMIN)] == [(FACILITY, "Integration shelter", SHELTER_AGENCY)]
         # referral records it, shelter consumes referral.submitted and answers by event
         wait_for(lambda: _status(rpc, reference)["status"] == "received", what="status received")
         [incoming_view] = rpc.shelter.list_incoming(STAFF)

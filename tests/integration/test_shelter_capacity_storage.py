@@ -49,7 +49,7 @@ def db(request, tmp_path):
 
 
 def facility(db, **capacity):
-    usecases.ensure_facility(db, ADMIN, FACILITY, "Test shelter")
+    usecases.register_facility(db, ADMIN, FACILITY, "Test shelter", provider="erbil-shelter")
     for group, n in capacity.items():
         usecases.set_capacity(db, ADMIN, FACILITY, group, n)
 
@@ -184,14 +184,14 @@ def test_an_expired_hold_is_released_once_and_offered_on(db):
     holder, next_in_line = referral(db), referral(db)
     accept(db, holder, hold=timedelta(seconds=1))
     accept(db, next_in_line)
-    assert usecases.expire_holds(db, "erbil-shelter", now=datetime.now(timezone.utc)) == []  # not yet due
+    assert usecases.expire_holds(db, now=datetime.now(timezone.utc)) == []  # not yet due
 
     later = datetime.now(timezone.utc) + timedelta(seconds=5)
     results, errors = [], []
 
     def replica():
         try:
-            results.append(usecases.expire_holds(db, "erbil-shelter", now=later))
+            results.append(usecases.expire_holds(db, now=later))
         except Exception as exc:  # pragma: no cover - shown on failure
             errors.append(exc)
 

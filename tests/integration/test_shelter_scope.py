@@ -1,7 +1,8 @@
 """Shelter identities are scoped to their agency: in the referral and shelter services (in
 nameko containers, on the real broker, SQLite and PostgreSQL) a ``shelter`` identity of
-another agency than the network's shelter reads no file, referral, facility or plan (404),
-sees no list, and every write it attempts is refused and changes nothing."""
+another agency than the facility's provider reads no file, referral, facility or plan (404),
+sees only its own provider's rows in the lists (none here), and every write it attempts is
+refused and changes nothing."""
 
 import pytest
 from nameko.exceptions import RemoteError
@@ -70,12 +71,17 @@ def test_a_shelter_identity_of_another_agency_reads_nothing_and_changes_nothing(
         assert _refused(rpc.shelter.admit, OTHER, FACILITY, reference, "cm.one").exc_type == "NotFound"
         for method in ("bed_board", "daily_census", "capacity_history"):
             assert _refused(getattr(rpc.shelter, method), OTHER, FACILITY).exc_type == "NotFound"
-        for method in ("list_incoming", "waitlist", "list_plans", "list_milestones",
-                       "list_hearings", "list_facilities"):
-            assert _refused(getattr(rpc.shelter, method), OTHER).exc_type == "Forbidden", method
+        assert _refused(rpc.shelter.list_incoming, OTHER).exc_type == "Forbidden"
+        # another provider's lists hold its own rows only (docs/decisions/0038): none here
+        for method in ("waitlist", "list_plans", "list_hearings", "list_facilities"):
+            assert getattr(rpc.shelter, method)(OTHER) == [], method
+        assert rpc.shelter.list_milestones(OTHER)["count"] == 0
         assert _refused(rpc.shelter.get_plan, OTHER, 1).exc_type == "NotFound"
-        assert _refused(rpc.shelter.report_figures, OTHER, "2025-01-01",
-                        "2025-01-31").exc_type == "Forbidden"
+        assert _refused(rpc.shelter.rename_facility, OTHER, FACILITY, "x").exc_type == "NotFound"
+        assert _refused(rpc.shelter.close_facility, OTHER, FACILITY).exc_type == "NotFound"
+        # its figures are its own provider's: none
+        assert rpc.shelter.report_figures(OTHER, "2025-01-01",
+                                          "2025-01-31")["admissions"]["total"] == 0
 
         # nothing changed, and each refusal of a file or a write is in the audit trail
         assert _snapshot(network.db) == before and _women_beds(rpc) == beds

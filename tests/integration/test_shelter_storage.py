@@ -154,8 +154,10 @@ def test_a_withdrawal_closes_an_undecided_or_accepted_referral_only(db):
 # --- beds ----------------------------------------------------------------------------------------
 
 def test_set_capacity_and_availability(db):
-    usecases.ensure_facility(db, ADMIN, "erbil-1", "Erbil shelter")
-    usecases.ensure_facility(db, ADMIN, "erbil-1", "renamed?")  # exists: left as it is
+    usecases.register_facility(db, ADMIN, "erbil-1", "Erbil shelter", provider="erbil-shelter")
+    with pytest.raises(Conflict) as twice:  # ids are never reused: the first is left as it is
+        usecases.register_facility(db, ADMIN, "erbil-1", "renamed?", provider="erbil-shelter")
+    assert twice.value.field == "facility"
     view = usecases.set_capacity(db, STAFF, "erbil-1", "women", 10, correlation_id="corr-c")
     assert {k: view[k] for k in ("facility", "population_group", "capacity", "occupied", "held", "available")} == \
         {"facility": "erbil-1", "population_group": "women", "capacity": 10, "occupied": 0,
@@ -172,7 +174,7 @@ def test_set_capacity_and_availability(db):
 
 
 def test_set_capacity_refuses_bad_values(db):
-    usecases.ensure_facility(db, ADMIN, "erbil-1", "Erbil shelter")
+    usecases.register_facility(db, ADMIN, "erbil-1", "Erbil shelter", provider="erbil-shelter")
     usecases.set_capacity(db, STAFF, "erbil-1", "women", 6)
     with db.write() as s:  # beds in use (admissions are not built yet)
         s.execute(update(beds).where(beds.c.facility_id == "erbil-1").values(occupied=3, held=1))
@@ -202,20 +204,34 @@ def test_set_capacity_refuses_bad_values(db):
 
 def test_list_facilities_names_every_facility_and_none_before_the_first(db):
     assert usecases.list_facilities(db, ADMIN) == []  # what `refnet up` reads as a new network
-    usecases.ensure_facility(db, ADMIN, "erbil-2", "Second shelter")  # no beds yet: still listed
-    usecases.ensure_facility(db, ADMIN, "erbil-1", "Erbil shelter")
+    usecases.register_facility(db, ADMIN, "erbil-2", "Second shelter", provider="erbil-shelter")  # no beds yet: still listed
+    usecases.register_facility(db, ADMIN, "erbil-1", "Erbil shelter", provider="erbil-shelter")
     usecases.set_capacity(db, STAFF, "erbil-1", "women", 3)
-    assert usecases.list_facilities(db, STAFF) == [
-        {"facility": "erbil-1", "name": "Erbil shelter"},
-        {"facility": "erbil-2", "name": "Second shelter"}]
+    assert [(f["facility"], f["name"], f["provider"], f["status"])
+            for f in usecases.list_facilities(db, STAFF)] == [
+        ("erbil-1", "Erbil shelter", "erbil-shelter", "open"),
+        ("erbil-2", "Second shelter", "erbil-shelter", "open")]
+    assert usecases.list_facilities(db, caller("shelter", "other-shelter")) == []
     with pytest.raises(Forbidden):
         usecases.list_facilities(db, caller("police", "erbil-police"))
     assert count(db, outbox) == 1  # reading queues nothing (the one event is the capacity's)
 
 
-def test_ensure_facility_validates(db):
+def test_register_facility_validates(db):
+    with pytest.raises(Forbidden) as other:  # staff register their own organisation's only
+        usecases.register_facility(db, STAFF, "erbil-2", "x", provider="other-shelter")
+    with pytest.raises(InvalidInput) as bad_id:
+        usecases.register_facility(db, ADMIN, "bad id!", "x", provider="erbil-shelter")
+    with pytest.raises(InvalidInput) as unnamed:  # an administrator names the provider
+        usecases.register_facility(db, ADMIN, "erbil-2", "x")
+    with pytest.raises(InvalidInput) as bad_provider:
+        usecases.register_facility(db, ADMIN, "erbil-2", "x", provider="Not An Id!")
+    with pytest.raises(InvalidInput) as no_name:
+        usecases.register_facility(db, STAFF, "erbil-2", "  ")
     with pytest.raises(Forbidden):
-        usecases.ensure_facility(db, STAFF, "erbil-2", "x")
-    with pytest.raises(InvalidInput):
-        usecases.ensure_facility(db, ADMIN, "bad id!", "x")
-    assert usecases.availability(db, ADMIN) == []
+        usecases.register_facility(db, caller("police", "erbil-police"), "erbil-2", "x")
+    assert [e.value.field for e in (other, bad_id, unnamed, bad_provider, no_name)] == [
+        "provider", "facility", "provider", "provider", "name"]
+    assert usecases.list_facilities(db, ADMIN) == []
+    # staff register for their own agency without naming it
+    assert usecases.register_facility(db, STAFF, "erbil-2", " Second ")["provider"] == AGENCY

@@ -8,6 +8,7 @@ import pytest
 from gateway.accounts import MemoryAccounts, hash_password, verify_password
 from refnet.cli import demo as demo_cli
 from refnet.demo import CAPACITY, FACILITY, seed
+from refnet.demo.data import GOV_CAPACITY, GOV_FACILITY
 
 
 @pytest.fixture(autouse=True)
@@ -42,7 +43,7 @@ class Shelter:
             return [{"facility": f, "population_group": g, "capacity": n}
                     for f, groups in sorted(self.beds.items()) for g, n in sorted(groups.items())]
         self.writes.append(method)
-        if method == "ensure_facility":
+        if method == "register_facility":
             self.beds.setdefault(kwargs["facility"], {})
         elif method == "set_capacity":
             self.beds[kwargs["facility"]][kwargs["population_group"]] = kwargs["capacity"]
@@ -73,7 +74,8 @@ def network(monkeypatch, tmp_path):
 def test_an_empty_network_gets_the_demo_facility_and_people(network, tmp_path):
     seeded = demo_cli.seed_demo(network["values"])
     assert seeded["seeded"] is True
-    assert network["shelter"].beds == {FACILITY["id"]: CAPACITY}
+    assert network["shelter"].beds == {FACILITY["id"]: CAPACITY,
+                                       GOV_FACILITY["id"]: GOV_CAPACITY}
     people = {p["username"]: p for p in seeded["people"]}
     assert set(people) == {"officer.demo", "intake.demo", "lawyer.demo", "clerk.demo", "admin.demo",
                            "analyst.demo"}

@@ -82,3 +82,54 @@ def test_openapi_documents_the_new_endpoints(client):
                  "/api/v1/shelter/waitlist", "/api/v1/shelters/{facility}/hsds",
                  "/api/v1/shelters/{facility}/out-of-service", "/api/v1/shelters/{facility}/census"):
         assert any(p.endswith(path.removeprefix("/api/v1")) for p in paths), path
+
+
+# --- facilities of a provider and transfers (docs/decisions/0038) ------------------------------
+
+@pytest.mark.parametrize("method,path,body", [
+    ("GET", "/api/v1/shelters/facilities", None),
+    ("POST", "/api/v1/shelters/facilities", {"facility": "f-1", "name": "F"}),
+    ("PATCH", f"/api/v1/shelters/facilities/{FACILITY}", {"name": "F"}),
+    ("POST", f"/api/v1/shelters/facilities/{FACILITY}/close", None),
+    ("POST", f"/api/v1/residents/{REF}/transfer", {"to_facility": "b", "case_manager": "cm.b"}),
+])
+@pytest.mark.parametrize("role", ["police", "legal", "court", "analyst"])
+def test_facility_and_transfer_endpoints_refuse_other_roles(client, auth, rpc, method, path, body,
+                                                            role):
+    assert client.open(path, method=method, json=body, headers=auth(role)).status_code == 403
+    assert rpc.calls == []
+
+
+def test_facility_and_transfer_bodies_are_checked_before_the_service(client, auth, rpc):
+    for path, body, field in [
+            ("/api/v1/shelters/facilities", {"facility": "bad id!", "name": "x"}, "facility"),
+            ("/api/v1/shelters/facilities", {"facility": "f-1", "name": ""}, "name"),
+            ("/api/v1/shelters/facilities", {"facility": "f-1", "name": "x", "provider": "Not Id"},
+             "provider"),
+            (f"/api/v1/residents/{REF}/transfer", {"case_manager": "cm.b"}, "to_facility"),
+            (f"/api/v1/residents/{REF}/transfer", {"to_facility": "b", "case_manager": "Jane Doe"},
+             "case_manager")]:
+        bad = client.post(path, headers=auth("admin"), json=body)
+        assert (bad.status_code, bad.get_json()["field"]) == (422, field), body
+    assert rpc.calls == []
+
+
+def test_facility_calls_reach_the_service_and_its_refusals_name_the_field(client, auth, rpc):
+    rpc.responses[("shelter", "register_facility")] = lambda **kw: {
+        "facility": kw["facility"], "name": kw["name"], "provider": kw["provider"],
+        "status": "open", "created_at": "2026-05-01T09:00:00Z", "closed_at": None}
+    made = client.post("/api/v1/shelters/facilities", headers=auth("admin"),
+                       json={"facility": "gov-1", "name": "Gov house", "provider": "gov-b"})
+    assert made.status_code == 201 and made.get_json()["provider"] == "gov-b"
+    rpc.responses[("shelter", "close_facility")] = Conflict("2 bed(s) are occupied",
+                                                            field="facility")
+    refused = client.post(f"/api/v1/shelters/facilities/{FACILITY}/close", headers=auth("shelter"))
+    assert (refused.status_code, refused.get_json()["field"]) == (409, "facility")
+    assert refused.headers["Content-Type"].startswith("application/problem+json")
+    rpc.responses[("shelter", "transfer_resident")] = InvalidInput("same provider",
+                                                                   field="to_facility")
+    refused = client.post(f"/api/v1/residents/{REF}/transfer", headers=auth("shelter"),
+                          json={"to_facility": "b", "case_manager": "cm.b"})
+    assert (refused.status_code, refused.get_json()["field"]) == (422, "to_facility")
+    assert [m for _s, m, _k in rpc.calls] == ["register_facility", "close_facility",
+                                              "transfer_resident"]

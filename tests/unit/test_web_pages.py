@@ -224,7 +224,8 @@ def _main(html: str) -> str:
 # --- roles ---------------------------------------------------------------------------------------
 
 SHELTER_PAGES = ["/shelter/incoming", f"/shelter/referrals/{fx.REF}", "/shelter/board",
-                 "/shelter/milestones", "/shelter/facilities/erbil-shelter/history"]
+                 "/shelter/milestones", "/shelter/facilities/erbil-shelter/history",
+                 "/shelter/facilities"]
 LEGAL_PAGES = ["/legal/cases", f"/legal/cases/{fx.CASE}"]
 POLICE_PAGES = ["/police/referrals", "/police/referrals/new", f"/police/referrals/{fx.REF}"]
 
@@ -598,3 +599,31 @@ def test_the_referral_form_addresses_a_provider_or_the_network(web, accounts, in
     rpc.responses[("referral", "list_agencies")] = TimeoutError()  # the directory cannot be read
     page = get(web, "/police/referrals/new")
     assert page.status_code == 200 and 'name="addressed_to"' in page.text
+# --- a provider's own facilities ----------------------------------------------------------------
+
+FACILITIES = [{"facility": "erbil-shelter", "name": "Demo shelter", "provider": "erbil-shelter",
+               "status": "open", "created_at": fx.AT, "closed_at": None},
+              {"facility": "erbil-old", "name": "Old house", "provider": "erbil-shelter",
+               "status": "closed", "created_at": fx.AT, "closed_at": fx.AT}]
+
+
+def test_shelter_staff_register_rename_and_close_their_facilities_on_a_page(web, accounts, rpc):
+    from services.common.errors import Conflict
+    rpc.responses[("shelter", "list_facilities")] = FACILITIES
+    sign_in(web, accounts, "shelter")
+    page = get(web, "/shelter/facilities")
+    assert page.status_code == 200 and "Demo shelter" in page.text and "Old house" in page.text
+    rpc.responses[("shelter", "register_facility")] = FACILITIES[0]
+    response = post(web, "/shelter/facilities", {"facility": "erbil-2", "name": "Second house"},
+                    page="/shelter/facilities")
+    assert response.status_code == 302
+    assert rpc.calls[-1][1] == "register_facility"
+    assert {k: rpc.calls[-1][2][k] for k in ("facility", "name", "provider")} == {
+        "facility": "erbil-2", "name": "Second house", "provider": None}
+    rpc.responses[("shelter", "rename_facility")] = FACILITIES[0]
+    response = post(web, "/shelter/facilities/erbil-shelter/rename",
+                    {"rename-erbil-shelter-name": "Erbil house"}, page="/shelter/facilities")
+    assert response.status_code == 302 and rpc.calls[-1][2]["name"] == "Erbil house"
+    rpc.responses[("shelter", "close_facility")] = Conflict("3 bed(s) are occupied", field="facility")
+    response = post(web, "/shelter/facilities/erbil-shelter/close", {}, page="/shelter/facilities")
+    assert response.status_code == 409 and "cannot be closed" in response.text

@@ -19,7 +19,7 @@ from ..domain import lifecycle
 from ..domain import referral as rules
 from ..queries import load_for_update
 from ..tables import legal_updates, outbox, processed_events, referrals, timeline
-from .steps import SOURCE, move
+from .steps import SOURCE, add_timeline, move
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,23 @@ def _held_note(p: dict) -> str:
             f"{iso(p['expires_at'])}")
 
 
+def _on_transferred(s: Session, envelope: dict, payload: dict, now) -> None:
+    """A resident moved to another provider's facility: the same reference, one timeline, an
+    entry naming both agencies (the status stays admitted)."""
+    row = load_for_update(s, payload["reference"])
+    if row is None:
+        log.warning("transfer of unknown referral %s ignored", payload["reference"])
+        return
+    if row.status != "admitted":
+        log.warning("referral %s: transfer ignored, status is %s", row.reference, row.status)
+        return
+    plan = ("care plan handed over (the survivor consented)" if payload["care_plan_shared"]
+            else "care plan not handed over (no consent to share with this provider)")
+    add_timeline(s, row.id, payload["transferred_at"], payload["to_agency"], "admitted",
+                 f"Transferred from {payload['from_agency']} ({payload['from_facility']}) to "
+                 f"{payload['to_agency']} ({payload['to_facility']}); {plan}")
+
+
 def _on_legal(s: Session, envelope: dict, payload: dict, now) -> None:
     """A legal event extends the referral's legal timeline (court status, hearing dates)."""
     row = s.execute(select(referrals.c.id).where(referrals.c.reference == payload["reference"])).first()
@@ -151,6 +168,7 @@ _EVENT_HANDLERS = {
         lambda p: f"Admitted at {p['facility']}; case manager {p['case_manager']}"),
     "shelter.discharged": _placement_event(
         "discharged", "discharged_at", lambda p: f"Discharged: {p['outcome']}"),
+    "shelter.resident_transferred": _on_transferred,
 
     "legal.case_opened": _on_legal,
     "legal.case_closed": _on_legal,

@@ -16,7 +16,7 @@ REPORT_FIELDS = frozenset({"period", "admissions", "discharges", "occupancy", "l
 
 VISIBILITY: dict[str, dict[str, frozenset[str] | None]] = {
     # GET /shelters/availability (per facility; groups are counts)
-    "availability": {role: COUNTS for role in ROLES},
+    "availability": {role: COUNTS | {"provider"} for role in ROLES},
     # everything else is for shelter staff (and admins for capacity): whole answers (None)
     "bed_board": {"shelter": None},
     "census": {"shelter": None},
@@ -51,3 +51,22 @@ def require_holding_agency(caller, holding_agency: str, field: str | None = None
     if field is None:
         raise Forbidden(f"agency {caller.agency} is not staff of this shelter")
     raise NotFound(f"no {field} here", field=field)
+
+
+# --- one shelter service, many providers (docs/decisions/0038) ---------------------------------
+
+def provider_scope(caller) -> str | None:
+    """The provider whose rows a caller's lists hold: a ``shelter`` identity's own agency;
+    None (every provider's) for the other roles, whose use cases decide what they may see."""
+    return caller.agency if caller.role == "shelter" else None
+
+
+def require_provider(caller, provider: str | None, field: str) -> None:
+    """A ``shelter`` identity acts only on what belongs to its own agency (a facility, its beds,
+    a placement, a resident's plan or hearing): another provider's object, or none, is
+    ``NotFound`` naming ``field``, as if it did not exist (it must not learn that it does).
+    Other roles pass here; their use case's own rules decide."""
+    if caller.role != "shelter":
+        return
+    if provider is None or caller.agency != provider:
+        raise NotFound(f"no {field} here", field=field)

@@ -3,7 +3,7 @@ count the caller checks, so the database decides whether the beds are still ther
 
 from datetime import datetime
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.common.errors import NotFound
@@ -25,23 +25,61 @@ def free():
     return rules.free_beds(beds.c.capacity, beds.c.occupied, beds.c.held, beds.c.out_of_service)
 
 
+def facility(s: Session, facility_id, field: str = "facility", *, for_update: bool = False):
+    """The facility's row (id, name, provider, closed_at...); NotFound naming ``field`` when
+    there is no such facility."""
+    query = select(facilities).where(facilities.c.id == facility_id)
+    row = s.execute(query.with_for_update() if for_update else query).first() \
+        if isinstance(facility_id, str) else None
+    if row is None:
+        raise NotFound(f"no {field} {facility_id}", field=field)
+    return row
+
+
 def require_facility(s: Session, facility_id: str) -> str:
     """The facility's name; NotFound when there is no such facility."""
-    name = s.execute(select(facilities.c.name).where(facilities.c.id == facility_id)).scalar_one_or_none()
-    if name is None:
-        raise NotFound(f"no facility {facility_id}", field="facility")
-    return name
+    return facility(s, facility_id).name
 
 
-def all_facilities(s: Session) -> list:
-    """Every facility's id and name, in id order."""
-    return s.execute(select(facilities.c.id, facilities.c.name).order_by(facilities.c.id)).all()
+def provider_of(s: Session, facility_id: str) -> str | None:
+    """The provider a facility belongs to, or None when there is no such facility."""
+    return s.execute(select(facilities.c.provider).where(facilities.c.id == facility_id)
+                     ).scalar_one_or_none()
 
 
-def add_facility(s: Session, facility_id: str, name: str, now: datetime) -> None:
-    """Create the facility unless it exists."""
-    if not s.execute(select(facilities.c.id).where(facilities.c.id == facility_id)).first():
-        s.execute(insert(facilities).values(id=facility_id, name=name[:200], created_at=now))
+def all_facilities(s: Session, provider: str | None = None) -> list:
+    """Every facility (of one provider when given), in id order."""
+    query = select(facilities).order_by(facilities.c.id)
+    if provider is not None:
+        query = query.where(facilities.c.provider == provider)
+    return s.execute(query).all()
+
+
+def add_facility(s: Session, facility_id: str, name: str, provider: str, now: datetime) -> bool:
+    """Create the facility; False (nothing changed) when one of that id exists."""
+    if s.execute(select(facilities.c.id).where(facilities.c.id == facility_id)).first():
+        return False
+    s.execute(insert(facilities).values(id=facility_id, name=name[:200], provider=provider,
+                                        created_at=now, updated_at=now))
+    return True
+
+
+def change_facility(s: Session, facility_id: str, **values) -> None:
+    """Rename or close a facility."""
+    s.execute(update(facilities).where(facilities.c.id == facility_id).values(**values))
+
+
+def beds_in_use(s: Session, facility_id: str) -> int:
+    """Beds occupied or held at a facility, every group."""
+    return s.execute(select(func.coalesce(func.sum(beds.c.occupied + beds.c.held), 0))
+                     .where(beds.c.facility_id == facility_id)).scalar_one()
+
+
+def facility_view(r) -> dict:
+    """A facility as its provider's staff and administrators see it."""
+    return {"facility": r.id, "name": r.name, "provider": r.provider,
+            "status": "closed" if r.closed_at is not None else "open",
+            "created_at": iso(r.created_at), "closed_at": iso(r.closed_at)}
 
 
 def inventory(s: Session, facility_id: str, group: str, *, for_update: bool = False):
@@ -56,10 +94,13 @@ def facility_inventory(s: Session, facility_id: str) -> list:
                      .order_by(beds.c.population_group)).all()
 
 
-def facilities_with_free(s: Session, group: str, needed: int) -> list[str]:
-    """Facilities with at least ``needed`` free beds of a group, in id order."""
-    return s.execute(select(beds.c.facility_id).where(and_(beds.c.population_group == group,
-                                                           free() >= needed))
+def facilities_with_free(s: Session, group: str, needed: int, provider: str) -> list[str]:
+    """A provider's open facilities with at least ``needed`` free beds of a group, in id order."""
+    return s.execute(select(beds.c.facility_id)
+                     .join(facilities, facilities.c.id == beds.c.facility_id)
+                     .where(and_(beds.c.population_group == group, free() >= needed,
+                                 facilities.c.provider == provider,
+                                 facilities.c.closed_at.is_(None)))
                      .order_by(beds.c.facility_id)).scalars().all()
 
 
@@ -131,10 +172,13 @@ def history(s: Session, facility_id: str, limit: int) -> list:
 
 
 def all_inventory(s: Session) -> list:
-    """Every inventory row with its facility's name, by facility and group."""
-    return s.execute(select(beds, facilities.c.name)
+    """Every inventory row of an open facility with the facility's name and provider, by
+    provider, facility and group."""
+    return s.execute(select(beds, facilities.c.name, facilities.c.provider)
                      .join(facilities, facilities.c.id == beds.c.facility_id)
-                     .order_by(beds.c.facility_id, beds.c.population_group)).all()
+                     .where(facilities.c.closed_at.is_(None))
+                     .order_by(facilities.c.provider, beds.c.facility_id,
+                               beds.c.population_group)).all()
 
 
 def clip(reason) -> str | None:
@@ -142,7 +186,7 @@ def clip(reason) -> str | None:
     return (reason or "").strip()[:REASON_MAX] or None
 
 
-def bed_view(r, name: str | None = None) -> dict:
+def bed_view(r, name: str | None = None, provider: str | None = None) -> dict:
     """An inventory row's counts."""
     view = {"facility": r.facility_id, "population_group": r.population_group,
             "capacity": r.capacity, "out_of_service": r.out_of_service, "occupied": r.occupied,
@@ -151,6 +195,8 @@ def bed_view(r, name: str | None = None) -> dict:
             "updated_at": iso(r.updated_at)}
     if name is not None:
         view["facility_name"] = name
+    if provider is not None:
+        view["provider"] = provider
     return view
 
 

@@ -10,25 +10,30 @@ from services.common.errors import NotFound
 from services.common.timeutil import aware, iso
 
 from ..domain import care as rules
-from ..tables import care_milestones, care_notes, care_plans, plan_items, screenings
+from ..domain.visibility import require_provider
+from ..tables import care_milestones, care_notes, care_plans, facilities, plan_items, screenings
 
 MAX_ROWS = 500
 
 
-def plan(s: Session, plan_id, *, for_update: bool = False):
-    """The plan row; NotFound when there is none."""
+def plan(s: Session, caller, plan_id, *, for_update: bool = False):
+    """The plan row with its facility's ``provider``; NotFound when there is none, or when it
+    is another provider's and the caller is shelter staff (``require_provider``)."""
     if not isinstance(plan_id, int) or isinstance(plan_id, bool):
         raise NotFound("no such plan", field="plan")
-    query = select(care_plans).where(care_plans.c.id == plan_id)
-    row = s.execute(query.with_for_update() if for_update else query).first()
+    query = (select(care_plans, facilities.c.provider)
+             .join(facilities, facilities.c.id == care_plans.c.facility_id)
+             .where(care_plans.c.id == plan_id))
+    row = s.execute(query.with_for_update(of=care_plans) if for_update else query).first()
     if row is None:
         raise NotFound(f"no plan {plan_id}", field="plan")
+    require_provider(caller, row.provider, "plan")
     return row
 
 
-def plan_still_open(s: Session, plan_id, *, for_update: bool = True):
-    """The plan row, which must still be open."""
-    row = plan(s, plan_id, for_update=for_update)
+def plan_still_open(s: Session, caller, plan_id, *, for_update: bool = True):
+    """The plan row, which must still be open (and the caller's provider's)."""
+    row = plan(s, caller, plan_id, for_update=for_update)
     rules.check_open(row.status, row.id)
     return row
 
@@ -185,6 +190,18 @@ def add_plan(s: Session, admission_id: int, reference: str, facility_id: str, ca
         updated_by=user[:100])).inserted_primary_key[0]
 
 
+def open_plan_of(s: Session, admission_id: int):
+    """The open plan of an admission, locked, or None."""
+    return s.execute(select(care_plans).where(and_(care_plans.c.admission_id == admission_id,
+                                                   care_plans.c.status == "open"))
+                     .with_for_update()).first()
+
+
+def move_plan(s: Session, plan_id: int, facility_id: str, now: datetime, user: str) -> None:
+    """The plan goes with its resident to another facility."""
+    change_plan(s, plan_id, facility_id=facility_id, updated_at=now, updated_by=user[:100])
+
+
 def close_plan(s: Session, admission_id: int, now: datetime) -> None:
     """Close the open plan of an admission."""
     s.execute(update(care_plans).where(and_(care_plans.c.admission_id == admission_id,
@@ -203,9 +220,14 @@ def mark_agreed(s: Session, plan_id: int, now: datetime, user: str) -> None:
                 updated_by=user[:100])
 
 
-def plans(s: Session, facility: str | None, case_manager: str | None, status: str | None) -> list:
-    """Plans, newest first, by facility, case manager and status when given."""
-    query = select(care_plans).order_by(care_plans.c.id.desc()).limit(MAX_ROWS)
+def plans(s: Session, facility: str | None, case_manager: str | None, status: str | None,
+          provider: str | None = None) -> list:
+    """Plans, newest first, by facility, case manager, status and provider when given."""
+    query = (select(care_plans, facilities.c.provider)
+             .join(facilities, facilities.c.id == care_plans.c.facility_id)
+             .order_by(care_plans.c.id.desc()).limit(MAX_ROWS))
+    if provider is not None:
+        query = query.where(facilities.c.provider == provider)
     if facility:
         query = query.where(care_plans.c.facility_id == facility)
     if case_manager:
@@ -218,12 +240,16 @@ def plans(s: Session, facility: str | None, case_manager: str | None, status: st
 # --- milestones across plans --------------------------------------------------------------------
 
 def open_plan_milestones(s: Session, now: datetime, state: str | None, facility: str | None,
-                         case_manager: str | None) -> list:
+                         case_manager: str | None, provider: str | None = None) -> list:
     """Milestones of open plans in a state at ``now`` (all when None), soonest due first, each
-    with its plan's reference, admission, facility and case manager."""
+    with its plan's reference, admission, facility and case manager (of one provider's
+    facilities when given)."""
     m, p = care_milestones, care_plans
     query = (select(m, p.c.reference, p.c.admission_id, p.c.facility_id, p.c.case_manager)
              .join(p, p.c.id == m.c.plan_id).where(p.c.status == "open"))
+    if provider is not None:
+        query = query.join(facilities, facilities.c.id == p.c.facility_id).where(
+            facilities.c.provider == provider)
     if state is not None:
         query = query.where(in_state(state, now))
     if facility:
@@ -238,8 +264,10 @@ def unnoticed_overdue(s: Session, now: datetime, limit: int, *, skip_locked: boo
     ``skip_locked``, rows another transaction holds are left to it."""
     m, p = care_milestones, care_plans
     query = (select(m.c.id, m.c.code, m.c.due_at, m.c.done_at, m.c.overdue_notified_at,
-                    p.c.reference, p.c.admission_id, p.c.facility_id, p.c.case_manager)
+                    p.c.reference, p.c.admission_id, p.c.facility_id, p.c.case_manager,
+                    facilities.c.provider)
              .join(p, p.c.id == m.c.plan_id)
+             .join(facilities, facilities.c.id == p.c.facility_id)
              .where(and_(p.c.status == "open", m.c.overdue_notified_at.is_(None),
                          in_state("overdue", now)))
              .order_by(m.c.due_at, m.c.id).limit(limit))

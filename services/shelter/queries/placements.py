@@ -24,11 +24,13 @@ def move(s: Session, placement_id: int, from_state: str, **values) -> bool:
                      .values(**values)).rowcount == 1
 
 
-def waitlisted(s: Session, group: str | None = None) -> list:
-    """Waitlisted rows, of one group or all."""
+def waitlisted(s: Session, group: str | None = None, provider: str | None = None) -> list:
+    """Waitlisted rows, of one group or all, on one provider's waitlist or every one."""
     query = select(placements).where(placements.c.state == "waitlisted")
     if group:
         query = query.where(placements.c.population_group == group)
+    if provider is not None:
+        query = query.where(placements.c.provider == provider)
     return s.execute(query).all()
 
 
@@ -73,10 +75,12 @@ def add(s: Session, **values) -> int:
 
 
 def hold_waitlisted(s: Session, reference: str, facility_id: str, now: datetime,
-                    expires: datetime) -> bool:
-    """Turn a waitlisted referral's entry into a hold; False when it left the list meanwhile."""
+                    expires: datetime, provider: str) -> bool:
+    """Turn a waitlisted referral's entry on ``provider``'s waitlist into a hold; False when it
+    left the list meanwhile."""
     return s.execute(update(placements).where(and_(placements.c.reference == reference,
-                                                   placements.c.state == "waitlisted"))
+                                                   placements.c.state == "waitlisted",
+                                                   placements.c.provider == provider))
                      .values(state="held", facility_id=facility_id, held_at=now,
                              hold_expires_at=expires, updated_at=now)).rowcount == 1
 
@@ -107,10 +111,13 @@ def admission_for_update(s: Session, admission_id: int, facility_id: str):
 
 
 def prioritise(s: Session, reference: str, priority: int, reason: str, user: str,
-               now: datetime) -> bool:
-    """Set a waitlisted referral's priority with its reason; False when it is not waitlisted."""
-    return s.execute(update(placements).where(and_(placements.c.reference == reference,
-                                                   placements.c.state == "waitlisted"))
+               now: datetime, provider: str | None = None) -> bool:
+    """Set a waitlisted referral's priority with its reason; False when it is not waitlisted
+    (on ``provider``'s waitlist, when given)."""
+    guards = [placements.c.reference == reference, placements.c.state == "waitlisted"]
+    if provider is not None:
+        guards.append(placements.c.provider == provider)
+    return s.execute(update(placements).where(and_(*guards))
                      .values(priority=priority, priority_reason=reason.strip()[:500],
                              priority_set_by=user[:100], priority_set_at=now,
                              updated_at=now)).rowcount == 1

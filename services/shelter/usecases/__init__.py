@@ -1,7 +1,7 @@
 """The shelter service's use cases, one module per aggregate: ``intake`` (incoming referrals and
 the decision), ``beds`` (facilities, capacity, beds out of service, the staff views and the HSDS
 export), ``admissions`` (holds, admissions, discharges, expiry), ``waitlist_order``,
-``hearings``, ``care_plans`` and ``plan_items`` (the residents' care), ``events`` (what the
+``transfers`` (a resident moving to another provider), ``hearings``, ``care_plans`` and ``plan_items`` (the residents' care), ``events`` (what the
 shelter does with other services' events), ``retention`` (anonymising what ended long ago) and
 ``report`` (the figures for a period). Each
 checks who may call it, applies the domain's rules and runs the aggregate's queries
@@ -11,8 +11,9 @@ The names below are the service's use cases as one list, for the entrypoints and
 """
 
 from .admissions import admit, discharge, expire_holds
-from .beds import (availability, bed_board, capacity_history_of, daily_census, ensure_facility,
-                   hsds_service, list_facilities, set_capacity, set_out_of_service)
+from .beds import (availability, bed_board, capacity_history_of, close_facility, daily_census,
+                   hsds_service, list_facilities, register_facility, rename_facility,
+                   set_capacity, set_out_of_service)
 from .care_plans import (add_note, complete_milestone, get_plan, get_screening, list_milestones,
                          list_notes, list_plans, notify_overdue_milestones, record_screening,
                          update_plan)
@@ -21,14 +22,15 @@ from .hearings import list_hearings
 from .intake import decide, list_incoming
 from .plan_items import add_item, approve_item, refer_item_to_legal, update_item
 from .retention import anonymise_ended
+from .transfers import transfer
 from .waitlist_order import reorder_waitlist, waitlist
 
 __all__ = [
     "add_item", "add_note", "admit", "anonymise_ended", "apply_event", "approve_item", "availability", "bed_board",
-    "capacity_history_of", "complete_milestone", "daily_census", "decide", "discharge",
-    "ensure_facility", "expire_holds", "get_plan", "get_screening", "hsds_service",
+    "capacity_history_of", "close_facility", "complete_milestone", "daily_census", "decide",
+    "discharge", "expire_holds", "get_plan", "get_screening", "hsds_service",
     "list_facilities", "list_hearings", "list_incoming", "list_milestones", "list_notes",
     "list_plans", "notify_overdue_milestones", "record_screening", "refer_item_to_legal",
-    "reorder_waitlist", "set_capacity", "set_out_of_service", "update_item", "update_plan",
-    "waitlist",
+    "register_facility", "rename_facility", "reorder_waitlist", "set_capacity",
+    "set_out_of_service", "transfer", "update_item", "update_plan", "waitlist",
 ]

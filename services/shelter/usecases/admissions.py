@@ -20,6 +20,8 @@ from services.contracts.references import is_reference
 
 from ..domain import beds as bed_rules
 from ..domain import placement as rules
+from ..domain import providers as provider_rules
+from ..domain.visibility import require_provider
 from ..domain.fields import check_staff_id
 from ..queries import beds as bed_queries
 from ..queries import incoming as incoming_queries
@@ -31,26 +33,28 @@ log = logging.getLogger(__name__)
 DEFAULT_HOLD = rules.DEFAULT_HOLD
 
 
-def place(s: Session, row, now: datetime, agency: str, correlation_id, hold: timedelta) -> dict:
-    """Hold beds for an accepted referral in the first facility of its group with enough free
-    beds (guarded UPDATE, row count checked), else put it on the waitlist."""
+def place(s: Session, row, now: datetime, provider: str, correlation_id, hold: timedelta) -> dict:
+    """Hold beds for a referral ``provider`` accepted in the first of that provider's open
+    facilities of its group with enough free beds (guarded UPDATE, row count checked), else put
+    it on that provider's waitlist. Another provider's beds are never taken."""
     group, needed = row.population_group, row.beds_needed
-    for facility_id in bed_queries.facilities_with_free(s, group, needed):
+    for facility_id in bed_queries.facilities_with_free(s, group, needed, provider):
         if bed_queries.take(s, facility_id, group, now, held=needed):
             expires = rules.hold_deadline(now, hold)
             placement_queries.add(
                 s, reference=row.reference, state="held", population_group=group,
                 urgency=row.urgency, beds=needed, facility_id=facility_id, held_at=now,
-                hold_expires_at=expires, updated_at=now)
-            _emit_held(s, row.reference, facility_id, group, needed, now, expires, False, agency,
-                       correlation_id)
+                hold_expires_at=expires, updated_at=now, provider=provider)
+            _emit_held(s, row.reference, facility_id, group, needed, now, expires, False,
+                       provider, correlation_id)
             return {"state": "held", "facility": facility_id, "beds": needed,
                     "hold_expires_at": iso(expires)}
     placement_queries.add(s, reference=row.reference, state="waitlisted", population_group=group,
-                          urgency=row.urgency, beds=needed, waitlisted_at=now, updated_at=now)
+                          urgency=row.urgency, beds=needed, waitlisted_at=now, updated_at=now,
+                          provider=provider)
     emit(s, now, "shelter.waitlisted", {
         "reference": row.reference, "population_group": group, "beds": needed,
-        "urgency": row.urgency, "waitlisted_at": now, "agency": agency}, correlation_id)
+        "urgency": row.urgency, "waitlisted_at": now, "agency": provider}, correlation_id)
     return {"state": "waitlisted", "population_group": group, "beds": needed,
             "reason": f"no {group} bed free for {needed} {'person' if needed == 1 else 'people'}; "
                       "waitlisted, the first free bed of the group is offered in waitlist order"}
@@ -63,22 +67,29 @@ def _emit_held(s, reference, facility_id, group, n, now, expires, from_waitlist,
         "agency": agency}, correlation_id)
 
 
-def offer_freed(s: Session, facility_id: str, group: str, now: datetime, agency: str,
-                correlation_id, hold: timedelta) -> list[str]:
-    """Offer a facility's free beds of a group to the waitlist, first in line first, until no
-    waitlisted referral fits. Returns the references that got a hold."""
+def offer_freed(s: Session, facility_id: str, group: str, now: datetime, correlation_id,
+                hold: timedelta) -> list[str]:
+    """Offer a facility's free beds of a group to its provider's waitlist, first in line first,
+    until no waitlisted referral fits (a closed facility offers nothing). Returns the
+    references that got a hold."""
     offered = []
+    facility = bed_queries.facility(s, facility_id)
+    if facility.closed_at is not None:
+        return offered
+    agency = facility.provider
     for _ in range(100):
         inv = bed_queries.inventory(s, facility_id, group, for_update=True)
         if inv is None:
             break
         free = bed_rules.free_beds(inv.capacity, inv.occupied, inv.held, inv.out_of_service)
-        entries = [placement_queries.entry(r) for r in placement_queries.waitlisted(s, group)]
+        entries = [placement_queries.entry(r)
+                   for r in placement_queries.waitlisted(s, group, agency)]
         entry = rules.next_in_line(entries, free)
         if entry is None:
             break
         expires = rules.hold_deadline(now, hold)
-        if not placement_queries.hold_waitlisted(s, entry.reference, facility_id, now, expires):
+        if not placement_queries.hold_waitlisted(s, entry.reference, facility_id, now, expires,
+                                                 agency):
             continue  # someone else placed it meanwhile; look again
         if not bed_queries.take(s, facility_id, group, now, held=entry.beds):
             raise RuntimeError("free beds vanished inside one transaction")
@@ -88,7 +99,7 @@ def offer_freed(s: Session, facility_id: str, group: str, now: datetime, agency:
     return offered
 
 
-def expire_holds(db: Database, agency: str, *, now: datetime | None = None,
+def expire_holds(db: Database, *, now: datetime | None = None,
                  hold: timedelta = DEFAULT_HOLD, limit: int = 100) -> list[str]:
     """Release every hold whose deadline passed and offer its beds on. Safe with any number of
     replicas running it at once: each hold is claimed by a guarded UPDATE (state still 'held',
@@ -107,8 +118,8 @@ def expire_holds(db: Database, agency: str, *, now: datetime | None = None,
             emit(s, now, "shelter.hold_expired", {
                 "reference": p.reference, "facility": p.facility_id,
                 "population_group": p.population_group, "beds": p.beds, "expired_at": now,
-                "agency": agency})
-            offer_freed(s, p.facility_id, p.population_group, now, agency, None, hold)
+                "agency": p.provider})
+            offer_freed(s, p.facility_id, p.population_group, now, None, hold)
         expired.append(p.reference)
         log.info("hold of %s at %s expired", p.reference, p.facility_id)
     return expired
@@ -125,9 +136,12 @@ def admit(db: Database, caller: Caller, facility_id: str, reference: str, case_m
         raise NotFound("no such incoming referral", field="reference")
     now = at(now)
     with db.write() as s:
-        bed_queries.require_facility(s, facility_id)
+        facility = _own_facility(s, caller, facility_id)
+        provider_rules.check_open(facility.closed_at)
         row = incoming_queries.for_update(s, reference)
         p = placement_queries.for_update(s, reference)
+        if p is not None:
+            require_provider(caller, p.provider, "reference")
         mode = rules.check_admission(row.status, p.state if p else None, p.facility_id if p else None,
                                      facility_id)
         group, n = row.population_group, row.beds_needed
@@ -142,6 +156,7 @@ def admit(db: Database, caller: Caller, facility_id: str, reference: str, case_m
                 raise Conflict(f"no {group} bed free for {n} at facility {facility_id}",
                                field="facility")
             admitted["facility_id"] = facility_id
+            admitted["provider"] = facility.provider
             if p is None:
                 placement_id = placement_queries.add(s, reference=reference, population_group=group,
                                                      urgency=row.urgency, beds=n, **admitted)
@@ -154,7 +169,7 @@ def admit(db: Database, caller: Caller, facility_id: str, reference: str, case_m
         emit(s, now, "shelter.admitted", {
             "reference": reference, "admission_id": placement_id, "facility": facility_id,
             "population_group": group, "beds": n, "case_manager": case_manager,
-            "admitted_at": now, "agency": caller.agency}, correlation_id)
+            "admitted_at": now, "agency": facility.provider}, correlation_id)
     return {"admission_id": placement_id, "reference": reference, "facility": facility_id,
             "population_group": group, "beds": n, "case_manager": case_manager,
             "admitted_at": iso(now), "state": "admitted", "plan_id": plan_id}
@@ -170,7 +185,7 @@ def discharge(db: Database, caller: Caller, facility_id: str, admission_id: int,
         raise NotFound("no such admission", field="admission")
     now = at(now)
     with db.write() as s:
-        bed_queries.require_facility(s, facility_id)
+        _own_facility(s, caller, facility_id)
         p = placement_queries.admission_for_update(s, admission_id, facility_id)
         if p is None or p.admitted_at is None:
             raise NotFound(f"no admission {admission_id} at facility {facility_id}", field="admission")
@@ -183,9 +198,15 @@ def discharge(db: Database, caller: Caller, facility_id: str, admission_id: int,
         emit(s, now, "shelter.discharged", {
             "reference": p.reference, "admission_id": p.id, "facility": facility_id,
             "population_group": p.population_group, "beds": p.beds, "outcome": outcome,
-            "discharged_at": now, "agency": caller.agency}, correlation_id)
-        offered = offer_freed(s, facility_id, p.population_group, now, caller.agency,
-                              correlation_id, hold)
+            "discharged_at": now, "agency": p.provider}, correlation_id)
+        offered = offer_freed(s, facility_id, p.population_group, now, correlation_id, hold)
     return {"admission_id": p.id, "reference": p.reference, "facility": facility_id,
             "population_group": p.population_group, "beds": p.beds, "outcome": outcome,
             "discharged_at": iso(now), "state": "discharged", "offered_to": offered}
+
+
+def _own_facility(s: Session, caller: Caller, facility_id: str, field: str = "facility"):
+    """The facility's row, which must be the caller's provider's (shelter staff)."""
+    facility = bed_queries.facility(s, facility_id, field)
+    require_provider(caller, facility.provider, field)
+    return facility

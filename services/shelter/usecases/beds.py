@@ -14,8 +14,9 @@ from services.contracts.vocabulary import POPULATION_GROUPS
 
 from ..domain import beds as rules
 from ..domain import placement as placement_rules
+from ..domain import providers as provider_rules
 from ..domain.fields import check_date
-from ..domain.visibility import shape
+from ..domain.visibility import provider_scope, require_provider, shape
 from ..queries import beds as queries
 from ..queries import placements as placement_queries
 from .admissions import offer_freed
@@ -25,23 +26,67 @@ DEFAULT_HOLD = placement_rules.DEFAULT_HOLD
 HISTORY_ROWS = 200
 
 
-def ensure_facility(db: Database, caller: Caller, facility_id: str, name: str, *,
-                    now: datetime | None = None) -> dict:
-    """Create a facility if it does not exist (administrators)."""
-    caller.require("admin")
-    rules.check_facility_id(facility_id)
+def register_facility(db: Database, caller: Caller, facility_id: str, name: str,
+                      provider: str | None = None, correlation_id: str | None = None, *,
+                      now: datetime | None = None) -> dict:
+    """Register a facility of a shelter provider: its staff register their own organisation's,
+    an administrator names the provider (whose kind the gateway checks in the directory). A
+    facility of that id already there is a ``Conflict`` naming ``facility``: ids are never
+    reused. The one way a facility comes to be: the API, the CLI, the web page and the demo
+    seeding all call it."""
+    caller.require("shelter", "admin")
+    facility_id, name, provider = provider_rules.check_registration(caller, facility_id, name,
+                                                                    provider)
+    now = at(now)
     with db.write() as s:
-        queries.add_facility(s, facility_id, name, at(now))
-    return {"facility": facility_id, "name": name}
+        if not queries.add_facility(s, facility_id, name, provider, now):
+            raise Conflict(f"a facility {facility_id} exists already", field="facility")
+        row = queries.facility(s, facility_id)
+    return queries.facility_view(row)
+
+
+def rename_facility(db: Database, caller: Caller, facility_id: str, name: str, *,
+                    now: datetime | None = None) -> dict:
+    """Rename one of the caller's provider's facilities (or any, for an administrator)."""
+    caller.require("shelter", "admin")
+    name = provider_rules.check_name(name)
+    now = at(now)
+    with db.write() as s:
+        _own_facility(s, caller, facility_id, for_update=True)
+        queries.change_facility(s, facility_id, name=name, updated_at=now)
+        row = queries.facility(s, facility_id)
+    return queries.facility_view(row)
+
+
+def close_facility(db: Database, caller: Caller, facility_id: str, *,
+                   now: datetime | None = None) -> dict:
+    """Close a facility nobody lives in or is expected at (no bed occupied or held): it keeps
+    its rows and history, leaves availability and takes no more beds."""
+    caller.require("shelter", "admin")
+    now = at(now)
+    with db.write() as s:
+        row = _own_facility(s, caller, facility_id, for_update=True)
+        provider_rules.check_closable(row.closed_at, queries.beds_in_use(s, facility_id))
+        queries.change_facility(s, facility_id, closed_at=now, updated_at=now)
+        row = queries.facility(s, facility_id)
+    return queries.facility_view(row)
 
 
 def list_facilities(db: Database, caller: Caller) -> list[dict]:
-    """Every facility, by id, with its name (shelter staff and administrators); none on a
-    network that was never set up."""
+    """Facilities by id, with name, provider and status: shelter staff see their own
+    provider's, administrators every one; none on a network that was never set up."""
     caller.require("shelter", "admin")
     with db.read() as s:
-        rows = queries.all_facilities(s)
-    return [{"facility": r.id, "name": r.name} for r in rows]
+        rows = queries.all_facilities(s, provider_scope(caller))
+    return [queries.facility_view(r) for r in rows]
+
+
+def _own_facility(s: Session, caller: Caller, facility_id: str, field: str = "facility", *,
+                  for_update: bool = False):
+    """The facility's row, which must be the caller's provider's (shelter staff)."""
+    row = queries.facility(s, facility_id, field, for_update=for_update)
+    require_provider(caller, row.provider, field)
+    return row
 
 
 def set_capacity(db: Database, caller: Caller, facility_id: str, population_group: str,
@@ -52,7 +97,7 @@ def set_capacity(db: Database, caller: Caller, facility_id: str, population_grou
     rules.check_capacity_input(population_group, capacity)
     now = at(now)
     with db.write() as s:
-        queries.require_facility(s, facility_id)
+        provider_rules.check_open(_own_facility(s, caller, facility_id).closed_at)
         row = queries.inventory(s, facility_id, population_group, for_update=True)
         occupied, held, oos = (row.occupied, row.held, row.out_of_service) if row else (0, 0, 0)
         rules.check_capacity(population_group, capacity, occupied, held, oos)
@@ -66,7 +111,7 @@ def set_capacity(db: Database, caller: Caller, facility_id: str, population_grou
         view = _record_change(s, caller, facility_id, population_group, "capacity", reason, now,
                               correlation_id)
         if not row or capacity > row.capacity:
-            offer_freed(s, facility_id, population_group, now, caller.agency, correlation_id, hold)
+            offer_freed(s, facility_id, population_group, now, correlation_id, hold)
     return view
 
 
@@ -80,7 +125,7 @@ def set_out_of_service(db: Database, caller: Caller, facility_id: str, populatio
     until = check_date(expected_return or None, "expected_return")
     now = at(now)
     with db.write() as s:
-        queries.require_facility(s, facility_id)
+        provider_rules.check_open(_own_facility(s, caller, facility_id).closed_at)
         row = queries.inventory(s, facility_id, population_group, for_update=True)
         if row is None:
             raise NotFound(f"facility {facility_id} has no {population_group} beds", field="population_group")
@@ -91,7 +136,7 @@ def set_out_of_service(db: Database, caller: Caller, facility_id: str, populatio
         view = _record_change(s, caller, facility_id, population_group, "out_of_service", reason, now,
                               correlation_id)
         if beds_out < row.out_of_service:
-            offer_freed(s, facility_id, population_group, now, caller.agency, correlation_id, hold)
+            offer_freed(s, facility_id, population_group, now, correlation_id, hold)
     return view
 
 
@@ -113,16 +158,18 @@ def capacity_history_of(db: Database, caller: Caller, facility_id: str,
     """A facility's capacity and out-of-service changes, latest first, with who and why."""
     caller.require("shelter", "admin")
     with db.read() as s:
-        queries.require_facility(s, facility_id)
+        _own_facility(s, caller, facility_id)
         rows = queries.history(s, facility_id, limit)
     return [queries.history_view(r) for r in rows]
 
 
 def availability(db: Database, caller: Caller) -> list[dict]:
-    """Beds per facility and group for anyone signed in: counts only, no address, no names."""
+    """Beds per provider, open facility and group for anyone signed in, network-wide: counts
+    only, no address, no names."""
     with db.read() as s:
         rows = queries.all_inventory(s)
-    return [shape("availability", caller.role, queries.bed_view(r, r.name)) for r in rows]
+    return [shape("availability", caller.role, queries.bed_view(r, r.name, r.provider))
+            for r in rows]
 
 
 def bed_board(db: Database, caller: Caller, facility_id: str) -> dict:
@@ -130,7 +177,7 @@ def bed_board(db: Database, caller: Caller, facility_id: str) -> dict:
     reference and case manager; no names)."""
     caller.require("shelter")
     with db.read() as s:
-        name = queries.require_facility(s, facility_id)
+        name = _own_facility(s, caller, facility_id).name
         inventory = queries.facility_inventory(s, facility_id)
         places = placement_queries.active_at(s, facility_id)
     groups = []
@@ -151,7 +198,7 @@ def daily_census(db: Database, caller: Caller, facility_id: str, day: str | None
     start = datetime.combine(the_day, time.min, tzinfo=timezone.utc)
     end = start + timedelta(days=1)
     with db.read() as s:
-        name = queries.require_facility(s, facility_id)
+        name = _own_facility(s, caller, facility_id).name
         rows = placement_queries.at_facility(s, facility_id)
     in_day = lambda t: t is not None and start <= aware(t) < end  # noqa: E731
     view = placement_queries.place_view
@@ -178,7 +225,8 @@ def hsds_service(db: Database, caller: Caller, facility_id: str) -> dict:
     """The facility's shelter service as an HSDS 3.1 ``service`` with one ``service_capacity``
     per population group (unit: bed). Counts only: no address, no contacts, no names."""
     with db.read() as s:
-        name = queries.require_facility(s, facility_id)
+        facility = queries.facility(s, facility_id)
+        name = facility.name
         rows = queries.facility_inventory(s, facility_id)
     ident = lambda *parts: str(uuid.uuid5(HSDS_NAMESPACE, "/".join(parts)))  # noqa: E731
     unit = {"id": ident("unit", "bed"), "name": "Bed", "identifier": "bed"}
@@ -188,7 +236,8 @@ def hsds_service(db: Database, caller: Caller, facility_id: str) -> dict:
         "name": f"{name}: shelter for survivors of trafficking",
         "description": "Protective shelter with case management, legal counselling and "
                        "psychosocial support, by referral.",
-        "status": "active",
+        "status": "inactive" if facility.closed_at is not None else "active",
+        "organization_id": ident("organization", facility.provider),
         "last_modified": iso(updated) if updated else None,
         "capacities": [{
             "id": ident("capacity", facility_id, r.population_group),

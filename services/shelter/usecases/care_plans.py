@@ -29,6 +29,7 @@ from services.common.sealing import FileCipher
 from services.common.timeutil import aware, iso
 
 from ..domain import care as rules
+from ..domain.visibility import provider_scope
 from ..queries import care as queries
 from ..tables import ENCRYPTED, care_notes, care_plans, screenings
 from .common import emit
@@ -54,7 +55,7 @@ def list_plans(db: Database, caller: Caller, now: datetime, facility: str | None
     """Plans (no personal text), each with its milestone states counted."""
     caller.require("shelter")
     with db.read() as s:
-        plans = queries.plans(s, facility, case_manager, status)
+        plans = queries.plans(s, facility, case_manager, status, provider_scope(caller))
         counts = queries.milestone_counts(s, [p.id for p in plans], now)
     return [{**queries.plan_summary(p),
              "milestones": counts.get(p.id, {"done": 0, "due": 0, "overdue": 0})} for p in plans]
@@ -65,7 +66,7 @@ def get_plan(db: Database, caller: Caller, cipher: FileCipher, plan_id: int,
     """The plan with the person's goals, its items and its milestones (no notes, no screening)."""
     caller.require("shelter")
     with db.read() as s:
-        plan = queries.plan(s, plan_id)
+        plan = queries.plan(s, caller, plan_id)
         return queries.plan_view(s, plan, _goals(cipher, plan), now)
 
 
@@ -81,13 +82,13 @@ def update_plan(db: Database, caller: Caller, cipher: FileCipher, plan_id: int,
     if psychologist is not None:
         rules.check_staff_id(psychologist, "psychologist")
     with db.write() as s:
-        plan = queries.plan_still_open(s, plan_id)
+        plan = queries.plan_still_open(s, caller, plan_id)
         if psychologist is not None:
             rules.check_assign_psychologist(caller.user, plan.case_manager)
             values["psychologist"] = psychologist
         if values:
             queries.change_plan(s, plan_id, updated_at=now, updated_by=caller.user[:100], **values)
-        plan = queries.plan(s, plan_id)
+        plan = queries.plan(s, caller, plan_id)
         return queries.plan_view(s, plan, _goals(cipher, plan), now)
 
 
@@ -98,7 +99,7 @@ def complete_milestone(db: Database, caller: Caller, plan_id: int, code: str, no
     caller.require("shelter")
     rules.check_markable(code)
     with db.write() as s:
-        queries.plan_still_open(s, plan_id)
+        queries.plan_still_open(s, caller, plan_id)
         queries.mark_done(s, plan_id, code, now, caller.user)
         if code == "plan_agreed":
             queries.mark_agreed(s, plan_id, now, caller.user)
@@ -112,7 +113,8 @@ def list_milestones(db: Database, caller: Caller, now: datetime, state: str | No
     caller.require("shelter")
     state = rules.check_state_filter(state)
     with db.read() as s:
-        rows = queries.open_plan_milestones(s, now, state, facility, case_manager)
+        rows = queries.open_plan_milestones(s, now, state, facility, case_manager,
+                                            provider_scope(caller))
     items = [{**queries.milestone_view(r, now), "plan_id": r.plan_id, "reference": r.reference,
               "admission_id": r.admission_id, "facility": r.facility_id,
               "case_manager": r.case_manager} for r in rows]
@@ -120,8 +122,9 @@ def list_milestones(db: Database, caller: Caller, now: datetime, state: str | No
             "groups": rules.group_by_owner(items)}
 
 
-def notify_overdue_milestones(db: Database, agency: str, now: datetime, limit: int = 200) -> list[tuple[str, str]]:
-    """Queue ``shelter.milestone_overdue`` once for every milestone that became overdue.
+def notify_overdue_milestones(db: Database, now: datetime, limit: int = 200) -> list[tuple[str, str]]:
+    """Queue ``shelter.milestone_overdue`` once for every milestone that became overdue, naming
+    the provider of the plan's facility.
 
     Safe with any number of replicas: each notice is claimed by a conditional UPDATE
     (``overdue_notified_at IS NULL``) in the same transaction as its outbox row; the loser of a
@@ -139,7 +142,7 @@ def notify_overdue_milestones(db: Database, agency: str, now: datetime, limit: i
             emit(s, now, "shelter.milestone_overdue", {
                 "reference": r.reference, "admission_id": r.admission_id, "milestone": r.code,
                 "due_at": aware(r.due_at), "facility": r.facility_id,
-                "case_manager": r.case_manager, "noticed_at": now, "agency": agency})
+                "case_manager": r.case_manager, "noticed_at": now, "agency": r.provider})
             sent.append((r.reference, r.code))
     for reference, code in sent:
         log.info("milestone %s of %s is overdue", code, reference)
@@ -155,7 +158,7 @@ def add_note(db: Database, caller: Caller, cipher: FileCipher, plan_id: int, tex
     rules.check_text(text, "text", rules.MAX_NOTE)
     body = ENCRYPTED.seal(cipher, care_notes.c.body, text.encode())
     with db.write() as s:
-        queries.plan(s, plan_id)
+        queries.plan(s, caller, plan_id)
         note_id = queries.add_note(s, plan_id, caller.user, body, now)
     return {"note_id": note_id, "plan_id": plan_id, "author": caller.user, "text": text,
             "created_at": iso(now)}
@@ -165,7 +168,7 @@ def list_notes(db: Database, caller: Caller, cipher: FileCipher, plan_id: int) -
     """A plan's case notes, oldest first, decrypted."""
     caller.require("shelter")
     with db.read() as s:
-        queries.plan(s, plan_id)
+        queries.plan(s, caller, plan_id)
         rows = queries.notes(s, plan_id)
     return [{"note_id": r.id, "plan_id": r.plan_id, "author": r.author,
              "text": ENCRYPTED.open(cipher, care_notes.c.body, r.body).decode(),
@@ -181,7 +184,7 @@ def record_screening(db: Database, caller: Caller, cipher: FileCipher, plan_id: 
     sealed = ENCRYPTED.seal(cipher, screenings.c.result,
                             json.dumps({"outcome": outcome, "summary": summary}).encode())
     with db.write() as s:
-        plan = queries.plan_still_open(s, plan_id)
+        plan = queries.plan_still_open(s, caller, plan_id)
         rules.check_screener(caller.user, plan.psychologist)
         queries.put_screening(s, plan_id, caller.user, sealed, now)
         queries.mark_done(s, plan_id, "psychological_screening", now, caller.user)
@@ -193,7 +196,7 @@ def get_screening(db: Database, caller: Caller, cipher: FileCipher, plan_id: int
     """The screening result, for the plan's case manager and psychologist only."""
     caller.require("shelter")
     with db.read() as s:
-        plan = queries.plan(s, plan_id)
+        plan = queries.plan(s, caller, plan_id)
         if not rules.may_read_screening(caller.user, plan.case_manager, plan.psychologist):
             raise Forbidden("only the plan's case manager and psychologist read the screening result",
                             field="plan")

@@ -15,6 +15,7 @@ from ..domain import accompaniment as hearing_rules
 from ..domain import placement as rules
 from ..domain import retention as retention_rules
 from ..queries import beds as bed_queries
+from ..queries import consents as consent_queries
 from ..queries import hearings as hearing_queries
 from ..queries import incoming as incoming_queries
 from ..queries import legal_matters as legal_queries
@@ -80,7 +81,7 @@ def _call_off(s: Session, envelope: dict, reference: str, status: str, at, agenc
     if placement.state == "held":
         bed_queries.release(s, placement.facility_id, placement.population_group, now,
                             held=placement.beds)
-        offer_freed(s, placement.facility_id, placement.population_group, now, agency,
+        offer_freed(s, placement.facility_id, placement.population_group, now,
                     envelope.get("correlation_id"), hold)
 
 
@@ -116,11 +117,23 @@ def on_hearing_reminder(s: Session, envelope: dict, p: dict, agency: str, hold: 
     log.info("hearing %s: accompaniment to arrange", p["hearing_id"])
 
 
+def on_consent_changed(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
+                       now: datetime) -> None:
+    """The survivor's consent to share her file with one provider (``referral.consent_changed``
+    v2, audience ``provider``): kept, the latest change winning, for a transfer to decide
+    whether her care plan goes with her. Other audiences are the legal service's."""
+    if p.get("audience") != "provider" or not p.get("agency"):
+        return
+    consent_queries.record(s, p["reference"], p["agency"], p["granted"], p.get("until"),
+                           p["changed_at"])
+
+
 # each handler gets (session, envelope, payload, agency, hold, now)
 HANDLERS = {
     "referral.submitted": on_submitted,
     "referral.withdrawn": on_withdrawn,
     "referral.closed": on_closed,
+    "referral.consent_changed": on_consent_changed,
     "legal.case_opened": on_legal_matter,
     "legal.case_closed": on_legal_matter,
     "legal.court_status_changed": on_legal_matter,

@@ -22,7 +22,7 @@ def add_item(db: Database, caller: Caller, plan_id: int, now: datetime, service:
     item = rules.check_new_item(service, owner, starts_on, due_on, cash)
     cash_ = item["cash"]
     with db.write() as s:
-        queries.plan_still_open(s, plan_id)
+        queries.plan_still_open(s, caller, plan_id)
         item_id = queries.add_item(
             s, plan_id=plan_id, service=service, owner=owner, status="planned",
             starts_on=item["starts_on"], due_on=item["due_on"], created_at=now,
@@ -42,7 +42,7 @@ def update_item(db: Database, caller: Caller, plan_id: int, item_id: int, now: d
         rules.check_staff_id(owner, "owner")
     starts, due = rules.check_date(starts_on, "starts_on"), rules.check_date(due_on, "due_on")
     with db.write() as s:
-        queries.plan_still_open(s, plan_id)
+        queries.plan_still_open(s, caller, plan_id)
         item = queries.item(s, plan_id, item_id, for_update=True)
         values = {}
         if status is not None and status != item.status:
@@ -69,7 +69,7 @@ def approve_item(db: Database, caller: Caller, plan_id: int, item_id: int, now: 
     """A second staff member (not the requester) approves a cash-assistance item."""
     caller.require("shelter")
     with db.write() as s:
-        queries.plan_still_open(s, plan_id)
+        queries.plan_still_open(s, caller, plan_id)
         item = queries.item(s, plan_id, item_id, for_update=True)
         rules.check_approval(service=item.service, status=item.status, requested_by=item.created_by,
                              approved_by=item.approved_by, approver=caller.user)
@@ -79,12 +79,12 @@ def approve_item(db: Database, caller: Caller, plan_id: int, item_id: int, now: 
 
 
 def refer_item_to_legal(db: Database, caller: Caller, plan_id: int, item_id: int, now: datetime,
-                        agency: str, correlation_id: str | None = None) -> dict:
+                        correlation_id: str | None = None) -> dict:
     """Refer a legal plan item to the legal team: the event carries the reference, the service
-    asked for and an opaque request id, nothing of the plan."""
+    asked for, an opaque request id and the plan's provider, nothing of the plan."""
     caller.require("shelter")
     with db.write() as s:
-        plan = queries.plan_still_open(s, plan_id)
+        plan = queries.plan_still_open(s, caller, plan_id)
         item = queries.item(s, plan_id, item_id, for_update=True)
         rules.check_legal_referral(service=item.service, status=item.status,
                                    referred=item.legal_request_id is not None)
@@ -93,5 +93,5 @@ def refer_item_to_legal(db: Database, caller: Caller, plan_id: int, item_id: int
             raise Conflict("the item was already referred to the legal team", field="item")
         emit(s, now, "shelter.legal_referral_requested", {
             "reference": plan.reference, "request_id": request_id, "service": item.service,
-            "requested_at": now, "agency": agency}, correlation_id)
+            "requested_at": now, "agency": plan.provider}, correlation_id)
         return queries.item_view(queries.item(s, plan_id, item_id))

@@ -21,7 +21,8 @@ BATCH = 200
 
 def anonymise_ended(db: Database, agency: str, now: datetime, older_than_days: float) -> int:
     """Anonymise the records of referrals whose stay at the shelter ended more than
-    ``older_than_days`` before ``now`` and that no legal or court case holds; returns how many."""
+    ``older_than_days`` before ``now`` and that no legal or court case holds; returns how many.
+    Each is audited under the provider of its placement (``agency`` for one never placed)."""
     cutoff = rules.cutoff(now, older_than_days)
     done, last = 0, ""
     while True:
@@ -29,7 +30,7 @@ def anonymise_ended(db: Database, agency: str, now: datetime, older_than_days: f
             rows = s.execute(
                 select(incoming.c.reference, incoming.c.status, incoming.c.decided_at,
                        incoming.c.received_at, placements.c.id.label("placement_id"),
-                       placements.c.state, placements.c.updated_at)
+                       placements.c.state, placements.c.updated_at, placements.c.provider)
                 .select_from(incoming.outerjoin(placements,
                                                 placements.c.reference == incoming.c.reference))
                 .where(and_(incoming.c.anonymised_at.is_(None), incoming.c.reference > last))
@@ -48,7 +49,7 @@ def anonymise_ended(db: Database, agency: str, now: datetime, older_than_days: f
                     continue
                 if _anonymise(s, r.reference, r.placement_id, now):
                     audit.append(s, audit_log, actor="system:retention", role="system",
-                                 agency=agency, action="referral.anonymise",
+                                 agency=r.provider or agency, action="referral.anonymise",
                                  object=f"referral:{r.reference}", outcome="ok", now=now)
                     done += 1
 

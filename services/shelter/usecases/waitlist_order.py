@@ -10,17 +10,20 @@ from services.contracts.vocabulary import POPULATION_GROUPS
 
 from ..domain import beds as bed_rules
 from ..domain import placement as rules
+from ..domain.visibility import provider_scope
 from ..queries import placements as queries
 from .common import at
 
 
 def waitlist(db: Database, caller: Caller, population_group: str | None = None) -> list[dict]:
-    """The waitlist in the order beds are offered (per group), with each entry's position."""
+    """The caller's provider's waitlist in the order beds are offered (per group), with each
+    entry's position."""
     caller.require("shelter")
     if population_group is not None:
         bed_rules.check_group(population_group)
     with db.read() as s:
-        rows = {r.reference: r for r in queries.waitlisted(s, population_group)}
+        rows = {r.reference: r for r in queries.waitlisted(s, population_group,
+                                                            provider_scope(caller))}
     out = []
     for group in POPULATION_GROUPS:
         entries = [queries.entry(r) for r in rows.values() if r.population_group == group]
@@ -37,6 +40,7 @@ def reorder_waitlist(db: Database, caller: Caller, reference: str, priority: int
     if not is_reference(reference):
         raise NotFound("no such waitlisted referral", field="reference")
     with db.write() as s:
-        if not queries.prioritise(s, reference, priority, reason, caller.user, at(now)):
+        if not queries.prioritise(s, reference, priority, reason, caller.user, at(now),
+                                  provider_scope(caller)):
             raise NotFound(f"{reference} is not on the waitlist", field="reference")
     return next(e for e in waitlist(db, caller) if e["reference"] == reference)
