@@ -1,7 +1,7 @@
 """The referral service's tables. Personal data lives only in ``file_ciphertext`` (encrypted)."""
 
 from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, LargeBinary,
-                        MetaData, String, Table, Text)
+                        MetaData, String, Table, Text, UniqueConstraint)
 
 from services.common.atrest import AtRest
 from services.common.audit import audit_table
@@ -95,14 +95,31 @@ consent_records = Table(
     "consent_records", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("referral_id", Integer, ForeignKey("referrals.id"), nullable=False),
-    Column("audience", String(20), nullable=False),  # referring_police | legal_team
+    Column("audience", String(20), nullable=False),  # referring_police | legal_team | provider
     Column("granted", Boolean, nullable=False),
     Column("purpose", String(200)),
     Column("until", DateTime(timezone=True)),
     Column("recorded_by", String(100), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    # audience provider: the provider agency the file is shared with (``*``: the network)
+    Column("agency", String(100)),
 )
 Index("ix_consent_records_referral", consent_records.c.referral_id, consent_records.c.id)
+
+# Consent to share the FILE with a provider, per agency (docs/decisions/0040): the current state
+# (consent_records keeps every change). Agency ``*``: every provider the referral is offered to;
+# a row for one agency overrides it.
+file_consents = Table(
+    "file_consents", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("referral_id", Integer, ForeignKey("referrals.id"), nullable=False),
+    Column("agency", String(100), nullable=False),
+    Column("granted", Boolean, nullable=False),
+    Column("until", DateTime(timezone=True)),
+    Column("withdrawn_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("referral_id", "agency", name="uq_file_consents_referral_agency"),
+)
 
 audit_log = audit_table(metadata)
 
