@@ -8,6 +8,7 @@ view's endpoint declaration side by side.
 * ``legal`` legal cases, sessions, notes, documents, disputes, eligible referrals, referral requests
 * ``court`` court cases, hearings, the hearings calendar, residents' hearings
 * ``privacy`` consent and the search by name; ``reports`` figures; ``admin`` revocations, audit
+* ``partners`` care-plan items referred to partner agencies: the partner's list and answers
 
 ``declare`` holds the decorator and the registry; ``shapes`` the field helpers they share.
 Importing this package declares every endpoint; ``ENDPOINTS`` lists them.
@@ -15,6 +16,7 @@ Importing this package declares every endpoint; ``ENDPOINTS`` lists them.
 
 from . import (admin, admissions, beds, care, court, fhir, legal, privacy,  # noqa: F401 - declare
                referrals, reports)
+from . import partners  # noqa: F401 - declare
 from .declare import REGISTRY
 
 ENDPOINTS = tuple(REGISTRY)

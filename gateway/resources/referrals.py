@@ -52,7 +52,10 @@ TimelineEntry = answer(
     "TimelineEntry", strings("at agency status note"),
     reason_code=fields.String(metadata={"description": "On a decline or withdrawal: why, as a "
                                                        "code (unknown before codes were kept)"}),
-    kind=fields.String(metadata={"description": "legal for court status and hearing entries"}),
+    kind=fields.String(metadata={"description": "legal for court status and hearing entries; "
+                                                 "partner for a care-plan item referred to a "
+                                                 "partner agency (the provider's staff only)"}),
+    partner_agency=fields.String(metadata={"description": "On a partner entry: the partner agency"}),
     hearing_at=fields.String(metadata={"description": "UTC start of a scheduled hearing"}))
 ReferralStatus = answer(
     "ReferralStatus", strings("reference status"),

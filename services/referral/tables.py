@@ -87,6 +87,24 @@ legal_updates = Table(
 )
 Index("ix_legal_updates_referral", legal_updates.c.referral_id, legal_updates.c.id)
 
+# What the shelter service announced about care-plan items referred to partner agencies
+# (shelter.partner_referral_changed): ids, codes and times, shown on the timeline to the
+# provider's staff (docs/decisions/0040).
+partner_updates = Table(
+    "partner_updates", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("referral_id", Integer, ForeignKey("referrals.id"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("partner_referral_id", String(32), nullable=False),
+    Column("agency", String(100), nullable=False),
+    Column("partner_agency", String(100), nullable=False),
+    Column("service", String(40), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("reason_code", String(40)),
+    Column("outcome_code", String(40)),
+)
+Index("ix_partner_updates_referral", partner_updates.c.referral_id, partner_updates.c.id)
+
 outbox, processed_events = messaging_tables(metadata)
 
 # Every consent choice recorded by shelter staff: who, when, for which audience, what
