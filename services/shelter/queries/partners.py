@@ -57,14 +57,16 @@ def of_partner(s: Session, partner_agency: str, status: str | None = None) -> li
 
 
 def attach(s: Session, item_views: list[dict]) -> list[dict]:
-    """Each item view with its latest referral to a partner (``partner_referral``, or None)."""
+    """Each item view with its referral to a partner (``partner_referral``, or None): the open
+    one, else the last sent."""
     ids = [v["item_id"] for v in item_views]
     latest: dict[int, dict] = {}
     if ids:
         rows = s.execute(select(partner_referrals).where(partner_referrals.c.item_id.in_(ids))
                          .order_by(partner_referrals.c.sent_at, partner_referrals.c.id)).all()
-        for r in rows:
-            latest[r.item_id] = as_dict(r)
+        for r in rows:  # an open one (at most one per item) wins, else the last sent
+            if r.status in rules.OPEN or latest.get(r.item_id, {}).get("status") not in rules.OPEN:
+                latest[r.item_id] = as_dict(r)
     for view in item_views:
         r = latest.get(view["item_id"])
         view["partner_referral"] = None if r is None else {
