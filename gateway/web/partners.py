@@ -66,8 +66,8 @@ def shelter_refer_to_partner():
         errors = {name: [_("Enter a whole number.")] for name, value in
                   (("plan_id", plan_id), ("item_id", item_id)) if not value.strip().isdigit()}
         return _refer_page(errors, status=422)
-    _, errors = send("refer_plan_item_to_partner", build(request.form, REFERRAL), REFERRAL,
-                     plan_id=plan_id.strip(), item_id=item_id.strip())
+    errors = send("refer_plan_item_to_partner", build(request.form, REFERRAL), REFERRAL,
+                  plan_id=plan_id.strip(), item_id=item_id.strip())[1]
     if errors is not None:
         return _refer_page(errors, status=422)
     return redirect(url_for("web.shelter_partner_referral_form", notice="referred_to_partner"))
