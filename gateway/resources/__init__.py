@@ -9,6 +9,7 @@ view's endpoint declaration side by side.
 * ``court`` court cases, hearings, the hearings calendar, residents' hearings
 * ``privacy`` consent and the search by name; ``reports`` figures; ``admin`` revocations, audit
 * ``agencies`` the agency directory (the referral service's)
+* ``partners`` care-plan items referred to partner agencies: the partner's list and answers
 
 ``declare`` holds the decorator and the registry; ``shapes`` the field helpers they share.
 Importing this package declares every endpoint; ``ENDPOINTS`` lists them.
@@ -16,6 +17,7 @@ Importing this package declares every endpoint; ``ENDPOINTS`` lists them.
 
 from . import (admin, agencies, admissions, beds, care, court, fhir, legal, privacy,  # noqa: F401 - declare
                referrals, reports)
+from . import partners  # noqa: F401 - declare
 from .declare import REGISTRY
 
 ENDPOINTS = tuple(REGISTRY)

@@ -91,9 +91,14 @@ Availability = answer(
                                                  "service (at most a second ago)"}))
 
 
+# every role of the network's own agencies; a partner agency's staff see only what was referred
+# to them (gateway/resources/partners.py)
+NETWORK_ROLES = tuple(role for role in ROLES if role != "partner")
+
+
 # --- views -----------------------------------------------------------------------------------------
 
-@endpoint("GET", "/shelters/availability", roles=ROLES,
+@endpoint("GET", "/shelters/availability", roles=NETWORK_ROLES,
           summary="Bed availability per facility and population group (no addresses)",
           response=Availability, errors=LISTING)
 def availability(ctx: Ctx):
@@ -173,7 +178,7 @@ def daily_census(ctx: Ctx, facility: str):
     return ctx.rpc("shelter", "daily_census", facility=facility, date=iso(ctx.query.get("date")))
 
 
-@endpoint("GET", "/shelters/<facility>/hsds", roles=ROLES,
+@endpoint("GET", "/shelters/<facility>/hsds", roles=NETWORK_ROLES,
           summary="The facility's service as an Open Referral HSDS 3.1 service with bed capacities",
           response=HsdsService, errors=ONE)
 def hsds(ctx: Ctx, facility: str):

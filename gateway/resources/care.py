@@ -75,13 +75,19 @@ CashView = answer("CashView", purpose=fields.String(), amount=fields.Integer(),
                   currency=fields.String(),
                   **strings("approved_by approved_at paid_by paid_at", allow_none=True))
 LegalReferralView = answer("LegalReferralView", strings("request_id referred_at"))
+PartnerReferralView = answer(
+    "PartnerReferralView",
+    strings("partner_referral_id partner_agency service status sent_at updated_at"),
+    **strings("reason_code outcome_code", allow_none=True))
 PlanItemView = answer("PlanItemView", integers("item_id plan_id"),
                       strings("service owner status"),
                       strings("starts_on due_on", allow_none=True),
                       strings("created_at requested_by updated_at"),
                       completed_at=fields.String(allow_none=True),
                       cash=fields.Nested(CashView, allow_none=True),
-                      legal_referral=fields.Nested(LegalReferralView, allow_none=True))
+                      legal_referral=fields.Nested(LegalReferralView, allow_none=True),
+                      partner_referral=fields.Nested(PartnerReferralView, allow_none=True, metadata={
+                          "description": "The item's latest referral to a partner agency"}))
 PlanSummary = answer(
     "PlanSummary", integers("plan_id admission_id"), strings("reference facility case_manager"),
     psychologist=fields.String(allow_none=True), status=fields.String(),

@@ -3,7 +3,9 @@ search for referrals by the survivor's name (a keyed hash; the name is never sto
 
 import logging
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from services.contracts.identities import AGENCY
 
 from .declare import INPUT, NOT_JSON, ONE, TOO_LARGE, WRITE, Ctx, endpoint
 from .shapes import Strict, answer, iso, sized, strings
@@ -14,10 +16,20 @@ log = logging.getLogger(__name__)
 # --- schemas ---------------------------------------------------------------------------------------
 
 class ConsentBody(Strict):
-    audience = fields.String(required=True, validate=validate.OneOf(["referring_police", "legal_team"]))
+    audience = fields.String(required=True, validate=validate.OneOf(
+        ["referring_police", "legal_team", "provider"]), metadata={
+            "description": "provider: consent to share the FILE with the provider ``agency``"})
+    agency = fields.String(validate=validate.Regexp("^" + AGENCY.pattern + "$", error="Not an agency id."),
+                           metadata={"description": "The provider agency (audience provider only)"})
     share = fields.Boolean(required=True, metadata={"description": "The survivor's choice"})
     purpose = sized(1, 200, metadata={"description": "What sharing is for (required to share)"})
     until = fields.Date(metadata={"description": "Consent ends after this day (UTC)"})
+
+    @validates_schema
+    def _agency_with_provider(self, data, **_):
+        if (data.get("audience") == "provider") != ("agency" in data):
+            raise ValidationError("agency is given with audience provider, and only then",
+                                  field_name="agency")
 
 
 class NameSearchBody(Strict):
@@ -28,12 +40,18 @@ class NameSearchBody(Strict):
 
 ConsentAudience = answer("ConsentAudience", share=fields.Boolean(),
                          **strings("until withdrawn_at", allow_none=True))
+ProviderConsent = answer("ProviderConsent", agency=fields.String(metadata={
+                             "description": "a provider agency id; * every provider the "
+                                            "referral is offered to"}),
+                         share=fields.Boolean(), **strings("until withdrawn_at", allow_none=True))
 ConsentRecord = answer("ConsentRecord", audience=fields.String(), share=fields.Boolean(),
-                       **strings("purpose until", allow_none=True),
+                       **strings("agency purpose until", allow_none=True),
                        **strings("recorded_by recorded_at"))
 ConsentState = answer("ConsentState", reference=fields.String(),
                       referring_police=fields.Nested(ConsentAudience),
                       legal_team=fields.Nested(ConsentAudience),
+                      providers=fields.List(fields.Nested(ProviderConsent), metadata={
+                          "description": "consent to share the file, per provider agency"}),
                       history=fields.List(fields.Nested(ConsentRecord)))
 NameSearchHit = answer("NameSearchHit", strings("reference status submitted_at"))
 
@@ -48,14 +66,16 @@ def get_consent(ctx: Ctx, reference: str):
 
 
 @endpoint("POST", "/referrals/<reference>/consent", roles=("shelter",),
-          summary="Record the survivor's choice for the referring police or the legal team; "
-                  "a withdrawal holds from the next read",
+          summary="Record the survivor's choice for the referring police, the legal team or one "
+                  "provider (the file); a withdrawal holds from the next read",
           body=ConsentBody, response=ConsentState, errors=WRITE - {409} | TOO_LARGE | NOT_JSON)
 def record_consent(ctx: Ctx, reference: str):
     d = ctx.data
     state = ctx.rpc("referral", "record_consent", reference=reference, audience=d["audience"],
                     share=d["share"], purpose=d.get("purpose"), until=iso(d.get("until")),
-                    correlation_id=ctx.correlation_id)
+                    correlation_id=ctx.correlation_id, agency=d.get("agency"))
+    if d["audience"] == "provider":  # the file stays in the referral service
+        return state
     # The legal service hears of it by event too; telling it now means the very next read in
     # the legal service (the legal team's cases, the police's hearings) honours the change. A
     # failure here is covered by the event (logged, not raised).

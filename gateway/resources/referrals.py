@@ -55,7 +55,10 @@ TimelineEntry = answer(
                                                        "the request's language (else English)"}),
     reason_code=fields.String(metadata={"description": "On a decline or withdrawal: why, as a "
                                                        "code (unknown before codes were kept)"}),
-    kind=fields.String(metadata={"description": "legal for court status and hearing entries"}),
+    kind=fields.String(metadata={"description": "legal for court status and hearing entries; "
+                                                 "partner for a care-plan item referred to a "
+                                                 "partner agency (the provider's staff only)"}),
+    partner_agency=fields.String(metadata={"description": "On a partner entry: the partner agency"}),
     hearing_at=fields.String(metadata={"description": "UTC start of a scheduled hearing"}))
 ReferralStatus = answer(
     "ReferralStatus", strings("reference status"),
@@ -72,7 +75,14 @@ ReferralFile = answer("ReferralFile",
                       submission=fields.Dict(allow_none=True, metadata={
                           "description": "The submission as sent; null once anonymised."}),
                       anonymised=fields.Boolean(metadata={
-                          "description": "True once retention removed the file's personal data."}))
+                          "description": "True once retention removed the file's personal data."}),
+                      file_shared=fields.Boolean(metadata={
+                          "description": "False: the survivor did not consent to share the file "
+                                         "with your agency; the answer is the status-level "
+                                         "summary (no submission)"}),
+                      urgency=fields.String(), needs=fields.List(fields.String()),
+                      service_languages=fields.List(fields.String()),
+                      children_count=fields.Integer())
 
 
 class Placement(Schema):
@@ -145,7 +155,9 @@ def referral_status(ctx: Ctx, reference: str):
 
 
 @endpoint("GET", "/referrals/<reference>", roles=("shelter",),
-          summary="The referral file as submitted (shelter staff only)", response=ReferralFile,
+          summary="The referral file as submitted (shelter staff with the survivor's consent to "
+                  "share it with their agency; else the status-level summary)",
+          response=ReferralFile,
           errors=ONE)
 def referral_file(ctx: Ctx, reference: str):
     return ctx.rpc("referral", "get_file", reference=reference)

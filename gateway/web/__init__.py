@@ -29,6 +29,7 @@ def _nav(who) -> list[tuple[str, str]]:
         "court": [("web.court_cases", _("Court cases")), ("web.hearings", _("Hearings")),
                   ("web.beds", _("Beds"))],
         "admin": [("web.admin_agencies", _("Agencies")), ("web.beds", _("Beds"))],
+        "partner": [("web.partner_referrals", _("Referred to us"))],
     }
     return [(url_for(endpoint), text) for endpoint, text in items.get(who.role, [("web.beds", _("Beds"))])]
 
@@ -53,6 +54,7 @@ def _language_name(code):
 
 def register(app: Flask) -> None:
     from . import admin, common, legal, police, shelter  # noqa: F401 - their routes join the blueprint
+    from . import partners  # noqa: F401 - its routes join the blueprint
     Babel(app, locale_selector=core.current_language, default_translation_directories="translations")
     app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 3600)
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -13,7 +13,8 @@ from .core import (LANG_COOKIE, LANGUAGES, ONE_YEAR, PRE_COOKIE, SESSION_COOKIE,
                    clear_cookie, identity, page, render_page, safe_next, set_cookie)
 
 HOME = {"police": "web.police_referrals", "shelter": "web.shelter_incoming",
-        "legal": "web.legal_cases", "court": "web.court_cases"}
+        "legal": "web.legal_cases", "court": "web.court_cases",
+        "partner": "web.partner_referrals"}
 
 NOTICES = {
     "signed_out": _l("You are signed out."),
@@ -24,6 +25,7 @@ NOTICES = {
     "admitted": _l("Admitted. A care plan was opened."),
     "discharged": _l("Discharged. The freed beds were offered to the waiting list."),
     "saved": _l("Saved."),
+    "referred_to_partner": _l("The item was referred to the partner agency."),
     "case_opened": _l("The legal case was opened."),
     "hearing_scheduled": _l("The hearing was scheduled."),
     "agency_added": _l("The agency was registered."),

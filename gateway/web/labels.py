@@ -11,6 +11,7 @@ LABELS = {
     "role": {
         "police": _l("Police"), "shelter": _l("Shelter staff"), "legal": _l("Legal team"),
         "court": _l("Court"), "admin": _l("Administrator"), "analyst": _l("Analyst"),
+        "partner": _l("Partner agency"),
     },
     "status": {  # a referral's status and the codes on its timeline
         "submitted": _l("Submitted"), "received": _l("Received by the shelter"),
@@ -99,6 +100,24 @@ LABELS = {
         "travel_document": _l("Travel document"), "labour_dispute": _l("Labour dispute"),
         "mhpss": _l("Mental health and psychosocial support"), "other": _l("Other"),
     },
+    # partner referrals (docs/decisions/0040)
+    "partner_service": {"return_reintegration": _l("Return and reintegration"),
+                        "travel_document": _l("Travel document"),
+                        "labour_dispute": _l("Labour dispute"),
+                        "mhpss": _l("Mental health and psychosocial support"),
+                        "legal_aid": _l("Legal aid"), "health_care": _l("Health care"),
+                        "other": _l("Other service")},
+    "partner_status": {"sent": _l("Sent"), "accepted": _l("Accepted"), "declined": _l("Declined"),
+                       "done": _l("Done")},
+    "partner_decline": {"outside_mandate": _l("Outside the agency's mandate"),
+                        "no_capacity": _l("No capacity"),
+                        "missing_documents": _l("Documents missing"),
+                        "survivor_declined": _l("The survivor declined"),
+                        "other": _l("Other reason")},
+    "partner_outcome": {"service_delivered": _l("Service delivered"),
+                        "partially_delivered": _l("Partly delivered"),
+                        "not_delivered": _l("Not delivered"),
+                        "survivor_withdrew": _l("The survivor withdrew"), "other": _l("Other outcome")},
     "yesno": {True: _l("Yes"), False: _l("No")},
 }
 

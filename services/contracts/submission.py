@@ -66,6 +66,13 @@ class ConsentSchema(_Strict):
     basis = fields.String(required=True, validate=validate.OneOf(CONSENT_BASES))
     share_status_with_referrer = fields.Boolean(load_default=True)
     share_with_legal = fields.Boolean(load_default=True)
+    share_file_with = fields.List(
+        fields.String(validate=validate.Regexp("^" + AGENCY.pattern + "$", error="Not an agency id.")),
+        load_default=None, allow_none=True, validate=validate.Length(max=20), metadata={
+            "description": "The provider agencies the survivor consented to share the FILE "
+                           "with. Absent: the provider the referral is addressed to, else every "
+                           "provider it is offered to; [] none (each sees the summary until "
+                           "shelter staff record consent)."})
 
 
 class OfficerSchema(_Strict):

@@ -11,7 +11,9 @@ NEEDS = ("shelter", "medical", "legal", "documents", "repatriation", "psychosoci
 SEXES = ("female", "male")
 CONSENT_BASES = ("informed_consent", "best_interest")
 CONSENT_AUDIENCES = ("referring_police", "legal_team")  # whom a survivor may share status with
-ROLES = ("police", "shelter", "legal", "court", "admin", "analyst")
+# "partner": staff of a partner agency (ROLE_AGENCY_KINDS below), who see only the care-plan
+# items referred to their agency (docs/decisions/0040)
+ROLES = ("police", "shelter", "legal", "court", "admin", "analyst", "partner")
 
 REFERRAL_STATUSES = (
     "submitted", "received", "screening", "accepted", "declined", "withdrawn",

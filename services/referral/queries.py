@@ -14,7 +14,7 @@ from services.common.caller import Caller
 from services.common.errors import Forbidden
 
 from .domain import referral as rules
-from .tables import legal_updates, referrals, timeline
+from .tables import file_consents, legal_updates, referrals, timeline
 
 # the columns the access rule and a status answer need (never the encrypted file)
 STATUS_COLUMNS = (referrals.c.id, referrals.c.status, referrals.c.referring_agency,
@@ -40,6 +40,13 @@ def status_row(s: Session, reference: str, *extra_columns) -> dict | None:
                  select(*STATUS_COLUMNS, *extra_columns)
                  .where(referrals.c.reference == bindparam("reference")))
     return row_dict(s.execute(statement, {"reference": reference}).first())
+
+
+def file_consents_of(s: Session, referral_id: int) -> dict:
+    """A referral's file consents per agency (``domain.file_consent``'s mapping)."""
+    rows = s.execute(select(file_consents).where(file_consents.c.referral_id == referral_id)).all()
+    return {r.agency: {"granted": r.granted, "until": r.until, "withdrawn_at": r.withdrawn_at}
+            for r in rows}
 
 
 def load_for_update(s: Session, reference: str):

@@ -104,7 +104,7 @@ class ReferralService(skeleton.ServiceSkeleton):
     @held("reference")
     def get_file(self, caller, reference):
         """The decrypted file (shelter staff)."""
-        return usecases.get_file(self.db, self.cipher, caller, reference)
+        return usecases.get_file(self.db, self.cipher, caller, reference, now=self.clock.now())
 
     @rpc
     @audited("referral.withdraw", "referral", "reference")
@@ -117,10 +117,10 @@ class ReferralService(skeleton.ServiceSkeleton):
     @audited("consent.record", "referral", "reference")
     @held("reference")
     def record_consent(self, caller, reference, audience, share, purpose=None, until=None,
-                       correlation_id=None):
-        """Shelter staff record the survivor's choice for one audience."""
+                       correlation_id=None, agency=None):
+        """Shelter staff record the survivor's choice for one audience (a provider: ``agency``)."""
         return usecases.record_consent(self.db, self.clock, caller, reference, audience, share,
-                                       purpose, until, correlation_id)
+                                       purpose, until, correlation_id, agency=agency)
 
     @rpc
     @audited("consent.read", "referral", "reference")

@@ -1,7 +1,7 @@
 """The referral service's tables. Personal data lives only in ``file_ciphertext`` (encrypted)."""
 
 from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, LargeBinary,
-                        MetaData, String, Table, Text)
+                        MetaData, String, Table, Text, UniqueConstraint)
 
 from services.common.atrest import AtRest
 from services.common.audit import audit_table
@@ -90,6 +90,24 @@ legal_updates = Table(
 )
 Index("ix_legal_updates_referral", legal_updates.c.referral_id, legal_updates.c.id)
 
+# What the shelter service announced about care-plan items referred to partner agencies
+# (shelter.partner_referral_changed): ids, codes and times, shown on the timeline to the
+# provider's staff (docs/decisions/0040).
+partner_updates = Table(
+    "partner_updates", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("referral_id", Integer, ForeignKey("referrals.id"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("partner_referral_id", String(32), nullable=False),
+    Column("agency", String(100), nullable=False),
+    Column("partner_agency", String(100), nullable=False),
+    Column("service", String(40), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("reason_code", String(40)),
+    Column("outcome_code", String(40)),
+)
+Index("ix_partner_updates_referral", partner_updates.c.referral_id, partner_updates.c.id)
+
 outbox, processed_events = messaging_tables(metadata)
 
 # Every consent choice recorded by shelter staff: who, when, for which audience, what
@@ -98,12 +116,14 @@ consent_records = Table(
     "consent_records", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("referral_id", Integer, ForeignKey("referrals.id"), nullable=False),
-    Column("audience", String(20), nullable=False),  # referring_police | legal_team
+    Column("audience", String(20), nullable=False),  # referring_police | legal_team | provider
     Column("granted", Boolean, nullable=False),
     Column("purpose", String(200)),
     Column("until", DateTime(timezone=True)),
     Column("recorded_by", String(100), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    # audience provider: the provider agency the file is shared with (``*``: the network)
+    Column("agency", String(100)),
 )
 Index("ix_consent_records_referral", consent_records.c.referral_id, consent_records.c.id)
 
@@ -128,6 +148,20 @@ agencies = Table(
     Column("updated_by", String(100), nullable=False),
 )
 Index("ix_agencies_kind", agencies.c.kind, agencies.c.id)
+# Consent to share the FILE with a provider, per agency (docs/decisions/0040): the current state
+# (consent_records keeps every change). Agency ``*``: every provider the referral is offered to;
+# a row for one agency overrides it.
+file_consents = Table(
+    "file_consents", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("referral_id", Integer, ForeignKey("referrals.id"), nullable=False),
+    Column("agency", String(100), nullable=False),
+    Column("granted", Boolean, nullable=False),
+    Column("until", DateTime(timezone=True)),
+    Column("withdrawn_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("referral_id", "agency", name="uq_file_consents_referral_agency"),
+)
 
 audit_log = audit_table(metadata)
 

@@ -285,6 +285,31 @@ class ShelterService(skeleton.ServiceSkeleton):
                                             correlation_id)
 
     @rpc
+    @audited("care_plan.refer_item_to_partner", "care_plan", "plan_id")
+    @held("plan")
+    def refer_plan_item_to_partner(self, caller, plan_id, item_id, partner_agency, service_code,
+                                   correlation_id=None):
+        """Refer a plan item to a partner agency (status only comes back)."""
+        return usecases.refer_item_to_partner(self.db, caller, whole(plan_id, "plan"),
+                                              whole(item_id, "item"), self.clock.now(),
+                                              partner_agency, service_code, correlation_id)
+
+    @rpc
+    @audited("partner_referral.list", "partner_referrals", refusals_only=True)
+    def list_partner_referrals(self, caller, status=None):
+        """What was referred to the caller's partner agency."""
+        return usecases.list_partner_referrals(self.db, caller, status)
+
+    @rpc
+    @audited("partner_referral.answer", "partner_referral", "partner_referral_id")
+    def answer_partner_referral(self, caller, partner_referral_id, status, reason_code=None,
+                                outcome_code=None, correlation_id=None):
+        """A partner accepts, declines (a code) or completes (an outcome code) a referral."""
+        return usecases.answer_partner_referral(self.db, caller, partner_referral_id,
+                                                self.clock.now(), status, reason_code,
+                                                outcome_code, correlation_id)
+
+    @rpc
     @audited("care_note.add", "care_plan", "plan_id")
     def add_care_note(self, caller, plan_id, text):
         """Add a case note (stored encrypted)."""

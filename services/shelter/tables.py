@@ -230,6 +230,27 @@ provider_consents = Table(
     Column("until", DateTime(timezone=True)),
     Column("changed_at", DateTime(timezone=True), nullable=False),
 )
+# Care-plan items referred to a partner agency (docs/decisions/0040): status, codes and dates
+# only; the partner's users see the row of their agency, never the plan, a note or the file.
+partner_referrals = Table(
+    "partner_referrals", metadata,
+    Column("id", String(32), primary_key=True),          # the partner_referral_id (opaque)
+    Column("plan_id", Integer, ForeignKey("care_plans.id"), nullable=False),
+    Column("item_id", Integer, ForeignKey("plan_items.id"), nullable=False),
+    Column("reference", String(24), nullable=False),
+    Column("agency", String(100), nullable=False),          # the provider whose plan it is
+    Column("partner_agency", String(100), nullable=False),
+    Column("service", String(40), nullable=False),          # PARTNER_SERVICES
+    Column("status", String(20), nullable=False),           # PARTNER_REFERRAL_STATUSES
+    Column("reason_code", String(40)),                      # PARTNER_DECLINE_REASONS
+    Column("outcome_code", String(40)),                     # PARTNER_OUTCOMES
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("sent_by", String(100), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(100), nullable=False),
+)
+Index("ix_partner_referrals_partner", partner_referrals.c.partner_agency, partner_referrals.c.sent_at)
+Index("ix_partner_referrals_item", partner_referrals.c.item_id, partner_referrals.c.sent_at)
 
 outbox, processed_events = messaging_tables(metadata)
 

@@ -57,6 +57,8 @@ def build_world(net) -> dict:
         ("admin", "other"): net.token("admin", agency="other-admin", user="admin.other"),
         ("analyst", "own"): net.token("analyst", user="analyst.own"),
         ("analyst", "other"): net.token("analyst", agency="other-analytics", user="analyst.other"),
+        ("partner", "own"): net.token("partner", agency="iom-erbil", user="partner.own"),
+        ("partner", "other"): net.token("partner", agency="embassy-np", user="partner.other"),
     }
     police, shelter, lawyer = tokens[("police", "own")], tokens[("shelter", "own")], tokens[("legal", "own")]
     r = net.api("POST", "/referrals", police, json=planted_body())

@@ -160,9 +160,10 @@ def test_first_week_overdue_once_cash_approval_legal_referral_and_no_outsiders(c
               "<milestone>": "legal_rights_briefing"}
     bodies = {"update_plan": {"goals": "x"}, "add_plan_item": {"service": "mhpss", "owner": "psy.one"},
               "update_plan_item": {"status": "cancelled"}, "add_care_note": {"text": "x"},
-              "record_screening": {"outcome": "no_concerns"}}
+              "record_screening": {"outcome": "no_concerns"},
+              "refer_plan_item_to_partner": {"partner_agency": "iom-erbil", "service": "mhpss"}}
     care_rows = [e for e in api.ENDPOINTS if e.path.startswith(("/shelter/plans", "/shelter/milestones"))]
-    assert len(care_rows) == 13
+    assert len(care_rows) == 14
     for token in (police, lawyer):
         for row in care_rows:
             path = row.path

@@ -34,7 +34,7 @@ from tests.e2e.privacy_world import (COURT, NOTE, PLANTED_NAME, PLANTED_PHONE, P
 from refnet.harness.broker import create_vhost, delete_vhost
 from refnet.harness.network import BIN, ROOT, Network
 
-ROLES = ("police", "shelter", "legal", "court", "admin", "analyst")
+ROLES = ("police", "shelter", "legal", "court", "admin", "analyst", "partner")
 
 
 class DurableTap(Tap):
@@ -106,7 +106,7 @@ def _path(ep, w):
               "document_id": w["document_id"], "dispute_id": w["dispute_id"],
               "admission_id": str(w["admission_id"]), "plan_id": str(w["plan_id"]),
               "item_id": str(w["item_id"]), "milestone": "plan_agreed",
-              "agency": demo.FACILITY["id"]}
+              "agency": demo.FACILITY["id"], "partner_referral_id": "0" * 32}
     path = ep.path
     for key, value in values.items():
         path = path.replace(f"<{key}>", value)
@@ -168,11 +168,11 @@ def _forbidden(w, ep, role, relation, status):
         out |= {PLANTED_NAME, PLANTED_PHONE, PLANTED_STORY_PLACE, '"submission"', "Officer Hawre"}
     if role != "legal":
         out |= {NOTE}
-    if role in ("police", "shelter", "admin", "analyst"):
+    if role in ("police", "shelter", "admin", "analyst", "partner"):
         out |= {PURPOSE, w["case_number"]}
     if status == 404:  # a 404 names what was asked for, nothing else
         return out
-    if role == "court" or (role in ("admin", "analyst") and ep.name != "audit_trail"):
+    if role in ("court", "partner") or (role in ("admin", "analyst") and ep.name != "audit_trail"):
         out |= {w["reference"]}
     if (role, relation) == ("police", "other"):
         out |= {w["reference"], w["court_case_id"]}
@@ -255,7 +255,7 @@ def test_withdrawn_consent_to_the_referring_police_holds_at_the_next_read(net):
                      purpose="follow-up of the prosecution", until="2099-12-31")
     assert state["referring_police"]["until"].startswith("2099-12-31")
     assert net.api("GET", f"/referrals/{reference}/status", police).json()["status"] == "admitted"
-    assert [h["share"] for h in state["history"]] == [False, True]
+    assert [h["share"] for h in state["history"] if h["audience"] == "referring_police"] == [False, True]
     # another agency never learns anything, consent or not
     other = net.token("police", agency="another-unit")
     assert net.api("GET", f"/referrals/{reference}/status", other).status_code == 404
@@ -310,7 +310,7 @@ def test_consent_withdrawn_before_acceptance_never_reaches_the_legal_team(net):
 
 def test_consent_is_recorded_by_shelter_staff_only_and_checked(net, world):
     reference = world["reference"]
-    for role in ("police", "legal", "court", "admin", "analyst"):
+    for role in ("police", "legal", "court", "admin", "analyst", "partner"):
         r = net.api("POST", f"/referrals/{reference}/consent", world["tokens"][(role, "own")],
                     json={"audience": "legal_team", "share": False})
         assert r.status_code == 403

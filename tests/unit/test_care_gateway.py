@@ -18,6 +18,7 @@ BODIES = {
     "update_plan_item": {"status": "done"},
     "add_care_note": {"text": "Met her sister today"},
     "record_screening": {"outcome": "no_concerns"},
+    "refer_plan_item_to_partner": {"partner_agency": "iom-erbil", "service": "return_reintegration"},
 }
 PARAMS = {"<plan_id>": "12", "<item_id>": "3", "<milestone>": "legal_rights_briefing"}
 
@@ -38,7 +39,8 @@ def test_every_care_endpoint_is_covered():
     assert {e.name for e in CARE_ENDPOINTS} == {
         "list_plans", "get_plan", "update_plan", "add_plan_item", "update_plan_item",
         "approve_plan_item", "refer_plan_item", "list_care_notes", "add_care_note",
-        "get_screening", "record_screening", "complete_milestone", "list_milestones"}
+        "get_screening", "record_screening", "complete_milestone", "list_milestones",
+        "refer_plan_item_to_partner"}
     assert all(e.roles == ("shelter",) for e in CARE_ENDPOINTS)
     assert set(BODIES) == {e.name for e in CARE_ENDPOINTS if e.body is not None}
 
@@ -52,7 +54,7 @@ def test_police_and_legal_tokens_get_403_on_every_care_endpoint(client, rpc, aut
     assert rpc.calls == []
 
 
-@pytest.mark.parametrize("role", ["court", "admin", "analyst"])
+@pytest.mark.parametrize("role", ["court", "admin", "analyst", "partner"])
 @pytest.mark.parametrize("endpoint", CARE_ENDPOINTS, ids=[e.name for e in CARE_ENDPOINTS])
 def test_no_other_role_reaches_care_data(client, rpc, auth, endpoint, role):
     assert _call(client, endpoint, auth(role)).status_code == 403

@@ -21,6 +21,7 @@ PASSWORD = "correct horse battery staple"
 USERS = {"police": ("officer.one", "erbil-tip-unit"), "shelter": ("intake.one", "erbil-shelter"),
          "legal": ("lawyer.one", "erbil-legal-aid"), "court": ("clerk.one", "erbil-criminal-court"),
          "analyst": ("analyst.one", "refnet-analytics"), "admin": ("admin.one", "refnet-admin")}
+         "analyst": ("analyst.one", "refnet-analytics"), "partner": ("iom.one", "iom-erbil")}
 
 
 def csrf_of(html: str) -> str:
@@ -276,7 +277,9 @@ ROLE_PAGES = {
                                 "/hearings", "/beds"],
     "legal": LEGAL_PAGES + ["/court-cases", f"/court-cases/{fx.COURT_CASE}", "/hearings", "/beds"],
     "court": ["/court-cases", f"/court-cases/{fx.COURT_CASE}", "/hearings", "/beds"],
+    "partner": ["/partner/referrals", "/partner/referrals?status=accepted"],
 }
+ROLE_PAGES["shelter"].append("/shelter/partner-referrals/new")
 
 
 class _Inputs(HTMLParser):
@@ -627,3 +630,54 @@ def test_shelter_staff_register_rename_and_close_their_facilities_on_a_page(web,
     rpc.responses[("shelter", "close_facility")] = Conflict("3 bed(s) are occupied", field="facility")
     response = post(web, "/shelter/facilities/erbil-shelter/close", {}, page="/shelter/facilities")
     assert response.status_code == 409 and "cannot be closed" in response.text
+# --- the file follows consent, partner referrals (docs/decisions/0040) -----------------------------
+
+def test_a_provider_without_file_consent_sees_the_summary_and_says_so(web, accounts, rpc):
+    fx.answer_everything(rpc)
+    rpc.responses[("referral", "get_file")] = fx.FILE_SUMMARY
+    sign_in(web, accounts, "shelter")
+    response = get(web, f"/shelter/referrals/{fx.REF}")
+    assert response.status_code == 200
+    assert 'id="file-not-shared"' in response.text and 'id="file-summary"' in response.text
+    assert "Amina" not in response.text
+    fx.answer_everything(rpc)
+    assert 'id="file-not-shared"' not in get(web, f"/shelter/referrals/{fx.REF}").text
+
+
+def test_a_partner_answers_from_its_list_and_sees_nothing_else(web, accounts, rpc):
+    fx.answer_everything(rpc)
+    sign_in(web, accounts, "partner")
+    page = get(web, "/partner/referrals")
+    assert page.status_code == 200 and fx.REF in page.text
+    assert page.text.count('name="status" value="accepted"') == 1   # the sent one may be accepted
+    rpc.responses[("shelter", "answer_partner_referral")] = fx.PARTNER_REFERRALS[1]
+    done = post(web, f"/partner/referrals/{'8' * 32}/status",
+                {"status": "done", "outcome_code": "service_delivered"}, page="/partner/referrals")
+    assert done.status_code == 302
+    service, method, kwargs = rpc.calls[-1]
+    assert (service, method, kwargs["status"], kwargs["outcome_code"]) == (
+        "shelter", "answer_partner_referral", "done", "service_delivered")
+    refused = post(web, f"/partner/referrals/{'8' * 32}/status", {"status": "declined"},
+                   page="/partner/referrals")
+    assert refused.status_code == 422 and "field-error" in refused.text
+    for path in SHELTER_PAGES + POLICE_PAGES + LEGAL_PAGES:
+        assert get(web, path).status_code == 403, path
+
+
+def test_shelter_staff_refer_an_item_to_a_partner_from_a_form(web, accounts, rpc):
+    sign_in(web, accounts, "shelter")
+    rpc.responses[("shelter", "refer_plan_item_to_partner")] = {}
+    sent = post(web, "/shelter/partner-referrals", {"plan_id": "4", "item_id": "9",
+                                                     "partner_agency": "iom-erbil",
+                                                     "service": "travel_document"},
+                page="/shelter/partner-referrals/new")
+    assert sent.status_code == 302
+    service, method, kwargs = rpc.calls[-1]
+    assert (method, kwargs["plan_id"], kwargs["item_id"], kwargs["partner_agency"],
+            kwargs["service_code"]) == ("refer_plan_item_to_partner", 4, 9, "iom-erbil",
+                                        "travel_document")
+    bad = post(web, "/shelter/partner-referrals", {"plan_id": "x", "item_id": "9",
+                                                    "partner_agency": "iom-erbil",
+                                                    "service": "haircut"},
+               page="/shelter/partner-referrals/new")
+    assert bad.status_code == 422 and "field-error" in bad.text

@@ -110,8 +110,24 @@ CASES = [{k: CASE_VIEW[k] for k in ("case_id", "reference", "lawyer", "status", 
 ELIGIBLE = [{"reference": "RN-ELIG-IBLE-ELIG-IBLE", "status": "eligible", "eligible_since": AT}]
 
 
+# a care-plan item referred to a partner agency, as the partner's list shows it (decision 0040)
+PARTNER_REFERRALS = [
+    {"partner_referral_id": "9" * 32, "reference": REF, "agency": "erbil-shelter",
+     "partner_agency": "iom-erbil", "service": "return_reintegration", "status": status,
+     "reason_code": None, "outcome_code": None, "sent_at": AT, "updated_at": AT}
+    for status in ("sent", "accepted")]
+PARTNER_REFERRALS[1]["partner_referral_id"] = "8" * 32
+
+# the status-level summary a provider without consent to share the file reads (decision 0040)
+FILE_SUMMARY = {"reference": REF, "status": "received", "file_shared": False,
+                "population_group": "women", "beds_needed": 2, "urgency": "urgent",
+                "needs": ["shelter", "legal"], "service_languages": ["am", "ar"],
+                "children_count": 1}
+
+
 def answer_everything(rpc) -> None:
     r = rpc.responses
+    r[("shelter", "list_partner_referrals")] = PARTNER_REFERRALS
     r[("referral", "list_referrals")] = LISTING
     r[("referral", "get_status")] = STATUS
     r[("referral", "get_file")] = FILE

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from services.common.db import Database
 from services.common.messaging import apply_once
+from services.contracts.vocabulary import CONSENT_AUDIENCES
 
 from ..domain.consent import ever_changed
 from ..domain.eligibility import eligible_on_acceptance
@@ -55,7 +56,10 @@ def on_withdrawn(s: Session, envelope: dict, payload: dict, now) -> None:
 
 
 def on_consent_changed(s: Session, envelope: dict, payload: dict, now) -> None:
-    """Shelter staff recorded the survivor's new choice for an audience."""
+    """Shelter staff recorded the survivor's new choice for an audience. Consent to share
+    the file with a provider (v2, audience ``provider``) is none of the legal service's."""
+    if payload["audience"] not in CONSENT_AUDIENCES:
+        return
     record_change(s, payload["reference"], payload["audience"], payload["granted"],
                   payload.get("until"), payload["changed_at"], now)
 

@@ -10,6 +10,8 @@ from services.common.timeutil import aware, iso
 from services.contracts.submission import ADULT_AGE, age_of
 from services.contracts.vocabulary import CONSENT_AUDIENCES
 
+from . import file_consent
+
 
 def population_group(submission: dict) -> str:
     """The shelter group a referral needs: children and families, else women or men."""
@@ -138,8 +140,9 @@ def check_consent_change(caller: Caller, audience: str, granted: bool, purpose: 
     must lie ahead."""
     if caller.role != "shelter":
         raise Forbidden(f"role {caller.role} may not record consent")
-    if audience not in CONSENT_AUDIENCES:
-        raise InvalidInput("audience must be referring_police or legal_team", field="audience")
+    if audience not in CONSENT_AUDIENCES + (file_consent.AUDIENCE,):
+        raise InvalidInput("audience must be referring_police, legal_team or provider",
+                           field="audience")
     if not isinstance(granted, bool):
         raise InvalidInput("must be true or false", field="share")
     if granted and not (isinstance(purpose, str) and 1 <= len(purpose.strip()) <= 200):
@@ -161,9 +164,25 @@ def consent_state(referral: dict, audience: str, now: datetime) -> dict:
             "withdrawn_at": iso(consent_withdrawn_at(referral, audience, now))}
 
 
-def may_read_file(caller: Caller, referral: dict) -> bool:
-    """The full file (identity and circumstances) is for shelter staff only."""
-    return caller.role == "shelter"
+def may_read_file(caller: Caller, referral: dict, now: datetime | None = None) -> bool:
+    """The full file (identity and circumstances) is for shelter staff, of an agency the
+    survivor consented to share it with (``file_consent.shared_with`` over the referral's
+    ``file_consents``, docs/decisions/0040)."""
+    return caller.role == "shelter" and file_consent.shared_with(
+        referral.get("file_consents") or {}, caller.agency, now)
+
+
+def file_access(caller: Caller, referral: dict | None, now: datetime | None = None) -> str | None:
+    """``file`` (the file as submitted), ``summary`` (the status-level summary: shelter staff
+    without the survivor's consent to share the file with their agency), or None (404)."""
+    if referral is None or caller.role != "shelter":
+        return None
+    return "file" if may_read_file(caller, referral, now) else "summary"
+
+
+def service_languages(submission: dict | None) -> list[str]:
+    """The languages the survivor must be served in (codes): the summary shows them."""
+    return list(((submission or {}).get("survivor") or {}).get("languages") or [])
 
 
 def require_status_access(caller: Caller, referral: dict | None, reference: str,

@@ -44,11 +44,20 @@ VISIBILITY: dict[str, dict[str, frozenset[str]]] = {
     # GET /referrals/{ref}: identity and circumstances
     "file": {
         "shelter": frozenset({"reference", "status", "referring_agency", "submitted_at",
-                              "population_group", "beds_needed", "submission", "anonymised"}),
+                              "population_group", "beds_needed", "submission", "anonymised",
+                              "file_shared"}),
+    },
+    # GET /referrals/{ref} for shelter staff without consent to share the file with their
+    # agency: the status-level summary, no identity, no circumstances (docs/decisions/0040)
+    "file_summary": {
+        "shelter": frozenset({"reference", "status", "file_shared", "population_group",
+                              "beds_needed", "urgency", "needs", "service_languages",
+                              "children_count"}),
     },
     # GET/POST /referrals/{ref}/consent
     "consent": {
-        "shelter": frozenset({"reference", "referring_police", "legal_team", "history"}),
+        "shelter": frozenset({"reference", "referring_police", "legal_team", "providers",
+                              "history"}),
     },
     # POST /referrals/{ref}/withdraw
     "withdraw": {

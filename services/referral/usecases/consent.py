@@ -1,5 +1,6 @@
-"""Consent: shelter staff record the survivor's choice of sharing with the referring police and
-the legal team, and read it back with its history."""
+"""Consent: shelter staff record the survivor's choice of sharing with the referring police,
+the legal team and each provider (the file, docs/decisions/0040), and read it back with its
+history."""
 
 from datetime import datetime, time, timezone
 
@@ -13,43 +14,76 @@ from services.common.messaging import add_to_outbox
 from services.common.timeutil import aware, iso
 from services.contracts.envelope import make_event
 
+from ..domain import file_consent
 from ..domain import referral as rules
 from ..domain.visibility import shape
-from ..queries import load_for_update, status_row
-from ..tables import consent_records, outbox, referrals
+from ..queries import file_consents_of, load_for_update, status_row
+from ..tables import consent_records, file_consents, outbox, referrals
 from .steps import SOURCE, check_reference
 
 
 def record_consent(db: Database, clock: Clock, caller: Caller, reference: str, audience: str,
                    share: bool, purpose: str | None = None, until: str | None = None,
-                   correlation_id: str | None = None) -> dict:
-    """Shelter staff record the survivor's choice for one audience. It takes effect in this
-    transaction: the very next read by that audience is answered from the new state. The
-    ``referral.consent_changed`` event (codes and dates only) tells the legal service, which
+                   correlation_id: str | None = None, agency: str | None = None) -> dict:
+    """Shelter staff record the survivor's choice for one audience: the referring police, the
+    legal team, or one provider ``agency`` (consent to share the file with it). It takes effect
+    in this transaction: the very next read by that audience is answered from the new state.
+    The ``referral.consent_changed`` event (codes and dates only) tells the legal service, which
     stops showing the referral to the legal team."""
     check_reference(reference)
     now = clock.now()
     until_at = parse_until(until)
     rules.check_consent_change(caller, audience, share, purpose, until_at, now)
+    if audience == file_consent.AUDIENCE:
+        file_consent.check_agency(agency)
+    elif agency is not None:
+        raise InvalidInput("only audience provider names an agency", field="agency")
     with db.write() as s:
         row = load_for_update(s, reference)
         if row is None:
             raise NotFound(f"no referral {reference}", field="reference")
-        s.execute(update(referrals).where(referrals.c.id == row.id)
-                  .values(**rules.consent_columns(audience, share, until_at, now), updated_at=now))
+        if audience == file_consent.AUDIENCE:
+            _set_file_consent(s, row.id, agency, share, until_at, now)
+            s.execute(update(referrals).where(referrals.c.id == row.id).values(updated_at=now))
+        else:
+            s.execute(update(referrals).where(referrals.c.id == row.id)
+                      .values(**rules.consent_columns(audience, share, until_at, now),
+                              updated_at=now))
         s.execute(insert(consent_records).values(
-            referral_id=row.id, audience=audience, granted=share,
+            referral_id=row.id, audience=audience, granted=share, agency=agency,
             purpose=(purpose or "").strip()[:200] or None, until=until_at if share else None,
             recorded_by=caller.user, recorded_at=now))
         add_to_outbox(s, outbox, make_event("referral.consent_changed", {
-            "reference": reference, "audience": audience, "granted": share,
+            "reference": reference, "audience": audience, "agency": agency, "granted": share,
             "until": until_at if share else None, "changed_at": now},
             source=SOURCE, correlation_id=correlation_id, occurred_at=now))
     return get_consent(db, clock, caller, reference)
 
 
+def _set_file_consent(s, referral_id: int, agency: str, share: bool, until_at, now) -> None:
+    """The provider's file-consent row, created or changed (the referral row is locked)."""
+    values = file_consent.columns(share, until_at, now)
+    changed = s.execute(update(file_consents).where(file_consents.c.referral_id == referral_id)
+                        .where(file_consents.c.agency == agency).values(**values)).rowcount
+    if not changed:
+        s.execute(insert(file_consents).values(referral_id=referral_id, agency=agency, **values))
+
+
+def record_initial_file_consent(s, referral_id: int, agencies, recorded_by: str, at) -> None:
+    """At intake: the file consent the police's submission gave (``file_consent.initial_agencies``),
+    each with its history entry."""
+    for agency in agencies:
+        s.execute(insert(file_consents).values(referral_id=referral_id, agency=agency,
+                                               **file_consent.columns(True, None, at)))
+        s.execute(insert(consent_records).values(
+            referral_id=referral_id, audience=file_consent.AUDIENCE, granted=True, agency=agency,
+            purpose="consent given with the referral", until=None, recorded_by=recorded_by,
+            recorded_at=at))
+
+
 def get_consent(db: Database, clock: Clock, caller: Caller, reference: str) -> dict:
-    """The survivor's current choice per audience, and every choice recorded (shelter staff)."""
+    """The survivor's current choice per audience and per provider (the file), and every choice
+    recorded (shelter staff)."""
     caller.require("shelter")
     check_reference(reference)
     now = clock.now()
@@ -59,12 +93,14 @@ def get_consent(db: Database, clock: Clock, caller: Caller, reference: str) -> d
             raise NotFound(f"no referral {reference}", field="reference")
         history = s.execute(select(consent_records).where(consent_records.c.referral_id == row["id"])
                             .order_by(consent_records.c.id)).all()
+        providers = file_consents_of(s, row["id"])
     return shape("consent", caller.role, {
         "reference": reference,
         "referring_police": rules.consent_state(row, "referring_police", now),
         "legal_team": rules.consent_state(row, "legal_team", now),
-        "history": [{"audience": h.audience, "share": h.granted, "purpose": h.purpose,
-                     "until": iso(h.until), "recorded_by": h.recorded_by,
+        "providers": file_consent.states(providers, now),
+        "history": [{"audience": h.audience, "agency": h.agency, "share": h.granted,
+                     "purpose": h.purpose, "until": iso(h.until), "recorded_by": h.recorded_by,
                      "recorded_at": iso(h.recorded_at)} for h in history]})
 
 

@@ -16,9 +16,11 @@ from services.contracts.envelope import make_event
 from services.contracts.vocabulary import UNKNOWN
 
 from ..domain import lifecycle
+from ..domain import partner_updates as partner_rules
 from ..domain import referral as rules
 from ..queries import load_for_update
-from ..tables import legal_updates, outbox, processed_events, referrals, timeline
+from ..tables import (legal_updates, outbox, partner_updates, processed_events, referrals,
+                      timeline)
 from .steps import SOURCE, add_timeline, move
 
 log = logging.getLogger(__name__)
@@ -152,7 +154,19 @@ def _on_legal(s: Session, envelope: dict, payload: dict, now) -> None:
     s.execute(insert(legal_updates).values(referral_id=row.id, **entry))
 
 
+def _on_partner_referral(s: Session, envelope: dict, payload: dict, now) -> None:
+    """A care-plan item referred to a partner agency moved: a row beside the timeline, shown to
+    the provider's staff (``domain.partner_updates``); the referral's status stays."""
+    row = s.execute(select(referrals.c.id).where(referrals.c.reference == payload["reference"])).first()
+    if row is None:
+        log.warning("%s for unknown referral %s ignored", envelope["type"], payload["reference"])
+        return
+    s.execute(insert(partner_updates).values(referral_id=row.id,
+                                             **partner_rules.update_of(payload)))
+
+
 _EVENT_HANDLERS = {
+    "shelter.partner_referral_changed": _on_partner_referral,
     "shelter.referral_received": _on_received,
     "shelter.referral_accepted": _on_decision,
     "shelter.referral_declined": _on_decision,

@@ -1,7 +1,9 @@
-"""The referral file (identity and circumstances, decrypted for shelter staff) and the search by
+"""The referral file (identity and circumstances, decrypted for shelter staff with the
+survivor's consent to share it with their agency; the status-level summary otherwise) and the search by
 name (a keyed hash of the name, never the name in clear)."""
 
 import json
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -14,24 +16,39 @@ from services.common.timeutil import iso
 from ..domain import referral as rules
 from ..domain import retention
 from ..domain.visibility import shape
-from ..queries import row_dict
+from ..queries import file_consents_of, row_dict
 from ..tables import referrals
 from .steps import MAX_PAGE, check_reference
 
 
-def get_file(db: Database, cipher: FileCipher, caller: Caller, reference: str) -> dict:
-    """The referral as submitted, decrypted, for a role that may read it (shelter staff)."""
+def get_file(db: Database, cipher: FileCipher, caller: Caller, reference: str,
+             now: datetime | None = None) -> dict:
+    """The referral as submitted, decrypted, for shelter staff of an agency the survivor
+    consented to share the file with (``file_shared`` true); for other shelter staff the
+    status-level summary (``file_shared`` false: group, beds, urgency, needs, service languages,
+    children count), never the file (docs/decisions/0040)."""
     check_reference(reference)
     with db.read() as s:
         row = row_dict(s.execute(select(referrals).where(referrals.c.reference == reference)).first())
-    if row is None or not rules.may_read_file(caller, row):
+        if row is not None:
+            row["file_consents"] = file_consents_of(s, row["id"])
+    access = rules.file_access(caller, row, now)
+    if access is None:
         raise NotFound(f"no referral {reference}", field="reference")
     anonymised = row["anonymised_at"] is not None
     submission = None if anonymised else json.loads(cipher.decrypt(row["file_ciphertext"]))
+    if access == "summary":
+        return shape("file_summary", caller.role, {
+            "reference": reference, "status": row["status"], "file_shared": False,
+            "population_group": row["population_group"], "beds_needed": row["beds_needed"],
+            "urgency": row["urgency"], "needs": json.loads(row["needs"]),
+            "service_languages": rules.service_languages(submission),
+            "children_count": row["children_count"]})
     return shape("file", caller.role, {
         "reference": reference, "status": row["status"], "referring_agency": row["referring_agency"],
         "submitted_at": iso(row["submitted_at"]), "population_group": row["population_group"],
-        "beds_needed": row["beds_needed"], "submission": submission, "anonymised": anonymised})
+        "beds_needed": row["beds_needed"], "submission": submission, "anonymised": anonymised,
+        "file_shared": True})
 
 
 def search_by_name(db: Database, search_key: bytes, caller: Caller, name: str) -> list[dict]:

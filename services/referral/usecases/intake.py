@@ -18,11 +18,13 @@ from services.contracts.envelope import make_event
 from services.contracts.submission import ReferralSubmissionSchema, SubmitReferralV1, seal_binding
 
 from ..domain import directory as directory_rules
+from ..domain import file_consent
 from ..domain import referral as rules
 from ..domain import report as report_rules
 from ..domain import retention
 from ..tables import audit_log, outbox, referrals
 from .directory import find_agency
+from .consent import record_initial_file_consent
 from .steps import SOURCE, add_timeline
 
 log = logging.getLogger(__name__)
@@ -92,6 +94,9 @@ def submit(db: Database, clock: Clock, cipher: FileCipher, intake_private_key: s
         )).inserted_primary_key[0]
         add_timeline(s, referral_id, cmd["submitted_at"], cmd["agency"], "submitted",
                      "Referral submitted")
+        record_initial_file_consent(s, referral_id, file_consent.initial_agencies(
+            submission["consent"], submission.get("addressed_to")), cmd["submitted_by"],
+            cmd["submitted_at"])
         audit.append(s, audit_log, actor=cmd["submitted_by"], role="police", agency=cmd["agency"],
                      action="referral.submit", object=f"referral:{reference}", outcome="ok",
                      correlation_id=cmd.get("correlation_id"), now=now)

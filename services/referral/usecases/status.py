@@ -14,10 +14,11 @@ from services.common.timeutil import iso
 from services.contracts.vocabulary import REFERRAL_STATUSES
 
 from ..domain import fhir_task
+from ..domain import partner_updates as partner_rules
 from ..domain import referral as rules
 from ..domain.visibility import shape
 from ..queries import LEGAL_UPDATES_OF, TIMELINE_OF, status_row, visible_to
-from ..tables import referrals
+from ..tables import partner_updates, referrals
 from .directory import agency_names
 from .steps import MAX_PAGE, check_reference
 
@@ -47,11 +48,17 @@ def get_status(db: Database, clock: Clock, caller: Caller, reference: str) -> di
         sees_legal = rules.may_see_legal_updates(caller, row, now)
         legal_rows = [dict(r._mapping) for r in s.execute(
             LEGAL_UPDATES_OF, {"referral_id": row["id"]}).all()] if sees_legal else []
+        partner_rows = (s.execute(select(partner_updates)
+                                  .where(partner_updates.c.referral_id == row["id"])
+                                  .order_by(partner_updates.c.id)).all()
+                        if partner_rules.visible_to(caller) else [])
     answer = {
         "reference": reference,
         "status": row["status"],
-        "timeline": rules.merge_timeline([_timeline_entry(e, names) for e in entries],
-                                         [rules.legal_timeline_entry(u) for u in legal_rows]),
+        "timeline": rules.merge_timeline(
+            rules.merge_timeline([_timeline_entry(e, names) for e in entries],
+                                 [rules.legal_timeline_entry(u) for u in legal_rows]),
+            [partner_rules.timeline_entry(dict(u._mapping)) for u in partner_rows]),
     }
     if sees_legal:
         answer["legal"] = rules.legal_summary(legal_rows)

@@ -12,6 +12,7 @@ from services.common.timeutil import aware, iso
 from ..domain import care as rules
 from ..domain.visibility import require_provider
 from ..tables import care_milestones, care_notes, care_plans, facilities, plan_items, screenings
+from .partners import attach as partner_referrals_of
 
 MAX_ROWS = 500
 
@@ -144,7 +145,7 @@ def plan_view(s: Session, p, goals: str | None, now: datetime) -> dict:
     return {**plan_summary(p), "goals": goals,
             "milestones": sorted((milestone_view(m, now) for m in milestones),
                                  key=lambda v: order.get(v["milestone"], 99)),
-            "items": [item_view(i) for i in items]}
+            "items": partner_referrals_of(s, [item_view(i) for i in items])}
 
 
 def milestone_view(m, now: datetime) -> dict:

@@ -20,6 +20,7 @@ from .care_plans import (add_note, complete_milestone, get_plan, get_screening, 
 from .events import apply_event
 from .hearings import list_hearings
 from .intake import decide, list_incoming
+from .partners import answer_partner_referral, list_partner_referrals, refer_item_to_partner
 from .plan_items import add_item, approve_item, refer_item_to_legal, update_item
 from .retention import anonymise_ended
 from .transfers import transfer
@@ -34,3 +35,4 @@ __all__ = [
     "register_facility", "rename_facility", "reorder_waitlist", "set_capacity",
     "set_out_of_service", "transfer", "update_item", "update_plan", "waitlist",
 ]
+__all__ += ["answer_partner_referral", "list_partner_referrals", "refer_item_to_partner"]
