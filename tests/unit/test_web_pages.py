@@ -20,8 +20,8 @@ BASE = "https://localhost"  # the cookie is Secure: the test client sends it ove
 PASSWORD = "correct horse battery staple"
 USERS = {"police": ("officer.one", "erbil-tip-unit"), "shelter": ("intake.one", "erbil-shelter"),
          "legal": ("lawyer.one", "erbil-legal-aid"), "court": ("clerk.one", "erbil-criminal-court"),
-         "analyst": ("analyst.one", "refnet-analytics"), "admin": ("admin.one", "refnet-admin")}
-         "analyst": ("analyst.one", "refnet-analytics"), "partner": ("iom.one", "iom-erbil")}
+         "analyst": ("analyst.one", "refnet-analytics"), "admin": ("admin.one", "refnet-admin"),
+         "partner": ("iom.one", "iom-erbil")}
 
 
 def csrf_of(html: str) -> str:
