@@ -118,9 +118,10 @@ def add_user(name: str, password: str, tags: tuple[str, ...], vhosts: tuple[str,
         # the management API's PUT creates or updates; rabbitmqctl's add_user only creates, so a
         # user made before on this vhost (the benchmark starts several networks on one) gets the
         # new password instead
-        if subprocess.run(["rabbitmqctl", "-q", "add_user", name, password], capture_output=True,
-                          timeout=120).returncode != 0:
-            _rabbitmqctl("change_password", name, password)
+        # "--" ends the options: a generated password may begin with "-" (token_urlsafe)
+        if subprocess.run(["rabbitmqctl", "-q", "add_user", "--", name, password],
+                          capture_output=True, timeout=120).returncode != 0:
+            _rabbitmqctl("change_password", "--", name, password)
         _rabbitmqctl("set_user_tags", name, *tags)
         for vhost in vhosts:
             _rabbitmqctl("set_permissions", "-p", vhost, name, permissions["configure"],

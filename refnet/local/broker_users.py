@@ -73,8 +73,9 @@ def _by_rabbitmqctl(_management, _auth, vhost: str, name: str, password: str, ki
     def ctl(*args: str, check: bool = True):
         return subprocess.run(["rabbitmqctl", "-q", *args], check=check, capture_output=True,
                               timeout=120)
-    if ctl("add_user", name, password, check=False).returncode:  # there already: new password
-        ctl("change_password", name, password)
+    # "--" ends the options: a generated password may begin with "-" (token_urlsafe)
+    if ctl("add_user", "--", name, password, check=False).returncode:  # there already: new password
+        ctl("change_password", "--", name, password)
     granted = broker_users.permissions(kind)
     ctl("set_permissions", "-p", vhost, name, granted["configure"], granted["write"], granted["read"])
     for exchange, keys in broker_users.topic_permissions(kind).items():

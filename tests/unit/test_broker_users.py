@@ -74,3 +74,23 @@ def test_refnet_up_gives_each_process_its_own_uri_and_no_broker_password():
                             ("shelter",), {k: {"AMQP_URI": u} for k, u in uris.items()})
     assert [dict(s.env)["AMQP_URI"] for s in specs] == [uris["shelter"], uris["shelter"], uris["gateway"]]
     assert local.process_uris({"AMQP_URI": "amqp://guest:guest@h:5672/"}) == {}  # no passwords: as before
+
+
+def test_a_password_that_begins_with_a_dash_reaches_rabbitmqctl_as_a_password(monkeypatch):
+    """token_urlsafe may begin a password with "-": rabbitmqctl would read it as an option (exit
+    64) unless "--" ends the options first."""
+    calls = []
+
+    class Done:
+        def __init__(self, code):
+            self.returncode = code
+
+    def run(argv, **_kw):
+        calls.append(argv)
+        return Done(1 if argv[2] == "add_user" else 0)  # the user exists: a new password
+
+    monkeypatch.setattr(local.subprocess, "run", run)
+    local._by_rabbitmqctl(None, None, "/", "refnet-shelter", "-hFj0secret", "shelter")
+    for verb in ("add_user", "change_password"):
+        argv = next(a for a in calls if a[2] == verb)
+        assert argv[3:] == ["--", "refnet-shelter", "-hFj0secret"], argv
