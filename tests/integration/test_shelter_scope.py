@@ -70,7 +70,9 @@ def test_a_shelter_identity_of_another_agency_reads_nothing_and_changes_nothing(
         assert _refused(rpc.shelter.admit, OTHER, FACILITY, reference, "cm.one").exc_type == "NotFound"
         for method in ("bed_board", "daily_census", "capacity_history"):
             assert _refused(getattr(rpc.shelter, method), OTHER, FACILITY).exc_type == "NotFound"
-        for method in ("list_incoming", "waitlist", "list_plans", "list_milestones",
+        # every provider lists what it holds (docs/decisions/0039): nothing, for this one
+        assert rpc.shelter.list_incoming(OTHER) == {"items": [], "next_cursor": None}
+        for method in ("waitlist", "list_plans", "list_milestones",
                        "list_hearings", "list_facilities"):
             assert _refused(getattr(rpc.shelter, method), OTHER).exc_type == "Forbidden", method
         assert _refused(rpc.shelter.get_plan, OTHER, 1).exc_type == "NotFound"

@@ -21,12 +21,13 @@ from .hearings import list_hearings
 from .intake import decide, list_incoming
 from .plan_items import add_item, approve_item, refer_item_to_legal, update_item
 from .retention import anonymise_ended
+from .routing import escalate
 from .waitlist_order import reorder_waitlist, waitlist
 
 __all__ = [
     "add_item", "add_note", "admit", "anonymise_ended", "apply_event", "approve_item", "availability", "bed_board",
     "capacity_history_of", "complete_milestone", "daily_census", "decide", "discharge",
-    "ensure_facility", "expire_holds", "get_plan", "get_screening", "hsds_service",
+    "ensure_facility", "escalate", "expire_holds", "get_plan", "get_screening", "hsds_service",
     "list_facilities", "list_hearings", "list_incoming", "list_milestones", "list_notes",
     "list_plans", "notify_overdue_milestones", "record_screening", "refer_item_to_legal",
     "reorder_waitlist", "set_capacity", "set_out_of_service", "update_item", "update_plan",
