@@ -261,8 +261,8 @@ def test_a_redelivered_event_has_one_effect(network, keys):
 
     assert types(db["referral"], referral_outbox) == ["referral.submitted", "referral.accepted"]
     assert types(db["shelter"], shelter_outbox) == [
-        "shelter.capacity_changed", "shelter.referral_received", "shelter.referral_accepted",
-        "shelter.bed_held"]
+        "shelter.capacity_changed", "shelter.referral_received", "shelter.referral_offered",
+        "shelter.referral_accepted", "shelter.bed_held"]
     assert count(db["shelter"], incoming) == 1
     assert count(db["legal"], eligible) == 1
 

@@ -120,11 +120,13 @@ def _agency(agency: str) -> dict:
 
 
 def build_task(*, reference: str, status: str, referring_agency: str, submitted_at: str,
-               urgency: str | None, timeline: list[dict], patient: str) -> dict:
+               urgency: str | None, timeline: list[dict], patient: str,
+               holder: str | None = None) -> dict:
     """The Task (a JSON-ready dict) of one referral.
 
     ``timeline`` is the lifecycle timeline, oldest first (``at`` ISO 8601, ``agency``,
-    ``status``, ``note``); ``patient`` the pseudonym from ``patient_pseudonym``.
+    ``status``, ``note``); ``patient`` the pseudonym from ``patient_pseudonym``; ``holder``
+    the provider holding the referral (the ``owner``; else the agency that received it).
     """
     fhir_status = task_status(status, timeline)
     task = {
@@ -149,7 +151,7 @@ def build_task(*, reference: str, status: str, referring_agency: str, submitted_
     }
     if urgency in PRIORITY:
         task["priority"] = PRIORITY[urgency]
-    owner = owner_agency(timeline)
+    owner = holder or owner_agency(timeline)
     if owner:
         task["owner"] = _agency(owner)
     reason = status_reason(status, timeline)

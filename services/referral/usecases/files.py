@@ -19,12 +19,14 @@ from ..tables import referrals
 from .steps import MAX_PAGE, check_reference
 
 
-def get_file(db: Database, cipher: FileCipher, caller: Caller, reference: str) -> dict:
-    """The referral as submitted, decrypted, for a role that may read it (shelter staff)."""
+def get_file(db: Database, cipher: FileCipher, caller: Caller, reference: str,
+             default_holder: str | None = None) -> dict:
+    """The referral as submitted, decrypted, for the staff of the provider that holds it
+    (``default_holder``: the network's shelter, for a referral nobody holds yet)."""
     check_reference(reference)
     with db.read() as s:
         row = row_dict(s.execute(select(referrals).where(referrals.c.reference == reference)).first())
-    if row is None or not rules.may_read_file(caller, row):
+    if row is None or not rules.may_read_file(caller, row, default_holder):
         raise NotFound(f"no referral {reference}", field="reference")
     anonymised = row["anonymised_at"] is not None
     submission = None if anonymised else json.loads(cipher.decrypt(row["file_ciphertext"]))

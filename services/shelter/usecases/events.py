@@ -48,12 +48,12 @@ def on_submitted(s: Session, envelope: dict, p: dict, agency: str, hold: timedel
         return
     timing = timing or Timing(default_agency=agency)
     row = incoming_queries.for_update(s, p["reference"])
-    holder = routing.first_offer(s, row, p.get("requested_provider"), timing, now,
-                                 envelope.get("correlation_id"))
+    offer = routing.first_offer(s, row, p.get("requested_provider"), timing, now)
     log.info("incoming referral %s recorded", p["reference"])
     emit(s, now, "shelter.referral_received", {
-        "reference": p["reference"], "received_at": now, "agency": holder},
+        "reference": p["reference"], "received_at": now, "agency": offer[0]},
         envelope.get("correlation_id"))
+    routing.announce_first(s, p["reference"], offer, now, envelope.get("correlation_id"))
 
 
 def on_agency_changed(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,

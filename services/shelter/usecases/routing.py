@@ -27,16 +27,23 @@ def need_of(row) -> rules.Need:
                       service_languages=tuple(json.loads(row.service_languages or "[]")))
 
 
-def first_offer(s: Session, row, requested: str | None, timing: Timing, now: datetime,
-                correlation_id=None) -> str:
-    """Give a referral just recorded its first holder and announce the offer. Returns it."""
+def first_offer(s: Session, row, requested: str | None, timing: Timing, now: datetime
+                ) -> tuple[str, str, datetime]:
+    """Give a referral just recorded its first holder: (holder, why, answer due). The caller
+    announces it with ``announce_first`` after the receipt."""
     providers = queries.routing_providers(s, timing.default_agency)
     holder, why = rules.first_holder(requested, providers, need_of(row), timing.default_agency)
     due = timing.due(now, row.urgency)
     queries.hold(s, row.reference, holder, now, due)
     queries.add_offer(s, row.reference, holder, why, now)
-    _announce(s, row.reference, holder, None, why, None, now, due, correlation_id)
-    return holder
+    return holder, why, due
+
+
+def announce_first(s: Session, reference: str, offer: tuple[str, str, datetime], now: datetime,
+                   correlation_id=None) -> None:
+    """``shelter.referral_offered`` of a referral's first holder."""
+    holder, why, due = offer
+    _announce(s, reference, holder, None, why, None, now, due, correlation_id)
 
 
 def _announce(s: Session, reference: str, agency: str, previous: str | None, why: str,
