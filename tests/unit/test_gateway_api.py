@@ -410,7 +410,7 @@ def test_list_referrals_bad_query_is_422(client, rpc, auth, query, field):
 
 
 def test_incoming_all_means_no_status_filter(client, rpc, auth):
-    rpc.responses[("shelter", "list_incoming")] = []
+    rpc.responses[("shelter", "list_incoming")] = {"items": [], "next_cursor": None}
     assert client.get("/api/v1/shelter/incoming?status=all", headers=auth("shelter")).status_code == 200
     assert client.get("/api/v1/shelter/incoming", headers=auth("shelter")).status_code == 200
     assert [c[2]["status"] for c in rpc.calls] == [None, "received"]
