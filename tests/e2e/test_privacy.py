@@ -137,13 +137,14 @@ OBJECT_LEVEL.update({
 })
 # A shelter identity of another agency is staff of no facility, file or plan here: 404 on
 # each object (bodies that fail validation still get 422 first), 403 on the shelter's lists
-# and figures; the referral list is empty and the hearings its own residents' (none).
+# and figures; the referral list and the incoming list (what its provider holds: decision 0039)
+# are empty and the hearings its own residents' (none).
 OBJECT_LEVEL.update({(name, "shelter", "other"): (404, None) for name in (
     "capacity_history", "bed_board", "daily_census", "get_plan", "list_care_notes",
     "get_screening", "referral_status", "referral_file", "referral_fhir_task", "get_consent",
     "approve_plan_item", "refer_plan_item", "complete_milestone")})
 OBJECT_LEVEL.update({(name, "shelter", "other"): (403, None) for name in (
-    "incoming", "waitlist", "list_plans", "list_milestones", "shelter_hearings", "report_summary")})
+    "waitlist", "list_plans", "list_milestones", "shelter_hearings", "report_summary")})
 
 
 def _expected(ep, role, relation):
