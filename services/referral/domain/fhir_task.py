@@ -105,7 +105,11 @@ def status_reason(status: str, timeline: list[dict]) -> dict | None:
     ended = _settled(status, timeline)
     if ended not in _ENDED_WITH_REASON:
         return None
-    entry = next((e for e in reversed(timeline) if e["status"] == ended), {})
+    # the entry with the code: a flag to the admins (docs/decisions/0039) may follow a decline
+    # with the same status and no code
+    ended_entries = [e for e in timeline if e["status"] == ended]
+    entry = next((e for e in reversed(ended_entries) if e.get("reason_code")),
+                 ended_entries[-1] if ended_entries else {})
     code = entry.get("reason_code") or UNKNOWN
     return {"coding": [{"system": REASON_SYSTEM, "code": code, "display": reason_label(code)}]}
 
