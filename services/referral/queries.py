@@ -7,7 +7,7 @@ per read was a sixth of the referral service's time on that path.
 
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, false, or_, select, true
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from services.common.caller import Caller
