@@ -557,6 +557,15 @@ def test_the_timeline_shows_a_declines_reason_code_in_the_readers_language_never
     assert "إحالة مكررة" in page and "Karwan" not in page
 
 
+def test_the_police_see_which_provider_holds_their_referral(web, accounts, rpc):
+    fx.answer_everything(rpc)
+    rpc.responses[("referral", "get_status")] = {**fx.STATUS, "status": "received",
+                                                 "held_by": "provider-b"}
+    sign_in(web, accounts, "police")
+    page = get(web, f"/police/referrals/{fx.REF}").text
+    assert re.search(r'id="held-by"[^>]*>provider-b<', page)
+
+
 def test_the_withdrawal_form_sends_the_chosen_code_and_the_note(web, accounts, rpc):
     fx.answer_everything(rpc)
     rpc.responses[("referral", "get_status")] = {**fx.STATUS, "status": "received"}
