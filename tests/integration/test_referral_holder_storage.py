@@ -97,3 +97,16 @@ def test_unplaced_referrals_are_listed_to_admins_once(db, reference):
     assert sum("flagged to the network's admins" in e["note"] for e in timeline) == 1
     with pytest.raises(Forbidden):
         usecases.list_unplaced(db, caller("police", POLICE))
+
+
+def test_an_offer_consumed_after_the_new_holders_acceptance_changes_no_status(db, reference):
+    police = caller("police", POLICE)
+    usecases.apply_event(db, CLOCK, _offered(reference, A, "routed", 1))
+    usecases.apply_event(db, CLOCK, make_event("shelter.referral_accepted", {
+        "reference": reference, "decided_at": _at(10), "agency": B, "reason_code": None},
+        source="shelter"))
+    usecases.apply_event(db, CLOCK, _offered(reference, B, "declined", 5, previous=A,
+                                             reason_code="duplicate"))
+    view = _status(db, police, reference)
+    assert (view["status"], view["held_by"]) == ("accepted", B)
+    assert [e["status"] for e in view["timeline"]].count("accepted") == 1

@@ -8,6 +8,7 @@ from services.common.timeutil import aware
 from services.contracts.decisions import reason_label
 
 
+OFFERED_WHILE = "received"  # the status of an offer's timeline entry: undecided at the shelter
 FIRST_OFFERS = ("addressed", "routed")  # the receipt's timeline entry names the first holder
 
 

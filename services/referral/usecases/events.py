@@ -135,7 +135,9 @@ def _on_offered(s: Session, envelope: dict, payload: dict, now) -> None:
     at, agency = payload["offered_at"], payload["agency"]
     row = _ensure_received(s, row, at, agency, now)
     if holders.passed_on(payload["why"]):  # the first holder is the receipt's agency
-        add_timeline(s, row.id, at, agency, row.status,
+        # an offer is made while the referral is received (undecided) at the shelter: so its
+        # entry says, even when the new holder's acceptance was consumed first
+        add_timeline(s, row.id, at, agency, holders.OFFERED_WHILE,
                      holders.offer_note(payload["why"], agency, payload.get("previous_agency"),
                                         payload.get("reason_code")),
                      payload.get("reason_code") if payload["why"] == "declined" else None)
