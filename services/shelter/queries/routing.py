@@ -103,13 +103,15 @@ def pass_on(s: Session, reference: str, holder: str, to: str, now: datetime,
             due: datetime | None, *, due_before: datetime | None = None) -> bool:
     """Move a referral still ``received`` and held by ``holder`` to ``to``: a guarded UPDATE
     whose row count says whether this call made the move (``due_before``: only when its answer
-    was due by then, the escalation sweep's claim)."""
+    was due by then, the escalation sweep's claim). A flag to the admins ends: it has a holder
+    again, whose answer is due in turn."""
     condition = [incoming.c.reference == reference, incoming.c.status == "received",
                  incoming.c.held_by == holder]
     if due_before is not None:
         condition.append(incoming.c.answer_due_at <= due_before)
     return s.execute(update(incoming).where(and_(*condition))
-                     .values(held_by=to, offered_at=now, answer_due_at=due)).rowcount == 1
+                     .values(held_by=to, offered_at=now, answer_due_at=due,
+                             unplaced_at=None)).rowcount == 1
 
 
 def flag_unplaced(s: Session, reference: str, now: datetime, *,
