@@ -122,7 +122,8 @@ def _events(network, event_type, reference) -> list[dict]:
     engine = _shelter_db(network)
     try:
         with engine.connect() as conn:
-            bodies = conn.execute(select(outbox.c.body).where(outbox.c.type == event_type)).scalars()
+            bodies = conn.execute(select(outbox.c.body).where(outbox.c.type == event_type)
+                                  .order_by(outbox.c.id)).scalars()
             return [e for e in (json.loads(b) for b in bodies)
                     if e["payload"]["reference"] == reference]
     finally:
