@@ -15,6 +15,9 @@ INCOMING_STATUSES = ("received", "accepted", "declined", "withdrawn", "closed", 
 
 class IncomingQuery(Strict):
     status = fields.String(load_default="received", validate=validate.OneOf(INCOMING_STATUSES))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    cursor = fields.String(validate=validate.Length(max=200), metadata={
+        "description": "The next_cursor of the page before."})
 
 
 class AdmissionSchema(Strict):
@@ -50,7 +53,11 @@ IncomingReferral = answer("IncomingReferral", strings("reference population_grou
                           needs=fields.List(fields.String()),
                           **integers("children_count beds_needed"),
                           **strings("referring_agency status received_at"),
-                          **strings("decided_at decision_reason_code decision_reason", allow_none=True))
+                          **strings("decided_at decision_reason_code decision_reason", allow_none=True),
+                          **strings("held_by offered_at answer_due_at", allow_none=True),
+                          service_languages=fields.List(fields.String()))
+IncomingPage = answer("IncomingPage", items=fields.List(fields.Nested(IncomingReferral)),
+                      next_cursor=fields.String(allow_none=True))
 AdmissionResult = answer(
     "AdmissionResult", integers("admission_id"), strings("reference facility population_group"),
     integers("beds"), strings("case_manager admitted_at state"),
@@ -77,11 +84,12 @@ WaitlistEntry = answer("WaitlistEntry", strings("reference population_group"),
 # --- views -----------------------------------------------------------------------------------------
 
 @endpoint("GET", "/shelter/incoming", roles=("shelter",),
-          summary="Incoming referrals awaiting (or past) a decision", query=IncomingQuery,
-          response=IncomingReferral, many=True)
+          summary="The referrals your provider holds, most urgent then newest first (cursor "
+                  "pagination)", query=IncomingQuery, response=IncomingPage, errors=FILTERED)
 def incoming(ctx: Ctx):
     status = ctx.query["status"]
-    return ctx.rpc("shelter", "list_incoming", status=None if status == "all" else status)
+    return ctx.rpc("shelter", "list_incoming", status=None if status == "all" else status,
+                   limit=ctx.query["limit"], cursor=ctx.query.get("cursor"))
 
 
 @endpoint("POST", "/shelters/<facility>/admissions", roles=("shelter",),

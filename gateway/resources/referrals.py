@@ -9,12 +9,13 @@ from marshmallow import Schema, fields, validate
 
 from services.contracts.decisions import DECISIONS, decision_reason_problem
 from services.contracts.submission import ReferralSubmissionSchema
-from services.contracts.vocabulary import DECLINE_REASONS, REFERRAL_STATUSES, WITHDRAWAL_REASONS
+from services.contracts.vocabulary import (DECLINE_REASONS, REFER_ON_REASONS, REFERRAL_STATUSES,
+                                           WITHDRAWAL_REASONS)
 
 from ..directory import addressee_problem, name_in, request_language
 from ..errors import InputError
 from ..idempotency import KeyReused
-from .declare import INPUT, ONE, TOO_LARGE, WRITE, Answer, Ctx, endpoint
+from .declare import FILTERED, INPUT, ONE, TOO_LARGE, WRITE, Answer, Ctx, endpoint
 from .shapes import Strict, answer, integers, strings
 
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
@@ -25,13 +26,28 @@ STATUS_ROLES = ("police", "shelter", "legal")
 
 # --- schemas ---------------------------------------------------------------------------------------
 
+REFER_ON = "refer_on"  # the holder passes the referral to another provider (decision 0039)
+
+
 class DecisionSchema(Strict):
-    decision = fields.String(required=True, validate=validate.OneOf(list(DECISIONS)))
+    decision = fields.String(required=True, validate=validate.OneOf([*DECISIONS, REFER_ON]),
+                             metadata={"description": "accept, decline, or refer_on (to another "
+                                                      "provider: `to` and `reason`, a code)."})
+    to = fields.String(validate=validate.Length(min=1, max=100), metadata={
+        "description": "refer_on only: the agency id of an active shelter provider, not the "
+                       "caller's own."})
     reason_code = fields.String(validate=validate.OneOf(DECLINE_REASONS), metadata={
         "description": "Required to decline (and only then): why, as a code. The code is what "
                        "the police's timeline and the FHIR Task show."})
     reason = fields.String(validate=validate.Length(min=1, max=500), metadata={
-        "description": "The staff's own note; kept by the shelter service, never shared."})
+        "description": "accept or decline: the staff's own note, kept by the shelter service, "
+                       "never shared. refer_on: why, a code of " + ", ".join(REFER_ON_REASONS)
+                       + " (shown on the police's timeline)."})
+
+
+class UnplacedQuery(Strict):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(validate=validate.Length(max=40))
 
 
 class WithdrawSchema(Strict):
@@ -62,6 +78,8 @@ TimelineEntry = answer(
     hearing_at=fields.String(metadata={"description": "UTC start of a scheduled hearing"}))
 ReferralStatus = answer(
     "ReferralStatus", strings("reference status"),
+    held_by=fields.String(allow_none=True, metadata={
+        "description": "The agency id of the shelter provider that holds the referral"}),
     timeline=fields.List(fields.Nested(TimelineEntry)),
     legal=fields.Dict(metadata={"description": "Court status and hearings, for the agencies "
                                                "allowed to see them"}))
@@ -94,8 +112,14 @@ class Placement(Schema):
     reason = fields.String()
 
 
+UnplacedItem = answer("UnplacedItem", strings("reference status unplaced_since"),
+                      last_holder=fields.String(allow_none=True))
+UnplacedList = answer("UnplacedList", items=fields.List(fields.Nested(UnplacedItem)),
+                      next_cursor=fields.String(allow_none=True))
 DecisionResult = answer(
     "DecisionResult", strings("reference status decided_at"),
+    held_by=fields.String(metadata={"description": "Who holds the referral now (after a "
+                                                   "refer_on or a decline: the next provider)"}),
     placement=fields.Nested(Placement, metadata={
         "description": "After an accept: the hold, or the waitlist entry."}))
 WithdrawResult = answer("WithdrawResult", strings("reference status withdrawn_at"))
@@ -142,6 +166,13 @@ def list_referrals(ctx: Ctx):
     return ctx.rpc("referral", "list_referrals", **ctx.query)
 
 
+@endpoint("GET", "/referrals/unplaced", roles=("admin",),
+          summary="Referrals no provider was left for, flagged to the admins (no personal data)",
+          query=UnplacedQuery, response=UnplacedList, errors=FILTERED)
+def unplaced_referrals(ctx: Ctx):
+    return ctx.rpc("referral", "list_unplaced", **ctx.query)
+
+
 @endpoint("GET", "/referrals/<reference>/status", roles=STATUS_ROLES,
           summary="Current status and timeline of a referral", response=ReferralStatus, errors=ONE)
 def referral_status(ctx: Ctx, reference: str):
@@ -163,6 +194,22 @@ def referral_file(ctx: Ctx, reference: str):
     return ctx.rpc("referral", "get_file", reference=reference)
 
 
+def _refer_on_names_a_provider_and_a_code(data: dict) -> None:
+    """A refer-on names the provider (``to``) and why (``reason``, a code), and takes no
+    decline code; whether ``to`` is an active provider other than the caller's is the shelter
+    service's check (its copy of the providers), answered 422 naming ``to``."""
+    problems = []
+    if not data.get("to"):
+        problems.append({"field": "to", "message": "Required to refer on."})
+    if data.get("reason") not in REFER_ON_REASONS:
+        problems.append({"field": "reason",
+                         "message": f"must be one of {', '.join(REFER_ON_REASONS)}"})
+    if data.get("reason_code") is not None:
+        problems.append({"field": "reason_code", "message": "Only a decline takes a reason code."})
+    if problems:
+        raise InputError(problems[0]["message"], problems[0]["field"], problems)
+
+
 def _decline_needs_reason_code(data: dict) -> None:
     """The decision contract's rule (services/contracts/decisions.py), checked before any call:
     a decline needs a reason code, an accept takes none; a refused decision makes no service
@@ -175,9 +222,17 @@ def _decline_needs_reason_code(data: dict) -> None:
 
 
 @endpoint("POST", "/referrals/<reference>/decision", roles=("shelter",),
-          summary="Accept or decline a received referral", body=DecisionSchema,
-          response=DecisionResult, errors=WRITE, changes_beds=True)
+          summary="Accept, decline or refer on a received referral your provider holds",
+          body=DecisionSchema, response=DecisionResult, errors=WRITE, changes_beds=True)
 def decide(ctx: Ctx, reference: str):
+    if ctx.data["decision"] == REFER_ON:
+        _refer_on_names_a_provider_and_a_code(ctx.data)
+        return ctx.rpc("shelter", "decide", reference=reference, decision=REFER_ON,
+                       to=ctx.data["to"], reason_code=ctx.data["reason"],
+                       correlation_id=ctx.correlation_id)
+    if ctx.data.get("to") is not None:
+        raise InputError("Only a refer_on names a provider.", "to",
+                         [{"field": "to", "message": "Only a refer_on names a provider."}])
     _decline_needs_reason_code(ctx.data)
     return ctx.rpc("shelter", "decide", reference=reference, decision=ctx.data["decision"],
                    reason_code=ctx.data.get("reason_code"), reason=ctx.data.get("reason"),

@@ -22,6 +22,7 @@ NOTICES = {
     "withdrawn": _l("The referral was withdrawn."),
     "accepted": _l("Accepted. The beds are held for this referral."),
     "declined": _l("Declined. The police will see the reason."),
+    "referred_on": _l("Referred on: the provider you chose holds the referral now."),
     "admitted": _l("Admitted. A care plan was opened."),
     "discharged": _l("Discharged. The freed beds were offered to the waiting list."),
     "saved": _l("Saved."),

@@ -83,6 +83,11 @@ LABELS = {
         "placed_elsewhere": _l("Placed elsewhere"), "returned_home": _l("Returned home"),
         "referred_in_error": _l("Referred in error"), "other": _l("Other reason"),
         "unknown": _l("Reason not recorded"),
+        # why a provider referred a referral on (REFER_ON_REASONS)
+        "better_fit_elsewhere": _l("Another provider fits better"),
+        "specialised_services": _l("Specialised services needed"),
+        "language": _l("Language"), "closer_to_family": _l("Closer to family"),
+        "safety": _l("Safety"),
     },
     "change": {"capacity": _l("Capacity"), "out_of_service": _l("Out of service")},
     "agency_kind": {  # the agency directory (AGENCY_KINDS)

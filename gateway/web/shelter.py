@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from services.common.errors import Conflict, NotFound
 from services.contracts.vocabulary import (DECLINE_REASONS, DISCHARGE_OUTCOMES, MILESTONE_STATES,
-                                           POPULATION_GROUPS)
+                                           POPULATION_GROUPS, REFER_ON_REASONS)
 
 from ..resources.admissions import INCOMING_STATUSES
 from .common import notice
@@ -15,6 +15,7 @@ from .core import blueprint, call, identity, page, render_page, safe_next, today
 from .forms import F, build, send
 
 DECISION = [F("decision"), F("reason_code"), F("reason")]
+REFER_ON = [F("decision"), F("to"), F("reason")]
 ADMISSION = [F("reference"), F("case_manager")]
 CAPACITY = [F("population_group"), F("capacity", "int"), F("reason")]
 OUT_OF_SERVICE = [F("population_group"), F("beds", "int"), F("reason"), F("expected_return")]
@@ -45,8 +46,12 @@ def shelter_incoming():
     status = request.args.get("status") or "received"
     if status not in INCOMING_STATUSES:
         status = "received"
-    rows = call("incoming", query={"status": status})
-    return render_page("shelter_incoming.html", title=_("Incoming referrals"), rows=rows,
+    query = {"status": status}
+    if request.args.get("cursor"):
+        query["cursor"] = request.args["cursor"]
+    page_ = call("incoming", query=query)
+    return render_page("shelter_incoming.html", title=_("Incoming referrals"),
+                       rows=page_["items"], next_cursor=page_.get("next_cursor"),
                        chosen_status=status, statuses=INCOMING_STATUSES, notice=notice())
 
 
@@ -81,7 +86,8 @@ def _referral_page(reference: str, errors=None, failed=None, status=200):
     return render_page("shelter_referral.html", status=status, title=reference, file=file,
                        state=state, reference=reference, errors=errors or {}, failed=failed,
                        values=values, facilities=facilities, admit_at=admit_at, undecided=undecided,
-                       decline_reasons=DECLINE_REASONS, notice=notice())
+                       decline_reasons=DECLINE_REASONS, refer_on_reasons=REFER_ON_REASONS,
+                       notice=notice())
 
 
 @blueprint.get("/shelter/referrals/<reference>")
@@ -93,11 +99,17 @@ def shelter_referral(reference):
 @blueprint.post("/shelter/referrals/<reference>/decision")
 @page("shelter")
 def shelter_decide(reference):
-    body = build(request.form, DECISION)
-    _, errors = send("decide", body, DECISION, reference=reference)
+    fields = REFER_ON if request.form.get("decision") == "refer_on" else DECISION
+    body = build(request.form, fields)
+    _, errors = send("decide", body, fields, reference=reference)
     if errors is not None:
-        return _referral_page(reference, errors, failed="decision", status=422)
-    done = "accepted" if body.get("decision") == "accept" else "declined"
+        failed = "refer_on" if fields is REFER_ON else "decision"
+        return _referral_page(reference, errors, failed=failed, status=422)
+    if body.get("decision") == "accept":
+        done = "accepted"
+    else:  # declined or referred on: the referral is another provider's now (or nobody's)
+        done = "referred_on" if fields is REFER_ON else "declined"
+        return redirect(url_for("web.shelter_incoming", notice=done))
     return redirect(url_for("web.shelter_referral", reference=reference, notice=done))
 
 

@@ -21,6 +21,12 @@ REASON_LABELS = {
     "returned_home": "Returned home",
     "referred_in_error": "Referred in error",
     "other": "Other reason",
+    # why a holder referred a referral on to another provider (REFER_ON_REASONS)
+    "better_fit_elsewhere": "Another provider fits better",
+    "specialised_services": "Specialised services needed",
+    "language": "Language",
+    "closer_to_family": "Closer to family",
+    "safety": "Safety",
     UNKNOWN: "Reason not recorded",
 }
 

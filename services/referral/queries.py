@@ -7,7 +7,7 @@ per read was a sixth of the referral service's time on that path.
 
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, false, or_, select, true
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from services.common.caller import Caller
@@ -20,7 +20,8 @@ from .tables import file_consents, legal_updates, referrals, timeline
 STATUS_COLUMNS = (referrals.c.id, referrals.c.status, referrals.c.referring_agency,
                   referrals.c.share_status_with_referrer, referrals.c.share_with_legal,
                   referrals.c.referrer_consent_until, referrals.c.legal_consent_until,
-                  referrals.c.referrer_consent_withdrawn_at, referrals.c.legal_consent_withdrawn_at)
+                  referrals.c.referrer_consent_withdrawn_at, referrals.c.legal_consent_withdrawn_at,
+                  referrals.c.held_by)
 STATUS_BY_REFERENCE = select(*STATUS_COLUMNS).where(referrals.c.reference == bindparam("reference"))
 TIMELINE_OF = (select(timeline).where(timeline.c.referral_id == bindparam("referral_id"))
                .order_by(timeline.c.id))
@@ -67,7 +68,11 @@ def visible_to(caller: Caller, now: datetime, holding_agency: str | None):
     answers ``full``): shelter staff of the holding agency (``rules.holds``) see every one, a
     shelter identity of another agency none; ``Forbidden`` for a role that sees none."""
     if caller.role == rules.SEES_EVERY_REFERRAL:
-        return true() if rules.holds(caller, holding_agency) else false()
+        # the referrals its provider holds; those held by nobody yet, by the default provider
+        mine = referrals.c.held_by == caller.agency
+        if holding_agency is not None and rules.holds(caller, holding_agency):
+            return or_(mine, referrals.c.held_by.is_(None))
+        return mine
     audience = rules.ROLE_AUDIENCE.get(caller.role)
     if audience is None:
         raise Forbidden(f"role {caller.role} may not list referrals")

@@ -79,18 +79,23 @@ class ReferralService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("referral.read_status", "referral", "reference", refusals_only=True)
-    @held("reference")
     def get_status(self, caller, reference):
-        """Status and timeline (refusals audited)."""
-        return usecases.get_status(self.db, self.clock, caller, reference)
+        """Status and timeline (refusals audited). Shelter staff: of the provider holding the
+        referral only (the rule's holder check, docs/decisions/0039)."""
+        return usecases.get_status(self.db, self.clock, caller, reference,
+                                   default_holder=VALUES.shelter_agency)
 
     @rpc
     @audited("referral.read_fhir_task", "referral", "reference", refusals_only=True)
-    @held("reference")
     def get_fhir_task(self, caller, reference):
-        """The status as a FHIR Task (refusals audited)."""
+        """The status as a FHIR Task (refusals audited); the same holder check."""
         return usecases.get_fhir_task(self.db, self.clock, self.secrets.search_key, caller,
-                                      reference)
+                                      reference, default_holder=VALUES.shelter_agency)
+
+    @rpc
+    def list_unplaced(self, caller, limit=50, cursor=None):
+        """Referrals no provider was left for, flagged to the admins (admins)."""
+        return usecases.list_unplaced(self.db, caller, limit=int(limit), cursor=cursor)
 
     @rpc
     def list_referrals(self, caller, status=None, limit=50, cursor=None):
@@ -101,10 +106,12 @@ class ReferralService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("referral.read_file", "referral", "reference")
-    @held("reference")
     def get_file(self, caller, reference):
-        """The decrypted file (shelter staff)."""
-        return usecases.get_file(self.db, self.cipher, caller, reference, now=self.clock.now())
+        """The decrypted file, or the status-level summary without the survivor's consent to
+        share the file with the caller's agency (staff of the provider holding the referral:
+        docs/decisions/0039 and 0040)."""
+        return usecases.get_file(self.db, self.cipher, caller, reference, now=self.clock.now(),
+                                 default_holder=VALUES.shelter_agency)
 
     @rpc
     @audited("referral.withdraw", "referral", "reference")

@@ -49,12 +49,19 @@ referrals = Table(
     # the shelter provider the police addressed the referral to (`addressed_to`; an agency of
     # the directory), null: the network (docs/decisions/0037)
     Column("addressed_to", String(100)),
+    # routing (docs/decisions/0039): the provider that holds the referral, since when (the
+    # shelter's offer time: an older offer arriving late changes nothing), and when it was
+    # flagged to the admins because no provider was left
+    Column("held_by", String(100)),
+    Column("held_since", DateTime(timezone=True)),
+    Column("unplaced_at", DateTime(timezone=True)),
 )
 Index("ix_referrals_name_digest", referrals.c.name_digest)
 Index("ix_referrals_agency_status_id", referrals.c.referring_agency, referrals.c.status, referrals.c.id)
 Index("ix_referrals_agency_id", referrals.c.referring_agency, referrals.c.id)
 Index("ix_referrals_status_id", referrals.c.status, referrals.c.id)
 Index("ix_referrals_submitted_at", referrals.c.submitted_at)
+Index("ix_referrals_unplaced_at", referrals.c.unplaced_at)
 
 timeline = Table(
     "timeline_entries", metadata,

@@ -20,7 +20,7 @@ from . import usecases
 from .domain.fields import check_whole_number as whole
 from .domain.visibility import require_holding_agency
 from .observability import bed_gauges
-from .settings import SETTINGS, hold_of
+from .settings import SETTINGS, hold_of, timing_of
 from .tables import audit_log
 from .tables import outbox as outbox_table
 from .usecases.report import report_figures
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 VALUES = SETTINGS.load_at_start()  # once: a missing or bad value stops the process, naming it
 HOLD = hold_of(VALUES)
+TIMING = timing_of(VALUES)
 AGENCY = VALUES.shelter_agency
 
 
@@ -59,7 +60,8 @@ class ShelterService(skeleton.ServiceSkeleton):
     @consume_events("shelter")
     def on_event(self, body):
         """Another service's event (referrals submitted or withdrawn, residents' hearings)."""
-        usecases.apply_event(self.db, body, agency=AGENCY, hold=HOLD, now=self.clock.now())
+        usecases.apply_event(self.db, body, agency=AGENCY, hold=HOLD, now=self.clock.now(),
+                             timing=TIMING)
 
     @timer(interval=VALUES.hold_sweep_seconds)
     def expire_holds(self):
@@ -68,6 +70,14 @@ class ShelterService(skeleton.ServiceSkeleton):
             usecases.expire_holds(self.db, hold=HOLD, now=self.clock.now())
         except Exception:  # the next tick retries; never let the timer die
             log.exception("hold expiry sweep failed")
+
+    @timer(interval=VALUES.escalation_sweep_seconds)
+    def escalate_unanswered(self):
+        """Every replica ticks; each escalation step is claimed once (see usecases.routing)."""
+        try:
+            usecases.escalate(self.db, TIMING, now=self.clock.now())
+        except Exception:  # the next tick retries; never let the timer die
+            log.exception("escalation sweep failed")
 
     @timer(interval=VALUES.milestone_sweep_seconds)
     def notify_overdue_milestones(self):
@@ -91,19 +101,21 @@ class ShelterService(skeleton.ServiceSkeleton):
     # --- intake, beds, admissions, the waitlist, hearings -------------------------------------
 
     @rpc
-    @held()
-    def list_incoming(self, caller, status="received"):
-        """Incoming referrals in a status (shelter staff)."""
-        return usecases.list_incoming(self.db, caller, status)
+    def list_incoming(self, caller, status="received", limit=50, cursor=None):
+        """The referrals the caller's provider holds, in a status, a page at a time (shelter
+        staff of any provider: the use case lists only what the caller's agency holds)."""
+        return usecases.list_incoming(self.db, caller, status, whole(limit, "limit"), cursor)
 
     @rpc
     @audited("referral.decide", "referral", "reference")
-    @held("reference")
     def decide(self, caller, reference, decision, reason=None, correlation_id=None,
-               reason_code=None):
-        """Accept (holding beds or waitlisting) or decline with a reason code (and a note)."""
+               reason_code=None, to=None):
+        """Accept (holding beds or waitlisting), decline with a reason code (and a note) or
+        refer on (``to``, a reason code), by the provider that holds the referral: the use
+        case's holder check answers ``NotFound`` to any other."""
         return usecases.decide(self.db, caller, reference, decision, reason, correlation_id,
-                               hold=HOLD, now=self.clock.now(), reason_code=reason_code)
+                               hold=HOLD, now=self.clock.now(), reason_code=reason_code, to=to,
+                               timing=TIMING)
 
     @rpc
     @audited("facility.register", "facility", "facility")

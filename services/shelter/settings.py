@@ -10,6 +10,8 @@ from datetime import timedelta
 
 from services.common.settings import Setting, Settings, Values, service_settings
 
+from .domain.routing import Timing
+
 SETTINGS = Settings(
     "shelter",
     service_settings("shelter"),
@@ -29,10 +31,26 @@ SETTINGS = Settings(
             "declined, withdrawn, closed) the shelter erases its case notes and screening "
             "results and blanks goals and reasons, unless a legal or court case of it is open",
             float),
+    Setting("REFNET_ESCALATE_URGENT_MINUTES", "60",
+            "an urgent or emergency referral its holder has not answered within this time is "
+            "offered to the next fitting provider (or flagged to the admins when none is left)",
+            float),
+    Setting("REFNET_ESCALATE_ROUTINE_MINUTES", "240",
+            "the same for a routine referral", float),
+    Setting("REFNET_ESCALATION_SWEEP_SECONDS", "30",
+            "how often every shelter replica looks for referrals to escalate (each step happens "
+            "once, whatever the number of replicas)", float),
     Setting("REFNET_SHELTER_RETENTION_SWEEP_SECONDS", "3600",
             "how often every shelter replica runs its retention sweep (each referral is "
             "anonymised once)", float),
 )
+
+
+def timing_of(values: Values):
+    """Routing's timing: the network's default provider and how long a holder has to answer."""
+    return Timing(default_agency=values.shelter_agency,
+                  urgent=timedelta(minutes=values.escalate_urgent_minutes),
+                  routine=timedelta(minutes=values.escalate_routine_minutes))
 
 
 def hold_of(values: Values) -> timedelta:

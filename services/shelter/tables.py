@@ -71,8 +71,49 @@ incoming = Table(
     Column("decision_reason", String(500)),  # the staff's own note: never leaves this service
     # when retention blanked this referral's free text at the shelter (domain/retention.py)
     Column("anonymised_at", DateTime(timezone=True)),
+    # routing (docs/decisions/0039): the provider (agency id) that holds the referral, since
+    # when, and when its answer is due before the escalation sweep offers it on
+    Column("held_by", String(100)),
+    Column("offered_at", DateTime(timezone=True)),
+    Column("answer_due_at", DateTime(timezone=True)),
+    Column("service_languages", Text),  # JSON list of ISO 639 codes, matched when routing
+    Column("unplaced_at", DateTime(timezone=True)),  # flagged to the admins: no provider left
 )
 Index("ix_incoming_status_received", incoming.c.status, incoming.c.received_at)
+Index("ix_incoming_holder_status", incoming.c.held_by, incoming.c.status, incoming.c.received_at)
+Index("ix_incoming_status_due", incoming.c.status, incoming.c.answer_due_at)
+
+# Every offer of a referral to a provider: why, when, and how it ended (answered: accepted;
+# declined with a code; referred on; escalated). One row per referral and provider, so a
+# provider is never offered the same referral twice.
+referral_offers = Table(
+    "referral_offers", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("reference", String(24), nullable=False),
+    Column("agency", String(100), nullable=False),
+    Column("why", String(20), nullable=False),  # OFFER_REASONS
+    Column("offered_at", DateTime(timezone=True), nullable=False),
+    Column("answered_at", DateTime(timezone=True)),
+    Column("declined_at", DateTime(timezone=True)),
+    Column("referred_on_at", DateTime(timezone=True)),
+    Column("escalated_at", DateTime(timezone=True)),
+    Column("reason_code", String(40)),  # DECLINE_REASONS or REFER_ON_REASONS
+    UniqueConstraint("reference", "agency", name="uq_referral_offers_reference_agency"),
+)
+Index("ix_referral_offers_agency", referral_offers.c.agency, referral_offers.c.reference)
+
+# The shelter's copy of the directory's shelter providers, from `referral.agency_changed`:
+# what routing matches a referral against (the referral service owns the directory).
+providers = Table(
+    "providers", metadata,
+    Column("agency", String(100), primary_key=True),
+    Column("active", Boolean, nullable=False),
+    Column("region", String(100), nullable=False),
+    Column("services", Text, nullable=False),  # JSON list of AGENCY_SERVICES codes
+    Column("spoken_languages", Text, nullable=False),  # JSON list of ISO 639 codes
+    Column("routing_order", Integer),  # the admin's order; None after every ordered one
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
 
 # The legal and court cases the legal service announced for a referral, open or closed: the
 # shelter keeps a referral's records while one is open (the legal hold, domain/retention.py).

@@ -60,7 +60,8 @@ def available_of(net, token: str) -> dict:
 
 
 def received(net, shelter: str, *references: str) -> None:
-    poll(lambda: set(references) <= {r["reference"] for r in net.api("GET", "/shelter/incoming", shelter).json()},
+    poll(lambda: set(references) <= {r["reference"] for r in net.api("GET", "/shelter/incoming", shelter,
+                                                                     params={"limit": 500}).json()["items"]},
          what="the shelter received the referrals")
 
 

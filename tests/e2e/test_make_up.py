@@ -197,7 +197,7 @@ def test_a_restart_keeps_every_figure_and_what_an_administrator_changed(tmp_path
             assert answer.status_code == 202, answer.text
             references.append(answer.json()["reference"])
         poll(lambda: set(references) <= {r["reference"] for r in
-                                         call("GET", "/shelter/incoming", shelter).json()},
+                                         call("GET", "/shelter/incoming", shelter).json()["items"]},
              "the shelter received the three referrals", timeout=60)
         for reference in references:
             decided = call("POST", f"/referrals/{reference}/decision", shelter, json={"decision": "accept"})

@@ -137,15 +137,16 @@ OBJECT_LEVEL.update({
     ("complete_milestone", "shelter", "own"): (200, None),  # plan agreed: done (idempotent)
 })
 # A shelter identity of another agency is staff of no facility, file or plan here: 404 on
-# each object (bodies that fail validation still get 422 first), 403 on the incoming list and
-# the figures; the other lists hold its own provider's rows (none: 200, empty), the referral
-# list is empty and the hearings its own residents' (none) (docs/decisions/0038).
+# each object (bodies that fail validation still get 422 first), 403 on the figures; the other
+# lists hold its own provider's rows (none: 200, empty; docs/decisions/0038), the incoming list
+# what its provider holds (none; decision 0039), the referral list is empty and the hearings its
+# own residents' (none).
 OBJECT_LEVEL.update({(name, "shelter", "other"): (404, None) for name in (
     "capacity_history", "bed_board", "daily_census", "get_plan", "list_care_notes",
     "get_screening", "referral_status", "referral_file", "referral_fhir_task", "get_consent",
     "approve_plan_item", "refer_plan_item", "complete_milestone", "close_facility")})
 OBJECT_LEVEL.update({(name, "shelter", "other"): (403, None) for name in (
-    "incoming", "report_summary")})
+    "report_summary",)})
 # the world's facility has its resident: closing it is refused, nothing changed
 OBJECT_LEVEL.update({("close_facility", role, relation): (409, None)
                      for role, relation in (("shelter", "own"), ("admin", "own"), ("admin", "other"))})

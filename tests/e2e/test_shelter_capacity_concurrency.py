@@ -141,7 +141,8 @@ def test_200_simultaneous_accepts_for_45_beds_ten_runs_from_scratch(capacity_net
         single = refer_many(net, police, [ADULT_WOMAN])[0]
         by_group = {g: refer_many(net, police, [body] * n) for g, (body, n) in MIX.items()}
         everyone = [single] + sum(by_group.values(), [])
-        poll(lambda: len(net.api("GET", "/shelter/incoming", shelter).json()) == len(everyone),
+        poll(lambda: len(net.api("GET", "/shelter/incoming", shelter,
+                                     params={"limit": 500}).json()["items"]) == len(everyone),
              what=f"run {run}: all {len(everyone)} referrals received by the shelter")
 
         # 50 simultaneous accepts of one referral: one hold, 49 clear refusals.

@@ -37,7 +37,7 @@ def statuses(network, token, reference) -> list[str]:
 
 
 def incoming_counts(network, references) -> dict[str, int]:
-    rows = network.api("GET", "/shelter/incoming", network.token("shelter"), params={"status": "all"}).json()
+    rows = network.api("GET", "/shelter/incoming", network.token("shelter"), params={"status": "all", "limit": 500}).json()["items"]
     counts = {r: 0 for r in references}
     for row in rows:
         if row["reference"] in counts:

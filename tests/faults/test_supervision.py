@@ -189,7 +189,7 @@ def test_each_process_killed_comes_back_alone_and_no_referral_is_lost(supervised
     listed = Counter(item["reference"] for item in all_referrals(network, token))
     assert set(listed) == references and set(listed.values()) == {1}
     incoming = network.api("GET", "/shelter/incoming", network.token("shelter"),
-                           params={"status": "all"}).json()
+                           params={"status": "all", "limit": 500}).json()["items"]
     received = Counter(row["reference"] for row in incoming if row["reference"] in references)
     assert set(received) == references and set(received.values()) == {1}
 

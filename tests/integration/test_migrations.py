@@ -162,3 +162,42 @@ def test_the_providers_migration_gives_every_existing_row_to_the_one_shelter_pro
     assert [tuple(r) for r in beds] == [("erbil-1", 10, 1, 1), ("erbil-2", 10, 1, 1)]
     assert [tuple(r) for r in plans] == [(admission, "erbil-2", "open")]
     assert items == 1
+
+
+def test_the_routing_migrations_make_the_one_provider_hold_what_there_was(db_url, monkeypatch):
+    """Shelter 0011 and referral 0010 (docs/decisions/0039): existing referrals are held by
+    ``REFNET_SHELTER_AGENCY``, which joins the shelter's providers, each with its one offer;
+    nothing waiting from before is due for escalation."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import text
+    monkeypatch.setenv("REFNET_SHELTER_AGENCY", "old-shelter")
+    at = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    upgrade("shelter", db_url, "0008")
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            for n, status in enumerate(("received", "accepted", "declined")):
+                conn.execute(text(
+                    "INSERT INTO incoming_referrals (reference, population_group, urgency, needs, "
+                    "children_count, beds_needed, referring_agency, status, received_at, "
+                    "decided_at, decision_reason_code) VALUES (:ref, 'women', 'urgent', '[]', 0, "
+                    "1, 'erbil-police', :status, :at, :decided, :code)"),
+                    {"ref": f"RN-AAAA-BBBB-CCCC-DDD{n + 2}", "status": status, "at": at,
+                     "decided": None if status == "received" else at,
+                     "code": "duplicate" if status == "declined" else None})
+        upgrade("shelter", db_url)
+        with engine.connect() as conn:
+            held = conn.execute(text("SELECT held_by, answer_due_at FROM incoming_referrals "
+                                     "ORDER BY reference")).all()
+            offers = conn.execute(text("SELECT agency, why, answered_at IS NOT NULL, "
+                                       "declined_at IS NOT NULL, reason_code FROM referral_offers "
+                                       "ORDER BY reference")).all()
+            known = conn.execute(text("SELECT agency, active FROM providers")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in held] == [("old-shelter", None)] * 3
+    assert [tuple(r) for r in offers] == [("old-shelter", "routed", False, False, None),
+                                          ("old-shelter", "routed", True, False, None),
+                                          ("old-shelter", "routed", False, True, "duplicate")]
+    assert [tuple(r) for r in known] == [("old-shelter", True)]

@@ -160,7 +160,7 @@ def test_a_referral_travels_through_the_network_once(network, keys):
             ADMIN)] == [(FACILITY, "Integration shelter", SHELTER_AGENCY)]
         # referral records it, shelter consumes referral.submitted and answers by event
         wait_for(lambda: _status(rpc, reference)["status"] == "received", what="status received")
-        [incoming_view] = rpc.shelter.list_incoming(STAFF)
+        [incoming_view] = rpc.shelter.list_incoming(STAFF)["items"]
         assert (incoming_view["reference"], incoming_view["status"]) == (reference, "received")
 
         # the police retry (same idempotency key, so the same reference): nothing new
@@ -253,7 +253,7 @@ def test_a_redelivered_event_has_one_effect(network, keys):
         view = _status(rpc, reference)
         assert [e["status"] for e in view["timeline"]] == ["submitted", "received", "accepted", "bed_held"]
         assert [e["reference"] for e in rpc.legal.list_eligible(LEGAL)] == [reference]
-        assert [i["reference"] for i in rpc.shelter.list_incoming(STAFF, None)] == [reference]
+        assert [i["reference"] for i in rpc.shelter.list_incoming(STAFF, None)["items"]] == [reference]
         assert _women_beds(rpc) == (2, 1, 1)
 
     def types(database, table):
@@ -262,8 +262,8 @@ def test_a_redelivered_event_has_one_effect(network, keys):
 
     assert types(db["referral"], referral_outbox) == ["referral.submitted", "referral.accepted"]
     assert types(db["shelter"], shelter_outbox) == [
-        "shelter.capacity_changed", "shelter.referral_received", "shelter.referral_accepted",
-        "shelter.bed_held"]
+        "shelter.capacity_changed", "shelter.referral_received", "shelter.referral_offered",
+        "shelter.referral_accepted", "shelter.bed_held"]
     assert count(db["shelter"], incoming) == 1
     assert count(db["legal"], eligible) == 1
 
@@ -292,9 +292,9 @@ def test_poison_messages_are_dead_lettered_and_later_messages_still_processed(fa
         wait_for(lambda: _status(rpc, readable["reference"])["status"] == "received",
                  what="the readable command processed")
         wait_for(lambda: any(v["reference"] == valid["payload"]["reference"]
-                             for v in rpc.shelter.list_incoming(STAFF, None)),
+                             for v in rpc.shelter.list_incoming(STAFF, None)["items"]),
                  what="the valid event processed")
-        assert sorted(v["reference"] for v in rpc.shelter.list_incoming(STAFF, None)) == \
+        assert sorted(v["reference"] for v in rpc.shelter.list_incoming(STAFF, None)["items"]) == \
             sorted([valid["payload"]["reference"], readable["reference"]])
     assert shelter.runs("on_event", valid["event_id"]) == [None]
     assert referral.runs("take_submission", readable["command_id"]) == [None]

@@ -320,4 +320,8 @@ def test_events_carry_no_personal_data(db):
                                          "admission_id", "case_manager", "admitted_at", "outcome",
                                          "discharged_at", "capacity", "out_of_service", "occupied",
                                          "held", "available", "change", "changed_at",
-                                         "received_at", "decided_at", "reason_code"}
+                                         "received_at", "decided_at", "reason_code",
+                                         # routing's offer (docs/decisions/0039): agency ids,
+                                         # codes and times
+                                         "previous_agency", "why", "offered_at",
+                                         "answer_due_at"}

@@ -154,6 +154,17 @@ def test_a_declined_referral_is_rejected_with_the_shelters_reason_code():
     assert task["owner"]["identifier"]["value"] == SHELTER
 
 
+def test_the_flag_after_the_last_decline_keeps_its_code_and_the_owner_is_the_holder():
+    # no provider left after the last decline: a flag entry follows it (docs/decisions/0039)
+    timeline = timeline_to("declined") + [_entry(9, "declined", SHELTER, "No provider left")]
+    task = fhir_task.build_task(
+        reference=REF, status="declined", referring_agency=POLICE, submitted_at=SUBMITTED,
+        urgency="urgent", timeline=timeline, holder="provider-b",
+        patient=fhir_task.patient_pseudonym(b"unit-test-key", REF))
+    assert task["statusReason"] == coded("no_bed_in_group", "No bed for the person's group")
+    assert task["owner"]["identifier"]["value"] == "provider-b"
+
+
 def test_a_withdrawn_referral_is_cancelled_with_the_polices_reason_code():
     task = build("withdrawn")
     assert (task["status"], task["statusReason"]) == (

@@ -376,6 +376,43 @@ def test_bad_decision_body(client, rpc, auth, payload, field):
     assert rpc.calls == []
 
 
+@pytest.mark.parametrize("body,field", [
+    ({"decision": "refer_on", "reason": "language"}, "to"),
+    ({"decision": "refer_on", "to": "provider-b"}, "reason"),
+    ({"decision": "refer_on", "to": "provider-b", "reason": "whim"}, "reason"),
+    ({"decision": "refer_on", "to": "provider-b", "reason": "language",
+      "reason_code": "duplicate"}, "reason_code"),
+    ({"decision": "accept", "to": "provider-b"}, "to"),
+])
+def test_a_refer_on_names_a_provider_and_a_coded_reason(client, rpc, auth, body, field):
+    response = client.post(DECISION, json=body, headers=auth("shelter"))
+    assert_problem(response, 422, field=field)
+    assert rpc.calls == []
+
+
+def test_a_refer_on_reaches_the_shelter_service_with_to_and_the_code(client, rpc, auth):
+    rpc.responses[("shelter", "decide")] = lambda **kw: {
+        "reference": kw["reference"], "status": "referred_on",
+        "decided_at": "2026-11-20T10:00:00Z", "held_by": kw["to"]}
+    response = client.post(DECISION, json={"decision": "refer_on", "to": "provider-b",
+                                           "reason": "closer_to_family"},
+                           headers={**auth("shelter", agency="erbil-shelter", user="staff-1"),
+                                    "X-Request-ID": "req-refer-1"})
+    assert response.status_code == 200
+    assert response.get_json()["held_by"] == "provider-b"
+    assert rpc.calls == [("shelter", "decide", {
+        "caller": {"user": "staff-1", "role": "shelter", "agency": "erbil-shelter", "correlation_id": ANY},
+        "reference": REF, "decision": "refer_on", "to": "provider-b",
+        "reason_code": "closer_to_family", "correlation_id": "req-refer-1"})]
+
+
+def test_the_unplaced_list_is_for_admins(client, rpc, auth):
+    rpc.responses[("referral", "list_unplaced")] = {"items": [], "next_cursor": None}
+    assert client.get("/api/v1/referrals/unplaced", headers=auth("admin")).status_code == 200
+    for role in ("police", "shelter", "legal", "court", "analyst"):
+        assert client.get("/api/v1/referrals/unplaced", headers=auth(role)).status_code == 403
+
+
 def test_capacity_must_be_a_strict_integer(client, rpc, auth):
     response = client.put("/api/v1/shelters/erbil-1/capacity",
                           json={"population_group": "women", "capacity": "12"}, headers=auth("shelter"))
@@ -410,7 +447,7 @@ def test_list_referrals_bad_query_is_422(client, rpc, auth, query, field):
 
 
 def test_incoming_all_means_no_status_filter(client, rpc, auth):
-    rpc.responses[("shelter", "list_incoming")] = []
+    rpc.responses[("shelter", "list_incoming")] = {"items": [], "next_cursor": None}
     assert client.get("/api/v1/shelter/incoming?status=all", headers=auth("shelter")).status_code == 200
     assert client.get("/api/v1/shelter/incoming", headers=auth("shelter")).status_code == 200
     assert [c[2]["status"] for c in rpc.calls] == [None, "received"]

@@ -455,6 +455,48 @@ def test_a_decline_without_reason_code_shows_the_error_at_the_reason_code(web, a
     assert ("shelter", "decide") not in [(s, m) for s, m, _ in rpc.calls]
 
 
+def _received_page(rpc):
+    fx.answer_everything(rpc)
+    rpc.responses[("referral", "get_status")] = {**fx.STATUS, "status": "received"}
+    rpc.responses[("shelter", "bed_board")] = {**fx.BOARD, "groups": [
+        {**fx.BOARD["groups"][0], "places": [fx.PLACE_ADMITTED]}]}  # nothing held for REF yet
+
+
+def test_the_holder_refers_on_from_the_referral_page(web, accounts, rpc):
+    _received_page(rpc)
+    rpc.responses[("shelter", "decide")] = {"reference": fx.REF, "status": "referred_on",
+                                            "held_by": "provider-b"}
+    sign_in(web, accounts, "shelter")
+    page = get(web, f"/shelter/referrals/{fx.REF}")
+    assert 'id="refer-on"' in page.text and 'value="closer_to_family"' in page.text
+    moved = post(web, f"/shelter/referrals/{fx.REF}/decision",
+                 {"decision": "refer_on", "to": "provider-b", "reason": "closer_to_family"},
+                 page=f"/shelter/referrals/{fx.REF}")
+    assert moved.status_code == 302 and moved.headers["Location"].endswith("notice=referred_on")
+    calls = {(s, m): kw for s, m, kw in rpc.calls}
+    assert {k: calls[("shelter", "decide")][k] for k in ("decision", "to", "reason_code")} == {
+        "decision": "refer_on", "to": "provider-b", "reason_code": "closer_to_family"}
+
+
+def test_a_refused_refer_on_shows_the_error_at_to(web, accounts, rpc):
+    _received_page(rpc)
+    rpc.responses[("shelter", "decide")] = se.InvalidInput("provider-x is not active", field="to")
+    sign_in(web, accounts, "shelter")
+    response = post(web, f"/shelter/referrals/{fx.REF}/decision",
+                    {"decision": "refer_on", "to": "provider-x", "reason": "language"},
+                    page=f"/shelter/referrals/{fx.REF}")
+    assert response.status_code == 422
+    assert 'id="err-f-to"' in response.text
+
+
+def test_the_incoming_page_links_the_next_page(web, accounts, rpc):
+    fx.answer_everything(rpc)
+    rpc.responses[("shelter", "list_incoming")] = {"items": fx.INCOMING, "next_cursor": "abc"}
+    sign_in(web, accounts, "shelter")
+    page = get(web, "/shelter/incoming")
+    assert 'id="next-page"' in page.text and "cursor=abc" in page.text
+
+
 def test_a_service_input_error_goes_to_its_field(web, accounts, rpc):
     fx.answer_everything(rpc)
     rpc.responses[("legal", "schedule_hearing")] = se.InvalidInput("unknown time zone Mars/Base",
@@ -518,6 +560,15 @@ def test_the_timeline_shows_a_declines_reason_code_in_the_readers_language_never
     sign_in(web, accounts, "police", lang="ar")
     page = get(web, f"/police/referrals/{fx.REF}", headers={"Accept-Language": "ar"}).text
     assert "إحالة مكررة" in page and "Karwan" not in page
+
+
+def test_the_police_see_which_provider_holds_their_referral(web, accounts, rpc):
+    fx.answer_everything(rpc)
+    rpc.responses[("referral", "get_status")] = {**fx.STATUS, "status": "received",
+                                                 "held_by": "provider-b"}
+    sign_in(web, accounts, "police")
+    page = get(web, f"/police/referrals/{fx.REF}").text
+    assert re.search(r'id="held-by"[^>]*>provider-b<', page)
 
 
 def test_the_withdrawal_form_sends_the_chosen_code_and_the_note(web, accounts, rpc):

@@ -131,7 +131,7 @@ def answer_everything(rpc) -> None:
     r[("referral", "list_referrals")] = LISTING
     r[("referral", "get_status")] = STATUS
     r[("referral", "get_file")] = FILE
-    r[("shelter", "list_incoming")] = INCOMING
+    r[("shelter", "list_incoming")] = {"items": INCOMING, "next_cursor": None}
     r[("shelter", "availability")] = AVAILABILITY["facilities"]
     r[("shelter", "bed_board")] = BOARD
     r[("shelter", "daily_census")] = CENSUS

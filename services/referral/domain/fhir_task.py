@@ -105,7 +105,11 @@ def status_reason(status: str, timeline: list[dict]) -> dict | None:
     ended = _settled(status, timeline)
     if ended not in _ENDED_WITH_REASON:
         return None
-    entry = next((e for e in reversed(timeline) if e["status"] == ended), {})
+    # the entry with the code: a flag to the admins (docs/decisions/0039) may follow a decline
+    # with the same status and no code
+    ended_entries = [e for e in timeline if e["status"] == ended]
+    entry = next((e for e in reversed(ended_entries) if e.get("reason_code")),
+                 ended_entries[-1] if ended_entries else {})
     code = entry.get("reason_code") or UNKNOWN
     return {"coding": [{"system": REASON_SYSTEM, "code": code, "display": reason_label(code)}]}
 
@@ -120,11 +124,13 @@ def _agency(agency: str) -> dict:
 
 
 def build_task(*, reference: str, status: str, referring_agency: str, submitted_at: str,
-               urgency: str | None, timeline: list[dict], patient: str) -> dict:
+               urgency: str | None, timeline: list[dict], patient: str,
+               holder: str | None = None) -> dict:
     """The Task (a JSON-ready dict) of one referral.
 
     ``timeline`` is the lifecycle timeline, oldest first (``at`` ISO 8601, ``agency``,
-    ``status``, ``note``); ``patient`` the pseudonym from ``patient_pseudonym``.
+    ``status``, ``note``); ``patient`` the pseudonym from ``patient_pseudonym``; ``holder``
+    the provider holding the referral (the ``owner``; else the agency that received it).
     """
     fhir_status = task_status(status, timeline)
     task = {
@@ -149,7 +155,7 @@ def build_task(*, reference: str, status: str, referring_agency: str, submitted_
     }
     if urgency in PRIORITY:
         task["priority"] = PRIORITY[urgency]
-    owner = owner_agency(timeline)
+    owner = holder or owner_agency(timeline)
     if owner:
         task["owner"] = _agency(owner)
     reason = status_reason(status, timeline)

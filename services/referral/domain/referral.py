@@ -112,7 +112,8 @@ def status_access(caller: Caller, referral: dict | None, now: datetime | None = 
     if referral is None:
         return None
     if caller.role == SEES_EVERY_REFERRAL:
-        return "full" if holding_agency is None or holds(caller, holding_agency) else None
+        holder = holder_of(referral, holding_agency)
+        return "full" if holder is None or holds(caller, holder) else None
     audience = audience_of(caller, referral)
     if audience is None:
         return None
@@ -164,20 +165,37 @@ def consent_state(referral: dict, audience: str, now: datetime) -> dict:
             "withdrawn_at": iso(consent_withdrawn_at(referral, audience, now))}
 
 
-def may_read_file(caller: Caller, referral: dict, now: datetime | None = None) -> bool:
-    """The full file (identity and circumstances) is for shelter staff, of an agency the
-    survivor consented to share it with (``file_consent.shared_with`` over the referral's
-    ``file_consents``, docs/decisions/0040)."""
-    return caller.role == "shelter" and file_consent.shared_with(
+def holder_of(referral: dict, default: str | None = None) -> str | None:
+    """The provider that holds the referral (docs/decisions/0039): the one the shelter service
+    last offered it to, else ``default`` (the network's shelter, ``REFNET_SHELTER_AGENCY``,
+    for a referral not offered yet or from before routing)."""
+    return referral.get("held_by") or default
+
+
+def holds(caller: Caller, referral: dict, default_holder: str | None = None) -> bool:
+    """Whether the caller is staff of the provider that holds the referral (none known, no
+    default: any shelter staff, as before routing)."""
+    holder = holder_of(referral, default_holder)
+    return caller.role == "shelter" and (holder is None or caller.agency == holder)
+
+
+def may_read_file(caller: Caller, referral: dict, now: datetime | None = None,
+                  default_holder: str | None = None) -> bool:
+    """The full file (identity and circumstances) is for the staff of the provider that holds
+    the referral (docs/decisions/0039), of an agency the survivor consented to share it with
+    (``file_consent.shared_with`` over the referral's ``file_consents``, docs/decisions/0040)."""
+    return holds(caller, referral, default_holder) and file_consent.shared_with(
         referral.get("file_consents") or {}, caller.agency, now)
 
 
-def file_access(caller: Caller, referral: dict | None, now: datetime | None = None) -> str | None:
-    """``file`` (the file as submitted), ``summary`` (the status-level summary: shelter staff
-    without the survivor's consent to share the file with their agency), or None (404)."""
-    if referral is None or caller.role != "shelter":
+def file_access(caller: Caller, referral: dict | None, now: datetime | None = None,
+                default_holder: str | None = None) -> str | None:
+    """``file`` (the file as submitted), ``summary`` (the status-level summary: the holder's
+    staff without the survivor's consent to share the file with their agency), or None (404:
+    not shelter staff, or not of the provider that holds the referral)."""
+    if referral is None or not holds(caller, referral, default_holder):
         return None
-    return "file" if may_read_file(caller, referral, now) else "summary"
+    return "file" if may_read_file(caller, referral, now, default_holder) else "summary"
 
 
 def service_languages(submission: dict | None) -> list[str]:
@@ -186,11 +204,11 @@ def service_languages(submission: dict | None) -> list[str]:
 
 
 def require_status_access(caller: Caller, referral: dict | None, reference: str,
-                          now: datetime | None = None) -> dict:
+                          now: datetime | None = None, holding_agency: str | None = None) -> dict:
     """The referral, or ``NotFound`` when the caller must not learn that it exists: another
     agency's reference must not be told apart from one that does not exist. An audience whose
     consent ended passes (``may_read_status`` then says it learns only that)."""
-    if status_access(caller, referral, now) is None:
+    if status_access(caller, referral, now, holding_agency) is None:
         raise NotFound(f"no referral {reference}", field="reference")
     return referral
 

@@ -16,10 +16,11 @@ FHIR_TASK_FIELDS = frozenset({
 
 VISIBILITY: dict[str, dict[str, frozenset[str]]] = {
     # GET /referrals/{ref}/status
+    # (held_by: the provider holding it, docs/decisions/0039)
     "status": {
-        "shelter": frozenset({*STATUS_FIELDS, "legal"}),
-        "police": frozenset({*STATUS_FIELDS, "legal"}),   # own agency, consent standing
-        "legal": frozenset({*STATUS_FIELDS, "legal"}),    # consent to legal help standing
+        "shelter": frozenset({*STATUS_FIELDS, "legal", "held_by"}),
+        "police": frozenset({*STATUS_FIELDS, "legal", "held_by"}),   # own agency, consent standing
+        "legal": frozenset({*STATUS_FIELDS, "legal", "held_by"}),    # consent to legal help standing
     },
     # GET /referrals/{ref}/fhir-task: the same audiences as the status, the same consent rule
     "fhir_task": {
@@ -58,6 +59,10 @@ VISIBILITY: dict[str, dict[str, frozenset[str]]] = {
     "consent": {
         "shelter": frozenset({"reference", "referring_police", "legal_team", "providers",
                               "history"}),
+    },
+    # GET /referrals/unplaced: references, since when, the last holder; no personal data
+    "unplaced_item": {
+        "admin": frozenset({"reference", "status", "unplaced_since", "last_holder"}),
     },
     # POST /referrals/{ref}/withdraw
     "withdraw": {

@@ -4,7 +4,7 @@ timeline the legal service's court status and hearings."""
 
 import logging
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.common.clock import Clock
@@ -15,6 +15,7 @@ from services.contracts.decisions import reason_label
 from services.contracts.envelope import make_event
 from services.contracts.vocabulary import UNKNOWN
 
+from ..domain import holders
 from ..domain import lifecycle
 from ..domain import partner_updates as partner_rules
 from ..domain import referral as rules
@@ -141,6 +142,37 @@ def _on_transferred(s: Session, envelope: dict, payload: dict, now) -> None:
     add_timeline(s, row.id, payload["transferred_at"], payload["to_agency"], "admitted",
                  f"Transferred from {payload['from_agency']} ({payload['from_facility']}) to "
                  f"{payload['to_agency']} ({payload['to_facility']}); {plan}")
+def _on_offered(s: Session, envelope: dict, payload: dict, now) -> None:
+    """A provider now holds the referral: the timeline names it (and why), and ``held_by``
+    follows it unless a newer offer was recorded first. The status never moves back."""
+    row = load_for_update(s, payload["reference"])
+    if row is None:
+        log.warning("offer of unknown referral %s ignored", payload["reference"])
+        return
+    at, agency = payload["offered_at"], payload["agency"]
+    row = _ensure_received(s, row, at, agency, now)
+    if holders.passed_on(payload["why"]):  # the first holder is the receipt's agency
+        # an offer is made while the referral is received (undecided) at the shelter: so its
+        # entry says, even when the new holder's acceptance was consumed first
+        add_timeline(s, row.id, at, agency, holders.OFFERED_WHILE,
+                     holders.offer_note(payload["why"], agency, payload.get("previous_agency"),
+                                        payload.get("reason_code")),
+                     payload.get("reason_code") if payload["why"] == "declined" else None)
+    if holders.is_newer_offer(at, row.held_since):
+        s.execute(update(referrals).where(referrals.c.id == row.id).values(
+            held_by=agency, held_since=at, unplaced_at=None, updated_at=now))
+
+
+def _on_unplaced(s: Session, envelope: dict, payload: dict, now) -> None:
+    """No provider is left: flagged to the admins once, on the timeline; status unchanged."""
+    row = load_for_update(s, payload["reference"])
+    if row is None or row.unplaced_at is not None:
+        return
+    previous = payload.get("previous_agency") or row.held_by
+    add_timeline(s, row.id, payload["flagged_at"], previous or row.referring_agency, row.status,
+                 holders.unplaced_note(previous))
+    s.execute(update(referrals).where(referrals.c.id == row.id).values(
+        unplaced_at=payload["flagged_at"], updated_at=now))
 
 
 def _on_legal(s: Session, envelope: dict, payload: dict, now) -> None:
@@ -170,6 +202,8 @@ _EVENT_HANDLERS = {
     "shelter.referral_received": _on_received,
     "shelter.referral_accepted": _on_decision,
     "shelter.referral_declined": _on_decision,
+    "shelter.referral_offered": _on_offered,
+    "shelter.referral_unplaced": _on_unplaced,
     "shelter.waitlisted": _placement_event(
         "waitlisted", "waitlisted_at",
         lambda p: f"Waitlisted: no {p['population_group']} bed free for {p['beds']}"),

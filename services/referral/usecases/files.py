@@ -22,17 +22,19 @@ from .steps import MAX_PAGE, check_reference
 
 
 def get_file(db: Database, cipher: FileCipher, caller: Caller, reference: str,
-             now: datetime | None = None) -> dict:
-    """The referral as submitted, decrypted, for shelter staff of an agency the survivor
-    consented to share the file with (``file_shared`` true); for other shelter staff the
-    status-level summary (``file_shared`` false: group, beds, urgency, needs, service languages,
-    children count), never the file (docs/decisions/0040)."""
+             now: datetime | None = None, default_holder: str | None = None) -> dict:
+    """The referral as submitted, decrypted, for the staff of the provider that holds it
+    (``default_holder``: the network's shelter, for a referral nobody holds yet;
+    docs/decisions/0039) when the survivor consented to share the file with their agency
+    (``file_shared`` true); without that consent the status-level summary (``file_shared``
+    false: group, beds, urgency, needs, service languages, children count), never the file
+    (docs/decisions/0040)."""
     check_reference(reference)
     with db.read() as s:
         row = row_dict(s.execute(select(referrals).where(referrals.c.reference == reference)).first())
         if row is not None:
             row["file_consents"] = file_consents_of(s, row["id"])
-    access = rules.file_access(caller, row, now)
+    access = rules.file_access(caller, row, now, default_holder)
     if access is None:
         raise NotFound(f"no referral {reference}", field="reference")
     anonymised = row["anonymised_at"] is not None

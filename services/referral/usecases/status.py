@@ -32,13 +32,17 @@ def _timeline_entry(e, names: dict | None = None) -> dict:
     return entry
 
 
-def get_status(db: Database, clock: Clock, caller: Caller, reference: str) -> dict:
-    """Status and timeline, cut by the visibility table. An audience whose consent was
-    withdrawn learns that, and nothing else; anyone else without access gets ``NotFound``."""
+def get_status(db: Database, clock: Clock, caller: Caller, reference: str,
+               default_holder: str | None = None) -> dict:
+    """Status and timeline, with the provider holding the referral (``held_by``), cut by the
+    visibility table. An audience whose consent was withdrawn learns that, and nothing else;
+    anyone else without access gets ``NotFound`` (shelter staff: of another provider than the
+    holder; ``default_holder`` holds a referral not offered yet)."""
     check_reference(reference)
     now = clock.now()
     with db.read() as s:
-        row = rules.require_status_access(caller, status_row(s, reference), reference, now)
+        row = rules.require_status_access(caller, status_row(s, reference), reference, now,
+                                          default_holder)
         if not rules.may_read_status(caller, row, now):
             audience = rules.audience_of(caller, row)
             return shape("status_withdrawn", caller.role,
@@ -55,6 +59,7 @@ def get_status(db: Database, clock: Clock, caller: Caller, reference: str) -> di
     answer = {
         "reference": reference,
         "status": row["status"],
+        "held_by": rules.holder_of(row),
         "timeline": rules.merge_timeline(
             rules.merge_timeline([_timeline_entry(e, names) for e in entries],
                                  [rules.legal_timeline_entry(u) for u in legal_rows]),
@@ -66,7 +71,7 @@ def get_status(db: Database, clock: Clock, caller: Caller, reference: str) -> di
 
 
 def get_fhir_task(db: Database, clock: Clock, pseudonym_key: bytes, caller: Caller,
-                  reference: str) -> dict:
+                  reference: str, default_holder: str | None = None) -> dict:
     """The referral's status as a FHIR R4 Task (SDOHCC Task for Referral Management), for the
     callers ``get_status`` answers, under the same rule: anyone else gets ``NotFound``. An
     audience whose consent was withdrawn gets ``Forbidden`` naming consent: a Task cannot be
@@ -76,7 +81,7 @@ def get_fhir_task(db: Database, clock: Clock, pseudonym_key: bytes, caller: Call
     with db.read() as s:
         row = rules.require_status_access(
             caller, status_row(s, reference, referrals.c.submitted_at, referrals.c.urgency),
-            reference, now)
+            reference, now, default_holder)
         if not rules.may_read_status(caller, row, now):
             raise Forbidden(f"the survivor withdrew consent to share referral {reference} "
                             "with you", field="consent")
@@ -84,7 +89,7 @@ def get_fhir_task(db: Database, clock: Clock, pseudonym_key: bytes, caller: Call
     task = fhir_task.build_task(
         reference=reference, status=row["status"], referring_agency=row["referring_agency"],
         submitted_at=iso(row["submitted_at"]), urgency=row["urgency"],
-        timeline=[_timeline_entry(e) for e in entries],
+        timeline=[_timeline_entry(e) for e in entries], holder=rules.holder_of(row),
         patient=fhir_task.patient_pseudonym(pseudonym_key, reference))
     return shape("fhir_task", caller.role, task)
 
@@ -114,6 +119,35 @@ def list_referrals(db: Database, clock: Clock, caller: Caller, *, status: str | 
                    "reference": r.reference, "status": r.status, "urgency": r.urgency,
                    "population_group": r.population_group, "submitted_at": iso(r.submitted_at),
                    "updated_at": iso(r.updated_at)}) for r in page],
+        "next_cursor": encode_cursor(page[-1].id) if more else None,
+    }
+
+
+UNPLACED_STATUSES = ("submitted", "received", "screening", "declined")  # still without a place
+
+
+def list_unplaced(db: Database, caller: Caller, *, limit: int = 50,
+                  cursor: str | None = None) -> dict:
+    """Referrals no provider was left for, flagged to the network's admins (docs/decisions/
+    0039), newest first while they still have no place: reference, status, since when, the
+    last holder. No personal data."""
+    caller.require("admin")
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit must be 1 to {MAX_PAGE}", field="limit")
+    conditions = [referrals.c.unplaced_at.is_not(None),
+                  referrals.c.status.in_(UNPLACED_STATUSES)]
+    if cursor:
+        conditions.append(referrals.c.id < decode_cursor(cursor))
+    query = (select(referrals.c.id, referrals.c.reference, referrals.c.status,
+                    referrals.c.unplaced_at, referrals.c.held_by)
+             .where(and_(*conditions)).order_by(referrals.c.id.desc()).limit(limit + 1))
+    with db.read() as s:
+        rows = s.execute(query).all()
+    page, more = rows[:limit], len(rows) > limit
+    return {
+        "items": [shape("unplaced_item", caller.role, {
+            "reference": r.reference, "status": r.status, "unplaced_since": iso(r.unplaced_at),
+            "last_holder": r.held_by}) for r in page],
         "next_cursor": encode_cursor(page[-1].id) if more else None,
     }
 

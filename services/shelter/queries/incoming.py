@@ -1,13 +1,15 @@
 """Incoming referrals: what the police sent the shelter, known by reference only."""
 
+import base64
 import json
 from datetime import datetime
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, case, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from services.common.errors import NotFound
-from services.common.timeutil import iso
+from services.common.errors import InvalidInput, NotFound
+from services.common.timeutil import aware, iso
+from services.contracts.vocabulary import URGENCY_RANK
 
 from ..domain import intake as rules
 from ..tables import incoming
@@ -29,12 +31,54 @@ def status_of(s: Session, reference: str) -> str | None:
     return row.status if row else None
 
 
-def listed(s: Session, status: str | None) -> list:
-    """Incoming referrals in a status (all when None), oldest first."""
-    query = select(incoming).order_by(incoming.c.received_at)
+def held_for_update(s: Session, reference: str, agency: str):
+    """The incoming referral held by ``agency``, locked; NotFound (naming ``reference``) when
+    there is none or another provider holds it: a provider must not learn of another's."""
+    row = s.execute(select(incoming).where(and_(incoming.c.reference == reference,
+                                                incoming.c.held_by == agency))
+                    .with_for_update()).first()
+    if row is None:
+        raise NotFound(f"no incoming referral {reference}", field="reference")
+    return row
+
+
+URGENCY_ORDER = case(URGENCY_RANK, value=incoming.c.urgency, else_=0)
+
+
+def listed(s: Session, holder: str, status: str | None, limit: int = MAX_ROWS,
+           cursor: tuple | None = None) -> list:
+    """The referrals ``holder`` holds, in a status (all when None): most urgent first, then
+    newest first, then by reference; ``cursor`` (``page_cursor`` of the last row of the page
+    before) pages on. Up to ``limit`` + 1 rows (the one more says there is a next page)."""
+    query = (select(incoming, URGENCY_ORDER.label("urgency_rank")).where(incoming.c.held_by == holder)
+             .order_by(URGENCY_ORDER.desc(), incoming.c.received_at.desc(),
+                       incoming.c.reference.desc()))
     if status:
         query = query.where(incoming.c.status == status)
-    return s.execute(query.limit(MAX_ROWS)).all()
+    if cursor is not None:
+        rank, received_at, reference = cursor
+        query = query.where(or_(
+            URGENCY_ORDER < rank,
+            and_(URGENCY_ORDER == rank, incoming.c.received_at < received_at),
+            and_(URGENCY_ORDER == rank, incoming.c.received_at == received_at,
+                 incoming.c.reference < reference)))
+    return s.execute(query.limit(limit + 1)).all()
+
+
+def page_cursor(row) -> str:
+    """An opaque cursor after ``row`` of ``listed``."""
+    raw = json.dumps([row.urgency_rank, iso(row.received_at), row.reference])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def read_cursor(cursor: str) -> tuple:
+    """The position a ``page_cursor`` names; ``InvalidInput`` naming ``cursor`` otherwise."""
+    try:
+        rank, received_at, reference = json.loads(
+            base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+        return int(rank), aware(datetime.fromisoformat(received_at)), str(reference)
+    except Exception:
+        raise InvalidInput("not a cursor this service gave out", field="cursor") from None
 
 
 def incoming_view(r) -> dict:
@@ -43,17 +87,23 @@ def incoming_view(r) -> dict:
             "needs": json.loads(r.needs), "children_count": r.children_count,
             "beds_needed": r.beds_needed, "referring_agency": r.referring_agency,
             "status": r.status, "received_at": iso(r.received_at), "decided_at": iso(r.decided_at),
-            "decision_reason_code": r.decision_reason_code, "decision_reason": r.decision_reason}
+            "decision_reason_code": r.decision_reason_code, "decision_reason": r.decision_reason,
+            "held_by": r.held_by, "offered_at": iso(r.offered_at),
+            "answer_due_at": iso(r.answer_due_at),
+            "service_languages": json.loads(r.service_languages or "[]")}
 
 
 def record_decision(s: Session, row, status: str, now: datetime, user: str, reason,
-                    reason_code: str | None = None) -> None:
-    """The shelter's decision on a referral still in the status it was read in: the reason's
-    code, and the staff's own note (this service's alone)."""
-    s.execute(update(incoming).where(and_(incoming.c.reference == row.reference,
-                                          incoming.c.status == row.status))
-              .values(status=status, decided_at=now, decided_by=user,
-                      decision_reason_code=reason_code, decision_reason=(reason or "").strip() or None))
+                    reason_code: str | None = None) -> bool:
+    """The shelter's decision on a referral still in the status and with the holder it was
+    read with: the reason's code, and the staff's own note (this service's alone). False when
+    it changed meanwhile (another decision won)."""
+    return s.execute(update(incoming).where(and_(incoming.c.reference == row.reference,
+                                                 incoming.c.status == row.status,
+                                                 incoming.c.held_by == row.held_by))
+                     .values(status=status, decided_at=now, decided_by=user,
+                             decision_reason_code=reason_code,
+                             decision_reason=(reason or "").strip() or None)).rowcount == 1
 
 
 def add(s: Session, p: dict, now: datetime) -> bool:
@@ -64,7 +114,7 @@ def add(s: Session, p: dict, now: datetime) -> bool:
         reference=p["reference"], population_group=p["population_group"], urgency=p["urgency"],
         needs=json.dumps(p["needs"]), children_count=p["children_count"],
         beds_needed=p["beds_needed"], referring_agency=p["referring_agency"], status="received",
-        received_at=now))
+        received_at=now, service_languages=json.dumps(list(p.get("service_languages") or []))))
     return True
 
 

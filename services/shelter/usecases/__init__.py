@@ -24,12 +24,13 @@ from .partners import answer_partner_referral, list_partner_referrals, refer_ite
 from .plan_items import add_item, approve_item, refer_item_to_legal, update_item
 from .retention import anonymise_ended
 from .transfers import transfer
+from .routing import escalate
 from .waitlist_order import reorder_waitlist, waitlist
 
 __all__ = [
     "add_item", "add_note", "admit", "anonymise_ended", "apply_event", "approve_item", "availability", "bed_board",
     "capacity_history_of", "close_facility", "complete_milestone", "daily_census", "decide",
-    "discharge", "expire_holds", "get_plan", "get_screening", "hsds_service",
+    "discharge", "escalate", "expire_holds", "get_plan", "get_screening", "hsds_service",
     "list_facilities", "list_hearings", "list_incoming", "list_milestones", "list_notes",
     "list_plans", "notify_overdue_milestones", "record_screening", "refer_item_to_legal",
     "register_facility", "rename_facility", "reorder_waitlist", "set_capacity",

@@ -5,6 +5,7 @@ legal and court cases that hold a referral's records. Each event is applied once
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.orm import Session
 
@@ -20,29 +21,46 @@ from ..queries import hearings as hearing_queries
 from ..queries import incoming as incoming_queries
 from ..queries import legal_matters as legal_queries
 from ..queries import placements as placement_queries
+from ..queries import routing as provider_queries
 from ..tables import processed_events
 from .admissions import offer_freed
+from . import routing
 from .common import at, emit
+from .routing import Timing
 
 log = logging.getLogger(__name__)
 
 
 def apply_event(db: Database, body: dict, *, agency: str, hold: timedelta = rules.DEFAULT_HOLD,
-                now: datetime | None = None) -> bool:
-    """Act on another service's event once per ``event_id``; ``agency`` is this shelter's id.
+                now: datetime | None = None, timing: Timing | None = None) -> bool:
+    """Act on another service's event once per ``event_id``; ``agency`` is this shelter's id
+    (the network's default provider); ``timing`` when answers are due (routing).
     False when the event was applied before."""
-    return apply_once(db, processed_events, body, HANDLERS, agency, hold, at(now))
+    timing = timing or Timing(default_agency=agency)
+    handlers = dict(HANDLERS, **{"referral.submitted": partial(on_submitted, timing=timing)})
+    return apply_once(db, processed_events, body, handlers, agency, hold, at(now))
 
 
 def on_submitted(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
-                 now: datetime) -> None:
-    """The police submitted a referral: the shelter receives it."""
+                 now: datetime, timing: Timing | None = None) -> None:
+    """The police submitted a referral: the shelter receives it, and it is offered to the
+    provider it was addressed to or routed to the best fitting one (v2; v1 is routed)."""
     if not incoming_queries.add(s, p, now):
         return
+    timing = timing or Timing(default_agency=agency)
+    row = incoming_queries.for_update(s, p["reference"])
+    offer = routing.first_offer(s, row, p.get("requested_provider"), timing, now)
     log.info("incoming referral %s recorded", p["reference"])
     emit(s, now, "shelter.referral_received", {
-        "reference": p["reference"], "received_at": now, "agency": agency},
+        "reference": p["reference"], "received_at": now, "agency": offer[0]},
         envelope.get("correlation_id"))
+    routing.announce_first(s, p["reference"], offer, now, envelope.get("correlation_id"))
+
+
+def on_agency_changed(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
+                      now: datetime) -> None:
+    """The directory registered or changed an agency: the shelter's copy of the providers."""
+    provider_queries.record_provider(s, p, now)
 
 
 def on_withdrawn(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
@@ -131,6 +149,7 @@ def on_consent_changed(s: Session, envelope: dict, p: dict, agency: str, hold: t
 # each handler gets (session, envelope, payload, agency, hold, now)
 HANDLERS = {
     "referral.submitted": on_submitted,
+    "referral.agency_changed": on_agency_changed,
     "referral.withdrawn": on_withdrawn,
     "referral.closed": on_closed,
     "referral.consent_changed": on_consent_changed,
