@@ -2,16 +2,16 @@
 was flagged to the admins with no provider left. Existing referrals the shelter received are
 held by the one provider there was, ``REFNET_SHELTER_AGENCY``.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 """
 import os
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0008'
-down_revision = '0007'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -3,8 +3,8 @@ must be answered; every offer of a referral to a provider; the shelter's copy of
 Existing referrals are held by the one provider there was, ``REFNET_SHELTER_AGENCY``, which is
 registered in the copy.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0011
+Revises: 0010
 """
 import os
 from datetime import datetime, timezone
@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0009'
-down_revision = '0008'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
