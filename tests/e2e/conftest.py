@@ -1,4 +1,22 @@
-"""End-to-end fixtures: the whole network as real processes on a fresh broker vhost."""
+"""End-to-end fixtures: the whole network as real processes on a fresh broker vhost.
+
+`make test-e2e` runs this layer on several pytest-xdist workers (``--dist loadgroup``; see
+docs/decisions/0041-end-to-end-layer-in-parallel.md). Each network has its own vhost, broker
+users, databases, ports and folder, so networks of different workers never meet; what a worker
+must not split is given one ``xdist_group`` here (``pytest_collection_modifyitems``):
+
+- the tests on the session ``network`` below share one group, so one worker starts it once;
+- every other module is a group of its own, one per value of a module-scoped parametrized
+  fixture (``test_reports.py:year_net=sqlite`` and ``...=postgres``: the two networks may run on
+  two workers at once), so a module's network starts once, on one worker;
+- a module marked ``pytestmark = pytest.mark.xdist_group(BROKER_WIDE_NAMES)`` keeps that mark:
+  the tests that make broker-wide users and fixed database names (``refnet up``'s
+  ``refnet-<kind>`` users, a deployed form's vhost, roles and databases) run on one worker,
+  one after the other, as they would without xdist.
+
+Groups start longest first (``SLOWEST_FIRST``; ``--no-loadscope-reorder`` keeps that order):
+a long group started last would end the run alone on one worker.
+"""
 
 import json
 import uuid
@@ -19,6 +37,56 @@ CANONICAL = {
     "consent": {"given": True, "recorded_by": "Officer Hawre", "basis": "informed_consent"},
     "officer": {"name": "Officer Hawre", "unit": "Erbil TIP Unit"},
 }
+
+
+BROKER_WIDE_NAMES = "broker-wide-names"
+
+# Modules by time on their own, longest first (`--durations`, decision 0041); a module not named
+# here starts after these. Only the order of starting depends on it, never a result.
+SLOWEST_FIRST = (
+    "test_shelter_capacity_concurrency.py", BROKER_WIDE_NAMES, "test_reports.py",
+    "test_bench_smoke.py", "test_schemathesis.py", "test_privacy.py", "test_key_rotation.py",
+    "test_shelter_capacity_expiry.py", "network", "test_retention_flow.py", "test_legal_flow.py",
+    "test_observability.py", "test_care_flow.py",
+)
+
+
+def _group(item) -> str:
+    """The xdist group of an end-to-end test (see the module's docstring)."""
+    marked = item.get_closest_marker("xdist_group")
+    if marked is not None:
+        return marked.args[0] if marked.args else marked.kwargs.get("name", "default")
+    if "network" in item.fixturenames:
+        return "network"
+    module = item.path.name
+    callspec = getattr(item, "callspec", None)
+    params = []
+    for name, definitions in item._fixtureinfo.name2fixturedefs.items():
+        if callspec is not None and name in callspec.params and definitions[-1].scope == "module":
+            params.append(f"{name}={callspec.params[name]}")
+    # no "]" nor "@" in a group's name: xdist finds the group after the last "@" of a test's id
+    # only when no "]" follows it
+    return ":".join([module, *sorted(params)])
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config, items):
+    """Each test's group marked before any other plugin looks (xdist reads the marks in its
+    own hook); the slowest groups first after every other plugin has ordered them."""
+    groups = {}
+    for item in items:
+        groups[item] = _group(item)
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(groups[item]))
+    result = yield
+
+    def rank(item):
+        group = groups[item]
+        base = group.split(":", 1)[0]
+        return SLOWEST_FIRST.index(base) if base in SLOWEST_FIRST else len(SLOWEST_FIRST)
+
+    items.sort(key=rank)  # stable: a group's tests keep their order
+    return result
 
 
 @pytest.fixture(scope="session")
