@@ -2,8 +2,9 @@
 
 `make test-e2e` runs this layer on several pytest-xdist workers (``--dist loadgroup``; see
 docs/decisions/0041-end-to-end-layer-in-parallel.md). Each network has its own vhost, broker
-users, databases, ports and folder, so networks of different workers never meet; what a worker
-must not split is given one ``xdist_group`` here (``pytest_collection_modifyitems``):
+users, databases, ports and folder, so networks of different workers never meet; the tests a
+worker must not split share a group (``_group``), and a group runs on one worker, its tests in
+order (``pytest_xdist_make_scheduler``):
 
 - the tests on the session ``network`` below share one group, so one worker starts it once;
 - every other module is a group of its own, one per value of a module-scoped parametrized
@@ -19,7 +20,10 @@ a long group started last would end the run alone on one worker.
 """
 
 import json
+import os
+import tempfile
 import uuid
+from pathlib import Path
 
 import kombu
 import kombu.exceptions
@@ -69,24 +73,60 @@ def _group(item) -> str:
     return ":".join([module, *sorted(params)])
 
 
+GROUPS_FILE = "REFNET_E2E_XDIST_GROUPS"  # the variable naming the file of test id -> group
+
+
+def pytest_configure(config):
+    """In the controller of an xdist run: a file for the workers to write the groups to; the
+    workers inherit the variable naming it."""
+    if not hasattr(config, "workerinput") and config.pluginmanager.hasplugin("xdist") \
+            and config.getoption("dist", "no") == "loadgroup":
+        handle, path = tempfile.mkstemp(prefix="refnet-e2e-groups-", suffix=".json")
+        os.close(handle)
+        os.environ[GROUPS_FILE] = path
+        config.add_cleanup(lambda: os.path.exists(path) and os.unlink(path))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(config, items):
-    """Each test's group marked before any other plugin looks (xdist reads the marks in its
-    own hook); the slowest groups first after every other plugin has ordered them."""
-    groups = {}
-    for item in items:
-        groups[item] = _group(item)
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(groups[item]))
+    """The slowest groups first, after every other plugin has ordered the tests; in an xdist
+    worker, each test's group written for the controller's scheduler."""
     result = yield
+    groups = {item: _group(item) for item in items}
 
     def rank(item):
-        group = groups[item]
-        base = group.split(":", 1)[0]
+        base = groups[item].split(":", 1)[0]
         return SLOWEST_FIRST.index(base) if base in SLOWEST_FIRST else len(SLOWEST_FIRST)
 
     items.sort(key=rank)  # stable: a group's tests keep their order
+    if hasattr(config, "workerinput") and os.environ.get(GROUPS_FILE):
+        # every worker collects the same tests and writes the same content; whole or not at all
+        target = Path(os.environ[GROUPS_FILE])
+        partial = target.with_name(f"{target.name}.{config.workerinput['workerid']}")
+        partial.write_text(json.dumps({item.nodeid: groups[item] for item in items}))
+        partial.replace(target)
     return result
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` by this layer's groups. xdist's own reads ``xdist_group`` marks by
+    renaming each test's id, which pytest 9 no longer lets a plugin do (the id is derived),
+    so every test would be a group of its own; this scheduler takes each test's group from the
+    file the workers wrote (``pytest_collection_modifyitems``) and is xdist's otherwise."""
+    if config.getoption("dist", "no") != "loadgroup" or not os.environ.get(GROUPS_FILE):
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):
+        groups = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:  # read once, when the workers have collected
+                self.groups = json.loads(Path(os.environ[GROUPS_FILE]).read_text() or "{}")
+            return self.groups.get(nodeid, nodeid)
+
+    return ByGroup(config, log)
 
 
 @pytest.fixture(scope="session")
