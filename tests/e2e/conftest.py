@@ -73,7 +73,7 @@ def _group(item) -> str:
     return ":".join([module, *sorted(params)])
 
 
-GROUPS_FILE = "REFNET_E2E_XDIST_GROUPS"  # the variable naming the file of test id -> group
+GROUPS_FILE = "E2E_XDIST_GROUPS_FILE"  # names the file of test id -> group (not a setting)
 
 
 def pytest_configure(config):
