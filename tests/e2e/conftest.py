@@ -78,7 +78,9 @@ GROUPS_FILE = "E2E_XDIST_GROUPS_FILE"  # names the file of test id -> group (not
 
 def pytest_configure(config):
     """In the controller of an xdist run: a file for the workers to write the groups to; the
-    workers inherit the variable naming it."""
+    workers inherit the variable naming it. The group mark is known without xdist too
+    (``-p no:xdist``, ``--strict-markers``)."""
+    config.addinivalue_line("markers", "xdist_group(name): tests that run on one worker, in order")
     if not hasattr(config, "workerinput") and config.pluginmanager.hasplugin("xdist") \
             and config.getoption("dist", "no") == "loadgroup":
         handle, path = tempfile.mkstemp(prefix="refnet-e2e-groups-", suffix=".json")
