@@ -51,8 +51,15 @@ test-integration: needs-test-integration $(STAMP)
 	$(BIN)/pytest -q --suppress-nameko-eventlet-notification tests/integration
 
 # `make test-e2e REPLICAS=2` runs the same tests with two processes of each service.
+# On E2E_WORKERS pytest-xdist workers (E2E_WORKERS=0: one process, as before): each network has
+# its own vhost, users, databases and ports; a module's tests (and the session network's) stay
+# on one worker, the slowest modules start first, and the tests that make broker-wide names run
+# one after the other (tests/e2e/conftest.py, docs/decisions/0041-end-to-end-layer-in-parallel.md).
+E2E_WORKERS ?= 3
 test-e2e: needs-test-e2e $(STAMP)
-	REFNET_TEST_REPLICAS=$(REPLICAS) $(BIN)/pytest -q -p no:pytest_nameko tests/e2e
+	REFNET_TEST_REPLICAS=$(REPLICAS) $(BIN)/pytest -q -p no:pytest_nameko \
+		$(if $(filter-out 0,$(E2E_WORKERS)),-n $(E2E_WORKERS) --dist loadgroup --no-loadscope-reorder) \
+		tests/e2e
 
 # The web pages in headless Chromium (Debian's chromium, driven by Playwright; no browser is
 # downloaded): an officer, a shelter worker and a lawyer on the real network, in English and

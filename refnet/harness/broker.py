@@ -2,7 +2,10 @@
 network (or each other) on the same broker; and the named vhost, users and policies a
 deployed configuration declares (``refnet.harness.deployed``)."""
 
+import base64
+import hashlib
 import json
+import os
 import subprocess
 import urllib.parse
 import uuid
@@ -33,21 +36,25 @@ def create_vhost(prefix: str = "refnet-test") -> tuple[str, str]:
         requests.put(f"{MANAGEMENT}/api/permissions/{quoted}/{user}", auth=(user, password), timeout=5,
                      json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
     except requests.RequestException:
-        subprocess.run(["rabbitmqctl", "add_vhost", name], check=True, capture_output=True)
-        subprocess.run(["rabbitmqctl", "set_permissions", "-p", name, user, ".*", ".*", ".*"],
-                       check=True, capture_output=True)
+        import_definitions({"vhosts": [{"name": name}],
+                            "permissions": [{"user": user, "vhost": name, **ALL}]})
     uri = f"{parsed.scheme}://{user}:{password}@{parsed.hostname}:{parsed.port or 5672}/{urllib.parse.quote(name, safe='')}"
     return name, uri
 
 
 def delete_vhost(name: str) -> None:
     """Delete a vhost and everything in it, and its per-kind users (``kind_users``).
-    Management API first, then rabbitmqctl."""
-    for kind in broker_users.KINDS:
-        try:
-            delete_user(kind_user_name(name, kind))
-        except (requests.RequestException, subprocess.SubprocessError):
-            pass  # the vhost goes next; a user left behind has no vhost to act on
+    Management API first, then rabbitmqctl (its calls at once, not one after the other)."""
+    users = [kind_user_name(name, kind) for kind in broker_users.KINDS]
+    try:
+        for user_name in users:
+            try:
+                _management("DELETE", f"users/{urllib.parse.quote(user_name, safe='')}",
+                            missing_ok=True)
+            except requests.HTTPError:
+                pass  # the vhost goes next; a user left behind has no vhost to act on
+    except requests.RequestException:
+        _rabbitmqctl_all([("delete_user", user_name) for user_name in users])
     user, password, _ = credentials()
     try:
         requests.delete(f"{MANAGEMENT}/api/vhosts/{urllib.parse.quote(name, safe='')}",
@@ -56,15 +63,48 @@ def delete_vhost(name: str) -> None:
         subprocess.run(["rabbitmqctl", "delete_vhost", name], check=False, capture_output=True)
 
 
-def _management(method: str, path: str, **kwargs) -> None:
-    """One call to the management API as the harness's broker user; raises when it fails."""
+def _management(method: str, path: str, missing_ok: bool = False, **kwargs) -> None:
+    """One call to the management API as the harness's broker user; raises when it fails
+    (``missing_ok``: not for a 404)."""
     user, password, _ = credentials()
-    requests.request(method, f"{MANAGEMENT}/api/{path}", auth=(user, password), timeout=10,
-                     **kwargs).raise_for_status()
+    response = requests.request(method, f"{MANAGEMENT}/api/{path}", auth=(user, password),
+                                timeout=10, **kwargs)
+    if not (missing_ok and response.status_code == 404):
+        response.raise_for_status()
 
 
 def _rabbitmqctl(*args: str, check: bool = True) -> None:
     subprocess.run(["rabbitmqctl", "-q", *args], check=check, capture_output=True, timeout=120)
+
+
+def _rabbitmqctl_all(calls: list[tuple[str, ...]]) -> None:
+    """Several independent rabbitmqctl calls at once (each starts an Erlang VM of its own: the
+    wait is that start, not the broker's work); their failures are ignored, as ``check=False``."""
+    running = [subprocess.Popen(["rabbitmqctl", "-q", *args], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL) for args in calls]
+    for process in running:
+        try:
+            process.wait(120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def password_hash(password: str) -> str:
+    """RabbitMQ's stored form of a password (``rabbit_password_hashing_sha256``, its default):
+    base64 of a 4-byte salt followed by SHA-256 of the salt and the password."""
+    salt = os.urandom(4)
+    return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
+
+
+def import_definitions(definitions: dict) -> None:
+    """Vhosts, users, permissions and topic permissions (RabbitMQ's definitions format, each
+    key optional) created or updated in ONE rabbitmqctl call, where one call per object would
+    start an Erlang VM each (~0.5 s): what the harness does when the management API does not
+    answer. The definitions (password hashes, never a password) go through standard input."""
+    subprocess.run(["rabbitmqctl", "-q", "import_definitions", "--format", "json"],
+                   input=json.dumps(definitions), text=True, check=True, capture_output=True,
+                   timeout=120)
 
 
 def add_vhost(name: str, default_queue_type: str | None = None, description: str = "") -> None:
@@ -105,15 +145,8 @@ def add_user(name: str, password: str, tags: tuple[str, ...], vhosts: tuple[str,
     """Create a broker user with ``tags`` and ``permissions`` (every one by default) on each
     of ``vhosts``; ``topic_permissions``: ``{exchange: {"write": ..., "read": ...}}``."""
     permissions = permissions or ALL
-    quoted = urllib.parse.quote(name, safe="")
     try:
-        _management("PUT", f"users/{quoted}", json={"password": password, "tags": ",".join(tags)})
-        for vhost in vhosts:
-            _management("PUT", f"permissions/{urllib.parse.quote(vhost, safe='')}/{quoted}",
-                        json=permissions)
-            for exchange, keys in (topic_permissions or {}).items():
-                _management("PUT", f"topic-permissions/{urllib.parse.quote(vhost, safe='')}/"
-                                   f"{quoted}", json={"exchange": exchange, **keys})
+        _management_user(name, password, tags, vhosts, permissions, topic_permissions)
     except requests.RequestException:
         # the management API's PUT creates or updates; rabbitmqctl's add_user only creates, so a
         # user made before on this vhost (the benchmark starts several networks on one) gets the
@@ -131,6 +164,19 @@ def add_user(name: str, password: str, tags: tuple[str, ...], vhosts: tuple[str,
                              keys["write"], keys["read"])
 
 
+def _management_user(name: str, password: str, tags: tuple[str, ...], vhosts: tuple[str, ...],
+                     permissions: dict, topic_permissions: dict | None) -> None:
+    """``add_user`` through the management API (its PUTs create or update)."""
+    quoted = urllib.parse.quote(name, safe="")
+    _management("PUT", f"users/{quoted}", json={"password": password, "tags": ",".join(tags)})
+    for vhost in vhosts:
+        _management("PUT", f"permissions/{urllib.parse.quote(vhost, safe='')}/{quoted}",
+                    json=permissions)
+        for exchange, keys in (topic_permissions or {}).items():
+            _management("PUT", f"topic-permissions/{urllib.parse.quote(vhost, safe='')}/"
+                               f"{quoted}", json={"exchange": exchange, **keys})
+
+
 def kind_user_name(vhost: str, kind: str) -> str:
     """The harness's broker user of one process kind on one vhost (users are broker-wide)."""
     return f"{vhost}.{kind}"
@@ -139,14 +185,29 @@ def kind_user_name(vhost: str, kind: str) -> str:
 def kind_users(amqp_uri: str) -> dict[str, str]:
     """One broker user per process kind on ``amqp_uri``'s vhost, with the least-privilege
     permissions a deployment gives it (``services.contracts.broker_users``); the AMQP URI of
-    each kind."""
+    each kind. Management API first, else every user in one ``import_definitions``."""
     parsed = urllib.parse.urlparse(amqp_uri)
     vhost = urllib.parse.unquote(parsed.path[1:]) or "/"
+    passwords = {kind: uuid.uuid4().hex for kind in broker_users.KINDS}
+    try:
+        for kind, password in passwords.items():
+            _management_user(kind_user_name(vhost, kind), password, (), (vhost,),
+                             broker_users.permissions(kind), broker_users.topic_permissions(kind))
+    except requests.RequestException:
+        import_definitions({
+            "users": [{"name": kind_user_name(vhost, kind), "password_hash": password_hash(password),
+                       "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": []}
+                      for kind, password in passwords.items()],
+            "permissions": [{"user": kind_user_name(vhost, kind), "vhost": vhost,
+                             **broker_users.permissions(kind)} for kind in passwords],
+            "topic_permissions": [{"user": kind_user_name(vhost, kind), "vhost": vhost,
+                                   "exchange": exchange, **keys}
+                                  for kind in passwords
+                                  for exchange, keys in broker_users.topic_permissions(kind).items()],
+        })
     uris = {}
-    for kind in broker_users.KINDS:
-        name, password = kind_user_name(vhost, kind), uuid.uuid4().hex
-        add_user(name, password, (), (vhost,), broker_users.permissions(kind),
-                 broker_users.topic_permissions(kind))
+    for kind, password in passwords.items():
+        name = kind_user_name(vhost, kind)
         uris[kind] = (f"{parsed.scheme}://{urllib.parse.quote(name, safe='')}:{password}@"
                       f"{parsed.hostname}:{parsed.port or 5672}/{parsed.path[1:]}")
     return uris

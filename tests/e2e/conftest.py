@@ -1,7 +1,29 @@
-"""End-to-end fixtures: the whole network as real processes on a fresh broker vhost."""
+"""End-to-end fixtures: the whole network as real processes on a fresh broker vhost.
+
+`make test-e2e` runs this layer on several pytest-xdist workers (``--dist loadgroup``; see
+docs/decisions/0041-end-to-end-layer-in-parallel.md). Each network has its own vhost, broker
+users, databases, ports and folder, so networks of different workers never meet; the tests a
+worker must not split share a group (``_group``), and a group runs on one worker, its tests in
+order (``pytest_xdist_make_scheduler``):
+
+- the tests on the session ``network`` below share one group, so one worker starts it once;
+- every other module is a group of its own, one per value of a module-scoped parametrized
+  fixture (``test_reports.py:year_net=sqlite`` and ``...=postgres``: the two networks may run on
+  two workers at once), so a module's network starts once, on one worker;
+- a module marked ``pytestmark = pytest.mark.xdist_group(BROKER_WIDE_NAMES)`` keeps that mark:
+  the tests that make broker-wide users and fixed database names (``refnet up``'s
+  ``refnet-<kind>`` users, a deployed form's vhost, roles and databases) run on one worker,
+  one after the other, as they would without xdist.
+
+Groups start longest first (``SLOWEST_FIRST``; ``--no-loadscope-reorder`` keeps that order):
+a long group started last would end the run alone on one worker.
+"""
 
 import json
+import os
+import tempfile
 import uuid
+from pathlib import Path
 
 import kombu
 import kombu.exceptions
@@ -19,6 +41,94 @@ CANONICAL = {
     "consent": {"given": True, "recorded_by": "Officer Hawre", "basis": "informed_consent"},
     "officer": {"name": "Officer Hawre", "unit": "Erbil TIP Unit"},
 }
+
+
+BROKER_WIDE_NAMES = "broker-wide-names"
+
+# Modules by time on their own, longest first (`--durations`, decision 0041); a module not named
+# here starts after these. Only the order of starting depends on it, never a result.
+SLOWEST_FIRST = (
+    "test_shelter_capacity_concurrency.py", BROKER_WIDE_NAMES, "test_reports.py",
+    "test_bench_smoke.py", "test_schemathesis.py", "test_privacy.py", "test_key_rotation.py",
+    "test_shelter_capacity_expiry.py", "network", "test_retention_flow.py", "test_legal_flow.py",
+    "test_observability.py", "test_care_flow.py",
+)
+
+
+def _group(item) -> str:
+    """The xdist group of an end-to-end test (see the module's docstring)."""
+    marked = item.get_closest_marker("xdist_group")
+    if marked is not None:
+        return marked.args[0] if marked.args else marked.kwargs.get("name", "default")
+    if "network" in item.fixturenames:
+        return "network"
+    module = item.path.name
+    callspec = getattr(item, "callspec", None)
+    params = []
+    for name, definitions in item._fixtureinfo.name2fixturedefs.items():
+        if callspec is not None and name in callspec.params and definitions[-1].scope == "module":
+            params.append(f"{name}={callspec.params[name]}")
+    # no "]" nor "@" in a group's name: xdist finds the group after the last "@" of a test's id
+    # only when no "]" follows it
+    return ":".join([module, *sorted(params)])
+
+
+GROUPS_FILE = "E2E_XDIST_GROUPS_FILE"  # names the file of test id -> group (not a setting)
+
+
+def pytest_configure(config):
+    """In the controller of an xdist run: a file for the workers to write the groups to; the
+    workers inherit the variable naming it. The group mark is known without xdist too
+    (``-p no:xdist``, ``--strict-markers``)."""
+    config.addinivalue_line("markers", "xdist_group(name): tests that run on one worker, in order")
+    if not hasattr(config, "workerinput") and config.pluginmanager.hasplugin("xdist") \
+            and config.getoption("dist", "no") == "loadgroup":
+        handle, path = tempfile.mkstemp(prefix="refnet-e2e-groups-", suffix=".json")
+        os.close(handle)
+        os.environ[GROUPS_FILE] = path
+        config.add_cleanup(lambda: os.path.exists(path) and os.unlink(path))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config, items):
+    """The slowest groups first, after every other plugin has ordered the tests; in an xdist
+    worker, each test's group written for the controller's scheduler."""
+    result = yield
+    groups = {item: _group(item) for item in items}
+
+    def rank(item):
+        base = groups[item].split(":", 1)[0]
+        return SLOWEST_FIRST.index(base) if base in SLOWEST_FIRST else len(SLOWEST_FIRST)
+
+    items.sort(key=rank)  # stable: a group's tests keep their order
+    if hasattr(config, "workerinput") and os.environ.get(GROUPS_FILE):
+        # every worker collects the same tests and writes the same content; whole or not at all
+        target = Path(os.environ[GROUPS_FILE])
+        partial = target.with_name(f"{target.name}.{config.workerinput['workerid']}")
+        partial.write_text(json.dumps({item.nodeid: groups[item] for item in items}))
+        partial.replace(target)
+    return result
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` by this layer's groups. xdist's own reads ``xdist_group`` marks by
+    renaming each test's id, which pytest 9 no longer lets a plugin do (the id is derived),
+    so every test would be a group of its own; this scheduler takes each test's group from the
+    file the workers wrote (``pytest_collection_modifyitems``) and is xdist's otherwise."""
+    if config.getoption("dist", "no") != "loadgroup" or not os.environ.get(GROUPS_FILE):
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):
+        groups = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:  # read once, when the workers have collected
+                self.groups = json.loads(Path(os.environ[GROUPS_FILE]).read_text() or "{}")
+            return self.groups.get(nodeid, nodeid)
+
+    return ByGroup(config, log)
 
 
 @pytest.fixture(scope="session")

@@ -33,7 +33,7 @@ from refnet.harness.network import Network
 from refnet.harness.polling import poll
 from refnet.local.secrets import new_secrets
 from refnet.settings import SERVICES
-from tests.e2e.conftest import CANONICAL
+from tests.e2e.conftest import BROKER_WIDE_NAMES, CANONICAL
 
 PLANTED = "Oskavelle Drummondine"
 NOTE = f"{PLANTED} says the recruiter kept her passport"
@@ -42,6 +42,10 @@ SUMMARY = f"{PLANTED} sleeps badly; weekly sessions agreed"
 LEGAL_NOTE = f"{PLANTED} can testify by video link"
 FACILITY = demo.FACILITY["id"]
 COURT = "erbil-criminal-court"
+
+# the forms' fixed vhost, broker users (refnet-<kind>, as `refnet up` makes them), roles and
+# databases: one form at a time, never at once with test_make_up (pytest-xdist workers)
+pytestmark = pytest.mark.xdist_group(BROKER_WIDE_NAMES)
 
 
 def password() -> str:

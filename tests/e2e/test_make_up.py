@@ -18,9 +18,14 @@ from refnet import demo
 from refnet.harness.broker import connection_users, create_vhost, delete_user, delete_vhost
 from refnet.harness.network import ROOT, free_port
 from refnet.harness.polling import poll
+from tests.e2e.conftest import BROKER_WIDE_NAMES
 
 BIN = Path(sys.executable).parent
 FACILITY = demo.FACILITY["id"]
+
+# `refnet up` makes the broker-wide users refnet-<kind> and the test deletes them after: never
+# at once with another test that does (pytest-xdist workers; tests/e2e/conftest.py)
+pytestmark = pytest.mark.xdist_group(BROKER_WIDE_NAMES)
 
 
 @pytest.fixture

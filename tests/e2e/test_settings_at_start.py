@@ -63,7 +63,10 @@ def refusal(result: subprocess.CompletedProcess, variable: str) -> str:
     ("legal", "REFNET_FILE_KEYS", None),
     ("legal", "REFNET_FILE_KEYS", PLANTED),
     ("shelter", "REFNET_FILE_KEYS", None),
-    ("referral", "REFNET_FILE_KEYS", f"{new_secrets()['REFNET_FILE_KEYS']},{PLANTED}"),
+    # a fresh key in the value: the id is named, so that every pytest-xdist worker collects
+    # the same test (make test-e2e)
+    pytest.param("referral", "REFNET_FILE_KEYS", f"{new_secrets()['REFNET_FILE_KEYS']},{PLANTED}",
+                 id="referral-REFNET_FILE_KEYS-a-good-key-and-a-malformed-one"),
     ("referral", "REFNET_INTAKE_PRIVATE_KEY", None),
     ("referral", "REFNET_INTAKE_PRIVATE_KEY", PLANTED),
     ("legal", "REFNET_CALLER_VERIFY_KEY", None),
