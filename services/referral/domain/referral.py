@@ -172,7 +172,7 @@ def holder_of(referral: dict, default: str | None = None) -> str | None:
     return referral.get("held_by") or default
 
 
-def holds(caller: Caller, referral: dict, default_holder: str | None = None) -> bool:
+def holds_referral(caller: Caller, referral: dict, default_holder: str | None = None) -> bool:
     """Whether the caller is staff of the provider that holds the referral (none known, no
     default: any shelter staff, as before routing)."""
     holder = holder_of(referral, default_holder)
@@ -184,7 +184,7 @@ def may_read_file(caller: Caller, referral: dict, now: datetime | None = None,
     """The full file (identity and circumstances) is for the staff of the provider that holds
     the referral (docs/decisions/0039), of an agency the survivor consented to share it with
     (``file_consent.shared_with`` over the referral's ``file_consents``, docs/decisions/0040)."""
-    return holds(caller, referral, default_holder) and file_consent.shared_with(
+    return holds_referral(caller, referral, default_holder) and file_consent.shared_with(
         referral.get("file_consents") or {}, caller.agency, now)
 
 
@@ -193,7 +193,7 @@ def file_access(caller: Caller, referral: dict | None, now: datetime | None = No
     """``file`` (the file as submitted), ``summary`` (the status-level summary: the holder's
     staff without the survivor's consent to share the file with their agency), or None (404:
     not shelter staff, or not of the provider that holds the referral)."""
-    if referral is None or not holds(caller, referral, default_holder):
+    if referral is None or not holds_referral(caller, referral, default_holder):
         return None
     return "file" if may_read_file(caller, referral, now, default_holder) else "summary"
 
