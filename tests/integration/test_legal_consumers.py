@@ -15,7 +15,7 @@ from services.common.clock import SystemClock
 from services.referral import usecases as referral_app
 from services.referral.tables import referrals
 from services.shelter import usecases as shelter_app
-from services.shelter.tables import incoming
+from services.shelter.tables import incoming, placements
 
 UTC = timezone.utc
 POLICE = Caller("officer.one", "police", "erbil-tip-unit")
@@ -93,6 +93,11 @@ def _incoming(db, reference, status):
             reference=reference, population_group="women", urgency="urgent", needs="[]",
             children_count=0, beds_needed=1, referring_agency=POLICE.agency, status=status,
             received_at=datetime.now(UTC)))
+        if status == "accepted":  # accepting places: the hearing is of this provider's resident
+            s.execute(insert(placements).values(
+                reference=reference, state="waitlisted", population_group="women",
+                urgency="urgent", beds=1, provider=SHELTER.agency, waitlisted_at=datetime.now(UTC),
+                updated_at=datetime.now(UTC)))
 
 
 def test_the_shelter_records_residents_hearings_and_the_reminder_task(shelter_db):

@@ -30,7 +30,8 @@ STAFF_A, STAFF_B, STAFF_C = (caller("shelter", a, f"staff.{a}") for a in (DEFAUL
 def db(databases, db_url):
     database = databases.database(databases.migrated("shelter", db_url))
     with database.write() as s:  # the default provider's facility with women's beds
-        s.execute(facilities.insert().values(id=DEFAULT, name="Demo", created_at=T0))
+        s.execute(facilities.insert().values(id=DEFAULT, name="Demo", provider=DEFAULT,
+                                            created_at=T0))
         s.execute(beds.insert().values(facility_id=DEFAULT, population_group="women",
                                        capacity=5, occupied=0, held=0, updated_at=T0))
     return database

@@ -39,18 +39,20 @@ def db(databases, db_url):
     return db
 
 
-def received(db, group="women", children=0) -> str:
+def received(db, group="women", children=0, to="ngo-a") -> str:
+    """A referral the police addressed to provider ``to`` (which so holds it)."""
     reference = random_reference()
     assert usecases.apply_event(db, make_event("referral.submitted", {
         "reference": reference, "population_group": group, "urgency": "urgent",
         "needs": ["shelter"], "children_count": children, "beds_needed": 1 + children,
-        "referring_agency": "erbil-tip-unit", "submitted_at": T0}, source="referral"),
+        "referring_agency": "erbil-tip-unit", "submitted_at": T0, "requested_provider": to},
+        source="referral"),
         agency="ngo-a", now=T0)
     return reference
 
 
 def admitted(db, staff=A, facility="a-house") -> dict:
-    reference = received(db)
+    reference = received(db, to=staff.agency)
     usecases.decide(db, staff, reference, "accept", None, hold=HOLD, now=T0)
     return usecases.admit(db, staff, facility, reference, staff.user, now=T0)
 

@@ -12,29 +12,21 @@ from ..tables import beds, facilities, incoming, providers, referral_offers
 from .beds import free
 
 
-def facility_provider_column():
-    """The column naming a facility's provider, or None while facilities have no provider (the
-    one place that knows: until facilities belong to providers, each belongs to the network's
-    default provider, ``REFNET_SHELTER_AGENCY``)."""
-    return facilities.c.get("provider")
-
-
 def provider_rows(s: Session) -> list:
     """Every provider of the shelter's copy."""
     return s.execute(select(providers)).all()
 
 
 def free_by_provider(s: Session, default: str) -> dict[str, dict[str, int]]:
-    """provider -> population group -> the most beds free in one of its facilities."""
-    owner = facility_provider_column()
-    columns = [beds.c.population_group] + ([owner.label("provider")] if owner is not None else [])
-    rows = s.execute(select(*columns, func.max(free()).label("free"))
+    """provider -> population group -> the most beds free in one of its open facilities."""
+    rows = s.execute(select(beds.c.population_group, facilities.c.provider,
+                            func.max(free()).label("free"))
                      .select_from(beds.join(facilities, facilities.c.id == beds.c.facility_id))
-                     .where(beds.c.capacity > 0).group_by(*columns)).all()
+                     .where(and_(beds.c.capacity > 0, facilities.c.closed_at.is_(None)))
+                     .group_by(beds.c.population_group, facilities.c.provider)).all()
     found: dict[str, dict[str, int]] = {}
     for r in rows:
-        provider_id = (r.provider if owner is not None else None) or default
-        group = found.setdefault(provider_id, {})
+        group = found.setdefault(r.provider or default, {})
         group[r.population_group] = max(group.get(r.population_group, 0), r.free or 0, 0)
     return found
 

@@ -30,7 +30,7 @@ def refer_item_to_partner(db: Database, caller: Caller, plan_id: int, item_id: i
     caller.require(rules.PROVIDER_ROLE)
     rules.check_new(service, partner_agency, caller.agency)
     with db.write() as s:
-        plan = care_queries.plan_still_open(s, plan_id)
+        plan = care_queries.plan_still_open(s, caller, plan_id)
         item = care_queries.item(s, plan_id, item_id, for_update=True)
         rules.check_item_referable(item.status, queries.has_open(s, item.id))
         partner_referral_id = uuid.uuid4().hex
