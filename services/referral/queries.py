@@ -7,7 +7,7 @@ per read was a sixth of the referral service's time on that path.
 
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, bindparam, false, or_, select
 from sqlalchemy.orm import Session
 
 from services.common.caller import Caller
@@ -63,16 +63,24 @@ def consent_active(audience: str, now: datetime):
                 or_(until.is_(None), until > now))
 
 
+def held_by_caller(caller: Caller, default_holder: str | None):
+    """SQL for ``rules.holds``, read from the same ``rules.held_scope``: the referrals held by
+    the caller's provider, and those nobody holds yet when that provider is the default holder
+    (or there is none); nothing for a role that holds no referral."""
+    scope = rules.held_scope(caller, default_holder)
+    if scope is None:
+        return false()
+    agency, also_unheld = scope
+    mine = referrals.c.held_by == agency
+    return or_(mine, referrals.c.held_by.is_(None)) if also_unheld else mine
+
+
 def visible_to(caller: Caller, now: datetime, holding_agency: str | None):
     """SQL for the referrals ``caller`` has full status access to (``rules.status_access``
-    answers ``full``): shelter staff of the holding agency (``rules.holds``) see every one, a
-    shelter identity of another agency none; ``Forbidden`` for a role that sees none."""
+    answers ``full``): shelter staff those their provider holds (``held_by_caller``);
+    ``Forbidden`` for a role that sees none."""
     if caller.role == rules.SEES_EVERY_REFERRAL:
-        # the referrals its provider holds; those held by nobody yet, by the default provider
-        mine = referrals.c.held_by == caller.agency
-        if holding_agency is not None and rules.holds(caller, holding_agency):
-            return or_(mine, referrals.c.held_by.is_(None))
-        return mine
+        return held_by_caller(caller, holding_agency)
     audience = rules.ROLE_AUDIENCE.get(caller.role)
     if audience is None:
         raise Forbidden(f"role {caller.role} may not list referrals")

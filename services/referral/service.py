@@ -13,13 +13,12 @@ from nameko.timer import timer
 from services.common.audit import audited
 from services.common.caller import Caller
 from services.common.runtime.consumers import consume_events, consume_intake
-from services.common.runtime.entrypoints import caller_checked, rpc
+from services.common.runtime.entrypoints import rpc
 from services.common.runtime import skeleton
 from services.common.runtime.observability import Observability
 from services.common.runtime.providers import FileKeys, Outbox, ServiceDatabase
 
 from . import usecases
-from .domain.referral import require_holding_agency
 from .dependencies import ReferralSecrets
 from .settings import SETTINGS
 from .tables import audit_log, outbox as outbox_table
@@ -29,18 +28,11 @@ log = logging.getLogger(__name__)
 VALUES = SETTINGS.load_at_start()  # once: a missing or bad value stops the process, naming it
 
 
-def held(field: str | None = None):
-    """Refuse a shelter identity of another agency than the network's shelter before the method
-    (and any rule) runs: ``NotFound`` naming ``field``, or ``Forbidden``
-    (``domain.referral.require_holding_agency``). Under ``@audited``, so the refusal is
-    audited; nothing is written."""
-    return caller_checked(lambda caller: require_holding_agency(caller, VALUES.shelter_agency, field))
-
-
 def report_figures_here(db, caller, first_day, last_day):
-    """The referral figures, for analysts and the network shelter's own staff."""
-    require_holding_agency(Caller.from_dict(caller), VALUES.shelter_agency, None)
-    return usecases.report_figures(db, caller, first_day, last_day)
+    """The referral figures: shelter staff get those of the referrals their provider holds,
+    analysts the network's (docs/decisions/0038 and 0039)."""
+    return usecases.report_figures(db, Caller.from_dict(caller), first_day, last_day,
+                                   default_holder=VALUES.shelter_agency)
 
 
 class ReferralService(skeleton.ServiceSkeleton):
@@ -122,19 +114,20 @@ class ReferralService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("consent.record", "referral", "reference")
-    @held("reference")
     def record_consent(self, caller, reference, audience, share, purpose=None, until=None,
                        correlation_id=None, agency=None):
-        """Shelter staff record the survivor's choice for one audience (a provider: ``agency``)."""
+        """The holder's staff record the survivor's choice for one audience (a provider:
+        ``agency``); another provider's staff get ``NotFound`` (audited), nothing written."""
         return usecases.record_consent(self.db, self.clock, caller, reference, audience, share,
-                                       purpose, until, correlation_id, agency=agency)
+                                       purpose, until, correlation_id, agency=agency,
+                                       default_holder=VALUES.shelter_agency)
 
     @rpc
     @audited("consent.read", "referral", "reference")
-    @held("reference")
     def get_consent(self, caller, reference):
-        """The survivor's choices and their history (shelter staff)."""
-        return usecases.get_consent(self.db, self.clock, caller, reference)
+        """The survivor's choices and their history (the holder's staff; others ``NotFound``)."""
+        return usecases.get_consent(self.db, self.clock, caller, reference,
+                                    default_holder=VALUES.shelter_agency)
 
     # --- the agency directory (docs/decisions/0037) --------------------------------------------
 
@@ -165,7 +158,8 @@ class ReferralService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("referral.search_by_name", "referrals")
-    @held()
     def search_by_name(self, caller, name):
-        """Referrals whose survivor's name matches (shelter staff)."""
-        return usecases.search_by_name(self.db, self.secrets.search_key, caller, name)
+        """Referrals whose survivor's name matches, of those the caller's provider holds
+        (shelter staff)."""
+        return usecases.search_by_name(self.db, self.secrets.search_key, caller, name,
+                                       default_holder=VALUES.shelter_agency)

@@ -137,16 +137,14 @@ OBJECT_LEVEL.update({
     ("complete_milestone", "shelter", "own"): (200, None),  # plan agreed: done (idempotent)
 })
 # A shelter identity of another agency is staff of no facility, file or plan here: 404 on
-# each object (bodies that fail validation still get 422 first), 403 on the figures; the other
-# lists hold its own provider's rows (none: 200, empty; docs/decisions/0038), the incoming list
-# what its provider holds (none; decision 0039), the referral list is empty and the hearings its
-# own residents' (none).
+# each object (bodies that fail validation still get 422 first); the other lists and the figures
+# hold its own provider's rows (none: 200, empty; docs/decisions/0038), the incoming list, the
+# referral list and the search by name what its provider holds (none; decision 0039), and the
+# hearings its own residents' (none).
 OBJECT_LEVEL.update({(name, "shelter", "other"): (404, None) for name in (
     "capacity_history", "bed_board", "daily_census", "get_plan", "list_care_notes",
     "get_screening", "referral_status", "referral_file", "referral_fhir_task", "get_consent",
     "approve_plan_item", "refer_plan_item", "complete_milestone", "close_facility")})
-OBJECT_LEVEL.update({(name, "shelter", "other"): (403, None) for name in (
-    "report_summary",)})
 # the world's facility has its resident: closing it is refused, nothing changed
 OBJECT_LEVEL.update({("close_facility", role, relation): (409, None)
                      for role, relation in (("shelter", "own"), ("admin", "own"), ("admin", "other"))})
@@ -325,6 +323,25 @@ def test_consent_is_recorded_by_shelter_staff_only_and_checked(net, world):
     r = net.api("POST", "/referrals/RN-AAAA-AAAA-AAAA-AAAA/consent", shelter,
                 json={"audience": "legal_team", "share": False})
     assert r.status_code == 404
+
+
+def test_another_provider_reads_and_records_no_consent_and_finds_nothing_by_name(net, world):
+    """Consent and the search by name are the holder's (docs/decisions/0039): a shelter
+    identity of another agency gets 404 on the world's consent, with a valid body too, and an
+    empty search for the survivor's name; nothing changes."""
+    reference, other = world["reference"], world["tokens"][("shelter", "other")]
+    before = net.api("GET", f"/referrals/{reference}/consent", world["tokens"][("shelter", "own")])
+    assert before.status_code == 200
+    assert net.api("GET", f"/referrals/{reference}/consent", other).status_code == 404
+    for body in ({"audience": "legal_team", "share": False},
+                 {"audience": "provider", "agency": "another-shelter", "share": True,
+                  "purpose": "placement"}):
+        r = net.api("POST", f"/referrals/{reference}/consent", other, json=body)
+        assert r.status_code == 404 and r.json()["field"] == "reference", r.text
+    found = net.api("POST", "/referrals/search", other, json={"name": PLANTED_NAME})
+    assert found.status_code == 200 and found.json() == [], found.text
+    after = net.api("GET", f"/referrals/{reference}/consent", world["tokens"][("shelter", "own")])
+    assert after.json() == before.json()
 
 
 # --- 3. audit trail --------------------------------------------------------------------------------

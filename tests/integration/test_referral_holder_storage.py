@@ -1,18 +1,24 @@
 """The referral service follows the holder (docs/decisions/0039) on real SQLite and PostgreSQL
 databases: ``held_by`` from the shelter's offers (the newest wins), timeline entries naming the
-agencies without moving the status back, the file, status and FHIR Task for the holder's staff
-only, and the admins' list of unplaced referrals."""
+agencies without moving the status back, the file, status, FHIR Task and consent for the
+holder's staff only, the search by name and the figures cut to what the caller's provider
+holds, and the admins' list of unplaced referrals."""
 
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from sqlalchemy import select
+
 from services.common.clock import SystemClock
 from services.common.errors import Forbidden, NotFound
 from services.contracts.envelope import make_event
 from services.referral import usecases
+from services.referral.domain import referral as rules
+from services.referral.queries import row_dict
+from services.referral.tables import consent_records, file_consents, outbox, referrals
 
-from tests.integration.conftest import caller, intake_command, submission
+from tests.integration.conftest import SURVIVOR_NAME, caller, count, intake_command, submission
 
 A, B = "erbil-shelter", "provider-b"
 POLICE = "erbil-police"
@@ -110,3 +116,98 @@ def test_an_offer_consumed_after_the_new_holders_acceptance_changes_no_status(db
     view = _status(db, police, reference)
     assert (view["status"], view["held_by"]) == ("accepted", B)
     assert [e["status"] for e in view["timeline"]].count("accepted") == 1
+
+
+# --- consent, the search by name and the figures follow the holder ------------------------------
+
+SEARCH_KEY = b"s" * 32
+
+
+def _submit(db, keys, holder=None) -> str:
+    """A referral (searchable by the survivor's name), held by ``holder`` (None: nobody yet)."""
+    command = intake_command(keys.intake_public, submission())
+    reference, _ = usecases.submit(db, CLOCK, keys.cipher, keys.intake_private, command,
+                                   search_key=SEARCH_KEY)
+    if holder is not None:
+        assert usecases.apply_event(db, CLOCK, _offered(reference, holder, "routed", 1))
+    return reference
+
+
+def _consent_state(db) -> tuple:
+    with db.read() as s:
+        return ([tuple(r) for r in s.execute(select(file_consents))],
+                [tuple(r) for r in s.execute(select(referrals.c.reference, referrals.c.updated_at,
+                                                    referrals.c.share_with_legal))],
+                count(db, consent_records), count(db, outbox))
+
+
+def test_consent_is_the_holders_another_provider_gets_404_and_changes_nothing(db, keys):
+    reference = _submit(db, keys, holder=B)
+    staff_a, staff_b = caller("shelter", A, user="cm.a"), caller("shelter", B, user="cm.b")
+    before = _consent_state(db)
+    for attempt in (
+            lambda: usecases.get_consent(db, CLOCK, staff_a, reference, default_holder=A),
+            lambda: usecases.record_consent(db, CLOCK, staff_a, reference, "legal_team", False,
+                                            default_holder=A),
+            lambda: usecases.record_consent(db, CLOCK, staff_a, reference, "provider", True,
+                                            purpose="placement", agency=A, default_holder=A)):
+        with pytest.raises(NotFound) as refused:
+            attempt()
+        assert refused.value.field == "reference"
+    assert _consent_state(db) == before
+    # the holder's staff read and record it
+    assert usecases.get_consent(db, CLOCK, staff_b, reference, default_holder=A)["reference"] == reference
+    state = usecases.record_consent(db, CLOCK, staff_b, reference, "legal_team", False,
+                                    default_holder=A)
+    assert state["legal_team"]["share"] is False
+    assert state["history"][-1]["recorded_by"] == "cm.b"
+    # a referral nobody holds yet is the default provider's
+    unheld = _submit(db, keys)
+    assert usecases.get_consent(db, CLOCK, staff_a, unheld, default_holder=A)["reference"] == unheld
+    with pytest.raises(NotFound):
+        usecases.get_consent(db, CLOCK, staff_b, unheld, default_holder=A)
+
+
+def test_the_search_by_name_finds_what_the_callers_provider_holds(db, keys):
+    held_by_b = _submit(db, keys, holder=B)
+    assert usecases.search_by_name(db, SEARCH_KEY, caller("shelter", A), SURVIVOR_NAME,
+                                   default_holder=A) == []
+    found = usecases.search_by_name(db, SEARCH_KEY, caller("shelter", B), SURVIVOR_NAME,
+                                    default_holder=A)
+    assert [r["reference"] for r in found] == [held_by_b]
+    # the SQL filter says what the rule says, for every provider and every holder
+    references = {held_by_b, _submit(db, keys, holder=A), _submit(db, keys),
+                  _submit(db, keys, holder="provider-c")}
+    with db.read() as s:
+        rows = {r.reference: row_dict(r) for r in s.execute(
+            select(referrals.c.reference, referrals.c.held_by))}
+    assert set(rows) == references
+    for agency in (A, B, "provider-c", "provider-d"):
+        who = caller("shelter", agency)
+        found = {r["reference"] for r in usecases.search_by_name(
+            db, SEARCH_KEY, who, SURVIVOR_NAME, default_holder=A)}
+        assert found == {ref for ref, row in rows.items() if rules.holds(who, row, A)}, agency
+    with pytest.raises(Forbidden):
+        usecases.search_by_name(db, SEARCH_KEY, caller("police", POLICE), SURVIVOR_NAME,
+                                default_holder=A)
+
+
+def test_the_figures_are_the_providers_for_its_staff_and_the_networks_for_analysts(db, keys):
+    _submit(db, keys, holder=B)
+    _submit(db, keys, holder=B)
+    _submit(db, keys)   # nobody holds it yet: the default provider's (A)
+    _submit(db, keys, holder="provider-c")
+    today = CLOCK.now().date()
+    first, last = today.replace(day=1).isoformat(), today.isoformat()
+
+    def total(who) -> int:
+        return usecases.report_figures(db, who, first, last, default_holder=A)["referrals"]["total"]
+
+    assert total(caller("shelter", A)) == 1
+    assert total(caller("shelter", B)) == 2
+    assert total(caller("shelter", "provider-d")) == 0
+    month_end = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    analyst = usecases.report_figures(db, caller("analyst", "stats-office"), first,
+                                      month_end.isoformat(), default_holder=A)
+    assert analyst["referrals"]["total"] == 4
+    assert analyst["referrals"]["by_source"] == {POLICE: {"pending": 4}}

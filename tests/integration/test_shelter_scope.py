@@ -1,8 +1,10 @@
 """Shelter identities are scoped to their agency: in the referral and shelter services (in
 nameko containers, on the real broker, SQLite and PostgreSQL) a ``shelter`` identity of
 another agency than the facility's provider reads no file, referral, facility or plan (404),
-sees only its own provider's rows in the lists (none here), and every write it attempts is
-refused and changes nothing."""
+sees only its own provider's rows in the lists, the search by name and the figures (none here),
+and every write it attempts is refused and changes nothing."""
+
+from datetime import datetime, timezone
 
 import pytest
 from nameko.exceptions import RemoteError
@@ -56,12 +58,15 @@ def test_a_shelter_identity_of_another_agency_reads_nothing_and_changes_nothing(
             assert (refused.exc_type, method) == ("NotFound", method)
         assert _refused(rpc.referral.record_consent, OTHER, reference, "legal_team",
                         False).exc_type == "NotFound"
-        assert _refused(rpc.referral.search_by_name, OTHER,
-                        submission()["survivor"]["name"]).exc_type == "Forbidden"
+        # the search, the list and the figures: what its own provider holds (none here)
+        assert rpc.referral.search_by_name(OTHER, submission()["survivor"]["name"]) == []
+        assert [r["reference"] for r in rpc.referral.search_by_name(
+            STAFF, submission()["survivor"]["name"])] == [reference]
         assert rpc.referral.list_referrals(OTHER)["items"] == []
         assert [i["reference"] for i in rpc.referral.list_referrals(STAFF)["items"]] == [reference]
-        assert _refused(rpc.referral.report_figures, OTHER, "2025-01-01",
-                        "2025-01-31").exc_type == "Forbidden"
+        today = datetime.now(timezone.utc).date().isoformat()
+        assert rpc.referral.report_figures(OTHER, today, today)["referrals"]["total"] == 0
+        assert rpc.referral.report_figures(STAFF, today, today)["referrals"]["total"] == 1
 
         # the shelter service: the decision, the facility's beds, board, census and history
         assert _refused(rpc.shelter.decide, OTHER, reference, "accept").exc_type == "NotFound"
@@ -87,6 +92,8 @@ def test_a_shelter_identity_of_another_agency_reads_nothing_and_changes_nothing(
         # nothing changed, and each refusal of a file or a write is in the audit trail
         assert _snapshot(network.db) == before and _women_beds(rpc) == beds
         for db, table, action in ((network.db["referral"], referral_audit, "referral.read_file"),
+                                  (network.db["referral"], referral_audit, "consent.read"),
+                                  (network.db["referral"], referral_audit, "consent.record"),
                                   (network.db["shelter"], shelter_audit, "referral.decide"),
                                   (network.db["shelter"], shelter_audit, "facility.set_capacity")):
             with db.read() as s:

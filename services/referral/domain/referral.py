@@ -57,24 +57,6 @@ CONSENT_FLAG = _FLAG
 CONSENT_UNTIL = _UNTIL
 
 
-def holds(caller: Caller, holding_agency: str) -> bool:
-    """Whether the caller is staff of the shelter agency holding the referrals (the network's
-    shelter, ``REFNET_SHELTER_AGENCY``, while there is one provider): a ``shelter`` identity of
-    another agency is a stranger to them."""
-    return caller.role == SEES_EVERY_REFERRAL and caller.agency == holding_agency
-
-
-def require_holding_agency(caller: Caller, holding_agency: str, field: str | None) -> None:
-    """Refuse a ``shelter`` identity of another agency than the holding one before any rule
-    runs: ``NotFound`` naming ``field`` (it must not learn a referral exists), or ``Forbidden``
-    (a search, the figures). Other roles pass; the use case's rules decide for them."""
-    if caller.role != SEES_EVERY_REFERRAL or holds(caller, holding_agency):
-        return
-    if field is None:
-        raise Forbidden(f"agency {caller.agency} is not staff of the shelter")
-    raise NotFound(f"no {field} here", field=field)
-
-
 def audience_of(caller: Caller, referral: dict) -> str | None:
     """Which consent audience the caller belongs to for this referral, if any."""
     audience = ROLE_AUDIENCE.get(caller.role)
@@ -107,13 +89,12 @@ def status_access(caller: Caller, referral: dict | None, now: datetime | None = 
                   holding_agency: str | None = None) -> str | None:
     """``full`` (status and timeline), ``withdrawn`` (only that consent was withdrawn), or None
     (the caller must not learn that the referral exists: 404). Shelter staff: ``full`` when of
-    the ``holding_agency`` (the service refuses staff of another agency at its edge before any
-    rule runs, ``require_holding_agency``; given here, the rule is the list's too)."""
+    the provider that holds the referral (``holds``; ``holding_agency`` holds one nobody holds
+    yet), None otherwise; the list's SQL filter is the same rule (``queries.visible_to``)."""
     if referral is None:
         return None
     if caller.role == SEES_EVERY_REFERRAL:
-        holder = holder_of(referral, holding_agency)
-        return "full" if holder is None or holds(caller, holder) else None
+        return "full" if holds(caller, referral, holding_agency) else None
     audience = audience_of(caller, referral)
     if audience is None:
         return None
@@ -172,11 +153,37 @@ def holder_of(referral: dict, default: str | None = None) -> str | None:
     return referral.get("held_by") or default
 
 
-def holds_referral(caller: Caller, referral: dict, default_holder: str | None = None) -> bool:
-    """Whether the caller is staff of the provider that holds the referral (none known, no
-    default: any shelter staff, as before routing)."""
-    holder = holder_of(referral, default_holder)
-    return caller.role == "shelter" and (holder is None or caller.agency == holder)
+def held_scope(caller: Caller, default_holder: str | None = None) -> tuple[str, bool] | None:
+    """Which referrals ``holds`` lets the caller at, as data (the rule below and its SQL form,
+    ``queries.held_by_caller``, are both read from it): None for a role that holds none (not
+    shelter staff), else ``(agency, also_unheld)``: the referrals held by the caller's agency,
+    and, when ``also_unheld``, those nobody holds yet (``held_by`` unset): the caller's agency
+    is the ``default_holder`` that holds them, or there is no default (any shelter staff)."""
+    if caller.role != SEES_EVERY_REFERRAL:
+        return None
+    return caller.agency, default_holder is None or caller.agency == default_holder
+
+
+def holds(caller: Caller, referral: dict, default_holder: str | None = None) -> bool:
+    """Whether the caller is staff of the provider that holds the referral: the one in its
+    ``held_by`` (``holder_of``), else ``default_holder``; none known and no default: any
+    shelter staff, as before routing."""
+    scope = held_scope(caller, default_holder)
+    if scope is None:
+        return False
+    agency, also_unheld = scope
+    held_by = referral.get("held_by")
+    return held_by == agency if held_by else also_unheld
+
+
+def require_holder(caller: Caller, referral: dict | None, reference: str,
+                   default_holder: str | None = None) -> dict:
+    """The referral, for the staff of the provider that holds it (consent is theirs to record
+    and read, docs/decisions/0039 and 0040); ``NotFound`` naming ``reference`` for anyone else,
+    so another provider cannot tell the referral from one that does not exist."""
+    if referral is None or not holds(caller, referral, default_holder):
+        raise NotFound(f"no referral {reference}", field="reference")
+    return referral
 
 
 def may_read_file(caller: Caller, referral: dict, now: datetime | None = None,
@@ -184,7 +191,7 @@ def may_read_file(caller: Caller, referral: dict, now: datetime | None = None,
     """The full file (identity and circumstances) is for the staff of the provider that holds
     the referral (docs/decisions/0039), of an agency the survivor consented to share it with
     (``file_consent.shared_with`` over the referral's ``file_consents``, docs/decisions/0040)."""
-    return holds_referral(caller, referral, default_holder) and file_consent.shared_with(
+    return holds(caller, referral, default_holder) and file_consent.shared_with(
         referral.get("file_consents") or {}, caller.agency, now)
 
 
@@ -193,7 +200,7 @@ def file_access(caller: Caller, referral: dict | None, now: datetime | None = No
     """``file`` (the file as submitted), ``summary`` (the status-level summary: the holder's
     staff without the survivor's consent to share the file with their agency), or None (404:
     not shelter staff, or not of the provider that holds the referral)."""
-    if referral is None or not holds_referral(caller, referral, default_holder):
+    if referral is None or not holds(caller, referral, default_holder):
         return None
     return "file" if may_read_file(caller, referral, now, default_holder) else "summary"
 

@@ -1,6 +1,6 @@
-"""Consent: shelter staff record the survivor's choice of sharing with the referring police,
-the legal team and each provider (the file, docs/decisions/0040), and read it back with its
-history."""
+"""Consent: the staff of the provider holding a referral record the survivor's choice of
+sharing with the referring police, the legal team and each provider (the file,
+docs/decisions/0040), and read it back with its history."""
 
 from datetime import datetime, time, timezone
 
@@ -9,7 +9,7 @@ from sqlalchemy import insert, select, update
 from services.common.caller import Caller
 from services.common.clock import Clock
 from services.common.db import Database
-from services.common.errors import InvalidInput, NotFound
+from services.common.errors import InvalidInput
 from services.common.messaging import add_to_outbox
 from services.common.timeutil import aware, iso
 from services.contracts.envelope import make_event
@@ -17,16 +17,19 @@ from services.contracts.envelope import make_event
 from ..domain import file_consent
 from ..domain import referral as rules
 from ..domain.visibility import shape
-from ..queries import file_consents_of, load_for_update, status_row
+from ..queries import file_consents_of, load_for_update, row_dict, status_row
 from ..tables import consent_records, file_consents, outbox, referrals
 from .steps import SOURCE, check_reference
 
 
 def record_consent(db: Database, clock: Clock, caller: Caller, reference: str, audience: str,
                    share: bool, purpose: str | None = None, until: str | None = None,
-                   correlation_id: str | None = None, agency: str | None = None) -> dict:
-    """Shelter staff record the survivor's choice for one audience: the referring police, the
-    legal team, or one provider ``agency`` (consent to share the file with it). It takes effect
+                   correlation_id: str | None = None, agency: str | None = None,
+                   default_holder: str | None = None) -> dict:
+    """The staff of the provider that holds the referral (``default_holder`` holds one nobody
+    holds yet; anyone else: ``NotFound``, nothing written) record the survivor's choice for one
+    audience: the referring police, the legal team, or one provider ``agency`` (consent to
+    share the file with it). It takes effect
     in this transaction: the very next read by that audience is answered from the new state.
     The ``referral.consent_changed`` event (codes and dates only) tells the legal service, which
     stops showing the referral to the legal team."""
@@ -40,8 +43,7 @@ def record_consent(db: Database, clock: Clock, caller: Caller, reference: str, a
         raise InvalidInput("only audience provider names an agency", field="agency")
     with db.write() as s:
         row = load_for_update(s, reference)
-        if row is None:
-            raise NotFound(f"no referral {reference}", field="reference")
+        rules.require_holder(caller, row_dict(row), reference, default_holder)
         if audience == file_consent.AUDIENCE:
             _set_file_consent(s, row.id, agency, share, until_at, now)
             s.execute(update(referrals).where(referrals.c.id == row.id).values(updated_at=now))
@@ -57,7 +59,7 @@ def record_consent(db: Database, clock: Clock, caller: Caller, reference: str, a
             "reference": reference, "audience": audience, "agency": agency, "granted": share,
             "until": until_at if share else None, "changed_at": now},
             source=SOURCE, correlation_id=correlation_id, occurred_at=now))
-    return get_consent(db, clock, caller, reference)
+    return get_consent(db, clock, caller, reference, default_holder=default_holder)
 
 
 def _set_file_consent(s, referral_id: int, agency: str, share: bool, until_at, now) -> None:
@@ -81,16 +83,15 @@ def record_initial_file_consent(s, referral_id: int, agencies, recorded_by: str,
             recorded_at=at))
 
 
-def get_consent(db: Database, clock: Clock, caller: Caller, reference: str) -> dict:
+def get_consent(db: Database, clock: Clock, caller: Caller, reference: str,
+                default_holder: str | None = None) -> dict:
     """The survivor's current choice per audience and per provider (the file), and every choice
-    recorded (shelter staff)."""
+    recorded (the staff of the provider that holds the referral; anyone else: ``NotFound``)."""
     caller.require("shelter")
     check_reference(reference)
     now = clock.now()
     with db.read() as s:
-        row = status_row(s, reference)
-        if row is None:
-            raise NotFound(f"no referral {reference}", field="reference")
+        row = rules.require_holder(caller, status_row(s, reference), reference, default_holder)
         history = s.execute(select(consent_records).where(consent_records.c.referral_id == row["id"])
                             .order_by(consent_records.c.id)).all()
         providers = file_consents_of(s, row["id"])

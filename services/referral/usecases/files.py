@@ -16,7 +16,7 @@ from services.common.timeutil import iso
 from ..domain import referral as rules
 from ..domain import retention
 from ..domain.visibility import shape
-from ..queries import file_consents_of, row_dict
+from ..queries import file_consents_of, held_by_caller, row_dict
 from ..tables import referrals
 from .steps import MAX_PAGE, check_reference
 
@@ -53,9 +53,12 @@ def get_file(db: Database, cipher: FileCipher, caller: Caller, reference: str,
         "file_shared": True})
 
 
-def search_by_name(db: Database, search_key: bytes, caller: Caller, name: str) -> list[dict]:
-    """Shelter staff find referrals by the survivor's name: the keyed digest of the normalised
-    name is compared, so equal names match and the table holds no name."""
+def search_by_name(db: Database, search_key: bytes, caller: Caller, name: str,
+                   default_holder: str | None = None) -> list[dict]:
+    """Shelter staff find the referrals their provider holds by the survivor's name
+    (``queries.held_by_caller``, the SQL form of ``rules.holds``; ``default_holder`` holds those
+    nobody holds yet): another provider's referrals are not found. The keyed digest of the
+    normalised name is compared, so equal names match and the table holds no name."""
     caller.require("shelter")
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:
         raise InvalidInput("1 to 200 characters", field="name")
@@ -63,6 +66,7 @@ def search_by_name(db: Database, search_key: bytes, caller: Caller, name: str) -
     with db.read() as s:
         rows = s.execute(select(referrals.c.reference, referrals.c.status, referrals.c.submitted_at)
                          .where(referrals.c.name_digest == digest)
+                         .where(held_by_caller(caller, default_holder))
                          .order_by(referrals.c.id.desc()).limit(MAX_PAGE)).all()
     return [shape("search_item", caller.role, {"reference": r.reference, "status": r.status,
                                                "submitted_at": iso(r.submitted_at)}) for r in rows]

@@ -8,7 +8,7 @@ admission. Rows stay here; the answer holds counts, never a reference.
 
 from collections import Counter, defaultdict
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, true
 
 from services.common.caller import Caller
 from services.common.db import Database
@@ -19,26 +19,32 @@ from services.contracts.vocabulary import UNKNOWN
 
 from ..domain import report as rules
 from ..domain.visibility import VISIBILITY, shape
+from ..queries import held_by_caller
 from ..tables import referrals, timeline
 
 REPORT_ROLES = tuple(VISIBILITY["report"])
 
 
-def report_figures(db: Database, caller: Caller, first_day: str, last_day: str) -> dict:
-    """Referrals, people served and day-quartiles of the period (shelter staff and analysts)."""
+def report_figures(db: Database, caller: Caller, first_day: str, last_day: str,
+                   default_holder: str | None = None) -> dict:
+    """Referrals, people served and day-quartiles of the period: shelter staff get those of the
+    referrals their provider holds (``held_by``, which stays on the provider that accepted a
+    referral; ``default_holder`` holds those nobody holds yet), analysts the network's (which
+    the gateway suppresses for the public)."""
     period = report_period(caller, REPORT_ROLES, first_day, last_day)
     start, end = period.start, period.end
     r, t = referrals, timeline
+    scope = held_by_caller(caller, default_holder) if caller.role == "shelter" else true()
     with db.read() as s:
         # outcomes of the period's referrals: the statuses each reached before the period ended
         submitted = s.execute(
             select(r.c.id, r.c.referring_agency, r.c.submitted_at)
-            .where(and_(r.c.submitted_at >= start, r.c.submitted_at < end))).all()
+            .where(and_(r.c.submitted_at >= start, r.c.submitted_at < end, scope))).all()
         reached = defaultdict(set)
         for row in s.execute(select(t.c.referral_id, t.c.status)
                              .join(r, r.c.id == t.c.referral_id)
                              .where(and_(r.c.submitted_at >= start, r.c.submitted_at < end,
-                                         t.c.at < end))):
+                                         t.c.at < end, scope))):
             reached[row.referral_id].add(row.status)
         # the first decision, admission and discharge of every referral, up to the end (a
         # referral taken off the waitlist gets a second "accepted" entry: the first counts)
@@ -46,7 +52,8 @@ def report_figures(db: Database, caller: Caller, first_day: str, last_day: str) 
         for row in s.execute(select(t.c.referral_id, t.c.status, t.c.at, r.c.submitted_at)
                              .join(r, r.c.id == t.c.referral_id)
                              .where(and_(t.c.status.in_(("accepted", "declined", "admitted",
-                                                         "discharged")), t.c.at < end))
+                                                         "discharged")), t.c.at < end,
+                                         scope))
                              .order_by(t.c.at, t.c.id)):
             kind = "decision" if row.status in ("accepted", "declined") else row.status
             firsts.setdefault((row.referral_id, kind), (aware(row.at), aware(row.submitted_at)))
