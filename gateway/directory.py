@@ -25,7 +25,7 @@ from typing import Callable
 
 from services.contracts.vocabulary import AGENCY_NAME_LANGUAGES, PROVIDER_KIND
 
-from .errors import ApiProblem
+from .errors import ApiProblem, InputError
 
 log = logging.getLogger(__name__)
 
@@ -137,16 +137,39 @@ def identity_problem(directory, identity) -> ApiProblem | None:
     return None
 
 
-def addressee_problem(directory, agency_id: str) -> str | None:
-    """Why a referral may not be addressed to ``agency_id`` (None when it may, or when the
-    directory cannot be read: the referral service checks again at intake)."""
+def kind_problem(directory, agency_id: str, kinds: tuple[str, ...]):
+    """Why ``agency_id`` is not an active agency of one of ``kinds``: a message, None when it
+    is, or ``UNSURE`` when the referral service does not answer and the last copy lacks it."""
     entry = directory.lookup(agency_id)
     if entry is UNSURE:
-        return None
+        return UNSURE
     if entry is None:
         return "No such agency."
     if not entry.get("active"):
         return "The agency is inactive."
-    if entry.get("kind") != PROVIDER_KIND:
-        return f"The agency is not a {PROVIDER_KIND}."
+    if entry.get("kind") not in kinds:
+        if len(kinds) == 1:
+            return f"The agency is not a {kinds[0]}."
+        return f"The agency's kind is not one of {', '.join(kinds)}."
     return None
+
+
+def addressee_problem(directory, agency_id: str) -> str | None:
+    """Why a referral may not be addressed to ``agency_id`` (None when it may, or when the
+    directory cannot be read: the referral service checks again at intake)."""
+    problem = kind_problem(directory, agency_id, (PROVIDER_KIND,))
+    return None if problem is UNSURE else problem
+
+
+def require_kind(directory, agency_id: str, kinds: tuple[str, ...], field: str) -> None:
+    """Refuse, before any service is called, an agency named in ``field`` that the directory
+    does not hold, holds as inactive, or holds with a kind not in ``kinds`` (422 naming the
+    field). No service checks it again, so when the directory cannot be read the request is
+    refused as unavailable (503) rather than let through."""
+    problem = kind_problem(directory, agency_id, kinds)
+    if problem is UNSURE:
+        raise ApiProblem(503, "service-unavailable", "A service is not running",
+                         "The agency directory cannot be read now; try again shortly.",
+                         field=field)
+    if problem:
+        raise InputError(problem, field, [{"field": field, "message": problem}])

@@ -5,8 +5,9 @@ HSDS service."""
 
 from marshmallow import fields, validate
 
-from services.contracts.vocabulary import POPULATION_GROUPS, ROLES
+from services.contracts.vocabulary import POPULATION_GROUPS, PROVIDER_KIND, ROLES
 
+from ..directory import require_kind
 from .declare import LISTING, ONE, WRITE, Ctx, endpoint
 from .shapes import Strict, answer, integers, iso, sized, strings
 
@@ -120,6 +121,9 @@ def list_facilities(ctx: Ctx):
           body=FacilityBody, response=Facility, status=201, errors=WRITE - {404},
           changes_beds=True)
 def register_facility(ctx: Ctx):
+    provider = ctx.data.get("provider")
+    if provider is not None and ctx.identity.role == "admin":  # staff: their own (the service)
+        require_kind(ctx.extensions["refnet.directory"], provider, (PROVIDER_KIND,), "provider")
     return ctx.rpc("shelter", "register_facility", facility=ctx.data["facility"],
                    name=ctx.data["name"], provider=ctx.data.get("provider"))
 

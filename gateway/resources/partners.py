@@ -7,7 +7,10 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.contracts.identities import AGENCY
 from services.contracts.vocabulary import (PARTNER_DECLINE_REASONS, PARTNER_OUTCOMES,
-                                           PARTNER_REFERRAL_STATUSES, PARTNER_SERVICES)
+                                           PARTNER_REFERRAL_STATUSES, PARTNER_SERVICES,
+                                           ROLE_AGENCY_KINDS)
+
+from ..directory import require_kind
 
 from .care import CARE_ROLES, PlanItemView, _plan
 from .declare import FILTERED, WRITE, Ctx, endpoint
@@ -62,6 +65,8 @@ PartnerReferral = answer(
           body=PartnerReferralBody, response=PlanItemView, status=201, errors=WRITE)
 def refer_plan_item_to_partner(ctx: Ctx, plan_id: str, item_id: str):
     d = ctx.data
+    require_kind(ctx.extensions["refnet.directory"], d["partner_agency"],
+                 ROLE_AGENCY_KINDS["partner"], "partner_agency")
     return ctx.rpc("shelter", "refer_plan_item_to_partner", plan_id=_plan(plan_id),
                    item_id=numeric_id(item_id, "item"), partner_agency=d["partner_agency"],
                    service_code=d["service"], correlation_id=ctx.correlation_id)

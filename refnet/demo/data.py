@@ -18,6 +18,8 @@ USERS = [
     {"user": "clerk.demo", "role": "court", "agency": "erbil-criminal-court"},
     {"user": "admin.demo", "role": "admin", "agency": "refnet-admin"},
     {"user": "analyst.demo", "role": "analyst", "agency": "refnet-analytics"},
+    # a partner agency's officer: sees only the care-plan items referred to intl-return-org
+    {"user": "return.demo", "role": "partner", "agency": "intl-return-org"},
 ]
 
 # The demo agency directory (invented names): two shelter providers (the NGO shelter of the 45

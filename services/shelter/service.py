@@ -11,14 +11,13 @@ from nameko.timer import timer
 
 from services.common.audit import audited
 from services.common.runtime.consumers import consume_events
-from services.common.runtime.entrypoints import caller_checked, rpc
+from services.common.runtime.entrypoints import rpc
 from services.common.runtime.observability import Observability
 from services.common.runtime.providers import FileKeys, Outbox, ServiceDatabase
 from services.common.runtime import skeleton  # not its class: `nameko run` serves every class here
 
 from . import usecases
 from .domain.fields import check_whole_number as whole
-from .domain.visibility import require_holding_agency
 from .observability import bed_gauges
 from .settings import SETTINGS, hold_of, timing_of
 from .tables import audit_log
@@ -31,16 +30,6 @@ VALUES = SETTINGS.load_at_start()  # once: a missing or bad value stops the proc
 HOLD = hold_of(VALUES)
 TIMING = timing_of(VALUES)
 AGENCY = VALUES.shelter_agency
-
-
-def held(field: str | None = None):
-    """Refuse a shelter identity of another agency than this shelter's before the method (and
-    any rule) runs: ``NotFound`` naming ``field``, or ``Forbidden`` for a list
-    (``domain.visibility.require_holding_agency``). Under ``@audited``, so the refusal is
-    audited; nothing is written. Only the incoming list and the decision still use it; every
-    facility-owned object is checked against its own provider in the use cases
-    (``domain.visibility.require_provider``, docs/decisions/0038)."""
-    return caller_checked(lambda caller: require_holding_agency(caller, AGENCY, field))
 
 
 class ShelterService(skeleton.ServiceSkeleton):
@@ -298,7 +287,6 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("care_plan.refer_item_to_partner", "care_plan", "plan_id")
-    @held("plan")
     def refer_plan_item_to_partner(self, caller, plan_id, item_id, partner_agency, service_code,
                                    correlation_id=None):
         """Refer a plan item to a partner agency (status only comes back)."""

@@ -6,14 +6,13 @@ same call as the API.
 B's staff get 404 on A's facility, its beds, its residents and their plans, and lists of their
 own rows; a facility is registered, renamed and closed through the API (closing one with a
 resident is refused); residents move from A to B with the care plan only when the survivor
-consented to share with B (the consent arrives as ``referral.consent_changed`` v2, published
-here as the referral service publishes it); the police timeline shows the move with both
+consented to share with B (recorded by A's staff through the API; the referral service tells
+the shelter service with ``referral.consent_changed`` v2); the police timeline shows the move with both
 agencies; bad input is a 4xx naming the field, nothing changed.
 """
 
 import uuid
 
-import kombu
 import pytest
 
 from refnet import demo
@@ -21,8 +20,6 @@ from refnet.demo.data import GOV_FACILITY
 from refnet.harness.broker import create_vhost, delete_vhost
 from refnet.harness.network import Network
 from refnet.harness.polling import poll
-from services.common.broker import EVENTS_EXCHANGE
-from services.contracts.envelope import make_event
 from tests.e2e.conftest import CANONICAL, submit
 
 A_FACILITY, B_FACILITY = demo.FACILITY["id"], GOV_FACILITY["id"]
@@ -72,15 +69,15 @@ def beds(net, token) -> dict:
             for r in rows}
 
 
-def consent_to(net, reference, agency, granted=True):
-    """The survivor's consent to share with ``agency``, as the referral service announces it."""
-    event = make_event("referral.consent_changed", {
-        "reference": reference, "audience": "provider", "agency": agency, "granted": granted,
-        "until": None, "changed_at": "2026-12-01T10:00:00+00:00"}, source="referral")
-    with kombu.Connection(net.amqp_uri) as conn:
-        kombu.Producer(conn.channel()).publish(
-            event, exchange=EVENTS_EXCHANGE, routing_key=event["type"], declare=[],
-            message_id=event["event_id"], delivery_mode=2)
+def consent_to(net, holder_staff, reference, agency, granted=True):
+    """The survivor's consent to share the file with ``agency``, recorded by the holder's staff
+    through the API: the referral service keeps it and tells the shelter service
+    (``referral.consent_changed`` v2, audience ``provider``)."""
+    body = {"audience": "provider", "agency": agency, "share": granted}
+    if granted:
+        body["purpose"] = "continuity of care at the receiving shelter"
+    r = net.api("POST", f"/referrals/{reference}/consent", holder_staff, json=body)
+    assert r.status_code == 200, r.text
 
 
 def test_two_providers_isolation_facilities_and_transfers(net):
@@ -177,7 +174,7 @@ def test_two_providers_isolation_facilities_and_transfers(net):
     r = net.api("POST", f"/shelter/plans/{second['plan_id']}/items", a_staff,
                 json={"service": "mhpss", "owner": "cm.a"})
     assert r.status_code == 201, r.text
-    consent_to(net, second["reference"], B)
+    consent_to(net, a_staff, second["reference"], B)
     poll(lambda: _consent_kept(net, second["reference"], B), what="the consent at the shelter")
     r = net.api("POST", f"/residents/{second['reference']}/transfer", a_staff,
                 json={"to_facility": B_FACILITY, "case_manager": "cm.b"})

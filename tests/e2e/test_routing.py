@@ -5,32 +5,32 @@ escalates once when the test clock moves; two providers' staff accepting one ref
 give exactly one acceptance, 50 times; a refer-on to itself, to a non-provider, to an inactive
 or an unknown agency is refused naming ``to`` and changes nothing.
 
-The providers reach the shelter service's copy as the directory announces them: a
-``referral.agency_changed`` event, published here straight to the broker (the directory's
-``POST /api/v1/agencies`` publishes the same event). Until facilities belong to providers, every
-facility is the network's default provider's (``REFNET_SHELTER_AGENCY``, provider A here).
+The providers are registered and changed through ``POST`` / ``PATCH /api/v1/agencies`` as an
+administrator; they reach the shelter service's copy as the directory announces them
+(``referral.agency_changed``). A is the demo's NGO shelter with the demo facility; B has no
+facility; the demo's government shelter is deactivated, so a referral A does not take goes to B.
 """
 
 import json
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import create_engine, func, select
 
+from refnet import demo
+from refnet.demo.data import GOV_FACILITY
 from refnet.harness import postgres as support_postgres
 from refnet.harness.broker import create_vhost, delete_vhost
 from refnet.harness.network import Network
-from services.common.broker import EVENTS_EXCHANGE, ConfirmingPublisher
-from services.contracts.envelope import make_event
 from services.shelter.tables import incoming, outbox, placements, providers, referral_offers
 
 from tests.e2e.capacity_helpers import ADULT_WOMAN, poll, refer_many
 
 SERVICES = ("referral", "shelter", "legal")
-A = "erbil-shelter"                     # the network's default provider: the demo facility's
+A = demo.FACILITY["provider"]           # the demo's NGO shelter, with the demo facility
+GOV = GOV_FACILITY["provider"]          # the demo's government shelter: deactivated here
 RUN = uuid.uuid4().hex[:6]
 B = f"route-b-{RUN}"
 INACTIVE = f"route-off-{RUN}"
@@ -72,26 +72,43 @@ def net(request, tmp_path_factory):
         delete_vhost(vhost)
 
 
-def _agency_changed(agency, kind="shelter_provider", active=True, order=None):
-    return make_event("referral.agency_changed", {
-        "agency": agency, "kind": kind, "active": active, "region": "Erbil",
-        "services": ["shelter", "medical", "legal", "psychosocial"], "spoken_languages": ["ar"],
-        "routing_order": order, "changed_at": datetime.now(timezone.utc)}, source="referral")
+FITS = {"region": "Erbil", "services": ["shelter", "medical", "legal", "psychosocial"],
+        "languages": ["ar"]}
 
 
 def _register_providers(network) -> None:
-    publisher = ConfirmingPublisher(network.admin_uri)
-    try:
-        for event in (_agency_changed(A, order=1), _agency_changed(B, order=2),
-                      _agency_changed(INACTIVE, active=False, order=3),
-                      _agency_changed(LEGAL_AID, kind="legal_aid")):
-            publisher.publish(event, exchange=EVENTS_EXCHANGE,
-                              routing_key=event["type"])
-    finally:
-        publisher.close()
-    poll(lambda: set(_column(network, providers.c.agency)) >= {A, B, INACTIVE},
-         what="the shelter's copy of the providers")
+    """The providers of this test, through the directory's API as an administrator would: B
+    and an inactive provider registered, a legal-aid agency (not a provider), A given the
+    first place, and the demo's government shelter deactivated (its free beds would otherwise
+    come before B, which has no facility). The directory announces each change
+    (``referral.agency_changed``); the test waits until the shelter service's copy holds them."""
+    admin = network.token("admin")
+    for body in ({"id": B, "kind": "shelter_provider", "routing_order": 2},
+                 {"id": INACTIVE, "kind": "shelter_provider", "routing_order": 3, "active": False},
+                 {"id": LEGAL_AID, "kind": "legal_aid"}):
+        r = network.api("POST", "/agencies", admin, json={**body, **FITS, "name": body["id"]})
+        assert r.status_code == 201, r.text
+    for agency, changes in ((A, {**FITS, "routing_order": 1}), (GOV, {"active": False})):
+        r = network.api("PATCH", f"/agencies/{agency}", admin, json=changes)
+        assert r.status_code == 200, r.text
+
+    def copied():
+        rows = {r.agency: r for r in _rows(network, providers)}
+        return (B in rows and rows[B].active and INACTIVE in rows and not rows[INACTIVE].active
+                and A in rows and rows[A].routing_order == 1
+                and json.loads(rows[A].spoken_languages) == ["ar"]
+                and GOV in rows and not rows[GOV].active)
+    poll(copied, what="the shelter's copy of the providers")
     assert LEGAL_AID not in _column(network, providers.c.agency)
+
+
+def _rows(network, table):
+    engine = _shelter_db(network)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(select(table)))
+    finally:
+        engine.dispose()
 
 
 def _shelter_db(network):

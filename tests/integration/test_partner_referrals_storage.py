@@ -21,6 +21,7 @@ from tests.integration.test_care_storage import (CM, T0, admitted, cipher,  # no
 
 IOM = Caller(user="iom.officer", role="partner", agency="iom-erbil")
 EMBASSY = Caller(user="consul.one", role="partner", agency="embassy-np")
+OTHER_PROVIDER = Caller(user="cm.two", role="shelter", agency="duhok-gov-shelter")
 
 
 def _events(db) -> list[dict]:
@@ -116,6 +117,10 @@ def test_bad_referrals_name_the_field_and_change_nothing(shelter):
         usecases.refer_item_to_partner(shelter, CM, plan_id, 99999, T0, "iom-erbil", "mhpss")
     with pytest.raises(Forbidden):
         usecases.refer_item_to_partner(shelter, IOM, plan_id, item["item_id"], T0, "iom-erbil", "mhpss")
+    with pytest.raises(NotFound) as exc:  # another provider's staff: the plan is not theirs
+        usecases.refer_item_to_partner(shelter, OTHER_PROVIDER, plan_id, item["item_id"], T0,
+                                       "iom-erbil", "mhpss")
+    assert exc.value.field == "plan"
     assert count(shelter, partner_referrals) == 0 and _events(shelter) == []
 
 

@@ -145,3 +145,27 @@ def test_legal_referral_requests_are_for_the_legal_team(client, rpc, auth):
     for role in ("police", "shelter", "court", "admin", "analyst"):
         assert client.get("/api/v1/legal/referral-requests", headers=auth(role)).status_code == 403
     assert len(rpc.calls) == 1
+
+
+@pytest.mark.parametrize("partner, why", [("nowhere", "No such"), ("closed-ngo", "inactive"),
+                                          ("duhok-gov-shelter", "kind is not one of")])
+def test_an_item_is_referred_only_to_an_active_partner_agency(client, rpc, auth, directory,
+                                                             partner, why):
+    directory.missing.add("nowhere")
+    directory.add("closed-ngo", kind="international_org", active=False)
+    directory.add("duhok-gov-shelter", kind="shelter_provider")
+    refused = client.post("/api/v1/shelter/plans/12/items/3/partner-referral",
+                          headers=auth("shelter"), json={"partner_agency": partner, "service": "mhpss"})
+    assert (refused.status_code, refused.get_json()["field"]) == (422, "partner_agency"), refused.text
+    assert why in refused.get_json()["detail"]
+    assert rpc.calls == []
+
+
+def test_an_item_referred_to_a_partner_agency_reaches_the_service(client, rpc, auth, directory):
+    directory.add("intl-return-org", kind="international_org")
+    rpc.responses[("shelter", "refer_plan_item_to_partner")] = {}
+    made = client.post("/api/v1/shelter/plans/12/items/3/partner-referral", headers=auth("shelter"),
+                       json={"partner_agency": "intl-return-org", "service": "mhpss"})
+    assert made.status_code == 201, made.text
+    assert [(m, k["partner_agency"]) for _s, m, k in rpc.calls] == [
+        ("refer_plan_item_to_partner", "intl-return-org")]

@@ -78,14 +78,15 @@ def test_an_empty_network_gets_the_demo_facility_and_people(network, tmp_path):
                                        GOV_FACILITY["id"]: GOV_CAPACITY}
     people = {p["username"]: p for p in seeded["people"]}
     assert set(people) == {"officer.demo", "intake.demo", "lawyer.demo", "clerk.demo", "admin.demo",
-                           "analyst.demo"}
+                           "analyst.demo", "return.demo"}
     for name, person in people.items():
         assert verify_password(network["accounts"].get_user(name).password_hash, person["password"])
     path = tmp_path / "demo-web-users.json"
     assert path.stat().st_mode & 0o077 == 0
     assert {p["username"]: p["password"] for p in json.loads(path.read_text())} == \
         {n: p["password"] for n, p in people.items()}
-    assert set(seeded["tokens"]) >= {"officer.demo", "admin.demo"}
+    assert set(seeded["tokens"]) >= {"officer.demo", "admin.demo", "return.demo"}
+    assert people["return.demo"]["role"] == "partner"
 
 
 def test_the_files_with_tokens_and_passwords_are_the_owners_alone(network, tmp_path):

@@ -114,7 +114,34 @@ def test_facility_and_transfer_bodies_are_checked_before_the_service(client, aut
     assert rpc.calls == []
 
 
-def test_facility_calls_reach_the_service_and_its_refusals_name_the_field(client, auth, rpc):
+@pytest.mark.parametrize("provider, why", [("nowhere", "No such"), ("closed-shelter", "inactive"),
+                                           ("erbil-court", "shelter_provider")])
+def test_an_admin_names_an_active_shelter_provider_of_the_directory(client, auth, rpc, directory,
+                                                                   provider, why):
+    directory.missing.add("nowhere")
+    directory.add("closed-shelter", kind="shelter_provider", active=False)
+    directory.add("erbil-court", kind="court")
+    refused = client.post("/api/v1/shelters/facilities", headers=auth("admin"),
+                          json={"facility": "f-1", "name": "House", "provider": provider})
+    assert (refused.status_code, refused.get_json()["field"]) == (422, "provider"), refused.text
+    assert why in refused.get_json()["detail"]
+    assert refused.headers["Content-Type"].startswith("application/problem+json")
+    assert rpc.calls == []
+
+
+def test_a_facility_is_not_registered_when_the_directory_cannot_say(client, auth, rpc,
+                                                                    directory, monkeypatch):
+    from gateway.directory import UNSURE
+    monkeypatch.setattr(directory, "lookup", lambda agency: UNSURE)
+    refused = client.post("/api/v1/shelters/facilities", headers=auth("admin"),
+                          json={"facility": "f-1", "name": "House", "provider": "gov-b"})
+    assert (refused.status_code, refused.get_json()["field"]) == (503, "provider")
+    assert rpc.calls == []
+
+
+def test_facility_calls_reach_the_service_and_its_refusals_name_the_field(client, auth, rpc,
+                                                                           directory):
+    directory.add("gov-b", kind="shelter_provider")
     rpc.responses[("shelter", "register_facility")] = lambda **kw: {
         "facility": kw["facility"], "name": kw["name"], "provider": kw["provider"],
         "status": "open", "created_at": "2026-05-01T09:00:00Z", "closed_at": None}

@@ -6,7 +6,7 @@ no address and no reference. ``shape`` cuts an answer to what the table grants; 
 from a view's row is refused in the use case (``caller.require``) before it gets here.
 """
 
-from services.common.errors import Forbidden, NotFound
+from services.common.errors import NotFound
 from services.contracts.vocabulary import ROLES
 
 COUNTS = frozenset({"facility", "facility_name", "population_group", "capacity", "out_of_service",
@@ -37,20 +37,6 @@ def shape(view: str, role: str, data: dict) -> dict:
         return {}
     allowed = row[role]
     return dict(data) if allowed is None else {k: v for k, v in data.items() if k in allowed}
-
-
-def require_holding_agency(caller, holding_agency: str, field: str | None = None) -> None:
-    """Shelter staff act only on what their own agency holds (a facility, a referral it
-    received, a resident's plan): a ``shelter`` identity of another agency is refused before
-    any rule runs, ``NotFound`` naming ``field`` for an object (it must not learn the object
-    exists), ``Forbidden`` for a list or the figures (``field`` None). The holding agency is the
-    service's own (``REFNET_SHELTER_AGENCY``) while the network has one shelter provider. Other
-    roles pass here; the use case's own rules decide for them."""
-    if caller.role != "shelter" or caller.agency == holding_agency:
-        return
-    if field is None:
-        raise Forbidden(f"agency {caller.agency} is not staff of this shelter")
-    raise NotFound(f"no {field} here", field=field)
 
 
 # --- one shelter service, many providers (docs/decisions/0038) ---------------------------------

@@ -25,8 +25,9 @@ ID = re.compile(r"[0-9a-f]{32}")
 def refer_item_to_partner(db: Database, caller: Caller, plan_id: int, item_id: int,
                           now: datetime, partner_agency: str, service: str,
                           correlation_id: str | None = None) -> dict:
-    """The provider's staff refer a plan item to a partner agency (status ``sent``); the item
-    view answers, with the referral's status on it."""
+    """The provider's staff refer a plan item of their own provider's plan to a partner agency
+    (status ``sent``; another provider's plan is ``NotFound`` naming ``plan``, as every care-plan
+    action); the item view answers, with the referral's status on it."""
     caller.require(rules.PROVIDER_ROLE)
     rules.check_new(service, partner_agency, caller.agency)
     with db.write() as s:
@@ -35,7 +36,7 @@ def refer_item_to_partner(db: Database, caller: Caller, plan_id: int, item_id: i
         rules.check_item_referable(item.status, queries.has_open(s, item.id))
         partner_referral_id = uuid.uuid4().hex
         queries.add(s, id=partner_referral_id, plan_id=plan_id, item_id=item.id,
-                    reference=plan.reference, agency=caller.agency, partner_agency=partner_agency,
+                    reference=plan.reference, agency=plan.provider, partner_agency=partner_agency,
                     service=service, status="sent", sent_at=now, sent_by=caller.user[:100],
                     updated_at=now, updated_by=caller.user[:100])
         _emit(s, now, queries.one(s, partner_referral_id), correlation_id)
