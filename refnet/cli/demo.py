@@ -91,12 +91,23 @@ def cmd_demo_year(args) -> int:
               "REFNET_DEMO_CLOCK_FILE=var/demo-clock (e.g. `REFNET_DEMO_CLOCK_FILE=$PWD/var/demo-clock "
               "make up`), on a fresh network", file=sys.stderr)
         return 2
+    if not values.caller_signing_key:
+        print("refnet demo-year: REFNET_CALLER_SIGNING_KEY is not set; run `refnet init-secrets` "
+              "first", file=sys.stderr)
+        return 2
     first_day = (date.fromisoformat(args.start) if args.start
                  else date.today() - timedelta(days=year_plan.YEAR_DAYS))
     if first_day + timedelta(days=year_plan.YEAR_DAYS) > date.today():
         print("refnet demo-year: the year must end before today", file=sys.stderr)
         return 2
     try:
+        # every agency the year's tokens name must be in the directory (the referral sources,
+        # the shelter, the legal aid, the administrator): registered as `make up` does
+        client = seed.shelter_client(values.amqp_uri, values.caller_signing_key)
+        try:
+            seed.seed_agencies(client)
+        finally:
+            client.close()
         year.run(args.url or settings.base_url(values), values.token_secret, values.demo_clock_file,
                  first_day, seed=args.seed)
     except (year.DemoError, requests.RequestException) as exc:

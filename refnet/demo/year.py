@@ -90,6 +90,9 @@ def _submission(p: year_plan.Person, first_day: date) -> dict:
         "consent": {"given": True, "recorded_by": "Officer Demo",
                     "basis": "best_interest" if p.child else "informed_consent"},
         "officer": {"name": "Officer Demo", "unit": p.source},
+        # the year is the one shelter's: addressed to it, a decline ends a referral there
+        # rather than passing it to another provider of the network (docs/decisions/0039)
+        "addressed_to": year_plan.PROVIDER,
     }
 
 
@@ -124,7 +127,7 @@ def run(url: str, token_secret: str, clock_file: str, first_day: date, seed: int
     people = year_plan.plan(seed)
     d = Driver(url, token_secret, clock_file, first_day)
     admin = d.token("admin.demo", "admin", "refnet-admin")
-    shelter_agency = year_plan.FACILITY
+    shelter_agency = year_plan.PROVIDER
     intake = d.token("intake.demo", "shelter", shelter_agency)
     legal = d.token("lawyer.demo", "legal", "erbil-legal-aid")
     refs, admissions, plans, court_ids, cases = {}, {}, {}, {}, {}
@@ -205,7 +208,7 @@ def _settle(d: Driver, refs: dict, touched: list, timeout: float = 60.0) -> None
     want = {}
     # a shelter user of its own reads the statuses, so the polling does not spend the rate
     # limit of the users who act
-    monitor = d.token("monitor.demo", "shelter", year_plan.FACILITY)
+    monitor = d.token("monitor.demo", "shelter", year_plan.PROVIDER)
     for p, kind in touched:
         statuses = SETTLED[kind] or (("bed_held", "accepted") if p.outcome == "accepted" else ("declined",))
         want[refs[p.key]] = statuses

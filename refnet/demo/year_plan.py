@@ -20,6 +20,7 @@ from .data import FACILITY as DEMO_FACILITY
 YEAR_DAYS = 365
 SEED = 2026
 FACILITY = DEMO_FACILITY["id"]
+PROVIDER = DEMO_FACILITY["provider"]  # the shelter of the year: every referral is addressed to it
 CAPACITY = {"women": 40, "men": 15, "children": 6}
 COUNTRIES = (("ET", 22), ("BD", 12), ("PH", 8), ("SY", 7), ("NP", 5), ("LK", 4), ("KE", 3),
              ("GH", 3), ("IQ", 3), ("UG", 2), ("ID", 1))          # 70 people, 11 countries

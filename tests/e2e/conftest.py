@@ -181,6 +181,26 @@ def network(tmp_path_factory, vhost_uri, event_tap):
         net.stop()
 
 
+def own_network(tmp_path_factory, label: str):
+    """A network of a module's own, on a vhost of its own, ready and seeded with the demo
+    facilities; stopped and its vhost deleted afterwards. For a module whose tests register
+    agencies, providers or consents the session network's other tests must not meet. Use as
+    ``yield from own_network(tmp_path_factory, "label")`` in a module-scoped fixture."""
+    name, uri = create_vhost(f"refnet-e2e-{label}")
+    network = Network(tmp_path_factory.mktemp(f"{label}-network"), uri)
+    try:
+        network.prepare()
+        network.start()
+        try:
+            network.wait_ready()
+            network.seed_facility()
+            yield network
+        finally:
+            network.stop()
+    finally:
+        delete_vhost(name)
+
+
 @pytest.fixture
 def agency():
     """A police agency of the test's own, so tests never see each other's referrals."""

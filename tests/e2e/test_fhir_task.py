@@ -53,7 +53,9 @@ def valid_task(response) -> Task:
 
 @pytest.fixture
 def declined(network, police, shelter):
-    r = submit(network, police, planted())
+    # addressed to the demo shelter: its decline ends the referral (a referral to the network
+    # would pass on to the demo's other provider, docs/decisions/0039)
+    r = submit(network, police, {**planted(), "addressed_to": demo.FACILITY["provider"]})
     assert r.status_code == 202, r.text
     reference = r.json()["reference"]
     network.wait_status(reference, "received", police)

@@ -9,9 +9,7 @@ import uuid
 import pytest
 
 from refnet import demo
-from refnet.harness.broker import create_vhost, delete_vhost
-from refnet.harness.network import Network
-from tests.e2e.conftest import CANONICAL
+from tests.e2e.conftest import CANONICAL, own_network
 
 A = next(u["agency"] for u in demo.USERS if u["role"] == "shelter")   # the network's shelter
 B = "second-shelter"
@@ -20,19 +18,7 @@ NAME = CANONICAL["survivor"]["name"]
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory):
-    name, uri = create_vhost("refnet-e2e-file-consent")
-    network = Network(tmp_path_factory.mktemp("file-consent-network"), uri)
-    try:
-        network.prepare()
-        network.start()
-        try:
-            network.wait_ready()
-            network.seed_facility()
-            yield network
-        finally:
-            network.stop()
-    finally:
-        delete_vhost(name)
+    yield from own_network(tmp_path_factory, "file-consent")
 
 
 def _referral(net, police, staff, share_file_with=None) -> str:

@@ -69,14 +69,21 @@ def scrape_all(net) -> dict[str, dict]:
 
 def test_every_process_serves_metrics_and_the_outbox_and_bed_gauges_move(observed):
     net = observed
-    police, shelter, admin = net.token("police", agency=f"tip-{uuid.uuid4().hex[:6]}"), \
-        net.token("shelter"), net.token("admin")
-    before = scrape_all(net)
+    shelter, admin = net.token("shelter"), net.token("admin")
+    # the police unit registered through the API: a commit in the referral process, whose relay
+    # it wakes (this network's relays poll hourly: only a commit publishes)
+    unit = f"tip-{uuid.uuid4().hex[:6]}"
+    assert net.api("POST", "/agencies", admin, json={
+        "id": unit, "kind": "police_unit", "names": {"en": "Observed unit"}}).status_code == 201
+    police = net.token("police", agency=unit)
+
+    def settled():
+        pages = scrape_all(net)
+        backlog = {process: value(page, "refnet_outbox_backlog", service=process.split(".")[0])
+                   for process, page in pages.items() if process != "gateway"}
+        return pages if not any(backlog.values()) else None
+    before = poll(settled, "every service's outbox backlog at 0")
     assert {p.split(".")[0] for p in before} == set(PROCESSES)
-    for process, page in before.items():
-        if process != "gateway":
-            service = process.split(".")[0]
-            assert value(page, "refnet_outbox_backlog", service=service) == 0, process
     beds = dict(facility=demo.FACILITY["id"], population_group="women")
     women = value(before["shelter"], "refnet_beds_available", **beds)
     assert women == demo.CAPACITY["women"]

@@ -8,10 +8,8 @@ nothing."""
 import pytest
 
 from refnet import demo
-from refnet.harness.broker import create_vhost, delete_vhost
-from refnet.harness.network import Network
 from refnet.harness.polling import poll
-from tests.e2e.conftest import CANONICAL
+from tests.e2e.conftest import CANONICAL, own_network
 
 FACILITY = demo.FACILITY["id"]
 SHELTER = next(u["agency"] for u in demo.USERS if u["role"] == "shelter")
@@ -20,19 +18,7 @@ IOM, EMBASSY, LABOUR = "iom-erbil", "embassy-np", "labour-office-erbil"
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory):
-    name, uri = create_vhost("refnet-e2e-partners")
-    network = Network(tmp_path_factory.mktemp("partners-network"), uri)
-    try:
-        network.prepare()
-        network.start()
-        try:
-            network.wait_ready()
-            network.seed_facility()
-            yield network
-        finally:
-            network.stop()
-    finally:
-        delete_vhost(name)
+    yield from own_network(tmp_path_factory, "partners")
 
 
 def _admitted(net, police, staff) -> dict:

@@ -17,10 +17,8 @@ import pytest
 
 from refnet import demo
 from refnet.demo.data import GOV_FACILITY
-from refnet.harness.broker import create_vhost, delete_vhost
-from refnet.harness.network import Network
 from refnet.harness.polling import poll
-from tests.e2e.conftest import CANONICAL, submit
+from tests.e2e.conftest import CANONICAL, own_network, submit
 
 A_FACILITY, B_FACILITY = demo.FACILITY["id"], GOV_FACILITY["id"]
 A, B = demo.FACILITY["provider"], GOV_FACILITY["provider"]
@@ -29,19 +27,7 @@ ADULT = {**CANONICAL, "children": []}  # one woman, one bed
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory):
-    name, uri = create_vhost("refnet-e2e-providers")
-    network = Network(tmp_path_factory.mktemp("providers-network"), uri)
-    try:
-        network.prepare()
-        network.start()
-        try:
-            network.wait_ready()
-            network.seed_facility()
-            yield network
-        finally:
-            network.stop()
-    finally:
-        delete_vhost(name)
+    yield from own_network(tmp_path_factory, "providers")
 
 
 def staff(net, agency, user):

@@ -3,7 +3,10 @@
 import json
 import time
 
+from refnet import demo
 from tests.e2e.conftest import CANONICAL, submit
+
+SHELTER = demo.FACILITY["provider"]  # the demo NGO shelter, which the session's shelter token names
 
 
 def _values(obj):
@@ -79,7 +82,9 @@ DECLINE_NOTE = "Zhilwan-7Q: her cousin in Duhok threatened the night guard"
 
 def test_a_decline_reaches_the_police_with_its_reason_code_and_never_the_note(
         network, police, shelter, event_tap):
-    reference = submit(network, police).json()["reference"]
+    # addressed to the demo shelter: its decline ends the referral (to the network it would pass
+    # on to the demo's other provider, docs/decisions/0039)
+    reference = submit(network, police, {**CANONICAL, "addressed_to": SHELTER}).json()["reference"]
     network.wait_status(reference, "received", police)
     for body in ({"decision": "decline"},  # no code; a note alone (the API before codes); unknown
                  {"decision": "decline", "reason": DECLINE_NOTE},
@@ -92,8 +97,6 @@ def test_a_decline_reaches_the_police_with_its_reason_code_and_never_the_note(
                                  "reason": DECLINE_NOTE})
     assert declined.status_code == 200
     status = network.wait_status(reference, "declined", police)
-    # the decline's entry (with no other provider in this network, a flag to the admins may
-    # follow it: docs/decisions/0039)
     [last] = [e for e in status["timeline"] if e.get("reason_code")]
     assert last["reason_code"] == "needs_beyond_capacity"
     assert last["note"] == ("Declined: Medical or psychiatric needs beyond the shelter's capacity")

@@ -82,6 +82,23 @@ def test_the_migration_registers_the_default_provider_and_the_copy_follows_the_d
     assert (rows[B].active, rows[B].routing_order) == (False, 5)
 
 
+def test_an_addressed_referral_ends_with_its_providers_decline(db):
+    """The police chose the provider: its decline returns the referral to them (declined), it
+    is offered to nobody else and flagged to nobody, though another provider fits."""
+    _provider(db, DEFAULT, order=1)
+    _provider(db, B, order=2)
+    reference = _submit(db, requested=DEFAULT)
+    assert _holder(db, reference) == DEFAULT
+    answer = usecases.decide(db, STAFF_A, reference, "decline", None, reason_code="outside_mandate",
+                             now=T0 + timedelta(minutes=5), timing=TIMING)
+    assert (answer["status"], _holder(db, reference)) == ("declined", DEFAULT)
+    assert [(e["agency"], e["why"]) for e in _events(db, "shelter.referral_offered")] == [
+        (DEFAULT, "addressed")]
+    assert _events(db, "shelter.referral_unplaced") == []
+    assert [e["reason_code"] for e in _events(db, "shelter.referral_declined")] == ["outside_mandate"]
+    assert usecases.list_incoming(db, STAFF_B)["items"] == []
+
+
 def test_network_referral_routed_declined_on_then_declined_and_flagged(db):
     _provider(db, DEFAULT, order=1)
     _provider(db, B, order=2)

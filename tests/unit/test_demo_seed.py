@@ -172,3 +172,12 @@ def test_the_demo_agencies_are_registered_once_and_every_demo_user_names_one():
     assert sorted(k for k in kinds.values() if k == "shelter_provider") == ["shelter_provider"] * 2
     for agency in data.AGENCIES:
         assert set(agency["names"]) == {"en", "ar", "ckb"}
+
+
+def test_every_referral_source_of_the_demo_year_is_a_demo_police_unit():
+    """`refnet demo-year` registers the demo agencies before it submits: each source it submits
+    as must be among them, a police unit, or the gateway refuses its tokens (agency-unknown)."""
+    from refnet.demo import data, year_plan
+    kinds = {a["id"]: a["kind"] for a in data.AGENCIES}
+    assert {kinds.get(source) for source, _share in year_plan.SOURCES} == {"police_unit"}
+    assert kinds.get(year_plan.PROVIDER) == "shelter_provider"

@@ -83,3 +83,12 @@ def test_a_refer_on_names_another_active_provider_with_a_code(to, reason, provid
 
 def test_a_good_refer_on_passes():
     rules.check_refer_on("b", "closer_to_family", "a", Provider("b"), {"a"})
+
+
+def test_a_decline_passes_on_only_a_referral_to_the_network():
+    """The police addressed it: the provider's decline ends it (no next provider, no flag to
+    the admins); to the network: the next provider is offered it."""
+    assert rules.declined_to_network(["routed"])
+    assert rules.declined_to_network(["routed", "declined", "escalated"])
+    assert not rules.declined_to_network(["addressed"])
+    assert not rules.declined_to_network(["addressed", "escalated"])

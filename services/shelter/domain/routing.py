@@ -134,3 +134,13 @@ def check_refer_on(to, reason, holder: str, provider: Provider | None,
         raise InvalidInput(f"{to} is not active", field="to")
     if to in offered:
         raise InvalidInput(f"{to} was offered this referral before", field="to")
+
+
+def declined_to_network(offer_reasons) -> bool:
+    """Whether a decline passes the referral on to the next provider: only a referral to the
+    network. One the police addressed to a provider ends with that provider's decline (the
+    police see it and may address it again); it is not flagged to the admins either. Escalation
+    is not a decline: an unanswered addressed referral still moves on, as time matters more
+    than the address. ``offer_reasons``: the ``why`` of each offer of the referral so far."""
+    return "addressed" not in set(offer_reasons)
+

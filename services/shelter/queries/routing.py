@@ -71,6 +71,13 @@ def offered_to(s: Session, reference: str) -> set[str]:
                          .where(referral_offers.c.reference == reference)).scalars().all())
 
 
+def offer_reasons(s: Session, reference: str) -> list[str]:
+    """Why the referral was offered, offer by offer (``addressed``, ``routed``...)."""
+    return list(s.execute(select(referral_offers.c.why)
+                          .where(referral_offers.c.reference == reference)
+                          .order_by(referral_offers.c.id)).scalars().all())
+
+
 def add_offer(s: Session, reference: str, agency: str, why: str, now: datetime) -> None:
     """Record an offer (the unique key refuses a second offer to the same provider)."""
     s.execute(insert(referral_offers).values(reference=reference, agency=agency, why=why,

@@ -78,7 +78,9 @@ def decide(db: Database, caller: Caller, reference: str, decision: str, reason: 
         emit(s, now, f"shelter.referral_{new_status}", {
             "reference": reference, "decided_at": now, "agency": caller.agency,
             "reason_code": reason_code}, correlation_id)
-        if new_status == "declined":  # the last provider declined: flagged to the admins
+        if new_status == "declined" and routing_rules.declined_to_network(
+                route_queries.offer_reasons(s, reference)):
+            # the last provider declined a referral to the network: flagged to the admins
             routing.flag(s, reference, caller.agency, now, correlation_id)
         placement = None
         if new_status == "accepted":

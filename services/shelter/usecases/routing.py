@@ -71,10 +71,12 @@ def flag(s: Session, reference: str, previous: str | None, now: datetime,
 
 def pass_on_after_decline(s: Session, row, holder: str, reason_code: str, timing: Timing,
                           now: datetime, correlation_id=None) -> str | None:
-    """The holder declined: offer the referral to the next candidate (why ``declined``) and
-    return it, or None when no provider is left (the caller then records the decline and
-    ``flag``s the referral to the admins)."""
+    """The holder declined: offer a referral to the network to the next candidate (why
+    ``declined``) and return it, or None when no provider is left or the police addressed the
+    referral to the holder (the caller then records the decline)."""
     queries.end_offer(s, row.reference, holder, declined_at=now, reason_code=reason_code)
+    if not rules.declined_to_network(queries.offer_reasons(s, row.reference)):
+        return None
     offered = queries.offered_to(s, row.reference)
     to = rules.next_provider(queries.routing_providers(s, timing.default_agency),
                              need_of(row), offered)
