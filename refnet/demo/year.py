@@ -154,7 +154,10 @@ def run(url: str, token_secret: str, clock_file: str, first_day: date, seed: int
                 elif kind == "decide":
                     body = ({"decision": "accept"} if p.outcome == "accepted" else
                             {"decision": "decline", "reason_code": "needs_beyond_capacity"})
-                    d.call("POST", f"/referrals/{refs[p.key]}/decision", intake, json=body)
+                    # a decision the same day as the submission may reach the shelter before
+                    # the referral does (the event is on its way): 404 is tried again
+                    d.call("POST", f"/referrals/{refs[p.key]}/decision", intake, json=body,
+                           retry_on=(404,))
                 elif kind == "admit":
                     answer = d.call("POST", f"/shelters/{year_plan.FACILITY}/admissions", cm, expect=(201,),
                                     json={"reference": refs[p.key], "case_manager": p.case_manager})
