@@ -13,8 +13,9 @@ it; a referral to the network is offered to the best candidate:
   pass; within a rank, in the admin's routing order (providers without an order after every
   ordered one), then by agency id. So when nobody fits, the next best by order is offered.
 
-The holder may accept, decline (offered to the next candidate, why ``declined``) or refer it
-on to a named provider (why ``referred_on``); unanswered past its due time it is offered to the
+The holder may accept, decline (a referral to the network is offered to the next candidate,
+why ``declined``; an addressed one ends, ``declined_to_network``) or refer it on to a named
+provider (why ``referred_on``); unanswered past its due time it is offered to the
 next candidate (why ``escalated``). With no candidate left a decline ends the referral and it
 is flagged to the admins (``shelter.referral_unplaced``); an escalation with no candidate left
 flags it and leaves it with its holder, who may still answer.
