@@ -48,24 +48,24 @@ def check_item_referable(item_status: str, open_referral: bool) -> None:
         raise IllegalTransition("the item's referral to a partner is still open", field="item")
 
 
+# the code each answer takes: the field, the answer it belongs to, its codes, how it is named
+ANSWER_CODES = {"reason_code": ("declined", PARTNER_DECLINE_REASONS, "a decline"),
+                "outcome_code": ("done", PARTNER_OUTCOMES, "done")}
+
+
 def check_answer(current: str, status, reason_code=None, outcome_code=None) -> dict:
     """A partner's answer: the columns it sets. ``declined`` takes a ``reason_code``, ``done``
     an ``outcome_code``, ``accepted`` neither; a move the loop does not allow is refused naming
     ``status`` (done before accepted, anything after declined or done)."""
     if status not in ANSWERS:
         raise InvalidInput(f"status must be one of {', '.join(ANSWERS)}", field="status")
-    if status == "declined":
-        if reason_code not in PARTNER_DECLINE_REASONS:
-            raise InvalidInput(f"a decline needs a reason_code: {', '.join(PARTNER_DECLINE_REASONS)}",
-                               field="reason_code")
-    elif reason_code is not None:
-        raise InvalidInput("only a decline takes a reason_code", field="reason_code")
-    if status == "done":
-        if outcome_code not in PARTNER_OUTCOMES:
-            raise InvalidInput(f"done needs an outcome_code: {', '.join(PARTNER_OUTCOMES)}",
-                               field="outcome_code")
-    elif outcome_code is not None:
-        raise InvalidInput("only done takes an outcome_code", field="outcome_code")
+    given = {"reason_code": reason_code, "outcome_code": outcome_code}
+    for field, (answer, codes, who) in ANSWER_CODES.items():
+        if status == answer:
+            if given[field] not in codes:
+                raise InvalidInput(f"{who} needs a {field}: {', '.join(codes)}", field=field)
+        elif given[field] is not None:
+            raise InvalidInput(f"only {who} takes a {field}", field=field)
     if status not in TRANSITIONS.get(current, ()):
         raise IllegalTransition(f"a {current} referral cannot become {status}", field="status")
     return {"status": status, "reason_code": reason_code, "outcome_code": outcome_code}
