@@ -6,11 +6,11 @@ to (``addressed_to``; null: the network)
 Revision ID: 0008
 Revises: 0007
 """
-import os
 from datetime import datetime, timezone
 
 from alembic import op
 import sqlalchemy as sa
+from services.common.migrations import setting_of_migration
 
 revision = '0008'
 down_revision = '0007'
@@ -21,9 +21,10 @@ MIGRATED_BY = "migration-0008"
 
 
 def shelter_agency() -> str:
-    """The agency id the shelter service signed with until now: ``REFNET_SHELTER_AGENCY`` of the
-    environment ``refnet migrate`` runs in (the referral service's setting, same default)."""
-    return os.environ.get("REFNET_SHELTER_AGENCY") or "erbil-shelter"
+    """The agency id the shelter service signed with until now: ``REFNET_SHELTER_AGENCY`` as
+    ``upgrade`` was given it, else of the environment ``refnet migrate`` runs in (the referral
+    service's setting, same default)."""
+    return setting_of_migration("REFNET_SHELTER_AGENCY", "erbil-shelter")
 
 
 def upgrade() -> None:

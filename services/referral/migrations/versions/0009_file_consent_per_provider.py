@@ -7,11 +7,11 @@ agency named by ``REFNET_SHELTER_AGENCY`` (the setting's default when unset) get
 Revision ID: 0009
 Revises: 0008
 """
-import os
 from datetime import datetime, timezone
 
 from alembic import op
 import sqlalchemy as sa
+from services.common.migrations import setting_of_migration
 
 revision = '0009'
 down_revision = '0008'
@@ -25,7 +25,7 @@ def shelter_agency() -> str:
     """The network's one shelter agency before there were many: the service's setting."""
     from services.referral.settings import SETTINGS
     default = next(s.default for s in SETTINGS if s.env == SHELTER_AGENCY)
-    return os.environ.get(SHELTER_AGENCY) or default
+    return setting_of_migration(SHELTER_AGENCY, default)
 
 
 def upgrade() -> None:

@@ -5,10 +5,10 @@ held by the one provider there was, ``REFNET_SHELTER_AGENCY``.
 Revision ID: 0010
 Revises: 0009
 """
-import os
 
 from alembic import op
 import sqlalchemy as sa
+from services.common.migrations import setting_of_migration
 
 revision = '0010'
 down_revision = '0009'
@@ -17,7 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    agency = os.environ.get("REFNET_SHELTER_AGENCY") or "erbil-shelter"
+    agency = setting_of_migration("REFNET_SHELTER_AGENCY", "erbil-shelter")
     with op.batch_alter_table('referrals') as batch:
         batch.add_column(sa.Column('held_by', sa.String(100), nullable=True))
         batch.add_column(sa.Column('held_since', sa.DateTime(timezone=True), nullable=True))

@@ -6,11 +6,11 @@ registered in the copy.
 Revision ID: 0011
 Revises: 0010
 """
-import os
 from datetime import datetime, timezone
 
 from alembic import op
 import sqlalchemy as sa
+from services.common.migrations import setting_of_migration
 
 revision = '0011'
 down_revision = '0010'
@@ -19,7 +19,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    agency = os.environ.get("REFNET_SHELTER_AGENCY") or "erbil-shelter"
+    agency = setting_of_migration("REFNET_SHELTER_AGENCY", "erbil-shelter")
     now = datetime.now(timezone.utc)
     with op.batch_alter_table('incoming_referrals') as batch:
         batch.add_column(sa.Column('held_by', sa.String(100), nullable=True))
