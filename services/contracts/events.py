@@ -12,6 +12,7 @@ from .references import PATTERN as REFERENCE_PATTERN
 from .vocabulary import (AGENCY_KINDS, AGENCY_SERVICES, OFFER_REASONS, PARTNER_DECLINE_REASONS,
                          PARTNER_OUTCOMES, PARTNER_REFERRAL_STATUSES, PARTNER_SERVICES,
                          REFER_ON_REASONS, UNPLACED_REASONS)
+from .vocabulary import REFERRAL_STATUSES, STATUS_CHANGES, TASK_KINDS, TASK_STATUSES
 from .vocabulary import (CLOSURE_REASONS, CONSENT_AUDIENCES, COURT_CASE_STATUSES,
                          DECLINE_REASONS, DISCHARGE_OUTCOMES, DOCUMENT_KINDS, DOCUMENT_STATUSES, HEARING_OUTCOMES,
                          LEGAL_REFERRAL_SERVICES, MILESTONES, NEEDS, POPULATION_GROUPS,
@@ -379,6 +380,66 @@ class ShelterPartnerReferralChangedV1(_Payload):
     changed_at = When()
 
 
+# --- notifications (docs/decisions/0042): what the notify service needs to address a person ------
+# User ids (staff), agency ids, codes and times; never a name or a survivor's personal field.
+
+OptionalStaffId = lambda: fields.String(load_default=None, allow_none=True,  # noqa: E731
+                                        validate=validate.Regexp(r"^[A-Za-z0-9._@-]{1,100}$"))
+
+
+class ReferralStatusChangedV1(_Payload):
+    """A step of a referral the referring police may see: a new status (``change`` is the
+    status) or an escalation (``change`` ``escalated``; the status stays). Emitted by the
+    referral service in the step's transaction, with the survivor's consent to share status
+    with the referring police as it stands at that moment: a consumer tells the officer
+    (``submitted_by``) and the unit (``referring_agency``) only while it is true."""
+    reference = Reference()
+    change = fields.String(required=True, validate=validate.OneOf(STATUS_CHANGES))
+    status = fields.String(required=True, validate=validate.OneOf(REFERRAL_STATUSES))
+    agency = Agency(required=True)               # the agency whose step it was
+    referring_agency = Agency(required=True)
+    submitted_by = StaffId()
+    urgency = fields.String(required=True, validate=validate.OneOf(URGENCIES))
+    share_status_with_referrer = fields.Boolean(required=True)
+    changed_at = When()
+
+
+class LegalHearingReminderV2(LegalHearingReminderV1):
+    """v1 plus whom it concerns: the legal case, its lawyer (a user id) and the shelter provider
+    that accepted the referral (its accompaniment duty); null from a producer older than v2."""
+    case_id = LegalId(load_default=None, allow_none=True)
+    lawyer = OptionalStaffId()
+    shelter_agency = Agency(load_default=None, allow_none=True)
+
+
+class LegalCourtStatusChangedV2(LegalCourtStatusChangedV1):
+    """v1 plus the legal case's lawyer (a user id; null from a producer older than v2)."""
+    lawyer = OptionalStaffId()
+
+
+class ShelterMilestoneOverdueV2(ShelterMilestoneOverdueV1):
+    """v1 plus the facility's manager (a user id; null when the facility names none: then the
+    provider's shelter duty desk is told)."""
+    facility_manager = OptionalStaffId()
+
+
+class ShelterTaskChangedV1(_Payload):
+    """A shelter task was opened, assigned, done or found not needed: court accompaniment of a
+    hearing, or a cash request awaiting a second person's approval. Ids, codes and times only."""
+    task_id = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{32}$"))
+    kind = fields.String(required=True, validate=validate.OneOf(TASK_KINDS))
+    status = fields.String(required=True, validate=validate.OneOf(TASK_STATUSES))
+    reference = Reference()
+    agency = Agency(required=True)               # the provider whose task it is
+    facility = fields.String(load_default=None, allow_none=True,
+                             validate=validate.Length(min=1, max=64))
+    assignee = OptionalStaffId()
+    requested_by = OptionalStaffId()             # a cash request's requester (not its approver)
+    due_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    changed_by = StaffId()
+    changed_at = When()
+
+
 EVENT_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("referral.submitted", 1): ReferralSubmittedV1,
     ("referral.submitted", 2): ReferralSubmittedV2,
@@ -418,6 +479,12 @@ EVENT_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("legal.hearing_outcome", 1): LegalHearingOutcomeV1,
     ("legal.hearing_reminder", 1): LegalHearingReminderV1,
     ("legal.document_status_changed", 1): LegalDocumentStatusChangedV1,
+
+    ("referral.status_changed", 1): ReferralStatusChangedV1,
+    ("legal.hearing_reminder", 2): LegalHearingReminderV2,
+    ("legal.court_status_changed", 2): LegalCourtStatusChangedV2,
+    ("shelter.milestone_overdue", 2): ShelterMilestoneOverdueV2,
+    ("shelter.task_changed", 1): ShelterTaskChangedV1,
 }
 
 

@@ -16,6 +16,7 @@ EVENT_QUEUES = {
     "referral.events": ("shelter.#", "legal.#"),
     "shelter.events": ("referral.#", "legal.#"),
     "legal.events": ("referral.#", "shelter.#"),
+    "notify.events": ("referral.#", "shelter.#", "legal.#"),
 }
 
 

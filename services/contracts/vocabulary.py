@@ -84,6 +84,32 @@ PARTNER_DECLINE_REASONS = ("outside_mandate", "no_capacity", "missing_documents"
 PARTNER_OUTCOMES = ("service_delivered", "partially_delivered", "not_delivered",
                     "survivor_withdrew", "other")
 
+# Notifications (services/notify; docs/decisions/0042): the moments a person or a duty desk is
+# told of, and the channels it may reach them by. A notification carries a reference, a moment
+# code and a link, never a name or any personal field.
+NOTIFY_MOMENTS = (
+    "referral_offered",      # a provider holds a referral: its duty desk
+    "referral_accepted", "referral_declined", "bed_held", "admitted",  # the referring officer
+    "referral_escalated",    # and unit, while the survivor lets them see status
+    "hold_expiring",         # a bed hold ends soon and the person has not arrived: the provider
+    "milestone_overdue",     # the case manager and the facility's manager
+    "hearing_reminder",      # the shelter's accompaniment duty and the lawyer
+    "task_assigned",         # the assignee
+    "approval_awaited",      # a cash request: the facility's other staff
+    "court_status_changed",  # the lawyer
+    "delivery_failed",       # a notification could not be sent: the admins
+)
+NOTIFY_CHANNELS = ("inbox", "email", "sms")  # the inbox is always on
+NOTIFY_LANGUAGES = ("en", "ar", "ckb")       # a message is written in the recipient's language
+# Tasks (the shelter's): court accompaniment and cash approvals, each with an assignee and a due
+# time; one status machine: to_arrange -> assigned -> done | not_needed (and assigned -> assigned
+# to hand it to someone else). A task past its due time and not finished is overdue.
+TASK_KINDS = ("accompaniment", "cash_approval")
+TASK_STATUSES = ("to_arrange", "assigned", "done", "not_needed")
+# what a referral's police-visible step can be (referral.status_changed): a new status, or an
+# escalation (no provider answered in time; the status stays)
+STATUS_CHANGES = REFERRAL_STATUSES + ("escalated",)
+
 # ISO 3166-1 alpha-2, officially assigned codes.
 ISO_COUNTRIES = frozenset("""
 AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS

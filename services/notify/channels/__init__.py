@@ -1,0 +1,1 @@
+"""The outside channels: SMTP email and an SMS webhook."""

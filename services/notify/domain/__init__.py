@@ -1,0 +1,1 @@
+"""Notification rules: no I/O, no nameko, Flask or SQLAlchemy."""
