@@ -25,7 +25,7 @@ from services.notify.domain import moments
 from services.notify.domain.messages import render
 from services.notify.tables import (deliveries, hold_watches, inbox_reads, known_referrals,
                                     notifications, processed_events, subscribers)
-from services.notify.usecases.notifications import make_notification
+from services.notify.usecases.notifications import audience_allows, make_notification
 from tests.integration.conftest import SURVIVOR_NAME, count, table_dump
 
 T0 = datetime(2026, 12, 10, 9, 0, tzinfo=timezone.utc)          # 12:00 in Baghdad
@@ -228,6 +228,19 @@ def test_after_a_withdrawal_the_police_see_nothing_of_the_referral_and_get_nothi
     assert recipients(db, ref) == [f"desk:police@{UNIT}", f"user:{OFFICER.user}"]  # the first
     apply(db, consent_changed(ref, True, T0 + timedelta(hours=2)), clock)
     assert inbox_refs(db, OFFICER, clock) == [ref]       # shown again while consent stands
+
+
+def test_the_send_time_check_follows_the_last_consent(db, clock):
+    ref = random_reference()
+    apply(db, status_changed(ref, "accepted"), clock)
+    with db.read() as s:
+        assert audience_allows(s, None, ref, T0)
+        assert audience_allows(s, "referring_police", ref, T0)
+        assert not audience_allows(s, "referring_police", random_reference(), T0)  # unknown
+        assert not audience_allows(s, "legal_team", ref, T0)
+    apply(db, consent_changed(ref, False, T0 + timedelta(minutes=1)), clock)
+    with db.read() as s:
+        assert not audience_allows(s, "referring_police", ref, T0)
 
 
 def test_a_consent_with_an_end_stops_showing_after_it(db, clock):

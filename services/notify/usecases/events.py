@@ -17,7 +17,7 @@ from services.common.timeutil import aware
 from ..domain import moments
 from ..tables import hold_watches, known_referrals, processed_events
 from .common import now_of
-from .notifications import make_all
+from .notifications import audience_allows, make_all
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +61,6 @@ def _keep_consent(s: Session, reference: str, share: bool, until, decided_at: da
               .values(updated_at=now, **values))
 
 
-def consent_now(row, now: datetime) -> bool:
-    """Whether the referring police may be told of ``row``'s referral now."""
-    return row is not None and moments.consent_stands(
-        row.share_status_with_referrer, aware(row.referrer_consent_until), now)
-
-
 # --- handlers --------------------------------------------------------------------------------
 
 def on_submitted(s: Session, envelope: dict, payload: dict, now: datetime, values) -> None:
@@ -99,7 +93,7 @@ def on_status_changed(s: Session, envelope: dict, payload: dict, now: datetime, 
     _keep(s, ref, now, referring_agency=payload["referring_agency"],
           submitted_by=payload["submitted_by"], urgency=payload["urgency"])
     _keep_consent(s, ref, payload["share_status_with_referrer"], None, payload["changed_at"], now)
-    consent = consent_now(known(s, ref), now)
+    consent = audience_allows(s, moments.POLICE_AUDIENCE, ref, now)
     _make(s, envelope, moments.status_changed(payload, consent), now)
 
 

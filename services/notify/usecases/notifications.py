@@ -8,9 +8,11 @@ from sqlalchemy import and_, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.common.timeutil import aware
+
 from ..domain import preferences as rules
-from ..domain.moments import Planned
-from ..tables import deliveries, notifications, subscribers
+from ..domain.moments import POLICE_AUDIENCE, Planned, consent_stands
+from ..tables import deliveries, known_referrals, notifications, subscribers
 
 
 def _delivery_prefs(row) -> dict:
@@ -92,3 +94,18 @@ def make_all(s: Session, planned: list[Planned], *, event_id: str, now: datetime
             made.append(notification_id)
     return made
 
+
+
+def audience_allows(s, audience: str | None, reference: str | None, now: datetime) -> bool:
+    """Whether a notification for ``audience`` about ``reference`` may still be shown or sent
+    at ``now``: always without an audience; for the referring police, only while the survivor's
+    consent to share status with them stands, as last learnt (``known_referrals``)."""
+    if audience is None:
+        return True
+    if audience != POLICE_AUDIENCE or reference is None:
+        return False
+    k = known_referrals.c
+    row = s.execute(select(k.share_status_with_referrer, k.referrer_consent_until)
+                    .where(k.reference == reference)).first()
+    return row is not None and consent_stands(row.share_status_with_referrer,
+                                              aware(row.referrer_consent_until), now)
