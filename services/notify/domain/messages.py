@@ -58,7 +58,7 @@ SENTENCES = {
         "hearing_reminder": "دانیشتنێکی دادگا بۆ ڕەوانەکردنی {ref} نزیک بووەتەوە",
         "task_assigned": "ڕەوانەکردنی {ref}: ئەرکێک{kind} بە تۆ سپێردرا",
         "approval_awaited": "ڕەوانەکردنی {ref}: داواکارییەکی پارە چاوەڕێی ڕەزامەندییە",
-        "court_status_changed": "ڕەوانەکردنی {ref}: دۆخی دۆسیەی دادگا بوو بە «{status}»{verdict}",
+        "court_status_changed": "ڕەوانەکردنی {ref}: دۆخی نوێی دۆسیەی دادگا: «{status}»{verdict}",
         "delivery_failed": "نامەیەک{channel} دەربارەی ڕەوانەکردنی {ref} نەنێردرا",
     },
 }
