@@ -90,10 +90,11 @@ class SmtpChannel:
     def send(self, message: EmailMessage) -> None:
         """Hand ``message`` to the server; returns once the server accepted it (250).
         Raises ``SendFailed``."""
-        client = smtplib.SMTP(timeout=self.timeout)
+        client = None
         accepted = False
         try:
-            client.connect(self.host, self.port)
+            # connects; given the host here, STARTTLS checks the certificate against it
+            client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             client.ehlo()
             if self.starttls:
                 if not client.has_extn("starttls"):
@@ -108,7 +109,8 @@ class SmtpChannel:
         except Exception as error:  # noqa: BLE001 - every failure becomes a code
             raise code_of(error) from None  # the cause's text may quote the address
         finally:
-            _close(client, polite=accepted)
+            if client is not None:
+                _close(client, polite=accepted)
 
 
 def _close(client: smtplib.SMTP, *, polite: bool) -> None:
