@@ -286,6 +286,22 @@ def test_two_workers_claiming_together_send_each_email_once(db, databases, notif
     assert {row(db, i).status for i in ids} == {"sent"}
 
 
+def test_a_delivery_another_replica_holds_waits_until_its_lease_runs_out(db, smtp_server,
+                                                                       email_values):
+    delivery_id = seed(db)
+    with db.write() as s:  # a replica claimed it, then died before it sent or settled
+        s.execute(update(deliveries).values(claimed_by="another-replica",
+                                            claimed_until=NOW + timedelta(minutes=2)))
+    clock = FixedClock(NOW)
+
+    assert not any(worker.send_due(db, email_values, clock).values())
+    assert smtp_server.messages() == [] and row(db, delivery_id).claimed_by == "another-replica"
+
+    clock.advance(minutes=2, seconds=1)
+    assert worker.send_due(db, email_values, clock)["sent"] == 1
+    assert len(smtp_server.messages()) == 1 and row(db, delivery_id).status == "sent"
+
+
 def test_while_the_server_is_down_the_email_waits_and_then_goes_once(db, smtp_server,
                                                                     email_values):
     delivery_id = seed(db)
@@ -372,7 +388,8 @@ def test_consent_withdrawn_before_sending_suppresses_the_message(db, smtp_server
     assert counts["suppressed"] == 2 and counts["sent"] == 0
     for delivery_id in (by_email, by_sms):
         held = row(db, delivery_id)
-        assert (held.status, held.last_error, held.attempts) == ("suppressed", "consent:withdrawn", 0)
+        assert (held.status, held.last_error, held.attempts) == \
+            ("suppressed", "consent:withdrawn", 0)
     assert smtp_server.messages() == [] and sms_receiver.posts == []
     assert worker.send_due(db, values, FixedClock(NOW + timedelta(hours=2)))["suppressed"] == 0
 

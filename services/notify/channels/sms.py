@@ -44,7 +44,8 @@ class HttpWebhook(SmsProvider):
 
     def send(self, to: str, text: str) -> None:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        body = {"data": {"to": to, "text": text}} if self.form else {"json": {"to": to, "text": text}}
+        fields = {"to": to, "text": text}
+        body = {"data": fields} if self.form else {"json": fields}
         try:
             answer = requests.post(self.url, headers=headers, timeout=self.timeout,
                                    allow_redirects=False, **body)

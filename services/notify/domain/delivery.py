@@ -33,7 +33,8 @@ class SendFailed(Exception):
 
 
 def failure_code(channel: str, what: str | int) -> str:
-    """``failure_code("smtp", 421)`` -> ``smtp:421``; ``("sms", "http-503")`` -> ``sms:http-503``."""
+    """``failure_code("smtp", 421)`` -> ``smtp:421``;
+    ``failure_code("sms", "http-503")`` -> ``sms:http-503``."""
     code = f"{channel}:{what}"
     if not CODE.match(code):
         raise ValueError("a failure code is a channel and a short token")

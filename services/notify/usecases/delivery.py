@@ -51,8 +51,9 @@ log = logging.getLogger(__name__)
 
 BATCH = 10                       # deliveries one round claims
 DIGEST_PEOPLE = 20               # people whose digest one round sends
-LEASE = timedelta(minutes=5)     # longer than a round: BATCH sends of at most MARGIN each
-MARGIN = timedelta(seconds=45)   # no send starts this close to the lease's end
+# renewed just before each send, so one send (a few SMTP exchanges of at most 20 s each) has
+# all of it: another replica can take a row only once its holder has stopped renewing
+LEASE = timedelta(minutes=5)
 FAILED_LIMIT = 200
 ADMIN_DESK = "desk:admin@*"
 
@@ -115,11 +116,11 @@ def send_due(db, values, clock, channels: Channels | None = None) -> dict:
     claim = str(uuid.uuid4())
     now = clock.now()
     if _claim_due(db, claim, now):
-        _work(db, claim, now + LEASE, values, channels, clock, counts, digest=False)
+        _work(db, claim, values, channels, clock, counts, digest=False)
     claim = str(uuid.uuid4())
     now = clock.now()
     if _claim_digests(db, claim, now):
-        _work(db, claim, now + LEASE, values, channels, clock, counts, digest=True)
+        _work(db, claim, values, channels, clock, counts, digest=True)
     return counts
 
 
@@ -128,8 +129,12 @@ def _claimable(now: datetime):
 
 
 def _claim_due(db, claim: str, now: datetime) -> int:
-    """Lease up to ``BATCH`` pending deliveries whose time has come to ``claim``."""
+    """Lease up to ``BATCH`` pending deliveries whose time has come to ``claim``. A round with
+    nothing due only reads (on SQLite a write would take the database's one write lock)."""
     due = and_(deliveries.c.status == PENDING, deliveries.c.not_before <= now, _claimable(now))
+    with db.read() as c:
+        if c.execute(select(deliveries.c.id).where(due).limit(1)).first() is None:
+            return 0
     with db.write() as s:
         query = (select(deliveries.c.id).where(due)
                  .order_by(deliveries.c.not_before, deliveries.c.id).limit(BATCH))
@@ -144,10 +149,13 @@ def _claim_due(db, claim: str, now: datetime) -> int:
 
 def _claim_digests(db, claim: str, now: datetime) -> int:
     """Lease the digest rows of up to ``DIGEST_PEOPLE`` people whose digest hour has passed
-    since their oldest row was made: each person's rows made before that hour."""
-    waiting = and_(deliveries.c.status == DIGEST, deliveries.c.not_before <= now, _claimable(now))
-    with db.write() as s:
-        people = s.execute(
+    since their oldest row was made: each person's rows made before that hour. Who is due is
+    read first; each claim is a guarded UPDATE (a row another replica claimed meanwhile is not
+    taken)."""
+    waiting = and_(deliveries.c.status == DIGEST, deliveries.c.channel == "email",
+                   deliveries.c.not_before <= now, _claimable(now))
+    with db.read() as c:
+        people = c.execute(
             select(deliveries.c.user_id, func.min(deliveries.c.created_at),
                    subscribers.c.digest, subscribers.c.digest_hour, subscribers.c.time_zone)
             .select_from(deliveries.outerjoin(subscribers,
@@ -156,34 +164,36 @@ def _claim_digests(db, claim: str, now: datetime) -> int:
             .group_by(deliveries.c.user_id, subscribers.c.digest, subscribers.c.digest_hour,
                       subscribers.c.time_zone)
             .order_by(func.min(deliveries.c.created_at))).all()
-        claimed, served = 0, 0
-        for user_id, oldest, enabled, hour, zone in people:
-            cutoff = now  # no digest (any more): what waits goes now
-            if enabled and hour is not None:
-                cutoff = rules.last_digest_at(now, hour, _zone(zone))
-            if aware(oldest) > cutoff:
-                continue
-            rows = s.execute(
+    due = []
+    for user_id, oldest, enabled, hour, zone in people:
+        cutoff = now  # no digest (any more): what waits goes now
+        if enabled and hour is not None:
+            cutoff = rules.last_digest_at(now, hour, _zone(zone))
+        if aware(oldest) <= cutoff:
+            due.append((user_id, cutoff))
+    if not due:
+        return 0
+    claimed = 0
+    with db.write() as s:
+        for user_id, cutoff in due[:DIGEST_PEOPLE]:
+            claimed += s.execute(
                 update(deliveries)
                 .where(waiting, deliveries.c.user_id == user_id, deliveries.c.created_at <= cutoff)
                 .values(claimed_by=claim, claimed_until=now + LEASE)).rowcount
-            claimed += rows
-            served += 1 if rows else 0
-            if served >= DIGEST_PEOPLE:
-                break
-        return claimed
+    return claimed
 
 
-def _work(db, claim, leased_until, values, channels, clock, counts, *, digest: bool) -> None:
-    """Send what ``claim`` holds (one message per delivery, or one digest per person), settle
-    each, and give back whatever the lease left no time for."""
+def _work(db, claim, values, channels, clock, counts, *, digest: bool) -> None:
+    """Send what ``claim`` holds (one message per delivery, or one digest per person) and settle
+    each; whatever is still held at the end (an error stopped the round) is given back."""
     try:
         jobs = _jobs(db, claim)
         groups = _by_person(jobs) if digest else [[job] for job in jobs]
         for group in groups:
             now = clock.now()
-            if now >= leased_until - MARGIN:
-                break  # another round takes the rest once given back
+            group = _renew(db, claim, group, now)
+            if not group:
+                continue  # the lease ran out and another replica took these
             held = [(job, job.hold_back(channels.configured(job.channel), now)) for job in group]
             for job, code in held:
                 if code:
@@ -200,6 +210,18 @@ def _work(db, claim, leased_until, values, channels, clock, counts, *, digest: b
         with db.write() as s:
             s.execute(update(deliveries).where(deliveries.c.claimed_by == claim)
                       .values(claimed_by=None, claimed_until=None))
+
+
+def _renew(db, claim: str, group: list[Job], now: datetime) -> list[Job]:
+    """Extend the lease of ``group`` for one send; the jobs still held by ``claim``."""
+    ids = [job.id for job in group]
+    with db.write() as s:
+        s.execute(update(deliveries)
+                  .where(deliveries.c.id.in_(ids), deliveries.c.claimed_by == claim)
+                  .values(claimed_until=now + LEASE))
+        held = set(s.execute(select(deliveries.c.id).where(
+            deliveries.c.id.in_(ids), deliveries.c.claimed_by == claim)).scalars())
+    return [job for job in group if job.id in held]
 
 
 def _by_person(jobs: list[Job]) -> list[list[Job]]:
