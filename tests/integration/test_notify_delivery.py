@@ -16,6 +16,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 from email import policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from ipaddress import IPv4Address
 from urllib.parse import parse_qs
 
 import pytest
@@ -23,7 +24,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from ipaddress import IPv4Address
 from sqlalchemy import insert, select, update
 
 from services.common import atrest

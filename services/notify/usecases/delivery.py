@@ -191,9 +191,10 @@ def _work(db, claim, values, channels, clock, counts, *, digest: bool) -> None:
         groups = _by_person(jobs) if digest else [[job] for job in jobs]
         for group in groups:
             now = clock.now()
-            group = _renew(db, claim, group, now)
-            if not group:
+            held_ids = _renew(db, claim, [job.id for job in group], now)
+            if not held_ids:
                 continue  # the lease ran out and another replica took these
+            group = _jobs(db, claim, held_ids)  # consent and preferences as they are now
             held = [(job, job.hold_back(channels.configured(job.channel), now)) for job in group]
             for job, code in held:
                 if code:
@@ -212,16 +213,15 @@ def _work(db, claim, values, channels, clock, counts, *, digest: bool) -> None:
                       .values(claimed_by=None, claimed_until=None))
 
 
-def _renew(db, claim: str, group: list[Job], now: datetime) -> list[Job]:
-    """Extend the lease of ``group`` for one send; the jobs still held by ``claim``."""
-    ids = [job.id for job in group]
+def _renew(db, claim: str, ids: list[int], now: datetime) -> list[int]:
+    """Extend the lease of deliveries ``ids`` for one send; those ``claim`` still holds."""
     with db.write() as s:
         s.execute(update(deliveries)
                   .where(deliveries.c.id.in_(ids), deliveries.c.claimed_by == claim)
                   .values(claimed_until=now + LEASE))
         held = set(s.execute(select(deliveries.c.id).where(
             deliveries.c.id.in_(ids), deliveries.c.claimed_by == claim)).scalars())
-    return [job for job in group if job.id in held]
+    return sorted(held)
 
 
 def _by_person(jobs: list[Job]) -> list[list[Job]]:
@@ -231,9 +231,9 @@ def _by_person(jobs: list[Job]) -> list[list[Job]]:
     return list(people.values())
 
 
-def _jobs(db, claim: str) -> list[Job]:
-    """The claimed deliveries with their notification, the person's preferences and address,
-    and the referral's consent as last learnt."""
+def _jobs(db, claim: str, ids: list[int] | None = None) -> list[Job]:
+    """The deliveries ``claim`` holds (those of ``ids``), with their notification, the person's
+    preferences and address, and the referral's consent as last learnt."""
     query = (
         select(deliveries.c.id, deliveries.c.user_id, deliveries.c.channel,
                deliveries.c.attempts, deliveries.c.created_at, notifications.c.moment,
@@ -248,6 +248,8 @@ def _jobs(db, claim: str) -> list[Job]:
             .outerjoin(known_referrals, known_referrals.c.reference == notifications.c.reference))
         .where(deliveries.c.claimed_by == claim)
         .order_by(deliveries.c.id))
+    if ids is not None:
+        query = query.where(deliveries.c.id.in_(ids))
     with db.read() as c:
         rows = c.execute(query).all()
     return [Job(id=r.id, user_id=r.user_id, channel=r.channel, attempts=r.attempts,
