@@ -368,6 +368,17 @@ def test_after_the_last_try_the_email_is_dead_and_the_admins_are_told(db, smtp_s
         worker.list_failed(db, Caller(user="officer.one", role="police", agency="erbil-police"))
 
 
+def test_a_failed_delivery_notice_that_dies_tells_nobody_again(db, smtp_server, certificate):
+    notice = seed(db, moment="delivery_failed", audience=None)
+    smtp_server.stop()
+
+    worker.send_due(db, settings(smtp_server, certificate[0], REFNET_NOTIFY_MAX_ATTEMPTS=1),
+                    FixedClock(NOW))
+
+    assert row(db, notice).status == "dead"
+    assert [n.recipient for n in admin_notifications(db)] == ["user:officer.one"]  # the seed's
+
+
 def dead_reference(db, delivery_id):
     with db.read() as c:
         return c.execute(select(notifications.c.reference)
@@ -511,6 +522,18 @@ def test_an_sms_is_posted_to_the_webhook_and_retried_after_a_5xx(db, sms_receive
         body = json.loads(post["body"])
     assert body["to"] == PHONE
     assert "https://refnet.test/police/referrals/RN-" in body["text"]
+
+
+def test_an_sms_the_provider_calls_bad_is_dead_at_once(db, sms_receiver):
+    delivery_id = seed(db, channel="sms", moment="admitted")
+    sms_receiver.answers = [400]
+
+    worker.send_due(db, settings(REFNET_SMS_WEBHOOK_URL=sms_receiver.url), FixedClock(NOW))
+
+    dead = row(db, delivery_id)
+    assert (dead.status, dead.attempts, dead.last_error) == ("dead", 1, "sms:http-400")
+    [told] = admin_notifications(db)
+    assert json.loads(told.params) == {"channel": "sms", "moment": "admitted"}
 
 
 def test_an_sms_provider_that_cannot_be_reached_is_a_code(db, sms_receiver):

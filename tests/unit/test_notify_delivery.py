@@ -114,6 +114,7 @@ def test_police_moments_need_the_consent_given_and_not_run_out():
     assert not rules.consent_stands(police, False, None, NOW)
     assert not rules.consent_stands(police, None, None, NOW)  # never learnt: not shared
     assert rules.consent_stands(None, None, None, NOW)  # other moments depend on no consent
+    assert not rules.consent_stands("someone_else", True, None, NOW)  # unknown audience: no
 
 
 def _why(**changes):

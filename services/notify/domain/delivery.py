@@ -71,10 +71,13 @@ def after_failure(attempts_before: int, code: str, now: datetime, *, base: float
 
 def consent_stands(audience: str | None, share: bool | None, until: datetime | None,
                    now: datetime) -> bool:
-    """Whether a message that depends on a survivor's consent may still go: the police audience
-    needs the consent to share status with the referrer, given and not run out."""
-    if audience != POLICE_AUDIENCE:
+    """Whether a message that depends on a survivor's consent may still go: one without an
+    audience always; the police audience while the consent to share status with the referrer
+    is given and has not run out (unknown: no); an audience this module does not know, never."""
+    if audience is None:
         return True
+    if audience != POLICE_AUDIENCE:
+        return False
     return bool(share) and (until is None or until > now)
 
 

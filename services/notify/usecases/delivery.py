@@ -46,6 +46,11 @@ except ImportError:  # ISSUE-19-RECONCILE: helper A's messages; plain English un
         words = moment.replace("_", " ")
         return (f"refnet: {reference or ''} {words}".strip(),
                 f"Referral {reference}: {words} - open refnet: {link}")
+try:
+    from ..domain.moments import delivery_failed
+    from .notifications import make_all
+except ImportError:  # ISSUE-19-RECONCILE: helper A's make_notification; until it lands, below
+    delivery_failed = make_all = None
 
 log = logging.getLogger(__name__)
 
@@ -328,13 +333,20 @@ def _settle(db, claim, jobs: list[Job], outcome: str, code: str | None, values,
 
 def _tell_admins(session, job: Job, now: datetime) -> None:
     """The ``delivery_failed`` notification of a dead delivery, to every admin's desk; once
-    (its event id is the delivery's)."""
-    # ISSUE-19-RECONCILE: helper A's make_notification (usecases/notifications.py) makes this
-    # row and the admins' own deliveries; until it lands, the inbox row alone.
+    (its event id is the delivery's). Not for a dead message that was itself such a notice:
+    the admins' email failing would otherwise tell them again, by email, without end."""
+    if job.moment == "delivery_failed":
+        log.warning("delivery %s: a failed-delivery notice could not be sent either", job.id)
+        return
+    event_id = f"delivery-{job.id}"
+    if make_all is not None:  # the one way notifications are made, with the admins' deliveries
+        make_all(session, delivery_failed(job.reference, job.channel, job.moment),
+                 event_id=event_id, now=now)
+        return
     try:
         with session.begin_nested():
             session.execute(insert(notifications).values(
-                event_id=f"delivery-{job.id}", moment="delivery_failed", recipient=ADMIN_DESK,
+                event_id=event_id, moment="delivery_failed", recipient=ADMIN_DESK,
                 user_id=None, role="admin", agency=None, exclude_user=None,
                 reference=job.reference, audience=None, link="/inbox",
                 params=json.dumps({"channel": job.channel, "moment": job.moment},
