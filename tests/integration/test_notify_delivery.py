@@ -201,7 +201,8 @@ _made = {"n": 0}
 
 def seed(db, *, channel="email", moment="referral_accepted", audience="referring_police",
          share=True, user="officer.one", wanted=None, status="pending", created_at=NOW,
-         digest=False, digest_hour=9, email_address=ADDRESS, phone=PHONE) -> int:
+         digest=False, digest_hour=9, email_address=ADDRESS, phone=PHONE,
+         not_before=None) -> int:
     """A notification of a referral, the person's preferences and a delivery to them, as the
     event consumers make them; the delivery's id."""
     _made["n"] += 1
@@ -225,7 +226,8 @@ def seed(db, *, channel="email", moment="referral_accepted", audience="referring
             created_at=created_at)).inserted_primary_key[0]
         return s.execute(insert(deliveries).values(
             notification_id=notification_id, user_id=user, channel=channel, status=status,
-            not_before=created_at, attempts=0, created_at=created_at)).inserted_primary_key[0]
+            not_before=not_before or created_at, attempts=0,
+            created_at=created_at)).inserted_primary_key[0]
 
 
 def row(db, delivery_id: int):
@@ -363,7 +365,7 @@ def test_after_the_last_try_the_email_is_dead_and_the_admins_are_told(db, smtp_s
     listed = worker.list_failed(db, ADMIN)["items"]
     assert listed == [{"delivery_id": delivery_id, "moment": "bed_held", "channel": "email",
                        "attempts": 4, "last_error": "smtp:connect",
-                       "reference": dead_reference(db, delivery_id)}]
+                       "reference": reference_of(db, delivery_id)}]
     with pytest.raises(Forbidden):
         worker.list_failed(db, Caller(user="officer.one", role="police", agency="erbil-police"))
 
@@ -379,7 +381,7 @@ def test_a_failed_delivery_notice_that_dies_tells_nobody_again(db, smtp_server, 
     assert [n.recipient for n in admin_notifications(db)] == ["user:officer.one"]  # the seed's
 
 
-def dead_reference(db, delivery_id):
+def reference_of(db, delivery_id):
     with db.read() as c:
         return c.execute(select(notifications.c.reference)
                          .join(deliveries, deliveries.c.notification_id == notifications.c.id)
@@ -465,15 +467,17 @@ def test_a_certificate_the_system_does_not_trust_is_refused(db, smtp_server):
 # --- the daily digest ------------------------------------------------------------------------
 
 def test_the_digest_goes_as_one_email_at_the_persons_hour(db, smtp_server, email_values):
-    early = [seed(db, status="digest", digest=True, digest_hour=9,
+    today = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc)  # 09:00 in Baghdad
+    early = [seed(db, status="digest", digest=True, digest_hour=9, not_before=today,
                   created_at=NOW - timedelta(hours=h)) for h in (3, 1)]
-    clock = FixedClock(NOW)  # 07:00 in Baghdad: before the 09:00 digest
+    clock = FixedClock(NOW)  # 07:00 in Baghdad: before the digest
 
     worker.send_due(db, email_values, clock)
     assert smtp_server.messages() == []
 
-    clock.set(datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc))  # 09:00 in Baghdad
-    late = seed(db, status="digest", digest=True, created_at=clock.now() + timedelta(minutes=1))
+    clock.set(today)
+    late = seed(db, status="digest", digest=True, created_at=today + timedelta(minutes=1),
+                not_before=today + timedelta(days=1))
     clock.advance(minutes=5)
     worker.send_due(db, email_values, clock)
 
@@ -489,6 +493,26 @@ def test_the_digest_goes_as_one_email_at_the_persons_hour(db, smtp_server, email
     clock.advance(days=1)
     worker.send_due(db, email_values, clock)
     assert len(smtp_server.messages()) == 2 and row(db, late).status == "sent"
+
+
+def test_a_digest_leaves_out_a_line_whose_consent_was_withdrawn(db, smtp_server, email_values):
+    made = [seed(db, status="digest", digest=True, digest_hour=9,
+                 created_at=NOW - timedelta(hours=1)) for _ in range(3)]
+    withdrawn = made[1]
+    with db.write() as s:
+        s.execute(update(known_referrals)
+                  .where(known_referrals.c.reference == reference_of(db, withdrawn))
+                  .values(share_status_with_referrer=False))
+
+    worker.send_due(db, email_values, FixedClock(datetime(2026, 3, 1, 6, 5, tzinfo=timezone.utc)))
+
+    [digest] = smtp_server.messages()
+    text = digest.get_content()
+    assert reference_of(db, withdrawn) not in text
+    for delivery_id in (made[0], made[2]):
+        assert reference_of(db, delivery_id) in text and row(db, delivery_id).status == "sent"
+    assert (row(db, withdrawn).status, row(db, withdrawn).last_error) == \
+        ("suppressed", "consent:withdrawn")
 
 
 # --- SMS -------------------------------------------------------------------------------------

@@ -168,15 +168,22 @@ def test_the_digest_hour_is_the_persons_local_hour_across_midnight_utc():
     assert rules.digest_due_at(made, 0, BAGHDAD) == datetime(2026, 3, 2, 21, 0, tzinfo=timezone.utc)
 
 
+def test_a_line_made_on_the_digest_hour_waits_for_the_next_one():
+    made = datetime(2026, 3, 1, 6, 0, tzinfo=timezone.utc)  # 09:00 in Baghdad
+    assert rules.digest_due_at(made, 9, BAGHDAD) == datetime(2026, 3, 2, 6, 0, tzinfo=timezone.utc)
+
+
 def test_a_line_is_due_exactly_when_it_was_made_before_the_last_digest_hour():
     hour, made = 18, datetime(2026, 3, 1, 0, 0, tzinfo=timezone.utc)
-    for step in range(0, 60 * 60, 37):  # every 37 minutes for 37 hours
-        now = made + timedelta(minutes=step)
-        for line in (made, made + timedelta(hours=7), made + timedelta(hours=15, minutes=1)):
-            if line > now:
-                continue
-            due = rules.digest_due_at(line, hour, BAGHDAD) <= now
-            assert due == (line <= rules.last_digest_at(now, hour, BAGHDAD)), (now, line)
+    lines = (made, made + timedelta(hours=7), made + timedelta(hours=15),  # 18:00 local
+             made + timedelta(hours=15, minutes=1))
+    for step in range(0, 60 * 60, 37):  # every 37 minutes for 37 hours, and on the hour
+        for now in (made + timedelta(minutes=step), made + timedelta(hours=step // 37)):
+            for line in lines:
+                if line > now:
+                    continue
+                due = rules.digest_due_at(line, hour, BAGHDAD) <= now
+                assert due == (line < rules.last_digest_at(now, hour, BAGHDAD)), (now, line)
 
 
 def test_the_digest_lists_each_line_under_a_subject_in_the_persons_language():

@@ -105,20 +105,20 @@ def wants(channels: dict, moment: str, channel: str) -> bool:
 
 
 def digest_due_at(created_at: datetime, hour: int, zone: tzinfo) -> datetime:
-    """When a digest line made at ``created_at`` goes out: the first time the person's local
-    clock reads ``hour``:00 at or after it (a line made after today's digest waits for
+    """When a digest line made at ``created_at`` goes out: the first time after it that the
+    person's local clock reads ``hour``:00 (a line made at or after today's digest waits for
     tomorrow's), in UTC."""
     local = created_at.astimezone(zone)
     day: date = local.date()
     due = datetime.combine(day, time(hour), tzinfo=zone)
-    if due < local:
+    if due <= local:
         due = datetime.combine(day + timedelta(days=1), time(hour), tzinfo=zone)
     return due.astimezone(timezone.utc)
 
 
 def last_digest_at(now: datetime, hour: int, zone: tzinfo) -> datetime:
     """The last time at or before ``now`` the person's local clock read ``hour``:00: every line
-    made at or before it is due (``digest_due_at(line) <= now``). In UTC."""
+    made before it is due (``digest_due_at(line) <= now``). In UTC."""
     local = now.astimezone(zone)
     due = datetime.combine(local.date(), time(hour), tzinfo=zone)
     if due > local:

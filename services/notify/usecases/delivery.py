@@ -174,7 +174,7 @@ def _claim_digests(db, claim: str, now: datetime) -> int:
         cutoff = now  # no digest (any more): what waits goes now
         if enabled and hour is not None:
             cutoff = rules.last_digest_at(now, hour, _zone(zone))
-        if aware(oldest) <= cutoff:
+        if aware(oldest) < cutoff:
             due.append((user_id, cutoff))
     if not due:
         return 0
@@ -183,7 +183,7 @@ def _claim_digests(db, claim: str, now: datetime) -> int:
         for user_id, cutoff in due[:DIGEST_PEOPLE]:
             claimed += s.execute(
                 update(deliveries)
-                .where(waiting, deliveries.c.user_id == user_id, deliveries.c.created_at <= cutoff)
+                .where(waiting, deliveries.c.user_id == user_id, deliveries.c.created_at < cutoff)
                 .values(claimed_by=claim, claimed_until=now + LEASE)).rowcount
     return claimed
 
