@@ -11,10 +11,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
+from . import moments
+from .moments import POLICE_AUDIENCE
+
 BACKOFF_CAP = timedelta(hours=1)
-SEND_CHANNELS = ("email", "sms")   # the inbox needs no delivery
 CODE = re.compile(r"^(smtp|sms|email|consent):[a-z0-9][a-z0-9-]{0,40}$")
-POLICE_AUDIENCE = "referring_police"
 
 # deliveries.status
 PENDING, DIGEST, SENT, DEAD, SUPPRESSED = "pending", "digest", "sent", "dead", "suppressed"
@@ -76,9 +77,7 @@ def consent_stands(audience: str | None, share: bool | None, until: datetime | N
     is given and has not run out (unknown: no); an audience this module does not know, never."""
     if audience is None:
         return True
-    if audience != POLICE_AUDIENCE:
-        return False
-    return bool(share) and (until is None or until > now)
+    return audience == POLICE_AUDIENCE and moments.consent_stands(share, until, now)
 
 
 def why_not_send(*, channel: str, configured: bool, subscribed: bool, wanted: bool,

@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, func, or_, select, update
 
 from services.common.caller import Caller
 from services.common.errors import InvalidInput
@@ -37,20 +36,10 @@ from ..channels.sms import HttpWebhook, SmsProvider
 from ..channels.smtp import SmtpChannel, build_email
 from ..domain import delivery as rules
 from ..domain.delivery import DEAD, DIGEST, PENDING, SENT, SUPPRESSED, SendFailed
+from ..domain.messages import render
+from ..domain.moments import delivery_failed
 from ..tables import deliveries, known_referrals, notifications, subscribers
-
-try:
-    from ..domain.messages import render
-except ImportError:  # ISSUE-19-RECONCILE: helper A's messages; plain English until they land
-    def render(moment, reference, link, language, params):
-        words = moment.replace("_", " ")
-        return (f"refnet: {reference or ''} {words}".strip(),
-                f"Referral {reference}: {words} - open refnet: {link}")
-try:
-    from ..domain.moments import delivery_failed
-    from .notifications import make_all
-except ImportError:  # ISSUE-19-RECONCILE: helper A's make_notification; until it lands, below
-    delivery_failed = make_all = None
+from .notifications import make_all
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +49,6 @@ DIGEST_PEOPLE = 20               # people whose digest one round sends
 # all of it: another replica can take a row only once its holder has stopped renewing
 LEASE = timedelta(minutes=5)
 FAILED_LIMIT = 200
-ADMIN_DESK = "desk:admin@*"
 
 
 @dataclass(frozen=True)
@@ -332,28 +320,15 @@ def _settle(db, claim, jobs: list[Job], outcome: str, code: str | None, values,
 
 
 def _tell_admins(session, job: Job, now: datetime) -> None:
-    """The ``delivery_failed`` notification of a dead delivery, to every admin's desk; once
-    (its event id is the delivery's). Not for a dead message that was itself such a notice:
-    the admins' email failing would otherwise tell them again, by email, without end."""
+    """The ``delivery_failed`` notification of a dead delivery, to every admin's desk, with the
+    admins' own deliveries (``make_all``, the one way notifications are made); once: its event
+    id is the delivery's. Not for a dead message that was itself such a notice: the admins'
+    email failing would otherwise tell them again, by email, without end."""
     if job.moment == "delivery_failed":
         log.warning("delivery %s: a failed-delivery notice could not be sent either", job.id)
         return
-    event_id = f"delivery-{job.id}"
-    if make_all is not None:  # the one way notifications are made, with the admins' deliveries
-        make_all(session, delivery_failed(job.reference, job.channel, job.moment),
-                 event_id=event_id, now=now)
-        return
-    try:
-        with session.begin_nested():
-            session.execute(insert(notifications).values(
-                event_id=event_id, moment="delivery_failed", recipient=ADMIN_DESK,
-                user_id=None, role="admin", agency=None, exclude_user=None,
-                reference=job.reference, audience=None, link="/inbox",
-                params=json.dumps({"channel": job.channel, "moment": job.moment},
-                                  sort_keys=True),
-                urgent=True, created_at=now))
-    except IntegrityError:
-        pass  # told already
+    make_all(session, delivery_failed(job.reference, job.channel, job.moment),
+             event_id=f"delivery-{job.id}", now=now)
 
 
 def _zone(name: str | None):
