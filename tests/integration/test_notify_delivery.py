@@ -31,6 +31,9 @@ from services.common.caller import Caller
 from services.common.clock import FixedClock
 from services.common.errors import Forbidden
 from services.common.sealing import FileCipher
+from services.contracts.envelope import make_event
+from services.contracts.references import random_reference
+from services.notify import usecases
 from services.notify.settings import SETTINGS
 from services.notify.tables import deliveries, known_referrals, notifications, subscribers
 from services.notify.usecases import delivery as worker
@@ -239,6 +242,51 @@ def admin_notifications(db):
     with db.read() as c:
         return c.execute(select(notifications)
                          .where(notifications.c.moment == "delivery_failed")).all()
+
+
+# --- from the event to the message --------------------------------------------------------
+
+def _status_changed(reference, change, share, at):
+    return make_event("referral.status_changed", {
+        "reference": reference, "change": change, "status": change, "agency": "erbil-shelter",
+        "referring_agency": "erbil-police", "submitted_by": "officer.one", "urgency": "routine",
+        "share_status_with_referrer": share, "changed_at": at}, source="referral")
+
+
+def test_an_event_reaches_the_officer_by_email_and_sms_until_consent_is_withdrawn(
+        db, smtp_server, certificate, sms_receiver):
+    values = settings(smtp_server, certificate[0], REFNET_SMS_WEBHOOK_URL=sms_receiver.url)
+    clock = FixedClock(NOW)
+    officer = Caller(user="officer.one", role="police", agency="erbil-police")
+    usecases.save_preferences(db, officer, {
+        "language": "en", "email": ADDRESS, "phone": PHONE, "time_zone": "Asia/Baghdad",
+        "quiet_hours": None, "digest": {"enabled": False, "hour": 9},
+        "moments": {"referral_accepted": ["email", "sms"], "admitted": ["email"]}}, clock=clock)
+    reference = random_reference()
+
+    assert usecases.apply_event(db, _status_changed(reference, "accepted", True, NOW), values,
+                                clock=clock)
+    assert worker.send_due(db, values, clock)["sent"] == 2
+
+    [message] = smtp_server.messages()
+    assert message["To"] == ADDRESS and reference in message["Subject"]
+    assert f"https://refnet.test/police/referrals/{reference}" in message.get_content()
+    [post] = sms_receiver.posts
+    assert json.loads(post["body"])["to"] == PHONE
+    assert reference in json.loads(post["body"])["text"]
+
+    # admitted, then the survivor withdraws the consent before the worker's next round
+    clock.advance(minutes=1)
+    usecases.apply_event(db, _status_changed(reference, "admitted", True, clock.now()), values,
+                         clock=clock)
+    usecases.apply_event(db, make_event("referral.consent_changed", {
+        "reference": reference, "audience": "referring_police", "agency": None,
+        "granted": False, "until": None, "changed_at": clock.now()}, source="referral"),
+        values, clock=clock)
+    counts = worker.send_due(db, values, clock)
+
+    assert counts["sent"] == 0 and counts["suppressed"] == 1
+    assert len(smtp_server.messages()) == 1 and len(sms_receiver.posts) == 1
 
 
 # --- email -----------------------------------------------------------------------------------
