@@ -196,3 +196,21 @@ def get_preferences(ctx: Ctx):
           body=PreferencesBody, response=Preferences, errors=INPUT)
 def save_preferences(ctx: Ctx):
     return ctx.rpc("notify", "save_preferences", preferences=ctx.data)
+
+
+class FailedQuery(Strict):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+FailedMessage = answer("FailedMessage", integers("delivery_id attempts"),
+                       strings("moment channel last_error"),
+                       reference=fields.String(allow_none=True))
+FailedMessages = answer("FailedMessages", items=fields.List(fields.Nested(FailedMessage)))
+
+
+@endpoint("GET", "/admin/notifications/failed", roles=("admin",),
+          summary="Email and SMS that could not be sent after every try, newest first: the "
+                  "moment, the channel, the tries and the failure's code (never the address)",
+          query=FailedQuery, response=FailedMessages, errors=FILTERED)
+def failed_messages(ctx: Ctx):
+    return ctx.rpc("notify", "list_failed", limit=ctx.query["limit"])

@@ -210,6 +210,27 @@ def test_notify_audit_trail_is_readable_by_admins(client, rpc, auth):
     assert rpc.calls[0][:2] == ("notify", "audit_query")
 
 
+
+def test_admins_list_the_messages_that_could_not_be_sent(client, rpc, auth):
+    failed = {"items": [{"delivery_id": 4, "moment": "referral_accepted", "channel": "email",
+                         "attempts": 8, "last_error": "smtp:connect", "reference": fx.REF}]}
+    rpc.responses[("notify", "list_failed")] = failed
+    answered = client.get("/api/v1/admin/notifications/failed?limit=5", headers=auth("admin"))
+    assert answered.status_code == 200 and answered.get_json() == failed
+    assert _kwargs(rpc, "list_failed")["limit"] == 5
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "admin"])
+def test_only_admins_list_failed_messages(client, rpc, auth, role):
+    assert client.get("/api/v1/admin/notifications/failed", headers=auth(role)).status_code == 403
+    assert not rpc.calls
+
+
+def test_a_bad_failed_messages_limit_is_422_naming_it(client, rpc, auth):
+    answered = client.get("/api/v1/admin/notifications/failed?limit=0", headers=auth("admin"))
+    assert_problem(answered, 422)
+    assert "limit" in answered.get_data(as_text=True) and not rpc.calls
+
 # --- the pages -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("role", list(USERS))
