@@ -108,16 +108,24 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("facility.register", "facility", "facility")
-    def register_facility(self, caller, facility, name, provider=None):
-        """Register a facility of the caller's provider (an administrator names the provider)."""
+    def register_facility(self, caller, facility, name, provider=None, manager=None):
+        """Register a facility of the caller's provider (an administrator names the provider),
+        with its manager (a staff user id) if named."""
         return usecases.register_facility(self.db, caller, facility, name, provider,
-                                          now=self.clock.now())
+                                          now=self.clock.now(), manager=manager)
 
     @rpc
     @audited("facility.rename", "facility", "facility")
     def rename_facility(self, caller, facility, name):
         """Rename one of the provider's facilities."""
         return usecases.rename_facility(self.db, caller, facility, name, now=self.clock.now())
+
+    @rpc
+    @audited("facility.set_manager", "facility", "facility")
+    def set_facility_manager(self, caller, facility, manager):
+        """Name the facility's manager (a staff user id; None: none)."""
+        return usecases.set_facility_manager(self.db, caller, facility, manager,
+                                             now=self.clock.now())
 
     @rpc
     @audited("facility.close", "facility", "facility")

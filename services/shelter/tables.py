@@ -20,6 +20,7 @@ facilities = Table(
     Column("provider", String(100), nullable=False),
     Column("closed_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True)),
+    Column("manager", String(100)),  # a staff user id (overdue milestones), null: none named
 )
 Index("ix_facilities_provider", facilities.c.provider, facilities.c.id)
 

@@ -681,6 +681,25 @@ def test_shelter_staff_register_rename_and_close_their_facilities_on_a_page(web,
     rpc.responses[("shelter", "close_facility")] = Conflict("3 bed(s) are occupied", field="facility")
     response = post(web, "/shelter/facilities/erbil-shelter/close", {}, page="/shelter/facilities")
     assert response.status_code == 409 and "cannot be closed" in response.text
+
+
+def test_shelter_staff_name_a_facility_manager_on_the_page(web, accounts, rpc):
+    rpc.responses[("shelter", "list_facilities")] = [dict(FACILITIES[0], manager="fm.one")]
+    sign_in(web, accounts, "shelter")
+    page = get(web, "/shelter/facilities")
+    assert 'name="manager-erbil-shelter-manager" type="text" value="fm.one"' in page.text
+    rpc.responses[("shelter", "set_facility_manager")] = FACILITIES[0]
+    response = post(web, "/shelter/facilities/erbil-shelter/manager",
+                    {"manager-erbil-shelter-manager": "fm.two"}, page="/shelter/facilities")
+    assert response.status_code == 302
+    assert (rpc.calls[-1][1], rpc.calls[-1][2]["facility"], rpc.calls[-1][2]["manager"]) == (
+        "set_facility_manager", "erbil-shelter", "fm.two")
+    response = post(web, "/shelter/facilities/erbil-shelter/manager",
+                    {"manager-erbil-shelter-manager": ""}, page="/shelter/facilities")
+    assert response.status_code == 302 and rpc.calls[-1][2]["manager"] is None
+    refused = post(web, "/shelter/facilities/erbil-shelter/manager",
+                   {"manager-erbil-shelter-manager": "Jane Doe"}, page="/shelter/facilities")
+    assert refused.status_code == 422 and "field-error" in refused.text
 # --- the file follows consent, partner referrals (docs/decisions/0040) -----------------------------
 
 def test_a_provider_without_file_consent_sees_the_summary_and_says_so(web, accounts, rpc):

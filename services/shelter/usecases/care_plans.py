@@ -142,7 +142,8 @@ def notify_overdue_milestones(db: Database, now: datetime, limit: int = 200) -> 
             emit(s, now, "shelter.milestone_overdue", {
                 "reference": r.reference, "admission_id": r.admission_id, "milestone": r.code,
                 "due_at": aware(r.due_at), "facility": r.facility_id,
-                "case_manager": r.case_manager, "noticed_at": now, "agency": r.provider})
+                "case_manager": r.case_manager, "noticed_at": now, "agency": r.provider,
+                "facility_manager": r.facility_manager})
             sent.append((r.reference, r.code))
     for reference, code in sent:
         log.info("milestone %s of %s is overdue", code, reference)
