@@ -10,6 +10,7 @@ view's endpoint declaration side by side.
 * ``privacy`` consent and the search by name; ``reports`` figures; ``admin`` revocations, audit
 * ``agencies`` the agency directory (the referral service's)
 * ``partners`` care-plan items referred to partner agencies: the partner's list and answers
+* ``tasks`` the shelter's tasks: court accompaniment and cash approvals, assigned and finished
 
 ``declare`` holds the decorator and the registry; ``shapes`` the field helpers they share.
 Importing this package declares every endpoint; ``ENDPOINTS`` lists them.
@@ -18,6 +19,7 @@ Importing this package declares every endpoint; ``ENDPOINTS`` lists them.
 from . import (admin, agencies, admissions, beds, care, court, fhir, legal, privacy,  # noqa: F401 - declare
                referrals, reports)
 from . import partners  # noqa: F401 - declare
+from . import tasks  # noqa: F401 - declare
 from .declare import REGISTRY
 
 ENDPOINTS = tuple(REGISTRY)

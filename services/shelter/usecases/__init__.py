@@ -26,6 +26,7 @@ from .plan_items import add_item, approve_item, refer_item_to_legal, update_item
 from .retention import anonymise_ended
 from .transfers import transfer
 from .routing import escalate
+from .tasks import assign_task, finish_task, list_tasks
 from .waitlist_order import reorder_waitlist, waitlist
 
 __all__ = [
@@ -38,3 +39,4 @@ __all__ = [
     "set_out_of_service", "transfer", "update_item", "update_plan", "waitlist",
 ]
 __all__ += ["answer_partner_referral", "list_partner_referrals", "refer_item_to_partner"]
+__all__ += ["assign_task", "finish_task", "list_tasks"]
