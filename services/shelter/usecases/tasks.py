@@ -20,7 +20,7 @@ from ..domain import tasks as rules
 from ..domain.visibility import provider_scope, require_provider
 from ..queries import care as care_queries
 from ..queries import tasks as queries
-from .common import at, emit
+from .common import emit
 
 CHANGED = "the task changed meanwhile; read it and try again"
 MAX_PAGE = 100
