@@ -210,6 +210,16 @@ def test_a_postponed_hearings_accompaniment_is_not_needed(shelter):
     assert [e["status"] for e in task_events(shelter)] == ["to_arrange", "not_needed"]
 
 
+def test_a_discharge_leaves_no_cash_request_awaiting_approval(shelter):
+    admission = admitted(shelter)
+    usecases.add_item(shelter, CM, admission["plan_id"], T0, "cash_assistance", "cm.one",
+                      cash=CASH)
+    usecases.discharge(shelter, INTAKE, FACILITY, admission["admission_id"], "reintegrated")
+    [task] = usecases.list_tasks(shelter, INTAKE, T0)["items"]
+    assert (task["status"], task["overdue"]) == ("not_needed", False)
+    assert [e["status"] for e in task_events(shelter)] == ["to_arrange", "not_needed"]
+
+
 def test_the_list_pages_by_due_time(shelter):
     resident = admitted(shelter)["reference"]
     for n in range(5):

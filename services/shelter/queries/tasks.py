@@ -46,6 +46,16 @@ def of_item(s: Session, item_id: int, *, for_update: bool = False) -> dict | Non
     return row_dict(row) if row else None
 
 
+def open_of(s: Session, *, reference: str | None = None, plan_id: int | None = None) -> list[dict]:
+    """The open tasks of a resident (``reference``) or of a care plan, locked."""
+    query = select(tasks).where(tasks.c.status.in_(rules.OPEN)).order_by(tasks.c.id)
+    if reference is not None:
+        query = query.where(tasks.c.reference == reference)
+    if plan_id is not None:
+        query = query.where(tasks.c.plan_id == plan_id)
+    return [row_dict(r) for r in s.execute(query.with_for_update()).all()]
+
+
 def add(s: Session, **values) -> dict:
     s.execute(insert(tasks).values(**values))
     return task(s, values["id"])

@@ -33,6 +33,7 @@ from ..domain.visibility import provider_scope
 from ..queries import care as queries
 from ..tables import ENCRYPTED, care_notes, care_plans, screenings
 from .common import emit
+from .tasks import drop_plan_approvals
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,12 @@ def open_plan(s: Session, admission_id: int, reference: str, facility_id: str, c
 
 
 def close_plan(s: Session, admission_id: int, now: datetime) -> None:
-    """The resident left: the plan closes (its milestones no longer fall due)."""
+    """The resident left: the plan closes (its milestones no longer fall due, its cash requests
+    no longer await an approval)."""
+    plan = queries.open_plan_of(s, admission_id)
     queries.close_plan(s, admission_id, now)
+    if plan is not None:
+        drop_plan_approvals(s, plan.id, now)
 
 
 def list_plans(db: Database, caller: Caller, now: datetime, facility: str | None = None,

@@ -58,6 +58,29 @@ def drop_accompaniment(s: Session, hearing_id: str, now: datetime) -> None:
         _announce(s, queries.task(s, task["id"]))
 
 
+def drop_plan_approvals(s: Session, plan_id: int, now: datetime) -> None:
+    """The plan closed (the resident left, or moved on without her plan): its open cash
+    approvals are not needed."""
+    for task in queries.open_of(s, plan_id=plan_id):
+        if task["kind"] == rules.CASH_APPROVAL and queries.change(
+                s, task["id"], task["status"], status="not_needed", changed_at=now,
+                changed_by=rules.SYSTEM):
+            _announce(s, queries.task(s, task["id"]))
+
+
+def move_with_resident(s: Session, reference: str, plan_id: int | None, agency: str,
+                       facility: str, now: datetime, by: str) -> None:
+    """The resident moved to another provider's facility: her open accompaniment tasks, and
+    the open cash approvals of the plan that went with her (``plan_id``), are the new
+    provider's now (told again, so its staff learn of them)."""
+    for task in queries.open_of(s, reference=reference):
+        if task["kind"] == rules.ACCOMPANIMENT or (plan_id is not None
+                                                   and task["plan_id"] == plan_id):
+            if queries.change(s, task["id"], task["status"], agency=agency, facility=facility,
+                              changed_at=now, changed_by=by[:100]):
+                _announce(s, queries.task(s, task["id"]))
+
+
 def open_cash_approval(s: Session, plan, item_id: int, requested_by: str, now: datetime,
                        window: timedelta = rules.DEFAULT_CASH_APPROVAL) -> dict:
     """A cash request's approval task, due ``window`` after the request, in its transaction."""
