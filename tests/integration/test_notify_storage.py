@@ -159,6 +159,16 @@ def test_an_event_applied_twice_makes_one_notification_per_recipient(db, clock):
     assert json.loads(row.params) == {"status": "accepted"}
 
 
+
+def test_the_police_hear_of_the_acceptance_once_not_again_when_a_hold_expires(db, clock):
+    ref = random_reference()
+    apply(db, status_changed(ref), clock)
+    apply(db, status_changed(ref, "bed_held"), clock)
+    apply(db, status_changed(ref, "accepted", at=T0 + timedelta(hours=1)), clock)  # hold expired
+    apply(db, status_changed(ref, "bed_held", at=T0 + timedelta(hours=2)), clock)  # held again
+    told = [r.moment for r in rows(db, notifications, notifications.c.user_id == OFFICER.user)]
+    assert sorted(told) == ["bed_held", "bed_held", "referral_accepted"]
+
 def test_making_a_notification_again_changes_nothing(db, clock):
     [planned] = moments.hold_expiring(random_reference(), SHELTER)
     with db.write() as s:

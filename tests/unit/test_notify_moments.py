@@ -177,3 +177,14 @@ def test_the_newer_consent_wins():
     assert m.newer_consent(None, T0)
     assert m.newer_consent(T0, T0 + timedelta(seconds=1))
     assert not m.newer_consent(T0, T0 - timedelta(seconds=1))
+
+
+def test_a_decision_already_told_is_not_told_again_but_a_new_hold_is():
+    step = {"reference": REF, "change": "accepted", "status": "accepted",
+            "agency": "erbil-shelter", "referring_agency": "erbil-police",
+            "submitted_by": "officer.one", "urgency": "routine",
+            "share_status_with_referrer": True}
+    assert m.status_changed(step, True, frozenset({"referral_accepted"})) == []
+    assert len(m.status_changed(step, True, frozenset())) == 2
+    held = step | {"change": "bed_held", "status": "bed_held"}
+    assert len(m.status_changed(held, True, frozenset({"referral_accepted"}))) == 2

@@ -120,11 +120,17 @@ def referral_offered(payload: dict, urgency: str | None) -> list[Planned]:
                     urgent=is_urgent("referral_offered", urgency))]
 
 
-def status_changed(payload: dict, consent: bool) -> list[Planned]:
+# A decision is told once: a referral is back at ``accepted`` when its hold expired or it
+# left the waitlist, which is no new decision for the police to hear of.
+TOLD_ONCE = frozenset({"referral_accepted", "referral_declined"})
+
+
+def status_changed(payload: dict, consent: bool, told: frozenset = frozenset()) -> list[Planned]:
     """A police-visible step: the officer who submitted and their unit's desk, only while the
-    survivor's consent to share status with them stands (``consent``)."""
+    survivor's consent to share status with them stands (``consent``); a decision of
+    ``TOLD_ONCE`` only if it is not among the moments ``told`` of this referral before."""
     moment = POLICE_MOMENTS.get(payload["change"])
-    if moment is None or not consent:
+    if moment is None or not consent or (moment in TOLD_ONCE and moment in told):
         return []
     ref = payload["reference"]
     link, params = f"/police/referrals/{ref}", {"status": payload["status"]}

@@ -15,7 +15,7 @@ from services.common.messaging import apply_once
 from services.common.timeutil import aware
 
 from ..domain import moments
-from ..tables import hold_watches, known_referrals, processed_events
+from ..tables import hold_watches, known_referrals, notifications, processed_events
 from .common import now_of
 from .notifications import audience_allows, make_all
 
@@ -94,7 +94,10 @@ def on_status_changed(s: Session, envelope: dict, payload: dict, now: datetime, 
           submitted_by=payload["submitted_by"], urgency=payload["urgency"])
     _keep_consent(s, ref, payload["share_status_with_referrer"], None, payload["changed_at"], now)
     consent = audience_allows(s, moments.POLICE_AUDIENCE, ref, now)
-    _make(s, envelope, moments.status_changed(payload, consent), now)
+    told = frozenset(s.execute(select(notifications.c.moment).distinct().where(
+        notifications.c.reference == ref, notifications.c.moment.in_(moments.TOLD_ONCE),
+        notifications.c.event_id != str(envelope["event_id"]))).scalars())
+    _make(s, envelope, moments.status_changed(payload, consent, told), now)
 
 
 def on_referral_offered(s: Session, envelope: dict, payload: dict, now: datetime, values) -> None:
