@@ -163,7 +163,8 @@ class SmtpServer:
         if not ok:
             with self._lock:
                 self.refused_logins += 1
-        return AuthResult(success=ok, auth_data=auth_data if ok else None)
+        # handled=False: aiosmtpd answers a refusal with 535 itself
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
     def start(self) -> "SmtpServer":
         """Listen (again) on the server's port."""
