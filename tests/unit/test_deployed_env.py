@@ -157,12 +157,16 @@ def test_localise_points_urls_and_hosts_here_and_moves_tmp():
     env = {"AMQP_URI": "amqp://u:p@w@rabbitmq:5672/refnet",
            "DB": "postgresql+psycopg2://u:pw@refnet-db-rw.refnet.svc:5432/legal",
            "AMQP_HOST": "rabbitmq", "REFNET_HOST": "0.0.0.0", "VAR": "/tmp/refnet", "TMP": "/tmp",
-           "OTHER": "rabbitmq", "PATH": "/opt/refnet/bin:$PATH", "NOT_TMP": "/tmpfoo"}
+           "OTHER": "rabbitmq", "PATH": "/opt/refnet/bin:$PATH", "NOT_TMP": "/tmpfoo",
+           "REFNET_PUBLIC_URL": "https://refnet.example.org", "LOCAL_URL": "http://127.0.0.1:8000",
+           "REFNET_SMTP_HOST": ""}
     out = d.localise(env, {"rabbitmq", "refnet-db-rw.refnet.svc"}, ENDPOINTS, Path("/here"), "/venv/bin")
     assert out == {"AMQP_URI": "amqp://u:p@w@127.0.0.1:5673/refnet",
                    "DB": "postgresql+psycopg2://u:pw@127.0.0.1:5433/legal",
                    "AMQP_HOST": "127.0.0.1", "REFNET_HOST": "127.0.0.1", "VAR": "/here/refnet",
-                   "TMP": "/here", "OTHER": "rabbitmq", "PATH": "/venv/bin", "NOT_TMP": "/tmpfoo"}
+                   "TMP": "/here", "OTHER": "rabbitmq", "PATH": "/venv/bin", "NOT_TMP": "/tmpfoo",
+                   "REFNET_PUBLIC_URL": "https://refnet.example.org",  # only written into links
+                   "LOCAL_URL": "http://127.0.0.1:8000", "REFNET_SMTP_HOST": ""}
 
 
 def test_localise_refuses_a_host_the_form_does_not_define():
@@ -172,6 +176,8 @@ def test_localise_refuses_a_host_the_form_does_not_define():
         d.localise({"AMQP_HOST": "elsewhere"}, {"rabbitmq"}, ENDPOINTS, Path("/t"), "")
     with pytest.raises(ValueError, match="redis"):
         d.localise({"URL": "redis://rabbitmq/0"}, {"rabbitmq"}, ENDPOINTS, Path("/t"), "")
+    with pytest.raises(ValueError, match="http"):  # a web address of the form's own: no endpoint
+        d.localise({"URL": "http://rabbitmq:15672/"}, {"rabbitmq"}, ENDPOINTS, Path("/t"), "")
 
 
 def test_the_databases_are_read_from_the_urls():
