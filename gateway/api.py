@@ -26,13 +26,16 @@ _SCHEMAS = {endpoint.name: (endpoint.body() if endpoint.body else None,
 
 def perform(name: str, identity, *, body: dict | Callable[[], dict] | None = None,
             query: Mapping | None = None, headers: Mapping[str, str] | None = None,
-            correlation_id: str | None = None, **params) -> Answer:
+            correlation_id: str | None = None, rpc_timeout: float | None = None,
+            **params) -> Answer:
     """Run one endpoint for an identity, exactly as ``/api/v1`` does after authentication: the
     agency check (known to the directory and active, ``gateway/directory.py``), the role check, the body and query schemas, the view. The web pages call this too, so a page can
     never do or show more than the API gives the same person.
 
     ``body`` is the JSON body, or a function that reads it (the API route's: a role that may not
-    use the endpoint gets 403 before the body is read, never 415 or 422). Raises ``ApiProblem``
+    use the endpoint gets 403 before the body is read, never 415 or 422). ``rpc_timeout``
+    shortens the view's service calls (a page's unread badge, which the page can do without).
+    Raises ``ApiProblem``
     (``InputError`` for refused input) or the service's error; returns the view's ``Answer``
     with the status and media type of the declaration unless the view set its own."""
     endpoint = BY_NAME[name]
@@ -52,7 +55,7 @@ def perform(name: str, identity, *, body: dict | Callable[[], dict] | None = Non
     except ValidationError as exc:
         raise InputError.from_validation(exc) from None
     ctx = Ctx(identity, data, loaded, raw, headers=headers or {}, correlation_id=correlation_id,
-              extensions=current_app.extensions)
+              extensions=current_app.extensions, rpc_timeout=rpc_timeout)
     result = endpoint.view(ctx, **params)
     if endpoint.changes_beds:  # beds changed: every worker's availability copy is dropped
         current_app.extensions["refnet.availability"].invalidate()

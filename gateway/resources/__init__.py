@@ -10,6 +10,8 @@ view's endpoint declaration side by side.
 * ``privacy`` consent and the search by name; ``reports`` figures; ``admin`` revocations, audit
 * ``agencies`` the agency directory (the referral service's)
 * ``partners`` care-plan items referred to partner agencies: the partner's list and answers
+* ``inbox`` notifications (the notify service): the inbox, read marks, the unread count, and
+  each person's notification preferences
 
 ``declare`` holds the decorator and the registry; ``shapes`` the field helpers they share.
 Importing this package declares every endpoint; ``ENDPOINTS`` lists them.
@@ -18,6 +20,7 @@ Importing this package declares every endpoint; ``ENDPOINTS`` lists them.
 from . import (admin, agencies, admissions, beds, care, court, fhir, legal, privacy,  # noqa: F401 - declare
                referrals, reports)
 from . import partners  # noqa: F401 - declare
+from . import inbox  # noqa: F401 - declare
 from .declare import REGISTRY
 
 ENDPOINTS = tuple(REGISTRY)

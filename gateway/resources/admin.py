@@ -14,7 +14,7 @@ ADMIN = ("admin",)
 
 class AuditQuery(Strict):
     service = fields.String(load_default="referral",
-                            validate=validate.OneOf(["referral", "shelter", "legal"]))
+                            validate=validate.OneOf(["referral", "shelter", "legal", "notify"]))
     object = sized(1, 120, metadata={"description": "e.g. referral:RN-... or legal_case:<id>"})
     actor = sized(1, 100)
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))

@@ -84,9 +84,11 @@ class Ctx:
     app's extensions (the RPC pool, intake, caches). Nothing here reads Flask's request."""
 
     def __init__(self, identity, data, query, raw, *, headers: Mapping[str, str],
-                 correlation_id: str | None, extensions: Mapping[str, Any]):
+                 correlation_id: str | None, extensions: Mapping[str, Any],
+                 rpc_timeout: float | None = None):
         self.identity, self.data, self.query, self.raw = identity, data, query, raw
         self.headers, self.correlation_id, self.extensions = headers, correlation_id, extensions
+        self.rpc_timeout = rpc_timeout  # None: the RPC client's own timeout
         # the request's id travels with the identity, into every service's audit trail
         self.caller = {**identity.as_caller(), "correlation_id": correlation_id}
 
@@ -96,5 +98,8 @@ class Ctx:
         return self.extensions["refnet.clock"]
 
     def rpc(self, service: str, method: str, **kwargs):
-        """Call a service's method as the caller."""
-        return self.extensions["refnet.rpc"].call(service, method, caller=self.caller, **kwargs)
+        """Call a service's method as the caller (within ``rpc_timeout`` when one is set)."""
+        pool = self.extensions["refnet.rpc"]
+        if self.rpc_timeout is not None:
+            return pool.call_within(self.rpc_timeout, service, method, caller=self.caller, **kwargs)
+        return pool.call(service, method, caller=self.caller, **kwargs)

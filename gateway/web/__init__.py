@@ -55,15 +55,20 @@ def _language_name(code):
 def register(app: Flask) -> None:
     from . import admin, common, legal, police, shelter  # noqa: F401 - their routes join the blueprint
     from . import partners  # noqa: F401 - its routes join the blueprint
+    from . import inbox
+    from ..unread import UnreadCounts
     Babel(app, locale_selector=core.current_language, default_translation_directories="translations")
     app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 3600)
+    # each person's unread count for the pages' header, kept a few seconds (gateway/unread.py)
+    app.extensions.setdefault("refnet.unread", UnreadCounts())
     app.jinja_env.add_extension("jinja2.ext.do")
     # callables for templates and the macros they import (which see globals, not the context)
     app.jinja_env.globals.update(csrf_token=core.csrf_token, label=label, choices=choices,
                                  allowed=core.allowed, when=_ltr(common.when),
                                  hearing_local=_ltr(common.hearing_local),
                                  hearing_time=_ltr(lambda h: common.hearing_local(h)[11:]),
-                                 country=_country, language_name=_language_name)
+                                 country=_country, language_name=_language_name,
+                                 unread_badge=inbox.unread_badge)
 
     @app.context_processor
     def _globals():

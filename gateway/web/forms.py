@@ -139,6 +139,17 @@ MESSAGES = {
     "a date, YYYY-MM-DD": _l("Enter a date (year-month-day)."),
     "a whole, non-negative amount": _l("A whole amount, zero or more."),
     "to is before from": _l("The last day is before the first."),
+    # notification preferences (the gateway's schema and the notify service's checks)
+    "not an email address": _l("An email address, e.g. name@example.org."),
+    "a phone number as + and 8 to 15 digits":
+        _l("A phone number in international form, e.g. +9647501234567."),
+    "an IANA time zone, e.g. Asia/Baghdad": _l("A time zone such as Asia/Baghdad."),
+    "a time of day as HH:MM (00:00 to 23:59)": _l("A time of day, e.g. 22:00."),
+    "quiet hours end at another time than they start":
+        _l("The quiet hours end at another time than they start."),
+    "an hour from 0 to 23": _l("An hour from 0 to 23."),
+    "email needs an email address": _l("Give your email address above to be told by email."),
+    "sms needs a phone number": _l("Give your mobile phone above to be told by SMS."),
 }
 
 _PATTERNS = [

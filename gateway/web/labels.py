@@ -123,6 +123,21 @@ LABELS = {
                         "partially_delivered": _l("Partly delivered"),
                         "not_delivered": _l("Not delivered"),
                         "survivor_withdrew": _l("The survivor withdrew"), "other": _l("Other outcome")},
+    # notifications (docs/decisions/0042): what happened, and the ways a person is told
+    "moment": {"referral_offered": _l("A referral is offered to us"),
+               "referral_accepted": _l("My referral was accepted"),
+               "referral_declined": _l("My referral was declined"),
+               "bed_held": _l("A bed is held for my referral"),
+               "admitted": _l("The person I referred was admitted"),
+               "referral_escalated": _l("My referral was escalated"),
+               "hold_expiring": _l("A bed hold is about to expire"),
+               "milestone_overdue": _l("A first-week milestone is overdue"),
+               "hearing_reminder": _l("A hearing is coming up"),
+               "task_assigned": _l("A task was assigned to me"),
+               "approval_awaited": _l("A cash request awaits approval"),
+               "court_status_changed": _l("A court case changed status"),
+               "delivery_failed": _l("A message could not be sent")},
+    "channel": {"inbox": _l("Inbox"), "email": _l("Email"), "sms": _l("SMS")},
     "yesno": {True: _l("Yes"), False: _l("No")},
 }
 

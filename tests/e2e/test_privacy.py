@@ -106,7 +106,8 @@ def _path(ep, w):
               "document_id": w["document_id"], "dispute_id": w["dispute_id"],
               "admission_id": str(w["admission_id"]), "plan_id": str(w["plan_id"]),
               "item_id": str(w["item_id"]), "milestone": "plan_agreed",
-              "agency": demo.FACILITY["id"], "partner_referral_id": "0" * 32}
+              "agency": demo.FACILITY["id"], "partner_referral_id": "0" * 32,
+              "notification_id": "999999999"}
     path = ep.path
     for key, value in values.items():
         path = path.replace(f"<{key}>", value)
@@ -145,6 +146,9 @@ OBJECT_LEVEL.update({(name, "shelter", "other"): (404, None) for name in (
     "capacity_history", "bed_board", "daily_census", "get_plan", "list_care_notes",
     "get_screening", "referral_status", "referral_file", "referral_fhir_task", "get_consent",
     "approve_plan_item", "refer_plan_item", "complete_milestone", "close_facility")})
+# marking read a notification in nobody's inbox: not found, for every role (its own inbox only)
+OBJECT_LEVEL.update({("mark_inbox_read", role, relation): (404, None)
+                     for role in ROLES for relation in ("own", "other")})
 # the world's facility has its resident: closing it is refused, nothing changed
 OBJECT_LEVEL.update({("close_facility", role, relation): (409, None)
                      for role, relation in (("shelter", "own"), ("admin", "own"), ("admin", "other"))})

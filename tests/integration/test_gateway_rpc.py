@@ -98,3 +98,10 @@ def test_the_request_id_travels_to_the_service(service):
     finally:
         logs.correlation_id.reset(token)
     assert answer == "req-abcdef123456"
+
+
+def test_a_call_within_a_timeout_of_its_own_gives_up_before_the_clients(service):
+    """The pages' unread badge: a second, not the client's timeout (here 2 s)."""
+    with pytest.raises(RpcTimeout):
+        service.call_within(0.2, "probe", "slow", seconds=1)  # the client would wait for it
+    assert service.call_within(2, "probe", "echo", after="timeout") == {"kwargs": {"after": "timeout"}}

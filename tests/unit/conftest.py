@@ -92,6 +92,11 @@ class FakeRpcPool:
             raise answer
         return answer(**kwargs) if callable(answer) else answer
 
+    def call_within(self, timeout, service, method, **kwargs):
+        """``call`` with a timeout of its own (the pages' unread badge); ``timeouts`` records it."""
+        self.timeouts = [*getattr(self, "timeouts", []), (service, method, timeout)]
+        return self.call(service, method, **kwargs)
+
 
 class FakeIntake:
     """Records submissions instead of sealing and publishing them."""
