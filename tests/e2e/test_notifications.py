@@ -94,7 +94,8 @@ def net(tmp_path_factory):
             for service in ("referral", "shelter", "legal", "notify"):
                 network.wait_consumers(f"rpc-{service}", 2)
                 network.wait_consumers(f"{service}.events", 2)
-            network.seed_facility()
+            # every test holds beds for a woman and her child, and few are released: room for all
+            network.seed_facility({"women": 60, "children": 60})
             yield network
         finally:
             network.stop()
