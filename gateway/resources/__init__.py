@@ -12,6 +12,7 @@ view's endpoint declaration side by side.
 * ``partners`` care-plan items referred to partner agencies: the partner's list and answers
 * ``inbox`` notifications (the notify service): the inbox, read marks, the unread count, and
   each person's notification preferences
+* ``tasks`` the shelter's tasks: court accompaniment and cash approvals, assigned and finished
 
 ``declare`` holds the decorator and the registry; ``shapes`` the field helpers they share.
 Importing this package declares every endpoint; ``ENDPOINTS`` lists them.
@@ -21,6 +22,7 @@ from . import (admin, agencies, admissions, beds, care, court, fhir, legal, priv
                referrals, reports)
 from . import partners  # noqa: F401 - declare
 from . import inbox  # noqa: F401 - declare
+from . import tasks  # noqa: F401 - declare
 from .declare import REGISTRY
 
 ENDPOINTS = tuple(REGISTRY)

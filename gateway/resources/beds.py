@@ -35,6 +35,16 @@ class OutOfServiceSchema(Strict):
 AGENCY_ID = r"^[a-z0-9][a-z0-9-]{0,99}$"
 
 
+USER_ID = r"^[A-Za-z0-9._@-]{1,100}$"
+
+
+def _manager(**kw):
+    return fields.String(validate=validate.Regexp(USER_ID), allow_none=True, metadata={
+        "description": "The facility manager's user id (told of residents' overdue "
+                       "first-week milestones beside the case manager); null: none named."},
+        **kw)
+
+
 class FacilityBody(Strict):
     facility = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9-]{1,64}$"),
                              metadata={"description": "The facility's id: letters, digits, dashes."})
@@ -42,10 +52,15 @@ class FacilityBody(Strict):
     provider = fields.String(validate=validate.Regexp(AGENCY_ID), metadata={
         "description": "The shelter provider's agency id: an administrator names it; shelter "
                        "staff register their own organisation's (absent or their own)."})
+    manager = _manager()
 
 
 class RenameBody(Strict):
     name = sized(1, 200, required=True)
+
+
+class ManagerBody(Strict):
+    manager = _manager(load_default=None)
 
 
 class CensusQuery(Strict):
@@ -53,7 +68,7 @@ class CensusQuery(Strict):
 
 
 Facility = answer("Facility", strings("facility name provider status created_at"),
-                  closed_at=fields.String(allow_none=True))
+                  closed_at=fields.String(allow_none=True), manager=fields.String(allow_none=True))
 BedCount = answer(
     "BedCount", strings("facility facility_name population_group"),
     integers("capacity out_of_service occupied held"),
@@ -125,7 +140,8 @@ def register_facility(ctx: Ctx):
     if provider is not None and ctx.identity.role == "admin":  # staff: their own (the service)
         require_kind(ctx.extensions["refnet.directory"], provider, (PROVIDER_KIND,), "provider")
     return ctx.rpc("shelter", "register_facility", facility=ctx.data["facility"],
-                   name=ctx.data["name"], provider=ctx.data.get("provider"))
+                   name=ctx.data["name"], provider=ctx.data.get("provider"),
+                   manager=ctx.data.get("manager"))
 
 
 @endpoint("PATCH", "/shelters/facilities/<facility>", roles=SHELTER_OR_ADMIN,
@@ -133,6 +149,14 @@ def register_facility(ctx: Ctx):
           errors=WRITE - {409}, changes_beds=True)
 def rename_facility(ctx: Ctx, facility: str):
     return ctx.rpc("shelter", "rename_facility", facility=facility, name=ctx.data["name"])
+
+
+@endpoint("PUT", "/shelters/facilities/<facility>/manager", roles=SHELTER_OR_ADMIN,
+          summary="Name the facility's manager (a user id; null: none)", body=ManagerBody,
+          response=Facility, errors=WRITE - {409})
+def set_facility_manager(ctx: Ctx, facility: str):
+    return ctx.rpc("shelter", "set_facility_manager", facility=facility,
+                   manager=ctx.data.get("manager"))
 
 
 @endpoint("POST", "/shelters/facilities/<facility>/close", roles=SHELTER_OR_ADMIN,

@@ -83,7 +83,8 @@ CourtCase = answer("CourtCase", court_case_id=fields.String(**OPAQUE_ID),
                    verdict=fields.String(allow_none=True), updated_at=fields.String(),
                    status_history=fields.List(fields.Dict()),
                    hearings=fields.List(fields.Nested(Hearing)))
-Accompaniment = answer("Accompaniment", strings("task status reminded_at due_at"))
+Accompaniment = answer("Accompaniment", strings("task status reminded_at due_at"),
+                       **strings("task_id assignee", allow_none=True))
 ResidentHearing = answer("ResidentHearing",
                          strings("hearing_id reference court starts_at starts_at_local time_zone"),
                          attendance_required=fields.Boolean(), status=fields.String(),

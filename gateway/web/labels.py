@@ -74,6 +74,10 @@ LABELS = {
                   "legal_rights_briefing": _l("Legal rights briefing"),
                   "plan_agreed": _l("Care plan agreed")},
     "milestone_state": {"done": _l("Done"), "due": _l("Due"), "overdue": _l("Overdue")},
+    "task_kind": {"accompaniment": _l("Court accompaniment"),
+                  "cash_approval": _l("Cash approval")},
+    "task_status": {"to_arrange": _l("To arrange"), "assigned": _l("Assigned"),
+                    "done": _l("Done"), "not_needed": _l("Not needed"), "open": _l("Open tasks")},
     "reason": {  # why a shelter declined or the police withdrew a referral (decisions.py)
         "no_bed_in_group": _l("No bed for the person's group"),
         "outside_mandate": _l("Outside the shelter's mandate"),

@@ -20,8 +20,9 @@ ADMISSION = [F("reference"), F("case_manager")]
 CAPACITY = [F("population_group"), F("capacity", "int"), F("reason")]
 OUT_OF_SERVICE = [F("population_group"), F("beds", "int"), F("reason"), F("expected_return")]
 DISCHARGE = [F("outcome")]
-FACILITY = [F("facility"), F("name")]
+FACILITY = [F("facility"), F("name"), F("manager")]
 RENAME = [F("name")]
+MANAGER = [F("manager")]
 
 
 def _facilities() -> list[dict]:
@@ -241,6 +242,17 @@ def shelter_rename_facility(facility):
                      prefix=prefix, facility=facility)
     if errors is not None:
         return _facilities_page(errors, failed=f"rename-{facility}", status=422)
+    return redirect(url_for("web.shelter_facilities", notice="saved"))
+
+
+@blueprint.post("/shelter/facilities/<facility>/manager")
+@page("shelter")
+def shelter_facility_manager(facility):
+    prefix = f"manager-{facility}-"
+    _, errors = send("set_facility_manager", build(request.form, MANAGER, prefix=prefix), MANAGER,
+                     prefix=prefix, facility=facility)
+    if errors is not None:
+        return _facilities_page(errors, failed=f"manager-{facility}", status=422)
     return redirect(url_for("web.shelter_facilities", notice="saved"))
 
 

@@ -2,8 +2,11 @@
 (docs/decisions/0038). The same shelter-service calls as the API's ``/shelters/facilities``:
 
     refnet facility list
-    refnet facility add --id F --name N --provider AGENCY   a facility of that shelter provider
+    refnet facility add --id F --name N --provider AGENCY [--manager USER]
+                                                            a facility of that shelter provider
     refnet facility rename --id F --name N
+    refnet facility manager --id F --manager USER           its manager (a user id, told of
+                                                            overdue milestones; "" for none)
     refnet facility close --id F                            refused while anyone lives there or
                                                             is expected (beds occupied or held)
 
@@ -31,11 +34,11 @@ def _call(method: str, **kwargs):
 
 
 def _line(f: dict) -> str:
-    return f"{f['facility']}\t{f['provider']}\t{f['status']}\t{f['name']}"
+    return f"{f['facility']}\t{f['provider']}\t{f['status']}\t{f.get('manager') or '-'}\t{f['name']}"
 
 
 def cmd_facility(args) -> int:
-    """List, add, rename or close a facility."""
+    """List, add, rename, name the manager of, or close a facility."""
     try:
         if args.action == "list":
             for facility in _call("list_facilities"):
@@ -47,11 +50,16 @@ def cmd_facility(args) -> int:
             if not args.name or not args.provider:
                 raise ValueError("give --name and --provider")
             print(_line(_call("register_facility", facility=args.id, name=args.name,
-                              provider=args.provider)))
+                              provider=args.provider, manager=args.manager or None)))
         elif args.action == "rename":
             if not args.name:
                 raise ValueError("give --name")
             print(_line(_call("rename_facility", facility=args.id, name=args.name)))
+        elif args.action == "manager":
+            if args.manager is None:
+                raise ValueError("give --manager (\"\" for none)")
+            print(_line(_call("set_facility_manager", facility=args.id,
+                              manager=args.manager or None)))
         elif args.action == "close":
             print(_line(_call("close_facility", facility=args.id)))
     except Exception as exc:  # a refusal of the shelter service names its field; say it, exit 2
@@ -64,8 +72,9 @@ def cmd_facility(args) -> int:
 def add_commands(sub) -> None:
     """Register ``refnet facility``."""
     facility = sub.add_parser("facility", help="the shelter providers' facilities")
-    facility.add_argument("action", choices=["list", "add", "rename", "close"])
+    facility.add_argument("action", choices=["list", "add", "rename", "manager", "close"])
     facility.add_argument("--id", help="the facility id: letters, digits and dashes")
     facility.add_argument("--name", help="its name (1 to 200 characters)")
     facility.add_argument("--provider", help="the shelter provider's agency id (add)")
+    facility.add_argument("--manager", help="the facility manager's user id (add, manager)")
     facility.set_defaults(func=cmd_facility)

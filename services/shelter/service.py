@@ -19,7 +19,7 @@ from services.common.runtime import skeleton  # not its class: `nameko run` serv
 from . import usecases
 from .domain.fields import check_whole_number as whole
 from .observability import bed_gauges
-from .settings import SETTINGS, hold_of, timing_of
+from .settings import SETTINGS, cash_approval_of, hold_of, timing_of
 from .tables import audit_log
 from .tables import outbox as outbox_table
 from .usecases.report import report_figures
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 VALUES = SETTINGS.load_at_start()  # once: a missing or bad value stops the process, naming it
 HOLD = hold_of(VALUES)
+CASH_APPROVAL = cash_approval_of(VALUES)
 TIMING = timing_of(VALUES)
 AGENCY = VALUES.shelter_agency
 
@@ -108,16 +109,24 @@ class ShelterService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("facility.register", "facility", "facility")
-    def register_facility(self, caller, facility, name, provider=None):
-        """Register a facility of the caller's provider (an administrator names the provider)."""
+    def register_facility(self, caller, facility, name, provider=None, manager=None):
+        """Register a facility of the caller's provider (an administrator names the provider),
+        with its manager (a staff user id) if named."""
         return usecases.register_facility(self.db, caller, facility, name, provider,
-                                          now=self.clock.now())
+                                          now=self.clock.now(), manager=manager)
 
     @rpc
     @audited("facility.rename", "facility", "facility")
     def rename_facility(self, caller, facility, name):
         """Rename one of the provider's facilities."""
         return usecases.rename_facility(self.db, caller, facility, name, now=self.clock.now())
+
+    @rpc
+    @audited("facility.set_manager", "facility", "facility")
+    def set_facility_manager(self, caller, facility, manager):
+        """Name the facility's manager (a staff user id; None: none)."""
+        return usecases.set_facility_manager(self.db, caller, facility, manager,
+                                             now=self.clock.now())
 
     @rpc
     @audited("facility.close", "facility", "facility")
@@ -259,7 +268,8 @@ class ShelterService(skeleton.ServiceSkeleton):
         """Plan a service for the resident."""
         # the RPC says ``service_code`` (``service`` is the RPC client's own argument)
         return usecases.add_item(self.db, caller, whole(plan_id, "plan"), self.clock.now(),
-                                 service_code, owner, starts_on, due_on, cash)
+                                 service_code, owner, starts_on, due_on, cash,
+                                 approval_within=CASH_APPROVAL)
 
     @rpc
     @audited("care_plan.update_item", "care_plan", "plan_id")
@@ -276,6 +286,28 @@ class ShelterService(skeleton.ServiceSkeleton):
         """A second staff member approves cash assistance."""
         return usecases.approve_item(self.db, caller, whole(plan_id, "plan"),
                                      whole(item_id, "item"), self.clock.now())
+
+    # --- tasks: court accompaniment, cash approvals -------------------------------------------
+
+    @rpc
+    def list_tasks(self, caller, mine=False, status=None, cursor=None, limit=50):
+        """The caller's provider's tasks, soonest due first (``mine``: only the caller's)."""
+        return usecases.list_tasks(self.db, caller, self.clock.now(), mine=bool(mine),
+                                   status=status, cursor=cursor, limit=whole(limit, "limit"))
+
+    @rpc
+    @audited("task.assign", "task", "task_id")
+    def assign_task(self, caller, task_id, assignee, correlation_id=None):
+        """Give a task to a staff member of its provider (or hand it to another)."""
+        return usecases.assign_task(self.db, caller, task_id, assignee, self.clock.now(),
+                                    correlation_id)
+
+    @rpc
+    @audited("task.finish", "task", "task_id")
+    def finish_task(self, caller, task_id, outcome, correlation_id=None):
+        """Finish an assigned task: done (a cash approval: the approval) or not needed."""
+        return usecases.finish_task(self.db, caller, task_id, outcome, self.clock.now(),
+                                    correlation_id)
 
     @rpc
     @audited("care_plan.refer_item", "care_plan", "plan_id")

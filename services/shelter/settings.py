@@ -40,6 +40,9 @@ SETTINGS = Settings(
     Setting("REFNET_ESCALATION_SWEEP_SECONDS", "30",
             "how often every shelter replica looks for referrals to escalate (each step happens "
             "once, whatever the number of replicas)", float),
+    Setting("REFNET_CASH_APPROVAL_HOURS", "24",
+            "a cash-assistance request's approval task is due this long after the request "
+            "(overdue after it, until a second staff member approves)", float),
     Setting("REFNET_SHELTER_RETENTION_SWEEP_SECONDS", "3600",
             "how often every shelter replica runs its retention sweep (each referral is "
             "anonymised once)", float),
@@ -51,6 +54,11 @@ def timing_of(values: Values):
     return Timing(default_agency=values.shelter_agency,
                   urgent=timedelta(minutes=values.escalate_urgent_minutes),
                   routine=timedelta(minutes=values.escalate_routine_minutes))
+
+
+def cash_approval_of(values: Values) -> timedelta:
+    """How long after a cash request its approval is due (``REFNET_CASH_APPROVAL_HOURS``)."""
+    return timedelta(hours=values.cash_approval_hours)
 
 
 def hold_of(values: Values) -> timedelta:

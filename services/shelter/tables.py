@@ -20,6 +20,7 @@ facilities = Table(
     Column("provider", String(100), nullable=False),
     Column("closed_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True)),
+    Column("manager", String(100)),  # a staff user id (overdue milestones), null: none named
 )
 Index("ix_facilities_provider", facilities.c.provider, facilities.c.id)
 
@@ -171,12 +172,38 @@ hearing_accompaniments = Table(
     Column("time_zone", String(64), nullable=False),
     Column("attendance_required", Boolean, nullable=False),
     Column("status", String(20), nullable=False),       # scheduled | held | postponed | cancelled
-    Column("task_status", String(20), nullable=False),  # none | to_arrange
+    # none, or the accompaniment task's status (kept in step with ``tasks``)
+    Column("task_status", String(20), nullable=False),
     Column("reminder_due_at", DateTime(timezone=True)),
     Column("reminded_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_hearing_accompaniments_starts", hearing_accompaniments.c.starts_at)
+
+# Tasks (docs/decisions/0042): a hearing's court accompaniment, a cash request's approval. Ids,
+# codes, user ids and times only; one per hearing, one per plan item.
+tasks = Table(
+    "tasks", metadata,
+    Column("id", String(32), primary_key=True),           # uuid4 hex
+    Column("kind", String(20), nullable=False),           # accompaniment | cash_approval
+    Column("status", String(20), nullable=False),         # to_arrange | assigned | done | not_needed
+    Column("reference", String(24), nullable=False),
+    Column("agency", String(100), nullable=False),        # the provider whose task it is
+    Column("facility", String(64)),
+    Column("hearing_id", String(32)),                     # an accompaniment's hearing
+    Column("plan_id", Integer),                           # a cash approval's plan and item
+    Column("item_id", Integer),
+    Column("assignee", String(100)),
+    Column("requested_by", String(100)),                  # a cash request's requester
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("changed_by", String(100), nullable=False),
+    UniqueConstraint("hearing_id", name="uq_tasks_hearing"),
+    UniqueConstraint("item_id", name="uq_tasks_item"),
+)
+Index("ix_tasks_agency_due", tasks.c.agency, tasks.c.due_at, tasks.c.id)
+Index("ix_tasks_assignee_due", tasks.c.assignee, tasks.c.due_at, tasks.c.id)
 
 # --- care plans and first-week milestones ----------------------------------------------------
 # Personal text (the person's goals in their words, case notes, the screening result) is stored

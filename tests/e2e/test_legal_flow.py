@@ -164,6 +164,11 @@ def test_a_hearing_reaches_police_and_shelter_and_the_court_records_the_outcome(
     assert {m["type"] for m in events} >= {"legal.case_opened", "legal.court_status_changed",
                                            "legal.hearing_scheduled", "legal.hearing_reminder",
                                            "legal.hearing_outcome"}
+    # v2 names the case's lawyer (a user id, whom the notify service tells) in its own field;
+    # the hearing reminder also the provider with the accompaniment duty
+    lawyers = {m["payload"].pop("lawyer", None) for m in events
+               if m["type"] in ("legal.court_status_changed", "legal.hearing_reminder")}
+    assert lawyers == {"lawyer.demo"}
     text = json.dumps(events)
     for secret in (NOTE, "Testimony", "Survivor testified", "lawyer.demo",
                    CANONICAL["survivor"]["name"], CANONICAL["survivor"]["phone"]):

@@ -107,7 +107,8 @@ def _path(ep, w):
               "admission_id": str(w["admission_id"]), "plan_id": str(w["plan_id"]),
               "item_id": str(w["item_id"]), "milestone": "plan_agreed",
               "agency": demo.FACILITY["id"], "partner_referral_id": "0" * 32,
-              "notification_id": "999999999"}
+              "notification_id": "999999999",
+              "task_id": "0" * 32}
     path = ep.path
     for key, value in values.items():
         path = path.replace(f"<{key}>", value)

@@ -68,3 +68,28 @@ def test_care_reads_and_changes_are_audited(shelter_rpc):
         ("intake.one", "screening.read", f"care_plan:{plan_id}", "denied", "care-intake.one"),
         ("officer.one", "care_note.read", f"care_plan:{plan_id}", "denied", "care-officer.one"),
     ]
+
+
+def test_task_rpcs_work_through_the_service_and_are_audited(shelter_rpc):
+    """A cash request opens its approval task; the RPCs list, assign and finish it (the
+    requester refused), each change audited with the task's id."""
+    rpc, db, plan_id = shelter_rpc
+    rpc.add_plan_item(_as_dict(CM), plan_id, "cash_assistance", "cm.one",
+                      cash={"purpose": "legal_fees", "amount": 1000, "currency": "IQD"})
+    [task] = rpc.list_tasks(_as_dict(INTAKE), status="open")["items"]
+    assert (task["kind"], task["status"], task["requested_by"]) == ("cash_approval", "to_arrange",
+                                                                     "cm.one")
+    assert rpc.assign_task(_as_dict(INTAKE), task["id"], "manager.two")["status"] == "assigned"
+    with pytest.raises(RemoteError) as refused:
+        rpc.finish_task(_as_dict(CM), task["id"], "done")
+    assert refused.value.exc_type == "Forbidden"
+    manager = {"user": "manager.two", "role": "shelter", "agency": "erbil-shelter",
+               "correlation_id": "care-manager.two"}
+    assert rpc.finish_task(manager, task["id"], "done")["status"] == "done"
+    assert rpc.list_tasks(_as_dict(INTAKE), mine=False, status="open")["items"] == []
+    with db.read() as c:
+        trail = [(r.actor, r.action, r.outcome) for r in c.execute(
+            select(audit_log).where(audit_log.c.object == f"task:{task['id']}")
+            .order_by(audit_log.c.id))]
+    assert trail == [("intake.one", "task.assign", "ok"), ("cm.one", "task.finish", "denied"),
+                     ("manager.two", "task.finish", "ok")]

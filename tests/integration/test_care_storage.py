@@ -110,6 +110,7 @@ def test_acceptance_one_overdue_milestone_one_event_the_right_list(shelter, ciph
     assert payload["milestone"] == "legal_rights_briefing"
     assert payload["due_at"] == T0 + timedelta(days=7)
     assert (payload["facility"], payload["case_manager"]) == (FACILITY, "cm.one")
+    assert (events[0]["version"], payload["facility_manager"]) == (2, None)  # none named yet
     assert "Weekly" not in json.dumps(events[0])
 
     listed = usecases.list_milestones(shelter, INTAKE, now, state="overdue")
@@ -123,6 +124,26 @@ def test_acceptance_one_overdue_milestone_one_event_the_right_list(shelter, ciph
     due = usecases.list_milestones(shelter, INTAKE, now, state="due")
     assert {m["reference"] for g in due["groups"] for m in g["milestones"]} == {other["reference"]}
     assert usecases.list_milestones(shelter, INTAKE, now, state="overdue", case_manager="cm.two")["count"] == 0
+
+
+def test_the_overdue_notice_names_the_facility_manager_as_named_then(shelter):
+    """v2 names the facility's manager (a user id) as the facility has it when the notice is
+    made: staff of the provider name, change or clear the manager; a bad id changes nothing."""
+    admitted(shelter)
+    with pytest.raises(InvalidInput) as refused:
+        usecases.set_facility_manager(shelter, INTAKE, FACILITY, "Jane Doe")
+    assert refused.value.field == "manager"
+    other = Caller(user="staff.x", role="shelter", agency="duhok-shelter")
+    with pytest.raises((Forbidden, NotFound)):
+        usecases.set_facility_manager(shelter, other, FACILITY, "fm.x")
+    assert usecases.set_facility_manager(shelter, INTAKE, FACILITY, "fm.one")["manager"] == "fm.one"
+    assert [f["manager"] for f in usecases.list_facilities(shelter, INTAKE)] == ["fm.one"]
+    usecases.notify_overdue_milestones(shelter, T0 + timedelta(days=8))
+    assert {parse_event(e)[1]["facility_manager"] for e in overdue_events(shelter)} == {"fm.one"}
+    assert usecases.set_facility_manager(shelter, INTAKE, FACILITY, None)["manager"] is None
+    made = usecases.register_facility(shelter, ADMIN, "care-2", "Second", provider=AGENCY,
+                                      manager="fm.two")
+    assert made["manager"] == "fm.two"
 
 
 def test_two_replicas_send_each_overdue_notice_once(databases, shelter):

@@ -71,7 +71,14 @@ def test_the_whole_legal_path_and_its_events(db):
                      "legal.hearing_scheduled", "legal.hearing_scheduled", "legal.hearing_outcome",
                      "legal.court_status_changed", "legal.court_status_changed",
                      "legal.document_status_changed", "legal.document_status_changed"]
-    text = repr(outbox_events(db))
+    # v2 names the case's lawyer (a user id, for the notify service) in the field meant for it,
+    # and nowhere else
+    court_events = [e for e in outbox_events(db) if e["type"] == "legal.court_status_changed"]
+    assert {(e["version"], e["payload"]["lawyer"]) for e in court_events} == {(2, "lawyer.one")}
+    events = outbox_events(db)
+    for event in events:
+        event["payload"].pop("lawyer", None)
+    text = repr(events)
     for secret in (NOTE, "Testimony", "Defence lawyer ill", "Gulf Manpower", "lawyer.one",
                    "Embassy", "Rights as a victim"):
         assert secret not in text
@@ -189,6 +196,11 @@ def test_a_reminder_goes_out_72_hours_before_once(db):
     [reminder] = outbox_events(db, "legal.hearing_reminder")
     assert reminder["payload"]["hearing_id"] == hearing["hearing_id"]
     assert reminder["payload"]["due_at"].startswith(due.isoformat()[:19])
+    # v2: whom it concerns, the lawyer and the provider that accepted the referral
+    assert reminder["version"] == 2
+    assert (reminder["payload"]["case_id"], reminder["payload"]["lawyer"],
+            reminder["payload"]["shelter_agency"]) == (_case["case_id"], "lawyer.one",
+                                                       SHELTER.agency)
 
 
 def test_a_postponed_hearing_is_not_reminded_but_its_replacement_is(db):

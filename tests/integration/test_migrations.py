@@ -201,3 +201,52 @@ def test_the_routing_migrations_make_the_one_provider_hold_what_there_was(db_url
                                           ("old-shelter", "routed", True, False, None),
                                           ("old-shelter", "routed", False, True, "duplicate")]
     assert [tuple(r) for r in known] == [("old-shelter", True)]
+
+
+def test_the_tasks_migration_makes_a_task_of_every_accompaniment_to_arrange(db_url):
+    """Shelter 0013 (docs/decisions/0042): a hearing already reminded (accompaniment to arrange)
+    becomes an accompaniment task of the resident's provider and facility, due when the hearing
+    starts; a hearing not reminded gets none."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import text
+    upgrade("shelter", db_url, "0012")
+    at = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    starts = datetime(2026, 3, 10, 7, tzinfo=timezone.utc)
+    engine = make_engine(db_url)
+    refs = ["RN-AAAA-BBBB-CCCC-DDE2", "RN-AAAA-BBBB-CCCC-DDE3"]
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO facilities (id, name, created_at, provider) VALUES "
+                              "('erbil-1', 'E', :at, 'erbil-shelter')"), {"at": at})
+            for n, (ref, task_status) in enumerate(zip(refs, ("to_arrange", "none"))):
+                conn.execute(text(
+                    "INSERT INTO incoming_referrals (reference, population_group, urgency, needs, "
+                    "children_count, beds_needed, referring_agency, status, received_at) VALUES "
+                    "(:ref, 'women', 'routine', '[]', 0, 1, 'erbil-police', 'accepted', :at)"),
+                    {"ref": ref, "at": at})
+                conn.execute(text(
+                    "INSERT INTO placements (reference, state, population_group, urgency, beds, "
+                    "facility_id, priority, updated_at, provider) VALUES (:ref, 'admitted', "
+                    "'women', 'routine', 1, 'erbil-1', 0, :at, 'erbil-shelter')"),
+                    {"ref": ref, "at": at})
+                conn.execute(text(
+                    "INSERT INTO hearing_accompaniments (hearing_id, reference, court, starts_at, "
+                    "time_zone, attendance_required, status, task_status, updated_at) VALUES "
+                    "(:h, :ref, 'erbil-criminal-court', :starts, 'Asia/Baghdad', :req, "
+                    "'scheduled', :task, :at)"),
+                    {"h": f"{n:032x}", "ref": ref, "starts": starts, "req": True,
+                     "task": task_status, "at": at})
+        upgrade("shelter", db_url)
+        with engine.connect() as conn:
+            made = conn.execute(text("SELECT kind, status, reference, agency, facility, "
+                                     "hearing_id, due_at FROM tasks")).all()
+    finally:
+        engine.dispose()
+    assert len(made) == 1
+    kind, status, reference, agency, facility, hearing_id, due_at = made[0]
+    assert (kind, status, reference, agency, facility, hearing_id) == (
+        "accompaniment", "to_arrange", refs[0], "erbil-shelter", "erbil-1", f"{0:032x}")
+    if isinstance(due_at, str):  # SQLite answers a raw query with the stored text
+        due_at = datetime.fromisoformat(due_at)
+    assert (due_at if due_at.tzinfo else due_at.replace(tzinfo=timezone.utc)) == starts

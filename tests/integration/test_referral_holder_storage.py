@@ -4,6 +4,7 @@ agencies without moving the status back, the file, status, FHIR Task and consent
 holder's staff only, the search by name and the figures cut to what the caller's provider
 holds, and the admins' list of unplaced referrals."""
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -83,6 +84,22 @@ def test_the_holder_moves_on_the_timeline_names_the_agencies(db, keys, reference
     assert [i["reference"] for i in usecases.list_referrals(
         db, CLOCK, staff_c, shelter_agency=A)["items"]] == [reference]
     assert usecases.list_referrals(db, CLOCK, staff_a, shelter_agency=A)["items"] == []
+
+
+def test_an_escalation_tells_its_change_and_a_passed_on_offer_does_not(db, reference):
+    """The police may be told that nobody answered in time (``escalated``, the status stays);
+    a decline passed on to the next provider is no step of theirs."""
+    usecases.apply_event(db, CLOCK, _offered(reference, A, "routed", 1))
+    usecases.apply_event(db, CLOCK, _offered(reference, B, "declined", 5, previous=A,
+                                             reason_code="no_bed_in_group"))
+    usecases.apply_event(db, CLOCK, _offered(reference, "provider-c", "escalated", 70, previous=B))
+    with db.read() as s:
+        changes = [json.loads(b)["payload"] for b in s.execute(select(outbox.c.body).where(
+            outbox.c.type == "referral.status_changed").order_by(outbox.c.id)).scalars()]
+    assert [(c["change"], c["status"], c["agency"]) for c in changes] == [
+        ("received", "received", A), ("escalated", "received", "provider-c")]
+    assert changes[1]["referring_agency"] == POLICE
+    assert changes[1]["share_status_with_referrer"] is True
 
 
 def test_unplaced_referrals_are_listed_to_admins_once(db, reference):

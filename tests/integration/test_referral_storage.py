@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from services.common.errors import Forbidden, InvalidInput, NotFound
+from services.common.errors import Forbidden, IllegalTransition, InvalidInput, NotFound
 from services.contracts.envelope import make_event
 from services.common.clock import SystemClock
 from services.referral import usecases
@@ -198,7 +198,8 @@ def test_received_then_accepted_moves_the_status_and_writes_the_timeline(db, sub
     assert [(e["status"], e["agency"], e["at"]) for e in view["timeline"]][1:] == [
         ("received", SHELTER, "2026-03-01T10:01:00Z"), ("accepted", SHELTER, "2026-03-01T10:02:00Z")]
     assert _timeline(db, reference)[2][2] == "Accepted by the shelter"
-    assert _outbox_types(db) == ["referral.submitted", "referral.accepted"]
+    assert _outbox_types(db) == ["referral.submitted", "referral.status_changed",
+                                 "referral.status_changed", "referral.accepted"]
     with db.read() as s:
         accepted = json.loads(s.execute(select(outbox.c.body).where(outbox.c.type == "referral.accepted")).scalar_one())
     assert accepted["payload"] == {"reference": reference, "decided_at": "2026-03-01T10:02:00+00:00",
@@ -266,7 +267,8 @@ def test_the_same_event_applied_twice_has_one_effect(db, submit):
     assert usecases.apply_event(db, CLOCK, accepted) is True
     assert usecases.apply_event(db, CLOCK, json.loads(json.dumps(accepted))) is False  # a redelivered copy
     assert [t[0] for t in _timeline(db, reference)] == ["submitted", "received", "accepted"]
-    assert _outbox_types(db) == ["referral.submitted", "referral.accepted"]
+    assert _outbox_types(db) == ["referral.submitted", "referral.status_changed",
+                                 "referral.status_changed", "referral.accepted"]
     assert count(db, processed_events) == 2
 
 
@@ -301,7 +303,42 @@ def test_a_decision_the_lifecycle_forbids_is_ignored(db, keys, submit):
                       reason_code="survivor_declined")
     assert usecases.apply_event(db, CLOCK, _decision(reference, "accepted")) is True
     assert [t[0] for t in _timeline(db, reference)] == ["submitted", "withdrawn"]
-    assert _outbox_types(db) == ["referral.submitted", "referral.withdrawn"]
+    assert _outbox_types(db) == ["referral.submitted", "referral.status_changed",
+                                 "referral.withdrawn"]
+
+
+def _status_changes(db) -> list[dict]:
+    with db.read() as s:
+        return [json.loads(b) for b in s.execute(select(outbox.c.body).where(
+            outbox.c.type == "referral.status_changed").order_by(outbox.c.id)).scalars()]
+
+
+def test_every_step_tells_its_status_change_with_the_consent_as_it_stands(db, submit):
+    """Each status step queues ``referral.status_changed`` in its own transaction: who to tell
+    (the officer, the unit) and whether the survivor lets them be told, read at that step."""
+    reference, _ = submit(submission(urgency="emergency"), user="officer.two")
+    usecases.apply_event(db, CLOCK, _received(reference))
+    usecases.record_consent(db, CLOCK, caller("shelter", SHELTER), reference, "referring_police",
+                            False, purpose="survivor asked", default_holder=SHELTER)
+    usecases.apply_event(db, CLOCK, _decision(reference, "accepted"))
+    changes = _status_changes(db)
+    assert [(c["payload"]["change"], c["payload"]["status"],
+             c["payload"]["share_status_with_referrer"]) for c in changes] == [
+        ("received", "received", True), ("accepted", "accepted", False)]
+    first = changes[0]["payload"]
+    assert (first["reference"], first["agency"], first["referring_agency"], first["submitted_by"],
+            first["urgency"]) == (reference, SHELTER, POLICE_A, "officer.two", "emergency")
+    assert changes[1]["correlation_id"] == "corr-decision"
+    assert SURVIVOR_NAME not in json.dumps(changes)
+
+
+def test_a_step_that_fails_leaves_no_status_change(db, submit):
+    reference, _ = submit()
+    police = caller("police", POLICE_A)
+    usecases.withdraw(db, CLOCK, police, reference, "note", reason_code="returned_home")
+    with pytest.raises(IllegalTransition):
+        usecases.withdraw(db, CLOCK, police, reference, "note", reason_code="returned_home")
+    assert [c["payload"]["change"] for c in _status_changes(db)] == ["withdrawn"]
 
 
 # --- reads ---------------------------------------------------------------------------------------

@@ -211,6 +211,40 @@ def test_a_transfer_with_consent_hands_the_plan_over(db):
         assert s.execute(select(care_plans.c.id)).scalars().all() == [plan_id]
 
 
+CASH = {"purpose": "legal_fees", "amount": 1000, "currency": "IQD"}
+
+
+def _reminder(reference, hearing_id):
+    starts = T0 + timedelta(days=5)
+    return make_event("legal.hearing_reminder", {
+        "reference": reference, "hearing_id": hearing_id, "court": "erbil-criminal-court",
+        "starts_at": starts, "time_zone": "Asia/Baghdad", "due_at": starts - timedelta(hours=72),
+        "sent_at": T0}, source="legal")
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_a_residents_open_tasks_follow_her_to_the_new_provider(db, shared):
+    """The accompaniment goes with her; a cash request waiting for approval goes with her plan,
+    or is not needed when the plan stays behind (closed)."""
+    admission = admitted(db)
+    reference, plan_id = admission["reference"], admission["plan_id"]
+    usecases.apply_event(db, _reminder(reference, "c" * 32), agency="ngo-a", now=T0)
+    usecases.add_item(db, A, plan_id, T0, "cash_assistance", "cm.a", cash=CASH)
+    consent(db, reference, "gov-b", shared, T0)
+    usecases.transfer(db, A, reference, "b-house", "cm.b", now=T0 + timedelta(days=1))
+    mine = {t["kind"]: (t["status"], t["facility"])
+            for t in usecases.list_tasks(db, B, T0)["items"]}
+    assert mine.pop("accompaniment") == ("to_arrange", "b-house")
+    assert mine == ({"cash_approval": ("to_arrange", "b-house")} if shared else {})
+    left = {t["kind"]: t["status"] for t in usecases.list_tasks(db, A, T0)["items"]}
+    assert left == ({} if shared else {"cash_approval": "not_needed"})
+    told = [(e["kind"], e["status"], e["agency"]) for e in events(db, "shelter.task_changed")][2:]
+    assert sorted(told) == sorted(
+        [("accompaniment", "to_arrange", "gov-b")]
+        + [("cash_approval", "to_arrange", "gov-b") if shared
+           else ("cash_approval", "not_needed", "ngo-a")])
+
+
 def test_bad_transfers_are_refused_naming_the_field_and_change_nothing(db):
     admission = admitted(db)
     other_a = usecases.register_facility(db, A, "a-annex", "Annex A", now=T0)["facility"]

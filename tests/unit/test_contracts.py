@@ -336,6 +336,19 @@ OLDER_SAMPLES = {
                                        "agency": "erbil-shelter", "reason": None},
     ("shelter.referral_declined", 1): {"reference": REF, "decided_at": WHEN,
                                        "agency": "erbil-shelter", "reason": "no family room"},
+    ("shelter.milestone_overdue", 1): {"reference": REF, "admission_id": 7,
+                                       "milestone": "legal_rights_briefing",
+                                       "due_at": WHEN + timedelta(days=7), "facility": "erbil-1",
+                                       "case_manager": "cm.one",
+                                       "noticed_at": WHEN + timedelta(days=8),
+                                       "agency": "erbil-shelter"},
+    ("legal.court_status_changed", 1): {"reference": REF, "case_id": "a" * 32,
+                                        "court_case_id": "b" * 32, "court": "erbil-criminal-court",
+                                        "status": "filed", "previous_status": None,
+                                        "verdict": None, "changed_at": WHEN},
+    ("legal.hearing_reminder", 1): {"reference": REF, "hearing_id": "c" * 32,
+                                    "court": "erbil-criminal-court", "starts_at": WHEN,
+                                    "time_zone": "Asia/Baghdad", "due_at": WHEN, "sent_at": WHEN},
 }
 
 

@@ -84,11 +84,13 @@ def test_accompaniment_view_shows_the_task_once_reminded():
            "attendance_required": True, "status": "scheduled", "task_status": "none",
            "reminder_due_at": None, "reminded_at": None}
     assert accompaniment.hearing_view(row)["accompaniment"] is None
-    reminded = {**row, "task_status": "to_arrange", "reminder_due_at": datetime(2026, 12, 7, 6, 30),
-                "reminded_at": datetime(2026, 12, 7, 6, 30, 5)}
+    reminded = {**row, "task_status": "assigned", "reminder_due_at": datetime(2026, 12, 7, 6, 30),
+                "reminded_at": datetime(2026, 12, 7, 6, 30, 5), "task_id": "d" * 32,
+                "assignee": "staff.two"}
     view = accompaniment.hearing_view(reminded)
-    assert view["accompaniment"] == {"task": "accompany_to_court", "status": "to_arrange",
-                                     "reminded_at": "2026-12-07T06:30:05Z", "due_at": "2026-12-07T06:30:00Z"}
+    assert view["accompaniment"] == {"task": "accompany_to_court", "status": "assigned",
+                                     "reminded_at": "2026-12-07T06:30:05Z", "due_at": "2026-12-07T06:30:00Z",
+                                     "task_id": "d" * 32, "assignee": "staff.two"}
     assert view["starts_at_local"] == "2026-12-10T09:30:00+03:00"
     assert accompaniment.is_upcoming(row, datetime(2026, 12, 1, tzinfo=UTC))
     assert not accompaniment.is_upcoming(row, datetime(2026, 12, 11, tzinfo=UTC))

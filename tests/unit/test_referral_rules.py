@@ -1,6 +1,6 @@
 """Rules about a referral as submitted: population group, beds, consent flags, who may see it."""
 
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -234,3 +234,17 @@ def test_the_referral_clock_is_the_process_clock_moved_by_the_demo_clock_and_a_t
     clock = process_clock(SETTINGS.load(service_secrets(REFNET_DEMO_CLOCK_FILE=str(demo),
                                                         REFNET_TEST_CLOCK_OFFSET_FILE=str(offset))))
     assert clock.offset() == timedelta(days=-22)
+
+
+def test_a_status_change_tells_codes_and_the_consent_as_it_stands():
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
+    row = {"reference": "RN-AAAA-BBBB-CCCC-DDDD", "status": "accepted", "referring_agency": "erbil-police",
+           "submitted_by": "officer.one", "urgency": "urgent", "share_status_with_referrer": True,
+           "referrer_consent_until": now - timedelta(minutes=1)}
+    change = rules.status_change(row, "accepted", "erbil-shelter", now)
+    assert change == {"reference": "RN-AAAA-BBBB-CCCC-DDDD", "change": "accepted",
+                      "status": "accepted", "agency": "erbil-shelter",
+                      "referring_agency": "erbil-police", "submitted_by": "officer.one",
+                      "urgency": "urgent", "share_status_with_referrer": False, "changed_at": now}
+    assert rules.status_change({**row, "referrer_consent_until": None}, "escalated", "b",
+                               now)["share_status_with_referrer"] is True

@@ -91,6 +91,7 @@ def test_openapi_documents_the_new_endpoints(client):
     ("POST", "/api/v1/shelters/facilities", {"facility": "f-1", "name": "F"}),
     ("PATCH", f"/api/v1/shelters/facilities/{FACILITY}", {"name": "F"}),
     ("POST", f"/api/v1/shelters/facilities/{FACILITY}/close", None),
+    ("PUT", f"/api/v1/shelters/facilities/{FACILITY}/manager", {"manager": "fm.one"}),
     ("POST", f"/api/v1/residents/{REF}/transfer", {"to_facility": "b", "case_manager": "cm.b"}),
 ])
 @pytest.mark.parametrize("role", ["police", "legal", "court", "analyst"])
@@ -108,10 +109,32 @@ def test_facility_and_transfer_bodies_are_checked_before_the_service(client, aut
              "provider"),
             (f"/api/v1/residents/{REF}/transfer", {"case_manager": "cm.b"}, "to_facility"),
             (f"/api/v1/residents/{REF}/transfer", {"to_facility": "b", "case_manager": "Jane Doe"},
-             "case_manager")]:
+             "case_manager"),
+            ("/api/v1/shelters/facilities", {"facility": "f-1", "name": "x",
+                                             "manager": "Jane Doe"}, "manager")]:
         bad = client.post(path, headers=auth("admin"), json=body)
         assert (bad.status_code, bad.get_json()["field"]) == (422, field), body
+    for body in ({"manager": "Jane Doe"}, {"manager": 7}, {"manager": "x", "name": "y"}):
+        bad = client.put(f"/api/v1/shelters/facilities/{FACILITY}/manager", headers=auth("shelter"),
+                         json=body)
+        assert bad.status_code == 422, body
+        assert bad.get_json()["field"] in ("manager", "name"), body
     assert rpc.calls == []
+
+
+def test_a_facility_manager_is_named_or_cleared_through_the_service(client, auth, rpc):
+    rpc.responses[("shelter", "set_facility_manager")] = lambda **kw: {
+        "facility": kw["facility"], "name": "House", "provider": "erbil-shelter",
+        "manager": kw["manager"], "status": "open", "created_at": "2026-05-01T09:00:00Z",
+        "closed_at": None}
+    named = client.put(f"/api/v1/shelters/facilities/{FACILITY}/manager", headers=auth("shelter"),
+                       json={"manager": "fm.one"})
+    assert (named.status_code, named.get_json()["manager"]) == (200, "fm.one")
+    cleared = client.put(f"/api/v1/shelters/facilities/{FACILITY}/manager",
+                         headers=auth("shelter"), json={"manager": None})
+    assert (cleared.status_code, cleared.get_json()["manager"]) == (200, None)
+    assert [(m, k["manager"]) for _s, m, k in rpc.calls] == [
+        ("set_facility_manager", "fm.one"), ("set_facility_manager", None)]
 
 
 @pytest.mark.parametrize("provider, why", [("nowhere", "No such"), ("closed-shelter", "inactive"),

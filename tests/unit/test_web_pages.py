@@ -226,7 +226,7 @@ def _main(html: str) -> str:
 
 SHELTER_PAGES = ["/shelter/incoming", f"/shelter/referrals/{fx.REF}", "/shelter/board",
                  "/shelter/milestones", "/shelter/facilities/erbil-shelter/history",
-                 "/shelter/facilities"]
+                 "/shelter/facilities", "/shelter/tasks"]
 LEGAL_PAGES = ["/legal/cases", f"/legal/cases/{fx.CASE}"]
 POLICE_PAGES = ["/police/referrals", "/police/referrals/new", f"/police/referrals/{fx.REF}"]
 
@@ -683,6 +683,65 @@ def test_shelter_staff_register_rename_and_close_their_facilities_on_a_page(web,
     rpc.responses[("shelter", "close_facility")] = Conflict("3 bed(s) are occupied", field="facility")
     response = post(web, "/shelter/facilities/erbil-shelter/close", {}, page="/shelter/facilities")
     assert response.status_code == 409 and "cannot be closed" in response.text
+
+
+def test_shelter_staff_name_a_facility_manager_on_the_page(web, accounts, rpc):
+    rpc.responses[("shelter", "list_facilities")] = [dict(FACILITIES[0], manager="fm.one")]
+    sign_in(web, accounts, "shelter")
+    page = get(web, "/shelter/facilities")
+    assert 'name="manager-erbil-shelter-manager" type="text" value="fm.one"' in page.text
+    rpc.responses[("shelter", "set_facility_manager")] = FACILITIES[0]
+    response = post(web, "/shelter/facilities/erbil-shelter/manager",
+                    {"manager-erbil-shelter-manager": "fm.two"}, page="/shelter/facilities")
+    assert response.status_code == 302
+    assert (rpc.calls[-1][1], rpc.calls[-1][2]["facility"], rpc.calls[-1][2]["manager"]) == (
+        "set_facility_manager", "erbil-shelter", "fm.two")
+    response = post(web, "/shelter/facilities/erbil-shelter/manager",
+                    {"manager-erbil-shelter-manager": ""}, page="/shelter/facilities")
+    assert response.status_code == 302 and rpc.calls[-1][2]["manager"] is None
+    refused = post(web, "/shelter/facilities/erbil-shelter/manager",
+                   {"manager-erbil-shelter-manager": "Jane Doe"}, page="/shelter/facilities")
+    assert refused.status_code == 422 and "field-error" in refused.text
+# --- the shelter's tasks (docs/decisions/0042) -------------------------------------------------
+
+def test_shelter_staff_see_assign_and_finish_tasks_on_a_page(web, accounts, rpc):
+    from services.common.errors import Conflict, Forbidden
+    fx.answer_everything(rpc)
+    sign_in(web, accounts, "shelter")
+    page = get(web, "/shelter/tasks?status=open&mine=1")
+    assert page.status_code == 200
+    [listed] = [kw for _, method, kw in rpc.calls if method == "list_tasks"]  # (and the badge)
+    assert (listed["mine"], listed["status"]) == (True, "open")
+    assert 'id="task-' + "1" * 32 + '" class="overdue"' in page.text
+    assert 'id="next-page"' in page.text and "cursor=abc" in page.text
+    # a cash approval offers no "not needed" (its item is cancelled instead)
+    assert page.text.count('<option value="not_needed">') == 1  # the status filter's only
+    assert 'Approve the cash' in page.text
+    task = "1" * 32
+    rpc.responses[("shelter", "assign_task")] = fx.TASKS["items"][0]
+    done = post(web, f"/shelter/tasks/{task}/assign", {f"assign-{task}-assignee": "staff.two"},
+                page="/shelter/tasks")
+    assert done.status_code == 302 and "notice=saved" in done.headers["Location"]
+    assert (rpc.calls[-1][1], rpc.calls[-1][2]["task_id"], rpc.calls[-1][2]["assignee"]) == (
+        "assign_task", task, "staff.two")
+    refused = post(web, f"/shelter/tasks/{task}/assign", {f"assign-{task}-assignee": "Jane Doe"},
+                   page="/shelter/tasks")
+    assert refused.status_code == 422 and "field-error" in refused.text
+    cash = "2" * 32
+    rpc.responses[("shelter", "finish_task")] = Forbidden("the requester", field="outcome")
+    refused = post(web, f"/shelter/tasks/{cash}/finish", {f"finish-{cash}-outcome": "done"},
+                   page="/shelter/tasks")
+    assert refused.status_code == 403 and 'id="task-requester"' in refused.text
+    rpc.responses[("shelter", "finish_task")] = Conflict("changed", field="task_id")
+    refused = post(web, f"/shelter/tasks/{cash}/finish", {f"finish-{cash}-outcome": "done"},
+                   page="/shelter/tasks")
+    assert refused.status_code == 409 and 'id="task-changed"' in refused.text
+    rpc.responses[("shelter", "finish_task")] = fx.TASKS["items"][1]
+    finished = post(web, f"/shelter/tasks/{cash}/finish", {f"finish-{cash}-outcome": "done"},
+                    page="/shelter/tasks")
+    assert finished.status_code == 302 and rpc.calls[-1][2]["outcome"] == "done"
+
+
 # --- the file follows consent, partner referrals (docs/decisions/0040) -----------------------------
 
 def test_a_provider_without_file_consent_sees_the_summary_and_says_so(web, accounts, rpc):

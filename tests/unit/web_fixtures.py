@@ -125,8 +125,21 @@ FILE_SUMMARY = {"reference": REF, "status": "received", "file_shared": False,
                 "children_count": 1}
 
 
+TASKS = {"items": [
+    {"id": "1" * 32, "kind": "accompaniment", "status": "to_arrange", "reference": REF,
+     "facility": "erbil-shelter", "assignee": None, "requested_by": None,
+     "due_at": "2026-03-05T07:00:00Z", "overdue": True, "hearing_id": "c" * 32, "plan_id": None,
+     "item_id": None, "changed_at": AT, "changed_by": "refnet-shelter"},
+    {"id": "2" * 32, "kind": "cash_approval", "status": "assigned", "reference": REF,
+     "facility": "erbil-shelter", "assignee": "manager.two", "requested_by": "cm.one",
+     "due_at": "2026-03-06T07:00:00Z", "overdue": False, "hearing_id": None, "plan_id": 12,
+     "item_id": 3, "changed_at": AT, "changed_by": "cm.one"}],
+    "next_cursor": "abc"}
+
+
 def answer_everything(rpc) -> None:
     r = rpc.responses
+    r[("shelter", "list_tasks")] = TASKS
     r[("shelter", "list_partner_referrals")] = PARTNER_REFERRALS
     r[("referral", "list_referrals")] = LISTING
     r[("referral", "get_status")] = STATUS

@@ -30,6 +30,16 @@ def visible(caller: Caller, now: datetime):
             .where(_seen(caller, now)))
 
 
+def whom_it_concerns(s: Session, case_id: str) -> dict:
+    """Who a legal case's events name (v2): its lawyer (a user id) and the shelter provider that
+    accepted the referral (null when learnt from a v1 acceptance)."""
+    row = s.execute(select(cases.c.lawyer, eligible.c.shelter_agency)
+                    .join(eligible, eligible.c.reference == cases.c.reference)
+                    .where(cases.c.id == case_id)).first()
+    return {"lawyer": row.lawyer if row else None,
+            "shelter_agency": row.shelter_agency if row else None}
+
+
 def _one(s: Session, caller: Caller, query, now: datetime, missing: str, field: str):
     """The one row of ``query`` if ``caller`` sees it (checked again in memory), else
     ``NotFound`` with the same answer as for an id that does not exist."""

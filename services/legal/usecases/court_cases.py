@@ -12,7 +12,7 @@ from services.common.errors import Conflict, Forbidden
 from ..domain import access
 from ..domain import court_case as rules
 from ..queries import hearings as hearing_queries
-from ..queries.cases import case_row
+from ..queries.cases import case_row, whom_it_concerns
 from ..queries.court_cases import (court_case_dict, court_case_for, record_status,
                                    status_history, visible)
 from ..queries.filters import MAX_ROWS, row_by_id
@@ -47,7 +47,7 @@ def file_court_case(db: Database, caller: Caller, case_id: str, court: str, case
         emit(s, now, "legal.court_status_changed", {
             "reference": case.reference, "case_id": case_id, "court_case_id": court_case_id,
             "court": court, "status": status, "previous_status": None, "verdict": None,
-            "changed_at": now}, correlation_id)
+            "changed_at": now, "lawyer": whom_it_concerns(s, case_id)["lawyer"]}, correlation_id)
         row = row_by_id(s, court_cases, court_case_id)
     return access.court_case_view(caller, court_case_dict(row, case.reference))
 
@@ -92,6 +92,7 @@ def change_court_status(db: Database, caller: Caller, court_case_id: str, status
         emit(s, now, "legal.court_status_changed", {
             "reference": row["reference"], "case_id": row["case_id"], "court_case_id": court_case_id,
             "court": row["court"], "status": status, "previous_status": row["status"],
-            "verdict": verdict, "changed_at": now}, correlation_id)
+            "verdict": verdict, "changed_at": now,
+            "lawyer": whom_it_concerns(s, row["case_id"])["lawyer"]}, correlation_id)
         row = court_case_for(s, caller, court_case_id, now)
     return access.court_case_view(caller, row)

@@ -18,6 +18,7 @@ from ..domain import court_case as court_rules
 from ..domain import hearings as rules
 from ..domain.inputs import check_text, parse_local
 from ..queries import hearings as queries
+from ..queries.cases import whom_it_concerns
 from ..queries.court_cases import court_case_for
 from ..queries.filters import MAX_ROWS
 from ..tables import hearings
@@ -155,7 +156,8 @@ def send_due_reminders(db: Database, now: datetime,
                 "court": hearing["court"], "starts_at": hearing["starts_at"],
                 "time_zone": hearing["time_zone"],
                 "due_at": rules.reminder_due_at(hearing["starts_at"], lead),
-                "sent_at": now}, None)
+                "sent_at": now, "case_id": hearing["case_id"],
+                **whom_it_concerns(s, hearing["case_id"])}, None)
             sent += 1
     if sent:
         log.info("queued %d hearing reminder(s)", sent)

@@ -73,6 +73,19 @@ def consent_active(referral: dict, audience: str, now: datetime | None = None) -
     return until is None or now is None or aware(until) > aware(now)
 
 
+def status_change(referral: dict, change: str, agency: str, now: datetime) -> dict:
+    """The payload of ``referral.status_changed`` for a step of ``referral`` (a new status, or
+    ``escalated``): codes and ids only, with the consent to share status with the referring
+    police as it stands ``now`` (withdrawn or past its end date: false)."""
+    return {
+        "reference": referral["reference"], "change": change, "status": referral["status"],
+        "agency": agency, "referring_agency": referral["referring_agency"],
+        "submitted_by": referral["submitted_by"], "urgency": referral["urgency"],
+        "share_status_with_referrer": consent_active(referral, "referring_police", now),
+        "changed_at": now,
+    }
+
+
 def consent_withdrawn_at(referral: dict, audience: str, now: datetime | None = None):
     """When consent ended for ``audience`` (withdrawn, or its end date passed), else None."""
     if consent_active(referral, audience, now):

@@ -22,7 +22,7 @@ from ..domain import referral as rules
 from ..queries import load_for_update
 from ..tables import (legal_updates, outbox, partner_updates, processed_events, referrals,
                       timeline)
-from .steps import SOURCE, add_timeline, move
+from .steps import SOURCE, add_timeline, announce_change, move
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,8 @@ def _on_received(s: Session, envelope: dict, payload: dict, now) -> None:
     row = load_for_update(s, payload["reference"])
     if row is None or row.status != "submitted":
         return  # stale: a later status is already recorded
-    move(s, row, "received", payload["received_at"], payload["agency"], "Received by the shelter", now)
+    move(s, row, "received", payload["received_at"], payload["agency"], "Received by the shelter", now,
+         correlation_id=envelope.get("correlation_id"))
 
 
 def _on_decision(s: Session, envelope: dict, payload: dict, now) -> None:
@@ -50,7 +51,7 @@ def _on_decision(s: Session, envelope: dict, payload: dict, now) -> None:
     if decision == "accepted":
         _ensure_accepted(s, envelope, row, payload["decided_at"], payload["agency"], now)
         return
-    row = _ensure_received(s, row, payload["decided_at"], payload["agency"], now)
+    row = _ensure_received(s, envelope, row, payload["decided_at"], payload["agency"], now)
     if row.status not in lifecycle.UNDECIDED or not lifecycle.can_move(row.status, decision):
         log.warning("referral %s: shelter %s ignored, status is %s", row.reference, decision, row.status)
         return
@@ -58,13 +59,15 @@ def _on_decision(s: Session, envelope: dict, payload: dict, now) -> None:
     # text, which stays off the timeline (recorded as a reason not recorded)
     code = payload.get("reason_code") if envelope.get("version", 1) >= 2 else None
     move(s, row, decision, payload["decided_at"], payload["agency"],
-         f"Declined: {reason_label(code)}", now, code or UNKNOWN)
+         f"Declined: {reason_label(code)}", now, code or UNKNOWN,
+         correlation_id=envelope.get("correlation_id"))
     _announce_decision(s, envelope, row, decision, payload["decided_at"], payload["agency"], now)
 
 
-def _ensure_received(s: Session, row, at, agency: str, now):
+def _ensure_received(s: Session, envelope: dict, row, at, agency: str, now):
     if row.status == "submitted":  # the receipt event may still be on its way
-        row = move(s, row, "received", at, agency, "Received by the shelter", now)
+        row = move(s, row, "received", at, agency, "Received by the shelter", now,
+                   correlation_id=envelope.get("correlation_id"))
     return row
 
 
@@ -74,10 +77,11 @@ def _ensure_accepted(s: Session, envelope: dict, row, at, agency: str, now):
     concurrently, so one of them may arrive first: it records the acceptance then, and the
     acceptance event arriving later finds the referral already past it and changes nothing.
     Returns the row, or None when the referral is no longer undecided (withdrawn, declined...)."""
-    row = _ensure_received(s, row, at, agency, now)
+    row = _ensure_received(s, envelope, row, at, agency, now)
     if row.status not in lifecycle.UNDECIDED:
         return row if row.status in lifecycle.PLACED else None
-    row = move(s, row, "accepted", at, agency, "Accepted by the shelter", now)
+    row = move(s, row, "accepted", at, agency, "Accepted by the shelter", now,
+               correlation_id=envelope.get("correlation_id"))
     _announce_decision(s, envelope, row, "accepted", at, agency, now)
     return row
 
@@ -112,12 +116,14 @@ def _placement_event(new_status: str, at_field: str, note):
         if row is not None and row.status == "waitlisted" and new_status == "admitted":
             # admitted directly when a bed was free on arrival: the lifecycle leaves the
             # waitlist through accepted (waitlisted -> admitted is not a transition)
-            row = move(s, row, "accepted", at, payload["agency"], "Off the waitlist: a bed was free", now)
+            row = move(s, row, "accepted", at, payload["agency"], "Off the waitlist: a bed was free",
+                       now, correlation_id=envelope.get("correlation_id"))
         if row is None or not lifecycle.can_move(row.status, new_status):
             log.warning("referral %s: %s ignored, status is %s", payload["reference"],
                         envelope["type"], row.status if row is not None else "gone")
             return
-        move(s, row, new_status, at, payload["agency"], note(payload), now)
+        move(s, row, new_status, at, payload["agency"], note(payload), now,
+             correlation_id=envelope.get("correlation_id"))
     return handle
 
 
@@ -150,7 +156,7 @@ def _on_offered(s: Session, envelope: dict, payload: dict, now) -> None:
         log.warning("offer of unknown referral %s ignored", payload["reference"])
         return
     at, agency = payload["offered_at"], payload["agency"]
-    row = _ensure_received(s, row, at, agency, now)
+    row = _ensure_received(s, envelope, row, at, agency, now)
     if holders.passed_on(payload["why"]):  # the first holder is the receipt's agency
         # an offer is made while the referral is received (undecided) at the shelter: so its
         # entry says, even when the new holder's acceptance was consumed first
@@ -161,6 +167,8 @@ def _on_offered(s: Session, envelope: dict, payload: dict, now) -> None:
     if holders.is_newer_offer(at, row.held_since):
         s.execute(update(referrals).where(referrals.c.id == row.id).values(
             held_by=agency, held_since=at, unplaced_at=None, updated_at=now))
+    if payload["why"] == "escalated":  # no provider answered in time: the police may be told
+        announce_change(s, row, "escalated", agency, now, envelope.get("correlation_id"))
 
 
 def _on_unplaced(s: Session, envelope: dict, payload: dict, now) -> None:

@@ -1,5 +1,6 @@
 """Steps the referral use cases share: refusing a malformed reference, and moving a referral
-to a new status with its timeline entry (lifecycle-checked)."""
+to a new status with its timeline entry (lifecycle-checked) and its ``referral.status_changed``
+event (the step the referring police may be told of, docs/decisions/0039)."""
 
 from datetime import datetime
 
@@ -7,10 +8,13 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from services.common.errors import NotFound
+from services.common.messaging import add_to_outbox
+from services.contracts.envelope import make_event
 from services.contracts.references import is_reference
 
 from ..domain import lifecycle
-from ..tables import referrals, timeline
+from ..domain import referral as rules
+from ..tables import outbox, referrals, timeline
 
 SOURCE = "referral"  # the events' source
 MAX_PAGE = 100  # the longest page of a list or a search
@@ -23,12 +27,24 @@ def check_reference(reference: str) -> None:
 
 
 def move(s: Session, row, status: str, at, agency: str, note: str, now: datetime,
-         reason_code: str | None = None):
-    """Change status (lifecycle-checked) and add the timeline entry; return the updated row."""
+         reason_code: str | None = None, correlation_id: str | None = None):
+    """Change status (lifecycle-checked), add the timeline entry and queue
+    ``referral.status_changed`` in the same transaction; return the updated row."""
     lifecycle.check(row.status, status)
     s.execute(update(referrals).where(referrals.c.id == row.id).values(status=status, updated_at=now))
     add_timeline(s, row.id, at, agency, status, note, reason_code)
-    return s.execute(select(referrals).where(referrals.c.id == row.id)).first()
+    row = s.execute(select(referrals).where(referrals.c.id == row.id)).first()
+    announce_change(s, row, status, agency, now, correlation_id)
+    return row
+
+
+def announce_change(s: Session, row, change: str, agency: str, now: datetime,
+                    correlation_id: str | None = None) -> None:
+    """Queue ``referral.status_changed`` for a step of ``row`` (its status as it is now, or
+    ``escalated``), carrying the consent to tell the referring police as it stands ``now``."""
+    add_to_outbox(s, outbox, make_event(
+        "referral.status_changed", rules.status_change(dict(row._mapping), change, agency, now),
+        source=SOURCE, correlation_id=correlation_id, occurred_at=now))
 
 
 def add_timeline(s: Session, referral_id: int, at, agency: str, status: str, note: str,

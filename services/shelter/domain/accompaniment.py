@@ -19,12 +19,14 @@ def is_resident(incoming_status: str | None) -> bool:
 
 
 def hearing_view(row: dict) -> dict:
-    """A hearing as shelter staff see it, with its accompaniment task once reminded."""
+    """A hearing as shelter staff see it, with its accompaniment task once reminded (its
+    status follows the task of ``/tasks``: its id and assignee are there too)."""
     starts = aware(row["starts_at"])
     task = None
     if row["reminded_at"] is not None:
         task = {"task": "accompany_to_court", "status": row["task_status"],
-                "reminded_at": iso(row["reminded_at"]), "due_at": iso(row["reminder_due_at"])}
+                "reminded_at": iso(row["reminded_at"]), "due_at": iso(row["reminder_due_at"]),
+                "task_id": row.get("task_id"), "assignee": row.get("assignee")}
     return {"hearing_id": row["hearing_id"], "reference": row["reference"], "court": row["court"],
             "starts_at": iso(starts), "time_zone": row["time_zone"],
             "starts_at_local": starts.astimezone(ZoneInfo(row["time_zone"])).isoformat(),

@@ -16,6 +16,7 @@ from .beds import check_facility_id
 
 AGENCY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 NAME_MAX = 200
+USER_ID = re.compile(r"^[A-Za-z0-9._@-]{1,100}$")  # a staff user id, as the gateway's accounts
 
 
 def check_provider_id(provider, field: str = "provider") -> str:
@@ -24,6 +25,16 @@ def check_provider_id(provider, field: str = "provider") -> str:
         raise InvalidInput("an agency id: lower-case letters, digits and dashes, at most 100",
                            field=field)
     return provider
+
+
+def check_manager(manager, field: str = "manager") -> str | None:
+    """A facility's manager: a staff user id (told of overdue milestones beside the case
+    manager), or None for none; a blank string reads as none."""
+    if manager is None or (isinstance(manager, str) and not manager.strip()):
+        return None
+    if not isinstance(manager, str) or not USER_ID.match(manager.strip()):
+        raise InvalidInput("a user id: letters, digits and . _ @ -, at most 100", field=field)
+    return manager.strip()
 
 
 def check_name(name) -> str:

@@ -55,17 +55,18 @@ def all_facilities(s: Session, provider: str | None = None) -> list:
     return s.execute(query).all()
 
 
-def add_facility(s: Session, facility_id: str, name: str, provider: str, now: datetime) -> bool:
+def add_facility(s: Session, facility_id: str, name: str, provider: str, now: datetime,
+                 manager: str | None = None) -> bool:
     """Create the facility; False (nothing changed) when one of that id exists."""
     if s.execute(select(facilities.c.id).where(facilities.c.id == facility_id)).first():
         return False
     s.execute(insert(facilities).values(id=facility_id, name=name[:200], provider=provider,
-                                        created_at=now, updated_at=now))
+                                        manager=manager, created_at=now, updated_at=now))
     return True
 
 
 def change_facility(s: Session, facility_id: str, **values) -> None:
-    """Rename or close a facility."""
+    """Rename, close or name the manager of a facility."""
     s.execute(update(facilities).where(facilities.c.id == facility_id).values(**values))
 
 
@@ -77,7 +78,7 @@ def beds_in_use(s: Session, facility_id: str) -> int:
 
 def facility_view(r) -> dict:
     """A facility as its provider's staff and administrators see it."""
-    return {"facility": r.id, "name": r.name, "provider": r.provider,
+    return {"facility": r.id, "name": r.name, "provider": r.provider, "manager": r.manager,
             "status": "closed" if r.closed_at is not None else "open",
             "created_at": iso(r.created_at), "closed_at": iso(r.closed_at)}
 

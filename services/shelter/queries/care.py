@@ -266,7 +266,7 @@ def unnoticed_overdue(s: Session, now: datetime, limit: int, *, skip_locked: boo
     m, p = care_milestones, care_plans
     query = (select(m.c.id, m.c.code, m.c.due_at, m.c.done_at, m.c.overdue_notified_at,
                     p.c.reference, p.c.admission_id, p.c.facility_id, p.c.case_manager,
-                    facilities.c.provider)
+                    facilities.c.provider, facilities.c.manager.label("facility_manager"))
              .join(p, p.c.id == m.c.plan_id)
              .join(facilities, facilities.c.id == p.c.facility_id)
              .where(and_(p.c.status == "open", m.c.overdue_notified_at.is_(None),

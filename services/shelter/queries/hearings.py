@@ -7,17 +7,19 @@ from sqlalchemy.orm import Session
 
 from ..domain import accompaniment as rules
 from ..tables import hearing_accompaniments as hearings
-from ..tables import placements
+from ..tables import placements, tasks
 
 MAX_ROWS = 500
 
 
 def listed(s: Session, *, upcoming_from: datetime | None = None,
            provider: str | None = None) -> list[dict]:
-    """Hearings soonest first; only those upcoming at ``upcoming_from`` when given (the filter is
+    """Hearings soonest first, with their accompaniment task's id and assignee; only those upcoming at ``upcoming_from`` when given (the filter is
     the domain's definition of upcoming, applied to the columns); only of ``provider``'s
     residents when given."""
-    query = select(hearings).order_by(hearings.c.starts_at).limit(MAX_ROWS)
+    query = (select(hearings, tasks.c.id.label("task_id"), tasks.c.assignee)
+             .outerjoin(tasks, tasks.c.hearing_id == hearings.c.hearing_id)
+             .order_by(hearings.c.starts_at).limit(MAX_ROWS))
     if provider is not None:
         query = query.where(hearings.c.reference.in_(
             select(placements.c.reference).where(placements.c.provider == provider)))

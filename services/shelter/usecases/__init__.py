@@ -13,6 +13,7 @@ The names below are the service's use cases as one list, for the entrypoints and
 from .admissions import admit, discharge, expire_holds
 from .beds import (availability, bed_board, capacity_history_of, close_facility, daily_census,
                    hsds_service, list_facilities, register_facility, rename_facility,
+                   set_facility_manager,
                    set_capacity, set_out_of_service)
 from .care_plans import (add_note, complete_milestone, get_plan, get_screening, list_milestones,
                          list_notes, list_plans, notify_overdue_milestones, record_screening,
@@ -25,6 +26,7 @@ from .plan_items import add_item, approve_item, refer_item_to_legal, update_item
 from .retention import anonymise_ended
 from .transfers import transfer
 from .routing import escalate
+from .tasks import assign_task, finish_task, list_tasks
 from .waitlist_order import reorder_waitlist, waitlist
 
 __all__ = [
@@ -33,7 +35,8 @@ __all__ = [
     "discharge", "escalate", "expire_holds", "get_plan", "get_screening", "hsds_service",
     "list_facilities", "list_hearings", "list_incoming", "list_milestones", "list_notes",
     "list_plans", "notify_overdue_milestones", "record_screening", "refer_item_to_legal",
-    "register_facility", "rename_facility", "reorder_waitlist", "set_capacity",
+    "register_facility", "rename_facility", "set_facility_manager", "reorder_waitlist", "set_capacity",
     "set_out_of_service", "transfer", "update_item", "update_plan", "waitlist",
 ]
 __all__ += ["answer_partner_referral", "list_partner_referrals", "refer_item_to_partner"]
+__all__ += ["assign_task", "finish_task", "list_tasks"]

@@ -28,7 +28,7 @@ HISTORY_ROWS = 200
 
 def register_facility(db: Database, caller: Caller, facility_id: str, name: str,
                       provider: str | None = None, correlation_id: str | None = None, *,
-                      now: datetime | None = None) -> dict:
+                      now: datetime | None = None, manager: str | None = None) -> dict:
     """Register a facility of a shelter provider: its staff register their own organisation's,
     an administrator names the provider (whose kind the gateway checks in the directory). A
     facility of that id already there is a ``Conflict`` naming ``facility``: ids are never
@@ -37,9 +37,10 @@ def register_facility(db: Database, caller: Caller, facility_id: str, name: str,
     caller.require("shelter", "admin")
     facility_id, name, provider = provider_rules.check_registration(caller, facility_id, name,
                                                                     provider)
+    manager = provider_rules.check_manager(manager)
     now = at(now)
     with db.write() as s:
-        if not queries.add_facility(s, facility_id, name, provider, now):
+        if not queries.add_facility(s, facility_id, name, provider, now, manager):
             raise Conflict(f"a facility {facility_id} exists already", field="facility")
         row = queries.facility(s, facility_id)
     return queries.facility_view(row)
@@ -54,6 +55,20 @@ def rename_facility(db: Database, caller: Caller, facility_id: str, name: str, *
     with db.write() as s:
         _own_facility(s, caller, facility_id, for_update=True)
         queries.change_facility(s, facility_id, name=name, updated_at=now)
+        row = queries.facility(s, facility_id)
+    return queries.facility_view(row)
+
+
+def set_facility_manager(db: Database, caller: Caller, facility_id: str, manager: str | None,
+                         *, now: datetime | None = None) -> dict:
+    """Name the manager (a staff user id) of one of the caller's provider's facilities (or
+    any, for an administrator); None names none (the provider's shelter desk is told then)."""
+    caller.require("shelter", "admin")
+    manager = provider_rules.check_manager(manager)
+    now = at(now)
+    with db.write() as s:
+        _own_facility(s, caller, facility_id, for_update=True)
+        queries.change_facility(s, facility_id, manager=manager, updated_at=now)
         row = queries.facility(s, facility_id)
     return queries.facility_view(row)
 

@@ -33,6 +33,7 @@ from ..domain.visibility import provider_scope
 from ..queries import care as queries
 from ..tables import ENCRYPTED, care_notes, care_plans, screenings
 from .common import emit
+from .tasks import drop_plan_approvals
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,12 @@ def open_plan(s: Session, admission_id: int, reference: str, facility_id: str, c
 
 
 def close_plan(s: Session, admission_id: int, now: datetime) -> None:
-    """The resident left: the plan closes (its milestones no longer fall due)."""
+    """The resident left: the plan closes (its milestones no longer fall due, its cash requests
+    no longer await an approval)."""
+    plan = queries.open_plan_of(s, admission_id)
     queries.close_plan(s, admission_id, now)
+    if plan is not None:
+        drop_plan_approvals(s, plan.id, now)
 
 
 def list_plans(db: Database, caller: Caller, now: datetime, facility: str | None = None,
@@ -142,7 +147,8 @@ def notify_overdue_milestones(db: Database, now: datetime, limit: int = 200) -> 
             emit(s, now, "shelter.milestone_overdue", {
                 "reference": r.reference, "admission_id": r.admission_id, "milestone": r.code,
                 "due_at": aware(r.due_at), "facility": r.facility_id,
-                "case_manager": r.case_manager, "noticed_at": now, "agency": r.provider})
+                "case_manager": r.case_manager, "noticed_at": now, "agency": r.provider,
+                "facility_manager": r.facility_manager})
             sent.append((r.reference, r.code))
     for reference, code in sent:
         log.info("milestone %s of %s is overdue", code, reference)

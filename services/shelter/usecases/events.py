@@ -22,11 +22,13 @@ from ..queries import incoming as incoming_queries
 from ..queries import legal_matters as legal_queries
 from ..queries import placements as placement_queries
 from ..queries import routing as provider_queries
+from ..queries import tasks as task_queries
 from ..tables import processed_events
 from .admissions import offer_freed
 from . import routing
 from .common import at, emit
 from .routing import Timing
+from .tasks import drop_accompaniment, open_accompaniment
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +120,11 @@ def on_hearing_scheduled(s: Session, envelope: dict, p: dict, agency: str, hold:
 
 def on_hearing_outcome(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
                        now: datetime) -> None:
-    """A tracked hearing was held, postponed or cancelled."""
+    """A tracked hearing was held, postponed or cancelled (then no one accompanies anyone to
+    it: its open task is not needed)."""
     hearing_queries.change(s, p["hearing_id"], status=p["outcome"], updated_at=now)
+    if p["outcome"] in ("postponed", "cancelled"):
+        drop_accompaniment(s, p["hearing_id"], now)
 
 
 def on_hearing_reminder(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
@@ -132,6 +137,10 @@ def on_hearing_reminder(s: Session, envelope: dict, p: dict, agency: str, hold: 
               "reminded_at": p["sent_at"], "updated_at": now}
     if not hearing_queries.change(s, p["hearing_id"], **values):
         hearing_queries.add(s, p, attendance_required=True, status="scheduled", **values)
+    task = open_accompaniment(s, p["reference"], p["hearing_id"], p["starts_at"], agency, now)
+    if task is None:  # reminded again: the task as it stands is the accompaniment's status
+        existing = task_queries.of_hearing(s, p["hearing_id"])
+        task_queries.keep_accompaniment_in_step(s, p["hearing_id"], existing["status"])
     log.info("hearing %s: accompaniment to arrange", p["hearing_id"])
 
 

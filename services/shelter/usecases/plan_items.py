@@ -2,33 +2,39 @@
 staff member's approval, and referrals of legal items to the legal team."""
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.common.caller import Caller
 from services.common.db import Database
 from services.common.errors import Conflict
 
 from ..domain import care as rules
+from ..domain import tasks as task_rules
 from ..queries import care as queries
 from .common import emit
+from .tasks import follow_item, open_cash_approval
 
 CHANGED = "the item changed meanwhile; read it and try again"
 
 
 def add_item(db: Database, caller: Caller, plan_id: int, now: datetime, service: str, owner: str,
-             starts_on=None, due_on=None, cash: dict | None = None) -> dict:
-    """Plan a service for the resident (status ``planned``), with its cash details if any."""
+             starts_on=None, due_on=None, cash: dict | None = None, *,
+             approval_within: timedelta = task_rules.DEFAULT_CASH_APPROVAL) -> dict:
+    """Plan a service for the resident (status ``planned``), with its cash details if any; a
+    cash request opens its approval task (due ``approval_within``) in the same transaction."""
     caller.require("shelter")
     item = rules.check_new_item(service, owner, starts_on, due_on, cash)
     cash_ = item["cash"]
     with db.write() as s:
-        queries.plan_still_open(s, caller, plan_id)
+        plan = queries.plan_still_open(s, caller, plan_id)
         item_id = queries.add_item(
             s, plan_id=plan_id, service=service, owner=owner, status="planned",
             starts_on=item["starts_on"], due_on=item["due_on"], created_at=now,
             created_by=caller.user[:100], updated_at=now,
             cash_purpose=cash_.purpose if cash_ else None, amount=cash_.amount if cash_ else None,
             currency=cash_.currency if cash_ else None)
+        if service == rules.CASH_SERVICE:
+            open_cash_approval(s, plan, item_id, caller.user, now, approval_within)
         return queries.item_view(queries.item(s, plan_id, item_id))
 
 
@@ -62,6 +68,8 @@ def update_item(db: Database, caller: Caller, plan_id: int, item_id: int, now: d
         if values:
             if not queries.change_item(s, item_id, item.status, updated_at=now, **values):
                 raise Conflict(CHANGED, field="item")
+        if values.get("status") == "cancelled":  # nothing left to approve
+            follow_item(s, item_id, "cancelled", caller.user, now)
         return queries.item_view(queries.item(s, plan_id, item_id))
 
 
@@ -75,6 +83,7 @@ def approve_item(db: Database, caller: Caller, plan_id: int, item_id: int, now: 
                              approved_by=item.approved_by, approver=caller.user)
         if not queries.approve_item(s, item_id, caller.user, now):
             raise Conflict(CHANGED, field="item")
+        follow_item(s, item_id, "approved", caller.user, now)
         return queries.item_view(queries.item(s, plan_id, item_id))
 
 

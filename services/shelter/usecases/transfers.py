@@ -29,6 +29,7 @@ from ..queries import placements as placement_queries
 from . import care_plans
 from .admissions import offer_freed
 from .common import at, emit
+from .tasks import move_with_resident
 
 
 def transfer(db: Database, caller: Caller, reference: str, to_facility: str, case_manager: str,
@@ -79,6 +80,8 @@ def transfer(db: Database, caller: Caller, reference: str, to_facility: str, cas
             care_plans.close_plan(s, p.id, now)
             plan_id = care_plans.open_plan(s, p.id, reference, to_facility, case_manager, now,
                                            caller.user)
+        move_with_resident(s, reference, plan_id if shared and plan else None, target.provider,
+                           to_facility, now, caller.user)
         emit(s, now, "shelter.resident_transferred", {
             "reference": reference, "from_agency": p.provider, "to_agency": target.provider,
             "from_facility": p.facility_id, "to_facility": to_facility,
