@@ -7,7 +7,7 @@ from services.common import dead_letters
 
 from .probes import Remembered
 
-SERVICES = ("referral", "shelter", "legal")
+SERVICES = ("referral", "shelter", "legal", "notify")
 
 blueprint = Blueprint("health", __name__)
 

@@ -24,7 +24,7 @@ from services.referral.settings import SETTINGS as REFERRAL
 from services.common.settings import SERVICE, Setting, Settings, database_setting, optional
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = ("referral", "shelter", "legal")
+SERVICES = ("referral", "shelter", "legal", "notify")
 
 
 def positive(text: str) -> int:
@@ -37,7 +37,8 @@ def positive(text: str) -> int:
 
 # process kind -> the module whose SETTINGS is everything that kind reads
 KINDS = {"referral": "services.referral.settings", "shelter": "services.shelter.settings",
-         "legal": "services.legal.settings", "gateway": "gateway.settings",
+         "legal": "services.legal.settings", "notify": "services.notify.settings",
+         "gateway": "gateway.settings",
          "refnet": "refnet.settings"}
 
 
@@ -50,7 +51,7 @@ def kind_of_command(argv: list[str]) -> str | None:
     """The process kind a command line starts: ``nameko run ... services.<kind>.service``,
     ``gunicorn ... gateway.app:...``, ``refnet ...`` (also inside ``sh -c``); else None."""
     text = " ".join(argv)
-    service = re.search(r"\bservices\.(referral|shelter|legal)\.service\b", text)
+    service = re.search(r"\bservices\.(referral|shelter|legal|notify)\.service\b", text)
     if "nameko" in text and service:
         return service.group(1)
     if "gunicorn" in text and re.search(r"\bgateway\.app:", text):

@@ -8,7 +8,7 @@ set -eu
 audit_owner_sql="${REFNET_AUDIT_OWNER_SQL:-/refnet/audit-owner.sql}"  # mounted by compose.yaml
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres -c \
   "DO \$\$ BEGIN CREATE ROLE audit_owner NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$"
-for service in referral shelter legal gateway; do
+for service in referral shelter legal notify gateway; do
   var="$(echo "$service" | tr '[:lower:]' '[:upper:]')_DB_PASSWORD"
   password="$(printenv "$var")"
   psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \

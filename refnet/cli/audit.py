@@ -90,7 +90,7 @@ def add_commands(sub) -> None:
     audit = sub.add_parser("audit", help="verify the audit trail of every service and record "
                            "its head as a checkpoint")
     audit.add_argument("action", choices=["verify"])
-    audit.add_argument("services", nargs="*", help="referral, shelter, legal (default: all)")
+    audit.add_argument("services", nargs="*", help="referral, shelter, legal, notify (default: all)")
     audit.set_defaults(func=cmd_audit_verify)
     dead = sub.add_parser("dead-letters", help="list or replay messages parked after repeated failures")
     dead.add_argument("action", choices=["list", "replay"])

@@ -41,6 +41,7 @@ from . import broker, postgres
 DEPLOY = ROOT / "deploy"
 KINDS = ("migrate", *SERVICES, "gateway")
 LOCAL_ADDRESSES = ("127.0.0.1", "localhost")
+WEB_SCHEMES = ("http", "https")
 
 
 @dataclass
@@ -299,12 +300,16 @@ def cnpg_sql(docs: list[dict], secrets: dict[str, dict[str, str]]) -> list[str]:
 # --- on this machine ----------------------------------------------------------------------------
 
 def _local_url(value: str, hosts: set[str], endpoints: dict[str, str]) -> str:
-    """A URL's host and port as this machine's for its scheme (``amqp``, ``postgresql``)."""
+    """A URL's host and port as this machine's for its scheme (``amqp``, ``postgresql``). A web
+    address outside the form (``REFNET_PUBLIC_URL``, where people open refnet: only written
+    into messages' links) is kept as it is."""
     parts = urllib.parse.urlsplit(value)
     if not parts.scheme or not parts.netloc:
         return value
     scheme = parts.scheme.split("+")[0]
     host = parts.hostname or ""
+    if scheme in WEB_SCHEMES and host not in hosts:
+        return value
     if host not in hosts and host not in LOCAL_ADDRESSES:
         raise ValueError(f"a URL names the host {host!r}, which the deployed form does not define")
     if scheme not in endpoints:
@@ -318,13 +323,13 @@ def localise(env: dict[str, str], hosts: set[str], endpoints: dict[str, str], tm
              path: str) -> dict[str, str]:
     """A container's environment made runnable here: URLs to this machine's endpoints by
     scheme (``{"amqp": "127.0.0.1:5672", ...}``), a ``*_HOST`` (a host name of the form, or
-    ``0.0.0.0``) to ``127.0.0.1``, paths under the container's ``/tmp`` under ``tmp``, and
-    ``PATH`` to ``path``. Every other variable is kept as it is."""
+    ``0.0.0.0``) to ``127.0.0.1`` (an empty one stays empty), paths under the container's
+    ``/tmp`` under ``tmp``, and ``PATH`` to ``path``. Every other variable is kept as it is."""
     out = {}
     for key, value in env.items():
         if "://" in value:
             value = _local_url(value, hosts, endpoints)
-        elif key.endswith("_HOST"):
+        elif key.endswith("_HOST") and value:  # empty: not set (notify's SMTP server: off)
             if value not in hosts and value not in ("0.0.0.0", *LOCAL_ADDRESSES):
                 raise ValueError(f"{key} names the host {value!r}, which the deployed form does "
                                  "not define")

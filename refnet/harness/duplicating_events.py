@@ -1,7 +1,8 @@
-"""The three services with every event published twice (``refnet.harness.faults``), for
+"""The four services with every event published twice (``refnet.harness.faults``), for
 ``nameko run --config deploy/nameko.yaml refnet.harness.duplicating_events:ShelterService``."""
 
 from services.legal.service import LegalService
+from services.notify.service import NotifyService
 from services.referral.service import ReferralService
 from services.shelter.service import ShelterService
 
@@ -9,4 +10,4 @@ from .faults import publish_every_event_twice
 
 publish_every_event_twice()
 
-__all__ = ["LegalService", "ReferralService", "ShelterService"]
+__all__ = ["LegalService", "NotifyService", "ReferralService", "ShelterService"]

@@ -9,6 +9,12 @@ process serves ``/metrics`` on a port of its own (``metrics_urls``). ``duplicate
 runs the services through ``refnet.harness.duplicating_events``: every event goes out twice.
 ``process_env`` runs each process kind with an exact environment (a deployed configuration's,
 ``refnet.harness.deployed``) instead of this process's plus the network's own.
+
+The notify service's links point at the network's own gateway (``REFNET_PUBLIC_URL``), and its
+outside channels are off unless the network is given them: ``REFNET_SMTP_*`` and
+``REFNET_SMS_*`` are never inherited from this process's environment (a test must not mail a
+real server), only taken from ``extra_env`` (``refnet.harness.mail`` starts a real SMTP server
+and SMS receiver and gives their settings).
 """
 
 import json
@@ -33,6 +39,7 @@ from .broker import MANAGEMENT, credentials, kind_users
 from .settings import VALUES
 
 BIN = Path(sys.executable).parent
+OUTSIDE_CHANNELS = ("REFNET_SMTP_", "REFNET_SMS_")  # given per network only (extra_env)
 
 
 def free_port() -> int:
@@ -93,12 +100,13 @@ class Network:
         # make the broker-wide refnet-<kind> users a local `refnet up` connects as
         self.secrets = {k: v for k, v in new_secrets().items()
                         if not k.startswith("REFNET_BROKER_PASSWORD_")}
-        self.env = dict(os.environ)
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.startswith(OUTSIDE_CHANNELS)}
         self.env.update(self.secrets)
         self.env.update({
             "AMQP_URI": amqp_uri, "REFNET_PORT": str(self.port), "REFNET_VAR": str(self.workdir),
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "PYTHONUNBUFFERED": "1",
-            "PYTHONWARNINGS": "ignore", "REFNET_RPC_TIMEOUT": "5",
+            "PYTHONWARNINGS": "ignore", "REFNET_RPC_TIMEOUT": "5", "REFNET_PUBLIC_URL": self.url,
         })
         for service in SERVICES:
             url = (database_urls or {}).get(service) or f"sqlite:///{self.workdir / (service + '.db')}"

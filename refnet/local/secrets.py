@@ -23,7 +23,7 @@ def new_secrets() -> dict:
         "REFNET_CALLER_SIGNING_KEY": signing,
         "REFNET_CALLER_VERIFY_KEY": verify,
         **{f"REFNET_BROKER_PASSWORD_{kind.upper()}": stdlib_secrets.token_urlsafe(24)
-           for kind in ("gateway", "referral", "shelter", "legal")},
+           for kind in ("gateway", "referral", "shelter", "legal", "notify")},
     }
 
 

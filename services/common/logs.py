@@ -20,7 +20,7 @@ from .settings import SERVICE, Settings
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "refnet_correlation_id", default=None)
 
-# Which process writes: "gateway", "referral", "shelter", "legal" (set once at start-up).
+# Which process writes: "gateway", "referral", "shelter", "legal", "notify" (set once at start-up).
 PROCESS = {"name": Settings("logs", *(s for s in SERVICE if s.env == "REFNET_PROCESS_NAME"))
             .load().process_name or ""}
 

@@ -12,7 +12,7 @@ from sqlalchemy import MetaData
 
 from .db import make_engine
 
-SERVICES = ("referral", "shelter", "legal")
+SERVICES = ("referral", "shelter", "legal", "notify")
 
 
 def alembic_config(service_name: str, url: str) -> Config:

@@ -22,7 +22,7 @@ import re
 from . import topology as t
 
 RPC_EXCHANGE = "nameko-rpc"  # nameko's default
-SERVICES = ("referral", "shelter", "legal")
+SERVICES = ("referral", "shelter", "legal", "notify")
 KINDS = ("gateway", *SERVICES)
 REPLY_KEY = "^[0-9a-f]{32}$"              # the gateway's reply routing key (uuid4().hex)
 ANSWER_KEY = "^[0-9a-f-]{32,36}$"         # a reply key services may answer to (hex or uuid)

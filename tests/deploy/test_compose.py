@@ -10,7 +10,8 @@ from tests.deploy.conftest import DEPLOY, run, tool
 
 COMPOSE = DEPLOY / "compose.yaml"
 SECRETS = ("RABBITMQ_PASSWORD", "POSTGRES_PASSWORD", "REFERRAL_DB_PASSWORD", "SHELTER_DB_PASSWORD",
-           "LEGAL_DB_PASSWORD", "GATEWAY_DB_PASSWORD", "REFNET_TOKEN_SECRET", "REFNET_REFERENCE_SECRET", "REFNET_FILE_KEYS",
+           "LEGAL_DB_PASSWORD", "NOTIFY_DB_PASSWORD", "GATEWAY_DB_PASSWORD", "REFNET_TOKEN_SECRET", "REFNET_REFERENCE_SECRET",
+           "REFNET_FILE_KEYS",
            "REFNET_AUDIT_KEY", "REFNET_INTAKE_PRIVATE_KEY", "REFNET_INTAKE_PUBLIC_KEY",
            "REFNET_CALLER_SIGNING_KEY", "REFNET_CALLER_VERIFY_KEY",
            *(f"REFNET_BROKER_PASSWORD_{kind.upper()}" for kind in broker_users.KINDS))
@@ -62,17 +63,17 @@ def test_docker_compose_fails_on_a_broken_start_condition(broken):
 
 def test_every_refnet_container_keeps_the_image_entrypoint_that_checks_its_settings():
     services = yaml.safe_load(COMPOSE.read_text())["services"]
-    for name in ("migrate", "referral", "shelter", "legal", "gateway"):
+    for name in ("migrate", "referral", "shelter", "legal", "notify", "gateway"):
         assert "entrypoint" not in services[name] and services[name]["command"], name
 
 
 def test_start_order_is_health_gated_and_data_lives_in_volumes():
     compose = yaml.safe_load(COMPOSE.read_text())
     services = compose["services"]
-    assert {"rabbitmq", "postgres", "migrate", "referral", "shelter", "legal", "gateway"} <= set(services)
+    assert {"rabbitmq", "postgres", "migrate", "referral", "shelter", "legal", "notify", "gateway"} <= set(services)
     assert services["migrate"]["depends_on"] == {"rabbitmq": {"condition": "service_healthy"},
                                                  "postgres": {"condition": "service_healthy"}}
-    for name in ("referral", "shelter", "legal"):
+    for name in ("referral", "shelter", "legal", "notify"):
         assert services[name]["depends_on"] == {"migrate": {"condition": "service_completed_successfully"}}
         assert "healthcheck" in services[name]
         urls = [v for k, v in services[name]["environment"].items() if k.endswith("_DATABASE_URL")]

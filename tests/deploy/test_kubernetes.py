@@ -35,7 +35,7 @@ def kubernetes_validate(*paths):
 def test_core_kinds_pass_kubernetes_validate_strict():
     files = core_files()
     assert {p.name for p in files} >= {"namespace.yaml", "config.yaml", "referral.yaml", "shelter.yaml",
-                                      "legal.yaml", "gateway.yaml", "job.yaml"}
+                                      "legal.yaml", "notify.yaml", "gateway.yaml", "job.yaml"}
     result = kubernetes_validate(*files)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("passed") == len(all_core_documents())
@@ -99,7 +99,8 @@ def workloads():
 def test_deployments_have_replicas_probes_resources_budgets_and_run_as_non_root():
     docs = all_core_documents()
     deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
-    assert set(deployments) == {"refnet-referral", "refnet-shelter", "refnet-legal", "refnet-gateway"}
+    assert set(deployments) == {"refnet-referral", "refnet-shelter", "refnet-legal", "refnet-notify",
+                                "refnet-gateway"}
     budgets = [d for d in docs if d["kind"] == "PodDisruptionBudget"]
     for name, deployment in deployments.items():
         spec = deployment["spec"]
@@ -133,7 +134,8 @@ def test_migrations_run_as_a_job_with_every_database():
     container = job["spec"]["template"]["spec"]["containers"][0]
     assert "refnet migrate" in " ".join(container["args"]) and "broker-setup" in " ".join(container["args"])
     names = {v["name"] for v in container["env"]}
-    assert {"REFERRAL_DATABASE_URL", "SHELTER_DATABASE_URL", "LEGAL_DATABASE_URL", "AMQP_URI"} <= names
+    assert {"REFERRAL_DATABASE_URL", "SHELTER_DATABASE_URL", "LEGAL_DATABASE_URL", "NOTIFY_DATABASE_URL",
+            "AMQP_URI"} <= names
 
 
 def test_every_container_keeps_the_image_entrypoint_that_checks_its_settings():
@@ -162,7 +164,7 @@ def test_the_broker_is_three_quorum_nodes_with_policies_that_match_the_declared_
     databases = {d["spec"]["name"]: d["spec"]["owner"] for d in documents(OPERATORS / "postgres.yaml")
                  if d["kind"] == "Database"}
     assert databases == {"referral": "referral", "shelter": "shelter", "legal": "legal",
-                         "gateway": "gateway"}  # revoked tokens, web users and sessions
+                         "notify": "notify", "gateway": "gateway"}  # revoked tokens, web users and sessions
 
 
 def _statements(sql: str) -> list[str]:
@@ -224,6 +226,12 @@ def _selects(selector: dict, labels: dict) -> bool:
     return True
 
 
+# the notify service alone sends out of the cluster: SMTP (relay, implicit TLS, submission) and
+# the SMS provider's HTTPS webhook, to public addresses only
+OUTSIDE = {"refnet-notify": {("outside", 25), ("outside", 465), ("outside", 587), ("outside", 443)}}
+PRIVATE_RANGES = {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"}
+
+
 def test_every_workload_is_denied_all_traffic_but_the_broker_its_database_and_dns():
     policies = [d for d in all_core_documents() if d["kind"] == "NetworkPolicy"]
     allowed_egress = {("refnet-broker", 5672), ("refnet-db", 5432), ("kube-dns", 53)}
@@ -237,10 +245,14 @@ def test_every_workload_is_denied_all_traffic_but_the_broker_its_database_and_dn
         reached = set()
         for rule in allows[0]["egress"]:
             for peer in rule["to"]:
+                if "ipBlock" in peer and name in OUTSIDE:
+                    assert set(peer) == {"ipBlock"} and set(peer["ipBlock"]["except"]) >= PRIVATE_RANGES
+                    reached |= {("outside", port["port"]) for port in rule["ports"]}
+                    continue
                 assert set(peer) <= {"podSelector", "namespaceSelector"}, (name, peer)  # no ipBlock
                 target = next(iter(peer["podSelector"]["matchLabels"].values()))
                 reached |= {(target, port["port"]) for port in rule["ports"]}
-        assert reached == allowed_egress, name
+        assert reached == allowed_egress | OUTSIDE.get(name, set()), name
         ports = {port["port"] for s in selecting for rule in s.get("ingress", [])
                  for port in rule.get("ports", [])}
         assert ports == ({8000} if name == "refnet-gateway" else set() if name == "refnet-migrate"

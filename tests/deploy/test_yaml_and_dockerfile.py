@@ -152,7 +152,7 @@ def image_commands() -> dict[str, list[str]]:
 
 # what the entrypoint must refuse each process kind without (one secret each is enough)
 MISSING = {"referral": "REFNET_FILE_KEYS", "shelter": "REFNET_FILE_KEYS",
-           "legal": "REFNET_FILE_KEYS", "gateway": "REFNET_TOKEN_SECRET"}
+           "legal": "REFNET_FILE_KEYS", "notify": "REFNET_FILE_KEYS", "gateway": "REFNET_TOKEN_SECRET"}
 
 
 @pytest.mark.parametrize("where,command", sorted(image_commands().items()))

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from refnet.harness.postgres import ADMIN_URL
+from refnet.settings import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,6 +58,9 @@ def test_the_benchmark_runs_end_to_end_with_tiny_sizes(tmp_path, client):
     assert results["intake"]["gateway"]["requests"] > 0
     assert "drained" in results["intake"]["drain"]
     assert results["memory"]["idle"]["processes"], "no network process was measured"
+    # the figure is the whole network's: every service (notify too) and the gateway
+    measured = {p["process"] for p in results["memory"]["idle"]["processes"]}
+    assert {*SERVICES, "gateway"} <= measured, measured
     # the printed table carries every figure
     for name in expected:
         assert name in run.stdout

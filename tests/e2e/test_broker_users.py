@@ -45,7 +45,7 @@ def test_the_intake_queue_is_read_by_the_referral_service_alone(network):
     assert _refused(network.kind_uris["legal"], peek)
 
 
-@pytest.mark.parametrize("kind", ["referral", "shelter", "legal"])
+@pytest.mark.parametrize("kind", ["referral", "shelter", "legal", "notify"])
 def test_no_service_can_bind_a_queue_to_the_gateways_reply_key(network, kind):
     uri = network.kind_uris[kind]
     reply_key = uuid.uuid4().hex  # the form of the gateway's reply routing keys

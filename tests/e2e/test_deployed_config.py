@@ -65,7 +65,7 @@ def derive(form: str, workdir) -> d.Deployed:
     filled = {  # the Secrets the README has you create, and the one the broker operator makes
         "refnet-secrets": keys,
         **{f"refnet-db-{db}": {"username": db, "password": password()}
-           for db in ("referral", "shelter", "legal", "gateway")},
+           for db in ("referral", "shelter", "legal", "notify", "gateway")},
         "refnet-broker-default-user": {"username": f"default_user_{uuid.uuid4().hex[:12]}",
                                        "password": password()},
         # the Topology Operator generates each User's name and password

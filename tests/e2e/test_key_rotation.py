@@ -23,7 +23,7 @@ from services.common.db import Database
 from services.common.sealing import FileCipher
 from tests.e2e.conftest import CANONICAL
 
-SERVICES = ("referral", "shelter", "legal")
+SERVICES = ("referral", "shelter", "legal", "notify")
 FACILITY = demo.FACILITY["id"]
 MARK = "Velmorant"  # in every planted text, and nowhere else
 NAME = f"{MARK} Issa"
@@ -38,6 +38,7 @@ OUTCOME_NOTE = f"{MARK} outcome: adjourned"
 AUTHORITY = f"{MARK} embassy"
 EMPLOYER = f"{MARK} Recruiting Co"
 SETTLEMENT = f"{MARK} settlement: wages paid"
+CONTACT = {"email": f"{MARK}.cm@rotation.test", "phone": "+9647709876543"}  # a person's own, sealed
 COURT = "erbil-criminal-court"
 
 
@@ -108,6 +109,9 @@ def write_every_encrypted_column(net) -> dict:
                              json={"employer": EMPLOYER, "claims": ["unpaid_wages"]}), 201)["dispute_id"]
     _ok(net.api("POST", f"/legal/labour-disputes/{dispute_id}", lawyer,
                 json={"status": "settled", "outcome": SETTLEMENT}))
+    _ok(net.api("PUT", "/me/preferences", cm, json={
+        "language": "en", **CONTACT, "time_zone": "Asia/Baghdad", "quiet_hours": None,
+        "digest": {"enabled": False, "hour": 8}, "moments": {"milestone_overdue": ["email", "sms"]}}))
     return {"reference": reference, "plan_id": plan_id, "case_id": case_id,
             "court_case_id": court_case_id, "tokens": {"intake": intake, "cm": cm,
                                                        "lawyer": lawyer, "court": court}}
@@ -129,6 +133,8 @@ def read_everything_back(net, w) -> None:
     assert [(d["employer"], d["outcome"]) for d in case["labour_disputes"]] == [(EMPLOYER, SETTLEMENT)]
     court_case = _ok(net.api("GET", f"/court-cases/{w['court_case_id']}", t["court"]))
     assert court_case["charges"][0]["description"] == CHARGE
+    preferences = _ok(net.api("GET", "/me/preferences", t["cm"]))
+    assert {key: preferences[key] for key in CONTACT} == CONTACT
 
 
 def _stored(value) -> str:

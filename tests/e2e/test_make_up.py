@@ -35,18 +35,18 @@ def own_vhost():
     name, uri = create_vhost("refnet-up")
     yield uri
     delete_vhost(name)
-    for kind in ("gateway", "referral", "shelter", "legal"):  # `refnet up` made them
+    for kind in ("gateway", "referral", "shelter", "legal", "notify"):  # `refnet up` made them
         delete_user(f"refnet-{kind}")
 
 
 def free_base_port() -> int:
-    """A base whose six metrics ports (the supervisor's: base + 100 x line + replica) are free now."""
+    """A base whose eight metrics ports (the supervisor's: base + 100 x line + replica) are free now."""
     import random
     import socket
     for _ in range(50):
         base = random.randrange(20000, 29000)
         try:
-            for offset in (0, 1, 100, 101, 200, 201):
+            for offset in (0, 1, 100, 101, 200, 201, 300, 301):
                 with socket.socket() as s:
                     s.bind(("127.0.0.1", base + offset))
             return base
@@ -110,7 +110,7 @@ def test_refnet_up_prints_where_to_go_and_down_stops_everything(tmp_path, own_vh
         # every process connects as its own kind's broker user, none as the administrator
         vhost = urllib.parse.unquote(urllib.parse.urlsplit(own_vhost).path[1:])
         assert set(connection_users(vhost)) == {f"refnet-{kind}" for kind in
-                                                ("gateway", "referral", "shelter", "legal")}
+                                                ("gateway", "referral", "shelter", "legal", "notify")}
     finally:
         down = subprocess.run([str(BIN / "refnet"), "down"], env=env, cwd=ROOT, capture_output=True,
                               text=True, timeout=60)
@@ -144,7 +144,7 @@ def test_refnet_up_with_two_replicas_runs_two_of_each_service(tmp_path, own_vhos
                             text=True, timeout=180)
         assert up.returncode == 0, up.stdout + up.stderr
         assert "2 replica(s)" in up.stdout
-        for line_number, service in enumerate(("referral", "shelter", "legal")):
+        for line_number, service in enumerate(("referral", "shelter", "legal", "notify")):
             for replica in (0, 1):
                 page = requests.get(f"http://127.0.0.1:{base + 100 * line_number + replica}/metrics", timeout=10)
                 assert page.status_code == 200 and f'refnet_outbox_backlog{{service="{service}"}}' in page.text

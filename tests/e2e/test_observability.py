@@ -23,7 +23,7 @@ from tests.e2e.conftest import CANONICAL, submit
 from refnet.harness.broker import create_vhost, delete_vhost
 from refnet.harness.network import Network
 
-PROCESSES = ("gateway", "referral", "shelter", "legal")
+PROCESSES = ("gateway", "referral", "shelter", "legal", "notify")
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +174,7 @@ def test_one_correlation_id_follows_a_referral_through_every_process(observed):
                      "consumed shelter.referral_accepted"},
         "shelter": {"consumed referral.submitted", "rpc shelter.decide"},
         "legal": {"consumed referral.accepted"},
+        "notify": {"consumed referral.submitted", "consumed shelter.referral_accepted"},
     }
 
     def traced():

@@ -531,7 +531,7 @@ def _check_everything(net, dumps: dict[str, bytes]):
 def test_planted_name_and_phone_are_in_no_sqlite_file_message_or_log(net, world):
     files = {p.name: p.read_bytes() for p in net.workdir.iterdir()
              if p.is_file() and (p.suffix in (".db",) or p.name.endswith(("-wal", "-shm", ".db-journal")))}
-    assert {"referral.db", "shelter.db", "legal.db", "gateway.db"} <= set(files)
+    assert {"referral.db", "shelter.db", "legal.db", "notify.db", "gateway.db"} <= set(files)
     _check_everything(net, files)
 
 
@@ -543,7 +543,7 @@ def test_planted_name_and_phone_are_in_no_postgresql_dump_message_or_log(tmp_pat
     urls = {}
     try:
         connection, queue, tap = _tap(uri)
-        for s in ("referral", "shelter", "legal", "gateway"):
+        for s in ("referral", "shelter", "legal", "notify", "gateway"):
             urls[s] = create_database(f"refnet_priv_{s}")
         gateway_url = urls.pop("gateway")
         pg = Network(tmp_path_factory.mktemp("privacy-pg"), uri, database_urls=urls,

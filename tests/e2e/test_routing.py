@@ -28,7 +28,7 @@ from services.shelter.tables import incoming, outbox, placements, providers, ref
 
 from tests.e2e.capacity_helpers import ADULT_WOMAN, poll, refer_many
 
-SERVICES = ("referral", "shelter", "legal")
+SERVICES = ("referral", "shelter", "legal", "notify")
 A = demo.FACILITY["provider"]           # the demo's NGO shelter, with the demo facility
 GOV = GOV_FACILITY["provider"]          # the demo's government shelter: deactivated here
 RUN = uuid.uuid4().hex[:6]

@@ -37,7 +37,7 @@ def environment(tmp_path, amqp_uri: str, **changes) -> dict:
                 "REFNET_VAR": str(tmp_path), "REFNET_PORT": str(free_port()),
                 "REFNET_METRICS_PORT": "off", "PYTHONWARNINGS": "ignore",
                 **{f"{s.upper()}_DATABASE_URL": f"sqlite:///{tmp_path / s}.db"
-                   for s in ("referral", "shelter", "legal")}})
+                   for s in ("referral", "shelter", "legal", "notify")}})
     env.update(changes)
     return {k: v for k, v in env.items() if v is not None}
 

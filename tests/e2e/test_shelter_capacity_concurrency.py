@@ -34,7 +34,7 @@ from tests.e2e.capacity_helpers import (ADULT_MAN, ADULT_WOMAN, MINOR,
                                        refusals_change_nothing)
 
 RUNS = int(os.environ.get("REFNET_CAPACITY_RUNS", "10"))
-SERVICES = ("referral", "shelter", "legal")
+SERVICES = ("referral", "shelter", "legal", "notify")
 FACILITY = demo.FACILITY["id"]
 # 46 beds: one for the 50-accepts-of-one-referral check, then 45 free for the 200 accepts.
 CAPACITY = {"women": 26, "men": 12, "children": 8}

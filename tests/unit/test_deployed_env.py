@@ -44,7 +44,7 @@ def _compose_config(environment_of_referral) -> dict:
         "postgres": {"environment": {"LEGAL_DB_PASSWORD": "l$$1"}},
         "migrate": {"command": "sh -c 'refnet migrate'", "environment": {}},
         "referral": {"command": ["nameko", "run", "r"], "environment": environment_of_referral},
-        "shelter": service, "legal": service,
+        "shelter": service, "legal": service, "notify": service,
         "gateway": {"command": ["gunicorn"], "environment": {"REFNET_HOST": "10.0.0.1", "EMPTY": None}},
     }}
 
@@ -58,7 +58,8 @@ def test_compose_config_gives_each_kind_the_image_env_under_its_own_with_dollars
     assert form.environments["gateway"]["REFNET_HOST"] == "10.0.0.1"
     assert form.environments["gateway"]["EMPTY"] == ""
     assert form.commands["migrate"] == ["sh", "-c", "refnet migrate"]
-    assert form.hosts == {"rabbitmq", "postgres", "migrate", "referral", "shelter", "legal", "gateway"}
+    assert form.hosts == {"rabbitmq", "postgres", "migrate", "referral", "shelter", "legal", "notify",
+                          "gateway"}
     assert form.vhosts == [{"name": "v", "default_queue_type": None}]
     assert form.users == [{"name": "refnet", "password": "p$w", "tags": ("administrator",),
                            "vhosts": ("v",)}]
@@ -101,10 +102,10 @@ def _filled_secrets() -> dict:
     from refnet.local.secrets import new_secrets
     return {"refnet-secrets": {k: f"value-of-{k}" for k in new_secrets()},
             **{f"refnet-db-{s}": {"username": s, "password": f"pw-{s}"}
-               for s in ("referral", "shelter", "legal", "gateway")},
+               for s in ("referral", "shelter", "legal", "notify", "gateway")},
             "refnet-broker-default-user": {"username": "default_user_x", "password": "bpw"},
             **{f"refnet-broker-{kind}-user-credentials": {"username": f"{kind}_x", "password": f"bpw-{kind}"}
-               for kind in ("gateway", "referral", "shelter", "legal")}}
+               for kind in ("gateway", "referral", "shelter", "legal", "notify")}}
 
 
 def test_the_k8s_manifests_resolve_for_every_kind_with_the_operators_objects():
@@ -156,12 +157,16 @@ def test_localise_points_urls_and_hosts_here_and_moves_tmp():
     env = {"AMQP_URI": "amqp://u:p@w@rabbitmq:5672/refnet",
            "DB": "postgresql+psycopg2://u:pw@refnet-db-rw.refnet.svc:5432/legal",
            "AMQP_HOST": "rabbitmq", "REFNET_HOST": "0.0.0.0", "VAR": "/tmp/refnet", "TMP": "/tmp",
-           "OTHER": "rabbitmq", "PATH": "/opt/refnet/bin:$PATH", "NOT_TMP": "/tmpfoo"}
+           "OTHER": "rabbitmq", "PATH": "/opt/refnet/bin:$PATH", "NOT_TMP": "/tmpfoo",
+           "REFNET_PUBLIC_URL": "https://refnet.example.org", "LOCAL_URL": "http://127.0.0.1:8000",
+           "REFNET_SMTP_HOST": ""}
     out = d.localise(env, {"rabbitmq", "refnet-db-rw.refnet.svc"}, ENDPOINTS, Path("/here"), "/venv/bin")
     assert out == {"AMQP_URI": "amqp://u:p@w@127.0.0.1:5673/refnet",
                    "DB": "postgresql+psycopg2://u:pw@127.0.0.1:5433/legal",
                    "AMQP_HOST": "127.0.0.1", "REFNET_HOST": "127.0.0.1", "VAR": "/here/refnet",
-                   "TMP": "/here", "OTHER": "rabbitmq", "PATH": "/venv/bin", "NOT_TMP": "/tmpfoo"}
+                   "TMP": "/here", "OTHER": "rabbitmq", "PATH": "/venv/bin", "NOT_TMP": "/tmpfoo",
+                   "REFNET_PUBLIC_URL": "https://refnet.example.org",  # only written into links
+                   "LOCAL_URL": "http://127.0.0.1:8000", "REFNET_SMTP_HOST": ""}
 
 
 def test_localise_refuses_a_host_the_form_does_not_define():
@@ -171,6 +176,8 @@ def test_localise_refuses_a_host_the_form_does_not_define():
         d.localise({"AMQP_HOST": "elsewhere"}, {"rabbitmq"}, ENDPOINTS, Path("/t"), "")
     with pytest.raises(ValueError, match="redis"):
         d.localise({"URL": "redis://rabbitmq/0"}, {"rabbitmq"}, ENDPOINTS, Path("/t"), "")
+    with pytest.raises(ValueError, match="http"):  # a web address of the form's own: no endpoint
+        d.localise({"URL": "http://rabbitmq:15672/"}, {"rabbitmq"}, ENDPOINTS, Path("/t"), "")
 
 
 def test_the_databases_are_read_from_the_urls():

@@ -44,7 +44,7 @@ def test_readiness_hit_many_times_asks_the_broker_and_services_once(client, rpc,
         assert response.status_code == 200 and response.get_json()["status"] == "ready"
     assert CountingConnection.opened == 1
     assert broker["dead_letters"] == 1
-    assert len([c for c in rpc.calls if c[1] == "ping"]) == 3  # one per service, once
+    assert len([c for c in rpc.calls if c[1] == "ping"]) == 4  # one per service, once
 
 
 def test_metrics_scraped_many_times_asks_the_broker_once(client, broker):

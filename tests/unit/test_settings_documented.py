@@ -215,7 +215,7 @@ def read_by_differences(rows: list[Row], by_kind: dict[str, dict]) -> list[str]:
 
 def test_readme_says_which_processes_read_and_require_each_variable():
     by_kind = declared_by_kind()
-    assert set(by_kind) == {"referral", "shelter", "legal", "gateway", "refnet"}
+    assert set(by_kind) == {"referral", "shelter", "legal", "notify", "gateway", "refnet"}
     problems = read_by_differences(configuration_table(README.read_text()), by_kind)
     assert problems == [], "\n" + "\n".join(problems)
 
@@ -318,14 +318,14 @@ def container_differences(containers: list[Container], by_kind: dict[str, dict])
 
 def test_compose_gives_each_process_what_it_requires_and_no_secret_it_does_not_read():
     containers = compose_containers(yaml.safe_load(COMPOSE.read_text()))
-    assert {c.kind for c in containers} == {"referral", "shelter", "legal", "gateway", "refnet"}
+    assert {c.kind for c in containers} == {"referral", "shelter", "legal", "notify", "gateway", "refnet"}
     problems = container_differences(containers, declared_by_kind())
     assert problems == [], "\n" + "\n".join(problems)
 
 
 def test_kubernetes_gives_each_process_what_it_requires_and_no_secret_it_does_not_read():
     containers, problems = k8s_containers(k8s_documents())
-    assert {c.kind for c in containers} == {"referral", "shelter", "legal", "gateway", "refnet"}
+    assert {c.kind for c in containers} == {"referral", "shelter", "legal", "notify", "gateway", "refnet"}
     problems += container_differences(containers, declared_by_kind())
     assert problems == [], "\n" + "\n".join(problems)
 
@@ -400,7 +400,7 @@ def test_a_wrong_read_by_or_required_mark_is_named():
     assert read_by_differences(changed, by_kind) == [
         "REFNET_TOKEN_SECRET: README.md does not say required, the settings do require it",
         "REFNET_FILE_KEYS: README.md says read by referral, refnet, shelter, the settings modules "
-        "of legal, referral, refnet, shelter declare it",
+        "of legal, notify, referral, refnet, shelter declare it",
     ]
 
 

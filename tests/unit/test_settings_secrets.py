@@ -10,12 +10,13 @@ from refnet.cli import main as refnet_main
 from services.common.sealing import FileCipher, new_keypair
 from services.common.settings import SettingsError
 from services.legal.settings import SETTINGS as LEGAL
+from services.notify.settings import SETTINGS as NOTIFY
 from services.referral.settings import SETTINGS as REFERRAL
 from services.shelter.settings import SETTINGS as SHELTER
 
 from .conftest import CALLER_SIGNING_KEY, REFERENCE_SECRET, TOKEN_SECRET, service_secrets
 
-SERVICES = {"referral": REFERRAL, "shelter": SHELTER, "legal": LEGAL}
+SERVICES = {"referral": REFERRAL, "shelter": SHELTER, "legal": LEGAL, "notify": NOTIFY}
 
 
 def gateway_environ(**changes) -> dict:
@@ -82,8 +83,8 @@ def test_the_referral_service_requires_a_well_formed_intake_private_key():
         assert value not in message and "SEEKRIT" not in message
     assert REFERRAL.required() == ["REFNET_FILE_KEYS", "REFNET_AUDIT_KEY",
                                    "REFNET_CALLER_VERIFY_KEY", "REFNET_INTAKE_PRIVATE_KEY"]
-    assert SHELTER.required() == LEGAL.required() == ["REFNET_FILE_KEYS", "REFNET_AUDIT_KEY",
-                                                      "REFNET_CALLER_VERIFY_KEY"]
+    assert SHELTER.required() == LEGAL.required() == NOTIFY.required() == [
+        "REFNET_FILE_KEYS", "REFNET_AUDIT_KEY", "REFNET_CALLER_VERIFY_KEY"]
 
 
 @pytest.mark.parametrize("kind", sorted(SERVICES))
@@ -164,6 +165,7 @@ def test_at_start_a_bad_setting_is_one_line_and_exit_status_2(capsys):
     (["nameko", "run", "--config", "deploy/nameko.yaml", "services.legal.service"], "legal"),
     (["env", "EVENTLET_NO_GREENDNS=yes", "nameko", "run", "services.referral.service"], "referral"),
     (["nameko", "run", "--config", "deploy/nameko.yaml", "services.shelter.service"], "shelter"),
+    (["nameko", "run", "--config", "deploy/nameko.yaml", "services.notify.service"], "notify"),
     (["gunicorn", "-c", "deploy/gunicorn.conf.py", "gateway.app:create_app()"], "gateway"),
     (["sh", "-c", "refnet migrate && refnet broker-setup"], "refnet"),
     (["/opt/refnet/bin/refnet", "migrate"], "refnet"),
