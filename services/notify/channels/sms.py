@@ -5,8 +5,6 @@ A 2xx answer means the provider took the message. Failures become ``SendFailed``
 (``sms:http-503``, ``sms:timeout``, ``sms:connect``); the number and the text are never in one.
 """
 
-import requests
-
 from ..domain.delivery import SendFailed, failure_code
 
 TIMEOUT_SECONDS = 15.0
@@ -43,6 +41,7 @@ class HttpWebhook(SmsProvider):
         return f"HttpWebhook(form={self.form})"
 
     def send(self, to: str, text: str) -> None:
+        import requests  # here, not at start: a notify process without SMS never loads it (memory)
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         fields = {"to": to, "text": text}
         body = {"data": fields} if self.form else {"json": fields}
