@@ -6,7 +6,7 @@ import pytest
 
 from services.common.errors import InvalidInput, NotFound
 from services.common.timeutil import aware, iso
-from services.referral.usecases import status as referral_status
+from services.common import cursors
 from services.referral.usecases.steps import check_reference
 
 
@@ -27,15 +27,15 @@ def test_none_stays_none():
 
 @pytest.mark.parametrize("row_id", [1, 42, 10 ** 9])
 def test_cursor_round_trip(row_id):
-    cursor = referral_status.encode_cursor(row_id)
+    cursor = cursors.encode_cursor(row_id)
     assert "=" not in cursor and str(row_id) not in cursor
-    assert referral_status.decode_cursor(cursor) == row_id
+    assert cursors.decode_cursor(cursor) == row_id
 
 
 @pytest.mark.parametrize("cursor", ["!!!", "bm90LWEtbnVtYmVy", ""])
 def test_foreign_cursor_is_invalid_input(cursor):
     with pytest.raises(InvalidInput) as info:
-        referral_status.decode_cursor(cursor)
+        cursors.decode_cursor(cursor)
     assert info.value.field == "cursor"
 
 

@@ -2,13 +2,12 @@
 Task, and the caller's list of referrals. Each is cut by the domain's access rule and the
 visibility table; the list's SQL filter is that rule's SQL form (``queries.visible_to``)."""
 
-import base64
-
 from sqlalchemy import and_, select, true
 
 from services.common.caller import Caller
 from services.common.clock import Clock
 from services.common.db import Database
+from services.common.cursors import decode_cursor, encode_cursor
 from services.common.errors import Forbidden, InvalidInput
 from services.common.timeutil import iso
 from services.contracts.vocabulary import REFERRAL_STATUSES
@@ -150,16 +149,3 @@ def list_unplaced(db: Database, caller: Caller, *, limit: int = 50,
             "last_holder": r.held_by}) for r in page],
         "next_cursor": encode_cursor(page[-1].id) if more else None,
     }
-
-
-def encode_cursor(row_id: int) -> str:
-    """An opaque page cursor for the list (the last row's id)."""
-    return base64.urlsafe_b64encode(str(row_id).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    """The row id of a cursor ``encode_cursor`` gave out; ``InvalidInput`` for anything else."""
-    try:
-        return int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
-    except Exception:
-        raise InvalidInput("not a cursor this service gave out", field="cursor") from None
