@@ -50,33 +50,33 @@ def shelter_tasks():
     return _tasks_page()
 
 
+def _act(action: str, method: str, form, task_id: str):
+    """Send one task form (``action`` names its fields' prefix and the row it failed on): a
+    refusal of the body is 422 beside its field; a task finished or changed meanwhile 409/404,
+    a cash approval finished by its requester 403; nothing changed in any of them."""
+    prefix = f"{action}-{task_id}-"
+    try:
+        _, errors = send(method, build(request.form, form, prefix=prefix), form, prefix=prefix,
+                         task_id=task_id)
+    except Forbidden:  # finishing: the requester of a cash approval (a second person approves)
+        if action != "finish":
+            raise
+        return _tasks_page(status=403, failed=f"{action}-{task_id}", problem="requester")
+    except (Conflict, NotFound) as refused:  # finished or changed meanwhile
+        return _tasks_page(status=409 if isinstance(refused, Conflict) else 404,
+                           failed=f"{action}-{task_id}", problem="changed")
+    if errors is not None:
+        return _tasks_page(errors, failed=f"{action}-{task_id}", status=422)
+    return _back()
+
+
 @blueprint.post("/shelter/tasks/<task_id>/assign")
 @page("shelter")
 def shelter_assign_task(task_id):
-    prefix = f"assign-{task_id}-"
-    try:
-        _, errors = send("assign_task", build(request.form, ASSIGN, prefix=prefix), ASSIGN,
-                         prefix=prefix, task_id=task_id)
-    except (Conflict, NotFound) as refused:  # finished or changed meanwhile: said, nothing changed
-        return _tasks_page(status=409 if isinstance(refused, Conflict) else 404,
-                           failed=f"assign-{task_id}", problem="changed")
-    if errors is not None:
-        return _tasks_page(errors, failed=f"assign-{task_id}", status=422)
-    return _back()
+    return _act("assign", "assign_task", ASSIGN, task_id)
 
 
 @blueprint.post("/shelter/tasks/<task_id>/finish")
 @page("shelter")
 def shelter_finish_task(task_id):
-    prefix = f"finish-{task_id}-"
-    try:
-        _, errors = send("finish_task", build(request.form, FINISH, prefix=prefix), FINISH,
-                         prefix=prefix, task_id=task_id)
-    except Forbidden:  # the requester of a cash approval: a second person approves
-        return _tasks_page(status=403, failed=f"finish-{task_id}", problem="requester")
-    except (Conflict, NotFound) as refused:
-        return _tasks_page(status=409 if isinstance(refused, Conflict) else 404,
-                           failed=f"finish-{task_id}", problem="changed")
-    if errors is not None:
-        return _tasks_page(errors, failed=f"finish-{task_id}", status=422)
-    return _back()
+    return _act("finish", "finish_task", FINISH, task_id)
