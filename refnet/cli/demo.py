@@ -51,6 +51,9 @@ def show(values, seeded: dict) -> None:
     for person in seeded["people"]:
         print(f"  web {person['role']:8} {person['username']:14} "
               f"{person['password'] or '(' + person['state'] + ')'}")
+    print(f"\nNotifications: {url}/inbox (every page's header shows the unread count), each "
+          f"person's channels at {url}/inbox/preferences; email and SMS are off until "
+          "REFNET_SMTP_HOST or REFNET_SMS_WEBHOOK_URL is set (README.md, Configuration).")
     police = seeded["tokens"]["officer.demo"]
     print("\nTry it:\n"
           f"  curl -s {url}/api/v1/shelters/availability -H 'Authorization: Bearer {police[:12]}...'\n"

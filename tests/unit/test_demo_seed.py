@@ -158,6 +158,8 @@ def test_the_welcome_says_whether_it_seeded_and_shows_no_hidden_password(network
     assert f"facility '{FACILITY['id']}': 30 beds (women 30)" in out
     assert "  web court    clerk.demo     (password not kept here)" in out
     assert "an-admins-password" not in out
+    assert "/inbox (every page's header shows the unread count)" in out
+    assert "REFNET_SMTP_HOST" in out  # email is off until an SMTP server is set, and it says so
 
 
 def test_the_demo_agencies_are_registered_once_and_every_demo_user_names_one():
