@@ -16,12 +16,11 @@ import json
 import uuid
 
 import kombu
-import kombu.exceptions
 import pytest
 
 from refnet import demo
 from gateway import api
-from tests.e2e.conftest import CANONICAL, Tap, submit
+from tests.e2e.conftest import CANONICAL, ReconnectingTap, submit
 from refnet.harness.broker import create_vhost, delete_vhost
 from refnet.harness.network import Network
 from refnet.harness.polling import poll
@@ -31,19 +30,6 @@ WEEK_AND_A_DAY = 8 * 86400
 NOTE = "Testperson-Amina told me her recruiter kept her phone"
 GOALS = "I want to see my daughter and learn to sew"
 SUMMARY = "Testperson sleeps badly, weekly sessions agreed"
-
-
-class ReconnectingTap(Tap):
-    """The shared tap, reconnecting when the broker dropped its idle connection (seen once on a
-    loaded machine: connection reset on channel open). The queue is durable to the connection,
-    so nothing is lost by reconnecting."""
-
-    def drain(self) -> list[dict]:
-        try:
-            return super().drain()
-        except (ConnectionError, OSError, kombu.exceptions.OperationalError):
-            self.connection = self.connection.clone()
-            return super().drain()
 
 
 @pytest.fixture(scope="module")

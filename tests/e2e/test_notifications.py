@@ -37,7 +37,7 @@ from refnet.harness.broker import create_vhost, delete_vhost
 from refnet.harness.mail import SmsReceiver, SmtpServer
 from refnet.harness.network import Network
 from refnet.harness.polling import poll
-from tests.e2e.conftest import CANONICAL, Tap
+from tests.e2e.conftest import CANONICAL, ReconnectingTap
 from tests.e2e.privacy_world import PLANTED_NAME, PLANTED_PHONE, PLANTED_STORY_PLACE, planted_body
 
 FACILITY = demo.FACILITY["id"]
@@ -48,17 +48,6 @@ ARABIC = re.compile(r"[\u0600-\u06FF]")
 OUTAGE_SECONDS = 30
 POLICE_MOMENTS = ("referral_accepted", "referral_declined", "bed_held", "admitted",
                   "referral_escalated")
-
-
-class ReconnectingTap(Tap):
-    """The module's tap, reconnecting when the broker dropped its idle connection."""
-
-    def drain(self) -> list[dict]:
-        try:
-            return super().drain()
-        except (ConnectionError, OSError, kombu.exceptions.OperationalError):
-            self.connection = self.connection.clone()
-            return super().drain()
 
 
 @pytest.fixture(scope="module")
