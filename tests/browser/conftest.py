@@ -28,6 +28,8 @@ SCREENSHOTS = ROOT / "var" / "screenshots"
 PASSWORD = "a long invented password 42"
 PHONE = {"width": 360, "height": 740}      # a small phone: the police in the field
 DESKTOP = {"width": 1280, "height": 900}   # the shelter's intake desk, the lawyer's office
+# the axe-core rule tags of WCAG 2.2 level AA (and the A and AA rules of 2.0 and 2.1 it includes)
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 @pytest.fixture(scope="session")
@@ -128,6 +130,25 @@ class Person:
         path = folder / f"{self.role}-{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
         return path
+
+    def audit(self, name: str) -> list[dict]:
+        """Check the page as it is now with axe-core against WCAG 2.0/2.1/2.2 A and AA, print
+        every violation (rule, impact, how many nodes) to the test output, take the page's
+        screenshot (``shot``), and fail on any serious or critical one. Returns the violations."""
+        from axe_playwright_python.sync_playwright import Axe
+        self.check_page()
+        results = Axe().run(self.page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS},
+                                                "resultTypes": ["violations"]})
+        found = results.response.get("violations", [])
+        where = f"{self.lang} {self.role}-{name} {self.page.url}"
+        print(f"axe {where}: {len(found)} violation(s)"
+              + "".join(f"\n  {v['impact']}: {v['id']} ({len(v['nodes'])} node(s)): {v['help']}"
+                        for v in found))
+        self.shot(name)
+        grave = [v for v in found if v.get("impact") in ("serious", "critical")]
+        assert not grave, f"axe {where}: " + "; ".join(
+            f"{v['id']} at {[n['target'] for n in v['nodes']][:3]}" for v in grave)
+        return found
 
     def reload_until(self, check, what: str, timeout: float = 30.0):
         """Reload the page until ``check()`` is true (events travel between services)."""
