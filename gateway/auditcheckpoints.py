@@ -69,3 +69,37 @@ class CheckpointStore:
 
     def close(self) -> None:
         self.db.dispose()
+
+
+class LazyCheckpoints:
+    """A ``CheckpointStore`` opened at its first use (a gateway worker that never verifies
+    never opens it)."""
+
+    def __init__(self, url: str | None):
+        self.url, self._store = url, None
+
+    def _opened(self) -> CheckpointStore:
+        if self._store is None:
+            self._store = CheckpointStore(self.url)
+        return self._store
+
+    def rows(self, service: str) -> list[dict]:
+        return self._opened().rows(service)
+
+    def insert(self, service: str, row: dict) -> None:
+        self._opened().insert(service, row)
+
+
+class MemoryCheckpoints:
+    """The same rows in a list: for unit tests, which open no database."""
+
+    def __init__(self):
+        self.kept: list[dict] = []
+
+    def rows(self, service: str) -> list[dict]:
+        return [{k: v for k, v in r.items() if k != "service"} for r in self.kept
+                if r["service"] == service]
+
+    def insert(self, service: str, row: dict) -> None:
+        self.kept.append({"id": len(self.kept) + 1, "service": service,
+                          **{k: row[k] for k in ("entry_id", "hash", "at", "mac")}})
