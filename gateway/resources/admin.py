@@ -49,8 +49,10 @@ def _password(**kw):
 
 
 class NewWebUser(Strict):
-    username = fields.String(required=True, validate=validate.Regexp(USERNAME), metadata={
-        "description": "1 to 100 of a-z 0-9 . _ @ -, starting with a letter or digit"})
+    username = fields.String(required=True, validate=validate.Regexp(
+        re.compile(USERNAME.pattern, re.IGNORECASE)), metadata={
+        "description": "1 to 100 of a-z 0-9 . _ @ -, starting with a letter or digit (kept in "
+                       "lower case)"})
     role = one_of(ROLES, required=True)
     agency = sized(1, 100, required=True, metadata={
         "description": "an active agency of the directory, of a kind the role fits"})

@@ -170,18 +170,21 @@ SERVICES_SHOWN = ("referral", "shelter", "legal", "notify")
 
 def _audit_page(errors=None, status=200, verified=None, failed=None):
     values = {k: v for k, v in request.args.items() if k in ("service", "object", "actor")}
-    if failed == "verify":
-        values = {"service": request.form.get("verify-service", "")}
+    if request.method == "POST":  # a verify: the trail of the service it checked
+        chosen = request.form.get("verify-service", "")
+        values = {"service": chosen} if chosen in SERVICES_SHOWN else {}
     query = build(values, TRAIL_FILTER)
     entries = []
     try:
         entries = call("audit_trail", query=query)
     except INPUT_ERRORS as exc:
         errors, status, failed = field_errors(exc, TRAIL_FILTER), 422, "filter"
+    chosen = request.form.get("verify-service", "") if failed == "verify" else \
+        query.get("service", "referral")
     return render_page("admin_audit.html", status=status, title=_("Audit trail"),
                        entries=entries, services=SERVICES_SHOWN, values=values,
-                       service=query.get("service", "referral"), verified=verified,
-                       errors=errors or {}, failed=failed)
+                       service=query.get("service", "referral"), verify_service=chosen,
+                       verified=verified, errors=errors or {}, failed=failed)
 
 
 @blueprint.get("/admin/audit")
