@@ -151,10 +151,14 @@ def create_web_user(ctx: Ctx):
 
 
 @endpoint("POST", "/admin/users/<username>/disable", roles=ADMIN,
-          summary="Stop a web user signing in; their sessions end at once",
-          response=WebUser, errors=ONE)
+          summary="Stop a web user signing in; their sessions end at once (not oneself)",
+          response=WebUser, errors=ONE | {409})
 def disable_web_user(ctx: Ctx, username: str):
     user = _existing(ctx, username, "web_user.disable")
+    if user.username == ctx.identity.user:   # the last administrator could lock everyone out
+        _refuse(ctx, "web_user.disable", f"web_user:{user.username}", "refused",
+                ApiProblem(409, "own-user", "Conflict", "You cannot disable yourself.",
+                           field="username"))
     _record(ctx, "web_user.disable", f"web_user:{user.username}")
     ctx.extensions["refnet.accounts"].disable_user(user.username)
     return _web_user(ctx.extensions["refnet.accounts"].get_user(user.username))

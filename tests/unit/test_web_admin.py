@@ -108,6 +108,9 @@ def test_disabling_ends_the_sessions_enabling_lets_in_and_a_new_password_is_answ
     assert trail[-1][:3] == ("web_user.disable", "web_user:nobody", "not_found")
     assert client.post("/api/v1/admin/users/officer.two/password", headers=admin,
                        json={"password": "short"}).status_code == 422
+    store.create_user("admin.one", PASSWORD, "admin", "refnet-admin")
+    own = client.post("/api/v1/admin/users/admin.one/disable", headers=auth("admin", user="admin.one"))
+    assert own.status_code == 409 and store.get_user("admin.one").disabled is False
 
 
 def test_nothing_changes_when_the_trail_cannot_be_written(client, auth, app, rpc, directory):
