@@ -32,6 +32,9 @@ NOTICES = {
     "agency_added": _l("The agency was registered."),
     "agency_activated": _l("The agency is active."),
     "agency_deactivated": _l("The agency is inactive: its tokens and web users are refused."),
+    "consent_recorded": _l("The consent was recorded."),
+    "consent_withdrawn": _l("The consent was withdrawn: it holds from the next read."),
+    "waitlist_moved": _l("The waiting list entry was moved. Its reason is recorded."),
 }
 
 

@@ -143,6 +143,9 @@ LABELS = {
                "delivery_failed": _l("A message could not be sent")},
     "channel": {"inbox": _l("Inbox"), "email": _l("Email"), "sms": _l("SMS")},
     "yesno": {True: _l("Yes"), False: _l("No")},
+    # consent audiences (GET/POST /referrals/{ref}/consent)
+    "audience": {"referring_police": _l("The referring police"), "legal_team": _l("The legal team"),
+                 "provider": _l("A provider (the file)")},
 }
 
 
