@@ -14,9 +14,19 @@ from .common import notice
 from .core import blueprint, call, page, render_page
 
 
+def _courts() -> dict[str, str]:
+    """The courts' names in the page's language, by id (the directory's); none when the
+    directory cannot be read: the page shows the ids then."""
+    try:
+        listing = call("list_agencies", query={"kind": "court"})
+    except Exception:  # noqa: BLE001 - the page goes on with the ids
+        return {}
+    return {a["id"]: a["name"] for a in listing["items"]}
+
+
 @blueprint.get("/shelter/hearings")
 @page("shelter")
 def shelter_hearings():
     rows = call("shelter_hearings")
     return render_page("shelter_hearings.html", title=_("Residents' hearings"), rows=rows,
-                       notice=notice())
+                       courts=_courts() if rows else {}, notice=notice())

@@ -16,7 +16,10 @@ AGENCIES = [{"id": "erbil-shelter", "kind": "shelter_provider", "active": True, 
              "languages": ["ar"], "routing_order": 1},
             {"id": "duhok-gov-shelter", "kind": "shelter_provider", "active": True,
              "region": "Duhok", "names": {"en": "Duhok House"}, "services": ["shelter"],
-             "languages": ["ar"], "routing_order": 2}]
+             "languages": ["ar"], "routing_order": 2},
+            {"id": "erbil-criminal-court", "kind": "court", "active": True, "region": "Erbil",
+             "names": {"en": "Erbil Criminal Court"}, "services": [], "languages": [],
+             "routing_order": None}]
 CONSENT = {
     "reference": fx.REF,
     "referring_police": {"share": True, "until": None, "withdrawn_at": None},
@@ -239,10 +242,11 @@ def test_residents_hearings_show_court_time_and_the_accompaniment_task(web, acco
     assert page.status_code == 200
     assert [m for _, m, _ in rpc.calls if m == "list_hearings"] == ["list_hearings"]
     row = page.text.split(f'id="hearing-{fx.HEARING}"', 1)[1].split("</tr>", 1)[0]
-    assert "2026-12-10 09:30" in row and "Asia/Baghdad" in row and "erbil-criminal-court" in row
+    assert "2026-12-10 09:30" in row and "Asia/Baghdad" in row
+    assert "Erbil Criminal Court" in row  # the court by its name in the directory
     assert "staff.two" in row and f'href="/shelter/tasks?status=all#task-{TASK}"' in row
     other = page.text.split(f'id="hearing-{"b" * 32}"', 1)[1].split("</tr>", 1)[0]
-    assert "None needed" in other
+    assert "None needed" in other and "duhok-criminal-court" in other  # not in the directory
     # the shelter's "Hearings" entry is this page
     nav = page.text.split("<nav", 1)[1].split("</nav>", 1)[0]
     assert 'href="/shelter/hearings"' in nav and 'href="/hearings"' not in nav
