@@ -169,7 +169,7 @@ def test_the_waiting_list_shows_place_priority_and_the_last_change_with_its_reas
     page = get(web, "/shelter/waitlist?group=women")
     assert page.status_code == 200
     assert _sent(rpc, "waitlist")[0]["population_group"] == "women"
-    row = page.text.split('id="wait-RN-WAIT-WAIT-WAIT-WAIT"', 1)[1].split("</tr>", 1)[0]
+    row = page.text.split('id="wait-RN-WAIT-WAIT-WAIT-WAIT"', 1)[1].split("</li>", 1)[0]
     assert "medical appointment in Erbil" in row and "manager.one" in row
     assert 'value="10"' in row  # the form starts from the entry's priority
     assert 'href="/shelter/waitlist"' in page.text  # in the shelter's navigation
@@ -206,7 +206,7 @@ def test_a_move_the_api_refuses_shows_why_beside_the_field_and_changes_nothing(
     assert f'aria-describedby="err-{fid}" aria-invalid="true"' in refused.text
     assert _sent(rpc, "reorder_waitlist") == []
     # the other entry's form is untouched
-    other = refused.text.split('id="wait-RN-WAIT-WAIT-WAIT-WAIT"', 1)[1].split("</tr>", 1)[0]
+    other = refused.text.split('id="wait-RN-WAIT-WAIT-WAIT-WAIT"', 1)[1].split("</li>", 1)[0]
     assert "field-error" not in other
 
 
