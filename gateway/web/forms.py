@@ -159,7 +159,7 @@ MESSAGES = {
         _l("Choose a provider when sharing the file, and only then."),
     "only audience provider names an agency":
         _l("Choose a provider when sharing the file, and only then."),
-    "Not an agency id.": _l("Choose a provider."),
+    "Not an agency id.": _l("Choose an agency."),
     "not a date (YYYY-MM-DD)": _l("Enter a date (year-month-day)."),
     # the waiting list's order (the shelter service's checks)
     "reordering the waitlist needs a reason": _l("Give a reason."),
