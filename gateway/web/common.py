@@ -39,6 +39,9 @@ NOTICES = {
     "token_revoked": _l("The token is revoked."),
     "user_tokens_revoked": _l("Every token the user holds now is revoked, and their web sessions ended."),
     "dead_letter_retried": _l("The message went back to its queue."),
+    "consent_recorded": _l("The consent was recorded."),
+    "consent_withdrawn": _l("The consent was withdrawn: it holds from the next read."),
+    "waitlist_moved": _l("The waiting list entry was moved. Its reason is recorded."),
 }
 
 

@@ -149,6 +149,9 @@ LABELS = {
     "audit_outcome": {"ok": _l("Done"), "not_found": _l("Not found"), "denied": _l("Refused: role"),
                       "invalid": _l("Refused: input"), "refused": _l("Refused"),
                       "error": _l("Failed")},
+    # consent audiences (GET/POST /referrals/{ref}/consent)
+    "audience": {"referring_police": _l("The referring police"), "legal_team": _l("The legal team"),
+                 "provider": _l("A provider (the file)")},
 }
 
 
