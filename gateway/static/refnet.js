@@ -13,6 +13,7 @@
   "use strict";
   var QUEUE = "refnet.queue";       // localStorage: [{id, at, kid, iv, data}] (data encrypted)
   var SESSION = "refnet.session";   // sessionStorage: {key, csrf} of the signed-in session
+  var PENDING = "refnet.pending";   // sessionStorage: the queued referral the form is posting
   var FORM_PATH = "/police/referrals/new";
   var AAD = new TextEncoder().encode("refnet offline queue v1");
   var sending = false;
@@ -34,7 +35,7 @@
   // --- sign-out clears what the device keeps -------------------------------------------------
   function clearDevice() {
     try { localStorage.removeItem(QUEUE); } catch (e) { /* storage unavailable */ }
-    try { sessionStorage.removeItem(SESSION); } catch (e) { /* storage unavailable */ }
+    try { sessionStorage.removeItem(SESSION); sessionStorage.removeItem(PENDING); } catch (e) { /* unavailable */ }
     if (window.caches) { caches.keys().then(function (keys) { keys.forEach(function (k) { caches.delete(k); }); }); }
   }
 
@@ -226,6 +227,7 @@
     sealed.at = new Date().toISOString();
     items.push(sealed);
     save(items);
+    return sealed.id;
   }
 
   function formEntries(form) {
@@ -247,33 +249,46 @@
         day.value = now.getFullYear() + "-" + ("0" + (now.getMonth() + 1)).slice(-2) + "-" + ("0" + now.getDate()).slice(-2);
       }
     }
+    var busy = false;
     form.addEventListener("submit", async function (event) {
       var s = session();
-      if (!s) {
+      if (!s || !usable()) {
         if (!navigator.onLine) { event.preventDefault(); render(text("nokey")); }
-        return;  // online: the plain form post
+        return;  // the plain form post
       }
       event.preventDefault();
-      var entries = formEntries(form), button = form.querySelector('button[type="submit"]');
-      if (button) { button.disabled = true; }
-      var response = null;
+      if (busy) { return; }
+      busy = true;
+      var entries = formEntries(form);
+      // kept on the device first, so a connection that drops while it goes loses nothing
+      var id = await enqueue(s, entries);
       if (navigator.onLine) {
-        try { response = await post(entries, s.csrf); } catch (e) { response = null; }
-      }
-      if (response === null) {  // no connection: keep it on the device
-        await enqueue(s, entries);
-        form.reset();
-        keyInput.value = newKey();  // the next referral is another one
-        if (button) { button.disabled = false; }
-        render();
-        panel().focus();
-        later();
+        // the plain post, as without this script; the next page settles the kept copy
+        try { sessionStorage.setItem(PENDING, id); } catch (e) { /* it stays queued */ }
+        var token = form.querySelector('input[name="csrf_token"]');
+        if (token && s.csrf) { token.value = s.csrf; }
+        form.submit();
         return;
       }
-      var reference = sentReference(response);
-      if (reference) { location.assign(response.url); return; }
-      await showAnswer(response);
+      form.reset();
+      keyInput.value = newKey();  // the next referral is another one
+      busy = false;
+      render();
+      panel().focus();
+      later();
     });
+  }
+
+  // the page after a form post: the referral's page (it went), the form with its errors (the
+  // officer corrects it on screen), or anything else (it stays queued and goes later)
+  function settlePending() {
+    var id = null;
+    try { id = sessionStorage.getItem(PENDING); sessionStorage.removeItem(PENDING); } catch (e) { return; }
+    if (!id) { return; }
+    var sent = /^\/police\/referrals\/RN-/.test(location.pathname) &&
+      new URLSearchParams(location.search).get("notice") === "sent";
+    var corrected = location.pathname === FORM_PATH && $(".error-summary");
+    if (sent || corrected) { drop(id); }
   }
 
   function offlineNote() {
@@ -286,6 +301,7 @@
     watchSignOut();
     if (meta("refnet-offline") !== "police" || !panel()) { return; }
     session();
+    settlePending();
     enhanceForm();
     render();
     offlineNote();

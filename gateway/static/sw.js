@@ -3,7 +3,9 @@
  * It keeps exactly what opens the police referral form without a connection: a copy of
  * /police/referrals/new?shell=1 (the form of the signed-in officer, without the queue key, the
  * unread count or an idempotency key), the stylesheet and the script. It answers the form's
- * address from that copy only when the network fails, and the two files likewise. Every other
+ * address from that copy only when the network fails, and the two files likewise; the form's
+ * post, when the connection drops on the way, goes back to the form (the page's script kept the
+ * referral on the device, encrypted, before it went, and shows it queued). Every other
  * request is left to the browser: no other page, and nobody's data, is kept here. Signing out
  * removes it all (Clear-Site-Data: "storage").
  */
@@ -42,10 +44,16 @@ function fromCopy(path) {
 
 self.addEventListener("fetch", function (event) {
   var request = event.request;
-  if (request.method !== "GET") { return; }
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) { return; }
-  if (request.mode === "navigate" && url.pathname === FORM && !url.search) {
+  if (request.method === "POST" && request.mode === "navigate" && url.pathname === FORM) {
+    // the form's post, when the connection drops on the way: the script kept the referral on
+    // the device before it went; back to the form, which shows it queued
+    event.respondWith(fetch(request).catch(function () { return Response.redirect(FORM + "?queued=1", 303); }));
+    return;
+  }
+  if (request.method !== "GET") { return; }
+  if (request.mode === "navigate" && url.pathname === FORM && url.search.indexOf("shell") < 0) {
     var network = fetch(request);
     // online: the page as the server gives it, and a fresh offline copy beside it
     event.waitUntil(network.then(function (response) {
