@@ -1,6 +1,7 @@
 /* refnet pages: enhancements only. Every page works without this script.
  *
- * 1. A form's error summary takes the focus, so it is read out at once (it is role=alert too).
+ * 1. A form's error summary takes the focus, so it is read out at once (it is role=alert too);
+ *    a wide table's box that scrolls sideways on a phone can be reached with the keyboard.
  * 2. The police referral form survives a dropped connection (docs/decisions/0044): a service
  *    worker (/sw.js) opens the form offline; a referral that cannot be sent is kept on the
  *    device in localStorage, encrypted with AES-GCM under the session's queue key (given by
@@ -30,6 +31,27 @@
       summary.setAttribute("tabindex", "-1");
       summary.focus();
     }
+  }
+
+  // --- wide tables: a box that scrolls sideways can be reached and scrolled with the keyboard
+  function scrollers() {
+    document.querySelectorAll(".scroll").forEach(function (box) {
+      var wide = box.scrollWidth > box.clientWidth + 1;
+      if (wide && !box.hasAttribute("tabindex")) {
+        var named = box.querySelector("caption") || (box.closest("section, main") || document).querySelector("h1, h2, h3");
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        if (!box.hasAttribute("aria-label") && !box.hasAttribute("aria-labelledby") && named) {
+          box.setAttribute("aria-label", named.textContent.trim());
+          box.setAttribute("data-made-label", "1");
+        }
+        box.setAttribute("data-made-focusable", "1");
+      } else if (!wide && box.getAttribute("data-made-focusable")) {
+        var made = ["tabindex", "role", "data-made-focusable"];
+        if (box.getAttribute("data-made-label")) { made.push("aria-label", "data-made-label"); }
+        made.forEach(function (a) { box.removeAttribute(a); });
+      }
+    });
   }
 
   // --- sign-out clears what the device keeps -------------------------------------------------
@@ -297,6 +319,7 @@
 
   // --- start -------------------------------------------------------------------------------------
   function start() {
+    scrollers();
     focusErrors();
     watchSignOut();
     if (meta("refnet-offline") !== "police" || !panel()) { return; }
@@ -312,6 +335,7 @@
   if (police && "serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(function () { /* no offline copy */ });
   }
+  window.addEventListener("resize", scrollers);
   window.addEventListener("online", function () { offlineNote(); flush(); });
   window.addEventListener("offline", offlineNote);
   start();

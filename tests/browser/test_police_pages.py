@@ -64,7 +64,9 @@ def test_every_police_page_and_form(people, person, network, lang):
     assert page.evaluate("localStorage.getItem('refnet.queue')") is None  # it went: not queued
     officer.audit("referral")
 
-    # the withdrawal form without its reason: refused beside the field, the referral unchanged
+    # the withdrawal form without its reason (past the browser's own check: the API's refusal
+    # is the one shown), refused beside the field, the referral unchanged
+    page.eval_on_selector("form[action$='/withdraw']", "f => { f.noValidate = true; }")
     page.locator("form[action$='/withdraw'] button[type=submit]").click()
     officer.check_page()
     refused_beside(page, "reason_code")
@@ -134,11 +136,20 @@ def test_signing_out_clears_the_referrals_kept_on_the_device(people, person, net
     fill_referral(page, name="Kept Person")
     page.locator(SUBMIT).click()
     page.locator(QUEUED).wait_for()
-    # the gateway refuses the queued post (a stale form token), so it stays on the device
-    page.evaluate("(() => { const s = JSON.parse(sessionStorage.getItem('refnet.session'));"
-                  " s.csrf = 'stale'; sessionStorage.setItem('refnet.session', JSON.stringify(s)); })()")
-    officer.context.set_offline(False)
-    assert page.locator(QUEUED).count() == 1
+    # back online, but the gateway cannot take it yet (503): it stays on the device
+    refused = []
+
+    def unavailable(route):
+        if route.request.method != "POST":
+            return route.continue_()
+        refused.append(route.request.url)
+        return route.fulfill(status=503, body="")
+    page.route("**/police/referrals/new", unavailable)
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        officer.context.set_offline(False)
+    page.wait_for_function("document.querySelector('#queue-items li[data-state=queued]') && "
+                           "!document.querySelector('#queue-items').textContent.includes('…')")
+    assert refused and page.locator(QUEUED).count() == 1
     page.locator("form[action='/sign-out'] button").click()
     page.wait_for_url("**/sign-in**")
     assert page.evaluate("localStorage.getItem('refnet.queue')") is None
