@@ -175,7 +175,7 @@ def crawl(who) -> tuple[list[str], list[str]]:
                     assert wide <= 1, f"{page.url} is {wide}px wider than the phone"
             else:
                 who.audit(name)  # axe, the screenshot, and on the phone: nothing sideways
-                AUDITED[who.lang].add(route)
+                AUDITED.setdefault(who.lang, set()).add(route)
         except AssertionError as exc:
             wide = page.evaluate(WIDE) if "wider than the phone" in str(exc) else []
             problems.append(str(exc).splitlines()[0] + "".join(f"\n    {w}" for w in wide))

@@ -6,14 +6,24 @@ beside its field, nothing changed), and the form that survives a dropped connect
 back online it goes once, exactly one referral exists and the page shows its reference; a
 sign-out clears what the device kept."""
 
+import uuid
+
 import pytest
 
-from tests.browser.conftest import PHONE, reference_in
+from tests.browser.conftest import PHONE, create_user, reference_in
 from tests.browser.test_journey import fill_referral
 
 SUBMIT = "form[action='/police/referrals/new'] button[type=submit]"
 QUEUED = "#queue-items li[data-state=queued]"
 SENT = "#queue-items li[data-state=sent] a"
+
+
+@pytest.fixture(scope="module")
+def officer_of(network):
+    """One officer of a unit of this module's own (made once: `refnet user create` is slow)."""
+    tag = uuid.uuid4().hex[:6]
+    unit = f"tip-unit-{tag}"
+    return create_user(network, f"officer.{tag}", "police", unit), unit
 
 
 def referrals_of(network, unit) -> list[dict]:
@@ -31,8 +41,9 @@ def refused_beside(page, name: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
-def test_every_police_page_and_form(people, person, network, lang):
-    user, unit = people["police"]
+def test_every_police_page_and_form(officer_of, person, network, lang):
+    user, unit = officer_of
+    before = {r["reference"] for r in referrals_of(network, unit)}
     officer = person(user, "police", lang, viewport=PHONE).sign_in()
     page = officer.page
     assert page.url.endswith("/police/referrals")
@@ -51,7 +62,7 @@ def test_every_police_page_and_form(people, person, network, lang):
     assert summary.get_attribute("role") == "alert"
     assert page.evaluate("document.activeElement.classList.contains('error-summary')")  # read out
     officer.audit("new-referral-errors")
-    assert referrals_of(network, unit) == []
+    assert {r["reference"] for r in referrals_of(network, unit)} == before
     assert page.evaluate("localStorage.getItem('refnet.queue')") is None  # nothing left queued
 
     page.fill("[name='survivor.name']", "Amina K.")
@@ -78,12 +89,13 @@ def test_every_police_page_and_form(people, person, network, lang):
     for path, name in (("/hearings", "hearings"), ("/beds", "beds")):
         officer.goto(path)
         officer.audit(name)
-    assert [r["reference"] for r in referrals_of(network, unit)] == [reference]
+    assert {r["reference"] for r in referrals_of(network, unit)} == before | {reference}
 
 
 def test_a_referral_sent_offline_is_queued_and_goes_once_when_the_connection_returns(
-        people, person, network):
-    user, unit = people["police"]
+        officer_of, person, network):
+    user, unit = officer_of
+    before = {r["reference"] for r in referrals_of(network, unit)}
     officer = person(user, "police", "en", viewport=PHONE).sign_in()
     page = officer.page
     officer.goto("/police/referrals/new")
@@ -109,7 +121,7 @@ def test_a_referral_sent_offline_is_queued_and_goes_once_when_the_connection_ret
     assert "Offline Person" not in kept and "Erbil" not in kept  # encrypted on the device
     assert page.input_value("[name='survivor.name']") == ""  # the form is ready for the next one
     officer.shot("offline-queued")
-    assert referrals_of(network, unit) == []
+    assert {r["reference"] for r in referrals_of(network, unit)} == before
 
     officer.context.set_offline(False)  # the connection returns: the queue goes by itself
     sent = page.locator(SENT)
@@ -124,11 +136,12 @@ def test_a_referral_sent_offline_is_queued_and_goes_once_when_the_connection_ret
     officer.goto(f"/police/referrals/{reference}")
     officer.reload_until(lambda: page.locator("#status .s-received").count() == 1, "received")
     assert page.locator("h1", has_text=reference).count() == 1
-    assert [r["reference"] for r in referrals_of(network, unit)] == [reference]
+    assert {r["reference"] for r in referrals_of(network, unit)} == before | {reference}  # one
 
 
-def test_signing_out_clears_the_referrals_kept_on_the_device(people, person, network):
-    user, unit = people["police"]
+def test_signing_out_clears_the_referrals_kept_on_the_device(officer_of, person, network):
+    user, unit = officer_of
+    before = {r["reference"] for r in referrals_of(network, unit)}
     officer = person(user, "police", "en", viewport=PHONE).sign_in()
     page = officer.page
     officer.goto("/police/referrals/new")
@@ -156,4 +169,4 @@ def test_signing_out_clears_the_referrals_kept_on_the_device(people, person, net
     assert page.evaluate("sessionStorage.getItem('refnet.session')") is None
     assert page.evaluate("caches.keys()") == []
     assert page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
-    assert referrals_of(network, unit) == []
+    assert {r["reference"] for r in referrals_of(network, unit)} == before
