@@ -71,7 +71,9 @@ def register(app: Flask) -> None:
                                  hearing_time=_ltr(lambda h: common.hearing_local(h)[11:]),
                                  country=_country, language_name=_language_name,
                                  unread_badge=inbox.unread_badge,
-                                 survivor_name=names.survivor_name, agency_name=names.agency_name)
+                                 survivor_name=names.survivor_name, agency_name=names.agency_name,
+                                 facility_name=names.facility_name,
+                                 agency_choices=names.agency_choices)
 
     @app.context_processor
     def _globals():

@@ -8,7 +8,8 @@ pages only, and agencies and courts by their names in the directory, on every pa
   nothing, so no other role's page can show a name. Templates read ``survivor_name(reference)``.
 * ``agency_name(agency_id)``: the agency's or court's name in the page's language, from the
   worker's copy of the directory (gateway/directory.py), read once per request; its id when the
-  directory does not hold it.
+  directory does not hold it. ``facility_name(facility_id)``: a facility of the person's own
+  provider by its name (the API's ``list_facilities``, once per request, only when shown).
 
 A name is never logged: a failure is logged by its exception's class only.
 """
@@ -48,13 +49,19 @@ def survivor_name(reference) -> str:
     return g.get("web_survivor_names", {}).get(reference, "")
 
 
+def _directory() -> list[dict]:
+    """The directory's entries: the worker's copy, read once per request."""
+    if "web_directory" not in g:
+        g.web_directory = [entry for entry in current_app.extensions["refnet.directory"].agencies()
+                           if isinstance(entry, dict) and "id" in entry]
+    return g.web_directory
+
+
 def agency_names() -> dict[str, str]:
-    """Every agency's name in the page's language: the directory's copy, read once per request."""
+    """Every agency's name in the page's language."""
     if "web_agency_names" not in g:
         language = current_language()
-        g.web_agency_names = {entry["id"]: name_in(entry, language, entry["id"]) for entry in
-                              current_app.extensions["refnet.directory"].agencies()
-                              if isinstance(entry, dict) and "id" in entry}
+        g.web_agency_names = {e["id"]: name_in(e, language, e["id"]) for e in _directory()}
     return g.web_agency_names
 
 
@@ -65,3 +72,34 @@ def agency_name(agency_id) -> str:
     if not has_request_context():
         return str(agency_id)
     return agency_names().get(agency_id, str(agency_id))
+
+
+def facility_name(facility_id) -> str:
+    """A facility of the signed-in person's provider by its name, else its id (a template
+    global): the provider's facilities are asked once per request, and only when a page shows
+    one (a role that may not list them, or a silent shelter service, leaves the id)."""
+    if not facility_id:
+        return ""
+    if not has_request_context():
+        return str(facility_id)
+    if "web_facility_names" not in g:
+        g.web_facility_names = {}
+        if allowed("list_facilities"):
+            try:
+                g.web_facility_names = {f["facility"]: f["name"] for f in call("list_facilities")}
+            except tuple(UNAVAILABLE) as exc:
+                current_app.logger.warning("names: the shelter service did not answer (%s); "
+                                           "facilities shown by id", type(exc).__name__)
+    return g.web_facility_names.get(facility_id) or str(facility_id)
+
+
+def agency_choices(*kinds, exclude=None) -> list[tuple[str, str]]:
+    """(id, name) of the directory's active agencies of ``kinds``, by name (a template global:
+    the suggestions of a field that takes an agency id, so a person picks a court or a partner
+    by its name)."""
+    if not has_request_context():
+        return []
+    wanted, names = set(kinds), agency_names()
+    return sorted(((e["id"], names[e["id"]]) for e in _directory()
+                   if e.get("active") and e.get("kind") in wanted and e["id"] != exclude),
+                  key=lambda pair: pair[1])

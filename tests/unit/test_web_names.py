@@ -196,3 +196,33 @@ def test_the_directory_is_read_once_per_page(web, accounts, planted, named, monk
     sign_in(web, accounts, "legal")
     get(web, f"/legal/cases/{fx.CASE}")
     assert len(reads) == 1
+
+
+@pytest.mark.parametrize("path", ["/shelter/tasks", "/shelter/milestones?state=all"])
+def test_the_providers_facilities_appear_by_their_names_asked_once(web, accounts, planted, path):
+    sign_in(web, accounts, "shelter")
+    planted.calls.clear()
+    page = get(web, path).text
+    assert "Demo shelter" in page
+    assert [m for s, m, _ in planted.calls].count("list_facilities") == 1
+
+
+@pytest.mark.parametrize("role,path,listed,kind", [
+    ("legal", f"/legal/cases/{fx.CASE}", "courts", "court"),
+    ("shelter", "/shelter/partner-referrals/new", "partner-agencies", "international_org"),
+    ("shelter", f"/shelter/referrals/{fx.REF}", "providers", "shelter_provider"),
+])
+def test_a_field_that_takes_an_agency_id_suggests_the_agencies_by_name(web, accounts, planted,
+                                                                        directory, role, path,
+                                                                        listed, kind):
+    directory.add("the-one", kind=kind, names={"en": "The One By Name", "ar": "الواحد"})
+    directory.add("inactive-one", kind=kind, active=False, names={"en": "Closed One"})
+    directory.add("police-one", kind="police_unit", names={"en": "Not This Kind"})
+    planted.responses[("shelter", "bed_board")] = {**fx.BOARD, "groups": []}  # still undecided
+    sign_in(web, accounts, role)
+    page = get(web, path).text
+    assert f'list="{listed}"' in page
+    datalist = page[page.index(f'<datalist id="{listed}">'):]
+    datalist = datalist[:datalist.index("</datalist>")]
+    assert '<option value="the-one">The One By Name</option>' in datalist
+    assert "Closed One" not in datalist and "Not This Kind" not in datalist
