@@ -39,7 +39,7 @@ def _name_reads(network, reference: str) -> list[tuple]:
         db.dispose()
 
 
-@pytest.mark.parametrize("lang", ["en", "ar"])
+@pytest.mark.parametrize("lang", ["ar"])  # right to left; the unit tests cover every language
 def test_shelter_staff_see_the_name_and_no_other_role_ever_does(planted, person, network, people,
                                                                 lang):
     world, name, reference, court_case_id = planted
