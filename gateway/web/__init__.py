@@ -29,7 +29,9 @@ def _nav(who) -> list[tuple[str, str]]:
                   ("web.hearings", _("Hearings")), ("web.beds", _("Beds"))],
         "court": [("web.court_cases", _("Court cases")), ("web.hearings", _("Hearings")),
                   ("web.beds", _("Beds"))],
-        "admin": [("web.admin_agencies", _("Agencies")), ("web.beds", _("Beds"))],
+        "admin": [("web.admin_agencies", _("Agencies")), ("web.admin_users", _("Users")),
+                  ("web.admin_tokens", _("Tokens")), ("web.admin_audit", _("Audit")),
+                  ("web.admin_dead_letters", _("Dead letters")), ("web.beds", _("Beds"))],
         "partner": [("web.partner_referrals", _("Referred to us"))],
     }
     return [(url_for(endpoint), text) for endpoint, text in items.get(who.role, [("web.beds", _("Beds"))])]

@@ -150,6 +150,10 @@ MESSAGES = {
     "an hour from 0 to 23": _l("An hour from 0 to 23."),
     "email needs an email address": _l("Give your email address above to be told by email."),
     "sms needs a phone number": _l("Give your mobile phone above to be told by SMS."),
+    # administration: web users and tokens (gateway/resources/admin.py, gateway/directory.py)
+    "No such agency.": _l("The directory has no such agency."),
+    "The agency is inactive.": _l("The agency is inactive."),
+    "Give jti or user, not both.": _l("Give a token id or a user id."),
 }
 
 _PATTERNS = [
@@ -165,6 +169,8 @@ _PATTERNS = [
     (re.compile(r"^Must be one of: .*$"), lambda m: _("Choose one of the options.")),
     (re.compile(r"^.* is one of .*$"), lambda m: _("Choose one of the options.")),
     (re.compile(r"^unknown time zone .*$"), lambda m: _("A time zone such as Asia/Baghdad.")),
+    (re.compile(r"^The agency(?: is not a|'s kind is not one of) .*$"),
+     lambda m: _("This agency's kind does not fit the role.")),
     (re.compile(r"^(\d+) to (\d+) characters$"),
      lambda m: _("Between %(min)s and %(max)s characters.", min=m[1], max=m[2])),
 ]
