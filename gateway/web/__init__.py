@@ -60,7 +60,7 @@ def _language_name(code):
 def register(app: Flask) -> None:
     from . import admin, common, legal, police, shelter  # noqa: F401 - their routes join the blueprint
     from . import partners  # noqa: F401 - its routes join the blueprint
-    from . import inbox
+    from . import inbox, names
     from ..unread import UnreadCounts
     from . import tasks  # noqa: F401 - its routes join the blueprint
     from . import consent, residents, waitlist  # noqa: F401 - their routes join the blueprint
@@ -75,7 +75,10 @@ def register(app: Flask) -> None:
                                  hearing_local=_ltr(common.hearing_local),
                                  hearing_time=_ltr(lambda h: common.hearing_local(h)[11:]),
                                  country=_country, language_name=_language_name,
-                                 unread_badge=inbox.unread_badge)
+                                 unread_badge=inbox.unread_badge,
+                                 survivor_name=names.survivor_name, agency_name=names.agency_name,
+                                 facility_name=names.facility_name,
+                                 agency_choices=names.agency_choices)
 
     @app.context_processor
     def _globals():
