@@ -22,14 +22,19 @@ def _nav(who) -> list[tuple[str, str]]:
         "police": [("web.police_referrals", _("My referrals")), ("web.police_new", _("New referral")),
                    ("web.hearings", _("Hearings")), ("web.beds", _("Beds"))],
         "shelter": [("web.shelter_incoming", _("Incoming")), ("web.shelter_board", _("Bed board")),
-                    ("web.shelter_plans", _("Care plans")), ("web.shelter_milestones", _("Milestones")), ("web.shelter_tasks", _("Tasks")),
-                    ("web.hearings", _("Hearings")),
+                    ("web.shelter_plans", _("Care plans")),
+                    ("web.shelter_milestones", _("Milestones")), ("web.shelter_tasks", _("Tasks")),
+                    ("web.shelter_waitlist", _("Waiting list")),
+                    # residents' hearings with their accompaniment (the calendar shows less)
+                    ("web.shelter_hearings", _("Hearings")),
                     ("web.shelter_facilities", _("Our facilities")), ("web.beds", _("Beds"))],
         "legal": [("web.legal_cases", _("Cases")), ("web.court_cases", _("Court cases")),
                   ("web.hearings", _("Hearings")), ("web.beds", _("Beds"))],
         "court": [("web.court_cases", _("Court cases")), ("web.hearings", _("Hearings")),
                   ("web.beds", _("Beds"))],
-        "admin": [("web.admin_agencies", _("Agencies")), ("web.beds", _("Beds"))],
+        "admin": [("web.admin_agencies", _("Agencies")), ("web.admin_users", _("Users")),
+                  ("web.admin_tokens", _("Tokens")), ("web.admin_audit", _("Audit")),
+                  ("web.admin_dead_letters", _("Dead letters")), ("web.beds", _("Beds"))],
         "partner": [("web.partner_referrals", _("Referred to us"))],
     }
     return [(url_for(endpoint), text) for endpoint, text in items.get(who.role, [("web.beds", _("Beds"))])]
@@ -59,6 +64,7 @@ def register(app: Flask) -> None:
     from . import inbox
     from ..unread import UnreadCounts
     from . import tasks  # noqa: F401 - its routes join the blueprint
+    from . import consent, residents, waitlist  # noqa: F401 - their routes join the blueprint
     from . import care  # noqa: F401 - its routes join the blueprint
     Babel(app, locale_selector=core.current_language, default_translation_directories="translations")
     app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 3600)

@@ -39,6 +39,7 @@ class ReferralService(skeleton.ServiceSkeleton):
     """The referral service: intake, the referral's status and file, consent, retention."""
     name = "referral"
     audit_table = audit_log
+    keeps_dead_letters = True  # its broker user may read the parking queue (decision 0043)
     report_figures_of = staticmethod(report_figures_here)
 
     db = ServiceDatabase("referral")
