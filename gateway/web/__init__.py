@@ -22,6 +22,7 @@ def _nav(who) -> list[tuple[str, str]]:
         "police": [("web.police_referrals", _("My referrals")), ("web.police_new", _("New referral")),
                    ("web.hearings", _("Hearings")), ("web.beds", _("Beds"))],
         "shelter": [("web.shelter_incoming", _("Incoming")), ("web.shelter_board", _("Bed board")),
+                    ("web.shelter_plans", _("Care plans")),
                     ("web.shelter_milestones", _("Milestones")), ("web.shelter_tasks", _("Tasks")),
                     ("web.shelter_waitlist", _("Waiting list")),
                     # residents' hearings with their accompaniment (the calendar shows less)
@@ -64,6 +65,7 @@ def register(app: Flask) -> None:
     from ..unread import UnreadCounts
     from . import tasks  # noqa: F401 - its routes join the blueprint
     from . import consent, residents, waitlist  # noqa: F401 - their routes join the blueprint
+    from . import care  # noqa: F401 - its routes join the blueprint
     Babel(app, locale_selector=core.current_language, default_translation_directories="translations")
     app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 3600)
     # each person's unread count for the pages' header, kept a few seconds (gateway/unread.py)
