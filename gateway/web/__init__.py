@@ -22,7 +22,7 @@ def _nav(who) -> list[tuple[str, str]]:
         "police": [("web.police_referrals", _("My referrals")), ("web.police_new", _("New referral")),
                    ("web.hearings", _("Hearings")), ("web.beds", _("Beds"))],
         "shelter": [("web.shelter_incoming", _("Incoming")), ("web.shelter_board", _("Bed board")),
-                    ("web.shelter_milestones", _("Milestones")), ("web.shelter_tasks", _("Tasks")),
+                    ("web.shelter_plans", _("Care plans")), ("web.shelter_milestones", _("Milestones")), ("web.shelter_tasks", _("Tasks")),
                     ("web.hearings", _("Hearings")),
                     ("web.shelter_facilities", _("Our facilities")), ("web.beds", _("Beds"))],
         "legal": [("web.legal_cases", _("Cases")), ("web.court_cases", _("Court cases")),
@@ -59,6 +59,7 @@ def register(app: Flask) -> None:
     from . import inbox, names
     from ..unread import UnreadCounts
     from . import tasks  # noqa: F401 - its routes join the blueprint
+    from . import care  # noqa: F401 - its routes join the blueprint
     Babel(app, locale_selector=core.current_language, default_translation_directories="translations")
     app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 3600)
     # each person's unread count for the pages' header, kept a few seconds (gateway/unread.py)

@@ -142,6 +142,22 @@ LABELS = {
                "court_status_changed": _l("A court case changed status"),
                "delivery_failed": _l("A message could not be sent")},
     "channel": {"inbox": _l("Inbox"), "email": _l("Email"), "sms": _l("SMS")},
+    # care plans (gateway/web/care.py)
+    "plan_status": {"open": _l("Open"), "closed": _l("Closed"), "all": _l("All")},
+    "care_service": {"case_management": _l("Case management"),
+                     "legal_counselling": _l("Legal counselling"),
+                     "court_representation": _l("Court representation"),
+                     "identity_documents": _l("Identity documents"),
+                     "cash_assistance": _l("Cash assistance"),
+                     "labour_mediation": _l("Labour mediation"), "health_care": _l("Health care"),
+                     "mhpss": _l("Mental health and psychosocial support")},
+    "item_status": {"planned": _l("Planned"), "in_progress": _l("In progress"), "done": _l("Done"),
+                    "cancelled": _l("Cancelled")},
+    "cash_purpose": {"repatriation": _l("Return home"), "legal_fees": _l("Legal fees"),
+                     "other": _l("Other")},
+    "screening_outcome": {"no_concerns": _l("No concerns"),
+                          "support_recommended": _l("Support recommended"),
+                          "specialist_referral": _l("Referral to a specialist")},
     "yesno": {True: _l("Yes"), False: _l("No")},
 }
 
