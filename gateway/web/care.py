@@ -26,6 +26,7 @@ from services.contracts.vocabulary import (CARE_SERVICES, CASH_PURPOSES, LEGAL_R
 from .common import notice
 from .core import blueprint, call, identity, page, render_page
 from .forms import INPUT_ERRORS, F, build, field_errors
+from .names import load_survivor_names
 
 PLAN_STATUSES = ("open", "closed", "all")
 PER_PAGE = 25
@@ -125,6 +126,7 @@ def shelter_plans():
     pages = max(1, -(-len(plans) // PER_PAGE))
     number = min(number, pages)
     shown = plans[(number - 1) * PER_PAGE:number * PER_PAGE]
+    load_survivor_names(p["reference"] for p in shown)
     return render_page("shelter_plans.html", title=_("Care plans"), plans=shown, total=len(plans),
                        number=number, pages=pages, chosen_status=status, statuses=PLAN_STATUSES,
                        mine=mine, facilities=facilities, facility=facility, notice=notice())
@@ -162,6 +164,7 @@ def _plan_page(plan_id: str, errors=None, failed=None, status=200):
     plan = call("get_plan", plan_id=plan_id)
     notes = call("list_care_notes", plan_id=plan_id)
     screening_shown, screening = _screening(plan)
+    load_survivor_names([plan["reference"]])
     return render_page(
         "shelter_plan.html", status=status, title=_("Care plan"), plan=plan, notes=notes,
         screening_shown=screening_shown, screening=screening, me=identity().user,

@@ -1,6 +1,6 @@
 """The name the survivor gave, in headless Chromium over the real network (docs/decisions/0045):
 shelter staff see it beside the reference on incoming, the referral, the bed board (residents,
-arrivals) and the hearings; each of those page views is an audit entry of the referral service
+arrivals), the hearings and the care plans; each of those page views is an audit entry of the referral service
 naming the reference; the police's, the legal team's, a court's and a partner agency's pages
 about the same person never contain it; no log line of any process does."""
 
@@ -48,15 +48,18 @@ def test_shelter_staff_see_the_name_and_no_other_role_ever_does(planted, person,
     shelter = person(people["shelter"][0], "shelter", lang).sign_in()
     for path, where in (("/shelter/incoming?status=all", "tr"),
                         ("/shelter/board", "tr"),
-                        ("/hearings", "li")):
+                        ("/hearings", "li"),
+                        ("/shelter/plans?status=all", "tr")):
         shelter.goto(path)
         beside = shelter.page.locator(where, has_text=reference).locator(".survivor-name", has_text=name)
         assert beside.count() >= 1, path
     shelter.shot("board-names")
     shelter.goto(f"/shelter/referrals/{reference}")
     assert name in shelter.page.locator("h1").inner_text()
-    # three list pages, three audited reads of the file naming the reference
-    assert _name_reads(network, reference)[reads:] == [("erbil-shelter", "ok")] * 3
+    shelter.goto(f"/shelter/plans/for/{reference}")
+    assert name in shelter.page.locator("h1").inner_text()
+    # five pages that list or show the person, five audited reads of the file naming the reference
+    assert _name_reads(network, reference)[reads:] == [("erbil-shelter", "ok")] * 5
 
     others = {
         "police": (world.police_user, ["/police/referrals", f"/police/referrals/{reference}",
@@ -80,5 +83,5 @@ def test_shelter_staff_see_the_name_and_no_other_role_ever_does(planted, person,
     lawyer.page.locator("a", has_text=reference).first.click()
     assert "/legal/cases/" in lawyer.page.url and name not in lawyer.page.content()
     # nothing more was read for them, and no process logged the name
-    assert len(_name_reads(network, reference)) == reads + 3
+    assert len(_name_reads(network, reference)) == reads + 5
     assert name not in network.all_logs()

@@ -226,3 +226,20 @@ def test_a_field_that_takes_an_agency_id_suggests_the_agencies_by_name(web, acco
     datalist = datalist[:datalist.index("</datalist>")]
     assert '<option value="the-one">The One By Name</option>' in datalist
     assert "Closed One" not in datalist and "Not This Kind" not in datalist
+
+
+def test_the_care_plans_show_the_name_beside_the_reference_with_one_call(web, accounts, planted):
+    planted.responses[("shelter", "list_plans")] = [fx_plan := {
+        "plan_id": 1, "reference": fx.REF, "facility": "erbil-shelter", "case_manager": "intake.one",
+        "psychologist": None, "status": "open", "opened_at": fx.AT, "milestones": {}}]
+    planted.responses[("shelter", "get_plan")] = {**fx_plan, "goals": None, "items": [],
+                                                  "milestones": [], "agreed_at": None,
+                                                  "closed_at": None}
+    planted.responses[("shelter", "list_care_notes")] = []
+    sign_in(web, accounts, "shelter")
+    for path in ("/shelter/plans", "/shelter/plans/1"):
+        planted.calls.clear()
+        page = get(web, path).text
+        assert len(_names_calls(planted)) == 1, path
+        assert f'<span class="survivor-name" dir="auto">{PLANTED}</span>' in page, path
+        assert "Demo shelter" in page, path
