@@ -24,13 +24,15 @@ def _nav(who) -> list[tuple[str, str]]:
         "shelter": [("web.shelter_incoming", _("Incoming")), ("web.shelter_board", _("Bed board")),
                     ("web.shelter_milestones", _("Milestones")), ("web.shelter_tasks", _("Tasks")),
                     ("web.hearings", _("Hearings")),
-                    ("web.shelter_facilities", _("Our facilities")), ("web.beds", _("Beds"))],
+                    ("web.shelter_facilities", _("Our facilities")), ("web.beds", _("Beds")),
+                    ("web.reports", _("Reports"))],
         "legal": [("web.legal_cases", _("Cases")), ("web.court_cases", _("Court cases")),
                   ("web.hearings", _("Hearings")), ("web.beds", _("Beds"))],
         "court": [("web.court_cases", _("Court cases")), ("web.hearings", _("Hearings")),
                   ("web.beds", _("Beds"))],
         "admin": [("web.admin_agencies", _("Agencies")), ("web.beds", _("Beds"))],
         "partner": [("web.partner_referrals", _("Referred to us"))],
+        "analyst": [("web.reports", _("Reports")), ("web.beds", _("Beds"))],
     }
     return [(url_for(endpoint), text) for endpoint, text in items.get(who.role, [("web.beds", _("Beds"))])]
 
@@ -59,6 +61,7 @@ def register(app: Flask) -> None:
     from . import inbox
     from ..unread import UnreadCounts
     from . import tasks  # noqa: F401 - its routes join the blueprint
+    from . import reports  # noqa: F401 - its routes join the blueprint
     Babel(app, locale_selector=core.current_language, default_translation_directories="translations")
     app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 3600)
     # each person's unread count for the pages' header, kept a few seconds (gateway/unread.py)
