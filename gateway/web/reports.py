@@ -241,7 +241,6 @@ def _table(t: dict) -> dict:
     axis = t["row_label"] or t["column_label"] or ""
     return {"name": t["name"], "title": str(TABLES.get(t["name"], t["title"])),
             "corner": str(AXES.get(axis, axis)),
-            "columns_label": str(AXES.get(t["column_label"] or "", t["column_label"] or "")),
             "columns": columns, "rows": rows, "totals": totals, "suppressed": t["suppressed"]}
 
 
@@ -267,7 +266,7 @@ def _view(summary: dict) -> dict:
 
 # --- the charts as SVG ---------------------------------------------------------------------------
 
-WIDTH, PAD, ROW, VALUE_ROOM = 400, 6, 40, 90
+WIDTH, PAD, ROW, VALUE_ROOM, FONT = 400, 6, 48, 110, 16
 BAR_COLOUR, TEXT_COLOUR = "#3b6ea5", "#1b1b1b"   # the PDF's bar colour; 4.9:1 on white
 
 
@@ -291,12 +290,12 @@ def svg_bars(name: str, title: str, bars: list[tuple[str, object]], rtl: bool) -
         x = edge - width if rtl else edge
         shown = _fmt(value) if value is not None else "x " + _("(suppressed)")
         value_x = (x - 5) if rtl else (x + width + 5)
-        out.append(f'<text x="{edge}" y="{y + 13}" text-anchor="{anchor}" direction="ltr" '
-                   f'font-size="13" fill="{TEXT_COLOUR}">{escape(text)}</text>')
+        out.append(f'<text x="{edge}" y="{y + FONT}" text-anchor="{anchor}" direction="ltr" '
+                   f'font-size="{FONT}" fill="{TEXT_COLOUR}">{escape(text)}</text>')
         if width:
-            out.append(f'<rect x="{x}" y="{y + 18}" width="{width}" height="16" '
+            out.append(f'<rect x="{x}" y="{y + FONT + 6}" width="{width}" height="{FONT + 2}" '
                        f'fill="{BAR_COLOUR}"/>')
-        out.append(f'<text x="{value_x}" y="{y + 31}" text-anchor="{anchor}" direction="ltr" '
-                   f'font-size="13" fill="{TEXT_COLOUR}">{escape(shown)}</text>')
+        out.append(f'<text x="{value_x}" y="{y + 2 * FONT + 6}" text-anchor="{anchor}" '
+                   f'direction="ltr" font-size="{FONT}" fill="{TEXT_COLOUR}">{escape(shown)}</text>')
     out.append("</svg>")
     return Markup("".join(out))

@@ -76,6 +76,7 @@ def test_the_analyst_reads_the_public_figures_tables_and_the_pdfs_charts(web, ac
     tables = re.findall(r'<table class="report" id="table-(\w+)"', html)
     assert tables == [t["name"] for t in services_summary("public")["tables"]]
     assert html.count("<caption") == len(tables) + len(PDF_CHARTS)
+    assert html.count('<div class="scroll" role="region" aria-labelledby="head-') == len(tables)
     assert 'scope="col"' in html and 'scope="row"' in html
     assert '<span aria-hidden="true">x</span><span class="visually-hidden">suppressed</span>' in html
     assert 'aria-describedby="small-cells"' in html
