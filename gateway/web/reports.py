@@ -12,7 +12,7 @@ links to the CSV and the PDF the API makes.
 
 from datetime import date, timedelta
 
-from flask import current_app, request, url_for
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -27,7 +27,6 @@ from .labels import label
 
 PERIOD = [F("period"), F("audience")]
 DAYS = [F("from"), F("to"), F("audience")]
-AUDIENCES = ("internal", "public")
 
 HEADLINE = {
     "people_referred": _l("People referred"), "people_admitted": _l("People admitted"),
@@ -197,7 +196,7 @@ def reports():
     view = _view(summary) if summary else None
     return render_page("reports.html", status=status, title=_("Reports"), choose=choose,
                        form=form, values=values, errors=errors, summary=summary, view=view,
-                       query=query, shortcuts=_shortcuts(today), audiences=AUDIENCES)
+                       query=query, shortcuts=_shortcuts(today))
 
 
 def _download(fmt: str):
@@ -249,9 +248,7 @@ def _view(summary: dict) -> dict:
     drawn = []
     for chart in charts(summary):
         title = str(CHARTS.get(chart["name"], chart["title"]))
-        kind = {"person": "person", "nationality": "nationality", "exploitation": "exploitation",
-                "referral_outcome": "referral_outcome"}[chart["kind"]]
-        bars = [(code_label(kind, code), value) for code, value in chart["values"]]
+        bars = [(code_label(chart["kind"], code), value) for code, value in chart["values"]]
         drawn.append({"name": chart["name"], "title": title, "bars": bars,
                       "svg": svg_bars(chart["name"], title, bars, rtl)})
     measures = [{"name": m["name"], "title": str(MEASURES.get(m["name"], m["title"])),
