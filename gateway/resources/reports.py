@@ -151,7 +151,7 @@ def _pdf(summary: dict) -> bytes:
     try:
         return in_child(current_app.json.dumps(summary))
     except Unavailable as exc:
-        current_app.logger.warning("report PDF not made (%s)", type(exc).__name__)
+        current_app.logger.warning("report PDF not made: %s", exc)  # no figures in it
         raise ApiProblem(503, "pdf-unavailable", "PDF unavailable",
                          "The PDF could not be made here now; the JSON and CSV are.",
                          field="format",
