@@ -399,12 +399,34 @@ class MemoryAccounts(_Rules):
         self.users[username] = {"username": username, "password_hash": hash_password(password),
                                 "role": role, "agency": agency, "disabled": False}
 
-    def disable_user(self, username):
-        self.users[normalise_username(username)]["disabled"] = True
+    def _known(self, username) -> dict:
+        found = self.users.get(normalise_username(username))
+        if found is None:
+            raise ValueError(f"no user {normalise_username(username)}")
+        return found
+
+    def _end_sessions(self, username) -> None:
         self.sessions = {k: v for k, v in self.sessions.items() if v["username"] != username}
+
+    def set_password(self, username, password):
+        user = self._known(username)
+        check_password(password)
+        user["password_hash"] = hash_password(password)
+        self._end_sessions(user["username"])
+
+    def disable_user(self, username):
+        user = self._known(username)
+        user["disabled"] = True
+        self._end_sessions(user["username"])
+
+    def enable_user(self, username):
+        self._known(username)["disabled"] = False
 
     def get_user(self, username):
         return _user(self.users.get(username))
+
+    def list_users(self):
+        return [_user(self.users[name]) for name in sorted(self.users)]
 
     def throttle_rows(self, k):
         return {key: dict(self.throttle[key]) for key in (k.pair, k.client, k.username)

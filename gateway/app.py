@@ -13,6 +13,7 @@ from services.common.signed_caller import Signer
 
 from . import api, errors, health, metrics, openapi, settings, web
 from .accounts import AccountStore, hasher, throttle_secret_of
+from .auditcheckpoints import LazyCheckpoints
 from .availability import AvailabilityCache, SharedGeneration
 from .directory import GATEWAY_CALLER, Directory
 from .idempotency import IdempotencyKeys
@@ -30,7 +31,7 @@ QUIET_PATHS = {"/healthz", "/readyz", "/metrics"}  # probes and scrapes: counted
 def create_app(overrides: dict | None = None) -> Flask:
     """The gateway app: settings from the environment (``gateway/settings.py``), then
     ``overrides`` (a test's config values and fakes: RPC_POOL, INTAKE, REVOCATIONS, ACCOUNTS,
-    AVAILABILITY, CLOCK, HASH_GATE, DIRECTORY)."""
+    AVAILABILITY, CLOCK, HASH_GATE, DIRECTORY, AUDIT_CHECKPOINTS)."""
     app = Flask(__name__)
     app.config.update(settings.load(overrides))
     app.json.sort_keys = False
@@ -56,6 +57,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.extensions["refnet.revocations"] = app.config.get("REVOCATIONS") or RevocationStore(
         app.config["GATEWAY_DATABASE_URL"])
+    # the audit chains' checkpoints (docs/decisions/0030, 0043): opened at the first verify
+    app.extensions["refnet.auditcheckpoints"] = app.config.get("AUDIT_CHECKPOINTS") or \
+        LazyCheckpoints(app.config["GATEWAY_DATABASE_URL"])
     app.extensions["refnet.idempotency"] = (app.config.get("IDEMPOTENCY") or IdempotencyKeys(
         app.config["GATEWAY_DATABASE_URL"])).keyed(app.config["REFERENCE_SECRET"])
     app.extensions["refnet.availability"] = app.config.get("AVAILABILITY") or AvailabilityCache(

@@ -1,5 +1,6 @@
-"""Privacy, for shelter staff: the survivor's consent per audience with its history, and the
-search for referrals by the survivor's name (a keyed hash; the name is never stored in clear)."""
+"""Privacy, for shelter staff: the survivor's consent per audience with its history, the search
+for referrals by the survivor's name (a keyed hash; the name is never stored in clear), and the
+names the survivors gave, for the shelter's own pages (docs/decisions/0045)."""
 
 import logging
 
@@ -8,7 +9,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from services.contracts.identities import AGENCY
 
 from .declare import INPUT, NOT_JSON, ONE, TOO_LARGE, WRITE, Ctx, endpoint
-from .shapes import Strict, answer, iso, sized, strings
+from .shapes import Strict, answer, iso, reference_field, sized, strings
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,12 @@ class NameSearchBody(Strict):
                                           "never appears in a URL or an access log"})
 
 
+class NamesBody(Strict):
+    references = fields.List(reference_field(), required=True,
+                             validate=validate.Length(min=1, max=100), metadata={
+                                 "description": "The references of one page (1 to 100)"})
+
+
 ConsentAudience = answer("ConsentAudience", share=fields.Boolean(),
                          **strings("until withdrawn_at", allow_none=True))
 ProviderConsent = answer("ProviderConsent", agency=fields.String(metadata={
@@ -54,6 +61,11 @@ ConsentState = answer("ConsentState", reference=fields.String(),
                           "description": "consent to share the file, per provider agency"}),
                       history=fields.List(fields.Nested(ConsentRecord)))
 NameSearchHit = answer("NameSearchHit", strings("reference status submitted_at"))
+SurvivorNames = answer("SurvivorNames", names=fields.Dict(
+    keys=fields.String(), values=fields.String(), metadata={
+        "description": "reference -> the name the survivor gave, for the references whose file "
+                       "your agency may read (the others are left out); each is an audited read "
+                       "of the file"}))
 
 
 # --- views -----------------------------------------------------------------------------------------
@@ -96,3 +108,11 @@ def record_consent(ctx: Ctx, reference: str):
           errors=INPUT | TOO_LARGE | NOT_JSON)
 def search_by_name(ctx: Ctx):
     return ctx.rpc("referral", "search_by_name", name=ctx.data["name"])
+
+
+@endpoint("POST", "/referrals/names", roles=("shelter",),
+          summary="The names the survivors gave, for the references of one page whose file your "
+                  "agency may read (each an audited read of the file; the others left out)",
+          body=NamesBody, response=SurvivorNames, errors=INPUT | TOO_LARGE | NOT_JSON)
+def survivor_names(ctx: Ctx):
+    return {"names": ctx.rpc("referral", "names_for", references=ctx.data["references"])}

@@ -23,14 +23,18 @@ def _nav(who) -> list[tuple[str, str]]:
                    ("web.hearings", _("Hearings")), ("web.beds", _("Beds"))],
         "shelter": [("web.shelter_incoming", _("Incoming")), ("web.shelter_board", _("Bed board")),
                     ("web.shelter_milestones", _("Milestones")), ("web.shelter_tasks", _("Tasks")),
-                    ("web.hearings", _("Hearings")),
+                    ("web.shelter_waitlist", _("Waiting list")),
+                    # residents' hearings with their accompaniment (the calendar shows less)
+                    ("web.shelter_hearings", _("Hearings")),
                     ("web.shelter_facilities", _("Our facilities")), ("web.beds", _("Beds")),
                     ("web.reports", _("Reports"))],
         "legal": [("web.legal_cases", _("Cases")), ("web.court_cases", _("Court cases")),
                   ("web.hearings", _("Hearings")), ("web.beds", _("Beds"))],
         "court": [("web.court_cases", _("Court cases")), ("web.hearings", _("Hearings")),
                   ("web.beds", _("Beds"))],
-        "admin": [("web.admin_agencies", _("Agencies")), ("web.beds", _("Beds"))],
+        "admin": [("web.admin_agencies", _("Agencies")), ("web.admin_users", _("Users")),
+                  ("web.admin_tokens", _("Tokens")), ("web.admin_audit", _("Audit")),
+                  ("web.admin_dead_letters", _("Dead letters")), ("web.beds", _("Beds"))],
         "partner": [("web.partner_referrals", _("Referred to us"))],
         "analyst": [("web.reports", _("Reports")), ("web.beds", _("Beds"))],
     }
@@ -58,9 +62,10 @@ def _language_name(code):
 def register(app: Flask) -> None:
     from . import admin, common, legal, police, shelter  # noqa: F401 - their routes join the blueprint
     from . import partners  # noqa: F401 - its routes join the blueprint
-    from . import inbox
+    from . import inbox, names
     from ..unread import UnreadCounts
     from . import tasks  # noqa: F401 - its routes join the blueprint
+    from . import consent, residents, waitlist  # noqa: F401 - their routes join the blueprint
     from . import reports  # noqa: F401 - its routes join the blueprint
     Babel(app, locale_selector=core.current_language, default_translation_directories="translations")
     app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 3600)
@@ -73,7 +78,10 @@ def register(app: Flask) -> None:
                                  hearing_local=_ltr(common.hearing_local),
                                  hearing_time=_ltr(lambda h: common.hearing_local(h)[11:]),
                                  country=_country, language_name=_language_name,
-                                 unread_badge=inbox.unread_badge)
+                                 unread_badge=inbox.unread_badge,
+                                 survivor_name=names.survivor_name, agency_name=names.agency_name,
+                                 facility_name=names.facility_name,
+                                 agency_choices=names.agency_choices)
 
     @app.context_processor
     def _globals():

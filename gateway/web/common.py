@@ -32,6 +32,16 @@ NOTICES = {
     "agency_added": _l("The agency was registered."),
     "agency_activated": _l("The agency is active."),
     "agency_deactivated": _l("The agency is inactive: its tokens and web users are refused."),
+    "user_added": _l("The web user was added. They sign in with the password you gave."),
+    "user_disabled": _l("The web user is disabled: their sessions ended."),
+    "user_enabled": _l("The web user is enabled and can sign in again."),
+    "password_set": _l("The password was changed: the user's sessions ended."),
+    "token_revoked": _l("The token is revoked."),
+    "user_tokens_revoked": _l("Every token the user holds now is revoked, and their web sessions ended."),
+    "dead_letter_retried": _l("The message went back to its queue."),
+    "consent_recorded": _l("The consent was recorded."),
+    "consent_withdrawn": _l("The consent was withdrawn: it holds from the next read."),
+    "waitlist_moved": _l("The waiting list entry was moved. Its reason is recorded."),
 }
 
 

@@ -139,8 +139,13 @@ def _headers(response: Response):
         set_cookie(response, PRE_COOKIE, g.web_new_pre, samesite="Strict")
     response.headers.setdefault(
         "Content-Security-Policy",
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "default-src 'none'; script-src 'self'; connect-src 'self'; worker-src 'self'; "
+        "manifest-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'")
+    if request.endpoint == "web.sign_out":
+        # whatever the device keeps for this site (the offline queue, the service worker and its
+        # copy of the form) goes with the session (docs/decisions/0044)
+        response.headers["Clear-Site-Data"] = '"storage"'
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")

@@ -150,6 +150,24 @@ MESSAGES = {
     "an hour from 0 to 23": _l("An hour from 0 to 23."),
     "email needs an email address": _l("Give your email address above to be told by email."),
     "sms needs a phone number": _l("Give your mobile phone above to be told by SMS."),
+    # administration: web users and tokens (gateway/resources/admin.py, gateway/directory.py)
+    "No such agency.": _l("The directory has no such agency."),
+    "The agency is inactive.": _l("The agency is inactive."),
+    "Give jti or user, not both.": _l("Give a token id or a user id."),
+    # consent (the gateway's ConsentBody and the referral service's checks)
+    "a grant needs a purpose (1 to 200 characters)": _l("Say what sharing is for."),
+    "must lie in the future": _l("Choose a day after today."),
+    "agency is given with audience provider, and only then":
+        _l("Choose a provider when sharing the file, and only then."),
+    "the provider's agency id is required for audience provider":
+        _l("Choose a provider when sharing the file, and only then."),
+    "only audience provider names an agency":
+        _l("Choose a provider when sharing the file, and only then."),
+    "Not an agency id.": _l("Choose an agency."),
+    "not a date (YYYY-MM-DD)": _l("Enter a date (year-month-day)."),
+    # the waiting list's order (the shelter service's checks)
+    "reordering the waitlist needs a reason": _l("Give a reason."),
+    "a whole number from -100 to 100": _l("A number from -100 to 100."),
 }
 
 _PATTERNS = [
@@ -165,6 +183,8 @@ _PATTERNS = [
     (re.compile(r"^Must be one of: .*$"), lambda m: _("Choose one of the options.")),
     (re.compile(r"^.* is one of .*$"), lambda m: _("Choose one of the options.")),
     (re.compile(r"^unknown time zone .*$"), lambda m: _("A time zone such as Asia/Baghdad.")),
+    (re.compile(r"^The agency(?: is not a|'s kind is not one of) .*$"),
+     lambda m: _("This agency's kind does not fit the role.")),
     (re.compile(r"^(\d+) to (\d+) characters$"),
      lambda m: _("Between %(min)s and %(max)s characters.", min=m[1], max=m[2])),
 ]

@@ -143,6 +143,15 @@ LABELS = {
                "delivery_failed": _l("A message could not be sent")},
     "channel": {"inbox": _l("Inbox"), "email": _l("Email"), "sms": _l("SMS")},
     "yesno": {True: _l("Yes"), False: _l("No")},
+    # administration (docs/decisions/0043): whose audit trail, and how each call ended
+    "service": {"referral": _l("Referral service"), "shelter": _l("Shelter service"),
+                "legal": _l("Legal service"), "notify": _l("Notification service")},
+    "audit_outcome": {"ok": _l("Done"), "not_found": _l("Not found"), "denied": _l("Refused: role"),
+                      "invalid": _l("Refused: input"), "refused": _l("Refused"),
+                      "error": _l("Failed")},
+    # consent audiences (GET/POST /referrals/{ref}/consent)
+    "audience": {"referring_police": _l("The referring police"), "legal_team": _l("The legal team"),
+                 "provider": _l("A provider (the file)")},
 }
 
 

@@ -14,6 +14,7 @@ from .. import api
 from .common import hearing_local, notice
 from .core import allowed, answer, blueprint, call, clock, identity, page, render_page, today
 from .forms import F, build, send
+from .names import load_survivor_names
 
 OPEN_CASE = [F("reference"), F("lawyer")]
 NOTE = [F("text", "text")]
@@ -209,6 +210,7 @@ def hearings():
     first = _days(request.args.get("from"), day - timedelta(days=7))
     last = _days(request.args.get("to"), day + timedelta(days=90))
     rows = call("list_hearings", query={"from": first, "to": last})
+    load_survivor_names(h["reference"] for h in rows if h.get("reference"))  # the shelter's only
     days: dict[str, list] = {}
     for h in sorted(rows, key=lambda h: h.get("starts_at") or ""):
         days.setdefault(hearing_local(h)[:10], []).append(h)

@@ -7,7 +7,8 @@ from flask import redirect, request, url_for
 from flask_babel import gettext as _
 
 from services.contracts.vocabulary import (PARTNER_DECLINE_REASONS, PARTNER_OUTCOMES,
-                                           PARTNER_REFERRAL_STATUSES, PARTNER_SERVICES)
+                                           PARTNER_REFERRAL_STATUSES, PARTNER_SERVICES,
+                                           ROLE_AGENCY_KINDS)
 
 from .common import notice
 from .core import blueprint, call, page, render_page
@@ -49,7 +50,7 @@ def _refer_page(errors=None, status=200):
     values = request.form if request.method == "POST" else request.args
     return render_page("partner_refer.html", status=status, title=_("Refer to a partner agency"),
                        services=PARTNER_SERVICES, errors=errors or {}, values=values,
-                       notice=notice())
+                       partner_kinds=ROLE_AGENCY_KINDS["partner"], notice=notice())
 
 
 @blueprint.get("/shelter/partner-referrals/new")

@@ -8,13 +8,16 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from services.common.errors import NotFound
+
+from ..errors import InputError
 from services.contracts.vocabulary import (CONSENT_BASES, EXPLOITATION_TYPES, ISO_COUNTRIES, NEEDS,
                                            PROVIDER_KIND, REFERRAL_STATUSES, SEXES, URGENCIES,
                                            WITHDRAWAL_REASONS)
 
 from .common import notice
+from . import offline  # noqa: F401 - the service worker and the manifest of the offline form
 from .core import blueprint, call, page, render_page, today
-from .forms import F, build, send
+from .forms import INPUT_ERRORS, F, build, field_errors, send
 
 CHILD_ROWS = 3
 REFERRAL_FIELDS = [
@@ -62,9 +65,10 @@ def providers() -> list[tuple[str, str]]:
     return [(a["id"], a["name"]) for a in listing["items"]]
 
 
-def _new_form(values, errors, status=200):
+def _new_form(values, errors, status=200, **more):
     return render_page(
         "police_new.html", status=status, title=_("New referral"), values=values, errors=errors,
+        **more,
         chosen_types=values.getlist("exploitation_types") if hasattr(values, "getlist") else [],
         chosen_needs=values.getlist("needs") if hasattr(values, "getlist") else ["shelter"],
         countries=countries(), sexes=SEXES, urgencies=URGENCIES, bases=CONSENT_BASES,
@@ -80,10 +84,15 @@ class _Defaults(dict):
 @blueprint.get("/police/referrals/new")
 @page("police")
 def police_new():
+    # ?shell=1: the copy the service worker keeps to open the form offline (docs/decisions/0044):
+    # no queue key, no unread count and no idempotency key (the script makes one per referral)
+    shell = request.args.get("shell") == "1"
     values = _Defaults({"identified_on": today(), "urgency": "urgent",
                         "consent.share_status_with_referrer": "on", "consent.share_with_legal": "on",
                         "consent.basis": "informed_consent", "needs": ["shelter"],
-                        "idempotency_key": uuid.uuid4().hex})
+                        "idempotency_key": "" if shell else uuid.uuid4().hex})
+    if shell:
+        return _new_form(values, {}, shell=True, queue_key=None, no_badge=True)
     return _new_form(values, {})
 
 
@@ -93,9 +102,18 @@ def police_submit():
     body = build(request.form, REFERRAL_FIELDS)
     key = request.form.get("idempotency_key", "")
     headers = {"Idempotency-Key": key} if IDEMPOTENCY_KEY.match(key) else {}
-    answer, errors = send("submit_referral", body, REFERRAL_FIELDS, headers=headers)
-    if errors is not None:
-        return _new_form(request.form, errors, status=422)
+    try:
+        answer = call("submit_referral", body=body, headers=headers)
+    except INPUT_ERRORS as exc:
+        if not (isinstance(exc, InputError) and exc.code == "idempotency-key-reused"):
+            return _new_form(request.form, field_errors(exc, REFERRAL_FIELDS), status=422)
+        # this form was sent before with other values (edited after it went): the first stands;
+        # another referral is sent with a new key, so the officer decides
+        values = request.form.copy()
+        values["idempotency_key"] = uuid.uuid4().hex
+        return _new_form(values, {"": [_("This form was already sent with other values: that "
+                                         "referral stands (see My referrals). Send the form again "
+                                         "to make it another referral.")]}, status=422)
     return redirect(url_for("web.police_referral", reference=answer["reference"], notice="sent"))
 
 

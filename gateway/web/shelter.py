@@ -13,6 +13,7 @@ from ..resources.admissions import INCOMING_STATUSES
 from .common import notice
 from .core import blueprint, call, identity, page, render_page, safe_next, today
 from .forms import F, build, send
+from .names import load_survivor_names
 
 DECISION = [F("decision"), F("reason_code"), F("reason")]
 REFER_ON = [F("decision"), F("to"), F("reason")]
@@ -51,6 +52,7 @@ def shelter_incoming():
     if request.args.get("cursor"):
         query["cursor"] = request.args["cursor"]
     page_ = call("incoming", query=query)
+    load_survivor_names(r["reference"] for r in page_["items"])
     return render_page("shelter_incoming.html", title=_("Incoming referrals"),
                        rows=page_["items"], next_cursor=page_.get("next_cursor"),
                        chosen_status=status, statuses=INCOMING_STATUSES, notice=notice())
@@ -127,6 +129,10 @@ def _board_page(facility: str | None, errors=None, failed=None, status=200):
     day = request.args.get("date") or today()
     census = call("daily_census", facility=facility, query={"date": day})
     waiting = call("waitlist")
+    load_survivor_names([p["reference"] for g in board["groups"] for p in g.get("places", [])]
+                        + [p["reference"] for key in ("arrivals", "expected_arrivals", "departures")
+                           for p in census.get(key) or ()]
+                        + [w["reference"] for w in waiting])
     values = request.form if request.method == "POST" else {}
     return render_page("shelter_board.html", status=status, title=_("Bed board"), board=board,
                        census=census, waiting=waiting, facilities=facilities, facility=facility,
@@ -205,6 +211,7 @@ def shelter_milestones():
     state = request.args.get("state", "overdue")
     query = {"state": state} if state in MILESTONE_STATES else {}
     listing = call("list_milestones", query=query)
+    load_survivor_names(m["reference"] for g in listing["groups"] for m in g["milestones"])
     return render_page("shelter_milestones.html", title=_("First-week milestones"), listing=listing,
                        state=state if state in MILESTONE_STATES else "", states=MILESTONE_STATES)
 

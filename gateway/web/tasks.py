@@ -11,6 +11,7 @@ from ..resources.tasks import OUTCOMES
 from .common import notice
 from .core import blueprint, call, identity, page, render_page
 from .forms import F, build, send
+from .names import load_survivor_names
 
 STATUSES = ("open", "to_arrange", "assigned", "done", "not_needed", "all")
 ASSIGN = [F("assignee")]
@@ -30,6 +31,7 @@ def _tasks_page(errors=None, failed=None, status=200, problem=None):
     if request.args.get("cursor"):
         query["cursor"] = request.args["cursor"]
     listing = call("list_tasks", query=query)
+    load_survivor_names(t["reference"] for t in listing["items"] if t.get("reference"))
     return render_page("shelter_tasks.html", status=status, title=_("Tasks"),
                        rows=listing["items"], next_cursor=listing.get("next_cursor"),
                        chosen_status=chosen, mine=mine, statuses=STATUSES, outcomes=OUTCOMES,

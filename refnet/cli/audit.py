@@ -17,6 +17,7 @@ def verify_services(values, services) -> tuple[list[str], bool]:
     from sqlalchemy import MetaData
 
     from refnet.auditcheckpoints import CheckpointStore
+    from gateway.auditcheckpoints import now_text
     from services.common import audit, auditchain
     from services.common.audit import audit_table
     key = values.audit_key
@@ -27,21 +28,26 @@ def verify_services(values, services) -> tuple[list[str], bool]:
         for service in services:
             with settings.service_database(values, service) as db, db.read() as c:
                 entries = audit.read_all(c, table)
-            checkpoint, forged = store.latest(service, key)
-            problems = forged + auditchain.verify(entries, key, checkpoint)
-            if problems:
-                intact = False
-                lines += [f"{service}: {problem}" for problem in problems]
-                continue
-            against = (f"; checkpoint of entry {checkpoint['entry_id']} ({checkpoint['at']}) holds"
-                       if checkpoint else "; no checkpoint before this one")
-            lines.append(f"{service}: {len(entries)} audit entries, chain intact{against}")
-            head = {"entry_id": entries[-1]["id"], "hash": entries[-1]["hash"]} if entries else None
-            if head and (checkpoint is None or checkpoint["entry_id"] != head["entry_id"]):
-                store.record(service, head, key)
+            found = auditchain.verify_with_checkpoints(entries, key, service, store.rows(service),
+                                                       now_text())
+            intact = intact and found["intact"]
+            lines += describe(found)
+            if found["new_checkpoint"]:
+                store.insert(service, found["new_checkpoint"])
     finally:
         store.close()
     return lines, intact
+
+
+def describe(found: dict) -> list[str]:
+    """The lines ``refnet audit verify`` prints for one service's result."""
+    service = found["service"]
+    if not found["intact"]:
+        return [f"{service}: {problem}" for problem in found["problems"]]
+    checkpoint = found["checkpoint"]
+    against = (f"; checkpoint of entry {checkpoint['entry_id']} ({checkpoint['at']}) holds"
+               if checkpoint else "; no checkpoint before this one")
+    return [f"{service}: {found['entries']} audit entries, chain intact{against}"]
 
 
 def cmd_audit_verify(args) -> int:

@@ -108,6 +108,13 @@ def query(connection, table: Table, *, object: str | None = None, actor: str | N
             for r in connection.execute(q)]
 
 
+# what an administrator changes in the gateway's own tables, recorded in a service's chain by
+# ``audit_record`` (the gateway holds no audit key; docs/decisions/0043)
+GATEWAY_ACTIONS = ("web_user.create", "web_user.disable", "web_user.enable", "web_user.password",
+                   "token.revoke", "token.revoke_user")
+OUTCOMES = ("ok", "not_found", "denied", "invalid", "refused", "error")
+
+
 def outcome_of(exc: BaseException | None) -> str:
     """The audit outcome code of a call that raised ``exc`` (None: it succeeded)."""
     if exc is None:

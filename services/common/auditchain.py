@@ -111,3 +111,50 @@ def _against_checkpoint(entries: list[dict], checkpoint: dict) -> list[str]:
         return [f"entry {at} rewritten: its hash is not the one checkpointed at {seen} "
                 "(the chain up to it was replaced)"]
     return []
+
+
+# --- checkpoints: the last intact head, kept outside the service's database ---------------------
+# A checkpoint row is {"entry_id", "hash", "at", "mac"}: the MAC (with the audit key) binds the
+# service's name, the head and the time it was recorded, so whoever keeps the rows (the gateway's
+# database, which never holds the key) can neither forge nor edit one unseen.
+
+def checkpoint_mac(key: str | bytes, service: str, entry_id: int, entry_hash: str, at: str) -> str:
+    """The HMAC of one checkpoint row."""
+    message = f"{service}\n{entry_id}\n{entry_hash}\n{at}".encode()
+    return hmac.new(key_bytes(key), message, hashlib.sha256).hexdigest()
+
+
+def trusted_checkpoint(rows: list[dict], service: str, key: str | bytes) -> tuple[dict | None, list[str]]:
+    """The furthest of ``rows`` (oldest first, each with ``id``) whose MAC holds, and a problem per
+    row whose MAC does not (forged or edited where the rows are kept)."""
+    best, problems = None, []
+    for row in rows:
+        expected = checkpoint_mac(key, service, int(row["entry_id"]), str(row["hash"]), str(row["at"]))
+        if not hmac.compare_digest(str(row.get("mac") or ""), expected):
+            problems.append(f"checkpoint {row.get('id')} is not signed with REFNET_AUDIT_KEY (forged "
+                            "or edited); not used")
+        elif best is None or int(row["entry_id"]) >= best["entry_id"]:
+            best = {"entry_id": int(row["entry_id"]), "hash": str(row["hash"]), "at": str(row["at"])}
+    return best, problems
+
+
+def signed_checkpoint(service: str, head: dict, key: str | bytes, at: str) -> dict:
+    """The row recording ``head`` (``{"entry_id": N, "hash": H}``) as the service's checkpoint at
+    ``at`` (ISO text, signed exactly as stored)."""
+    return {"entry_id": head["entry_id"], "hash": head["hash"], "at": at,
+            "mac": checkpoint_mac(key, service, head["entry_id"], head["hash"], at)}
+
+
+def verify_with_checkpoints(entries: list[dict], key: str | bytes, service: str,
+                            rows: list[dict], at: str) -> dict:
+    """What ``refnet audit verify`` finds for one service: the chain checked against the last
+    trusted checkpoint of ``rows``; when intact and its head moved on, the signed row to record
+    (``new_checkpoint``), else None."""
+    checkpoint, forged = trusted_checkpoint(rows, service, key)
+    problems = forged + verify(entries, key, checkpoint)
+    head = {"entry_id": entries[-1]["id"], "hash": entries[-1]["hash"]} if entries else None
+    new = None
+    if not problems and head and (checkpoint is None or checkpoint["entry_id"] != head["entry_id"]):
+        new = signed_checkpoint(service, head, key, at)
+    return {"service": service, "entries": len(entries), "intact": not problems,
+            "problems": problems, "checkpoint": checkpoint, "new_checkpoint": new}

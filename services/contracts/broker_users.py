@@ -15,6 +15,11 @@ binding a queue). A process holding one kind's password can do only what that ki
 
 A service may not bind a queue with the gateway's reply key (topic read), nor read the intake
 queue (unless it is referral), nor publish another service's events (topic write).
+
+The referral service alone also reads the parking queue ``refnet.dead-letters`` and writes to
+the default exchange (``amq.default``): it answers the administrators' dead-letter RPCs, listing
+the parked messages and sending one back to the queue it failed in (docs/decisions/0043). The
+gateway gets no such right.
 """
 
 import re
@@ -27,6 +32,7 @@ KINDS = ("gateway", *SERVICES)
 REPLY_KEY = "^[0-9a-f]{32}$"              # the gateway's reply routing key (uuid4().hex)
 ANSWER_KEY = "^[0-9a-f-]{32,36}$"         # a reply key services may answer to (hex or uuid)
 NOTHING = "^$"
+DEAD_LETTER_KEEPER = "referral"           # the service whose user reads and replays dead letters
 
 
 def user_name(kind: str) -> str:
@@ -55,11 +61,15 @@ def permissions(kind: str) -> dict[str, str]:
     if kind not in SERVICES:
         raise ValueError(f"no broker user for {kind!r}")
     queues = own_queues(kind)
+    # the dead-letter keeper reads the parking queue and replays by the default exchange
+    parking = (t.DEAD_LETTER_QUEUE,) if kind == DEAD_LETTER_KEEPER else ()
+    replay = ("amq.default",) if kind == DEAD_LETTER_KEEPER else ()
     # nameko and kombu declare the exchange a consumed queue is bound to, so the service
     # needs configure on those exchanges; a queue with a dead-letter exchange needs write on it
     return {"configure": _any(*queues, RPC_EXCHANGE, t.EVENTS_EXCHANGE),
-            "write": _any(*queues, RPC_EXCHANGE, t.EVENTS_EXCHANGE, t.DEAD_LETTER_EXCHANGE),
-            "read": _any(*queues, RPC_EXCHANGE, t.EVENTS_EXCHANGE)}
+            "write": _any(*queues, RPC_EXCHANGE, t.EVENTS_EXCHANGE, t.DEAD_LETTER_EXCHANGE,
+                          *replay),
+            "read": _any(*queues, RPC_EXCHANGE, t.EVENTS_EXCHANGE, *parking)}
 
 
 def topic_permissions(kind: str) -> dict[str, dict[str, str]]:

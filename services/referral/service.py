@@ -10,6 +10,7 @@ import logging
 
 from nameko.timer import timer
 
+from services.common import audit
 from services.common.audit import audited
 from services.common.caller import Caller
 from services.common.runtime.consumers import consume_events, consume_intake
@@ -39,6 +40,7 @@ class ReferralService(skeleton.ServiceSkeleton):
     """The referral service: intake, the referral's status and file, consent, retention."""
     name = "referral"
     audit_table = audit_log
+    keeps_dead_letters = True  # its broker user may read the parking queue (decision 0043)
     report_figures_of = staticmethod(report_figures_here)
 
     db = ServiceDatabase("referral")
@@ -104,6 +106,37 @@ class ReferralService(skeleton.ServiceSkeleton):
         docs/decisions/0039 and 0040)."""
         return usecases.get_file(self.db, self.cipher, caller, reference, now=self.clock.now(),
                                  default_holder=VALUES.shelter_agency)
+
+    @rpc
+    def names_for(self, caller, references):
+        """The survivors' names for the shelter's own pages, ``{reference: name}``, of the
+        referrals whose file the caller may read (``get_file``'s rule exactly; the others are
+        left out). Each reference asked is one read of the file: one audit entry each
+        (``referral.read_name``, ``ok`` with a name, ``not_found`` without), written in one
+        transaction before the answer leaves; a refused call leaves one entry
+        (docs/decisions/0045)."""
+        error, names, asked = None, {}, []
+        try:
+            names, asked = usecases.names_for(self.db, self.cipher, caller, references,
+                                              now=self.clock.now(),
+                                              default_holder=VALUES.shelter_agency)
+        except Exception as exc:
+            error = exc
+        outcomes = ([(audit.object_id("referrals", None), audit.outcome_of(error))] if error
+                    else [(audit.object_id("referral", r), "ok" if r in names else "not_found")
+                          for r in asked])
+        now = self.clock.now()
+        with self.db.write() as s:
+            for obj, outcome in outcomes:
+                audit.append(s, self.audit_table, actor=str(caller.user or "unknown"),
+                             role=str(caller.role or "unknown"),
+                             agency=str(caller.agency or "unknown"), action="referral.read_name",
+                             object=obj, outcome=outcome, now=now,
+                             correlation_id=caller.correlation_id,
+                             key=getattr(self, "audit_key", None))
+        if error is not None:
+            raise error
+        return names
 
     @rpc
     @audited("referral.withdraw", "referral", "reference")

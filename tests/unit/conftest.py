@@ -121,31 +121,31 @@ class FakeIntake:
 
 class FakeDirectory:
     """The gateway's agency directory (``gateway.directory.Directory``) without the referral
-    service: ``agencies`` by id; any other id is an active agency of kind ``other`` (every
+    service: ``entries`` by id; any other id is an active agency of kind ``other`` (every
     token of the unit tests names a registered agency), unless it is in ``missing``."""
 
     def __init__(self):
-        self.agencies: dict[str, dict] = {}
+        self.entries: dict[str, dict] = {}
         self.missing: set[str] = set()
         self.invalidated = 0
 
     def add(self, agency, kind="other", active=True, **more):
-        self.agencies[agency] = {"id": agency, "kind": kind, "active": active,
-                                 "names": {"en": agency}, "region": "", "services": [],
-                                 "languages": [], "routing_order": None, **more}
-        return self.agencies[agency]
+        self.entries[agency] = {"id": agency, "kind": kind, "active": active,
+                                "names": {"en": agency}, "region": "", "services": [],
+                                "languages": [], "routing_order": None, **more}
+        return self.entries[agency]
 
     def lookup(self, agency):
         if agency in self.missing:
             return None
-        return self.agencies.get(agency) or {"id": agency, "kind": "other", "active": True,
+        return self.entries.get(agency) or {"id": agency, "kind": "other", "active": True,
                                              "names": {"en": agency}}
 
     def agency(self, agency):
         return self.lookup(agency)
 
-    def agencies_list(self):
-        return list(self.agencies.values())
+    def agencies(self):
+        return [self.entries[k] for k in sorted(self.entries)]
 
     def invalidate(self):
         self.invalidated += 1

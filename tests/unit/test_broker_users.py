@@ -37,10 +37,19 @@ def test_a_service_reads_only_its_own_queues(kind):
     for queue in (f"rpc-{kind}", f"{kind}.events"):
         assert may(kind, "read", queue) and may(kind, "configure", queue), queue
     others = [s for s in b.SERVICES if s != kind]
-    for queue in [REPLY_QUEUE, t.DEAD_LETTER_QUEUE, *(f"rpc-{o}" for o in others),
-                  *(f"{o}.events" for o in others)]:
+    for queue in [REPLY_QUEUE, *(f"rpc-{o}" for o in others), *(f"{o}.events" for o in others)]:
         assert not may(kind, "read", queue) and not may(kind, "configure", queue), queue
     assert may(kind, "read", t.INTAKE_QUEUE) == (kind == "referral")
+    assert not may(kind, "configure", t.DEAD_LETTER_QUEUE)
+
+
+@pytest.mark.parametrize("kind", b.SERVICES)
+def test_only_the_dead_letter_keeper_reads_the_parking_queue_and_replays(kind):
+    """The administrators' dead-letter page lists and replays through one service (decision
+    0043); no other service, and not the gateway, reads the parked bodies."""
+    keeper = kind == b.DEAD_LETTER_KEEPER == "referral"
+    assert may(kind, "read", t.DEAD_LETTER_QUEUE) == keeper
+    assert may(kind, "write", "amq.default") == keeper
 
 
 @pytest.mark.parametrize("kind", b.SERVICES)

@@ -157,3 +157,11 @@ class CallerVerification(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.verifier
+
+
+class BrokerUri(DependencyProvider):
+    """Injects the broker URI the container connects with (its own broker user): what the
+    dead-letter RPCs read and replay with (``skeleton``; docs/decisions/0043)."""
+
+    def get_dependency(self, worker_ctx):
+        return self.container.config["AMQP_URI"]

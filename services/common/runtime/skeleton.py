@@ -15,10 +15,14 @@ the method itself; so importing the class or the module (``skeleton.ServiceSkele
 """
 
 import functools
+from datetime import timezone
 
-from .. import audit
+from .. import audit, auditchain, dead_letters
+from ..errors import InvalidInput, NotFound
 from .entrypoints import rpc
-from .providers import AuditKey, CallerVerification, ServiceClock
+from .providers import AuditKey, BrokerUri, CallerVerification, ServiceClock
+
+MAX_CHECKPOINTS = 10_000  # rows a verify is handed (one per verify that found the head moved)
 
 
 def _audit_query(self, caller, object=None, actor=None, limit=100):
@@ -26,6 +30,61 @@ def _audit_query(self, caller, object=None, actor=None, limit=100):
     caller.require("admin")
     with self.db.read() as connection:
         return audit.query(connection, self.audit_table, object=object, actor=actor, limit=limit)
+
+
+def _audit_verify(self, caller, checkpoints=None):
+    """Check this service's keyed chain against the last of ``checkpoints`` (the rows the
+    gateway keeps, docs/decisions/0030) whose MAC holds, as ``refnet audit verify`` does; when
+    intact and the head moved on, sign the next checkpoint row for the gateway to keep
+    (``new_checkpoint``). Administrators only."""
+    caller.require("admin")
+    rows = checkpoints or []
+    if not isinstance(rows, list) or len(rows) > MAX_CHECKPOINTS or not all(
+            isinstance(r, dict) and {"entry_id", "hash", "at", "mac"} <= set(r) for r in rows):
+        raise InvalidInput("checkpoints: a list of {entry_id, hash, at, mac}", field="checkpoints")
+    with self.db.read() as connection:
+        entries = audit.read_all(connection, self.audit_table)
+    at = self.clock.now().astimezone(timezone.utc).isoformat(timespec="seconds")
+    return auditchain.verify_with_checkpoints(entries, self.audit_key, self.name, rows, at)
+
+
+def _audit_record(self, caller, action, object, outcome="ok"):
+    """Write one entry for a change an administrator made outside any service (the gateway's
+    own tables: web users, token revocations): the gateway holds no audit key, so the entry
+    goes into this service's chain, with the administrator's identity and request id.
+    ``action`` is one of ``audit.GATEWAY_ACTIONS``; ``object`` an id (``web_user:<name>``)."""
+    caller.require("admin")
+    if action not in audit.GATEWAY_ACTIONS:
+        raise InvalidInput(f"action is one of {', '.join(audit.GATEWAY_ACTIONS)}", field="action")
+    if outcome not in audit.OUTCOMES:
+        raise InvalidInput(f"outcome is one of {', '.join(audit.OUTCOMES)}", field="outcome")
+    kind, _sep, value = str(object or "").partition(":")
+    with self.db.write() as s:
+        entry = audit.append(s, self.audit_table, actor=caller.user, role=caller.role,
+                             agency=caller.agency, action=action,
+                             object=audit.object_id(kind or "object", value or None),
+                             outcome=outcome, now=self.clock.now(),
+                             correlation_id=caller.correlation_id, key=self.audit_key)
+    return {"id": entry["id"]}
+
+
+def _dead_letters(self, caller):
+    """The messages parked after repeated failures: ids, type, queue, reason, deaths, never a
+    body. Administrators only."""
+    caller.require("admin")
+    return [vars(d) for d in dead_letters.list_dead_letters(self.broker_uri)]
+
+
+def _retry_dead_letter(self, caller, message_id):
+    """Send one parked message back to the queue it failed in (``NotFound`` when none has that
+    id). Administrators only."""
+    caller.require("admin")
+    if not isinstance(message_id, str) or not 1 <= len(message_id) <= 300:
+        raise InvalidInput("a dead letter's id", field="message_id")
+    replayed = dead_letters.replay(self.broker_uri, message_id)
+    if replayed is None:
+        raise NotFound("no dead letter with this id", field="message_id")
+    return vars(replayed)
 
 
 def _report_figures(self, caller, first_day, last_day):
@@ -38,11 +97,21 @@ def _ping(self):
     return {"service": self.name, "outbox_published": self.outbox.published}
 
 
-# name -> (method, audit action and object kind, or None for no audit entry)
+# name -> (method, audit action, object kind[, object parameter[, refusals only]]; or None for
+# no audit entry)
 _SHARED_RPCS = {
     "audit_query": (_audit_query, ("audit.query", "audit")),
     "report_figures": (_report_figures, ("report.figures", "report")),
     "ping": (_ping, None),
+    "audit_verify": (_audit_verify, ("audit.verify", "audit")),
+    # writes its own entry, of the action it records; a refused call leaves one of its own
+    "audit_record": (_audit_record, ("audit.record", "audit", None, True)),
+}
+
+# the dead-letter queue, on the one service whose broker user may read it (``keeps_dead_letters``)
+_DEAD_LETTER_RPCS = {
+    "dead_letters": (_dead_letters, ("dead_letter.list", "dead_letters", None, True)),
+    "retry_dead_letter": (_retry_dead_letter, ("dead_letter.retry", "dead_letter", "message_id")),
 }
 
 
@@ -53,12 +122,18 @@ def _entrypoint(name, function, audit_args):
     def method(self, *args, **kwargs):
         return function(self, *args, **kwargs)
     method.__name__ = name
-    return rpc(audit.audited(*audit_args)(method) if audit_args else method)
+    if not audit_args:
+        return rpc(method)
+    action, kind, param, refusals_only = (*audit_args, None, False)[:4]
+    return rpc(audit.audited(action, kind, param, refusals_only=bool(refusals_only))(method))
 
 
 class ServiceSkeleton:
-    """``ping`` (readiness), ``audit_query`` (administrators read the service's audit trail) and
-    ``report_figures`` (counts for a period; never a row or a reference)."""
+    """``ping`` (readiness), ``audit_query`` (administrators read the service's audit trail),
+    ``audit_verify`` (they check its keyed chain against the gateway's checkpoints),
+    ``audit_record`` (a change they made in the gateway's own tables, into this chain) and
+    ``report_figures`` (counts for a period; never a row or a reference); with
+    ``keeps_dead_letters``, ``dead_letters`` and ``retry_dead_letter`` (docs/decisions/0043)."""
 
     name: str
     audit_table = None
@@ -66,9 +141,12 @@ class ServiceSkeleton:
     clock = ServiceClock()
     audit_key = AuditKey()
     caller_verifier = CallerVerification()
+    broker_uri = BrokerUri()
+    keeps_dead_letters = False  # True on the service whose broker user reads the parking queue
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        for name, (function, audit_args) in _SHARED_RPCS.items():
+        shared = {**_SHARED_RPCS, **(_DEAD_LETTER_RPCS if cls.keeps_dead_letters else {})}
+        for name, (function, audit_args) in shared.items():
             if not hasattr(cls, name):
                 setattr(cls, name, _entrypoint(name, function, audit_args))

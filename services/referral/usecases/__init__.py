@@ -5,7 +5,8 @@ in that same transaction; "now" comes from the clock it is given.
 * ``intake``: a sealed police submission, recorded once.
 * ``events``: the shelter's and legal service's events, applied once each.
 * ``status``: the status and timeline, the FHIR Task, the list.
-* ``files``: the decrypted file and the search by name (shelter staff).
+* ``files``: the decrypted file, the names for the shelter's pages and the search by name
+  (shelter staff).
 * ``withdrawal``: the referring police call a referral off.
 * ``consent``: the survivor's choices of sharing, recorded and read.
 * ``retention``: closing stale referrals, anonymisation (with the legal hold), key rotation,
@@ -17,7 +18,7 @@ in that same transaction; "now" comes from the clock it is given.
 from .consent import get_consent, record_consent
 from .directory import get_agency, list_agencies, register_agency, update_agency
 from .events import apply_event
-from .files import get_file, search_by_name
+from .files import get_file, names_for, search_by_name
 from .intake import submit
 from .report import report_figures
 from .retention import anonymise_closed, backfill_report_codes, close_stale
@@ -26,5 +27,5 @@ from .withdrawal import withdraw
 
 __all__ = ["anonymise_closed", "apply_event", "backfill_report_codes", "close_stale", "get_consent", "get_fhir_task",
            "get_agency", "get_file", "get_status", "list_agencies", "list_referrals",
-           "list_unplaced", "record_consent", "register_agency", "report_figures",
+           "list_unplaced", "names_for", "record_consent", "register_agency", "report_figures",
            "search_by_name", "submit", "update_agency", "withdraw"]

@@ -12,6 +12,7 @@ from services.common.db import Database
 from services.common.errors import InvalidInput, NotFound
 from services.common.sealing import FileCipher
 from services.common.timeutil import iso
+from services.contracts.references import is_reference
 
 from ..domain import referral as rules
 from ..domain import retention
@@ -70,3 +71,39 @@ def search_by_name(db: Database, search_key: bytes, caller: Caller, name: str,
                          .order_by(referrals.c.id.desc()).limit(MAX_PAGE)).all()
     return [shape("search_item", caller.role, {"reference": r.reference, "status": r.status,
                                                "submitted_at": iso(r.submitted_at)}) for r in rows]
+
+
+MAX_NAMES = MAX_PAGE  # the references of one page at most
+
+
+def names_for(db: Database, cipher: FileCipher, caller: Caller, references: list,
+              now: datetime | None = None,
+              default_holder: str | None = None) -> tuple[dict[str, str], list[str]]:
+    """The name the survivor gave, per reference, for the shelter's own pages
+    (docs/decisions/0045): ``({reference: name}, asked)`` where ``asked`` are the well-formed
+    references asked (each is one read of the file, audited by the entrypoint). A name is given
+    exactly when ``get_file`` would give the file (``rules.file_access`` answers ``file``: staff
+    of the provider holding the referral, with the survivor's consent to share the file with
+    their agency) and the file is not anonymised; any other reference is left out, so nobody
+    tells another provider's reference from an unknown one."""
+    caller.require("shelter")
+    if not isinstance(references, (list, tuple)) or len(references) > MAX_NAMES or not all(
+            isinstance(r, str) for r in references):
+        raise InvalidInput(f"a list of at most {MAX_NAMES} references", field="references")
+    asked = list(dict.fromkeys(r for r in references if is_reference(r)))
+    if not asked:
+        return {}, []
+    with db.read() as s:
+        rows = [row_dict(r) for r in s.execute(select(referrals).where(
+            referrals.c.reference.in_(asked)))]
+        for row in rows:
+            row["file_consents"] = file_consents_of(s, row["id"])
+    names = {}
+    for row in rows:
+        if rules.file_access(caller, row, now, default_holder) != "file" \
+                or row["anonymised_at"] is not None:
+            continue
+        survivor = (json.loads(cipher.decrypt(row["file_ciphertext"])) or {}).get("survivor") or {}
+        if isinstance(survivor.get("name"), str) and survivor["name"].strip():
+            names[row["reference"]] = survivor["name"]
+    return names, asked
