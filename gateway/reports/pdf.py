@@ -1,11 +1,26 @@
 """The summary as a PDF a manager can hand to a ministry: tables and charts.
 
-matplotlib is imported here only, when a PDF is made (the CLI, ``refnet report --pdf``), with
-the Agg backend; no gateway or service process ever imports it (the network's memory budget).
-Returns a manifest of what the file holds (pages, tables, charts).
+matplotlib is imported here only, when a PDF is made, with the Agg backend: by the command
+line (``refnet report --pdf``), or by a short-lived child process the gateway starts for
+``format=pdf`` (``in_child``: ``python -m gateway.reports.pdf``, the summary's JSON in, the PDF
+out), so no long-running gateway or service process ever imports it (the network's memory
+budget, docs/decisions/0024). The file carries no creation date: the same summary gives the
+same bytes, from the command line or the API. ``write_pdf`` returns a manifest of what the
+file holds (pages, tables, charts).
 """
 
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import textwrap
+from pathlib import Path
+
+from .charts import charts
+
+NO_MATPLOTLIB = 3   # the child's exit status when matplotlib is not installed
 
 SUPPRESSED = "x"
 
@@ -26,8 +41,9 @@ def _table_rows(t: dict) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def write_pdf(summary: dict, path: str) -> dict:
-    """Write the report to ``path``; returns {"pages", "tables", "charts"}."""
+def write_pdf(summary: dict, path) -> dict:
+    """Write the report to ``path`` (a file name or a binary file); returns {"pages",
+    "tables", "charts"}."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -36,7 +52,7 @@ def write_pdf(summary: dict, path: str) -> dict:
     period, audience = summary["period"], summary["audience"]
     tables = {t["name"]: t for t in summary["tables"]}
     manifest = {"pages": 0, "tables": [], "charts": []}
-    with PdfPages(path) as pdf:
+    with PdfPages(path, metadata={"CreationDate": None}) as pdf:
         # page 1: the headline, the measures and the rule
         fig = plt.figure(figsize=(8.27, 11.69))
         fig.text(0.08, 0.95, "refnet: the year in figures", fontsize=18, weight="bold")
@@ -85,22 +101,15 @@ def write_pdf(summary: dict, path: str) -> dict:
         # charts: people served by sex and age band, by nationality, by form of exploitation;
         # referral outcomes
         fig, axes = plt.subplots(2, 2, figsize=(11.69, 8.27))
-        people = {k: summary["headline"].get(k) for k in ("women", "men", "girls", "boys")}
-        _bars(axes[0][0], "People served, by sex and age band", people)
-        nat = tables["people_served_by_nationality"]
-        _bars(axes[0][1], "People served, by nationality", dict(zip(nat["columns"], nat["cells"][0])))
-        ex = tables["people_served_by_exploitation"]
-        _bars(axes[1][0], "People served, by form of exploitation",
-              dict(zip([c.replace("_", " ") for c in ex["columns"]], ex["cells"][0])))
-        src = tables["referrals_by_source"]
-        _bars(axes[1][1], "Referral outcomes (all sources)", dict(zip(src["columns"], src["column_totals"])))
+        drawn = charts(summary)
+        for ax, chart in zip([a for row in axes for a in row], drawn):
+            _bars(ax, chart["title"], {str(code).replace("_", " "): v for code, v in chart["values"]})
         fig.suptitle(f"{period['from']} to {period['to']} ({audience}; x: suppressed)", fontsize=9)
         fig.tight_layout()
         pdf.savefig(fig)
         plt.close(fig)
         manifest["pages"] += 1
-        manifest["charts"] += ["people_by_sex_and_age", "people_by_nationality",
-                               "people_by_exploitation", "referral_outcomes"]
+        manifest["charts"] += [chart["name"] for chart in drawn]
     return manifest
 
 
@@ -115,3 +124,52 @@ def _bars(ax, title: str, values: dict) -> None:
                     ha="center", va="bottom", fontsize=8)
     ax.set_title(title, fontsize=10, loc="left")
     ax.tick_params(axis="x", labelsize=8)
+
+
+def pdf_bytes(summary: dict) -> bytes:
+    """The report's PDF in memory (the bytes ``write_pdf`` writes to a file)."""
+    out = io.BytesIO()
+    write_pdf(summary, out)
+    return out.getvalue()
+
+
+class Unavailable(RuntimeError):
+    """No PDF could be made here: matplotlib is not installed, or the child failed."""
+
+
+def in_child(summary_json: str, timeout: float = 25.0) -> bytes:
+    """The PDF of a summary (its JSON as the API answers it), made by a child process that
+    imports matplotlib and ends: the caller's memory never holds matplotlib. The child gets
+    no secret: only the path to this code, PATH and a scratch directory for matplotlib."""
+    root = str(Path(__file__).resolve().parents[2])
+    scratch = os.path.join(tempfile.gettempdir(), "refnet-matplotlib")
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": root, "MPLCONFIGDIR": scratch,
+           "PYTHONDONTWRITEBYTECODE": "1", "LC_ALL": "C.UTF-8"}
+    try:
+        done = subprocess.run([sys.executable, "-W", "ignore", "-m", "gateway.reports.pdf"],
+                              input=summary_json.encode(), capture_output=True, env=env,
+                              timeout=timeout, cwd=root)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise Unavailable(f"the PDF child did not run ({type(exc).__name__})") from None
+    if done.returncode == NO_MATPLOTLIB:
+        raise Unavailable("matplotlib is not installed")
+    if done.returncode != 0 or not done.stdout.startswith(b"%PDF"):
+        raise Unavailable(f"the PDF child failed (exit status {done.returncode})")
+    return done.stdout
+
+
+def main() -> int:
+    """``python -m gateway.reports.pdf``: a summary's JSON on standard input, its PDF on
+    standard output."""
+    summary = json.loads(sys.stdin.buffer.read())
+    try:
+        data = pdf_bytes(summary)
+    except ImportError:
+        return NO_MATPLOTLIB
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

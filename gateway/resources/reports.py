@@ -1,5 +1,5 @@
 """Reports: figures for a period from the three services, internal (exact; shelter staff) or
-public (suppressed), as JSON or CSV. The public audience gets whole calendar months, quarters
+public (suppressed), as JSON, CSV or PDF. The public audience gets whole calendar months, quarters
 or years only, suppressed together with every calendar period that overlaps them."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -29,9 +29,12 @@ class ReportQuery(Strict):
     audience = fields.String(load_default="public", validate=validate.OneOf(["internal", "public"]),
                              metadata={"description": "internal (exact counts; shelter staff "
                                                       "only) or public (suppressed)."})
-    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]),
-                           metadata={"description": "json, or csv (text/csv, one line per value; "
-                                                    "a suppressed value is x)."})
+    format = fields.String(load_default="json", validate=validate.OneOf(["json", "csv", "pdf"]),
+                           metadata={"description": "json; csv (text/csv, one line per value; "
+                                                    "a suppressed value is x); or pdf "
+                                                    "(application/pdf: the headline, measures, "
+                                                    "every table and the charts, the bytes "
+                                                    "`refnet report --pdf` writes)."})
 
     @validates_schema
     def _order(self, data, **_):
@@ -101,9 +104,10 @@ ReportSummary = answer(
 @endpoint("GET", "/reports/summary", roles=REPORT_ROLES,
           summary="Figures for a period: internal (exact; shelter staff; any days) or public "
                   "(a whole calendar month, quarter or year; suppressed: no count from 1 to 10, "
-                  "complementary suppression across the overlapping calendar periods); JSON, or "
-                  "CSV with format=csv",
-          query=ReportQuery, response=ReportSummary, also_as=("text/csv",), errors=FILTERED)
+                  "complementary suppression across the overlapping calendar periods); JSON, "
+                  "CSV with format=csv, PDF with format=pdf",
+          query=ReportQuery, response=ReportSummary, also_as=("text/csv", "application/pdf"),
+          errors=FILTERED)
 def report_summary(ctx: Ctx):
     from ..reports.csv_export import to_csv
     from ..reports.figures import build_summary
@@ -127,8 +131,29 @@ def report_summary(ctx: Ctx):
     else:
         related, figures = None, figures_of(asked)
     summary = build_summary(*figures, q["audience"], related=related)
+    name = f"refnet-report-{period['first_day']}-{period['last_day']}-{q['audience']}"
     if q["format"] == "csv":
-        name = f"refnet-report-{period['first_day']}-{period['last_day']}-{q['audience']}.csv"
         return Answer(to_csv(summary), media_type="text/csv",
-                      headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                      headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    if q["format"] == "pdf":
+        return Answer(_pdf(summary), media_type="application/pdf",
+                      headers={"Content-Disposition": f'attachment; filename="{name}.pdf"',
+                               "Cache-Control": "no-store"})
     return summary
+
+
+def _pdf(summary: dict) -> bytes:
+    """The PDF of the summary as ``refnet report --pdf`` makes it from the API's JSON (the same
+    JSON text, so the same bytes), drawn by a child process (gateway/reports/pdf.py)."""
+    from flask import current_app
+
+    from ..reports.pdf import Unavailable, in_child
+    try:
+        return in_child(current_app.json.dumps(summary))
+    except Unavailable as exc:
+        current_app.logger.warning("report PDF not made: %s", exc)  # no figures in it
+        raise ApiProblem(503, "pdf-unavailable", "PDF unavailable",
+                         "The PDF could not be made here now; the JSON and CSV are.",
+                         field="format",
+                         headers={"Retry-After": str(current_app.config["RETRY_AFTER_SECONDS"])}
+                         ) from None

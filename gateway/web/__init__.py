@@ -27,7 +27,8 @@ def _nav(who) -> list[tuple[str, str]]:
                     ("web.shelter_waitlist", _("Waiting list")),
                     # residents' hearings with their accompaniment (the calendar shows less)
                     ("web.shelter_hearings", _("Hearings")),
-                    ("web.shelter_facilities", _("Our facilities")), ("web.beds", _("Beds"))],
+                    ("web.shelter_facilities", _("Our facilities")), ("web.beds", _("Beds")),
+                    ("web.reports", _("Reports"))],
         "legal": [("web.legal_cases", _("Cases")), ("web.court_cases", _("Court cases")),
                   ("web.hearings", _("Hearings")), ("web.beds", _("Beds"))],
         "court": [("web.court_cases", _("Court cases")), ("web.hearings", _("Hearings")),
@@ -36,6 +37,7 @@ def _nav(who) -> list[tuple[str, str]]:
                   ("web.admin_tokens", _("Tokens")), ("web.admin_audit", _("Audit")),
                   ("web.admin_dead_letters", _("Dead letters")), ("web.beds", _("Beds"))],
         "partner": [("web.partner_referrals", _("Referred to us"))],
+        "analyst": [("web.reports", _("Reports")), ("web.beds", _("Beds"))],
     }
     return [(url_for(endpoint), text) for endpoint, text in items.get(who.role, [("web.beds", _("Beds"))])]
 
@@ -66,6 +68,7 @@ def register(app: Flask) -> None:
     from . import tasks  # noqa: F401 - its routes join the blueprint
     from . import consent, residents, waitlist  # noqa: F401 - their routes join the blueprint
     from . import care  # noqa: F401 - its routes join the blueprint
+    from . import reports  # noqa: F401 - its routes join the blueprint
     Babel(app, locale_selector=core.current_language, default_translation_directories="translations")
     app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 3600)
     # each person's unread count for the pages' header, kept a few seconds (gateway/unread.py)

@@ -14,7 +14,7 @@ from .core import (LANG_COOKIE, LANGUAGES, ONE_YEAR, PRE_COOKIE, SESSION_COOKIE,
 
 HOME = {"police": "web.police_referrals", "shelter": "web.shelter_incoming",
         "legal": "web.legal_cases", "court": "web.court_cases",
-        "partner": "web.partner_referrals"}
+        "partner": "web.partner_referrals", "analyst": "web.reports"}
 
 NOTICES = {
     "signed_out": _l("You are signed out."),

@@ -74,7 +74,7 @@ def test_csv(client, auth, services):
 def test_openapi_documents_json_and_csv(client):
     doc = client.get("/api/v1/openapi.json").json
     ok = doc["paths"]["/api/v1/reports/summary"]["get"]["responses"]["200"]["content"]
-    assert set(ok) == {"application/json", "text/csv"}
+    assert set(ok) == {"application/json", "text/csv", "application/pdf"}
 
 
 # --- whole calendar periods for the public: no two answers can be subtracted -------------------
