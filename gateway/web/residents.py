@@ -12,21 +12,13 @@ from flask_babel import gettext as _
 
 from .common import notice
 from .core import blueprint, call, page, render_page
-
-
-def _courts() -> dict[str, str]:
-    """The courts' names in the page's language, by id (the directory's); none when the
-    directory cannot be read: the page shows the ids then."""
-    try:
-        listing = call("list_agencies", query={"kind": "court"})
-    except Exception:  # noqa: BLE001 - the page goes on with the ids
-        return {}
-    return {a["id"]: a["name"] for a in listing["items"]}
+from .names import load_survivor_names
 
 
 @blueprint.get("/shelter/hearings")
 @page("shelter")
 def shelter_hearings():
     rows = call("shelter_hearings")
+    load_survivor_names(h["reference"] for h in rows)  # one audited read of the names shown
     return render_page("shelter_hearings.html", title=_("Residents' hearings"), rows=rows,
-                       courts=_courts() if rows else {}, notice=notice())
+                       notice=notice())

@@ -235,8 +235,10 @@ def test_an_entry_that_left_the_list_meanwhile_says_so(web, accounts, rpc):
 
 # --- residents' hearings ---------------------------------------------------------------------------
 
-def test_residents_hearings_show_court_time_and_the_accompaniment_task(web, accounts, rpc):
+def test_residents_hearings_show_court_time_and_the_accompaniment_task(web, accounts, rpc,
+                                                                       directory):
     _answer(rpc)
+    directory.add("erbil-criminal-court", kind="court", names={"en": "Erbil Criminal Court"})
     sign_in(web, accounts, "shelter")
     page = get(web, "/shelter/hearings")
     assert page.status_code == 200
