@@ -2,7 +2,7 @@
 
     python deploy/lock_image.py        (needs pip and PyPI; run after changing a pin)
 
-Resolves pyproject.toml's runtime dependencies under constraints.txt for CPython 3.11 on
+Resolves pyproject.toml's runtime dependencies and its "reports" extra under constraints.txt for CPython 3.11 on
 linux x86_64 (wheels only) with ``pip install --dry-run --report`` against PyPI itself (local
 pip configuration ignored), and writes each distribution with the sha256 of its wheel.
 """
@@ -29,7 +29,10 @@ HEADER = """\
 
 
 def main() -> int:
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    # the runtime, and the "reports" extra: the API's PDF (``format=pdf``) draws with matplotlib
+    # in a short-lived child process of the gateway, so the image must hold it too
+    deps = project["dependencies"] + project["optional-dependencies"]["reports"]
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "runtime.in").write_text("\n".join(deps) + "\n")
         report = Path(tmp) / "report.json"
