@@ -62,10 +62,15 @@ test-e2e: needs-test-e2e $(STAMP)
 		tests/e2e
 
 # The web pages in headless Chromium (Debian's chromium, driven by Playwright; no browser is
-# downloaded): an officer, a shelter worker and a lawyer on the real network, in English and
-# Arabic. Screenshots of every main page go to var/screenshots/<lang>/<role>-<page>.png.
+# downloaded) on the real network, in English and Arabic: every page of every role checked with
+# axe-core (WCAG 2.2 AA), each role's main actions and every form's bad input, the police form
+# offline, keyboard-only journeys. Screenshots of every page go to
+# var/screenshots/<lang>/<role>-<page>.png. On BROWSER_WORKERS pytest-xdist workers (0: one
+# process), a test file per worker at a time, each worker with its own network.
+BROWSER_WORKERS ?= 2
 test-browser: needs-test-browser $(STAMP)
-	$(BIN)/pytest -q -p no:pytest_nameko tests/browser
+	$(BIN)/pytest -q -p no:pytest_nameko \
+		$(if $(filter-out 0,$(BROWSER_WORKERS)),-n $(BROWSER_WORKERS) --dist loadfile) tests/browser
 
 # The web pages' message catalogues (gateway/translations, en ar ckb): extract every string of
 # gateway/web and gateway/templates, merge into each .po, compile the .mo files. Both are
