@@ -62,6 +62,16 @@ def refused_beside(who, field: str) -> None:
     assert page.locator("a[href^='/reports.pdf']").count() == 0
 
 
+def choose_days(who, first: str, last: str, audience: str) -> None:
+    """Send the any-days form (shelter staff) with these days and audience."""
+    form = who.page.locator("#choose-days")
+    form.locator("#f-from").fill(first)
+    form.locator("#f-to").fill(last)
+    form.locator("select[name=audience]").select_option(audience)
+    form.locator("button[type=submit]").click()
+    who.check_page()
+
+
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_analyst_and_shelter_read_reports_and_download_them(network, person, lang):
     tag = uuid.uuid4().hex[:6]
@@ -95,12 +105,7 @@ def test_analyst_and_shelter_read_reports_and_download_them(network, person, lan
     manager.page.locator("nav a[href='/reports']").click()
     manager.check_page()
     manager.audit("reports")
-    form = manager.page.locator("#choose-days")
-    form.locator("#f-from").fill(today.replace(day=1).isoformat())
-    form.locator("#f-to").fill(today.isoformat())
-    form.locator("select[name=audience]").select_option("internal")
-    form.locator("button[type=submit]").click()
-    manager.check_page()
+    choose_days(manager, today.replace(day=1).isoformat(), today.isoformat(), "internal")
     sees_the_figures(manager)
     assert manager.page.locator("#small-cells").count() == 0
     referred = manager.page.locator("#table-referrals_by_source tbody tr").last.locator("td").last
@@ -108,21 +113,11 @@ def test_analyst_and_shelter_read_reports_and_download_them(network, person, lan
     manager.audit("reports-internal")
     downloads(manager)
 
-    form = manager.page.locator("#choose-days")
-    form.locator("#f-from").fill(f"{today.year - 1}-01-01")
-    form.locator("#f-to").fill(f"{today.year - 1}-01-30")
-    form.locator("select[name=audience]").select_option("public")
-    form.locator("button[type=submit]").click()
-    manager.check_page()
+    choose_days(manager, f"{today.year - 1}-01-01", f"{today.year - 1}-01-30", "public")
     refused_beside(manager, "to")
     manager.audit("reports-bad-days")
 
-    form = manager.page.locator("#choose-days")
-    form.locator("#f-from").fill(f"{today.year - 1}-03-01")
-    form.locator("#f-to").fill(f"{today.year - 1}-02-01")
-    form.locator("select[name=audience]").select_option("internal")
-    form.locator("button[type=submit]").click()
-    manager.check_page()
+    choose_days(manager, f"{today.year - 1}-03-01", f"{today.year - 1}-02-01", "internal")
     refused_beside(manager, "to")
 
     manager.goto(f"/reports?period={today.year - 1}&audience=press")

@@ -11,17 +11,10 @@ from gateway.reports import pdf
 from gateway.reports.charts import NAMES as PDF_CHARTS
 
 from .test_report_figures import LEGAL, REFERRAL, SHELTER
+from .test_report_gateway import services  # noqa: F401 - the three services' figures
 from .test_web_pages import _cheap_hashes, accounts, get, sign_in, web  # noqa: F401 - fixtures
 
 API = "/api/v1/reports/summary"
-
-
-@pytest.fixture
-def services(rpc):
-    rpc.responses[("referral", "report_figures")] = REFERRAL
-    rpc.responses[("shelter", "report_figures")] = {**SHELTER, "period": REFERRAL["period"]}
-    rpc.responses[("legal", "report_figures")] = {**LEGAL, "period": REFERRAL["period"]}
-    return rpc
 
 
 def figures_asked(rpc) -> list[dict]:
