@@ -108,7 +108,7 @@ def _path(ep, w):
               "item_id": str(w["item_id"]), "milestone": "plan_agreed",
               "agency": demo.FACILITY["id"], "partner_referral_id": "0" * 32,
               "notification_id": "999999999",
-              "task_id": "0" * 32}
+              "task_id": "0" * 32, "username": "no.such.user"}
     path = ep.path
     for key, value in values.items():
         path = path.replace(f"<{key}>", value)
@@ -150,6 +150,10 @@ OBJECT_LEVEL.update({(name, "shelter", "other"): (404, None) for name in (
 # marking read a notification in nobody's inbox: not found, for every role (its own inbox only)
 OBJECT_LEVEL.update({("mark_inbox_read", role, relation): (404, None)
                      for role in ROLES for relation in ("own", "other")})
+# disabling or enabling a web user nobody has: not found, nothing changed
+OBJECT_LEVEL.update({(name, "admin", relation): (404, None)
+                     for name in ("disable_web_user", "enable_web_user")
+                     for relation in ("own", "other")})
 # the world's facility has its resident: closing it is refused, nothing changed
 OBJECT_LEVEL.update({("close_facility", role, relation): (409, None)
                      for role, relation in (("shelter", "own"), ("admin", "own"), ("admin", "other"))})
