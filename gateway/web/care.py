@@ -26,7 +26,7 @@ from services.contracts.vocabulary import (CARE_SERVICES, CASH_PURPOSES, LEGAL_R
 from .common import notice
 from .core import blueprint, call, identity, page, render_page
 from .forms import INPUT_ERRORS, F, build, field_errors
-from .names import load_survivor_names
+from .names import load_survivor_names, provider_facilities
 
 PLAN_STATUSES = ("open", "closed", "all")
 PER_PAGE = 25
@@ -102,7 +102,7 @@ def refusal_text(english: str) -> str:
 # --- the list --------------------------------------------------------------------------------------
 
 def _facilities() -> list[dict]:
-    return [{"id": f["facility"], "name": f["name"]} for f in call("list_facilities")]
+    return [{"id": f["facility"], "name": f["name"]} for f in provider_facilities()]
 
 
 @blueprint.get("/shelter/plans")

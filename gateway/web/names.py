@@ -74,6 +74,14 @@ def agency_name(agency_id) -> str:
     return agency_names().get(agency_id, str(agency_id))
 
 
+def provider_facilities() -> list[dict]:
+    """The signed-in person's provider's facilities (``list_facilities``), asked once per
+    request however many parts of the page need them; a service error is raised to the caller."""
+    if "web_facilities" not in g:
+        g.web_facilities = call("list_facilities")
+    return g.web_facilities
+
+
 def facility_name(facility_id) -> str:
     """A facility of the signed-in person's provider by its name, else its id (a template
     global): the provider's facilities are asked once per request, and only when a page shows
@@ -86,7 +94,7 @@ def facility_name(facility_id) -> str:
         g.web_facility_names = {}
         if allowed("list_facilities"):
             try:
-                g.web_facility_names = {f["facility"]: f["name"] for f in call("list_facilities")}
+                g.web_facility_names = {f["facility"]: f["name"] for f in provider_facilities()}
             except tuple(UNAVAILABLE) as exc:
                 current_app.logger.warning("names: the shelter service did not answer (%s); "
                                            "facilities shown by id", type(exc).__name__)

@@ -13,7 +13,7 @@ from ..resources.admissions import INCOMING_STATUSES
 from .common import notice
 from .core import blueprint, call, identity, page, render_page, safe_next, today
 from .forms import F, build, send
-from .names import load_survivor_names
+from .names import load_survivor_names, provider_facilities
 
 DECISION = [F("decision"), F("reason_code"), F("reason")]
 REFER_ON = [F("decision"), F("to"), F("reason")]
@@ -28,7 +28,7 @@ MANAGER = [F("manager")]
 
 def _facilities() -> list[dict]:
     """The signed-in person's provider's open facilities (another provider's are not theirs)."""
-    return [{"id": f["facility"], "name": f["name"]} for f in call("list_facilities")
+    return [{"id": f["facility"], "name": f["name"]} for f in provider_facilities()
             if f["status"] == "open"]
 
 

@@ -81,6 +81,13 @@ def test_the_list_shows_plans_with_their_milestones_and_passes_the_filters(shelt
     assert "/shelter/plans" in nav
 
 
+def test_the_list_asks_for_the_providers_facilities_once(shelter, rpc):
+    """The facility filter and the facility names in the rows share one ``list_facilities``."""
+    page = get(shelter, "/shelter/plans")
+    assert page.status_code == 200 and "Demo shelter" in page.text
+    assert len(calls(rpc, "list_facilities")) == 1
+
+
 def test_a_long_list_is_shown_a_page_at_a_time(shelter, rpc):
     rpc.responses[("shelter", "list_plans")] = [
         {**SUMMARY, "plan_id": n, "milestones": {"done": 1, "due": 3, "overdue": 0}} for n in range(60, 0, -1)]
