@@ -106,10 +106,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     api.register(app)
     web.register(app)  # the pages for people (gateway/web): sign-in, police, shelter, legal
     app.register_blueprint(health.blueprint)
-    spec = openapi.build(api.ENDPOINTS)
 
     @app.get("/api/v1/openapi.json")
     def openapi_document():
-        return jsonify(spec)
+        return jsonify(openapi.document())
 
     return app

@@ -1,6 +1,7 @@
 """The OpenAPI 3 document, generated from the declared endpoints and their marshmallow schemas,
 and the schema of the problem document every error answers with."""
 
+import functools
 import re
 
 from apispec import APISpec
@@ -70,3 +71,12 @@ def build(endpoints: tuple[Endpoint, ...], *, prefix: str = "/api/v1") -> dict:
                                                  "responses": {"200": {"description": "OK"},
                                                                "503": {"description": "Not ready"}}}})
     return spec.to_dict()
+
+
+@functools.cache
+def document() -> dict:
+    """The gateway's own OpenAPI document, built on first request and kept for the process:
+    it depends only on the declared endpoints, and building it costs more than the rest of
+    ``create_app`` (each worker and each test app would otherwise pay for it at start)."""
+    from . import api
+    return build(api.ENDPOINTS)
