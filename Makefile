@@ -39,16 +39,22 @@ status:
 # monkey-patch it (tests/integration/conftest.py); end-to-end tests drive real processes.
 test: needs-test test-unit test-deploy test-integration test-e2e test-browser test-faults
 
+# On UNIT_WORKERS pytest-xdist workers (0: one process).
+UNIT_WORKERS ?= 2
 test-unit: needs-test-unit $(STAMP)
-	$(BIN)/pytest -q -p no:pytest_nameko tests/unit
+	$(BIN)/pytest -q -p no:pytest_nameko $(if $(filter-out 0,$(UNIT_WORKERS)),-n $(UNIT_WORKERS)) tests/unit
 
 # Offline checks of deploy/ (Dockerfile, compose, Kubernetes manifests, operator resources
 # against docs/standards/crds). Needs the "deploy-check" extras and Debian's docker-compose.
 test-deploy: needs-test-deploy $(STAMP)
 	$(BIN)/pytest -q -p no:pytest_nameko tests/deploy
 
+# As INTEGRATION_PARTS pytest processes at once, each over a share of the files (tests/parts.py:
+# the layer's eventlet monkey patch hangs in a pytest-xdist worker); 1: one process.
+INTEGRATION_PARTS ?= 2
 test-integration: needs-test-integration $(STAMP)
-	$(BIN)/pytest -q --suppress-nameko-eventlet-notification tests/integration
+	$(BIN)/python -m tests.parts --parts $(INTEGRATION_PARTS) tests/integration -- \
+		-q --suppress-nameko-eventlet-notification
 
 # `make test-e2e REPLICAS=2` runs the same tests with two processes of each service.
 # On E2E_WORKERS pytest-xdist workers (E2E_WORKERS=0: one process, as before): each network has

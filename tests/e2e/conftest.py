@@ -132,6 +132,13 @@ def pytest_xdist_make_scheduler(config, log):
     return ByGroup(config, log)
 
 
+def pytest_sessionfinish(session):
+    """The PostgreSQL databases this process emptied for reuse are dropped when its tests end
+    (``refnet.harness.postgres``; at exit otherwise)."""
+    from refnet.harness.postgres import release_databases
+    release_databases()
+
+
 @pytest.fixture(scope="session")
 def vhost_uri():
     name, uri = create_vhost("refnet-e2e")

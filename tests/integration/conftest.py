@@ -20,7 +20,7 @@ import pytest  # noqa: E402
 from nameko.extensions import DependencyProvider  # noqa: E402
 from sqlalchemy import func, inspect, select, text  # noqa: E402
 
-from services.common import broker  # noqa: E402
+from services.common import atrest, broker  # noqa: E402
 from services.common.caller import Caller  # noqa: E402
 from services.common.db import Database  # noqa: E402
 from services.common.migrations import upgrade  # noqa: E402
@@ -39,9 +39,21 @@ AUDIT_KEY = os.environ.setdefault("REFNET_AUDIT_KEY", "integration-layer-audit-k
 # public half (read from the environment), every test's signer signs with the private one.
 CALLER_SIGNING, CALLER_VERIFY = new_caller_keypair()
 os.environ["REFNET_CALLER_VERIFY_KEY"] = CALLER_VERIFY
+# And file keys for the encrypted columns, as every service process has them from its start
+# (``FileKeys``): a use case called directly then stores and reads sealed text whatever ran
+# before it, in a whole run or in a part of one (tests/parts.py). A test about other keys, or
+# none, sets them itself and puts these back.
+atrest.use_keys(FileCipher(FileCipher.new_key()))
 
 SURVIVOR_NAME = "Zerya Qasimova-Testperson"
 SURVIVOR_PHONE = "+9647501234987"
+
+
+def pytest_sessionfinish(session):
+    """The PostgreSQL databases this process emptied for reuse are dropped when its tests end
+    (``refnet.harness.postgres``; at exit otherwise)."""
+    from refnet.harness.postgres import release_databases
+    release_databases()
 
 
 # --- polling ---------------------------------------------------------------------------------

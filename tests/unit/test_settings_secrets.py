@@ -58,7 +58,8 @@ def test_every_service_requires_its_file_keys(kind):
 
 
 @pytest.mark.parametrize("kind", sorted(SERVICES))
-@pytest.mark.parametrize("value", MALFORMED["REFNET_FILE_KEYS"])
+@pytest.mark.parametrize("value", MALFORMED["REFNET_FILE_KEYS"],
+                         ids=["bad-second-key", "not-a-key", "two-bad-keys", "an-empty-key"])  # stable ids: xdist
 def test_malformed_file_keys_are_refused_without_their_value(kind, value):
     message = refused(SERVICES[kind], service_secrets(REFNET_FILE_KEYS=value))
     assert message.startswith("REFNET_FILE_KEYS is malformed") and "item" in message
