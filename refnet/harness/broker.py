@@ -2,16 +2,15 @@
 network (or each other) on the same broker; and the named vhost, users and policies a
 deployed configuration declares (``refnet.harness.deployed``)."""
 
-import base64
-import hashlib
 import json
-import os
 import subprocess
 import urllib.parse
 import uuid
 
 import requests
 
+from refnet.local import broker_users as local_users
+from refnet.local.broker_users import import_definitions
 from services.contracts import broker_users
 
 from .settings import VALUES
@@ -44,7 +43,8 @@ def create_vhost(prefix: str = "refnet-test") -> tuple[str, str]:
 
 def delete_vhost(name: str) -> None:
     """Delete a vhost and everything in it, and its per-kind users (``kind_users``).
-    Management API first, then rabbitmqctl (its calls at once, not one after the other)."""
+    Management API first, else one ``rabbitmqctl eval`` for the users and the vhost together
+    (one Erlang VM instead of one per object)."""
     users = [kind_user_name(name, kind) for kind in broker_users.KINDS]
     try:
         for user_name in users:
@@ -53,14 +53,27 @@ def delete_vhost(name: str) -> None:
                             missing_ok=True)
             except requests.HTTPError:
                 pass  # the vhost goes next; a user left behind has no vhost to act on
-    except requests.RequestException:
-        _rabbitmqctl_all([("delete_user", user_name) for user_name in users])
-    user, password, _ = credentials()
-    try:
+        user, password, _ = credentials()
         requests.delete(f"{MANAGEMENT}/api/vhosts/{urllib.parse.quote(name, safe='')}",
                         auth=(user, password), timeout=10).raise_for_status()
     except requests.RequestException:
-        subprocess.run(["rabbitmqctl", "delete_vhost", name], check=False, capture_output=True)
+        delete_by_eval(users=users, vhosts=[name])
+
+
+def _erlang_binaries(names: list[str]) -> str:
+    """An Erlang list of binaries (UTF-8 bytes, so no name needs quoting)."""
+    return "[" + ",".join("<<" + ",".join(str(b) for b in n.encode()) + ">>" for n in names) + "]"
+
+
+def delete_by_eval(users: list[str] = (), vhosts: list[str] = ()) -> None:
+    """Delete broker users, then vhosts, in one ``rabbitmqctl eval``; a missing one is no
+    error (each deletion is caught on its own)."""
+    acting = _erlang_binaries(["refnet-harness"])
+    expression = (f"[Acting] = {acting}, "
+                  f"[catch rabbit_auth_backend_internal:delete_user(U, Acting) || U <- {_erlang_binaries(list(users))}], "
+                  f"[catch rabbit_vhost:delete(V, Acting) || V <- {_erlang_binaries(list(vhosts))}], ok.")
+    subprocess.run(["rabbitmqctl", "-q", "eval", expression], check=False, capture_output=True,
+                   timeout=120)
 
 
 def _management(method: str, path: str, missing_ok: bool = False, **kwargs) -> None:
@@ -75,36 +88,6 @@ def _management(method: str, path: str, missing_ok: bool = False, **kwargs) -> N
 
 def _rabbitmqctl(*args: str, check: bool = True) -> None:
     subprocess.run(["rabbitmqctl", "-q", *args], check=check, capture_output=True, timeout=120)
-
-
-def _rabbitmqctl_all(calls: list[tuple[str, ...]]) -> None:
-    """Several independent rabbitmqctl calls at once (each starts an Erlang VM of its own: the
-    wait is that start, not the broker's work); their failures are ignored, as ``check=False``."""
-    running = [subprocess.Popen(["rabbitmqctl", "-q", *args], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL) for args in calls]
-    for process in running:
-        try:
-            process.wait(120)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def password_hash(password: str) -> str:
-    """RabbitMQ's stored form of a password (``rabbit_password_hashing_sha256``, its default):
-    base64 of a 4-byte salt followed by SHA-256 of the salt and the password."""
-    salt = os.urandom(4)
-    return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
-
-
-def import_definitions(definitions: dict) -> None:
-    """Vhosts, users, permissions and topic permissions (RabbitMQ's definitions format, each
-    key optional) created or updated in ONE rabbitmqctl call, where one call per object would
-    start an Erlang VM each (~0.5 s): what the harness does when the management API does not
-    answer. The definitions (password hashes, never a password) go through standard input."""
-    subprocess.run(["rabbitmqctl", "-q", "import_definitions", "--format", "json"],
-                   input=json.dumps(definitions), text=True, check=True, capture_output=True,
-                   timeout=120)
 
 
 def add_vhost(name: str, default_queue_type: str | None = None, description: str = "") -> None:
@@ -194,17 +177,8 @@ def kind_users(amqp_uri: str) -> dict[str, str]:
             _management_user(kind_user_name(vhost, kind), password, (), (vhost,),
                              broker_users.permissions(kind), broker_users.topic_permissions(kind))
     except requests.RequestException:
-        import_definitions({
-            "users": [{"name": kind_user_name(vhost, kind), "password_hash": password_hash(password),
-                       "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": []}
-                      for kind, password in passwords.items()],
-            "permissions": [{"user": kind_user_name(vhost, kind), "vhost": vhost,
-                             **broker_users.permissions(kind)} for kind in passwords],
-            "topic_permissions": [{"user": kind_user_name(vhost, kind), "vhost": vhost,
-                                   "exchange": exchange, **keys}
-                                  for kind in passwords
-                                  for exchange, keys in broker_users.topic_permissions(kind).items()],
-        })
+        import_definitions(local_users.definitions(
+            vhost, passwords, name=lambda kind: kind_user_name(vhost, kind)))
     uris = {}
     for kind, password in passwords.items():
         name = kind_user_name(vhost, kind)

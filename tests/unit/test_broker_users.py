@@ -85,21 +85,41 @@ def test_refnet_up_gives_each_process_its_own_uri_and_no_broker_password():
     assert local.process_uris({"AMQP_URI": "amqp://guest:guest@h:5672/"}) == {}  # no passwords: as before
 
 
-def test_a_password_that_begins_with_a_dash_reaches_rabbitmqctl_as_a_password(monkeypatch):
-    """token_urlsafe may begin a password with "-": rabbitmqctl would read it as an option (exit
-    64) unless "--" ends the options first."""
+def test_without_the_management_api_every_user_goes_in_one_rabbitmqctl_call_as_a_hash(monkeypatch):
+    """A broker without the management plugin gets every kind's user, permissions and topic
+    permissions in ONE ``rabbitmqctl import_definitions`` (one Erlang VM, not four per user),
+    through standard input, with each password only as RabbitMQ's salted SHA-256 hash (so a
+    password that begins with "-" is never read as an option)."""
+    import base64
+    import hashlib
+    import json
+    import requests
+
     calls = []
 
-    class Done:
-        def __init__(self, code):
-            self.returncode = code
+    def run(argv, **kw):
+        calls.append((argv, kw.get("input")))
 
-    def run(argv, **_kw):
-        calls.append(argv)
-        return Done(1 if argv[2] == "add_user" else 0)  # the user exists: a new password
+        class Done:
+            returncode = 0
+        return Done()
+
+    def refuse(*_a, **_kw):
+        raise requests.ConnectionError("no management plugin")
 
     monkeypatch.setattr(local.subprocess, "run", run)
-    local._by_rabbitmqctl(None, None, "/", "refnet-shelter", "-hFj0secret", "shelter")
-    for verb in ("add_user", "change_password"):
-        argv = next(a for a in calls if a[2] == verb)
-        assert argv[3:] == ["--", "refnet-shelter", "-hFj0secret"], argv
+    monkeypatch.setattr(local.requests, "get", refuse)
+    passwords = {"shelter": "-hFj0secret", "gateway": "other-secret"}
+    made = local.create("amqp://admin:pw@127.0.0.1:5672/refnet", "http://127.0.0.1:15672", passwords)
+    assert made == ["refnet-shelter", "refnet-gateway"]
+    [(argv, given)] = calls
+    assert argv == ["rabbitmqctl", "-q", "import_definitions", "--format", "json"]
+    assert "secret" not in given
+    definitions = json.loads(given)
+    for user in definitions["users"]:
+        raw = base64.b64decode(user["password_hash"])
+        password = passwords[user["name"].removeprefix("refnet-")]
+        assert raw[4:] == hashlib.sha256(raw[:4] + password.encode()).digest()
+    assert {(p["user"], p["vhost"]) for p in definitions["permissions"]} == \
+        {("refnet-shelter", "refnet"), ("refnet-gateway", "refnet")}
+    assert all(t["vhost"] == "refnet" for t in definitions["topic_permissions"])
