@@ -16,7 +16,7 @@ from pathlib import Path
 import kombu
 import requests
 
-from bench import fixtures, kombu_rtt, loadgen, memory, signin
+from bench import coldstart, fixtures, kombu_rtt, loadgen, memory, signin
 from bench.baseline import BaselineApp
 from bench.loadgen import Load
 from bench.table import figures_table, machine, print_table
@@ -295,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="load generator (auto: wrk when installed)")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="where to write the results JSON")
     parser.add_argument("--skip", action="append", default=[],
-                        choices=("intake", "propagation", "reads", "signin", "growth"),
+                        choices=("intake", "propagation", "reads", "signin", "restarts", "growth"),
                         help="leave a scenario out")
     args = parser.parse_args(argv)
     p = PROFILES[args.size]
@@ -319,15 +319,26 @@ def main(argv: list[str] | None = None) -> int:
     succeeded = False
     try:
         baseline = BaselineApp(workdir, dict(os.environ))
+        began = time.perf_counter()
         baseline.start()
+        baseline_start = time.perf_counter() - began
+        # the cold start: the network's own start, timed step by step (bench/coldstart.py);
         # the per-user rate limit would turn the load into 429s: the benchmark measures
         # the path a submission takes, with the limiter effectively off; one trusted proxy, so
         # each bogus sign-in of the attack names its own client (bench/signin.py)
+        began = time.perf_counter()
         net = Network(workdir / "network", amqp_uri,
                       extra_env={"REFNET_RATE_LIMIT_PER_MINUTE": "100000000",
                                  "REFNET_TRUSTED_PROXIES": "1"})
-        net.prepare()
+        broker_users_s = time.perf_counter() - began
+        prepared = net.prepare()
+        started = time.perf_counter()
         net.start()
+        results["cold_start"] = {
+            "first": coldstart.first_start(net, broker_users_s, prepared, started),
+            "baseline_app_start_seconds": round(baseline_start, 2)}
+        log(f"cold start: {results['cold_start']['first']['seconds']} s to /readyz 200 "
+            f"{results['cold_start']['first']['steps']}")
         net.wait_ready()
         net.seed_facility(BENCH_CAPACITY)  # room for every admission the propagation run makes
         police = net.token("police", agency=fixtures.AGENCY)
@@ -350,6 +361,12 @@ def main(argv: list[str] | None = None) -> int:
         results["memory"]["after_load"] = memory.measure(network_pids(net))
         log(f"memory after load: {results['memory']['after_load']['total_rss_mb']} MB RSS "
             f"({results['memory']['after_load']['total_pss_mb']} MB PSS)")
+        if "restarts" not in args.skip:
+            for name in ("shelter", "gateway"):
+                results["cold_start"][f"restart_{name}"] = coldstart.restart(net, name)
+                figures = results["cold_start"][f"restart_{name}"]
+                log(f"cold start: {name} restarted to ready in {figures['seconds']} s (stopped in "
+                    f"{figures['stop_seconds']} s, started to ready in {figures['start_to_ready_seconds']} s)")
         net.stop()
         baseline.stop()
         if "growth" not in args.skip:

@@ -66,6 +66,22 @@ def figures_table(r: dict) -> list[dict]:
             "same, no attack", "(informative)", None)
         row("sign-in attack: authenticated read p99", d["read_p99_ms"], "ms", q["read_p99_ms"],
             "same, no attack", "(informative)", None)
+    cs = r.get("cold_start")
+    if cs:
+        base, first = cs["baseline_app_start_seconds"], cs["first"]
+        row("cold start: broker users, migrate, broker setup, processes -> /readyz 200",
+            first["seconds"], "s", base, "baseline Flask app start", "(informative)", None)
+        for step, label in (("broker_users", "each process kind's broker user"),
+                            ("migrate", "migrate (empty databases)"),
+                            ("broker_setup", "broker setup (exchanges, queues)"),
+                            ("processes_to_ready", "processes started -> /readyz 200")):
+            row(f"cold start, step: {label}", first["steps"][step], "s", None, "-",
+                "(informative)", None)
+        for name, label in (("shelter", "shelter service, stop + start -> /readyz shelter ok"),
+                            ("gateway", "gateway, stop + start -> /readyz 200")):
+            if f"restart_{name}" in cs:
+                row(f"restart: {label}", cs[f"restart_{name}"]["seconds"], "s", base,
+                    "baseline Flask app start", "(informative)", None)
     gr = r.get("growth")
     if gr and len(gr) >= 2:
         small, large = sorted(gr, key=int)[0], sorted(gr, key=int)[-1]

@@ -129,11 +129,16 @@ class Network:
 
     # --- life cycle -------------------------------------------------------------------------
 
-    def prepare(self) -> None:
-        """Migrate every database and declare the broker topology, as `refnet up` does."""
+    def prepare(self) -> dict[str, float]:
+        """Migrate every database and declare the broker topology, as `refnet up` does; the
+        seconds each step took (the benchmark's cold start)."""
+        seconds = {}
         for command in ("migrate", "broker-setup"):
+            started = time.perf_counter()
             subprocess.run([str(BIN / "refnet"), command], env=self.env, cwd=ROOT, check=True,
                            capture_output=True)
+            seconds[command] = time.perf_counter() - started
+        return seconds
 
     def _expand(self, names) -> list[str]:
         """A bare service name stands for all its replicas (``shelter``, ``shelter.2``...)."""

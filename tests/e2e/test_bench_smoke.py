@@ -55,6 +55,20 @@ def test_the_benchmark_runs_end_to_end_with_tiny_sizes(tmp_path, client):
         row = figures[name]
         assert row["value"] is not None and row["baseline"] is not None, row
         assert row["ratio"] is not None and row["target"], row
+    # the cold start, its steps and the two restarts: present and positive, never their size
+    cold = results["cold_start"]
+    steps = cold["first"]["steps"]
+    assert set(steps) == {"broker_users", "migrate", "broker_setup", "processes_to_ready"}, steps
+    assert all(seconds > 0 for seconds in steps.values()), steps
+    assert {*SERVICES, "gateway"} <= set(cold["first"]["processes"]["cpu_seconds_at_ready"])
+    for name in ("shelter", "gateway"):
+        restart = cold[f"restart_{name}"]
+        assert restart["stop_seconds"] > 0 and restart["start_to_ready_seconds"] > 0, restart
+        assert name in restart["cpu_seconds_at_ready"], restart
+    cold_rows = [name for name in figures if name.startswith(("cold start", "restart: "))]
+    assert len(cold_rows) == 7, cold_rows  # the whole, its four steps, the two restarts
+    for name in cold_rows:
+        assert figures[name]["value"] > 0 and name in run.stdout, figures[name]
     assert results["intake"]["gateway"]["requests"] > 0
     assert "drained" in results["intake"]["drain"]
     assert results["memory"]["idle"]["processes"], "no network process was measured"
