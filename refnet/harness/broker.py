@@ -131,20 +131,16 @@ def add_user(name: str, password: str, tags: tuple[str, ...], vhosts: tuple[str,
     try:
         _management_user(name, password, tags, vhosts, permissions, topic_permissions)
     except requests.RequestException:
-        # the management API's PUT creates or updates; rabbitmqctl's add_user only creates, so a
-        # user made before on this vhost (the benchmark starts several networks on one) gets the
-        # new password instead
-        # "--" ends the options: a generated password may begin with "-" (token_urlsafe)
-        if subprocess.run(["rabbitmqctl", "-q", "add_user", "--", name, password],
-                          capture_output=True, timeout=120).returncode != 0:
-            _rabbitmqctl("change_password", "--", name, password)
-        _rabbitmqctl("set_user_tags", name, *tags)
-        for vhost in vhosts:
-            _rabbitmqctl("set_permissions", "-p", vhost, name, permissions["configure"],
-                         permissions["write"], permissions["read"])
-            for exchange, keys in (topic_permissions or {}).items():
-                _rabbitmqctl("set_topic_permissions", "-p", vhost, name, exchange,
-                             keys["write"], keys["read"])
+        # one rabbitmqctl call (definitions create or update: a user made before on this vhost,
+        # as the benchmark's several networks on one make it, gets the new password)
+        import_definitions({
+            "users": [{"name": name, "password_hash": local_users.password_hash(password),
+                       "hashing_algorithm": "rabbit_password_hashing_sha256", "tags": list(tags)}],
+            "permissions": [{"user": name, "vhost": vhost, **permissions} for vhost in vhosts],
+            "topic_permissions": [{"user": name, "vhost": vhost, "exchange": exchange, **keys}
+                                  for vhost in vhosts
+                                  for exchange, keys in (topic_permissions or {}).items()],
+        })
 
 
 def _management_user(name: str, password: str, tags: tuple[str, ...], vhosts: tuple[str, ...],
@@ -187,15 +183,16 @@ def kind_users(amqp_uri: str) -> dict[str, str]:
     return uris
 
 
-def delete_user(name: str) -> None:
-    """Delete a broker user; nothing when there is none."""
+def delete_users_and_vhosts(users: list[str], vhosts: list[str]) -> None:
+    """Delete broker users, then vhosts; a missing one is nothing. Management API first, else
+    all of them in one ``rabbitmqctl eval``."""
     try:
-        _management("DELETE", f"users/{urllib.parse.quote(name, safe='')}")
-    except requests.HTTPError as exc:
-        if exc.response is None or exc.response.status_code != 404:
-            raise
+        for name in users:
+            _management("DELETE", f"users/{urllib.parse.quote(name, safe='')}", missing_ok=True)
+        for name in vhosts:
+            _management("DELETE", f"vhosts/{urllib.parse.quote(name, safe='')}", missing_ok=True)
     except requests.RequestException:
-        _rabbitmqctl("delete_user", name, check=False)
+        delete_by_eval(users=users, vhosts=vhosts)
 
 
 def set_policy(vhost: str, name: str, pattern: str, definition: dict, priority: int = 0,

@@ -438,10 +438,8 @@ def tear_down_servers(deployed: Deployed, environments: dict[str, dict[str, str]
     named = databases(environments)
     _refuse_what_is_not_ours(deployed, named)
     postgres.drop_databases_and_roles(sorted(named), sorted(set(named.values())))
-    for user in deployed.users:
-        broker.delete_user(user["name"])
-    for vhost in deployed.vhosts:
-        broker.delete_vhost(vhost["name"])
+    broker.delete_users_and_vhosts([user["name"] for user in deployed.users],
+                                   [vhost["name"] for vhost in deployed.vhosts])
 
 
 def run_migrate(deployed: Deployed, environments: dict[str, dict[str, str]]) -> None:

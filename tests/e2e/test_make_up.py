@@ -15,7 +15,8 @@ import pytest
 import requests
 
 from refnet import demo
-from refnet.harness.broker import connection_users, create_vhost, delete_user, delete_vhost
+from refnet.harness.broker import (connection_users, create_vhost, delete_users_and_vhosts,
+                                   delete_vhost)
 from refnet.harness.network import ROOT, free_port
 from refnet.harness.polling import poll
 from tests.e2e.conftest import BROKER_WIDE_NAMES
@@ -35,8 +36,8 @@ def own_vhost():
     name, uri = create_vhost("refnet-up")
     yield uri
     delete_vhost(name)
-    for kind in ("gateway", "referral", "shelter", "legal", "notify"):  # `refnet up` made them
-        delete_user(f"refnet-{kind}")
+    delete_users_and_vhosts([f"refnet-{kind}" for kind in  # `refnet up` made them
+                             ("gateway", "referral", "shelter", "legal", "notify")], [])
 
 
 def free_base_port() -> int:
