@@ -139,7 +139,8 @@ class StatusCopy:
             self._live = False
             self._entries.clear()
 
-    def __len__(self) -> int:
+    def size(self) -> int:
+        """How many answers are kept (not ``__len__``: an empty copy is still a copy)."""
         return sum(len(by_caller) for by_caller in self._entries.values())
 
 

@@ -84,7 +84,7 @@ def test_another_agency_role_or_reference_never_gets_the_entry(copy, referral):
 def test_shelter_staff_always_ask_the_service(copy, referral):
     read(copy, referral, role="shelter", agency="erbil-shelter")
     read(copy, referral, role="shelter", agency="erbil-shelter")
-    assert referral.reads == 2 and len(copy) == 0
+    assert referral.reads == 2 and copy.size() == 0
 
 
 def test_a_change_through_the_gateway_is_seen_by_the_next_read_in_every_worker(clocks, referral):
@@ -143,7 +143,7 @@ def test_an_event_about_no_one_referral_drops_everything(copy, referral):
     read(copy, referral)
     read(copy, referral, reference=OTHER)
     copy.drop(reference_of({"type": "referral.agency_changed", "payload": {"agency": "x"}}))
-    assert len(copy) == 0
+    assert copy.size() == 0
 
 
 def test_the_reference_is_read_from_an_event_body_as_json_or_bytes():
@@ -179,12 +179,12 @@ def test_nothing_is_served_or_kept_while_the_events_are_not_consumed(clocks, ref
     copy = StatusCopy(2.0, LocalGeneration(), clocks.now, clock=clocks.monotonic)
     read(copy, referral)
     read(copy, referral)
-    assert referral.reads == 2 and len(copy) == 0  # before the feed connected
+    assert referral.reads == 2 and copy.size() == 0  # before the feed connected
     copy.connected()
     read(copy, referral)
     copy.disconnected()
     read(copy, referral)
-    assert referral.reads == 4 and len(copy) == 0
+    assert referral.reads == 4 and copy.size() == 0
 
 
 def test_after_reconnecting_the_copy_starts_empty(copy, referral):
@@ -222,7 +222,7 @@ def test_refusals_are_never_kept(copy, referral):
     for _ in range(2):
         with pytest.raises(LookupError):
             copy.get(REF, "police", "duhok-police", refused)
-    assert referral.reads == 2 and len(copy) == 0
+    assert referral.reads == 2 and copy.size() == 0
 
 
 def test_the_copy_keeps_at_most_max_references_the_least_recently_read_going_first(copy, referral):
@@ -230,12 +230,18 @@ def test_the_copy_keeps_at_most_max_references_the_least_recently_read_going_fir
         read(copy, referral, reference=f"RN-{n:08d}")
     read(copy, referral, reference="RN-00000000")  # read again: now the most recent
     read(copy, referral, reference="RN-NEW00000")
-    assert len(copy) == MAX_REFERENCES
+    assert copy.size() == MAX_REFERENCES
     reads = referral.reads
     read(copy, referral, reference="RN-00000000")
     assert referral.reads == reads
     read(copy, referral, reference="RN-00000001")  # the least recently read went
     assert referral.reads == reads + 1
+
+
+def test_the_app_uses_the_copy_it_is_given_even_an_empty_one(app):
+    from gateway.app import create_app
+    given = StatusCopy(2.0, LocalGeneration(), datetime.now)
+    assert create_app({**app.config, "STATUS_COPY": given}).extensions["refnet.statuscopy"] is given
 
 
 def test_an_unreadable_generation_means_asking_the_service(copy, referral):
