@@ -42,7 +42,7 @@ APP = Settings(
     Setting("REFNET_AVAILABILITY_MAX_AGE", "1",
             "seconds a gateway worker reuses bed availability; 0 asks the shelter service "
             "every time", float),
-    Setting("REFNET_STATUS_MAX_AGE", "2",
+    Setting("REFNET_STATUS_MAX_AGE", "5",
             "seconds a gateway worker reuses a police or legal status answer; consent and "
             "status changes drop it at once (docs/decisions/0048); 0 asks the referral service "
             "every time", float),

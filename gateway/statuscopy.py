@@ -37,6 +37,8 @@ from typing import Callable
 import kombu
 
 from services.common.timeutil import aware
+
+from .metrics import STATUS_COPY
 from services.contracts.topology import EVENTS_EXCHANGE, STATUS_COPY_KEYS
 
 log = logging.getLogger(__name__)
@@ -64,28 +66,38 @@ class StatusCopy:
 
     def get(self, reference: str, role: str, agency: str, fetch: Callable[[], dict]) -> dict:
         """The status answer for the caller; ``fetch`` asks the referral service."""
-        if self.max_age <= 0 or role not in KEPT_ROLES:
-            return fetch()
-        if self.feed is not None:
-            self.feed.start(self)
-        if not self._live:
-            return fetch()
-        try:
-            generation = self.generation.current()
-        except Exception as exc:  # noqa: BLE001 - the service answers instead
-            log.warning("status copy: generation unreadable (%s); asking the service",
-                        type(exc).__name__)
+        generation = self._generation(role)
+        if generation is None:
+            STATUS_COPY.labels("asked").inc()
             return fetch()
         key = (role, agency)
         with self._lock:
             entry = self._entries.get(reference, {}).get(key)
             if entry is not None and self._fresh(entry, generation):
                 self._entries.move_to_end(reference)
+                STATUS_COPY.labels("kept").inc()
                 return entry[2]
             epoch = self._epoch
+        STATUS_COPY.labels("asked").inc()
         answer = fetch()
         self._keep(reference, key, answer, generation, epoch)
         return answer
+
+    def _generation(self, role: str) -> int | None:
+        """The shared generation to read and keep under, or None: ask the service, keep
+        nothing (off, a role not kept, the events not consumed, the generation unreadable)."""
+        if self.max_age <= 0 or role not in KEPT_ROLES:
+            return None
+        if self.feed is not None:
+            self.feed.start(self)
+        if not self._live:
+            return None
+        try:
+            return self.generation.current()
+        except Exception as exc:  # noqa: BLE001 - the service answers instead
+            log.warning("status copy: generation unreadable (%s); asking the service",
+                        type(exc).__name__)
+            return None
 
     def _fresh(self, entry, generation: int) -> bool:
         kept_at, kept_generation, _answer, until = entry
