@@ -9,15 +9,19 @@ and its legal and partner updates. The copy keeps the referral service's answer 
   ``changes_status``: consent, withdrawal) drops every worker's copy before it answers: it
   bumps a generation number in the gateway database (as availability does, decision 0026),
   and each read compares it with its entry's; if the bump fails the request answers 503;
-* each worker consumes the events that change an answer (``STATUS_COPY_KEYS``: every event the
-  referral service announces after its commit, and the shelter and legal events it applies
-  without announcing one) on an exclusive queue of its own, and drops that reference's entries;
+* each worker consumes, on an exclusive queue of its own, what the referral service announces
+  after its commits and what it consumes itself (``STATUS_COPY_KEYS``). A referral event drops
+  that reference's entries. A shelter or legal event (which the referral service is applying
+  at about the same moment) drops them too and makes the reference *unsettled*: its reads ask
+  the service and keep nothing until the referral service announces a change of it, or for
+  ``max_age`` (the events it applies without announcing one: legal and partner updates, offers,
+  transfers). So a read never keeps an answer from before a change the service is applying;
   while that queue is not consumed (start-up, broker restart) every read asks the service and
   nothing is kept, and the copy starts empty once it is consumed again;
 * an answer the service says holds only until a date (``valid_until``: the audience's consent
   ends then) is not served from ``CLOCK_MARGIN`` before that date on, by the gateway's clock;
 * after ``max_age`` seconds (``REFNET_STATUS_MAX_AGE``; 0 turns the copy off), which bounds
-  the changes no event announces after the referral service committed them (see the decision).
+  what no event tells (retention's anonymised notes) and an event applied later than that.
 
 Shelter staff always ask the service: their access follows the provider holding the referral,
 which moves by an event the referral service applies without announcing it. Refusals are never
@@ -63,6 +67,9 @@ class StatusCopy:
         self._entries: OrderedDict[str, dict] = OrderedDict()
         self._live = False   # the events that drop entries are being consumed
         self._epoch = 0      # moves at every drop: an answer asked for before it is not kept
+        # reference -> when a shelter or legal event about it came, until the referral service
+        # announces a change of it: read through, never kept
+        self._unsettled: OrderedDict[str, float] = OrderedDict()
 
     def get(self, reference: str, role: str, agency: str, fetch: Callable[[], dict]) -> dict:
         """The status answer for the caller; ``fetch`` asks the referral service."""
@@ -72,6 +79,10 @@ class StatusCopy:
             return fetch()
         key = (role, agency)
         with self._lock:
+            since = self._unsettled.get(reference)
+            if since is not None and self.clock() - since < self.max_age:
+                STATUS_COPY.labels("asked").inc()
+                return fetch()  # the referral service may be applying a change of it
             entry = self._entries.get(reference, {}).get(key)
             if entry is not None and self._fresh(entry, generation):
                 self._entries.move_to_end(reference)
@@ -128,20 +139,37 @@ class StatusCopy:
         if self.max_age > 0:
             self.generation.bump()
 
-    def drop(self, reference: str | None) -> None:
-        """An event about ``reference`` (None: about no one referral, e.g. an agency's names)."""
+    def on_event(self, body) -> None:
+        """An event off the feed's queue: a referral event drops its reference's entries (one
+        naming no referral, e.g. an agency's new names, drops all) and settles it; a shelter or
+        legal event drops them and unsettles it (one naming no referral changes no answer)."""
+        kind, reference = event_of(body)
+        if kind == "referral":
+            self.drop(reference)
+        elif reference is not None:
+            self.drop(reference, unsettle=True)
+
+    def drop(self, reference: str | None, unsettle: bool = False) -> None:
+        """Drop the entries of ``reference`` (None: all); ``unsettle``: and read it through
+        until the referral service announces a change of it, or for ``max_age``."""
         with self._lock:
             self._epoch += 1
             if reference is None:
                 self._entries.clear()
-            else:
-                self._entries.pop(reference, None)
+                return
+            self._entries.pop(reference, None)
+            self._unsettled.pop(reference, None)
+            if unsettle:
+                self._unsettled[reference] = self.clock()
+                while len(self._unsettled) > MAX_REFERENCES:  # the oldest are settled by age
+                    self._unsettled.popitem(last=False)
 
     def connected(self) -> None:
         """The feed consumes its queue: the copy may be used, starting empty."""
         with self._lock:
             self._epoch += 1
             self._entries.clear()
+            self._unsettled.clear()
             self._live = True
 
     def disconnected(self) -> None:
@@ -156,16 +184,19 @@ class StatusCopy:
         return sum(len(by_caller) for by_caller in self._entries.values())
 
 
-def reference_of(body) -> str | None:
-    """The referral an event is about (None: none named, which drops every entry)."""
+def event_of(body) -> tuple[str | None, str | None]:
+    """The service an event comes from (its type's first part) and the referral it names."""
     if isinstance(body, (bytes, str)):
         try:
             body = json.loads(body)
         except ValueError:
-            return None
-    payload = body.get("payload") if isinstance(body, dict) else None
+            return None, None
+    if not isinstance(body, dict):
+        return None, None
+    kind = body.get("type").split(".", 1)[0] if isinstance(body.get("type"), str) else None
+    payload = body.get("payload")
     reference = payload.get("reference") if isinstance(payload, dict) else None
-    return reference if isinstance(reference, str) else None
+    return kind, reference if isinstance(reference, str) else None
 
 
 # the exchange the services declare: the gateway's broker user binds to it, never declares it
@@ -203,8 +234,8 @@ class EventFeed:
             try:
                 with kombu.Connection(self.amqp_uri, connect_timeout=3, heartbeat=10) as conn:
                     conn.connect()
-                    on_event = lambda body, _message: copy.drop(reference_of(body))  # noqa: E731
-                    with conn.Consumer(queue, callbacks=[on_event], accept=["json"], no_ack=True):
+                    with conn.Consumer(queue, callbacks=[lambda body, _m: copy.on_event(body)],
+                                       accept=["json"], no_ack=True):
                         copy.connected()
                         backoff = 0.2
                         while not self._stopping.is_set():

@@ -20,11 +20,9 @@ EVENT_QUEUES = {
 }
 
 # what each gateway worker's status copy binds its own exclusive queue with (gateway/statuscopy.py,
-# docs/decisions/0048): everything the referral service announces after its commit, and the
-# shelter and legal events it applies to a status answer without announcing a change of its own
-STATUS_COPY_KEYS = ("referral.#", "legal.#", "shelter.referral_offered",
-                    "shelter.referral_unplaced", "shelter.resident_transferred",
-                    "shelter.partner_referral_changed")
+# docs/decisions/0048): everything the referral service announces after its commits, and what
+# it consumes (a referral of those is unsettled until the referral service announces it)
+STATUS_COPY_KEYS = ("referral.#", *EVENT_QUEUES["referral.events"])
 
 
 def event_queue_for(service_name: str) -> str:

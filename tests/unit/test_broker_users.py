@@ -36,10 +36,12 @@ def test_the_gateway_reads_and_configures_only_its_reply_and_status_queues():
 
 
 def test_the_gateway_binds_to_the_events_only_with_the_status_copy_s_keys():
-    """Its status queues hear what changes a status answer: nothing of intake, beds or care."""
+    """Its status queues hear what the referral service announces and what it consumes, no
+    other service's events (decision 0048)."""
+    assert set(t.STATUS_COPY_KEYS) == {"referral.#", *t.EVENT_QUEUES["referral.events"]}
     for key in t.STATUS_COPY_KEYS:
         assert may_key("gateway", t.EVENTS_EXCHANGE, "read", key), key
-    for key in ("#", "shelter.#", "shelter.admitted", "shelter.capacity_changed", "notify.#"):
+    for key in ("#", "notify.#", "*.#", "referral.*", "shelter.*"):
         assert not may_key("gateway", t.EVENTS_EXCHANGE, "read", key), key
 
 

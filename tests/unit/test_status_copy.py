@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from gateway.availability import LocalGeneration
-from gateway.statuscopy import CLOCK_MARGIN, MAX_REFERENCES, StatusCopy, reference_of
+from gateway.statuscopy import CLOCK_MARGIN, MAX_REFERENCES, StatusCopy, event_of
 from services.common.timeutil import iso
 
 REF = "RN-7K3M9QX2"
@@ -139,18 +139,65 @@ def test_an_event_drops_the_entries_of_its_reference_only(copy, referral):
     assert referral.reads == 5
 
 
-def test_an_event_about_no_one_referral_drops_everything(copy, referral):
+def event(kind: str, reference: str | None = REF) -> dict:
+    return {"type": kind, "payload": {"reference": reference} if reference else {"agency": "x"}}
+
+
+def test_a_referral_event_drops_its_reference_and_the_next_read_is_kept_again(copy, referral):
+    read(copy, referral)
+    referral.status = "admitted"
+    copy.on_event(event("referral.status_changed"))
+    assert [read(copy, referral)["status"] for _ in range(2)] == ["admitted"] * 2
+    assert referral.reads == 2
+
+
+def test_a_referral_event_about_no_one_referral_drops_everything(copy, referral):
     read(copy, referral)
     read(copy, referral, reference=OTHER)
-    copy.drop(reference_of({"type": "referral.agency_changed", "payload": {"agency": "x"}}))
+    copy.on_event(event("referral.agency_changed", None))
     assert copy.size() == 0
 
 
-def test_the_reference_is_read_from_an_event_body_as_json_or_bytes():
-    body = {"type": "referral.status_changed", "payload": {"reference": REF, "status": "admitted"}}
-    assert reference_of(body) == REF
-    assert reference_of(b'{"payload": {"reference": "RN-7K3M9QX2"}}') == REF
-    assert reference_of(b"not json") is None and reference_of(["x"]) is None
+def test_a_shelter_or_legal_event_unsettles_its_reference_until_the_referral_service_announces_it(
+        copy, referral, clocks):
+    """The referral service applies the shelter's event at about the time the gateway hears
+    it: a read before its commit must not keep the old answer."""
+    read(copy, referral)
+    copy.on_event(event("shelter.admitted"))
+    read(copy, referral)  # before the referral service committed: asked, not kept
+    referral.status = "admitted"
+    assert read(copy, referral)["status"] == "admitted" and referral.reads == 3
+    copy.on_event(event("referral.status_changed"))  # it committed and announced it
+    read(copy, referral)
+    read(copy, referral)
+    assert referral.reads == 4
+
+
+def test_an_unsettled_reference_without_announcement_is_kept_again_after_max_age(
+        copy, referral, clocks):
+    copy.on_event(event("legal.hearing_scheduled"))
+    read(copy, referral)
+    clocks.move(1.9)
+    read(copy, referral)
+    assert referral.reads == 2
+    clocks.move(0.1)
+    read(copy, referral)
+    read(copy, referral)
+    assert referral.reads == 3
+
+
+def test_a_shelter_event_naming_no_referral_changes_nothing(copy, referral):
+    read(copy, referral)
+    copy.on_event(event("shelter.capacity_changed", None))
+    read(copy, referral)
+    assert referral.reads == 1
+
+
+def test_the_service_and_reference_are_read_from_an_event_body_as_json_or_bytes():
+    assert event_of(event("referral.status_changed")) == ("referral", REF)
+    assert event_of(b'{"type": "shelter.admitted", "payload": {"reference": "RN-7K3M9QX2"}}') \
+        == ("shelter", REF)
+    assert event_of(b"not json") == (None, None) and event_of(["x"]) == (None, None)
 
 
 def test_an_entry_older_than_max_age_is_read_again(copy, referral, clocks):
