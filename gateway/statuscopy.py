@@ -41,9 +41,9 @@ from typing import Callable
 import kombu
 
 from services.common.timeutil import aware
+from services.contracts.topology import EVENTS_EXCHANGE, STATUS_COPY_KEYS
 
 from .metrics import STATUS_COPY
-from services.contracts.topology import EVENTS_EXCHANGE, STATUS_COPY_KEYS
 
 log = logging.getLogger(__name__)
 

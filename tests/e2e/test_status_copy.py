@@ -76,7 +76,7 @@ def consent(net, shelter, reference, share: bool) -> None:
     assert response.status_code == 200, response.text
 
 
-def test_a_status_change_announced_by_the_referral_service_drops_every_worker_s_copy(net):
+def test_a_status_change_by_the_shelter_s_decision_drops_every_worker_s_copy(net):
     police = net.token("police", agency=f"tip-unit-{uuid.uuid4().hex[:8]}")
     shelter = net.token("shelter")
     reference = received_referral(net, police)
