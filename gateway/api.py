@@ -7,6 +7,7 @@ route turns that ``Answer`` into a response (``respond``). The endpoints themsel
 on their views in ``gateway/resources``.
 """
 
+import logging
 from typing import Callable, Mapping
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
@@ -17,6 +18,8 @@ from .errors import ApiProblem, InputError
 from .resources import BY_NAME, ENDPOINTS
 from .resources.declare import JSON, Answer, Ctx, Endpoint
 from .tokens import InvalidToken, verify_token
+
+log = logging.getLogger(__name__)
 
 __all__ = ["BY_NAME", "ENDPOINTS", "Answer", "perform", "register", "respond"]
 
@@ -59,12 +62,30 @@ def perform(name: str, identity, *, body: dict | Callable[[], dict] | None = Non
     result = endpoint.view(ctx, **params)
     if endpoint.changes_beds:  # beds changed: every worker's availability copy is dropped
         current_app.extensions["refnet.availability"].invalidate()
+    if endpoint.changes_status:  # consent or status changed: so is every worker's status copy
+        _drop_status_copies(name)
     answer = result if isinstance(result, Answer) else Answer(result)
     if answer.status is None:
         answer.status = endpoint.status
     if answer.media_type is None:
         answer.media_type = endpoint.media_type
     return answer
+
+
+def _drop_status_copies(name: str) -> None:
+    """Before a consent or status change answers, every worker of every gateway drops its
+    status copy (docs/decisions/0048). If they cannot be told, the person is not told the
+    change holds: 503, and the retry (the same change again) tells them."""
+    try:
+        current_app.extensions["refnet.statuscopy"].changed()
+    except Exception as exc:  # noqa: BLE001 - answered as the service being away
+        log.warning("%s: status copies not dropped (%s); answering 503", name,
+                    type(exc).__name__)
+        raise ApiProblem(503, "status-copies-not-dropped", "Change not yet shown everywhere",
+                         "The change was recorded but could not yet be shown everywhere; "
+                         "send it again.",
+                         headers={"Retry-After": str(current_app.config["RETRY_AFTER_SECONDS"])}
+                         ) from None
 
 
 def respond(answer: Answer) -> Response:

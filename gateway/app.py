@@ -21,6 +21,7 @@ from .intake import IntakePublisher
 from .ratelimit import RateLimiter
 from .revocation import RevocationStore
 from .signin_guard import HashGate
+from .statuscopy import NAME as STATUS_GENERATION, EventFeed, StatusCopy
 from .rpc import RpcClient
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -31,7 +32,7 @@ QUIET_PATHS = {"/healthz", "/readyz", "/metrics"}  # probes and scrapes: counted
 def create_app(overrides: dict | None = None) -> Flask:
     """The gateway app: settings from the environment (``gateway/settings.py``), then
     ``overrides`` (a test's config values and fakes: RPC_POOL, INTAKE, REVOCATIONS, ACCOUNTS,
-    AVAILABILITY, CLOCK, HASH_GATE, DIRECTORY, AUDIT_CHECKPOINTS)."""
+    AVAILABILITY, STATUS_COPY, CLOCK, HASH_GATE, DIRECTORY, AUDIT_CHECKPOINTS)."""
     app = Flask(__name__)
     app.config.update(settings.load(overrides))
     app.json.sort_keys = False
@@ -64,6 +65,12 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config["GATEWAY_DATABASE_URL"])).keyed(app.config["REFERENCE_SECRET"])
     app.extensions["refnet.availability"] = app.config.get("AVAILABILITY") or AvailabilityCache(
         app.config["AVAILABILITY_MAX_AGE"], SharedGeneration(app.config["GATEWAY_DATABASE_URL"]))
+    # police and legal status answers, dropped by consent and status changes (decision 0048);
+    # its event queue is opened at the first status read, in the worker (after gunicorn's fork)
+    app.extensions["refnet.statuscopy"] = app.config.get("STATUS_COPY") or StatusCopy(
+        app.config["STATUS_MAX_AGE"],
+        SharedGeneration(app.config["GATEWAY_DATABASE_URL"], STATUS_GENERATION),
+        app.extensions["refnet.clock"].now, feed=EventFeed(app.config["AMQP_URI"]))
     app.extensions["refnet.ratelimit"] = RateLimiter(app.config["RATE_LIMIT_PER_MINUTE"])
     # sign-in: attempt buckets per worker, then (in the store) shared delays and bounded hashing
     app.extensions["refnet.signin_clients"] = RateLimiter(app.config["SIGNIN_PER_CLIENT_PER_MINUTE"])

@@ -50,22 +50,25 @@ class LocalGeneration:
 
 
 class SharedGeneration:
-    """The generation number in the gateway's database, read with one prepared statement."""
+    """A generation number in the gateway's database (``name``: availability's, or the status
+    copy's), read with one prepared statement."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, name: str = NAME):
         self.db = Database.for_url(url)
         self.db.ensure_tables(metadata)  # ``refnet migrate`` does it before start-up
+        self.name = name
 
     def current(self) -> int:
-        row = self.db.fetch_one("SELECT generation FROM cache_generations WHERE name = ?", (NAME,))
+        row = self.db.fetch_one("SELECT generation FROM cache_generations WHERE name = ?",
+                                (self.name,))
         return row[0] if row else 0
 
     def bump(self) -> None:
         with self.db.write() as s:
-            updated = s.execute(generations.update().where(generations.c.name == NAME)
+            updated = s.execute(generations.update().where(generations.c.name == self.name)
                                 .values(generation=generations.c.generation + 1)).rowcount
             if not updated:
-                s.execute(generations.insert().values(name=NAME, generation=1))
+                s.execute(generations.insert().values(name=self.name, generation=1))
 
 
 class AvailabilityCache:

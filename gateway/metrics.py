@@ -1,4 +1,5 @@
-"""The gateway's ``/metrics``: requests by route and status, RPC latency, dead letters.
+"""The gateway's ``/metrics``: requests by route and status, RPC latency, status reads the
+status copy answered, dead letters.
 
 gunicorn runs several worker processes; each would count only its own requests. When
 ``PROMETHEUS_MULTIPROC_DIR`` is set (deploy/gunicorn.conf.py sets it and empties it at start),
@@ -32,6 +33,9 @@ RPC_DURATION = Histogram("refnet_rpc_client_duration_seconds",
                          "Gateway to service RPC latency, by service, method and outcome",
                          ["service", "method", "outcome"], buckets=LATENCY_BUCKETS)
 INTAKE = Counter("refnet_intake_published", "Sealed submissions the broker confirmed (or not)", ["outcome"])
+STATUS_COPY = Counter("refnet_status_copy_reads",
+                      "Status reads by whether the worker's copy answered (kept) or the referral "
+                      "service did (asked: no entry, off, or not kept for this role)", ["outcome"])
 
 
 class DeadLetterGauge:

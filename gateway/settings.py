@@ -37,10 +37,14 @@ APP = Settings(
     Setting("REFNET_VAR", "var", "where make up keeps databases, secrets, logs and the pid file"),
     Setting("REFNET_GATEWAY_DATABASE_URL", None,
             "the gateway's own tables: revoked tokens, web users, web sessions, sign-in delays "
-            "and the availability generation (default: gateway.db under REFNET_VAR)",
+            "and the availability and status generations (default: gateway.db under REFNET_VAR)",
             url_of_database, secret=True),
     Setting("REFNET_AVAILABILITY_MAX_AGE", "1",
             "seconds a gateway worker reuses bed availability; 0 asks the shelter service "
+            "every time", float),
+    Setting("REFNET_STATUS_MAX_AGE", "5",
+            "seconds a gateway worker reuses a police or legal status answer; consent and "
+            "status changes drop it at once (docs/decisions/0048); 0 asks the referral service "
             "every time", float),
     Setting("REFNET_WEB_TIME_ZONE", "Asia/Baghdad", "the zone the web pages show times in"),
     Setting("REFNET_WEB_SESSION_HOURS", "12", "a web session ends this long after sign-in",
@@ -98,6 +102,7 @@ CONFIG_KEYS = {
     "REFNET_VAR": "VAR",
     "REFNET_GATEWAY_DATABASE_URL": "GATEWAY_DATABASE_URL",
     "REFNET_AVAILABILITY_MAX_AGE": "AVAILABILITY_MAX_AGE",
+    "REFNET_STATUS_MAX_AGE": "STATUS_MAX_AGE",
     "REFNET_WEB_TIME_ZONE": "WEB_TIME_ZONE",
     "REFNET_WEB_SESSION_HOURS": "WEB_SESSION_HOURS",
     "REFNET_WEB_IDLE_MINUTES": "WEB_IDLE_MINUTES",

@@ -43,6 +43,7 @@ class Endpoint:
     errors: frozenset[int] = field(default=INPUT)
     headers: tuple[str, ...] = ()     # documented request headers
     changes_beds: bool = False        # on success, every worker's availability copy is dropped
+    changes_status: bool = False      # ... every worker's status copy, before it answers
     media_type: str = JSON            # of the success answer
     also_as: tuple[str, ...] = ()     # other media types of the success answer (text/csv)
 

@@ -80,7 +80,8 @@ def get_consent(ctx: Ctx, reference: str):
 @endpoint("POST", "/referrals/<reference>/consent", roles=("shelter",),
           summary="Record the survivor's choice for the referring police, the legal team or one "
                   "provider (the file); a withdrawal holds from the next read",
-          body=ConsentBody, response=ConsentState, errors=WRITE - {409} | TOO_LARGE | NOT_JSON)
+          body=ConsentBody, response=ConsentState, errors=WRITE - {409} | TOO_LARGE | NOT_JSON,
+          changes_status=True)
 def record_consent(ctx: Ctx, reference: str):
     d = ctx.data
     state = ctx.rpc("referral", "record_consent", reference=reference, audience=d["audience"],

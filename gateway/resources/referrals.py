@@ -176,13 +176,25 @@ def unplaced_referrals(ctx: Ctx):
 @endpoint("GET", "/referrals/<reference>/status", roles=STATUS_ROLES,
           summary="Current status and timeline of a referral", response=ReferralStatus, errors=ONE)
 def referral_status(ctx: Ctx, reference: str):
-    answer = ctx.rpc("referral", "get_status", reference=reference)
+    # police and legal answers may come from this worker's copy (gateway/statuscopy.py), so
+    # the answer is read, never changed: the directory's names go into a new one
+    kept = ctx.extensions["refnet.statuscopy"].get(
+        reference, ctx.identity.role, ctx.identity.agency,
+        lambda: ctx.rpc("referral", "get_status", reference=reference))
     language = request_language()
-    for entry in (answer or {}).get("timeline") or ():  # the directory's name beside the id
-        if "agency_names" in entry:
-            entry["agency_name"] = name_in({"names": entry.pop("agency_names")}, language,
-                                           entry["agency"])
+    answer = {key: value for key, value in (kept or {}).items() if key != "valid_until"}
+    if "timeline" in answer:
+        answer["timeline"] = [_named(entry, language) for entry in answer["timeline"] or ()]
     return answer
+
+
+def _named(entry: dict, language: str) -> dict:
+    """A timeline entry with the directory's name of its agency beside the id."""
+    if "agency_names" not in entry:
+        return entry
+    named = {key: value for key, value in entry.items() if key != "agency_names"}
+    named["agency_name"] = name_in({"names": entry["agency_names"]}, language, entry["agency"])
+    return named
 
 
 @endpoint("GET", "/referrals/<reference>", roles=("shelter",),
@@ -241,7 +253,7 @@ def decide(ctx: Ctx, reference: str):
 
 @endpoint("POST", "/referrals/<reference>/withdraw", roles=("police",),
           summary="Withdraw a referral the caller's agency submitted", body=WithdrawSchema,
-          response=WithdrawResult, errors=WRITE, changes_beds=True)
+          response=WithdrawResult, errors=WRITE, changes_beds=True, changes_status=True)
 def withdraw(ctx: Ctx, reference: str):
     return ctx.rpc("referral", "withdraw", reference=reference,
                    reason_code=ctx.data["reason_code"], reason=ctx.data.get("reason"),

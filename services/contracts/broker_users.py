@@ -6,7 +6,9 @@ binding a queue). A process holding one kind's password can do only what that ki
 
 - ``gateway`` publishes police submissions to ``referral.intake`` (default exchange) and RPC
   requests to ``nameko-rpc`` with the keys ``<service>.<method>``; it declares, binds and
-  reads only its own reply queues (``rpc.reply-gateway-*``, bound with a 32-hex key).
+  reads only its own reply queues (``rpc.reply-gateway-*``, bound with a 32-hex key), and its
+  status copies' event queues (``gateway.status-*``), bound on ``refnet.events`` with the
+  keys ``topology.STATUS_COPY_KEYS`` only (docs/decisions/0048); it publishes no event.
 - each service declares and reads only its own queues (``rpc-<service>``, ``<service>.events``,
   and for referral ``referral.intake``), publishes only its own event types on
   ``refnet.events``, and answers RPC calls on ``nameko-rpc`` with the caller's reply key.
@@ -55,9 +57,12 @@ def permissions(kind: str) -> dict[str, str]:
     if kind == "gateway":
         # declaring a queue with an exclusive reply name; binding it needs write on the queue
         # and read on the exchange; publishing needs write on the exchanges it publishes to
-        return {"configure": "^rpc\\.reply-gateway-[0-9a-f]{32}$",
-                "write": "^(rpc\\.reply-gateway-[0-9a-f]{32}|amq\\.default|nameko-rpc)$",
-                "read": "^(rpc\\.reply-gateway-[0-9a-f]{32}|nameko-rpc)$"}
+        # binding its status queue to the events needs read on that exchange (topic read:
+        # the status copy's keys only)
+        own = "rpc\\.reply-gateway-[0-9a-f]{32}|gateway\\.status-[0-9a-f]{32}"
+        return {"configure": f"^({own})$",
+                "write": f"^({own}|amq\\.default|nameko-rpc)$",
+                "read": f"^({own}|nameko-rpc|refnet\\.events)$"}
     if kind not in SERVICES:
         raise ValueError(f"no broker user for {kind!r}")
     queues = own_queues(kind)
@@ -77,7 +82,7 @@ def topic_permissions(kind: str) -> dict[str, dict[str, str]]:
     if kind == "gateway":
         return {RPC_EXCHANGE: {"write": "^(" + "|".join(SERVICES) + ")\\.[a-z_]+$",
                                "read": REPLY_KEY},
-                t.EVENTS_EXCHANGE: {"write": NOTHING, "read": NOTHING}}
+                t.EVENTS_EXCHANGE: {"write": NOTHING, "read": _any(*t.STATUS_COPY_KEYS)}}
     bound = t.EVENT_QUEUES[t.event_queue_for(kind)]
     return {RPC_EXCHANGE: {"write": ANSWER_KEY, "read": _any(f"{kind}.*")},
             t.EVENTS_EXCHANGE: {"write": f"^{re.escape(kind)}\\.[a-z_]+$", "read": _any(*bound)}}

@@ -19,6 +19,11 @@ EVENT_QUEUES = {
     "notify.events": ("referral.#", "shelter.#", "legal.#"),
 }
 
+# what each gateway worker's status copy binds its own exclusive queue with (gateway/statuscopy.py,
+# docs/decisions/0048): everything the referral service announces after its commits, and what
+# it consumes (a referral of those is unsettled until the referral service announces it)
+STATUS_COPY_KEYS = ("referral.#", *EVENT_QUEUES["referral.events"])
+
 
 def event_queue_for(service_name: str) -> str:
     """The queue a service consumes its events from."""

@@ -176,12 +176,16 @@ def app(rpc, intake, keypair, directory, monkeypatch):
     from gateway.availability import AvailabilityCache, LocalGeneration
     from gateway.idempotency import MemoryIdempotency
     from gateway.revocation import NoRevocations
+    from gateway.statuscopy import StatusCopy
+    from services.common.clock import SystemClock
     app = create_app({"TOKEN_SECRET": TOKEN_SECRET, "REFERENCE_SECRET": REFERENCE_SECRET,
                       "INTAKE_PUBLIC_KEY": keypair[1],
                       "CALLER_SIGNING_KEY": CALLER_SIGNING_KEY, "RPC_POOL": rpc, "INTAKE": intake,
                       "REVOCATIONS": NoRevocations(), "ACCOUNTS": MemoryAccounts(),
                       "IDEMPOTENCY": MemoryIdempotency(), "DIRECTORY": directory,
-                      "TESTING": True, "AVAILABILITY": AvailabilityCache(1.0, LocalGeneration())})
+                      "TESTING": True, "AVAILABILITY": AvailabilityCache(1.0, LocalGeneration()),
+                      # no event feed: never live, so every status read asks the fake service
+                      "STATUS_COPY": StatusCopy(2.0, LocalGeneration(), SystemClock().now)})
     return app
 
 

@@ -22,14 +22,27 @@ def may_key(kind: str, exchange: str, what: str, key: str) -> bool:
     return re.search(b.topic_permissions(kind)[exchange][what], key) is not None
 
 
-def test_the_gateway_reads_and_configures_only_its_reply_queues():
-    assert may("gateway", "configure", REPLY_QUEUE) and may("gateway", "read", REPLY_QUEUE)
+def test_the_gateway_reads_and_configures_only_its_reply_and_status_queues():
+    status_queue = f"gateway.status-{uuid.uuid4().hex}"  # the status copy's (decision 0048)
+    for queue in (REPLY_QUEUE, status_queue):
+        assert may("gateway", "configure", queue) and may("gateway", "read", queue), queue
     for queue in (t.INTAKE_QUEUE, "rpc-referral", "shelter.events", t.DEAD_LETTER_QUEUE,
-                  "rpc.reply-gateway-x", t.EVENTS_EXCHANGE):
+                  "rpc.reply-gateway-x", "gateway.status-x", "referral.events"):
         assert not may("gateway", "read", queue), queue
         assert not may("gateway", "configure", queue), queue
     assert may("gateway", "write", "amq.default") and may("gateway", "write", b.RPC_EXCHANGE)
     assert not may("gateway", "write", t.EVENTS_EXCHANGE)
+    assert not may("gateway", "configure", t.EVENTS_EXCHANGE)
+
+
+def test_the_gateway_binds_to_the_events_only_with_the_status_copy_s_keys():
+    """Its status queues hear what the referral service announces and what it consumes, no
+    other service's events (decision 0048)."""
+    assert set(t.STATUS_COPY_KEYS) == {"referral.#", *t.EVENT_QUEUES["referral.events"]}
+    for key in t.STATUS_COPY_KEYS:
+        assert may_key("gateway", t.EVENTS_EXCHANGE, "read", key), key
+    for key in ("#", "notify.#", "*.#", "referral.*", "shelter.*"):
+        assert not may_key("gateway", t.EVENTS_EXCHANGE, "read", key), key
 
 
 @pytest.mark.parametrize("kind", b.SERVICES)

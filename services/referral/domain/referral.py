@@ -86,6 +86,11 @@ def status_change(referral: dict, change: str, agency: str, now: datetime) -> di
     }
 
 
+def consent_until(referral: dict, audience: str):
+    """When the audience's standing consent ends (None: no end date)."""
+    return referral.get(_UNTIL[audience])
+
+
 def consent_withdrawn_at(referral: dict, audience: str, now: datetime | None = None):
     """When consent ended for ``audience`` (withdrawn, or its end date passed), else None."""
     if consent_active(referral, audience, now):

@@ -17,10 +17,14 @@ FHIR_TASK_FIELDS = frozenset({
 VISIBILITY: dict[str, dict[str, frozenset[str]]] = {
     # GET /referrals/{ref}/status
     # (held_by: the provider holding it, docs/decisions/0039)
+    # (valid_until: when the consent ends, for the gateway's copy only, which never shows it,
+    # docs/decisions/0048)
     "status": {
         "shelter": frozenset({*STATUS_FIELDS, "legal", "held_by"}),
-        "police": frozenset({*STATUS_FIELDS, "legal", "held_by"}),   # own agency, consent standing
-        "legal": frozenset({*STATUS_FIELDS, "legal", "held_by"}),    # consent to legal help standing
+        # own agency, consent standing
+        "police": frozenset({*STATUS_FIELDS, "legal", "held_by", "valid_until"}),
+        # consent to legal help standing
+        "legal": frozenset({*STATUS_FIELDS, "legal", "held_by", "valid_until"}),
     },
     # GET /referrals/{ref}/fhir-task: the same audiences as the status, the same consent rule
     "fhir_task": {

@@ -34,7 +34,9 @@ def _timeline_entry(e, names: dict | None = None) -> dict:
 def get_status(db: Database, clock: Clock, caller: Caller, reference: str,
                default_holder: str | None = None) -> dict:
     """Status and timeline, with the provider holding the referral (``held_by``), cut by the
-    visibility table. An audience whose consent was withdrawn learns that, and nothing else;
+    visibility table; for a consent audience, ``valid_until``: when its consent ends (None: no
+    end date), which the gateway's copy of the answer honours and never shows
+    (docs/decisions/0048). An audience whose consent was withdrawn learns that, and nothing else;
     anyone else without access gets ``NotFound`` (shelter staff: of another provider than the
     holder; ``default_holder`` holds a referral not offered yet)."""
     check_reference(reference)
@@ -66,6 +68,9 @@ def get_status(db: Database, clock: Clock, caller: Caller, reference: str,
     }
     if sees_legal:
         answer["legal"] = rules.legal_summary(legal_rows)
+    audience = rules.audience_of(caller, row)
+    if audience is not None:  # the answer stands only while the audience's consent does
+        answer["valid_until"] = iso(rules.consent_until(row, audience))
     return shape("status", caller.role, answer)
 
 
