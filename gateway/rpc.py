@@ -187,15 +187,7 @@ class RpcClient:
                         self._reply_key = key
                         self._ready.set()
                         backoff = 0.2
-                        while not self._stopping.is_set():
-                            try:
-                                conn.drain_events(timeout=1)
-                            except (socket.timeout, TimeoutError):
-                                pass
-                            # after every wake, not only when idle: this connection only
-                            # receives, so under steady replies the broker would hear nothing
-                            # from it and close it for missed heartbeats
-                            conn.heartbeat_check()
+                        drain_until(conn, self._stopping)
             except Exception as exc:  # noqa: BLE001 - the broker went away: start again
                 log.warning("rpc replies: connection lost (%s); reconnecting", type(exc).__name__)
             finally:
@@ -237,3 +229,14 @@ class _ServiceAnswered(Exception):
         self.error = error
 
 
+def drain_until(conn, stopping: threading.Event) -> None:
+    """Deliver a consuming connection's messages until ``stopping`` is set; raises when the
+    connection is lost. The heartbeat is checked after every wake, not only when idle: a
+    connection that only receives would otherwise tell the broker nothing under steady traffic,
+    and be closed for missed heartbeats."""
+    while not stopping.is_set():
+        try:
+            conn.drain_events(timeout=1)
+        except (socket.timeout, TimeoutError):
+            pass
+        conn.heartbeat_check()

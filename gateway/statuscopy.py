@@ -30,7 +30,6 @@ kept, so every refused read still reaches the service and its audit trail.
 
 import json
 import logging
-import socket
 import threading
 import time
 import uuid
@@ -44,6 +43,7 @@ from services.common.timeutil import aware
 from services.contracts.topology import EVENTS_EXCHANGE, STATUS_COPY_KEYS
 
 from .metrics import STATUS_COPY
+from .rpc import drain_until
 
 log = logging.getLogger(__name__)
 
@@ -238,12 +238,7 @@ class EventFeed:
                                        accept=["json"], no_ack=True):
                         copy.connected()
                         backoff = 0.2
-                        while not self._stopping.is_set():
-                            try:
-                                conn.drain_events(timeout=1)
-                            except (socket.timeout, TimeoutError):
-                                pass
-                            conn.heartbeat_check()  # it only receives: keep the broker told
+                        drain_until(conn, self._stopping)
             except Exception as exc:  # noqa: BLE001 - the broker went away: start again
                 log.warning("status copy: event queue lost (%s); reading status from the "
                             "referral service until it is back", type(exc).__name__)

@@ -202,13 +202,14 @@ def network(tmp_path_factory, vhost_uri, event_tap):
         net.stop()
 
 
-def own_network(tmp_path_factory, label: str):
+def own_network(tmp_path_factory, label: str, extra_env: dict[str, str] | None = None):
     """A network of a module's own, on a vhost of its own, ready and seeded with the demo
     facilities; stopped and its vhost deleted afterwards. For a module whose tests register
-    agencies, providers or consents the session network's other tests must not meet. Use as
+    agencies, providers or consents the session network's other tests must not meet, or that
+    runs with settings of its own (``extra_env``). Use as
     ``yield from own_network(tmp_path_factory, "label")`` in a module-scoped fixture."""
     name, uri = create_vhost(f"refnet-e2e-{label}")
-    network = Network(tmp_path_factory.mktemp(f"{label}-network"), uri)
+    network = Network(tmp_path_factory.mktemp(f"{label}-network"), uri, extra_env=extra_env)
     try:
         network.prepare()
         network.start()

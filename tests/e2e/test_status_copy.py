@@ -16,9 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from refnet.harness.broker import create_vhost, delete_vhost
-from refnet.harness.network import Network
-from tests.e2e.conftest import CANONICAL
+from tests.e2e.conftest import CANONICAL, own_network
 
 ROUNDS = int(os.environ.get("REFNET_STATUS_COPY_ROUNDS", "1000"))
 REFERRALS = 10
@@ -27,22 +25,9 @@ WITHDRAWN = "consent_withdrawn"
 
 @pytest.fixture(scope="module")
 def net(tmp_path_factory):
-    name, uri = create_vhost("refnet-e2e-statuscopy")
-    network = Network(tmp_path_factory.mktemp("statuscopy-network"), uri,
-                      extra_env={"REFNET_GATEWAY_WORKERS": "3", "REFNET_GATEWAY_THREADS": "4",
-                                 "REFNET_STATUS_MAX_AGE": "600",
-                                 "REFNET_RATE_LIMIT_PER_MINUTE": "1000000"})
-    try:
-        network.prepare()
-        network.start()
-        try:
-            network.wait_ready()
-            network.seed_facility()
-            yield network
-        finally:
-            network.stop()
-    finally:
-        delete_vhost(name)
+    yield from own_network(tmp_path_factory, "statuscopy",
+                           {"REFNET_GATEWAY_WORKERS": "3", "REFNET_GATEWAY_THREADS": "4",
+                            "REFNET_STATUS_MAX_AGE": "600", "REFNET_RATE_LIMIT_PER_MINUTE": "1000000"})
 
 
 def status_rpcs(net) -> float:
