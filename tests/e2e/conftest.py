@@ -49,7 +49,7 @@ BROKER_WIDE_NAMES = "broker-wide-names"
 # here starts after these. Only the order of starting depends on it, never a result.
 SLOWEST_FIRST = (
     "test_shelter_capacity_concurrency.py", BROKER_WIDE_NAMES, "test_reports.py",
-    "test_bench_smoke.py", "test_schemathesis.py", "test_privacy.py", "test_notifications.py",
+    "test_bench_smoke.py", "test_status_copy.py", "test_schemathesis.py", "test_privacy.py", "test_notifications.py",
     "test_key_rotation.py",
     "test_shelter_capacity_expiry.py", "network", "test_retention_flow.py", "test_legal_flow.py",
     "test_observability.py", "test_care_flow.py",
