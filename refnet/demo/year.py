@@ -61,10 +61,9 @@ class Driver:
     def call(self, method: str, path: str, token: str, expect=(200, 201, 202), retry_on=(),
              **kwargs) -> dict:
         """One request; 429 waits for Retry-After (the per-user rate limit), 502/503 and
-        ``retry_on`` are tried again for up to 120 s (the events a retry waits for are slow on
-        a loaded machine), anything else unexpected raises."""
+        ``retry_on`` are tried again for up to 30 s, anything else unexpected raises."""
         headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
-        deadline, limited_until = time.time() + 120, time.time() + 180
+        deadline, limited_until = time.time() + 30, time.time() + 180
         while True:
             response = self.session.request(method, self.url + path, timeout=30, headers=headers,
                                             **kwargs)

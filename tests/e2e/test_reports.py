@@ -43,7 +43,10 @@ def year_net(request, tmp_path_factory):
         if request.param == "postgres":
             urls = {s: support_postgres.create_database(f"refnet_e2e_{s}") for s in SERVICES}
         net = Network(workdir, uri, database_urls=urls,
-                      extra_env={"REFNET_DEMO_CLOCK_FILE": str(clock_file)})
+                      # the plan's answers come days after each referral: a sweep running
+                      # meanwhile would pass it on to the next provider (README, demo year)
+                      extra_env={"REFNET_DEMO_CLOCK_FILE": str(clock_file),
+                                 "REFNET_ESCALATION_SWEEP_SECONDS": "86400"})
         net.prepare()
         net.start()
         try:
