@@ -83,7 +83,8 @@ def drop_database(url: str) -> None:
             pass  # not emptied: dropped below
         else:
             with _lock:
-                _free.append(name)
+                if name not in _free:  # dropped twice: still one database to hand out
+                    _free.append(name)
             return
         with _lock:
             _made.discard(name)
