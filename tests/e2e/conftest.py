@@ -239,6 +239,15 @@ def shelter(network):
     return network.token("shelter")
 
 
+def record_consent(net, staff, reference, audience, share, **extra) -> dict:
+    """The survivor's consent for ``audience`` recorded by shelter staff through the API
+    (``extra``: purpose, agency, until...); asserts it was taken and returns the consent state."""
+    body = {"audience": audience, "share": share, **extra}
+    response = net.api("POST", f"/referrals/{reference}/consent", staff, json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 def submit(network, token, body=None, key=None):
     headers = {"Idempotency-Key": key} if key else {}
     return network.api("POST", "/referrals", token, json=body or CANONICAL, headers=headers)

@@ -28,7 +28,7 @@ from refnet import demo
 from gateway.api import ENDPOINTS
 from gateway.tokens import issue_token
 from services.common.sealing import FileCipher
-from tests.e2e.conftest import CANONICAL, Tap
+from tests.e2e.conftest import CANONICAL, Tap, record_consent
 from tests.e2e.privacy_world import (COURT, NOTE, PLANTED_NAME, PLANTED_PHONE, PLANTED_STORY_PLACE,
                                      PURPOSE, accepted_referral, build_world, poll)
 from refnet.harness.broker import create_vhost, delete_vhost
@@ -225,12 +225,6 @@ def test_no_endpoint_answers_without_a_token(net, world):
 
 # --- 2. consent ------------------------------------------------------------------------------------
 
-def _consent(net, shelter, reference, audience, share, **extra):
-    body = {"audience": audience, "share": share, **extra}
-    response = net.api("POST", f"/referrals/{reference}/consent", shelter, json=body)
-    assert response.status_code == 200, response.text
-    return response.json()
-
 
 def test_withdrawn_consent_to_the_referring_police_holds_at_the_next_read(net):
     agency = f"tip-unit-{uuid.uuid4().hex[:8]}"
@@ -238,7 +232,7 @@ def test_withdrawn_consent_to_the_referring_police_holds_at_the_next_read(net):
     reference = accepted_referral(net, police, shelter)
     assert net.api("GET", f"/referrals/{reference}/status", police).json()["status"] == "bed_held"
 
-    state = _consent(net, shelter, reference, "referring_police", False)
+    state = record_consent(net, shelter, reference, "referring_police", False)
     assert state["referring_police"]["share"] is False and state["legal_team"]["share"] is True
     assert state["history"][-1]["recorded_by"] == "cm.consent" and state["history"][-1]["recorded_at"]
 
@@ -259,7 +253,7 @@ def test_withdrawn_consent_to_the_referring_police_holds_at_the_next_read(net):
     assert net.api("GET", f"/referrals/{reference}/status", police).json()["status"] == "consent_withdrawn"
 
     # given again, for a purpose and until a day: status flows again, at once
-    state = _consent(net, shelter, reference, "referring_police", True,
+    state = record_consent(net, shelter, reference, "referring_police", True,
                      purpose="follow-up of the prosecution", until="2099-12-31")
     assert state["referring_police"]["until"].startswith("2099-12-31")
     assert net.api("GET", f"/referrals/{reference}/status", police).json()["status"] == "admitted"
@@ -278,7 +272,7 @@ def test_withdrawn_consent_to_the_legal_team_holds_at_the_next_read(net):
                       json={"reference": reference, "lawyer": "l1"}).json()["case_id"]
     assert net.api("GET", f"/legal/cases/{case_id}", lawyer).status_code == 200
 
-    _consent(net, shelter, reference, "legal_team", False)
+    record_consent(net, shelter, reference, "legal_team", False)
     # the very next reads, in the referral service and in the legal service
     status = net.api("GET", f"/referrals/{reference}/status", lawyer).json()
     assert status["status"] == "consent_withdrawn" and len(status["timeline"]) == 1
@@ -289,7 +283,7 @@ def test_withdrawn_consent_to_the_legal_team_holds_at_the_next_read(net):
     assert net.api("POST", f"/legal/cases/{case_id}/notes", lawyer, json={"text": "x"}).status_code == 404
     assert reference not in [i["reference"] for i in net.api("GET", "/referrals", lawyer).json()["items"]]
 
-    _consent(net, shelter, reference, "legal_team", True, purpose="representation at trial")
+    record_consent(net, shelter, reference, "legal_team", True, purpose="representation at trial")
     assert net.api("GET", f"/legal/cases/{case_id}", lawyer).status_code == 200
 
 
@@ -300,7 +294,7 @@ def test_consent_withdrawn_before_acceptance_never_reaches_the_legal_team(net):
     r = net.api("POST", "/referrals", police, json=CANONICAL)
     reference = r.json()["reference"]
     net.wait_status(reference, "received", police)
-    _consent(net, shelter, reference, "legal_team", False)
+    record_consent(net, shelter, reference, "legal_team", False)
     assert net.api("POST", f"/referrals/{reference}/decision", shelter,
                    json={"decision": "accept"}).status_code == 200
     net.wait_status(reference, "bed_held", police)

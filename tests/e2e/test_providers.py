@@ -18,7 +18,7 @@ import pytest
 from refnet import demo
 from refnet.demo.data import GOV_FACILITY
 from refnet.harness.polling import poll
-from tests.e2e.conftest import CANONICAL, own_network, submit
+from tests.e2e.conftest import CANONICAL, own_network, record_consent, submit
 
 A_FACILITY, B_FACILITY = demo.FACILITY["id"], GOV_FACILITY["id"]
 A, B = demo.FACILITY["provider"], GOV_FACILITY["provider"]
@@ -59,11 +59,8 @@ def consent_to(net, holder_staff, reference, agency, granted=True):
     """The survivor's consent to share the file with ``agency``, recorded by the holder's staff
     through the API: the referral service keeps it and tells the shelter service
     (``referral.consent_changed`` v2, audience ``provider``)."""
-    body = {"audience": "provider", "agency": agency, "share": granted}
-    if granted:
-        body["purpose"] = "continuity of care at the receiving shelter"
-    r = net.api("POST", f"/referrals/{reference}/consent", holder_staff, json=body)
-    assert r.status_code == 200, r.text
+    purpose = {"purpose": "continuity of care at the receiving shelter"} if granted else {}
+    record_consent(net, holder_staff, reference, "provider", granted, agency=agency, **purpose)
 
 
 def test_two_providers_isolation_facilities_and_transfers(net):

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.e2e.conftest import CANONICAL, own_network
+from tests.e2e.conftest import CANONICAL, own_network, record_consent
 
 ROUNDS = int(os.environ.get("REFNET_STATUS_COPY_ROUNDS", "1000"))
 REFERRALS = 10
@@ -54,11 +54,8 @@ def police_status(net, police, reference) -> str:
 
 
 def consent(net, shelter, reference, share: bool) -> None:
-    body = {"audience": "referring_police", "share": share}
-    if share:
-        body["purpose"] = "follow-up of the investigation"
-    response = net.api("POST", f"/referrals/{reference}/consent", shelter, json=body)
-    assert response.status_code == 200, response.text
+    purpose = {"purpose": "follow-up of the investigation"} if share else {}
+    record_consent(net, shelter, reference, "referring_police", share, **purpose)
 
 
 def test_a_status_change_by_the_shelter_s_decision_drops_every_worker_s_copy(net):
