@@ -42,22 +42,9 @@ def create_vhost(prefix: str = "refnet-test") -> tuple[str, str]:
 
 
 def delete_vhost(name: str) -> None:
-    """Delete a vhost and everything in it, and its per-kind users (``kind_users``).
-    Management API first, else one ``rabbitmqctl eval`` for the users and the vhost together
-    (one Erlang VM instead of one per object)."""
-    users = [kind_user_name(name, kind) for kind in broker_users.KINDS]
-    try:
-        for user_name in users:
-            try:
-                _management("DELETE", f"users/{urllib.parse.quote(user_name, safe='')}",
-                            missing_ok=True)
-            except requests.HTTPError:
-                pass  # the vhost goes next; a user left behind has no vhost to act on
-        user, password, _ = credentials()
-        requests.delete(f"{MANAGEMENT}/api/vhosts/{urllib.parse.quote(name, safe='')}",
-                        auth=(user, password), timeout=10).raise_for_status()
-    except requests.RequestException:
-        delete_by_eval(users=users, vhosts=[name])
+    """Delete a vhost and everything in it, and its per-kind users (``kind_users``):
+    ``delete_users_and_vhosts``."""
+    delete_users_and_vhosts([kind_user_name(name, kind) for kind in broker_users.KINDS], [name])
 
 
 def _erlang_binaries(names: list[str]) -> str:

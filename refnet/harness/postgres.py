@@ -32,10 +32,6 @@ GRANT USAGE ON SCHEMA public TO PUBLIC;
 """
 
 
-def _url(name: str) -> str:
-    return ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-
-
 def create_database(prefix: str = "refnet_test") -> str:
     """An empty database of a new name; its URL. One this process emptied before is renamed
     when there is one, else one is created."""
@@ -58,7 +54,7 @@ def create_database(prefix: str = "refnet_test") -> str:
         _made.discard(free)
         _made.add(name)
     _drop_made_at_exit()
-    return _url(name)
+    return admin_url_of(name)
 
 
 def drop_database(url: str) -> None:
