@@ -48,11 +48,12 @@ def settings_of_kind(kind: str) -> Settings:
 
 
 def kind_of_command(argv: list[str]) -> str | None:
-    """The process kind a command line starts: ``nameko run ... services.<kind>.service``,
-    ``gunicorn ... gateway.app:...``, ``refnet ...`` (also inside ``sh -c``); else None."""
+    """The process kind a command line starts: ``python -m services.common.runtime.launcher ...
+    services.<kind>.service`` (or ``nameko run ...``), ``gunicorn ... gateway.app:...``,
+    ``refnet ...`` (also inside ``sh -c``); else None."""
     text = " ".join(argv)
     service = re.search(r"\bservices\.(referral|shelter|legal|notify)\.service\b", text)
-    if "nameko" in text and service:
+    if re.search(r"\bnameko\b|\bservices\.common\.runtime\.launcher\b", text) and service:
         return service.group(1)
     if "gunicorn" in text and re.search(r"\bgateway\.app:", text):
         return "gateway"

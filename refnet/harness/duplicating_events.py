@@ -1,5 +1,6 @@
 """The four services with every event published twice (``refnet.harness.faults``), for
-``nameko run --config deploy/nameko.yaml refnet.harness.duplicating_events:ShelterService``."""
+``python -m services.common.runtime.launcher --config deploy/nameko.yaml
+refnet.harness.duplicating_events:ShelterService``."""
 
 from services.legal.service import LegalService
 from services.notify.service import NotifyService

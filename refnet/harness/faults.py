@@ -4,7 +4,7 @@ show that every consumer applies each effect once.
 The services' outbox makes its publisher through one seam, ``Outbox.make_publisher``;
 :func:`publish_every_event_twice` replaces it in the process that calls it. A test network
 runs its services through ``refnet.harness.duplicating_events`` (which does so, then offers the
-four service classes to ``nameko run``) instead of ``services.<name>.service``.
+four service classes to the launcher) instead of ``services.<name>.service``.
 """
 
 import logging
