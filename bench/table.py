@@ -7,6 +7,11 @@ import socket
 from pathlib import Path
 
 
+# issue 22's targets: reads against a constant endpoint; the whole network's memory
+READ_TARGETS = {"availability": 0.6, "status": 0.5}
+MEMORY_TARGET_MB = 300
+
+
 def ratio(figure, baseline) -> float | None:
     """figure / baseline, rounded; None when either is missing."""
     if figure is None or baseline in (None, 0):
@@ -29,10 +34,10 @@ def figures_table(r: dict) -> list[dict]:
         g, b = i["gateway"], i["baseline"]
         rr = ratio(g["rps"], b["rps"])
         row("intake throughput (10 clients)", g["rps"], "req/s", b["rps"], "Flask+schema+SQLite insert",
-            ">= 0.5x", rr is not None and rr >= 0.5 and g["errors"] == 0)
+            ">= 0.7x", rr is not None and rr >= 0.7 and g["errors"] == 0)
         rp = ratio(g["p99_ms"], b["p99_ms"])
-        row("intake p99", g["p99_ms"], "ms", b["p99_ms"], "same baseline", "<= 3x",
-            rp is not None and rp <= 3)
+        row("intake p99", g["p99_ms"], "ms", b["p99_ms"], "same baseline", "<= 2x",
+            rp is not None and rp <= 2)
     pr = r.get("propagation")
     if pr:
         a, k = pr["admission_to_police_status"], pr["kombu_round_trip"]
@@ -44,19 +49,25 @@ def figures_table(r: dict) -> list[dict]:
     rd = r.get("reads")
     if rd:
         c = rd["constant"]
-        for name in ("availability", "status"):
+        for name, least in READ_TARGETS.items():
             x = rd[name]
             rr = ratio(x["rps"], c["rps"])
             row(f"reads: {name} (10 clients)", x["rps"], "req/s", c["rps"], "Flask constant",
-                ">= 0.4x", rr is not None and rr >= 0.4 and x["errors"] == 0)
+                f">= {least}x", rr is not None and rr >= least and x["errors"] == 0)
     m = r.get("memory")
     if m:
         base = m.get("baseline_app", {}).get("total_rss_mb")
         for when in ("idle", "after_load"):
             if when in m:
                 total = m[when]["total_rss_mb"]
-                row(f"memory RSS, {when.replace('_', ' ')} (all network processes)", total, "MB",
-                    base, "baseline Flask app RSS", "<= 400 MB", total <= 400)
+                row(f"memory RSS summed, {when.replace('_', ' ')} (all network processes)", total,
+                    "MB", base, "baseline Flask app RSS", f"<= {MEMORY_TARGET_MB} MB",
+                    total <= MEMORY_TARGET_MB)
+                held = m[when].get("total_pss_mb")
+                if held is not None:
+                    row(f"memory PSS summed, {when.replace('_', ' ')} (each page once)", held, "MB",
+                        base, "baseline Flask app RSS", f"<= {MEMORY_TARGET_MB} MB",
+                        held <= MEMORY_TARGET_MB)
     si = r.get("signin")
     if si:
         m, q, d = si["gateway_memory"], si["quiet"], si["during"]

@@ -42,7 +42,9 @@ def test_the_benchmark_runs_end_to_end_with_tiny_sizes(tmp_path, client):
     figures = {row["figure"]: row for row in results["table"]}
     expected = ["intake throughput (10 clients)", "intake p99", "propagation p99 (admission -> police status)",
                 "reads: availability (10 clients)", "reads: status (10 clients)",
-                "memory RSS, idle (all network processes)", "memory RSS, after load (all network processes)"]
+                "memory RSS summed, idle (all network processes)",
+                "memory RSS summed, after load (all network processes)",
+                "memory PSS summed, idle (each page once)", "memory PSS summed, after load (each page once)"]
     if with_growth:
         expected += [name for name in figures if name.startswith("growth: ")]
         assert len([n for n in figures if n.startswith("growth: ")]) == 3

@@ -9,6 +9,10 @@ costs each start a twentieth of a second (bench/README.md). This launcher does t
 with ``${VAR:default}`` taken from the environment (the value then read as YAML, as nameko
 reads it), its logging, every service class of the module (``nameko.cli.run.import_service``)
 and ``nameko.cli.run.run`` (SIGTERM stops the services).
+
+One thing it adds: a signal wakes eventlet's hub at once. nameko's SIGTERM handler only
+schedules the stop, and the hub ran it when it next woke on its own, 0.1-1 s later; the
+signal's byte on a wakeup pipe the hub watches now ends that wait.
 """
 
 import re
@@ -49,6 +53,34 @@ def parse(argv: list[str]) -> tuple[str, list[str]]:
     return args.config, args.services
 
 
+def wake_hub_on_signals() -> None:
+    """Make every signal wake eventlet's hub, so a handler's scheduled work runs at once.
+
+    ``signal.set_wakeup_fd`` writes a byte on a pipe when a signal arrives; a green thread
+    reading that pipe keeps it in the hub's poll, so the poll returns instead of sleeping on
+    to its next timer. Call from the main thread, after the monkey patch."""
+    import os
+    import signal
+
+    import eventlet
+    from eventlet.hubs import trampoline
+
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    os.set_blocking(write_end, False)
+    signal.set_wakeup_fd(write_end)
+
+    def drain() -> None:
+        while True:
+            trampoline(read_end, read=True)
+            try:
+                os.read(read_end, 512)
+            except BlockingIOError:
+                pass
+
+    eventlet.spawn_n(drain)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Monkey-patch, load the config, import the services and run them until SIGTERM."""
     import eventlet
@@ -66,7 +98,15 @@ def main(argv: list[str] | None = None) -> None:
     if "LOGGING" in config:
         logging.config.dictConfig(config["LOGGING"])
     services = [cls for module in modules for cls in import_service(module)]
+    wake_hub_on_signals()
     run(services, config)
+    # Every service has stopped: its workers finished, its connections closed, its relay's
+    # batch done. The interpreter's own teardown (freeing every module and object) took up to
+    # seconds more of a restart and guards nothing: flush the logs and leave.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
