@@ -126,7 +126,12 @@ def report_summary(ctx: Ctx):
 
     if q["audience"] == "public":   # suppressed together with every overlapping calendar period
         overlapping = overlapping_calendar_periods(asked)
-        related = [figures_of(p) for p in overlapping]
+        days = [{"first_day": p.first_day.isoformat(), "last_day": p.last_day.isoformat()}
+                for p in overlapping]
+        # one call per service for the 17 periods (each call one audit entry), not 17
+        per_service = [ctx.rpc(service, "report_figures_for", periods=days)
+                       for service in ("referral", "shelter", "legal")]
+        related = list(zip(*per_service))
         figures = related[overlapping.index(asked)]
     else:
         related, figures = None, figures_of(asked)

@@ -88,3 +88,27 @@ def test_the_skeleton_answers_ping_audit_and_report_figures_once_for_every_servi
         "period": ["2026-01-01", "2026-01-31"], "asked_by": "police"}
     outcomes = [(e["action"], e["outcome"]) for e in probe.audit_query(caller=ADMIN)]
     assert ("audit.query", "denied") in outcomes and ("report.figures", "ok") in outcomes
+
+
+def test_report_figures_for_answers_every_period_in_one_audited_call(probe):
+    periods = [{"first_day": "2026-01-01", "last_day": "2026-12-31"},
+               {"first_day": "2026-02-01", "last_day": "2026-02-28"}]
+    before = len(probe.audit_query(caller=ADMIN))
+    assert probe.report_figures_for(caller=POLICE, periods=periods) == [
+        {"period": ["2026-01-01", "2026-12-31"], "asked_by": "police"},
+        {"period": ["2026-02-01", "2026-02-28"], "asked_by": "police"}]
+    trail = probe.audit_query(caller=ADMIN)
+    # one entry for the call (the audit query of `before` is one more entry of its own)
+    assert [e["action"] for e in trail[:2]] == ["report.figures", "audit.query"]
+    assert len(trail) == before + 2
+
+
+@pytest.mark.parametrize("periods", [
+    [], [{"first_day": "2026-01-01"}], "2026", [{"first_day": "2026-01-01", "last_day": "2026-01-31",
+                                                 "name": "x"}],
+    [{"first_day": "2026-01-01", "last_day": "2026-01-31"}] * 18,
+])
+def test_report_figures_for_refuses_a_bad_list_of_periods_naming_it(probe, periods):
+    with pytest.raises(RemoteError) as refused:
+        probe.report_figures_for(caller=POLICE, periods=periods)
+    assert refused.value.exc_type == "InvalidInput" and "periods" in str(refused.value)

@@ -13,12 +13,28 @@ URL = "/api/v1/reports/summary"
 PERIOD = {"from": "2025-01-01", "to": "2025-12-31"}
 
 
+def _each_period(rpc, service):
+    """``report_figures_for``: the service's ``report_figures`` answer for each period asked."""
+    def answer(periods, **kw):
+        single = rpc.responses[(service, "report_figures")]
+        return [single(**kw, **p) if callable(single) else single for p in periods]
+    return answer
+
+
 @pytest.fixture
 def services(rpc):
     rpc.responses[("referral", "report_figures")] = REFERRAL
     rpc.responses[("shelter", "report_figures")] = {**SHELTER, "period": REFERRAL["period"]}
     rpc.responses[("legal", "report_figures")] = {**LEGAL, "period": REFERRAL["period"]}
+    for service in ("referral", "shelter", "legal"):
+        rpc.responses[(service, "report_figures_for")] = _each_period(rpc, service)
     return rpc
+
+
+def _periods_asked(calls, service):
+    """The (first day, last day) pairs a public report asked ``service`` for."""
+    return [(p["first_day"], p["last_day"]) for s, m, kw in calls
+            if s == service and m == "report_figures_for" for p in kw["periods"]]
 
 
 def test_shelter_reads_internal_exact_counts(client, auth, services):
@@ -145,8 +161,11 @@ def test_public_periods_are_whole_calendar_units(client, auth, services, first, 
 def test_months_quarters_and_years_are_public(client, auth, services, first, last):
     r = client.get(URL, query_string={"from": first, "to": last}, headers=auth("analyst"))
     assert r.status_code == 200, r.json
-    # suppressed together with the year, its 4 quarters and its 12 months
-    asked = {(kw["first_day"], kw["last_day"]) for s, m, kw in services.calls if s == "shelter"}
+    # suppressed together with the year, its 4 quarters and its 12 months: one call per service
+    assert [(s, m) for s, m, kw in services.calls] == [
+        ("referral", "report_figures_for"), ("shelter", "report_figures_for"),
+        ("legal", "report_figures_for")]
+    asked = set(_periods_asked(services.calls, "shelter"))
     assert len(asked) == 17 and (first, last) in asked
     assert ("2025-01-01", "2025-12-31") in asked or ("2024-01-01", "2024-12-31") in asked
 
@@ -171,9 +190,7 @@ def test_bad_period_names_the_field(client, auth, services, query, field):
 def test_period_names_a_month_quarter_or_year(client, auth, services):
     r = client.get(URL, query_string={"period": "2025-Q2"}, headers=auth("analyst"))
     assert r.status_code == 200
-    asked = [kw for s, m, kw in services.calls if s == "legal"]
-    assert {"first_day": "2025-04-01", "last_day": "2025-06-30"}.items() <= \
-        next(kw for kw in asked if kw["first_day"] == "2025-04-01" and kw["last_day"] == "2025-06-30").items()
+    assert ("2025-04-01", "2025-06-30") in _periods_asked(services.calls, "legal")
 
 
 def test_the_seventeen_calendar_periods_of_a_year_pin_no_hidden_value(client, auth, services):

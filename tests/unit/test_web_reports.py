@@ -18,7 +18,15 @@ API = "/api/v1/reports/summary"
 
 
 def figures_asked(rpc) -> list[dict]:
-    return [kw for service, method, kw in rpc.calls if method == "report_figures"]
+    """Every period asked of a service, one call's arguments per period (a public report asks
+    each service for its 17 periods in one ``report_figures_for``)."""
+    asked = []
+    for _service, method, kw in rpc.calls:
+        if method == "report_figures":
+            asked.append(kw)
+        elif method == "report_figures_for":
+            asked += [{**{k: v for k, v in kw.items() if k != "periods"}, **p} for p in kw["periods"]]
+    return asked
 
 
 def main_of(html: str) -> str:

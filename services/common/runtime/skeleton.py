@@ -23,6 +23,7 @@ from .entrypoints import rpc
 from .providers import AuditKey, BrokerUri, CallerVerification, ServiceClock
 
 MAX_CHECKPOINTS = 10_000  # rows a verify is handed (one per verify that found the head moved)
+MAX_REPORT_PERIODS = 17  # a year, its four quarters and its twelve months (one public report)
 
 
 def _audit_query(self, caller, object=None, actor=None, limit=100):
@@ -92,6 +93,19 @@ def _report_figures(self, caller, first_day, last_day):
     return type(self).report_figures_of(self.db, caller, first_day, last_day)
 
 
+def _report_figures_for(self, caller, periods):
+    """Counts for each of ``periods`` (``[{"first_day", "last_day"}]``, ISO dates), in order, in
+    one call and one audit entry: a public report is suppressed together with the 17 calendar
+    periods of its year, which were 17 calls to each service. Each period is checked as
+    ``report_figures`` checks it."""
+    if not isinstance(periods, list) or not 1 <= len(periods) <= MAX_REPORT_PERIODS or not all(
+            isinstance(p, dict) and set(p) == {"first_day", "last_day"} for p in periods):
+        raise InvalidInput(f"periods: 1 to {MAX_REPORT_PERIODS} of {{first_day, last_day}}",
+                           field="periods")
+    figures_of = type(self).report_figures_of
+    return [figures_of(self.db, caller, p["first_day"], p["last_day"]) for p in periods]
+
+
 def _ping(self):
     """Readiness: the service answers, and how many events its relay has published."""
     return {"service": self.name, "outbox_published": self.outbox.published}
@@ -102,6 +116,7 @@ def _ping(self):
 _SHARED_RPCS = {
     "audit_query": (_audit_query, ("audit.query", "audit")),
     "report_figures": (_report_figures, ("report.figures", "report")),
+    "report_figures_for": (_report_figures_for, ("report.figures", "report")),
     "ping": (_ping, None),
     "audit_verify": (_audit_verify, ("audit.verify", "audit")),
     # writes its own entry, of the action it records; a refused call leaves one of its own
@@ -132,7 +147,8 @@ class ServiceSkeleton:
     """``ping`` (readiness), ``audit_query`` (administrators read the service's audit trail),
     ``audit_verify`` (they check its keyed chain against the gateway's checkpoints),
     ``audit_record`` (a change they made in the gateway's own tables, into this chain) and
-    ``report_figures`` (counts for a period; never a row or a reference); with
+    ``report_figures`` (counts for a period; never a row or a reference) and
+    ``report_figures_for`` (the same for several periods in one call); with
     ``keeps_dead_letters``, ``dead_letters`` and ``retry_dead_letter`` (docs/decisions/0043)."""
 
     name: str
