@@ -19,6 +19,7 @@ from .directory import GATEWAY_CALLER, Directory
 from .idempotency import IdempotencyKeys
 from .intake import IntakePublisher
 from .ratelimit import RateLimiter
+from .reportcopy import ReportCopy
 from .revocation import RevocationStore
 from .signin_guard import HashGate
 from .statuscopy import NAME as STATUS_GENERATION, EventFeed, StatusCopy
@@ -71,6 +72,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config["STATUS_MAX_AGE"],
         SharedGeneration(app.config["GATEWAY_DATABASE_URL"], STATUS_GENERATION),
         app.extensions["refnet.clock"].now, feed=EventFeed(app.config["AMQP_URI"]))
+    # the figures behind public reports, one snapshot per scope and year (gateway/reportcopy.py)
+    app.extensions["refnet.reportcopy"] = app.config.get("REPORT_COPY") or ReportCopy(
+        app.config["REPORT_MAX_AGE"])
     app.extensions["refnet.ratelimit"] = RateLimiter(app.config["RATE_LIMIT_PER_MINUTE"])
     # sign-in: attempt buckets per worker, then (in the store) shared delays and bounded hashing
     app.extensions["refnet.signin_clients"] = RateLimiter(app.config["SIGNIN_PER_CLIENT_PER_MINUTE"])

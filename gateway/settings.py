@@ -46,6 +46,9 @@ APP = Settings(
             "seconds a gateway worker reuses a police or legal status answer; consent and "
             "status changes drop it at once (docs/decisions/0048); 0 asks the referral service "
             "every time", float),
+    Setting("REFNET_REPORT_MAX_AGE", "300",
+            "seconds a gateway worker reuses the figures behind a public report (the 17 "
+            "calendar periods of its year, from three services); 0 asks them every time", float),
     Setting("REFNET_WEB_TIME_ZONE", "Asia/Baghdad", "the zone the web pages show times in"),
     Setting("REFNET_WEB_SESSION_HOURS", "12", "a web session ends this long after sign-in",
             float),
@@ -103,6 +106,7 @@ CONFIG_KEYS = {
     "REFNET_GATEWAY_DATABASE_URL": "GATEWAY_DATABASE_URL",
     "REFNET_AVAILABILITY_MAX_AGE": "AVAILABILITY_MAX_AGE",
     "REFNET_STATUS_MAX_AGE": "STATUS_MAX_AGE",
+    "REFNET_REPORT_MAX_AGE": "REPORT_MAX_AGE",
     "REFNET_WEB_TIME_ZONE": "WEB_TIME_ZONE",
     "REFNET_WEB_SESSION_HOURS": "WEB_SESSION_HOURS",
     "REFNET_WEB_IDLE_MINUTES": "WEB_IDLE_MINUTES",

@@ -176,6 +176,7 @@ def app(rpc, intake, keypair, directory, monkeypatch):
     from gateway.availability import AvailabilityCache, LocalGeneration
     from gateway.idempotency import MemoryIdempotency
     from gateway.revocation import NoRevocations
+    from gateway.reportcopy import ReportCopy
     from gateway.statuscopy import StatusCopy
     from services.common.clock import SystemClock
     app = create_app({"TOKEN_SECRET": TOKEN_SECRET, "REFERENCE_SECRET": REFERENCE_SECRET,
@@ -185,7 +186,9 @@ def app(rpc, intake, keypair, directory, monkeypatch):
                       "IDEMPOTENCY": MemoryIdempotency(), "DIRECTORY": directory,
                       "TESTING": True, "AVAILABILITY": AvailabilityCache(1.0, LocalGeneration()),
                       # no event feed: never live, so every status read asks the fake service
-                      "STATUS_COPY": StatusCopy(2.0, LocalGeneration(), SystemClock().now)})
+                      "STATUS_COPY": StatusCopy(2.0, LocalGeneration(), SystemClock().now),
+                      # no report copy: every report asks the fake services (test_report_copy.py)
+                      "REPORT_COPY": ReportCopy(0)})
     return app
 
 
