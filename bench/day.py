@@ -67,7 +67,7 @@ class Pools:
         self.to_decide: collections.deque = collections.deque()   # (ready at, reference)
         self.to_admit: collections.deque = collections.deque()
         self.to_open: collections.deque = collections.deque()     # accepted: a legal case may open
-        self.held: list[str] = []                  # references the shelter holds (file, pages)
+        self.held: list[str] = []                  # accepted by the shelter (file, pages)
         self.plans: list[str] = []
         self.milestones: collections.deque = collections.deque()  # (plan, milestone) to mark done
         self.items: collections.deque = collections.deque()       # (plan, item, status)
@@ -173,7 +173,7 @@ class Day:
         ones waiting for admission or a legal case, residents with open plans, legal cases in
         court with hearings."""
         counts = collections.Counter(name for _, name in plan)
-        n_decide = max(2, counts["POST /api/v1/referrals/{reference}/decision"] // 4)
+        n_decide = max(2, counts["POST /api/v1/referrals/{reference}/decision"] // 3 + 2)
         n_admit = max(2, counts["POST /api/v1/shelters/{facility}/admissions"] // 4)
         n_cases = max(2, counts["POST /api/v1/legal/cases"] // 2 + 1)
         n_plans = max(3, counts["POST /api/v1/shelter/plans/{plan_id}/milestones/{milestone}/done"] // 2 + 2)
@@ -183,8 +183,8 @@ class Day:
         refs = [self.submit() for _ in range(total)]
         self.pools.submitted += [(0.0, r) for r in refs]
         self.wait_status(refs, {"received"})
-        self.pools.held += refs
         decide, rest = refs[:n_decide], refs[n_decide:]
+        self.pools.held += rest   # accepted below (the ones to decide may be passed on)
         self.pools.to_decide.extend((0.0, r) for r in decide)
         for r in rest:
             self.api("POST", f"/referrals/{r}/decision", "shelter", {"decision": "accept"}).raise_for_status()
@@ -286,13 +286,12 @@ class Day:
             if entry is None:
                 return None
             ref = entry[1]
-            with p.lock:
-                p.held.append(ref)
-            if self.rng.random() < 0.3:
+            if self.rng.random() < 0.3:  # passed on to the next provider: no longer the shelter's
                 return api_call("POST", f"/referrals/{ref}/decision", "shelter",
                                 {"decision": "decline", "reason_code": "no_bed_in_group"})
 
             def accepted(_r):
+                p.put(p.held, ref)
                 p.put(p.to_admit, (now + 1.0, ref))
                 p.put(p.to_open, (now + EVENT_AFTER, ref))
             return api_call("POST", f"/referrals/{ref}/decision", "shelter", {"decision": "accept"}, accepted)
