@@ -17,15 +17,18 @@ import collections
 import os
 import random
 import re
+import resource
 import subprocess
 import threading
 import time
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 
+import psutil
 import requests
 
-from bench import daymodel
+from bench import coldstart, daymodel
 from bench.daymodel import last_month
 from refnet.harness import postgres as harness_postgres
 from refnet.harness.network import BIN, ROOT, Network
@@ -117,6 +120,7 @@ class Day:
         self.skipped: dict[str, int] = collections.defaultdict(int)
         self.sample_lock = threading.Lock()
         self.today = date.today()
+        self.broker_port = urllib.parse.urlparse(net.amqp_uri).port or 5672
 
     # --- set-up (not measured) ----------------------------------------------------------------
 
@@ -462,6 +466,24 @@ class Day:
         return {"seconds": round(seconds, 1),
                 "sender_late_max_ms": round(max(lateness, default=0.0) * 1e3, 1)}
 
+    def cpu(self) -> dict:
+        """CPU seconds used so far: by each process of the network, by this client, and by the
+        whole machine (busy, every core), to tell the network's share from other work's."""
+        times = psutil.cpu_times()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        broker = 0.0
+        for proc in psutil.process_iter(["name", "cmdline"]):
+            if proc.info["name"] == "beam.smp":
+                try:  # the broker the network uses: the one listening on the URI's port
+                    if any(c.status == psutil.CONN_LISTEN and c.laddr.port == self.broker_port
+                           for c in getattr(proc, "net_connections", proc.connections)(kind="tcp")):
+                        broker += sum(proc.cpu_times()[:2])
+                except psutil.Error:
+                    pass
+        return {"network": {**coldstart.cpu_seconds(self.net), "rabbitmq (shared)": broker},
+                "client": usage.ru_utime + usage.ru_stime,
+                "machine": sum(times) - times.idle - getattr(times, "iowait", 0.0)}
+
     def warm_up(self) -> None:
         """Every read once before the clock starts (not measured): a network that has run all
         morning has its templates compiled and its connections open."""
@@ -480,15 +502,25 @@ class Day:
         backlog = self.backlog(plan)
         self.warm_up()
         self.log(f"day: backlog {backlog}; replaying {len(plan)} operations")
-        load_before = os.getloadavg()
+        load_before, cpu_before = os.getloadavg(), self.cpu()
         replay = self.replay(plan)
-        load_after = os.getloadavg()
+        load_after, cpu_after = os.getloadavg(), self.cpu()
+        seconds = replay["seconds"]
+        network = {k: round(v - cpu_before["network"].get(k, 0.0), 2) for k, v in cpu_after["network"].items()}
+        machine = cpu_after["machine"] - cpu_before["machine"]
+        cpu = {"network_cpu_seconds": network,
+               "network_cores": round(sum(network.values()) / seconds, 2),
+               "client_cores": round((cpu_after["client"] - cpu_before["client"]) / seconds, 2),
+               "machine_cores_busy": round(machine / seconds, 2),
+               "cores": psutil.cpu_count()}
+        cpu["others_cores"] = round(cpu["machine_cores_busy"] - cpu["network_cores"] - cpu["client_cores"], 2)
         endpoints = daymodel.endpoint_figures(self.samples, self.errors)
         missed = [n for n, f in endpoints.items() if not f["met"]]
         return {"backlog": backlog, "replay": replay, "planned": len(plan),
                 "sent": sum(f["count"] for f in endpoints.values()),
                 "skipped": dict(self.skipped), "errors": sum(self.errors.values()),
                 "error_kinds": dict(self.error_kinds), "endpoints": endpoints, "missed": missed,
+                "cpu": cpu,
                 "load_average": {"before": [round(x, 2) for x in load_before],
                                  "after": [round(x, 2) for x in load_after]}}
 
@@ -544,9 +576,12 @@ def print_day(results: dict) -> None:
         r = results.get(database)
         if not r:
             continue
+        c = r["cpu"]
         print(f"\nA realistic day on {database} (two replicas of each service): {r['sent']} requests "
               f"in {r['replay']['seconds']} s, {r['errors']} errors, load average "
-              f"{r['load_average']['before'][0]} -> {r['load_average']['after'][0]}")
+              f"{r['load_average']['before'][0]} -> {r['load_average']['after'][0]}; cores busy "
+              f"{c['machine_cores_busy']} of {c['cores']}: the network {c['network_cores']}, this client "
+              f"{c['client_cores']}, other work {c['others_cores']}")
         width = max(len(n) for n in r["endpoints"])
         print(f"{'endpoint':<{width}}  waits  count  p50 ms  p99 ms  errors  met?")
         for name, f in r["endpoints"].items():
