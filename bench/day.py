@@ -14,6 +14,7 @@ morning does. Operations that find nothing to work on are counted as ``skipped``
 """
 
 import collections
+import json
 import os
 import random
 import re
@@ -525,6 +526,26 @@ class Day:
                                  "after": [round(x, 2) for x in load_after]}}
 
 
+def error_lines(net: Network, limit: int = 10) -> list[str]:
+    """The first ERROR lines of the network's logs (process, message, the exception's last
+    line): what a 5xx of the day was. The logs carry no personal data (decision 0014)."""
+    found = []
+    for path in sorted(net.logs.glob("*.log")):
+        for line in path.read_text(errors="replace").splitlines():
+            if '"level": "ERROR"' not in line:
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            message = " ".join(record.get("msg", "").split())[:200]
+            last = " ".join((record.get("exc") or "").strip().splitlines()[-1:])[:300]
+            found.append(f"{path.stem}: {message} {last}".strip())
+            if len(found) >= limit:
+                return found
+    return found
+
+
 def one_database(workdir, amqp_uri: str, database: str, plan, log) -> dict:
     """The day on one database (``sqlite`` or ``postgres``), two replicas of each service."""
     urls = {}
@@ -544,6 +565,7 @@ def one_database(workdir, amqp_uri: str, database: str, plan, log) -> dict:
         for service in SERVICES:
             net.wait_consumers(f"rpc-{service}", 2)
         figures = Day(net, log).run(plan)
+        figures["error_lines"] = error_lines(net)
         figures["database"] = database
         figures["replicas"] = 2
         return figures
@@ -589,5 +611,7 @@ def print_day(results: dict) -> None:
                   f"  {f['p99_ms']:>6}  {f['errors']:>6}  {'yes' if f['met'] else 'NO'}")
         for kind, n in sorted(r["error_kinds"].items()):
             print(f"* error x{n}: {kind}")
+        for line in r.get("error_lines", []):
+            print(f"* log: {line}")
         if r["skipped"]:
             print(f"* skipped (nothing to work on yet): {r['skipped']}")
