@@ -540,6 +540,8 @@ def error_lines(net: Network, limit: int = 10) -> list[str]:
                 continue
             message = " ".join(record.get("msg", "").split())[:200]
             last = " ".join((record.get("exc") or "").strip().splitlines()[-1:])[:300]
+            if last.startswith("services.common.errors."):
+                continue  # an answer the caller expects (a plan without a screening: NotFound)
             found.append(f"{path.stem}: {message} {last}".strip())
             if len(found) >= limit:
                 return found
