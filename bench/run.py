@@ -16,7 +16,7 @@ from pathlib import Path
 import kombu
 import requests
 
-from bench import coldstart, fixtures, kombu_rtt, loadgen, memory, signin
+from bench import coldstart, day, fixtures, kombu_rtt, loadgen, memory, signin
 from bench.baseline import BaselineApp
 from bench.loadgen import Load
 from bench.table import figures_table, machine, print_table
@@ -48,12 +48,17 @@ BENCH_CAPACITY = {"women": 5000, "men": 5000, "children": 5000}
 
 PROFILES = {
     # name: seconds per load run, intake/reads connections, propagation samples, growth sizes
-    # and bogus sign-ins sent at once
+    # and bogus sign-ins sent at once; the share of the realistic day replayed (1: the whole
+    # busiest day, 3 minutes per database)
     "full": {"seconds": 8, "rounds": 2, "connections": 10, "propagation": 200, "rtt": 500,
-             "sequential": 300, "growth": (1_000, 1_000_000), "drain_timeout": 120, "signin": 200},
+             "sequential": 300, "growth": (1_000, 1_000_000), "drain_timeout": 120, "signin": 200,
+             "day_scale": 1.0},
     "tiny": {"seconds": 1, "rounds": 1, "connections": 4, "propagation": 5, "rtt": 20,
-             "sequential": 10, "growth": (100, 300), "drain_timeout": 60, "signin": 20},
+             "sequential": 10, "growth": (100, 300), "drain_timeout": 60, "signin": 20,
+             "day_scale": 0.03},
 }
+SCENARIOS = ("intake", "propagation", "reads", "signin", "restarts", "growth", "day")
+MAIN_NETWORK = ("intake", "propagation", "reads", "signin", "restarts")  # share one network
 
 
 class Log:
@@ -294,10 +299,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto",
                         help="load generator (auto: wrk when installed)")
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="where to write the results JSON")
-    parser.add_argument("--skip", action="append", default=[],
-                        choices=("intake", "propagation", "reads", "signin", "restarts", "growth"),
+    parser.add_argument("--skip", action="append", default=[], choices=SCENARIOS,
                         help="leave a scenario out")
+    parser.add_argument("--only", action="append", default=[], choices=SCENARIOS,
+                        help="run only this scenario (repeatable); without any scenario of the "
+                             "main network, neither its cold start nor its memory is measured")
+    parser.add_argument("--day-on", action="append", default=[], choices=("sqlite", "postgres"),
+                        help="the databases of the realistic day (default: both)")
     args = parser.parse_args(argv)
+    if args.only:
+        args.skip = sorted(set(args.skip) | (set(SCENARIOS) - set(args.only)))
+    day_on = args.day_on or ["sqlite", "postgres"]
     p = PROFILES[args.size]
     client = args.client if args.client != "auto" else ("wrk" if loadgen.have_wrk() else "python")
 
@@ -318,59 +330,62 @@ def main(argv: list[str] | None = None) -> int:
     net = baseline = None
     succeeded = False
     try:
-        baseline = BaselineApp(workdir, dict(os.environ))
-        began = time.perf_counter()
-        baseline.start()
-        baseline_start = time.perf_counter() - began
-        # the cold start: the network's own start, timed step by step (bench/coldstart.py);
-        # the per-user rate limit would turn the load into 429s: the benchmark measures
-        # the path a submission takes, with the limiter effectively off; one trusted proxy, so
-        # each bogus sign-in of the attack names its own client (bench/signin.py)
-        began = time.perf_counter()
-        net = Network(workdir / "network", amqp_uri,
-                      extra_env={"REFNET_RATE_LIMIT_PER_MINUTE": "100000000",
-                                 "REFNET_TRUSTED_PROXIES": "1"})
-        broker_users_s = time.perf_counter() - began
-        prepared = net.prepare()
-        started = time.perf_counter()
-        net.start()
-        results["cold_start"] = {
-            "first": coldstart.first_start(net, broker_users_s, prepared, started),
-            "baseline_app_start_seconds": round(baseline_start, 2)}
-        log(f"cold start: {results['cold_start']['first']['seconds']} s to /readyz 200 "
-            f"{results['cold_start']['first']['steps']}")
-        net.wait_ready()
-        net.seed_facility(BENCH_CAPACITY)  # room for every admission the propagation run makes
-        police = net.token("police", agency=fixtures.AGENCY)
-        shelter = net.token("shelter")
-        time.sleep(2 if args.size == "full" else 0.5)
-        results["memory"] = {"idle": memory.measure(network_pids(net)),
-                             "baseline_app": memory.measure({"baseline": baseline.process.pid})}
-        log(f"memory idle: {results['memory']['idle']['total_rss_mb']} MB RSS "
-            f"({results['memory']['idle']['total_pss_mb']} MB PSS)")
-        if "intake" not in args.skip:
-            results["intake"] = scenario_intake(net, baseline, police, p, client)
-        references = []
-        if "propagation" not in args.skip or "reads" not in args.skip:
-            results["propagation"], references = scenario_propagation(net, police, shelter, p)
-        if "reads" not in args.skip:
-            results["reads"] = scenario_reads(net, baseline, police, references, p, client)
-        if "signin" not in args.skip:
-            results["signin"] = signin.run(net.url, network_pids(net)["gateway"], auth(police),
-                                           p["signin"], log)
-        results["memory"]["after_load"] = memory.measure(network_pids(net))
-        log(f"memory after load: {results['memory']['after_load']['total_rss_mb']} MB RSS "
-            f"({results['memory']['after_load']['total_pss_mb']} MB PSS)")
-        if "restarts" not in args.skip:
-            for name in ("shelter", "gateway"):
-                results["cold_start"][f"restart_{name}"] = coldstart.restart(net, name)
-                figures = results["cold_start"][f"restart_{name}"]
-                log(f"cold start: {name} restarted to ready in {figures['seconds']} s (stopped in "
-                    f"{figures['stop_seconds']} s, started to ready in {figures['start_to_ready_seconds']} s)")
-        net.stop()
-        baseline.stop()
+        if set(MAIN_NETWORK) - set(args.skip):  # else no cold start, no memory
+            baseline = BaselineApp(workdir, dict(os.environ))
+            began = time.perf_counter()
+            baseline.start()
+            baseline_start = time.perf_counter() - began
+            # the cold start: the network's own start, timed step by step (bench/coldstart.py);
+            # the per-user rate limit would turn the load into 429s: the benchmark measures
+            # the path a submission takes, with the limiter effectively off; one trusted proxy, so
+            # each bogus sign-in of the attack names its own client (bench/signin.py)
+            began = time.perf_counter()
+            net = Network(workdir / "network", amqp_uri,
+                          extra_env={"REFNET_RATE_LIMIT_PER_MINUTE": "100000000",
+                                     "REFNET_TRUSTED_PROXIES": "1"})
+            broker_users_s = time.perf_counter() - began
+            prepared = net.prepare()
+            started = time.perf_counter()
+            net.start()
+            results["cold_start"] = {
+                "first": coldstart.first_start(net, broker_users_s, prepared, started),
+                "baseline_app_start_seconds": round(baseline_start, 2)}
+            log(f"cold start: {results['cold_start']['first']['seconds']} s to /readyz 200 "
+                f"{results['cold_start']['first']['steps']}")
+            net.wait_ready()
+            net.seed_facility(BENCH_CAPACITY)  # room for every admission the propagation run makes
+            police = net.token("police", agency=fixtures.AGENCY)
+            shelter = net.token("shelter")
+            time.sleep(2 if args.size == "full" else 0.5)
+            results["memory"] = {"idle": memory.measure(network_pids(net)),
+                                 "baseline_app": memory.measure({"baseline": baseline.process.pid})}
+            log(f"memory idle: {results['memory']['idle']['total_rss_mb']} MB RSS "
+                f"({results['memory']['idle']['total_pss_mb']} MB PSS)")
+            if "intake" not in args.skip:
+                results["intake"] = scenario_intake(net, baseline, police, p, client)
+            references = []
+            if "propagation" not in args.skip or "reads" not in args.skip:
+                results["propagation"], references = scenario_propagation(net, police, shelter, p)
+            if "reads" not in args.skip:
+                results["reads"] = scenario_reads(net, baseline, police, references, p, client)
+            if "signin" not in args.skip:
+                results["signin"] = signin.run(net.url, network_pids(net)["gateway"], auth(police),
+                                               p["signin"], log)
+            results["memory"]["after_load"] = memory.measure(network_pids(net))
+            log(f"memory after load: {results['memory']['after_load']['total_rss_mb']} MB RSS "
+                f"({results['memory']['after_load']['total_pss_mb']} MB PSS)")
+            if "restarts" not in args.skip:
+                for name in ("shelter", "gateway"):
+                    results["cold_start"][f"restart_{name}"] = coldstart.restart(net, name)
+                    figures = results["cold_start"][f"restart_{name}"]
+                    log(f"cold start: {name} restarted to ready in {figures['seconds']} s (stopped in "
+                        f"{figures['stop_seconds']} s, started to ready in {figures['start_to_ready_seconds']} s)")
+            net.stop()
+            baseline.stop()
         if "growth" not in args.skip:
             results["growth"] = scenario_growth(workdir, amqp_uri, p, fixtures.AGENCY)
+        if "day" not in args.skip:
+            results["day"] = day.scenario(workdir, amqp_uri, p["day_scale"], day_on, log)
         succeeded = True
     finally:
         if net is not None:
@@ -388,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2, default=str) + "\n")
     print_table(results["table"], results)
+    if "day" in results:
+        day.print_day(results["day"])
     print(f"\n{results['date']}  {results['machine']['nproc']} cores, {results['machine']['cpu']}, "
           f"{results['machine']['memory_gb']} GB; client {client}; {results['seconds']}s; "
           f"results in {args.out}")

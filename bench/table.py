@@ -103,6 +103,21 @@ def figures_table(r: dict) -> list[dict]:
             scans = any(p["seq_scan"] for p in gr[large]["plans"].values())
             row(f"growth: {label} p50 at {int(large):,}", l, "ms", s, f"same at {int(small):,}",
                 "<= 1.5x", rr is not None and rr <= 1.5 and not scans)
+    d = r.get("day")
+    for database in ("sqlite", "postgres"):
+        figures = (d or {}).get(database)
+        if not figures:
+            continue
+        waited = {n: f for n, f in figures["endpoints"].items() if f["waits"]}
+        worst = max(waited, key=lambda n: waited[n]["p99_ms"], default=None)
+        if worst is not None:
+            row(f"day ({database}, 2 replicas): worst p99 a person waits on", waited[worst]["p99_ms"],
+                "ms", None, worst, "<= 100 ms", waited[worst]["p99_ms"] <= 100)
+        row(f"day ({database}, 2 replicas): endpoints a person waits on over 100 ms",
+            sum(1 for f in waited.values() if f["p99_ms"] > 100), "", None, "-", "0",
+            all(f["p99_ms"] <= 100 for f in waited.values()))
+        row(f"day ({database}, 2 replicas): errors of {figures['sent']} requests", figures["errors"], "",
+            None, "-", "0", figures["errors"] == 0)
     return rows
 
 

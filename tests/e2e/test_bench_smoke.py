@@ -30,7 +30,10 @@ def postgres_answers() -> bool:
 @pytest.mark.parametrize("client", ["python"])
 def test_the_benchmark_runs_end_to_end_with_tiny_sizes(tmp_path, client):
     out = tmp_path / "results.json"
-    command = [sys.executable, "-m", "bench", "--size", "tiny", "--client", client, "--out", str(out)]
+    # the realistic day on SQLite only: its PostgreSQL network is the same code with another URL,
+    # and a second network of two replicas each would double this test's time
+    command = [sys.executable, "-m", "bench", "--size", "tiny", "--client", client, "--out", str(out),
+               "--day-on", "sqlite"]
     with_growth = postgres_answers()
     if not with_growth:
         command += ["--skip", "growth"]
@@ -77,6 +80,20 @@ def test_the_benchmark_runs_end_to_end_with_tiny_sizes(tmp_path, client):
     # the figure is the whole network's: every service (notify too) and the gateway
     measured = {p["process"] for p in results["memory"]["idle"]["processes"]}
     assert {*SERVICES, "gateway"} <= measured, measured
+    # the realistic day: every operation of the model measured or skipped
+    for database in ["sqlite"]:
+        day = results["day"][database]
+        assert day["replicas"] == 2 and day["sent"] > 0, day
+        assert day["sent"] + sum(day["skipped"].values()) == day["planned"], day
+        for name, endpoint in day["endpoints"].items():
+            assert {"p50_ms", "p99_ms", "errors", "waits", "met"} <= set(endpoint), name
+        assert day["load_average"]["before"] and day["load_average"]["after"]
+        day_rows = [n for n in figures if n.startswith(f"day ({database}")]
+        assert len(day_rows) == 3, day_rows
+        for name in day_rows:  # no baseline: the target is absolute (p99 <= 100 ms, 0 errors)
+            assert figures[name]["value"] is not None and figures[name]["target"], figures[name]
+            assert name in run.stdout
+        assert f"A realistic day on {database}" in run.stdout
     # the printed table carries every figure
     for name in expected:
         assert name in run.stdout
