@@ -16,10 +16,10 @@ from pathlib import Path
 import kombu
 import requests
 
-from bench import coldstart, fixtures, kombu_rtt, loadgen, memory, signin
+from bench import cluster, coldstart, fixtures, kombu_rtt, loadgen, memory, signin
 from bench.baseline import BaselineApp
 from bench.loadgen import Load
-from bench.table import figures_table, machine, print_table
+from bench.table import cluster_rows, figures_table, machine, print_table
 from refnet import demo
 from refnet.harness import broker as harness_broker
 from refnet.harness import postgres as harness_postgres
@@ -297,7 +297,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip", action="append", default=[],
                         choices=("intake", "propagation", "reads", "signin", "restarts", "growth"),
                         help="leave a scenario out")
+    parser.add_argument("--only", choices=("cluster",),
+                        help="run this scenario alone: cluster (a three-node RabbitMQ cluster, "
+                             "nodes killed under load; bench/cluster.py)")
     args = parser.parse_args(argv)
+    if args.only == "cluster":
+        return run_cluster(args)
     p = PROFILES[args.size]
     client = args.client if args.client != "auto" else ("wrk" if loadgen.have_wrk() else "python")
 
@@ -391,4 +396,37 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{results['date']}  {results['machine']['nproc']} cores, {results['machine']['cpu']}, "
           f"{results['machine']['memory_gb']} GB; client {client}; {results['seconds']}s; "
           f"results in {args.out}")
+    return 0
+
+
+def run_cluster(args) -> int:
+    """``--only cluster``: the cluster scenario alone; its figures replace the ``cluster`` entry
+    of the results file (the other scenarios' figures stay). Non-zero when an accepted
+    submission or decision was lost or applied twice."""
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    out = Path(args.out)
+    results = json.loads(out.read_text()) if out.exists() else {"notes": []}
+    workdir = Path(tempfile.mkdtemp(prefix="refnet-bench-cluster-"))
+    try:
+        figures = cluster.run(args.size, BODY, workdir, log)
+    except BaseException:
+        log(f"cluster: failed: logs kept in {workdir}")
+        raise
+    if figures["problems"]:
+        log(f"cluster: the network's logs are kept in {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    figures["seconds"] = round(log.elapsed(), 1)
+    figures["machine"] = {**machine(), "load_average": [round(x, 2) for x in os.getloadavg()]}
+    figures["date"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    results["cluster"] = figures
+    results["table"] = figures_table(results)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print_table(cluster_rows(figures), {"notes": figures["problems"]})
+    print(f"\n{figures['date']}  {figures['machine']['nproc']} cores, load average "
+          f"{figures['machine'].get('load_average')}; {figures['seconds']}s; results in {out}")
+    if figures["problems"]:
+        print("cluster: FAILED: something accepted was lost or applied twice (above)", file=sys.stderr)
+        return 1
     return 0
