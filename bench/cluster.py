@@ -168,16 +168,23 @@ def wait_applied(url: str, traffic: Traffic, stall: float, limit: float = 600.0)
 
 def handler_failures(net: Network) -> dict[str, int]:
     """How often a service's handler failed a message, by queue and error (its logs'
-    ``message <id> (<type>) failed on <queue>: <error>; redelivery...``)."""
+    ``message <id> (<type>) failed on <queue>: <error>; redelivery...``), and how often the
+    gateway answered a request with an unhandled error (``unhandled error (<type>)``)."""
     counts: dict[str, int] = {}
     for line in net.all_logs().splitlines():
-        if " failed on " in line and "redelivery" in line:
-            try:
-                message = json.loads(line)["msg"]
-            except (ValueError, KeyError):
-                continue
+        if ("failed on" not in line or "redelivery" not in line) and "unhandled error" not in line:
+            continue
+        try:
+            message = json.loads(line)["msg"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        if " failed on " in message:
             where = message.split(" failed on ", 1)[1].split(";", 1)[0]
-            counts[where] = counts.get(where, 0) + 1
+        elif message.startswith("unhandled error"):
+            where = f"gateway: {message}"
+        else:
+            continue
+        counts[where] = counts.get(where, 0) + 1
     return counts
 
 
@@ -264,27 +271,31 @@ def _phases(cluster: Cluster, net: Network, police: str, shelter: str, body: byt
     seconds, phases, killed, connections = p["phase_seconds"], [], [], {}
 
     def phase(name: str, action=None, then=None) -> None:
-        start = time.monotonic()
+        """One phase: ``action``, the phase's seconds, ``then``; it ends when the next begins,
+        so every request falls in one phase."""
+        start = phases[-1][2] if phases else time.monotonic()
         if action:
             action()
         time.sleep(seconds)
         if then:
             then()
-        phases.append((name, start, time.monotonic()))
         connections[name] = connections_by_node(cluster)
+        phases.append((name, start, time.monotonic()))
         done = sum(1 for s in traffic.samples if s.ok)
         log(f"cluster: {name} done ({time.monotonic() - start:.1f}s); {done} requests answered "
             f"2xx so far; connections by node {connections[name]}")
 
-    def kill(node):
+    def kill(choose):
         def act():
+            node = choose()
             killed.append(node.name)
             log(f"cluster: killing {node.name}")
             cluster.kill(node)
         return act
 
-    def restart(node):
+    def restart():
         def act():
+            node = cluster.node_named(killed[-1])
             log(f"cluster: starting {node.name} again")
             cluster.start_node(node)
             cluster.wait_members(len(cluster.nodes))
@@ -292,12 +303,11 @@ def _phases(cluster: Cluster, net: Network, police: str, shelter: str, body: byt
 
     traffic.start()
     try:
-        first = cluster.nodes[0]
         phase("before")
-        phase("node_killed", kill(first), then=restart(first))
+        phase("node_killed", kill(lambda: cluster.nodes[0]), then=restart())
         phase("node_back")
-        leader = cluster.node_named(cluster.queues(VHOST)["referral.intake"]["leader"])
-        phase("leader_killed", kill(leader), then=restart(leader))
+        phase("leader_killed", kill(lambda: cluster.node_named(
+            cluster.queues(VHOST)["referral.intake"]["leader"])), then=restart())
         phase("leader_back")
     finally:
         traffic.stop()
