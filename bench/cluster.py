@@ -32,7 +32,6 @@ from refnet.harness.network import Network
 from refnet.settings import SERVICES
 
 VHOST = "refnet-cluster"
-PHASES = ("before", "node_killed", "node_back", "leader_killed", "leader_back")
 # drain_stall: how long the check waits without anything more applied before it calls the rest lost
 PROFILES = {"full": {"phase_seconds": 15, "submitters": 2, "deciders": 2, "drain_stall": 60},
             "tiny": {"phase_seconds": 5, "submitters": 2, "deciders": 1, "drain_stall": 60}}
@@ -58,10 +57,12 @@ class Traffic:
                           for n in range(deciders)]
 
     def start(self) -> None:
+        """Start every client thread."""
         for thread in self._threads:
             thread.start()
 
     def stop(self) -> None:
+        """Stop the clients (a request under way ends first)."""
         self._stopping.set()
         for thread in self._threads:
             thread.join(60)
@@ -200,8 +201,10 @@ def connections_by_node(cluster: Cluster) -> dict[str, int]:
 
 
 def run(size: str, body: bytes, workdir, log) -> dict:
-    """The scenario: cluster up, network up, traffic through the kills, figures and checks.
-    Raises ``AssertionError`` when something accepted was lost or applied twice."""
+    """The scenario: cluster up, network up, traffic through the kills, figures and checks:
+    ``problems`` lists what was lost or applied twice (empty: nothing). Raises when the cluster
+    or the network does not come up (``AssertionError`` when a quorum queue is not on every
+    node)."""
     p = PROFILES[size]
     urls = {}
     net = None
