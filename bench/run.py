@@ -16,10 +16,10 @@ from pathlib import Path
 import kombu
 import requests
 
-from bench import coldstart, day, fixtures, kombu_rtt, loadgen, memory, signin
+from bench import cluster, coldstart, day, fixtures, kombu_rtt, loadgen, memory, signin
 from bench.baseline import BaselineApp
 from bench.loadgen import Load
-from bench.table import figures_table, machine, print_table
+from bench.table import cluster_rows, figures_table, machine, print_table
 from refnet import demo
 from refnet.harness import broker as harness_broker
 from refnet.harness import postgres as harness_postgres
@@ -301,12 +301,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(DEFAULT_OUT), help="where to write the results JSON")
     parser.add_argument("--skip", action="append", default=[], choices=SCENARIOS,
                         help="leave a scenario out")
-    parser.add_argument("--only", action="append", default=[], choices=SCENARIOS,
+    parser.add_argument("--only", action="append", default=[], choices=(*SCENARIOS, "cluster"),
                         help="run only this scenario (repeatable); without any scenario of the "
-                             "main network, neither its cold start nor its memory is measured")
+                             "main network, neither its cold start nor its memory is measured; "
+                             "cluster (a three-node RabbitMQ cluster, nodes killed under load; "
+                             "bench/cluster.py) runs alone and is never in the default run")
     parser.add_argument("--day-on", action="append", default=[], choices=("sqlite", "postgres"),
                         help="the databases of the realistic day (default: both)")
     args = parser.parse_args(argv)
+    if "cluster" in args.only:
+        if args.only != ["cluster"]:
+            parser.error("--only cluster runs alone")
+        return run_cluster(args)
     if args.only:
         args.skip = sorted(set(args.skip) | (set(SCENARIOS) - set(args.only)))
     day_on = args.day_on or ["sqlite", "postgres"]
@@ -408,4 +414,37 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{results['date']}  {results['machine']['nproc']} cores, {results['machine']['cpu']}, "
           f"{results['machine']['memory_gb']} GB; client {client}; {results['seconds']}s; "
           f"results in {args.out}")
+    return 0
+
+
+def run_cluster(args) -> int:
+    """``--only cluster``: the cluster scenario alone; its figures replace the ``cluster`` entry
+    of the results file (the other scenarios' figures stay). Non-zero when an accepted
+    submission or decision was lost or applied twice."""
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    out = Path(args.out)
+    results = json.loads(out.read_text()) if out.exists() else {"notes": []}
+    workdir = Path(tempfile.mkdtemp(prefix="refnet-bench-cluster-"))
+    try:
+        figures = cluster.run(args.size, BODY, workdir, log)
+    except BaseException:
+        log(f"cluster: failed: logs kept in {workdir}")
+        raise
+    if figures["problems"]:
+        log(f"cluster: the network's logs are kept in {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    figures["seconds"] = round(log.elapsed(), 1)
+    figures["machine"] = {**machine(), "load_average": [round(x, 2) for x in os.getloadavg()]}
+    figures["date"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    results["cluster"] = figures
+    results["table"] = figures_table(results)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print_table(cluster_rows(figures), {"notes": figures["problems"]})
+    print(f"\n{figures['date']}  {figures['machine']['nproc']} cores, load average "
+          f"{figures['machine'].get('load_average')}; {figures['seconds']}s; results in {out}")
+    if figures["problems"]:
+        print("cluster: FAILED: something accepted was lost or applied twice (above)", file=sys.stderr)
+        return 1
     return 0

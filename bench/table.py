@@ -118,6 +118,36 @@ def figures_table(r: dict) -> list[dict]:
             all(f["p99_ms"] <= 100 for f in waited.values()))
         row(f"day ({database}, 2 replicas): errors of {figures['sent']} requests", figures["errors"], "",
             None, "-", "0", figures["errors"] == 0)
+    if r.get("cluster"):
+        rows += cluster_rows(r["cluster"])
+    return rows
+
+
+PHASE_NAMES = {"before": "before", "node_killed": "node 1 killed", "node_back": "node 1 back",
+               "leader_killed": "intake leader killed", "leader_back": "leader back"}
+
+
+def cluster_rows(c: dict) -> list[dict]:
+    """The cluster scenario's rows: per phase, submissions and decisions per second and their
+    p99, against the phase before any kill; then whether everything happened exactly once."""
+    rows = []
+    before = c["phases"].get("before", {})
+    for phase, figures in c["phases"].items():
+        label = PHASE_NAMES.get(phase, phase)
+        for kind, what in (("submit", "submissions"), ("decide", "decisions")):
+            f, b = figures[kind], before.get(kind, {})
+            rows.append({"figure": f"cluster, {label}: {what} (failed {f['failed']})",
+                         "value": f["per_s"], "unit": "/s", "baseline": b.get("per_s"),
+                         "baseline_name": "before", "ratio": ratio(f["per_s"], b.get("per_s")),
+                         "target": "(informative)", "met": None})
+            rows.append({"figure": f"cluster, {label}: {what} p99", "value": f["p99_ms"],
+                         "unit": "ms", "baseline": b.get("p99_ms"), "baseline_name": "before",
+                         "ratio": ratio(f["p99_ms"], b.get("p99_ms")), "target": "(informative)",
+                         "met": None})
+    rows.append({"figure": f"cluster: {c['accepted_submissions']} submissions and "
+                           f"{c['accepted_decisions']} decisions accepted, each applied once",
+                 "value": len(c["problems"]), "unit": "problems", "baseline": None,
+                 "baseline_name": "-", "ratio": None, "target": "0", "met": not c["problems"]})
     return rows
 
 

@@ -28,6 +28,9 @@ UNAVAILABLE = {
     UnknownService: (503, "service-unavailable", "A service is not running"),
     kombu.exceptions.OperationalError: (503, "broker-unavailable", "The message broker is unreachable"),
     amqp.exceptions.ConnectionError: (503, "broker-unavailable", "The message broker is unreachable"),
+    # the broker refused to take a message (a quorum queue electing a new leader after its
+    # node died): nothing was queued, so the client's retry is safe
+    amqp.exceptions.MessageNacked: (503, "broker-unavailable", "The message broker is unreachable"),
     ConnectionError: (503, "broker-unavailable", "The message broker is unreachable"),
     TimeoutError: (503, "broker-unavailable", "The message broker is unreachable"),
 }

@@ -11,6 +11,7 @@ import requests
 
 from refnet.local import broker_users as local_users
 from refnet.local.broker_users import import_definitions
+from services.common import broker_uri
 from services.contracts import broker_users
 
 from .settings import VALUES
@@ -151,9 +152,9 @@ def kind_user_name(vhost: str, kind: str) -> str:
 def kind_users(amqp_uri: str) -> dict[str, str]:
     """One broker user per process kind on ``amqp_uri``'s vhost, with the least-privilege
     permissions a deployment gives it (``services.contracts.broker_users``); the AMQP URI of
-    each kind. Management API first, else every user in one ``import_definitions``."""
-    parsed = urllib.parse.urlparse(amqp_uri)
-    vhost = urllib.parse.unquote(parsed.path[1:]) or "/"
+    each kind (naming every node ``amqp_uri`` names). Management API first, else every user in
+    one ``import_definitions``."""
+    vhost = broker_uri.vhost(amqp_uri)
     passwords = {kind: uuid.uuid4().hex for kind in broker_users.KINDS}
     try:
         for kind, password in passwords.items():
@@ -162,12 +163,8 @@ def kind_users(amqp_uri: str) -> dict[str, str]:
     except requests.RequestException:
         import_definitions(local_users.definitions(
             vhost, passwords, name=lambda kind: kind_user_name(vhost, kind)))
-    uris = {}
-    for kind, password in passwords.items():
-        name = kind_user_name(vhost, kind)
-        uris[kind] = (f"{parsed.scheme}://{urllib.parse.quote(name, safe='')}:{password}@"
-                      f"{parsed.hostname}:{parsed.port or 5672}/{parsed.path[1:]}")
-    return uris
+    return {kind: broker_uri.with_user(amqp_uri, kind_user_name(vhost, kind), password)
+            for kind, password in passwords.items()}
 
 
 def delete_users_and_vhosts(users: list[str], vhosts: list[str]) -> None:

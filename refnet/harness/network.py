@@ -33,6 +33,7 @@ from refnet import demo
 from refnet.local.runner import PROCFILE
 from refnet.local.secrets import new_secrets
 from refnet.settings import ROOT, SERVICES
+from services.common import broker_uri
 
 from . import faults
 from .broker import MANAGEMENT, credentials, kind_users
@@ -70,10 +71,13 @@ class Network:
                  extra_env: dict[str, str] | None = None,
                  replicas: int | dict[str, int] | None = None, duplicate_events: bool = False,
                  process_env: dict[str, dict[str, str]] | None = None,
-                 commands: dict[str, str] | None = None, broker_users: bool = True):
+                 commands: dict[str, str] | None = None, broker_users: bool = True,
+                 gateways: int = 1):
         """``replicas={"shelter": 2}`` runs the shelter line twice: processes ``shelter`` and
         ``shelter.2`` (same command, same database, competing consumers on the same queues);
-        ``replicas=2`` does so for every service. ``duplicate_events`` runs every service with
+        ``replicas=2`` does so for every service. ``gateways=2`` runs a second gateway
+        (``gateway.2``) on a port of its own: ``urls`` lists every gateway's address, ``url`` is
+        the first one's. ``duplicate_events`` runs every service with
         a publisher that sends each event twice (``refnet.harness.faults``).
 
         ``process_env`` gives each process kind its exact environment instead (a deployed
@@ -120,9 +124,12 @@ class Network:
         if duplicate_events:
             self.commands.update({service: faults.duplicating_command(self.commands[service], service)
                                   for service in SERVICES})
-        for service, count in (replicas or {}).items():
+        for service, count in {**(replicas or {}), "gateway": gateways}.items():
             for n in range(2, count + 1):
                 self.commands[f"{service}.{n}"] = self.commands[service]
+        self.gateway_ports = {name: self.port if name == "gateway" else free_port()
+                              for name in self.commands if name.split(".")[0] == "gateway"}
+        self.urls = [f"http://127.0.0.1:{port}" for port in self.gateway_ports.values()]
         self.processes: dict[str, subprocess.Popen] = {}
         self.logs = self.workdir / "logs"
         self._registered: set[str] = set()  # agencies known to be in the directory
@@ -145,12 +152,13 @@ class Network:
         out = []
         for name in names:
             out.append(name)
-            if name in SERVICES:
+            if name in SERVICES or name == "gateway":
                 out += [n for n in self.commands if n.startswith(f"{name}.") and n not in out]
         return out
 
     def start(self, *names: str) -> None:
-        """Start processes by Procfile name; ``shelter.2`` is a second replica of ``shelter``."""
+        """Start processes by Procfile name; ``shelter.2`` is a second replica of ``shelter``,
+        ``gateway.2`` a second gateway."""
         self.logs.mkdir(parents=True, exist_ok=True)
         for name in self._expand(names) if names else tuple(self.commands):
             if name in self.processes and self.processes[name].poll() is None:
@@ -164,7 +172,7 @@ class Network:
                 env = {**env, "REFNET_METRICS_PORT": str(port)}
                 self.metrics_urls[name] = f"http://127.0.0.1:{port}/metrics"
             else:
-                env = {**env, "REFNET_PORT": str(self.port)}
+                env = {**env, "REFNET_PORT": str(self.gateway_ports.get(name, self.port))}
             log = open(self.logs / f"{name}.log", "ab")
             self.processes[name] = subprocess.Popen(
                 "exec " + self.commands[name.split(".")[0]], shell=True, cwd=ROOT, env=env, stdout=log,
@@ -188,12 +196,13 @@ class Network:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(10)
 
-    def wait_ready(self, timeout: float = 60.0) -> dict:
-        """Wait until the gateway's ``/readyz`` answers 200; return its body."""
+    def wait_ready(self, timeout: float = 60.0, url: str | None = None) -> dict:
+        """Wait until the gateway's ``/readyz`` (at ``url``: one of ``urls``) answers 200;
+        return its body."""
         deadline, last = time.time() + timeout, None
         while time.time() < deadline:
             try:
-                response = requests.get(self.url + "/readyz", timeout=5)
+                response = requests.get((url or self.url) + "/readyz", timeout=5)
                 last = response.json()
                 if response.status_code == 200:
                     return last
@@ -218,10 +227,8 @@ class Network:
     def wait_consumers(self, queue: str, count: int, timeout: float = 60.0) -> None:
         """Wait until ``count`` consumers listen on a queue of this network's vhost (e.g. both
         replicas of a service on ``rpc-shelter``): RabbitMQ's management API, else rabbitmqctl."""
-        from urllib.parse import unquote, urlparse
-
         user, password, _ = credentials()
-        vhost = unquote(urlparse(self.amqp_uri).path[1:]) or "/"
+        vhost = broker_uri.vhost(self.amqp_uri)
 
         def consumers():
             try:

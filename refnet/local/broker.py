@@ -2,13 +2,12 @@
 
 import sys
 
+from services.common.broker_uri import redacted
+
 
 def safe_uri(uri: str) -> str:
-    """The URI without its password, for messages."""
-    if "@" in uri and "://" in uri:
-        scheme, rest = uri.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return uri
+    """The URI without its password (at each node a cluster's URI names), for messages."""
+    return redacted(uri)
 
 
 def unreachable(uri: str) -> str | None:

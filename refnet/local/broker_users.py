@@ -11,6 +11,7 @@ import urllib.parse
 
 import requests
 
+from services.common import broker_uri
 from services.contracts import broker_users
 
 PASSWORD = "REFNET_BROKER_PASSWORD_{}"
@@ -23,12 +24,9 @@ def passwords(environ) -> dict[str, str]:
 
 
 def uri_for(amqp_uri: str, kind: str, password: str) -> str:
-    """``amqp_uri`` with the kind's user and password in place of the administrator's."""
-    parts = urllib.parse.urlsplit(amqp_uri)
-    host = parts.hostname or "127.0.0.1"
-    netloc = (f"{urllib.parse.quote(broker_users.user_name(kind), safe='')}:"
-              f"{urllib.parse.quote(password, safe='')}@{host}:{parts.port or 5672}")
-    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    """``amqp_uri`` with the kind's user and password in place of the administrator's (at
+    every node a cluster's ``AMQP_URI`` names)."""
+    return broker_uri.with_user(amqp_uri, broker_users.user_name(kind), password)
 
 
 def process_uris(environ) -> dict[str, str]:
@@ -38,10 +36,10 @@ def process_uris(environ) -> dict[str, str]:
 
 
 def management_url(amqp_uri: str, given: str | None) -> str:
-    """The management API: ``given``, else port 15672 of the broker's host."""
+    """The management API: ``given``, else port 15672 of the (first) broker's host."""
     if given:
         return given.rstrip("/")
-    return f"http://{urllib.parse.urlsplit(amqp_uri).hostname or '127.0.0.1'}:15672"
+    return f"http://{broker_uri.hostname(amqp_uri)}:15672"
 
 
 def create(amqp_uri: str, management: str, kind_passwords: dict[str, str]) -> list[str]:
@@ -49,10 +47,8 @@ def create(amqp_uri: str, management: str, kind_passwords: dict[str, str]) -> li
     URI's user, through the management API; where it does not answer (a local broker without
     the management plugin), with ``rabbitmqctl``. The names made. Raises when the broker
     refuses (``requests.HTTPError``, ``subprocess.CalledProcessError``)."""
-    parts = urllib.parse.urlsplit(amqp_uri)
-    auth = (urllib.parse.unquote(parts.username or "guest"),
-            urllib.parse.unquote(parts.password or "guest"))
-    vhost = urllib.parse.unquote(parts.path[1:]) or "/"
+    auth = broker_uri.credentials(amqp_uri)
+    vhost = broker_uri.vhost(amqp_uri)
     try:
         requests.get(f"{management}/api/overview", auth=auth, timeout=5)
     except requests.ConnectionError:

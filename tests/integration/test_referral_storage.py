@@ -112,6 +112,25 @@ def test_submit_is_idempotent_on_reference(db, keys, submit):
     assert count(db, outbox) == 1
 
 
+def test_a_copy_taken_at_the_same_time_by_another_consumer_is_recorded_once(db, keys, submit,
+                                                                              monkeypatch):
+    """A redelivery taken while the first delivery is still being handled (its broker node
+    died) passes the "already recorded?" check before the first one commits; its insert then
+    meets the first one's row, and it is done, not an error to redeliver."""
+    from services.referral.usecases import intake
+    reference, command = submit()
+    checks, real = [], intake._recorded
+
+    def not_yet_committed_at_the_first_check(s, ref):
+        checks.append(ref)
+        return None if len(checks) == 1 else real(s, ref)
+
+    monkeypatch.setattr(intake, "_recorded", not_yet_committed_at_the_first_check)
+    assert usecases.submit(db, CLOCK, keys.cipher, keys.intake_private, command) == (reference, False)
+    assert len(checks) == 2
+    assert (count(db, referrals), count(db, timeline), count(db, outbox)) == (1, 1, 1)
+
+
 def test_a_reused_reference_with_another_body_keeps_the_first(db, keys, submit):
     reference, _ = submit(submission(name="First Person"))
     other = intake_command(keys.intake_public, submission(name="Second Person"), reference=reference)

@@ -3,6 +3,7 @@
 import json
 import socket
 
+import amqp.exceptions
 import kombu.exceptions
 import pytest
 from marshmallow import ValidationError
@@ -85,6 +86,7 @@ CASES = [
     (UnknownService("shelter"), 503, "service-unavailable"),
     (kombu.exceptions.OperationalError("refused"), 503, "broker-unavailable"),
     (socket.timeout("timed out"), 503, "broker-unavailable"),
+    (amqp.exceptions.MessageNacked(), 503, "broker-unavailable"),
     (RemoteError("KeyError", "boom"), 502, "service-error"),
 ]
 

@@ -7,6 +7,7 @@ import logging
 
 from marshmallow import ValidationError
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
 from services.common import audit
 from services.common.clock import Clock
@@ -39,7 +40,8 @@ def submit(db: Database, clock: Clock, cipher: FileCipher, intake_private_key: s
            command: dict, search_key: bytes | None = None) -> tuple[str, bool]:
     """Record a sealed police submission once; return (reference, created).
 
-    A second command with the same reference (a retried submission) creates nothing. A malformed
+    A second command with the same reference (a retried submission) creates nothing, also when
+    two consumers take it at once (the one whose insert loses finds it recorded). A malformed
     command raises ``InvalidInput`` and is dead-lettered by the consumer. The sealed submission
     opens only with the reference, agency and user it was sealed with (``seal_binding``): one
     that does not (tampered, or moved to another agency or user) is audited as refused and
@@ -65,13 +67,36 @@ def submit(db: Database, clock: Clock, cipher: FileCipher, intake_private_key: s
     reference = cmd["reference"]
     digest_key = hashlib.sha256(b"refnet body hash\x00" + intake_private_key.encode()).digest()
     digest = hmac.new(digest_key, plaintext, hashlib.sha256).hexdigest()
+    now = clock.now()
+    try:
+        return _record(db, now, cipher, cmd, submission, plaintext, digest, search_key)
+    except IntegrityError:
+        # the same reference committed by another consumer between this one's check and its
+        # insert: a redelivery taken while the first delivery was still being handled (a
+        # broker node died under it), or the gateway's retried publish. Recorded once: done.
+        with db.read() as conn:
+            if _recorded(conn, reference) is None:
+                raise
+        log.info("referral %s recorded by a concurrent delivery", reference)
+        return reference, False
+
+
+def _recorded(s, reference: str):
+    """The referral of ``reference`` (its id and body hash), or None."""
+    return s.execute(select(referrals.c.id, referrals.c.body_hash)
+                     .where(referrals.c.reference == reference)).first()
+
+
+def _record(db: Database, now, cipher: FileCipher, cmd: dict, submission: dict, plaintext: bytes,
+            digest: str, search_key: bytes | None) -> tuple[str, bool]:
+    """``submit``'s transaction: the referral, its timeline, consent, audit and event, unless
+    the reference is recorded already."""
+    reference = cmd["reference"]
     summary = rules.summary_fields(submission)
     languages = list(submission["survivor"].get("languages") or [])
     codes = report_rules.report_codes(submission)
-    now = clock.now()
     with db.write() as s:
-        existing = s.execute(select(referrals.c.id, referrals.c.body_hash)
-                             .where(referrals.c.reference == reference)).first()
+        existing = _recorded(s, reference)
         if existing is not None:
             if existing.body_hash != digest:
                 log.warning("referral %s: idempotency key reused with a different body; "
