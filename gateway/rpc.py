@@ -24,11 +24,13 @@ every thread of the worker, and each thread publishes on a confirmed channel of 
   their timeout.
 """
 
+import contextvars
 import logging
 import socket
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import kombu
 from kombu.utils.json import dumps
@@ -40,6 +42,10 @@ from services.common.broker import ConfirmingPublisher, Unroutable
 from .metrics import RPC_DURATION
 
 log = logging.getLogger(__name__)
+
+# threads per worker that make one request's independent calls at the same time (``call_all``):
+# the three services a public report asks; long-lived, so each keeps its publisher
+AT_ONCE = 3
 
 RPC_EXCHANGE = kombu.Exchange("nameko-rpc", type="topic", durable=True)  # nameko's default
 # the reply queue binds to the exchange the services declare: the gateway's broker user may not
@@ -76,6 +82,7 @@ class RpcClient:
         self._reply_key: str | None = None
         self._listener: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._at_once: ThreadPoolExecutor | None = None
 
     # --- calling -------------------------------------------------------------------------------
 
@@ -101,6 +108,28 @@ class RpcClient:
             raise answered.error from None
         finally:
             RPC_DURATION.labels(service, method, outcome).observe(time.perf_counter() - started)
+
+    def call_all(self, calls: list[tuple[str, str, dict]], timeout: float | None = None) -> list:
+        """Make independent calls ``(service, method, kwargs)`` at the same time; return their
+        results in order. The wait is the slowest call's, not their sum; an error is raised
+        (the first in order) once every call has ended."""
+        timeout = self.timeout if timeout is None else timeout
+        if len(calls) <= 1:
+            return [self.call_within(timeout, s, m, **kw) for s, m, kw in calls]
+        futures = [self._at_once_pool().submit(contextvars.copy_context().run, self.call_within,
+                                               timeout, s, m, **kw) for s, m, kw in calls]
+        errors = [f.exception() for f in futures]
+        for error in errors:
+            if error is not None:
+                raise error
+        return [f.result() for f in futures]
+
+    def _at_once_pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._at_once is None:
+                self._at_once = ThreadPoolExecutor(max_workers=AT_ONCE,
+                                                   thread_name_prefix="rpc-at-once")
+            return self._at_once
 
     def _call(self, service: str, method: str, kwargs: dict, timeout: float):
         deadline = time.monotonic() + timeout
@@ -213,6 +242,8 @@ class RpcClient:
     def close(self) -> None:
         """Stop the reply thread and close every publisher's connection."""
         self._stopping.set()
+        if self._at_once is not None:
+            self._at_once.shutdown(wait=False)
         if self._listener is not None:
             self._listener.join(timeout=3)
         with self._lock:

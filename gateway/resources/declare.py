@@ -104,3 +104,10 @@ class Ctx:
         if self.rpc_timeout is not None:
             return pool.call_within(self.rpc_timeout, service, method, caller=self.caller, **kwargs)
         return pool.call(service, method, caller=self.caller, **kwargs)
+
+    def rpc_all(self, calls: list[tuple[str, str, dict]]) -> list:
+        """Independent calls ``(service, method, kwargs)`` as the caller, made at the same time;
+        their results in order (``RpcClient.call_all``)."""
+        return self.extensions["refnet.rpc"].call_all(
+            [(service, method, {"caller": self.caller, **kwargs}) for service, method, kwargs in calls],
+            self.rpc_timeout)

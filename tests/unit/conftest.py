@@ -92,6 +92,10 @@ class FakeRpcPool:
             raise answer
         return answer(**kwargs) if callable(answer) else answer
 
+    def call_all(self, calls, timeout=None):
+        """``RpcClient.call_all``, one call after the other (recorded as ``call`` records)."""
+        return [self.call(service, method, **kwargs) for service, method, kwargs in calls]
+
     def call_within(self, timeout, service, method, **kwargs):
         """``call`` with a timeout of its own (the pages' unread badge); ``timeouts`` records it."""
         self.timeouts = [*getattr(self, "timeouts", []), (service, method, timeout)]

@@ -2,6 +2,7 @@
 broker publisher), and the broker topology objects it relies on."""
 
 import json
+import threading
 import time
 
 import pytest
@@ -285,3 +286,50 @@ def test_no_reply_queue_in_time_means_the_broker_is_unreachable(monkeypatch):
     monkeypatch.setattr(client, "_start_listener", lambda: None)  # never gets a queue
     with pytest.raises(ConnectionError):
         client.call("referral", "ping")
+
+
+def test_call_all_makes_independent_calls_at_the_same_time_with_the_requests_id(monkeypatch):
+    """Three calls that each wait for the other two: made one after the other, the barrier would
+    break instead of letting them all through."""
+    from gateway import rpc as rpc_module
+    from services.common import logs
+    client = rpc_module.RpcClient("amqp://nowhere/", size=4, timeout=5)
+    together = threading.Barrier(3, timeout=5)
+    seen = []
+
+    def call_within(timeout, service, method, **kwargs):
+        together.wait()
+        seen.append((service, logs.correlation_id.get(), timeout))
+        return {"service": service, **kwargs}
+
+    monkeypatch.setattr(client, "call_within", call_within)
+    token = logs.correlation_id.set("req-all-at-once")
+    try:
+        results = client.call_all([(s, "report_figures_for", {"n": i})
+                                   for i, s in enumerate(("referral", "shelter", "legal"))])
+    finally:
+        logs.correlation_id.reset(token)
+        client.close()
+    assert results == [{"service": "referral", "n": 0}, {"service": "shelter", "n": 1},
+                       {"service": "legal", "n": 2}]  # in the order asked
+    assert sorted(seen) == [(s, "req-all-at-once", 5) for s in ("legal", "referral", "shelter")]
+
+
+def test_call_all_raises_the_first_error_once_every_call_has_ended(monkeypatch):
+    from gateway import rpc as rpc_module
+    client = rpc_module.RpcClient("amqp://nowhere/", size=4, timeout=5)
+    ended = []
+
+    def call_within(timeout, service, method, **kwargs):
+        if service == "shelter":
+            raise LookupError("shelter refused")
+        ended.append(service)
+        return service
+
+    monkeypatch.setattr(client, "call_within", call_within)
+    try:
+        with pytest.raises(LookupError):
+            client.call_all([(s, "m", {}) for s in ("referral", "shelter", "legal")])
+    finally:
+        client.close()
+    assert sorted(ended) == ["legal", "referral"]
