@@ -31,6 +31,7 @@ import requests
 
 from bench import coldstart, daymodel
 from bench.daymodel import last_month
+from bench.submission import numbered
 from refnet.harness import postgres as harness_postgres
 from refnet.harness.network import BIN, ROOT, Network
 from refnet.settings import SERVICES
@@ -49,16 +50,7 @@ THREADS = 48        # requests in flight at most; more wait (and their wait is c
 
 def submission(i: int) -> dict:
     """A typical submission (a woman with one child), as police send it; ``i`` makes it unique."""
-    return {
-        "survivor": {"name": f"Day Person {i}", "sex": "female", "birth_year": 1990 + i % 15,
-                     "age_estimated": True, "nationality": "ET", "languages": ["am", "ar"],
-                     "phone": "+9647500000000"},
-        "exploitation_types": ["labour"], "identified_on": "2026-11-20",
-        "identified_place": "Erbil", "needs": ["shelter", "legal", "documents"],
-        "children": [{"sex": "female", "age": 6}], "urgency": "urgent",
-        "consent": {"given": True, "recorded_by": "Officer Day", "basis": "informed_consent"},
-        "officer": {"name": "Officer Day", "unit": "Day TIP Unit"},
-    }
+    return numbered(i)
 
 
 class Pools:

@@ -19,6 +19,7 @@ import requests
 from bench import cluster, coldstart, day, fixtures, kombu_rtt, loadgen, memory, signin
 from bench.baseline import BaselineApp
 from bench.loadgen import Load
+from bench.submission import BODY
 from bench.table import cluster_rows, figures_table, machine, print_table
 from refnet import demo
 from refnet.harness import broker as harness_broker
@@ -32,17 +33,6 @@ BIN = Path(sys.executable).parent
 DEFAULT_OUT = ROOT / "bench" / "results.json"
 
 # A typical submission (a woman with one child), as police send it.
-SUBMISSION = {
-    "survivor": {"name": "Bench Person A.", "sex": "female", "birth_year": 1998,
-                 "age_estimated": True, "nationality": "ET", "languages": ["am", "ar"],
-                 "phone": "+9647500000000"},
-    "exploitation_types": ["labour"], "identified_on": "2026-11-20",
-    "identified_place": "Erbil", "needs": ["shelter", "legal", "documents"],
-    "children": [{"sex": "female", "age": 6}], "urgency": "urgent",
-    "consent": {"given": True, "recorded_by": "Officer Bench", "basis": "informed_consent"},
-    "officer": {"name": "Officer Bench", "unit": "Erbil TIP Unit"},
-}
-BODY = json.dumps(SUBMISSION).encode()
 FACILITY = demo.FACILITY["id"]  # seeded by Network.seed_facility
 BENCH_CAPACITY = {"women": 5000, "men": 5000, "children": 5000}
 
