@@ -30,7 +30,7 @@ import socket
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import kombu
 from kombu.utils.json import dumps
@@ -118,10 +118,7 @@ class RpcClient:
             return [self.call_within(timeout, s, m, **kw) for s, m, kw in calls]
         futures = [self._at_once_pool().submit(contextvars.copy_context().run, self.call_within,
                                                timeout, s, m, **kw) for s, m, kw in calls]
-        errors = [f.exception() for f in futures]
-        for error in errors:
-            if error is not None:
-                raise error
+        wait(futures)  # every call ends before the first error (in order) is raised
         return [f.result() for f in futures]
 
     def _at_once_pool(self) -> ThreadPoolExecutor:

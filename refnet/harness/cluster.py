@@ -45,6 +45,8 @@ def server_scripts() -> Path:
 
 SBIN = server_scripts()
 NO_MANAGEMENT = "http://127.0.0.1:1"  # the nodes run no plugins: nothing answers there
+# what aims this process's plain ``rabbitmqctl`` at a node (``Cluster.cli_environment``)
+CLI_VARIABLES = ("HOME", "PATH", "RABBITMQ_NODENAME", "RABBITMQ_CONF_ENV_FILE")
 
 
 def free_dist_port() -> int:
@@ -234,21 +236,20 @@ class Cluster:
         running node of this cluster, and the harness finds no management API (the nodes run
         none), so no broker call of the harness reaches another broker."""
         from . import broker, network
-        node = self.any_alive()
-        saved = {k: os.environ.get(k) for k in node_env(self.base, node)}
+        env = node_env(self.base, self.any_alive())
+        saved = {k: os.environ.get(k) for k in CLI_VARIABLES}
         saved_management = (broker.MANAGEMENT, network.MANAGEMENT)
-        os.environ.update({k: v for k, v in node_env(self.base, node).items()
-                           if k in ("HOME", "PATH", "RABBITMQ_NODENAME", "RABBITMQ_CONF_ENV_FILE")})
+        os.environ.update({k: env[k] for k in CLI_VARIABLES})
         broker.MANAGEMENT = network.MANAGEMENT = NO_MANAGEMENT
         try:
             yield
         finally:
             broker.MANAGEMENT, network.MANAGEMENT = saved_management
-            for key in ("HOME", "PATH", "RABBITMQ_NODENAME", "RABBITMQ_CONF_ENV_FILE"):
-                if saved[key] is None:
+            for key, value in saved.items():
+                if value is None:
                     os.environ.pop(key, None)
                 else:
-                    os.environ[key] = saved[key]
+                    os.environ[key] = value
 
     # --- tear down ------------------------------------------------------------------------------
 
