@@ -13,7 +13,8 @@ from .vocabulary import (AGENCY_KINDS, AGENCY_SERVICES, OFFER_REASONS, PARTNER_D
                          PARTNER_OUTCOMES, PARTNER_REFERRAL_STATUSES, PARTNER_SERVICES,
                          REFER_ON_REASONS, UNPLACED_REASONS)
 from .vocabulary import REFERRAL_STATUSES, STATUS_CHANGES, TASK_KINDS, TASK_STATUSES
-from .vocabulary import (CLOSURE_REASONS, CONSENT_AUDIENCES, COURT_CASE_STATUSES,
+from .vocabulary import (CLOSABLE_REFERRAL_STATUSES, CLOSURE_REASONS, CLOSURE_REASONS_V2,
+                         CONSENT_AUDIENCES, COURT_CASE_STATUSES,
                          DECLINE_REASONS, DISCHARGE_OUTCOMES, DOCUMENT_KINDS, DOCUMENT_STATUSES, HEARING_OUTCOMES,
                          LEGAL_REFERRAL_SERVICES, MILESTONES, NEEDS, POPULATION_GROUPS,
                          STALE_REFERRAL_STATUSES, URGENCIES, VERDICTS, WITHDRAWAL_REASONS)
@@ -79,6 +80,16 @@ class ReferralClosedV1(_Payload):
     reference = Reference()
     reason = fields.String(required=True, validate=validate.OneOf(CLOSURE_REASONS))
     previous_status = fields.String(required=True, validate=validate.OneOf(STALE_REFERRAL_STATUSES))
+    closed_at = When()
+
+
+class ReferralClosedV2(_Payload):
+    """v1 widened to every end (issue 21): a decline or withdrawal that settled, or the
+    follow-up after discharge that ended, closes the referral too. Reasons and previous
+    statuses are v1's and more; a consumer of v1 keeps reading the stale closures."""
+    reference = Reference()
+    reason = fields.String(required=True, validate=validate.OneOf(CLOSURE_REASONS_V2))
+    previous_status = fields.String(required=True, validate=validate.OneOf(CLOSABLE_REFERRAL_STATUSES))
     closed_at = When()
 
 
@@ -452,6 +463,7 @@ EVENT_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("referral.withdrawn", 1): ReferralWithdrawnV1,
     ("referral.withdrawn", 2): ReferralWithdrawnV2,
     ("referral.closed", 1): ReferralClosedV1,
+    ("referral.closed", 2): ReferralClosedV2,
     ("referral.consent_changed", 1): ReferralConsentChangedV1,
     ("shelter.referral_received", 1): ShelterReferralReceivedV1,
     ("shelter.referral_accepted", 1): ShelterDecisionV1,

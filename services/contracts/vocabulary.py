@@ -33,6 +33,13 @@ WITHDRAWAL_REASONS = ("survivor_declined", "placed_elsewhere", "returned_home",
 CLOSURE_REASONS = ("no_decision", "no_bed", "no_arrival")
 # the statuses a referral can be stuck in before admission, and so closed with one of those
 STALE_REFERRAL_STATUSES = ("submitted", "received", "screening", "waitlisted", "accepted", "bed_held")
+# Why a referral that reached an end is closed (referral.closed v2, issue 21): a decline or a
+# withdrawal that stayed settled for REFNET_SETTLE_DAYS, or the shelter's follow-up after
+# discharge that ended. v2's reasons are v1's and these.
+ENDED_CLOSURE_REASONS = ("declined_settled", "withdrawn_settled", "follow_up_ended")
+CLOSURE_REASONS_V2 = CLOSURE_REASONS + ENDED_CLOSURE_REASONS
+# every status a referral can be closed from (v2): the stale ones and the ends
+CLOSABLE_REFERRAL_STATUSES = STALE_REFERRAL_STATUSES + ("declined", "withdrawn", "discharged")
 
 # Legal representation. The court-case status machine is in services/legal/domain.
 COURT_CASE_STATUSES = ("investigation", "filed", "trial", "verdict", "appeal", "closed")
