@@ -8,7 +8,7 @@ from services.contracts.vocabulary import DISCHARGE_OUTCOMES, POPULATION_GROUPS
 from .declare import FILTERED, WRITE, Ctx, endpoint
 from .shapes import Strict, answer, integers, numeric_id, reference_field, staff_id, strings
 
-INCOMING_STATUSES = ("received", "accepted", "declined", "withdrawn", "closed", "all")
+INCOMING_STATUSES = ("received", "screening", "accepted", "declined", "withdrawn", "closed", "all")
 
 
 # --- schemas ---------------------------------------------------------------------------------------

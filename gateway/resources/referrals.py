@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 from services.contracts.decisions import DECISIONS, decision_reason_problem
 from services.contracts.submission import ReferralSubmissionSchema
 from services.contracts.vocabulary import (DECLINE_REASONS, REFER_ON_REASONS, REFERRAL_STATUSES,
-                                           WITHDRAWAL_REASONS)
+                                           SCREENING_REASONS, WITHDRAWAL_REASONS)
 
 from ..directory import addressee_problem, name_in, request_language
 from ..errors import InputError
@@ -43,6 +43,12 @@ class DecisionSchema(Strict):
         "description": "accept or decline: the staff's own note, kept by the shelter service, "
                        "never shared. refer_on: why, a code of " + ", ".join(REFER_ON_REASONS)
                        + " (shown on the police's timeline)."})
+
+
+class StartScreeningSchema(Strict):
+    reason_code = fields.String(required=True, validate=validate.OneOf(SCREENING_REASONS), metadata={
+        "description": "What must be assessed before the decision, as a code: shown on the "
+                       "police's timeline."})
 
 
 class UnplacedQuery(Strict):
@@ -123,6 +129,7 @@ DecisionResult = answer(
     placement=fields.Nested(Placement, metadata={
         "description": "After an accept: the hold, or the waitlist entry."}))
 WithdrawResult = answer("WithdrawResult", strings("reference status withdrawn_at"))
+ScreeningStarted = answer("ScreeningStarted", strings("reference status reason_code started_at held_by"))
 
 
 # --- views -----------------------------------------------------------------------------------------
@@ -249,6 +256,14 @@ def decide(ctx: Ctx, reference: str):
     return ctx.rpc("shelter", "decide", reference=reference, decision=ctx.data["decision"],
                    reason_code=ctx.data.get("reason_code"), reason=ctx.data.get("reason"),
                    correlation_id=ctx.correlation_id)
+
+
+@endpoint("POST", "/referrals/<reference>/screening", roles=("shelter",),
+          summary="Start screening a received referral your provider holds, before deciding",
+          body=StartScreeningSchema, response=ScreeningStarted, errors=WRITE)
+def start_screening(ctx: Ctx, reference: str):
+    return ctx.rpc("shelter", "start_screening", reference=reference,
+                   reason_code=ctx.data["reason_code"], correlation_id=ctx.correlation_id)
 
 
 @endpoint("POST", "/referrals/<reference>/withdraw", roles=("police",),

@@ -23,6 +23,7 @@ NOTICES = {
     "accepted": _l("Accepted. The beds are held for this referral."),
     "declined": _l("Declined. The police will see the reason."),
     "referred_on": _l("Referred on: the provider you chose holds the referral now."),
+    "screening_started": _l("Screening started. The police will see the reason."),
     "admitted": _l("Admitted. A care plan was opened."),
     "discharged": _l("Discharged. The freed beds were offered to the waiting list."),
     "saved": _l("Saved."),

@@ -92,6 +92,17 @@ LABELS = {
         "specialised_services": _l("Specialised services needed"),
         "language": _l("Language"), "closer_to_family": _l("Closer to family"),
         "safety": _l("Safety"),
+        # why a provider screens before deciding (SCREENING_REASONS)
+        "needs_assessment": _l("Needs assessment"), "safety_assessment": _l("Safety assessment"),
+        "age_assessment": _l("Age assessment"), "identity_check": _l("Identity check"),
+        "interview_pending": _l("Interview with the survivor pending"),
+        # why a referral was closed (CLOSURE_REASONS_V2)
+        "no_decision": _l("Closed: no decision was recorded"),
+        "no_bed": _l("Closed: no bed came free"),
+        "no_arrival": _l("Closed: the person did not arrive"),
+        "declined_settled": _l("Closed after the decline settled"),
+        "withdrawn_settled": _l("Closed after the withdrawal settled"),
+        "follow_up_ended": _l("Closed when the follow-up ended"),
     },
     "change": {"capacity": _l("Capacity"), "out_of_service": _l("Out of service")},
     "agency_kind": {  # the agency directory (AGENCY_KINDS)

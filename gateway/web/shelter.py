@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from services.common.errors import Conflict, NotFound
 from services.contracts.vocabulary import (DECLINE_REASONS, DISCHARGE_OUTCOMES, MILESTONE_STATES,
-                                           POPULATION_GROUPS, REFER_ON_REASONS)
+                                           POPULATION_GROUPS, REFER_ON_REASONS, SCREENING_REASONS)
 
 from ..resources.admissions import INCOMING_STATUSES
 from .common import notice
@@ -17,6 +17,7 @@ from .names import load_survivor_names, provider_facilities
 
 DECISION = [F("decision"), F("reason_code"), F("reason")]
 REFER_ON = [F("decision"), F("to"), F("reason")]
+SCREENING = [F("reason_code")]
 ADMISSION = [F("reference"), F("case_manager")]
 CAPACITY = [F("population_group"), F("capacity", "int"), F("reason")]
 OUT_OF_SERVICE = [F("population_group"), F("beds", "int"), F("reason"), F("expected_return")]
@@ -84,13 +85,13 @@ def _referral_page(reference: str, errors=None, failed=None, status=200):
     admit_at = place_at if place_state == "held" else None
     if place_state is None and state["status"] in ("accepted", "bed_held", "waitlisted"):
         admit_at = _default_facility(facilities)
-    undecided = file.get("status") == "received" and place_state is None
+    undecided = file.get("status") in ("received", "screening") and place_state is None
     values = request.form if request.method == "POST" else {"case_manager": identity().user}
     return render_page("shelter_referral.html", status=status, title=reference, file=file,
                        state=state, reference=reference, errors=errors or {}, failed=failed,
                        values=values, facilities=facilities, admit_at=admit_at, undecided=undecided,
                        decline_reasons=DECLINE_REASONS, refer_on_reasons=REFER_ON_REASONS,
-                       notice=notice())
+                       screening_reasons=SCREENING_REASONS, notice=notice())
 
 
 @blueprint.get("/shelter/referrals/<reference>")
@@ -114,6 +115,16 @@ def shelter_decide(reference):
         done = "referred_on" if fields is REFER_ON else "declined"
         return redirect(url_for("web.shelter_incoming", notice=done))
     return redirect(url_for("web.shelter_referral", reference=reference, notice=done))
+
+
+@blueprint.post("/shelter/referrals/<reference>/screening")
+@page("shelter")
+def shelter_start_screening(reference):
+    body = build(request.form, SCREENING)
+    _, errors = send("start_screening", body, SCREENING, reference=reference)
+    if errors is not None:
+        return _referral_page(reference, errors, failed="screening", status=422)
+    return redirect(url_for("web.shelter_referral", reference=reference, notice="screening_started"))
 
 
 # --- the bed board -----------------------------------------------------------------------------------

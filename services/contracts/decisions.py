@@ -4,7 +4,7 @@ labels, and the rule that a decline or a withdrawal says why with a code. The ga
 rules before it calls anyone; the services check them again for any other caller. One
 definition, read by all."""
 
-from .vocabulary import DECLINE_REASONS, UNKNOWN, WITHDRAWAL_REASONS
+from .vocabulary import DECLINE_REASONS, SCREENING_REASONS, UNKNOWN, WITHDRAWAL_REASONS
 
 DECISIONS = {"accept": "accepted", "decline": "declined"}
 
@@ -27,6 +27,16 @@ REASON_LABELS = {
     "language": "Language",
     "closer_to_family": "Closer to family",
     "safety": "Safety",
+    # why a provider screens a referral before deciding (SCREENING_REASONS)
+    "needs_assessment": "Needs assessment",
+    "safety_assessment": "Safety assessment",
+    "age_assessment": "Age assessment",
+    "identity_check": "Identity check",
+    "interview_pending": "Interview with the survivor pending",
+    # why a referral that ended was closed (ENDED_CLOSURE_REASONS)
+    "declined_settled": "Closed after the decline settled",
+    "withdrawn_settled": "Closed after the withdrawal settled",
+    "follow_up_ended": "Closed when the follow-up ended",
     UNKNOWN: "Reason not recorded",
 }
 
@@ -56,3 +66,12 @@ def withdrawal_reason_problem(reason_code: str | None) -> str | None:
 def reason_label(code: str | None) -> str:
     """The English label of a reason code (``UNKNOWN``'s for none or an unknown one)."""
     return REASON_LABELS.get(code or UNKNOWN, REASON_LABELS[UNKNOWN])
+
+
+def screening_reason_problem(reason_code: str | None) -> str | None:
+    """Why ``reason_code`` is no screening reason (a message for ``reason_code``), or None."""
+    if not reason_code:
+        return "Required to start screening."
+    if reason_code not in SCREENING_REASONS:
+        return f"must be one of {', '.join(SCREENING_REASONS)}"
+    return None

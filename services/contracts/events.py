@@ -11,7 +11,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from .references import PATTERN as REFERENCE_PATTERN
 from .vocabulary import (AGENCY_KINDS, AGENCY_SERVICES, OFFER_REASONS, PARTNER_DECLINE_REASONS,
                          PARTNER_OUTCOMES, PARTNER_REFERRAL_STATUSES, PARTNER_SERVICES,
-                         REFER_ON_REASONS, UNPLACED_REASONS)
+                         REFER_ON_REASONS, SCREENING_REASONS, UNPLACED_REASONS)
 from .vocabulary import REFERRAL_STATUSES, STATUS_CHANGES, TASK_KINDS, TASK_STATUSES
 from .vocabulary import (CLOSABLE_REFERRAL_STATUSES, CLOSURE_REASONS, CLOSURE_REASONS_V2,
                          CONSENT_AUDIENCES, COURT_CASE_STATUSES,
@@ -353,6 +353,15 @@ class ShelterReferralOfferedV1(_Payload):
     answer_due_at = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
+class ShelterScreeningStartedV1(_Payload):
+    """The provider holding a received referral started screening it before its decision
+    (issue 21): the reason is a code, the staff's own words stay in the shelter service."""
+    reference = Reference()
+    agency = Agency(required=True)
+    reason_code = fields.String(required=True, validate=validate.OneOf(SCREENING_REASONS))
+    started_at = When()
+
+
 class ShelterReferralUnplacedV1(_Payload):
     """No provider is left to offer a referral to: flagged to the network's admins."""
     reference = Reference()
@@ -481,6 +490,7 @@ EVENT_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("shelter.legal_referral_requested", 1): ShelterLegalReferralRequestedV1,
     ("shelter.referral_offered", 1): ShelterReferralOfferedV1,
     ("shelter.referral_unplaced", 1): ShelterReferralUnplacedV1,
+    ("shelter.screening_started", 1): ShelterScreeningStartedV1,
     ("shelter.resident_transferred", 1): ShelterResidentTransferredV1,
     ("shelter.partner_referral_changed", 1): ShelterPartnerReferralChangedV1,
 

@@ -27,6 +27,11 @@ DECLINE_REASONS = ("no_bed_in_group", "outside_mandate", "needs_beyond_capacity"
                    "safety_risk_to_residents", "survivor_declined", "duplicate", "other")
 WITHDRAWAL_REASONS = ("survivor_declined", "placed_elsewhere", "returned_home",
                       "referred_in_error", "other")
+# Why the holding provider started screening a received referral before deciding (issue 21):
+# what it must assess first. The screening is the provider's answer: the referral is no longer
+# passed on for want of one.
+SCREENING_REASONS = ("needs_assessment", "safety_assessment", "age_assessment",
+                     "identity_check", "interview_pending", "other")
 # Why the referral service closed a referral that stopped moving (services/referral/domain/
 # retention.py): no decision was ever recorded, no bed came free while it waited, or the person
 # never arrived once accepted.

@@ -62,12 +62,15 @@ class ReferralService(skeleton.ServiceSkeleton):
 
     @timer(interval=VALUES.retention_sweep_seconds)
     def retention_sweep(self):
-        """Close the referrals stuck too long; anonymise those that ended long enough ago."""
+        """Close the referrals stuck too long or settled in an end; anonymise those that ended
+        long enough ago."""
         try:
             closed = usecases.close_stale(self.db, self.clock, VALUES.stale_referral_days)
+            settled = usecases.close_settled(self.db, self.clock, VALUES.settle_days)
             count = usecases.anonymise_closed(self.db, self.clock, self.cipher, VALUES.retention_days)
-            if closed or count:
-                log.info("retention: %d stale referral(s) closed, %d anonymised", closed, count)
+            if closed or settled or count:
+                log.info("retention: %d stale and %d settled referral(s) closed, %d anonymised",
+                         closed, settled, count)
         except Exception:  # the next tick retries; never let the timer die
             log.exception("retention sweep failed")
 

@@ -31,4 +31,8 @@ SETTINGS = Settings(
             "accepted, bed held) whose status has not moved this long is closed with a coded "
             "reason (`no_decision`, `no_bed`, `no_arrival`), then anonymised after "
             "`REFNET_RETENTION_DAYS`", float),
+    Setting("REFNET_SETTLE_DAYS", "30",
+            "a declined or withdrawn referral unchanged this long is closed "
+            "(`declined_settled`, `withdrawn_settled`): every end of a referral reaches "
+            "`closed`; then anonymised after `REFNET_RETENTION_DAYS`", float),
 )

@@ -97,6 +97,13 @@ class ShelterService(skeleton.ServiceSkeleton):
         return usecases.list_incoming(self.db, caller, status, whole(limit, "limit"), cursor)
 
     @rpc
+    @audited("referral.start_screening", "referral", "reference")
+    def start_screening(self, caller, reference, reason_code=None, correlation_id=None):
+        """The holding provider starts screening a received referral, with a coded reason."""
+        return usecases.start_screening(self.db, caller, reference, reason_code, correlation_id,
+                                        now=self.clock.now())
+
+    @rpc
     @audited("referral.decide", "referral", "reference")
     def decide(self, caller, reference, decision, reason=None, correlation_id=None,
                reason_code=None, to=None):

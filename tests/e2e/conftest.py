@@ -223,6 +223,39 @@ def own_network(tmp_path_factory, label: str, extra_env: dict[str, str] | None =
         delete_vhost(name)
 
 
+SERVICES = ("referral", "shelter", "legal", "notify")
+ON_BOTH_DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def network_on(database: str, tmp_path_factory, label: str, extra_env: dict[str, str] | None = None):
+    """A network of a module's own on ``database`` (``sqlite``, or ``postgres``: a new
+    database per service), on a vhost of its own, ready and seeded; stopped, its vhost and
+    databases dropped afterwards. Use in a module-scoped fixture parametrized with
+    ``ON_BOTH_DATABASES``: ``yield from network_on(request.param, tmp_path_factory, "label")``."""
+    from refnet.harness import postgres as support_postgres
+    from services.common.db import Database
+
+    vhost, uri = create_vhost(f"refnet-e2e-{label}")
+    urls, network = {}, None
+    try:
+        if database == "postgres":
+            urls = {s: support_postgres.create_database(f"refnet_e2e_{s}") for s in SERVICES}
+        network = Network(tmp_path_factory.mktemp(f"{label}-{database}"), uri,
+                          database_urls=urls, extra_env=extra_env)
+        network.prepare()
+        network.start()
+        network.wait_ready()
+        network.seed_facility()
+        yield network
+    finally:
+        if network is not None:
+            network.stop()
+        delete_vhost(vhost)
+        for url in urls.values():
+            Database._instances.pop(url, None)
+            support_postgres.drop_database(url)
+
+
 @pytest.fixture
 def agency():
     """A police agency of the test's own, so tests never see each other's referrals."""

@@ -122,6 +122,63 @@ def test_a_referral_stuck_in_received_is_closed_with_a_reason_then_anonymised(re
     assert ("system:retention", "referral.anonymise") in _audit_actions(referral_db, referral_audit)
 
 
+def test_a_decline_that_settled_is_closed_with_its_code_once_and_never_earlier(referral_db, keys):
+    clock = FixedClock(datetime.now(timezone.utc))  # the submission's own time is the real one
+    declined, admitted = _submitted(referral_db, keys, clock), _submitted(referral_db, keys, clock)
+    clock.advance(minutes=5)
+    referral_app.apply_event(referral_db, clock, _shelter_event("shelter.referral_declined", {
+        "reference": declined, "decided_at": clock.now(), "reason_code": "outside_mandate"}))
+    referral_app.apply_event(referral_db, clock, _shelter_event("shelter.admitted", {
+        "reference": admitted, "facility": "erbil-1", "population_group": "women", "beds": 1,
+        "admission_id": 1, "case_manager": "cm.one", "admitted_at": clock.now()}))
+
+    clock.advance(days=29)
+    assert referral_app.close_settled(referral_db, clock, 30) == 0  # not settled yet
+    assert referral_app.close_stale(referral_db, clock, 1) == 0     # a decline is no stale stage
+    clock.advance(days=2)
+    assert referral_app.close_settled(referral_db, clock, 30) == 1
+    assert referral_app.close_settled(referral_db, clock, 30) == 0  # once
+    assert _status(referral_db, declined)["status"] == "closed"
+    assert _status(referral_db, declined)["closure_reason"] == "declined_settled"
+    assert _status(referral_db, admitted)["status"] == "admitted"  # never closed by time
+    with referral_db.read() as s:
+        bodies = [json.loads(b) for b in s.execute(
+            select(referral_outbox.c.body).where(referral_outbox.c.type == "referral.closed")).scalars()]
+    assert [(b["version"], b["payload"]["reason"], b["payload"]["previous_status"]) for b in bodies] == [
+        (2, "declined_settled", "declined")]
+    assert referral_app.get_status(referral_db, clock, STAFF, declined)["timeline"][-1]["note"] == \
+        "Closed: declined_settled"
+    assert ("system:retention", "referral.close_settled") in _audit_actions(referral_db, referral_audit)
+
+
+def test_screening_moves_a_received_referral_and_a_pass_on_returns_it_to_received(referral_db, keys):
+    clock = FixedClock(T0)
+    reference = _submitted(referral_db, keys, clock)
+    referral_app.apply_event(referral_db, clock, _shelter_event(
+        "shelter.referral_received", {"reference": reference, "received_at": T0}))
+    screening = _shelter_event("shelter.screening_started", {
+        "reference": reference, "reason_code": "age_assessment", "started_at": T0 + timedelta(hours=1)})
+    assert referral_app.apply_event(referral_db, clock, screening)
+    assert not referral_app.apply_event(referral_db, clock, screening)  # once per event id
+    view = referral_app.get_status(referral_db, clock, STAFF, reference)
+    assert view["status"] == "screening"
+    assert [e["status"] for e in view["timeline"]].count("screening") == 1
+    assert view["timeline"][-1]["note"] == "Screening by the shelter: Age assessment"
+
+    referral_app.apply_event(referral_db, clock, make_event("shelter.referral_offered", {
+        "reference": reference, "agency": "duhok-shelter", "previous_agency": SHELTER_AGENCY,
+        "why": "declined", "reason_code": "outside_mandate", "offered_at": T0 + timedelta(hours=2),
+        "answer_due_at": None}, source="shelter"))
+    assert _status(referral_db, reference)["status"] == "received"  # the next provider's to screen
+
+    late = _shelter_event("shelter.screening_started", {  # stale: decided meanwhile
+        "reference": reference, "reason_code": "other", "started_at": T0 + timedelta(hours=3)})
+    referral_app.apply_event(referral_db, clock, _shelter_event("shelter.referral_accepted", {
+        "reference": reference, "decided_at": T0 + timedelta(hours=3), "reason_code": None}))
+    referral_app.apply_event(referral_db, clock, late)
+    assert _status(referral_db, reference)["status"] == "accepted"
+
+
 def test_an_admitted_referral_is_never_closed_for_staleness(referral_db, keys):
     clock = FixedClock(datetime.now(timezone.utc))  # the submission's own time is the real one
     reference = _submitted(referral_db, keys, clock)

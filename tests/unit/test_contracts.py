@@ -223,7 +223,7 @@ SAMPLES = {
                           "referring_agency": "erbil-police", "share_status_with_referrer": False,
                           "shelter_agency": "erbil-shelter"},
     "referral.withdrawn": {"reference": REF, "withdrawn_at": WHEN, "reason_code": "returned_home"},
-    "referral.closed": {"reference": REF, "reason": "no_decision", "previous_status": "received",
+    "referral.closed": {"reference": REF, "reason": "declined_settled", "previous_status": "declined",
                         "closed_at": WHEN},
     "referral.consent_changed": {"reference": REF, "audience": "provider",
                                  "agency": "duhok-shelter", "granted": True, "until": None,
@@ -234,6 +234,8 @@ SAMPLES = {
                                  "answer_due_at": WHEN},
     "shelter.referral_unplaced": {"reference": REF, "previous_agency": "duhok-shelter",
                                   "reason": "no_provider_left", "flagged_at": WHEN},
+    "shelter.screening_started": {"reference": REF, "agency": "duhok-shelter",
+                                  "reason_code": "age_assessment", "started_at": WHEN},
     "shelter.resident_transferred": {"reference": REF, "from_agency": "erbil-shelter",
                                      "to_agency": "duhok-shelter", "from_facility": "erbil-1",
                                      "to_facility": "duhok-1", "population_group": "women",
@@ -306,6 +308,8 @@ SAMPLES = {
 }
 # SAMPLES hold the latest version of each event; older versions that consumers still read:
 OLDER_SAMPLES = {
+    ("referral.closed", 1): {"reference": REF, "reason": "no_decision", "previous_status": "received",
+                             "closed_at": WHEN},
     ("shelter.milestone_overdue", 1): {"reference": REF, "admission_id": 7,
                                        "milestone": "legal_rights_briefing",
                                        "due_at": WHEN + timedelta(days=7), "facility": "erbil-1",

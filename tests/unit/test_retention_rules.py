@@ -25,10 +25,19 @@ def test_each_stale_status_closes_with_its_coded_reason(status, reason):
     assert retention.closure_note(reason) == f"Closed by retention: {reason}"
 
 
-@pytest.mark.parametrize("status", ["admitted", "discharged", "declined", "withdrawn", "closed"])
-def test_admitted_or_ended_referrals_are_not_closed_for_staleness(status):
-    with pytest.raises(InvalidInput):
+@pytest.mark.parametrize("status", ["admitted", "discharged", "closed"])
+def test_admitted_discharged_or_closed_referrals_are_not_closed_by_time(status):
+    with pytest.raises(InvalidInput) as info:
         retention.closure_reason(status)
+    assert info.value.field == "status"
+
+
+@pytest.mark.parametrize("status,reason", [("declined", "declined_settled"),
+                                           ("withdrawn", "withdrawn_settled")])
+def test_a_decline_or_withdrawal_that_settled_is_closed_with_its_own_code(status, reason):
+    assert retention.closure_reason(status) == reason
+    assert retention.closure_note(reason) == f"Closed: {reason}"
+    assert status in retention.SETTLED and status not in retention.STALE
 
 
 def test_a_referral_closed_while_waiting_is_a_cancelled_task():

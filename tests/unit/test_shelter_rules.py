@@ -81,6 +81,31 @@ def test_deciding_a_referral_that_is_not_received_is_a_conflict(status, decision
     assert status in info.value.detail
 
 
+# --- screening before the decision ----------------------------------------------------------------
+
+@pytest.mark.parametrize("decision,reason_code,expected", [
+    ("accept", None, "accepted"), ("decline", "needs_beyond_capacity", "declined")])
+def test_a_referral_being_screened_is_decided_as_a_received_one(decision, reason_code, expected):
+    assert intake.decide("screening", decision, reason_code) == expected
+    intake.check_open("screening", "refer_on")  # and may be referred on: no error
+
+
+def test_only_a_received_referral_starts_screening():
+    intake.check_may_screen("received")
+    for status in ("screening", "accepted", "declined", "withdrawn", "closed"):
+        with pytest.raises(Conflict) as info:
+            intake.check_may_screen(status)
+        assert info.value.field == "reference" and status in info.value.detail
+
+
+@pytest.mark.parametrize("reason_code", [None, "", "no_bed_in_group", "Age check please"])
+def test_screening_starts_with_a_known_reason_code(reason_code):
+    with pytest.raises(InvalidInput) as info:
+        intake.check_screening_reason(reason_code)
+    assert info.value.field == "reason_code"
+    assert intake.check_screening_reason("age_assessment") is None
+
+
 @pytest.mark.parametrize("decision", ["approve", "ACCEPT", "", "accepted"])
 def test_unknown_decision(decision):
     with pytest.raises(InvalidInput) as info:

@@ -481,6 +481,29 @@ def test_the_holder_refers_on_from_the_referral_page(web, accounts, rpc):
         "decision": "refer_on", "to": "provider-b", "reason_code": "closer_to_family"}
 
 
+def test_the_holder_starts_screening_from_the_referral_page_with_a_reason(web, accounts, rpc):
+    _received_page(rpc)
+    rpc.responses[("shelter", "start_screening")] = {
+        "reference": fx.REF, "status": "screening", "reason_code": "age_assessment",
+        "started_at": "2026-11-20T10:00:00Z", "held_by": "erbil-shelter"}
+    sign_in(web, accounts, "shelter")
+    page = get(web, f"/shelter/referrals/{fx.REF}")
+    assert 'id="start-screening"' in page.text and 'value="interview_pending"' in page.text
+    refused = post(web, f"/shelter/referrals/{fx.REF}/screening", {},
+                   page=f"/shelter/referrals/{fx.REF}")
+    assert refused.status_code == 422 and 'id="err-f-screening-reason"' in refused.text
+    assert ("shelter", "start_screening") not in [(s, m) for s, m, _ in rpc.calls]
+    started = post(web, f"/shelter/referrals/{fx.REF}/screening", {"reason_code": "age_assessment"},
+                   page=f"/shelter/referrals/{fx.REF}")
+    assert started.status_code == 302 and started.headers["Location"].endswith("notice=screening_started")
+    calls = {(s, m): kw for s, m, kw in rpc.calls}
+    assert calls[("shelter", "start_screening")]["reason_code"] == "age_assessment"
+
+    rpc.responses[("referral", "get_status")] = {**fx.STATUS, "status": "screening"}
+    screening = get(web, f"/shelter/referrals/{fx.REF}")
+    assert screening.status_code == 200 and 'id="start-screening"' not in screening.text
+
+
 def test_a_refused_refer_on_shows_the_error_at_to(web, accounts, rpc):
     _received_page(rpc)
     rpc.responses[("shelter", "decide")] = se.InvalidInput("provider-x is not active", field="to")

@@ -12,7 +12,8 @@ from services.contracts.vocabulary import STALE_REFERRAL_STATUSES
 TRANSITIONS: dict[str, frozenset[str]] = {
     "submitted": frozenset({"received", "withdrawn", "closed"}),
     "received": frozenset({"screening", "accepted", "declined", "waitlisted", "withdrawn", "closed"}),
-    "screening": frozenset({"accepted", "declined", "waitlisted", "withdrawn", "closed"}),
+    # back to received only when passed on to another provider: the screening was its holder's
+    "screening": frozenset({"received", "accepted", "declined", "waitlisted", "withdrawn", "closed"}),
     "waitlisted": frozenset({"bed_held", "accepted", "declined", "withdrawn", "closed"}),
     "accepted": frozenset({"bed_held", "waitlisted", "admitted", "withdrawn", "closed"}),
     "bed_held": frozenset({"admitted", "waitlisted", "accepted", "withdrawn", "closed"}),

@@ -4,6 +4,9 @@
 * A referral stuck before admission (``lifecycle.STALE``) and unchanged for
   ``REFNET_STALE_REFERRAL_DAYS`` is closed with a coded reason (``closure_reason``); closed, it
   is anonymised like any ended one.
+* A decline or a withdrawal that stays settled (unchanged) for ``REFNET_SETTLE_DAYS`` is
+  closed too, with its own code (``declined_settled``, ``withdrawn_settled``): every end of a
+  referral reaches ``closed``. (A discharge is closed when the shelter's follow-up ends.)
 * A legal hold: while a legal case or a court case of the referral is open (as the legal
   service announced it), its file is not anonymised (``legal_hold``).
 * Names are never searchable in clear: ``name_digest`` is HMAC-SHA256 under a secret key of the
@@ -18,7 +21,7 @@ import unicodedata
 from datetime import datetime, timedelta
 
 from services.common.errors import InvalidInput
-from services.contracts.vocabulary import CLOSURE_REASONS
+from services.contracts.vocabulary import CLOSURE_REASONS, ENDED_CLOSURE_REASONS
 
 from .lifecycle import STALE
 
@@ -27,6 +30,10 @@ ENDED = ("closed", "declined", "withdrawn", "discharged")
 STALE_REASONS = {"submitted": "no_decision", "received": "no_decision", "screening": "no_decision",
                  "waitlisted": "no_bed", "accepted": "no_arrival", "bed_held": "no_arrival"}
 assert set(STALE_REASONS) == set(STALE) and set(STALE_REASONS.values()) == set(CLOSURE_REASONS)
+# an end that settled -> its closure's code
+SETTLED_REASONS = {"declined": "declined_settled", "withdrawn": "withdrawn_settled"}
+SETTLED = tuple(SETTLED_REASONS)
+assert set(SETTLED_REASONS.values()) < set(ENDED_CLOSURE_REASONS)
 ANONYMOUS = "anonymised"
 ANONYMISED_NOTE = "(anonymised)"
 
@@ -37,17 +44,20 @@ def cutoff(now: datetime, older_than_days: float) -> datetime:
 
 
 def closure_reason(status: str) -> str:
-    """The coded reason a referral stuck in ``status`` is closed with (``InvalidInput`` for a
-    status that is not stale: admitted or ended referrals are never closed for staleness)."""
-    try:
-        return STALE_REASONS[status]
-    except KeyError:
-        raise InvalidInput(f"a {status} referral is not closed for staleness", field="status") from None
+    """The coded reason a referral stuck in ``status``, or settled in it, is closed with
+    (``InvalidInput`` for any other status: an admitted referral is never closed by time, a
+    discharged one only when its follow-up ends)."""
+    reason = STALE_REASONS.get(status) or SETTLED_REASONS.get(status)
+    if reason is None:
+        raise InvalidInput(f"a {status} referral is not closed by time", field="status")
+    return reason
 
 
 def closure_note(reason: str) -> str:
     """The timeline note of a closure: the reason's code, no free text."""
-    return f"Closed by retention: {reason}"
+    if reason in CLOSURE_REASONS:
+        return f"Closed by retention: {reason}"
+    return f"Closed: {reason}"
 
 
 def legal_hold(updates: list[dict]) -> bool:

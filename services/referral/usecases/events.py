@@ -42,6 +42,23 @@ def _on_received(s: Session, envelope: dict, payload: dict, now) -> None:
          correlation_id=envelope.get("correlation_id"))
 
 
+def _on_screening_started(s: Session, envelope: dict, payload: dict, now) -> None:
+    """The holding provider started screening a received referral: the status and timeline
+    say so, with the reason's code. Stale (already decided, withdrawn) changes nothing."""
+    row = load_for_update(s, payload["reference"])
+    if row is None:
+        log.warning("screening of unknown referral %s ignored", payload["reference"])
+        return
+    row = _ensure_received(s, envelope, row, payload["started_at"], payload["agency"], now)
+    if row.status != "received":
+        log.info("referral %s: screening ignored, status is %s", row.reference, row.status)
+        return
+    code = payload["reason_code"]
+    move(s, row, "screening", payload["started_at"], payload["agency"],
+         f"Screening by the shelter: {reason_label(code)}", now, code,
+         correlation_id=envelope.get("correlation_id"))
+
+
 def _on_decision(s: Session, envelope: dict, payload: dict, now) -> None:
     decision = "accepted" if envelope["type"] == "shelter.referral_accepted" else "declined"
     row = load_for_update(s, payload["reference"])
@@ -160,10 +177,15 @@ def _on_offered(s: Session, envelope: dict, payload: dict, now) -> None:
     if holders.passed_on(payload["why"]):  # the first holder is the receipt's agency
         # an offer is made while the referral is received (undecided) at the shelter: so its
         # entry says, even when the new holder's acceptance was consumed first
-        add_timeline(s, row.id, at, agency, holders.OFFERED_WHILE,
-                     holders.offer_note(payload["why"], agency, payload.get("previous_agency"),
-                                        payload.get("reason_code")),
-                     payload.get("reason_code") if payload["why"] == "declined" else None)
+        note = holders.offer_note(payload["why"], agency, payload.get("previous_agency"),
+                                  payload.get("reason_code"))
+        code = payload.get("reason_code") if payload["why"] == "declined" else None
+        if row.status == "screening" and holders.is_newer_offer(at, row.held_since):
+            # the previous holder's screening ends with the pass-on: the new holder receives it
+            row = move(s, row, "received", at, agency, note, now, code,
+                       correlation_id=envelope.get("correlation_id"))
+        else:
+            add_timeline(s, row.id, at, agency, holders.OFFERED_WHILE, note, code)
     if holders.is_newer_offer(at, row.held_since):
         s.execute(update(referrals).where(referrals.c.id == row.id).values(
             held_by=agency, held_since=at, unplaced_at=None, updated_at=now))
@@ -212,6 +234,7 @@ _EVENT_HANDLERS = {
     "shelter.referral_declined": _on_decision,
     "shelter.referral_offered": _on_offered,
     "shelter.referral_unplaced": _on_unplaced,
+    "shelter.screening_started": _on_screening_started,
     "shelter.waitlisted": _placement_event(
         "waitlisted", "waitlisted_at",
         lambda p: f"Waitlisted: no {p['population_group']} bed free for {p['beds']}"),

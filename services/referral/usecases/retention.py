@@ -28,11 +28,25 @@ BATCH = 200
 
 def close_stale(db: Database, clock: Clock, older_than_days: float) -> int:
     """Close referrals stuck before admission (``lifecycle.STALE``) whose status has not moved
-    for ``older_than_days``, each with its coded reason, a timeline entry, a ``referral.closed``
-    event (the shelter releases what it still holds) and an audit entry. A guarded update (the
-    status as read, still unchanged since the cutoff) makes each closure happen once across
-    replicas.
-    Closed, they are anonymised later like any ended referral. Returns how many were closed."""
+    for ``older_than_days``, each with its coded reason (``no_decision``, ``no_bed``,
+    ``no_arrival``); the shelter releases what it still holds. Returns how many were closed."""
+    return _close_unmoved(db, clock, lifecycle.STALE, older_than_days, "referral.close_stale")
+
+
+def close_settled(db: Database, clock: Clock, older_than_days: float) -> int:
+    """Close declined and withdrawn referrals unchanged for ``older_than_days``
+    (``declined_settled``, ``withdrawn_settled``): every end reaches ``closed``. Returns how
+    many were closed."""
+    return _close_unmoved(db, clock, retention.SETTLED, older_than_days, "referral.close_settled")
+
+
+def _close_unmoved(db: Database, clock: Clock, statuses: tuple[str, ...], older_than_days: float,
+                   action: str) -> int:
+    """Close the referrals in ``statuses`` whose status has not moved for ``older_than_days``,
+    each with its coded reason, a timeline entry, a ``referral.closed`` event and an audit
+    entry. A guarded update (the status as read, still unchanged since the cutoff) makes each
+    closure happen once across replicas. Closed, they are anonymised later like any ended
+    referral."""
     now = clock.now()
     cutoff = retention.cutoff(now, older_than_days)
     done, last_id = 0, 0
@@ -41,28 +55,36 @@ def close_stale(db: Database, clock: Clock, older_than_days: float) -> int:
             rows = s.execute(
                 select(referrals.c.id, referrals.c.reference, referrals.c.status,
                        referrals.c.updated_at)
-                .where(and_(referrals.c.status.in_(lifecycle.STALE), referrals.c.updated_at < cutoff,
+                .where(and_(referrals.c.status.in_(statuses), referrals.c.updated_at < cutoff,
                             referrals.c.id > last_id))
                 .order_by(referrals.c.id).limit(BATCH)).all()
             if not rows:
                 return done
             for row in rows:
-                reason = retention.closure_reason(row.status)
-                claimed = s.execute(update(referrals).where(and_(
-                    referrals.c.id == row.id, referrals.c.status == row.status,
-                    referrals.c.updated_at < cutoff)).values(
-                    status="closed", closure_reason=reason, updated_at=now)).rowcount
-                if not claimed:
-                    continue  # another replica, or an event, got there first
-                add_timeline(s, row.id, now, SOURCE, "closed", retention.closure_note(reason))
-                add_to_outbox(s, outbox, make_event("referral.closed", {
-                    "reference": row.reference, "reason": reason, "previous_status": row.status,
-                    "closed_at": now}, source=SOURCE, occurred_at=now))
-                audit.append(s, audit_log, actor="system:retention", role="system", agency="referral",
-                             action="referral.close_stale", object=f"referral-id:{row.id}",
-                             outcome="ok", now=now)
-                done += 1
+                if close(s, row, retention.closure_reason(row.status), now, action,
+                         extra=[referrals.c.updated_at < cutoff]):
+                    done += 1
             last_id = rows[-1].id
+
+
+def close(s, row, reason: str, now, action: str, *, actor: str = "system:retention",
+          extra: list | None = None) -> bool:
+    """Close one referral still in the status it was read in (``row``: id, reference, status),
+    in the caller's transaction: status and ``closure_reason``, a timeline entry, a
+    ``referral.closed`` event and an audit entry. False when its status moved meanwhile
+    (another replica, or an event, got there first)."""
+    claimed = s.execute(update(referrals).where(and_(
+        referrals.c.id == row.id, referrals.c.status == row.status, *(extra or []))).values(
+        status="closed", closure_reason=reason, updated_at=now)).rowcount
+    if not claimed:
+        return False
+    add_timeline(s, row.id, now, SOURCE, "closed", retention.closure_note(reason), reason)
+    add_to_outbox(s, outbox, make_event("referral.closed", {
+        "reference": row.reference, "reason": reason, "previous_status": row.status,
+        "closed_at": now}, source=SOURCE, occurred_at=now))
+    audit.append(s, audit_log, actor=actor, role="system", agency="referral",
+                 action=action, object=f"referral-id:{row.id}", outcome="ok", now=now)
+    return True
 
 
 def anonymise_closed(db: Database, clock: Clock, cipher: FileCipher, older_than_days: float) -> int:

@@ -4,13 +4,17 @@ The decisions and the rule that a decline says why with a code are the decision 
 (``services.contracts.decisions``), which the gateway reads as well."""
 
 from services.common.errors import Conflict, InvalidInput
-from services.contracts.decisions import DECISIONS, decision_reason_problem
+from services.contracts.decisions import DECISIONS, decision_reason_problem, screening_reason_problem
 
 OPEN = "received"
+SCREENING = "screening"
+# not decided yet: received, or being screened by its holder; either may be decided
+UNDECIDED = (OPEN, SCREENING)
 REFER_ON = "refer_on"  # the holder passes the referral to another provider (domain/routing.py)
 MAX_PAGE = 500
-INCOMING_STATUSES = ("received", "accepted", "declined", "withdrawn", "closed")
-WITHDRAWABLE = ("received", "accepted")  # a police withdrawal (or a retention closure) ends these
+INCOMING_STATUSES = ("received", "screening", "accepted", "declined", "withdrawn", "closed")
+# a police withdrawal (or a retention closure) ends these
+WITHDRAWABLE = ("received", "screening", "accepted")
 
 
 def check_decision(decision: str, reason_code: str | None) -> None:
@@ -29,18 +33,31 @@ def check_decision(decision: str, reason_code: str | None) -> None:
 def decide(current_status: str, decision: str, reason_code: str | None) -> str:
     """The incoming referral's new status, or an error saying why the decision is refused."""
     check_decision(decision, reason_code)
-    if current_status != OPEN:
-        raise Conflict(f"a referral that is {current_status} cannot be {DECISIONS[decision]}; "
-                       f"only a {OPEN} referral can be decided", field="decision")
+    check_open(current_status, decision)
     return DECISIONS[decision]
 
 
 def check_open(current_status: str, decision: str) -> None:
-    """Only a received referral can be decided (or referred on)."""
-    if current_status != OPEN:
+    """Only an undecided referral (received, or being screened) can be decided or referred on."""
+    if current_status not in UNDECIDED:
         verb = "referred on" if decision == REFER_ON else DECISIONS.get(decision, decision)
         raise Conflict(f"a referral that is {current_status} cannot be {verb}; "
-                       f"only a {OPEN} referral can be decided", field="decision")
+                       f"only a received or screening referral can be decided", field="decision")
+
+
+def check_screening_reason(reason_code: str | None) -> None:
+    """Screening starts with a coded reason (what must be assessed first), checked before the
+    referral is read."""
+    problem = screening_reason_problem(reason_code)
+    if problem:
+        raise InvalidInput(problem, field="reason_code")
+
+
+def check_may_screen(current_status: str) -> None:
+    """Only a received referral starts screening: once, and never after a decision."""
+    if current_status != OPEN:
+        raise Conflict(f"a referral that is {current_status} cannot start screening; only a "
+                       f"{OPEN} referral can", field="reference")
 
 
 def check_page_size(limit) -> None:

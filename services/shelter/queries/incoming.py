@@ -106,6 +106,17 @@ def record_decision(s: Session, row, status: str, now: datetime, user: str, reas
                              decision_reason=(reason or "").strip() or None)).rowcount == 1
 
 
+def start_screening(s: Session, row, now: datetime, user: str, reason_code: str) -> bool:
+    """The holder starts screening a referral still received and held as read (a guarded
+    update: False when a decision, a pass-on or another screening won meanwhile). The start is
+    kept as the decision columns are: who, when, why (a code); the decision overwrites them."""
+    return s.execute(update(incoming).where(and_(incoming.c.reference == row.reference,
+                                                 incoming.c.status == "received",
+                                                 incoming.c.held_by == row.held_by))
+                     .values(status="screening", decided_at=now, decided_by=user,
+                             decision_reason_code=reason_code)).rowcount == 1
+
+
 def add(s: Session, p: dict, now: datetime) -> bool:
     """Record a submitted referral once; False when it was recorded before."""
     if s.execute(select(incoming.c.reference).where(incoming.c.reference == p["reference"])).first():

@@ -8,6 +8,7 @@ from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..domain import routing as rules
+from ..domain.intake import UNDECIDED
 from ..tables import beds, facilities, incoming, providers, referral_offers
 from .beds import free
 
@@ -102,14 +103,19 @@ def pass_on(s: Session, reference: str, holder: str, to: str, now: datetime,
             due: datetime | None, *, due_before: datetime | None = None) -> bool:
     """Move a referral still ``received`` and held by ``holder`` to ``to``: a guarded UPDATE
     whose row count says whether this call made the move (``due_before``: only when its answer
-    was due by then, the escalation sweep's claim). A flag to the admins ends: it has a holder
+    was due by then, the escalation sweep's claim, and still received, not screening). A flag to the admins ends: it has a holder
     again, whose answer is due in turn."""
-    condition = [incoming.c.reference == reference, incoming.c.status == "received",
+    # the escalation sweep passes on only what is still received: a holder that started
+    # screening has answered
+    statuses = UNDECIDED if due_before is None else ("received",)
+    condition = [incoming.c.reference == reference, incoming.c.status.in_(statuses),
                  incoming.c.held_by == holder]
     if due_before is not None:
         condition.append(incoming.c.answer_due_at <= due_before)
+    # a referral the previous holder was screening reaches the next one received: its
+    # screening was the previous holder's
     return s.execute(update(incoming).where(and_(*condition))
-                     .values(held_by=to, offered_at=now, answer_due_at=due,
+                     .values(held_by=to, offered_at=now, answer_due_at=due, status="received",
                              unplaced_at=None)).rowcount == 1
 
 

@@ -90,3 +90,25 @@ def decide(db: Database, caller: Caller, reference: str, decision: str, reason: 
     if placement is not None:
         result["placement"] = placement
     return result
+
+
+def start_screening(db: Database, caller: Caller, reference: str, reason_code: str | None,
+                    correlation_id: str | None = None, *, now: datetime | None = None) -> dict:
+    """The provider holding a received referral starts screening it before deciding, with a
+    coded reason (another provider's staff get ``NotFound``). Its answer is then given: the
+    escalation sweep no longer passes it on. The referral service learns it by event."""
+    caller.require("shelter")
+    rules.check_screening_reason(reason_code)
+    if not is_reference(reference):
+        raise NotFound("no such incoming referral", field="reference")
+    now = at(now)
+    with db.write() as s:
+        row = queries.held_for_update(s, reference, caller.agency)
+        rules.check_may_screen(row.status)
+        if not queries.start_screening(s, row, now, caller.user, reason_code):
+            raise Conflict("the referral was decided or passed on meanwhile", field="reference")
+        emit(s, now, "shelter.screening_started", {
+            "reference": reference, "agency": caller.agency, "reason_code": reason_code,
+            "started_at": now}, correlation_id)
+    return {"reference": reference, "status": rules.SCREENING, "reason_code": reason_code,
+            "started_at": iso(now), "held_by": caller.agency}
