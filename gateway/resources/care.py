@@ -6,8 +6,11 @@ from marshmallow import fields, validate
 from services.contracts.vocabulary import (CARE_SERVICES, CASH_PURPOSES, MILESTONE_STATES,
                                            MILESTONES, PLAN_ITEM_STATUSES, SCREENING_OUTCOMES)
 
+from services.contracts.interpreters import OCCASIONS as INTERPRETER_OCCASIONS
+
 from .declare import FILTERED, ONE, WRITE, Ctx, endpoint
-from .shapes import Strict, answer, integers, iso, numeric_id, sized, staff_id, strings
+from .shapes import (InterpreterBody, Strict, answer, integers, iso, numeric_id, sized, staff_id,
+                     strings)
 
 CARE_ROLES = ("shelter",)  # care plans, notes, screening, milestones: never police, legal, others
 
@@ -61,6 +64,14 @@ class CareNoteBody(Strict):
     text = sized(1, 10_000, required=True)
 
 
+class LanguagesBody(Strict):
+    languages = fields.List(fields.String(validate=validate.Regexp(r"^[a-z]{2,3}$")), required=True,
+                            validate=validate.Length(min=1, max=5), metadata={
+                                "description": "The person's languages, ISO 639 codes, the one "
+                                               "to book an interpreter in first."})
+    interpreter_needed = fields.Boolean(required=True)
+
+
 class ScreeningBody(Strict):
     outcome = fields.String(required=True, validate=validate.OneOf(SCREENING_OUTCOMES))
     summary = sized(1, 10_000)
@@ -94,7 +105,14 @@ PlanSummary = answer(
     opened_at=fields.String(), **strings("agreed_at closed_at", allow_none=True),
     **strings("updated_at updated_by"),
     milestones=fields.Dict(metadata={"description": "how many milestones are done, due, overdue"}))
+InterpreterView = answer("InterpreterView", strings("occasion language status updated_by updated_at"),
+                         plan_id=fields.Integer())
 CarePlan = answer("CarePlan", base=PlanSummary, goals=fields.String(allow_none=True),
+                  languages=fields.List(fields.String()),
+                  interpreter_needed=fields.Boolean(allow_none=True),
+                  interpreters=fields.List(fields.Nested(InterpreterView), metadata={
+                      "description": "An interpreter per first-week occasion: "
+                                     + ", ".join(INTERPRETER_OCCASIONS)}),
                   milestones=fields.List(fields.Nested(MilestoneView)),
                   items=fields.List(fields.Nested(PlanItemView)))
 CareNote = answer("CareNote", integers("note_id plan_id"), strings("author text created_at"))
@@ -205,6 +223,23 @@ def get_screening(ctx: Ctx, plan_id: str):
 def record_screening(ctx: Ctx, plan_id: str):
     return ctx.rpc("shelter", "record_screening", plan_id=_plan(plan_id),
                    outcome=ctx.data["outcome"], summary=ctx.data.get("summary"))
+
+
+@endpoint("PUT", "/shelter/plans/<plan_id>/languages", roles=CARE_ROLES,
+          summary="Record the person's languages and whether an interpreter is needed",
+          body=LanguagesBody, response=CarePlan, errors=WRITE)
+def set_languages(ctx: Ctx, plan_id: str):
+    return ctx.rpc("shelter", "set_languages", plan_id=_plan(plan_id),
+                   languages=ctx.data["languages"],
+                   interpreter_needed=ctx.data["interpreter_needed"])
+
+
+@endpoint("PUT", "/shelter/plans/<plan_id>/interpreters/<occasion>", roles=CARE_ROLES,
+          summary="Book an interpreter for the screening or the rights briefing, or move the booking on",
+          body=InterpreterBody, response=InterpreterView, errors=WRITE)
+def set_interpreter(ctx: Ctx, plan_id: str, occasion: str):
+    return ctx.rpc("shelter", "set_interpreter", plan_id=_plan(plan_id), occasion=occasion,
+                   language=ctx.data["language"], status=ctx.data["status"])
 
 
 @endpoint("POST", "/shelter/plans/<plan_id>/milestones/<milestone>/done", roles=CARE_ROLES,

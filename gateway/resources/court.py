@@ -10,7 +10,7 @@ from services.contracts.vocabulary import (CHARGE_STATUTES, COURT_CASE_STATUSES,
 
 from ..calendar import hearings_calendar
 from .declare import FILTERED, LISTING, ONE, WRITE, Answer, Ctx, endpoint
-from .shapes import OPAQUE_ID, Strict, answer, iso, sized, strings
+from .shapes import OPAQUE_ID, InterpreterBody, Strict, answer, iso, sized, strings
 
 COURT_ROLES = ("legal", "court")
 _LOCAL = ("The court's local date and time without an offset, e.g. 2026-12-10T09:30; "
@@ -74,7 +74,11 @@ Hearing = answer("Hearing", hearing_id=fields.String(**OPAQUE_ID),
                  starts_at=fields.String(metadata={"description": "UTC"}),
                  **strings("starts_at_local local_date local_time time_zone"),
                  attendance_required=fields.Boolean(), **strings("purpose status"),
-                 **strings("outcome_note postponed_from", allow_none=True))
+                 **strings("outcome_note postponed_from", allow_none=True),
+                 interpreter=fields.Nested(answer("HearingInterpreter", strings("language status")),
+                                           allow_none=True, metadata={
+                                               "description": "The survivor's interpreter at the "
+                                                              "hearing (legal team and court)"}))
 HearingWithNext = answer("HearingWithNext", base=Hearing,
                          next_hearing=fields.Nested(Hearing, allow_none=True))
 CourtCase = answer("CourtCase", court_case_id=fields.String(**OPAQUE_ID),
@@ -145,6 +149,14 @@ def record_outcome(ctx: Ctx, hearing_id: str):
     return ctx.rpc("legal", "record_outcome", hearing_id=hearing_id, outcome=d["outcome"],
                    note=d.get("note"), new_starts_at=d.get("new_starts_at"),
                    time_zone=d.get("time_zone"), correlation_id=ctx.correlation_id)
+
+
+@endpoint("PUT", "/hearings/<hearing_id>/interpreter", roles=("legal",),
+          summary="Book the survivor's interpreter at a hearing, or move the booking on",
+          body=InterpreterBody, response=Hearing, errors=WRITE)
+def set_hearing_interpreter(ctx: Ctx, hearing_id: str):
+    return ctx.rpc("legal", "set_interpreter", hearing_id=hearing_id,
+                   language=ctx.data["language"], status=ctx.data["status"])
 
 
 def _hearings_between(ctx: Ctx):

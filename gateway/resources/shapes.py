@@ -4,6 +4,7 @@ views apply to paths and dates on their way to a service."""
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from services.contracts.interpreters import STATUSES as INTERPRETER_STATUSES
 from services.contracts.references import PATTERN as REFERENCE
 
 from ..errors import ApiProblem
@@ -16,6 +17,14 @@ class Strict(Schema):
     """A request body or query: unknown fields are refused."""
     class Meta:
         unknown = RAISE
+
+
+class InterpreterBody(Strict):
+    """An interpreter booking: the shelter's first-week occasions and the legal team's hearings."""
+    language = fields.String(required=True, validate=validate.Regexp(r"^[a-z]{2,3}$"),
+                             metadata={"description": "ISO 639 code of the language"})
+    status = fields.String(required=True, validate=validate.OneOf(INTERPRETER_STATUSES), metadata={
+        "description": "requested -> booked -> done, or not_needed (done is final)"})
 
 
 def reference_field(**kw) -> fields.String:

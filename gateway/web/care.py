@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.contracts.interpreters import STATUSES as INTERPRETER_STATUSES
 from services.contracts.vocabulary import (CARE_SERVICES, CASH_PURPOSES, LEGAL_REFERRAL_SERVICES,
                                            PLAN_ITEM_STATUSES, SCREENING_OUTCOMES)
 
@@ -41,6 +42,8 @@ NEW_ITEM = [F("service"), F("owner"), F("starts_on"), F("due_on"), F("cash"),
 ITEM = [F("status"), F("owner"), F("starts_on"), F("due_on")]
 NOTE = [F("text", "text")]
 SCREENING = [F("outcome"), F("summary", "text")]
+LANGUAGES = [F("languages", "csv"), F("interpreter_needed", "bool")]
+BOOKING = [F("language"), F("status")]
 
 # What a person reads for the shelter service's refusals of a change (409, 403) and its checks
 # of personal text, in their language; anything else gets the general "not possible now".
@@ -171,7 +174,7 @@ def _plan_page(plan_id: str, errors=None, failed=None, status=200):
         errors=errors or {}, failed=failed, values=request.form if request.method == "POST" else {},
         services=CARE_SERVICES, item_statuses=PLAN_ITEM_STATUSES, purposes=CASH_PURPOSES,
         outcomes=SCREENING_OUTCOMES, legal_services=LEGAL_REFERRAL_SERVICES, markable=MARKABLE,
-        notice=notice())
+        interpreter_statuses=INTERPRETER_STATUSES, notice=notice())
 
 
 @blueprint.get("/shelter/plans/<plan_id>")
@@ -262,6 +265,19 @@ def shelter_plan_refer(plan_id, item_id):
 def shelter_plan_milestone(plan_id, milestone):
     return _act(plan_id, f"milestone-{milestone}", "complete_milestone", [],
                 done="milestone_done", anchor="milestones", milestone=milestone)
+
+
+@blueprint.post("/shelter/plans/<plan_id>/languages")
+@page("shelter")
+def shelter_plan_languages(plan_id):
+    return _act(plan_id, "languages", "set_languages", LANGUAGES, anchor="interpreters")
+
+
+@blueprint.post("/shelter/plans/<plan_id>/interpreters/<occasion>")
+@page("shelter")
+def shelter_plan_interpreter(plan_id, occasion):
+    return _act(plan_id, f"interpreter-{occasion}", "set_interpreter", BOOKING,
+                prefix=f"interpreter-{occasion}-", anchor="interpreters", occasion=occasion)
 
 
 @blueprint.post("/shelter/plans/<plan_id>/notes")

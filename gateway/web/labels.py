@@ -74,6 +74,8 @@ LABELS = {
                   "legal_rights_briefing": _l("Legal rights briefing"),
                   "plan_agreed": _l("Care plan agreed")},
     "milestone_state": {"done": _l("Done"), "due": _l("Due"), "overdue": _l("Overdue")},
+    "interpreter_status": {"requested": _l("Requested"), "booked": _l("Booked"),
+                           "done": _l("Done"), "not_needed": _l("Not needed")},
     "task_kind": {"accompaniment": _l("Court accompaniment"),
                   "cash_approval": _l("Cash approval")},
     "task_status": {"to_arrange": _l("To arrange"), "assigned": _l("Assigned"),

@@ -141,6 +141,13 @@ class LegalService(skeleton.ServiceSkeleton):
                                        time_zone, correlation_id, clock=self.clock)
 
     @rpc
+    @audited("hearing.set_interpreter", "hearing", "hearing_id")
+    def set_interpreter(self, caller, hearing_id, language, status):
+        """Book the survivor's interpreter at a hearing, or move the booking on (legal team)."""
+        return usecases.set_interpreter(self.db, caller, hearing_id, language, status,
+                                        clock=self.clock)
+
+    @rpc
     def list_hearings(self, caller, from_date=None, to_date=None):
         """Hearings between two days, each role's slice."""
         return usecases.list_hearings(self.db, caller, from_date, to_date, clock=self.clock)

@@ -116,6 +116,10 @@ hearings = Table(
     Column("reminder_sent_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # the interpreter the survivor needs at the hearing (services/contracts/interpreters.py):
+    # the language and the booking's status; none recorded: both null
+    Column("interpreter_language", String(3)),
+    Column("interpreter_status", String(20)),
 )
 Index("ix_hearings_starts", hearings.c.starts_at)
 Index("ix_hearings_court_starts", hearings.c.court, hearings.c.starts_at)

@@ -256,6 +256,20 @@ class ShelterService(skeleton.ServiceSkeleton):
                                     self.clock.now(), goals, psychologist)
 
     @rpc
+    @audited("care_plan.set_languages", "care_plan", "plan_id")
+    def set_languages(self, caller, plan_id, languages, interpreter_needed):
+        """Record the person's languages and whether an interpreter is needed."""
+        return usecases.set_languages(self.db, caller, self.cipher, whole(plan_id, "plan"),
+                                      languages, interpreter_needed, self.clock.now())
+
+    @rpc
+    @audited("care_plan.set_interpreter", "care_plan", "plan_id")
+    def set_interpreter(self, caller, plan_id, occasion, language, status):
+        """Book an interpreter for a first-week occasion, or move the booking on."""
+        return usecases.set_booking(self.db, caller, whole(plan_id, "plan"), occasion, language,
+                                    status, self.clock.now())
+
+    @rpc
     @audited("care_plan.complete_milestone", "care_plan", "plan_id")
     def complete_milestone(self, caller, plan_id, milestone):
         """Mark the rights briefing or the agreed plan as done."""

@@ -226,6 +226,10 @@ care_plans = Table(
     Column("closed_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("updated_by", String(100), nullable=False),
+    # the person's languages (ISO 639 codes, comma-separated, as staff confirmed them) and
+    # whether an interpreter is needed; blanked by retention
+    Column("languages", String(40)),
+    Column("interpreter_needed", Boolean),
 )
 Index("ix_care_plans_facility_manager", care_plans.c.facility_id, care_plans.c.case_manager)
 Index("ix_care_plans_admission", care_plans.c.admission_id)
@@ -277,6 +281,18 @@ care_notes = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_care_notes_plan", care_notes.c.plan_id, care_notes.c.id)
+
+# An interpreter for a first-week occasion of the plan (services/contracts/interpreters.py):
+# the language and the booking's status, who changed it last and when; no name of anyone.
+interpreter_bookings = Table(
+    "interpreter_bookings", metadata,
+    Column("plan_id", Integer, ForeignKey("care_plans.id"), primary_key=True),
+    Column("occasion", String(40), primary_key=True),
+    Column("language", String(3), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("updated_by", String(100), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
 
 screenings = Table(
     "screenings", metadata,

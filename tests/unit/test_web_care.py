@@ -33,8 +33,13 @@ PLAN = {"plan_id": 12, "admission_id": 7, "reference": fx.REF, "facility": "erbi
         "milestones": [milestone("case_manager_assigned", "done", True),
                        milestone("psychological_screening", "due"),
                        milestone("legal_rights_briefing", "overdue"), milestone("plan_agreed", "due")],
-        "items": [CASH, COURT]}
-SUMMARY = {k: v for k, v in PLAN.items() if k not in ("goals", "items", "milestones")}
+        "items": [CASH, COURT], "languages": ["ti", "ar"], "interpreter_needed": True,
+        "interpreters": [{"occasion": "psychological_screening", "language": "ti",
+                          "status": "booked", "updated_by": ME, "updated_at": AT},
+                         {"occasion": "legal_rights_briefing", "language": "ti",
+                          "status": "done", "updated_by": ME, "updated_at": AT}]}
+SUMMARY = {k: v for k, v in PLAN.items()
+           if k not in ("goals", "items", "milestones", "languages", "interpreter_needed", "interpreters")}
 NOTES = [{"note_id": 1, "plan_id": 12, "author": "staff.two", "text": "First talk went well",
           "created_at": AT}]
 SCREENING = {"plan_id": 12, "psychologist": "psy.one", "outcome": "support_recommended",
@@ -321,6 +326,27 @@ def test_a_milestone_is_marked_done(shelter, rpc):
                    page="/shelter/plans/12")
     assert refused.status_code == 409 and 'id="err-milestone-plan_agreed"' in refused.text
     assert "The plan is closed" in refused.text
+
+
+def test_languages_and_interpreter_bookings_are_shown_and_sent_from_the_plan(shelter, rpc):
+    page = get(shelter, "/shelter/plans/12")
+    assert 'id="i-psychological_screening"' in page.text and "ti, ar" in page.text
+    assert 'id="save-interpreter-psychological_screening"' in page.text
+    assert 'id="save-interpreter-legal_rights_briefing"' not in page.text  # done is final
+    rpc.responses[("shelter", "set_languages")] = PLAN
+    saved = post(shelter, "/shelter/plans/12/languages",
+                 {"languages": " ti , ar ", "interpreter_needed": "on"}, page="/shelter/plans/12")
+    assert saved.status_code == 302 and saved.headers["Location"].endswith("#interpreters")
+    assert {k: calls(rpc, "set_languages")[-1][k] for k in ("languages", "interpreter_needed")} == {
+        "languages": ["ti", "ar"], "interpreter_needed": True}
+    rpc.responses[("shelter", "set_interpreter")] = Conflict(
+        "an interpreter booking that is requested cannot become done", field="status")
+    refused = post(shelter, "/shelter/plans/12/interpreters/psychological_screening",
+                   {"interpreter-psychological_screening-language": "ti",
+                    "interpreter-psychological_screening-status": "done"}, page="/shelter/plans/12")
+    assert refused.status_code == 409
+    assert 'id="err-f-interpreter-psychological_screening-status"' in refused.text
+    assert calls(rpc, "set_interpreter")[-1]["occasion"] == "psychological_screening"
 
 
 def test_a_note_is_added_as_typed_and_a_blank_one_is_refused(shelter, rpc):

@@ -40,9 +40,10 @@ VISIBILITY: dict[str, dict[str, frozenset[str]]] = {
     "hearing": {
         "legal": _WHEN | {"hearing_id", "court", "attendance_required", "status", "court_case_id",
                           "case_number", "purpose", "outcome_note", "postponed_from", "reference",
-                          "case_id"},
+                          "case_id", "interpreter"},
         "court": _WHEN | {"hearing_id", "court", "attendance_required", "status", "court_case_id",
-                          "case_number", "purpose", "outcome_note", "postponed_from"},
+                          "case_number", "purpose", "outcome_note", "postponed_from",
+                          "interpreter"},
         "shelter": _WHEN | {"hearing_id", "reference", "court", "attendance_required"},
         "police": _WHEN | {"hearing_id", "court", "attendance_required", "status", "reference"},
     },
@@ -163,8 +164,16 @@ def hearing_view(caller: Caller, hearing: dict) -> dict:
             "status": hearing["status"], "court_case_id": hearing["court_case_id"],
             "case_number": hearing["case_number"], "purpose": hearing["purpose"],
             "outcome_note": hearing["outcome_note"], "postponed_from": hearing["postponed_from"],
-            "reference": hearing["reference"], "case_id": hearing["case_id"]}
+            "reference": hearing["reference"], "case_id": hearing["case_id"],
+            "interpreter": _interpreter(hearing)}
     return shape("hearing", caller.role, full)
+
+
+def _interpreter(hearing: dict) -> dict | None:
+    """The hearing's interpreter booking (language and status), None when none is recorded."""
+    if hearing.get("interpreter_language") is None:
+        return None
+    return {"language": hearing["interpreter_language"], "status": hearing["interpreter_status"]}
 
 
 def require_hearing(caller: Caller, hearing: dict | None, hearing_id: str, now: datetime) -> dict:

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.common.errors import IllegalTransition, InvalidInput
+from services.contracts import interpreters
 from services.contracts.vocabulary import HEARING_OUTCOMES
 
 COURT_TIME_ZONE = "Asia/Baghdad"
@@ -100,3 +101,36 @@ def reminder_window(now: datetime, lead: timedelta = DEFAULT_REMINDER_LEAD) -> t
     """(after, until): a hearing starting in (now, now + lead] is due a reminder; the same rule
     as ``reminder_is_due``, in the form a query needs."""
     return now, now + lead
+
+
+# --- the interpreter at a hearing (services/contracts/interpreters.py) ------------------------
+
+# hearings whose interpreter booking can still change: one to come, or one held (booked -> done)
+INTERPRETED = ("scheduled", "held")
+
+
+def check_interpreter(hearing_status: str, current: str | None, language, status) -> None:
+    """An interpreter booking for a hearing: a language code and a status (422), on a hearing
+    scheduled or held (a postponed or cancelled one's booking is over: 409 naming
+    ``hearing_id``), moving as the booking lifecycle allows (409 naming ``status``)."""
+    problem = interpreters.language_problem(language)
+    if problem:
+        raise InvalidInput(problem, field="language")
+    problem = interpreters.status_problem(status)
+    if problem:
+        raise InvalidInput(problem, field="status")
+    if hearing_status not in INTERPRETED:
+        raise IllegalTransition(f"a {hearing_status} hearing takes no interpreter booking; "
+                                "book one for the hearing that replaced it", field="hearing_id")
+    problem = interpreters.transition_problem(current, status)
+    if problem:
+        raise IllegalTransition(problem, field="status")
+
+
+def interpreter_after_postponement(language: str | None, status: str | None) -> tuple:
+    """The interpreter of the hearing a postponement sets: the same language, to be booked
+    again for the new time (``requested``), unless none was needed; nothing when none was
+    recorded."""
+    if language is None:
+        return None, None
+    return language, ("not_needed" if status == "not_needed" else "requested")

@@ -10,7 +10,8 @@ from .court_cases import change_court_status, file_court_case, get_court_case, l
 from .disputes import open_dispute, update_dispute
 from .documents import change_document_status, request_document
 from .events import apply_event
-from .hearings import list_hearings, record_outcome, schedule_hearing, send_due_reminders
+from .hearings import (list_hearings, record_outcome, schedule_hearing, send_due_reminders,
+                       set_interpreter)
 from .retention import anonymise_closed_cases, close_case
 
 __all__ = [
@@ -18,6 +19,6 @@ __all__ = [
     "change_court_status", "close_case",
     "change_document_status", "file_court_case", "get_case", "get_court_case", "list_cases",
     "list_court_cases", "list_eligible", "list_hearings", "list_referral_requests", "open_case",
-    "open_dispute", "record_outcome", "request_document", "schedule_hearing",
+    "open_dispute", "record_outcome", "request_document", "schedule_hearing", "set_interpreter",
     "send_due_reminders", "update_dispute",
 ]

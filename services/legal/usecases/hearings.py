@@ -29,13 +29,15 @@ log = logging.getLogger(__name__)
 
 def _insert_hearing(s: Session, court_case: dict, starts_utc: datetime, zone_name: str,
                     purpose: str, attendance_required: bool, postponed_from: str | None,
-                    now: datetime, correlation_id: str | None) -> str:
+                    now: datetime, correlation_id: str | None,
+                    interpreter: tuple = (None, None)) -> str:
     hearing_id = new_id()
     s.execute(insert(hearings).values(
         id=hearing_id, court_case_id=court_case["id"], court=court_case["court"],
         starts_at=starts_utc, time_zone=zone_name, purpose=purpose,
         attendance_required=attendance_required, status="scheduled", outcome_note=None,
-        postponed_from=postponed_from, reminder_sent_at=None, created_at=now, updated_at=now))
+        postponed_from=postponed_from, reminder_sent_at=None, created_at=now, updated_at=now,
+        interpreter_language=interpreter[0], interpreter_status=interpreter[1]))
     emit(s, now, "legal.hearing_scheduled", {
         "reference": court_case["reference"], "court_case_id": court_case["id"],
         "hearing_id": hearing_id, "court": court_case["court"], "starts_at": starts_utc,
@@ -92,8 +94,11 @@ def record_outcome(db: Database, caller: Caller, hearing_id: str, outcome: str,
         next_id = None
         if outcome == "postponed":
             court_case = court_case_for(s, caller, hearing["court_case_id"], now)
-            next_id = _insert_hearing(s, court_case, new_utc, zone_name, hearing["purpose"],
-                                      hearing["attendance_required"], hearing_id, now, correlation_id)
+            next_id = _insert_hearing(
+                s, court_case, new_utc, zone_name, hearing["purpose"],
+                hearing["attendance_required"], hearing_id, now, correlation_id,
+                rules.interpreter_after_postponement(hearing["interpreter_language"],
+                                                     hearing["interpreter_status"]))
         emit(s, now, "legal.hearing_outcome", {
             "reference": hearing["reference"], "court_case_id": hearing["court_case_id"],
             "hearing_id": hearing_id, "court": hearing["court"], "outcome": outcome,
@@ -102,6 +107,21 @@ def record_outcome(db: Database, caller: Caller, hearing_id: str, outcome: str,
         if next_id:
             view["next_hearing"] = access.hearing_view(caller, queries.hearing(s, next_id))
     return view
+
+
+def set_interpreter(db: Database, caller: Caller, hearing_id: str, language, status,
+                    *, clock=None) -> dict:
+    """Book the interpreter the survivor needs at a hearing, or move the booking on (the legal
+    team, while consent to legal help stands): the language and the status (requested ->
+    booked -> done, or not_needed). The court sees it on the hearing. Codes only."""
+    access.require_legal(caller)
+    now = now_of(clock)
+    with db.write() as s:
+        hearing = queries.hearing_for_outcome(s, caller, hearing_id, now)
+        rules.check_interpreter(hearing["status"], hearing["interpreter_status"], language, status)
+        s.execute(update(hearings).where(hearings.c.id == hearing_id).values(
+            interpreter_language=language, interpreter_status=status, updated_at=now))
+        return access.hearing_view(caller, queries.hearing(s, hearing_id))
 
 
 def list_hearings(db: Database, caller: Caller, from_date: str | None = None,

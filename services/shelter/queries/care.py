@@ -11,7 +11,9 @@ from services.common.timeutil import aware, iso
 
 from ..domain import care as rules
 from ..domain.visibility import require_provider
-from ..tables import care_milestones, care_notes, care_plans, facilities, plan_items, screenings
+from ..domain.interpreters import split as split_languages
+from ..tables import (care_milestones, care_notes, care_plans, facilities, interpreter_bookings,
+                      plan_items, screenings)
 from .partners import attach as partner_referrals_of
 
 MAX_ROWS = 500
@@ -142,10 +144,40 @@ def plan_view(s: Session, p, goals: str | None, now: datetime) -> dict:
     items = s.execute(select(plan_items).where(plan_items.c.plan_id == p.id)
                       .order_by(plan_items.c.id)).all()
     order = {code: i for i, code in enumerate(rules.MILESTONE_DUE)}
-    return {**plan_summary(p), "goals": goals,
+    return {**plan_summary(p), "goals": goals, **interpreters_view(s, p),
             "milestones": sorted((milestone_view(m, now) for m in milestones),
                                  key=lambda v: order.get(v["milestone"], 99)),
             "items": partner_referrals_of(s, [item_view(i) for i in items])}
+
+
+def bookings(s: Session, plan_id: int) -> dict:
+    """The plan's interpreter bookings: occasion -> row (language, status)."""
+    return {r.occasion: r for r in s.execute(
+        select(interpreter_bookings.c.occasion, interpreter_bookings.c.language,
+               interpreter_bookings.c.status)
+        .where(interpreter_bookings.c.plan_id == plan_id))}
+
+
+def put_booking(s: Session, plan_id: int, occasion: str, language: str, status: str,
+                exists: bool, now: datetime, user: str) -> None:
+    """Record an occasion's booking (a new one, or the one read as ``exists``)."""
+    values = {"language": language, "status": status, "updated_by": user[:100], "updated_at": now}
+    if exists:
+        s.execute(update(interpreter_bookings).where(and_(
+            interpreter_bookings.c.plan_id == plan_id,
+            interpreter_bookings.c.occasion == occasion)).values(**values))
+    else:
+        s.execute(insert(interpreter_bookings).values(plan_id=plan_id, occasion=occasion, **values))
+
+
+def interpreters_view(s: Session, p) -> dict:
+    """The person's languages, whether an interpreter is needed, and the bookings."""
+    rows = s.execute(select(interpreter_bookings).where(interpreter_bookings.c.plan_id == p.id)
+                     .order_by(interpreter_bookings.c.occasion)).all()
+    return {"languages": split_languages(p.languages), "interpreter_needed": p.interpreter_needed,
+            "interpreters": [{"occasion": r.occasion, "language": r.language, "status": r.status,
+                              "updated_by": r.updated_by, "updated_at": iso(r.updated_at)}
+                             for r in rows]}
 
 
 def milestone_view(m, now: datetime) -> dict:

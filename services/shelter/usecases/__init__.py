@@ -21,6 +21,7 @@ from .care_plans import (add_note, complete_milestone, get_plan, get_screening, 
 from .events import apply_event
 from .hearings import list_hearings
 from .intake import decide, list_incoming, start_screening
+from .interpreters import set_booking, set_languages
 from .partners import answer_partner_referral, list_partner_referrals, refer_item_to_partner
 from .plan_items import add_item, approve_item, refer_item_to_legal, update_item
 from .retention import anonymise_ended
@@ -41,3 +42,4 @@ __all__ = [
 __all__ += ["answer_partner_referral", "list_partner_referrals", "refer_item_to_partner"]
 __all__ += ["assign_task", "finish_task", "list_tasks"]
 __all__ += ["start_screening"]
+__all__ += ["set_booking", "set_languages"]

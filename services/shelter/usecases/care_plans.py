@@ -72,7 +72,7 @@ def get_plan(db: Database, caller: Caller, cipher: FileCipher, plan_id: int,
     caller.require("shelter")
     with db.read() as s:
         plan = queries.plan(s, caller, plan_id)
-        return queries.plan_view(s, plan, _goals(cipher, plan), now)
+        return queries.plan_view(s, plan, goals_of(cipher, plan), now)
 
 
 def update_plan(db: Database, caller: Caller, cipher: FileCipher, plan_id: int,
@@ -94,7 +94,7 @@ def update_plan(db: Database, caller: Caller, cipher: FileCipher, plan_id: int,
         if values:
             queries.change_plan(s, plan_id, updated_at=now, updated_by=caller.user[:100], **values)
         plan = queries.plan(s, caller, plan_id)
-        return queries.plan_view(s, plan, _goals(cipher, plan), now)
+        return queries.plan_view(s, plan, goals_of(cipher, plan), now)
 
 
 # --- milestones ---------------------------------------------------------------------------------
@@ -212,7 +212,8 @@ def get_screening(db: Database, caller: Caller, cipher: FileCipher, plan_id: int
     return queries.screening_view(row, json.loads(ENCRYPTED.open(cipher, screenings.c.result, row.result)))
 
 
-def _goals(cipher: FileCipher | None, plan) -> str | None:
+def goals_of(cipher: FileCipher | None, plan) -> str | None:
+    """The person's goals of ``plan``, decrypted (None when none were recorded)."""
     if plan.goals is None:
         return None
     return ENCRYPTED.open(cipher, care_plans.c.goals, plan.goals).decode()
