@@ -170,6 +170,18 @@ def test_a_case_is_closed_and_reopened_with_reasons_and_the_hold_follows(net, to
     for secret in (NOTE, "Darya", CANONICAL["survivor"]["name"], CANONICAL["survivor"]["phone"]):
         assert secret not in text
 
+    # each change and each refusal is in the legal service's audit trail, by the lawyer
+    trail = _ok(net.api("GET", "/audit", net.token("admin"),
+                        params={"service": "legal", "object": f"legal_case:{case_id}"}))
+    done = [(e["action"], e["outcome"], e["actor"]) for e in trail]
+    assert {("legal_case.close", "ok", "lawyer.lead"), ("legal_case.reopen", "ok", "lawyer.lead"),
+            ("legal_case.close", "refused", "lawyer.lead"),
+            ("legal_case.reopen", "refused", "lawyer.lead")} <= set(done), done
+    # and no process logged the note or the survivor's name or phone
+    logs = net.all_logs()
+    for secret in (NOTE, "Darya", CANONICAL["survivor"]["name"], CANONICAL["survivor"]["phone"]):
+        assert secret not in logs
+
 
 def test_the_lawyer_is_reassigned_with_history_and_bad_input_changes_nothing(net, tokens):
     legal = tokens["legal"]

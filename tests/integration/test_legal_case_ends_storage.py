@@ -188,3 +188,31 @@ def test_migration_0009_gives_existing_cases_their_history(db_url):
                                            ("open", "closed", "unknown", "unknown")]
     assert [tuple(r) for r in lawyers] == [(None, "lawyer.one", "lead.one")]
     assert reason == "unknown"
+
+
+def test_two_closings_at_once_close_the_case_once(databases, legal_db):
+    """Two lawyers press close together (two connections): one closes, the other is refused
+    naming ``status``; one history row, one event."""
+    import threading
+
+    clock = FixedClock(T0)
+    _, case_id = _closed_case(legal_db, clock)
+    other = databases.database(legal_db.url)
+    results, start = [], threading.Barrier(2)
+
+    def close(db, code):
+        start.wait()
+        try:
+            results.append(legal_app.close_case(db, LEGAL, case_id, code, clock=clock)["status"])
+        except Conflict as refused:
+            results.append(refused.field)
+    threads = [threading.Thread(target=close, args=args)
+               for args in ((legal_db, "lost_contact"), (other, "no_legal_remedy"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["closed", "status"]
+    assert len(outbox_events(legal_db, "legal.case_closed")) == 1
+    history = legal_app.get_case(legal_db, LEGAL, case_id)["status_history"]
+    assert [h["to"] for h in history] == ["open", "closed"]
