@@ -62,7 +62,8 @@ def test_each_form_goes_through_its_endpoint(web, lawyer, path, form, method, se
     ("lawyer", {"law-lawyer": "Jane Doe", "law-reason_code": "leave"}, "law-lawyer"),
     ("reopen", {"re-reason_code": "bored"}, "re-reason_code"),
 ])
-def test_bad_input_comes_back_on_the_page_and_reaches_no_service(web, lawyer, path, form, field):  # noqa: F811
+def test_bad_input_comes_back_on_the_page_and_reaches_no_service(web, lawyer, path, form,  # noqa: F811
+                                                                 field):
     if path == "reopen":  # the page shows the reopen form of a closed case
         lawyer.responses[("legal", "get_case")] = {**fx.CASE_VIEW, "status": "closed"}
     response = post(web, f"{PAGE}/{path}", form, page=PAGE)

@@ -57,10 +57,10 @@ def matter_change(event_type: str, payload: dict) -> tuple[str, str, bool, datet
 def matter_changes(kind: str, known_open: bool, known_at: datetime, is_open: bool,
                    at: datetime) -> bool:
     """Whether a change announced at ``at`` replaces what is known of a matter (its state and
-    time; events arrive in any order). A court case: only from open to closed (``closed`` is final). A legal case
-    is closed and reopened with reasons: the latest announcement wins, a reopening on a tie
-    (the hold keeps the records rather than lose them); an opening delivered after a closing
-    is older than it, so it changes nothing."""
+    time; events arrive in any order). A court case: only from open to closed (``closed`` is
+    final). A legal case is closed and reopened with reasons: the latest announcement wins, a
+    reopening on a tie (the hold keeps the records rather than lose them); an opening
+    delivered after a closing is older than it, so it changes nothing."""
     if kind != "legal_case":
         return known_open and not is_open
     at, known_at = _aware(at), _aware(known_at)
