@@ -87,6 +87,9 @@ CourtCase = answer("CourtCase", court_case_id=fields.String(**OPAQUE_ID),
                    verdict=fields.String(allow_none=True), updated_at=fields.String(),
                    status_history=fields.List(fields.Dict()),
                    hearings=fields.List(fields.Nested(Hearing)))
+CourtCaseMoved = answer("CourtCaseMoved", base=CourtCase, hearings_cancelled=fields.Integer(
+    metadata={"description": "How many of its hearings still scheduled ahead its closing "
+                             "cancelled (0 for any other status)."}))
 Accompaniment = answer("Accompaniment", strings("task status reminded_at due_at"),
                        **strings("task_id assignee", allow_none=True))
 ResidentHearing = answer("ResidentHearing",
@@ -122,8 +125,9 @@ def get_court_case(ctx: Ctx, court_case_id: str):
 
 
 @endpoint("POST", "/court-cases/<court_case_id>/status", roles=COURT_ROLES,
-          summary="Move a court case along investigation, filed, trial, verdict, appeal, closed",
-          body=CourtStatusBody, response=CourtCase, errors=WRITE)
+          summary="Move a court case along investigation, filed, trial, verdict, appeal, closed "
+                  "(closing it cancels its hearings still scheduled ahead)",
+          body=CourtStatusBody, response=CourtCaseMoved, errors=WRITE)
 def change_court_status(ctx: Ctx, court_case_id: str):
     return ctx.rpc("legal", "change_court_status", court_case_id=court_case_id,
                    status=ctx.data["status"], verdict=ctx.data.get("verdict"),

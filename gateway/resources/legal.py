@@ -6,11 +6,12 @@ cases and hearings are in ``court.py``."""
 from marshmallow import fields, validate
 
 from services.contracts.vocabulary import (DISPUTE_CLAIMS, DISPUTE_STATUSES, DOCUMENT_KINDS,
-                                           DOCUMENT_STATUSES)
+                                           DOCUMENT_STATUSES, LAWYER_CHANGE_REASONS,
+                                           LEGAL_CLOSURE_REASONS, LEGAL_REOPEN_REASONS)
 
 from .court import CourtCase, Hearing
 from .declare import LISTING, ONE, WRITE, Ctx, endpoint
-from .shapes import OPAQUE_ID, Strict, answer, iso, sized, strings
+from .shapes import OPAQUE_ID, Strict, answer, iso, one_of, sized, staff_id, strings
 
 LEGAL = ("legal",)
 
@@ -20,6 +21,22 @@ LEGAL = ("legal",)
 class OpenCaseBody(Strict):
     reference = sized(1, 40, required=True)
     lawyer = sized(1, 100, required=True, metadata={"description": "The lawyer assigned (user id)."})
+
+
+class CloseCaseBody(Strict):
+    reason_code = one_of(LEGAL_CLOSURE_REASONS, required=True,
+                         metadata={"description": "Why the legal case is closed (a code)."})
+
+
+class ReopenCaseBody(Strict):
+    reason_code = one_of(LEGAL_REOPEN_REASONS, required=True,
+                         metadata={"description": "Why the legal case is reopened (a code)."})
+
+
+class LawyerBody(Strict):
+    lawyer = staff_id(required=True, metadata={"description": "The new lawyer (user id)."})
+    reason_code = one_of(LAWYER_CHANGE_REASONS, required=True,
+                         metadata={"description": "Why the case changes hands (a code)."})
 
 
 class SessionBody(Strict):
@@ -61,8 +78,16 @@ class DisputeUpdateBody(Strict):
 
 
 LegalCase = answer("LegalCase", case_id=fields.String(**OPAQUE_ID),
-                   **strings("reference lawyer status opened_at opened_by"))
-ClosedLegalCase = answer("ClosedLegalCase", base=LegalCase, closed_at=fields.String())
+                   **strings("reference lawyer status opened_at opened_by"),
+                   **strings("closed_at closure_reason", allow_none=True))
+StatusChange = answer("LegalCaseStatusChange", **strings("to at by role"),
+                      **strings("from reason_code", allow_none=True))
+LawyerChange = answer("LawyerChange", **strings("to at by"),
+                      **strings("from reason_code", allow_none=True))
+LegalCaseMoved = answer("LegalCaseMoved", base=LegalCase,
+                        status_history=fields.List(fields.Nested(StatusChange)))
+LegalCaseReassigned = answer("LegalCaseReassigned", base=LegalCase,
+                             lawyer_history=fields.List(fields.Nested(LawyerChange)))
 CounsellingSession = answer("CounsellingSession", session_id=fields.String(**OPAQUE_ID),
                             **strings("held_on topic lawyer"))
 LegalNote = answer("LegalNote", note_id=fields.String(**OPAQUE_ID),
@@ -77,7 +102,9 @@ LabourDispute = answer("LabourDispute", dispute_id=fields.String(**OPAQUE_ID),
                        amount_recovered=fields.Integer(allow_none=True),
                        currency=fields.String(allow_none=True), status=fields.String(),
                        outcome=fields.String(allow_none=True), **strings("opened_on updated_at"))
-LegalCaseDetail = answer("LegalCaseDetail", base=LegalCase, **{
+LegalCaseDetail = answer("LegalCaseDetail", base=LegalCase,
+                         status_history=fields.List(fields.Nested(StatusChange)),
+                         lawyer_history=fields.List(fields.Nested(LawyerChange)), **{
     name: fields.List(fields.Nested(schema)) for name, schema in (
         ("notes", LegalNote), ("counselling_sessions", CounsellingSession),
         ("court_cases", CourtCase), ("hearings", Hearing), ("documents", DocumentRequest),
@@ -118,11 +145,30 @@ def get_case(ctx: Ctx, case_id: str):
 
 
 @endpoint("POST", "/legal/cases/<case_id>/close", roles=LEGAL,
-          summary="Close a legal case whose court cases are all closed (the legal hold on the "
-                  "referral's records ends; retention counts from here)",
-          response=ClosedLegalCase, errors=WRITE)
+          summary="Close a legal case whose court cases are all closed, with a reason code (the "
+                  "legal hold on the referral's records ends; retention counts from here)",
+          body=CloseCaseBody, response=LegalCaseMoved, errors=WRITE)
 def close_legal_case(ctx: Ctx, case_id: str):
-    return ctx.rpc("legal", "close_case", case_id=case_id, correlation_id=ctx.correlation_id)
+    return ctx.rpc("legal", "close_case", case_id=case_id, reason_code=ctx.data["reason_code"],
+                   correlation_id=ctx.correlation_id)
+
+
+@endpoint("POST", "/legal/cases/<case_id>/reopen", roles=LEGAL,
+          summary="Reopen a closed legal case, with a reason code (the legal hold stands again; "
+                  "refused once retention anonymised it)",
+          body=ReopenCaseBody, response=LegalCaseMoved, errors=WRITE)
+def reopen_legal_case(ctx: Ctx, case_id: str):
+    return ctx.rpc("legal", "reopen_case", case_id=case_id, reason_code=ctx.data["reason_code"],
+                   correlation_id=ctx.correlation_id)
+
+
+@endpoint("POST", "/legal/cases/<case_id>/lawyer", roles=LEGAL,
+          summary="Hand an open legal case to another lawyer, with a reason code (kept in its "
+                  "lawyer history)",
+          body=LawyerBody, response=LegalCaseReassigned, errors=WRITE)
+def reassign_lawyer(ctx: Ctx, case_id: str):
+    return ctx.rpc("legal", "reassign_lawyer", case_id=case_id, lawyer=ctx.data["lawyer"],
+                   reason_code=ctx.data["reason_code"])
 
 
 @endpoint("POST", "/legal/cases/<case_id>/sessions", roles=LEGAL,

@@ -8,7 +8,9 @@ from flask_babel import gettext as _
 
 from services.contracts.vocabulary import (CHARGE_STATUTES, COURT_CASE_STATUSES, DISPUTE_CLAIMS,
                                            DISPUTE_STATUSES, DOCUMENT_KINDS, DOCUMENT_STATUSES,
-                                           HEARING_OUTCOMES, STANDINGS, VERDICTS)
+                                           HEARING_OUTCOMES, LAWYER_CHANGE_REASONS,
+                                           LEGAL_CLOSURE_REASONS, LEGAL_REOPEN_REASONS, STANDINGS,
+                                           VERDICTS)
 
 from .. import api
 from .common import hearing_local, notice
@@ -29,11 +31,14 @@ HEARING = [F("starts_at"), F("time_zone"), F("purpose"), F("attendance_required"
 OUTCOME = [F("outcome"), F("note"), F("new_starts_at"), F("time_zone")]
 DOCUMENT_STATUS = [F("status"), F("on")]
 DISPUTE_UPDATE = [F("status"), F("outcome"), F("amount_recovered", "int")]
+CASE_END = [F("reason_code")]  # closing or reopening the case
+LAWYER = [F("lawyer"), F("reason_code")]
 
 VOCABULARY = {"statutes": CHARGE_STATUTES, "standings": STANDINGS, "kinds": DOCUMENT_KINDS,
               "claims": DISPUTE_CLAIMS, "court_statuses": COURT_CASE_STATUSES, "verdicts": VERDICTS,
               "outcomes": HEARING_OUTCOMES, "document_statuses": DOCUMENT_STATUSES,
-              "dispute_statuses": DISPUTE_STATUSES}
+              "dispute_statuses": DISPUTE_STATUSES, "closure_reasons": LEGAL_CLOSURE_REASONS,
+              "reopen_reasons": LEGAL_REOPEN_REASONS, "lawyer_reasons": LAWYER_CHANGE_REASONS}
 
 
 def _local(value: str | None) -> str | None:
@@ -102,6 +107,9 @@ CASE_FORMS = (
     ("court-cases", "legal_file_court_case", "file_court_case", COURT_CASE, "court-cases", "cc-"),
     ("documents", "legal_request_document", "request_document", DOCUMENT, "documents", "doc-"),
     ("labour-disputes", "legal_open_dispute", "open_dispute", DISPUTE, "disputes", "dis-"),
+    ("close", "legal_close_case", "close_legal_case", CASE_END, "close", "end-"),
+    ("reopen", "legal_reopen_case", "reopen_legal_case", CASE_END, "reopen", "re-"),
+    ("lawyer", "legal_reassign_lawyer", "reassign_lawyer", LAWYER, "lawyer", "law-"),
 )
 
 

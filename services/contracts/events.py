@@ -18,6 +18,7 @@ from .vocabulary import (CLOSABLE_REFERRAL_STATUSES, CLOSURE_REASONS, CLOSURE_RE
                          DECLINE_REASONS, DISCHARGE_OUTCOMES, DOCUMENT_KINDS, DOCUMENT_STATUSES, HEARING_OUTCOMES,
                          LEGAL_REFERRAL_SERVICES, MILESTONES, NEEDS, POPULATION_GROUPS,
                          STALE_REFERRAL_STATUSES, URGENCIES, VERDICTS, WITHDRAWAL_REASONS)
+from .vocabulary import LEGAL_CLOSURE_REASONS, LEGAL_REOPEN_REASONS
 
 Reference = lambda: fields.String(required=True, validate=validate.Regexp(REFERENCE_PATTERN))  # noqa: E731
 Agency = lambda **kw: fields.String(validate=validate.Length(min=1, max=100), **kw)  # noqa: E731
@@ -443,6 +444,20 @@ class ShelterMilestoneOverdueV2(ShelterMilestoneOverdueV1):
     facility_manager = OptionalStaffId()
 
 
+class LegalCaseClosedV2(LegalCaseClosedV1):
+    """v1 plus why the legal team closed it, as a code (issue 21; no note travels)."""
+    reason_code = fields.String(required=True, validate=validate.OneOf(LEGAL_CLOSURE_REASONS))
+
+
+class LegalCaseReopenedV1(_Payload):
+    """The legal team reopened a closed legal case (not once retention anonymised it): the
+    legal hold stands again. Of a case's closings and reopenings, the latest wins."""
+    reference = Reference()
+    case_id = LegalId(required=True)
+    reopened_at = When()
+    reason_code = fields.String(required=True, validate=validate.OneOf(LEGAL_REOPEN_REASONS))
+
+
 class ShelterTaskChangedV1(_Payload):
     """A shelter task was opened, assigned, done or found not needed: court accompaniment of a
     hearing, or a cash request awaiting a second person's approval. Ids, codes and times only."""
@@ -507,6 +522,8 @@ EVENT_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("legal.court_status_changed", 2): LegalCourtStatusChangedV2,
     ("shelter.milestone_overdue", 2): ShelterMilestoneOverdueV2,
     ("shelter.task_changed", 1): ShelterTaskChangedV1,
+    ("legal.case_closed", 2): LegalCaseClosedV2,
+    ("legal.case_reopened", 1): LegalCaseReopenedV1,
 }
 
 

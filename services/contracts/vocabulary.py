@@ -57,6 +57,15 @@ DOCUMENT_KINDS = ("identity_card", "passport", "travel_document")
 DOCUMENT_STATUSES = ("requested", "submitted", "issued", "rejected")
 DISPUTE_CLAIMS = ("unpaid_wages", "confiscated_documents", "contract_breach")
 DISPUTE_STATUSES = ("open", "mediation", "settled", "failed", "referred_to_court")
+# The legal case (services/legal/domain/legal_case.py; docs/decisions/0050): open or closed,
+# closed and reopened with a coded reason each time, and its lawyer reassigned with a coded
+# reason; the codes travel (legal.case_closed v2, legal.case_reopened), never a note.
+LEGAL_CASE_STATUSES = ("open", "closed")
+LEGAL_CLOSURE_REASONS = ("proceedings_concluded", "survivor_declined_help", "no_legal_remedy",
+                         "transferred_to_other_counsel", "lost_contact", "other")
+LEGAL_REOPEN_REASONS = ("new_proceedings", "appeal_lodged", "new_evidence", "closed_in_error",
+                        "other")
+LAWYER_CHANGE_REASONS = ("caseload", "conflict_of_interest", "leave", "survivor_request", "other")
 COURT_ROLE = "court"  # a court user's agency is its court id, e.g. erbil-criminal-court
 
 # The agency directory (owned by the referral service; docs/decisions/0037). Every token and web

@@ -80,9 +80,25 @@ class LegalService(skeleton.ServiceSkeleton):
 
     @rpc
     @audited("legal_case.close", "legal_case", "case_id")
-    def close_case(self, caller, case_id, correlation_id=None):
-        """Close a legal case whose court cases are closed: the legal hold ends (legal team)."""
-        return usecases.close_case(self.db, caller, case_id, correlation_id, clock=self.clock)
+    def close_case(self, caller, case_id, reason_code=None, correlation_id=None):
+        """Close a legal case whose court cases are closed, with a reason code: the legal hold
+        ends (legal team)."""
+        return usecases.close_case(self.db, caller, case_id, reason_code, correlation_id,
+                                   clock=self.clock)
+
+    @rpc
+    @audited("legal_case.reopen", "legal_case", "case_id")
+    def reopen_case(self, caller, case_id, reason_code=None, correlation_id=None):
+        """Reopen a closed legal case, with a reason code: the legal hold again (legal team)."""
+        return usecases.reopen_case(self.db, caller, case_id, reason_code, correlation_id,
+                                    clock=self.clock)
+
+    @rpc
+    @audited("legal_case.reassign_lawyer", "legal_case", "case_id")
+    def reassign_lawyer(self, caller, case_id, lawyer=None, reason_code=None):
+        """Hand an open legal case to another lawyer, with a reason code (legal team)."""
+        return usecases.reassign_lawyer(self.db, caller, case_id, lawyer, reason_code,
+                                        clock=self.clock)
 
     @rpc
     @audited("legal_case.add_session", "legal_case", "case_id")

@@ -56,7 +56,38 @@ cases = Table(
     # closed by the legal team (the legal hold ends); its free text anonymised by retention
     Column("closed_at", DateTime(timezone=True)),
     Column("anonymised_at", DateTime(timezone=True)),
+    # why it was last closed (LEGAL_CLOSURE_REASONS; null while open); kept on anonymising
+    Column("closure_reason", String(40)),
 )
+
+# Every status change of a legal case (opened, closed, reopened): who, when, from, to, why (a
+# code). Staff ids and codes only, so anonymising the case leaves it as it is.
+case_status_history = Table(
+    "legal_case_status_history", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Id("case_id", ForeignKey("legal_cases.id"), nullable=False),
+    Column("from_status", String(20)),                  # null: the opening
+    Column("to_status", String(20), nullable=False),
+    Column("reason_code", String(40)),                  # null for the opening
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("by_user", String(100), nullable=False),
+    Column("by_role", String(20), nullable=False),
+)
+Index("ix_legal_case_status_history_case", case_status_history.c.case_id, case_status_history.c.id)
+
+# Every lawyer a legal case was assigned to: the first at the opening (``from_lawyer`` null),
+# then each reassignment with its reason's code and who made it.
+lawyer_history = Table(
+    "legal_case_lawyers", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Id("case_id", ForeignKey("legal_cases.id"), nullable=False),
+    Column("from_lawyer", String(100)),
+    Column("to_lawyer", String(100), nullable=False),
+    Column("reason_code", String(40)),                  # null for the opening's assignment
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("by_user", String(100), nullable=False),
+)
+Index("ix_legal_case_lawyers_case", lawyer_history.c.case_id, lawyer_history.c.id)
 
 sessions = case_part(
     "counselling_sessions",

@@ -85,7 +85,8 @@ legal_updates = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("referral_id", Integer, ForeignKey("referrals.id"), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
-    # case_opened | case_closed | court_status | hearing_scheduled | hearing_outcome
+    # case_opened | case_closed | case_reopened | court_status | hearing_scheduled |
+    # hearing_outcome
     Column("kind", String(30), nullable=False),
     Column("court", String(100)),
     Column("court_case_id", String(32)),

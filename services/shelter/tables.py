@@ -124,6 +124,8 @@ legal_matters = Table(
     Column("reference", String(24), nullable=False),
     Column("kind", String(20), nullable=False),  # legal_case | court_case
     Column("open", Boolean, nullable=False),
+    # when the legal service made the change last applied (the event's time: what orders a
+    # legal case's closings and reopenings; rows from before 0050 hold when it was received)
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 Index("ix_legal_matters_reference", legal_matters.c.reference)

@@ -231,7 +231,13 @@ def _requests(w):
         ("add_session", "POST", f"/legal/cases/{c}/sessions", {"held_on": "2026-11-30", "topic": "Rights"}, legal_only),
         ("add_note", "POST", f"/legal/cases/{c}/notes", {"text": "another note"}, legal_only),
         # its court case is still open: the legal team may ask, and is told it cannot close yet
-        ("close_legal_case", "POST", f"/legal/cases/{c}/close", None, {"legal": (409,)}),
+        ("close_legal_case", "POST", f"/legal/cases/{c}/close",
+         {"reason_code": "proceedings_concluded"}, {"legal": (409,)}),
+        # open already: not reopened; the same lawyer: not reassigned
+        ("reopen_legal_case", "POST", f"/legal/cases/{c}/reopen", {"reason_code": "new_evidence"},
+         {"legal": (409,)}),
+        ("reassign_lawyer", "POST", f"/legal/cases/{c}/lawyer",
+         {"lawyer": "l1", "reason_code": "caseload"}, {"legal": (409,)}),
         ("file_court_case", "POST", f"/legal/cases/{c}/court-cases",
          {"court": COURT, "case_number": uuid.uuid4().hex[:8], "standing": "victim",
           "charges": [{"statute": "other", "description": "Penal Code"}]}, {"legal": (201, 409)}),

@@ -131,7 +131,8 @@ OBJECT_LEVEL = {
 # user is not the plan's case manager): what each answers proves the role passed and the rule held.
 for _relation in ("own", "other"):
     # the world's legal case has a court case still open: closing it is refused, unchanged
-    OBJECT_LEVEL[("close_legal_case", "legal", _relation)] = (409, None)
+    OBJECT_LEVEL[("close_legal_case", "legal", _relation)] = (
+        409, {"reason_code": "proceedings_concluded"})
 OBJECT_LEVEL.update({
     ("approve_plan_item", "shelter", "own"): (409, None),   # only cash needs approval
     ("refer_plan_item", "shelter", "own"): (409, None),     # only legal items are referred

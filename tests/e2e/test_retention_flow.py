@@ -116,16 +116,18 @@ def test_stale_referrals_close_and_a_court_case_holds_the_file(retention_net):
     assert _file(net, in_court, shelter)["anonymised"] is False
 
     # the legal case cannot close over an open court case; an unknown one is 404; nothing changes
-    refused = net.api("POST", f"/legal/cases/{case_id}/close", lawyer)
+    why = {"reason_code": "proceedings_concluded"}
+    refused = net.api("POST", f"/legal/cases/{case_id}/close", lawyer, json=why)
     assert refused.status_code == 409 and refused.json()["field"] == "court_cases"
     assert "application/problem+json" in refused.headers["Content-Type"]
-    assert net.api("POST", "/legal/cases/not-a-case/close", lawyer).status_code == 404
-    assert net.api("POST", f"/legal/cases/{case_id}/close", net.token("police")).status_code == 403
+    assert net.api("POST", "/legal/cases/not-a-case/close", lawyer, json=why).status_code == 404
+    assert net.api("POST", f"/legal/cases/{case_id}/close", net.token("police"),
+                   json=why).status_code == 403
     assert net.api("GET", f"/legal/cases/{case_id}", lawyer).json()["status"] == "open"
 
     assert net.api("POST", f"/court-cases/{court_case_id}/status", lawyer,
                    json={"status": "closed"}).status_code == 200
-    done = net.api("POST", f"/legal/cases/{case_id}/close", lawyer)
+    done = net.api("POST", f"/legal/cases/{case_id}/close", lawyer, json=why)
     assert done.status_code == 200, done.text
     poll(lambda: _file(net, in_court, shelter)["anonymised"], "anonymisation after the court",
          timeout=30)

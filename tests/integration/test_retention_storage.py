@@ -218,7 +218,8 @@ def test_an_open_court_case_holds_the_file_until_the_legal_service_closes_it(ref
     assert referral_app.anonymise_closed(referral_db, clock, keys.cipher, 365) == 0  # case open
     # the legal case's opening delivered again after its closing reopens nothing
     referral_app.apply_event(referral_db, clock, _legal_event("legal.case_closed", {
-        "reference": reference, "case_id": case_id, "closed_at": clock.now()}))
+        "reference": reference, "case_id": case_id, "closed_at": clock.now(),
+        "reason_code": "proceedings_concluded"}))
     referral_app.apply_event(referral_db, clock, _legal_event("legal.case_opened", {
         "reference": reference, "case_id": case_id, "opened_at": T0}))
     assert referral_app.anonymise_closed(referral_db, clock, keys.cipher, 365) == 1
@@ -327,17 +328,17 @@ def test_a_legal_case_closes_only_once_its_court_cases_are_closed(legal_db):
     reference, case, court_case = open_case_with_court_case(legal_db)
     before = table_dump(legal_db)
     with pytest.raises(Conflict) as refused:
-        legal_app.close_case(legal_db, LEGAL, case["case_id"])
+        legal_app.close_case(legal_db, LEGAL, case["case_id"], "proceedings_concluded")
     assert refused.value.field == "court_cases"
     assert table_dump(legal_db) == before
 
     legal_app.change_court_status(legal_db, LEGAL, court_case["court_case_id"], "closed")
-    closed = legal_app.close_case(legal_db, LEGAL, case["case_id"])
+    closed = legal_app.close_case(legal_db, LEGAL, case["case_id"], "proceedings_concluded")
     assert closed["status"] == "closed" and closed["closed_at"]
     assert [e["payload"]["case_id"] for e in outbox_events(legal_db, "legal.case_closed")] == [
         case["case_id"]]
     with pytest.raises(Conflict):
-        legal_app.close_case(legal_db, LEGAL, case["case_id"])
+        legal_app.close_case(legal_db, LEGAL, case["case_id"], "proceedings_concluded")
 
 
 def test_the_legal_service_anonymises_a_closed_cases_free_text_after_its_period(legal_db, keys):
@@ -348,7 +349,7 @@ def test_the_legal_service_anonymises_a_closed_cases_free_text_after_its_period(
     legal_app.open_dispute(legal_db, LEGAL, case_id, "Employer-Testperson Ltd", ["unpaid_wages"])
     legal_app.request_document(legal_db, LEGAL, case_id, "passport", "Authority-Testperson")
     legal_app.change_court_status(legal_db, LEGAL, court_case["court_case_id"], "closed")
-    closed = legal_app.close_case(legal_db, LEGAL, case_id)
+    closed = legal_app.close_case(legal_db, LEGAL, case_id, "proceedings_concluded")
     closed_at = datetime.fromisoformat(closed["closed_at"].replace("Z", "+00:00"))
 
     assert legal_app.anonymise_closed_cases(legal_db, closed_at + timedelta(days=364), 365) == 0
@@ -445,7 +446,8 @@ def test_replicas_sweeping_at_once_anonymise_shelter_and_legal_records_once(data
         _, case, court_case = open_case_with_court_case(legal_db)
         legal_app.add_note(legal_db, LEGAL, case["case_id"], NOTE)
         legal_app.change_court_status(legal_db, LEGAL, court_case["court_case_id"], "closed")
-        closed_at = legal_app.close_case(legal_db, LEGAL, case["case_id"])["closed_at"]
+        closed_at = legal_app.close_case(legal_db, LEGAL, case["case_id"],
+                                         "proceedings_concluded")["closed_at"]
     now = datetime.fromisoformat(closed_at.replace("Z", "+00:00")) + timedelta(days=366)
     other = databases.database(legal_db.url)
     assert sum(_concurrently([lambda db=db: legal_app.anonymise_closed_cases(db, now, 365)

@@ -19,8 +19,11 @@ BODIES = {
     "add_care_note": {"text": "Met her sister today"},
     "record_screening": {"outcome": "no_concerns"},
     "refer_plan_item_to_partner": {"partner_agency": "iom-erbil", "service": "return_reintegration"},
+    "set_languages": {"languages": ["ti", "ar"], "interpreter_needed": True},
+    "set_interpreter": {"language": "ti", "status": "booked"},
 }
-PARAMS = {"<plan_id>": "12", "<item_id>": "3", "<milestone>": "legal_rights_briefing"}
+PARAMS = {"<plan_id>": "12", "<item_id>": "3", "<milestone>": "legal_rights_briefing",
+          "<occasion>": "psychological_screening"}
 
 
 def _path(endpoint) -> str:
@@ -40,7 +43,7 @@ def test_every_care_endpoint_is_covered():
         "list_plans", "get_plan", "update_plan", "add_plan_item", "update_plan_item",
         "approve_plan_item", "refer_plan_item", "list_care_notes", "add_care_note",
         "get_screening", "record_screening", "complete_milestone", "list_milestones",
-        "refer_plan_item_to_partner"}
+        "refer_plan_item_to_partner", "set_languages", "set_interpreter"}
     assert all(e.roles == ("shelter",) for e in CARE_ENDPOINTS)
     assert set(BODIES) == {e.name for e in CARE_ENDPOINTS if e.body is not None}
 

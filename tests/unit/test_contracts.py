@@ -286,7 +286,10 @@ SAMPLES = {
                                          "service": "court_representation", "requested_at": WHEN,
                                          "agency": "erbil-shelter"},
     "legal.case_opened": {"reference": REF, "case_id": "a" * 32, "opened_at": WHEN},
-    "legal.case_closed": {"reference": REF, "case_id": "a" * 32, "closed_at": WHEN},
+    "legal.case_closed": {"reference": REF, "case_id": "a" * 32, "closed_at": WHEN,
+                          "reason_code": "proceedings_concluded"},
+    "legal.case_reopened": {"reference": REF, "case_id": "a" * 32, "reopened_at": WHEN,
+                            "reason_code": "appeal_lodged"},
     "legal.court_status_changed": {"reference": REF, "case_id": "a" * 32, "court_case_id": "b" * 32,
                                    "court": "erbil-criminal-court", "status": "verdict",
                                    "previous_status": "trial", "verdict": "convicted",
@@ -310,6 +313,7 @@ SAMPLES = {
 OLDER_SAMPLES = {
     ("referral.closed", 1): {"reference": REF, "reason": "no_decision", "previous_status": "received",
                              "closed_at": WHEN},
+    ("legal.case_closed", 1): {"reference": REF, "case_id": "a" * 32, "closed_at": WHEN},
     ("shelter.milestone_overdue", 1): {"reference": REF, "admission_id": 7,
                                        "milestone": "legal_rights_briefing",
                                        "due_at": WHEN + timedelta(days=7), "facility": "erbil-1",
@@ -436,6 +440,12 @@ def test_envelopes_get_distinct_event_ids():
     ("referral.submitted", {**SAMPLES["referral.submitted"], "name": "Amina K."}, "name"),
     ("shelter.referral_received", {"reference": REF, "received_at": "2026-11-20T09:30:00",
                                    "agency": "erbil-shelter"}, "received_at"),  # naive time
+    ("legal.case_closed", {"reference": REF, "case_id": "a" * 32, "closed_at": WHEN},
+     "reason_code"),  # v2 says why
+    ("legal.case_closed", {**SAMPLES["legal.case_closed"], "reason_code": "appeal_lodged"},
+     "reason_code"),  # a reopening's code is no closure's
+    ("legal.case_reopened", {**SAMPLES["legal.case_reopened"], "reason_code": "lost_contact"},
+     "reason_code"),
 ])
 def test_make_event_refuses_a_payload_that_breaks_its_contract(event_type, payload, field):
     with pytest.raises(ValidationError) as info:

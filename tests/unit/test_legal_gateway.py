@@ -26,6 +26,10 @@ BODIES = {
     "change_document_status": {"status": "submitted"},
     "open_dispute": {"employer": "Agency X", "claims": ["unpaid_wages"]},
     "update_dispute": {"status": "mediation"},
+    "close_legal_case": {"reason_code": "proceedings_concluded"},
+    "reopen_legal_case": {"reason_code": "appeal_lodged"},
+    "reassign_lawyer": {"lawyer": "lawyer.two", "reason_code": "caseload"},
+    "set_hearing_interpreter": {"language": "ti", "status": "requested"},
 }
 
 
@@ -46,7 +50,7 @@ def test_every_legal_endpoint_is_in_the_table():
 def test_each_role_reaches_only_its_endpoints(client, rpc, auth, endpoint, role):
     rpc.responses[("legal", "list_hearings")] = []
     response = client.open(_path(endpoint), method=endpoint.method, headers=auth(role),
-                           json=BODIES.get(endpoint.name) if endpoint.method == "POST" else None)
+                           json=BODIES.get(endpoint.name) if endpoint.method in ("POST", "PUT") else None)
     if role in endpoint.roles:
         assert response.status_code in (200, 201), (response.status_code, response.get_data(as_text=True))
         assert len(rpc.calls) == 1 and rpc.calls[0][2]["caller"]["role"] == role
@@ -83,6 +87,13 @@ def test_service_errors_reach_the_client_with_their_field(client, rpc, auth):
     ("record_outcome", {"outcome": "adjourned"}, "outcome"),
     ("open_case", {"reference": "RN-ABCD-EFGH-IJKL-MNOP"}, "lawyer"),
     ("open_dispute", {"employer": "X", "claims": ["theft"]}, "claims.0"),
+    ("close_legal_case", {}, "reason_code"),                       # a closure says why
+    ("close_legal_case", {"reason_code": "appeal_lodged"}, "reason_code"),  # a reopening's code
+    ("reopen_legal_case", {"reason_code": "bored"}, "reason_code"),
+    ("reopen_legal_case", {}, "reason_code"),
+    ("reassign_lawyer", {"lawyer": "Jane Doe", "reason_code": "leave"}, "lawyer"),  # a name
+    ("reassign_lawyer", {"lawyer": "lawyer.two", "reason_code": "holiday"}, "reason_code"),
+    ("reassign_lawyer", {"reason_code": "leave"}, "lawyer"),
 ])
 def test_bad_bodies_are_422_naming_the_field_and_reach_no_service(client, rpc, auth, name, body, field):
     endpoint = next(e for e in api.ENDPOINTS if e.name == name)
@@ -133,9 +144,29 @@ def test_the_calendar_is_for_the_legal_team_only(client, rpc, auth):
 def test_closing_a_legal_case_over_an_open_court_case_is_409_naming_the_field(client, rpc, auth):
     from services.common.errors import Conflict
     rpc.responses[("legal", "close_case")] = Conflict("court case open", field="court_cases")
-    response = client.post(f"/api/v1/legal/cases/{ID}/close", headers=auth("legal"))
+    body = BODIES["close_legal_case"]
+    response = client.post(f"/api/v1/legal/cases/{ID}/close", headers=auth("legal"), json=body)
     assert response.status_code == 409 and response.json["field"] == "court_cases"
     assert response.content_type.startswith("application/problem+json")
-    assert rpc.calls[0][1:] == ("close_case", {**rpc.calls[0][2], "case_id": ID})
+    assert rpc.calls[0][1:] == ("close_case", {**rpc.calls[0][2], "case_id": ID,
+                                               "reason_code": "proceedings_concluded"})
     rpc.responses[("legal", "close_case")] = NotFound("no legal case", field="case_id")
-    assert client.post("/api/v1/legal/cases/nope/close", headers=auth("legal")).status_code == 404
+    assert client.post("/api/v1/legal/cases/nope/close", headers=auth("legal"),
+                       json=body).status_code == 404
+
+
+@pytest.mark.parametrize("name,error,status,field", [
+    ("close_case", "closed", 409, "status"),          # closing a closed case
+    ("reopen_case", "open", 409, "status"),           # reopening an open (or anonymised) one
+    ("reassign_lawyer", "same", 409, "lawyer"),       # to the lawyer it already has
+])
+def test_the_legal_case_ends_refusals_reach_the_client_with_their_field(client, rpc, auth, name,
+                                                                         error, status, field):
+    from services.common.errors import Conflict
+    rpc.responses[("legal", name)] = Conflict(error, field=field)
+    endpoint = {"close_case": "close_legal_case", "reopen_case": "reopen_legal_case",
+                "reassign_lawyer": "reassign_lawyer"}[name]
+    path = _path(next(e for e in api.ENDPOINTS if e.name == endpoint))
+    response = client.post(path, headers=auth("legal"), json=BODIES[endpoint])
+    assert (response.status_code, response.json["field"]) == (status, field)
+    assert response.content_type.startswith("application/problem+json")

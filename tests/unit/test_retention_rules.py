@@ -77,7 +77,8 @@ def test_the_shelter_counts_from_the_end_of_the_stay():
     assert shelter_rules.ended_at({"status": "declined", "decided_at": end, "received_at": NOW}, None) == end
     assert shelter_rules.ended_at({"status": "received", "decided_at": None, "received_at": end}, None) is None
     assert shelter_rules.matter_change("legal.court_status_changed",
-                                       {"court_case_id": "b", "status": "closed"}) == ("b", "court_case", False)
+                                       {"court_case_id": "b", "status": "closed",
+                                        "changed_at": NOW}) == ("b", "court_case", False, NOW)
     assert shelter_rules.matter_change("legal.hearing_scheduled", {}) is None
     assert shelter_rules.legal_hold([{"open": False}, {"open": True}]) is True
 

@@ -93,7 +93,11 @@ COURT_CASE_VIEW = {"court_case_id": COURT_CASE, "case_id": CASE, "reference": RE
                    "status_history": [{"status": "filed", "changed_at": AT}], "hearings": [HEARING_ROW]}
 
 CASE_VIEW = {"case_id": CASE, "reference": REF, "lawyer": "lawyer.demo", "status": "open",
-             "opened_at": AT, "opened_by": "lawyer.demo",
+             "opened_at": AT, "opened_by": "lawyer.demo", "closed_at": None, "closure_reason": None,
+             "status_history": [{"from": None, "to": "open", "reason_code": None, "at": AT,
+                                 "by": "lawyer.demo", "role": "legal"}],
+             "lawyer_history": [{"from": None, "to": "lawyer.demo", "reason_code": None, "at": AT,
+                                 "by": "lawyer.demo"}],
              "notes": [{"note_id": "1" * 32, "author": "lawyer.demo", "text": "Strategy", "created_at": AT}],
              "counselling_sessions": [{"session_id": "2" * 32, "held_on": "2026-11-21",
                                        "topic": "Rights", "lawyer": "lawyer.demo"}],

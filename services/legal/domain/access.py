@@ -31,7 +31,10 @@ from .hearings import local_view
 
 _WHEN = frozenset({"starts_at", "local_date", "local_time", "time_zone", "starts_at_local"})
 _COURT_CASE_COMMON = frozenset({"court_case_id", "court", "case_number", "charges", "standing",
-                                "status", "verdict", "updated_at", "status_history", "hearings"})
+                                "status", "verdict", "updated_at", "status_history", "hearings",
+                                "hearings_cancelled"})
+_LEGAL_CASE = frozenset({"case_id", "reference", "lawyer", "status", "opened_at", "opened_by",
+                         "closed_at", "closure_reason"})
 
 # The legal service's visibility table: view -> role -> the fields granted. Every view below is
 # cut by ``shape`` from it; the object relation (own court, own residents, the referring agency
@@ -50,6 +53,13 @@ VISIBILITY: dict[str, dict[str, frozenset[str]]] = {
     "court_case": {
         "legal": _COURT_CASE_COMMON | {"case_id", "reference"},
         "court": _COURT_CASE_COMMON,
+    },
+    # the legal case and its parts: the legal team only (notes included), with who closed,
+    # reopened and reassigned it when, and why (codes)
+    "legal_case": {
+        "legal": _LEGAL_CASE | {"status_history", "lawyer_history", "notes",
+                                "counselling_sessions", "court_cases", "hearings", "documents",
+                                "labour_disputes"},
     },
     # report figures: counts only, no reference or case number; the gateway
     # suppresses them for the public audience (the only one analysts may ask for)

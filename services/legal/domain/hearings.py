@@ -83,6 +83,19 @@ def check_outcome(status: str, outcome: str, new_starts_at: datetime | None) -> 
                            field="new_starts_at")
 
 
+def cancelled_by_closing(hearings: list[dict], now: datetime) -> list[str]:
+    """The hearings a court case's closing cancels: those still ``scheduled`` and still ahead
+    (``starts_at`` after ``now``). A held, cancelled or postponed hearing has its outcome (a
+    postponed one's successor is the scheduled hearing that is cancelled instead); a scheduled
+    one already past keeps waiting for the outcome the court gives it."""
+    return [h["id"] for h in hearings
+            if h["status"] == "scheduled" and _aware(h["starts_at"]) > _aware(now)]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def reminder_due_at(starts_at: datetime, lead: timedelta = DEFAULT_REMINDER_LEAD) -> datetime:
     """When a hearing's reminder is due: ``lead`` before it starts."""
     return starts_at - lead

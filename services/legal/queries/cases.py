@@ -4,7 +4,7 @@ consent to legal help stands), as SQL; and the dicts rows become."""
 
 from datetime import datetime
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from services.common.caller import Caller
@@ -13,7 +13,8 @@ from services.common.timeutil import iso
 
 from ..domain import access
 from ..domain.inputs import check_id
-from ..tables import cases, eligible, referral_requests
+from ..tables import (case_status_history, cases, eligible, lawyer_history,
+                      referral_requests)
 from .eligibility import CONSENT_COLUMNS
 from .filters import rule_clause
 
@@ -75,9 +76,31 @@ def referral_requests_seen(caller: Caller, now: datetime):
 
 
 def case_summary(r) -> dict:
-    """A legal case without its parts."""
+    """A legal case without its parts (``closed_at`` and ``closure_reason`` null while open)."""
     return {"case_id": r.id, "reference": r.reference, "lawyer": r.lawyer, "status": r.status,
-            "opened_at": iso(r.opened_at), "opened_by": r.opened_by}
+            "opened_at": iso(r.opened_at), "opened_by": r.opened_by,
+            "closed_at": iso(r.closed_at), "closure_reason": r.closure_reason}
+
+
+def record(s: Session, table: Table, row: dict) -> None:
+    """Add a history row (``legal_case.status_change`` or ``legal_case.lawyer_change``)."""
+    s.execute(insert(table).values(**row))
+
+
+def status_history(s: Session, case_id: str) -> list[dict]:
+    """Every status change of a legal case, oldest first."""
+    rows = s.execute(select(case_status_history).where(case_status_history.c.case_id == case_id)
+                     .order_by(case_status_history.c.id)).all()
+    return [{"from": r.from_status, "to": r.to_status, "reason_code": r.reason_code,
+             "at": iso(r.at), "by": r.by_user, "role": r.by_role} for r in rows]
+
+
+def lawyers(s: Session, case_id: str) -> list[dict]:
+    """Every lawyer a legal case was assigned to, oldest first."""
+    rows = s.execute(select(lawyer_history).where(lawyer_history.c.case_id == case_id)
+                     .order_by(lawyer_history.c.id)).all()
+    return [{"from": r.from_lawyer, "to": r.to_lawyer, "reason_code": r.reason_code,
+             "at": iso(r.at), "by": r.by_user} for r in rows]
 
 
 def session_view(r) -> dict:

@@ -1,7 +1,7 @@
 """Legal cases (legal team only): eligible referrals and what the shelter referred, opening a
 case, the case with all its parts, counselling sessions and notes."""
 
-from sqlalchemy import insert, select
+from sqlalchemy import and_, insert, select, update
 
 from services.common.caller import Caller
 from services.common.db import Database
@@ -12,16 +12,18 @@ from services.contracts.references import is_reference
 
 from ..domain import access
 from ..domain import consent as consent_rules
+from ..domain import legal_case as case_rules
 from ..domain.inputs import check_text
 from ..queries import hearings as hearing_queries
+from ..queries import cases as case_queries
 from ..queries.cases import (case_row, case_summary, referral_requests_seen, session_view,
                              visible)
 from ..queries.court_cases import court_case_dict
 from ..queries.documents import dispute_view, document_view
 from ..queries.eligibility import eligible_row
 from ..queries.filters import MAX_ROWS
-from ..tables import (cases, court_cases, disputes, documents, eligible, hearings, notes,
-                      referral_requests, sessions)
+from ..tables import (case_status_history, cases, court_cases, disputes, documents, eligible,
+                      hearings, lawyer_history, notes, referral_requests, sessions)
 from .common import emit, new_id, now_of
 
 
@@ -65,10 +67,15 @@ def open_case(db: Database, caller: Caller, reference: str, lawyer: str,
         case_id = new_id()
         s.execute(insert(cases).values(id=case_id, reference=reference, lawyer=lawyer, status="open",
                                        opened_at=now, opened_by=caller.user, updated_at=now))
+        case_queries.record(s, case_status_history, case_rules.status_change(
+            case_id, None, "open", None, now, caller.user, caller.role))
+        case_queries.record(s, lawyer_history, case_rules.lawyer_change(
+            case_id, None, lawyer, None, now, caller.user))
         emit(s, now, "legal.case_opened", {"reference": reference, "case_id": case_id, "opened_at": now},
              correlation_id)
     return {"case_id": case_id, "reference": reference, "lawyer": lawyer, "status": "open",
-            "opened_at": iso(now)}
+            "opened_at": iso(now), "opened_by": caller.user, "closed_at": None,
+            "closure_reason": None}
 
 
 def list_cases(db: Database, caller: Caller, *, clock=None) -> list[dict]:
@@ -97,8 +104,12 @@ def get_case(db: Database, caller: Caller, case_id: str, *, clock=None) -> dict:
                                   .order_by(documents.c.requested_on)).all()
         dispute_rows = s.execute(select(disputes).where(disputes.c.case_id == case_id)
                                  .order_by(disputes.c.opened_on)).all()
-    return {
+        history = case_queries.status_history(s, case_id)
+        lawyer_rows = case_queries.lawyers(s, case_id)
+    return access.shape("legal_case", caller.role, {
         **case_summary(row),
+        "status_history": history,
+        "lawyer_history": lawyer_rows,
         "notes": [{"note_id": n.id, "author": n.author, "text": n.text,
                    "created_at": iso(n.created_at)} for n in note_rows],
         "counselling_sessions": [session_view(r) for r in session_rows],
@@ -108,7 +119,7 @@ def get_case(db: Database, caller: Caller, case_id: str, *, clock=None) -> dict:
                      for h in hearing_rows],
         "documents": [document_view(d) for d in document_rows],
         "labour_disputes": [dispute_view(d) for d in dispute_rows],
-    }
+    })
 
 
 def add_session(db: Database, caller: Caller, case_id: str, held_on: str, topic: str,
@@ -140,3 +151,26 @@ def add_note(db: Database, caller: Caller, case_id: str, text: str, *, clock=Non
         s.execute(insert(notes).values(id=note_id, case_id=case_id, author=caller.user,
                                        text=text, created_at=now))
     return {"note_id": note_id, "author": caller.user, "text": text, "created_at": iso(now)}
+
+
+def reassign_lawyer(db: Database, caller: Caller, case_id: str, lawyer: str, reason_code: str,
+                    *, clock=None) -> dict:
+    """Hand an open legal case to another lawyer (a staff id) with a coded reason; the change
+    is kept in the case's lawyer history. No event: nobody else keeps the lawyer (the events
+    that name one read it at the time they are sent)."""
+    access.require_legal(caller)
+    now = now_of(clock)
+    with db.write() as s:
+        row = case_row(s, caller, case_id, now)
+        case_rules.check_reassign(row.status, row.lawyer, lawyer, reason_code)
+        changed = s.execute(update(cases).where(and_(
+            cases.c.id == row.id, cases.c.status == "open", cases.c.lawyer == row.lawyer))
+            .values(lawyer=lawyer, updated_at=now)).rowcount
+        if changed != 1:  # another request changed the case meanwhile
+            raise Conflict("the legal case changed meanwhile; read it again", field="lawyer")
+        case_queries.record(s, lawyer_history, case_rules.lawyer_change(
+            row.id, row.lawyer, lawyer, reason_code, now, caller.user))
+        row = s.execute(select(cases).where(cases.c.id == row.id)).first()
+        lawyer_rows = case_queries.lawyers(s, row.id)
+    return access.shape("legal_case", caller.role, {**case_summary(row),
+                                                    "lawyer_history": lawyer_rows})

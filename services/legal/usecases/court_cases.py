@@ -11,6 +11,7 @@ from services.common.errors import Conflict, Forbidden
 
 from ..domain import access
 from ..domain import court_case as rules
+from ..domain import hearings as hearing_rules
 from ..queries import hearings as hearing_queries
 from ..queries.cases import case_row, whom_it_concerns
 from ..queries.court_cases import (court_case_dict, court_case_for, record_status,
@@ -94,5 +95,30 @@ def change_court_status(db: Database, caller: Caller, court_case_id: str, status
             "court": row["court"], "status": status, "previous_status": row["status"],
             "verdict": verdict, "changed_at": now,
             "lawyer": whom_it_concerns(s, row["case_id"])["lawyer"]}, correlation_id)
+        cancelled = (_cancel_hearings_ahead(s, row, now, correlation_id) if status == "closed"
+                     else 0)
         row = court_case_for(s, caller, court_case_id, now)
-    return access.court_case_view(caller, row)
+    return access.shape("court_case", caller.role,
+                        {**access.court_case_view(caller, row), "hearings_cancelled": cancelled})
+
+
+def _cancel_hearings_ahead(s, court_case: dict, now, correlation_id: str | None) -> int:
+    """A court case closed: in its transaction, its hearings still scheduled ahead are
+    cancelled (``hearing_rules.cancelled_by_closing``), each announced as a cancelled outcome,
+    as a cancellation recorded by hand is (the shelter's accompaniment task of it is then not
+    needed, the referral's timeline shows it). Returns how many."""
+    rows = s.execute(select(hearings.c.id, hearings.c.status, hearings.c.starts_at)
+                     .where(hearings.c.court_case_id == court_case["id"])
+                     .with_for_update()).all()
+    done = 0
+    for hearing_id in hearing_rules.cancelled_by_closing([dict(r._mapping) for r in rows], now):
+        if s.execute(update(hearings).where(and_(hearings.c.id == hearing_id,
+                                                 hearings.c.status == "scheduled"))
+                     .values(status="cancelled", updated_at=now)).rowcount != 1:
+            continue
+        emit(s, now, "legal.hearing_outcome", {
+            "reference": court_case["reference"], "court_case_id": court_case["id"],
+            "hearing_id": hearing_id, "court": court_case["court"], "outcome": "cancelled",
+            "next_hearing_id": None, "recorded_at": now}, correlation_id)
+        done += 1
+    return done

@@ -260,6 +260,8 @@ def legal_update(event_type: str, payload: dict, occurred_at: datetime) -> dict:
         return {"at": payload["opened_at"], "kind": "case_opened", "status": "opened"}
     if event_type == "legal.case_closed":
         return {"at": payload["closed_at"], "kind": "case_closed", "status": "closed"}
+    if event_type == "legal.case_reopened":
+        return {"at": payload["reopened_at"], "kind": "case_reopened", "status": "reopened"}
     if event_type == "legal.court_status_changed":
         return {"at": payload["changed_at"], "kind": "court_status", "court": payload["court"],
                 "court_case_id": payload["court_case_id"], "status": payload["status"],
@@ -289,6 +291,8 @@ def legal_timeline_entry(update: dict) -> dict:
         return {**entry, "status": "legal_case_opened", "note": "Legal case opened"}
     if kind == "case_closed":
         return {**entry, "status": "legal_case_closed", "note": "Legal case closed"}
+    if kind == "case_reopened":
+        return {**entry, "status": "legal_case_reopened", "note": "Legal case reopened"}
     if kind == "court_status":
         verdict = f" ({update['verdict']})" if update.get("verdict") else ""
         return {**entry, "status": f"court_{update['status']}",

@@ -8,7 +8,8 @@
   closed too, with its own code (``declined_settled``, ``withdrawn_settled``): every end of a
   referral reaches ``closed``. (A discharge is closed when the shelter's follow-up ends.)
 * A legal hold: while a legal case or a court case of the referral is open (as the legal
-  service announced it), its file is not anonymised (``legal_hold``).
+  service announced it; a reopened legal case is open again), its file is not anonymised
+  (``legal_hold``).
 * Names are never searchable in clear: ``name_digest`` is HMAC-SHA256 under a secret key of the
   normalised name (case, accents' spacing and punctuation folded), so equal names match and the
   table alone reveals nothing without the key.
@@ -21,6 +22,7 @@ import unicodedata
 from datetime import datetime, timedelta
 
 from services.common.errors import InvalidInput
+from services.common.timeutil import aware
 from services.contracts.vocabulary import CLOSURE_REASONS, ENDED_CLOSURE_REASONS
 
 from .lifecycle import STALE
@@ -62,14 +64,25 @@ def closure_note(reason: str) -> str:
 
 def legal_hold(updates: list[dict]) -> bool:
     """Whether the legal service's announcements (``legal_updates`` rows, any order) leave a
-    legal case or a court case of the referral open. ``closed`` is final on both sides, so an
-    opening that arrives after its closing does not reopen anything."""
+    legal case or a court case of the referral open. A legal case is closed and reopened with
+    reasons: of its closings and reopenings the latest (``at``, the legal service's time) wins,
+    a reopening on a tie (the hold keeps the records rather than lose them); an opening that
+    arrives after a closing does not reopen it. A court case's ``closed`` is final."""
     case_opened = any(u["kind"] == "case_opened" for u in updates)
-    case_closed = any(u["kind"] == "case_closed" for u in updates)
+    ends = [u for u in updates if u["kind"] in ("case_closed", "case_reopened")]
+    case_open = case_opened and (not ends or _latest_end(ends) == "case_reopened")
     court_cases = {u["court_case_id"] for u in updates if u["kind"] == "court_status"}
     closed_courts = {u["court_case_id"] for u in updates
                      if u["kind"] == "court_status" and u["status"] == "closed"}
-    return (case_opened and not case_closed) or bool(court_cases - closed_courts)
+    return case_open or bool(court_cases - closed_courts)
+
+
+def _latest_end(ends: list[dict]) -> str:
+    """``case_closed`` or ``case_reopened``: the kind of the latest; with no reopening, the
+    closing (whatever its time)."""
+    if all(u["kind"] == "case_closed" for u in ends):
+        return "case_closed"
+    return max(ends, key=lambda u: (aware(u["at"]), u["kind"] == "case_reopened"))["kind"]
 
 
 def normalise_name(name: str) -> str:

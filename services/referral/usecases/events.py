@@ -251,6 +251,7 @@ _EVENT_HANDLERS = {
 
     "legal.case_opened": _on_legal,
     "legal.case_closed": _on_legal,
+    "legal.case_reopened": _on_legal,
     "legal.court_status_changed": _on_legal,
     "legal.hearing_scheduled": _on_legal,
     "legal.hearing_outcome": _on_legal,

@@ -130,7 +130,8 @@ def anonymise_closed(db: Database, clock: Clock, cipher: FileCipher, older_than_
 
 def _legal_updates(s, referral_id: int) -> list[dict]:
     return [dict(r._mapping) for r in s.execute(
-        select(legal_updates.c.kind, legal_updates.c.court_case_id, legal_updates.c.status)
+        select(legal_updates.c.kind, legal_updates.c.court_case_id, legal_updates.c.status,
+               legal_updates.c.at)
         .where(legal_updates.c.referral_id == referral_id))]
 
 

@@ -10,9 +10,11 @@ legal hold that keeps them. Plain rules, no I/O.
 * A legal hold (docs/decisions/0035-retention-everywhere-and-the-legal-hold.md): while the legal
   service has announced a legal case or a court case of the referral that it has not announced
   closed, the shelter keeps those records: a court may need the care record and the screening.
+  A legal case reopened is open again (the latest of its closings and reopenings wins,
+  ``matter_changes``; docs/decisions/0050).
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 ENDED_PLACEMENTS = ("discharged", "expired", "released")
 ENDED_INCOMING = ("declined", "withdrawn", "closed")
@@ -37,13 +39,33 @@ def legal_hold(matters: list[dict]) -> bool:
     return any(m["open"] for m in matters)
 
 
-def matter_change(event_type: str, payload: dict) -> tuple[str, str, bool] | None:
-    """What a legal event says about one legal matter: (matter id, kind, open), or None for an
-    event that opens or closes nothing. ``closed`` is final: the caller never reopens one."""
+def matter_change(event_type: str, payload: dict) -> tuple[str, str, bool, datetime] | None:
+    """What a legal event says about one legal matter: (matter id, kind, open, when the legal
+    service changed it), or None for an event that opens or closes nothing."""
     if event_type == "legal.case_opened":
-        return payload["case_id"], "legal_case", True
+        return payload["case_id"], "legal_case", True, payload["opened_at"]
     if event_type == "legal.case_closed":
-        return payload["case_id"], "legal_case", False
+        return payload["case_id"], "legal_case", False, payload["closed_at"]
+    if event_type == "legal.case_reopened":
+        return payload["case_id"], "legal_case", True, payload["reopened_at"]
     if event_type == "legal.court_status_changed":
-        return payload["court_case_id"], "court_case", payload["status"] != "closed"
+        return (payload["court_case_id"], "court_case", payload["status"] != "closed",
+                payload["changed_at"])
     return None
+
+
+def matter_changes(kind: str, known_open: bool, known_at: datetime, is_open: bool,
+                   at: datetime) -> bool:
+    """Whether a change announced at ``at`` replaces what is known of a matter (its state and
+    time; events arrive in any order). A court case: only from open to closed (``closed`` is
+    final). A legal case is closed and reopened with reasons: the latest announcement wins, a
+    reopening on a tie (the hold keeps the records rather than lose them); an opening
+    delivered after a closing is older than it, so it changes nothing."""
+    if kind != "legal_case":
+        return known_open and not is_open
+    at, known_at = _aware(at), _aware(known_at)
+    return at > known_at or (at == known_at and is_open and not known_open)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -5,22 +5,24 @@ from datetime import datetime
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.orm import Session
 
+from ..domain import retention as rules
 from ..tables import legal_matters
 
 
 def record(s: Session, reference: str, matter_id: str, kind: str, is_open: bool,
-           now: datetime) -> None:
-    """Record a matter opened or closed; a closed one stays closed (events may arrive in any
-    order, and closed is final for legal and court cases alike)."""
-    known = s.execute(select(legal_matters.c.open).where(legal_matters.c.matter_id == matter_id)
-                      .with_for_update()).first()
+           at: datetime) -> None:
+    """Record a matter opened, closed or reopened as the legal service announced it at ``at``
+    (kept in ``updated_at``); events may arrive in any order, ``rules.matter_changes`` decides
+    whether this one replaces what is known."""
+    known = s.execute(select(legal_matters.c.open, legal_matters.c.updated_at)
+                      .where(legal_matters.c.matter_id == matter_id).with_for_update()).first()
     if known is None:
         s.execute(insert(legal_matters).values(matter_id=matter_id, reference=reference, kind=kind,
-                                               open=is_open, updated_at=now))
-    elif known.open and not is_open:
+                                               open=is_open, updated_at=at))
+    elif rules.matter_changes(kind, known.open, known.updated_at, is_open, at):
         s.execute(update(legal_matters).where(and_(legal_matters.c.matter_id == matter_id,
-                                                   legal_matters.c.open.is_(True)))
-                  .values(open=False, updated_at=now))
+                                                   legal_matters.c.open.is_(known.open)))
+                  .values(open=is_open, updated_at=at))
 
 
 def of_reference(s: Session, reference: str) -> list[dict]:

@@ -81,10 +81,11 @@ def on_closed(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
 
 def on_legal_matter(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
                     now: datetime) -> None:
-    """A legal or court case of a referral opened or closed: the shelter's legal hold."""
+    """A legal or court case of a referral opened, closed or reopened: the shelter's legal
+    hold."""
     change = retention_rules.matter_change(envelope["type"], p)
     if change is not None:
-        legal_queries.record(s, p["reference"], *change, now)
+        legal_queries.record(s, p["reference"], *change)
 
 
 def _call_off(s: Session, envelope: dict, reference: str, status: str, at, agency: str,
@@ -164,6 +165,7 @@ HANDLERS = {
     "referral.consent_changed": on_consent_changed,
     "legal.case_opened": on_legal_matter,
     "legal.case_closed": on_legal_matter,
+    "legal.case_reopened": on_legal_matter,
     "legal.court_status_changed": on_legal_matter,
     "legal.hearing_scheduled": on_hearing_scheduled,
     "legal.hearing_outcome": on_hearing_outcome,
