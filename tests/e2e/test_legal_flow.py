@@ -247,6 +247,9 @@ def _requests(w):
         ("change_court_status", "POST", f"/court-cases/{cc}/status", {"status": "filed"}, court_too),
         ("schedule_hearing", "POST", f"/court-cases/{cc}/hearings",
          {"starts_at": "2031-01-05T10:00", "purpose": "Witnesses", "attendance_required": False}, court_too),
+        # before the outcome: a booking; after it (cancelled): no booking on it
+        ("set_hearing_interpreter", "PUT", f"/hearings/{h}/interpreter",
+         {"language": "ti", "status": "requested"}, {"legal": (200, 409)}),
         ("record_outcome", "POST", f"/hearings/{h}/outcome", {"outcome": "cancelled"}, court_too),
         ("list_hearings", "GET", "/hearings", None, readers),
         ("hearings_ics", "GET", "/hearings/calendar.ics", None, {"legal": (200,)}),
