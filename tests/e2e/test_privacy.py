@@ -106,6 +106,7 @@ def _path(ep, w):
               "document_id": w["document_id"], "dispute_id": w["dispute_id"],
               "admission_id": str(w["admission_id"]), "plan_id": str(w["plan_id"]),
               "item_id": str(w["item_id"]), "milestone": "plan_agreed",
+              "occasion": "psychological_screening",
               "agency": demo.FACILITY["id"], "partner_referral_id": "0" * 32,
               "notification_id": "999999999",
               "task_id": "0" * 32, "username": "no.such.user"}
