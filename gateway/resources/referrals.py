@@ -9,8 +9,9 @@ from marshmallow import Schema, fields, validate
 
 from services.contracts.decisions import DECISIONS, decision_reason_problem
 from services.contracts.submission import ReferralSubmissionSchema
-from services.contracts.vocabulary import (DECLINE_REASONS, REFER_ON_REASONS, REFERRAL_STATUSES,
-                                           SCREENING_REASONS, WITHDRAWAL_REASONS)
+from services.contracts.vocabulary import (BEST_INTERESTS_OUTCOMES, DECLINE_REASONS,
+                                           REFER_ON_REASONS, REFERRAL_STATUSES, SCREENING_REASONS,
+                                           WITHDRAWAL_REASONS)
 
 from ..directory import addressee_problem, name_in, request_language
 from ..errors import InputError
@@ -49,6 +50,13 @@ class StartScreeningSchema(Strict):
     reason_code = fields.String(required=True, validate=validate.OneOf(SCREENING_REASONS), metadata={
         "description": "What must be assessed before the decision, as a code: shown on the "
                        "police's timeline."})
+
+
+class BestInterestsBody(Strict):
+    outcome = fields.String(required=True, validate=validate.OneOf(BEST_INTERESTS_OUTCOMES), metadata={
+        "description": "The determination's outcome: only placement_recommended lets the "
+                       "minor's referral be accepted."})
+    assessed_on = fields.Date(metadata={"description": "The day it was made (today by default)."})
 
 
 class UnplacedQuery(Strict):
@@ -129,6 +137,7 @@ DecisionResult = answer(
     placement=fields.Nested(Placement, metadata={
         "description": "After an accept: the hold, or the waitlist entry."}))
 WithdrawResult = answer("WithdrawResult", strings("reference status withdrawn_at"))
+BestInterests = answer("BestInterests", strings("reference outcome assessed_by assessed_on recorded_at"))
 ScreeningStarted = answer("ScreeningStarted", strings("reference status reason_code started_at held_by"))
 
 
@@ -264,6 +273,15 @@ def decide(ctx: Ctx, reference: str):
 def start_screening(ctx: Ctx, reference: str):
     return ctx.rpc("shelter", "start_screening", reference=reference,
                    reason_code=ctx.data["reason_code"], correlation_id=ctx.correlation_id)
+
+
+@endpoint("POST", "/referrals/<reference>/best-interests", roles=("shelter",),
+          summary="Record a minor survivor's best-interests determination before the placement decision",
+          body=BestInterestsBody, response=BestInterests, errors=WRITE)
+def record_best_interests(ctx: Ctx, reference: str):
+    day = ctx.data.get("assessed_on")
+    return ctx.rpc("shelter", "record_best_interests", reference=reference,
+                   outcome=ctx.data["outcome"], assessed_on=day.isoformat() if day else None)
 
 
 @endpoint("POST", "/referrals/<reference>/withdraw", roles=("police",),

@@ -87,6 +87,8 @@ LABELS = {
                   "legal_rights_briefing": _l("Legal rights briefing"),
                   "plan_agreed": _l("Care plan agreed")},
     "milestone_state": {"done": _l("Done"), "due": _l("Due"), "overdue": _l("Overdue")},
+    "child_relationship": {"child": _l("Her or his child"), "sibling": _l("Sibling"),
+                           "other_relative": _l("Other relative"), "unrelated": _l("Not related")},
     "interpreter_status": {"requested": _l("Requested"), "booked": _l("Booked"),
                            "done": _l("Done"), "not_needed": _l("Not needed")},
     "task_kind": {"accompaniment": _l("Court accompaniment"),

@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from services.common.errors import NotFound
 
 from ..errors import InputError
-from services.contracts.vocabulary import (CONSENT_BASES, EXPLOITATION_TYPES, ISO_COUNTRIES, NEEDS,
+from services.contracts.vocabulary import (CHILD_AGE_BANDS, CHILD_RELATIONSHIPS, CONSENT_BASES,
+                                           EXPLOITATION_TYPES, ISO_COUNTRIES, NEEDS,
                                            PROVIDER_KIND, REFERRAL_STATUSES, SEXES, URGENCIES,
                                            WITHDRAWAL_REASONS)
 
@@ -29,7 +30,7 @@ REFERRAL_FIELDS = [
     F("consent.share_with_legal", "bool"), F("officer.name"), F("officer.unit"),
     F("circumstances", "text"), F("addressed_to"),
 ] + [F(f"children.{i}.{part}", kind) for i in range(CHILD_ROWS)
-     for part, kind in (("sex", "str"), ("age", "int"))]
+     for part, kind in (("sex", "str"), ("age", "int"), ("age_band", "str"), ("relationship", "str"))]
 KNOWN = {f.path for f in REFERRAL_FIELDS}
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 
@@ -72,6 +73,7 @@ def _new_form(values, errors, status=200, **more):
         chosen_types=values.getlist("exploitation_types") if hasattr(values, "getlist") else [],
         chosen_needs=values.getlist("needs") if hasattr(values, "getlist") else ["shelter"],
         countries=countries(), sexes=SEXES, urgencies=URGENCIES, bases=CONSENT_BASES,
+        age_bands=CHILD_AGE_BANDS, relationships=CHILD_RELATIONSHIPS,
         types=EXPLOITATION_TYPES, needs=NEEDS, child_rows=range(CHILD_ROWS),
         providers=[("", _("The network (every fitting provider)"))] + providers())
 

@@ -315,6 +315,13 @@ class ReferralSubmittedV2(ReferralSubmittedV1):
     service_languages = fields.List(Language(), load_default=list)
 
 
+class ReferralSubmittedV3(ReferralSubmittedV2):
+    """v2 plus whether the survivor is a minor (issue 21): the shelter waits for a
+    best-interests determination before a minor's placement decision. A yes or no, never an
+    age or a birth date."""
+    survivor_minor = fields.Boolean(required=True)
+
+
 class ReferralAgencyChangedV1(_Payload):
     """An agency of the directory was registered or changed (the referral service owns the
     directory). What routing needs: kind, active, region, services, spoken languages and
@@ -478,6 +485,7 @@ class ShelterTaskChangedV1(_Payload):
 EVENT_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("referral.submitted", 1): ReferralSubmittedV1,
     ("referral.submitted", 2): ReferralSubmittedV2,
+    ("referral.submitted", 3): ReferralSubmittedV3,
     ("referral.agency_changed", 1): ReferralAgencyChangedV1,
     ("referral.consent_changed", 2): ReferralConsentChangedV2,
     ("referral.accepted", 1): ReferralDecisionV1,

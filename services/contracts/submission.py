@@ -12,8 +12,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from .identities import AGENCY
 from .references import PATTERN as REFERENCE_PATTERN
-from .vocabulary import (CONSENT_BASES, EXPLOITATION_TYPES, ISO_COUNTRIES, NEEDS, SEXES,
-                         URGENCIES)
+from .vocabulary import (CHILD_AGE_BANDS, CHILD_RELATIONSHIPS, CONSENT_BASES, EXPLOITATION_TYPES,
+                         ISO_COUNTRIES, NEEDS, SEXES, URGENCIES)
 
 ADULT_AGE = 18
 
@@ -54,9 +54,34 @@ class SurvivorSchema(_Strict):
 
 
 class ChildSchema(_Strict):
-    """A child referred with the survivor."""
+    """A child referred with the survivor, as a person of the file: sex, an age band (given, or
+    derived from an exact age when only that is known) and how the child is related to the
+    survivor (their own child unless said otherwise)."""
     sex = fields.String(required=True, validate=validate.OneOf(SEXES))
-    age = fields.Integer(required=True, validate=validate.Range(min=0, max=ADULT_AGE - 1))
+    age = fields.Integer(validate=validate.Range(min=0, max=ADULT_AGE - 1))
+    age_band = fields.String(validate=validate.OneOf(CHILD_AGE_BANDS), metadata={
+        "description": "0-4, 5-11 or 12-17; required unless `age` is given (then derived)."})
+    relationship = fields.String(load_default="child", validate=validate.OneOf(CHILD_RELATIONSHIPS),
+                                 metadata={"description": "to the survivor: child (default), "
+                                                          "sibling, other_relative, unrelated"})
+
+    @validates_schema
+    def _age_band(self, data, **_):
+        """A child has an age band; an exact age decides it, and a band given with it agrees."""
+        if data.get("age") is None:
+            if data.get("age_band") is None:
+                raise ValidationError("Give the child's age band (0-4, 5-11, 12-17).",
+                                      field_name="age_band")
+            return
+        band = age_band_of(data["age"])
+        if data.get("age_band") not in (None, band):
+            raise ValidationError(f"Age {data['age']} is in the band {band}.", field_name="age_band")
+        data["age_band"] = band
+
+
+def age_band_of(age: int) -> str:
+    """The band of a child's exact age."""
+    return "0-4" if age <= 4 else "5-11" if age <= 11 else "12-17"
 
 
 class ConsentSchema(_Strict):

@@ -9,6 +9,13 @@ EXPLOITATION_TYPES = (
 )
 NEEDS = ("shelter", "medical", "legal", "documents", "repatriation", "psychosocial")
 SEXES = ("female", "male")
+# an accompanying child (issue 21): the age band (given, or derived from an exact age) and how
+# the child is related to the survivor
+CHILD_AGE_BANDS = ("0-4", "5-11", "12-17")
+CHILD_RELATIONSHIPS = ("child", "sibling", "other_relative", "unrelated")
+# the best-interests determination a minor's placement decision waits for (issue 21)
+BEST_INTERESTS_OUTCOMES = ("placement_recommended", "family_tracing_first",
+                           "alternative_care_recommended", "further_assessment_needed")
 CONSENT_BASES = ("informed_consent", "best_interest")
 CONSENT_AUDIENCES = ("referring_police", "legal_team")  # whom a survivor may share status with
 # "partner": staff of a partner agency (ROLE_AGENCY_KINDS below), who see only the care-plan

@@ -104,6 +104,13 @@ class ShelterService(skeleton.ServiceSkeleton):
                                         now=self.clock.now())
 
     @rpc
+    @audited("referral.best_interests", "referral", "reference")
+    def record_best_interests(self, caller, reference, outcome=None, assessed_on=None):
+        """The holding provider records a minor survivor's best-interests determination."""
+        return usecases.record_best_interests(self.db, caller, reference, outcome, assessed_on,
+                                              now=self.clock.now())
+
+    @rpc
     @audited("referral.decide", "referral", "reference")
     def decide(self, caller, reference, decision, reason=None, correlation_id=None,
                reason_code=None, to=None):

@@ -79,8 +79,22 @@ incoming = Table(
     Column("answer_due_at", DateTime(timezone=True)),
     Column("service_languages", Text),  # JSON list of ISO 639 codes, matched when routing
     Column("unplaced_at", DateTime(timezone=True)),  # flagged to the admins: no provider left
+    # the survivor is a minor (referral.submitted v3; null: learnt from an older version): a
+    # placement decision waits for the best-interests determination below
+    Column("survivor_minor", Boolean),
 )
 Index("ix_incoming_status_received", incoming.c.status, incoming.c.received_at)
+
+# The best-interests determination of a minor survivor's referral (issue 21): who made it,
+# when, and its outcome's code; the latest one counts. No free text.
+best_interests = Table(
+    "best_interests", metadata,
+    Column("reference", String(24), ForeignKey("incoming_referrals.reference"), primary_key=True),
+    Column("outcome", String(40), nullable=False),
+    Column("assessed_by", String(100), nullable=False),
+    Column("assessed_on", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
 Index("ix_incoming_holder_status", incoming.c.held_by, incoming.c.status, incoming.c.received_at)
 Index("ix_incoming_status_due", incoming.c.status, incoming.c.answer_due_at)
 

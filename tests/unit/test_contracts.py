@@ -27,6 +27,22 @@ def errors_of(body) -> dict:
 
 # --- the police submission -------------------------------------------------------------------------
 
+@pytest.mark.parametrize("child,field", [({"sex": "female"}, "age_band"),
+                                         ({"sex": "male", "age": 6, "age_band": "0-4"}, "age_band"),
+                                         ({"sex": "male", "age_band": "5-11", "relationship": "friend"},
+                                          "relationship")])
+def test_a_child_without_an_age_band_or_a_known_relationship_is_refused(body, child, field):
+    with pytest.raises(ValidationError) as info:
+        SCHEMA.load({**body, "children": [child]})
+    assert field in info.value.messages["children"][0]
+
+
+def test_a_child_of_unknown_age_is_a_person_with_an_age_band(body):
+    loaded = SCHEMA.load({**body, "children": [{"sex": "male", "age_band": "0-4",
+                                                "relationship": "sibling"}]})
+    assert loaded["children"] == [{"sex": "male", "age_band": "0-4", "relationship": "sibling"}]
+
+
 def test_canonical_body_is_accepted_as_it_stands(body):
     original = copy.deepcopy(body)
     loaded = SCHEMA.load(body)
@@ -34,7 +50,9 @@ def test_canonical_body_is_accepted_as_it_stands(body):
     assert loaded["survivor"]["name"] == "Amina K."
     assert loaded["survivor"]["birth_year"] == 1998
     assert loaded["identified_on"] == date(2026, 11, 20)
-    assert loaded["children"] == [{"sex": "female", "age": 6}]
+    # an exact age decides the band; a child is the survivor's own unless said otherwise
+    assert loaded["children"] == [{"sex": "female", "age": 6, "age_band": "5-11",
+                                   "relationship": "child"}]
     assert loaded["consent"]["basis"] == "informed_consent"
 
 
@@ -211,7 +229,8 @@ SAMPLES = {
     "referral.submitted": {"reference": REF, "population_group": "children", "urgency": "urgent",
                            "needs": ["shelter", "legal"], "children_count": 1, "beds_needed": 2,
                            "referring_agency": "erbil-police", "submitted_at": WHEN,
-                           "requested_provider": "erbil-shelter", "service_languages": ["ar", "ku"]},
+                           "requested_provider": "erbil-shelter", "service_languages": ["ar", "ku"],
+                           "survivor_minor": False},
     "referral.agency_changed": {"agency": "erbil-shelter", "kind": "shelter_provider",
                                 "active": True, "region": "Erbil", "services": ["shelter", "legal"],
                                 "spoken_languages": ["ar", "ckb", "en"], "routing_order": 1,
@@ -311,6 +330,11 @@ SAMPLES = {
 }
 # SAMPLES hold the latest version of each event; older versions that consumers still read:
 OLDER_SAMPLES = {
+    ("referral.submitted", 2): {"reference": REF, "population_group": "children",
+                                "urgency": "urgent", "needs": ["shelter"], "children_count": 1,
+                                "beds_needed": 2, "referring_agency": "erbil-police",
+                                "submitted_at": WHEN, "requested_provider": None,
+                                "service_languages": ["ar"]},
     ("referral.closed", 1): {"reference": REF, "reason": "no_decision", "previous_status": "received",
                              "closed_at": WHEN},
     ("legal.case_closed", 1): {"reference": REF, "case_id": "a" * 32, "closed_at": WHEN},

@@ -71,7 +71,7 @@ def test_summary_fields_of_a_family():
     assert rules.summary_fields(case) == {
         "population_group": "children", "urgency": "urgent", "needs": ["shelter", "legal"],
         "children_count": 2, "beds_needed": 3,
-        "share_status_with_referrer": True, "share_with_legal": True,
+        "share_status_with_referrer": True, "share_with_legal": True, "survivor_minor": False,
     }
 
 
@@ -100,7 +100,7 @@ def test_summary_holds_no_personal_data(body):
     loaded = ReferralSubmissionSchema().load(body)
     summary = rules.summary_fields(loaded)
     assert set(summary) == {"population_group", "urgency", "needs", "children_count", "beds_needed",
-                            "share_status_with_referrer", "share_with_legal"}
+                            "share_status_with_referrer", "share_with_legal", "survivor_minor"}
     text = repr(summary)
     for personal in ("Amina", "+964", "1998", "Hawre", "Erbil", "ET"):
         assert personal not in text

@@ -1,5 +1,7 @@
 """Shelter rules: bed arithmetic, capacity changes, the decision on an incoming referral."""
 
+from datetime import date
+
 import pytest
 
 from services.common.errors import Conflict, InvalidInput
@@ -166,3 +168,35 @@ def test_not_whole_numbers(value):
 @pytest.mark.parametrize("consent,expected", [(True, True), (False, False)])
 def test_legal_eligibility_follows_consent(consent, expected):
     assert eligible_on_acceptance(consent) is expected
+
+
+# --- a minor survivor's best interests --------------------------------------------------------------
+
+def test_a_minors_placement_waits_for_a_determination_recommending_it():
+    with pytest.raises(Conflict) as info:
+        intake.check_placement_allowed("accept", True, None)
+    assert info.value.field == "best_interests"
+    with pytest.raises(Conflict) as info:
+        intake.check_placement_allowed("accept", True, "family_tracing_first")
+    assert info.value.field == "best_interests" and "family_tracing_first" in info.value.detail
+    intake.check_placement_allowed("accept", True, "placement_recommended")
+    intake.check_placement_allowed("decline", True, None)      # a decline never waits
+    intake.check_placement_allowed("refer_on", True, None)
+    intake.check_placement_allowed("accept", False, None)      # an adult's does not
+    intake.check_placement_allowed("accept", None, None)       # learnt before v3: not known
+
+
+def test_a_determination_has_a_known_outcome_a_past_day_and_a_minors_undecided_referral():
+    today = date(2026, 12, 6)
+    intake.check_best_interests("placement_recommended", today, today)
+    with pytest.raises(InvalidInput) as info:
+        intake.check_best_interests("placed", today, today)
+    assert info.value.field == "outcome"
+    with pytest.raises(InvalidInput) as info:
+        intake.check_best_interests("placement_recommended", date(2026, 12, 7), today)
+    assert info.value.field == "assessed_on"
+    intake.check_determinable("screening", True)
+    for status, minor in (("received", False), ("received", None), ("accepted", True)):
+        with pytest.raises(Conflict) as info:
+            intake.check_determinable(status, minor)
+        assert info.value.field == "reference"

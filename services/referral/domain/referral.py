@@ -38,6 +38,7 @@ def summary_fields(submission: dict) -> dict:
         "beds_needed": beds_needed(submission),
         "share_status_with_referrer": bool(consent.get("share_status_with_referrer", True)),
         "share_with_legal": bool(consent.get("share_with_legal", True)),
+        "survivor_minor": age_of(submission["survivor"], submission["identified_on"]) < ADULT_AGE,
     }
 
 

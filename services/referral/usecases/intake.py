@@ -131,6 +131,7 @@ def _record(db: Database, now, cipher: FileCipher, cmd: dict, submission: dict, 
             "children_count": summary["children_count"], "beds_needed": summary["beds_needed"],
             "referring_agency": cmd["agency"], "submitted_at": cmd["submitted_at"],
             "requested_provider": addressed_to, "service_languages": languages,
+            "survivor_minor": summary["survivor_minor"],
         }, source=SOURCE, correlation_id=cmd.get("correlation_id"), occurred_at=now))
     log.info("referral %s recorded", reference)
     return reference, True

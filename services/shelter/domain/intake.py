@@ -3,7 +3,10 @@
 The decisions and the rule that a decline says why with a code are the decision contract's
 (``services.contracts.decisions``), which the gateway reads as well."""
 
+from datetime import date
+
 from services.common.errors import Conflict, InvalidInput
+from services.contracts.vocabulary import BEST_INTERESTS_OUTCOMES
 from services.contracts.decisions import DECISIONS, decision_reason_problem, screening_reason_problem
 
 OPEN = "received"
@@ -70,3 +73,40 @@ def check_status_filter(status: str | None) -> None:
     """A status to list incoming referrals by (None lists every status)."""
     if status is not None and status not in INCOMING_STATUSES:
         raise InvalidInput(f"must be one of {', '.join(INCOMING_STATUSES)}", field="status")
+
+
+# --- a minor survivor's best interests (issue 21) ---------------------------------------------------
+
+PLACEMENT_RECOMMENDED = "placement_recommended"
+
+
+def check_best_interests(outcome, assessed_on: date | None, today: date) -> None:
+    """A determination's outcome code and its day (not in the future), before anything is read."""
+    if outcome not in BEST_INTERESTS_OUTCOMES:
+        raise InvalidInput(f"must be one of {', '.join(BEST_INTERESTS_OUTCOMES)}", field="outcome")
+    if assessed_on is not None and assessed_on > today:
+        raise InvalidInput("the determination cannot be dated in the future", field="assessed_on")
+
+
+def check_determinable(current_status: str, survivor_minor: bool | None) -> None:
+    """A determination is recorded for a minor's referral not decided yet."""
+    if not survivor_minor:
+        raise Conflict("the survivor of this referral is not a minor: no best-interests "
+                       "determination is recorded", field="reference")
+    if current_status not in UNDECIDED:
+        raise Conflict(f"a referral that is {current_status} was decided already", field="reference")
+
+
+def check_placement_allowed(decision: str, survivor_minor: bool | None,
+                            outcome: str | None) -> None:
+    """A minor's referral is accepted (a placement) only once a best-interests determination
+    recommends it; a decline or a refer-on never waits. ``survivor_minor`` None (a referral
+    learnt before the shelter was told) does not wait either."""
+    if decision != "accept" or not survivor_minor:
+        return
+    if outcome is None:
+        raise Conflict("a minor's placement waits for the best-interests determination",
+                       field="best_interests")
+    if outcome != PLACEMENT_RECOMMENDED:
+        raise Conflict(f"the best-interests determination is {outcome}, not a placement",
+                       field="best_interests")

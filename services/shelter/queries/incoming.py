@@ -12,7 +12,7 @@ from services.common.timeutil import aware, iso
 from services.contracts.vocabulary import URGENCY_RANK
 
 from ..domain import intake as rules
-from ..tables import incoming
+from ..tables import best_interests, incoming
 
 MAX_ROWS = 500
 
@@ -90,7 +90,8 @@ def incoming_view(r) -> dict:
             "decision_reason_code": r.decision_reason_code, "decision_reason": r.decision_reason,
             "held_by": r.held_by, "offered_at": iso(r.offered_at),
             "answer_due_at": iso(r.answer_due_at),
-            "service_languages": json.loads(r.service_languages or "[]")}
+            "service_languages": json.loads(r.service_languages or "[]"),
+            "survivor_minor": r.survivor_minor}
 
 
 def record_decision(s: Session, row, status: str, now: datetime, user: str, reason,
@@ -117,6 +118,23 @@ def start_screening(s: Session, row, now: datetime, user: str, reason_code: str)
                              decision_reason_code=reason_code)).rowcount == 1
 
 
+def best_interests_of(s: Session, reference: str):
+    """The referral's best-interests determination (None when none is recorded)."""
+    return s.execute(select(best_interests).where(best_interests.c.reference == reference)).first()
+
+
+def put_best_interests(s: Session, reference: str, outcome: str, assessed_by: str, assessed_on,
+                       now: datetime) -> None:
+    """Record the determination, replacing an earlier one (the latest counts)."""
+    values = {"outcome": outcome, "assessed_by": assessed_by[:100], "assessed_on": assessed_on,
+              "recorded_at": now}
+    if best_interests_of(s, reference) is None:
+        s.execute(insert(best_interests).values(reference=reference, **values))
+    else:
+        s.execute(update(best_interests).where(best_interests.c.reference == reference)
+                  .values(**values))
+
+
 def add(s: Session, p: dict, now: datetime) -> bool:
     """Record a submitted referral once; False when it was recorded before."""
     if s.execute(select(incoming.c.reference).where(incoming.c.reference == p["reference"])).first():
@@ -125,7 +143,8 @@ def add(s: Session, p: dict, now: datetime) -> bool:
         reference=p["reference"], population_group=p["population_group"], urgency=p["urgency"],
         needs=json.dumps(p["needs"]), children_count=p["children_count"],
         beds_needed=p["beds_needed"], referring_agency=p["referring_agency"], status="received",
-        received_at=now, service_languages=json.dumps(list(p.get("service_languages") or []))))
+        received_at=now, service_languages=json.dumps(list(p.get("service_languages") or [])),
+        survivor_minor=p.get("survivor_minor")))
     return True
 
 

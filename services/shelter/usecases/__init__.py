@@ -20,7 +20,7 @@ from .care_plans import (add_note, complete_milestone, get_plan, get_screening, 
                          update_plan)
 from .events import apply_event
 from .hearings import list_hearings
-from .intake import decide, list_incoming, start_screening
+from .intake import decide, list_incoming, record_best_interests, start_screening
 from .interpreters import set_booking, set_languages
 from .partners import answer_partner_referral, list_partner_referrals, refer_item_to_partner
 from .plan_items import add_item, approve_item, refer_item_to_legal, update_item
@@ -43,3 +43,4 @@ __all__ += ["answer_partner_referral", "list_partner_referrals", "refer_item_to_
 __all__ += ["assign_task", "finish_task", "list_tasks"]
 __all__ += ["start_screening"]
 __all__ += ["set_booking", "set_languages"]
+__all__ += ["record_best_interests"]

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from services.common.caller import Caller
 from services.common.db import Database
 from services.common.errors import Conflict, NotFound
+from services.common.inputs import parse_date
 from services.common.timeutil import iso
 from services.contracts.references import is_reference
 
@@ -59,6 +60,9 @@ def decide(db: Database, caller: Caller, reference: str, decision: str, reason: 
     with db.write() as s:
         row = queries.held_for_update(s, reference, caller.agency)
         rules.check_open(row.status, decision)
+        determination = queries.best_interests_of(s, reference) if row.survivor_minor else None
+        rules.check_placement_allowed(decision, row.survivor_minor,
+                                      determination.outcome if determination else None)
         if decision == routing_rules.REFER_ON:
             passed_to = routing.refer_on(s, row, caller.agency, to, reason_code, timing, now,
                                          correlation_id)
@@ -112,3 +116,22 @@ def start_screening(db: Database, caller: Caller, reference: str, reason_code: s
             "started_at": now}, correlation_id)
     return {"reference": reference, "status": rules.SCREENING, "reason_code": reason_code,
             "started_at": iso(now), "held_by": caller.agency}
+
+
+def record_best_interests(db: Database, caller: Caller, reference: str, outcome,
+                          assessed_on=None, *, now: datetime | None = None) -> dict:
+    """The holding provider records the best-interests determination of a minor survivor's
+    referral (who: the caller; when: ``assessed_on``, today by default; the outcome's code),
+    before its placement decision; a later one replaces it. Codes only."""
+    caller.require("shelter")
+    now = at(now)
+    day = parse_date(assessed_on, "assessed_on") if assessed_on is not None else now.date()
+    rules.check_best_interests(outcome, day, now.date())
+    if not is_reference(reference):
+        raise NotFound("no such incoming referral", field="reference")
+    with db.write() as s:
+        row = queries.held_for_update(s, reference, caller.agency)
+        rules.check_determinable(row.status, row.survivor_minor)
+        queries.put_best_interests(s, reference, outcome, caller.user, day, now)
+    return {"reference": reference, "outcome": outcome, "assessed_by": caller.user,
+            "assessed_on": day.isoformat(), "recorded_at": iso(now)}
