@@ -2,12 +2,16 @@
 arrivals and departures; admit and discharge; capacity changes; first-week milestones; the
 provider's own facilities (register, rename, close)."""
 
+from datetime import date
+
 from flask import redirect, request, url_for
 from flask_babel import gettext as _
 
 from services.common.errors import Conflict, NotFound
-from services.contracts.vocabulary import (DECLINE_REASONS, DISCHARGE_OUTCOMES, MILESTONE_STATES,
-                                           POPULATION_GROUPS, REFER_ON_REASONS, SCREENING_REASONS)
+from services.contracts.submission import ADULT_AGE, age_of
+from services.contracts.vocabulary import (BEST_INTERESTS_OUTCOMES, DECLINE_REASONS,
+                                           DISCHARGE_OUTCOMES, MILESTONE_STATES, POPULATION_GROUPS,
+                                           REFER_ON_REASONS, SCREENING_REASONS)
 
 from ..resources.admissions import INCOMING_STATUSES
 from .common import notice
@@ -18,6 +22,7 @@ from .names import load_survivor_names, provider_facilities
 DECISION = [F("decision"), F("reason_code"), F("reason")]
 REFER_ON = [F("decision"), F("to"), F("reason")]
 SCREENING = [F("reason_code")]
+BEST_INTERESTS = [F("outcome"), F("assessed_on")]
 ADMISSION = [F("reference"), F("case_manager")]
 CAPACITY = [F("population_group"), F("capacity", "int"), F("reason")]
 OUT_OF_SERVICE = [F("population_group"), F("beds", "int"), F("reason"), F("expected_return")]
@@ -86,12 +91,23 @@ def _referral_page(reference: str, errors=None, failed=None, status=200):
     if place_state is None and state["status"] in ("accepted", "bed_held", "waitlisted"):
         admit_at = _default_facility(facilities)
     undecided = file.get("status") in ("received", "screening") and place_state is None
+    minor = _minor(file)
     values = request.form if request.method == "POST" else {"case_manager": identity().user}
     return render_page("shelter_referral.html", status=status, title=reference, file=file,
                        state=state, reference=reference, errors=errors or {}, failed=failed,
                        values=values, facilities=facilities, admit_at=admit_at, undecided=undecided,
                        decline_reasons=DECLINE_REASONS, refer_on_reasons=REFER_ON_REASONS,
-                       screening_reasons=SCREENING_REASONS, notice=notice())
+                       screening_reasons=SCREENING_REASONS, minor=minor,
+                       best_interests_outcomes=BEST_INTERESTS_OUTCOMES, notice=notice())
+
+
+def _minor(file: dict) -> bool:
+    """Whether the file, as this provider may read it, is a minor's (False when only the
+    summary is shared: the service still refuses a minor's placement without a determination)."""
+    submission = file.get("submission") or {}
+    if not submission.get("survivor") or not submission.get("identified_on"):
+        return False
+    return age_of(submission["survivor"], date.fromisoformat(submission["identified_on"])) < ADULT_AGE
 
 
 @blueprint.get("/shelter/referrals/<reference>")
@@ -105,7 +121,14 @@ def shelter_referral(reference):
 def shelter_decide(reference):
     fields = REFER_ON if request.form.get("decision") == "refer_on" else DECISION
     body = build(request.form, fields)
-    _, errors = send("decide", body, fields, reference=reference)
+    try:
+        errors = send("decide", body, fields, reference=reference)[1]
+    except Conflict as refused:
+        if refused.field != "best_interests":
+            raise
+        return _referral_page(reference, {"": [_("A child's placement waits for a best-interests "
+                                                 "determination that recommends it.")]},
+                              failed="best_interests", status=409)
     if errors is not None:
         failed = "refer_on" if fields is REFER_ON else "decision"
         return _referral_page(reference, errors, failed=failed, status=422)
@@ -125,6 +148,16 @@ def shelter_start_screening(reference):
     if errors is not None:
         return _referral_page(reference, errors, failed="screening", status=422)
     return redirect(url_for("web.shelter_referral", reference=reference, notice="screening_started"))
+
+
+@blueprint.post("/shelter/referrals/<reference>/best-interests")
+@page("shelter")
+def shelter_best_interests(reference):
+    body = build(request.form, BEST_INTERESTS)
+    _, errors = send("record_best_interests", body, BEST_INTERESTS, reference=reference)
+    if errors is not None:
+        return _referral_page(reference, errors, failed="best_interests", status=422)
+    return redirect(url_for("web.shelter_referral", reference=reference, notice="saved"))
 
 
 # --- the bed board -----------------------------------------------------------------------------------

@@ -504,6 +504,31 @@ def test_the_holder_starts_screening_from_the_referral_page_with_a_reason(web, a
     assert screening.status_code == 200 and 'id="start-screening"' not in screening.text
 
 
+def test_a_minors_referral_page_records_the_determination_and_shows_the_wait(web, accounts, rpc):
+    _received_page(rpc)
+    file = rpc.responses[("referral", "get_file")]
+    minor = {**file["submission"], "survivor": {**file["submission"]["survivor"], "age": 15}}
+    minor["survivor"].pop("birth_year", None)
+    rpc.responses[("referral", "get_file")] = {**file, "submission": minor}
+    rpc.responses[("shelter", "decide")] = se.Conflict(
+        "a minor's placement waits for the best-interests determination", field="best_interests")
+    rpc.responses[("shelter", "record_best_interests")] = {
+        "reference": fx.REF, "outcome": "placement_recommended", "assessed_by": "staff.one",
+        "assessed_on": "2026-12-01", "recorded_at": "2026-12-01T10:00:00Z"}
+    sign_in(web, accounts, "shelter")
+    page = get(web, f"/shelter/referrals/{fx.REF}")
+    assert 'id="best-interests"' in page.text and 'value="family_tracing_first"' in page.text
+    waits = post(web, f"/shelter/referrals/{fx.REF}/decision", {"decision": "accept"},
+                 page=f"/shelter/referrals/{fx.REF}")
+    assert waits.status_code == 409 and "best-interests determination" in waits.text
+    saved = post(web, f"/shelter/referrals/{fx.REF}/best-interests",
+                 {"outcome": "placement_recommended", "assessed_on": "2026-12-01"},
+                 page=f"/shelter/referrals/{fx.REF}")
+    assert saved.status_code == 302
+    sent = {(s, m): kw for s, m, kw in rpc.calls}[("shelter", "record_best_interests")]
+    assert (sent["outcome"], sent["assessed_on"]) == ("placement_recommended", "2026-12-01")
+
+
 def test_a_refused_refer_on_shows_the_error_at_to(web, accounts, rpc):
     _received_page(rpc)
     rpc.responses[("shelter", "decide")] = se.InvalidInput("provider-x is not active", field="to")
