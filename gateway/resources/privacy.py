@@ -25,6 +25,9 @@ class ConsentBody(Strict):
     share = fields.Boolean(required=True, metadata={"description": "The survivor's choice"})
     purpose = sized(1, 200, metadata={"description": "What sharing is for (required to share)"})
     until = fields.Date(metadata={"description": "Consent ends after this day (UTC)"})
+    guardian_consent = fields.Boolean(metadata={
+        "description": "A minor survivor's choice only: whether the guardian consented with "
+                       "the child (required, and true, to share)"})
 
     @validates_schema
     def _agency_with_provider(self, data, **_):
@@ -53,7 +56,9 @@ ProviderConsent = answer("ProviderConsent", agency=fields.String(metadata={
                          share=fields.Boolean(), **strings("until withdrawn_at", allow_none=True))
 ConsentRecord = answer("ConsentRecord", audience=fields.String(), share=fields.Boolean(),
                        **strings("agency purpose until", allow_none=True),
-                       **strings("recorded_by recorded_at"))
+                       **strings("recorded_by recorded_at"),
+                       guardian_consent=fields.Boolean(allow_none=True, metadata={
+                           "description": "a minor's choice: the guardian consented too"}))
 ConsentState = answer("ConsentState", reference=fields.String(),
                       referring_police=fields.Nested(ConsentAudience),
                       legal_team=fields.Nested(ConsentAudience),
@@ -80,13 +85,14 @@ def get_consent(ctx: Ctx, reference: str):
 @endpoint("POST", "/referrals/<reference>/consent", roles=("shelter",),
           summary="Record the survivor's choice for the referring police, the legal team or one "
                   "provider (the file); a withdrawal holds from the next read",
-          body=ConsentBody, response=ConsentState, errors=WRITE - {409} | TOO_LARGE | NOT_JSON,
+          body=ConsentBody, response=ConsentState, errors=WRITE | TOO_LARGE | NOT_JSON,
           changes_status=True)
 def record_consent(ctx: Ctx, reference: str):
     d = ctx.data
     state = ctx.rpc("referral", "record_consent", reference=reference, audience=d["audience"],
                     share=d["share"], purpose=d.get("purpose"), until=iso(d.get("until")),
-                    correlation_id=ctx.correlation_id, agency=d.get("agency"))
+                    correlation_id=ctx.correlation_id, agency=d.get("agency"),
+                    guardian_consent=d.get("guardian_consent"))
     if d["audience"] == "provider":  # the file stays in the referral service
         return state
     # The legal service hears of it by event too; telling it now means the very next read in

@@ -10,7 +10,8 @@ from marshmallow import Schema, fields, validate
 from services.contracts.decisions import DECISIONS, decision_reason_problem
 from services.contracts.submission import ReferralSubmissionSchema
 from services.contracts.vocabulary import (BEST_INTERESTS_OUTCOMES, DECLINE_REASONS,
-                                           REFER_ON_REASONS, REFERRAL_STATUSES, SCREENING_REASONS,
+                                           GUARDIAN_RELATIONSHIPS, REFER_ON_REASONS,
+                                           REFERRAL_STATUSES, SCREENING_REASONS,
                                            WITHDRAWAL_REASONS)
 
 from ..directory import addressee_problem, name_in, request_language
@@ -57,6 +58,12 @@ class BestInterestsBody(Strict):
         "description": "The determination's outcome: only placement_recommended lets the "
                        "minor's referral be accepted."})
     assessed_on = fields.Date(metadata={"description": "The day it was made (today by default)."})
+
+
+class GuardianBody(Strict):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200), metadata={
+        "description": "The guardian's name (encrypted at rest, read with the file)"})
+    relationship = fields.String(required=True, validate=validate.OneOf(GUARDIAN_RELATIONSHIPS))
 
 
 class UnplacedQuery(Strict):
@@ -137,6 +144,7 @@ DecisionResult = answer(
     placement=fields.Nested(Placement, metadata={
         "description": "After an accept: the hold, or the waitlist entry."}))
 WithdrawResult = answer("WithdrawResult", strings("reference status withdrawn_at"))
+Guardian = answer("Guardian", strings("reference name relationship recorded_by recorded_at"))
 BestInterests = answer("BestInterests", strings("reference outcome assessed_by assessed_on recorded_at"))
 ScreeningStarted = answer("ScreeningStarted", strings("reference status reason_code started_at held_by"))
 
@@ -273,6 +281,14 @@ def decide(ctx: Ctx, reference: str):
 def start_screening(ctx: Ctx, reference: str):
     return ctx.rpc("shelter", "start_screening", reference=reference,
                    reason_code=ctx.data["reason_code"], correlation_id=ctx.correlation_id)
+
+
+@endpoint("PUT", "/referrals/<reference>/guardian", roles=("shelter",),
+          summary="Record the guardian of a minor survivor",
+          body=GuardianBody, response=Guardian, errors=WRITE)
+def set_guardian(ctx: Ctx, reference: str):
+    return ctx.rpc("referral", "set_guardian", reference=reference, name=ctx.data["name"],
+                   relationship=ctx.data["relationship"])
 
 
 @endpoint("POST", "/referrals/<reference>/best-interests", roles=("shelter",),

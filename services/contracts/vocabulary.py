@@ -13,6 +13,8 @@ SEXES = ("female", "male")
 # the child is related to the survivor
 CHILD_AGE_BANDS = ("0-4", "5-11", "12-17")
 CHILD_RELATIONSHIPS = ("child", "sibling", "other_relative", "unrelated")
+# how a minor survivor's guardian stands to the child (issue 21)
+GUARDIAN_RELATIONSHIPS = ("parent", "relative", "appointed_guardian", "social_worker")
 # the best-interests determination a minor's placement decision waits for (issue 21)
 BEST_INTERESTS_OUTCOMES = ("placement_recommended", "family_tracing_first",
                            "alternative_care_recommended", "further_assessment_needed")

@@ -151,12 +151,21 @@ class ReferralService(skeleton.ServiceSkeleton):
     @rpc
     @audited("consent.record", "referral", "reference")
     def record_consent(self, caller, reference, audience, share, purpose=None, until=None,
-                       correlation_id=None, agency=None):
+                       correlation_id=None, agency=None, guardian_consent=None):
         """The holder's staff record the survivor's choice for one audience (a provider:
-        ``agency``); another provider's staff get ``NotFound`` (audited), nothing written."""
+        ``agency``; a minor's with the guardian's consent); another provider's staff get
+        ``NotFound`` (audited), nothing written."""
         return usecases.record_consent(self.db, self.clock, caller, reference, audience, share,
                                        purpose, until, correlation_id, agency=agency,
-                                       default_holder=VALUES.shelter_agency)
+                                       default_holder=VALUES.shelter_agency,
+                                       guardian_consent=guardian_consent)
+
+    @rpc
+    @audited("referral.set_guardian", "referral", "reference")
+    def set_guardian(self, caller, reference, name=None, relationship=None):
+        """The holder's staff record a minor survivor's guardian (the name encrypted)."""
+        return usecases.set_guardian(self.db, self.clock, self.cipher, caller, reference, name,
+                                     relationship, default_holder=VALUES.shelter_agency)
 
     @rpc
     @audited("consent.read", "referral", "reference")

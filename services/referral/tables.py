@@ -132,6 +132,8 @@ consent_records = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     # audience provider: the provider agency the file is shared with (``*``: the network)
     Column("agency", String(100)),
+    # a minor survivor's choice: whether the guardian consented with the child (null: an adult)
+    Column("guardian_consent", Boolean),
 )
 Index("ix_consent_records_referral", consent_records.c.referral_id, consent_records.c.id)
 
@@ -171,7 +173,19 @@ file_consents = Table(
     UniqueConstraint("referral_id", "agency", name="uq_file_consents_referral_agency"),
 )
 
+# The guardian of a minor survivor (issue 21), recorded by shelter staff: the name (encrypted,
+# read with the file) and how the guardian stands to the child (GUARDIAN_RELATIONSHIPS). The
+# child's consent is recorded with the guardian's (``consent_records.guardian_consent``).
+guardians = Table(
+    "guardians", metadata,
+    Column("referral_id", Integer, ForeignKey("referrals.id"), primary_key=True),
+    Column("name", LargeBinary),                     # encrypted; null once anonymised
+    Column("relationship", String(30), nullable=False),
+    Column("recorded_by", String(100), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
 audit_log = audit_table(metadata)
 
 # Every encrypted column of the referral service: what `refnet rotate-keys` re-encrypts.
-ENCRYPTED = AtRest(referrals.c.file_ciphertext)
+ENCRYPTED = AtRest(referrals.c.file_ciphertext, guardians.c.name)

@@ -1,7 +1,9 @@
 """Children (issue 21), over real processes on SQLite and PostgreSQL: an accompanying child is
-a person of the file (sex, age band, relationship), and a minor survivor's referral is accepted
+a person of the file (sex, age band, relationship); a minor survivor's referral is accepted
 only after the holding shelter recorded a best-interests determination recommending the
-placement. Bad input is a 4xx naming the field and changes nothing.
+placement; a minor's guardian is recorded (the name encrypted, in the file only) and her
+consent to share is recorded with the guardian's. Bad input is a 4xx naming the field and
+changes nothing.
 """
 
 import uuid
@@ -89,3 +91,48 @@ def test_a_minors_placement_waits_for_a_best_interests_determination(net):
     # decided: no determination is recorded any more
     _refused(net.api("POST", path, shelter, json={"outcome": "further_assessment_needed"}), 409,
              "reference")
+
+
+GUARDIAN = "Hanar-Guardiantest"
+
+
+def test_a_minors_consent_to_share_is_recorded_with_her_guardians(net):
+    police = net.token("police", agency=f"tip-kids-{uuid.uuid4().hex[:6]}")
+    shelter = net.token("shelter")
+    reference = submit(net, police, MINOR).json()["reference"]
+    adult = submit(net, police).json()["reference"]
+    for ref in (reference, adult):
+        net.wait_status(ref, "received", police)
+    consent = f"/referrals/{reference}/consent"
+    grant = {"audience": "legal_team", "share": True, "purpose": "legal advice"}
+
+    _refused(net.api("POST", consent, shelter, json={**grant, "guardian_consent": True}), 409,
+             "guardian")  # no guardian on record yet
+    _refused(net.api("PUT", f"/referrals/{reference}/guardian", shelter,
+                     json={"name": GUARDIAN, "relationship": "uncle"}), 422, "relationship")
+    _refused(net.api("PUT", f"/referrals/{adult}/guardian", shelter,
+                     json={"name": GUARDIAN, "relationship": "parent"}), 409, "reference")
+    assert net.api("PUT", f"/referrals/{reference}/guardian", police,
+                   json={"name": GUARDIAN, "relationship": "parent"}).status_code == 403
+    recorded = net.api("PUT", f"/referrals/{reference}/guardian", shelter,
+                       json={"name": GUARDIAN, "relationship": "relative"})
+    assert recorded.status_code == 200, recorded.text
+    assert net.api("GET", f"/referrals/{reference}", shelter).json()["guardian"]["name"] == GUARDIAN
+
+    history = net.api("GET", consent, shelter).json()["history"]
+    for body in (grant, {**grant, "guardian_consent": False}):
+        _refused(net.api("POST", consent, shelter, json=body), 422, "guardian_consent")
+    assert net.api("GET", consent, shelter).json()["history"] == history  # nothing recorded
+    _refused(net.api("POST", f"/referrals/{adult}/consent", shelter,
+                     json={**grant, "guardian_consent": True}), 422, "guardian_consent")
+
+    state = net.api("POST", consent, shelter, json={**grant, "guardian_consent": True})
+    assert state.status_code == 200, state.text
+    assert state.json()["history"][-1]["guardian_consent"] is True
+    withdrawn = net.api("POST", consent, shelter, json={"audience": "legal_team", "share": False})
+    assert withdrawn.status_code == 200, withdrawn.text  # a child's withdrawal never waits
+
+    # the guardian's name is in the file only: never in the police's status or a log line
+    status = net.api("GET", f"/referrals/{reference}/status", police).text
+    assert GUARDIAN not in status
+    assert GUARDIAN not in net.all_logs()

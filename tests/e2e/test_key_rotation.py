@@ -38,6 +38,7 @@ OUTCOME_NOTE = f"{MARK} outcome: adjourned"
 AUTHORITY = f"{MARK} embassy"
 EMPLOYER = f"{MARK} Recruiting Co"
 SETTLEMENT = f"{MARK} settlement: wages paid"
+GUARDIAN = f"{MARK} guardian"
 CONTACT = {"email": f"{MARK}.cm@rotation.test", "phone": "+9647709876543"}  # a person's own, sealed
 COURT = "erbil-criminal-court"
 
@@ -109,10 +110,17 @@ def write_every_encrypted_column(net) -> dict:
                              json={"employer": EMPLOYER, "claims": ["unpaid_wages"]}), 201)["dispute_id"]
     _ok(net.api("POST", f"/legal/labour-disputes/{dispute_id}", lawyer,
                 json={"status": "settled", "outcome": SETTLEMENT}))
+    minor_body = {**body, "survivor": {**{k: v for k, v in body["survivor"].items()
+                                          if k != "birth_year"}, "age": 16},
+                  "consent": {**body["consent"], "basis": "best_interest"}}
+    minor = _ok(net.api("POST", "/referrals", police, json=minor_body), 202)["reference"]
+    net.wait_status(minor, "received", police)
+    _ok(net.api("PUT", f"/referrals/{minor}/guardian", intake,
+                json={"name": GUARDIAN, "relationship": "relative"}))
     _ok(net.api("PUT", "/me/preferences", cm, json={
         "language": "en", **CONTACT, "time_zone": "Asia/Baghdad", "quiet_hours": None,
         "digest": {"enabled": False, "hour": 8}, "moments": {"milestone_overdue": ["email", "sms"]}}))
-    return {"reference": reference, "plan_id": plan_id, "case_id": case_id,
+    return {"reference": reference, "minor": minor, "plan_id": plan_id, "case_id": case_id,
             "court_case_id": court_case_id, "tokens": {"intake": intake, "cm": cm,
                                                        "lawyer": lawyer, "court": court}}
 
@@ -121,6 +129,7 @@ def read_everything_back(net, w) -> None:
     t = w["tokens"]
     file = _ok(net.api("GET", f"/referrals/{w['reference']}", t["intake"]))
     assert file["submission"]["survivor"]["name"] == NAME
+    assert _ok(net.api("GET", f"/referrals/{w['minor']}", t["intake"]))["guardian"]["name"] == GUARDIAN
     assert _ok(net.api("GET", f"/shelter/plans/{w['plan_id']}", t["cm"]))["goals"] == GOALS
     assert [n["text"] for n in _ok(net.api("GET", f"/shelter/plans/{w['plan_id']}/notes", t["cm"]))] == [CARE_NOTE]
     assert _ok(net.api("GET", f"/shelter/plans/{w['plan_id']}/screening", t["cm"]))["summary"] == SUMMARY

@@ -179,6 +179,28 @@ def test_screening_moves_a_received_referral_and_a_pass_on_returns_it_to_receive
     assert _status(referral_db, reference)["status"] == "accepted"
 
 
+def test_a_minors_guardian_is_anonymised_with_her_file(referral_db, keys):
+    clock = FixedClock(T0)
+    body = submission(age=15)
+    body["consent"]["basis"] = "best_interest"
+    reference, created = referral_app.submit(referral_db, clock, keys.cipher, keys.intake_private,
+                                             intake_command(keys.intake_public, body))
+    assert created
+    guardian = "Shirin-Guardiantest"
+    referral_app.set_guardian(referral_db, clock, keys.cipher, STAFF, reference, guardian,
+                              "relative", default_holder=SHELTER_AGENCY)
+    assert referral_app.get_file(referral_db, keys.cipher, STAFF, reference,
+                                 default_holder=SHELTER_AGENCY)["guardian"]["name"] == guardian
+    assert guardian not in table_dump(referral_db)  # encrypted at rest
+    clock.advance(days=91)
+    assert referral_app.close_stale(referral_db, clock, 90) == 1
+    clock.advance(days=366)
+    assert referral_app.anonymise_closed(referral_db, clock, keys.cipher, 365) == 1
+    file = referral_app.get_file(referral_db, keys.cipher, STAFF, reference,
+                                 default_holder=SHELTER_AGENCY)
+    assert file["guardian"]["name"] is None and file["guardian"]["relationship"] == "relative"
+
+
 def test_an_admitted_referral_is_never_closed_for_staleness(referral_db, keys):
     clock = FixedClock(datetime.now(timezone.utc))  # the submission's own time is the real one
     reference = _submitted(referral_db, keys, clock)

@@ -248,3 +248,41 @@ def test_a_status_change_tells_codes_and_the_consent_as_it_stands():
                       "urgency": "urgent", "share_status_with_referrer": False, "changed_at": now}
     assert rules.status_change({**row, "referrer_consent_until": None}, "escalated", "b",
                                now)["share_status_with_referrer"] is True
+
+
+# --- a minor survivor's guardian and consent (services/referral/domain/minors.py) ----------------
+
+def test_a_minors_grant_is_recorded_with_a_guardian_who_consented():
+    from services.common.errors import Conflict, InvalidInput
+    from services.referral.domain import minors
+
+    child, adult = {"stat_age_band": "child"}, {"stat_age_band": "adult"}
+    assert minors.guardian_consent_of(child, True, True, has_guardian=True) is True
+    assert minors.guardian_consent_of(child, False, None, has_guardian=False) is None  # never waits
+    assert minors.guardian_consent_of(adult, True, None, has_guardian=False) is None
+    with pytest.raises(Conflict) as info:
+        minors.guardian_consent_of(child, True, True, has_guardian=False)
+    assert info.value.field == "guardian"
+    for given in (None, False):
+        with pytest.raises(InvalidInput) as info:
+            minors.guardian_consent_of(child, True, given, has_guardian=True)
+        assert info.value.field == "guardian_consent"
+    with pytest.raises(InvalidInput) as info:
+        minors.guardian_consent_of(adult, True, True, has_guardian=False)
+    assert info.value.field == "guardian_consent"
+
+
+def test_a_guardian_has_a_name_and_a_known_relationship_and_only_a_minor_has_one():
+    from services.common.errors import Conflict, InvalidInput
+    from services.referral.domain import minors
+
+    assert minors.check_guardian("  Hana M. ", "relative") == "Hana M."
+    for name, relationship, field in (("", "parent", "name"), ("x" * 201, "parent", "name"),
+                                      ("Hana", "uncle", "relationship")):
+        with pytest.raises(InvalidInput) as info:
+            minors.check_guardian(name, relationship)
+        assert info.value.field == field
+    minors.check_has_guardian_role({"stat_age_band": "child"})
+    with pytest.raises(Conflict) as info:
+        minors.check_has_guardian_role({"stat_age_band": "adult"})
+    assert info.value.field == "reference"

@@ -23,9 +23,11 @@ from .intake import submit
 from .report import report_figures
 from .retention import anonymise_closed, backfill_report_codes, close_settled, close_stale
 from .status import get_fhir_task, get_status, list_referrals, list_unplaced
+from .guardians import set_guardian
 from .withdrawal import withdraw
 
 __all__ = ["anonymise_closed", "apply_event", "backfill_report_codes", "close_settled", "close_stale", "get_consent", "get_fhir_task",
            "get_agency", "get_file", "get_status", "list_agencies", "list_referrals",
            "list_unplaced", "names_for", "record_consent", "register_agency", "report_figures",
            "search_by_name", "submit", "update_agency", "withdraw"]
+__all__ += ["set_guardian"]

@@ -14,25 +14,27 @@ from services.common.messaging import add_to_outbox
 from services.common.timeutil import aware, iso
 from services.contracts.envelope import make_event
 
-from ..domain import file_consent
+from ..domain import file_consent, minors
 from ..domain import referral as rules
 from ..domain.visibility import shape
 from ..queries import file_consents_of, load_for_update, row_dict, status_row
 from ..tables import consent_records, file_consents, outbox, referrals
+from .guardians import has_guardian
 from .steps import SOURCE, check_reference
 
 
 def record_consent(db: Database, clock: Clock, caller: Caller, reference: str, audience: str,
                    share: bool, purpose: str | None = None, until: str | None = None,
                    correlation_id: str | None = None, agency: str | None = None,
-                   default_holder: str | None = None) -> dict:
+                   default_holder: str | None = None, guardian_consent=None) -> dict:
     """The staff of the provider that holds the referral (``default_holder`` holds one nobody
     holds yet; anyone else: ``NotFound``, nothing written) record the survivor's choice for one
     audience: the referring police, the legal team, or one provider ``agency`` (consent to
     share the file with it). It takes effect
     in this transaction: the very next read by that audience is answered from the new state.
     The ``referral.consent_changed`` event (codes and dates only) tells the legal service, which
-    stops showing the referral to the legal team."""
+    stops showing the referral to the legal team. A minor's grant is recorded with the
+    guardian's consent (``domain/minors.py``)."""
     check_reference(reference)
     now = clock.now()
     until_at = parse_until(until)
@@ -43,7 +45,9 @@ def record_consent(db: Database, clock: Clock, caller: Caller, reference: str, a
         raise InvalidInput("only audience provider names an agency", field="agency")
     with db.write() as s:
         row = load_for_update(s, reference)
-        rules.require_holder(caller, row_dict(row), reference, default_holder)
+        referral = rules.require_holder(caller, row_dict(row), reference, default_holder)
+        with_guardian = minors.guardian_consent_of(referral, share, guardian_consent,
+                                                   has_guardian(s, row.id))
         if audience == file_consent.AUDIENCE:
             _set_file_consent(s, row.id, agency, share, until_at, now)
             s.execute(update(referrals).where(referrals.c.id == row.id).values(updated_at=now))
@@ -54,7 +58,7 @@ def record_consent(db: Database, clock: Clock, caller: Caller, reference: str, a
         s.execute(insert(consent_records).values(
             referral_id=row.id, audience=audience, granted=share, agency=agency,
             purpose=(purpose or "").strip()[:200] or None, until=until_at if share else None,
-            recorded_by=caller.user, recorded_at=now))
+            recorded_by=caller.user, recorded_at=now, guardian_consent=with_guardian))
         add_to_outbox(s, outbox, make_event("referral.consent_changed", {
             "reference": reference, "audience": audience, "agency": agency, "granted": share,
             "until": until_at if share else None, "changed_at": now},
@@ -102,7 +106,8 @@ def get_consent(db: Database, clock: Clock, caller: Caller, reference: str,
         "providers": file_consent.states(providers, now),
         "history": [{"audience": h.audience, "agency": h.agency, "share": h.granted,
                      "purpose": h.purpose, "until": iso(h.until), "recorded_by": h.recorded_by,
-                     "recorded_at": iso(h.recorded_at)} for h in history]})
+                     "recorded_at": iso(h.recorded_at), "guardian_consent": h.guardian_consent}
+                    for h in history]})
 
 
 def parse_until(until) -> datetime | None:

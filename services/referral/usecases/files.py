@@ -19,6 +19,7 @@ from ..domain import retention
 from ..domain.visibility import shape
 from ..queries import file_consents_of, held_by_caller, row_dict
 from ..tables import referrals
+from .guardians import guardian_of
 from .steps import MAX_PAGE, check_reference
 
 
@@ -31,10 +32,12 @@ def get_file(db: Database, cipher: FileCipher, caller: Caller, reference: str,
     false: group, beds, urgency, needs, service languages, children count), never the file
     (docs/decisions/0040)."""
     check_reference(reference)
+    guardian = None
     with db.read() as s:
         row = row_dict(s.execute(select(referrals).where(referrals.c.reference == reference)).first())
         if row is not None:
             row["file_consents"] = file_consents_of(s, row["id"])
+            guardian = guardian_of(s, cipher, row["id"])
     access = rules.file_access(caller, row, now, default_holder)
     if access is None:
         raise NotFound(f"no referral {reference}", field="reference")
@@ -51,7 +54,7 @@ def get_file(db: Database, cipher: FileCipher, caller: Caller, reference: str,
         "reference": reference, "status": row["status"], "referring_agency": row["referring_agency"],
         "submitted_at": iso(row["submitted_at"]), "population_group": row["population_group"],
         "beds_needed": row["beds_needed"], "submission": submission, "anonymised": anonymised,
-        "file_shared": True})
+        "file_shared": True, "guardian": guardian})
 
 
 def search_by_name(db: Database, search_key: bytes, caller: Caller, name: str,

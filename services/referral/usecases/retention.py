@@ -20,7 +20,8 @@ from services.contracts.submission import ReferralSubmissionSchema
 from ..domain import lifecycle
 from ..domain import report as report_rules
 from ..domain import retention
-from ..tables import audit_log, consent_records, legal_updates, outbox, referrals, timeline
+from ..tables import (audit_log, consent_records, guardians, legal_updates, outbox, referrals,
+                      timeline)
 from .steps import SOURCE, add_timeline
 
 BATCH = 200
@@ -121,6 +122,7 @@ def anonymise_closed(db: Database, clock: Clock, cipher: FileCipher, older_than_
                       .values(note=retention.ANONYMISED_NOTE))
             s.execute(update(consent_records).where(consent_records.c.referral_id.in_(ids))
                       .values(purpose=None))
+            s.execute(update(guardians).where(guardians.c.referral_id.in_(ids)).values(name=None))
             for referral_id in ids:
                 audit.append(s, audit_log, actor="system:retention", role="system", agency="referral",
                              action="referral.anonymise", object=f"referral-id:{referral_id}",
