@@ -55,7 +55,10 @@ IncomingReferral = answer("IncomingReferral", strings("reference population_grou
                           **strings("referring_agency status received_at"),
                           **strings("decided_at decision_reason_code decision_reason", allow_none=True),
                           **strings("held_by offered_at answer_due_at", allow_none=True),
-                          service_languages=fields.List(fields.String()))
+                          service_languages=fields.List(fields.String()),
+                          survivor_minor=fields.Boolean(allow_none=True, metadata={
+                              "description": "The survivor is a minor: accepting waits for a "
+                                             "best-interests determination (null: not known)"}))
 IncomingPage = answer("IncomingPage", items=fields.List(fields.Nested(IncomingReferral)),
                       next_cursor=fields.String(allow_none=True))
 AdmissionResult = answer(

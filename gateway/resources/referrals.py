@@ -121,7 +121,12 @@ ReferralFile = answer("ReferralFile",
                                          "summary (no submission)"}),
                       urgency=fields.String(), needs=fields.List(fields.String()),
                       service_languages=fields.List(fields.String()),
-                      children_count=fields.Integer())
+                      children_count=fields.Integer(),
+                      guardian=fields.Nested(answer(
+                          "FileGuardian", name=fields.String(allow_none=True),
+                          **strings("relationship recorded_by recorded_at")), allow_none=True,
+                          metadata={"description": "A minor survivor's guardian (null: none "
+                                                   "recorded); the name is null once anonymised"}))
 
 
 class Placement(Schema):
