@@ -208,40 +208,38 @@ def own_network(tmp_path_factory, label: str, extra_env: dict[str, str] | None =
     agencies, providers or consents the session network's other tests must not meet, or that
     runs with settings of its own (``extra_env``). Use as
     ``yield from own_network(tmp_path_factory, "label")`` in a module-scoped fixture."""
-    name, uri = create_vhost(f"refnet-e2e-{label}")
-    network = Network(tmp_path_factory.mktemp(f"{label}-network"), uri, extra_env=extra_env)
-    try:
-        network.prepare()
-        network.start()
-        try:
-            network.wait_ready()
-            network.seed_facility()
-            yield network
-        finally:
-            network.stop()
-    finally:
-        delete_vhost(name)
+    yield from network_on("sqlite", tmp_path_factory, label, extra_env)
 
 
 SERVICES = ("referral", "shelter", "legal", "notify")
 ON_BOTH_DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-def network_on(database: str, tmp_path_factory, label: str, extra_env: dict[str, str] | None = None):
+def network_on(database: str, tmp_path_factory, label: str, extra_env: dict[str, str] | None = None,
+               *, tap_key: str | None = None):
     """A network of a module's own on ``database`` (``sqlite``, or ``postgres``: a new
     database per service), on a vhost of its own, ready and seeded; stopped, its vhost and
-    databases dropped afterwards. Use in a module-scoped fixture parametrized with
-    ``ON_BOTH_DATABASES``: ``yield from network_on(request.param, tmp_path_factory, "label")``."""
+    databases dropped afterwards. ``tap_key``: the network's ``tap`` (``Tap``) sees the events
+    of that binding key from before the services start. Use in a module-scoped fixture
+    parametrized with ``ON_BOTH_DATABASES``:
+    ``yield from network_on(request.param, tmp_path_factory, "label")``."""
     from refnet.harness import postgres as support_postgres
     from services.common.db import Database
 
     vhost, uri = create_vhost(f"refnet-e2e-{label}")
-    urls, network = {}, None
+    urls, network, connection = {}, None, None
     try:
         if database == "postgres":
             urls = {s: support_postgres.create_database(f"refnet_e2e_{s}") for s in SERVICES}
         network = Network(tmp_path_factory.mktemp(f"{label}-{database}"), uri,
                           database_urls=urls, extra_env=extra_env)
+        if tap_key is not None:
+            connection = kombu.Connection(uri)
+            exchange = kombu.Exchange("refnet.events", type="topic", durable=True)
+            queue = kombu.Queue(f"tap-{uuid.uuid4().hex[:6]}", exchange=exchange,
+                                routing_key=tap_key, durable=False, auto_delete=False)
+            queue(connection.channel()).declare()
+            network.tap = Tap(connection, queue)
         network.prepare()
         network.start()
         network.wait_ready()
@@ -250,7 +248,9 @@ def network_on(database: str, tmp_path_factory, label: str, extra_env: dict[str,
     finally:
         if network is not None:
             network.stop()
-        delete_vhost(vhost)
+        if connection is not None:
+            connection.release()
+        delete_vhost(vhost)  # takes a tap's queue with it
         for url in urls.values():
             Database._instances.pop(url, None)
             support_postgres.drop_database(url)

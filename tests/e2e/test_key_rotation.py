@@ -15,15 +15,12 @@ import pytest
 from sqlalchemy import inspect, text
 
 from refnet import demo
-from refnet.harness import postgres as support_postgres
-from refnet.harness.broker import create_vhost, delete_vhost
-from refnet.harness.network import BIN, ROOT, Network
+from refnet.harness.network import BIN, ROOT
 from refnet.harness.polling import poll
 from services.common.db import Database
 from services.common.sealing import FileCipher
-from tests.e2e.conftest import CANONICAL
+from tests.e2e.conftest import CANONICAL, ON_BOTH_DATABASES, SERVICES, network_on
 
-SERVICES = ("referral", "shelter", "legal", "notify")
 FACILITY = demo.FACILITY["id"]
 MARK = "Velmorant"  # in every planted text, and nowhere else
 NAME = f"{MARK} Issa"
@@ -43,27 +40,9 @@ CONTACT = {"email": f"{MARK}.cm@rotation.test", "phone": "+9647709876543"}  # a 
 COURT = "erbil-criminal-court"
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=ON_BOTH_DATABASES)
 def net(request, tmp_path_factory):
-    vhost, uri = create_vhost("refnet-e2e-rotation")
-    urls, network = {}, None
-    try:
-        if request.param == "postgres":
-            urls = {s: support_postgres.create_database(f"refnet_e2e_{s}") for s in SERVICES}
-        network = Network(tmp_path_factory.mktemp(f"rotation-{request.param}"), uri,
-                          database_urls=urls)
-        network.prepare()
-        network.start()
-        network.wait_ready()
-        network.seed_facility()
-        yield network
-    finally:
-        if network is not None:
-            network.stop()
-        delete_vhost(vhost)
-        for url in urls.values():
-            Database._instances.pop(url, None)
-            support_postgres.drop_database(url)
+    yield from network_on(request.param, tmp_path_factory, "rotation")
 
 
 def _ok(response, status=200):

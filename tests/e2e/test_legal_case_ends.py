@@ -13,54 +13,20 @@ import json
 import uuid
 from datetime import datetime, timedelta, timezone
 
-import kombu
-import kombu.exceptions
 import pytest
 
-from refnet.harness import postgres as support_postgres
-from refnet.harness.broker import create_vhost, delete_vhost
-from refnet.harness.network import Network
 from refnet.harness.polling import poll
-from services.common.db import Database
-from tests.e2e.conftest import CANONICAL, Tap, submit
+from tests.e2e.conftest import CANONICAL, ON_BOTH_DATABASES, network_on, submit
 
-SERVICES = ("referral", "shelter", "legal", "notify")
 COURT = "erbil-criminal-court"
 NOTE = "Strategy: Darya-Testperson will testify about the recruiter"
 UTC = timezone.utc
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=ON_BOTH_DATABASES)
 def net(request, tmp_path_factory):
-    vhost, uri = create_vhost("refnet-e2e-legal-ends")
-    urls, network, connection = {}, None, kombu.Connection(uri)
-    exchange = kombu.Exchange("refnet.events", type="topic", durable=True)
-    queue = kombu.Queue(f"tap-{uuid.uuid4().hex[:6]}", exchange=exchange, routing_key="legal.#",
-                        durable=False, auto_delete=False)
-    try:
-        queue(connection.channel()).declare()
-        if request.param == "postgres":
-            urls = {s: support_postgres.create_database(f"refnet_e2e_{s}") for s in SERVICES}
-        network = Network(tmp_path_factory.mktemp(f"legal-ends-{request.param}"), uri,
-                          database_urls=urls, extra_env={"REFNET_REMINDER_POLL_SECONDS": "0.3"})
-        network.tap = Tap(connection, queue)
-        network.prepare()
-        network.start()
-        network.wait_ready()
-        network.seed_facility()
-        yield network
-    finally:
-        if network is not None:
-            network.stop()
-        try:
-            queue(connection.channel()).delete()
-        except (OSError, KeyError, kombu.exceptions.OperationalError):
-            pass
-        connection.release()
-        delete_vhost(vhost)
-        for url in urls.values():
-            Database._instances.pop(url, None)
-            support_postgres.drop_database(url)
+    yield from network_on(request.param, tmp_path_factory, "legal-ends",
+                          {"REFNET_REMINDER_POLL_SECONDS": "0.3"}, tap_key="legal.#")
 
 
 def _ok(response, status=200):
