@@ -37,6 +37,17 @@ def status_problem(status) -> str | None:
     return None
 
 
+def booking_problem(language, status) -> tuple[str, str] | None:
+    """The first thing wrong with a booking's language and status, as (field, message)."""
+    problem = language_problem(language)
+    if problem:
+        return "language", problem
+    problem = status_problem(status)
+    if problem:
+        return "status", problem
+    return None
+
+
 def transition_problem(current: str | None, new: str) -> str | None:
     """Why a booking that is ``current`` may not become ``new`` (a conflict), or None."""
     if new not in TRANSITIONS.get(current, frozenset()):

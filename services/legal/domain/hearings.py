@@ -126,12 +126,9 @@ def check_interpreter(hearing_status: str, current: str | None, language, status
     """An interpreter booking for a hearing: a language code and a status (422), on a hearing
     scheduled or held (a postponed or cancelled one's booking is over: 409 naming
     ``hearing_id``), moving as the booking lifecycle allows (409 naming ``status``)."""
-    problem = interpreters.language_problem(language)
+    problem = interpreters.booking_problem(language, status)
     if problem:
-        raise InvalidInput(problem, field="language")
-    problem = interpreters.status_problem(status)
-    if problem:
-        raise InvalidInput(problem, field="status")
+        raise InvalidInput(problem[1], field=problem[0])
     if hearing_status not in INTERPRETED:
         raise IllegalTransition(f"a {hearing_status} hearing takes no interpreter booking; "
                                 "book one for the hearing that replaced it", field="hearing_id")

@@ -34,12 +34,9 @@ def check_occasion(occasion: str) -> None:
 
 def check_booking(language, status) -> None:
     """A booking's language code and status, before anything is read."""
-    problem = contract.language_problem(language)
+    problem = contract.booking_problem(language, status)
     if problem:
-        raise InvalidInput(problem, field="language")
-    problem = contract.status_problem(status)
-    if problem:
-        raise InvalidInput(problem, field="status")
+        raise InvalidInput(problem[1], field=problem[0])
 
 
 def check_transition(current: str | None, new: str) -> None:
