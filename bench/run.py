@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -281,8 +282,16 @@ def _plans(url: str, reference: str) -> dict:
 
 # --- main -------------------------------------------------------------------------------------
 
+def stop_cleanly_on_sigterm() -> None:
+    """SIGTERM (``timeout``, a CI job's end) raises ``SystemExit`` in the main thread, so the
+    networks, the broker cluster's nodes and the databases a run made are stopped and dropped
+    by their ``finally`` blocks instead of being left running."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; print the table and write the results."""
+    stop_cleanly_on_sigterm()
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--size", choices=sorted(PROFILES), default="full",
                         help="full (the real figures) or tiny (the smoke test: seconds, not minutes)")
