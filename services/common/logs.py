@@ -54,6 +54,20 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
+class RefusalsAreNotErrors(logging.Filter):
+    """nameko logs every exception an entrypoint raises; a ``ServiceError`` (declared
+    ``expected_exceptions`` of the services' ``@rpc``) is a refusal the caller is answered with
+    (404, 409, 422...), not a fault: its line is kept, at INFO and without a traceback, so
+    ERROR lines mean something went wrong. (The refusal's message names a field and a code,
+    never personal data: services.common.errors.)"""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "nameko.containers" and str(record.msg).startswith("(expected)"):
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def configure(process_name: str, level: int = logging.INFO) -> None:
     """JSON lines on stderr for this process (the gateway; services use nameko's LOGGING)."""
     set_process_name(process_name)

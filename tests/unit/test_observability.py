@@ -67,3 +67,26 @@ def test_gateway_metrics_count_requests_by_route_template_never_by_reference(cli
     assert counted and counted[0].value >= 1
     assert not [s for s in parsed if any(REF in v for v in s.labels.values())]
     assert any(s.name == "refnet_dead_letters" for s in parsed)  # -1: no broker in unit tests
+
+
+def test_a_refusal_nameko_logs_is_info_without_a_traceback_and_a_fault_stays_an_error():
+    import logging
+    import sys
+
+    from services.common.logs import RefusalsAreNotErrors
+
+    def record(msg):
+        try:
+            raise ValueError("boom")
+        except ValueError:
+            info = sys.exc_info()
+        return logging.LogRecord("nameko.containers", logging.WARNING, __file__, 1, msg,
+                                 ("worker", "case_id: no such object"), info)
+
+    refusal = record("(expected) error handling worker %s: %s")
+    assert RefusalsAreNotErrors().filter(refusal) is True
+    assert (refusal.levelno, refusal.levelname, refusal.exc_info) == (logging.INFO, "INFO", None)
+    fault = record("error handling worker %s: %s")
+    fault.levelno, fault.levelname = logging.ERROR, "ERROR"
+    RefusalsAreNotErrors().filter(fault)
+    assert fault.levelname == "ERROR" and fault.exc_info is not None

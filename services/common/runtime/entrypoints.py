@@ -11,7 +11,7 @@ from nameko.rpc import Rpc, RpcConsumer
 
 from .. import audit
 from ..caller import Caller
-from ..errors import CallerRefused
+from ..errors import CallerRefused, ServiceError
 from .consumers import SafeQueueConsumer
 
 log = logging.getLogger(__name__)
@@ -82,11 +82,12 @@ def with_caller(method):
 
 def rpc(method=None, **kwargs):
     """The services' ``@rpc``: nameko's, on the safe queue consumer, with the caller converted
-    (``with_caller``). Use it for every RPC entrypoint of a service."""
+    (``with_caller``), a ``ServiceError`` declared expected (a refusal, logged without a
+    traceback: ``logs.RefusalsAreNotErrors``). Use it for every RPC entrypoint of a service."""
     if method is None:
         return lambda fn: rpc(fn, **kwargs)
-    return _Rpc.decorator(**kwargs)(with_caller(method)) if kwargs else \
-        _Rpc.decorator(with_caller(method))
+    kwargs.setdefault("expected_exceptions", ServiceError)
+    return _Rpc.decorator(**kwargs)(with_caller(method))
 
 
 def caller_checked(check):
