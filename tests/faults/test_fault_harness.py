@@ -32,7 +32,8 @@ def submitted_event() -> dict:
     return make_event("referral.submitted", {
         "reference": REFERENCE, "population_group": "women", "urgency": "urgent",
         "needs": ["shelter"], "children_count": 0, "beds_needed": 1,
-        "referring_agency": "tip-unit-harness", "submitted_at": datetime.now(timezone.utc)},
+        "referring_agency": "tip-unit-harness", "submitted_at": datetime.now(timezone.utc),
+        "survivor_minor": False},
         source="referral")
 
 

@@ -87,7 +87,7 @@ def test_addressed_to_is_stored_and_published_as_the_requested_provider(network,
     rows = wait_for(lambda: len(stored()) == 2 and stored(), what="both referrals recorded")
     assert rows == {addressed: "duhok-gov-shelter", to_network: None}
     published = {e["payload"]["reference"]: e for e in _events(db, "referral.submitted")}
-    assert published[addressed]["version"] == 2
+    assert published[addressed]["version"] == 3
     assert published[addressed]["payload"]["requested_provider"] == "duhok-gov-shelter"
     assert published[addressed]["payload"]["service_languages"] == ["ku", "ar"]
     assert published[to_network]["payload"]["requested_provider"] is None

@@ -53,7 +53,8 @@ def admitted(db, now=T0, case_manager="cm.one") -> dict:
     assert usecases.apply_event(db, make_event("referral.submitted", {
         "reference": reference, "population_group": "women", "urgency": "urgent",
         "needs": ["shelter"], "children_count": 0, "beds_needed": 1,
-        "referring_agency": "erbil-tip-unit", "submitted_at": datetime.now(timezone.utc)}, source="referral"),
+        "referring_agency": "erbil-tip-unit", "submitted_at": datetime.now(timezone.utc),
+        "survivor_minor": False}, source="referral"),
         agency=AGENCY)
     usecases.decide(db, INTAKE, reference, "accept", None)
     return usecases.admit(db, INTAKE, FACILITY, reference, case_manager, now=now)

@@ -85,7 +85,8 @@ def submitted(ref, urgency="routine"):
     return make_event("referral.submitted", {
         "reference": ref, "population_group": "women", "urgency": urgency, "needs": ["shelter"],
         "children_count": 0, "beds_needed": 1, "referring_agency": UNIT, "submitted_at": T0,
-        "requested_provider": None, "service_languages": []}, source="referral")
+        "requested_provider": None, "service_languages": [],
+        "survivor_minor": False}, source="referral")
 
 
 def offered(ref, agency=SHELTER, why="routed"):

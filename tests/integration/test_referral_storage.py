@@ -88,7 +88,7 @@ def test_submit_records_the_referral_and_queues_its_event(db, keys, submit):
         "referring_agency": "erbil-police",
         "submitted_at": datetime.fromisoformat(command["submitted_at"]).isoformat(),
         # v2 (docs/decisions/0037): to the network, served in the survivor's languages
-        "requested_provider": None, "service_languages": ["ku", "ar"]}
+        "requested_provider": None, "service_languages": ["ku", "ar"], "survivor_minor": False}
 
     assert _timeline(db, reference) == [("submitted", "erbil-police", "Referral submitted")]
     # the file, decrypted, is what the police sent; only shelter staff may read it

@@ -57,7 +57,8 @@ def _envelopes() -> list[dict]:
         make_event("referral.submitted", {
             "reference": ref, "population_group": "women", "urgency": "urgent", "needs": ["shelter"],
             "children_count": 0, "beds_needed": 1, "referring_agency": "erbil-police",
-            "submitted_at": now}, source="referral", correlation_id="corr-1"),
+            "submitted_at": now,
+            "survivor_minor": False}, source="referral", correlation_id="corr-1"),
         make_event("shelter.referral_received", {"reference": ref, "received_at": now,
                                                  "agency": "erbil-shelter"}, source="shelter"),
         make_event("referral.accepted", {"reference": ref, "decided_at": now, "legal_consent": True,

@@ -126,7 +126,8 @@ def test_shelter_figures(databases, clock):
         assert shelter_app.apply_event(db, make_event("referral.submitted", {
             "reference": ref, "population_group": "women", "urgency": "urgent",
             "needs": ["shelter"], "children_count": 0, "beds_needed": 1,
-            "referring_agency": "directorate", "submitted_at": clock(i)}, source="referral"),
+            "referring_agency": "directorate", "submitted_at": clock(i),
+            "survivor_minor": False}, source="referral"),
             agency="erbil-shelter", now=clock.now())
         shelter_app.decide(db, MANAGER, ref, "accept", None, now=clock.now())
         at = clock(i + 1)

@@ -55,7 +55,8 @@ def _submit(db, urgency="urgent", requested=None, now=T0, languages=()):
         "reference": reference, "population_group": "women", "urgency": urgency,
         "needs": ["shelter"], "children_count": 0, "beds_needed": 1,
         "referring_agency": "erbil-police", "submitted_at": now,
-        "requested_provider": requested, "service_languages": list(languages)}, now)
+        "requested_provider": requested, "service_languages": list(languages),
+        "survivor_minor": False}, now)
     return reference
 
 

@@ -282,7 +282,8 @@ def test_poison_messages_are_dead_lettered_and_later_messages_still_processed(fa
     valid = make_event("referral.submitted", {
         "reference": random_reference(), "population_group": "men", "urgency": "routine",
         "needs": ["shelter"], "children_count": 0, "beds_needed": 1,
-        "referring_agency": "erbil-police", "submitted_at": "2026-03-01T09:00:00+00:00"},
+        "referring_agency": "erbil-police", "submitted_at": "2026-03-01T09:00:00+00:00",
+        "survivor_minor": False},
         source="referral")
     _stranger_private, stranger_public = new_keypair()
     unreadable = intake_command(stranger_public, submission())  # sealed for another key

@@ -60,7 +60,8 @@ def referral(db, group="women", urgency="urgent", children=0) -> str:
     event = make_event("referral.submitted", {
         "reference": reference, "population_group": group, "urgency": urgency,
         "needs": ["shelter"], "children_count": children, "beds_needed": 1 + children,
-        "referring_agency": "erbil-tip-unit", "submitted_at": datetime.now(timezone.utc)}, source="referral")
+        "referring_agency": "erbil-tip-unit", "submitted_at": datetime.now(timezone.utc),
+        "survivor_minor": False}, source="referral")
     assert usecases.apply_event(db, event, agency="erbil-shelter")
     return reference
 

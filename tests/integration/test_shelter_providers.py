@@ -45,7 +45,8 @@ def received(db, group="women", children=0, to="ngo-a") -> str:
     assert usecases.apply_event(db, make_event("referral.submitted", {
         "reference": reference, "population_group": group, "urgency": "urgent",
         "needs": ["shelter"], "children_count": children, "beds_needed": 1 + children,
-        "referring_agency": "erbil-tip-unit", "submitted_at": T0, "requested_provider": to},
+        "referring_agency": "erbil-tip-unit", "submitted_at": T0, "requested_provider": to,
+        "survivor_minor": False},
         source="referral"),
         agency="ngo-a", now=T0)
     return reference

@@ -29,7 +29,8 @@ def _submitted(reference: str | None = None, **overrides) -> dict:
     payload = {"reference": reference or random_reference(), "population_group": "women",
                "urgency": "emergency", "needs": ["shelter", "legal"], "children_count": 0,
                "beds_needed": 1, "referring_agency": "erbil-police",
-               "submitted_at": datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)}
+               "submitted_at": datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc),
+               "survivor_minor": False}
     payload.update(overrides)
     return make_event("referral.submitted", payload, source="referral", correlation_id="corr-s")
 

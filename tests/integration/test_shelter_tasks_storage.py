@@ -41,7 +41,8 @@ def admitted(db) -> dict:
     assert usecases.apply_event(db, make_event("referral.submitted", {
         "reference": reference, "population_group": "women", "urgency": "urgent",
         "needs": ["shelter"], "children_count": 0, "beds_needed": 1,
-        "referring_agency": "erbil-tip-unit", "submitted_at": datetime.now(timezone.utc)},
+        "referring_agency": "erbil-tip-unit", "submitted_at": datetime.now(timezone.utc),
+        "survivor_minor": False},
         source="referral"), agency=AGENCY)
     usecases.decide(db, INTAKE, reference, "accept", None)
     return usecases.admit(db, INTAKE, FACILITY, reference, "cm.one", now=T0)
