@@ -75,7 +75,7 @@ def list_follow_ups(db: Database, caller: Caller, now: datetime, state=None,
         rows = queries.listed(s, provider_scope(caller), case_manager=caller.user if mine else None,
                               **narrowed)
     items = sorted((queries.view(r, rules.state(r.status, r.due_on, today)) for r in rows),
-                   key=lambda v: rules.sort_key({**v, "due_on": v["due_on"]}))
+                   key=rules.sort_key)  # due_on as ISO text sorts as the day
     return {"state": state, "as_of": today.isoformat(), "count": len(items), "follow_ups": items}
 
 
