@@ -12,6 +12,7 @@ from ..domain.visibility import require_provider
 from ..tables import follow_ups
 
 MAX_ROWS = 500
+MAX_ID = 2**31 - 1  # an integer column's largest value: a larger id is no follow-up, not an error
 
 
 def add(s: Session, **values) -> int:
@@ -21,7 +22,8 @@ def add(s: Session, **values) -> int:
 
 def one(s: Session, caller, follow_up_id):
     """The contact; NotFound when there is none, or when it is another provider's."""
-    if not isinstance(follow_up_id, int) or isinstance(follow_up_id, bool):
+    if (not isinstance(follow_up_id, int) or isinstance(follow_up_id, bool)
+            or not 0 < follow_up_id <= MAX_ID):
         raise NotFound("no such follow-up", field="follow_up")
     row = s.execute(select(follow_ups).where(follow_ups.c.id == follow_up_id)).first()
     if row is None:
