@@ -164,7 +164,7 @@ def test_a_discharge_is_followed_up_until_its_last_contact_closes_the_referral(f
         assert _record(net, manager, follow_up["follow_up_id"], "reached_safe",
                        discharged_on + timedelta(days=38)).status_code == 200
     closed = net.wait_status(reference, "closed", police, timeout=30)
-    assert closed["timeline"][-1]["note"] == "Follow-up after discharge ended: reached_safe"
+    assert closed["timeline"][-1]["note"] == "Closed: follow_up_ended"
     states = _mine(net, staff, reference)
     assert {f["state"] for f in states} == {"recorded"} and sum(bool(f["ended_at"]) for f in states) == 1
 
@@ -193,7 +193,7 @@ def test_a_transfer_closes_at_once_and_a_re_referral_ends_the_follow_up_early(fo
     transferred, discharge = _discharged(net, police, staff, outcome="transferred")
     assert discharge["follow_up"] == [] and _mine(net, staff, transferred) == []
     closed = net.wait_status(transferred, "closed", police, timeout=30)
-    assert closed["timeline"][-1]["note"] == "Follow-up after discharge ended: none scheduled"
+    assert closed["timeline"][-1]["note"] == "Closed: follow_up_ended"
 
     re_referred, discharge = _discharged(net, police, staff)
     discharged_on = date.fromisoformat(discharge["discharged_at"][:10])
