@@ -38,8 +38,9 @@ SETTINGS = Settings(
             "(each notice is sent once, whatever the number of replicas)", float),
     Setting("REFNET_SHELTER_RETENTION_DAYS", "365",
             "this long after a referral's stay ended (discharged, hold expired, released; or "
-            "declined, withdrawn, closed; a discharge's follow-up, when it ended later) the shelter erases its case notes and screening "
-            "results and blanks goals and reasons, unless a legal or court case of it is open",
+            "declined, withdrawn, closed; a discharge's follow-up, when it ended later) the "
+            "shelter erases its case notes and screening results and blanks goals and reasons, "
+            "unless a legal or court case of it is open",
             float),
     Setting("REFNET_ESCALATE_URGENT_MINUTES", "60",
             "an urgent or emergency referral its holder has not answered within this time is "

@@ -1,10 +1,10 @@
 """The shelter service's use cases, one module per aggregate: ``intake`` (incoming referrals and
 the decision), ``beds`` (facilities, capacity, beds out of service, the staff views and the HSDS
 export), ``admissions`` (holds, admissions, discharges, expiry), ``waitlist_order``,
-``transfers`` (a resident moving to another provider), ``hearings``, ``care_plans`` and ``plan_items`` (the residents' care), ``follow_ups`` (after discharge), ``events`` (what the
+``transfers`` (a resident moving to another provider), ``hearings``, ``care_plans`` and
+``plan_items`` (the residents' care), ``follow_ups`` (after discharge), ``events`` (what the
 shelter does with other services' events), ``retention`` (anonymising what ended long ago) and
-``report`` (the figures for a period). Each
-checks who may call it, applies the domain's rules and runs the aggregate's queries
+``report`` (the figures for a period). Each checks who may call it, applies the domain's rules and runs the aggregate's queries
 (``queries/``) in one short transaction, with its outbox events.
 
 The names below are the service's use cases as one list, for the entrypoints and for tests.

@@ -1,8 +1,8 @@
 """Retention at the shelter: the free text of referrals whose stay ended long ago goes (case
 notes and screening results erased, goals and the decline and priority reasons blanked), unless
-a legal hold stands. Codes, staff ids, dates and counts stay. A discharged stay whose follow-up still runs is
-kept; one whose follow-up ended counts from that end. Each referral is claimed with a
-guarded update (``anonymised_at`` still empty), so several replicas sweeping at once anonymise it
+a legal hold stands. Codes, staff ids, dates and counts stay. A discharged stay whose follow-up
+still runs is kept; one whose follow-up ended counts from that end. Each referral is claimed with
+a guarded update (``anonymised_at`` still empty), so several replicas sweeping at once anonymise it
 once, and each anonymisation is an audit entry."""
 
 from datetime import datetime
