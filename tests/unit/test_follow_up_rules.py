@@ -114,7 +114,7 @@ def test_a_discharged_stay_is_kept_while_its_follow_up_runs_and_counts_from_its_
     ended = datetime(2027, 1, 31, 12, tzinfo=timezone.utc)
     incoming = {"status": "accepted", "decided_at": None, "received_at": None}
     placement = {"state": "discharged", "updated_at": discharged}
-    assert shelter_retention.ended_at(incoming, placement) == discharged  # no schedule (before 0015)
+    assert shelter_retention.ended_at(incoming, placement) == discharged  # no schedule (before 0016)
     assert shelter_retention.ended_at(incoming, placement, {"ended_at": None}) is None
     assert shelter_retention.ended_at(incoming, placement, {"ended_at": ended}) == ended
     assert shelter_retention.ended_at(incoming, {"state": "admitted", "updated_at": discharged},
