@@ -14,57 +14,27 @@ follow-up early. Everything is polled with deadlines; nothing is timed.
 import uuid
 from datetime import date, timedelta
 
-import kombu
 import pytest
 
 from refnet import demo
-from refnet.harness import postgres as support_postgres
-from refnet.harness.broker import create_vhost, delete_vhost
-from refnet.harness.network import SERVICES, Network
 from refnet.harness.polling import poll
-from tests.e2e.conftest import CANONICAL, ReconnectingTap, submit
+from tests.e2e.conftest import CANONICAL, ON_BOTH_DATABASES, network_on, submit
 
 FACILITY = demo.FACILITY["id"]
 DAY = 86400
 CASE_MANAGER = "cm.follow"
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=ON_BOTH_DATABASES)
 def follow_net(request, tmp_path_factory):
-    name, uri = create_vhost(f"refnet-e2e-follow-up-{request.param}")
-    workdir = tmp_path_factory.mktemp(f"follow-up-{request.param}")
-    clock_file = workdir / "clock-offset"
+    clock_file = tmp_path_factory.mktemp(f"follow-up-clock-{request.param}") / "clock-offset"
     clock_file.write_text("0")
-    urls = {}
-    connection = kombu.Connection(uri)
-    exchange = kombu.Exchange("refnet.events", type="topic", durable=True)
-    queue = kombu.Queue(f"tap-{uuid.uuid4().hex[:6]}", exchange=exchange, routing_key="#",
-                        durable=False, auto_delete=False)
-    queue(connection.channel()).declare()
-    try:
-        if request.param == "postgres":
-            urls = {s: support_postgres.create_database(f"refnet_e2e_fu_{s}") for s in SERVICES}
-        net = Network(workdir, uri, database_urls=urls,
-                      extra_env={"REFNET_TEST_CLOCK_OFFSET_FILE": str(clock_file),
-                                 # no other sweep moves these referrals while the clock runs on
-                                 "REFNET_ESCALATION_SWEEP_SECONDS": "86400"})
+    for net in network_on(request.param, tmp_path_factory, "follow-up", tap_key="#", extra_env={
+            "REFNET_TEST_CLOCK_OFFSET_FILE": str(clock_file),
+            # no other sweep moves these referrals while the clock runs on
+            "REFNET_ESCALATION_SWEEP_SECONDS": "86400"}):
         net.clock_file = clock_file
-        net.tap = ReconnectingTap(connection, queue)
-        net.prepare()
-        net.start()
-        try:
-            net.wait_ready()
-            net.seed_facility()
-            yield net
-        finally:
-            net.stop()
-    finally:
-        try:
-            connection.release()
-        finally:
-            for url in urls.values():
-                support_postgres.drop_database(url)
-            delete_vhost(name)  # takes the tap queue with it
+        yield net
 
 
 def _discharged(net, police, staff, outcome="reintegrated") -> tuple[str, dict]:
