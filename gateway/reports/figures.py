@@ -15,8 +15,8 @@ that add up over time, ``OVER_TIME``), with the categories kept from the year's 
 that no period's figures, subtracted from another's, give a hidden value away.
 """
 
-from services.contracts.vocabulary import (AGE_BANDS, EXPLOITATION_CATEGORIES, PERSON_LABELS,
-                                           REPORT_OUTCOMES, SEXES)
+from services.contracts.vocabulary import (AGE_BANDS, EXPLOITATION_CATEGORIES, FOLLOW_UP_OUTCOMES,
+                                           PERSON_LABELS, REPORT_OUTCOMES, SEXES)
 
 from . import suppression
 
@@ -108,7 +108,16 @@ def tables_of(referral: dict, shelter: dict, legal: dict, audience: str,
                  "done"),
         _one_way("court_cases_by_outcome", "Court cases opened, by where they stood at the end "
                  "of the period", legal["court_cases"]["by_outcome"], "outcome"),
+        _one_way("follow_up_outcomes", "Follow-up contacts after discharge made in the period, "
+                 "by outcome", _follow_up_counts(shelter), "outcome"),
     ]
+
+
+def _follow_up_counts(shelter: dict) -> dict[str, int]:
+    """The shelter's follow-up contacts by outcome (zeros from a shelter service that does not
+    count them yet)."""
+    counts = (shelter.get("follow_ups") or {}).get("by_outcome") or {}
+    return {o: counts.get(o, 0) for o in FOLLOW_UP_OUTCOMES}
 
 
 def _ratio(numerator, denominator, scale=100.0):
@@ -131,8 +140,9 @@ def _quartile_measure(name, title, q: dict, public: bool) -> dict:
 # What of each table (in the order of ``tables_of``) adds up over time, so that a quarter minus
 # its other months could give a month's hidden value away (``suppression.adds_up``): referrals
 # and milestones by when they were made or due (rows), outcomes as they stood at the period's
-# end (columns, which do not add up); people served in a period do not add up.
-OVER_TIME = ("row_totals", "none", "none", "none", "all", "row_totals", "total")
+# end (columns, which do not add up); people served in a period do not add up; follow-up
+# contacts by the day they were made (every value).
+OVER_TIME = ("row_totals", "none", "none", "none", "all", "row_totals", "total", "all")
 
 # headline counts that are in no table: hidden in every overlapping period if hidden in one
 _HEADLINE_SCALARS = {"people_admitted": lambda shelter, legal: shelter["admissions"]["total"],

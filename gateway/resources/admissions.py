@@ -69,7 +69,10 @@ DischargeResult = answer(
     "DischargeResult", integers("admission_id"), strings("reference facility population_group"),
     integers("beds"), strings("outcome discharged_at state"),
     offered_to=fields.List(fields.String(), metadata={
-        "description": "Waitlisted references the freed beds were offered to."}))
+        "description": "Waitlisted references the freed beds were offered to."}),
+    follow_up=fields.List(fields.Dict(), metadata={
+        "description": "The follow-up contacts scheduled ({months, due_on}); none for a "
+                       "resident discharged as transferred (GET /shelter/follow-ups)."}))
 TransferResult = answer(
     "TransferResult", strings("reference from_facility to_facility from_provider to_provider"),
     integers("admission_id beds plan_id"), strings("population_group case_manager transferred_at"),

@@ -1,10 +1,12 @@
 """Care of a resident, for shelter staff only (checked again in the shelter service): care
-plans and their items, case notes, the screening result and the first-week milestones."""
+plans and their items, case notes, the screening result, the first-week milestones and the
+follow-up after discharge."""
 
 from marshmallow import fields, validate
 
-from services.contracts.vocabulary import (CARE_SERVICES, CASH_PURPOSES, MILESTONE_STATES,
-                                           MILESTONES, PLAN_ITEM_STATUSES, SCREENING_OUTCOMES)
+from services.contracts.vocabulary import (CARE_SERVICES, CASH_PURPOSES, FOLLOW_UP_OUTCOMES,
+                                           FOLLOW_UP_STATES, MILESTONE_STATES, MILESTONES,
+                                           PLAN_ITEM_STATUSES, SCREENING_OUTCOMES)
 
 from services.contracts.interpreters import OCCASIONS as INTERPRETER_OCCASIONS
 
@@ -28,6 +30,20 @@ class MilestonesQuery(Strict):
                           metadata={"description": "done, due or overdue; all when absent"})
     facility = sized(1, 64)
     case_manager = staff_id()
+
+
+class FollowUpsQuery(Strict):
+    state = fields.String(load_default="all", validate=validate.OneOf(["overdue", "due", "all"]),
+                          metadata={"description": "overdue (scheduled, due day passed), due "
+                                                   "(scheduled, not yet due) or all"})
+    mine = fields.Boolean(load_default=False,
+                          metadata={"description": "only those whose case manager is the caller"})
+
+
+class FollowUpBody(Strict):
+    outcome = fields.String(required=True, validate=validate.OneOf(FOLLOW_UP_OUTCOMES))
+    contacted_on = fields.Date(required=True, metadata={
+        "description": "The day of the contact: not before the discharge, not in the future."})
 
 
 class PlanUpdateBody(Strict):
@@ -126,6 +142,15 @@ MilestoneGroup = answer("MilestoneGroup", strings("facility case_manager"), inte
 MilestoneList = answer("MilestoneList", state=fields.String(allow_none=True),
                        as_of=fields.String(), count=fields.Integer(),
                        groups=fields.List(fields.Nested(MilestoneGroup)))
+
+FollowUpView = answer(
+    "FollowUpView", integers("follow_up_id admission_id"), strings("reference facility case_manager"),
+    integers("months"), strings("discharged_on due_on"),
+    state=fields.String(metadata={"description": ", ".join(FOLLOW_UP_STATES)}),
+    outcome=fields.String(allow_none=True, metadata={"description": ", ".join(FOLLOW_UP_OUTCOMES)}),
+    **strings("contacted_on recorded_at recorded_by ended_at", allow_none=True))
+FollowUpList = answer("FollowUpList", strings("state as_of"), integers("count"),
+                      follow_ups=fields.List(fields.Nested(FollowUpView)))
 
 
 # --- views -----------------------------------------------------------------------------------------
@@ -256,3 +281,21 @@ def list_milestones(ctx: Ctx):
     q = ctx.query
     return ctx.rpc("shelter", "list_milestones", state=q.get("state"), facility=q.get("facility"),
                    case_manager=q.get("case_manager"))
+
+
+# --- follow-up after discharge ------------------------------------------------------------------
+
+@endpoint("GET", "/shelter/follow-ups", roles=CARE_ROLES,
+          summary="Follow-up contacts after discharge of the caller's provider, overdue first",
+          query=FollowUpsQuery, response=FollowUpList, errors=FILTERED)
+def list_follow_ups(ctx: Ctx):
+    return ctx.rpc("shelter", "list_follow_ups", state=ctx.query["state"], mine=ctx.query["mine"])
+
+
+@endpoint("POST", "/shelter/follow-ups/<follow_up_id>", roles=CARE_ROLES,
+          summary="Record a follow-up contact once: its outcome code and the day it was made",
+          body=FollowUpBody, response=FollowUpView, errors=WRITE)
+def record_follow_up(ctx: Ctx, follow_up_id: str):
+    return ctx.rpc("shelter", "record_follow_up",
+                   follow_up_id=numeric_id(follow_up_id, "follow_up"),
+                   outcome=ctx.data["outcome"], contacted_on=iso(ctx.data["contacted_on"]))

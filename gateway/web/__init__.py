@@ -24,6 +24,7 @@ def _nav(who) -> list[tuple[str, str]]:
         "shelter": [("web.shelter_incoming", _("Incoming")), ("web.shelter_board", _("Bed board")),
                     ("web.shelter_plans", _("Care plans")),
                     ("web.shelter_milestones", _("Milestones")), ("web.shelter_tasks", _("Tasks")),
+                    ("web.shelter_follow_ups", _("Follow-up")),
                     ("web.shelter_waitlist", _("Waiting list")),
                     # residents' hearings with their accompaniment (the calendar shows less)
                     ("web.shelter_hearings", _("Hearings")),
@@ -66,6 +67,7 @@ def register(app: Flask) -> None:
     from . import inbox, names
     from ..unread import UnreadCounts
     from . import tasks  # noqa: F401 - its routes join the blueprint
+    from . import follow_ups  # noqa: F401 - its routes join the blueprint
     from . import consent, residents, waitlist  # noqa: F401 - their routes join the blueprint
     from . import care  # noqa: F401 - its routes join the blueprint
     from . import reports  # noqa: F401 - its routes join the blueprint

@@ -157,6 +157,7 @@ MESSAGES = {
     # consent (the gateway's ConsentBody and the referral service's checks)
     "a grant needs a purpose (1 to 200 characters)": _l("Say what sharing is for."),
     "must lie in the future": _l("Choose a day after today."),
+    "must not be in the future": _l("The date is in the future."),
     "agency is given with audience provider, and only then":
         _l("Choose a provider when sharing the file, and only then."),
     "the provider's agency id is required for audience provider":
@@ -183,6 +184,8 @@ _PATTERNS = [
     (re.compile(r"^Must be one of: .*$"), lambda m: _("Choose one of the options.")),
     (re.compile(r"^.* is one of .*$"), lambda m: _("Choose one of the options.")),
     (re.compile(r"^unknown time zone .*$"), lambda m: _("A time zone such as Asia/Baghdad.")),
+    (re.compile(r"^must not be before the discharge .*$"),
+     lambda m: _("Not before the day she left the shelter.")),
     (re.compile(r"^The agency(?: is not a|'s kind is not one of) .*$"),
      lambda m: _("This agency's kind does not fit the role.")),
     (re.compile(r"^(\d+) to (\d+) characters$"),

@@ -95,6 +95,11 @@ LABELS = {
                        "further_assessment_needed": _l("Further assessment needed")},
     "interpreter_status": {"requested": _l("Requested"), "booked": _l("Booked"),
                            "done": _l("Done"), "not_needed": _l("Not needed")},
+    # follow-up after discharge (docs/decisions/0051)
+    "follow_up_state": {"overdue": _l("Overdue"), "due": _l("Due"), "recorded": _l("Recorded"),
+                        "cancelled": _l("Cancelled")},
+    "follow_up_outcome": {"reached_safe": _l("Reached, safe"), "needs_support": _l("Needs support"),
+                          "re_referred": _l("Re-referred"), "lost_contact": _l("Lost contact")},
     "task_kind": {"accompaniment": _l("Court accompaniment"),
                   "cash_approval": _l("Cash approval")},
     "task_status": {"to_arrange": _l("To arrange"), "assigned": _l("Assigned"),

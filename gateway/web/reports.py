@@ -52,6 +52,7 @@ TABLES = {
     "first_week_milestones": _l("First-week milestones due in the period"),
     "court_cases_by_outcome": _l("Court cases opened, by where they stood at the end of the "
                                  "period"),
+    "follow_up_outcomes": _l("Follow-up contacts after discharge made in the period, by outcome"),
 }
 CHARTS = {
     "people_by_sex_and_age": _l("People served, by sex and age band"),
@@ -87,6 +88,7 @@ TABLE_CODES = {
     "discharges_by_outcome": (None, "outcome"),
     "first_week_milestones": ("milestone", "done"),
     "court_cases_by_outcome": (None, "court_outcome"),
+    "follow_up_outcomes": (None, "follow_up_outcome"),
 }
 # the API's messages about a report's period (gateway/resources/reports.py, services/common/period.py)
 MESSAGES = {
@@ -116,7 +118,7 @@ def code_label(kind: str | None, code) -> str:
     if kind == "agency":
         entry = current_app.extensions["refnet.directory"].agency(code)
         return name_in(entry, current_language(), code)
-    if kind in ("sex", "milestone", "outcome"):
+    if kind in ("sex", "milestone", "outcome", "follow_up_outcome"):
         return label(kind, code)
     found = CODES.get(kind or "", {}).get(code)
     return str(found) if found is not None else str(code)

@@ -17,8 +17,9 @@ import requests
 from . import year_plan
 
 ORDER = ("discharge", "submit", "withdraw", "decide", "admit", "milestone", "legal_case", "court")
+# a discharge as transferred is closed at once: no follow-up is scheduled (docs/decisions/0051)
 SETTLED = {"submit": ("received",), "withdraw": ("withdrawn",), "decide": None,
-           "admit": ("admitted",), "discharge": ("discharged",)}
+           "admit": ("admitted",), "discharge": ("discharged", "closed")}
 
 
 class DemoError(RuntimeError):

@@ -15,7 +15,8 @@ from .vocabulary import (AGENCY_KINDS, AGENCY_SERVICES, OFFER_REASONS, PARTNER_D
 from .vocabulary import REFERRAL_STATUSES, STATUS_CHANGES, TASK_KINDS, TASK_STATUSES
 from .vocabulary import (CLOSABLE_REFERRAL_STATUSES, CLOSURE_REASONS, CLOSURE_REASONS_V2,
                          CONSENT_AUDIENCES, COURT_CASE_STATUSES,
-                         DECLINE_REASONS, DISCHARGE_OUTCOMES, DOCUMENT_KINDS, DOCUMENT_STATUSES, HEARING_OUTCOMES,
+                         DECLINE_REASONS, DISCHARGE_OUTCOMES, DOCUMENT_KINDS, DOCUMENT_STATUSES,
+                         FOLLOW_UP_OUTCOMES, HEARING_OUTCOMES,
                          LEGAL_REFERRAL_SERVICES, MILESTONES, NEEDS, POPULATION_GROUPS,
                          STALE_REFERRAL_STATUSES, URGENCIES, VERDICTS, WITHDRAWAL_REASONS)
 from .vocabulary import LEGAL_CLOSURE_REASONS, LEGAL_REOPEN_REASONS
@@ -482,6 +483,17 @@ class ShelterTaskChangedV1(_Payload):
     changed_at = When()
 
 
+class ShelterFollowUpEndedV1(_Payload):
+    """The follow-up after a resident's discharge ended (issue 21): its last scheduled contact
+    was recorded, or a contact found her re-referred, or there was none to make (discharged as
+    transferred: ``last_outcome`` null). The referral service closes the referral. Codes only."""
+    reference = Reference()
+    ended_at = When()
+    agency = Agency(required=True)
+    last_outcome = fields.String(required=True, allow_none=True,
+                                 validate=validate.OneOf(FOLLOW_UP_OUTCOMES))
+
+
 EVENT_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("referral.submitted", 1): ReferralSubmittedV1,
     ("referral.submitted", 2): ReferralSubmittedV2,
@@ -532,6 +544,7 @@ EVENT_SCHEMAS: dict[tuple[str, int], type[Schema]] = {
     ("shelter.task_changed", 1): ShelterTaskChangedV1,
     ("legal.case_closed", 2): LegalCaseClosedV2,
     ("legal.case_reopened", 1): LegalCaseReopenedV1,
+    ("shelter.follow_up_ended", 1): ShelterFollowUpEndedV1,
 }
 
 

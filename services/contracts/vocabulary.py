@@ -163,6 +163,10 @@ MILESTONES = ("case_manager_assigned", "psychological_screening", "legal_rights_
               "plan_agreed")
 MILESTONE_STATES = ("done", "due", "overdue")
 SCREENING_OUTCOMES = ("no_concerns", "support_recommended", "specialist_referral")
+# Follow-up after discharge (issue 21; services/shelter/domain/follow_up.py): how a scheduled
+# contact went, and the states a contact is listed by. re_referred ends the follow-up early.
+FOLLOW_UP_OUTCOMES = ("reached_safe", "needs_support", "re_referred", "lost_contact")
+FOLLOW_UP_STATES = ("overdue", "due", "recorded", "cancelled")
 
 # Period reports: what the referral service's figures are counted by, and how the gateway's
 # tables and the demo data label them.

@@ -191,9 +191,11 @@ class ShelterService(skeleton.ServiceSkeleton):
     @rpc
     @audited("admission.discharge", "admission", "admission_id")
     def discharge(self, caller, facility, admission_id, outcome, correlation_id=None):
-        """Discharge a resident with an outcome; the beds go to the waitlist."""
+        """Discharge a resident with an outcome; the beds go to the waitlist; her follow-up
+        contacts are scheduled."""
         return usecases.discharge(self.db, caller, facility, whole(admission_id, "admission"),
-                                  outcome, correlation_id, hold=HOLD, now=self.clock.now())
+                                  outcome, correlation_id, hold=HOLD, now=self.clock.now(),
+                                  follow_up_months=VALUES.follow_up_months)
 
     @rpc
     @audited("admission.transfer", "referral", "reference")
@@ -314,6 +316,20 @@ class ShelterService(skeleton.ServiceSkeleton):
         """A second staff member approves cash assistance."""
         return usecases.approve_item(self.db, caller, whole(plan_id, "plan"),
                                      whole(item_id, "item"), self.clock.now())
+
+    # --- follow-up after discharge: codes and dates only ----------------------------------------
+
+    @rpc
+    def list_follow_ups(self, caller, state=None, mine=False):
+        """The provider's follow-up contacts, overdue first (``mine``: the caller's)."""
+        return usecases.list_follow_ups(self.db, caller, self.clock.now(), state, bool(mine))
+
+    @rpc
+    @audited("follow_up.record", "follow_up", "follow_up_id")
+    def record_follow_up(self, caller, follow_up_id, outcome, contacted_on, correlation_id=None):
+        """Record a follow-up contact's outcome code and day (once)."""
+        return usecases.record_follow_up(self.db, caller, whole(follow_up_id, "follow_up"),
+                                         outcome, contacted_on, self.clock.now(), correlation_id)
 
     # --- tasks: court accompaniment, cash approvals -------------------------------------------
 

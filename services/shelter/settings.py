@@ -8,9 +8,19 @@ own agency id, how long beds are held, how often its sweeps run and its retentio
 
 from datetime import timedelta
 
-from services.common.settings import Setting, Settings, Values, service_settings
+from services.common.settings import Malformed, Setting, Settings, Values, service_settings
 
+from .domain.follow_up import months_of
 from .domain.routing import Timing
+
+
+def follow_up_months(text: str) -> tuple[int, ...]:
+    """``REFNET_FOLLOW_UP_MONTHS`` parsed (``Malformed``, naming the rule, when it is not)."""
+    try:
+        return months_of(text)
+    except ValueError as reason:
+        raise Malformed(str(reason)) from None
+
 
 SETTINGS = Settings(
     "shelter",
@@ -28,8 +38,9 @@ SETTINGS = Settings(
             "(each notice is sent once, whatever the number of replicas)", float),
     Setting("REFNET_SHELTER_RETENTION_DAYS", "365",
             "this long after a referral's stay ended (discharged, hold expired, released; or "
-            "declined, withdrawn, closed) the shelter erases its case notes and screening "
-            "results and blanks goals and reasons, unless a legal or court case of it is open",
+            "declined, withdrawn, closed; a discharge's follow-up, when it ended later) the "
+            "shelter erases its case notes and screening results and blanks goals and reasons, "
+            "unless a legal or court case of it is open",
             float),
     Setting("REFNET_ESCALATE_URGENT_MINUTES", "60",
             "an urgent or emergency referral its holder has not answered within this time is "
@@ -43,6 +54,10 @@ SETTINGS = Settings(
     Setting("REFNET_CASH_APPROVAL_HOURS", "24",
             "a cash-assistance request's approval task is due this long after the request "
             "(overdue after it, until a second staff member approves)", float),
+    Setting("REFNET_FOLLOW_UP_MONTHS", "1,3,6,12",
+            "the follow-up contacts after a discharge, in whole months after the discharge day, "
+            "comma separated and increasing (a resident discharged as transferred gets none)",
+            follow_up_months),
     Setting("REFNET_SHELTER_RETENTION_SWEEP_SECONDS", "3600",
             "how often every shelter replica runs its retention sweep (each referral is "
             "anonymised once)", float),

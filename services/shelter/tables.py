@@ -288,6 +288,33 @@ care_milestones = Table(
 )
 Index("ix_care_milestones_open", care_milestones.c.done_at, care_milestones.c.due_at)
 
+# Follow-up after discharge (issue 21, docs/decisions/0051): one scheduled contact per offset of
+# REFNET_FOLLOW_UP_MONTHS, made at discharge; recorded once with an outcome code and the day.
+# Codes, staff ids and dates only. ``ended_at`` on the last row to end it marks the follow-up's
+# end (the discharged stay's retention counts from it, domain/retention.py).
+follow_ups = Table(
+    "follow_ups", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("admission_id", Integer, ForeignKey("placements.id"), nullable=False),
+    Column("reference", String(24), nullable=False),
+    Column("provider", String(100), nullable=False),
+    Column("facility_id", String(64), nullable=False),
+    Column("case_manager", String(100), nullable=False),
+    Column("months", Integer, nullable=False),
+    Column("discharged_on", Date, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("status", String(20), nullable=False),     # scheduled | recorded | cancelled
+    Column("outcome", String(20)),                    # FOLLOW_UP_OUTCOMES
+    Column("contacted_on", Date),
+    Column("recorded_at", DateTime(timezone=True)),
+    Column("recorded_by", String(100)),
+    Column("ended_at", DateTime(timezone=True)),      # set on the contact that ended it
+    UniqueConstraint("admission_id", "months", name="uq_follow_ups_admission_months"),
+)
+Index("ix_follow_ups_provider_status_due", follow_ups.c.provider, follow_ups.c.status,
+      follow_ups.c.due_on)
+Index("ix_follow_ups_admission", follow_ups.c.admission_id)
+
 care_notes = Table(
     "care_notes", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

@@ -52,7 +52,7 @@ SLOWEST_FIRST = (
     "test_bench_smoke.py", "test_status_copy.py", "test_schemathesis.py", "test_privacy.py", "test_notifications.py",
     "test_key_rotation.py",
     "test_shelter_capacity_expiry.py", "network", "test_retention_flow.py", "test_legal_flow.py",
-    "test_observability.py", "test_care_flow.py",
+    "test_observability.py", "test_follow_up.py", "test_care_flow.py",
 )
 
 

@@ -108,7 +108,7 @@ def _path(ep, w):
               "item_id": str(w["item_id"]), "milestone": "plan_agreed",
               "occasion": "psychological_screening",
               "agency": demo.FACILITY["id"], "partner_referral_id": "0" * 32,
-              "notification_id": "999999999",
+              "notification_id": "999999999", "follow_up_id": "999999999",
               "task_id": "0" * 32, "username": "no.such.user"}
     path = ep.path
     for key, value in values.items():

@@ -91,8 +91,9 @@ def test_stale_referrals_close_and_a_court_case_holds_the_file(retention_net):
     plan_id = admission["plan_id"]
     assert net.api("POST", f"/shelter/plans/{plan_id}/notes", shelter,
                    json={"text": CARE_NOTE}).status_code == 201
+    # transferred: no follow-up keeps her stay (docs/decisions/0051), so it ended at discharge
     assert net.api("POST", f"/shelters/{FACILITY}/admissions/{admission['admission_id']}/discharge",
-                   shelter, json={"outcome": "reintegrated"}).status_code == 200
+                   shelter, json={"outcome": "transferred"}).status_code == 200
 
     # 31 days on: the undecided referral is closed with its reason
     _move_to(net, 31)

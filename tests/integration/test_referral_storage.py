@@ -291,6 +291,50 @@ def test_the_same_event_applied_twice_has_one_effect(db, submit):
     assert count(db, processed_events) == 2
 
 
+def _soon(minutes: int) -> datetime:
+    """After the submission (recorded at the system clock's now), as a stay's events are."""
+    return datetime.now(timezone.utc) + timedelta(minutes=minutes)
+
+
+def _stay(reference: str, event_type: str, minutes: int, **payload) -> dict:
+    at = {"shelter.admitted": "admitted_at", "shelter.discharged": "discharged_at"}[event_type]
+    return make_event(event_type, {
+        "reference": reference, "admission_id": 7, "facility": "erbil-1",
+        "population_group": "women", "beds": 1, at: _soon(minutes), "agency": SHELTER, **payload},
+        source="shelter")
+
+
+def _follow_up_ended(reference: str, minutes: int = 9, last_outcome="reached_safe") -> dict:
+    return make_event("shelter.follow_up_ended", {
+        "reference": reference, "ended_at": _soon(minutes), "agency": SHELTER,
+        "last_outcome": last_outcome}, source="shelter")
+
+
+def test_a_follow_up_end_closes_a_discharged_referral_once(db, submit):
+    from services.referral.usecases.events import DischargeNotYetApplied
+    reference, _ = submit()
+    usecases.apply_event(db, CLOCK, _stay(reference, "shelter.admitted", 3, case_manager="cm.one"))
+    ended = _follow_up_ended(reference)
+    with pytest.raises(DischargeNotYetApplied):  # overtook its discharge: handed back, retried
+        usecases.apply_event(db, CLOCK, ended)
+    assert _timeline(db, reference)[-1][0] == "admitted" and count(db, processed_events) == 1
+    usecases.apply_event(db, CLOCK, _stay(reference, "shelter.discharged", 4, outcome="reintegrated"))
+    before = _outbox_types(db)
+    assert usecases.apply_event(db, CLOCK, ended) is True
+    assert usecases.apply_event(db, CLOCK, json.loads(json.dumps(ended))) is False  # redelivered
+    assert usecases.apply_event(db, CLOCK, _follow_up_ended(reference, 10)) is True  # another: no-op
+    assert [t[0] for t in _timeline(db, reference)][-2:] == ["discharged", "closed"]
+    assert _outbox_types(db)[len(before):] == ["referral.closed"]
+    with db.read() as s:
+        row = s.execute(select(referrals.c.status, referrals.c.closure_reason)
+                        .where(referrals.c.reference == reference)).one()
+        (event,) = [json.loads(b) if isinstance(b, str) else b for b in s.execute(
+            select(outbox.c.body).where(outbox.c.type == "referral.closed")).scalars()]
+    assert tuple(row) == ("closed", "follow_up_ended")
+    assert (event["version"], event["payload"]["reason"], event["payload"]["previous_status"]) == (
+        2, "follow_up_ended", "discharged")
+
+
 def test_an_accept_while_still_submitted_records_received_then_accepted(db, submit):
     reference, _ = submit()
     assert usecases.apply_event(db, CLOCK, _decision(reference, "accepted", minutes=5)) is True

@@ -258,22 +258,22 @@ def shelter_db(databases, db_url):
     return db
 
 
-def _discharged_resident(db, cipher) -> tuple[str, int]:
+def _discharged_resident(db, cipher, outcome="transferred") -> tuple[str, int]:
     reference = random_reference()
     shelter_app.apply_event(db, make_event("referral.submitted", {
         "reference": reference, "population_group": "women", "urgency": "urgent",
         "needs": ["shelter"], "children_count": 0, "beds_needed": 1,
-        "referring_agency": "erbil-tip-unit", "submitted_at": T0,
-        "survivor_minor": False}, source="referral"),
-        agency=SHELTER_AGENCY, now=T0)
+        "referring_agency": "erbil-tip-unit", "submitted_at": T0, "survivor_minor": False},
+        source="referral"), agency=SHELTER_AGENCY, now=T0)
     shelter_app.decide(db, STAFF, reference, "accept", None, now=T0)
     admission = shelter_app.admit(db, STAFF, "care-shelter", reference, "cm.one", now=T0)
     plan_id = admission["plan_id"]
     shelter_app.add_note(db, STAFF, cipher, plan_id, CARE_NOTE, T0)
     shelter_app.update_plan(db, STAFF, cipher, plan_id, T0, goals=GOALS, psychologist="psy.one")
     shelter_app.record_screening(db, PSY, cipher, plan_id, "support_recommended", SCREENING, T0)
-    shelter_app.discharge(db, STAFF, "care-shelter", admission["admission_id"], "reintegrated",
-                          now=T0)
+    # transferred (the default here): no follow-up keeps the stay (docs/decisions/0051); it
+    # ended at discharge
+    shelter_app.discharge(db, STAFF, "care-shelter", admission["admission_id"], outcome, now=T0)
     return reference, plan_id
 
 
@@ -301,6 +301,23 @@ def test_the_shelter_erases_care_notes_goals_and_screening_after_its_period(shel
         assert s.execute(select(incoming.c.anonymised_at)
                          .where(incoming.c.reference == reference)).scalar() is not None
     assert ("system:retention", "referral.anonymise") in _audit_actions(shelter_db, shelter_audit)
+
+
+def test_the_shelter_keeps_a_stay_while_its_follow_up_runs_and_counts_from_its_end(shelter_db, keys):
+    reference, plan_id = _discharged_resident(shelter_db, keys.cipher, "reintegrated")
+    assert shelter_app.anonymise_ended(shelter_db, SHELTER_AGENCY, T0 + timedelta(days=500), 365) == 0
+    assert _care_text(shelter_db, plan_id) == (1, 1, True)  # four contacts still scheduled
+    ended = T0 + timedelta(days=400)
+    listed = shelter_app.list_follow_ups(shelter_db, STAFF, ended)["follow_ups"]
+    mine = [f for f in listed if f["reference"] == reference]
+    assert [f["state"] for f in mine] == ["overdue"] * 4
+    for follow_up in mine:
+        shelter_app.record_follow_up(shelter_db, STAFF, follow_up["follow_up_id"], "reached_safe",
+                                     ended.date().isoformat(), ended)
+    assert shelter_app.anonymise_ended(shelter_db, SHELTER_AGENCY, ended + timedelta(days=364), 365) == 0
+    assert _care_text(shelter_db, plan_id) == (1, 1, True)
+    assert shelter_app.anonymise_ended(shelter_db, SHELTER_AGENCY, ended + timedelta(days=366), 365) == 1
+    assert _care_text(shelter_db, plan_id) == (0, 0, False)
 
 
 def test_the_shelter_keeps_a_residents_records_while_a_court_case_is_open(shelter_db, keys):

@@ -327,6 +327,8 @@ SAMPLES = {
                                "shelter_agency": "erbil-shelter"},
     "legal.document_status_changed": {"reference": REF, "document_id": "e" * 32, "kind": "passport",
                                       "status": "issued", "changed_at": WHEN},
+    "shelter.follow_up_ended": {"reference": REF, "ended_at": WHEN, "agency": "erbil-shelter",
+                                "last_outcome": "reached_safe"},
 }
 # SAMPLES hold the latest version of each event; older versions that consumers still read:
 OLDER_SAMPLES = {

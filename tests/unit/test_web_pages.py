@@ -226,7 +226,7 @@ def _main(html: str) -> str:
 
 SHELTER_PAGES = ["/shelter/incoming", f"/shelter/referrals/{fx.REF}", "/shelter/board",
                  "/shelter/milestones", "/shelter/facilities/erbil-shelter/history",
-                 "/shelter/facilities", "/shelter/tasks"]
+                 "/shelter/facilities", "/shelter/tasks", "/shelter/follow-ups"]
 LEGAL_PAGES = ["/legal/cases", f"/legal/cases/{fx.CASE}"]
 POLICE_PAGES = ["/police/referrals", "/police/referrals/new", f"/police/referrals/{fx.REF}"]
 
@@ -751,6 +751,45 @@ def test_shelter_staff_name_a_facility_manager_on_the_page(web, accounts, rpc):
     refused = post(web, "/shelter/facilities/erbil-shelter/manager",
                    {"manager-erbil-shelter-manager": "Jane Doe"}, page="/shelter/facilities")
     assert refused.status_code == 422 and "field-error" in refused.text
+# --- follow-up after discharge (docs/decisions/0051) --------------------------------------------
+
+def test_shelter_staff_record_a_follow_up_contact_on_a_page(web, accounts, rpc):
+    from services.common.errors import Conflict, InvalidInput
+    fx.answer_everything(rpc)
+    sign_in(web, accounts, "shelter")
+    page = get(web, "/shelter/follow-ups?state=overdue&mine=1")
+    assert page.status_code == 200
+    [listed] = [kw for _, method, kw in rpc.calls if method == "list_follow_ups"]
+    assert (listed["state"], listed["mine"]) == ("overdue", True)
+    assert 'id="follow-up-41" class="overdue"' in page.text and "Reached, safe" in page.text
+    assert page.text.count('name="record-') == 2  # the overdue one's form only: outcome, day
+    rpc.responses[("shelter", "record_follow_up")] = {**fx.FOLLOW_UP, "state": "recorded"}
+    done = post(web, "/shelter/follow-ups/41", {"record-41-outcome": "needs_support",
+                                                 "record-41-contacted_on": "2026-03-09"},
+                page="/shelter/follow-ups")
+    assert done.status_code == 302 and "notice=saved" in done.headers["Location"]
+    assert (rpc.calls[-1][1], rpc.calls[-1][2]["follow_up_id"], rpc.calls[-1][2]["outcome"],
+            rpc.calls[-1][2]["contacted_on"]) == ("record_follow_up", 41, "needs_support",
+                                                  "2026-03-09")
+    calls = len(rpc.calls)
+    refused = post(web, "/shelter/follow-ups/41", {"record-41-outcome": "needs_support",
+                                                    "record-41-contacted_on": "9 March"},
+                   page="/shelter/follow-ups")
+    assert refused.status_code == 422 and "field-error" in refused.text
+    assert "record_follow_up" not in [c[1] for c in rpc.calls[calls:]]  # refused before the service
+    rpc.responses[("shelter", "record_follow_up")] = InvalidInput(
+        "must not be before the discharge (2026-02-01)", field="contacted_on")
+    refused = post(web, "/shelter/follow-ups/41", {"record-41-outcome": "needs_support",
+                                                    "record-41-contacted_on": "2026-01-09"},
+                   page="/shelter/follow-ups")
+    assert refused.status_code == 422 and "Not before the day she left the shelter." in refused.text
+    rpc.responses[("shelter", "record_follow_up")] = Conflict("already recorded", field="outcome")
+    refused = post(web, "/shelter/follow-ups/41", {"record-41-outcome": "needs_support",
+                                                    "record-41-contacted_on": "2026-03-09"},
+                   page="/shelter/follow-ups")
+    assert refused.status_code == 409 and 'id="follow-up-changed"' in refused.text
+
+
 # --- the shelter's tasks (docs/decisions/0042) -------------------------------------------------
 
 def test_shelter_staff_see_assign_and_finish_tasks_on_a_page(web, accounts, rpc):

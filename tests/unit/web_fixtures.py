@@ -141,8 +141,19 @@ TASKS = {"items": [
     "next_cursor": "abc"}
 
 
+FOLLOW_UP = {"follow_up_id": 41, "admission_id": 7, "reference": REF, "facility": "erbil-shelter",
+             "case_manager": "cm.one", "months": 1, "discharged_on": "2026-02-01",
+             "due_on": "2026-03-01", "state": "overdue", "outcome": None, "contacted_on": None,
+             "recorded_at": None, "recorded_by": None, "ended_at": None}
+FOLLOW_UPS = {"state": "overdue", "as_of": "2026-03-10", "count": 2, "follow_ups": [
+    FOLLOW_UP, {**FOLLOW_UP, "follow_up_id": 42, "months": 3, "due_on": "2026-05-01",
+                "state": "recorded", "outcome": "reached_safe", "contacted_on": "2026-03-02",
+                "recorded_at": AT, "recorded_by": "cm.one"}]}
+
+
 def answer_everything(rpc) -> None:
     r = rpc.responses
+    r[("shelter", "list_follow_ups")] = FOLLOW_UPS
     r[("shelter", "list_tasks")] = TASKS
     r[("shelter", "list_partner_referrals")] = PARTNER_REFERRALS
     r[("referral", "list_referrals")] = LISTING

@@ -22,6 +22,7 @@ from ..domain import referral as rules
 from ..queries import load_for_update
 from ..tables import (legal_updates, outbox, partner_updates, processed_events, referrals,
                       timeline)
+from .retention import close
 from .steps import SOURCE, add_timeline, announce_change, move
 
 log = logging.getLogger(__name__)
@@ -227,7 +228,32 @@ def _on_partner_referral(s: Session, envelope: dict, payload: dict, now) -> None
                                              **partner_rules.update_of(payload)))
 
 
+class DischargeNotYetApplied(RuntimeError):
+    """``shelter.follow_up_ended`` overtook the discharge it follows (a discharge with no
+    follow-up ends it in the same transaction; consumers run concurrently): raised so that the
+    consumer hands the event back and retries it after a delay (docs/decisions/0013)."""
+
+
+def _on_follow_up_ended(s: Session, envelope: dict, payload: dict, now) -> None:
+    """The shelter's follow-up after discharge ended: the discharged referral is closed with
+    reason ``follow_up_ended`` (a timeline entry, ``referral.closed`` v2, an audit entry),
+    through retention's closing step. Already closed: nothing changes."""
+    row = load_for_update(s, payload["reference"])
+    if row is None:
+        log.warning("follow-up end of unknown referral %s ignored", payload["reference"])
+        return
+    if row.status == "admitted":
+        raise DischargeNotYetApplied(f"referral {row.reference}: follow-up ended before its "
+                                     "discharge was applied; retried")
+    if row.status != "discharged":
+        log.info("referral %s: follow-up end ignored, status is %s", row.reference, row.status)
+        return
+    close(s, row, "follow_up_ended", now, "referral.close_follow_up_ended",
+          actor="system:follow-up")
+
+
 _EVENT_HANDLERS = {
+    "shelter.follow_up_ended": _on_follow_up_ended,
     "shelter.partner_referral_changed": _on_partner_referral,
     "shelter.referral_received": _on_received,
     "shelter.referral_accepted": _on_decision,

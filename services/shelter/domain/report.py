@@ -3,7 +3,8 @@
 Admissions by population group; discharges by outcome; occupancy (bed-nights occupied over
 bed-nights of capacity, capacity as recorded in the capacity history day by day); average
 length of stay of the stays that ended in the period; first-week milestones due in the period,
-done on time, late or not done by its end. No reference leaves the service.
+done on time, late or not done by its end; follow-up contacts after discharge made in the
+period, by outcome. No reference leaves the service.
 """
 
 from collections import Counter, defaultdict
@@ -12,15 +13,16 @@ from datetime import timedelta
 from services.common.period import Period
 from services.common.stats import days_between, quartiles
 from services.common.timeutil import aware
-from services.contracts.vocabulary import DISCHARGE_OUTCOMES, MILESTONES, POPULATION_GROUPS
+from services.contracts.vocabulary import (DISCHARGE_OUTCOMES, FOLLOW_UP_OUTCOMES, MILESTONES,
+                                           POPULATION_GROUPS)
 
 TRACKED_MILESTONES = tuple(m for m in MILESTONES if m != "case_manager_assigned")  # day 0, automatic
 COMPLIANCE = ("on_time", "late", "not_done")
 
 
-def figures(period: Period, stays, capacity_changes, milestones) -> dict:
+def figures(period: Period, stays, capacity_changes, milestones, follow_ups=()) -> dict:
     """The period's figures from the stays overlapping it, the capacity changes before its end
-    (in time order) and the tracked milestones due in it."""
+    (in time order), the tracked milestones due in it and the follow-up contacts made in it."""
     start, end = period.start, period.end
     admissions, discharges = Counter(), Counter()
     occupied_nights, lengths = 0.0, []
@@ -46,7 +48,18 @@ def figures(period: Period, stays, capacity_changes, milestones) -> dict:
                            "mean_days": round(sum(lengths) / len(lengths), 1) if lengths else None,
                            **{k: v for k, v in quartiles(lengths).items() if k != "n"}},
         "milestones": milestone_compliance(milestones, end),
+        "follow_ups": follow_up_outcomes(follow_ups, period),
     }
+
+
+def follow_up_outcomes(contacts, period: Period) -> dict:
+    """Follow-up contacts after discharge made in the period (by the day of the contact), by
+    outcome code."""
+    made = Counter(c.outcome for c in contacts
+                   if c.contacted_on is not None
+                   and period.first_day <= c.contacted_on <= period.last_day)
+    return {"total": sum(made.get(o, 0) for o in FOLLOW_UP_OUTCOMES),
+            "by_outcome": {o: made.get(o, 0) for o in FOLLOW_UP_OUTCOMES}}
 
 
 def capacity_nights(changes, period: Period) -> float:

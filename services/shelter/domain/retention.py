@@ -4,6 +4,8 @@ legal hold that keeps them. Plain rules, no I/O.
 * A referral's stay at the shelter has ended when its placement is ``ENDED_PLACEMENTS``
   (discharged, its hold expired, released) or, with no placement, when the shelter's own
   status of it is ``ENDED_INCOMING`` (declined, withdrawn, closed).
+* A discharged stay with a follow-up schedule ends when its follow-up ends (its last contact
+  recorded, or a re-referral): a stay whose follow-up still runs is never anonymised.
 * ``REFNET_SHELTER_RETENTION_DAYS`` after that end, the free text goes: case notes and screening
   results are erased, the goals and the decline and priority reasons blanked. Codes, staff ids,
   dates and counts stay, so the shelter's figures survive.
@@ -25,10 +27,18 @@ def cutoff(now: datetime, older_than_days: float) -> datetime:
     return now - timedelta(days=float(older_than_days))
 
 
-def ended_at(incoming: dict, placement: dict | None):
-    """When the shelter's part of a referral ended, or None while it goes on."""
+def ended_at(incoming: dict, placement: dict | None, follow_up: dict | None = None):
+    """When the shelter's part of a referral ended, or None while it goes on. A discharge with
+    a follow-up schedule (``follow_up``: its ``ended_at``, None while it runs) ends when its
+    follow-up ends (docs/decisions/0051): the case manager still calls her until then."""
     if placement is not None:
-        return placement["updated_at"] if placement["state"] in ENDED_PLACEMENTS else None
+        if placement["state"] not in ENDED_PLACEMENTS:
+            return None
+        if follow_up is None:
+            return placement["updated_at"]
+        if follow_up["ended_at"] is None:
+            return None
+        return max(placement["updated_at"], follow_up["ended_at"])
     if incoming["status"] in ENDED_INCOMING:
         return incoming["decided_at"] or incoming["received_at"]
     return None

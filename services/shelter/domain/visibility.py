@@ -12,7 +12,7 @@ from services.contracts.vocabulary import ROLES
 COUNTS = frozenset({"facility", "facility_name", "population_group", "capacity", "out_of_service",
                     "occupied", "held", "available", "updated_at"})
 REPORT_FIELDS = frozenset({"period", "admissions", "discharges", "occupancy", "length_of_stay",
-                           "milestones"})
+                           "milestones", "follow_ups"})
 
 VISIBILITY: dict[str, dict[str, frozenset[str] | None]] = {
     # GET /shelters/availability (per facility; groups are counts)
@@ -24,6 +24,8 @@ VISIBILITY: dict[str, dict[str, frozenset[str] | None]] = {
     "incoming": {"shelter": None},
     "capacity": {"shelter": None, "admin": None},
     "hearings": {"shelter": None},
+    # follow-up contacts after discharge (references, codes, dates): the provider's staff only
+    "follow_ups": {"shelter": None},
     # report_figures: counts, bed-nights and day-measures, no reference; the gateway
     # suppresses them for the public audience (the only one analysts may ask for)
     "report": {"shelter": REPORT_FIELDS, "analyst": REPORT_FIELDS},

@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 from services.common.period import Period
 
 from ..domain.report import TRACKED_MILESTONES
-from ..tables import capacity_history, care_milestones, care_plans, facilities, placements
+from ..tables import (capacity_history, care_milestones, care_plans, facilities, follow_ups,
+                      placements)
 
 # Each query counts one provider's rows when given ``provider`` (its staff's internal report),
 # every provider's otherwise (the network-wide figures, suppressed for the public audience).
@@ -45,4 +46,15 @@ def milestones_due(s: Session, period: Period, provider: str | None = None) -> l
         query = (query.join(care_plans, care_plans.c.id == m.c.plan_id)
                  .join(facilities, facilities.c.id == care_plans.c.facility_id)
                  .where(facilities.c.provider == provider))
+    return s.execute(query).all()
+
+
+def follow_ups_made(s: Session, period: Period, provider: str | None = None) -> list:
+    """Follow-up contacts recorded as made in the period (by the day of the contact)."""
+    f = follow_ups
+    query = select(f.c.outcome, f.c.contacted_on).where(and_(
+        f.c.status == "recorded", f.c.contacted_on >= period.first_day,
+        f.c.contacted_on <= period.last_day))
+    if provider is not None:
+        query = query.where(f.c.provider == provider)
     return s.execute(query).all()

@@ -1,10 +1,10 @@
 """The shelter service's use cases, one module per aggregate: ``intake`` (incoming referrals and
 the decision), ``beds`` (facilities, capacity, beds out of service, the staff views and the HSDS
 export), ``admissions`` (holds, admissions, discharges, expiry), ``waitlist_order``,
-``transfers`` (a resident moving to another provider), ``hearings``, ``care_plans`` and ``plan_items`` (the residents' care), ``events`` (what the
+``transfers`` (a resident moving to another provider), ``hearings``, ``care_plans`` and
+``plan_items`` (the residents' care), ``follow_ups`` (after discharge), ``events`` (what the
 shelter does with other services' events), ``retention`` (anonymising what ended long ago) and
-``report`` (the figures for a period). Each
-checks who may call it, applies the domain's rules and runs the aggregate's queries
+``report`` (the figures for a period). Each checks who may call it, applies the domain's rules and runs the aggregate's queries
 (``queries/``) in one short transaction, with its outbox events.
 
 The names below are the service's use cases as one list, for the entrypoints and for tests.
@@ -19,6 +19,7 @@ from .care_plans import (add_note, complete_milestone, get_plan, get_screening, 
                          list_notes, list_plans, notify_overdue_milestones, record_screening,
                          update_plan)
 from .events import apply_event
+from .follow_ups import list_follow_ups, record_follow_up
 from .hearings import list_hearings
 from .intake import decide, list_incoming, record_best_interests, start_screening
 from .interpreters import set_booking, set_languages
@@ -44,3 +45,4 @@ __all__ += ["assign_task", "finish_task", "list_tasks"]
 __all__ += ["start_screening"]
 __all__ += ["set_booking", "set_languages"]
 __all__ += ["record_best_interests"]
+__all__ += ["list_follow_ups", "record_follow_up"]

@@ -19,14 +19,16 @@ from services.common.timeutil import iso
 from services.contracts.references import is_reference
 
 from ..domain import beds as bed_rules
+from ..domain import follow_up as follow_up_rules
 from ..domain import placement as rules
 from ..domain import providers as provider_rules
 from ..domain.visibility import require_provider
 from ..domain.fields import check_staff_id
 from ..queries import beds as bed_queries
+from ..queries import care as care_queries
 from ..queries import incoming as incoming_queries
 from ..queries import placements as placement_queries
-from . import care_plans
+from . import care_plans, follow_ups
 from .common import at, emit
 
 log = logging.getLogger(__name__)
@@ -177,8 +179,11 @@ def admit(db: Database, caller: Caller, facility_id: str, reference: str, case_m
 
 def discharge(db: Database, caller: Caller, facility_id: str, admission_id: int, outcome: str,
               correlation_id: str | None = None, hold: timedelta = DEFAULT_HOLD, *,
-              now: datetime | None = None) -> dict:
-    """Discharge a resident with an outcome; the beds are freed and offered to the waitlist."""
+              now: datetime | None = None,
+              follow_up_months: tuple[int, ...] = follow_up_rules.DEFAULT_MONTHS) -> dict:
+    """Discharge a resident with an outcome; the beds are freed and offered to the waitlist,
+    and her follow-up is scheduled (``follow_up_months`` after the discharge day), assigned to
+    her plan's case manager, in the same transaction."""
     caller.require("shelter")
     rules.check_outcome(outcome)
     if not isinstance(admission_id, int) or isinstance(admission_id, bool):
@@ -194,15 +199,20 @@ def discharge(db: Database, caller: Caller, facility_id: str, admission_id: int,
                                       outcome=outcome, updated_at=now):
             raise Conflict("the admission changed meanwhile; try again", field="admission")
         bed_queries.release(s, facility_id, p.population_group, now, occupied=p.beds)
+        plan = care_queries.open_plan_of(s, p.id)
         care_plans.close_plan(s, p.id, now)
         emit(s, now, "shelter.discharged", {
             "reference": p.reference, "admission_id": p.id, "facility": facility_id,
             "population_group": p.population_group, "beds": p.beds, "outcome": outcome,
             "discharged_at": now, "agency": p.provider}, correlation_id)
+        schedule = follow_ups.schedule_at_discharge(
+            s, p, facility_id, outcome, plan.case_manager if plan else p.case_manager, now,
+            follow_up_months, correlation_id)
         offered = offer_freed(s, facility_id, p.population_group, now, correlation_id, hold)
     return {"admission_id": p.id, "reference": p.reference, "facility": facility_id,
             "population_group": p.population_group, "beds": p.beds, "outcome": outcome,
-            "discharged_at": iso(now), "state": "discharged", "offered_to": offered}
+            "discharged_at": iso(now), "state": "discharged", "offered_to": offered,
+            "follow_up": schedule}
 
 
 def _own_facility(s: Session, caller: Caller, facility_id: str, field: str = "facility"):

@@ -75,7 +75,11 @@ def on_withdrawn(s: Session, envelope: dict, p: dict, agency: str, hold: timedel
 def on_closed(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
               now: datetime) -> None:
     """The referral service closed a referral that stopped moving (retention): as a withdrawal,
-    what the shelter still holds for it is released, and its own status becomes closed."""
+    what the shelter still holds for it is released, and its own status becomes closed. A
+    closure after the shelter's own follow-up ended (v2 ``follow_up_ended``) has nothing left
+    to release here."""
+    if p.get("reason") == "follow_up_ended":
+        return
     _call_off(s, envelope, p["reference"], "closed", p["closed_at"], agency, hold, now)
 
 

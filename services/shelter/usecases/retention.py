@@ -1,7 +1,8 @@
 """Retention at the shelter: the free text of referrals whose stay ended long ago goes (case
 notes and screening results erased, goals and the decline and priority reasons blanked), unless
-a legal hold stands. Codes, staff ids, dates and counts stay. Each referral is claimed with a
-guarded update (``anonymised_at`` still empty), so several replicas sweeping at once anonymise it
+a legal hold stands. Codes, staff ids, dates and counts stay. A discharged stay whose follow-up
+still runs is kept; one whose follow-up ended counts from that end. Each referral is claimed with
+a guarded update (``anonymised_at`` still empty), so several replicas sweeping at once anonymise it
 once, and each anonymisation is an audit entry."""
 
 from datetime import datetime
@@ -13,6 +14,7 @@ from services.common.db import Database
 from services.common.timeutil import aware
 
 from ..domain import retention as rules
+from ..queries import follow_ups as follow_up_queries
 from ..queries import legal_matters as legal_queries
 from ..tables import (audit_log, care_notes, care_plans, incoming, interpreter_bookings, placements,
                       screenings)
@@ -39,11 +41,16 @@ def anonymise_ended(db: Database, agency: str, now: datetime, older_than_days: f
             if not rows:
                 return done
             last = rows[-1].reference
+            follow_up_ends = follow_up_queries.ended_at_of(
+                s, [r.placement_id for r in rows if r.state == "discharged"])
             for r in rows:
                 placement = None if r.placement_id is None else {"state": r.state,
-                                                                 "updated_at": r.updated_at}
+                                                                 "updated_at": aware(r.updated_at)}
+                follow_up = None
+                if r.placement_id in follow_up_ends:
+                    follow_up = {"ended_at": aware(follow_up_ends[r.placement_id])}
                 end = rules.ended_at({"status": r.status, "decided_at": r.decided_at,
-                                      "received_at": r.received_at}, placement)
+                                      "received_at": r.received_at}, placement, follow_up)
                 if end is None or aware(end) >= cutoff:
                     continue
                 if rules.legal_hold(legal_queries.of_reference(s, r.reference)):
