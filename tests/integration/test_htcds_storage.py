@@ -34,7 +34,8 @@ def _resident(db, codes=CODES) -> dict:
     shelter_app.apply_event(db, make_event("referral.submitted", {
         "reference": reference, "population_group": "women", "urgency": "urgent",
         "needs": ["shelter"], "children_count": 0, "beds_needed": 1,
-        "referring_agency": "erbil-tip-unit", "submitted_at": T0}, source="referral"),
+        "referring_agency": "erbil-tip-unit", "submitted_at": T0, "survivor_minor": False},
+        source="referral"),
         agency=AGENCY, now=T0)
     shelter_app.decide(db, STAFF, reference, "accept", None, now=T0)
     admission = shelter_app.admit(db, STAFF, "htcds-shelter", reference, "cm.one", now=T0)

@@ -263,7 +263,8 @@ def _discharged_resident(db, cipher) -> tuple[str, int]:
     shelter_app.apply_event(db, make_event("referral.submitted", {
         "reference": reference, "population_group": "women", "urgency": "urgent",
         "needs": ["shelter"], "children_count": 0, "beds_needed": 1,
-        "referring_agency": "erbil-tip-unit", "submitted_at": T0}, source="referral"),
+        "referring_agency": "erbil-tip-unit", "submitted_at": T0, "survivor_minor": False},
+        source="referral"),
         agency=SHELTER_AGENCY, now=T0)
     shelter_app.decide(db, STAFF, reference, "accept", None, now=T0)
     admission = shelter_app.admit(db, STAFF, "care-shelter", reference, "cm.one", now=T0)
@@ -330,7 +331,8 @@ def test_a_closed_referral_releases_its_held_beds_at_the_shelter(shelter_db):
     shelter_app.apply_event(shelter_db, make_event("referral.submitted", {
         "reference": reference, "population_group": "women", "urgency": "urgent",
         "needs": ["shelter"], "children_count": 0, "beds_needed": 1,
-        "referring_agency": "erbil-tip-unit", "submitted_at": T0}, source="referral"),
+        "referring_agency": "erbil-tip-unit", "submitted_at": T0, "survivor_minor": False},
+        source="referral"),
         agency=SHELTER_AGENCY, now=T0)
     shelter_app.decide(shelter_db, STAFF, reference, "accept", None, now=T0)
     held = shelter_app.availability(shelter_db, STAFF)
