@@ -11,7 +11,8 @@ VERSION = "af4f8478d0c451c7a9c363fde761a4677694ebb5"
 LICENCE = "HTCDS by IOM, CC BY 4.0; no endorsement by IOM is suggested"
 
 RECRUITMENT = (
-    "Abduction", "Educational Facility", "Familial", "Internet (social media, online advertisement)",
+    "Abduction", "Educational Facility", "Familial",
+    "Internet (social media, online advertisement)",
     "International Marriage Broker (IMB)", "Intimate partner/marriage proposition",
     "Job offer/advertisement", "Posing as Benefactor", "Public Area", "Offer of Accommodation",
     "Shelter", "Smuggling, ransom", "Work", "Other", "Unknown")
@@ -26,7 +27,8 @@ EXPLOITATION = (
 LABOUR_INDUSTRY = (  # ISIC rev. 4 sections
     "A_AgricultureForestryAndFishing", "B_MiningAndQuarrying", "C_Manufacturing",
     "D_ElectricityGasSteamAndAirConditioningSupply", "E_WaterSupplySewerageWasteManagement",
-    "F_Construction", "G_WholesaleAndRetailTradeRepairOfMotorVehicles", "H_TransportationAndStorage",
+    "F_Construction", "G_WholesaleAndRetailTradeRepairOfMotorVehicles",
+    "H_TransportationAndStorage",
     "I_AccommodationAndFoodServiceActivities", "J_InformationAndCommunication",
     "K_FinancialAndInsuranceActivities", "L_RealEstateActivities",
     "M_ProfessionalScientificAndTechnicalActivities", "N_AdministrativeAndSupportServiceActivities",

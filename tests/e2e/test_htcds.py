@@ -55,7 +55,8 @@ def _month() -> dict:
 @pytest.fixture(scope="module")
 def residents(net):
     """Thirteen admitted residents (no children: one bed each), the last the planted name's."""
-    police, shelter = net.token("police", agency=f"tip-htcds-{uuid.uuid4().hex[:6]}"), net.token("shelter")
+    police = net.token("police", agency=f"tip-htcds-{uuid.uuid4().hex[:6]}")
+    shelter = net.token("shelter")
     references = []
     for n in range(13):
         body = copy.deepcopy(CANONICAL)
@@ -64,7 +65,8 @@ def residents(net):
         references.append(_ok(submit(net, police, body), 202)["reference"])
     for reference in references:
         net.wait_status(reference, "received", police)
-        _ok(net.api("POST", f"/referrals/{reference}/decision", shelter, json={"decision": "accept"}))
+        _ok(net.api("POST", f"/referrals/{reference}/decision", shelter,
+                    json={"decision": "accept"}))
     plans = []
     for reference in references:
         net.wait_status(reference, "bed_held", police)
@@ -115,7 +117,8 @@ def test_the_analysts_export_is_in_the_standards_shape_with_the_small_cell_left_
     assert export["period"] == month
     assert export["standard"]["version"] and "CC BY 4.0" in export["standard"]["licence"]
     assert export["suppression"]["threshold"] == 11
-    assert (export["suppression"]["records"], export["suppression"]["suppressed_records"]) == (13, 1)
+    counts = export["suppression"]
+    assert (counts["records"], counts["suppressed_records"]) == (13, 1)
     records = export["records"]
     assert len(records) == 12 and [r["record"] for r in records] == [str(n) for n in range(1, 13)]
     assert records[0] == {

@@ -1,5 +1,6 @@
 """The HTCDS export over a real database (SQLite and PostgreSQL): which stays a calendar period
-holds, each stay's cas_Status at the period's end, codes recorded again replace the old, and who may ask."""
+holds, each stay's cas_Status at the period's end, codes recorded again replace the old, and
+who may ask."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -60,14 +61,15 @@ def test_a_period_holds_the_stays_overlapping_it_with_their_status_at_its_end(sh
 
     # April: the two discharged in March are gone; ten stays are fewer than 11: all left out
     april = shelter_app.htcds_export(shelter_db, ANALYST, *APRIL)
-    assert april["suppression"]["records"] == 10 and april["suppression"]["suppressed_records"] == 10
+    assert (april["suppression"]["records"], april["suppression"]["suppressed_records"]) == (10, 10)
     assert april["records"] == []
 
 
 def test_codes_recorded_again_replace_the_old(shelter_db):
     stays = [_resident(shelter_db) for _ in range(12)]
     plan_id = stays[0]["plan_id"]
-    again = shelter_app.set_case_data(shelter_db, STAFF, plan_id, {**CODES, "country_of_origin": "SY"}, T0)
+    again = shelter_app.set_case_data(shelter_db, STAFF, plan_id,
+                                      {**CODES, "country_of_origin": "SY"}, T0)
     assert again["country_of_origin"] == "SY" and again["methods_of_control"] == ["DebtBondage"]
     march = shelter_app.htcds_export(shelter_db, ANALYST, *MARCH)
     assert march["suppression"]["records"] == 12 and march["suppression"]["suppressed_records"] == 1

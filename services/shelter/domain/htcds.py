@@ -40,7 +40,8 @@ def check_case_data(body) -> dict:
     if isinstance(countries, list) and len(countries) > MAX_COUNTRIES:
         raise InvalidInput(f"at most {MAX_COUNTRIES} countries", field="countries_of_exploitation")
     clean["countries_of_exploitation"] = sorted(
-        _distinct(countries, "countries_of_exploitation", ISO_COUNTRIES, "an ISO 3166-1 alpha-2 code"))
+        _distinct(countries, "countries_of_exploitation", ISO_COUNTRIES,
+                  "an ISO 3166-1 alpha-2 code"))
     return clean
 
 
