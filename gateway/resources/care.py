@@ -8,6 +8,8 @@ from services.contracts.vocabulary import (CARE_SERVICES, CASH_PURPOSES, FOLLOW_
                                            FOLLOW_UP_STATES, MILESTONE_STATES, MILESTONES,
                                            PLAN_ITEM_STATUSES, SCREENING_OUTCOMES)
 
+from services.contracts.htcds import LISTS as HTCDS_LISTS
+from services.contracts.htcds import MAX_COUNTRIES
 from services.contracts.interpreters import OCCASIONS as INTERPRETER_OCCASIONS
 
 from .declare import FILTERED, ONE, WRITE, Ctx, endpoint
@@ -88,6 +90,31 @@ class LanguagesBody(Strict):
     interpreter_needed = fields.Boolean(required=True)
 
 
+def _codes(name: str) -> fields.List:
+    field, values = HTCDS_LISTS[name]
+    return fields.List(fields.String(validate=validate.OneOf(values)), load_default=list,
+                       validate=validate.Length(max=len(values)), metadata={
+                           "description": f"HTCDS {field}: values as the standard spells them "
+                                          "(docs/standards/htcds/values.json)"})
+
+
+class CaseDataBody(Strict):
+    """A resident's Human Trafficking Case Data Standard codes (all of them: replaces)."""
+    recruitment_methods = _codes("recruitment_methods")
+    methods_of_control = _codes("methods_of_control")
+    types_of_exploitation = _codes("types_of_exploitation")
+    labour_industries = _codes("labour_industries")
+    sex_exploitation_types = _codes("sex_exploitation_types")
+    country_of_origin = fields.String(load_default=None, allow_none=True,
+                                      validate=validate.Regexp(r"^[A-Z]{2}$"), metadata={
+                                          "description": "ISO 3166-1 alpha-2 (HTCDS "
+                                                         "prs_Nationality)"})
+    countries_of_exploitation = fields.List(
+        fields.String(validate=validate.Regexp(r"^[A-Z]{2}$")), load_default=list,
+        validate=validate.Length(max=MAX_COUNTRIES),
+        metadata={"description": "ISO 3166-1 alpha-2 (HTCDS hte_Country, hte_Type Exploitation)"})
+
+
 class ScreeningBody(Strict):
     outcome = fields.String(required=True, validate=validate.OneOf(SCREENING_OUTCOMES))
     summary = sized(1, 10_000)
@@ -123,7 +150,14 @@ PlanSummary = answer(
     milestones=fields.Dict(metadata={"description": "how many milestones are done, due, overdue"}))
 InterpreterView = answer("InterpreterView", strings("occasion language status updated_by updated_at"),
                          plan_id=fields.Integer())
+CaseData = answer("CaseData", **{name: fields.List(fields.String()) for name in HTCDS_LISTS},
+                  country_of_origin=fields.String(allow_none=True),
+                  countries_of_exploitation=fields.List(fields.String()),
+                  **strings("updated_by updated_at"))
+RecordedCaseData = answer("RecordedCaseData", base=CaseData, plan_id=fields.Integer())
 CarePlan = answer("CarePlan", base=PlanSummary, goals=fields.String(allow_none=True),
+                  case_data=fields.Nested(CaseData, allow_none=True, metadata={
+                      "description": "The HTCDS codes recorded (null: none yet)"}),
                   languages=fields.List(fields.String()),
                   interpreter_needed=fields.Boolean(allow_none=True),
                   interpreters=fields.List(fields.Nested(InterpreterView), metadata={
@@ -257,6 +291,14 @@ def set_languages(ctx: Ctx, plan_id: str):
     return ctx.rpc("shelter", "set_languages", plan_id=_plan(plan_id),
                    languages=ctx.data["languages"],
                    interpreter_needed=ctx.data["interpreter_needed"])
+
+
+@endpoint("PUT", "/shelter/plans/<plan_id>/case-data", roles=CARE_ROLES,
+          summary="Record the resident's Human Trafficking Case Data Standard codes "
+                  "(recruitment, means of control, exploitation, countries)",
+          body=CaseDataBody, response=RecordedCaseData, errors=WRITE)
+def set_case_data(ctx: Ctx, plan_id: str):
+    return ctx.rpc("shelter", "set_case_data", plan_id=_plan(plan_id), codes=dict(ctx.data))
 
 
 @endpoint("PUT", "/shelter/plans/<plan_id>/interpreters/<occasion>", roles=CARE_ROLES,

@@ -163,3 +163,72 @@ def _pdf(summary: dict) -> bytes:
                          field="format",
                          headers={"Retry-After": str(current_app.config["RETRY_AFTER_SECONDS"])}
                          ) from None
+
+
+# --- the Human Trafficking Case Data Standard export (docs/decisions/0054) ------------------------
+
+HTCDS_ROLES = ("analyst",)  # the data collaborative's audience: never a per-person reader
+
+
+class HtcdsQuery(Strict):
+    from_ = fields.Date(data_key="from", metadata={
+        "description": "First day of a calendar month, quarter or year, YYYY-MM-DD."})
+    to = fields.Date(metadata={"description": "Last day of the month, quarter or year that "
+                                              "from begins, inclusive."})
+    period = fields.String(metadata={"description": "Instead of from and to: 2025, 2025-Q2 or "
+                                                    "2025-04."})
+
+    @validates_schema
+    def _order(self, data, **_):
+        if "period" in data:
+            if "from_" in data or "to" in data:
+                raise ValidationError("Give period, or from and to, not both.", field_name="period")
+            try:
+                parse_calendar(data["period"])
+            except InvalidInput as exc:
+                raise ValidationError(str(exc), field_name="period") from None
+            return
+        for name, key in (("from_", "from"), ("to", "to")):
+            if name not in data:
+                raise ValidationError("Missing data for required field.", field_name=key)
+            if not 1900 <= data[name].year <= 2999:
+                raise ValidationError("A year from 1900 to 2999.", field_name=key)
+        if data["to"] < data["from_"]:
+            raise ValidationError("to is before from.", field_name="to")
+        try:
+            check_calendar_period(data["from_"], data["to"])
+        except InvalidInput as exc:
+            raise ValidationError(str(exc), field_name=exc.field) from None
+
+
+HtcdsEvent = answer("HtcdsEvent", strings("hte_Type hte_Country"))
+HtcdsRecord = answer(
+    "HtcdsRecord", strings("record prs_Gender refnet_AgeBand cas_Status"),
+    prs_Nationality=fields.String(allow_none=True),
+    **{name: fields.List(fields.String()) for name in (
+        "vic_MethodOfRecruitment vic_MethodsOfControl vic_TypeOfExploitation vic_LabourIndustry "
+        "vic_TypeOfSexExploitation").split()},
+    hte_Events=fields.List(fields.Nested(HtcdsEvent)))
+HtcdsSuppression = answer("HtcdsSuppression", strings("rule"), threshold=fields.Integer(),
+                          records=fields.Integer(metadata={
+                              "description": "Cases of the period with codes recorded"}),
+                          suppressed_records=fields.Integer(metadata={
+                              "description": "Of those, left out by the small-cell rule"}))
+HtcdsExport = answer(
+    "HtcdsExport", standard=fields.Nested(answer("HtcdsStandard",
+                                                 strings("name source version licence"))),
+    period=fields.Nested(ReportPeriod), records=fields.List(fields.Nested(HtcdsRecord)),
+    suppression=fields.Nested(HtcdsSuppression))
+
+
+@endpoint("GET", "/reports/htcds", roles=HTCDS_ROLES,
+          summary="A calendar month, quarter or year of the network's shelter cases in the Human "
+                  "Trafficking Case Data Standard's shape (IOM, CC BY 4.0), for a data "
+                  "collaborative: codes only, an opaque record number, no name, reference or "
+                  "date; a record whose quasi-identifiers fewer than 11 records share is left out",
+          query=HtcdsQuery, response=HtcdsExport, errors=FILTERED)
+def htcds_export(ctx: Ctx):
+    q = ctx.query
+    asked = parse_calendar(q["period"]) if "period" in q else Period(q["from_"], q["to"])
+    return ctx.rpc("shelter", "htcds_export", first_day=asked.first_day.isoformat(),
+                   last_day=asked.last_day.isoformat())

@@ -272,6 +272,19 @@ class ShelterService(skeleton.ServiceSkeleton):
                                       languages, interpreter_needed, self.clock.now())
 
     @rpc
+    @audited("care_plan.set_case_data", "care_plan", "plan_id")
+    def set_case_data(self, caller, plan_id, codes):
+        """Record the plan's Human Trafficking Case Data Standard codes."""
+        return usecases.set_case_data(self.db, caller, whole(plan_id, "plan"), codes,
+                                      self.clock.now())
+
+    @rpc
+    @audited("report.htcds", "report")
+    def htcds_export(self, caller, first_day, last_day):
+        """A calendar period's cases in the HTCDS shape, small cells left out (analysts)."""
+        return usecases.htcds_export(self.db, caller, first_day, last_day)
+
+    @rpc
     @audited("care_plan.set_interpreter", "care_plan", "plan_id")
     def set_interpreter(self, caller, plan_id, occasion, language, status):
         """Book an interpreter for a first-week occasion, or move the booking on."""

@@ -337,6 +337,23 @@ interpreter_bookings = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
+# The Human Trafficking Case Data Standard codes staff record for a resident's plan
+# (services/shelter/domain/htcds.py, docs/decisions/0054): JSON lists of the standard's value
+# names and ISO 3166-1 alpha-2 codes; no free text, no name. Deleted by retention.
+case_data = Table(
+    "case_data", metadata,
+    Column("plan_id", Integer, ForeignKey("care_plans.id"), primary_key=True),
+    Column("recruitment_methods", Text, nullable=False),
+    Column("methods_of_control", Text, nullable=False),
+    Column("types_of_exploitation", Text, nullable=False),
+    Column("labour_industries", Text, nullable=False),
+    Column("sex_exploitation_types", Text, nullable=False),
+    Column("country_of_origin", String(2)),
+    Column("countries_of_exploitation", Text, nullable=False),
+    Column("updated_by", String(100), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
 screenings = Table(
     "screenings", metadata,
     Column("plan_id", Integer, ForeignKey("care_plans.id"), primary_key=True),

@@ -149,7 +149,7 @@ def test_first_week_overdue_once_cash_approval_legal_referral_and_no_outsiders(c
               "record_screening": {"outcome": "no_concerns"},
               "refer_plan_item_to_partner": {"partner_agency": "iom-erbil", "service": "mhpss"}}
     care_rows = [e for e in api.ENDPOINTS if e.path.startswith(("/shelter/plans", "/shelter/milestones"))]
-    assert len(care_rows) == 16
+    assert len(care_rows) == 17
     for token in (police, lawyer):
         for row in care_rows:
             path = row.path

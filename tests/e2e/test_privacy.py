@@ -196,7 +196,8 @@ def _forbidden(w, ep, role, relation, status):
 
 # query strings an endpoint needs to answer 200 to a role it allows
 QUERY = {"audit_trail": {"service": "referral"},
-         "report_summary": {"from": "2026-01-01", "to": "2026-12-31", "audience": "public"}}
+         "report_summary": {"from": "2026-01-01", "to": "2026-12-31", "audience": "public"},
+         "htcds_export": {"period": "2026"}}
 
 
 def test_every_endpoint_with_every_role_own_and_other(net, world):

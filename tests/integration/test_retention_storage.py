@@ -27,7 +27,7 @@ from services.referral.tables import outbox as referral_outbox
 from services.referral.tables import referrals
 from services.shelter import usecases as shelter_app
 from services.shelter.tables import audit_log as shelter_audit
-from services.shelter.tables import care_notes, care_plans, incoming, screenings
+from services.shelter.tables import care_notes, care_plans, case_data, incoming, screenings
 
 from tests.integration.conftest import (SURVIVOR_NAME, SURVIVOR_PHONE, count, intake_command,
                                         submission, table_dump)
@@ -271,6 +271,8 @@ def _discharged_resident(db, cipher, outcome="transferred") -> tuple[str, int]:
     shelter_app.add_note(db, STAFF, cipher, plan_id, CARE_NOTE, T0)
     shelter_app.update_plan(db, STAFF, cipher, plan_id, T0, goals=GOALS, psychologist="psy.one")
     shelter_app.record_screening(db, PSY, cipher, plan_id, "support_recommended", SCREENING, T0)
+    shelter_app.set_case_data(db, STAFF, plan_id, {"methods_of_control": ["WithholdsDocuments"],
+                                                   "country_of_origin": "ET"}, T0)
     # transferred (the default here): no follow-up keeps the stay (docs/decisions/0051); it
     # ended at discharge
     shelter_app.discharge(db, STAFF, "care-shelter", admission["admission_id"], outcome, now=T0)
@@ -287,6 +289,7 @@ def _care_text(db, plan_id) -> tuple[int, int, bool]:
 def test_the_shelter_erases_care_notes_goals_and_screening_after_its_period(shelter_db, keys):
     reference, plan_id = _discharged_resident(shelter_db, keys.cipher)
     assert _care_text(shelter_db, plan_id) == (1, 1, True)
+    assert count(shelter_db, case_data, case_data.c.plan_id == plan_id) == 1
 
     assert shelter_app.anonymise_ended(shelter_db, SHELTER_AGENCY, T0 + timedelta(days=364), 365) == 0
     assert _care_text(shelter_db, plan_id) == (1, 1, True)
@@ -294,6 +297,7 @@ def test_the_shelter_erases_care_notes_goals_and_screening_after_its_period(shel
     assert shelter_app.anonymise_ended(shelter_db, SHELTER_AGENCY, later, 365) == 1
     assert shelter_app.anonymise_ended(shelter_db, SHELTER_AGENCY, later, 365) == 0  # once
     assert _care_text(shelter_db, plan_id) == (0, 0, False)
+    assert count(shelter_db, case_data, case_data.c.plan_id == plan_id) == 0  # HTCDS codes too
     assert shelter_app.list_notes(shelter_db, STAFF, keys.cipher, plan_id) == []
     with pytest.raises(NotFound):
         shelter_app.get_screening(shelter_db, PSY, keys.cipher, plan_id)

@@ -21,6 +21,7 @@ BODIES = {
     "refer_plan_item_to_partner": {"partner_agency": "iom-erbil", "service": "return_reintegration"},
     "set_languages": {"languages": ["ti", "ar"], "interpreter_needed": True},
     "set_interpreter": {"language": "ti", "status": "booked"},
+    "set_case_data": {"methods_of_control": ["DebtBondage"], "country_of_origin": "ET"},
 }
 PARAMS = {"<plan_id>": "12", "<item_id>": "3", "<milestone>": "legal_rights_briefing",
           "<occasion>": "psychological_screening"}
@@ -43,7 +44,7 @@ def test_every_care_endpoint_is_covered():
         "list_plans", "get_plan", "update_plan", "add_plan_item", "update_plan_item",
         "approve_plan_item", "refer_plan_item", "list_care_notes", "add_care_note",
         "get_screening", "record_screening", "complete_milestone", "list_milestones",
-        "refer_plan_item_to_partner", "set_languages", "set_interpreter"}
+        "refer_plan_item_to_partner", "set_languages", "set_interpreter", "set_case_data"}
     assert all(e.roles == ("shelter",) for e in CARE_ENDPOINTS)
     assert set(BODIES) == {e.name for e in CARE_ENDPOINTS if e.body is not None}
 

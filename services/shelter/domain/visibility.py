@@ -29,6 +29,9 @@ VISIBILITY: dict[str, dict[str, frozenset[str] | None]] = {
     # report_figures: counts, bed-nights and day-measures, no reference; the gateway
     # suppresses them for the public audience (the only one analysts may ask for)
     "report": {"shelter": REPORT_FIELDS, "analyst": REPORT_FIELDS},
+    # GET /reports/htcds: the network's cases in the HTCDS shape, codes only, small cells left
+    # out (docs/decisions/0054): for the data collaborative's audience, analysts
+    "htcds": {"analyst": None},
 }
 
 

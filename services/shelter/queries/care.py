@@ -14,6 +14,7 @@ from ..domain.visibility import require_provider
 from ..domain.interpreters import split as split_languages
 from ..tables import (care_milestones, care_notes, care_plans, facilities, interpreter_bookings,
                       plan_items, screenings)
+from .case_data import view as case_data_view
 from .partners import attach as partner_referrals_of
 
 MAX_ROWS = 500
@@ -145,6 +146,7 @@ def plan_view(s: Session, p, goals: str | None, now: datetime) -> dict:
                       .order_by(plan_items.c.id)).all()
     order = {code: i for i, code in enumerate(rules.MILESTONE_DUE)}
     return {**plan_summary(p), "goals": goals, **interpreters_view(s, p),
+            "case_data": case_data_view(s, p.id),
             "milestones": sorted((milestone_view(m, now) for m in milestones),
                                  key=lambda v: order.get(v["milestone"], 99)),
             "items": partner_referrals_of(s, [item_view(i) for i in items])}

@@ -18,6 +18,7 @@ from .beds import (availability, bed_board, capacity_history_of, close_facility,
 from .care_plans import (add_note, complete_milestone, get_plan, get_screening, list_milestones,
                          list_notes, list_plans, notify_overdue_milestones, record_screening,
                          update_plan)
+from .case_data import htcds_export, set_case_data
 from .events import apply_event
 from .follow_ups import list_follow_ups, record_follow_up
 from .hearings import list_hearings
@@ -46,3 +47,4 @@ __all__ += ["start_screening"]
 __all__ += ["set_booking", "set_languages"]
 __all__ += ["record_best_interests"]
 __all__ += ["list_follow_ups", "record_follow_up"]
+__all__ += ["htcds_export", "set_case_data"]

@@ -16,8 +16,8 @@ from services.common.timeutil import aware
 from ..domain import retention as rules
 from ..queries import follow_ups as follow_up_queries
 from ..queries import legal_matters as legal_queries
-from ..tables import (audit_log, care_notes, care_plans, incoming, interpreter_bookings, placements,
-                      screenings)
+from ..tables import (audit_log, care_notes, care_plans, case_data, incoming, interpreter_bookings,
+                      placements, screenings)
 
 BATCH = 200
 
@@ -76,6 +76,7 @@ def _anonymise(s, reference: str, placement_id: int | None, now: datetime) -> bo
     s.execute(delete(care_notes).where(care_notes.c.plan_id.in_(plan_ids)))
     s.execute(delete(screenings).where(screenings.c.plan_id.in_(plan_ids)))
     s.execute(delete(interpreter_bookings).where(interpreter_bookings.c.plan_id.in_(plan_ids)))
+    s.execute(delete(case_data).where(case_data.c.plan_id.in_(plan_ids)))
     s.execute(update(care_plans).where(care_plans.c.admission_id == placement_id)
               .values(goals=None, languages=None, interpreter_needed=None))
     return True
