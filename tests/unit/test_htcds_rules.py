@@ -101,6 +101,12 @@ def test_each_quasi_identifier_splits_a_cell(odd):
     assert out["suppression"]["suppressed_records"] == 1 and len(out["records"]) == 11
 
 
+def test_the_same_countries_in_another_order_are_the_same_cell():
+    cases = [_case(n, where=("IQ", "LB")) for n in range(6)] + \
+        [_case(n, where=("LB", "IQ")) for n in range(6, 11)]
+    assert rules.export(cases)["suppression"]["suppressed_records"] == 0
+
+
 def test_a_cell_of_exactly_k_is_kept_and_of_k_minus_one_is_not():
     assert len(rules.export([_case(n) for n in range(11)])["records"]) == 11
     assert rules.export([_case(n) for n in range(10)])["records"] == []

@@ -84,7 +84,8 @@ def record(case: dict) -> dict:
 def quasi_identifiers(r: dict) -> tuple:
     """What an outsider may know of a person and match a record with."""
     return (r["prs_Gender"], r["refnet_AgeBand"], r["prs_Nationality"] or "",
-            tuple(r["vic_TypeOfExploitation"]), tuple(e["hte_Country"] for e in r["hte_Events"]))
+            tuple(sorted(r["vic_TypeOfExploitation"])),
+            tuple(sorted(e["hte_Country"] for e in r["hte_Events"])))  # sets: order says nothing
 
 
 def export(cases, k: int = K) -> dict:
