@@ -157,6 +157,11 @@ def run(url: str, token_secret: str, clock_file: str, first_day: date, seed: int
                             {"decision": "decline", "reason_code": "needs_beyond_capacity"})
                     # a decision the same day as the submission may reach the shelter before
                     # the referral does (the event is on its way): 404 is tried again
+                    if p.outcome == "accepted" and p.child:
+                        # a minor's placement waits for its best-interests determination
+                        # (docs/decisions/0055)
+                        d.call("POST", f"/referrals/{refs[p.key]}/best-interests", intake,
+                               json={"outcome": "placement_recommended"}, retry_on=(404,))
                     d.call("POST", f"/referrals/{refs[p.key]}/decision", intake, json=body,
                            retry_on=(404,))
                 elif kind == "admit":

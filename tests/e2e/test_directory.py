@@ -78,7 +78,7 @@ def test_addressed_to_an_unknown_inactive_or_non_provider_agency_is_refused_and_
     assert first["agency"] == agency and first["agency_name"] == agency  # its name is its id here
 
     submitted = _event(event_tap, "referral.submitted", reference)
-    assert submitted["version"] == 2
+    assert submitted["version"] == 3
     assert submitted["payload"]["requested_provider"] == provider
     assert submitted["payload"]["service_languages"] == CANONICAL["survivor"]["languages"]
 

@@ -237,7 +237,7 @@ def test_pdf_report_renders_with_tables_and_charts(year_net, tmp_path):
                          text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     manifest = json.loads(run.stdout.strip().splitlines()[-1])
-    assert len(manifest["charts"]) >= 2 and len(manifest["tables"]) == 7
+    assert len(manifest["charts"]) >= 2 and len(manifest["tables"]) == 8
     subprocess.run(["pdftoppm", "-png", "-r", "40", str(pdf), str(tmp_path / "page")], check=True,
                    timeout=120)
     pages = sorted(tmp_path.glob("page*.png"))

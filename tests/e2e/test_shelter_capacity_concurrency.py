@@ -158,6 +158,12 @@ def test_200_simultaneous_accepts_for_45_beds_ten_runs_from_scratch(capacity_net
             assert problem["code"] == "conflict" and "accepted" in problem["detail"]
         assert available_of(net, shelter)["women"]["held"] == 1
 
+        # the minors' placements wait for a best-interests determination (decision 0055)
+        determined = simultaneously([(lambda ref=ref: net.api(
+            "POST", f"/referrals/{ref}/best-interests", shelter,
+            json={"outcome": "placement_recommended"})) for ref in by_group["children"]])
+        assert {a.status_code for a in determined} == {200}, [a.text for a in determined][:1]
+
         # 200 simultaneous accepts of 200 referrals for the 45 free beds.
         group_of = {ref: g for g, refs in by_group.items() for ref in refs}
         calls = [(lambda ref=ref: net.api("POST", f"/referrals/{ref}/decision", shelter,
