@@ -25,8 +25,8 @@ def submit_referrals(network, count: int) -> None:
 
 def sees_the_figures(who) -> None:
     page = who.page
-    assert page.locator("table.report").count() == 7
-    assert page.locator("table.report caption").count() == 7
+    assert page.locator("table.report").count() == 8
+    assert page.locator("table.report caption").count() == 8
     assert page.locator("table.report th[scope=col]").count() > 7
     assert page.locator("table.report th[scope=row]").count() > 7
     figures = page.locator("figure.chart-figure")
