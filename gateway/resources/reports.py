@@ -17,6 +17,35 @@ REPORT_ROLES = ("shelter", "analyst")   # internal audience: shelter staff only 
 
 # --- schemas ---------------------------------------------------------------------------------------
 
+def check_period_fields(data: dict, *, calendar: bool, max_days: int | None = None) -> None:
+    """A query's period: ``period`` (2025, 2025-Q2, 2025-04) or ``from`` and ``to`` (years 1900
+    to 2999, in order, at most ``max_days`` apart; a whole calendar month, quarter or year when
+    ``calendar``), each refusal naming its field."""
+    if "period" in data:
+        if "from_" in data or "to" in data:
+            raise ValidationError("Give period, or from and to, not both.", field_name="period")
+        try:
+            parse_calendar(data["period"])
+        except InvalidInput as exc:
+            raise ValidationError(str(exc), field_name="period") from None
+        return
+    for name, key in (("from_", "from"), ("to", "to")):
+        if name not in data:
+            raise ValidationError("Missing data for required field.", field_name=key)
+    for name, key in (("from_", "from"), ("to", "to")):
+        if not 1900 <= data[name].year <= 2999:
+            raise ValidationError("A year from 1900 to 2999.", field_name=key)
+    if data["to"] < data["from_"]:
+        raise ValidationError("to is before from.", field_name="to")
+    if max_days is not None and (data["to"] - data["from_"]).days >= max_days:
+        raise ValidationError(f"A period is at most {max_days} days.", field_name="to")
+    if calendar:
+        try:
+            check_calendar_period(data["from_"], data["to"])
+        except InvalidInput as exc:
+            raise ValidationError(str(exc), field_name=exc.field) from None
+
+
 class ReportQuery(Strict):
     from_ = fields.Date(data_key="from",
                         metadata={"description": "First day of the period (UTC), YYYY-MM-DD. "
@@ -38,30 +67,8 @@ class ReportQuery(Strict):
 
     @validates_schema
     def _order(self, data, **_):
-        if "period" in data:
-            if "from_" in data or "to" in data:
-                raise ValidationError("Give period, or from and to, not both.", field_name="period")
-            try:
-                parse_calendar(data["period"])
-            except InvalidInput as exc:
-                raise ValidationError(str(exc), field_name="period") from None
-            return
-        for name, key in (("from_", "from"), ("to", "to")):
-            if name not in data:
-                raise ValidationError("Missing data for required field.", field_name=key)
-        for name, key in (("from_", "from"), ("to", "to")):
-            if name in data and not 1900 <= data[name].year <= 2999:
-                raise ValidationError("A year from 1900 to 2999.", field_name=key)
-        if "from_" in data and "to" in data:
-            if data["to"] < data["from_"]:
-                raise ValidationError("to is before from.", field_name="to")
-            if (data["to"] - data["from_"]).days >= 3660:
-                raise ValidationError("A period is at most 3660 days.", field_name="to")
-            if data.get("audience", "public") == "public":
-                try:
-                    check_calendar_period(data["from_"], data["to"])
-                except InvalidInput as exc:
-                    raise ValidationError(str(exc), field_name=exc.field) from None
+        check_period_fields(data, calendar=data.get("audience", "public") == "public",
+                            max_days=3660)
 
 
 def _count() -> fields.Integer:
@@ -180,25 +187,7 @@ class HtcdsQuery(Strict):
 
     @validates_schema
     def _order(self, data, **_):
-        if "period" in data:
-            if "from_" in data or "to" in data:
-                raise ValidationError("Give period, or from and to, not both.", field_name="period")
-            try:
-                parse_calendar(data["period"])
-            except InvalidInput as exc:
-                raise ValidationError(str(exc), field_name="period") from None
-            return
-        for name, key in (("from_", "from"), ("to", "to")):
-            if name not in data:
-                raise ValidationError("Missing data for required field.", field_name=key)
-            if not 1900 <= data[name].year <= 2999:
-                raise ValidationError("A year from 1900 to 2999.", field_name=key)
-        if data["to"] < data["from_"]:
-            raise ValidationError("to is before from.", field_name="to")
-        try:
-            check_calendar_period(data["from_"], data["to"])
-        except InvalidInput as exc:
-            raise ValidationError(str(exc), field_name=exc.field) from None
+        check_period_fields(data, calendar=True)
 
 
 HtcdsEvent = answer("HtcdsEvent", strings("hte_Type hte_Country"))
