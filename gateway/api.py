@@ -13,10 +13,12 @@ from typing import Callable, Mapping
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from marshmallow import ValidationError
 
+from . import uploads
 from .directory import identity_problem
 from .errors import ApiProblem, InputError
 from .resources import BY_NAME, ENDPOINTS
-from .resources.declare import JSON, Answer, Ctx, Endpoint
+from .resources.declare import JSON, Answer, Ctx, Endpoint, Uploaded
+from .uploads import checked
 from .tokens import InvalidToken, verify_token
 
 log = logging.getLogger(__name__)
@@ -30,7 +32,7 @@ _SCHEMAS = {endpoint.name: (endpoint.body() if endpoint.body else None,
 def perform(name: str, identity, *, body: dict | Callable[[], dict] | None = None,
             query: Mapping | None = None, headers: Mapping[str, str] | None = None,
             correlation_id: str | None = None, rpc_timeout: float | None = None,
-            **params) -> Answer:
+            upload: Uploaded | Callable[[], Uploaded] | None = None, **params) -> Answer:
     """Run one endpoint for an identity, exactly as ``/api/v1`` does after authentication: the
     agency check (known to the directory and active, ``gateway/directory.py``), the role check, the body and query schemas, the view. The web pages call this too, so a page can
     never do or show more than the API gives the same person.
@@ -38,6 +40,8 @@ def perform(name: str, identity, *, body: dict | Callable[[], dict] | None = Non
     ``body`` is the JSON body, or a function that reads it (the API route's: a role that may not
     use the endpoint gets 403 before the body is read, never 415 or 422). ``rpc_timeout``
     shortens the view's service calls (a page's unread badge, which the page can do without).
+    ``upload`` is an upload endpoint's file part, or a function that reads it (read after the
+    role check and the form's fields, as the body is).
     Raises ``ApiProblem``
     (``InputError`` for refused input) or the service's error; returns the view's ``Answer``
     with the status and media type of the declaration unless the view set its own."""
@@ -57,8 +61,12 @@ def perform(name: str, identity, *, body: dict | Callable[[], dict] | None = Non
         loaded = query_schema.load(dict(query or {})) if query_schema is not None else {}
     except ValidationError as exc:
         raise InputError.from_validation(exc) from None
+    if endpoint.upload:
+        upload = checked(upload() if callable(upload) else upload,
+                         current_app.config["ATTACHMENT_MAX_BYTES"])
     ctx = Ctx(identity, data, loaded, raw, headers=headers or {}, correlation_id=correlation_id,
-              extensions=current_app.extensions, rpc_timeout=rpc_timeout)
+              extensions=current_app.extensions, rpc_timeout=rpc_timeout,
+              upload=upload if endpoint.upload else None)
     result = endpoint.view(ctx, **params)
     if endpoint.changes_beds:  # beds changed: every worker's availability copy is dropped
         current_app.extensions["refnet.availability"].invalidate()
@@ -144,8 +152,11 @@ def _json_body() -> dict:
 
 def _route(endpoint: Endpoint):
     def view(**params):
-        answer = perform(endpoint.name, _authenticate(),
-                         body=_json_body if endpoint.body is not None else None,
+        if endpoint.upload:  # multipart/form-data: the fields, then the file part
+            body, upload = uploads.form_fields, uploads.file_part
+        else:
+            body, upload = (_json_body if endpoint.body is not None else None), None
+        answer = perform(endpoint.name, _authenticate(), body=body, upload=upload,
                          query=request.args.to_dict(), headers=request.headers,
                          correlation_id=g.correlation_id, **params)
         return respond(answer)

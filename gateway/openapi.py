@@ -8,7 +8,9 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import fields
 
-from .resources.declare import Endpoint
+from services.contracts.attachments import MEDIA_TYPES
+
+from .resources.declare import FORM, JSON, Endpoint
 from .resources.shapes import answer, integers, strings
 
 # an ``application/problem+json`` error (RFC 9457), as ``gateway/errors.py`` writes it
@@ -19,7 +21,8 @@ Problem = answer("Problem", strings("type title"), integers("status"),
 _PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 _REASONS = {400: "Malformed request", 401: "Missing or invalid token", 403: "Role not allowed",
             404: "Not found (or not yours)", 409: "Conflicts with the current state",
-            413: "Body too large", 415: "Not JSON", 422: "Invalid field(s)",
+            413: "Body (or uploaded file) too large",
+            415: "Not JSON (an upload: not multipart/form-data)", 422: "Invalid field(s)",
             429: "Too many requests for this user; retry after Retry-After",
             503: "A service or the broker is unavailable; retry after Retry-After"}
 
@@ -48,9 +51,17 @@ def build(endpoints: tuple[Endpoint, ...], *, prefix: str = "/api/v1") -> dict:
                                      "schema": {"type": "string", "maxLength": 200}} for h in ep.headers]
         if ep.query is not None:
             operation["parameters"].append({"in": "query", "schema": ep.query})
-        if ep.body is not None:
+        if ep.upload:  # the form's fields and the file, as one multipart/form-data body
+            operation["requestBody"] = {"required": True, "content": {FORM: {
+                "schema": _upload_schema(spec, ep), "encoding": {"file": {"contentType": ", ".join(
+                    MEDIA_TYPES)}}}}}
+        elif ep.body is not None:
             operation["requestBody"] = {"required": True,
                                         "content": {"application/json": {"schema": ep.body}}}
+        if ep.response is None and ep.media_type != JSON:  # a file: its bytes
+            operation["responses"][str(ep.status)]["content"] = {
+                media_type: {"schema": {"type": "string", "format": "binary"}}
+                for media_type in (ep.media_type, *ep.also_as)}
         if ep.response is not None:
             schema = {"type": "array", "items": ep.response} if ep.many else ep.response
             operation["responses"][str(ep.status)]["content"] = {ep.media_type: {"schema": schema}}
@@ -71,6 +82,16 @@ def build(endpoints: tuple[Endpoint, ...], *, prefix: str = "/api/v1") -> dict:
                                                  "responses": {"200": {"description": "OK"},
                                                                "503": {"description": "Not ready"}}}})
     return spec.to_dict()
+
+
+def _upload_schema(spec: APISpec, ep: Endpoint) -> dict:
+    """An upload's body: the fields of its form schema (as JSON Schema) and ``file``."""
+    converter = spec.plugins[0].converter  # the MarshmallowPlugin's
+    fields_schema = converter.schema2jsonschema(ep.body)
+    return {"type": "object", "required": sorted({*fields_schema.get("required", ()), "file"}),
+            "properties": {**fields_schema["properties"],
+                           "file": {"type": "string", "format": "binary",
+                                    "description": "A PDF, JPEG or PNG (checked by content)"}}}
 
 
 @functools.cache

@@ -18,7 +18,8 @@ from services.common.settings import (SERVICE, Setting, Settings, database_url a
 APP = Settings(
     "gateway-app",
     *(s for s in SERVICE if s.env in ("AMQP_URI", "REFNET_DEMO_CLOCK_FILE",
-                                      "REFNET_TEST_CLOCK_OFFSET_FILE")),
+                                      "REFNET_TEST_CLOCK_OFFSET_FILE",
+                                      "REFNET_ATTACHMENT_MAX_BYTES")),
     Setting("REFNET_RPC_TIMEOUT", "5",
             "seconds the gateway waits on a service before answering 503", float),
     Setting("REFNET_RPC_POOL_SIZE", "4",
@@ -112,6 +113,7 @@ CONFIG_KEYS = {
     "REFNET_SIGNIN_PER_MINUTE": "SIGNIN_PER_MINUTE",
     "REFNET_TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "REFNET_METRICS_TOKEN": "METRICS_TOKEN",
+    "REFNET_ATTACHMENT_MAX_BYTES": "ATTACHMENT_MAX_BYTES",
 }
 # fixed, not read from the environment
 CONSTANTS = {"MAX_CONTENT_LENGTH": 64 * 1024, "RETRY_AFTER_SECONDS": 5}

@@ -13,6 +13,7 @@ view's endpoint declaration side by side.
 * ``inbox`` notifications (the notify service): the inbox, read marks, the unread count, and
   each person's notification preferences
 * ``tasks`` the shelter's tasks: court accompaniment and cash approvals, assigned and finished
+* ``attachments`` documents on a referral, a care plan or a legal case: upload, list, download
 
 ``declare`` holds the decorator and the registry; ``shapes`` the field helpers they share.
 Importing this package declares every endpoint; ``ENDPOINTS`` lists them.
@@ -23,6 +24,7 @@ from . import (admin, agencies, admissions, beds, care, court, fhir, legal, priv
 from . import partners  # noqa: F401 - declare
 from . import inbox  # noqa: F401 - declare
 from . import tasks  # noqa: F401 - declare
+from . import attachments  # noqa: F401 - declare
 from .declare import REGISTRY
 
 ENDPOINTS = tuple(REGISTRY)

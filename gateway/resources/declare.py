@@ -15,6 +15,7 @@ from marshmallow import Schema
 from services.contracts.vocabulary import ROLES
 
 JSON = "application/json"
+FORM = "multipart/form-data"  # an upload: the form's fields (``body``) and a part named ``file``
 
 # --- the error statuses an endpoint documents (401 and 429 are added to every one) --------------
 LISTING = frozenset({401, 403, 503})             # a list the role may read
@@ -24,6 +25,7 @@ INPUT = FILTERED | {400}                         # takes a body or a query that 
 WRITE = INPUT | {404, 409}                       # changes an object, which may be in the way
 TOO_LARGE = frozenset({413})                     # a body over MAX_CONTENT_LENGTH
 NOT_JSON = frozenset({415})                      # a body that is not application/json
+                                                 # (or, for an upload, not multipart/form-data)
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class Endpoint:
     changes_status: bool = False      # ... every worker's status copy, before it answers
     media_type: str = JSON            # of the success answer
     also_as: tuple[str, ...] = ()     # other media types of the success answer (text/csv)
+    upload: bool = False              # the body is FORM: ``body`` reads its fields, the view
+                                      # gets the file part as ``ctx.upload`` (an ``Uploaded``)
 
 
 REGISTRY: list[Endpoint] = []
@@ -55,8 +59,10 @@ def endpoint(method: str, path: str, *, roles, summary: str, **declared) -> Call
     """Declare the decorated view as an endpoint (named after the view) in ``REGISTRY``;
     ``declared`` takes the other fields of ``Endpoint`` (body, query, response, status, ...)."""
     roles = tuple(roles)
-    if declared.get("body") is not None:  # any body may be too large or not JSON
+    if declared.get("body") is not None:  # any body may be too large or of another type
         declared["errors"] = frozenset(declared.get("errors", INPUT)) | TOO_LARGE | NOT_JSON
+    if declared.get("upload") and declared.get("body") is None:
+        raise ValueError("an upload endpoint declares its form's fields as its body")
     if set(roles) == set(ROLES):  # every role may call it: no 403 to document
         declared["errors"] = frozenset(declared.get("errors", INPUT)) - {403}
 
@@ -79,15 +85,25 @@ class Answer:
     media_type: str | None = None
 
 
+@dataclass(frozen=True)
+class Uploaded:
+    """The file part of an upload, as the client sent it: its name (never logged: it may be a
+    person's) and its bytes, within the size limit."""
+    file_name: str
+    data: bytes
+
+
 class Ctx:
-    """What a view gets: who is calling, the validated body and query, the raw JSON, the
-    request headers a view reads (``Idempotency-Key``), the request's correlation id and the
-    app's extensions (the RPC pool, intake, caches). Nothing here reads Flask's request."""
+    """What a view gets: who is calling, the validated body and query, the raw JSON (or form),
+    an upload's file part, the request headers a view reads (``Idempotency-Key``), the
+    request's correlation id and the app's extensions (the RPC pool, intake, caches). Nothing
+    here reads Flask's request."""
 
     def __init__(self, identity, data, query, raw, *, headers: Mapping[str, str],
                  correlation_id: str | None, extensions: Mapping[str, Any],
-                 rpc_timeout: float | None = None):
+                 rpc_timeout: float | None = None, upload: Uploaded | None = None):
         self.identity, self.data, self.query, self.raw = identity, data, query, raw
+        self.upload = upload  # an upload endpoint's file part
         self.headers, self.correlation_id, self.extensions = headers, correlation_id, extensions
         self.rpc_timeout = rpc_timeout  # None: the RPC client's own timeout
         # the request's id travels with the identity, into every service's audit trail

@@ -227,6 +227,22 @@ class Settings:
         return [setting.env for setting in self if setting.required]
 
 
+def positive_int(text: str) -> int:
+    """A whole number above zero."""
+    value = int(text)
+    if value <= 0:
+        raise Malformed("must be a whole number above zero")
+    return value
+
+
+# read by the gateway (it refuses a larger upload before any call) and by each service that
+# keeps attachments (it checks again before storing)
+ATTACHMENT_MAX_BYTES = Setting(
+    "REFNET_ATTACHMENT_MAX_BYTES", "10485760",
+    "the largest attachment (identity scan, medical report, power of attorney, court summons) "
+    "in bytes", positive_int)
+
+
 def database_setting(service_name: str) -> Setting:
     """The ``<SERVICE>_DATABASE_URL`` of a service (SQLite under ``var/`` by default)."""
     return Setting(f"{service_name.upper()}_DATABASE_URL", f"sqlite:///var/{service_name}.db",
@@ -263,6 +279,7 @@ SERVICE = Settings(
             "demo networks only: a file of seconds added to every recorded time", optional),
     Setting("REFNET_TEST_CLOCK_OFFSET_FILE", None,
             "tests only: a file of seconds added to the clock of timers and reads", optional),
+    ATTACHMENT_MAX_BYTES,
 )
 
 

@@ -183,6 +183,28 @@ class LegalService(skeleton.ServiceSkeleton):
         return usecases.change_document_status(self.db, caller, document_id, status, on,
                                                correlation_id, clock=self.clock)
 
+    # --- documents on a legal case (issue 21): every call audited, reads included -------------
+
+    @rpc
+    @audited("attachment.add", "legal_case", "case_id")
+    def add_attachment(self, caller, case_id, kind=None, file_name=None, content=None):
+        """Keep a power of attorney or court summons (``content``: base64) on the case."""
+        return usecases.add_attachment(self.db, caller, self.cipher, case_id, kind, file_name,
+                                       content, VALUES.attachment_max_bytes, clock=self.clock)
+
+    @rpc
+    @audited("attachment.list", "legal_case", "case_id")
+    def list_attachments(self, caller, case_id):
+        """The case's documents without content (legal team)."""
+        return usecases.list_attachments(self.db, caller, case_id, clock=self.clock)
+
+    @rpc
+    @audited("attachment.read", "attachment", "attachment_id")
+    def read_attachment(self, caller, case_id, attachment_id):
+        """One document with its content (base64), for the legal team."""
+        return usecases.read_attachment(self.db, caller, self.cipher, case_id, attachment_id,
+                                        clock=self.clock)
+
     @rpc
     @audited("labour_dispute.open", "legal_case", "case_id")
     def open_dispute(self, caller, case_id, employer, claims, amount_claimed=None, currency=None,

@@ -10,6 +10,7 @@ from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Inte
                         String, Table, Text, UniqueConstraint)
 
 from services.common.atrest import AtRest, Sealed
+from services.common.attachments import attachment_table
 from services.common.audit import audit_table
 from services.common.messaging import messaging_tables
 
@@ -195,9 +196,15 @@ referral_requests = Table(
 )
 Index("ix_legal_referral_requests_received", referral_requests.c.received_at)
 
+# Documents on a legal case (issue 21): powers of attorney and court summonses, the content
+# (encrypted bytes) and the file name (sealed) as every service keeps them
+# (services/common/attachments.py); deleted when the case is anonymised.
+attachments = attachment_table(metadata, "case_id", String(32), "legal_cases.id")
+
 outbox, processed_events = messaging_tables(metadata)
 
 audit_log = audit_table(metadata)
 
-# Every encrypted column of the legal service (the sealed free text): what rotate-keys covers.
-ENCRYPTED = AtRest.of(metadata)
+# Every encrypted column of the legal service (the sealed free text and the documents' content):
+# what rotate-keys covers.
+ENCRYPTED = AtRest.of(metadata, attachments.c.content)

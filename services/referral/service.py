@@ -167,6 +167,31 @@ class ReferralService(skeleton.ServiceSkeleton):
         return usecases.set_guardian(self.db, self.clock, self.cipher, caller, reference, name,
                                      relationship, default_holder=VALUES.shelter_agency)
 
+    # --- documents on a referral (issue 21): every call audited, reads included ---------------
+
+    @rpc
+    @audited("attachment.add", "referral", "reference")
+    def add_attachment(self, caller, reference, kind=None, file_name=None, content=None):
+        """Keep an identity scan (``content``: base64) on the referral: the referring police or
+        the staff who read the file."""
+        return usecases.add_attachment(self.db, self.clock, self.cipher, caller, reference, kind,
+                                       file_name, content, VALUES.attachment_max_bytes,
+                                       default_holder=VALUES.shelter_agency)
+
+    @rpc
+    @audited("attachment.list", "referral", "reference")
+    def list_attachments(self, caller, reference):
+        """The referral's documents without content (the staff who read the file)."""
+        return usecases.list_attachments(self.db, self.clock, caller, reference,
+                                         default_holder=VALUES.shelter_agency)
+
+    @rpc
+    @audited("attachment.read", "attachment", "attachment_id")
+    def read_attachment(self, caller, reference, attachment_id):
+        """One document with its content (base64), for the staff who read the file."""
+        return usecases.read_attachment(self.db, self.clock, self.cipher, caller, reference,
+                                        attachment_id, default_holder=VALUES.shelter_agency)
+
     @rpc
     @audited("consent.read", "referral", "reference")
     def get_consent(self, caller, reference):

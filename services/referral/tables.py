@@ -4,6 +4,7 @@ from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, L
                         MetaData, String, Table, Text, UniqueConstraint)
 
 from services.common.atrest import AtRest
+from services.common.attachments import attachment_table
 from services.common.audit import audit_table
 from services.common.messaging import messaging_tables
 
@@ -185,7 +186,12 @@ guardians = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
 
+# Documents on a referral (issue 21): the survivor's identity scans, the content and the file
+# name encrypted (services/common/attachments.py); deleted with the file at retention.
+attachments = attachment_table(metadata, "referral_id", Integer, "referrals.id")
+
 audit_log = audit_table(metadata)
 
 # Every encrypted column of the referral service: what `refnet rotate-keys` re-encrypts.
-ENCRYPTED = AtRest(referrals.c.file_ciphertext, guardians.c.name)
+ENCRYPTED = AtRest(referrals.c.file_ciphertext, guardians.c.name, attachments.c.content,
+                   attachments.c.file_name)

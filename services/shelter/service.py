@@ -418,6 +418,29 @@ class ShelterService(skeleton.ServiceSkeleton):
         return usecases.record_screening(self.db, caller, self.cipher, whole(plan_id, "plan"),
                                          outcome, summary, self.clock.now())
 
+    # --- documents on a plan (issue 21): every call audited, reads included -------------------
+
+    @rpc
+    @audited("attachment.add", "care_plan", "plan_id")
+    def add_attachment(self, caller, plan_id, kind=None, file_name=None, content=None):
+        """Keep a medical report (``content``: base64) on the plan: any staff of its provider."""
+        return usecases.add_attachment(self.db, caller, self.cipher, whole(plan_id, "plan"), kind,
+                                       file_name, content, VALUES.attachment_max_bytes,
+                                       self.clock.now())
+
+    @rpc
+    @audited("attachment.list", "care_plan", "plan_id")
+    def list_attachments(self, caller, plan_id):
+        """The plan's documents without content (its case manager and psychologist)."""
+        return usecases.list_attachments(self.db, caller, whole(plan_id, "plan"))
+
+    @rpc
+    @audited("attachment.read", "attachment", "attachment_id")
+    def read_attachment(self, caller, plan_id, attachment_id):
+        """One document with its content (base64), for the case manager and psychologist."""
+        return usecases.read_attachment(self.db, caller, self.cipher, whole(plan_id, "plan"),
+                                        attachment_id)
+
     @rpc
     @audited("screening.read", "care_plan", "plan_id")
     def get_screening(self, caller, plan_id):

@@ -3,6 +3,7 @@
 from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, LargeBinary,
                         MetaData, String, Table, Text, UniqueConstraint)
 
+from services.common.attachments import attachment_table
 from services.common.atrest import AtRest
 from services.common.audit import audit_table
 from services.common.messaging import messaging_tables
@@ -396,6 +397,11 @@ partner_referrals = Table(
 Index("ix_partner_referrals_partner", partner_referrals.c.partner_agency, partner_referrals.c.sent_at)
 Index("ix_partner_referrals_item", partner_referrals.c.item_id, partner_referrals.c.sent_at)
 
+# Documents on a care plan (issue 21): medical reports, the content and the file name
+# encrypted (services/common/attachments.py); read by the plan's case manager and psychologist,
+# deleted with the plan's notes at retention.
+attachments = attachment_table(metadata, "plan_id", Integer, "care_plans.id")
+
 outbox, processed_events = messaging_tables(metadata)
 
 # Who changed what, append-only and hash-chained (services/common/audit.py)
@@ -403,4 +409,5 @@ audit_log = audit_table(metadata)
 
 # Every encrypted column of the shelter service: the care use cases seal and open through it,
 # and `refnet rotate-keys` re-encrypts each.
-ENCRYPTED = AtRest(care_plans.c.goals, care_notes.c.body, screenings.c.result)
+ENCRYPTED = AtRest(care_plans.c.goals, care_notes.c.body, screenings.c.result,
+                   attachments.c.content, attachments.c.file_name)

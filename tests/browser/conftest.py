@@ -128,8 +128,17 @@ class Person:
         folder = SCREENSHOTS / self.lang
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{self.role}-{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
-        return path
+        for attempt in range(3):
+            # Chromium now and then refuses one capture ("Unable to capture screenshot") and
+            # takes the same picture when asked again; the picture is a record, not a check
+            try:
+                self.page.bring_to_front()
+                self.page.screenshot(path=str(path), full_page=True)
+                return path
+            except Exception as refused:
+                if "Unable to capture screenshot" not in str(refused) or attempt == 2:
+                    raise
+                time.sleep(0.5)
 
     def audit(self, name: str) -> list[dict]:
         """Check the page as it is now with axe-core against WCAG 2.0/2.1/2.2 A and AA, print

@@ -514,7 +514,10 @@ def test_openapi_has_an_operation_for_every_endpoint(client, endpoint):
     assert str(endpoint.status) in operation["responses"]
     for code in endpoint.errors:
         assert PROBLEM in operation["responses"][str(code)]["content"]
-    if endpoint.body is not None:
+    if endpoint.upload:  # the form's fields and the file part
+        body = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
+        assert "file" in body["required"] and body["properties"]["file"]["format"] == "binary"
+    elif endpoint.body is not None:
         assert "application/json" in operation["requestBody"]["content"]
 
 

@@ -3,6 +3,7 @@ object, services/legal/domain/access.py), applies the domain rules, and writes t
 the event announcing it in one short transaction (outbox). Time comes from the injected clock
 (``clock=``), or as ``now`` for the reminder job, so tests drive it."""
 
+from .attachments import add_attachment, list_attachments, read_attachment
 from .cases import (add_note, add_session, get_case, list_cases, list_eligible,
                     list_referral_requests, open_case, reassign_lawyer)
 from .consent import apply_consent
@@ -15,6 +16,7 @@ from .hearings import (list_hearings, record_outcome, schedule_hearing, send_due
 from .retention import anonymise_closed_cases, close_case, reopen_case
 
 __all__ = [
+    "add_attachment", "list_attachments", "read_attachment",
     "add_note", "add_session", "anonymise_closed_cases", "apply_consent", "apply_event",
     "change_court_status", "close_case",
     "change_document_status", "file_court_case", "get_case", "get_court_case", "list_cases",

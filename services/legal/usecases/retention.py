@@ -17,6 +17,7 @@ from ..queries import cases as case_queries
 from ..queries.cases import case_row, case_summary
 from ..tables import (audit_log, case_status_history, cases, court_cases, disputes, documents,
                       hearings, notes, sessions)
+from .attachments import STORE as ATTACHMENTS
 from .common import emit, now_of
 
 BATCH = 100
@@ -105,6 +106,7 @@ def _anonymise(s, case_id: str, now: datetime) -> bool:
                      .values(anonymised_at=now)).rowcount:
         return False  # another replica did it
     s.execute(delete(notes).where(notes.c.case_id == case_id))
+    ATTACHMENTS.erase(s, [case_id])  # powers of attorney and summonses
     s.execute(update(sessions).where(sessions.c.case_id == case_id).values(topic=rules.ANONYMISED))
     s.execute(update(documents).where(documents.c.case_id == case_id)
               .values(authority=rules.ANONYMISED))

@@ -5,7 +5,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from services.common.caller import Caller
-from services.common.errors import Forbidden, InvalidInput, NotFound
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.common.timeutil import aware, iso
 from services.contracts.submission import ADULT_AGE, age_of
 from services.contracts.vocabulary import CONSENT_AUDIENCES
@@ -222,6 +222,28 @@ def file_access(caller: Caller, referral: dict | None, now: datetime | None = No
     if referral is None or not holds(caller, referral, default_holder):
         return None
     return "file" if may_read_file(caller, referral, now, default_holder) else "summary"
+
+
+def require_attachment_access(caller: Caller, referral: dict | None, reference: str,
+                              *, reading: bool, now: datetime | None = None,
+                              default_holder: str | None = None) -> dict:
+    """The referral, when the caller may add (``reading`` false) or list and read
+    (``reading`` true) its documents: whoever reads the file does both; the referring police
+    agency adds identity scans and reads none back (status, not files). ``NotFound`` for anyone
+    who may not learn the referral exists; ``Forbidden`` for the rest; ``Conflict`` once the
+    referral was anonymised (its documents went with the file)."""
+    referring = (referral is not None and caller.role == "police"
+                 and caller.agency == referral["referring_agency"])
+    access = file_access(caller, referral, now, default_holder)
+    if access is None and not referring:
+        raise NotFound(f"no referral {reference}", field="reference")
+    if access != "file" and (reading or not referring):
+        raise Forbidden("the survivor's documents are for the staff who may read the file "
+                        "(the survivor's consent to share it with your agency)", field="reference")
+    if referral.get("anonymised_at") is not None:
+        raise Conflict(f"referral {reference} was anonymised: its documents are gone",
+                       field="reference")
+    return referral
 
 
 def service_languages(submission: dict | None) -> list[str]:

@@ -12,9 +12,11 @@ in that same transaction; "now" comes from the clock it is given.
 * ``retention``: closing stale referrals, anonymisation (with the legal hold), key rotation,
   backfill of statistical codes.
 * ``report``: the period's figures (counts and quartiles only).
+* ``attachments``: identity scans on a referral, added, listed and read.
 * ``directory``: the agency directory (docs/decisions/0037): list, read, register, change.
 """
 
+from .attachments import add_attachment, list_attachments, read_attachment
 from .consent import get_consent, record_consent
 from .directory import get_agency, list_agencies, register_agency, update_agency
 from .events import apply_event
@@ -30,4 +32,4 @@ __all__ = ["anonymise_closed", "apply_event", "backfill_report_codes", "close_se
            "get_agency", "get_file", "get_status", "list_agencies", "list_referrals",
            "list_unplaced", "names_for", "record_consent", "register_agency", "report_figures",
            "search_by_name", "submit", "update_agency", "withdraw"]
-__all__ += ["set_guardian"]
+__all__ += ["set_guardian", "add_attachment", "list_attachments", "read_attachment"]

@@ -22,6 +22,7 @@ from ..domain import report as report_rules
 from ..domain import retention
 from ..tables import (audit_log, consent_records, guardians, legal_updates, outbox, referrals,
                       timeline)
+from .attachments import STORE as ATTACHMENTS
 from .steps import SOURCE, add_timeline
 
 BATCH = 200
@@ -90,8 +91,8 @@ def close(s, row, reason: str, now, action: str, *, actor: str = "system:retenti
 
 def anonymise_closed(db: Database, clock: Clock, cipher: FileCipher, older_than_days: float) -> int:
     """Anonymise referrals that ended (closed, declined, withdrawn, discharged) more than
-    ``older_than_days`` ago: the file, the name digest, the submitting officer and free-text
-    timeline notes go; status, group, urgency, needs and dates stay, so counts survive.
+    ``older_than_days`` ago: the file and its documents, the name digest, the submitting
+    officer and free-text timeline notes go; status, group, urgency, needs and dates stay, so counts survive.
     A referral under a legal hold (a legal or court case still open: ``retention.legal_hold``)
     keeps its file until the legal service announces the case closed. Each referral is claimed
     by a guarded update (``anonymised_at`` still empty), so replicas sweeping at once anonymise
@@ -123,6 +124,7 @@ def anonymise_closed(db: Database, clock: Clock, cipher: FileCipher, older_than_
             s.execute(update(consent_records).where(consent_records.c.referral_id.in_(ids))
                       .values(purpose=None))
             s.execute(update(guardians).where(guardians.c.referral_id.in_(ids)).values(name=None))
+            ATTACHMENTS.erase(s, ids)  # the identity scans go with the file
             for referral_id in ids:
                 audit.append(s, audit_log, actor="system:retention", role="system", agency="referral",
                              action="referral.anonymise", object=f"referral-id:{referral_id}",

@@ -2,7 +2,7 @@
 the decision), ``beds`` (facilities, capacity, beds out of service, the staff views and the HSDS
 export), ``admissions`` (holds, admissions, discharges, expiry), ``waitlist_order``,
 ``transfers`` (a resident moving to another provider), ``hearings``, ``care_plans`` and
-``plan_items`` (the residents' care), ``follow_ups`` (after discharge), ``events`` (what the
+``plan_items`` (the residents' care), ``attachments`` (medical reports on a plan), ``follow_ups`` (after discharge), ``events`` (what the
 shelter does with other services' events), ``retention`` (anonymising what ended long ago) and
 ``report`` (the figures for a period). Each checks who may call it, applies the domain's rules and runs the aggregate's queries
 (``queries/``) in one short transaction, with its outbox events.
@@ -11,6 +11,7 @@ The names below are the service's use cases as one list, for the entrypoints and
 """
 
 from .admissions import admit, discharge, expire_holds
+from .attachments import add_attachment, list_attachments, read_attachment
 from .beds import (availability, bed_board, capacity_history_of, close_facility, daily_census,
                    hsds_service, list_facilities, register_facility, rename_facility,
                    set_facility_manager,
@@ -33,6 +34,7 @@ from .tasks import assign_task, finish_task, list_tasks
 from .waitlist_order import reorder_waitlist, waitlist
 
 __all__ = [
+    "add_attachment", "list_attachments", "read_attachment",
     "add_item", "add_note", "admit", "anonymise_ended", "apply_event", "approve_item", "availability", "bed_board",
     "capacity_history_of", "close_facility", "complete_milestone", "daily_census", "decide",
     "discharge", "escalate", "expire_holds", "get_plan", "get_screening", "hsds_service",

@@ -1,6 +1,6 @@
 """Retention at the shelter: the free text of referrals whose stay ended long ago goes (case
-notes and screening results erased, goals and the decline and priority reasons blanked), unless
-a legal hold stands. Codes, staff ids, dates and counts stay. A discharged stay whose follow-up
+notes, screening results and medical reports erased, goals and the decline and priority reasons
+blanked), unless a legal hold stands. Codes, staff ids, dates and counts stay. A discharged stay whose follow-up
 still runs is kept; one whose follow-up ended counts from that end. Each referral is claimed with
 a guarded update (``anonymised_at`` still empty), so several replicas sweeping at once anonymise it
 once, and each anonymisation is an audit entry."""
@@ -18,6 +18,8 @@ from ..queries import follow_ups as follow_up_queries
 from ..queries import legal_matters as legal_queries
 from ..tables import (audit_log, care_notes, care_plans, case_data, incoming, interpreter_bookings,
                       placements, screenings)
+
+from .attachments import STORE as ATTACHMENTS
 
 BATCH = 200
 
@@ -77,6 +79,7 @@ def _anonymise(s, reference: str, placement_id: int | None, now: datetime) -> bo
     s.execute(delete(screenings).where(screenings.c.plan_id.in_(plan_ids)))
     s.execute(delete(interpreter_bookings).where(interpreter_bookings.c.plan_id.in_(plan_ids)))
     s.execute(delete(case_data).where(case_data.c.plan_id.in_(plan_ids)))
+    ATTACHMENTS.erase(s, plan_ids)  # the medical reports
     s.execute(update(care_plans).where(care_plans.c.admission_id == placement_id)
               .values(goals=None, languages=None, interpreter_needed=None))
     return True
