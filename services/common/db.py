@@ -23,13 +23,17 @@ def is_sqlite(url: str) -> bool:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine configured for this project's rules on SQLite or PostgreSQL."""
+    """An engine configured for this project's rules on SQLite or PostgreSQL. A failed
+    statement's error never carries its bound values (``hide_parameters``): the error reaches
+    the logs, and the values may be a person's."""
     if not is_sqlite(url):
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                             hide_parameters=True)
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
+    engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False},
+                           hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):

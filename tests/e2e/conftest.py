@@ -272,6 +272,23 @@ def shelter(network):
     return network.token("shelter")
 
 
+def ok(response, status: int = 200):
+    """The JSON of an answer that must have ``status`` (its text in the failure otherwise)."""
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def refused(response, status: int, field: str) -> dict:
+    """The ``application/problem+json`` of ``status`` an answer must be, naming ``field`` (as
+    its ``field`` or in its ``errors``); the problem."""
+    assert response.status_code == status, (response.status_code, response.text)
+    assert response.headers["Content-Type"].startswith("application/problem+json"), response.headers
+    problem = response.json()
+    fields = {problem.get("field")} | {e.get("field") for e in problem.get("errors") or []}
+    assert field in fields, problem
+    return problem
+
+
 def record_consent(net, staff, reference, audience, share, **extra) -> dict:
     """The survivor's consent for ``audience`` recorded by shelter staff through the API
     (``extra``: purpose, agency, until...); asserts it was taken and returns the consent state."""

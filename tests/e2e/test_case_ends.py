@@ -13,6 +13,7 @@ import pytest
 from refnet import demo
 from refnet.harness.polling import poll
 from tests.e2e.conftest import CANONICAL, ON_BOTH_DATABASES, network_on, submit
+from tests.e2e.conftest import ok as _ok
 
 SHELTER = demo.FACILITY["provider"]        # the demo NGO shelter: the session's shelter token
 OTHER_PROVIDER = "duhok-gov-shelter"       # the demo's second provider (refnet/demo/data.py)
@@ -22,11 +23,6 @@ SETTLE = {"REFNET_SETTLE_DAYS": "0.0001", "REFNET_RETENTION_SWEEP_SECONDS": "0.5
 @pytest.fixture(scope="module", params=ON_BOTH_DATABASES)
 def net(request, tmp_path_factory):
     yield from network_on(request.param, tmp_path_factory, "case-ends", SETTLE)
-
-
-def _ok(response, status=200) -> dict:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def _incoming(net, staff, status: str) -> list[str]:

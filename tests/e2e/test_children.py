@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.e2e.conftest import CANONICAL, ON_BOTH_DATABASES, network_on, submit
+from tests.e2e.conftest import refused as _refused
 
 MINOR = {**CANONICAL,
          "survivor": {**CANONICAL["survivor"], "birth_year": None, "age": 16},
@@ -23,12 +24,6 @@ MINOR["survivor"].pop("birth_year")
 @pytest.fixture(scope="module", params=ON_BOTH_DATABASES)
 def net(request, tmp_path_factory):
     yield from network_on(request.param, tmp_path_factory, "children")
-
-
-def _refused(response, status: int, field: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json()["field"] == field, response.text
-    assert "application/problem+json" in response.headers["Content-Type"]
 
 
 def _incoming(net, staff, reference) -> dict:

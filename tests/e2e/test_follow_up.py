@@ -19,6 +19,7 @@ import pytest
 from refnet import demo
 from refnet.harness.polling import poll
 from tests.e2e.conftest import CANONICAL, ON_BOTH_DATABASES, network_on, submit
+from tests.e2e.conftest import refused as _refused
 
 FACILITY = demo.FACILITY["id"]
 DAY = 86400
@@ -63,12 +64,6 @@ def _mine(net, token, reference, **params) -> list[dict]:
 def _record(net, token, follow_up_id, outcome, day):
     return net.api("POST", f"/shelter/follow-ups/{follow_up_id}", token,
                    json={"outcome": outcome, "contacted_on": str(day)})
-
-
-def _refused(response, status, field):
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith("application/problem+json")
-    assert response.json()["field"] == field
 
 
 def test_a_discharge_is_followed_up_until_its_last_contact_closes_the_referral(follow_net):

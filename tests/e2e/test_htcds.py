@@ -17,6 +17,7 @@ import pytest
 
 from refnet import demo
 from tests.e2e.conftest import CANONICAL, ON_BOTH_DATABASES, network_on, submit
+from tests.e2e.conftest import ok as _ok, refused
 
 FACILITY = demo.FACILITY["id"]
 PLANTED = "Zarifa Qasimova-Htcds"
@@ -34,15 +35,8 @@ def net(request, tmp_path_factory):
     yield from network_on(request.param, tmp_path_factory, "htcds")
 
 
-def _ok(response, status=200) -> dict:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
 def _refused(response, status: int, field: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json()["field"] == field, response.text
-    assert "application/problem+json" in response.headers["Content-Type"]
+    refused(response, status, field)
     assert PLANTED not in response.text
 
 

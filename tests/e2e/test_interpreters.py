@@ -12,6 +12,7 @@ import pytest
 
 from refnet import demo
 from tests.e2e.conftest import ON_BOTH_DATABASES, network_on, submit
+from tests.e2e.conftest import ok as _ok, refused as _refused
 from tests.e2e.test_legal_flow import COURT, _accepted_referral, _baghdad
 
 FACILITY = demo.FACILITY["id"]
@@ -20,17 +21,6 @@ FACILITY = demo.FACILITY["id"]
 @pytest.fixture(scope="module", params=ON_BOTH_DATABASES)
 def net(request, tmp_path_factory):
     yield from network_on(request.param, tmp_path_factory, "interpreters")
-
-
-def _ok(response, status=200) -> dict:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def _refused(response, status: int, field: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json()["field"] == field, response.text
-    assert "application/problem+json" in response.headers["Content-Type"]
 
 
 def test_the_shelter_plans_an_interpreter_for_the_screening_and_the_rights_briefing(net):

@@ -20,6 +20,7 @@ from refnet.harness.polling import poll
 from services.common.db import Database
 from services.common.sealing import FileCipher
 from tests.e2e.conftest import CANONICAL, ON_BOTH_DATABASES, SERVICES, network_on
+from tests.e2e.conftest import ok as _ok
 
 FACILITY = demo.FACILITY["id"]
 MARK = "Velmorant"  # in every planted text, and nowhere else
@@ -38,16 +39,21 @@ SETTLEMENT = f"{MARK} settlement: wages paid"
 GUARDIAN = f"{MARK} guardian"
 CONTACT = {"email": f"{MARK}.cm@rotation.test", "phone": "+9647709876543"}  # a person's own, sealed
 COURT = "erbil-criminal-court"
+# the documents (issue 21): a file name and a content on each owner, both sealed
+ATTACHMENTS = {"referral": "identity_scan", "plan": "medical_report", "legal": "power_of_attorney"}
+
+
+def attachment_name(owner: str) -> str:
+    return f"{MARK} {owner} document.pdf"
+
+
+def attachment_content(owner: str) -> bytes:
+    return f"%PDF-1.4\n% {MARK} {owner}: the survivor's document\n%%EOF\n".encode()
 
 
 @pytest.fixture(scope="module", params=ON_BOTH_DATABASES)
 def net(request, tmp_path_factory):
     yield from network_on(request.param, tmp_path_factory, "rotation")
-
-
-def _ok(response, status=200):
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def write_every_encrypted_column(net) -> dict:
@@ -96,12 +102,21 @@ def write_every_encrypted_column(net) -> dict:
     net.wait_status(minor, "received", police)
     _ok(net.api("PUT", f"/referrals/{minor}/guardian", intake,
                 json={"name": GUARDIAN, "relationship": "relative"}))
+    attachment_paths = {"referral": f"/referrals/{reference}/attachments",
+                        "plan": f"/shelter/plans/{plan_id}/attachments",
+                        "legal": f"/legal/cases/{case_id}/attachments"}
+    attachments = {}
+    for owner, token in (("referral", police), ("plan", intake), ("legal", lawyer)):
+        added = _ok(net.api("POST", attachment_paths[owner], token, files=[
+            ("kind", (None, ATTACHMENTS[owner])),
+            ("file", (attachment_name(owner), attachment_content(owner), "application/pdf"))]), 201)
+        attachments[owner] = f"{attachment_paths[owner]}/{added['attachment_id']}"
     _ok(net.api("PUT", "/me/preferences", cm, json={
         "language": "en", **CONTACT, "time_zone": "Asia/Baghdad", "quiet_hours": None,
         "digest": {"enabled": False, "hour": 8}, "moments": {"milestone_overdue": ["email", "sms"]}}))
     return {"reference": reference, "minor": minor, "plan_id": plan_id, "case_id": case_id,
-            "court_case_id": court_case_id, "tokens": {"intake": intake, "cm": cm,
-                                                       "lawyer": lawyer, "court": court}}
+            "court_case_id": court_case_id, "attachments": attachments,
+            "tokens": {"intake": intake, "cm": cm, "lawyer": lawyer, "court": court}}
 
 
 def read_everything_back(net, w) -> None:
@@ -123,6 +138,13 @@ def read_everything_back(net, w) -> None:
     assert court_case["charges"][0]["description"] == CHARGE
     preferences = _ok(net.api("GET", "/me/preferences", t["cm"]))
     assert {key: preferences[key] for key in CONTACT} == CONTACT
+    for owner, reader in (("referral", "intake"), ("plan", "cm"), ("legal", "lawyer")):
+        path = w["attachments"][owner]
+        listing = _ok(net.api("GET", path.rsplit("/", 1)[0], t[reader]))
+        assert [a["file_name"] for a in listing] == [attachment_name(owner)]
+        download = net.api("GET", path, t[reader])
+        assert download.status_code == 200, download.text
+        assert download.content == attachment_content(owner)
 
 
 def _stored(value) -> str:

@@ -17,6 +17,7 @@ import pytest
 
 from refnet.harness.polling import poll
 from tests.e2e.conftest import CANONICAL, ON_BOTH_DATABASES, network_on, submit
+from tests.e2e.conftest import ok as _ok, refused as _refused
 
 COURT = "erbil-criminal-court"
 NOTE = "Strategy: Darya-Testperson will testify about the recruiter"
@@ -27,19 +28,6 @@ UTC = timezone.utc
 def net(request, tmp_path_factory):
     yield from network_on(request.param, tmp_path_factory, "legal-ends",
                           {"REFNET_REMINDER_POLL_SECONDS": "0.3"}, tap_key="legal.#")
-
-
-def _ok(response, status=200):
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def _refused(response, status, field):
-    assert response.status_code == status, response.text
-    assert "application/problem+json" in response.headers["Content-Type"]
-    problem = response.json()
-    fields = {problem.get("field")} | {e.get("field") for e in problem.get("errors", [])}
-    assert field in fields, problem
 
 
 def _case(net, tokens, lawyer="lawyer.one"):

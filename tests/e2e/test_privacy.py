@@ -109,7 +109,7 @@ def _path(ep, w):
               "occasion": "psychological_screening",
               "agency": demo.FACILITY["id"], "partner_referral_id": "0" * 32,
               "notification_id": "999999999", "follow_up_id": "999999999",
-              "task_id": "0" * 32, "username": "no.such.user"}
+              "task_id": "0" * 32, "username": "no.such.user", "attachment_id": "0" * 32}
     path = ep.path
     for key, value in values.items():
         path = path.replace(f"<{key}>", value)
@@ -159,11 +159,25 @@ OBJECT_LEVEL.update({(name, "admin", relation): (404, None)
 # the world's facility has its resident: closing it is refused, nothing changed
 OBJECT_LEVEL.update({("close_facility", role, relation): (409, None)
                      for role, relation in (("shelter", "own"), ("admin", "own"), ("admin", "other"))})
+# documents (docs/decisions/0056): no document 000...0 exists; a plan's are its case manager's
+# and psychologist's (the world's shelter user is neither); another shelter sees no referral or
+# plan of this one
+OBJECT_LEVEL.update({(name, role, relation): (404, None)
+                     for name, role in (("read_referral_attachment", "shelter"),
+                                        ("read_case_attachment", "legal"))
+                     for relation in ("own", "other")})
+OBJECT_LEVEL.update({(name, "shelter", "own"): (403, None)
+                     for name in ("list_plan_attachments", "read_plan_attachment")})
+OBJECT_LEVEL.update({(name, "shelter", "other"): (404, None)
+                     for name in ("list_referral_attachments", "list_plan_attachments",
+                                  "read_plan_attachment")})
 
 
 def _expected(ep, role, relation):
     if role not in ep.roles:
         return 403, INVALID if ep.method != "GET" else None
+    if ep.upload:  # a JSON body is no upload: refused before any call, nothing stored
+        return 415, INVALID
     if (ep.name, role, relation) in OBJECT_LEVEL:
         return OBJECT_LEVEL[(ep.name, role, relation)]
     if ep.method == "GET":

@@ -95,6 +95,7 @@ def test_planted_free_text_is_in_no_row_and_reads_back(keys, databases, db_url):
 
 def test_the_declaration_names_every_free_text_column():
     assert sorted(ENCRYPTED.labels()) == sorted([
+        "attachments.content", "attachments.file_name",  # a document and its name (0056)
         "counselling_sessions.topic", "court_cases.charges", "document_requests.authority",
         "hearings.outcome_note", "hearings.purpose", "labour_disputes.employer",
         "labour_disputes.outcome", "legal_notes.text"])

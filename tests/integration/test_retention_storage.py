@@ -15,6 +15,7 @@ from services.common import atrest
 from services.common.caller import Caller
 from services.common.clock import FixedClock
 from services.common.errors import Conflict, NotFound
+from services.contracts.attachments import encode
 from services.contracts.envelope import make_event
 from services.contracts.references import random_reference
 from services.legal import usecases as legal_app
@@ -27,6 +28,7 @@ from services.referral.tables import outbox as referral_outbox
 from services.referral.tables import referrals
 from services.shelter import usecases as shelter_app
 from services.shelter.tables import audit_log as shelter_audit
+from services.shelter.tables import attachments as shelter_attachments
 from services.shelter.tables import care_notes, care_plans, case_data, incoming, screenings
 
 from tests.integration.conftest import (SURVIVOR_NAME, SURVIVOR_PHONE, count, intake_command,
@@ -273,6 +275,8 @@ def _discharged_resident(db, cipher, outcome="transferred") -> tuple[str, int]:
     shelter_app.record_screening(db, PSY, cipher, plan_id, "support_recommended", SCREENING, T0)
     shelter_app.set_case_data(db, STAFF, plan_id, {"methods_of_control": ["WithholdsDocuments"],
                                                    "country_of_origin": "ET"}, T0)
+    shelter_app.add_attachment(db, STAFF, cipher, plan_id, "medical_report", "report.pdf",
+                               encode(b"%PDF-1.7 " + CARE_NOTE.encode()), 1 << 20, T0)
     # transferred (the default here): no follow-up keeps the stay (docs/decisions/0051); it
     # ended at discharge
     shelter_app.discharge(db, STAFF, "care-shelter", admission["admission_id"], outcome, now=T0)
@@ -290,6 +294,7 @@ def test_the_shelter_erases_care_notes_goals_and_screening_after_its_period(shel
     reference, plan_id = _discharged_resident(shelter_db, keys.cipher)
     assert _care_text(shelter_db, plan_id) == (1, 1, True)
     assert count(shelter_db, case_data, case_data.c.plan_id == plan_id) == 1
+    assert count(shelter_db, shelter_attachments, shelter_attachments.c.plan_id == plan_id) == 1
 
     assert shelter_app.anonymise_ended(shelter_db, SHELTER_AGENCY, T0 + timedelta(days=364), 365) == 0
     assert _care_text(shelter_db, plan_id) == (1, 1, True)
@@ -298,6 +303,7 @@ def test_the_shelter_erases_care_notes_goals_and_screening_after_its_period(shel
     assert shelter_app.anonymise_ended(shelter_db, SHELTER_AGENCY, later, 365) == 0  # once
     assert _care_text(shelter_db, plan_id) == (0, 0, False)
     assert count(shelter_db, case_data, case_data.c.plan_id == plan_id) == 0  # HTCDS codes too
+    assert count(shelter_db, shelter_attachments, shelter_attachments.c.plan_id == plan_id) == 0
     assert shelter_app.list_notes(shelter_db, STAFF, keys.cipher, plan_id) == []
     with pytest.raises(NotFound):
         shelter_app.get_screening(shelter_db, PSY, keys.cipher, plan_id)

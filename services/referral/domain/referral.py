@@ -230,8 +230,8 @@ def require_attachment_access(caller: Caller, referral: dict | None, reference: 
     """The referral, when the caller may add (``reading`` false) or list and read
     (``reading`` true) its documents: whoever reads the file does both; the referring police
     agency adds identity scans and reads none back (status, not files). ``NotFound`` for anyone
-    who may not learn the referral exists; ``Forbidden`` for the rest; ``Conflict`` once the
-    referral was anonymised (its documents went with the file)."""
+    who may not learn the referral exists; ``Forbidden`` for the rest. An anonymised referral
+    lists none (its documents went with the file) and takes none (``Conflict``)."""
     referring = (referral is not None and caller.role == "police"
                  and caller.agency == referral["referring_agency"])
     access = file_access(caller, referral, now, default_holder)
@@ -240,7 +240,7 @@ def require_attachment_access(caller: Caller, referral: dict | None, reference: 
     if access != "file" and (reading or not referring):
         raise Forbidden("the survivor's documents are for the staff who may read the file "
                         "(the survivor's consent to share it with your agency)", field="reference")
-    if referral.get("anonymised_at") is not None:
+    if not reading and referral.get("anonymised_at") is not None:
         raise Conflict(f"referral {reference} was anonymised: its documents are gone",
                        field="reference")
     return referral
