@@ -20,7 +20,7 @@ LEGAL = ("legal",)
 
 class OpenCaseBody(Strict):
     reference = sized(1, 40, required=True)
-    lawyer = sized(1, 100, required=True, metadata={"description": "The lawyer assigned (user id)."})
+    lawyer = staff_id(required=True, metadata={"description": "The lawyer assigned (user id)."})
 
 
 class CloseCaseBody(Strict):
@@ -42,7 +42,7 @@ class LawyerBody(Strict):
 class SessionBody(Strict):
     held_on = fields.Date(required=True)
     topic = sized(1, 200, required=True)
-    lawyer = sized(1, 100)
+    lawyer = staff_id(metadata={"description": "Who held it (user id; default: the caller)."})
 
 
 class NoteBody(Strict):

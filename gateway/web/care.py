@@ -1,8 +1,8 @@
 """The shelter's care plan pages: the list of residents' plans and one plan with its goals, the
 psychologist the case manager names, the items (owner, dates, status; cash requests and their
 second staff member's approval; a legal item referred to the legal team), the four first-week
-milestones, the case notes and, for the plan's case manager and psychologist only, the
-screening result.
+milestones, the case notes, medical reports (any staff adds one; only the plan's case manager
+and psychologist list and download them) and, for those two only, the screening result.
 
 Every read and change goes through the API's care endpoints (gateway/resources/care.py), so
 the shelter service's rules decide: a refusal of the input (422) is shown beside its field, a
@@ -24,8 +24,9 @@ from services.contracts.interpreters import STATUSES as INTERPRETER_STATUSES
 from services.contracts.vocabulary import (CARE_SERVICES, CASH_PURPOSES, LEGAL_REFERRAL_SERVICES,
                                            PLAN_ITEM_STATUSES, SCREENING_OUTCOMES)
 
+from . import attachments
 from .common import notice
-from .core import blueprint, call, identity, page, render_page
+from .core import blueprint, call, identity, page, render_page, upload_form
 from .forms import INPUT_ERRORS, F, build, field_errors
 from .names import load_survivor_names, provider_facilities
 
@@ -163,14 +164,29 @@ def _screening(plan: dict) -> tuple[bool, dict | None]:
         return True, None
 
 
+def _documents(plan: dict) -> attachments.Documents:
+    """The plan's medical reports: any staff adds one; the list is asked for only by the plan's
+    case manager and psychologist (the shelter service's rule), and its refusal (403) shows the
+    same line as to other staff, without the list."""
+    plan_id = str(plan["plan_id"])
+    return attachments.documents(
+        "list_plan_attachments", "shelter", url_for("web.shelter_plan_add_attachment",
+                                                    plan_id=plan_id),
+        "web.shelter_plan_attachment",
+        refused=_("Only the plan's case manager and psychologist see its medical reports."),
+        ask=identity().user in (plan["case_manager"], plan.get("psychologist")), plan_id=plan_id)
+
+
 def _plan_page(plan_id: str, errors=None, failed=None, status=200):
     plan = call("get_plan", plan_id=plan_id)
     notes = call("list_care_notes", plan_id=plan_id)
     screening_shown, screening = _screening(plan)
+    documents = _documents(plan)
     load_survivor_names([plan["reference"]])
     return render_page(
         "shelter_plan.html", status=status, title=_("Care plan"), plan=plan, notes=notes,
         screening_shown=screening_shown, screening=screening, me=identity().user,
+        documents=documents,
         errors=errors or {}, failed=failed, values=request.form if request.method == "POST" else {},
         services=CARE_SERVICES, item_statuses=PLAN_ITEM_STATUSES, purposes=CASH_PURPOSES,
         outcomes=SCREENING_OUTCOMES, legal_services=LEGAL_REFERRAL_SERVICES, markable=MARKABLE,
@@ -291,3 +307,21 @@ def shelter_plan_note(plan_id):
 @page("shelter")
 def shelter_plan_screening(plan_id):
     return _act(plan_id, "screening", "record_screening", SCREENING, done="screening_recorded")
+
+
+@blueprint.post("/shelter/plans/<plan_id>/attachments")
+@upload_form
+@page("shelter")
+def shelter_plan_add_attachment(plan_id):
+    errors, status = attachments.receive("add_plan_attachment", plan_id=plan_id)
+    if errors is not None:
+        return _plan_page(plan_id, errors, failed=attachments.FAILED, status=status)
+    return redirect(url_for("web.shelter_plan", plan_id=plan_id, notice="document_added",
+                            _anchor="attachments"))
+
+
+@blueprint.get("/shelter/plans/<plan_id>/attachments/<attachment_id>")
+@page("shelter")
+def shelter_plan_attachment(plan_id, attachment_id):
+    return attachments.download("read_plan_attachment", plan_id=plan_id,
+                                attachment_id=attachment_id)

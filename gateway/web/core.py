@@ -7,7 +7,9 @@
 * **CSRF.** Every POST carries ``csrf_token`` in a hidden field, compared with
   ``hmac.compare_digest``: the session's own random token once signed in; before that (the
   sign-in and language forms), an HMAC of a random pre-session cookie. A POST without it is
-  refused (400) before any view runs.
+  refused (400) before any view runs. A form that carries a file (``upload_form``) may be as
+  large as a document allows (``REFNET_ATTACHMENT_MAX_BYTES``): its request's limit is raised
+  before the CSRF check reads the form; every other page keeps ``MAX_CONTENT_LENGTH``.
 * **Language.** ``refnet_lang`` cookie, chosen with the selector on every page; else the
   browser's Accept-Language; else English.
 * **What a page may do.** ``page(*roles)``: signed in (else to the sign-in page), one of the
@@ -24,12 +26,13 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from nameko.exceptions import RemoteError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from services.common import errors as service_errors
 
 from .. import api
 from ..errors import UNAVAILABLE, ApiProblem
+from ..uploads import FORM_OVERHEAD
 
 blueprint = Blueprint("web", __name__)
 
@@ -113,6 +116,34 @@ def _csrf_ok() -> bool:
     return hmac.compare_digest(given.encode(), _pre_session_token(nonce).encode())
 
 
+# --- forms that carry a file ----------------------------------------------------------------------
+
+# the web endpoints whose form carries a file (gateway/web/attachments.py)
+UPLOAD_ENDPOINTS: set[str] = set()
+
+
+def upload_form(view):
+    """Mark a view whose form carries a file: its request may be as large as a document allows
+    (the limit is raised before the CSRF check reads the form). The view reads the file with
+    ``attachments.receive``, which answers 413 when the form was beyond the limit."""
+    UPLOAD_ENDPOINTS.add(f"{blueprint.name}.{view.__name__}")
+    return view
+
+
+def _read_upload_form() -> bool:
+    """Read the form of an upload within the document limit (this request only; the app's
+    ``MAX_CONTENT_LENGTH`` stays for every other page). False when it is larger: nothing of it
+    was read, and the view sees a form without fields or files."""
+    request.max_content_length = current_app.config["ATTACHMENT_MAX_BYTES"] + FORM_OVERHEAD
+    try:
+        request.form  # noqa: B018 - parsed now, within the raised limit (Flask keeps it)
+    except RequestEntityTooLarge:
+        request.form = request.parameter_storage_class()
+        request.files = request.parameter_storage_class()
+        return False
+    return True
+
+
 # --- every web request ---------------------------------------------------------------------------
 
 @blueprint.before_request
@@ -126,6 +157,12 @@ def _load_session():
         store.sign_out(cookie)  # revoked by an administrator: this session is over
         session = None
     g.web_session = session
+    if request.method == "POST" and request.endpoint in UPLOAD_ENDPOINTS \
+            and not _read_upload_form():
+        # too large to read its token: the view shows the form again with 413 and changes
+        # nothing (attachments.receive), as a GET of the page would
+        g.web_upload_too_large = True
+        return None
     if request.method == "POST" and not _csrf_ok():
         return render_page("error.html", status=400, title=_("The form has expired"),
                            detail=_("The form was missing its security token or it has "
@@ -192,10 +229,11 @@ def forbidden():
 # --- API calls -----------------------------------------------------------------------------------
 
 def answer(name: str, *, body: dict | None = None, query: dict | None = None,
-           headers: dict | None = None, **params) -> api.Answer:
-    """``api.perform`` for the signed-in person: the API's role check, schemas and view."""
+           headers: dict | None = None, upload=None, **params) -> api.Answer:
+    """``api.perform`` for the signed-in person: the API's role check, schemas and view
+    (``upload``: an upload endpoint's file, or the function that reads it)."""
     return api.perform(name, identity(), body=body, query=query, headers=headers,
-                       correlation_id=g.get("correlation_id"), **params)
+                       correlation_id=g.get("correlation_id"), upload=upload, **params)
 
 
 def call(name: str, **kwargs):

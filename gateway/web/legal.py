@@ -1,4 +1,5 @@
-"""Legal pages: cases, court cases, the hearings calendar, documents and labour disputes.
+"""Legal pages: cases, court cases, the hearings calendar, documents (requested from an authority,
+and uploaded: powers of attorney and court summonses) and labour disputes.
 The hearings calendar is also the police's, the shelter's and a court's (each role its slice)."""
 
 from datetime import date, timedelta
@@ -13,8 +14,10 @@ from services.contracts.vocabulary import (CHARGE_STATUTES, COURT_CASE_STATUSES,
                                            VERDICTS)
 
 from .. import api
+from . import attachments
 from .common import hearing_local, notice
-from .core import allowed, answer, blueprint, call, clock, identity, page, render_page, today
+from .core import (allowed, answer, blueprint, call, clock, identity, page, render_page, today,
+                   upload_form)
 from .forms import F, build, send
 from .names import load_survivor_names
 
@@ -76,9 +79,12 @@ def legal_open_case():
 def _case_page(case_id, errors=None, failed=None, status=200):
     case = call("get_case", case_id=case_id)
     values = request.form if request.method == "POST" else {}
+    documents = attachments.documents(
+        "list_case_attachments", "legal", url_for("web.legal_add_attachment", case_id=case_id),
+        "web.legal_case_attachment", case_id=case_id)
     return render_page("legal_case.html", status=status, title=_("Legal case"), case=case,
                        errors=errors or {}, failed=failed, values=values, today=today(),
-                       notice=notice(), **VOCABULARY)
+                       documents=documents, notice=notice(), **VOCABULARY)
 
 
 @blueprint.get("/legal/cases/<case_id>")
@@ -138,6 +144,24 @@ def legal_document_status(document_id):
 def legal_update_dispute(dispute_id):
     return _case_action(request.form.get("case_id", ""), "update_dispute", DISPUTE_UPDATE,
                         f"dis-{dispute_id}", "disputes", dispute_id=dispute_id)
+
+
+@blueprint.post("/legal/cases/<case_id>/attachments")
+@upload_form
+@page("legal")
+def legal_add_attachment(case_id):
+    errors, status = attachments.receive("add_case_attachment", case_id=case_id)
+    if errors is not None:
+        return _case_page(case_id, errors, failed=attachments.FAILED, status=status)
+    return redirect(url_for("web.legal_case", case_id=case_id, notice="document_added",
+                            _anchor="attachments"))
+
+
+@blueprint.get("/legal/cases/<case_id>/attachments/<attachment_id>")
+@page("legal")
+def legal_case_attachment(case_id, attachment_id):
+    return attachments.download("read_case_attachment", case_id=case_id,
+                                attachment_id=attachment_id)
 
 
 # --- court cases and hearings (the legal team and the courts) ------------------------------------

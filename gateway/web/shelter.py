@@ -1,6 +1,6 @@
-"""Shelter pages: incoming referrals, the file, accept or decline; the bed board with holds,
-arrivals and departures; admit and discharge; capacity changes; first-week milestones; the
-provider's own facilities (register, rename, close)."""
+"""Shelter pages: incoming referrals, the file, accept or decline, its documents (identity
+scans); the bed board with holds, arrivals and departures; admit and discharge; capacity
+changes; first-week milestones; the provider's own facilities (register, rename, close)."""
 
 from datetime import date
 
@@ -14,8 +14,9 @@ from services.contracts.vocabulary import (BEST_INTERESTS_OUTCOMES, DECLINE_REAS
                                            REFER_ON_REASONS, SCREENING_REASONS)
 
 from ..resources.admissions import INCOMING_STATUSES
+from . import attachments
 from .common import notice
-from .core import blueprint, call, identity, page, render_page, safe_next, today
+from .core import blueprint, call, identity, page, render_page, safe_next, today, upload_form
 from .forms import F, build, send
 from .names import load_survivor_names, provider_facilities
 
@@ -93,12 +94,18 @@ def _referral_page(reference: str, errors=None, failed=None, status=200):
     undecided = file.get("status") in ("received", "screening") and place_state is None
     minor = _minor(file)
     values = request.form if request.method == "POST" else {"case_manager": identity().user}
+    # the identity scans: for the staff who read the file (the referral service's rule)
+    documents = None if file.get("file_shared") is False else attachments.documents(
+        "list_referral_attachments", "referral",
+        url_for("web.shelter_add_attachment", reference=reference),
+        "web.shelter_referral_attachment", reference=reference)
     return render_page("shelter_referral.html", status=status, title=reference, file=file,
                        state=state, reference=reference, errors=errors or {}, failed=failed,
                        values=values, facilities=facilities, admit_at=admit_at, undecided=undecided,
                        decline_reasons=DECLINE_REASONS, refer_on_reasons=REFER_ON_REASONS,
                        screening_reasons=SCREENING_REASONS, minor=minor,
-                       best_interests_outcomes=BEST_INTERESTS_OUTCOMES, notice=notice())
+                       best_interests_outcomes=BEST_INTERESTS_OUTCOMES, documents=documents,
+                       notice=notice())
 
 
 def _minor(file: dict) -> bool:
@@ -158,6 +165,24 @@ def shelter_best_interests(reference):
     if errors is not None:
         return _referral_page(reference, errors, failed="best_interests", status=422)
     return redirect(url_for("web.shelter_referral", reference=reference, notice="saved"))
+
+
+@blueprint.post("/shelter/referrals/<reference>/attachments")
+@upload_form
+@page("shelter")
+def shelter_add_attachment(reference):
+    errors, status = attachments.receive("add_referral_attachment", reference=reference)
+    if errors is not None:
+        return _referral_page(reference, errors, failed=attachments.FAILED, status=status)
+    return redirect(url_for("web.shelter_referral", reference=reference, notice="document_added",
+                            _anchor="attachments"))
+
+
+@blueprint.get("/shelter/referrals/<reference>/attachments/<attachment_id>")
+@page("shelter")
+def shelter_referral_attachment(reference, attachment_id):
+    return attachments.download("read_referral_attachment", reference=reference,
+                                attachment_id=attachment_id)
 
 
 # --- the bed board -----------------------------------------------------------------------------------

@@ -93,6 +93,8 @@ def test_service_errors_reach_the_client_with_their_field(client, rpc, auth):
     ("reopen_legal_case", {"reason_code": "bored"}, "reason_code"),
     ("reopen_legal_case", {}, "reason_code"),
     ("reassign_lawyer", {"lawyer": "Jane Doe", "reason_code": "leave"}, "lawyer"),  # a name
+    ("open_case", {"reference": "RN-ABCD-EFGH-IJKL-MNOP", "lawyer": "Jane Doe"}, "lawyer"),
+    ("add_session", {"held_on": "2026-12-01", "topic": "Rights", "lawyer": "Jane Doe"}, "lawyer"),
     ("reassign_lawyer", {"lawyer": "lawyer.two", "reason_code": "holiday"}, "reason_code"),
     ("reassign_lawyer", {"reason_code": "leave"}, "lawyer"),
 ])

@@ -56,7 +56,7 @@ def open_case(db: Database, caller: Caller, reference: str, lawyer: str,
     access.require_legal(caller)
     if not is_reference(reference):
         raise NotFound("no eligible referral with that reference", field="reference")
-    check_text(lawyer, 100, "lawyer")
+    case_rules.check_staff_id(lawyer)  # a user id, as the case's events carry it: never a name
     now = now_of(clock)
     with db.write() as s:
         row = eligible_row(s, reference)
@@ -128,8 +128,7 @@ def add_session(db: Database, caller: Caller, case_id: str, held_on: str, topic:
     access.require_legal(caller)
     day = parse_date(held_on, "held_on")
     check_text(topic, 200, "topic")
-    lawyer = lawyer or caller.user
-    check_text(lawyer, 100, "lawyer")
+    lawyer = case_rules.check_staff_id(lawyer or caller.user)
     now = now_of(clock)
     with db.write() as s:
         case_row(s, caller, case_id, now)
