@@ -40,3 +40,9 @@ class InvalidInput(ServiceError):
 class CallerRefused(ServiceError):
     """The RPC's caller is not one the gateway signed for this call, within its lifetime and
     once (``services.common.signed_caller``): no rule ran."""
+
+
+class RetryLater(Exception):
+    """A message came before what it depends on (an event that overtook the one it follows):
+    the consumer hands it back and tries it again after a delay (docs/decisions/0013). Expected,
+    not a fault: logged at INFO without a traceback, and never an answer to a caller."""

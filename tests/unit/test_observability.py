@@ -90,3 +90,12 @@ def test_a_refusal_nameko_logs_is_info_without_a_traceback_and_a_fault_stays_an_
     fault.levelno, fault.levelname = logging.ERROR, "ERROR"
     RefusalsAreNotErrors().filter(fault)
     assert fault.levelname == "ERROR" and fault.exc_info is not None
+
+
+def test_an_event_that_overtook_the_one_it_follows_is_retried_as_expected_not_as_a_fault():
+    """``shelter.follow_up_ended`` before its discharge: handed back and retried; the
+    consumers declare ``RetryLater`` expected, so nameko logs it as a refusal (above)."""
+    from services.common.errors import RetryLater, ServiceError
+    from services.referral.usecases.events import DischargeNotYetApplied
+    assert issubclass(DischargeNotYetApplied, RetryLater)
+    assert not issubclass(RetryLater, ServiceError)  # never an answer to a caller

@@ -11,6 +11,7 @@ from nameko.messaging import Consumer, QueueConsumer
 from services.contracts import topology
 
 from .. import broker, metrics
+from ..errors import RetryLater
 from .providers import settings_of
 
 log = logging.getLogger(__name__)
@@ -89,10 +90,13 @@ class ReliableConsumer(Consumer):
 
 
 def consume_events(service_name: str):
-    """Entrypoint decorator: consume the service's event queue, with retries and dead letters."""
-    return ReliableConsumer.decorator(broker.event_queue(service_name))
+    """Entrypoint decorator: consume the service's event queue, with retries and dead letters
+    (a ``RetryLater`` is retried as any failure is, and logged as expected, at INFO:
+    ``logs.RefusalsAreNotErrors``)."""
+    return ReliableConsumer.decorator(broker.event_queue(service_name),
+                                      expected_exceptions=RetryLater)
 
 
 def consume_intake():
     """Entrypoint decorator: consume police submissions, with retries and dead letters."""
-    return ReliableConsumer.decorator(broker.intake_queue())
+    return ReliableConsumer.decorator(broker.intake_queue(), expected_exceptions=RetryLater)

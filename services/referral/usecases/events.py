@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from services.common.clock import Clock
 from services.common.db import Database
+from services.common.errors import RetryLater
 from services.common.messaging import add_to_outbox, apply_once
 from services.common.timeutil import aware, iso
 from services.contracts.decisions import reason_label
@@ -228,7 +229,7 @@ def _on_partner_referral(s: Session, envelope: dict, payload: dict, now) -> None
                                              **partner_rules.update_of(payload)))
 
 
-class DischargeNotYetApplied(RuntimeError):
+class DischargeNotYetApplied(RetryLater):
     """``shelter.follow_up_ended`` overtook the discharge it follows (a discharge with no
     follow-up ends it in the same transaction; consumers run concurrently): raised so that the
     consumer hands the event back and retries it after a delay (docs/decisions/0013)."""
