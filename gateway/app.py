@@ -23,6 +23,7 @@ from .revocation import RevocationStore
 from .signin_guard import HashGate
 from .statuscopy import NAME as STATUS_GENERATION, EventFeed, StatusCopy
 from .rpc import RpcClient
+from .uploads import GatewayRequest
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 access_log = logging.getLogger("refnet.access")
@@ -34,6 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     ``overrides`` (a test's config values and fakes: RPC_POOL, INTAKE, REVOCATIONS, ACCOUNTS,
     AVAILABILITY, STATUS_COPY, CLOCK, HASH_GATE, DIRECTORY, AUDIT_CHECKPOINTS)."""
     app = Flask(__name__)
+    app.request_class = GatewayRequest  # uploads stay in memory, never on disk
     app.config.update(settings.load(overrides))
     app.json.sort_keys = False
     if not logging.getLogger().handlers:  # gunicorn.conf.py configures JSON logging itself

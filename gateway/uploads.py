@@ -3,7 +3,9 @@ and checking its file before any service is called: size (``REFNET_ATTACHMENT_MA
 name, and type by content (``services/contracts/attachments.py``). The API routes and the web
 pages read uploads here. A refusal names the field and never the file's name or content."""
 
-from flask import current_app, request
+import io
+
+from flask import Request, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from services.contracts import attachments as rules
@@ -12,6 +14,16 @@ from .errors import ApiProblem, InputError
 from .resources.declare import FORM, Uploaded
 
 FORM_OVERHEAD = 64 * 1024  # a form's fields and part headers, beside the file itself
+
+
+class GatewayRequest(Request):
+    """Flask's request, keeping an uploaded file in memory: Werkzeug would spool a part over
+    500 KB to a temporary file, and an identity scan must never lie unencrypted on the gateway's
+    disk. Memory is bounded by the request's size limit (``_parsed``)."""
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None,
+                         content_length=None):
+        return io.BytesIO()
 
 
 def _too_large(limit: int) -> ApiProblem:

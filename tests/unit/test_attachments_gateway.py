@@ -166,3 +166,19 @@ def test_service_refusals_keep_their_field(client, rpc, auth, refusal, status):
 def test_a_plan_id_that_is_no_number_is_404_before_any_call(client, rpc, auth):
     response = client.get("/api/v1/shelter/plans/x1/attachments", headers=auth("shelter"))
     assert response.status_code == 404 and rpc.calls == []
+
+
+def test_an_uploaded_file_stays_in_memory_never_in_a_temporary_file(client, app, rpc, auth,
+                                                                     monkeypatch):
+    """Werkzeug spools a part over 500 KB to disk; the gateway's request keeps it in memory."""
+    import tempfile
+    app.config["ATTACHMENT_MAX_BYTES"] = 4 << 20
+
+    def no_disk(*_args, **_kwargs):
+        raise AssertionError("an upload went to a temporary file")
+    monkeypatch.setattr(tempfile, "SpooledTemporaryFile", no_disk)
+    monkeypatch.setattr(tempfile, "TemporaryFile", no_disk)
+    big = b"%PDF-" + b"x" * (2 << 20)
+    response = _upload(client, auth("shelter"), OWNERS["referral"][0], data=big)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert base64.b64decode(rpc.calls[0][2]["content"]) == big
