@@ -25,7 +25,6 @@ from services.contracts import attachments as rules
 from .. import api, uploads
 from ..errors import ApiProblem, InputError
 from ..resources.declare import Uploaded
-from .common import NOTICES
 from .core import answer, call, error_text
 from .forms import F, build, field_errors
 
@@ -38,9 +37,6 @@ KINDS = {"identity_scan": _l("Identity scan"), "medical_report": _l("Medical rep
          "power_of_attorney": _l("Power of attorney"), "court_summons": _l("Court summons")}
 # the formats' own names (PDF, JPEG, PNG) read the same in every language
 FORMATS = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG"}
-
-# the notice after an upload, beside the pages' others (gateway/web/common.py)
-NOTICES.setdefault("document_added", _l("The document was added."))
 
 
 def kind_label(kind: str) -> str:

@@ -27,6 +27,7 @@ NOTICES = {
     "admitted": _l("Admitted. A care plan was opened."),
     "discharged": _l("Discharged. The freed beds were offered to the waiting list."),
     "saved": _l("Saved."),
+    "document_added": _l("The document was added."),
     "referred_to_partner": _l("The item was referred to the partner agency."),
     "item_added": _l("The item was added to the plan."),
     "approved": _l("Approved: the cash can now be paid."),
