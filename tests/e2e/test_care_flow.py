@@ -143,13 +143,14 @@ def test_first_week_overdue_once_cash_approval_legal_referral_and_no_outsiders(c
 
     # police and legal tokens: 403 on every plan, note and milestone endpoint
     params = {"<plan_id>": str(plan_id), "<item_id>": str(cash_item),
-              "<milestone>": "legal_rights_briefing", "<occasion>": "legal_rights_briefing"}
+              "<milestone>": "legal_rights_briefing", "<occasion>": "legal_rights_briefing",
+              "<attachment_id>": "0" * 32}
     bodies = {"update_plan": {"goals": "x"}, "add_plan_item": {"service": "mhpss", "owner": "psy.one"},
               "update_plan_item": {"status": "cancelled"}, "add_care_note": {"text": "x"},
               "record_screening": {"outcome": "no_concerns"},
               "refer_plan_item_to_partner": {"partner_agency": "iom-erbil", "service": "mhpss"}}
     care_rows = [e for e in api.ENDPOINTS if e.path.startswith(("/shelter/plans", "/shelter/milestones"))]
-    assert len(care_rows) == 17
+    assert len(care_rows) == 20  # the plan's documents (add, list, read) among them
     for token in (police, lawyer):
         for row in care_rows:
             path = row.path

@@ -259,6 +259,12 @@ def _requests(w):
         ("update_dispute", "POST", f"/legal/labour-disputes/{x}", {"status": "mediation"}, legal_only),
         ("shelter_hearings", "GET", "/shelter/hearings", None, {"shelter": (200,)}),
         ("legal_referral_requests", "GET", "/legal/referral-requests", None, legal_only),
+        # documents: a JSON body is no upload (refused before any call); no such document
+        ("add_case_attachment", "POST", f"/legal/cases/{c}/attachments", {"kind": "court_summons"},
+         {"legal": (415,)}),
+        ("list_case_attachments", "GET", f"/legal/cases/{c}/attachments", None, legal_only),
+        ("read_case_attachment", "GET", f"/legal/cases/{c}/attachments/{'0' * 32}", None,
+         {"legal": (404,)}),
     ]
 
 
