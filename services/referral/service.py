@@ -36,12 +36,19 @@ def report_figures_here(db, caller, first_day, last_day):
                                    default_holder=VALUES.shelter_agency)
 
 
+def report_figures_for_here(db, caller, periods):
+    """The referral figures of several periods, from one read of their rows."""
+    return usecases.report_figures_for(db, Caller.from_dict(caller), periods,
+                                       default_holder=VALUES.shelter_agency)
+
+
 class ReferralService(skeleton.ServiceSkeleton):
     """The referral service: intake, the referral's status and file, consent, retention."""
     name = "referral"
     audit_table = audit_log
     keeps_dead_letters = True  # its broker user may read the parking queue (decision 0043)
     report_figures_of = staticmethod(report_figures_here)
+    report_figures_for_of = staticmethod(report_figures_for_here)
 
     db = ServiceDatabase("referral")
     observability = Observability("referral", outbox_table)

@@ -104,6 +104,14 @@ def test_referral_figures(databases, keys, clock):
     # discharged on 21 March: served on that day, not in a period that starts the day after
     assert referral_app.report_figures(db, MANAGER, "2025-03-21", "2025-03-31")["served"]["total"] == 3
     assert referral_app.report_figures(db, MANAGER, "2025-03-22", "2025-03-31")["served"]["total"] == 2
+    # several periods in one read (a public report's 17) answer what each does alone
+    several = [PERIOD, ("2025-03-21", "2025-03-31"), ("2025-03-22", "2025-03-31"),
+               ("2025-03-01", "2025-03-02"), ("2025-02-01", "2025-02-28"), ("2025-04-01", "2025-04-30")]
+    together = referral_app.report_figures_for(db, MANAGER, several)
+    assert together == [referral_app.report_figures(db, MANAGER, *p) for p in several]
+    assert [(f["referrals"]["total"], f["served"]["total"]) for f in together] == [
+        (4, 3), (0, 3), (0, 2), (2, 0), (0, 0), (1, 2)]
+    assert referral_app.report_figures_for(db, ANALYST, [PERIOD])[0] == answer
     for who in (POLICE, LAWYER, ADMIN):
         with pytest.raises(Forbidden):
             referral_app.report_figures(db, who, *PERIOD)

@@ -22,7 +22,7 @@ from .directory import get_agency, list_agencies, register_agency, update_agency
 from .events import apply_event
 from .files import get_file, names_for, search_by_name
 from .intake import submit
-from .report import report_figures
+from .report import report_figures, report_figures_for
 from .retention import anonymise_closed, backfill_report_codes, close_settled, close_stale
 from .status import get_fhir_task, get_status, list_referrals, list_unplaced
 from .guardians import set_guardian
@@ -32,4 +32,4 @@ __all__ = ["anonymise_closed", "apply_event", "backfill_report_codes", "close_se
            "get_agency", "get_file", "get_status", "list_agencies", "list_referrals",
            "list_unplaced", "names_for", "record_consent", "register_agency", "report_figures",
            "search_by_name", "submit", "update_agency", "withdraw"]
-__all__ += ["set_guardian", "add_attachment", "list_attachments", "read_attachment"]
+__all__ += ["report_figures_for", "set_guardian", "add_attachment", "list_attachments", "read_attachment"]
