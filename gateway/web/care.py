@@ -26,7 +26,7 @@ from services.contracts.vocabulary import (CARE_SERVICES, CASH_PURPOSES, LEGAL_R
 
 from . import attachments
 from .common import notice
-from .core import blueprint, call, identity, page, render_page, upload_form
+from .core import at_once, blueprint, call, identity, page, render_page, upload_form
 from .forms import INPUT_ERRORS, F, build, field_errors
 from .names import load_survivor_names, provider_facilities
 
@@ -179,10 +179,9 @@ def _documents(plan: dict) -> attachments.Documents:
 
 def _plan_page(plan_id: str, errors=None, failed=None, status=200):
     plan = call("get_plan", plan_id=plan_id)
-    notes = call("list_care_notes", plan_id=plan_id)
-    screening_shown, screening = _screening(plan)
-    documents = _documents(plan)
-    load_survivor_names([plan["reference"]])
+    notes, (screening_shown, screening), documents, _names = at_once(  # independent of each other
+        lambda: call("list_care_notes", plan_id=plan_id), lambda: _screening(plan),
+        lambda: _documents(plan), lambda: load_survivor_names([plan["reference"]]))
     return render_page(
         "shelter_plan.html", status=status, title=_("Care plan"), plan=plan, notes=notes,
         screening_shown=screening_shown, screening=screening, me=identity().user,

@@ -16,8 +16,8 @@ from services.contracts.vocabulary import (CHARGE_STATUTES, COURT_CASE_STATUSES,
 from .. import api
 from . import attachments
 from .common import hearing_local, notice
-from .core import (allowed, answer, blueprint, call, clock, identity, page, render_page, today,
-                   upload_form)
+from .core import (allowed, answer, at_once, blueprint, call, clock, identity, page, render_page,
+                   today, upload_form)
 from .forms import F, build, send
 from .names import load_survivor_names
 
@@ -52,8 +52,7 @@ def _local(value: str | None) -> str | None:
 # --- cases -----------------------------------------------------------------------------------------
 
 def _cases_page(errors=None, status=200):
-    cases = call("list_cases")
-    eligible = call("legal_eligible")
+    cases, eligible = at_once(lambda: call("list_cases"), lambda: call("legal_eligible"))
     with_case = {c["reference"] for c in cases}
     values = request.form if request.method == "POST" else {"lawyer": identity().user}
     return render_page("legal_cases.html", status=status, title=_("Cases"), cases=cases,

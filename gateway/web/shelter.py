@@ -16,7 +16,8 @@ from services.contracts.vocabulary import (BEST_INTERESTS_OUTCOMES, DECLINE_REAS
 from ..resources.admissions import INCOMING_STATUSES
 from . import attachments
 from .common import notice
-from .core import blueprint, call, identity, page, render_page, safe_next, today, upload_form
+from .core import (at_once, blueprint, call, identity, page, render_page, safe_next, today,
+                   upload_form)
 from .forms import F, build, send
 from .names import load_survivor_names, provider_facilities
 
@@ -76,13 +77,20 @@ def _place_of(reference: str, facilities: list[dict]) -> tuple[str | None, str |
     return None, None
 
 
-def _referral_page(reference: str, errors=None, failed=None, status=200):
-    file = call("referral_file", reference=reference)
+def _status_of(reference: str) -> dict | None:
+    """The referral's status and timeline as the holder's staff see them (None: not found)."""
     try:
-        state = call("referral_status", reference=reference)
+        return call("referral_status", reference=reference)
     except NotFound:
+        return None
+
+
+def _referral_page(reference: str, errors=None, failed=None, status=200):
+    file, state, facilities = at_once(  # independent of each other
+        lambda: call("referral_file", reference=reference), lambda: _status_of(reference),
+        _facilities)
+    if state is None:
         state = {"reference": reference, "status": file.get("status"), "timeline": []}
-    facilities = _facilities()
     # The shelter's own bed board says at once whether beds are held for this referral; the
     # referral's status (the referral service's) follows a moment later, by event.
     place_at, place_state = None, None
