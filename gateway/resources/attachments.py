@@ -8,13 +8,12 @@ is each service's rule (every call there is audited, reads included)."""
 import unicodedata
 import urllib.parse
 
-from marshmallow import fields
 from werkzeug.datastructures import Headers
 
 from services.contracts import attachments as rules
 
 from .declare import ONE, WRITE, Answer, Ctx, endpoint
-from .shapes import Strict, answer, integers, numeric_id, one_of, strings
+from .shapes import Attachment, Strict, numeric_id, one_of
 
 # --- schemas ---------------------------------------------------------------------------------------
 
@@ -29,9 +28,6 @@ def _form(service: str) -> type[Strict]:
 ReferralAttachmentForm, ShelterAttachmentForm, LegalAttachmentForm = (
     _form(service) for service in ("referral", "shelter", "legal"))
 
-Attachment = answer("Attachment", strings("attachment_id kind media_type file_name uploaded_by"),
-                    integers("size"), uploaded_at=fields.String(
-                        metadata={"description": "ISO 8601 time"}))
 
 UPLOAD = dict(upload=True, response=Attachment, status=201, errors=WRITE)
 READ = dict(media_type=rules.MEDIA_TYPES[0], also_as=rules.MEDIA_TYPES[1:], errors=ONE)

@@ -18,7 +18,7 @@ from ..directory import addressee_problem, name_in, request_language
 from ..errors import InputError
 from ..idempotency import KeyReused
 from .declare import FILTERED, INPUT, ONE, TOO_LARGE, WRITE, Answer, Ctx, endpoint
-from .shapes import Strict, answer, integers, strings
+from .shapes import Attachment, Strict, answer, integers, strings
 
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 # who may read a referral's status, and so its FHIR Task (the referral service then applies the
@@ -126,7 +126,10 @@ ReferralFile = answer("ReferralFile",
                           "FileGuardian", name=fields.String(allow_none=True),
                           **strings("relationship recorded_by recorded_at")), allow_none=True,
                           metadata={"description": "A minor survivor's guardian (null: none "
-                                                   "recorded); the name is null once anonymised"}))
+                                                   "recorded); the name is null once anonymised"}),
+                      attachments=fields.List(fields.Nested(Attachment), metadata={
+                          "description": "The file's documents (identity scans), without their "
+                                         "content: GET .../attachments/{attachment_id}"}))
 
 
 class Placement(Schema):

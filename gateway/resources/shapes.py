@@ -69,6 +69,12 @@ def answer(name: str, /, *parts: dict, base: type[Schema] = Schema, **declared) 
     return type(name, (base,), attrs)
 
 
+# a document on a record (docs/decisions/0056), as a listing and an upload's answer show it
+Attachment = answer("Attachment", strings("attachment_id kind media_type file_name uploaded_by"),
+                    integers("size"), uploaded_at=fields.String(
+                        metadata={"description": "ISO 8601 time"}))
+
+
 # --- on the way to a service -----------------------------------------------------------------------
 
 def iso(value):

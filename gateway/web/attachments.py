@@ -85,13 +85,16 @@ class Documents:
 
 
 def documents(listing: str, service: str, action: str, download: str, *,
-              refused: str | None = None, ask: bool = True, **params) -> Documents | None:
+              refused: str | None = None, ask: bool = True, items: list[dict] | None = None,
+              **params) -> Documents | None:
     """The documents section of a page: the list the API endpoint ``listing`` answers (its
     ``Forbidden`` shows ``refused`` instead, or no section without it; ``ask`` false shows
-    ``refused`` without asking), the kinds of ``service``, the upload form's ``action`` and the
-    web endpoint ``download`` that answers one document. None: no section at all."""
-    items = None
-    if ask:
+    ``refused`` without asking; ``items``, the list another answer carried, is shown without
+    asking), the kinds of ``service``, the upload form's ``action`` and the web endpoint
+    ``download`` that answers one document. None: no section at all."""
+    if items is not None:
+        ask = False
+    elif ask:
         try:
             items = call(listing, **params)
         except Forbidden:

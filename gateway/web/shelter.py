@@ -102,11 +102,12 @@ def _referral_page(reference: str, errors=None, failed=None, status=200):
     undecided = file.get("status") in ("received", "screening") and place_state is None
     minor = _minor(file)
     values = request.form if request.method == "POST" else {"case_manager": identity().user}
-    # the identity scans: for the staff who read the file (the referral service's rule)
+    # the identity scans: for the staff who read the file (the referral service's rule); the
+    # file carries their list
     documents = None if file.get("file_shared") is False else attachments.documents(
         "list_referral_attachments", "referral",
         url_for("web.shelter_add_attachment", reference=reference),
-        "web.shelter_referral_attachment", reference=reference)
+        "web.shelter_referral_attachment", items=file.get("attachments"), reference=reference)
     return render_page("shelter_referral.html", status=status, title=reference, file=file,
                        state=state, reference=reference, errors=errors or {}, failed=failed,
                        values=values, facilities=facilities, admit_at=admit_at, undecided=undecided,

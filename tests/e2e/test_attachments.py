@@ -193,6 +193,9 @@ def test_an_identity_scan_is_added_by_the_referring_police_and_the_holder_and_re
                    "identity_scan", JPEG_TYPE, JPEG, NON_ASCII_NAME, u["intake"])
     after = listed(net, t["intake"], path)
     assert same(after, before + [scan, photo])
+    # the file carries the same list, for the same readers (its read is the audited one)
+    assert same(_ok(net.api("GET", f"/referrals/{world['reference']}", t["intake"]))["attachments"],
+                after)
     downloaded(net, t["intake"], path, scan, PDF, PDF_TYPE)
     downloaded(net, t["intake"], path, photo, JPEG, JPEG_TYPE)
 

@@ -95,6 +95,14 @@ def test_the_referral_page_lists_the_scans_and_has_an_upload_form(shelter, rpc):
     assert calls(rpc, "referral", "list_attachments")[-1]["reference"] == fx.REF
 
 
+def test_the_scans_the_file_carries_are_shown_without_another_call(shelter, rpc):
+    rpc.responses[("referral", "get_file")] = {**fx.FILE, "attachments": [
+        listed(file_name="carried-0002.png", media_type="image/png")]}
+    page = get(shelter, REFERRAL_PAGE)
+    assert page.status_code == 200 and "carried-0002.png" in page.text and ">PNG<" in page.text
+    assert calls(rpc, "referral", "list_attachments") == []
+
+
 def test_without_the_file_shared_the_referral_page_has_no_documents(shelter, rpc):
     rpc.responses[("referral", "get_file")] = fx.FILE_SUMMARY
     page = get(shelter, REFERRAL_PAGE)

@@ -50,7 +50,7 @@ VISIBILITY: dict[str, dict[str, frozenset[str]]] = {
     "file": {
         "shelter": frozenset({"reference", "status", "referring_agency", "submitted_at",
                               "population_group", "beds_needed", "submission", "anonymised",
-                              "file_shared", "guardian"}),
+                              "file_shared", "guardian", "attachments"}),
     },
     # GET /referrals/{ref} for shelter staff without consent to share the file with their
     # agency: the status-level summary, no identity, no circumstances (docs/decisions/0040)

@@ -19,6 +19,7 @@ from ..domain import retention
 from ..domain.visibility import shape
 from ..queries import file_consents_of, held_by_caller, row_dict
 from ..tables import referrals
+from .attachments import STORE as DOCUMENTS
 from .guardians import guardian_of
 from .steps import MAX_PAGE, check_reference
 
@@ -30,15 +31,18 @@ def get_file(db: Database, cipher: FileCipher, caller: Caller, reference: str,
     docs/decisions/0039) when the survivor consented to share the file with their agency
     (``file_shared`` true); without that consent the status-level summary (``file_shared``
     false: group, beds, urgency, needs, service languages, children count), never the file
-    (docs/decisions/0040)."""
+    (docs/decisions/0040). The file carries its documents' list (``attachments``, without their
+    content), which this read's audit entry covers."""
     check_reference(reference)
-    guardian = None
+    guardian, documents = None, []
     with db.read() as s:
         row = row_dict(s.execute(select(referrals).where(referrals.c.reference == reference)).first())
         if row is not None:
             row["file_consents"] = file_consents_of(s, row["id"])
+        access = rules.file_access(caller, row, now, default_holder)
+        if access == "file":  # the file's readers read its documents' list with it
             guardian = guardian_of(s, cipher, row["id"])
-    access = rules.file_access(caller, row, now, default_holder)
+            documents = DOCUMENTS.listing(s, row["id"])
     if access is None:
         raise NotFound(f"no referral {reference}", field="reference")
     anonymised = row["anonymised_at"] is not None
@@ -54,7 +58,7 @@ def get_file(db: Database, cipher: FileCipher, caller: Caller, reference: str,
         "reference": reference, "status": row["status"], "referring_agency": row["referring_agency"],
         "submitted_at": iso(row["submitted_at"]), "population_group": row["population_group"],
         "beds_needed": row["beds_needed"], "submission": submission, "anonymised": anonymised,
-        "file_shared": True, "guardian": guardian})
+        "file_shared": True, "guardian": guardian, "attachments": documents})
 
 
 def search_by_name(db: Database, search_key: bytes, caller: Caller, name: str,
