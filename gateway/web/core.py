@@ -254,17 +254,21 @@ _page_pool_lock = threading.Lock()
 def at_once(*work: Callable[[], Any]) -> list:
     """Run a page's independent pieces of work (each a function making its calls) at the same
     time, in this request's context; their results in order. The page waits for the slowest,
-    not for their sum. Every piece ends before the first error (in order) is raised, as if they
-    had run one after the other."""
+    not for their sum. The first piece runs in the request's own thread, so a page always
+    progresses however busy the pool is. Every piece ends before the first error (in order) is
+    raised, as if they had run one after the other."""
     if len(work) <= 1:
         return [w() for w in work]
     with _page_pool_lock:
         if not _page_pool:
             _page_pool.append(ThreadPoolExecutor(max_workers=PAGE_AT_ONCE,
                                                  thread_name_prefix="page-at-once"))
-    futures = [_page_pool[0].submit(contextvars.copy_context().run, w) for w in work]
-    wait(futures)
-    return [f.result() for f in futures]
+    futures = [_page_pool[0].submit(contextvars.copy_context().run, w) for w in work[1:]]
+    try:
+        first = work[0]()
+    finally:
+        wait(futures)
+    return [first, *(f.result() for f in futures)]
 
 
 def clock():

@@ -41,3 +41,11 @@ def test_the_first_error_in_order_is_raised_after_every_piece_ended(app):
         with pytest.raises(LookupError, match="first"):
             at_once(fails("first"), slow, fails("second"))
     assert sorted(ended) == ["first", "second", "slow"]
+
+
+def test_the_first_piece_runs_in_the_requests_own_thread(app):
+    from gateway.web.core import at_once
+    here = threading.current_thread()
+    with app.test_request_context("/"):
+        threads = at_once(threading.current_thread, threading.current_thread)
+    assert threads[0] is here and threads[1] is not here
