@@ -18,7 +18,6 @@ from .directory import identity_problem
 from .errors import ApiProblem, InputError
 from .resources import BY_NAME, ENDPOINTS
 from .resources.declare import JSON, Answer, Ctx, Endpoint, Uploaded
-from .uploads import checked
 from .tokens import InvalidToken, verify_token
 
 log = logging.getLogger(__name__)
@@ -62,8 +61,8 @@ def perform(name: str, identity, *, body: dict | Callable[[], dict] | None = Non
     except ValidationError as exc:
         raise InputError.from_validation(exc) from None
     if endpoint.upload:
-        upload = checked(upload() if callable(upload) else upload,
-                         current_app.config["ATTACHMENT_MAX_BYTES"])
+        upload = uploads.checked(upload() if callable(upload) else upload,
+                                 current_app.config["ATTACHMENT_MAX_BYTES"])
     ctx = Ctx(identity, data, loaded, raw, headers=headers or {}, correlation_id=correlation_id,
               extensions=current_app.extensions, rpc_timeout=rpc_timeout,
               upload=upload if endpoint.upload else None)

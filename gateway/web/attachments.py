@@ -15,7 +15,7 @@ the refusal and answers the download.
 from dataclasses import dataclass
 from typing import Callable
 
-from flask import current_app, g, request, url_for
+from flask import current_app, g, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -131,6 +131,16 @@ def receive(endpoint: str, **params) -> tuple[dict | None, int]:
     except Conflict:
         return {"": [error_text(409)[1]]}, 409
     return None, 201
+
+
+def added(endpoint: str, page: Callable[..., object], page_endpoint: str, **params):
+    """The answer to a posted upload form: the page again (``page(errors, status)``) with the
+    refusal beside the file input, or back to ``page_endpoint`` at the documents section with
+    the notice that the document was added."""
+    errors, status = receive(endpoint, **params)
+    if errors is not None:
+        return page(errors, status)
+    return redirect(url_for(page_endpoint, notice="document_added", _anchor=FAILED, **params))
 
 
 def _file_part() -> Uploaded:

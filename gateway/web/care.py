@@ -312,11 +312,9 @@ def shelter_plan_screening(plan_id):
 @upload_form
 @page("shelter")
 def shelter_plan_add_attachment(plan_id):
-    errors, status = attachments.receive("add_plan_attachment", plan_id=plan_id)
-    if errors is not None:
-        return _plan_page(plan_id, errors, failed=attachments.FAILED, status=status)
-    return redirect(url_for("web.shelter_plan", plan_id=plan_id, notice="document_added",
-                            _anchor="attachments"))
+    return attachments.added("add_plan_attachment", lambda errors, status: _plan_page(
+        plan_id, errors, failed=attachments.FAILED, status=status), "web.shelter_plan",
+        plan_id=plan_id)
 
 
 @blueprint.get("/shelter/plans/<plan_id>/attachments/<attachment_id>")

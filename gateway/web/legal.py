@@ -149,11 +149,9 @@ def legal_update_dispute(dispute_id):
 @upload_form
 @page("legal")
 def legal_add_attachment(case_id):
-    errors, status = attachments.receive("add_case_attachment", case_id=case_id)
-    if errors is not None:
-        return _case_page(case_id, errors, failed=attachments.FAILED, status=status)
-    return redirect(url_for("web.legal_case", case_id=case_id, notice="document_added",
-                            _anchor="attachments"))
+    return attachments.added("add_case_attachment", lambda errors, status: _case_page(
+        case_id, errors, failed=attachments.FAILED, status=status), "web.legal_case",
+        case_id=case_id)
 
 
 @blueprint.get("/legal/cases/<case_id>/attachments/<attachment_id>")

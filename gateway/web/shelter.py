@@ -180,11 +180,9 @@ def shelter_best_interests(reference):
 @upload_form
 @page("shelter")
 def shelter_add_attachment(reference):
-    errors, status = attachments.receive("add_referral_attachment", reference=reference)
-    if errors is not None:
-        return _referral_page(reference, errors, failed=attachments.FAILED, status=status)
-    return redirect(url_for("web.shelter_referral", reference=reference, notice="document_added",
-                            _anchor="attachments"))
+    return attachments.added("add_referral_attachment", lambda errors, status: _referral_page(
+        reference, errors, failed=attachments.FAILED, status=status), "web.shelter_referral",
+        reference=reference)
 
 
 @blueprint.get("/shelter/referrals/<reference>/attachments/<attachment_id>")

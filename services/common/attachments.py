@@ -8,7 +8,9 @@ owning service's rule: these functions take a record the service has already che
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Mapping
 
 from sqlalchemy import (Column, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Table,
                         delete, insert, select)
@@ -41,13 +43,13 @@ def attachment_table(metadata, owner: str, owner_type, owner_key: str) -> Table:
     )
 
 
+@dataclass(frozen=True)
 class Upload:
     """An upload that passed ``check_upload``: kind, file name, bytes and media type."""
-
-    __slots__ = ("kind", "file_name", "data", "media_type")
-
-    def __init__(self, kind: str, file_name: str, data: bytes, media_type: str):
-        self.kind, self.file_name, self.data, self.media_type = kind, file_name, data, media_type
+    kind: str
+    file_name: str
+    data: bytes
+    media_type: str
 
 
 def check_upload(service: str, kind, file_name, content, max_bytes: int) -> Upload:
@@ -75,11 +77,10 @@ def check_id(attachment_id) -> str:
     return attachment_id
 
 
-def view(row) -> dict:
-    """What a caller sees of an attachment (never its content)."""
-    return {"attachment_id": row.id, "kind": row.kind, "media_type": row.media_type,
-            "size": row.size, "file_name": row.file_name, "uploaded_by": row.uploaded_by,
-            "uploaded_at": iso(row.uploaded_at)}
+def view(row: Mapping) -> dict:
+    """What a caller sees of an attachment, from its row's columns (never its content)."""
+    return {"attachment_id": row["id"], **{c: row[c] for c in LISTED[1:-1]},
+            "uploaded_at": iso(row["uploaded_at"])}
 
 
 class AttachmentStore:
@@ -91,23 +92,20 @@ class AttachmentStore:
 
     def add(self, s, cipher, owner_value, upload: Upload, by: str, now: datetime) -> dict:
         """Store ``upload`` on the record ``owner_value`` (in the caller's transaction)."""
-        attachment_id = uuid.uuid4().hex
+        row = {"id": uuid.uuid4().hex, "kind": upload.kind, "media_type": upload.media_type,
+               "size": len(upload.data), "file_name": upload.file_name,
+               "uploaded_by": by[:100], "uploaded_at": now}
         sealed = self.encrypted.seal(cipher, self.table.c.content, upload.data)
-        s.execute(insert(self.table).values({
-            "id": attachment_id, self.owner.name: owner_value, "kind": upload.kind,
-            "media_type": upload.media_type, "size": len(upload.data),
-            "file_name": upload.file_name, "content": sealed, "uploaded_by": by[:100],
-            "uploaded_at": now}))
-        return {"attachment_id": attachment_id, "kind": upload.kind,
-                "media_type": upload.media_type, "size": len(upload.data),
-                "file_name": upload.file_name, "uploaded_by": by[:100], "uploaded_at": iso(now)}
+        s.execute(insert(self.table).values({**row, self.owner.name: owner_value,
+                                             "content": sealed}))
+        return view(row)
 
     def listing(self, s, owner_value) -> list[dict]:
         """The record's attachments, oldest first, without their content."""
         t = self.table
         rows = s.execute(select(*(t.c[c] for c in LISTED)).where(self.owner == owner_value)
                          .order_by(t.c.uploaded_at, t.c.id)).all()
-        return [view(r) for r in rows]
+        return [view(r._mapping) for r in rows]
 
     def read(self, s, cipher, owner_value, attachment_id: str) -> dict:
         """One attachment of the record with its ``content`` (bytes), or ``NotFound``."""
@@ -116,7 +114,7 @@ class AttachmentStore:
                                         self.owner == owner_value)).first()
         if row is None:
             raise NotFound("no such attachment", field="attachment_id")
-        return {**view(row), "content": self.encrypted.open(cipher, t.c.content, row.content)}
+        return {**view(row._mapping), "content": self.encrypted.open(cipher, t.c.content, row.content)}
 
     def erase(self, s, owner_values) -> int:
         """Delete every attachment of the records ``owner_values`` (a list or a select):
