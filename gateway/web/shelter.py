@@ -16,7 +16,7 @@ from services.contracts.vocabulary import (BEST_INTERESTS_OUTCOMES, DECLINE_REAS
 from ..resources.admissions import INCOMING_STATUSES
 from . import attachments
 from .common import notice
-from .core import (at_once, blueprint, call, identity, page, render_page, safe_next, today,
+from .core import (blueprint, call, identity, page, render_page, safe_next, today,
                    upload_form)
 from .forms import F, build, send
 from .names import load_survivor_names, provider_facilities
@@ -86,9 +86,12 @@ def _status_of(reference: str) -> dict | None:
 
 
 def _referral_page(reference: str, errors=None, failed=None, status=200):
-    file, state, facilities = at_once(  # independent of each other
-        lambda: call("referral_file", reference=reference), lambda: _status_of(reference),
-        _facilities)
+    # one after the other: the status, read after the file, then reflects an admission the
+    # page was redirected from more often (its event is on its way); at once, a keyboard test
+    # saw the page before it 1 time in 4
+    file = call("referral_file", reference=reference)
+    state = _status_of(reference)
+    facilities = _facilities()
     if state is None:
         state = {"reference": reference, "status": file.get("status"), "timeline": []}
     # The shelter's own bed board says at once whether beds are held for this referral; the
