@@ -16,7 +16,7 @@ from services.contracts.vocabulary import (BEST_INTERESTS_OUTCOMES, DECLINE_REAS
 from ..resources.admissions import INCOMING_STATUSES
 from . import attachments
 from .common import notice
-from .core import (blueprint, call, identity, page, render_page, safe_next, today,
+from .core import (at_once, blueprint, call, identity, page, render_page, safe_next, today,
                    upload_form)
 from .forms import F, build, send
 from .names import load_survivor_names, provider_facilities
@@ -86,19 +86,20 @@ def _status_of(reference: str) -> dict | None:
 
 
 def _referral_page(reference: str, errors=None, failed=None, status=200):
-    # one after the other: the status, read after the file, then reflects an admission the
-    # page was redirected from more often (its event is on its way); at once, a keyboard test
-    # saw the page before it 1 time in 4
-    file = call("referral_file", reference=reference)
-    state = _status_of(reference)
-    facilities = _facilities()
+    file, state, facilities = at_once(  # independent of each other
+        lambda: call("referral_file", reference=reference), lambda: _status_of(reference),
+        _facilities)
     if state is None:
         state = {"reference": reference, "status": file.get("status"), "timeline": []}
-    # The shelter's own bed board says at once whether beds are held for this referral; the
-    # referral's status (the referral service's) follows a moment later, by event.
+    # The shelter's own bed board says at once whether beds are held for this referral or the
+    # person is admitted; the referral's status (the referral service's) follows a moment
+    # later, by event. So a page shown right after this shelter's own admission says
+    # "admitted", as its bed board does, before the referral service has applied it.
     place_at, place_state = None, None
     if state["status"] not in ("admitted", "discharged", "closed", "declined", "withdrawn"):
         place_at, place_state = _place_of(reference, facilities)
+    if place_state == "admitted":
+        state = {**state, "status": "admitted"}
     admit_at = place_at if place_state == "held" else None
     if place_state is None and state["status"] in ("accepted", "bed_held", "waitlisted"):
         admit_at = _default_facility(facilities)

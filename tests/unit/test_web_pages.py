@@ -881,3 +881,24 @@ def test_shelter_staff_refer_an_item_to_a_partner_from_a_form(web, accounts, rpc
                                                     "service": "haircut"},
                page="/shelter/partner-referrals/new")
     assert bad.status_code == 422 and "field-error" in bad.text
+
+
+def test_the_referral_page_says_admitted_from_the_bed_board_before_the_status_follows(web, accounts, rpc):
+    # right after this shelter's admission the referral service may not have applied it yet:
+    # the page takes the shelter's own bed board, which is immediate
+    fx.answer_everything(rpc)
+    rpc.responses[("referral", "get_status")] = {**fx.STATUS, "status": "bed_held"}
+    rpc.responses[("shelter", "list_facilities")] = FACILITIES
+    rpc.responses[("shelter", "bed_board")] = {**fx.BOARD, "groups": [
+        {**fx.BOARD["groups"][0], "places": [{**fx.PLACE_HELD, "state": "admitted"}]}]}
+    sign_in(web, accounts, "shelter")
+    page = get(web, f"/shelter/referrals/{fx.REF}?notice=admitted")
+    at = page.text.find('id="status"')
+    assert "s-admitted" in page.text[at:at + 200], page.text[at:at + 300]
+    assert 'id="care-plan-link"' in page.text and 'id="admit-button"' not in page.text
+    # while the bed is only held, the referral service's status stands and admitting is offered
+    rpc.responses[("shelter", "bed_board")] = fx.BOARD
+    page = get(web, f"/shelter/referrals/{fx.REF}")
+    at = page.text.find('id="status"')
+    assert "s-bed_held" in page.text[at:at + 200], page.text[at:at + 300]
+    assert 'id="admit-button"' in page.text and 'id="care-plan-link"' not in page.text
