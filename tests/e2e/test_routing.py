@@ -205,6 +205,8 @@ def test_refer_on_refusals_change_nothing_then_a_refer_on(net):
     police, staff_a, staff_b = _tokens(net)
     [reference] = refer_many(net, police, [ADULT_WOMAN], workers=1)
     poll(lambda: _holds(net, staff_a, reference), what="A holds it")
+    # the police status follows the shelter's receipt by an event: compare with it once it has
+    net.wait_status(reference, "received", police)
     before = net.api("GET", f"/referrals/{reference}/status", police).json()
     for to in (A, LEGAL_AID, INACTIVE, UNKNOWN):
         refused = net.api("POST", f"/referrals/{reference}/decision", staff_a,
