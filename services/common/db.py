@@ -10,7 +10,7 @@ SQLite's wait does not yield to other green threads. Never hold a write transact
 import os
 import threading
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from sqlalchemy import MetaData, create_engine, event, inspect
 from sqlalchemy.engine import Connection, Engine
@@ -67,7 +67,8 @@ class Database:
         self._write = sessionmaker(self.engine.execution_options(refnet_write=True),
                                    expire_on_commit=False)
         self._write_lock = threading.RLock() if self.sqlite else None
-        self._after_commit: list[Callable[[], None]] = []
+        self._after_commit: list[Callable[[dict], None]] = []
+        self._hand_over: Callable[[], Any] | None = None
 
     @classmethod
     def for_url(cls, url: str) -> "Database":
@@ -77,10 +78,16 @@ class Database:
                 cls._instances[url] = cls(url)
             return cls._instances[url]
 
-    def on_commit(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` after a committed write transaction that queued events
-        (``session.info["events_queued"]``, set by the outbox): it wakes the relay."""
+    def on_commit(self, callback: Callable[[dict], None],
+                  hand_over: Callable[[], Any] | None = None) -> None:
+        """Call ``callback(session.info)`` after a committed write transaction that queued
+        events (``session.info["events_queued"]``, set by the outbox): it hands the rows to the
+        relay and wakes it. ``hand_over``, asked as each write transaction begins, gives the
+        lease (a ``timedelta``) under which the outbox claims its rows for that relay at insert,
+        or None (the relay then finds them by polling; ``services.common.relay``)."""
         self._after_commit.append(callback)
+        if hand_over is not None:
+            self._hand_over = hand_over
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -96,6 +103,9 @@ class Database:
             self._write_lock.acquire()
         try:
             with self._write() as session, session.begin():
+                lease = self._hand_over() if self._hand_over is not None else None
+                if lease is not None:
+                    session.info["outbox_hand_over"] = lease
                 yield session
             queued = session.info.get("events_queued", False)
         finally:
@@ -103,7 +113,7 @@ class Database:
                 self._write_lock.release()
         if queued:
             for callback in self._after_commit:
-                callback()
+                callback(session.info)
 
     def ensure_tables(self, metadata: MetaData) -> None:
         """Create ``metadata``'s tables that are missing, for tables owned outside alembic (the

@@ -202,7 +202,7 @@ def test_first_time_is_true_once_per_event_id(db):
 
 
 def test_a_duplicate_inside_a_transaction_leaves_the_transaction_usable(db):
-    """The duplicate's failed insert is undone by its savepoint, not the whole transaction."""
+    """A duplicate inserts nothing and fails nothing: the transaction goes on."""
     envelope, other = _event(1), _event(2)
     with db.write() as s:
         assert messaging.first_time(s, processed_events, envelope) is True
@@ -211,6 +211,41 @@ def test_a_duplicate_inside_a_transaction_leaves_the_transaction_usable(db):
         assert messaging.first_time(s, processed_events, other) is True
     assert count(db, processed_events) == 2
     assert count(db, outbox) == 1
+
+
+def test_a_second_delivery_waits_for_the_first_and_is_a_repeat_once_it_commits(db):
+    """Two replicas handed the same event at once: the second's record waits for the first's
+    transaction, and is a repeat when that commits (a new first time when it rolls back)."""
+    for outcome in ("rolled back", "committed"):
+        envelope, answers = _event(), []
+        inside, release = threading.Event(), threading.Event()
+
+        def first():
+            try:
+                with db.write() as s:
+                    answers.append(("first", messaging.first_time(s, processed_events, envelope)))
+                    inside.set()
+                    release.wait(10)
+                    if outcome == "rolled back":
+                        raise RuntimeError("the effect failed")
+            except RuntimeError:
+                pass
+
+        def second():
+            with db.write() as s:
+                answers.append(("second", messaging.first_time(s, processed_events, envelope)))
+
+        a = threading.Thread(target=first)
+        a.start()
+        assert inside.wait(10)
+        b = threading.Thread(target=second)
+        b.start()
+        b.join(0.5)
+        assert b.is_alive(), "the second record did not wait for the first transaction"
+        release.set()
+        a.join(10)
+        b.join(10)
+        assert answers == [("first", True), ("second", outcome == "rolled back")], outcome
 
 
 def test_a_rolled_back_handler_leaves_no_processed_record(db):

@@ -192,3 +192,65 @@ def test_rows_left_by_an_unreachable_broker_are_published_once_it_answers(db, vh
         relay.publisher.close()
     assert [m.payload for m in drain(amqp, listener, 3)] == envelopes
     assert all(state[0] for state in _state(db).values())
+
+
+# --- the hand-over: a commit's rows go to its own relay, the poll is the safety net ---------------
+
+def _handing_relay(db, amqp_uri: str, seconds: float = 60.0, **kwargs) -> OutboxRelay:
+    relay = OutboxRelay(db, outbox, broker.ConfirmingPublisher(amqp_uri, **kwargs),
+                        hand_over_seconds=seconds)
+    db.on_commit(relay.committed, hand_over=relay.hand_over_lease)
+    return relay
+
+
+def test_a_commit_hands_its_rows_to_the_relay_which_publishes_them_without_claiming(
+        db, vhost, amqp, listener):
+    relay = _handing_relay(db, vhost[1])
+    envelopes = _envelopes()
+    try:
+        _queue(db, envelopes)
+        state = _state(db)
+        claims = {claimed_by for _, claimed_by, _, _, _ in state.values()}
+        assert len(claims) == 1 and None not in claims  # claimed as they were inserted
+        assert all(until is not None for _, _, until, _, _ in state.values())
+        assert relay.publish_pending() == 0  # the poll leaves rows under a live hand-over
+        assert queue_depth(amqp, listener) == 0
+        assert relay.publish_handed() == 3
+        assert relay.publish_handed() == 0  # each once
+    finally:
+        relay.publisher.close()
+    assert all(state[:4] == (True, None, None, 0) for state in _state(db).values())
+    assert [m.payload for m in drain(amqp, listener, 3)] == envelopes
+
+
+def test_a_handed_over_row_the_broker_did_not_take_goes_back_to_the_poll(db, vhost, amqp, listener):
+    failing = _handing_relay(db, UNREACHABLE, connect_timeout=3)
+    envelopes = _envelopes()
+    _queue(db, envelopes)
+    with pytest.raises(RelayFailure):
+        failing.publish_handed()
+    assert {state[:4] for state in _state(db).values()} == {(False, None, None, 1)}
+    relay = OutboxRelay(db, outbox, broker.ConfirmingPublisher(vhost[1]))
+    try:
+        assert relay.publish_pending() == 3
+    finally:
+        relay.publisher.close()
+    assert [m.payload for m in drain(amqp, listener, 3)] == envelopes
+
+
+def test_rows_handed_to_a_relay_that_died_are_published_by_any_relay_once_the_lease_ends(
+        db, vhost, amqp, listener):
+    import time
+    dead = _handing_relay(db, vhost[1], seconds=1.0)  # never publishes: its process died
+    envelopes = _envelopes()
+    _queue(db, envelopes)
+    dead.publisher.close()
+    survivor = OutboxRelay(db, outbox, broker.ConfirmingPublisher(vhost[1]))
+    try:
+        assert survivor.publish_pending() == 0  # still under the dead relay's lease
+        time.sleep(1.2)
+        assert survivor.publish_pending() == 3
+    finally:
+        survivor.publisher.close()
+    assert [m.payload for m in drain(amqp, listener, 3)] == envelopes
+    assert all(state[0] for state in _state(db).values())

@@ -49,6 +49,11 @@ class ServiceDatabase(DependencyProvider):
         return self.db
 
 
+# how long a committed event stays claimed for its own process's relay: if the process dies
+# before publishing it, any relay publishes it once this has passed
+HAND_OVER_SECONDS = 10.0
+
+
 class Outbox(DependencyProvider):
     """Declares the broker topology at start-up and runs the outbox relay in the background.
 
@@ -83,8 +88,9 @@ class Outbox(DependencyProvider):
         poll = config.get("OUTBOX_POLL_SECONDS") or settings_of(
             self.container, self.service_name).outbox_poll_seconds
         self.relay = OutboxRelay(db, self.outbox_table, self.make_publisher(amqp_uri),
-                                 on_published=on_published, poll_interval=float(poll))
-        db.on_commit(self.relay.wake)
+                                 on_published=on_published, poll_interval=float(poll),
+                                 hand_over_seconds=HAND_OVER_SECONDS)
+        db.on_commit(self.relay.committed, hand_over=self.relay.hand_over_lease)
 
     def start(self):
         self.container.spawn_managed_thread(self.relay.run_forever)
