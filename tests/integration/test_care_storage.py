@@ -77,6 +77,9 @@ def test_the_plan_opens_with_the_admission(shelter):
                       "psychological_screening": ("due", "2026-11-27T09:30:00Z"),
                       "legal_rights_briefing": ("due", "2026-11-27T09:30:00Z"),
                       "plan_agreed": ("due", "2026-11-27T09:30:00Z")}
+    assert {m["milestone"]: m["done_by"] for m in plan["milestones"]} == {
+        "case_manager_assigned": "cm.one", "psychological_screening": None,
+        "legal_rights_briefing": None, "plan_agreed": None}
 
 
 def test_a_refused_admission_opens_no_plan(shelter):

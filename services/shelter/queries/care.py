@@ -103,11 +103,11 @@ def milestone(s: Session, plan_id: int, code: str):
 
 
 def add_milestones(s: Session, plan_id: int, milestones, case_manager: str) -> None:
-    """A new plan's milestones (the case manager's assignment is done at once)."""
-    for m in milestones:
-        s.execute(insert(care_milestones).values(
-            plan_id=plan_id, code=m.code, due_at=m.due_at, done_at=m.done_at,
-            done_by=case_manager if m.done_at else None))
+    """A new plan's milestones (the case manager's assignment is done at once), in one
+    statement with a row of parameters each."""
+    s.execute(insert(care_milestones), [
+        {"plan_id": plan_id, "code": m.code, "due_at": m.due_at, "done_at": m.done_at,
+         "done_by": case_manager if m.done_at else None} for m in milestones])
 
 
 def mark_done(s: Session, plan_id: int, code: str, now: datetime, user: str) -> None:
