@@ -106,6 +106,7 @@ class Database:
                 lease = self._hand_over() if self._hand_over is not None else None
                 if lease is not None:
                     session.info["outbox_hand_over"] = lease
+                    session.info["outbox_for"] = self._hand_over  # whose lease it is
                 yield session
             queued = session.info.get("events_queued", False)
         finally:

@@ -65,7 +65,7 @@ class OutboxRelay:
         over, or look for them; wake the relay and let it run before this thread goes on (under
         eventlet the sleep yields to the relay's green thread, which publishes at once)."""
         handed = info.get("outbox_handed")
-        if handed:
+        if handed and info.get("outbox_for") == self.hand_over_lease:  # claimed for this relay
             self._handed.append((info["outbox_claim"], list(handed)))
         else:
             self._poll_now = True
@@ -155,6 +155,11 @@ class OutboxRelay:
                 self._stopping.wait(backoff)
                 continue
             self._wake.wait(max(0.0, next_poll - time.monotonic()))
+        try:  # a clean stop publishes what commits handed over, rather than leave it to a lease
+            while self._handed:
+                self.publish_handed()
+        except Exception as exc:
+            log.warning("outbox relay: %s at stop; the lease will give it to another relay", exc)
         self.publisher.close()
 
 

@@ -254,3 +254,24 @@ def test_rows_handed_to_a_relay_that_died_are_published_by_any_relay_once_the_le
         survivor.publisher.close()
     assert [m.payload for m in drain(amqp, listener, 3)] == envelopes
     assert all(state[0] for state in _state(db).values())
+
+
+def test_rows_are_handed_only_to_the_relay_they_were_claimed_for(db, vhost):
+    first = _handing_relay(db, vhost[1])
+    second = _handing_relay(db, vhost[1])  # registered later: its lease is the one asked
+    try:
+        _queue(db, _envelopes())
+        assert len(second._handed) == 1 and len(first._handed) == 0
+    finally:
+        first.publisher.close()
+        second.publisher.close()
+
+
+def test_a_relay_stopped_cleanly_publishes_what_was_handed_to_it(db, vhost, amqp, listener):
+    relay = _handing_relay(db, vhost[1])
+    envelopes = _envelopes()
+    _queue(db, envelopes)
+    relay.stop()
+    relay.run_forever()  # stopping already: no round, only what was handed over
+    assert all(state[:4] == (True, None, None, 0) for state in _state(db).values())
+    assert [m.payload for m in drain(amqp, listener, 3)] == envelopes
