@@ -94,6 +94,15 @@ def _state(db) -> dict[str, tuple]:
             for r in rows}
 
 
+def _published_by_a_poll(db, amqp_uri: str) -> int:
+    """What one poll of a fresh relay (no hand-over) publishes."""
+    relay = OutboxRelay(db, outbox, broker.ConfirmingPublisher(amqp_uri))
+    try:
+        return relay.publish_pending()
+    finally:
+        relay.publisher.close()
+
+
 def test_declare_topology_is_idempotent_and_complete(amqp):
     broker.declare_topology(amqp)  # a second time (the fixture declared it once): no error
     channel = amqp.channel()
@@ -185,11 +194,7 @@ def test_rows_left_by_an_unreachable_broker_are_published_once_it_answers(db, vh
     _queue(db, envelopes)
     with pytest.raises(RelayFailure):
         OutboxRelay(db, outbox, broker.ConfirmingPublisher(UNREACHABLE, connect_timeout=3)).publish_pending()
-    relay = OutboxRelay(db, outbox, broker.ConfirmingPublisher(vhost[1]))
-    try:
-        assert relay.publish_pending() == 3
-    finally:
-        relay.publisher.close()
+    assert _published_by_a_poll(db, vhost[1]) == 3
     assert [m.payload for m in drain(amqp, listener, 3)] == envelopes
     assert all(state[0] for state in _state(db).values())
 
@@ -230,11 +235,7 @@ def test_a_handed_over_row_the_broker_did_not_take_goes_back_to_the_poll(db, vho
     with pytest.raises(RelayFailure):
         failing.publish_handed()
     assert {state[:4] for state in _state(db).values()} == {(False, None, None, 1)}
-    relay = OutboxRelay(db, outbox, broker.ConfirmingPublisher(vhost[1]))
-    try:
-        assert relay.publish_pending() == 3
-    finally:
-        relay.publisher.close()
+    assert _published_by_a_poll(db, vhost[1]) == 3
     assert [m.payload for m in drain(amqp, listener, 3)] == envelopes
 
 
