@@ -101,8 +101,7 @@ def claim_pending(session: Session, outbox: Table, *, limit: int, lease: timedel
     """
     now = _now()
     claim = str(uuid.uuid4())
-    claimable = and_(outbox.c.sent_at.is_(None),
-                     or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now))
+    claimable = _claimable(outbox, now)
     candidates = select(outbox.c.id).where(claimable).order_by(outbox.c.id).limit(limit)
     if skip_locked:
         candidates = candidates.with_for_update(skip_locked=True)
@@ -114,6 +113,19 @@ def claim_pending(session: Session, outbox: Table, *, limit: int, lease: timedel
     rows = session.execute(select(outbox.c.id, outbox.c.type, outbox.c.body)
                            .where(outbox.c.claimed_by == claim).order_by(outbox.c.id)).all()
     return claim, [tuple(r) for r in rows]
+
+
+def _claimable(outbox: Table, now: datetime):
+    """Unsent, and claimed by no relay or under a lease that has ended."""
+    return and_(outbox.c.sent_at.is_(None),
+                or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now))
+
+
+def any_claimable(connection, outbox: Table) -> bool:
+    """Whether a poll would find a row to claim (one indexed read, no transaction of its own:
+    rows another process wrote, a dead relay's, or ones a failed publish gave back)."""
+    return connection.execute(select(outbox.c.id).where(_claimable(outbox, _now())).limit(1)
+                              ).first() is not None
 
 
 def mark_sent(session: Session, outbox: Table, claim: str, row_ids: list[int]) -> None:

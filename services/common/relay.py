@@ -4,9 +4,11 @@ Plain Python (threads): the nameko dependency provider runs ``run_forever`` in a
 and tests drive ``publish_pending`` directly. Low latency comes from the hand-over: with
 ``hand_over_seconds`` set, a write transaction claims its outbox rows for this relay as it
 inserts them, and the commit hands them over (``committed``), so the relay publishes them at
-once, before the committing thread goes on, without a claim transaction of its own. Polling
-every ``poll_interval`` seconds is the safety net: rows a dead process left (their lease ran
-out), rows a failed publish gave back, and rows written without a hand-over.
+once, before the committing thread goes on, without a claim transaction of its own; then one
+read tells whether other rows wait (another process's, say), and a poll takes them, as every
+commit's wake did before. Polling every ``poll_interval`` seconds is the safety net: rows a dead
+process left (their lease ran out), rows a failed publish gave back, and rows written without a
+hand-over.
 """
 
 import json
@@ -95,6 +97,11 @@ class OutboxRelay:
             count += len(rows)
         return self._publish(groups) if groups else 0
 
+    def others_waiting(self) -> bool:
+        """Whether rows not handed to this relay wait to be claimed (one read)."""
+        with self.db.read() as connection:
+            return messaging.any_claimable(connection, self.outbox)
+
     def _publish(self, groups: list[tuple[str, Rows]]) -> int:
         """Publish each claim's rows in order, mark the confirmed ones sent and give the others
         back (to any relay's poll) in one transaction; raise ``RelayFailure`` if any failed."""
@@ -142,6 +149,10 @@ class OutboxRelay:
             self._wake.clear()
             try:
                 count = self.publish_handed()
+                if count and not self._poll_now:
+                    # a commit also publishes what waits besides its own rows (written by
+                    # another process, given back by a failed publish), as a wake always did
+                    self._poll_now = self.others_waiting()
                 if self._poll_now or time.monotonic() >= next_poll:
                     self._poll_now = False
                     next_poll = time.monotonic() + self.poll_interval

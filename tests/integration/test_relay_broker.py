@@ -276,3 +276,28 @@ def test_a_relay_stopped_cleanly_publishes_what_was_handed_to_it(db, vhost, amqp
     relay.run_forever()  # stopping already: no round, only what was handed over
     assert all(state[:4] == (True, None, None, 0) for state in _state(db).values())
     assert [m.payload for m in drain(amqp, listener, 3)] == envelopes
+
+
+def test_a_commit_also_brings_out_rows_written_behind_the_relays_back(db, vhost, amqp, listener):
+    """With the poll an hour away, a commit's hand-over publishes its own rows and then, as a
+    wake always did, whatever else waits (here a row another process wrote)."""
+    import threading
+    import time
+    relay = OutboxRelay(db, outbox, broker.ConfirmingPublisher(vhost[1]), poll_interval=3600,
+                        hand_over_seconds=60)
+    db.on_commit(relay.committed, hand_over=relay.hand_over_lease)
+    runner = threading.Thread(target=relay.run_forever)
+    runner.start()
+    try:
+        time.sleep(0.5)  # its first poll has found nothing; the next is an hour away
+        left = _insert_raw(db, "referral.left_behind")
+        _queue(db, _envelopes())
+        deadline = time.time() + 10
+        while time.time() < deadline and not all(s[0] for s in _state(db).values()):
+            time.sleep(0.05)
+    finally:
+        relay.stop()
+        runner.join(10)
+    state = _state(db)
+    assert len(state) == 4 and all(s[0] for s in state.values()), state
+    assert {m.payload["event_id"] for m in drain(amqp, listener, 4)} >= {left}
