@@ -15,12 +15,14 @@ bed board, census, waitlist reordering, refusals that change nothing, and the HS
 
 import os
 import threading
+import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import create_engine, select, text
+from sqlalchemy.exc import OperationalError
 
 from refnet import demo
 from tests.support import hsds
@@ -73,19 +75,32 @@ def capacity_network(request, tmp_path_factory):
 
 
 def wipe(net: Network) -> None:
-    """Empty every table of every service database (schema and processes stay)."""
+    """Empty every table of every service database (schema and processes stay). The services
+    are running: a relay still marking the last run's events sent can make PostgreSQL pick the
+    whole-table DELETE as a deadlock's victim, which is then tried again."""
     for service in SERVICES:
         engine = create_engine(net.env[f"{service.upper()}_DATABASE_URL"])
         try:
-            with engine.begin() as conn:
-                if engine.dialect.name == "sqlite":
-                    conn.exec_driver_sql("PRAGMA busy_timeout=15000")
-                metadata = __import__(f"services.{service}.tables", fromlist=["metadata"]).metadata
-                for table in reversed(metadata.sorted_tables):
-                    if table.name != "audit_log":  # append-only: the chain runs on
-                        conn.execute(table.delete())
+            for attempt in range(5):
+                try:
+                    _delete_all(engine, service)
+                    break
+                except OperationalError as exc:
+                    if "deadlock" not in str(exc).lower() or attempt == 4:
+                        raise
+                    time.sleep(0.2)
         finally:
             engine.dispose()
+
+
+def _delete_all(engine, service: str) -> None:
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA busy_timeout=15000")
+        metadata = __import__(f"services.{service}.tables", fromlist=["metadata"]).metadata
+        for table in reversed(metadata.sorted_tables):
+            if table.name != "audit_log":  # append-only: the chain runs on
+                conn.execute(table.delete())
 
 
 def db_counts(net: Network) -> dict:
