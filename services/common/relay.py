@@ -50,11 +50,6 @@ class OutboxRelay:
         self.published = 0
         self.on_published = on_published  # called with each confirmed envelope (metrics, logs)
 
-    def wake(self) -> None:
-        """Look for new rows now."""
-        self._poll_now = True
-        self._wake.set()
-
     def hand_over_lease(self) -> timedelta | None:
         """The lease a write transaction claims its rows under for this relay, or None (no
         hand-over configured, or a batch already waiting: those rows are left to the poll)."""
