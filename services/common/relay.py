@@ -149,11 +149,14 @@ class OutboxRelay:
                     # another process, given back by a failed publish), as a wake always did
                     self._poll_now = self.others_waiting()
                 if self._poll_now or time.monotonic() >= next_poll:
-                    self._poll_now = False
                     next_poll = time.monotonic() + self.poll_interval
-                    count += self.publish_pending()
+                    polled = self.publish_pending()
+                    # a full batch: more may wait (a backlog the hand-over could not take),
+                    # polled again at once rather than a batch per poll_interval
+                    self._poll_now = polled >= self.batch_size
+                    count += polled
                 backoff = 0.0
-                if count >= self.batch_size or self._handed:
+                if self._poll_now or self._handed:
                     continue
             except Exception as exc:
                 backoff = min(10.0, max(0.2, backoff * 2))

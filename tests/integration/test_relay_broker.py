@@ -301,3 +301,29 @@ def test_a_commit_also_brings_out_rows_written_behind_the_relays_back(db, vhost,
     state = _state(db)
     assert len(state) == 4 and all(s[0] for s in state.values()), state
     assert {m.payload["event_id"] for m in drain(amqp, listener, 4)} >= {left}
+
+
+def test_a_backlog_longer_than_a_batch_goes_out_batch_after_batch(db, vhost, amqp, listener):
+    """Rows the hand-over did not take (a burst filled it) wait for the poll: a full batch is
+    followed by the next at once, not one batch per ``poll_interval`` (here an hour)."""
+    import threading
+    import time
+    relay = OutboxRelay(db, outbox, broker.ConfirmingPublisher(vhost[1]), poll_interval=3600,
+                        hand_over_seconds=60, batch_size=10)
+    db.on_commit(relay.committed, hand_over=relay.hand_over_lease)
+    runner = threading.Thread(target=relay.run_forever)
+    runner.start()
+    try:
+        time.sleep(0.5)  # its first poll has found nothing; the next is an hour away
+        behind = {_insert_raw(db, "referral.left_behind") for _ in range(35)}
+        _queue(db, _envelopes())  # one commit's hand-over wakes it
+        deadline = time.time() + 10
+        while time.time() < deadline and not all(s[0] for s in _state(db).values()):
+            time.sleep(0.05)
+    finally:
+        relay.stop()
+        runner.join(10)
+    state = _state(db)
+    assert len(state) == 38 and all(s[0] for s in state.values()), \
+        sum(not s[0] for s in state.values())
+    assert {m.payload["event_id"] for m in drain(amqp, listener, 38)} >= behind
