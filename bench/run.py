@@ -90,11 +90,24 @@ def queue_depths(amqp_uri: str) -> dict:
     return depths
 
 
-def wait_drained(amqp_uri: str, timeout: float) -> tuple[bool, float]:
-    """Wait until the intake and event queues are empty (twice in a row); (drained, seconds)."""
+def outbox_backlogs(metrics_urls: dict[str, str]) -> dict[str, float]:
+    """Each service's ``refnet_outbox_backlog`` (events committed, not yet published)."""
+    backlogs = {}
+    for name, url in metrics_urls.items():
+        for line in requests.get(url, timeout=5).text.splitlines():
+            if line.startswith("refnet_outbox_backlog{"):
+                backlogs[name] = float(line.rsplit(" ", 1)[1])
+    return backlogs
+
+
+def wait_drained(net: Network, timeout: float) -> tuple[bool, float]:
+    """Wait until the intake and event queues and every service's outbox are empty (twice in a
+    row); (drained, seconds). Empty queues alone are not drained: events committed and not yet
+    published are work still to come."""
     started, empty_seen = time.perf_counter(), 0
     while time.perf_counter() - started < timeout:
-        if sum(queue_depths(amqp_uri).values()) == 0:
+        if (sum(queue_depths(net.amqp_uri).values()) == 0
+                and sum(outbox_backlogs(net.metrics_urls).values()) == 0):
             empty_seen += 1
             if empty_seen >= 2:
                 return True, time.perf_counter() - started
@@ -136,7 +149,7 @@ def scenario_intake(net, baseline, police, p, client) -> dict:
     gw = loadgen.run(gw_load, seconds=p["seconds"] * p["rounds"] / 2 + 2,
                      connections=p["connections"], client=client)
     log(f"intake: gateway {gw['rps']} req/s p99 {gw['p99_ms']} ms; waiting for the services to drain")
-    drained, drain_s = wait_drained(net.amqp_uri, p["drain_timeout"])
+    drained, drain_s = wait_drained(net, p["drain_timeout"])
     total = gw["requests"] + sum(before.values())
     log(f"intake: drained={drained} in {drain_s:.1f}s")
     return {"baseline": base, "gateway": gw,
