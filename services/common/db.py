@@ -14,7 +14,6 @@ from typing import Any, Callable, Iterator
 
 from sqlalchemy import MetaData, create_engine, event, inspect
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session, sessionmaker
 
 
 def is_sqlite(url: str) -> bool:
@@ -53,9 +52,34 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+class WriteTransaction:
+    """A write transaction on a plain Core connection, as ``Database.write()`` gives it: use
+    cases only ``execute`` Core statements, and an ORM session around them cost several times
+    the statement (bench/README.md). ``info`` lives for this transaction only (the outbox's
+    hand-over)."""
+
+    __slots__ = ("connection", "info")
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+        self.info: dict = {}
+
+    def execute(self, statement, parameters=None):
+        """Run a statement (a list of parameter dicts: executemany) in this transaction."""
+        return self.connection.execute(statement, parameters)
+
+    def get_bind(self) -> Connection:
+        """The connection (its ``dialect`` says which database this is)."""
+        return self.connection
+
+    def begin_nested(self):
+        """A savepoint: a context manager that rolls back to it if its block raises."""
+        return self.connection.begin_nested()
+
+
 class Database:
-    """A service's database: ``read()`` gives a connection and ``write()`` a session, each in a
-    transaction."""
+    """A service's database: ``read()`` gives a connection and ``write()`` a
+    ``WriteTransaction``, each in a transaction."""
 
     _instances: dict[str, "Database"] = {}
     _instances_lock = threading.Lock()
@@ -64,8 +88,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sqlite = is_sqlite(url)
-        self._write = sessionmaker(self.engine.execution_options(refnet_write=True),
-                                   expire_on_commit=False)
+        self._write_engine = self.engine.execution_options(refnet_write=True)
         self._write_lock = threading.RLock() if self.sqlite else None
         self._after_commit: list[Callable[[dict], None]] = []
         self._hand_over: Callable[[], Any] | None = None
@@ -80,8 +103,8 @@ class Database:
 
     def on_commit(self, callback: Callable[[dict], None],
                   hand_over: Callable[[], Any] | None = None) -> None:
-        """Call ``callback(session.info)`` after a committed write transaction that queued
-        events (``session.info["events_queued"]``, set by the outbox): it hands the rows to the
+        """Call ``callback(transaction.info)`` after a committed write transaction that queued
+        events (``WriteTransaction.info["events_queued"]``, set by the outbox): it hands the rows to the
         relay and wakes it. ``hand_over``, asked as each write transaction begins, gives the
         lease (a ``timedelta``) under which the outbox claims its rows for that relay at insert,
         or None (the relay then finds them by polling; ``services.common.relay``)."""
@@ -97,24 +120,25 @@ class Database:
             yield connection
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self) -> Iterator[WriteTransaction]:
         """A write transaction; commits on success, rolls back on any exception."""
         if self._write_lock is not None:
             self._write_lock.acquire()
         try:
-            with self._write() as session, session.begin():
+            with self._write_engine.connect() as connection, connection.begin():
+                transaction = WriteTransaction(connection)
                 lease = self._hand_over() if self._hand_over is not None else None
                 if lease is not None:
-                    session.info["outbox_hand_over"] = lease
-                    session.info["outbox_for"] = self._hand_over  # whose lease it is
-                yield session
-            queued = session.info.get("events_queued", False)
+                    transaction.info["outbox_hand_over"] = lease
+                    transaction.info["outbox_for"] = self._hand_over  # whose lease it is
+                yield transaction
+            queued = transaction.info.get("events_queued", False)
         finally:
             if self._write_lock is not None:
                 self._write_lock.release()
         if queued:
             for callback in self._after_commit:
-                callback(session.info)
+                callback(transaction.info)
 
     def ensure_tables(self, metadata: MetaData) -> None:
         """Create ``metadata``'s tables that are missing, for tables owned outside alembic (the
@@ -124,7 +148,7 @@ class Database:
             if set(metadata.tables) <= set(inspect(c).get_table_names()):
                 return
         with self.write() as s:
-            metadata.create_all(s.connection(), checkfirst=True)
+            metadata.create_all(s.connection, checkfirst=True)
 
     def fetch_one(self, sql: str, params: tuple) -> tuple | None:
         """One row of a plain SQL SELECT written with ``?`` placeholders, on a pooled DBAPI

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import (Column, DateTime, Index, Integer, MetaData, String, Table, Text, and_,
                         insert, or_, select, update)
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 
 def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
@@ -46,7 +46,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def add_to_outbox(session: Session, outbox: Table, envelope: dict) -> None:
+def add_to_outbox(session: WriteTransaction, outbox: Table, envelope: dict) -> None:
     """Queue an event for publication in the caller's transaction.
 
     When the transaction was opened with a hand-over lease (``Database.on_commit``), the row
@@ -68,7 +68,7 @@ def add_to_outbox(session: Session, outbox: Table, envelope: dict) -> None:
     session.info.setdefault("outbox_handed", []).append((row_id, values["type"], values["body"]))
 
 
-def first_time(session: Session, processed: Table, envelope: dict) -> bool:
+def first_time(session: WriteTransaction, processed: Table, envelope: dict) -> bool:
     """Record that this event is being handled; False if it was handled before.
 
     Runs inside the handler's transaction, so the record commits or rolls back with the effect.
@@ -83,14 +83,14 @@ def first_time(session: Session, processed: Table, envelope: dict) -> bool:
     return result.rowcount == 1
 
 
-def _insert_for(session: Session):
+def _insert_for(session: WriteTransaction):
     """The dialect's own ``insert`` (the one with ``on_conflict_do_nothing``)."""
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert
     return sqlite.insert
 
 
-def claim_pending(session: Session, outbox: Table, *, limit: int, lease: timedelta,
+def claim_pending(session: WriteTransaction, outbox: Table, *, limit: int, lease: timedelta,
                   skip_locked: bool) -> tuple[str, list[tuple[int, str, str]]]:
     """Claim up to ``limit`` unsent rows for one relay for ``lease``; return (claim, rows).
 
@@ -128,7 +128,7 @@ def any_claimable(connection, outbox: Table) -> bool:
                               ).first() is not None
 
 
-def mark_sent(session: Session, outbox: Table, claim: str, row_ids: list[int]) -> None:
+def mark_sent(session: WriteTransaction, outbox: Table, claim: str, row_ids: list[int]) -> None:
     """Mark the rows this relay claimed (``claim``) as published."""
     if row_ids:
         session.execute(update(outbox).where(and_(outbox.c.id.in_(row_ids),
@@ -136,14 +136,14 @@ def mark_sent(session: Session, outbox: Table, claim: str, row_ids: list[int]) -
                         .values(sent_at=_now(), claimed_by=None, claimed_until=None))
 
 
-def release(session: Session, outbox: Table, claim: str, error: str) -> None:
+def release(session: WriteTransaction, outbox: Table, claim: str, error: str) -> None:
     """Give the claim's unsent rows back after a failed publish, to be retried by any relay."""
     session.execute(update(outbox).where(outbox.c.claimed_by == claim)
                     .values(claimed_by=None, claimed_until=None, last_error=error[:200],
                             attempts=outbox.c.attempts + 1))
 
 
-def backlog(session: Session, outbox: Table) -> int:
+def backlog(session: WriteTransaction, outbox: Table) -> int:
     """How many outbox rows are not published yet."""
     from sqlalchemy import func
     return session.execute(select(func.count()).select_from(outbox)

@@ -8,7 +8,7 @@ per read was a sixth of the referral service's time on that path.
 from datetime import datetime
 
 from sqlalchemy import and_, bindparam, false, or_, select
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.caller import Caller
 from services.common.errors import Forbidden
@@ -35,7 +35,7 @@ def row_dict(row) -> dict | None:
     return dict(row._mapping) if row is not None else None
 
 
-def status_row(s: Session, reference: str, *extra_columns) -> dict | None:
+def status_row(s: WriteTransaction, reference: str, *extra_columns) -> dict | None:
     """The access columns of one referral (plus ``extra_columns``), or None."""
     statement = (STATUS_BY_REFERENCE if not extra_columns else
                  select(*STATUS_COLUMNS, *extra_columns)
@@ -43,14 +43,14 @@ def status_row(s: Session, reference: str, *extra_columns) -> dict | None:
     return row_dict(s.execute(statement, {"reference": reference}).first())
 
 
-def file_consents_of(s: Session, referral_id: int) -> dict:
+def file_consents_of(s: WriteTransaction, referral_id: int) -> dict:
     """A referral's file consents per agency (``domain.file_consent``'s mapping)."""
     rows = s.execute(select(file_consents).where(file_consents.c.referral_id == referral_id)).all()
     return {r.agency: {"granted": r.granted, "until": r.until, "withdrawn_at": r.withdrawn_at}
             for r in rows}
 
 
-def load_for_update(s: Session, reference: str):
+def load_for_update(s: WriteTransaction, reference: str):
     """The whole referral row, locked for the rest of the write transaction, or None."""
     return s.execute(select(referrals).where(referrals.c.reference == reference)
                      .with_for_update()).first()

@@ -5,7 +5,7 @@ consent to legal help stands), as SQL; and the dicts rows become."""
 from datetime import datetime
 
 from sqlalchemy import Table, insert, select
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.caller import Caller
 from services.common.errors import NotFound
@@ -31,7 +31,7 @@ def visible(caller: Caller, now: datetime):
             .where(_seen(caller, now)))
 
 
-def whom_it_concerns(s: Session, case_id: str) -> dict:
+def whom_it_concerns(s: WriteTransaction, case_id: str) -> dict:
     """Who a legal case's events name (v2): its lawyer (a user id) and the shelter provider that
     accepted the referral (null when learnt from a v1 acceptance)."""
     row = s.execute(select(cases.c.lawyer, eligible.c.shelter_agency)
@@ -41,7 +41,7 @@ def whom_it_concerns(s: Session, case_id: str) -> dict:
             "shelter_agency": row.shelter_agency if row else None}
 
 
-def _one(s: Session, caller: Caller, query, now: datetime, missing: str, field: str):
+def _one(s: WriteTransaction, caller: Caller, query, now: datetime, missing: str, field: str):
     """The one row of ``query`` if ``caller`` sees it (checked again in memory), else
     ``NotFound`` with the same answer as for an id that does not exist."""
     row = s.execute(query).first()
@@ -50,13 +50,13 @@ def _one(s: Session, caller: Caller, query, now: datetime, missing: str, field: 
     return row
 
 
-def case_row(s: Session, caller: Caller, case_id: str, now: datetime):
+def case_row(s: WriteTransaction, caller: Caller, case_id: str, now: datetime):
     """The case, if ``caller`` sees it (consent to legal help stands); else ``NotFound``."""
     query = visible(caller, now).where(cases.c.id == check_id(case_id, "case_id"))
     return _one(s, caller, query, now, f"no legal case {case_id}", "case_id")
 
 
-def part_row(s: Session, caller: Caller, table: Table, part_id: str, now: datetime, missing: str,
+def part_row(s: WriteTransaction, caller: Caller, table: Table, part_id: str, now: datetime, missing: str,
              field: str):
     """A part of a legal case (document request, labour dispute), locked, with its referral's
     reference, if ``caller`` sees its case; else ``NotFound``."""
@@ -82,12 +82,12 @@ def case_summary(r) -> dict:
             "closed_at": iso(r.closed_at), "closure_reason": r.closure_reason}
 
 
-def record(s: Session, table: Table, row: dict) -> None:
+def record(s: WriteTransaction, table: Table, row: dict) -> None:
     """Add a history row (``legal_case.status_change`` or ``legal_case.lawyer_change``)."""
     s.execute(insert(table).values(**row))
 
 
-def status_history(s: Session, case_id: str) -> list[dict]:
+def status_history(s: WriteTransaction, case_id: str) -> list[dict]:
     """Every status change of a legal case, oldest first."""
     rows = s.execute(select(case_status_history).where(case_status_history.c.case_id == case_id)
                      .order_by(case_status_history.c.id)).all()
@@ -95,7 +95,7 @@ def status_history(s: Session, case_id: str) -> list[dict]:
              "at": iso(r.at), "by": r.by_user, "role": r.by_role} for r in rows]
 
 
-def lawyers(s: Session, case_id: str) -> list[dict]:
+def lawyers(s: WriteTransaction, case_id: str) -> list[dict]:
     """Every lawyer a legal case was assigned to, oldest first."""
     rows = s.execute(select(lawyer_history).where(lawyer_history.c.case_id == case_id)
                      .order_by(lawyer_history.c.id)).all()

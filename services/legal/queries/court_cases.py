@@ -4,7 +4,7 @@ import json
 from datetime import datetime
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.caller import Caller
 from services.common.timeutil import iso
@@ -37,7 +37,7 @@ def court_case_dict(row, reference: str) -> dict:
             **{name: data[name] for name in CONSENT_COLUMNS if name in data}}
 
 
-def court_case_for(s: Session, caller: Caller, court_case_id: str, now: datetime,
+def court_case_for(s: WriteTransaction, caller: Caller, court_case_id: str, now: datetime,
                    for_update: bool = False) -> dict:
     """The court case if ``caller`` may see it; ``Forbidden`` for a role without court cases,
     ``NotFound`` for one it may not see (another court's, or the consent is gone)."""
@@ -49,7 +49,7 @@ def court_case_for(s: Session, caller: Caller, court_case_id: str, now: datetime
                                      court_case_id, now)
 
 
-def status_history(s: Session, court_case_id: str) -> list[dict]:
+def status_history(s: WriteTransaction, court_case_id: str) -> list[dict]:
     """Every status a court case went through, oldest first, with who set it."""
     rows = s.execute(select(court_status_history)
                      .where(court_status_history.c.court_case_id == court_case_id)
@@ -58,7 +58,7 @@ def status_history(s: Session, court_case_id: str) -> list[dict]:
             for h in rows]
 
 
-def record_status(s: Session, court_case_id: str, status: str, verdict, at, caller: Caller) -> None:
+def record_status(s: WriteTransaction, court_case_id: str, status: str, verdict, at, caller: Caller) -> None:
     """Add a status to a court case's history."""
     s.execute(insert(court_status_history).values(court_case_id=court_case_id, status=status,
                                                   verdict=verdict, at=at, by_role=caller.role,

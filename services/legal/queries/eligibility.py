@@ -1,7 +1,7 @@
 """Eligible referrals: the referral as the legal service knows it, with the survivor's consent."""
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from ..tables import eligible
 
@@ -11,7 +11,7 @@ CONSENT_COLUMNS = {name: eligible.c[name] for name in (
     "referrer_consent_until", "shelter_agency")}
 
 
-def eligible_row(s: Session, reference: str, for_update: bool = False):
+def eligible_row(s: WriteTransaction, reference: str, for_update: bool = False):
     """The eligible row of a referral, or None (locked when ``for_update``)."""
     query = select(eligible).where(eligible.c.reference == reference)
     return s.execute(query.with_for_update() if for_update else query).first()

@@ -6,7 +6,7 @@ The rule is the same object an in-memory check evaluates, so the two agree by co
 from typing import Mapping
 
 from sqlalchemy import Table, and_, false, or_, select, true
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..domain.conditions import Condition, Equals, IsTrue, NotEnded, NotFalse, Rule
@@ -36,6 +36,6 @@ def rule_clause(rule: Rule | None, columns: Mapping[str, object]) -> ColumnEleme
     return and_(*(condition_clause(c, columns[c.field]) for c in rule))
 
 
-def row_by_id(s: Session, table: Table, object_id: str):
+def row_by_id(s: WriteTransaction, table: Table, object_id: str):
     """One row of ``table`` by its ``id`` (None if there is none)."""
     return s.execute(select(table).where(table.c.id == object_id)).first()

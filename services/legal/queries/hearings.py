@@ -4,7 +4,7 @@ slice from ``access.hearing_rule``, and the dict a row becomes."""
 from datetime import datetime
 
 from sqlalchemy import and_, select
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.caller import Caller
 from services.common.timeutil import aware
@@ -40,12 +40,12 @@ def hearing_dict(row) -> dict:
     return data
 
 
-def hearing(s: Session, hearing_id: str) -> dict:
+def hearing(s: WriteTransaction, hearing_id: str) -> dict:
     """One hearing (known to exist)."""
     return hearing_dict(s.execute(with_referral().where(hearings.c.id == hearing_id)).first())
 
 
-def hearing_for_outcome(s: Session, caller: Caller, hearing_id: str, now: datetime) -> dict:
+def hearing_for_outcome(s: WriteTransaction, caller: Caller, hearing_id: str, now: datetime) -> dict:
     """The hearing, locked, if ``caller`` may record its outcome (``access.require_hearing``:
     the legal team while consent to legal help stands, or the court it is at)."""
     row = s.execute(with_referral()

@@ -4,7 +4,7 @@ the time on the injected clock."""
 import uuid
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.messaging import add_to_outbox
 from services.common.clock import SystemClock
@@ -20,7 +20,7 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def emit(s: Session, now: datetime, event_type: str, payload: dict,
+def emit(s: WriteTransaction, now: datetime, event_type: str, payload: dict,
          correlation_id: str | None) -> None:
     """Queue an event, occurred ``now``, in the outbox, in the transaction of the change it
     announces."""

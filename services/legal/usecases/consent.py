@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import insert, update
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.caller import Caller
 from services.common.db import Database
@@ -18,7 +18,7 @@ from ..tables import eligible
 from .common import now_of
 
 
-def record_change(s: Session, reference: str, audience: str, granted: bool, until, changed_at,
+def record_change(s: WriteTransaction, reference: str, audience: str, granted: bool, until, changed_at,
                   now: datetime) -> None:
     """The survivor's latest choice for an audience, applied once, newest wins *per audience*
     (the event and the gateway's direct call may arrive in either order, retried or by

@@ -5,7 +5,7 @@ and a shelter's referral of a plan item to the legal team is recorded."""
 import logging
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.db import Database
 from services.common.messaging import apply_once
@@ -21,7 +21,7 @@ from .consent import record_change
 log = logging.getLogger(__name__)
 
 
-def on_accepted(s: Session, envelope: dict, payload: dict, now) -> None:
+def on_accepted(s: WriteTransaction, envelope: dict, payload: dict, now) -> None:
     """Record eligibility on ``referral.accepted`` with consent to legal help.
 
     v2 of the event also says who referred, whether the survivor lets them see status, and
@@ -48,14 +48,14 @@ def on_accepted(s: Session, envelope: dict, payload: dict, now) -> None:
             shelter_agency=payload.get("shelter_agency")))
 
 
-def on_withdrawn(s: Session, envelope: dict, payload: dict, now) -> None:
+def on_withdrawn(s: WriteTransaction, envelope: dict, payload: dict, now) -> None:
     """A withdrawn referral is no longer eligible."""
     if eligible_row(s, payload["reference"]):
         s.execute(update(eligible).where(eligible.c.reference == payload["reference"])
                   .values(status="withdrawn", updated_at=now))
 
 
-def on_consent_changed(s: Session, envelope: dict, payload: dict, now) -> None:
+def on_consent_changed(s: WriteTransaction, envelope: dict, payload: dict, now) -> None:
     """Shelter staff recorded the survivor's new choice for an audience. Consent to share
     the file with a provider (v2, audience ``provider``) is none of the legal service's."""
     if payload["audience"] not in CONSENT_AUDIENCES:
@@ -64,7 +64,7 @@ def on_consent_changed(s: Session, envelope: dict, payload: dict, now) -> None:
                   payload.get("until"), payload["changed_at"], now)
 
 
-def on_legal_referral_requested(s: Session, envelope: dict, payload: dict, now) -> None:
+def on_legal_referral_requested(s: WriteTransaction, envelope: dict, payload: dict, now) -> None:
     """Shelter staff referred a plan item to the legal team: record the reference and the
     service asked for, once per request id."""
     if s.execute(select(referral_requests.c.request_id)

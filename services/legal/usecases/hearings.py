@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, insert, update
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.caller import Caller
 from services.common.db import Database
@@ -27,7 +27,7 @@ from .common import emit, new_id, now_of
 log = logging.getLogger(__name__)
 
 
-def _insert_hearing(s: Session, court_case: dict, starts_utc: datetime, zone_name: str,
+def _insert_hearing(s: WriteTransaction, court_case: dict, starts_utc: datetime, zone_name: str,
                     purpose: str, attendance_required: bool, postponed_from: str | None,
                     now: datetime, correlation_id: str | None,
                     interpreter: tuple = (None, None)) -> str:

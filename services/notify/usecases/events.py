@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.db import Database
 from services.common.messaging import apply_once
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 # --- what is known of a referral -------------------------------------------------------------
 
-def known(s: Session, reference: str, *, for_update: bool = False):
+def known(s: WriteTransaction, reference: str, *, for_update: bool = False):
     """The referral as the events described it, or None."""
     query = select(known_referrals).where(known_referrals.c.reference == reference)
     if for_update:
@@ -32,7 +32,7 @@ def known(s: Session, reference: str, *, for_update: bool = False):
     return s.execute(query).first()
 
 
-def _keep(s: Session, reference: str, now: datetime, **values) -> None:
+def _keep(s: WriteTransaction, reference: str, now: datetime, **values) -> None:
     """Insert or update what is known of ``reference`` (None values leave a column as it is)."""
     values = {k: v for k, v in values.items() if v is not None}
     if known(s, reference, for_update=True) is None:
@@ -47,7 +47,7 @@ def _keep(s: Session, reference: str, now: datetime, **values) -> None:
               .values(updated_at=now, **values))
 
 
-def _keep_consent(s: Session, reference: str, share: bool, until, decided_at: datetime,
+def _keep_consent(s: WriteTransaction, reference: str, share: bool, until, decided_at: datetime,
                   now: datetime) -> None:
     """Record the survivor's choice for the referring police unless a newer one is known."""
     row = known(s, reference, for_update=True)
@@ -63,13 +63,13 @@ def _keep_consent(s: Session, reference: str, share: bool, until, decided_at: da
 
 # --- handlers --------------------------------------------------------------------------------
 
-def on_submitted(s: Session, envelope: dict, payload: dict, now: datetime, values) -> None:
+def on_submitted(s: WriteTransaction, envelope: dict, payload: dict, now: datetime, values) -> None:
     """Who referred it and how urgent it is."""
     _keep(s, payload["reference"], now, referring_agency=payload["referring_agency"],
           urgency=payload["urgency"])
 
 
-def on_accepted(s: Session, envelope: dict, payload: dict, now: datetime, values) -> None:
+def on_accepted(s: WriteTransaction, envelope: dict, payload: dict, now: datetime, values) -> None:
     """v2 says who referred and the survivor's choice at acceptance (v1 says neither)."""
     if envelope["version"] < 2:
         return
@@ -78,7 +78,7 @@ def on_accepted(s: Session, envelope: dict, payload: dict, now: datetime, values
                   payload["decided_at"], now)
 
 
-def on_consent_changed(s: Session, envelope: dict, payload: dict, now: datetime, values) -> None:
+def on_consent_changed(s: WriteTransaction, envelope: dict, payload: dict, now: datetime, values) -> None:
     """The survivor's new choice for the referring police (other audiences are not ours)."""
     if payload["audience"] != moments.POLICE_AUDIENCE:
         return
@@ -86,7 +86,7 @@ def on_consent_changed(s: Session, envelope: dict, payload: dict, now: datetime,
                   payload["changed_at"], now)
 
 
-def on_status_changed(s: Session, envelope: dict, payload: dict, now: datetime, values) -> None:
+def on_status_changed(s: WriteTransaction, envelope: dict, payload: dict, now: datetime, values) -> None:
     """A police-visible step: told to the officer and their unit while consent stands, as the
     event carries it, unless a newer choice is known."""
     ref = payload["reference"]
@@ -100,7 +100,7 @@ def on_status_changed(s: Session, envelope: dict, payload: dict, now: datetime, 
     _make(s, envelope, moments.status_changed(payload, consent, told), now)
 
 
-def on_referral_offered(s: Session, envelope: dict, payload: dict, now: datetime, values) -> None:
+def on_referral_offered(s: WriteTransaction, envelope: dict, payload: dict, now: datetime, values) -> None:
     """A provider holds the referral now: its duty desk is told."""
     ref = payload["reference"]
     _keep(s, ref, now, holder=payload["agency"])
@@ -108,7 +108,7 @@ def on_referral_offered(s: Session, envelope: dict, payload: dict, now: datetime
     _make(s, envelope, moments.referral_offered(payload, row.urgency if row else None), now)
 
 
-def on_bed_held(s: Session, envelope: dict, payload: dict, now: datetime, values) -> None:
+def on_bed_held(s: WriteTransaction, envelope: dict, payload: dict, now: datetime, values) -> None:
     """Watch the hold: its provider is warned before it expires unless the person arrives."""
     ref, expires_at = payload["reference"], payload["expires_at"]
     warn_at = expires_at - timedelta(minutes=values.hold_warning_minutes)
@@ -122,7 +122,7 @@ def on_bed_held(s: Session, envelope: dict, payload: dict, now: datetime, values
         s.execute(update(hold_watches).where(hold_watches.c.reference == ref).values(**watch))
 
 
-def on_hold_over(s: Session, envelope: dict, payload: dict, now: datetime, values) -> None:
+def on_hold_over(s: WriteTransaction, envelope: dict, payload: dict, now: datetime, values) -> None:
     """The person arrived, the hold lapsed or the referral ended: no warning any more."""
     s.execute(update(hold_watches)
               .where(and_(hold_watches.c.reference == payload["reference"],
@@ -131,13 +131,13 @@ def on_hold_over(s: Session, envelope: dict, payload: dict, now: datetime, value
 
 
 def _planner(plan):
-    def handler(s: Session, envelope: dict, payload: dict, now: datetime, values) -> None:
+    def handler(s: WriteTransaction, envelope: dict, payload: dict, now: datetime, values) -> None:
         _make(s, envelope, plan(payload), now)
     handler.__doc__ = plan.__doc__
     return handler
 
 
-def _make(s: Session, envelope: dict, planned: list, now: datetime) -> None:
+def _make(s: WriteTransaction, envelope: dict, planned: list, now: datetime) -> None:
     made = make_all(s, planned, event_id=str(envelope["event_id"]), now=now)
     if made:
         log.info("%d notification(s) of %s for %s made", len(made), planned[0].moment,

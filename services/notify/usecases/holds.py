@@ -5,7 +5,7 @@ import logging
 from datetime import datetime
 
 from sqlalchemy import and_, select, update
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.db import Database
 from services.common.timeutil import aware, iso
@@ -18,7 +18,7 @@ from .notifications import make_all
 log = logging.getLogger(__name__)
 
 
-def _due(s: Session, now: datetime, limit: int, skip_locked: bool) -> list:
+def _due(s: WriteTransaction, now: datetime, limit: int, skip_locked: bool) -> list:
     w = hold_watches.c
     query = (select(w.reference, w.agency, w.expires_at)
              .where(and_(w.warned_at.is_(None), w.closed_at.is_(None), w.warn_at <= now,
@@ -29,7 +29,7 @@ def _due(s: Session, now: datetime, limit: int, skip_locked: bool) -> list:
     return s.execute(query).all()
 
 
-def _claim(s: Session, reference: str, now: datetime) -> bool:
+def _claim(s: WriteTransaction, reference: str, now: datetime) -> bool:
     """Claim one watch's warning; False when another replica did, or it closed, meanwhile."""
     w = hold_watches.c
     return s.execute(update(hold_watches)

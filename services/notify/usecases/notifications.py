@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.timeutil import aware
 
@@ -33,7 +33,7 @@ _SUBSCRIBER = (subscribers.c.user_id, subscribers.c.time_zone, subscribers.c.qui
                subscribers.c.phone.is_not(None).label("has_phone"))
 
 
-def _subscribers_of(s: Session, planned: Planned, event_id: str) -> list:
+def _subscribers_of(s: WriteTransaction, planned: Planned, event_id: str) -> list:
     """The people a notification's email and SMS may go to: the person it is addressed to, or
     every subscriber of the desk's role (at its agency; any agency for ``*``) except the one it
     excludes and those who got a personal notification of the same event."""
@@ -52,7 +52,7 @@ def _subscribers_of(s: Session, planned: Planned, event_id: str) -> list:
                      .order_by(subscribers.c.user_id)).all()
 
 
-def make_notification(s: Session, planned: Planned, *, event_id: str, now: datetime) -> int | None:
+def make_notification(s: WriteTransaction, planned: Planned, *, event_id: str, now: datetime) -> int | None:
     """Make ``planned`` (a ``services.notify.domain.moments.Planned``) as a notification of
     ``event_id``, and its deliveries, in the caller's transaction ``s``.
 
@@ -84,7 +84,7 @@ def make_notification(s: Session, planned: Planned, *, event_id: str, now: datet
     return notification_id
 
 
-def make_all(s: Session, planned: list[Planned], *, event_id: str, now: datetime) -> list[int]:
+def make_all(s: WriteTransaction, planned: list[Planned], *, event_id: str, now: datetime) -> list[int]:
     """Make each of ``planned`` (personal ones first, so a desk's deliveries skip the people
     told in person); the ids of those made now."""
     made = []

@@ -5,7 +5,7 @@ import json
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.caller import Caller
 from services.common.db import Database
@@ -27,7 +27,7 @@ def shape_of(row) -> dict:
             "moments": json.loads(row.channels or "{}")}
 
 
-def language_of(s: Connection | Session, user: str) -> str:
+def language_of(s: Connection | WriteTransaction, user: str) -> str:
     """The language a person reads their messages in (English without preferences); reads no
     sealed column."""
     language = s.execute(select(subscribers.c.language)

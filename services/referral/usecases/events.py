@@ -5,7 +5,7 @@ timeline the legal service's court status and hearings."""
 import logging
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.clock import Clock
 from services.common.db import Database
@@ -36,7 +36,7 @@ def apply_event(db: Database, clock: Clock, body: dict) -> bool:
     return apply_once(db, processed_events, body, _EVENT_HANDLERS, clock.now())
 
 
-def _on_received(s: Session, envelope: dict, payload: dict, now) -> None:
+def _on_received(s: WriteTransaction, envelope: dict, payload: dict, now) -> None:
     row = load_for_update(s, payload["reference"])
     if row is None or row.status != "submitted":
         return  # stale: a later status is already recorded
@@ -44,7 +44,7 @@ def _on_received(s: Session, envelope: dict, payload: dict, now) -> None:
          correlation_id=envelope.get("correlation_id"))
 
 
-def _on_screening_started(s: Session, envelope: dict, payload: dict, now) -> None:
+def _on_screening_started(s: WriteTransaction, envelope: dict, payload: dict, now) -> None:
     """The holding provider started screening a received referral: the status and timeline
     say so, with the reason's code. Stale (already decided, withdrawn) changes nothing."""
     row = load_for_update(s, payload["reference"])
@@ -61,7 +61,7 @@ def _on_screening_started(s: Session, envelope: dict, payload: dict, now) -> Non
          correlation_id=envelope.get("correlation_id"))
 
 
-def _on_decision(s: Session, envelope: dict, payload: dict, now) -> None:
+def _on_decision(s: WriteTransaction, envelope: dict, payload: dict, now) -> None:
     decision = "accepted" if envelope["type"] == "shelter.referral_accepted" else "declined"
     row = load_for_update(s, payload["reference"])
     if row is None:
@@ -83,14 +83,14 @@ def _on_decision(s: Session, envelope: dict, payload: dict, now) -> None:
     _announce_decision(s, envelope, row, decision, payload["decided_at"], payload["agency"], now)
 
 
-def _ensure_received(s: Session, envelope: dict, row, at, agency: str, now):
+def _ensure_received(s: WriteTransaction, envelope: dict, row, at, agency: str, now):
     if row.status == "submitted":  # the receipt event may still be on its way
         row = move(s, row, "received", at, agency, "Received by the shelter", now,
                    correlation_id=envelope.get("correlation_id"))
     return row
 
 
-def _ensure_accepted(s: Session, envelope: dict, row, at, agency: str, now):
+def _ensure_accepted(s: WriteTransaction, envelope: dict, row, at, agency: str, now):
     """Record the acceptance once. The shelter's placement events (bed held, waitlisted,
     admitted) come from the acceptance's transaction or later, but consumers handle messages
     concurrently, so one of them may arrive first: it records the acceptance then, and the
@@ -105,7 +105,7 @@ def _ensure_accepted(s: Session, envelope: dict, row, at, agency: str, now):
     return row
 
 
-def _announce_decision(s: Session, envelope: dict, row, decision: str, at, shelter_agency: str,
+def _announce_decision(s: WriteTransaction, envelope: dict, row, decision: str, at, shelter_agency: str,
                        now) -> None:
     current = dict(row._mapping)
     add_to_outbox(s, outbox, make_event(f"referral.{decision}", {
@@ -121,7 +121,7 @@ def _announce_decision(s: Session, envelope: dict, row, decision: str, at, shelt
 def _placement_event(new_status: str, at_field: str, note):
     """A handler for a shelter placement event: move the referral to ``new_status`` when the
     lifecycle allows it from where it stands; a stale or out-of-order event changes nothing."""
-    def handle(s: Session, envelope: dict, payload: dict, now) -> None:
+    def handle(s: WriteTransaction, envelope: dict, payload: dict, now) -> None:
         row = load_for_update(s, payload["reference"])
         if row is None:
             log.warning("%s for unknown referral %s ignored", envelope["type"], payload["reference"])
@@ -152,7 +152,7 @@ def _held_note(p: dict) -> str:
             f"{iso(p['expires_at'])}")
 
 
-def _on_transferred(s: Session, envelope: dict, payload: dict, now) -> None:
+def _on_transferred(s: WriteTransaction, envelope: dict, payload: dict, now) -> None:
     """A resident moved to another provider's facility: the same reference, one timeline, an
     entry naming both agencies (the status stays admitted)."""
     row = load_for_update(s, payload["reference"])
@@ -167,7 +167,7 @@ def _on_transferred(s: Session, envelope: dict, payload: dict, now) -> None:
     add_timeline(s, row.id, payload["transferred_at"], payload["to_agency"], "admitted",
                  f"Transferred from {payload['from_agency']} ({payload['from_facility']}) to "
                  f"{payload['to_agency']} ({payload['to_facility']}); {plan}")
-def _on_offered(s: Session, envelope: dict, payload: dict, now) -> None:
+def _on_offered(s: WriteTransaction, envelope: dict, payload: dict, now) -> None:
     """A provider now holds the referral: the timeline names it (and why), and ``held_by``
     follows it unless a newer offer was recorded first. The status never moves back."""
     row = load_for_update(s, payload["reference"])
@@ -195,7 +195,7 @@ def _on_offered(s: Session, envelope: dict, payload: dict, now) -> None:
         announce_change(s, row, "escalated", agency, now, envelope.get("correlation_id"))
 
 
-def _on_unplaced(s: Session, envelope: dict, payload: dict, now) -> None:
+def _on_unplaced(s: WriteTransaction, envelope: dict, payload: dict, now) -> None:
     """No provider is left: flagged to the admins once, on the timeline; status unchanged."""
     row = load_for_update(s, payload["reference"])
     if row is None or row.unplaced_at is not None:
@@ -207,7 +207,7 @@ def _on_unplaced(s: Session, envelope: dict, payload: dict, now) -> None:
         unplaced_at=payload["flagged_at"], updated_at=now))
 
 
-def _on_legal(s: Session, envelope: dict, payload: dict, now) -> None:
+def _on_legal(s: WriteTransaction, envelope: dict, payload: dict, now) -> None:
     """A legal event extends the referral's legal timeline (court status, hearing dates)."""
     row = s.execute(select(referrals.c.id).where(referrals.c.reference == payload["reference"])).first()
     if row is None:
@@ -218,7 +218,7 @@ def _on_legal(s: Session, envelope: dict, payload: dict, now) -> None:
     s.execute(insert(legal_updates).values(referral_id=row.id, **entry))
 
 
-def _on_partner_referral(s: Session, envelope: dict, payload: dict, now) -> None:
+def _on_partner_referral(s: WriteTransaction, envelope: dict, payload: dict, now) -> None:
     """A care-plan item referred to a partner agency moved: a row beside the timeline, shown to
     the provider's staff (``domain.partner_updates``); the referral's status stays."""
     row = s.execute(select(referrals.c.id).where(referrals.c.reference == payload["reference"])).first()
@@ -235,7 +235,7 @@ class DischargeNotYetApplied(RetryLater):
     consumer hands the event back and retries it after a delay (docs/decisions/0013)."""
 
 
-def _on_follow_up_ended(s: Session, envelope: dict, payload: dict, now) -> None:
+def _on_follow_up_ended(s: WriteTransaction, envelope: dict, payload: dict, now) -> None:
     """The shelter's follow-up after discharge ended: the discharged referral is closed with
     reason ``follow_up_ended`` (a timeline entry, ``referral.closed`` v2, an audit entry),
     through retention's closing step. Already closed: nothing changes."""

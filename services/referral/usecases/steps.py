@@ -5,7 +5,7 @@ event (the step the referring police may be told of, docs/decisions/0039)."""
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.errors import NotFound
 from services.common.messaging import add_to_outbox
@@ -26,7 +26,7 @@ def check_reference(reference: str) -> None:
         raise NotFound("no such referral", field="reference")
 
 
-def move(s: Session, row, status: str, at, agency: str, note: str, now: datetime,
+def move(s: WriteTransaction, row, status: str, at, agency: str, note: str, now: datetime,
          reason_code: str | None = None, correlation_id: str | None = None):
     """Change status (lifecycle-checked), add the timeline entry and queue
     ``referral.status_changed`` in the same transaction; return the updated row."""
@@ -38,7 +38,7 @@ def move(s: Session, row, status: str, at, agency: str, note: str, now: datetime
     return row
 
 
-def announce_change(s: Session, row, change: str, agency: str, now: datetime,
+def announce_change(s: WriteTransaction, row, change: str, agency: str, now: datetime,
                     correlation_id: str | None = None) -> None:
     """Queue ``referral.status_changed`` for a step of ``row`` (its status as it is now, or
     ``escalated``), carrying the consent to tell the referring police as it stands ``now``."""
@@ -47,7 +47,7 @@ def announce_change(s: Session, row, change: str, agency: str, now: datetime,
         source=SOURCE, correlation_id=correlation_id, occurred_at=now))
 
 
-def add_timeline(s: Session, referral_id: int, at, agency: str, status: str, note: str,
+def add_timeline(s: WriteTransaction, referral_id: int, at, agency: str, status: str, note: str,
                  reason_code: str | None = None) -> None:
     """One entry on the referral's lifecycle timeline (the note cut to its column), with the
     reason's code on a decline or withdrawal."""

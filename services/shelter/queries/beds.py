@@ -4,7 +4,7 @@ count the caller checks, so the database decides whether the beds are still ther
 from datetime import datetime
 
 from sqlalchemy import and_, func, insert, select, update
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.errors import NotFound
 from services.common.timeutil import iso
@@ -25,7 +25,7 @@ def free():
     return rules.free_beds(beds.c.capacity, beds.c.occupied, beds.c.held, beds.c.out_of_service)
 
 
-def facility(s: Session, facility_id, field: str = "facility", *, for_update: bool = False):
+def facility(s: WriteTransaction, facility_id, field: str = "facility", *, for_update: bool = False):
     """The facility's row (id, name, provider, closed_at...); NotFound naming ``field`` when
     there is no such facility."""
     query = select(facilities).where(facilities.c.id == facility_id)
@@ -36,18 +36,18 @@ def facility(s: Session, facility_id, field: str = "facility", *, for_update: bo
     return row
 
 
-def require_facility(s: Session, facility_id: str) -> str:
+def require_facility(s: WriteTransaction, facility_id: str) -> str:
     """The facility's name; NotFound when there is no such facility."""
     return facility(s, facility_id).name
 
 
-def provider_of(s: Session, facility_id: str) -> str | None:
+def provider_of(s: WriteTransaction, facility_id: str) -> str | None:
     """The provider a facility belongs to, or None when there is no such facility."""
     return s.execute(select(facilities.c.provider).where(facilities.c.id == facility_id)
                      ).scalar_one_or_none()
 
 
-def all_facilities(s: Session, provider: str | None = None) -> list:
+def all_facilities(s: WriteTransaction, provider: str | None = None) -> list:
     """Every facility (of one provider when given), in id order."""
     query = select(facilities).order_by(facilities.c.id)
     if provider is not None:
@@ -55,7 +55,7 @@ def all_facilities(s: Session, provider: str | None = None) -> list:
     return s.execute(query).all()
 
 
-def add_facility(s: Session, facility_id: str, name: str, provider: str, now: datetime,
+def add_facility(s: WriteTransaction, facility_id: str, name: str, provider: str, now: datetime,
                  manager: str | None = None) -> bool:
     """Create the facility; False (nothing changed) when one of that id exists."""
     if s.execute(select(facilities.c.id).where(facilities.c.id == facility_id)).first():
@@ -65,12 +65,12 @@ def add_facility(s: Session, facility_id: str, name: str, provider: str, now: da
     return True
 
 
-def change_facility(s: Session, facility_id: str, **values) -> None:
+def change_facility(s: WriteTransaction, facility_id: str, **values) -> None:
     """Rename, close or name the manager of a facility."""
     s.execute(update(facilities).where(facilities.c.id == facility_id).values(**values))
 
 
-def beds_in_use(s: Session, facility_id: str) -> int:
+def beds_in_use(s: WriteTransaction, facility_id: str) -> int:
     """Beds occupied or held at a facility, every group."""
     return s.execute(select(func.coalesce(func.sum(beds.c.occupied + beds.c.held), 0))
                      .where(beds.c.facility_id == facility_id)).scalar_one()
@@ -83,19 +83,19 @@ def facility_view(r) -> dict:
             "created_at": iso(r.created_at), "closed_at": iso(r.closed_at)}
 
 
-def inventory(s: Session, facility_id: str, group: str, *, for_update: bool = False):
+def inventory(s: WriteTransaction, facility_id: str, group: str, *, for_update: bool = False):
     """The inventory row of a facility and group, or None."""
     query = select(beds).where(key(facility_id, group))
     return s.execute(query.with_for_update() if for_update else query).first()
 
 
-def facility_inventory(s: Session, facility_id: str) -> list:
+def facility_inventory(s: WriteTransaction, facility_id: str) -> list:
     """Every inventory row of a facility, by group."""
     return s.execute(select(beds).where(beds.c.facility_id == facility_id)
                      .order_by(beds.c.population_group)).all()
 
 
-def facilities_with_free(s: Session, group: str, needed: int, provider: str) -> list[str]:
+def facilities_with_free(s: WriteTransaction, group: str, needed: int, provider: str) -> list[str]:
     """A provider's open facilities with at least ``needed`` free beds of a group, in id order."""
     return s.execute(select(beds.c.facility_id)
                      .join(facilities, facilities.c.id == beds.c.facility_id)
@@ -105,7 +105,7 @@ def facilities_with_free(s: Session, group: str, needed: int, provider: str) -> 
                      .order_by(beds.c.facility_id)).scalars().all()
 
 
-def take(s: Session, facility_id: str, group: str, now: datetime, *, held: int = 0,
+def take(s: WriteTransaction, facility_id: str, group: str, now: datetime, *, held: int = 0,
          occupied: int = 0) -> bool:
     """Take free beds as held or occupied; False (nothing changed) if not enough are free."""
     result = s.execute(update(beds).where(and_(key(facility_id, group), free() >= held + occupied))
@@ -114,7 +114,7 @@ def take(s: Session, facility_id: str, group: str, now: datetime, *, held: int =
     return result.rowcount == 1
 
 
-def hold_to_occupied(s: Session, facility_id: str, group: str, n: int, now: datetime) -> None:
+def hold_to_occupied(s: WriteTransaction, facility_id: str, group: str, n: int, now: datetime) -> None:
     """Turn ``n`` held beds into occupied ones."""
     result = s.execute(update(beds).where(and_(key(facility_id, group), beds.c.held >= n))
                        .values(held=beds.c.held - n, occupied=beds.c.occupied + n, updated_at=now))
@@ -122,7 +122,7 @@ def hold_to_occupied(s: Session, facility_id: str, group: str, n: int, now: date
         raise RuntimeError(f"bed counters of {facility_id}/{group} disagree with placements")
 
 
-def release(s: Session, facility_id: str, group: str, now: datetime, *, held: int = 0,
+def release(s: WriteTransaction, facility_id: str, group: str, now: datetime, *, held: int = 0,
             occupied: int = 0) -> None:
     """Give held or occupied beds back."""
     result = s.execute(update(beds).where(and_(key(facility_id, group), beds.c.held >= held,
@@ -133,21 +133,21 @@ def release(s: Session, facility_id: str, group: str, now: datetime, *, held: in
         raise RuntimeError(f"bed counters of {facility_id}/{group} disagree with placements")
 
 
-def add_inventory(s: Session, facility_id: str, group: str, capacity: int, now: datetime) -> None:
+def add_inventory(s: WriteTransaction, facility_id: str, group: str, capacity: int, now: datetime) -> None:
     """The first capacity of a facility's group: nothing in use yet."""
     s.execute(insert(beds).values(facility_id=facility_id, population_group=group,
                                   capacity=capacity, occupied=0, held=0, out_of_service=0,
                                   updated_at=now))
 
 
-def change_capacity(s: Session, facility_id: str, group: str, capacity: int, now: datetime) -> bool:
+def change_capacity(s: WriteTransaction, facility_id: str, group: str, capacity: int, now: datetime) -> bool:
     """Set the capacity unless beds in use meanwhile exceed it; False when nothing changed."""
     guard = and_(key(facility_id, group),
                  rules.free_beds(capacity, beds.c.occupied, beds.c.held, beds.c.out_of_service) >= 0)
     return s.execute(update(beds).where(guard).values(capacity=capacity, updated_at=now)).rowcount == 1
 
 
-def change_out_of_service(s: Session, facility_id: str, group: str, beds_out: int, reason,
+def change_out_of_service(s: WriteTransaction, facility_id: str, group: str, beds_out: int, reason,
                           until, now: datetime) -> bool:
     """Set the beds out of service unless they were taken meanwhile; False when nothing changed."""
     guard = and_(key(facility_id, group),
@@ -158,7 +158,7 @@ def change_out_of_service(s: Session, facility_id: str, group: str, beds_out: in
     return s.execute(update(beds).where(guard).values(**values)).rowcount == 1
 
 
-def record_change(s: Session, row, change: str, reason, user: str, now: datetime) -> None:
+def record_change(s: WriteTransaction, row, change: str, reason, user: str, now: datetime) -> None:
     """Append the inventory row as it now is to the capacity history, with who and why."""
     s.execute(insert(capacity_history).values(
         facility_id=row.facility_id, population_group=row.population_group, change=change,
@@ -166,13 +166,13 @@ def record_change(s: Session, row, change: str, reason, user: str, now: datetime
         held=row.held, reason=clip(reason), changed_by=user[:100], changed_at=now))
 
 
-def history(s: Session, facility_id: str, limit: int) -> list:
+def history(s: WriteTransaction, facility_id: str, limit: int) -> list:
     """A facility's capacity changes, latest first."""
     return s.execute(select(capacity_history).where(capacity_history.c.facility_id == facility_id)
                      .order_by(capacity_history.c.id.desc()).limit(limit)).all()
 
 
-def all_inventory(s: Session) -> list:
+def all_inventory(s: WriteTransaction) -> list:
     """Every inventory row of an open facility with the facility's name and provider, by
     provider, facility and group."""
     return s.execute(select(beds, facilities.c.name, facilities.c.provider)

@@ -4,7 +4,7 @@ written here only as ciphertext; the use cases encrypt and decrypt it."""
 from datetime import datetime
 
 from sqlalchemy import and_, insert, select, update
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.errors import NotFound
 from services.common.timeutil import aware, iso
@@ -20,7 +20,7 @@ from .partners import attach as partner_referrals_of
 MAX_ROWS = 500
 
 
-def plan(s: Session, caller, plan_id, *, for_update: bool = False):
+def plan(s: WriteTransaction, caller, plan_id, *, for_update: bool = False):
     """The plan row with its facility's ``provider``; NotFound when there is none, or when it
     is another provider's and the caller is shelter staff (``require_provider``)."""
     if not isinstance(plan_id, int) or isinstance(plan_id, bool):
@@ -35,14 +35,14 @@ def plan(s: Session, caller, plan_id, *, for_update: bool = False):
     return row
 
 
-def plan_still_open(s: Session, caller, plan_id, *, for_update: bool = True):
+def plan_still_open(s: WriteTransaction, caller, plan_id, *, for_update: bool = True):
     """The plan row, which must still be open (and the caller's provider's)."""
     row = plan(s, caller, plan_id, for_update=for_update)
     rules.check_open(row.status, row.id)
     return row
 
 
-def item(s: Session, plan_id: int, item_id, *, for_update: bool = False):
+def item(s: WriteTransaction, plan_id: int, item_id, *, for_update: bool = False):
     """The plan's item; NotFound when the plan has no such item."""
     if not isinstance(item_id, int) or isinstance(item_id, bool):
         raise NotFound("no such item", field="item")
@@ -53,17 +53,17 @@ def item(s: Session, plan_id: int, item_id, *, for_update: bool = False):
     return row
 
 
-def add_item(s: Session, **values) -> int:
+def add_item(s: WriteTransaction, **values) -> int:
     """A new plan item; its id."""
     return s.execute(insert(plan_items).values(**values)).inserted_primary_key[0]
 
 
-def _change_item(s: Session, item_id: int, *guards, **values) -> bool:
+def _change_item(s: WriteTransaction, item_id: int, *guards, **values) -> bool:
     return s.execute(update(plan_items).where(and_(plan_items.c.id == item_id, *guards))
                      .values(**values)).rowcount == 1
 
 
-def change_item(s: Session, item_id: int, from_status: str, **values) -> bool:
+def change_item(s: WriteTransaction, item_id: int, from_status: str, **values) -> bool:
     """Change an item still in ``from_status``, never paying one unapproved; False when it
     changed meanwhile."""
     guards = [plan_items.c.status == from_status]
@@ -72,7 +72,7 @@ def change_item(s: Session, item_id: int, from_status: str, **values) -> bool:
     return _change_item(s, item_id, *guards, **values)
 
 
-def approve_item(s: Session, item_id: int, approver: str, now: datetime) -> bool:
+def approve_item(s: WriteTransaction, item_id: int, approver: str, now: datetime) -> bool:
     """Record a second staff member's approval, unless one exists or the approver asked for it;
     False when nothing changed."""
     return _change_item(s, item_id, plan_items.c.approved_by.is_(None),
@@ -80,7 +80,7 @@ def approve_item(s: Session, item_id: int, approver: str, now: datetime) -> bool
                         approved_by=approver[:100], approved_at=now, updated_at=now)
 
 
-def refer_item(s: Session, item_id: int, request_id: str, now: datetime) -> bool:
+def refer_item(s: WriteTransaction, item_id: int, request_id: str, now: datetime) -> bool:
     """Record the item's referral to the legal team; False when it was referred already."""
     return _change_item(s, item_id, plan_items.c.legal_request_id.is_(None),
                         legal_request_id=request_id, legal_referred_at=now, updated_at=now)
@@ -96,13 +96,13 @@ def in_state(state: str, now: datetime):
     return and_(*tests)
 
 
-def milestone(s: Session, plan_id: int, code: str):
+def milestone(s: WriteTransaction, plan_id: int, code: str):
     """One milestone of a plan."""
     m = care_milestones
     return s.execute(select(m).where(and_(m.c.plan_id == plan_id, m.c.code == code))).first()
 
 
-def add_milestones(s: Session, plan_id: int, milestones, case_manager: str) -> None:
+def add_milestones(s: WriteTransaction, plan_id: int, milestones, case_manager: str) -> None:
     """A new plan's milestones (the case manager's assignment is done at once), in one
     statement with a row of parameters each."""
     s.execute(insert(care_milestones), [
@@ -110,14 +110,14 @@ def add_milestones(s: Session, plan_id: int, milestones, case_manager: str) -> N
          "done_by": case_manager if m.done_at else None} for m in milestones])
 
 
-def mark_done(s: Session, plan_id: int, code: str, now: datetime, user: str) -> None:
+def mark_done(s: WriteTransaction, plan_id: int, code: str, now: datetime, user: str) -> None:
     """Mark a milestone done (once; a repeat changes nothing)."""
     m = care_milestones
     s.execute(update(m).where(and_(m.c.plan_id == plan_id, m.c.code == code, m.c.done_at.is_(None)))
               .values(done_at=now, done_by=user[:100]))
 
 
-def milestone_counts(s: Session, plan_ids: list[int], now: datetime) -> dict[int, dict]:
+def milestone_counts(s: WriteTransaction, plan_ids: list[int], now: datetime) -> dict[int, dict]:
     """Per plan: how many milestones are done, due and overdue at ``now``."""
     if not plan_ids:
         return {}
@@ -138,7 +138,7 @@ def plan_summary(p) -> dict:
             "updated_at": iso(p.updated_at), "updated_by": p.updated_by}
 
 
-def plan_view(s: Session, p, goals: str | None, now: datetime) -> dict:
+def plan_view(s: WriteTransaction, p, goals: str | None, now: datetime) -> dict:
     """A plan with the person's goals (decrypted by the caller), its milestones and items."""
     milestones = s.execute(select(care_milestones).where(care_milestones.c.plan_id == p.id)
                            .order_by(care_milestones.c.due_at, care_milestones.c.id)).all()
@@ -152,7 +152,7 @@ def plan_view(s: Session, p, goals: str | None, now: datetime) -> dict:
             "items": partner_referrals_of(s, [item_view(i) for i in items])}
 
 
-def bookings(s: Session, plan_id: int) -> dict:
+def bookings(s: WriteTransaction, plan_id: int) -> dict:
     """The plan's interpreter bookings: occasion -> row (language, status)."""
     return {r.occasion: r for r in s.execute(
         select(interpreter_bookings.c.occasion, interpreter_bookings.c.language,
@@ -160,7 +160,7 @@ def bookings(s: Session, plan_id: int) -> dict:
         .where(interpreter_bookings.c.plan_id == plan_id))}
 
 
-def put_booking(s: Session, plan_id: int, occasion: str, language: str, status: str,
+def put_booking(s: WriteTransaction, plan_id: int, occasion: str, language: str, status: str,
                 exists: bool, now: datetime, user: str) -> None:
     """Record an occasion's booking (a new one, or the one read as ``exists``)."""
     values = {"language": language, "status": status, "updated_by": user[:100], "updated_at": now}
@@ -172,7 +172,7 @@ def put_booking(s: Session, plan_id: int, occasion: str, language: str, status: 
         s.execute(insert(interpreter_bookings).values(plan_id=plan_id, occasion=occasion, **values))
 
 
-def interpreters_view(s: Session, p) -> dict:
+def interpreters_view(s: WriteTransaction, p) -> dict:
     """The person's languages, whether an interpreter is needed, and the bookings."""
     rows = s.execute(select(interpreter_bookings).where(interpreter_bookings.c.plan_id == p.id)
                      .order_by(interpreter_bookings.c.occasion)).all()
@@ -216,7 +216,7 @@ def screening_view(row, result: dict) -> dict:
 
 # --- plans ----------------------------------------------------------------------------------------
 
-def add_plan(s: Session, admission_id: int, reference: str, facility_id: str, case_manager: str,
+def add_plan(s: WriteTransaction, admission_id: int, reference: str, facility_id: str, case_manager: str,
              now: datetime, user: str) -> int:
     """A new open plan; its id."""
     return s.execute(insert(care_plans).values(
@@ -225,37 +225,37 @@ def add_plan(s: Session, admission_id: int, reference: str, facility_id: str, ca
         updated_by=user[:100])).inserted_primary_key[0]
 
 
-def open_plan_of(s: Session, admission_id: int):
+def open_plan_of(s: WriteTransaction, admission_id: int):
     """The open plan of an admission, locked, or None."""
     return s.execute(select(care_plans).where(and_(care_plans.c.admission_id == admission_id,
                                                    care_plans.c.status == "open"))
                      .with_for_update()).first()
 
 
-def move_plan(s: Session, plan_id: int, facility_id: str, now: datetime, user: str) -> None:
+def move_plan(s: WriteTransaction, plan_id: int, facility_id: str, now: datetime, user: str) -> None:
     """The plan goes with its resident to another facility."""
     change_plan(s, plan_id, facility_id=facility_id, updated_at=now, updated_by=user[:100])
 
 
-def close_plan(s: Session, admission_id: int, now: datetime) -> None:
+def close_plan(s: WriteTransaction, admission_id: int, now: datetime) -> None:
     """Close the open plan of an admission."""
     s.execute(update(care_plans).where(and_(care_plans.c.admission_id == admission_id,
                                             care_plans.c.status == "open"))
               .values(status="closed", closed_at=now, updated_at=now))
 
 
-def change_plan(s: Session, plan_id: int, *guards, **values) -> None:
+def change_plan(s: WriteTransaction, plan_id: int, *guards, **values) -> None:
     """Change a plan (when every guard holds)."""
     s.execute(update(care_plans).where(and_(care_plans.c.id == plan_id, *guards)).values(**values))
 
 
-def mark_agreed(s: Session, plan_id: int, now: datetime, user: str) -> None:
+def mark_agreed(s: WriteTransaction, plan_id: int, now: datetime, user: str) -> None:
     """Record when the plan was agreed (the first time only)."""
     change_plan(s, plan_id, care_plans.c.agreed_at.is_(None), agreed_at=now, updated_at=now,
                 updated_by=user[:100])
 
 
-def plans(s: Session, facility: str | None, case_manager: str | None, status: str | None,
+def plans(s: WriteTransaction, facility: str | None, case_manager: str | None, status: str | None,
           provider: str | None = None) -> list:
     """Plans, newest first, by facility, case manager, status and provider when given."""
     query = (select(care_plans, facilities.c.provider)
@@ -274,7 +274,7 @@ def plans(s: Session, facility: str | None, case_manager: str | None, status: st
 
 # --- milestones across plans --------------------------------------------------------------------
 
-def open_plan_milestones(s: Session, now: datetime, state: str | None, facility: str | None,
+def open_plan_milestones(s: WriteTransaction, now: datetime, state: str | None, facility: str | None,
                          case_manager: str | None, provider: str | None = None) -> list:
     """Milestones of open plans in a state at ``now`` (all when None), soonest due first, each
     with its plan's reference, admission, facility and case manager (of one provider's
@@ -294,7 +294,7 @@ def open_plan_milestones(s: Session, now: datetime, state: str | None, facility:
     return s.execute(query.order_by(m.c.due_at, m.c.id).limit(MAX_ROWS * 4)).all()
 
 
-def unnoticed_overdue(s: Session, now: datetime, limit: int, *, skip_locked: bool) -> list:
+def unnoticed_overdue(s: WriteTransaction, now: datetime, limit: int, *, skip_locked: bool) -> list:
     """Overdue milestones of open plans whose notice is not sent yet, oldest due first; with
     ``skip_locked``, rows another transaction holds are left to it."""
     m, p = care_milestones, care_plans
@@ -311,7 +311,7 @@ def unnoticed_overdue(s: Session, now: datetime, limit: int, *, skip_locked: boo
     return s.execute(query).all()
 
 
-def claim_notice(s: Session, milestone_id: int, now: datetime) -> bool:
+def claim_notice(s: WriteTransaction, milestone_id: int, now: datetime) -> bool:
     """Claim a milestone's overdue notice; False when it was done or claimed meanwhile."""
     m = care_milestones
     return s.execute(update(m).where(and_(m.c.id == milestone_id, m.c.done_at.is_(None),
@@ -321,24 +321,24 @@ def claim_notice(s: Session, milestone_id: int, now: datetime) -> bool:
 
 # --- notes and the screening result -------------------------------------------------------------
 
-def add_note(s: Session, plan_id: int, author: str, body: bytes, now: datetime) -> int:
+def add_note(s: WriteTransaction, plan_id: int, author: str, body: bytes, now: datetime) -> int:
     """A sealed case note; its id."""
     return s.execute(insert(care_notes).values(plan_id=plan_id, author=author[:100], body=body,
                                                created_at=now)).inserted_primary_key[0]
 
 
-def notes(s: Session, plan_id: int) -> list:
+def notes(s: WriteTransaction, plan_id: int) -> list:
     """A plan's sealed case notes, oldest first."""
     return s.execute(select(care_notes).where(care_notes.c.plan_id == plan_id)
                      .order_by(care_notes.c.id).limit(MAX_ROWS)).all()
 
 
-def screening(s: Session, plan_id: int):
+def screening(s: WriteTransaction, plan_id: int):
     """The plan's sealed screening result, or None."""
     return s.execute(select(screenings).where(screenings.c.plan_id == plan_id)).first()
 
 
-def put_screening(s: Session, plan_id: int, psychologist: str, sealed: bytes, now: datetime) -> None:
+def put_screening(s: WriteTransaction, plan_id: int, psychologist: str, sealed: bytes, now: datetime) -> None:
     """Record or replace the plan's sealed screening result."""
     if screening(s, plan_id) is not None:
         s.execute(update(screenings).where(screenings.c.plan_id == plan_id)

@@ -4,7 +4,7 @@ import json
 from datetime import datetime
 
 from sqlalchemy import and_, insert, or_, select, update
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.period import Period
 from services.common.timeutil import aware, iso
@@ -21,7 +21,7 @@ def codes_of(row) -> dict:
             "country_of_origin": row.country_of_origin}
 
 
-def view(s: Session, plan_id: int) -> dict | None:
+def view(s: WriteTransaction, plan_id: int) -> dict | None:
     """The plan's case data with who recorded it last and when; None before any is."""
     row = s.execute(select(case_data).where(case_data.c.plan_id == plan_id)).first()
     if row is None:
@@ -29,7 +29,7 @@ def view(s: Session, plan_id: int) -> dict | None:
     return {**codes_of(row), "updated_by": row.updated_by, "updated_at": iso(row.updated_at)}
 
 
-def put(s: Session, plan_id: int, codes: dict, now: datetime, user: str) -> None:
+def put(s: WriteTransaction, plan_id: int, codes: dict, now: datetime, user: str) -> None:
     """Record the plan's codes, replacing any recorded before."""
     values = {**{name: json.dumps(codes[name]) for name in JSON_COLUMNS},
               "country_of_origin": codes["country_of_origin"],
@@ -41,7 +41,7 @@ def put(s: Session, plan_id: int, codes: dict, now: datetime, user: str) -> None
         s.execute(insert(case_data).values(plan_id=plan_id, **values))
 
 
-def in_period(s: Session, period: Period) -> list[dict]:
+def in_period(s: WriteTransaction, period: Period) -> list[dict]:
     """The codes of the stays overlapping the period (admitted before its end, not discharged
     before its start), with the stay's population group and whether and how it ended by the
     period's end; every provider's (the network's export)."""

@@ -3,14 +3,14 @@
 from datetime import datetime
 
 from sqlalchemy import and_, insert, select, update
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.timeutil import aware
 
 from ..tables import provider_consents as consents
 
 
-def record(s: Session, reference: str, agency: str, granted: bool, until, changed_at) -> None:
+def record(s: WriteTransaction, reference: str, agency: str, granted: bool, until, changed_at) -> None:
     """Keep a consent change unless a later one is kept already (events may come out of
     order)."""
     changed_at = _when(changed_at)
@@ -24,7 +24,7 @@ def record(s: Session, reference: str, agency: str, granted: bool, until, change
                                               consents.c.agency == agency)).values(**values))
 
 
-def of(s: Session, reference: str, agency: str):
+def of(s: WriteTransaction, reference: str, agency: str):
     """The consent kept for a referral and a provider, or None."""
     return s.execute(select(consents).where(and_(consents.c.reference == reference,
                                                  consents.c.agency == agency))).first()

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import and_, func, insert, select, update
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.errors import NotFound
 from services.common.timeutil import iso
@@ -15,12 +15,12 @@ MAX_ROWS = 500
 MAX_ID = 2**31 - 1  # an integer column's largest value: a larger id is no follow-up, not an error
 
 
-def add(s: Session, **values) -> int:
+def add(s: WriteTransaction, **values) -> int:
     """One scheduled contact; its id."""
     return s.execute(insert(follow_ups).values(status="scheduled", **values)).inserted_primary_key[0]
 
 
-def one(s: Session, caller, follow_up_id):
+def one(s: WriteTransaction, caller, follow_up_id):
     """The contact; NotFound when there is none, or when it is another provider's."""
     if (not isinstance(follow_up_id, int) or isinstance(follow_up_id, bool)
             or not 0 < follow_up_id <= MAX_ID):
@@ -32,14 +32,14 @@ def one(s: Session, caller, follow_up_id):
     return row
 
 
-def lock_admission(s: Session, admission_id: int) -> list:
+def lock_admission(s: WriteTransaction, admission_id: int) -> list:
     """Every contact of an admission, locked (PostgreSQL; SQLite serialises writers), so two
     contacts recorded at once cannot both miss that together they end the follow-up."""
     return s.execute(select(follow_ups.c.id).where(follow_ups.c.admission_id == admission_id)
                      .order_by(follow_ups.c.id).with_for_update()).all()
 
 
-def record(s: Session, follow_up_id: int, outcome: str, contacted_on: date, now: datetime,
+def record(s: WriteTransaction, follow_up_id: int, outcome: str, contacted_on: date, now: datetime,
            user: str) -> bool:
     """Record a contact still scheduled; False when it was recorded or cancelled meanwhile."""
     return s.execute(update(follow_ups).where(and_(follow_ups.c.id == follow_up_id,
@@ -48,25 +48,25 @@ def record(s: Session, follow_up_id: int, outcome: str, contacted_on: date, now:
                              recorded_at=now, recorded_by=user[:100])).rowcount == 1
 
 
-def still_scheduled(s: Session, admission_id: int) -> int:
+def still_scheduled(s: WriteTransaction, admission_id: int) -> int:
     """How many contacts of the admission are still scheduled."""
     return s.execute(select(func.count()).select_from(follow_ups).where(and_(
         follow_ups.c.admission_id == admission_id, follow_ups.c.status == "scheduled"))).scalar()
 
 
-def cancel_rest(s: Session, admission_id: int, now: datetime) -> None:
+def cancel_rest(s: WriteTransaction, admission_id: int, now: datetime) -> None:
     """The follow-up ended early: the contacts still scheduled are cancelled."""
     s.execute(update(follow_ups).where(and_(follow_ups.c.admission_id == admission_id,
                                             follow_ups.c.status == "scheduled"))
               .values(status="cancelled", recorded_at=now))
 
 
-def mark_ended(s: Session, follow_up_id: int, now: datetime) -> None:
+def mark_ended(s: WriteTransaction, follow_up_id: int, now: datetime) -> None:
     """The contact whose recording ended the follow-up."""
     s.execute(update(follow_ups).where(follow_ups.c.id == follow_up_id).values(ended_at=now))
 
 
-def listed(s: Session, provider: str | None, scheduled_only: bool, due_before: date | None = None,
+def listed(s: WriteTransaction, provider: str | None, scheduled_only: bool, due_before: date | None = None,
            due_from: date | None = None, case_manager: str | None = None) -> list:
     """Contacts of a provider (every provider's: None), narrowed as asked."""
     f = follow_ups
@@ -84,7 +84,7 @@ def listed(s: Session, provider: str | None, scheduled_only: bool, due_before: d
     return s.execute(query.order_by(f.c.due_on, f.c.id).limit(MAX_ROWS)).all()
 
 
-def ended_at_of(s: Session, admission_ids: list[int]) -> dict[int, datetime | None]:
+def ended_at_of(s: WriteTransaction, admission_ids: list[int]) -> dict[int, datetime | None]:
     """Per admission with a follow-up: when it ended (None while it runs)."""
     if not admission_ids:
         return {}

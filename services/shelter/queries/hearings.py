@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import and_, insert, select, update
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from ..domain import accompaniment as rules
 from ..tables import hearing_accompaniments as hearings
@@ -12,7 +12,7 @@ from ..tables import placements, tasks
 MAX_ROWS = 500
 
 
-def listed(s: Session, *, upcoming_from: datetime | None = None,
+def listed(s: WriteTransaction, *, upcoming_from: datetime | None = None,
            provider: str | None = None) -> list[dict]:
     """Hearings soonest first, with their accompaniment task's id and assignee; only those upcoming at ``upcoming_from`` when given (the filter is
     the domain's definition of upcoming, applied to the columns); only of ``provider``'s
@@ -29,20 +29,20 @@ def listed(s: Session, *, upcoming_from: datetime | None = None,
     return [dict(r._mapping) for r in s.execute(query).all()]
 
 
-def known(s: Session, hearing_id: str) -> bool:
+def known(s: WriteTransaction, hearing_id: str) -> bool:
     """Whether the shelter tracks this hearing already."""
     query = select(hearings.c.hearing_id).where(hearings.c.hearing_id == hearing_id)
     return s.execute(query).first() is not None
 
 
-def add(s: Session, p: dict, **values) -> None:
+def add(s: WriteTransaction, p: dict, **values) -> None:
     """Track a hearing from an event's payload."""
     s.execute(insert(hearings).values(
         hearing_id=p["hearing_id"], reference=p["reference"], court=p["court"],
         starts_at=p["starts_at"], time_zone=p["time_zone"], **values))
 
 
-def change(s: Session, hearing_id: str, **values) -> bool:
+def change(s: WriteTransaction, hearing_id: str, **values) -> bool:
     """Change a tracked hearing; False when the shelter does not track it."""
     return s.execute(update(hearings).where(hearings.c.hearing_id == hearing_id)
                      .values(**values)).rowcount > 0

@@ -5,7 +5,7 @@ import json
 from datetime import datetime
 
 from sqlalchemy import and_, case, insert, or_, select, update
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.errors import InvalidInput, NotFound
 from services.common.timeutil import aware, iso
@@ -17,7 +17,7 @@ from ..tables import best_interests, incoming
 MAX_ROWS = 500
 
 
-def for_update(s: Session, reference: str):
+def for_update(s: WriteTransaction, reference: str):
     """The incoming referral, locked; NotFound when there is none."""
     row = s.execute(select(incoming).where(incoming.c.reference == reference).with_for_update()).first()
     if row is None:
@@ -25,13 +25,13 @@ def for_update(s: Session, reference: str):
     return row
 
 
-def status_of(s: Session, reference: str) -> str | None:
+def status_of(s: WriteTransaction, reference: str) -> str | None:
     """The referral's status, or None when the shelter never received it."""
     row = s.execute(select(incoming.c.status).where(incoming.c.reference == reference)).first()
     return row.status if row else None
 
 
-def held_for_update(s: Session, reference: str, agency: str):
+def held_for_update(s: WriteTransaction, reference: str, agency: str):
     """The incoming referral held by ``agency``, locked; NotFound (naming ``reference``) when
     there is none or another provider holds it: a provider must not learn of another's."""
     row = s.execute(select(incoming).where(and_(incoming.c.reference == reference,
@@ -45,7 +45,7 @@ def held_for_update(s: Session, reference: str, agency: str):
 URGENCY_ORDER = case(URGENCY_RANK, value=incoming.c.urgency, else_=0)
 
 
-def listed(s: Session, holder: str, status: str | None, limit: int = MAX_ROWS,
+def listed(s: WriteTransaction, holder: str, status: str | None, limit: int = MAX_ROWS,
            cursor: tuple | None = None) -> list:
     """The referrals ``holder`` holds, in a status (all when None): most urgent first, then
     newest first, then by reference; ``cursor`` (``page_cursor`` of the last row of the page
@@ -94,7 +94,7 @@ def incoming_view(r) -> dict:
             "survivor_minor": r.survivor_minor}
 
 
-def record_decision(s: Session, row, status: str, now: datetime, user: str, reason,
+def record_decision(s: WriteTransaction, row, status: str, now: datetime, user: str, reason,
                     reason_code: str | None = None) -> bool:
     """The shelter's decision on a referral still in the status and with the holder it was
     read with: the reason's code, and the staff's own note (this service's alone). False when
@@ -107,7 +107,7 @@ def record_decision(s: Session, row, status: str, now: datetime, user: str, reas
                              decision_reason=(reason or "").strip() or None)).rowcount == 1
 
 
-def start_screening(s: Session, row, now: datetime, user: str, reason_code: str) -> bool:
+def start_screening(s: WriteTransaction, row, now: datetime, user: str, reason_code: str) -> bool:
     """The holder starts screening a referral still received and held as read (a guarded
     update: False when a decision, a pass-on or another screening won meanwhile). The start is
     kept as the decision columns are: who, when, why (a code); the decision overwrites them."""
@@ -118,12 +118,12 @@ def start_screening(s: Session, row, now: datetime, user: str, reason_code: str)
                              decision_reason_code=reason_code)).rowcount == 1
 
 
-def best_interests_of(s: Session, reference: str):
+def best_interests_of(s: WriteTransaction, reference: str):
     """The referral's best-interests determination (None when none is recorded)."""
     return s.execute(select(best_interests).where(best_interests.c.reference == reference)).first()
 
 
-def put_best_interests(s: Session, reference: str, outcome: str, assessed_by: str, assessed_on,
+def put_best_interests(s: WriteTransaction, reference: str, outcome: str, assessed_by: str, assessed_on,
                        now: datetime) -> None:
     """Record the determination, replacing an earlier one (the latest counts)."""
     values = {"outcome": outcome, "assessed_by": assessed_by[:100], "assessed_on": assessed_on,
@@ -135,7 +135,7 @@ def put_best_interests(s: Session, reference: str, outcome: str, assessed_by: st
                   .values(**values))
 
 
-def add(s: Session, p: dict, now: datetime) -> bool:
+def add(s: WriteTransaction, p: dict, now: datetime) -> bool:
     """Record a submitted referral once; False when it was recorded before."""
     if s.execute(select(incoming.c.reference).where(incoming.c.reference == p["reference"])).first():
         return False
@@ -148,7 +148,7 @@ def add(s: Session, p: dict, now: datetime) -> bool:
     return True
 
 
-def withdraw(s: Session, reference: str, withdrawn_at, status: str = "withdrawn") -> None:
+def withdraw(s: WriteTransaction, reference: str, withdrawn_at, status: str = "withdrawn") -> None:
     """The police withdrew the referral (or the referral service closed it: ``status``
     closed): so marked unless the shelter declined it or it ended."""
     s.execute(update(incoming).where(and_(incoming.c.reference == reference,

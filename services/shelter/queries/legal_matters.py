@@ -3,13 +3,13 @@
 from datetime import datetime
 
 from sqlalchemy import and_, insert, select, update
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from ..domain import retention as rules
 from ..tables import legal_matters
 
 
-def record(s: Session, reference: str, matter_id: str, kind: str, is_open: bool,
+def record(s: WriteTransaction, reference: str, matter_id: str, kind: str, is_open: bool,
            at: datetime) -> None:
     """Record a matter opened, closed or reopened as the legal service announced it at ``at``
     (kept in ``updated_at``); events may arrive in any order, ``rules.matter_changes`` decides
@@ -25,7 +25,7 @@ def record(s: Session, reference: str, matter_id: str, kind: str, is_open: bool,
                   .values(open=is_open, updated_at=at))
 
 
-def of_reference(s: Session, reference: str) -> list[dict]:
+def of_reference(s: WriteTransaction, reference: str) -> list[dict]:
     """Every matter of a referral, as the hold rule reads them."""
     return [dict(r._mapping) for r in s.execute(
         select(legal_matters.c.matter_id, legal_matters.c.open)

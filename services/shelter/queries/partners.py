@@ -2,7 +2,7 @@
 each plan item's latest referral to a partner (docs/decisions/0040)."""
 
 from sqlalchemy import and_, insert, select, update
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.timeutil import iso
 
@@ -21,31 +21,31 @@ def as_dict(r) -> dict:
             "updated_at": iso(r.updated_at)}
 
 
-def has_open(s: Session, item_id: int) -> bool:
+def has_open(s: WriteTransaction, item_id: int) -> bool:
     """Whether the item has a referral to a partner still sent or accepted."""
     return s.execute(select(partner_referrals.c.id).where(and_(
         partner_referrals.c.item_id == item_id,
         partner_referrals.c.status.in_(rules.OPEN)))).first() is not None
 
 
-def add(s: Session, **values) -> None:
+def add(s: WriteTransaction, **values) -> None:
     s.execute(insert(partner_referrals).values(**values))
 
 
-def one(s: Session, partner_referral_id: str, *, for_update: bool = False) -> dict | None:
+def one(s: WriteTransaction, partner_referral_id: str, *, for_update: bool = False) -> dict | None:
     query = select(partner_referrals).where(partner_referrals.c.id == partner_referral_id)
     row = s.execute(query.with_for_update() if for_update else query).first()
     return as_dict(row) if row is not None else None
 
 
-def change(s: Session, partner_referral_id: str, current: str, **values) -> bool:
+def change(s: WriteTransaction, partner_referral_id: str, current: str, **values) -> bool:
     """Move the referral on from ``current``; False when it moved meanwhile."""
     return s.execute(update(partner_referrals).where(and_(
         partner_referrals.c.id == partner_referral_id, partner_referrals.c.status == current))
         .values(**values)).rowcount == 1
 
 
-def of_partner(s: Session, partner_agency: str, status: str | None = None) -> list[dict]:
+def of_partner(s: WriteTransaction, partner_agency: str, status: str | None = None) -> list[dict]:
     """What was referred to ``partner_agency``, newest first (``rules.require_partner_of``'s
     filter: the agency's own rows only)."""
     query = select(partner_referrals).where(partner_referrals.c.partner_agency == partner_agency)
@@ -56,7 +56,7 @@ def of_partner(s: Session, partner_agency: str, status: str | None = None) -> li
     return [as_dict(r) for r in rows]
 
 
-def attach(s: Session, item_views: list[dict]) -> list[dict]:
+def attach(s: WriteTransaction, item_views: list[dict]) -> list[dict]:
     """Each item view with its referral to a partner (``partner_referral``, or None): the open
     one, else the last sent."""
     ids = [v["item_id"] for v in item_views]

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import and_, insert, select, update
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.timeutil import aware, iso
 
@@ -11,20 +11,20 @@ from ..domain import placement as rules
 from ..tables import placements
 
 
-def for_update(s: Session, reference: str):
+def for_update(s: WriteTransaction, reference: str):
     """The referral's placement, locked, or None."""
     return s.execute(select(placements).where(placements.c.reference == reference)
                      .with_for_update()).first()
 
 
-def move(s: Session, placement_id: int, from_state: str, **values) -> bool:
+def move(s: WriteTransaction, placement_id: int, from_state: str, **values) -> bool:
     """Change a placement still in ``from_state``; False when it moved on meanwhile."""
     return s.execute(update(placements).where(and_(placements.c.id == placement_id,
                                                    placements.c.state == from_state))
                      .values(**values)).rowcount == 1
 
 
-def waitlisted(s: Session, group: str | None = None, provider: str | None = None) -> list:
+def waitlisted(s: WriteTransaction, group: str | None = None, provider: str | None = None) -> list:
     """Waitlisted rows, of one group or all, on one provider's waitlist or every one."""
     query = select(placements).where(placements.c.state == "waitlisted")
     if group:
@@ -39,7 +39,7 @@ def entry(r) -> rules.WaitlistEntry:
     return rules.WaitlistEntry(r.reference, r.beds, r.urgency, aware(r.waitlisted_at), r.priority)
 
 
-def active_at(s: Session, facility_id: str) -> list:
+def active_at(s: WriteTransaction, facility_id: str) -> list:
     """Placements that take beds at a facility, by group, state and id."""
     return s.execute(select(placements).where(and_(placements.c.facility_id == facility_id,
                                                    placements.c.state.in_(rules.ACTIVE)))
@@ -47,7 +47,7 @@ def active_at(s: Session, facility_id: str) -> list:
                                placements.c.id)).all()
 
 
-def at_facility(s: Session, facility_id: str) -> list:
+def at_facility(s: WriteTransaction, facility_id: str) -> list:
     """Every placement a facility ever had."""
     return s.execute(select(placements).where(placements.c.facility_id == facility_id)).all()
 
@@ -69,12 +69,12 @@ def waitlist_view(r, group: str, position: int) -> dict:
             "priority_set_by": r.priority_set_by, "priority_set_at": iso(r.priority_set_at)}
 
 
-def add(s: Session, **values) -> int:
+def add(s: WriteTransaction, **values) -> int:
     """A new placement; its id."""
     return s.execute(insert(placements).values(priority=0, **values)).inserted_primary_key[0]
 
 
-def hold_waitlisted(s: Session, reference: str, facility_id: str, now: datetime,
+def hold_waitlisted(s: WriteTransaction, reference: str, facility_id: str, now: datetime,
                     expires: datetime, provider: str) -> bool:
     """Turn a waitlisted referral's entry on ``provider``'s waitlist into a hold; False when it
     left the list meanwhile."""
@@ -85,14 +85,14 @@ def hold_waitlisted(s: Session, reference: str, facility_id: str, now: datetime,
                              hold_expires_at=expires, updated_at=now)).rowcount == 1
 
 
-def expired_holds(s: Session, now: datetime, limit: int) -> list[int]:
+def expired_holds(s: WriteTransaction, now: datetime, limit: int) -> list[int]:
     """Ids of holds whose deadline passed at ``now``, the oldest deadline first."""
     return s.execute(select(placements.c.id).where(and_(placements.c.state == "held",
                                                         placements.c.hold_expires_at <= now))
                      .order_by(placements.c.hold_expires_at).limit(limit)).scalars().all()
 
 
-def expire(s: Session, placement_id: int, now: datetime):
+def expire(s: WriteTransaction, placement_id: int, now: datetime):
     """Claim one expired hold; the placement, or None when another replica expired it or the
     person was admitted meanwhile."""
     claimed = s.execute(update(placements).where(and_(
@@ -103,14 +103,14 @@ def expire(s: Session, placement_id: int, now: datetime):
     return s.execute(select(placements).where(placements.c.id == placement_id)).first()
 
 
-def admission_for_update(s: Session, admission_id: int, facility_id: str):
+def admission_for_update(s: WriteTransaction, admission_id: int, facility_id: str):
     """The placement of an admission at a facility, locked, or None."""
     return s.execute(select(placements).where(and_(placements.c.id == admission_id,
                                                    placements.c.facility_id == facility_id))
                      .with_for_update()).first()
 
 
-def prioritise(s: Session, reference: str, priority: int, reason: str, user: str,
+def prioritise(s: WriteTransaction, reference: str, priority: int, reason: str, user: str,
                now: datetime, provider: str | None = None) -> bool:
     """Set a waitlisted referral's priority with its reason; False when it is not waitlisted
     (on ``provider``'s waitlist, when given)."""

@@ -1,7 +1,7 @@
 """The rows the shelter's figures for a period are counted from."""
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.period import Period
 
@@ -13,7 +13,7 @@ from ..tables import (capacity_history, care_milestones, care_plans, facilities,
 # every provider's otherwise (the network-wide figures, suppressed for the public audience).
 
 
-def stays(s: Session, period: Period, provider: str | None = None) -> list:
+def stays(s: WriteTransaction, period: Period, provider: str | None = None) -> list:
     """Admissions overlapping the period (admitted before its end, not discharged before it)."""
     p = placements
     query = (select(p.c.population_group, p.c.beds, p.c.admitted_at, p.c.discharged_at,
@@ -25,7 +25,7 @@ def stays(s: Session, period: Period, provider: str | None = None) -> list:
     return s.execute(query).all()
 
 
-def capacity_changes(s: Session, period: Period, provider: str | None = None) -> list:
+def capacity_changes(s: WriteTransaction, period: Period, provider: str | None = None) -> list:
     """Capacity changes before the period's end, in time order."""
     h = capacity_history
     query = (select(h.c.facility_id, h.c.population_group, h.c.capacity, h.c.changed_at)
@@ -36,7 +36,7 @@ def capacity_changes(s: Session, period: Period, provider: str | None = None) ->
     return s.execute(query).all()
 
 
-def milestones_due(s: Session, period: Period, provider: str | None = None) -> list:
+def milestones_due(s: WriteTransaction, period: Period, provider: str | None = None) -> list:
     """Tracked milestones due in the period."""
     m = care_milestones
     query = (select(m.c.code, m.c.due_at, m.c.done_at)
@@ -49,7 +49,7 @@ def milestones_due(s: Session, period: Period, provider: str | None = None) -> l
     return s.execute(query).all()
 
 
-def follow_ups_made(s: Session, period: Period, provider: str | None = None) -> list:
+def follow_ups_made(s: WriteTransaction, period: Period, provider: str | None = None) -> list:
     """Follow-up contacts recorded as made in the period (by the day of the contact)."""
     f = follow_ups
     query = select(f.c.outcome, f.c.contacted_on).where(and_(

@@ -5,7 +5,7 @@ import json
 from datetime import datetime
 
 from sqlalchemy import and_, func, insert, select, update
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from ..domain import routing as rules
 from ..domain.intake import UNDECIDED
@@ -13,12 +13,12 @@ from ..tables import beds, facilities, incoming, providers, referral_offers
 from .beds import free
 
 
-def provider_rows(s: Session) -> list:
+def provider_rows(s: WriteTransaction) -> list:
     """Every provider of the shelter's copy."""
     return s.execute(select(providers)).all()
 
 
-def free_by_provider(s: Session, default: str) -> dict[str, dict[str, int]]:
+def free_by_provider(s: WriteTransaction, default: str) -> dict[str, dict[str, int]]:
     """provider -> population group -> the most beds free in one of its open facilities."""
     rows = s.execute(select(beds.c.population_group, facilities.c.provider,
                             func.max(free()).label("free"))
@@ -32,7 +32,7 @@ def free_by_provider(s: Session, default: str) -> dict[str, dict[str, int]]:
     return found
 
 
-def routing_providers(s: Session, default: str) -> list[rules.Provider]:
+def routing_providers(s: WriteTransaction, default: str) -> list[rules.Provider]:
     """The providers as routing sees them, with their facilities' free beds."""
     free_beds = free_by_provider(s, default)
     return [rules.Provider(agency=r.agency, active=r.active,
@@ -43,7 +43,7 @@ def routing_providers(s: Session, default: str) -> list[rules.Provider]:
             for r in provider_rows(s)]
 
 
-def provider(s: Session, agency: str) -> rules.Provider | None:
+def provider(s: WriteTransaction, agency: str) -> rules.Provider | None:
     """One provider of the copy (without beds), or None."""
     r = s.execute(select(providers).where(providers.c.agency == agency)).first()
     if r is None:
@@ -51,7 +51,7 @@ def provider(s: Session, agency: str) -> rules.Provider | None:
     return rules.Provider(agency=r.agency, active=r.active, routing_order=r.routing_order)
 
 
-def record_provider(s: Session, p: dict, now: datetime) -> None:
+def record_provider(s: WriteTransaction, p: dict, now: datetime) -> None:
     """Keep the copy of one agency of the directory: a shelter provider is stored (inserted
     or updated), any other kind removed (an agency whose kind changed is no provider)."""
     if p["kind"] != "shelter_provider":
@@ -66,26 +66,26 @@ def record_provider(s: Session, p: dict, now: datetime) -> None:
         s.execute(insert(providers).values(agency=p["agency"], **values))
 
 
-def offered_to(s: Session, reference: str) -> set[str]:
+def offered_to(s: WriteTransaction, reference: str) -> set[str]:
     """Every provider a referral was offered to."""
     return set(s.execute(select(referral_offers.c.agency)
                          .where(referral_offers.c.reference == reference)).scalars().all())
 
 
-def offer_reasons(s: Session, reference: str) -> list[str]:
+def offer_reasons(s: WriteTransaction, reference: str) -> list[str]:
     """Why the referral was offered, offer by offer (``addressed``, ``routed``...)."""
     return list(s.execute(select(referral_offers.c.why)
                           .where(referral_offers.c.reference == reference)
                           .order_by(referral_offers.c.id)).scalars().all())
 
 
-def add_offer(s: Session, reference: str, agency: str, why: str, now: datetime) -> None:
+def add_offer(s: WriteTransaction, reference: str, agency: str, why: str, now: datetime) -> None:
     """Record an offer (the unique key refuses a second offer to the same provider)."""
     s.execute(insert(referral_offers).values(reference=reference, agency=agency, why=why,
                                              offered_at=now))
 
 
-def end_offer(s: Session, reference: str, agency: str, **values) -> None:
+def end_offer(s: WriteTransaction, reference: str, agency: str, **values) -> None:
     """How the offer to ``agency`` ended: answered_at, declined_at, referred_on_at or
     escalated_at, with a reason code."""
     s.execute(update(referral_offers).where(and_(referral_offers.c.reference == reference,
@@ -93,13 +93,13 @@ def end_offer(s: Session, reference: str, agency: str, **values) -> None:
               .values(**values))
 
 
-def hold(s: Session, reference: str, holder: str, now: datetime, due: datetime) -> None:
+def hold(s: WriteTransaction, reference: str, holder: str, now: datetime, due: datetime) -> None:
     """A referral just recorded gets its first holder."""
     s.execute(update(incoming).where(incoming.c.reference == reference)
               .values(held_by=holder, offered_at=now, answer_due_at=due))
 
 
-def pass_on(s: Session, reference: str, holder: str, to: str, now: datetime,
+def pass_on(s: WriteTransaction, reference: str, holder: str, to: str, now: datetime,
             due: datetime | None, *, due_before: datetime | None = None) -> bool:
     """Move a referral still ``received`` and held by ``holder`` to ``to``: a guarded UPDATE
     whose row count says whether this call made the move (``due_before``: only when its answer
@@ -119,7 +119,7 @@ def pass_on(s: Session, reference: str, holder: str, to: str, now: datetime,
                              unplaced_at=None)).rowcount == 1
 
 
-def flag_unplaced(s: Session, reference: str, now: datetime, *,
+def flag_unplaced(s: WriteTransaction, reference: str, now: datetime, *,
                   holder: str | None = None) -> bool:
     """Flag a referral to the admins once (guarded: not flagged before; ``holder``: still held
     by it and received, the escalation sweep's claim)."""
@@ -130,7 +130,7 @@ def flag_unplaced(s: Session, reference: str, now: datetime, *,
                      .values(unplaced_at=now)).rowcount == 1
 
 
-def overdue(s: Session, now: datetime, limit: int) -> list:
+def overdue(s: WriteTransaction, now: datetime, limit: int) -> list:
     """Received referrals whose answer is due, not flagged unplaced, oldest due first."""
     return s.execute(select(incoming).where(and_(
         incoming.c.status == "received", incoming.c.answer_due_at <= now,

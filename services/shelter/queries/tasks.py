@@ -5,7 +5,7 @@ import json
 from datetime import datetime
 
 from sqlalchemy import and_, insert, or_, select, update
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.errors import InvalidInput, NotFound
 from services.common.timeutil import aware, iso
@@ -24,7 +24,7 @@ def row_dict(row) -> dict:
     return data
 
 
-def task(s: Session, task_id, *, for_update: bool = False) -> dict:
+def task(s: WriteTransaction, task_id, *, for_update: bool = False) -> dict:
     """The task; NotFound naming ``task_id`` when there is none of that id."""
     if not isinstance(task_id, str) or len(task_id) != TASK_ID_LENGTH:
         raise NotFound("no such task", field="task_id")
@@ -35,18 +35,18 @@ def task(s: Session, task_id, *, for_update: bool = False) -> dict:
     return row_dict(row)
 
 
-def of_hearing(s: Session, hearing_id: str) -> dict | None:
+def of_hearing(s: WriteTransaction, hearing_id: str) -> dict | None:
     row = s.execute(select(tasks).where(tasks.c.hearing_id == hearing_id)).first()
     return row_dict(row) if row else None
 
 
-def of_item(s: Session, item_id: int, *, for_update: bool = False) -> dict | None:
+def of_item(s: WriteTransaction, item_id: int, *, for_update: bool = False) -> dict | None:
     query = select(tasks).where(tasks.c.item_id == item_id)
     row = s.execute(query.with_for_update() if for_update else query).first()
     return row_dict(row) if row else None
 
 
-def open_of(s: Session, *, reference: str | None = None, plan_id: int | None = None) -> list[dict]:
+def open_of(s: WriteTransaction, *, reference: str | None = None, plan_id: int | None = None) -> list[dict]:
     """The open tasks of a resident (``reference``) or of a care plan, locked."""
     query = select(tasks).where(tasks.c.status.in_(rules.OPEN)).order_by(tasks.c.id)
     if reference is not None:
@@ -56,18 +56,18 @@ def open_of(s: Session, *, reference: str | None = None, plan_id: int | None = N
     return [row_dict(r) for r in s.execute(query.with_for_update()).all()]
 
 
-def add(s: Session, **values) -> dict:
+def add(s: WriteTransaction, **values) -> dict:
     s.execute(insert(tasks).values(**values))
     return task(s, values["id"])
 
 
-def change(s: Session, task_id: str, from_status: str, **values) -> bool:
+def change(s: WriteTransaction, task_id: str, from_status: str, **values) -> bool:
     """Change a task still in ``from_status``; False when it changed meanwhile."""
     return s.execute(update(tasks).where(and_(tasks.c.id == task_id, tasks.c.status == from_status))
                      .values(**values)).rowcount == 1
 
 
-def keep_accompaniment_in_step(s: Session, hearing_id: str | None, status: str) -> None:
+def keep_accompaniment_in_step(s: WriteTransaction, hearing_id: str | None, status: str) -> None:
     """The hearing's accompaniment status (the hearings list shows it) follows its task."""
     if hearing_id is not None:
         s.execute(update(hearing_accompaniments)
@@ -75,13 +75,13 @@ def keep_accompaniment_in_step(s: Session, hearing_id: str | None, status: str) 
                   .values(task_status=status))
 
 
-def placement_of(s: Session, reference: str):
+def placement_of(s: WriteTransaction, reference: str):
     """The provider and facility of a resident's placement, or None."""
     return s.execute(select(placements.c.provider, placements.c.facility_id)
                      .where(placements.c.reference == reference)).first()
 
 
-def listed(s: Session, agency: str | None, *, assignee: str | None, status: str | None,
+def listed(s: WriteTransaction, agency: str | None, *, assignee: str | None, status: str | None,
            now: datetime, cursor: tuple | None, limit: int) -> list[dict]:
     """Tasks of ``agency`` (every provider's when None), soonest due first then by id; only
     ``assignee``'s when given; ``status`` a status or ``open``. Up to ``limit`` + 1 rows."""

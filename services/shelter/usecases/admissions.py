@@ -10,7 +10,7 @@ after any wait.
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.caller import Caller
 from services.common.db import Database
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 DEFAULT_HOLD = rules.DEFAULT_HOLD
 
 
-def place(s: Session, row, now: datetime, provider: str, correlation_id, hold: timedelta) -> dict:
+def place(s: WriteTransaction, row, now: datetime, provider: str, correlation_id, hold: timedelta) -> dict:
     """Hold beds for a referral ``provider`` accepted in the first of that provider's open
     facilities of its group with enough free beds (guarded UPDATE, row count checked), else put
     it on that provider's waitlist. Another provider's beds are never taken."""
@@ -69,7 +69,7 @@ def _emit_held(s, reference, facility_id, group, n, now, expires, from_waitlist,
         "agency": agency}, correlation_id)
 
 
-def offer_freed(s: Session, facility_id: str, group: str, now: datetime, correlation_id,
+def offer_freed(s: WriteTransaction, facility_id: str, group: str, now: datetime, correlation_id,
                 hold: timedelta) -> list[str]:
     """Offer a facility's free beds of a group to its provider's waitlist, first in line first,
     until no waitlisted referral fits (a closed facility offers nothing). Returns the
@@ -215,7 +215,7 @@ def discharge(db: Database, caller: Caller, facility_id: str, admission_id: int,
             "follow_up": schedule}
 
 
-def _own_facility(s: Session, caller: Caller, facility_id: str, field: str = "facility"):
+def _own_facility(s: WriteTransaction, caller: Caller, facility_id: str, field: str = "facility"):
     """The facility's row, which must be the caller's provider's (shelter staff)."""
     facility = bed_queries.facility(s, facility_id, field)
     require_provider(caller, facility.provider, field)

@@ -4,7 +4,7 @@ staff and everyone else see of them (availability, bed board, daily census)."""
 import uuid
 from datetime import datetime, time, timedelta, timezone
 
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.caller import Caller
 from services.common.db import Database
@@ -96,7 +96,7 @@ def list_facilities(db: Database, caller: Caller) -> list[dict]:
     return [queries.facility_view(r) for r in rows]
 
 
-def _own_facility(s: Session, caller: Caller, facility_id: str, field: str = "facility", *,
+def _own_facility(s: WriteTransaction, caller: Caller, facility_id: str, field: str = "facility", *,
                   for_update: bool = False):
     """The facility's row, which must be the caller's provider's (shelter staff)."""
     row = queries.facility(s, facility_id, field, for_update=for_update)
@@ -155,7 +155,7 @@ def set_out_of_service(db: Database, caller: Caller, facility_id: str, populatio
     return view
 
 
-def _record_change(s: Session, caller: Caller, facility_id, group, change, reason, now,
+def _record_change(s: WriteTransaction, caller: Caller, facility_id, group, change, reason, now,
                    correlation_id) -> dict:
     """Record the change in the history and announce the new counts."""
     r = queries.inventory(s, facility_id, group)

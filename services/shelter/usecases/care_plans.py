@@ -20,7 +20,7 @@ import json
 import logging
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.caller import Caller
 from services.common.db import Database
@@ -38,7 +38,7 @@ from .tasks import drop_plan_approvals
 log = logging.getLogger(__name__)
 
 
-def open_plan(s: Session, admission_id: int, reference: str, facility_id: str, case_manager: str,
+def open_plan(s: WriteTransaction, admission_id: int, reference: str, facility_id: str, case_manager: str,
               now: datetime, user: str) -> int:
     """Open the plan of a new admission with its first-week milestones; return the plan id."""
     plan_id = queries.add_plan(s, admission_id, reference, facility_id, case_manager, now, user)
@@ -46,7 +46,7 @@ def open_plan(s: Session, admission_id: int, reference: str, facility_id: str, c
     return plan_id
 
 
-def close_plan(s: Session, admission_id: int, now: datetime) -> None:
+def close_plan(s: WriteTransaction, admission_id: int, now: datetime) -> None:
     """The resident left: the plan closes (its milestones no longer fall due, its cash requests
     no longer await an approval)."""
     plan = queries.open_plan_of(s, admission_id)

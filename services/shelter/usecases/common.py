@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.messaging import add_to_outbox
 from services.common.clock import SystemClock
@@ -13,7 +13,7 @@ from ..tables import outbox
 SOURCE = "shelter"
 
 
-def emit(s: Session, now: datetime, event_type: str, payload: dict,
+def emit(s: WriteTransaction, now: datetime, event_type: str, payload: dict,
          correlation_id: str | None = None) -> None:
     """Queue one of the shelter's events, occurred ``now``, in the transaction of the change it
     announces."""

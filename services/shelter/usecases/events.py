@@ -7,7 +7,7 @@ import logging
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.db import Database
 from services.common.messaging import apply_once
@@ -43,7 +43,7 @@ def apply_event(db: Database, body: dict, *, agency: str, hold: timedelta = rule
     return apply_once(db, processed_events, body, handlers, agency, hold, at(now))
 
 
-def on_submitted(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
+def on_submitted(s: WriteTransaction, envelope: dict, p: dict, agency: str, hold: timedelta,
                  now: datetime, timing: Timing | None = None) -> None:
     """The police submitted a referral: the shelter receives it, and it is offered to the
     provider it was addressed to or routed to the best fitting one (v2; v1 is routed)."""
@@ -59,20 +59,20 @@ def on_submitted(s: Session, envelope: dict, p: dict, agency: str, hold: timedel
     routing.announce_first(s, p["reference"], offer, now, envelope.get("correlation_id"))
 
 
-def on_agency_changed(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
+def on_agency_changed(s: WriteTransaction, envelope: dict, p: dict, agency: str, hold: timedelta,
                       now: datetime) -> None:
     """The directory registered or changed an agency: the shelter's copy of the providers."""
     provider_queries.record_provider(s, p, now)
 
 
-def on_withdrawn(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
+def on_withdrawn(s: WriteTransaction, envelope: dict, p: dict, agency: str, hold: timedelta,
                  now: datetime) -> None:
     """The police withdrew: a received or accepted referral is withdrawn; its held beds are
     released and offered on; a waitlisted one leaves the list. An admitted person stays."""
     _call_off(s, envelope, p["reference"], "withdrawn", p["withdrawn_at"], agency, hold, now)
 
 
-def on_closed(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
+def on_closed(s: WriteTransaction, envelope: dict, p: dict, agency: str, hold: timedelta,
               now: datetime) -> None:
     """The referral service closed a referral that stopped moving (retention): as a withdrawal,
     what the shelter still holds for it is released, and its own status becomes closed. A
@@ -83,7 +83,7 @@ def on_closed(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
     _call_off(s, envelope, p["reference"], "closed", p["closed_at"], agency, hold, now)
 
 
-def on_legal_matter(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
+def on_legal_matter(s: WriteTransaction, envelope: dict, p: dict, agency: str, hold: timedelta,
                     now: datetime) -> None:
     """A legal or court case of a referral opened, closed or reopened: the shelter's legal
     hold."""
@@ -92,7 +92,7 @@ def on_legal_matter(s: Session, envelope: dict, p: dict, agency: str, hold: time
         legal_queries.record(s, p["reference"], *change)
 
 
-def _call_off(s: Session, envelope: dict, reference: str, status: str, at, agency: str,
+def _call_off(s: WriteTransaction, envelope: dict, reference: str, status: str, at, agency: str,
               hold: timedelta, now: datetime) -> None:
     placement = placement_queries.for_update(s, reference)
     if placement is not None and placement.state in rules.STAYED:
@@ -110,11 +110,11 @@ def _call_off(s: Session, envelope: dict, reference: str, status: str, at, agenc
                     envelope.get("correlation_id"), hold)
 
 
-def _resident(s: Session, reference: str) -> bool:
+def _resident(s: WriteTransaction, reference: str) -> bool:
     return hearing_rules.is_resident(incoming_queries.status_of(s, reference))
 
 
-def on_hearing_scheduled(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
+def on_hearing_scheduled(s: WriteTransaction, envelope: dict, p: dict, agency: str, hold: timedelta,
                          now: datetime) -> None:
     """A resident's hearing was scheduled: the shelter tracks it."""
     if not _resident(s, p["reference"]) or hearing_queries.known(s, p["hearing_id"]):
@@ -123,7 +123,7 @@ def on_hearing_scheduled(s: Session, envelope: dict, p: dict, agency: str, hold:
                         task_status="none", updated_at=now)
 
 
-def on_hearing_outcome(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
+def on_hearing_outcome(s: WriteTransaction, envelope: dict, p: dict, agency: str, hold: timedelta,
                        now: datetime) -> None:
     """A tracked hearing was held, postponed or cancelled (then no one accompanies anyone to
     it: its open task is not needed)."""
@@ -132,7 +132,7 @@ def on_hearing_outcome(s: Session, envelope: dict, p: dict, agency: str, hold: t
         drop_accompaniment(s, p["hearing_id"], now)
 
 
-def on_hearing_reminder(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
+def on_hearing_reminder(s: WriteTransaction, envelope: dict, p: dict, agency: str, hold: timedelta,
                         now: datetime) -> None:
     """The reminder makes the hearing an accompaniment task (recorded even if the reminder
     overtook the hearing's own event)."""
@@ -149,7 +149,7 @@ def on_hearing_reminder(s: Session, envelope: dict, p: dict, agency: str, hold: 
     log.info("hearing %s: accompaniment to arrange", p["hearing_id"])
 
 
-def on_consent_changed(s: Session, envelope: dict, p: dict, agency: str, hold: timedelta,
+def on_consent_changed(s: WriteTransaction, envelope: dict, p: dict, agency: str, hold: timedelta,
                        now: datetime) -> None:
     """The survivor's consent to share her file with one provider (``referral.consent_changed``
     v2, audience ``provider``): kept, the latest change winning, for a transfer to decide

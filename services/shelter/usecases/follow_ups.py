@@ -6,7 +6,7 @@ referral service then closes the referral). Codes, staff ids and dates only: no 
 import logging
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.caller import Caller
 from services.common.db import Database
@@ -20,7 +20,7 @@ from .common import emit
 log = logging.getLogger(__name__)
 
 
-def schedule_at_discharge(s: Session, placement, facility_id: str, outcome: str,
+def schedule_at_discharge(s: WriteTransaction, placement, facility_id: str, outcome: str,
                           case_manager: str, now: datetime, months=rules.DEFAULT_MONTHS,
                           correlation_id: str | None = None) -> list[dict]:
     """The discharged resident's contacts, due from the discharge day; with none to make
@@ -79,7 +79,7 @@ def list_follow_ups(db: Database, caller: Caller, now: datetime, state=None,
     return {"state": state, "as_of": today.isoformat(), "count": len(items), "follow_ups": items}
 
 
-def _ended(s: Session, reference: str, provider: str, last_outcome, now: datetime,
+def _ended(s: WriteTransaction, reference: str, provider: str, last_outcome, now: datetime,
            correlation_id) -> None:
     emit(s, now, "shelter.follow_up_ended", {
         "reference": reference, "ended_at": now, "agency": provider,

@@ -7,7 +7,7 @@ import json
 import logging
 from datetime import datetime
 
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.db import Database
 from services.common.errors import Conflict
@@ -27,7 +27,7 @@ def need_of(row) -> rules.Need:
                       service_languages=tuple(json.loads(row.service_languages or "[]")))
 
 
-def first_offer(s: Session, row, requested: str | None, timing: Timing, now: datetime
+def first_offer(s: WriteTransaction, row, requested: str | None, timing: Timing, now: datetime
                 ) -> tuple[str, str, datetime]:
     """Give a referral just recorded its first holder: (holder, why, answer due). The caller
     announces it with ``announce_first`` after the receipt."""
@@ -39,14 +39,14 @@ def first_offer(s: Session, row, requested: str | None, timing: Timing, now: dat
     return holder, why, due
 
 
-def announce_first(s: Session, reference: str, offer: tuple[str, str, datetime], now: datetime,
+def announce_first(s: WriteTransaction, reference: str, offer: tuple[str, str, datetime], now: datetime,
                    correlation_id=None) -> None:
     """``shelter.referral_offered`` of a referral's first holder."""
     holder, why, due = offer
     _announce(s, reference, holder, None, why, None, now, due, correlation_id)
 
 
-def _announce(s: Session, reference: str, agency: str, previous: str | None, why: str,
+def _announce(s: WriteTransaction, reference: str, agency: str, previous: str | None, why: str,
               reason_code: str | None, now: datetime, due: datetime | None,
               correlation_id=None) -> None:
     emit(s, now, "shelter.referral_offered", {
@@ -54,7 +54,7 @@ def _announce(s: Session, reference: str, agency: str, previous: str | None, why
         "reason_code": reason_code, "offered_at": now, "answer_due_at": due}, correlation_id)
 
 
-def _flag(s: Session, reference: str, previous: str | None, now: datetime,
+def _flag(s: WriteTransaction, reference: str, previous: str | None, now: datetime,
           correlation_id=None) -> None:
     emit(s, now, "shelter.referral_unplaced", {
         "reference": reference, "previous_agency": previous, "reason": "no_provider_left",
@@ -62,14 +62,14 @@ def _flag(s: Session, reference: str, previous: str | None, now: datetime,
     log.warning("referral %s: no provider left; flagged to the admins", reference)
 
 
-def flag(s: Session, reference: str, previous: str | None, now: datetime,
+def flag(s: WriteTransaction, reference: str, previous: str | None, now: datetime,
          correlation_id=None) -> None:
     """Flag a referral no provider is left for to the admins, once."""
     if queries.flag_unplaced(s, reference, now):
         _flag(s, reference, previous, now, correlation_id)
 
 
-def pass_on_after_decline(s: Session, row, holder: str, reason_code: str, timing: Timing,
+def pass_on_after_decline(s: WriteTransaction, row, holder: str, reason_code: str, timing: Timing,
                           now: datetime, correlation_id=None) -> str | None:
     """The holder declined: offer a referral to the network to the next candidate (why
     ``declined``) and return it, or None when no provider is left or the police addressed the
@@ -86,7 +86,7 @@ def pass_on_after_decline(s: Session, row, holder: str, reason_code: str, timing
     return to
 
 
-def refer_on(s: Session, row, holder: str, to, reason, timing: Timing, now: datetime,
+def refer_on(s: WriteTransaction, row, holder: str, to, reason, timing: Timing, now: datetime,
              correlation_id=None) -> str:
     """The holder refers the referral on to ``to`` (checked: an active provider other than
     itself, never offered it); ``InvalidInput`` naming ``to`` or ``reason`` otherwise."""
@@ -98,7 +98,7 @@ def refer_on(s: Session, row, holder: str, to, reason, timing: Timing, now: date
     return to
 
 
-def _move(s: Session, row, holder: str, to: str, why: str, reason_code: str | None,
+def _move(s: WriteTransaction, row, holder: str, to: str, why: str, reason_code: str | None,
           timing: Timing, now: datetime, correlation_id=None) -> None:
     due = timing.due(now, row.urgency)
     if not queries.pass_on(s, row.reference, holder, to, now, due):

@@ -8,7 +8,7 @@ let one win, the other is told it changed (409)."""
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session
+from services.common.db import WriteTransaction
 
 from services.common.caller import Caller
 from services.common.db import Database
@@ -26,11 +26,11 @@ CHANGED = "the task changed meanwhile; read it and try again"
 MAX_PAGE = 100
 
 
-def _announce(s: Session, row: dict, correlation_id: str | None = None) -> None:
+def _announce(s: WriteTransaction, row: dict, correlation_id: str | None = None) -> None:
     emit(s, row["changed_at"], "shelter.task_changed", rules.event_of(row), correlation_id)
 
 
-def open_accompaniment(s: Session, reference: str, hearing_id: str, starts_at: datetime,
+def open_accompaniment(s: WriteTransaction, reference: str, hearing_id: str, starts_at: datetime,
                        default_agency: str, now: datetime) -> dict | None:
     """The hearing's accompaniment task, to arrange before it starts, for the provider the
     resident is placed with; once per hearing (None when it exists already)."""
@@ -46,7 +46,7 @@ def open_accompaniment(s: Session, reference: str, hearing_id: str, starts_at: d
     return row
 
 
-def drop_accompaniment(s: Session, hearing_id: str, now: datetime) -> None:
+def drop_accompaniment(s: WriteTransaction, hearing_id: str, now: datetime) -> None:
     """The hearing was postponed or cancelled: its open accompaniment task is not needed (a
     postponed hearing's replacement gets its own reminder and task)."""
     task = queries.of_hearing(s, hearing_id)
@@ -58,7 +58,7 @@ def drop_accompaniment(s: Session, hearing_id: str, now: datetime) -> None:
         _announce(s, queries.task(s, task["id"]))
 
 
-def drop_plan_approvals(s: Session, plan_id: int, now: datetime) -> None:
+def drop_plan_approvals(s: WriteTransaction, plan_id: int, now: datetime) -> None:
     """The plan closed (the resident left, or moved on without her plan): its open cash
     approvals are not needed."""
     for task in queries.open_of(s, plan_id=plan_id):
@@ -68,7 +68,7 @@ def drop_plan_approvals(s: Session, plan_id: int, now: datetime) -> None:
             _announce(s, queries.task(s, task["id"]))
 
 
-def move_with_resident(s: Session, reference: str, plan_id: int | None, agency: str,
+def move_with_resident(s: WriteTransaction, reference: str, plan_id: int | None, agency: str,
                        facility: str, now: datetime, by: str) -> None:
     """The resident moved to another provider's facility: her open accompaniment tasks, and
     the open cash approvals of the plan that went with her (``plan_id``), are the new
@@ -81,7 +81,7 @@ def move_with_resident(s: Session, reference: str, plan_id: int | None, agency: 
                 _announce(s, queries.task(s, task["id"]))
 
 
-def open_cash_approval(s: Session, plan, item_id: int, requested_by: str, now: datetime,
+def open_cash_approval(s: WriteTransaction, plan, item_id: int, requested_by: str, now: datetime,
                        window: timedelta = rules.DEFAULT_CASH_APPROVAL) -> dict:
     """A cash request's approval task, due ``window`` after the request, in its transaction."""
     row = queries.add(
@@ -94,7 +94,7 @@ def open_cash_approval(s: Session, plan, item_id: int, requested_by: str, now: d
     return row
 
 
-def follow_item(s: Session, item_id: int, item_event: str, by: str, now: datetime) -> None:
+def follow_item(s: WriteTransaction, item_id: int, item_event: str, by: str, now: datetime) -> None:
     """A cash item was approved or cancelled: its approval task follows, in that transaction."""
     task = queries.of_item(s, item_id, for_update=True)
     if task is None:
