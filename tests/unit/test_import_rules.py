@@ -12,6 +12,7 @@ is executed, no package is needed).
 | e    | everything scanned but the nameko edge and gateway  | ``nameko``; the edge is ``services.common.runtime.**``, ``services.*.service``, ``services.*.dependencies`` |
 | e'   | ``gateway.**``                                      | ``nameko`` other than ``nameko.exceptions`` (the wire format of the services' errors) |
 | f    | ``services.**``, ``gateway.**``                     | the tools around the product: ``refnet``, ``deploy``, ``bench``, ``tests``            |
+| g    | ``services.**``, ``gateway.**``                     | ``sqlalchemy.orm`` (Core statements only; the ORM costs ~6 MB in every process)        |
 
 Rules are written against package patterns (``*`` one name, ``**`` any number of names), never
 file lists, so a module moved inside its package stays covered. ``marshmallow`` is not a
@@ -71,6 +72,9 @@ RULES = (
          sources=("gateway.**",), forbidden=("nameko.**",), allowed=("nameko.exceptions",)),
     Rule("f", "the product imports none of the tools around it",
          sources=("services.**", "gateway.**"), forbidden=("refnet.**", "deploy.**", "bench.**", "tests.**")),
+    Rule("g", "the product runs on SQLAlchemy Core: no module imports the ORM (its import alone "
+         "is about 6 MB of every service's and gateway worker's memory, bench/README.md)",
+         sources=("services.**", "gateway.**"), forbidden=("sqlalchemy.orm", "sqlalchemy.orm.**")),
 )
 
 @functools.lru_cache(maxsize=None)
