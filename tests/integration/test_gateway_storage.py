@@ -33,3 +33,34 @@ def test_a_bump_in_one_worker_reaches_another_through_the_database(db_url):
     assert second.generation.current() == 2
     assert second.get(lambda: next(answers))[0] == [{"available": 4}]
     first.generation.db.dispose()
+
+
+def test_a_lookup_survives_its_kept_connection_dying(db_url):
+    """Lookups keep one connection per thread, outside the pool; when the database drops it
+    (a restart, an administrator's kill) the next lookup answers on a new one. A write on
+    another connection is seen at once: the kept connection holds no transaction open."""
+    import threading
+
+    from sqlalchemy import text
+    generation = SharedGeneration(db_url, "lookup-test")
+    db = generation.db
+    assert generation.current() == 0
+    kept = db._lookups.connection[1]
+    generation.bump()
+    assert generation.current() == 1            # the other connection's commit, seen at once
+    assert db._lookups.connection[1] is kept    # on the same kept connection
+    if db.sqlite:
+        kept.close()                            # gone under the lookup
+    else:
+        pid = kept.get_backend_pid()
+        with db.engine.connect() as c, c.begin():
+            assert c.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+    assert generation.current() == 1
+    assert db._lookups.connection[1] is not kept
+    seen = []
+    other = threading.Thread(target=lambda: seen.append((generation.current(),
+                                                         db._lookups.connection[1])))
+    other.start()
+    other.join()
+    assert seen[0][0] == 1 and seen[0][1] is not db._lookups.connection[1]  # one per thread
+    db.dispose()
