@@ -17,7 +17,7 @@ from . import uploads
 from .directory import identity_problem
 from .errors import ApiProblem, InputError
 from .resources import BY_NAME, ENDPOINTS
-from .resources.declare import JSON, Answer, Ctx, Endpoint, Uploaded
+from .resources.declare import JSON, Answer, Ctx, Endpoint, KeptAnswer, Uploaded
 from .tokens import InvalidToken, verify_token
 
 log = logging.getLogger(__name__)
@@ -95,9 +95,16 @@ def _drop_status_copies(name: str) -> None:
                          ) from None
 
 
+def _jsonified(data) -> bytes:
+    """What ``jsonify`` would send for ``data``."""
+    return current_app.json.response(data).get_data()
+
+
 def respond(answer: Answer) -> Response:
     """The HTTP response of an ``Answer``: JSON, or the view's text in its media type."""
-    if answer.media_type == JSON:
+    if answer.media_type == JSON and isinstance(answer.body, KeptAnswer):
+        response = Response(answer.body.encoded(_jsonified), mimetype=JSON)
+    elif answer.media_type == JSON:
         response = jsonify(answer.body)
     else:
         response = Response(answer.body, mimetype=answer.media_type)

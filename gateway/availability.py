@@ -26,6 +26,8 @@ from sqlalchemy import BigInteger, Column, MetaData, String, Table
 
 from services.common.db import Database
 
+from .resources.declare import KeptAnswer
+
 log = logging.getLogger(__name__)
 metadata = MetaData()
 generations = Table(
@@ -80,6 +82,7 @@ class AvailabilityCache:
         self.clock = clock
         self._lock = threading.Lock()
         self._copy: tuple[float, int, list, str] | None = None  # read at, generation, rows, as_of
+        self._answer: KeptAnswer | None = None  # the API's answer of the copy, encoded once
 
     def get(self, fetch: Callable[[], list]) -> tuple[list, str]:
         """The facilities and when they were read (ISO 8601, UTC); ``fetch`` asks the service."""
@@ -94,6 +97,15 @@ class AvailabilityCache:
             read_at, rows, as_of = self.clock(), fetch(), _now()
             self._copy = (read_at, generation, rows, as_of)
             return rows, as_of
+
+    def answer(self, fetch: Callable[[], list]) -> KeptAnswer:
+        """The API's answer, ``{"facilities": ..., "as_of": ...}``: the same object as long as
+        the copy is the same, so its JSON is written once per copy, not once per request."""
+        rows, as_of = self.get(fetch)
+        kept = self._answer
+        if kept is None or kept["facilities"] is not rows or kept["as_of"] != as_of:
+            kept = self._answer = KeptAnswer(facilities=rows, as_of=as_of)
+        return kept
 
     def _fresh(self, generation: int) -> tuple[list, str] | None:
         copy = self._copy

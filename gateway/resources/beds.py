@@ -118,9 +118,7 @@ NETWORK_ROLES = tuple(role for role in ROLES if role != "partner")
           summary="Bed availability per facility and population group (no addresses)",
           response=Availability, errors=LISTING)
 def availability(ctx: Ctx):
-    rows, as_of = ctx.extensions["refnet.availability"].get(
-        lambda: ctx.rpc("shelter", "availability"))
-    return {"facilities": rows, "as_of": as_of}
+    return ctx.extensions["refnet.availability"].answer(lambda: ctx.rpc("shelter", "availability"))
 
 
 @endpoint("GET", "/shelters/facilities", roles=SHELTER_OR_ADMIN,

@@ -1,5 +1,7 @@
 """The gateway's short-lived copy of bed availability (gateway/availability.py, decision 0026)."""
 
+import json
+
 import pytest
 
 from gateway.availability import AvailabilityCache, LocalGeneration
@@ -114,3 +116,39 @@ def test_a_failed_bump_does_not_fail_the_change_that_caused_it(parts, caplog):
     cache.get(shelter.availability)
     assert shelter.calls == 2  # this worker's own copy was still dropped
     assert "not told of a bed change" in caplog.text
+
+
+def test_the_answer_of_one_copy_is_encoded_once_and_a_new_copy_gets_a_new_answer(parts):
+    cache, shelter = parts
+    encodings = []
+
+    def render(obj):
+        encodings.append(obj)
+        return json.dumps(obj, sort_keys=True).encode()
+
+    first = cache.answer(shelter.availability)
+    cache.clock.now += 0.5
+    again = cache.answer(shelter.availability)
+    assert again is first
+    assert first.encoded(render) == again.encoded(render) == json.dumps(first, sort_keys=True).encode()
+    assert len(encodings) == 1
+    shelter.free = 1
+    cache.invalidate()  # a bed changed: a new copy, so a new answer with its own encoding
+    changed = cache.answer(shelter.availability)
+    assert changed is not first and changed["facilities"][0]["available"] == 1
+    assert json.loads(changed.encoded(render))["facilities"][0]["available"] == 1
+    assert len(encodings) == 2
+
+
+def test_the_api_serves_the_kept_answer_as_jsonify_would(client, auth):
+    """The availability endpoint's bytes are the app's own JSON encoding of the answer."""
+    from gateway.resources.declare import KeptAnswer
+    first = client.get("/api/v1/shelters/availability", headers=auth("police"))
+    second = client.get("/api/v1/shelters/availability", headers=auth("police"))
+    assert first.status_code == second.status_code == 200
+    assert first.mimetype == "application/json" and first.data == second.data
+    with client.application.app_context():
+        expected = client.application.json.response(dict(first.json)).get_data()
+    assert first.data == expected
+    kept = client.application.extensions["refnet.availability"]._answer
+    assert isinstance(kept, KeptAnswer) and kept == first.json
