@@ -51,6 +51,9 @@ def test_the_benchmark_runs_end_to_end_with_tiny_sizes(tmp_path, client):
     if with_growth:
         expected += [name for name in figures if name.startswith("growth: ")]
         assert len([n for n in figures if n.startswith("growth: ")]) == 3
+        for size, reads in results["growth"].items():  # timed answers, never refusals
+            for key in ("status", "list_first_page", "list_deep_page"):
+                assert reads[key]["errors"] == 0 and reads[key]["count"] > 0, (size, key, reads[key])
     attack = [name for name in figures if name.startswith("sign-in attack")]
     assert len(attack) == 3   # the gateway's peak memory, /healthz p99 and a read's p99
     expected += attack
