@@ -17,7 +17,8 @@ from . import uploads
 from .directory import identity_problem
 from .errors import ApiProblem, InputError
 from .resources import BY_NAME, ENDPOINTS
-from .resources.declare import JSON, Answer, Ctx, Endpoint, KeptAnswer, Uploaded
+from .kept import KeptAnswer
+from .resources.declare import JSON, Answer, Ctx, Endpoint, Uploaded
 from .tokens import InvalidToken, verify_token
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from sqlalchemy import BigInteger, Column, MetaData, String, Table
 
 from services.common.db import Database
 
-from .resources.declare import KeptAnswer
+from .kept import KeptAnswer
 
 log = logging.getLogger(__name__)
 metadata = MetaData()

@@ -85,23 +85,6 @@ class Answer:
     media_type: str | None = None
 
 
-class KeptAnswer(dict):
-    """A JSON answer a worker serves many times unchanged (its availability copy): encoded once,
-    when first served, and the same bytes after. Read it, never change it."""
-
-    __slots__ = ("_encoded",)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._encoded: bytes | None = None
-
-    def encoded(self, render: Callable[[Any], bytes]) -> bytes:
-        """The answer's body as ``render`` writes it (the app's JSON response), written once."""
-        if self._encoded is None:
-            self._encoded = render(self)
-        return self._encoded
-
-
 @dataclass(frozen=True)
 class Uploaded:
     """The file part of an upload, as the client sent it: its name (never logged: it may be a

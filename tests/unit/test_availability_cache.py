@@ -142,7 +142,7 @@ def test_the_answer_of_one_copy_is_encoded_once_and_a_new_copy_gets_a_new_answer
 
 def test_the_api_serves_the_kept_answer_as_jsonify_would(client, auth):
     """The availability endpoint's bytes are the app's own JSON encoding of the answer."""
-    from gateway.resources.declare import KeptAnswer
+    from gateway.kept import KeptAnswer
     first = client.get("/api/v1/shelters/availability", headers=auth("police"))
     second = client.get("/api/v1/shelters/availability", headers=auth("police"))
     assert first.status_code == second.status_code == 200
