@@ -47,6 +47,7 @@ def audit_table(metadata: MetaData) -> Table:
 
 
 KEY_SETTING = "REFNET_AUDIT_KEY"
+_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(774411)")  # one chain writer at a time (PostgreSQL)
 
 
 class AuditKeyMissing(RuntimeError):
@@ -75,8 +76,8 @@ def append(session, table: Table, *, actor: str, role: str, agency: str, action:
     """
     key = key or process_key()
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(774411)"))
-    last = session.execute(select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)).first()
+        session.execute(_CHAIN_LOCK)
+    last = session.execute(_last_entry(table)).first()
     prev_id, prev_hash = (last.id, last.hash) if last else (0, auditchain.GENESIS)
     entry = {"id": prev_id + 1, "at": now.astimezone(timezone.utc), "actor": actor[:100],
              "role": role[:20], "agency": agency[:100], "action": action[:64],
@@ -85,8 +86,21 @@ def append(session, table: Table, *, actor: str, role: str, agency: str, action:
     entry["prev_hash"] = prev_hash
     entry["hash"] = auditchain.entry_hash(entry, prev_hash, key)
     entry["key_id"] = auditchain.key_id(key)
-    session.execute(insert(table).values(**entry))
+    session.execute(_insert_entry(table), entry)
     return entry
+
+
+@functools.lru_cache(maxsize=None)
+def _last_entry(table: Table):
+    """The chain's last entry (id and hash), as a statement built once: ``append`` runs for
+    every audited call."""
+    return select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)
+
+
+@functools.lru_cache(maxsize=None)
+def _insert_entry(table: Table):
+    """``INSERT INTO audit_log``, built once; the entry comes as its parameters."""
+    return insert(table)
 
 
 def read_all(connection, table: Table) -> list[dict]:

@@ -7,6 +7,7 @@ confirmed it. Inbox: a consumer records each ``event_id`` it handled in the same
 the effect, so a redelivered event is recognised and skipped.
 """
 
+import functools
 import json
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -57,15 +58,23 @@ def add_to_outbox(session: WriteTransaction, outbox: Table, envelope: dict) -> N
     session.info["events_queued"] = True
     now = _now()
     values = dict(event_id=envelope["event_id"], type=envelope["type"], body=json.dumps(envelope),
-                  created_at=now, attempts=0)
+                  created_at=now, attempts=0, claimed_by=None, claimed_until=None)
     lease = session.info.get("outbox_hand_over")
     if lease is None:
-        session.execute(insert(outbox).values(**values))
+        session.execute(_insert_into(outbox), values)
         return
-    claim = session.info.setdefault("outbox_claim", str(uuid.uuid4()))
-    row_id = session.execute(insert(outbox).values(
-        **values, claimed_by=claim, claimed_until=now + lease)).inserted_primary_key[0]
+    values["claimed_by"] = session.info.setdefault("outbox_claim", str(uuid.uuid4()))
+    values["claimed_until"] = now + lease
+    row_id = session.execute(_insert_into(outbox), values).inserted_primary_key[0]
     session.info.setdefault("outbox_handed", []).append((row_id, values["type"], values["body"]))
+
+
+@functools.lru_cache(maxsize=None)
+def _insert_into(table: Table):
+    """``INSERT INTO table``, built once: its values come as parameters at each execution (a
+    statement built at every call costs four times its execution on SQLite, in SQLAlchemy's
+    construction and cache key)."""
+    return insert(table)
 
 
 def first_time(session: WriteTransaction, processed: Table, envelope: dict) -> bool:
@@ -77,17 +86,17 @@ def first_time(session: WriteTransaction, processed: Table, envelope: dict) -> b
     an event took to apply). A concurrent first delivery of the same event (another replica)
     makes it wait for that transaction: its commit makes this one a repeat, its rollback not.
     """
-    statement = _insert_for(session)(processed).values(
-        event_id=str(envelope["event_id"]), type=envelope["type"], processed_at=_now())
-    result = session.execute(statement.on_conflict_do_nothing(index_elements=[processed.c.event_id]))
+    statement = _record_once(processed, session.get_bind().dialect.name)
+    result = session.execute(statement, {"event_id": str(envelope["event_id"]),
+                                         "type": envelope["type"], "processed_at": _now()})
     return result.rowcount == 1
 
 
-def _insert_for(session: WriteTransaction):
-    """The dialect's own ``insert`` (the one with ``on_conflict_do_nothing``)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert
+@functools.lru_cache(maxsize=None)
+def _record_once(processed: Table, dialect: str):
+    """``INSERT ... ON CONFLICT (event_id) DO NOTHING`` in the dialect's own form, built once."""
+    insert_for = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert_for(processed).on_conflict_do_nothing(index_elements=[processed.c.event_id])
 
 
 def claim_pending(session: WriteTransaction, outbox: Table, *, limit: int, lease: timedelta,

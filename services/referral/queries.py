@@ -52,8 +52,12 @@ def file_consents_of(s: WriteTransaction, referral_id: int) -> dict:
 
 def load_for_update(s: WriteTransaction, reference: str):
     """The whole referral row, locked for the rest of the write transaction, or None."""
-    return s.execute(select(referrals).where(referrals.c.reference == reference)
-                     .with_for_update()).first()
+    return s.execute(_LOAD_FOR_UPDATE, {"reference": reference}).first()
+
+
+# built once: loading a referral to change it is the first step of most writes and events
+_LOAD_FOR_UPDATE = (select(referrals).where(referrals.c.reference == bindparam("reference"))
+                    .with_for_update())
 
 
 def consent_active(audience: str, now: datetime):

@@ -4,7 +4,7 @@ event (the step the referring police may be told of, docs/decisions/0039)."""
 
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from services.common.db import WriteTransaction
 
 from services.common.errors import NotFound
@@ -31,9 +31,9 @@ def move(s: WriteTransaction, row, status: str, at, agency: str, note: str, now:
     """Change status (lifecycle-checked), add the timeline entry and queue
     ``referral.status_changed`` in the same transaction; return the updated row."""
     lifecycle.check(row.status, status)
-    s.execute(update(referrals).where(referrals.c.id == row.id).values(status=status, updated_at=now))
+    s.execute(_SET_STATUS, {"b_id": row.id, "b_status": status, "b_now": now})
     add_timeline(s, row.id, at, agency, status, note, reason_code)
-    row = s.execute(select(referrals).where(referrals.c.id == row.id)).first()
+    row = s.execute(_BY_ID, {"b_id": row.id}).first()
     announce_change(s, row, status, agency, now, correlation_id)
     return row
 
@@ -51,5 +51,13 @@ def add_timeline(s: WriteTransaction, referral_id: int, at, agency: str, status:
                  reason_code: str | None = None) -> None:
     """One entry on the referral's lifecycle timeline (the note cut to its column), with the
     reason's code on a decline or withdrawal."""
-    s.execute(insert(timeline).values(referral_id=referral_id, at=at, agency=agency,
-                                      status=status, note=note[:500], reason_code=reason_code))
+    s.execute(_ADD_TIMELINE, {"referral_id": referral_id, "at": at, "agency": agency,
+                              "status": status, "note": note[:500], "reason_code": reason_code})
+
+
+# statements built once (each status change runs all three): built at every call, SQLAlchemy's
+# construction and cache key cost several times the statement's execution on SQLite
+_SET_STATUS = (update(referrals).where(referrals.c.id == bindparam("b_id"))
+               .values(status=bindparam("b_status"), updated_at=bindparam("b_now")))
+_BY_ID = select(referrals).where(referrals.c.id == bindparam("b_id"))
+_ADD_TIMELINE = insert(timeline)
