@@ -159,6 +159,12 @@ class Database:
         fails (the database restarted) is dropped and the lookup tried once on a new one."""
         if self.engine.dialect.paramstyle != "qmark":
             sql = sql.replace("?", "%s")
+        if self.sqlite and self.engine.url.database in (None, "", ":memory:"):
+            connection = self.engine.raw_connection()  # a memory database lives in the pool's
+            try:
+                return _fetch_one(connection, sql, params)
+            finally:
+                connection.close()
         kept = getattr(self._lookups, "connection", None)
         if kept is not None and kept[0] == os.getpid():
             try:

@@ -64,3 +64,12 @@ def test_a_lookup_survives_its_kept_connection_dying(db_url):
     other.join()
     assert seen[0][0] == 1 and seen[0][1] is not db._lookups.connection[1]  # one per thread
     db.dispose()
+
+
+def test_a_lookup_reads_an_in_memory_database_through_its_pool():
+    """An in-memory SQLite database exists only in the engine's own connection: a lookup never
+    opens a connection of its own to it (it would find an empty database)."""
+    store = RevocationStore("sqlite://")
+    assert store.revoke_token("jti-memory")
+    assert store.is_revoked("jti-memory", "police.a", int(time.time()))
+    store.db.dispose()
