@@ -1,7 +1,10 @@
 """The outbox relay and the confirming publisher against the real RabbitMQ (a fresh vhost), over
 outbox rows in real SQLite and PostgreSQL databases."""
 
+import contextlib
 import json
+import threading
+import time
 import uuid
 
 import kombu
@@ -241,7 +244,6 @@ def test_a_handed_over_row_the_broker_did_not_take_goes_back_to_the_poll(db, vho
 
 def test_rows_handed_to_a_relay_that_died_are_published_by_any_relay_once_the_lease_ends(
         db, vhost, amqp, listener):
-    import time
     dead = _handing_relay(db, vhost[1], seconds=1.0)  # never publishes: its process died
     envelopes = _envelopes()
     _queue(db, envelopes)
@@ -278,26 +280,33 @@ def test_a_relay_stopped_cleanly_publishes_what_was_handed_to_it(db, vhost, amqp
     assert [m.payload for m in drain(amqp, listener, 3)] == envelopes
 
 
-def test_a_commit_also_brings_out_rows_written_behind_the_relays_back(db, vhost, amqp, listener):
-    """With the poll an hour away, a commit's hand-over publishes its own rows and then, as a
-    wake always did, whatever else waits (here a row another process wrote)."""
-    import threading
-    import time
-    relay = OutboxRelay(db, outbox, broker.ConfirmingPublisher(vhost[1]), poll_interval=3600,
-                        hand_over_seconds=60)
+@contextlib.contextmanager
+def _relay_polling_hourly(db, amqp_uri: str, **options):
+    """A relay taking hand-overs, its thread running, its first poll done and the next an hour
+    away; the block then writes; on leaving, waits (up to 10 s) until every row is sent, then
+    stops the relay."""
+    relay = OutboxRelay(db, outbox, broker.ConfirmingPublisher(amqp_uri), poll_interval=3600,
+                        hand_over_seconds=60, **options)
     db.on_commit(relay.committed, hand_over=relay.hand_over_lease)
     runner = threading.Thread(target=relay.run_forever)
     runner.start()
     try:
         time.sleep(0.5)  # its first poll has found nothing; the next is an hour away
-        left = _insert_raw(db, "referral.left_behind")
-        _queue(db, _envelopes())
+        yield relay
         deadline = time.time() + 10
         while time.time() < deadline and not all(s[0] for s in _state(db).values()):
             time.sleep(0.05)
     finally:
         relay.stop()
         runner.join(10)
+
+
+def test_a_commit_also_brings_out_rows_written_behind_the_relays_back(db, vhost, amqp, listener):
+    """With the poll an hour away, a commit's hand-over publishes its own rows and then, as a
+    wake always did, whatever else waits (here a row another process wrote)."""
+    with _relay_polling_hourly(db, vhost[1]):
+        left = _insert_raw(db, "referral.left_behind")
+        _queue(db, _envelopes())
     state = _state(db)
     assert len(state) == 4 and all(s[0] for s in state.values()), state
     assert {m.payload["event_id"] for m in drain(amqp, listener, 4)} >= {left}
@@ -306,23 +315,9 @@ def test_a_commit_also_brings_out_rows_written_behind_the_relays_back(db, vhost,
 def test_a_backlog_longer_than_a_batch_goes_out_batch_after_batch(db, vhost, amqp, listener):
     """Rows the hand-over did not take (a burst filled it) wait for the poll: a full batch is
     followed by the next at once, not one batch per ``poll_interval`` (here an hour)."""
-    import threading
-    import time
-    relay = OutboxRelay(db, outbox, broker.ConfirmingPublisher(vhost[1]), poll_interval=3600,
-                        hand_over_seconds=60, batch_size=10)
-    db.on_commit(relay.committed, hand_over=relay.hand_over_lease)
-    runner = threading.Thread(target=relay.run_forever)
-    runner.start()
-    try:
-        time.sleep(0.5)  # its first poll has found nothing; the next is an hour away
+    with _relay_polling_hourly(db, vhost[1], batch_size=10):
         behind = {_insert_raw(db, "referral.left_behind") for _ in range(35)}
         _queue(db, _envelopes())  # one commit's hand-over wakes it
-        deadline = time.time() + 10
-        while time.time() < deadline and not all(s[0] for s in _state(db).values()):
-            time.sleep(0.05)
-    finally:
-        relay.stop()
-        runner.join(10)
     state = _state(db)
     assert len(state) == 38 and all(s[0] for s in state.values()), \
         sum(not s[0] for s in state.values())
