@@ -147,13 +147,16 @@ class OutboxRelay:
                 if count and not self._poll_now:
                     # a commit also publishes what waits besides its own rows (written by
                     # another process, given back by a failed publish), as a wake always did
-                    self._poll_now = self.others_waiting()
+                    if self.others_waiting():  # never cleared here: a commit may set it meanwhile
+                        self._poll_now = True
                 if self._poll_now or time.monotonic() >= next_poll:
+                    self._poll_now = False  # before the poll: a commit meanwhile sets it again
                     next_poll = time.monotonic() + self.poll_interval
                     polled = self.publish_pending()
-                    # a full batch: more may wait (a backlog the hand-over could not take),
-                    # polled again at once rather than a batch per poll_interval
-                    self._poll_now = polled >= self.batch_size
+                    if polled >= self.batch_size:
+                        # a full batch: more may wait (a backlog the hand-over could not take),
+                        # polled again at once rather than a batch per poll_interval
+                        self._poll_now = True
                     count += polled
                 backoff = 0.0
                 if self._poll_now or self._handed:
