@@ -15,10 +15,11 @@ import os
 import re
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, insert, select, text
+from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table, select, text
 
 from . import auditchain
 from .caller import Caller
+from .db import insert_into
 from .errors import Forbidden, InvalidInput, NotFound, ServiceError
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def append(session, table: Table, *, actor: str, role: str, agency: str, action:
     entry["prev_hash"] = prev_hash
     entry["hash"] = auditchain.entry_hash(entry, prev_hash, key)
     entry["key_id"] = auditchain.key_id(key)
-    session.execute(_insert_entry(table), entry)
+    session.execute(insert_into(table), entry)
     return entry
 
 
@@ -95,12 +96,6 @@ def _last_entry(table: Table):
     """The chain's last entry (id and hash), as a statement built once: ``append`` runs for
     every audited call."""
     return select(table.c.id, table.c.hash).order_by(table.c.id.desc()).limit(1)
-
-
-@functools.lru_cache(maxsize=None)
-def _insert_entry(table: Table):
-    """``INSERT INTO audit_log``, built once; the entry comes as its parameters."""
-    return insert(table)
 
 
 def read_all(connection, table: Table) -> list[dict]:

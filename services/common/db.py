@@ -7,12 +7,13 @@ green under eventlet: a blocked SQLite busy-wait would otherwise freeze the whol
 SQLite's wait does not yield to other green threads. Never hold a write transaction across an RPC or a publish.
 """
 
+import functools
 import os
 import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import MetaData, create_engine, event, inspect
+from sqlalchemy import MetaData, Table, create_engine, event, insert, inspect
 from sqlalchemy.engine import Connection, Engine
 
 
@@ -36,13 +37,7 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
-        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=15000")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.close()
+        _set_up_sqlite(dbapi_conn)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
@@ -50,6 +45,26 @@ def make_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _set_up_sqlite(dbapi_conn) -> None:
+    """Every SQLite connection: autocommit at the driver (BEGIN is ours to emit), WAL, a busy
+    timeout, foreign keys."""
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=15000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+@functools.lru_cache(maxsize=None)
+def insert_into(table: Table):
+    """``INSERT INTO table``, built once, its values given as parameters at each execution: a
+    statement built at every call costs four times its execution on SQLite (SQLAlchemy's
+    construction and cache key), and the outbox and audit inserts run on every write."""
+    return insert(table)
 
 
 class WriteTransaction:
@@ -181,8 +196,7 @@ class Database:
         cargs, cparams = dialect.create_connect_args(self.engine.url)
         connection = dialect.connect(*cargs, **cparams)
         if self.sqlite:
-            connection.isolation_level = None  # autocommit
-            connection.execute("PRAGMA busy_timeout=15000")
+            _set_up_sqlite(connection)
         else:
             connection.autocommit = True
         return connection

@@ -13,9 +13,9 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import (Column, DateTime, Index, Integer, MetaData, String, Table, Text, and_,
-                        insert, or_, select, update)
+                        or_, select, update)
 from sqlalchemy.dialects import postgresql, sqlite
-from services.common.db import WriteTransaction
+from services.common.db import WriteTransaction, insert_into
 
 
 def messaging_tables(metadata: MetaData) -> tuple[Table, Table]:
@@ -61,20 +61,12 @@ def add_to_outbox(session: WriteTransaction, outbox: Table, envelope: dict) -> N
                   created_at=now, attempts=0, claimed_by=None, claimed_until=None)
     lease = session.info.get("outbox_hand_over")
     if lease is None:
-        session.execute(_insert_into(outbox), values)
+        session.execute(insert_into(outbox), values)
         return
     values["claimed_by"] = session.info.setdefault("outbox_claim", str(uuid.uuid4()))
     values["claimed_until"] = now + lease
-    row_id = session.execute(_insert_into(outbox), values).inserted_primary_key[0]
+    row_id = session.execute(insert_into(outbox), values).inserted_primary_key[0]
     session.info.setdefault("outbox_handed", []).append((row_id, values["type"], values["body"]))
-
-
-@functools.lru_cache(maxsize=None)
-def _insert_into(table: Table):
-    """``INSERT INTO table``, built once: its values come as parameters at each execution (a
-    statement built at every call costs four times its execution on SQLite, in SQLAlchemy's
-    construction and cache key)."""
-    return insert(table)
 
 
 def first_time(session: WriteTransaction, processed: Table, envelope: dict) -> bool:
