@@ -81,36 +81,34 @@ class AvailabilityCache:
         self.generation = generation
         self.clock = clock
         self._lock = threading.Lock()
-        self._copy: tuple[float, int, list, str] | None = None  # read at, generation, rows, as_of
-        self._answer: KeptAnswer | None = None  # the API's answer of the copy, encoded once
+        # read at, generation, and the API's answer (encoded once per copy, not per request)
+        self._copy: tuple[float, int, KeptAnswer] | None = None
 
     def get(self, fetch: Callable[[], list]) -> tuple[list, str]:
         """The facilities and when they were read (ISO 8601, UTC); ``fetch`` asks the service."""
+        answer = self.answer(fetch)
+        return answer["facilities"], answer["as_of"]
+
+    def answer(self, fetch: Callable[[], list]) -> KeptAnswer:
+        """The API's answer, ``{"facilities": ..., "as_of": ...}``: the copy itself, the same
+        object as long as the copy lasts, so its JSON is written once per copy."""
         if self.max_age <= 0:
-            return fetch(), _now()
+            return KeptAnswer(facilities=fetch(), as_of=_now())
         generation = self.generation.current()
         if (copy := self._fresh(generation)) is not None:
             return copy
         with self._lock:  # one worker thread asks the service; the others wait for its answer
             if (copy := self._fresh(generation)) is not None:
                 return copy
-            read_at, rows, as_of = self.clock(), fetch(), _now()
-            self._copy = (read_at, generation, rows, as_of)
-            return rows, as_of
+            read_at, rows = self.clock(), fetch()
+            answer = KeptAnswer(facilities=rows, as_of=_now())
+            self._copy = (read_at, generation, answer)
+            return answer
 
-    def answer(self, fetch: Callable[[], list]) -> KeptAnswer:
-        """The API's answer, ``{"facilities": ..., "as_of": ...}``: the same object as long as
-        the copy is the same, so its JSON is written once per copy, not once per request."""
-        rows, as_of = self.get(fetch)
-        kept = self._answer
-        if kept is None or kept["facilities"] is not rows or kept["as_of"] != as_of:
-            kept = self._answer = KeptAnswer(facilities=rows, as_of=as_of)
-        return kept
-
-    def _fresh(self, generation: int) -> tuple[list, str] | None:
+    def _fresh(self, generation: int) -> KeptAnswer | None:
         copy = self._copy
         if copy is not None and copy[1] == generation and self.clock() - copy[0] < self.max_age:
-            return copy[2], copy[3]
+            return copy[2]
         return None
 
     def invalidate(self) -> None:

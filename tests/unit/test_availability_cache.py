@@ -150,5 +150,6 @@ def test_the_api_serves_the_kept_answer_as_jsonify_would(client, auth):
     with client.application.app_context():
         expected = client.application.json.response(dict(first.json)).get_data()
     assert first.data == expected
-    kept = client.application.extensions["refnet.availability"]._answer
+    kept = client.application.extensions["refnet.availability"].answer(
+        lambda: pytest.fail("the copy is fresh: the service is not asked"))
     assert isinstance(kept, KeptAnswer) and kept == first.json
