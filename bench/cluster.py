@@ -24,7 +24,7 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from bench import fixtures
+from bench import RATE_LIMIT_OFF, fixtures
 from bench.phases import Sample, exactly_once, phase_figures
 from refnet.harness import postgres as harness_postgres
 from refnet.harness.cluster import Cluster
@@ -219,7 +219,7 @@ def run(size: str, body: bytes, workdir, log) -> dict:
                 net = Network(workdir / "cluster", amqp_uri, replicas=2, gateways=2,
                               database_urls=urls,
                               extra_env={"REFNET_GATEWAY_DATABASE_URL": urls["gateway"],
-                                         "REFNET_RATE_LIMIT_PER_MINUTE": "100000000"})
+                                         **RATE_LIMIT_OFF})
                 net.prepare()
             members = {name: len(q["members"]) for name, q in cluster.queues(VHOST).items()
                        if q["type"] == "quorum"}

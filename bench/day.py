@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta, timezone
 import psutil
 import requests
 
-from bench import coldstart, daymodel
+from bench import RATE_LIMIT_OFF, coldstart, daymodel
 from bench.daymodel import last_month
 from bench.submission import numbered
 from refnet.harness import postgres as harness_postgres
@@ -546,7 +546,7 @@ def one_database(workdir, amqp_uri: str, database: str, plan, log) -> dict:
     if database == "postgres":
         urls = {s: harness_postgres.create_database(f"refnet_day_{s}") for s in SERVICES}
         urls["gateway"] = harness_postgres.create_database("refnet_day_gateway")
-    extra = {"REFNET_RATE_LIMIT_PER_MINUTE": "100000000"}
+    extra = dict(RATE_LIMIT_OFF)
     if "gateway" in urls:
         extra["REFNET_GATEWAY_DATABASE_URL"] = urls.pop("gateway")
     net = Network(workdir / f"day-{database}", amqp_uri, database_urls=urls, extra_env=extra,
