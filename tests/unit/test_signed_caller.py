@@ -85,6 +85,28 @@ def test_an_expired_caller_is_refused(pair):
         Verifier(pair[1], now=Clock()).verify(long_lived, "shelter", "decide")
 
 
+def test_the_ids_it_remembers_leave_when_they_expire_in_whatever_order_they_came(pair):
+    # two gateways whose clocks differ: ids do not arrive in the order they expire
+    clock = Clock()
+    verifier = Verifier(pair[1], now=clock)
+    late = Signer(pair[0], now=Clock(NOW)).sign(STAFF, "shelter", "decide")          # exp +60
+    early = Signer(pair[0], now=Clock(NOW - 30)).sign(STAFF, "shelter", "decide")    # exp +30
+    many = [Signer(pair[0], now=Clock(NOW - 40)).sign(STAFF, "shelter", "decide") for _ in range(300)]
+    for token in (late, early, *many):
+        verifier.verify(token, "shelter", "decide")
+    clock.at = NOW + 31  # early and the 300 have expired, late has not
+    fresh = Signer(pair[0], now=clock).sign(STAFF, "shelter", "decide")
+    verifier.verify(fresh, "shelter", "decide")
+    assert len(verifier._seen) == 2  # late and fresh: the expired ones are forgotten
+    with pytest.raises(CallerRefused, match="used before"):
+        verifier.verify(late, "shelter", "decide")
+    with pytest.raises(CallerRefused, match="used before"):
+        verifier.verify(fresh, "shelter", "decide")
+    clock.at = NOW + 95
+    verifier.verify(Signer(pair[0], now=clock).sign(STAFF, "shelter", "decide"), "shelter", "decide")
+    assert len(verifier._seen) == 1
+
+
 def test_a_caller_signed_for_another_service_or_method_is_refused(pair):
     signer, verifier = Signer(pair[0], now=Clock()), Verifier(pair[1], now=Clock())
     for service, method in (("referral", "get_status"), ("shelter", "get_file")):
