@@ -56,13 +56,16 @@ def all_queues() -> list[kombu.Queue]:
 
 
 def declare_topology(connection: kombu.Connection) -> None:
-    """Declare exchanges, queues and bindings (idempotent)."""
+    """Declare exchanges, queues and bindings, and remove the bindings retired since
+    (``topology.RETIRED_BINDINGS``; unbinding what is not bound does nothing): idempotent."""
     channel = connection.channel()
     try:
         for exchange in (EVENTS_EXCHANGE, DEAD_LETTER_EXCHANGE):
             exchange(channel).declare()
         for queue in all_queues():
             queue(channel).declare()
+            for key in t.RETIRED_BINDINGS.get(queue.name, ()):
+                queue(channel).unbind_from(EVENTS_EXCHANGE, routing_key=key)
     finally:
         channel.close()
 
@@ -114,15 +117,17 @@ class ConfirmingPublisher:
 
     def publish(self, body: dict, *, exchange: kombu.Exchange, routing_key: str,
                 message_id: str | None = None, headers: dict | None = None,
-                declare: list | None = None) -> None:
-        """Publish a dict as JSON; return once confirmed."""
+                declare: list | None = None, mandatory: bool = True) -> None:
+        """Publish a dict as JSON; return once confirmed. ``mandatory=False``: a message no
+        queue is bound for is dropped by the broker instead of raising ``Unroutable``."""
         self.publish_raw(json.dumps(body), content_type="application/json", exchange=exchange,
                          routing_key=routing_key, message_id=message_id, headers=headers,
-                         declare=declare)
+                         declare=declare, mandatory=mandatory)
 
     def publish_raw(self, body, *, content_type: str, exchange: kombu.Exchange, routing_key: str,
                     message_id: str | None = None, headers: dict | None = None,
-                    declare: list | None = None, properties: dict | None = None) -> None:
+                    declare: list | None = None, properties: dict | None = None,
+                    mandatory: bool = True) -> None:
         """Publish an already encoded body; return once confirmed. ``properties``: more AMQP
         message properties (``reply_to``, ``correlation_id``, ``expiration`` in seconds)."""
         producer = self._ensure()
@@ -130,7 +135,7 @@ class ConfirmingPublisher:
             producer.publish(
                 body, exchange=exchange, routing_key=routing_key,
                 content_type=content_type, content_encoding="utf-8",
-                delivery_mode=2, mandatory=True, message_id=message_id, headers=headers or {},
+                delivery_mode=2, mandatory=mandatory, message_id=message_id, headers=headers or {},
                 declare=declare or [], retry=False, **(properties or {}))
         except ChannelError as exc:
             self.close()  # the channel is unusable after a channel error

@@ -21,6 +21,8 @@ from typing import Callable
 
 from sqlalchemy import Table
 
+from services.contracts import topology
+
 from . import messaging
 from .broker import EVENTS_EXCHANGE, ConfirmingPublisher, Unroutable
 from .db import Database
@@ -35,7 +37,8 @@ class OutboxRelay:
     def __init__(self, db: Database, outbox: Table, publisher: ConfirmingPublisher, *,
                  batch_size: int = 100, lease_seconds: float = 30.0, poll_interval: float = 1.0,
                  hand_over_seconds: float | None = None,
-                 on_published: Callable[[dict], None] | None = None):
+                 on_published: Callable[[dict], None] | None = None,
+                 must_route: Callable[[str], bool] = topology.consumed):
         self.db = db
         self.outbox = outbox
         self.publisher = publisher
@@ -49,6 +52,9 @@ class OutboxRelay:
         self._poll_now = True
         self.published = 0
         self.on_published = on_published  # called with each confirmed envelope (metrics, logs)
+        # whether an event type must reach a queue (published ``mandatory``): a row of such a
+        # type that no queue takes stays unsent; one of a type no service consumes goes out
+        self.must_route = must_route
 
     def hand_over_lease(self) -> timedelta | None:
         """The lease a write transaction claims its rows under for this relay, or None (no
@@ -111,7 +117,8 @@ class OutboxRelay:
                         self.publisher.publish(envelope, exchange=EVENTS_EXCHANGE,
                                                routing_key=event_type,
                                                message_id=envelope["event_id"],
-                                               headers={"correlation_id": envelope.get("correlation_id")})
+                                               headers={"correlation_id": envelope.get("correlation_id")},
+                                               mandatory=self.must_route(event_type))
                     except Unroutable:
                         unroutable += 1  # stays unsent; the rows after it still go out
                         continue

@@ -118,6 +118,29 @@ def test_declare_topology_is_idempotent_and_complete(amqp):
         channel.close()
 
 
+def test_declare_topology_unbinds_what_a_queue_was_bound_with_before(amqp, publisher):
+    """A broker set up before decision 0059 bound each queue to whole sources (``referral.#``);
+    declaring the queue again adds the exact keys but removes nothing: broker-setup unbinds the
+    retired keys, so the legal service no longer hears a status change it does not apply."""
+    channel = amqp.channel()
+    try:
+        channel.queue_purge("legal.events")  # what earlier tests of the session routed there
+        for key in topology.RETIRED_BINDINGS["legal.events"]:
+            channel.queue_bind("legal.events", topology.EVENTS_EXCHANGE, routing_key=key)
+    finally:
+        channel.close()
+    ref = random_reference()
+    publisher.publish({"as": "before"}, exchange=broker.EVENTS_EXCHANGE,
+                      routing_key="referral.status_changed")
+    assert [m.payload for m in drain(amqp, "legal.events", 1)] == [{"as": "before"}]
+    broker.declare_topology(amqp)
+    publisher.publish({"heard": False}, exchange=broker.EVENTS_EXCHANGE,
+                      routing_key="referral.status_changed", mandatory=False)
+    publisher.publish({"heard": ref}, exchange=broker.EVENTS_EXCHANGE,
+                      routing_key="referral.accepted")
+    assert [m.payload for m in drain(amqp, "legal.events", 1)] == [{"heard": ref}]
+
+
 def test_publish_pending_publishes_with_confirms_and_marks_sent(db, vhost, amqp, listener):
     envelopes = _envelopes()
     _queue(db, envelopes)
@@ -153,12 +176,14 @@ def test_publishing_to_a_routing_key_nobody_binds_raises_unroutable(vhost, amqp,
 
 
 def test_the_relay_leaves_an_unroutable_row_unsent_and_publishes_the_rest(db, vhost, amqp, listener):
-    """A row no queue takes stays unsent (and is retried), without holding back the rows after it."""
+    """A row of a type that must reach a queue (as every type a service consumes must), which
+    no queue takes, stays unsent (and is retried), without holding back the rows after it."""
     [first, *rest] = _envelopes()
     _queue(db, [first])
     stuck = _insert_raw(db, "nobody.bound")
     _queue(db, rest)
-    relay = OutboxRelay(db, outbox, broker.ConfirmingPublisher(vhost[1]))
+    relay = OutboxRelay(db, outbox, broker.ConfirmingPublisher(vhost[1]),
+                        must_route=lambda event_type: True)
     reason = "unroutable: no queue bound for 1 event(s)"
     try:
         with pytest.raises(RelayFailure, match="unroutable"):
@@ -173,6 +198,24 @@ def test_the_relay_leaves_an_unroutable_row_unsent_and_publishes_the_rest(db, vh
         relay.publisher.close()
     assert _state(db)[stuck] == (False, None, None, 2, reason)
     assert relay.published == 1 + len(rest)
+    assert [m.payload for m in drain(amqp, listener, 1 + len(rest))] == [first, *rest]
+
+
+def test_a_row_of_a_type_no_service_consumes_goes_out_though_no_queue_takes_it(db, vhost, amqp, listener):
+    """``topology.consumed``: an event type no service's queue is bound to (a capacity change)
+    is published without ``mandatory``; the broker drops it and the row is sent, not retried."""
+    assert not topology.consumed("nobody.bound") and topology.consumed("referral.submitted")
+    [first, *rest] = _envelopes()
+    _queue(db, [first])
+    unheard = _insert_raw(db, "nobody.bound")
+    _queue(db, rest)
+    relay = OutboxRelay(db, outbox, broker.ConfirmingPublisher(vhost[1]))
+    try:
+        assert relay.publish_pending() == 2 + len(rest)
+    finally:
+        relay.publisher.close()
+    assert all(state[:4] == (True, None, None, 0) for state in _state(db).values())
+    assert unheard in _state(db)
     assert [m.payload for m in drain(amqp, listener, 1 + len(rest))] == [first, *rest]
 
 

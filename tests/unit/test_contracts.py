@@ -584,15 +584,6 @@ def test_is_reference_accepts_fixture_references():
 
 # --- topology names ---------------------------------------------------------------------------------
 
-def test_every_event_type_reaches_the_services_that_are_not_its_source():
-    for event_type in SAMPLES:
-        source = event_type.split(".")[0]
-        consumers = {queue for queue, keys in topology.EVENT_QUEUES.items()
-                     if any(re.fullmatch(k.replace(".", r"\.").replace("#", ".*"), event_type) for k in keys)}
-        assert topology.event_queue_for(source) not in consumers  # no one consumes their own events
-        assert consumers == {q for q in topology.EVENT_QUEUES if q != topology.event_queue_for(source)}
-
-
 @pytest.mark.parametrize("event_type,coded", [
     ("shelter.referral_declined", {"reason_code": "outside_mandate"}),
     ("referral.withdrawn", {"reason_code": "survivor_declined"}),

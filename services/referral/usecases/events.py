@@ -33,7 +33,7 @@ def apply_event(db: Database, clock: Clock, body: dict) -> bool:
 
     Returns False for an event this service does not act on, or has handled before.
     """
-    return apply_once(db, processed_events, body, _EVENT_HANDLERS, clock.now())
+    return apply_once(db, processed_events, body, HANDLERS, clock.now())
 
 
 def _on_received(s: WriteTransaction, envelope: dict, payload: dict, now) -> None:
@@ -253,7 +253,7 @@ def _on_follow_up_ended(s: WriteTransaction, envelope: dict, payload: dict, now)
           actor="system:follow-up")
 
 
-_EVENT_HANDLERS = {
+HANDLERS = {
     "shelter.follow_up_ended": _on_follow_up_ended,
     "shelter.partner_referral_changed": _on_partner_referral,
     "shelter.referral_received": _on_received,
