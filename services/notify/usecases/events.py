@@ -6,11 +6,10 @@ and their deliveries in the same transaction."""
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
-from services.common.db import WriteTransaction
 
-from services.common.db import Database
+from services.common.db import Database, WriteTransaction, insert_into
 from services.common.messaging import apply_once
 from services.common.timeutil import aware
 
@@ -24,12 +23,28 @@ log = logging.getLogger(__name__)
 
 # --- what is known of a referral -------------------------------------------------------------
 
+# Statements built once, their values given at each execution: every event runs several, and
+# building one (SQLAlchemy's construction and cache key) cost more than running it on SQLite.
+# An update's SET columns are the parameters' keys other than ``b_ref``.
+_KNOWN = select(known_referrals).where(known_referrals.c.reference == bindparam("b_ref"))
+_KNOWN_FOR_UPDATE = _KNOWN.with_for_update()
+_UPDATE_KNOWN = update(known_referrals).where(known_referrals.c.reference == bindparam("b_ref"))
+_HOLD_WATCH = (select(hold_watches.c.expires_at)
+               .where(hold_watches.c.reference == bindparam("b_ref")).with_for_update())
+_UPDATE_HOLD_WATCH = update(hold_watches).where(hold_watches.c.reference == bindparam("b_ref"))
+_CLOSE_HOLD_WATCH = (update(hold_watches)
+                     .where(and_(hold_watches.c.reference == bindparam("b_ref"),
+                                 hold_watches.c.closed_at.is_(None)))
+                     .values(closed_at=bindparam("b_now")))
+_TOLD = (select(notifications.c.moment).distinct()
+         .where(notifications.c.reference == bindparam("b_ref"),
+                notifications.c.moment.in_(moments.TOLD_ONCE),
+                notifications.c.event_id != bindparam("b_event")))
+
+
 def known(s: WriteTransaction, reference: str, *, for_update: bool = False):
     """The referral as the events described it, or None."""
-    query = select(known_referrals).where(known_referrals.c.reference == reference)
-    if for_update:
-        query = query.with_for_update()
-    return s.execute(query).first()
+    return s.execute(_KNOWN_FOR_UPDATE if for_update else _KNOWN, {"b_ref": reference}).first()
 
 
 def _keep(s: WriteTransaction, reference: str, now: datetime, **values) -> None:
@@ -38,13 +53,12 @@ def _keep(s: WriteTransaction, reference: str, now: datetime, **values) -> None:
     if known(s, reference, for_update=True) is None:
         try:
             with s.begin_nested():
-                s.execute(insert(known_referrals).values(reference=reference, updated_at=now,
-                                                         **values))
+                s.execute(insert_into(known_referrals),
+                          {"reference": reference, "updated_at": now, **values})
             return
         except IntegrityError:  # another consumer kept it first: update theirs
             pass
-    s.execute(update(known_referrals).where(known_referrals.c.reference == reference)
-              .values(updated_at=now, **values))
+    s.execute(_UPDATE_KNOWN, {"b_ref": reference, "updated_at": now, **values})
 
 
 def _keep_consent(s: WriteTransaction, reference: str, share: bool, until, decided_at: datetime,
@@ -57,8 +71,7 @@ def _keep_consent(s: WriteTransaction, reference: str, share: bool, until, decid
               "referrer_consent_until": until}
     if row is None:
         _keep(s, reference, now)
-    s.execute(update(known_referrals).where(known_referrals.c.reference == reference)
-              .values(updated_at=now, **values))
+    s.execute(_UPDATE_KNOWN, {"b_ref": reference, "updated_at": now, **values})
 
 
 # --- handlers --------------------------------------------------------------------------------
@@ -94,9 +107,8 @@ def on_status_changed(s: WriteTransaction, envelope: dict, payload: dict, now: d
           submitted_by=payload["submitted_by"], urgency=payload["urgency"])
     _keep_consent(s, ref, payload["share_status_with_referrer"], None, payload["changed_at"], now)
     consent = audience_allows(s, moments.POLICE_AUDIENCE, ref, now)
-    told = frozenset(s.execute(select(notifications.c.moment).distinct().where(
-        notifications.c.reference == ref, notifications.c.moment.in_(moments.TOLD_ONCE),
-        notifications.c.event_id != str(envelope["event_id"]))).scalars())
+    told = frozenset(s.execute(_TOLD, {"b_ref": ref, "b_event": str(envelope["event_id"])})
+                     .scalars())
     _make(s, envelope, moments.status_changed(payload, consent, told), now)
 
 
@@ -114,20 +126,16 @@ def on_bed_held(s: WriteTransaction, envelope: dict, payload: dict, now: datetim
     warn_at = expires_at - timedelta(minutes=values.hold_warning_minutes)
     watch = {"agency": payload["agency"], "expires_at": expires_at, "warn_at": warn_at,
              "warned_at": None, "closed_at": None}
-    existing = s.execute(select(hold_watches.c.expires_at)
-                         .where(hold_watches.c.reference == ref).with_for_update()).first()
+    existing = s.execute(_HOLD_WATCH, {"b_ref": ref}).first()
     if existing is None:
-        s.execute(insert(hold_watches).values(reference=ref, **watch))
+        s.execute(insert_into(hold_watches), {"reference": ref, **watch})
     elif aware(existing.expires_at) != expires_at:   # held again: a new watch
-        s.execute(update(hold_watches).where(hold_watches.c.reference == ref).values(**watch))
+        s.execute(_UPDATE_HOLD_WATCH, {"b_ref": ref, **watch})
 
 
 def on_hold_over(s: WriteTransaction, envelope: dict, payload: dict, now: datetime, values) -> None:
     """The person arrived, the hold lapsed or the referral ended: no warning any more."""
-    s.execute(update(hold_watches)
-              .where(and_(hold_watches.c.reference == payload["reference"],
-                          hold_watches.c.closed_at.is_(None)))
-              .values(closed_at=now))
+    s.execute(_CLOSE_HOLD_WATCH, {"b_ref": payload["reference"], "b_now": now})
 
 
 def _planner(plan):

@@ -1,13 +1,14 @@
 """Making a notification and its email and SMS deliveries, inside the caller's transaction: the
 one way every notification is made (events, hold warnings, failed deliveries)."""
 
+import functools
 import json
 from datetime import datetime
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.exc import IntegrityError
-from services.common.db import WriteTransaction
 
+from services.common.db import WriteTransaction, insert_into
 from services.common.timeutil import aware
 
 from ..domain import preferences as rules
@@ -33,23 +34,34 @@ _SUBSCRIBER = (subscribers.c.user_id, subscribers.c.time_zone, subscribers.c.qui
                subscribers.c.phone.is_not(None).label("has_phone"))
 
 
+_PERSON = select(*_SUBSCRIBER).where(subscribers.c.user_id == bindparam("b_user"))
+
+
+@functools.lru_cache(maxsize=None)
+def _desk(of_agency: bool, excluding: bool):
+    """The subscribers of a desk, built once per shape (at an agency or any, excluding one
+    person or not): parameters ``b_role``, ``b_event``, ``b_agency``, ``b_exclude``."""
+    personal = (select(notifications.c.user_id)
+                .where(and_(notifications.c.event_id == bindparam("b_event"),
+                            notifications.c.user_id.is_not(None))))
+    conditions = [subscribers.c.role == bindparam("b_role"), subscribers.c.user_id.not_in(personal)]
+    if of_agency:
+        conditions.append(subscribers.c.agency == bindparam("b_agency"))
+    if excluding:
+        conditions.append(subscribers.c.user_id != bindparam("b_exclude"))
+    return select(*_SUBSCRIBER).where(and_(*conditions)).order_by(subscribers.c.user_id)
+
+
 def _subscribers_of(s: WriteTransaction, planned: Planned, event_id: str) -> list:
     """The people a notification's email and SMS may go to: the person it is addressed to, or
     every subscriber of the desk's role (at its agency; any agency for ``*``) except the one it
     excludes and those who got a personal notification of the same event."""
     r = planned.recipient
     if not r.is_desk:
-        return s.execute(select(*_SUBSCRIBER).where(subscribers.c.user_id == r.user_id)).all()
-    personal = (select(notifications.c.user_id)
-                .where(and_(notifications.c.event_id == event_id,
-                            notifications.c.user_id.is_not(None))))
-    conditions = [subscribers.c.role == r.role, subscribers.c.user_id.not_in(personal)]
-    if r.agency is not None:
-        conditions.append(subscribers.c.agency == r.agency)
-    if r.exclude_user is not None:
-        conditions.append(subscribers.c.user_id != r.exclude_user)
-    return s.execute(select(*_SUBSCRIBER).where(and_(*conditions))
-                     .order_by(subscribers.c.user_id)).all()
+        return s.execute(_PERSON, {"b_user": r.user_id}).all()
+    query = _desk(r.agency is not None, r.exclude_user is not None)
+    return s.execute(query, {"b_role": r.role, "b_event": event_id, "b_agency": r.agency,
+                             "b_exclude": r.exclude_user}).all()
 
 
 def make_notification(s: WriteTransaction, planned: Planned, *, event_id: str, now: datetime) -> int | None:
@@ -66,7 +78,7 @@ def make_notification(s: WriteTransaction, planned: Planned, *, event_id: str, n
     r = planned.recipient
     try:
         with s.begin_nested():
-            result = s.execute(insert(notifications).values(
+            result = s.execute(insert_into(notifications), dict(
                 event_id=event_id, moment=planned.moment, recipient=r.key, user_id=r.user_id,
                 role=r.role, agency=r.agency, exclude_user=r.exclude_user,
                 reference=planned.reference, audience=planned.audience, link=planned.link,
@@ -78,7 +90,7 @@ def make_notification(s: WriteTransaction, planned: Planned, *, event_id: str, n
     for row in _subscribers_of(s, planned, event_id):
         plan = rules.delivery_plan(_delivery_prefs(row), planned.moment, planned.urgent, now)
         for channel, status, not_before in plan:
-            s.execute(insert(deliveries).values(
+            s.execute(insert_into(deliveries), dict(
                 notification_id=notification_id, user_id=row.user_id, channel=channel,
                 status=status, not_before=not_before, attempts=0, created_at=now))
     return notification_id
@@ -96,6 +108,11 @@ def make_all(s: WriteTransaction, planned: list[Planned], *, event_id: str, now:
 
 
 
+_CONSENT = (select(known_referrals.c.share_status_with_referrer,
+                   known_referrals.c.referrer_consent_until)
+            .where(known_referrals.c.reference == bindparam("b_ref")))
+
+
 def audience_allows(s, audience: str | None, reference: str | None, now: datetime) -> bool:
     """Whether a notification for ``audience`` about ``reference`` may still be shown or sent
     at ``now``: always without an audience; for the referring police, only while the survivor's
@@ -104,8 +121,6 @@ def audience_allows(s, audience: str | None, reference: str | None, now: datetim
         return True
     if audience != POLICE_AUDIENCE or reference is None:
         return False
-    k = known_referrals.c
-    row = s.execute(select(k.share_status_with_referrer, k.referrer_consent_until)
-                    .where(k.reference == reference)).first()
+    row = s.execute(_CONSENT, {"b_ref": reference}).first()
     return row is not None and consent_stands(row.share_status_with_referrer,
                                               aware(row.referrer_consent_until), now)
