@@ -3,7 +3,7 @@ count the caller checks, so the database decides whether the beds are still ther
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from services.common.db import WriteTransaction
 
 from services.common.errors import NotFound
@@ -95,29 +95,47 @@ def facility_inventory(s: WriteTransaction, facility_id: str) -> list:
                      .order_by(beds.c.population_group)).all()
 
 
+_WITH_FREE = (select(beds.c.facility_id)
+              .join(facilities, facilities.c.id == beds.c.facility_id)
+              .where(and_(beds.c.population_group == bindparam("b_group"),
+                          free() >= bindparam("b_needed"),
+                          facilities.c.provider == bindparam("b_provider"),
+                          facilities.c.closed_at.is_(None)))
+              .order_by(beds.c.facility_id))
+
+
 def facilities_with_free(s: WriteTransaction, group: str, needed: int, provider: str) -> list[str]:
     """A provider's open facilities with at least ``needed`` free beds of a group, in id order."""
-    return s.execute(select(beds.c.facility_id)
-                     .join(facilities, facilities.c.id == beds.c.facility_id)
-                     .where(and_(beds.c.population_group == group, free() >= needed,
-                                 facilities.c.provider == provider,
-                                 facilities.c.closed_at.is_(None)))
-                     .order_by(beds.c.facility_id)).scalars().all()
+    return s.execute(_WITH_FREE, {"b_group": group, "b_needed": needed,
+                                  "b_provider": provider}).scalars().all()
+
+
+_KEY = and_(beds.c.facility_id == bindparam("b_facility"),
+            beds.c.population_group == bindparam("b_group"))
+# built once, their values given at each execution (a statement built at each call cost more
+# than running it on SQLite)
+_TAKE = (update(beds)
+         .where(and_(_KEY, free() >= bindparam("b_held") + bindparam("b_occupied")))
+         .values(held=beds.c.held + bindparam("b_held"),
+                 occupied=beds.c.occupied + bindparam("b_occupied"), updated_at=bindparam("b_now")))
+_HOLD_TO_OCCUPIED = (update(beds).where(and_(_KEY, beds.c.held >= bindparam("b_n")))
+                     .values(held=beds.c.held - bindparam("b_n"),
+                             occupied=beds.c.occupied + bindparam("b_n"),
+                             updated_at=bindparam("b_now")))
 
 
 def take(s: WriteTransaction, facility_id: str, group: str, now: datetime, *, held: int = 0,
          occupied: int = 0) -> bool:
     """Take free beds as held or occupied; False (nothing changed) if not enough are free."""
-    result = s.execute(update(beds).where(and_(key(facility_id, group), free() >= held + occupied))
-                       .values(held=beds.c.held + held, occupied=beds.c.occupied + occupied,
-                               updated_at=now))
+    result = s.execute(_TAKE, {"b_facility": facility_id, "b_group": group, "b_held": held,
+                               "b_occupied": occupied, "b_now": now})
     return result.rowcount == 1
 
 
 def hold_to_occupied(s: WriteTransaction, facility_id: str, group: str, n: int, now: datetime) -> None:
     """Turn ``n`` held beds into occupied ones."""
-    result = s.execute(update(beds).where(and_(key(facility_id, group), beds.c.held >= n))
-                       .values(held=beds.c.held - n, occupied=beds.c.occupied + n, updated_at=now))
+    result = s.execute(_HOLD_TO_OCCUPIED, {"b_facility": facility_id, "b_group": group, "b_n": n,
+                                           "b_now": now})
     if result.rowcount != 1:
         raise RuntimeError(f"bed counters of {facility_id}/{group} disagree with placements")
 

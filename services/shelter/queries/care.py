@@ -4,7 +4,7 @@ written here only as ciphertext; the use cases encrypt and decrypt it."""
 from datetime import datetime
 
 from sqlalchemy import and_, insert, select, update
-from services.common.db import WriteTransaction
+from services.common.db import WriteTransaction, insert_into
 
 from services.common.errors import NotFound
 from services.common.timeutil import aware, iso
@@ -105,7 +105,7 @@ def milestone(s: WriteTransaction, plan_id: int, code: str):
 def add_milestones(s: WriteTransaction, plan_id: int, milestones, case_manager: str) -> None:
     """A new plan's milestones (the case manager's assignment is done at once), in one
     statement with a row of parameters each."""
-    s.execute(insert(care_milestones), [
+    s.execute(insert_into(care_milestones), [
         {"plan_id": plan_id, "code": m.code, "due_at": m.due_at, "done_at": m.done_at,
          "done_by": case_manager if m.done_at else None} for m in milestones])
 
@@ -219,7 +219,7 @@ def screening_view(row, result: dict) -> dict:
 def add_plan(s: WriteTransaction, admission_id: int, reference: str, facility_id: str, case_manager: str,
              now: datetime, user: str) -> int:
     """A new open plan; its id."""
-    return s.execute(insert(care_plans).values(
+    return s.execute(insert_into(care_plans), dict(
         admission_id=admission_id, reference=reference, facility_id=facility_id,
         case_manager=case_manager, status="open", opened_at=now, updated_at=now,
         updated_by=user[:100])).inserted_primary_key[0]

@@ -4,8 +4,9 @@ import base64
 import json
 from datetime import datetime
 
-from sqlalchemy import and_, case, insert, or_, select, update
-from services.common.db import WriteTransaction
+from sqlalchemy import and_, bindparam, case, or_, select, update
+
+from services.common.db import WriteTransaction, insert_into
 
 from services.common.errors import InvalidInput, NotFound
 from services.common.timeutil import aware, iso
@@ -16,10 +17,22 @@ from ..tables import best_interests, incoming
 
 MAX_ROWS = 500
 
+# built once (a statement built at each call cost more than running it on SQLite); the
+# ``b_`` names are parameters given at each execution
+_FOR_UPDATE = (select(incoming).where(incoming.c.reference == bindparam("b_ref"))
+               .with_for_update())
+_HELD_FOR_UPDATE = (select(incoming).where(and_(incoming.c.reference == bindparam("b_ref"),
+                                                incoming.c.held_by == bindparam("b_agency")))
+                    .with_for_update())
+_RECORDED = select(incoming.c.reference).where(incoming.c.reference == bindparam("b_ref"))
+_DECIDE = update(incoming).where(and_(incoming.c.reference == bindparam("b_ref"),
+                                      incoming.c.status == bindparam("b_status"),
+                                      incoming.c.held_by == bindparam("b_holder")))
+
 
 def for_update(s: WriteTransaction, reference: str):
     """The incoming referral, locked; NotFound when there is none."""
-    row = s.execute(select(incoming).where(incoming.c.reference == reference).with_for_update()).first()
+    row = s.execute(_FOR_UPDATE, {"b_ref": reference}).first()
     if row is None:
         raise NotFound(f"no incoming referral {reference}", field="reference")
     return row
@@ -34,9 +47,7 @@ def status_of(s: WriteTransaction, reference: str) -> str | None:
 def held_for_update(s: WriteTransaction, reference: str, agency: str):
     """The incoming referral held by ``agency``, locked; NotFound (naming ``reference``) when
     there is none or another provider holds it: a provider must not learn of another's."""
-    row = s.execute(select(incoming).where(and_(incoming.c.reference == reference,
-                                                incoming.c.held_by == agency))
-                    .with_for_update()).first()
+    row = s.execute(_HELD_FOR_UPDATE, {"b_ref": reference, "b_agency": agency}).first()
     if row is None:
         raise NotFound(f"no incoming referral {reference}", field="reference")
     return row
@@ -99,12 +110,11 @@ def record_decision(s: WriteTransaction, row, status: str, now: datetime, user: 
     """The shelter's decision on a referral still in the status and with the holder it was
     read with: the reason's code, and the staff's own note (this service's alone). False when
     it changed meanwhile (another decision won)."""
-    return s.execute(update(incoming).where(and_(incoming.c.reference == row.reference,
-                                                 incoming.c.status == row.status,
-                                                 incoming.c.held_by == row.held_by))
-                     .values(status=status, decided_at=now, decided_by=user,
-                             decision_reason_code=reason_code,
-                             decision_reason=(reason or "").strip() or None)).rowcount == 1
+    return s.execute(_DECIDE, {
+        "b_ref": row.reference, "b_status": row.status, "b_holder": row.held_by,
+        "status": status, "decided_at": now, "decided_by": user,
+        "decision_reason_code": reason_code,
+        "decision_reason": (reason or "").strip() or None}).rowcount == 1
 
 
 def start_screening(s: WriteTransaction, row, now: datetime, user: str, reason_code: str) -> bool:
@@ -129,7 +139,7 @@ def put_best_interests(s: WriteTransaction, reference: str, outcome: str, assess
     values = {"outcome": outcome, "assessed_by": assessed_by[:100], "assessed_on": assessed_on,
               "recorded_at": now}
     if best_interests_of(s, reference) is None:
-        s.execute(insert(best_interests).values(reference=reference, **values))
+        s.execute(insert_into(best_interests), {"reference": reference, **values})
     else:
         s.execute(update(best_interests).where(best_interests.c.reference == reference)
                   .values(**values))
@@ -137,9 +147,9 @@ def put_best_interests(s: WriteTransaction, reference: str, outcome: str, assess
 
 def add(s: WriteTransaction, p: dict, now: datetime) -> bool:
     """Record a submitted referral once; False when it was recorded before."""
-    if s.execute(select(incoming.c.reference).where(incoming.c.reference == p["reference"])).first():
+    if s.execute(_RECORDED, {"b_ref": p["reference"]}).first():
         return False
-    s.execute(insert(incoming).values(
+    s.execute(insert_into(incoming), dict(
         reference=p["reference"], population_group=p["population_group"], urgency=p["urgency"],
         needs=json.dumps(p["needs"]), children_count=p["children_count"],
         beds_needed=p["beds_needed"], referring_agency=p["referring_agency"], status="received",

@@ -2,26 +2,30 @@
 
 from datetime import datetime
 
-from sqlalchemy import and_, insert, select, update
-from services.common.db import WriteTransaction
+from sqlalchemy import and_, bindparam, select, update
 
+from services.common.db import WriteTransaction, insert_into
 from services.common.timeutil import aware, iso
 
 from ..domain import placement as rules
 from ..tables import placements
 
 
+# built once; the SET columns of _MOVE are the parameters' keys other than the ``b_`` ones
+_FOR_UPDATE = (select(placements).where(placements.c.reference == bindparam("b_ref"))
+               .with_for_update())
+_MOVE = update(placements).where(and_(placements.c.id == bindparam("b_id"),
+                                      placements.c.state == bindparam("b_from")))
+
+
 def for_update(s: WriteTransaction, reference: str):
     """The referral's placement, locked, or None."""
-    return s.execute(select(placements).where(placements.c.reference == reference)
-                     .with_for_update()).first()
+    return s.execute(_FOR_UPDATE, {"b_ref": reference}).first()
 
 
 def move(s: WriteTransaction, placement_id: int, from_state: str, **values) -> bool:
     """Change a placement still in ``from_state``; False when it moved on meanwhile."""
-    return s.execute(update(placements).where(and_(placements.c.id == placement_id,
-                                                   placements.c.state == from_state))
-                     .values(**values)).rowcount == 1
+    return s.execute(_MOVE, {"b_id": placement_id, "b_from": from_state, **values}).rowcount == 1
 
 
 def waitlisted(s: WriteTransaction, group: str | None = None, provider: str | None = None) -> list:
@@ -71,7 +75,7 @@ def waitlist_view(r, group: str, position: int) -> dict:
 
 def add(s: WriteTransaction, **values) -> int:
     """A new placement; its id."""
-    return s.execute(insert(placements).values(priority=0, **values)).inserted_primary_key[0]
+    return s.execute(insert_into(placements), {"priority": 0, **values}).inserted_primary_key[0]
 
 
 def hold_waitlisted(s: WriteTransaction, reference: str, facility_id: str, now: datetime,

@@ -4,8 +4,9 @@ who holds an incoming referral (docs/decisions/0039)."""
 import json
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, select, update
-from services.common.db import WriteTransaction
+from sqlalchemy import and_, bindparam, func, select, update
+
+from services.common.db import WriteTransaction, insert_into
 
 from ..domain import routing as rules
 from ..domain.intake import UNDECIDED
@@ -13,18 +14,26 @@ from ..tables import beds, facilities, incoming, providers, referral_offers
 from .beds import free
 
 
+# built once: routing runs them for every referral received
+_PROVIDERS = select(providers)
+_FREE_BY_PROVIDER = (select(beds.c.population_group, facilities.c.provider,
+                            func.max(free()).label("free"))
+                     .select_from(beds.join(facilities, facilities.c.id == beds.c.facility_id))
+                     .where(and_(beds.c.capacity > 0, facilities.c.closed_at.is_(None)))
+                     .group_by(beds.c.population_group, facilities.c.provider))
+_HOLD = (update(incoming).where(incoming.c.reference == bindparam("b_ref"))
+         .values(held_by=bindparam("b_holder"), offered_at=bindparam("b_now"),
+                 answer_due_at=bindparam("b_due")))
+
+
 def provider_rows(s: WriteTransaction) -> list:
     """Every provider of the shelter's copy."""
-    return s.execute(select(providers)).all()
+    return s.execute(_PROVIDERS).all()
 
 
 def free_by_provider(s: WriteTransaction, default: str) -> dict[str, dict[str, int]]:
     """provider -> population group -> the most beds free in one of its open facilities."""
-    rows = s.execute(select(beds.c.population_group, facilities.c.provider,
-                            func.max(free()).label("free"))
-                     .select_from(beds.join(facilities, facilities.c.id == beds.c.facility_id))
-                     .where(and_(beds.c.capacity > 0, facilities.c.closed_at.is_(None)))
-                     .group_by(beds.c.population_group, facilities.c.provider)).all()
+    rows = s.execute(_FREE_BY_PROVIDER).all()
     found: dict[str, dict[str, int]] = {}
     for r in rows:
         group = found.setdefault(r.provider or default, {})
@@ -63,7 +72,7 @@ def record_provider(s: WriteTransaction, p: dict, now: datetime) -> None:
               "routing_order": p.get("routing_order"), "updated_at": now}
     if s.execute(update(providers).where(providers.c.agency == p["agency"])
                  .values(**values)).rowcount == 0:
-        s.execute(insert(providers).values(agency=p["agency"], **values))
+        s.execute(insert_into(providers), {"agency": p["agency"], **values})
 
 
 def offered_to(s: WriteTransaction, reference: str) -> set[str]:
@@ -81,8 +90,8 @@ def offer_reasons(s: WriteTransaction, reference: str) -> list[str]:
 
 def add_offer(s: WriteTransaction, reference: str, agency: str, why: str, now: datetime) -> None:
     """Record an offer (the unique key refuses a second offer to the same provider)."""
-    s.execute(insert(referral_offers).values(reference=reference, agency=agency, why=why,
-                                             offered_at=now))
+    s.execute(insert_into(referral_offers), {"reference": reference, "agency": agency, "why": why,
+                                             "offered_at": now})
 
 
 def end_offer(s: WriteTransaction, reference: str, agency: str, **values) -> None:
@@ -95,8 +104,7 @@ def end_offer(s: WriteTransaction, reference: str, agency: str, **values) -> Non
 
 def hold(s: WriteTransaction, reference: str, holder: str, now: datetime, due: datetime) -> None:
     """A referral just recorded gets its first holder."""
-    s.execute(update(incoming).where(incoming.c.reference == reference)
-              .values(held_by=holder, offered_at=now, answer_due_at=due))
+    s.execute(_HOLD, {"b_ref": reference, "b_holder": holder, "b_now": now, "b_due": due})
 
 
 def pass_on(s: WriteTransaction, reference: str, holder: str, to: str, now: datetime,
