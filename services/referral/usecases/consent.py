@@ -8,7 +8,7 @@ from sqlalchemy import insert, select, update
 
 from services.common.caller import Caller
 from services.common.clock import Clock
-from services.common.db import Database
+from services.common.db import Database, insert_into
 from services.common.errors import InvalidInput
 from services.common.messaging import add_to_outbox
 from services.common.timeutil import aware, iso
@@ -78,10 +78,10 @@ def _set_file_consent(s, referral_id: int, agency: str, share: bool, until_at, n
 def record_initial_file_consent(s, referral_id: int, agencies, recorded_by: str, at) -> None:
     """At intake: the file consent the police's submission gave (``file_consent.initial_agencies``),
     each with its history entry."""
-    for agency in agencies:
-        s.execute(insert(file_consents).values(referral_id=referral_id, agency=agency,
-                                               **file_consent.columns(True, None, at)))
-        s.execute(insert(consent_records).values(
+    for agency in agencies:  # statements built once: every submission runs them
+        s.execute(insert_into(file_consents), {"referral_id": referral_id, "agency": agency,
+                                               **file_consent.columns(True, None, at)})
+        s.execute(insert_into(consent_records), dict(
             referral_id=referral_id, audience=file_consent.AUDIENCE, granted=True, agency=agency,
             purpose="consent given with the referral", until=None, recorded_by=recorded_by,
             recorded_at=at))

@@ -4,7 +4,7 @@ timeline the legal service's court status and hearings."""
 
 import logging
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from services.common.db import WriteTransaction
 
 from services.common.clock import Clock
@@ -118,6 +118,11 @@ def _announce_decision(s: WriteTransaction, envelope: dict, row, decision: str, 
     }, source=SOURCE, correlation_id=envelope.get("correlation_id"), occurred_at=now))
 
 
+# built once: every placement event and every offer runs them
+_LATEST_ENTRY = select(func.max(timeline.c.at)).where(timeline.c.referral_id == bindparam("b_id"))
+_SET_HOLDER = update(referrals).where(referrals.c.id == bindparam("b_id"))
+
+
 def _placement_event(new_status: str, at_field: str, note):
     """A handler for a shelter placement event: move the referral to ``new_status`` when the
     lifecycle allows it from where it stands; a stale or out-of-order event changes nothing."""
@@ -127,7 +132,7 @@ def _placement_event(new_status: str, at_field: str, note):
             log.warning("%s for unknown referral %s ignored", envelope["type"], payload["reference"])
             return
         at = payload[at_field]
-        latest = s.execute(select(func.max(timeline.c.at)).where(timeline.c.referral_id == row.id)).scalar()
+        latest = s.execute(_LATEST_ENTRY, {"b_id": row.id}).scalar()
         if latest is not None and aware(at) < aware(latest):
             log.info("referral %s: %s older than its timeline; ignored", row.reference, envelope["type"])
             return
@@ -189,8 +194,8 @@ def _on_offered(s: WriteTransaction, envelope: dict, payload: dict, now) -> None
         else:
             add_timeline(s, row.id, at, agency, holders.OFFERED_WHILE, note, code)
     if holders.is_newer_offer(at, row.held_since):
-        s.execute(update(referrals).where(referrals.c.id == row.id).values(
-            held_by=agency, held_since=at, unplaced_at=None, updated_at=now))
+        s.execute(_SET_HOLDER, {"b_id": row.id, "held_by": agency, "held_since": at,
+                                "unplaced_at": None, "updated_at": now})
     if payload["why"] == "escalated":  # no provider answered in time: the police may be told
         announce_change(s, row, "escalated", agency, now, envelope.get("correlation_id"))
 

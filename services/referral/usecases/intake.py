@@ -6,12 +6,12 @@ import json
 import logging
 
 from marshmallow import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from services.common import audit
 from services.common.clock import Clock
-from services.common.db import Database
+from services.common.db import Database, insert_into
 from services.common.errors import InvalidInput
 from services.common.messaging import add_to_outbox
 from services.common.sealing import FileCipher, unseal
@@ -81,10 +81,14 @@ def submit(db: Database, clock: Clock, cipher: FileCipher, intake_private_key: s
         return reference, False
 
 
+# built once, as the other statements every submission runs
+_RECORDED = select(referrals.c.id, referrals.c.body_hash).where(
+    referrals.c.reference == bindparam("b_ref"))
+
+
 def _recorded(s, reference: str):
     """The referral of ``reference`` (its id and body hash), or None."""
-    return s.execute(select(referrals.c.id, referrals.c.body_hash)
-                     .where(referrals.c.reference == reference)).first()
+    return s.execute(_RECORDED, {"b_ref": reference}).first()
 
 
 def _record(db: Database, now, cipher: FileCipher, cmd: dict, submission: dict, plaintext: bytes,
@@ -103,7 +107,7 @@ def _record(db: Database, now, cipher: FileCipher, cmd: dict, submission: dict, 
                             "kept the first submission", reference)
             return reference, False
         addressed_to = _addressee(s, reference, submission.get("addressed_to"))
-        referral_id = s.execute(insert(referrals).values(
+        referral_id = s.execute(insert_into(referrals), dict(
             reference=reference, referring_agency=cmd["agency"], submitted_by=cmd["submitted_by"],
             status="submitted", population_group=summary["population_group"],
             urgency=summary["urgency"], needs=json.dumps(summary["needs"]),
