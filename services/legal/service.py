@@ -28,6 +28,7 @@ class LegalService(skeleton.ServiceSkeleton):
     name = "legal"
     audit_table = audit_log
     report_figures_of = staticmethod(report.report_figures)
+    report_figures_for_of = staticmethod(report.report_figures_for)  # a public report's periods at once
 
     db = ServiceDatabase("legal")
     observability = Observability("legal", outbox_table)

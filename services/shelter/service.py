@@ -22,7 +22,7 @@ from .observability import bed_gauges
 from .settings import SETTINGS, cash_approval_of, hold_of, timing_of
 from .tables import audit_log
 from .tables import outbox as outbox_table
-from .usecases.report import report_figures
+from .usecases.report import report_figures, report_figures_for
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ class ShelterService(skeleton.ServiceSkeleton):
     name = "shelter"
     audit_table = audit_log
     report_figures_of = staticmethod(report_figures)  # shelter staff: their provider's only
+    report_figures_for_of = staticmethod(report_figures_for)  # the periods of a public report at once
 
     db = ServiceDatabase("shelter")
     observability = Observability("shelter", outbox_table, collectors=[bed_gauges])

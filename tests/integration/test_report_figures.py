@@ -161,6 +161,19 @@ def test_shelter_figures(databases, clock):
     assert ms["legal_rights_briefing"] == {"on_time": 1, "late": 0, "not_done": 2}
     assert ms["plan_agreed"] == {"on_time": 0, "late": 1, "not_done": 2}
     assert ms["psychological_screening"] == {"on_time": 0, "late": 0, "not_done": 3}
+    # several periods in one read (a public report's 17) answer what each does alone: cut at
+    # an admission's day (day 1 = 2 March), the discharge's (day 11 = 12 March), a milestone's
+    # due day and the capacity change's (day 15 = 16 March)
+    several = [PERIOD, ("2025-03-01", "2025-03-01"), ("2025-03-02", "2025-03-12"),
+               ("2025-03-12", "2025-03-16"), ("2025-03-17", "2025-03-31"),
+               ("2025-02-01", "2025-02-28"), ("2025-03-01", "2025-04-30")]
+    together = shelter_report.report_figures_for(db, MANAGER, several)  # staff: any days
+    assert together == [shelter_report.report_figures_for(db, MANAGER, [p])[0] for p in several]
+    assert shelter_report.report_figures_for(db, ANALYST, [PERIOD, ("2025-02-01", "2025-02-28")]
+                                             ) == [answer, together[5]]
+    assert [(f["admissions"]["total"], f["discharges"]["total"], f["occupancy"]["residents"])
+            for f in together] == [(3, 1, 3), (0, 0, 0), (3, 1, 3), (0, 1, 3), (0, 0, 2),
+                                   (0, 0, 0), (3, 1, 3)]
     with pytest.raises(Forbidden):
         shelter_report.report_figures(db, POLICE, *PERIOD)
 
@@ -193,6 +206,16 @@ def test_legal_figures(databases, clock):
     april = legal_report.report_figures(db, MANAGER, "2025-03-01", "2025-04-30")
     assert {k: v for k, v in april["court_cases"]["by_outcome"].items() if v} == {
         "convicted": 1, "acquitted": 1, "filed": 1}
+    # several periods in one read answer what each does alone (cut at the days cases opened)
+    several = [PERIOD, ("2025-03-01", "2025-04-30"), ("2025-03-02", "2025-03-03"),
+               ("2025-03-04", "2025-03-31"), ("2025-04-01", "2025-04-30")]
+    together = legal_report.report_figures_for(db, MANAGER, several)  # staff: any days
+    assert together == [legal_report.report_figures_for(db, MANAGER, [p])[0] for p in several]
+    assert together[1] == april
+    assert legal_report.report_figures_for(db, ANALYST, [PERIOD, ("2025-04-01", "2025-04-30")]
+                                           ) == [answer, together[4]]
+    assert [(f["legal_cases_opened"], f["court_cases"]["total"]) for f in together] == [
+        (3, 3), (3, 3), (2, 1), (1, 2), (0, 0)]
     with pytest.raises(Forbidden):
         legal_report.report_figures(db, LAWYER, *PERIOD)
 

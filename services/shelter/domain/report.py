@@ -20,6 +20,19 @@ TRACKED_MILESTONES = tuple(m for m in MILESTONES if m != "case_manager_assigned"
 COMPLIANCE = ("on_time", "late", "not_done")
 
 
+def within(period: Period, stays, capacity_changes, milestones, follow_ups) -> tuple:
+    """Of rows read for a span of days that covers ``period``, those the report's queries select
+    for the period alone: the stays overlapping it, the capacity changes before its end (their
+    order kept), the milestones due in it and the follow-up contacts made in it."""
+    start, end = period.start, period.end
+    return ([r for r in stays if aware(r.admitted_at) < end
+             and (r.discharged_at is None or aware(r.discharged_at) >= start)],
+            [c for c in capacity_changes if aware(c.changed_at) < end],
+            [m for m in milestones if start <= aware(m.due_at) < end],
+            [f for f in follow_ups if f.contacted_on is not None
+             and period.first_day <= f.contacted_on <= period.last_day])
+
+
 def figures(period: Period, stays, capacity_changes, milestones, follow_ups=()) -> dict:
     """The period's figures from the stays overlapping it, the capacity changes before its end
     (in time order), the tracked milestones due in it and the follow-up contacts made in it."""
