@@ -37,6 +37,12 @@ class Period:
         return {"from": self.first_day.isoformat(), "to": self.last_day.isoformat()}
 
 
+def spanning(periods) -> Period:
+    """The period from the first day of any of ``periods`` to the last day of any: what one
+    read for several periods covers (a public report's 17)."""
+    return Period(min(p.first_day for p in periods), max(p.last_day for p in periods))
+
+
 def parse_period(first, last) -> Period:
     """``Period`` from two ``YYYY-MM-DD`` strings; ``InvalidInput`` names the bad field."""
     days = {}

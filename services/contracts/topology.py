@@ -42,6 +42,9 @@ EVENT_QUEUES = {
         "legal.court_status_changed", "legal.hearing_reminder"),
 }
 
+# every type some queue is bound to (the keys are exact types, no wildcard: test_topology.py)
+_CONSUMED = frozenset(key for keys in EVENT_QUEUES.values() for key in keys)
+
 # what the queues were bound with before decision 0059: ``refnet broker-setup`` unbinds them
 # from a broker set up earlier (a binding is never removed by declaring the queue again)
 RETIRED_BINDINGS = {
@@ -61,7 +64,7 @@ def consumed(event_type: str) -> bool:
     """Whether any service's queue is bound to ``event_type``. One that none is (a capacity
     change, a legal document's status) is published all the same, for whoever binds it later,
     but not as ``mandatory``: no route is then no fault."""
-    return any(event_type in keys for keys in EVENT_QUEUES.values())
+    return event_type in _CONSUMED
 
 
 def event_queue_for(service_name: str) -> str:

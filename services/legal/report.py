@@ -10,7 +10,7 @@ from sqlalchemy import and_, select
 
 from services.common.caller import Caller
 from services.common.db import Database
-from services.common.period import Period, report_period
+from services.common.period import Period, report_period, spanning
 from services.common.timeutil import aware
 
 from .domain.access import VISIBILITY, shape
@@ -29,7 +29,7 @@ def report_figures_for(db: Database, caller: Caller, periods: list[tuple[str, st
     """``report_figures`` of each of ``periods`` (``(first_day, last_day)``), in order, from one
     read of the rows they span (a public report asks for the 17 calendar periods of its year)."""
     checked = [report_period(caller, REPORT_ROLES, first, last) for first, last in periods]
-    span = Period(min(p.first_day for p in checked), max(p.last_day for p in checked))
+    span = spanning(checked)
     h = court_status_history
     with db.read() as s:
         opened = [aware(at) for at in s.execute(

@@ -12,7 +12,7 @@ from sqlalchemy import and_, select, true
 
 from services.common.caller import Caller
 from services.common.db import Database
-from services.common.period import report_period
+from services.common.period import report_period, spanning
 from services.common.stats import days_between, quartiles
 from services.common.timeutil import aware
 from services.contracts.vocabulary import UNKNOWN
@@ -40,8 +40,8 @@ def report_figures_for(db: Database, caller: Caller, periods: list[tuple[str, st
     read of the rows they span: a public report asks for the 17 calendar periods of its year at
     once, and reading the timeline once instead of 17 times is most of its cost."""
     checked = [report_period(caller, REPORT_ROLES, first, last) for first, last in periods]
-    rows = _rows(db, caller, min(p.start for p in checked), max(p.end for p in checked),
-                 default_holder)
+    span = spanning(checked)
+    rows = _rows(db, caller, span.start, span.end, default_holder)
     return [_figures(caller, period, rows) for period in checked]
 
 

@@ -110,8 +110,7 @@ def facilities_with_free(s: WriteTransaction, group: str, needed: int, provider:
                                   "b_provider": provider}).scalars().all()
 
 
-_KEY = and_(beds.c.facility_id == bindparam("b_facility"),
-            beds.c.population_group == bindparam("b_group"))
+_KEY = key(bindparam("b_facility"), bindparam("b_group"))
 # built once, their values given at each execution (a statement built at each call cost more
 # than running it on SQLite)
 _TAKE = (update(beds)

@@ -2,7 +2,7 @@
 
 from services.common.caller import Caller
 from services.common.db import Database
-from services.common.period import Period, report_period
+from services.common.period import report_period, spanning
 
 from ..domain.report import figures, within
 from ..domain.visibility import VISIBILITY, provider_scope, shape
@@ -23,7 +23,7 @@ def report_figures_for(db: Database, caller: Caller, periods: list[tuple[str, st
     read of the rows they span: a public report asks for the 17 calendar periods of its year at
     once, and four queries per period were most of its time (68 for a public report)."""
     checked = [report_period(caller, REPORT_ROLES, first, last) for first, last in periods]
-    span = Period(min(p.first_day for p in checked), max(p.last_day for p in checked))
+    span = spanning(checked)
     provider = provider_scope(caller)
     with db.read() as s:
         rows = (queries.stays(s, span, provider), queries.capacity_changes(s, span, provider),
