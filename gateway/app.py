@@ -14,8 +14,9 @@ from services.common.signed_caller import Signer
 from . import api, errors, health, metrics, openapi, settings, web
 from .accounts import AccountStore, hasher, throttle_secret_of
 from .auditcheckpoints import LazyCheckpoints
-from .availability import AvailabilityCache, SharedGeneration
+from .availability import NAME as AVAILABILITY_GENERATION, AvailabilityCache
 from .directory import GATEWAY_CALLER, Directory
+from .generations import for_database as shared_generation
 from .idempotency import IdempotencyKeys
 from .intake import IntakePublisher
 from .ratelimit import RateLimiter
@@ -66,12 +67,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["refnet.idempotency"] = (app.config.get("IDEMPOTENCY") or IdempotencyKeys(
         app.config["GATEWAY_DATABASE_URL"])).keyed(app.config["REFERENCE_SECRET"])
     app.extensions["refnet.availability"] = app.config.get("AVAILABILITY") or AvailabilityCache(
-        app.config["AVAILABILITY_MAX_AGE"], SharedGeneration(app.config["GATEWAY_DATABASE_URL"]))
+        app.config["AVAILABILITY_MAX_AGE"],
+        shared_generation(app.config["GATEWAY_DATABASE_URL"], AVAILABILITY_GENERATION))
     # police and legal status answers, dropped by consent and status changes (decision 0048);
     # its event queue is opened at the first status read, in the worker (after gunicorn's fork)
     app.extensions["refnet.statuscopy"] = app.config.get("STATUS_COPY") or StatusCopy(
         app.config["STATUS_MAX_AGE"],
-        SharedGeneration(app.config["GATEWAY_DATABASE_URL"], STATUS_GENERATION),
+        shared_generation(app.config["GATEWAY_DATABASE_URL"], STATUS_GENERATION),
         app.extensions["refnet.clock"].now, feed=EventFeed(app.config["AMQP_URI"]))
     app.extensions["refnet.ratelimit"] = RateLimiter(app.config["RATE_LIMIT_PER_MINUTE"])
     # sign-in: attempt buckets per worker, then (in the store) shared delays and bounded hashing

@@ -3,14 +3,15 @@
 Availability is counts per facility and group, the same for every role and nobody's data, and
 it is the page every officer refreshes. Asking the shelter service each time costs a broker
 round trip (about 6 ms of CPU across gateway, broker and service, bench/README.md); a copy in
-the worker costs one small query. The copy is dropped:
+the worker costs a read of its generation (gateway/generations.py). The copy is dropped:
 
 * after ``max_age`` seconds (``REFNET_AVAILABILITY_MAX_AGE``, default 1 s; 0 turns it off), which
   bounds how stale a change made inside the shelter service can be (a hold that expired, a
   withdrawal's released hold);
 * at once, in every worker of every gateway sharing the gateway database, after any request
   through the gateway that changes beds (endpoints marked ``changes_beds``): those bump a
-  generation number in the gateway database, and each read compares it with its copy's.
+  generation number the gateways share (gateway/generations.py), and each read compares it
+  with its copy's.
 
 A bed is never promised by this figure: the shelter's decision takes the hold, in its own
 transaction, against its own counts (decision 0008).
@@ -22,55 +23,10 @@ import time
 from datetime import datetime, timezone
 from typing import Callable
 
-from sqlalchemy import BigInteger, Column, MetaData, String, Table
-
-from services.common.db import Database
-
 from .kept import KeptAnswer
 
 log = logging.getLogger(__name__)
-metadata = MetaData()
-generations = Table(
-    "cache_generations", metadata,
-    Column("name", String(50), primary_key=True),
-    Column("generation", BigInteger, nullable=False),
-)
 NAME = "availability"
-
-
-class LocalGeneration:
-    """A generation number for one process (unit tests, a single worker)."""
-
-    def __init__(self):
-        self.value = 0
-
-    def current(self) -> int:
-        return self.value
-
-    def bump(self) -> None:
-        self.value += 1
-
-
-class SharedGeneration:
-    """A generation number in the gateway's database (``name``: availability's, or the status
-    copy's), read with one prepared statement."""
-
-    def __init__(self, url: str, name: str = NAME):
-        self.db = Database.for_url(url)
-        self.db.ensure_tables(metadata)  # ``refnet migrate`` does it before start-up
-        self.name = name
-
-    def current(self) -> int:
-        row = self.db.fetch_one("SELECT generation FROM cache_generations WHERE name = ?",
-                                (self.name,))
-        return row[0] if row else 0
-
-    def bump(self) -> None:
-        with self.db.write() as s:
-            updated = s.execute(generations.update().where(generations.c.name == self.name)
-                                .values(generation=generations.c.generation + 1)).rowcount
-            if not updated:
-                s.execute(generations.insert().values(name=self.name, generation=1))
 
 
 class AvailabilityCache:

@@ -7,7 +7,7 @@ and its legal and partner updates. The copy keeps the referral service's answer 
 
 * a request through the gateway that changes consent or status (endpoints marked
   ``changes_status``: consent, withdrawal) drops every worker's copy before it answers: it
-  bumps a generation number in the gateway database (as availability does, decision 0026),
+  bumps a generation number the gateways share (as availability does, decision 0026),
   and each read compares it with its entry's; if the bump fails the request answers 503;
 * each worker consumes, on an exclusive queue of its own, what the referral service announces
   after its commits and what it consumes itself (``STATUS_COPY_KEYS``). A referral event drops
@@ -47,7 +47,7 @@ from .rpc import drain_until
 
 log = logging.getLogger(__name__)
 
-NAME = "status"               # its row in the gateway database's cache_generations
+NAME = "status"               # its generation (gateway/generations.py)
 KEPT_ROLES = frozenset({"police", "legal"})  # the consent audiences
 MAX_REFERENCES = 4096         # per worker; the least recently read go first
 CLOCK_MARGIN = timedelta(seconds=5)  # the gateway's and the referral service's clocks may differ
@@ -55,7 +55,7 @@ CLOCK_MARGIN = timedelta(seconds=5)  # the gateway's and the referral service's 
 
 class StatusCopy:
     """One worker's copy of status answers. ``generation``: the shared generation number
-    (``availability.SharedGeneration(url, NAME)``); ``now``: the gateway's clock (aware
+    (``generations.for_database(url, NAME)``); ``now``: the gateway's clock (aware
     datetimes); ``feed``: what keeps the copy fresh (``EventFeed``), started at the first read."""
 
     def __init__(self, max_age: float, generation, now: Callable[[], datetime], *,

@@ -12,7 +12,7 @@ from .broker import check_broker
 def migrate(values, say=print) -> None:
     """Bring every service's database, and the gateway's tables, to the latest schema."""
     from gateway.accounts import AccountStore
-    from gateway.availability import SharedGeneration
+    from gateway.generations import SharedGeneration
     from gateway.idempotency import IdempotencyKeys
     from gateway.issued_tokens import IssuedTokens
     from gateway.revocation import RevocationStore

@@ -4,7 +4,8 @@ gateway/availability.py)."""
 
 import time
 
-from gateway.availability import AvailabilityCache, SharedGeneration
+from gateway.availability import AvailabilityCache
+from gateway.generations import SharedGeneration
 from gateway.revocation import RevocationStore
 
 
@@ -73,3 +74,56 @@ def test_a_lookup_reads_an_in_memory_database_through_its_pool():
     assert store.revoke_token("jti-memory")
     assert store.is_revoked("jti-memory", "police.a", int(time.time()))
     store.db.dispose()
+
+
+def test_a_revocation_through_one_worker_refuses_the_next_request_of_another(db_url):
+    """Each worker of a SQLite gateway keeps the table under the revocations generation; the
+    other worker's revocation (or `refnet revoke-token`'s) bumps it after its commit, so the
+    next check reads the table again. On PostgreSQL every check asks the table."""
+    now = int(time.time())
+    revoking, checking = RevocationStore(db_url), RevocationStore(db_url)
+    assert (checking.generation is not None) == db_url.startswith("sqlite")
+    assert not checking.is_revoked("jti-a", "police.a", now)   # the table, now kept
+    assert not checking.is_revoked("jti-b", "police.b", now)
+    assert revoking.revoke_token("jti-a")
+    assert checking.is_revoked("jti-a", "police.a", now)
+    revoking.revoke_user("police.b")
+    assert checking.is_revoked("jti-b", "police.b", now)
+    assert not checking.is_revoked("jti-c", "police.b", now + 60)  # issued after it
+    assert not revoking.revoke_token("jti-a")                      # already; told again
+    assert checking.is_revoked("jti-a", "police.a", now)
+    revoking.db.dispose()
+    checking.db.dispose()
+
+
+def test_a_sqlite_gateways_generations_live_in_a_file_beside_it_shared_across_processes(tmp_path):
+    """Every worker process maps the same counters: bumps from several processes at once all
+    count (an exclusive flock per bump), and each is seen by the others at their next read."""
+    import multiprocessing
+
+    from gateway.generations import FileGeneration, LocalGeneration, for_database
+
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    status = for_database(url, "status")
+    assert isinstance(status, FileGeneration)
+    assert status.path == str(tmp_path / "gateway.db.generations")
+    assert isinstance(for_database("sqlite://", "status"), LocalGeneration)
+    availability = for_database(url, "availability")
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_bump_many, args=(url, 200)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    assert status.current() == 800
+    assert availability.current() == 0      # a slot of its own
+    availability.bump()
+    assert for_database(url, "availability").current() == 1
+
+
+def _bump_many(url: str, times: int) -> None:
+    from gateway.generations import for_database
+    generation = for_database(url, "status")  # opened in the child, as a gunicorn worker does
+    for _ in range(times):
+        generation.bump()

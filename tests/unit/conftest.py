@@ -177,7 +177,8 @@ def app(rpc, intake, keypair, directory, monkeypatch):
         monkeypatch.delenv(var, raising=False)
     from gateway.app import create_app
     from gateway.accounts import MemoryAccounts
-    from gateway.availability import AvailabilityCache, LocalGeneration
+    from gateway.availability import AvailabilityCache
+    from gateway.generations import LocalGeneration
     from gateway.idempotency import MemoryIdempotency
     from gateway.revocation import NoRevocations
     from gateway.statuscopy import StatusCopy

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from gateway.availability import AvailabilityCache, LocalGeneration
+from gateway.availability import AvailabilityCache
+from gateway.generations import LocalGeneration
 
 
 class Clock:

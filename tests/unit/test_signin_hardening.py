@@ -156,7 +156,8 @@ def make_app(rpc, intake, keypair, monkeypatch):
     def make(**config):
         from gateway.accounts import MemoryAccounts
         from gateway.app import create_app
-        from gateway.availability import AvailabilityCache, LocalGeneration
+        from gateway.availability import AvailabilityCache
+        from gateway.generations import LocalGeneration
         return create_app({"TOKEN_SECRET": TOKEN_SECRET, "REFERENCE_SECRET": REFERENCE_SECRET,
                            "INTAKE_PUBLIC_KEY": keypair[1],
                            "CALLER_SIGNING_KEY": CALLER_SIGNING_KEY, "RPC_POOL": rpc, "INTAKE": intake,
