@@ -66,9 +66,14 @@ logconfig_dict = {
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "services.common.logs.JsonFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json",
-                             "stream": "ext://sys.stderr"}},
+                             "stream": "ext://sys.stderr"},
+                 # the app's access line, one per request: written in batches by a thread of
+                 # its own (services/common/logs.py), not by the request's thread
+                 "access": {"class": "services.common.logs.BatchedStreamHandler",
+                            "formatter": "json", "stream": "ext://sys.stderr"}},
     "root": {"level": settings.log_level, "handlers": ["console"]},
     "loggers": {
+        "refnet.access": {"level": settings.log_level, "handlers": ["access"], "propagate": False},
         "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
         "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False},
     },

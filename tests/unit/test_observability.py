@@ -35,6 +35,52 @@ def test_a_json_line_carries_the_correlation_id_in_hand_and_the_extras():
     assert line["reference"] == REF and line["duration_ms"] == 1.5 and line["level"] == "INFO"
 
 
+
+def test_batched_lines_carry_each_callers_correlation_id_and_wait_for_the_writer():
+    """The access log's handler formats in the caller's thread (its correlation id), queues
+    the line, and writes nothing until its writer or a flush does, then all of it at once."""
+    import io
+    import threading
+    import time
+
+    stream = io.StringIO()
+    handler = logs.BatchedStreamHandler(stream, interval=3600)  # the writer never comes in time
+    handler.setFormatter(logs.JsonFormatter())
+    logger = logging.getLogger("refnet.test.batched")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+    def request(n):
+        logs.correlation_id.set(f"request-{n}")
+        logger.info("GET /x 200", extra={"status": 200})
+
+    try:
+        threads = [threading.Thread(target=request, args=(n,)) for n in range(5)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert stream.getvalue() == ""                      # queued, not written
+        handler.flush()
+        lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+        assert sorted(line["correlation_id"] for line in lines) == [f"request-{n}" for n in range(5)]
+        handler.flush()
+        assert len(stream.getvalue().splitlines()) == 5     # written once
+
+        quick = logs.BatchedStreamHandler(stream, interval=0.01)  # its writer comes: no flush
+        quick.setFormatter(logs.JsonFormatter())
+        logger.removeHandler(handler)
+        logger.addHandler(quick)
+        logger.info("GET /y 200")
+        deadline = time.monotonic() + 5
+        while "GET /y" not in stream.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert "GET /y" in stream.getvalue()
+    finally:
+        logger.handlers.clear()
+
+
 def test_the_access_log_line_names_the_route_status_and_request_id_and_no_body(client, auth, body):
     capture, logger = Capture(), logging.getLogger("refnet.access")
     logger.addHandler(capture)
