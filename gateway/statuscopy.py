@@ -42,6 +42,7 @@ import kombu
 from services.common.timeutil import aware
 from services.contracts.topology import EVENTS_EXCHANGE, STATUS_COPY_KEYS
 
+from .kept import KeptAnswer
 from .metrics import STATUS_COPY
 from .rpc import drain_until
 
@@ -123,8 +124,8 @@ class StatusCopy:
         with self._lock:
             if not self._live or epoch != self._epoch:  # a drop came while it was asked for
                 return
-            self._entries.setdefault(reference, {})[key] = (self.clock(), generation, answer,
-                                                            until)
+            self._entries.setdefault(reference, {})[key] = (self.clock(), generation,
+                                                            KeptAnswer(answer), until)
             self._entries.move_to_end(reference)
             while len(self._entries) > MAX_REFERENCES:
                 self._entries.popitem(last=False)

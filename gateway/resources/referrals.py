@@ -17,6 +17,7 @@ from services.contracts.vocabulary import (BEST_INTERESTS_OUTCOMES, DECLINE_REAS
 from ..directory import addressee_problem, name_in, request_language
 from ..errors import InputError
 from ..idempotency import KeyReused
+from ..kept import KeptAnswer
 from .declare import FILTERED, INPUT, ONE, TOO_LARGE, WRITE, Answer, Ctx, endpoint
 from .shapes import Attachment, Strict, answer, integers, strings
 
@@ -209,12 +210,21 @@ def unplaced_referrals(ctx: Ctx):
           summary="Current status and timeline of a referral", response=ReferralStatus, errors=ONE)
 def referral_status(ctx: Ctx, reference: str):
     # police and legal answers may come from this worker's copy (gateway/statuscopy.py), so
-    # the answer is read, never changed: the directory's names go into a new one
+    # the answer is read, never changed: the directory's names go into a new one, which the
+    # copy keeps beside it per language (written and encoded once while the copy lasts)
     kept = ctx.extensions["refnet.statuscopy"].get(
         reference, ctx.identity.role, ctx.identity.agency,
         lambda: ctx.rpc("referral", "get_status", reference=reference))
     language = request_language()
-    answer = {key: value for key, value in (kept or {}).items() if key != "valid_until"}
+    if isinstance(kept, KeptAnswer):
+        return kept.form(language, lambda: KeptAnswer(_presented(kept, language)))
+    return _presented(kept or {}, language)
+
+
+def _presented(kept: dict, language: str) -> dict:
+    """The status answer as the API gives it: the agencies' names in ``language``, without the
+    copy's own ``valid_until``."""
+    answer = {key: value for key, value in kept.items() if key != "valid_until"}
     if "timeline" in answer:
         answer["timeline"] = [_named(entry, language) for entry in answer["timeline"] or ()]
     return answer

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from gateway.availability import LocalGeneration
+from gateway.generations import LocalGeneration
 from gateway.statuscopy import CLOCK_MARGIN, MAX_REFERENCES, StatusCopy, event_of
 from services.common.timeutil import iso
 
@@ -327,6 +327,29 @@ def test_the_api_serves_the_copy_and_never_shows_valid_until(client, rpc, auth, 
     assert answers[1]["timeline"][0]["agency_name"] == "Erbil Shelter"
     assert "agency_names" not in answers[1]["timeline"][0]
 
+
+
+def test_a_kept_answer_is_presented_once_per_language_and_each_reader_gets_its_own(
+        client, rpc, auth, live):
+    """The agencies' names in the reader's language are put in once per kept answer and
+    language (then encoded once), never written into the copy itself."""
+    rpc.responses[("referral", "get_status")] = {
+        "reference": REF, "status": "received",
+        "timeline": [{"at": iso(T0), "agency": "erbil-shelter", "status": "received",
+                      "note": "Received",
+                      "agency_names": {"en": "Erbil Shelter", "ar": "ملجأ أربيل"}}]}
+    police = auth("police", agency="erbil-police")
+
+    def name_in(language):
+        answer = client.get(STATUS, headers={**police, "Accept-Language": language}).get_json()
+        return answer["timeline"][0]["agency_name"]
+
+    assert [name_in(language) for language in ("en", "ar", "en", "ar")] == [
+        "Erbil Shelter", "ملجأ أربيل", "Erbil Shelter", "ملجأ أربيل"]
+    assert len(rpc.calls) == 1
+    kept = live._entries[REF][("police", "erbil-police")][2]
+    assert sorted(kept._forms) == ["ar", "en"]
+    assert "agency_name" not in kept["timeline"][0]  # the copy itself is never changed
 
 @pytest.mark.parametrize("path,body,role,agency", [
     (f"/api/v1/referrals/{REF}/consent",
