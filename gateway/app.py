@@ -1,9 +1,9 @@
 """The gateway's Flask app factory: ``create_app(overrides)``; gunicorn calls it with none."""
 
 import logging
+import random
 import re
 import time
-import uuid
 
 from flask import Flask, g, jsonify, request
 
@@ -29,6 +29,13 @@ from .uploads import GatewayRequest
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 access_log = logging.getLogger("refnet.access")
 QUIET_PATHS = {"/healthz", "/readyz", "/metrics"}  # probes and scrapes: counted, not logged
+
+
+def new_correlation_id() -> str:
+    """A request's id for tracing (32 hex digits): not a secret (a caller may send its own), so
+    drawn from the process's generator (reseeded in each forked worker), not ``os.urandom``,
+    whose system call hands the GIL to another thread at every request under load."""
+    return f"{random.getrandbits(128):032x}"
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -90,7 +97,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     @app.before_request
     def _correlation_id():
         given = request.headers.get("X-Request-ID", "")
-        g.correlation_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        g.correlation_id = given if _REQUEST_ID.match(given) else new_correlation_id()
         g.started = time.perf_counter()
         logs.correlation_id.set(g.correlation_id)  # every log line and RPC call of this request
 
@@ -99,13 +106,15 @@ def create_app(overrides: dict | None = None) -> Flask:
         response.headers["X-Request-ID"] = g.get("correlation_id", "")
         response.headers.setdefault("Cache-Control", "no-store")
         if request.path not in QUIET_PATHS:
-            # the access log: method, route, path (references only), status, duration; no query
+            # the access log: method, route, path (references only), status, duration, and what
+            # a view adds to it (``g.access_fields``: a submission's new reference); no query
             # string, body or header
             elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
             rule = request.url_rule.rule if request.url_rule is not None else None
             access_log.info("%s %s %s", request.method, request.path, response.status_code,
                             extra={"method": request.method, "route": rule, "path": request.path,
-                                   "status": response.status_code, "duration_ms": round(elapsed, 2)})
+                                   "status": response.status_code, "duration_ms": round(elapsed, 2),
+                                   **g.get("access_fields", {})})
         return response
 
     @app.teardown_request

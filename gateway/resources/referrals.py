@@ -4,7 +4,7 @@ shelter's decision and the police's withdrawal. The referral's status as a FHIR 
 
 import re
 
-from flask import url_for
+from flask import g, url_for
 from marshmallow import Schema, fields, validate
 
 from services.contracts.decisions import DECISIONS, decision_reason_problem
@@ -187,6 +187,7 @@ def submit_referral(ctx: Ctx):
                              title="Idempotency key reused") from None
     intake.submit(ctx.raw, reference=reference, agency=ctx.identity.agency,
                   user=ctx.identity.user, correlation_id=ctx.correlation_id)
+    g.setdefault("access_fields", {})["reference"] = reference  # the request's access line
     status_url = url_for("api.referral_status", reference=reference)
     return Answer({"reference": reference, "status": "submitted", "status_url": status_url},
                   headers={"Location": status_url})

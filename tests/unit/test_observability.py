@@ -96,6 +96,7 @@ def test_the_access_log_line_names_the_route_status_and_request_id_and_no_body(c
     line = capture.lines[-1]
     assert line["correlation_id"] == "trace-0001" and line["status"] == 202
     assert line["route"] == "/api/v1/referrals" and line["method"] == "POST"
+    assert line["reference"] == response.get_json()["reference"]  # the submission's, traced
     assert body["survivor"]["name"] not in json.dumps(capture.lines)
 
 
@@ -145,3 +146,19 @@ def test_an_event_that_overtook_the_one_it_follows_is_retried_as_expected_not_as
     from services.referral.usecases.events import DischargeNotYetApplied
     assert issubclass(DischargeNotYetApplied, RetryLater)
     assert not issubclass(RetryLater, ServiceError)  # never an answer to a caller
+
+
+def test_an_assigned_correlation_id_is_32_hex_digits_and_a_forked_worker_draws_its_own():
+    """Ids come from the process's generator, which a forked gunicorn worker reseeds: two
+    workers forked from one master never hand out the same sequence."""
+    import multiprocessing
+    import re
+
+    from gateway.app import new_correlation_id
+
+    ids = {new_correlation_id() for _ in range(1000)}
+    assert len(ids) == 1000 and all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        in_child = pool.apply(new_correlation_id)
+    assert in_child != new_correlation_id()
