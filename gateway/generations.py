@@ -92,6 +92,7 @@ class FileGeneration:
             os.close(fd)  # the mapping stays
 
     def current(self) -> int:
+        # one aligned 8-byte load; a reader that starts after a bump returned sees the new value
         return _COUNTER.unpack_from(self._map, self.offset)[0]
 
     def bump(self) -> None:
