@@ -98,6 +98,12 @@ def on_starting(server):
             os.unlink(path)
 
 
+def post_worker_init(_worker):
+    """The worker has built the app: its start-up objects leave the collector's reach."""
+    from services.common.runtime.startup import freeze_startup_objects
+    freeze_startup_objects()
+
+
 def child_exit(_server, worker):
     from prometheus_client import multiprocess
     multiprocess.mark_process_dead(worker.pid)

@@ -91,6 +91,8 @@ def main(argv: list[str] | None = None) -> None:
 
     from nameko.cli.run import import_service, run
 
+    from services.common.runtime.startup import freeze_startup_objects
+
     config_path, modules = parse(sys.argv[1:] if argv is None else argv)
     if "." not in sys.path:
         sys.path.insert(0, ".")
@@ -99,6 +101,7 @@ def main(argv: list[str] | None = None) -> None:
         logging.config.dictConfig(config["LOGGING"])
     services = [cls for module in modules for cls in import_service(module)]
     wake_hub_on_signals()
+    freeze_startup_objects()
     run(services, config)
     # Every service has stopped: its workers finished, its connections closed, its relay's
     # batch done. The interpreter's own teardown (freeing every module and object) took up to
