@@ -111,12 +111,19 @@ def sqlite_file(url: str) -> str | None:
     return None if database in (None, "", ":memory:") else os.path.abspath(database)
 
 
+def file_generation(url: str, name: str) -> FileGeneration | None:
+    """The generation ``name`` in the file beside the SQLite file at ``url``; None for another
+    database or an in-memory one."""
+    path = sqlite_file(url)
+    return FileGeneration(f"{path}.generations", name) if path is not None else None
+
+
 def for_database(url: str, name: str):
     """The generation ``name`` of the gateways sharing the database at ``url``: beside a SQLite
     file, in that database otherwise, in this process for an in-memory one."""
-    path = sqlite_file(url)
-    if path is not None:
-        return FileGeneration(f"{path}.generations", name)
+    in_file = file_generation(url, name)
+    if in_file is not None:
+        return in_file
     if is_sqlite(url):
         return LocalGeneration()
     return SharedGeneration(url, name)

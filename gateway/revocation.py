@@ -22,7 +22,7 @@ from sqlalchemy import BigInteger, Column, MetaData, String, Table, insert, sele
 
 from services.common.db import Database
 
-from .generations import FileGeneration, sqlite_file
+from .generations import file_generation
 
 metadata = MetaData()
 revoked_tokens = Table(
@@ -59,8 +59,7 @@ class RevocationStore:
         url = url or default_url()
         self.db = Database.for_url(url)
         self.ensure_tables()
-        path = sqlite_file(url)
-        self.generation = FileGeneration(f"{path}.generations", "revocations") if path else None
+        self.generation = file_generation(url, "revocations")  # None: ask the table each time
         self._kept: Revoked | None = None
         self._lock = threading.Lock()
 
