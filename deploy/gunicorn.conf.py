@@ -9,9 +9,10 @@ multiprocess mode collects them in ``PROMETHEUS_MULTIPROC_DIR`` (a fresh directo
 gunicorn when not set; emptied at start) and ``/metrics`` adds up every worker's figures.
 
 Settings: the server's are read here; the gateway app's (its secrets among them) are checked
-in the master before any worker starts (``on_starting``): a missing or malformed one stops
-gunicorn with one line naming the variable and exit status 2. The benchmark's baseline app
-(bench/baseline_app.py) runs under these server settings without the gateway's.
+by the master, in a child process of its own, before any worker starts (``on_starting``): a
+missing or malformed one stops gunicorn with one line naming the variable and exit status 2.
+The benchmark's baseline app (bench/baseline_app.py) runs under these server settings without
+the gateway's.
 """
 
 import os
@@ -81,11 +82,12 @@ logconfig_dict = {
 
 
 def on_starting(server):
-    """Check the gateway's settings before a worker starts (the app is loaded in the workers);
-    then start from an empty metrics directory: files of an earlier run would be added in."""
+    """Check the gateway's settings before a worker starts (the app is loaded in the workers),
+    in a child process, so the master never holds what the checks import; then start from an
+    empty metrics directory: files of an earlier run would be added in."""
     if (server.app.app_uri or "").startswith("gateway."):
         try:
-            GATEWAY.load_at_start()
+            GATEWAY.check_at_start_apart()
         except SystemExit:
             on_exit(server)
             raise

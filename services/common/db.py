@@ -9,6 +9,7 @@ SQLite's wait does not yield to other green threads. Never hold a write transact
 
 import functools
 import os
+import sys
 import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
@@ -27,6 +28,7 @@ def make_engine(url: str) -> Engine:
     statement's error never carries its bound values (``hide_parameters``): the error reaches
     the logs, and the values may be a person's."""
     if not is_sqlite(url):
+        _green_psycopg_if_green()
         return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
                              hide_parameters=True)
     path = url.split("///", 1)[-1]
@@ -45,6 +47,17 @@ def make_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _green_psycopg_if_green() -> None:
+    """In a process eventlet has patched (a service), make psycopg2 wait through the hub, so a
+    query in flight lets the other green threads run. The launcher patches everything else at
+    start but leaves psycopg2 to this, the first PostgreSQL engine: importing it costs a
+    service on SQLite about 6 MB (its own copies of libpq, libssl and Kerberos)."""
+    patcher = sys.modules.get("eventlet.patcher")
+    if patcher is not None and patcher.is_monkey_patched("socket"):
+        from eventlet.support.psycopg2_patcher import make_psycopg_green
+        make_psycopg_green()
 
 
 def _set_up_sqlite(dbapi_conn) -> None:

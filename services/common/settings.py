@@ -222,6 +222,30 @@ class Settings:
             print(f"refnet {self.kind}: {error}", file=sys.stderr, flush=True)
             raise SystemExit(2) from None
 
+    def check_at_start_apart(self) -> None:
+        """``load_at_start()`` in a child process, for a long-lived parent that only supervises
+        (gunicorn's master): the parsers import SQLAlchemy and cryptography (27 MB of a
+        process's memory, bench/README.md), which the parent would otherwise hold for as long as
+        it runs without ever using them. A failed check stops the caller as ``load_at_start``
+        does: the child has printed the line, the caller leaves with its exit status."""
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child; its exit status is the result
+            code = 0
+            try:
+                self.load_at_start()
+            except SystemExit as stop:
+                code = stop.code if isinstance(stop.code, int) else 2
+            except BaseException:  # noqa: BLE001 - a parser's own failure: report, refuse
+                import traceback
+                traceback.print_exc()
+                code = 2
+            sys.stderr.flush()
+            os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            raise SystemExit(code if code > 0 else 2)
+
     def required(self) -> list[str]:
         """The variables this process kind cannot start without."""
         return [setting.env for setting in self if setting.required]

@@ -2,6 +2,8 @@
 missing or malformed, loading stops with a ``SettingsError`` naming the variable and never
 quoting the value; at a process's start that is one line and exit status 2."""
 
+import os
+
 import pytest
 
 from gateway import settings as gateway_settings
@@ -160,6 +162,23 @@ def test_at_start_a_bad_setting_is_one_line_and_exit_status_2(capsys):
     assert err.count("\n") == 1 and err.startswith("refnet legal: REFNET_FILE_KEYS is malformed")
     assert "SEEKRIT" not in err
     assert LEGAL.load_at_start(service_secrets()).reminder_poll_seconds == 30.0
+
+
+def test_a_check_apart_runs_in_a_child_and_stops_the_caller_as_load_at_start_does(
+        monkeypatch, capfd):
+    for variable in os.environ.keys() & set(service_secrets()):
+        monkeypatch.delenv(variable)
+    monkeypatch.setenv("REFNET_FILE_KEYS", "SEEKRIT")
+    with pytest.raises(SystemExit) as stop:
+        LEGAL.check_at_start_apart()
+    assert stop.value.code == 2
+    err = capfd.readouterr().err  # written by the child, on the file descriptor they share
+    assert err.count("\n") == 1 and err.startswith("refnet legal: REFNET_FILE_KEYS is malformed")
+    assert "SEEKRIT" not in err
+    for variable, value in service_secrets().items():
+        monkeypatch.setenv(variable, value)
+    assert LEGAL.check_at_start_apart() is None
+    assert capfd.readouterr().err == ""
 
 
 @pytest.mark.parametrize("command,kind", [

@@ -84,7 +84,9 @@ def wake_hub_on_signals() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Monkey-patch, load the config, import the services and run them until SIGTERM."""
     import eventlet
-    eventlet.monkey_patch()  # before anything else opens a socket or starts a thread
+    # before anything else opens a socket or starts a thread; psycopg2 is made green by the
+    # first PostgreSQL engine (services/common/db.py), so a service on SQLite never imports it
+    eventlet.monkey_patch(psycopg=False)
 
     import logging.config
     import os
