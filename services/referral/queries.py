@@ -14,7 +14,7 @@ from services.common.caller import Caller
 from services.common.errors import Forbidden
 
 from .domain import referral as rules
-from .tables import file_consents, legal_updates, referrals, timeline
+from .tables import file_consents, legal_updates, partner_updates, referrals, timeline
 
 # the columns the access rule and a status answer need (never the encrypted file)
 STATUS_COLUMNS = (referrals.c.id, referrals.c.status, referrals.c.referring_agency,
@@ -28,6 +28,9 @@ TIMELINE_OF = (select(timeline).where(timeline.c.referral_id == bindparam("refer
 LEGAL_UPDATES_OF = (select(legal_updates)
                     .where(legal_updates.c.referral_id == bindparam("referral_id"))
                     .order_by(legal_updates.c.id))
+PARTNER_UPDATES_OF = (select(partner_updates)
+                      .where(partner_updates.c.referral_id == bindparam("referral_id"))
+                      .order_by(partner_updates.c.id))
 
 
 def row_dict(row) -> dict | None:

@@ -4,7 +4,7 @@ registration and change commits with its ``referral.agency_changed`` event in on
 
 import json
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.common.caller import Caller
@@ -70,14 +70,18 @@ def find_agency(conn, agency: str) -> dict | None:
     return entry_of(row) if row is not None else None
 
 
+# built once (every status read runs it): an expanding IN, so one statement for any number of ids
+_NAMES_OF = select(agencies.c.id, agencies.c.name_en, agencies.c.name_ar,
+                   agencies.c.name_ckb).where(agencies.c.id.in_(bindparam("ids", expanding=True)))
+
+
 def agency_names(conn, ids) -> dict[str, dict[str, str]]:
     """The directory's names (per language) of the agencies ``ids``; an id the directory does
     not hold is left out (the timeline then shows the id alone)."""
     ids = sorted(i for i in ids if i)
     if not ids:
         return {}
-    rows = conn.execute(select(agencies.c.id, agencies.c.name_en, agencies.c.name_ar,
-                               agencies.c.name_ckb).where(agencies.c.id.in_(ids)))
+    rows = conn.execute(_NAMES_OF, {"ids": ids})
     return {row.id: {lang: getattr(row, f"name_{lang}") for lang in AGENCY_NAME_LANGUAGES
                      if getattr(row, f"name_{lang}")} for row in rows}
 

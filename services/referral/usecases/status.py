@@ -16,8 +16,8 @@ from ..domain import fhir_task
 from ..domain import partner_updates as partner_rules
 from ..domain import referral as rules
 from ..domain.visibility import shape
-from ..queries import LEGAL_UPDATES_OF, TIMELINE_OF, status_row, visible_to
-from ..tables import partner_updates, referrals
+from ..queries import LEGAL_UPDATES_OF, PARTNER_UPDATES_OF, TIMELINE_OF, status_row, visible_to
+from ..tables import referrals
 from .directory import agency_names
 from .steps import MAX_PAGE, check_reference
 
@@ -53,9 +53,7 @@ def get_status(db: Database, clock: Clock, caller: Caller, reference: str,
         sees_legal = rules.may_see_legal_updates(caller, row, now)
         legal_rows = [dict(r._mapping) for r in s.execute(
             LEGAL_UPDATES_OF, {"referral_id": row["id"]}).all()] if sees_legal else []
-        partner_rows = (s.execute(select(partner_updates)
-                                  .where(partner_updates.c.referral_id == row["id"])
-                                  .order_by(partner_updates.c.id)).all()
+        partner_rows = (s.execute(PARTNER_UPDATES_OF, {"referral_id": row["id"]}).all()
                         if partner_rules.visible_to(caller) else [])
     answer = {
         "reference": reference,
