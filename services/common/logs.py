@@ -23,6 +23,11 @@ from .settings import SERVICE, Settings
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "refnet_correlation_id", default=None)
 
+# No line shows a thread's name, and finding it is not free: every record asks
+# ``threading.current_thread()``, which under eventlet searches the green threads (a sixth of
+# each line's cost in a service answering status reads: py-spy, bench/README.md).
+logging.logThreads = False
+
 # Which process writes: "gateway", "referral", "shelter", "legal", "notify" (set once at start-up).
 PROCESS = {"name": Settings("logs", *(s for s in SERVICE if s.env == "REFNET_PROCESS_NAME"))
             .load().process_name or ""}

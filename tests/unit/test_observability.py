@@ -36,6 +36,17 @@ def test_a_json_line_carries_the_correlation_id_in_hand_and_the_extras():
 
 
 
+def test_a_record_never_asks_for_its_threads_name(monkeypatch):
+    """Under eventlet ``current_thread()`` searches the green threads at every line; no line
+    shows the name, so records are made without it (``logging.logThreads``, set by logs)."""
+    import threading
+    asked = []
+    monkeypatch.setattr(threading, "current_thread", lambda: asked.append(1) or None)
+    record = logging.getLogger("refnet.test").makeRecord("refnet.test", logging.INFO, __file__, 1,
+                                                         "x", (), None)
+    assert logging.logThreads is False and record.threadName is None and asked == []
+
+
 def test_batched_lines_carry_each_callers_correlation_id_and_wait_for_the_writer():
     """The access log's handler formats in the caller's thread (its correlation id), queues
     the line, and writes nothing until its writer or a flush does, then all of it at once."""
