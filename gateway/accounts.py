@@ -30,7 +30,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Boolean, Column, Integer, MetaData, String, Table, insert, select
+from sqlalchemy import (BigInteger, Boolean, Column, Integer, MetaData, String, Table, bindparam,
+                        insert, select)
 from sqlalchemy.exc import IntegrityError
 
 from services.common.db import Database
@@ -64,6 +65,11 @@ web_sessions = Table(
     Column("last_seen_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
 )
+# every web page reads its session and the session's user: built once (SQLAlchemy's statement
+# construction and cache key cost more than the two lookups on SQLite)
+_SESSION_BY_HASH = select(web_sessions).where(web_sessions.c.id_hash == bindparam("id_hash"))
+_USER_BY_NAME = select(web_users).where(web_users.c.username == bindparam("username"))
+
 signin_throttle = Table(
     "signin_throttle", metadata,
     Column("key", String(64), primary_key=True),       # HMAC of the kind and its parts
@@ -359,11 +365,10 @@ class AccountStore(_Rules):
 
     def load_session(self, id_hash):
         with self.db.read() as c:
-            row = c.execute(select(web_sessions).where(web_sessions.c.id_hash == id_hash)).mappings().first()
+            row = c.execute(_SESSION_BY_HASH, {"id_hash": id_hash}).mappings().first()
             if row is None:
                 return None
-            user = c.execute(select(web_users).where(web_users.c.username == row["username"])
-                             ).mappings().first()
+            user = c.execute(_USER_BY_NAME, {"username": row["username"]}).mappings().first()
         return dict(row), _user(user)
 
     def touch_session(self, id_hash, now) -> None:

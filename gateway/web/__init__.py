@@ -9,9 +9,9 @@ schemas, services and visibility rules apply as to ``/api/v1``. See docs/decisio
 from flask import Flask, request, url_for
 from markupsafe import Markup
 from flask_babel import Babel, get_locale
-from flask_babel import gettext as _
 
-from . import core
+from . import core, i18n
+from .i18n import gettext as _
 from .labels import choices, label
 
 
@@ -72,6 +72,7 @@ def register(app: Flask) -> None:
     from . import care  # noqa: F401 - its routes join the blueprint
     from . import reports  # noqa: F401 - its routes join the blueprint
     Babel(app, locale_selector=core.current_language, default_translation_directories="translations")
+    i18n.install(app.jinja_env)  # after Babel's own: the catalogue found once per request
     app.config.setdefault("SEND_FILE_MAX_AGE_DEFAULT", 3600)
     # each person's unread count for the pages' header, kept a few seconds (gateway/unread.py)
     app.extensions.setdefault("refnet.unread", UnreadCounts())

@@ -11,7 +11,6 @@
 """
 
 from flask import redirect, request, url_for
-from flask_babel import gettext as _
 
 from services.common import errors as service_errors
 from services.contracts.vocabulary import AGENCY_KINDS, AGENCY_SERVICES
@@ -20,6 +19,7 @@ from ..errors import ApiProblem
 from .common import notice
 from .core import blueprint, call, page, render_page
 from .forms import INPUT_ERRORS, F, build, field_errors, send
+from .i18n import gettext as _
 
 NEW_AGENCY = [F("id"), F("kind"), F("names.en"), F("names.ar"), F("names.ckb"), F("region"),
               F("services", "list"), F("languages", "csv"), F("routing_order", "int")]

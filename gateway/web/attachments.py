@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 from flask import current_app, g, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from services.common.errors import Conflict, Forbidden, InvalidInput
@@ -27,6 +26,7 @@ from ..errors import ApiProblem, InputError
 from ..resources.declare import Uploaded
 from .core import answer, call, error_text
 from .forms import F, build, field_errors
+from .i18n import gettext as _
 
 FIELDS = [F("kind")]
 FAILED = "attachments"  # the form's name on its page (and the section's anchor)

@@ -4,11 +4,11 @@ recorded change (who, when, what for, until when); record a consent or withdraw 
 writes through the API's ``get_consent`` and ``record_consent`` (docs/decisions/0039, 0040)."""
 
 from flask import redirect, request, url_for
-from flask_babel import gettext as _
 
 from .common import notice
 from .core import blueprint, call, page, render_page
 from .forms import F, build, send
+from .i18n import gettext as _
 from .police import providers
 
 AUDIENCES = ("referring_police", "legal_team", "provider")

@@ -28,7 +28,6 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from nameko.exceptions import RemoteError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -37,6 +36,7 @@ from services.common import errors as service_errors
 from .. import api
 from ..errors import UNAVAILABLE, ApiProblem
 from ..uploads import FORM_OVERHEAD
+from .i18n import gettext as _
 
 blueprint = Blueprint("web", __name__)
 

@@ -3,7 +3,6 @@ overdue first, the caller's own if asked; record a contact's outcome and day, on
 writes through the API's ``list_follow_ups`` and ``record_follow_up``."""
 
 from flask import redirect, request, url_for
-from flask_babel import gettext as _
 
 from services.common.errors import Conflict, NotFound
 from services.contracts.vocabulary import FOLLOW_UP_OUTCOMES
@@ -11,6 +10,7 @@ from services.contracts.vocabulary import FOLLOW_UP_OUTCOMES
 from .common import notice
 from .core import blueprint, call, page, render_page
 from .forms import F, build, send
+from .i18n import gettext as _
 from .names import load_survivor_names
 
 STATES = ("overdue", "due", "all")

@@ -12,7 +12,6 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import current_app, redirect, request, url_for
-from flask_babel import gettext as _
 
 from services.contracts.vocabulary import NOTIFY_LANGUAGES, NOTIFY_MOMENTS
 
@@ -20,6 +19,7 @@ from .common import notice
 from .core import (LANGUAGES, answer, blueprint, call, current_language, identity, page,
                    render_page, safe_next)
 from .forms import F, build, send
+from .i18n import gettext as _
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,6 @@ The hearings calendar is also the police's, the shelter's and a court's (each ro
 from datetime import date, timedelta
 
 from flask import abort, redirect, request, url_for
-from flask_babel import gettext as _
 
 from services.contracts.vocabulary import (CHARGE_STATUTES, COURT_CASE_STATUSES, DISPUTE_CLAIMS,
                                            DISPUTE_STATUSES, DOCUMENT_KINDS, DOCUMENT_STATUSES,
@@ -19,6 +18,7 @@ from .common import hearing_local, notice
 from .core import (allowed, answer, at_once, blueprint, call, clock, identity, page, render_page,
                    today, upload_form)
 from .forms import F, build, send
+from .i18n import gettext as _
 from .names import load_survivor_names
 
 OPEN_CASE = [F("reference"), F("lawyer")]

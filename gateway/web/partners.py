@@ -4,7 +4,6 @@ area, the form that refers a care-plan item to a partner agency. Through the API
 (``api.perform``), as every page."""
 
 from flask import redirect, request, url_for
-from flask_babel import gettext as _
 
 from services.contracts.vocabulary import (PARTNER_DECLINE_REASONS, PARTNER_OUTCOMES,
                                            PARTNER_REFERRAL_STATUSES, PARTNER_SERVICES,
@@ -13,6 +12,7 @@ from services.contracts.vocabulary import (PARTNER_DECLINE_REASONS, PARTNER_OUTC
 from .common import notice
 from .core import blueprint, call, page, render_page
 from .forms import F, build, send
+from .i18n import gettext as _
 
 ANSWER = [F("status"), F("reason_code"), F("outcome_code")]
 REFERRAL = [F("partner_agency"), F("service")]

@@ -5,11 +5,11 @@ import uuid
 
 from flask import redirect, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from services.common.errors import NotFound
 
 from ..errors import InputError
+from .i18n import gettext as _
 from services.contracts.vocabulary import (CHILD_AGE_BANDS, CHILD_RELATIONSHIPS, CONSENT_BASES,
                                            EXPLOITATION_TYPES, ISO_COUNTRIES, NEEDS,
                                            PROVIDER_KIND, REFERRAL_STATUSES, SEXES, URGENCIES,

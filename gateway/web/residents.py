@@ -8,10 +8,10 @@ for the shelter the calendar shows only date, time, court and reference; this pa
 hearing's status and its accompaniment, what shelter staff act on. The calendar stays open to
 them for past hearings and other days."""
 
-from flask_babel import gettext as _
 
 from .common import notice
 from .core import blueprint, call, page, render_page
+from .i18n import gettext as _
 from .names import load_survivor_names
 
 

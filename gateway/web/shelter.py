@@ -5,7 +5,6 @@ changes; first-week milestones; the provider's own facilities (register, rename,
 from datetime import date
 
 from flask import redirect, request, url_for
-from flask_babel import gettext as _
 
 from services.common.errors import Conflict, NotFound
 from services.contracts.submission import ADULT_AGE, age_of
@@ -19,6 +18,7 @@ from .common import notice
 from .core import (at_once, blueprint, call, identity, page, render_page, safe_next, today,
                    upload_form)
 from .forms import F, build, send
+from .i18n import gettext as _
 from .names import load_survivor_names, provider_facilities
 
 DECISION = [F("decision"), F("reason_code"), F("reason")]

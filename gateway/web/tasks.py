@@ -3,7 +3,6 @@ first and overdue ones marked; assign one (to oneself by default) and finish an 
 Reads and writes through the API's ``list_tasks``, ``assign_task`` and ``finish_task``."""
 
 from flask import redirect, request, url_for
-from flask_babel import gettext as _
 
 from services.common.errors import Conflict, Forbidden, NotFound
 
@@ -11,6 +10,7 @@ from ..resources.tasks import OUTCOMES
 from .common import notice
 from .core import blueprint, call, identity, page, render_page
 from .forms import F, build, send
+from .i18n import gettext as _
 from .names import load_survivor_names
 
 STATUSES = ("open", "to_arrange", "assigned", "done", "not_needed", "all")

@@ -4,7 +4,6 @@ with a priority and a required reason. Reads and writes through the API's ``wait
 ``reorder_waitlist``."""
 
 from flask import redirect, request, url_for
-from flask_babel import gettext as _
 
 from services.common.errors import NotFound
 from services.contracts.vocabulary import POPULATION_GROUPS
@@ -12,6 +11,7 @@ from services.contracts.vocabulary import POPULATION_GROUPS
 from .common import notice
 from .core import blueprint, call, page, render_page
 from .forms import F, build, send
+from .i18n import gettext as _
 
 MOVE = [F("priority", "int"), F("reason")]
 

@@ -364,6 +364,25 @@ def test_the_language_follows_the_browser_until_the_person_chooses(web, accounts
     assert '<html lang="en" dir="ltr">' in beds.text and "Women" in beds.text
 
 
+def test_a_page_finds_its_catalogue_once_and_each_request_its_own(web, accounts, rpc,
+                                                                    monkeypatch):
+    """gateway/web/i18n.py: every string of a page (its template's and the view's) comes from
+    the catalogue its request found first; the next request, in another language, finds its own."""
+    from gateway.web import i18n
+    found = []
+    real = i18n.get_translations
+    monkeypatch.setattr(i18n, "get_translations", lambda: found.append(1) or real())
+    rpc.responses[("shelter", "availability")] = fx.AVAILABILITY["facilities"]
+    sign_in(web, accounts, "police")
+    found.clear()
+    beds = get(web, "/beds", headers={"Accept-Language": "ckb"})
+    assert '<html lang="ckb" dir="rtl">' in beds.text and "ژن" in beds.text  # "Women" in Sorani
+    assert len(found) == 1
+    beds = get(web, "/beds", headers={"Accept-Language": "en"})
+    assert '<html lang="en" dir="ltr">' in beds.text and "Women" in beds.text
+    assert len(found) == 2
+
+
 def test_an_unknown_language_changes_nothing_and_next_stays_local(web, accounts):
     sign_in(web, accounts, "police")
     response = post(web, "/language", {"language": "xx", "next": "https://evil.example/"})

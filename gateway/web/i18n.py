@@ -1,0 +1,43 @@
+"""The request's translations, found once per request.
+
+flask_babel finds the catalogue anew at every string it translates: the app context, the
+locale and its name, the domain's cache (about a tenth of the gateway's CPU for a care plan
+page, which translates a few hundred strings: py-spy, bench/README.md). Here the first string
+of a request finds it through flask_babel and keeps it on the request's ``g``; the next ones
+take it from there. The language is chosen once per request (``core.current_language``) and
+nothing changes it while the request runs, so the first catalogue is the request's.
+"""
+
+from flask import g, has_app_context
+from flask_babel import get_translations
+
+_KEY = "refnet_translations"
+
+
+def translations():
+    """The catalogue of the request's language (outside a request: flask_babel's answer)."""
+    if not has_app_context():
+        return get_translations()
+    here = g._get_current_object()
+    found = getattr(here, _KEY, None)
+    if found is None:
+        found = get_translations()
+        setattr(here, _KEY, found)
+    return found
+
+
+def gettext(string: str, **variables) -> str:
+    """``flask_babel.gettext``, with the request's catalogue found once."""
+    text = translations().ugettext(string)
+    return text if not variables else text % variables
+
+
+def install(jinja_env) -> None:
+    """Templates translate through the request's catalogue (as flask_babel installs them,
+    newstyle: autoescaped, always a format string)."""
+    jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n))
