@@ -228,6 +228,8 @@ class Settings:
         process's memory, bench/README.md), which the parent would otherwise hold for as long as
         it runs without ever using them. A failed check stops the caller as ``load_at_start``
         does: the child has printed the line, the caller leaves with its exit status."""
+        sys.stdout.flush()  # nothing buffered before the fork is written twice
+        sys.stderr.flush()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child; its exit status is the result
             code = 0
@@ -235,9 +237,10 @@ class Settings:
                 self.load_at_start()
             except SystemExit as stop:
                 code = stop.code if isinstance(stop.code, int) else 2
-            except BaseException:  # noqa: BLE001 - a parser's own failure: report, refuse
-                import traceback
-                traceback.print_exc()
+            except BaseException as exc:  # noqa: BLE001 - a parser's own failure: refuse
+                # its kind only: its message or traceback could quote the value
+                print(f"refnet {self.kind}: the settings check failed ({type(exc).__name__})",
+                      file=sys.stderr)
                 code = 2
             sys.stderr.flush()
             os._exit(code)

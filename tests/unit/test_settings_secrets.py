@@ -181,6 +181,19 @@ def test_a_check_apart_runs_in_a_child_and_stops_the_caller_as_load_at_start_doe
     assert capfd.readouterr().err == ""
 
 
+def test_a_parser_that_breaks_in_the_check_apart_refuses_without_quoting_anything(capfd):
+    from services.common.settings import Setting, Settings
+
+    def breaks(text):
+        raise RuntimeError(f"cannot read {text}")
+
+    with pytest.raises(SystemExit) as stop:
+        Settings("probe", Setting("REFNET_PROBE", "SEEKRIT", "a probe", breaks)).check_at_start_apart()
+    assert stop.value.code == 2
+    err = capfd.readouterr().err
+    assert err == "refnet probe: the settings check failed (RuntimeError)\n"
+
+
 @pytest.mark.parametrize("command,kind", [
     (["nameko", "run", "--config", "deploy/nameko.yaml", "services.legal.service"], "legal"),
     (["env", "EVENTLET_NO_GREENDNS=yes", "nameko", "run", "services.referral.service"], "referral"),
