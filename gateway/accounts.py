@@ -304,7 +304,7 @@ class AccountStore(_Rules):
 
     def get_user(self, username: str) -> User | None:
         with self.db.read() as c:
-            row = c.execute(select(web_users).where(web_users.c.username == username)).mappings().first()
+            row = c.execute(_USER_BY_NAME, {"username": username}).mappings().first()
         return _user(row)
 
     def list_users(self) -> list[User]:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 from flask import current_app, g, redirect, request, url_for
-from flask_babel import lazy_gettext as _l
 
 from services.common.errors import Conflict, Forbidden, InvalidInput
 from services.contracts import attachments as rules
@@ -26,7 +25,7 @@ from ..errors import ApiProblem, InputError
 from ..resources.declare import Uploaded
 from .core import answer, call, error_text
 from .forms import F, build, field_errors
-from .i18n import gettext as _
+from .i18n import gettext as _, lazy_gettext as _l
 
 FIELDS = [F("kind")]
 FAILED = "attachments"  # the form's name on its page (and the section's anchor)

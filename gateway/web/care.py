@@ -16,7 +16,6 @@ other staff see nothing of it, not an error page.
 import re
 
 from flask import redirect, request, url_for
-from flask_babel import lazy_gettext as _l
 
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.contracts.interpreters import STATUSES as INTERPRETER_STATUSES
@@ -27,7 +26,7 @@ from . import attachments
 from .common import notice
 from .core import at_once, blueprint, call, identity, page, render_page, upload_form
 from .forms import INPUT_ERRORS, F, build, field_errors
-from .i18n import gettext as _
+from .i18n import gettext as _, lazy_gettext as _l
 from .names import load_survivor_names, provider_facilities
 
 PLAN_STATUSES = ("open", "closed", "all")

@@ -5,12 +5,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g, redirect, request, url_for
-from flask_babel import lazy_gettext as _l
 
 from ..signin_guard import Throttled, client_address
 from .core import (LANG_COOKIE, LANGUAGES, ONE_YEAR, PRE_COOKIE, SESSION_COOKIE, blueprint, call,
                    clear_cookie, identity, page, render_page, safe_next, set_cookie)
-from .i18n import gettext as _
+from .i18n import gettext as _, lazy_gettext as _l
 
 HOME = {"police": "web.police_referrals", "shelter": "web.shelter_incoming",
         "legal": "web.legal_cases", "court": "web.court_cases",

@@ -12,13 +12,12 @@ errors by input, for the page to show the form again.
 import re
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
 
 from services.common.errors import InvalidInput
 
 from ..errors import InputError
 from .core import call
-from .i18n import gettext as _
+from .i18n import gettext as _, lazy_gettext as _l
 
 # what the API answers when the input is refused: the gateway's own check, or a service's
 INPUT_ERRORS = (InputError, InvalidInput)

@@ -4,12 +4,14 @@ flask_babel finds the catalogue anew at every string it translates: the app cont
 locale and its name, the domain's cache (about a tenth of the gateway's CPU for a care plan
 page, which translates a few hundred strings: py-spy, bench/README.md). Here the first string
 of a request finds it through flask_babel and keeps it on the request's ``g``; the next ones
-take it from there. The language is chosen once per request (``core.current_language``) and
+take it from there (``gettext`` and ``lazy_gettext`` in Python, the templates' through
+``install``). The language is chosen once per request (``core.current_language``) and
 nothing changes it while the request runs, so the first catalogue is the request's.
 """
 
 from flask import g, has_app_context
 from flask_babel import get_translations
+from flask_babel.speaklater import LazyString
 
 _KEY = "refnet_translations"
 
@@ -30,6 +32,11 @@ def gettext(string: str, **variables) -> str:
     """``flask_babel.gettext``, with the request's catalogue found once."""
     text = translations().ugettext(string)
     return text if not variables else text % variables
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """``flask_babel.lazy_gettext``: translated by ``gettext`` when it is shown."""
+    return LazyString(gettext, string, **variables)
 
 
 def install(jinja_env) -> None:

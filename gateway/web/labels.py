@@ -5,7 +5,7 @@ the code in the chosen language (``label("status", code)`` in templates). A code
 label is shown as it is, so a new code never breaks a page.
 """
 
-from flask_babel import lazy_gettext as _l
+from .i18n import lazy_gettext as _l
 
 LABELS = {
     "role": {

@@ -13,7 +13,6 @@ links to the CSV and the PDF the API makes.
 from datetime import date, timedelta
 
 from flask import current_app, request
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
 from .. import api
@@ -22,7 +21,7 @@ from ..reports.charts import charts
 from .core import answer, blueprint, call, clock, current_language, identity, page, render_page
 from .forms import INPUT_ERRORS, F, build, field_errors
 from .forms import message as api_message
-from .i18n import gettext as _
+from .i18n import gettext as _, lazy_gettext as _l
 from .labels import label
 
 PERIOD = [F("period"), F("audience")]
