@@ -48,9 +48,30 @@ def status_row(s: WriteTransaction, reference: str, *extra_columns) -> dict | No
 
 def file_consents_of(s: WriteTransaction, referral_id: int) -> dict:
     """A referral's file consents per agency (``domain.file_consent``'s mapping)."""
-    rows = s.execute(select(file_consents).where(file_consents.c.referral_id == referral_id)).all()
-    return {r.agency: {"granted": r.granted, "until": r.until, "withdrawn_at": r.withdrawn_at}
-            for r in rows}
+    return file_consents_of_all(s, [referral_id]).get(referral_id, {})
+
+
+def file_consents_of_all(s: WriteTransaction, referral_ids: list[int]) -> dict[int, dict]:
+    """The file consents of several referrals in one read: ``{referral id: file_consents_of}``
+    (a referral without any is left out)."""
+    consents: dict[int, dict] = {}
+    if referral_ids:
+        for r in s.execute(_FILE_CONSENTS_OF, {"ids": list(referral_ids)}):
+            consents.setdefault(r.referral_id, {})[r.agency] = {
+                "granted": r.granted, "until": r.until, "withdrawn_at": r.withdrawn_at}
+    return consents
+
+
+def referrals_by_reference(s: WriteTransaction, references: list[str]) -> list[dict]:
+    """The whole rows of the referrals among ``references`` (unknown ones left out)."""
+    return [row_dict(r) for r in s.execute(_BY_REFERENCES, {"references": list(references)})]
+
+
+# built once: a shelter's list page asks for the names of up to 50 referrals at each view
+_FILE_CONSENTS_OF = select(file_consents).where(
+    file_consents.c.referral_id.in_(bindparam("ids", expanding=True)))
+_BY_REFERENCES = select(referrals).where(
+    referrals.c.reference.in_(bindparam("references", expanding=True)))
 
 
 def load_for_update(s: WriteTransaction, reference: str):

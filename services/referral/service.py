@@ -137,13 +137,11 @@ class ReferralService(skeleton.ServiceSkeleton):
                           for r in asked])
         now = self.clock.now()
         with self.db.write() as s:
-            for obj, outcome in outcomes:
-                audit.append(s, self.audit_table, actor=str(caller.user or "unknown"),
-                             role=str(caller.role or "unknown"),
-                             agency=str(caller.agency or "unknown"), action="referral.read_name",
-                             object=obj, outcome=outcome, now=now,
-                             correlation_id=caller.correlation_id,
-                             key=getattr(self, "audit_key", None))
+            audit.append_many(s, self.audit_table, actor=str(caller.user or "unknown"),
+                              role=str(caller.role or "unknown"),
+                              agency=str(caller.agency or "unknown"), action="referral.read_name",
+                              outcomes=outcomes, now=now, correlation_id=caller.correlation_id,
+                              key=getattr(self, "audit_key", None))
         if error is not None:
             raise error
         return names

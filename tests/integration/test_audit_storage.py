@@ -45,6 +45,34 @@ def test_concurrent_appends_form_one_chain(databases, service):
     assert auditchain.verify(entries, AUDIT_KEY) == []
 
 
+def _append_many(db, n, count):
+    with db.write() as s:
+        audit.append_many(s, audit_log, actor=f"user-{n}", role="shelter", agency="erbil-shelter",
+                          action="referral.read_name",
+                          outcomes=[(f"referral:RN-{n}-{i}", "ok" if i % 2 else "not_found")
+                                    for i in range(count)],
+                          now=CLOCK.now(), correlation_id=f"c-{n}")
+
+
+@pytest.mark.parametrize("service", ["referral", "shelter"])
+def test_batches_and_single_entries_written_at_once_form_one_chain(databases, service):
+    """A page's fifty audited reads go in as one batch (``append_many``); batches and single
+    entries written at the same time still make one chain, each batch's entries in order."""
+    db = databases.database(databases.migrated(service))
+    pool = eventlet.GreenPool(20)
+    for n in range(30):
+        pool.spawn(_append_many, db, n, 5) if n % 3 == 0 else pool.spawn(_append, db, n)
+    pool.waitall()
+    with db.read() as c:
+        entries = audit.read_all(c, audit_log)
+    assert len(entries) == 10 * 5 + 20
+    assert [e["id"] for e in entries] == list(range(1, 71))
+    assert auditchain.verify(entries, AUDIT_KEY) == []
+    batch = [e for e in entries if e["actor"] == "user-3"]
+    assert [e["object"] for e in batch] == [f"referral:RN-3-{i}" for i in range(5)]
+    assert [e["id"] for e in batch] == list(range(batch[0]["id"], batch[0]["id"] + 5))
+
+
 def test_the_database_refuses_to_change_or_delete_entries(databases):
     db = databases.database(databases.migrated("referral"))
     _append(db, 1)

@@ -7,7 +7,7 @@ no name reaches the trail."""
 
 import pytest
 from nameko.exceptions import RemoteError
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from gateway.intake import IntakePublisher
 from services.common.clock import SystemClock
@@ -53,6 +53,26 @@ def test_a_name_is_given_exactly_where_the_file_is(db, keys):
     for reference in (shared, only_a):
         file = usecases.get_file(db, keys.cipher, caller("shelter", B), reference, now=CLOCK.now())
         assert file["file_shared"] is (reference in _names(db, keys, B, [reference])[0])
+
+
+def test_a_page_of_names_is_read_in_as_many_statements_as_one_name(db, keys):
+    """A shelter's list page asks for up to 50 names at a time: the referrals and their file
+    consents are read in one statement each, not one per name."""
+    one = [_submit(db, keys, "Name One")]
+    many = one + [_submit(db, keys, f"Name {n}", share_file_with=[A]) for n in range(7)]
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert len(_names(db, keys, A, one)[0]) == 1
+        for_one, statements[:] = len(statements), []
+        assert len(_names(db, keys, A, many)[0]) == 8
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == for_one
 
 
 def test_a_withdrawn_consent_or_an_anonymised_file_gives_no_name(db, keys):

@@ -17,7 +17,8 @@ from services.contracts.references import is_reference
 from ..domain import referral as rules
 from ..domain import retention
 from ..domain.visibility import shape
-from ..queries import file_consents_of, held_by_caller, row_dict
+from ..queries import (file_consents_of, file_consents_of_all, held_by_caller, referrals_by_reference,
+                       row_dict)
 from ..tables import referrals
 from .attachments import STORE as DOCUMENTS
 from .guardians import guardian_of
@@ -101,10 +102,10 @@ def names_for(db: Database, cipher: FileCipher, caller: Caller, references: list
     if not asked:
         return {}, []
     with db.read() as s:
-        rows = [row_dict(r) for r in s.execute(select(referrals).where(
-            referrals.c.reference.in_(asked)))]
-        for row in rows:
-            row["file_consents"] = file_consents_of(s, row["id"])
+        rows = referrals_by_reference(s, asked)
+        consents = file_consents_of_all(s, [row["id"] for row in rows])
+    for row in rows:
+        row["file_consents"] = consents.get(row["id"], {})
     names = {}
     for row in rows:
         if rules.file_access(caller, row, now, default_holder) != "file" \
