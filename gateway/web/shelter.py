@@ -85,10 +85,18 @@ def _status_of(reference: str) -> dict | None:
         return None
 
 
+def _facilities_and_place(reference: str) -> tuple[list[dict], tuple[str | None, str | None]]:
+    """The provider's open facilities, and the referral's place on their bed boards."""
+    facilities = _facilities()
+    return facilities, _place_of(reference, facilities)
+
+
 def _referral_page(reference: str, errors=None, failed=None, status=200):
-    file, state, facilities = at_once(  # independent of each other
+    # independent of each other: the bed boards are read beside the file and the status, not
+    # after them (one round trip less for the page to wait on)
+    file, state, (facilities, place) = at_once(
         lambda: call("referral_file", reference=reference), lambda: _status_of(reference),
-        _facilities)
+        lambda: _facilities_and_place(reference))
     if state is None:
         state = {"reference": reference, "status": file.get("status"), "timeline": []}
     # The shelter's own bed board says at once whether beds are held for this referral or the
@@ -97,7 +105,7 @@ def _referral_page(reference: str, errors=None, failed=None, status=200):
     # "admitted", as its bed board does, before the referral service has applied it.
     place_at, place_state = None, None
     if state["status"] not in ("admitted", "discharged", "closed", "declined", "withdrawn"):
-        place_at, place_state = _place_of(reference, facilities)
+        place_at, place_state = place
     if place_state == "admitted":
         state = {**state, "status": "admitted"}
     admit_at = place_at if place_state == "held" else None
