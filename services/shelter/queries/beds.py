@@ -49,10 +49,14 @@ def provider_of(s: WriteTransaction, facility_id: str) -> str | None:
 
 def all_facilities(s: WriteTransaction, provider: str | None = None) -> list:
     """Every facility (of one provider when given), in id order."""
-    query = select(facilities).order_by(facilities.c.id)
-    if provider is not None:
-        query = query.where(facilities.c.provider == provider)
-    return s.execute(query).all()
+    if provider is None:
+        return s.execute(_FACILITIES).all()
+    return s.execute(_FACILITIES_OF, {"provider": provider}).all()
+
+
+# built once: every shelter page lists the provider's facilities
+_FACILITIES = select(facilities).order_by(facilities.c.id)
+_FACILITIES_OF = _FACILITIES.where(facilities.c.provider == bindparam("provider"))
 
 
 def add_facility(s: WriteTransaction, facility_id: str, name: str, provider: str, now: datetime,

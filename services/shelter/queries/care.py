@@ -3,7 +3,7 @@ written here only as ciphertext; the use cases encrypt and decrypt it."""
 
 from datetime import datetime
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from services.common.db import WriteTransaction, insert_into
 
 from services.common.errors import NotFound
@@ -19,16 +19,31 @@ from .partners import attach as partner_referrals_of
 
 MAX_ROWS = 500
 
+# built once: every read and change of a plan (its page asks for four of them at each view)
+# starts with the plan, and building a select and its cache key cost more than running it on
+# SQLite; ``plan_id`` is given at each execution
+_PLAN = (select(care_plans, facilities.c.provider)
+         .join(facilities, facilities.c.id == care_plans.c.facility_id)
+         .where(care_plans.c.id == bindparam("plan_id")))
+_PLAN_FOR_UPDATE = _PLAN.with_for_update(of=care_plans)
+_MILESTONES_OF = (select(care_milestones).where(care_milestones.c.plan_id == bindparam("plan_id"))
+                  .order_by(care_milestones.c.due_at, care_milestones.c.id))
+_ITEMS_OF = (select(plan_items).where(plan_items.c.plan_id == bindparam("plan_id"))
+             .order_by(plan_items.c.id))
+_BOOKINGS_OF = (select(interpreter_bookings)
+                .where(interpreter_bookings.c.plan_id == bindparam("plan_id"))
+                .order_by(interpreter_bookings.c.occasion))
+_NOTES_OF = (select(care_notes).where(care_notes.c.plan_id == bindparam("plan_id"))
+             .order_by(care_notes.c.id).limit(MAX_ROWS))
+_SCREENING_OF = select(screenings).where(screenings.c.plan_id == bindparam("plan_id"))
+
 
 def plan(s: WriteTransaction, caller, plan_id, *, for_update: bool = False):
     """The plan row with its facility's ``provider``; NotFound when there is none, or when it
     is another provider's and the caller is shelter staff (``require_provider``)."""
     if not isinstance(plan_id, int) or isinstance(plan_id, bool):
         raise NotFound("no such plan", field="plan")
-    query = (select(care_plans, facilities.c.provider)
-             .join(facilities, facilities.c.id == care_plans.c.facility_id)
-             .where(care_plans.c.id == plan_id))
-    row = s.execute(query.with_for_update(of=care_plans) if for_update else query).first()
+    row = s.execute(_PLAN_FOR_UPDATE if for_update else _PLAN, {"plan_id": plan_id}).first()
     if row is None:
         raise NotFound(f"no plan {plan_id}", field="plan")
     require_provider(caller, row.provider, "plan")
@@ -140,10 +155,8 @@ def plan_summary(p) -> dict:
 
 def plan_view(s: WriteTransaction, p, goals: str | None, now: datetime) -> dict:
     """A plan with the person's goals (decrypted by the caller), its milestones and items."""
-    milestones = s.execute(select(care_milestones).where(care_milestones.c.plan_id == p.id)
-                           .order_by(care_milestones.c.due_at, care_milestones.c.id)).all()
-    items = s.execute(select(plan_items).where(plan_items.c.plan_id == p.id)
-                      .order_by(plan_items.c.id)).all()
+    milestones = s.execute(_MILESTONES_OF, {"plan_id": p.id}).all()
+    items = s.execute(_ITEMS_OF, {"plan_id": p.id}).all()
     order = {code: i for i, code in enumerate(rules.MILESTONE_DUE)}
     return {**plan_summary(p), "goals": goals, **interpreters_view(s, p),
             "case_data": case_data_view(s, p.id),
@@ -174,8 +187,7 @@ def put_booking(s: WriteTransaction, plan_id: int, occasion: str, language: str,
 
 def interpreters_view(s: WriteTransaction, p) -> dict:
     """The person's languages, whether an interpreter is needed, and the bookings."""
-    rows = s.execute(select(interpreter_bookings).where(interpreter_bookings.c.plan_id == p.id)
-                     .order_by(interpreter_bookings.c.occasion)).all()
+    rows = s.execute(_BOOKINGS_OF, {"plan_id": p.id}).all()
     return {"languages": split_languages(p.languages), "interpreter_needed": p.interpreter_needed,
             "interpreters": [{"occasion": r.occasion, "language": r.language, "status": r.status,
                               "updated_by": r.updated_by, "updated_at": iso(r.updated_at)}
@@ -329,13 +341,12 @@ def add_note(s: WriteTransaction, plan_id: int, author: str, body: bytes, now: d
 
 def notes(s: WriteTransaction, plan_id: int) -> list:
     """A plan's sealed case notes, oldest first."""
-    return s.execute(select(care_notes).where(care_notes.c.plan_id == plan_id)
-                     .order_by(care_notes.c.id).limit(MAX_ROWS)).all()
+    return s.execute(_NOTES_OF, {"plan_id": plan_id}).all()
 
 
 def screening(s: WriteTransaction, plan_id: int):
     """The plan's sealed screening result, or None."""
-    return s.execute(select(screenings).where(screenings.c.plan_id == plan_id)).first()
+    return s.execute(_SCREENING_OF, {"plan_id": plan_id}).first()
 
 
 def put_screening(s: WriteTransaction, plan_id: int, psychologist: str, sealed: bytes, now: datetime) -> None:

@@ -3,7 +3,7 @@
 import json
 from datetime import datetime
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from services.common.db import WriteTransaction
 
 from services.common.period import Period
@@ -21,9 +21,13 @@ def codes_of(row) -> dict:
             "country_of_origin": row.country_of_origin}
 
 
+# built once: every view of a plan reads it
+_OF_PLAN = select(case_data).where(case_data.c.plan_id == bindparam("plan_id"))
+
+
 def view(s: WriteTransaction, plan_id: int) -> dict | None:
     """The plan's case data with who recorded it last and when; None before any is."""
-    row = s.execute(select(case_data).where(case_data.c.plan_id == plan_id)).first()
+    row = s.execute(_OF_PLAN, {"plan_id": plan_id}).first()
     if row is None:
         return None
     return {**codes_of(row), "updated_by": row.updated_by, "updated_at": iso(row.updated_at)}

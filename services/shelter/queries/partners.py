@@ -1,7 +1,7 @@
 """Partner referrals' statements: the partner's list, one referral locked for its answer, and
 each plan item's latest referral to a partner (docs/decisions/0040)."""
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from services.common.db import WriteTransaction
 
 from services.common.timeutil import iso
@@ -56,14 +56,19 @@ def of_partner(s: WriteTransaction, partner_agency: str, status: str | None = No
     return [as_dict(r) for r in rows]
 
 
+# built once: every view of a plan reads it (an expanding IN of the plan's items)
+_OF_ITEMS = (select(partner_referrals)
+             .where(partner_referrals.c.item_id.in_(bindparam("ids", expanding=True)))
+             .order_by(partner_referrals.c.sent_at, partner_referrals.c.id))
+
+
 def attach(s: WriteTransaction, item_views: list[dict]) -> list[dict]:
     """Each item view with its referral to a partner (``partner_referral``, or None): the open
     one, else the last sent."""
     ids = [v["item_id"] for v in item_views]
     latest: dict[int, dict] = {}
     if ids:
-        rows = s.execute(select(partner_referrals).where(partner_referrals.c.item_id.in_(ids))
-                         .order_by(partner_referrals.c.sent_at, partner_referrals.c.id)).all()
+        rows = s.execute(_OF_ITEMS, {"ids": ids}).all()
         for r in rows:  # an open one (at most one per item) wins, else the last sent
             if r.status in rules.OPEN or latest.get(r.item_id, {}).get("status") not in rules.OPEN:
                 latest[r.item_id] = as_dict(r)
