@@ -1,7 +1,7 @@
 """The shelter service's tables. No names: referrals are known by reference only."""
 
 from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, LargeBinary,
-                        MetaData, String, Table, Text, UniqueConstraint)
+                        MetaData, SmallInteger, String, Table, Text, UniqueConstraint)
 
 from services.common.attachments import attachment_table
 from services.common.atrest import AtRest
@@ -83,6 +83,9 @@ incoming = Table(
     # the survivor is a minor (referral.submitted v3; null: learnt from an older version): a
     # placement decision waits for the best-interests determination below
     Column("survivor_minor", Boolean),
+    # URGENCY_RANK of ``urgency`` (set at receipt; urgency never changes): the staff's list is
+    # ordered by it, and an index holds that order (migration 0019)
+    Column("urgency_rank", SmallInteger, nullable=False, server_default="0"),
 )
 Index("ix_incoming_status_received", incoming.c.status, incoming.c.received_at)
 
@@ -96,7 +99,12 @@ best_interests = Table(
     Column("assessed_on", Date, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
-Index("ix_incoming_holder_status", incoming.c.held_by, incoming.c.status, incoming.c.received_at)
+# a provider's list in its order, of one status or of all: a page is read in order from the
+# index, however many referrals the provider has held before
+Index("ix_incoming_holder_status_order", incoming.c.held_by, incoming.c.status,
+      incoming.c.urgency_rank, incoming.c.received_at, incoming.c.reference)
+Index("ix_incoming_holder_order", incoming.c.held_by, incoming.c.urgency_rank,
+      incoming.c.received_at, incoming.c.reference)
 Index("ix_incoming_status_due", incoming.c.status, incoming.c.answer_due_at)
 
 # Every offer of a referral to a provider: why, when, and how it ended (answered: accepted;

@@ -250,3 +250,53 @@ def test_the_tasks_migration_makes_a_task_of_every_accompaniment_to_arrange(db_u
     if isinstance(due_at, str):  # SQLite answers a raw query with the stored text
         due_at = datetime.fromisoformat(due_at)
     assert (due_at if due_at.tzinfo else due_at.replace(tzinfo=timezone.utc)) == starts
+
+
+def test_the_incoming_order_migration_ranks_every_referral_and_the_list_reads_its_index(db_url):
+    """Shelter 0019: each incoming referral gets its urgency's rank, and a provider's list of one
+    status or of all is read in order from an index, not sorted whole at each view."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import text
+
+    from services.shelter.queries.incoming import listed
+    upgrade("shelter", db_url, "0018")
+    at = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            for n, urgency in enumerate(["routine", "emergency", "urgent", "routine"]):
+                conn.execute(text(
+                    "INSERT INTO incoming_referrals (reference, population_group, urgency, needs, "
+                    "children_count, beds_needed, referring_agency, status, received_at, held_by) "
+                    "VALUES (:ref, 'women', :urgency, '[]', 0, 1, 'erbil-police', 'received', :at, "
+                    "'erbil-shelter')"), {"ref": f"RN-AAAA-BBBB-CCCC-DDD{n + 2}", "urgency": urgency,
+                                          "at": at})
+        upgrade("shelter", db_url)
+        with engine.connect() as conn:
+            ranks = dict(conn.execute(text("SELECT reference, urgency_rank FROM incoming_referrals")).all())
+            order = [r.reference for r in listed(conn, "erbil-shelter", "received")]
+            if engine.dialect.name == "sqlite":
+                plans = [" ".join(str(c) for c in row) for status in ("received", None)
+                         for row in conn.execute(text(
+                             "EXPLAIN QUERY PLAN " + str(_listing_sql(engine, status))))]
+            else:  # a plan for a large table: the sort the index saves, not a four-row shortcut
+                conn.execute(text("SET enable_seqscan = off"))
+                plans = [row[0] for status in ("received", None) for row in conn.execute(text(
+                    "EXPLAIN " + str(_listing_sql(engine, status))))]
+    finally:
+        engine.dispose()
+    assert ranks == {"RN-AAAA-BBBB-CCCC-DDD2": 0, "RN-AAAA-BBBB-CCCC-DDD3": 2,
+                     "RN-AAAA-BBBB-CCCC-DDD4": 1, "RN-AAAA-BBBB-CCCC-DDD5": 0}
+    assert order == ["RN-AAAA-BBBB-CCCC-DDD3", "RN-AAAA-BBBB-CCCC-DDD4",
+                     "RN-AAAA-BBBB-CCCC-DDD5", "RN-AAAA-BBBB-CCCC-DDD2"]
+    assert any("ix_incoming_holder" in line for line in plans), plans
+    assert not any("TEMP B-TREE" in line or line.lstrip(" ->").startswith("Sort")
+                   for line in plans), plans
+
+
+
+def _listing_sql(engine, status):
+    """The shelter's list statement (``queries.incoming.listing``) with its values inlined."""
+    from services.shelter.queries.incoming import listing
+    return listing("erbil-shelter", status, 50).compile(engine, compile_kwargs={"literal_binds": True})

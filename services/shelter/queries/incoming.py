@@ -4,7 +4,7 @@ import base64
 import json
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, case, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 
 from services.common.db import WriteTransaction, insert_into
 
@@ -53,7 +53,7 @@ def held_for_update(s: WriteTransaction, reference: str, agency: str):
     return row
 
 
-URGENCY_ORDER = case(URGENCY_RANK, value=incoming.c.urgency, else_=0)
+URGENCY_ORDER = incoming.c.urgency_rank  # URGENCY_RANK of the urgency, stored at receipt
 
 
 def listed(s: WriteTransaction, holder: str, status: str | None, limit: int = MAX_ROWS,
@@ -61,7 +61,13 @@ def listed(s: WriteTransaction, holder: str, status: str | None, limit: int = MA
     """The referrals ``holder`` holds, in a status (all when None): most urgent first, then
     newest first, then by reference; ``cursor`` (``page_cursor`` of the last row of the page
     before) pages on. Up to ``limit`` + 1 rows (the one more says there is a next page)."""
-    query = (select(incoming, URGENCY_ORDER.label("urgency_rank")).where(incoming.c.held_by == holder)
+    return s.execute(listing(holder, status, limit, cursor)).all()
+
+
+def listing(holder: str, status: str | None, limit: int = MAX_ROWS, cursor: tuple | None = None):
+    """``listed``'s statement: in the order of an index (holder, [status,] urgency rank,
+    received, reference), so a page is read in order and the scan stops after it."""
+    query = (select(incoming).where(incoming.c.held_by == holder)
              .order_by(URGENCY_ORDER.desc(), incoming.c.received_at.desc(),
                        incoming.c.reference.desc()))
     if status:
@@ -73,7 +79,7 @@ def listed(s: WriteTransaction, holder: str, status: str | None, limit: int = MA
             and_(URGENCY_ORDER == rank, incoming.c.received_at < received_at),
             and_(URGENCY_ORDER == rank, incoming.c.received_at == received_at,
                  incoming.c.reference < reference)))
-    return s.execute(query.limit(limit + 1)).all()
+    return query.limit(limit + 1)
 
 
 def page_cursor(row) -> str:
@@ -151,6 +157,7 @@ def add(s: WriteTransaction, p: dict, now: datetime) -> bool:
         return False
     s.execute(insert_into(incoming), dict(
         reference=p["reference"], population_group=p["population_group"], urgency=p["urgency"],
+        urgency_rank=URGENCY_RANK.get(p["urgency"], 0),
         needs=json.dumps(p["needs"]), children_count=p["children_count"],
         beds_needed=p["beds_needed"], referring_agency=p["referring_agency"], status="received",
         received_at=now, service_languages=json.dumps(list(p.get("service_languages") or [])),
