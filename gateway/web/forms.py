@@ -12,7 +12,6 @@ errors by input, for the page to show the form again.
 import re
 from dataclasses import dataclass
 
-
 from services.common.errors import InvalidInput
 
 from ..errors import InputError

@@ -93,12 +93,11 @@ def anonymise_closed_cases(db: Database, now: datetime, older_than_days: float) 
                 cases.c.anonymised_at.is_(None))).order_by(cases.c.id).limit(BATCH)).scalars())
             if not ids:
                 return done
-            for case_id in ids:
-                if _anonymise(s, case_id, now):
-                    audit.append(s, audit_log, actor="system:retention", role="system",
-                                 agency="legal", action="legal_case.anonymise",
-                                 object=f"legal_case:{case_id}", outcome="ok", now=now)
-                    done += 1
+            anonymised = [case_id for case_id in ids if _anonymise(s, case_id, now)]
+            audit.append_many(s, audit_log, actor="system:retention", role="system",
+                              agency="legal", action="legal_case.anonymise",
+                              outcomes=[(f"legal_case:{i}", "ok") for i in anonymised], now=now)
+            done += len(anonymised)
 
 
 def _anonymise(s, case_id: str, now: datetime) -> bool:

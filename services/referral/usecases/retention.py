@@ -125,10 +125,9 @@ def anonymise_closed(db: Database, clock: Clock, cipher: FileCipher, older_than_
                       .values(purpose=None))
             s.execute(update(guardians).where(guardians.c.referral_id.in_(ids)).values(name=None))
             ATTACHMENTS.erase(s, ids)  # the identity scans go with the file
-            for referral_id in ids:
-                audit.append(s, audit_log, actor="system:retention", role="system", agency="referral",
-                             action="referral.anonymise", object=f"referral-id:{referral_id}",
-                             outcome="ok", now=now)
+            audit.append_many(s, audit_log, actor="system:retention", role="system",
+                              agency="referral", action="referral.anonymise",
+                              outcomes=[(f"referral-id:{i}", "ok") for i in ids], now=now)
             done += len(ids)
 
 
