@@ -51,6 +51,7 @@ RPC_EXCHANGE = kombu.Exchange("nameko-rpc", type="topic", durable=True)  # namek
 # the reply queue binds to the exchange the services declare: the gateway's broker user may not
 # configure it (services/contracts/broker_users.py)
 REPLY_EXCHANGE = kombu.Exchange("nameko-rpc", type="topic", durable=True, no_declare=True)
+REPLY_QUEUE_PREFIX = "rpc.reply-gateway-"
 
 
 class _Waiting:
@@ -203,7 +204,7 @@ class RpcClient:
         backoff = 0.2
         while not self._stopping.is_set():
             key = uuid.uuid4().hex
-            queue = kombu.Queue(f"rpc.reply-gateway-{key}", exchange=REPLY_EXCHANGE, routing_key=key,
+            queue = kombu.Queue(f"{REPLY_QUEUE_PREFIX}{key}", exchange=REPLY_EXCHANGE, routing_key=key,
                                 exclusive=True, auto_delete=True, durable=False)
             try:
                 with kombu.Connection(self.amqp_uri, connect_timeout=3, heartbeat=10) as conn:
@@ -236,12 +237,29 @@ class RpcClient:
                 waiting.error = ConnectionError("the reply queue was lost with the broker connection")
                 waiting.done.set()
 
+    def _wake_listener(self) -> None:
+        """An empty message to this process's own reply queue, so the reply thread returns from
+        its wait for the broker now rather than at its next timeout (a second: the time a
+        command like `refnet seed-demo` would otherwise spend exiting). Best effort: without a
+        broker the thread ends at that timeout anyway."""
+        key = self._reply_key
+        if key is None or not self._listener.is_alive():
+            return
+        try:
+            # by the default exchange: the gateway's broker user may write to its own reply
+            # queue that way, and to the RPC exchange only with a service's keys
+            self._publisher().publish_raw(b"{}", content_type="application/json", exchange="",
+                                          routing_key=f"{REPLY_QUEUE_PREFIX}{key}")
+        except Exception:  # noqa: BLE001 - the broker is gone: the join's timeout bounds the wait
+            log.debug("rpc replies: could not wake the reply thread; it stops at its timeout")
+
     def close(self) -> None:
         """Stop the reply thread and close every publisher's connection."""
         self._stopping.set()
         if self._at_once is not None:
             self._at_once.shutdown(wait=False)
         if self._listener is not None:
+            self._wake_listener()
             self._listener.join(timeout=3)
         with self._lock:
             publishers, self._publishers = self._publishers, []

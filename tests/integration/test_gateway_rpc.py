@@ -105,3 +105,20 @@ def test_a_call_within_a_timeout_of_its_own_gives_up_before_the_clients(service)
     with pytest.raises(RpcTimeout):
         service.call_within(0.2, "probe", "slow", seconds=1)  # the client would wait for it
     assert service.call_within(2, "probe", "echo", after="timeout") == {"kwargs": {"after": "timeout"}}
+
+
+def test_closing_wakes_the_reply_thread_with_a_message_to_its_own_queue(service, monkeypatch):
+    """A command such as `refnet seed-demo` ends when its client closes: the reply thread gets
+    an empty message on its own queue and stops, instead of waiting for its next timeout."""
+    received, on_reply = [], service._on_reply
+
+    def recording(body, message):  # the consumer takes its callback when the thread starts
+        received.append((body, message.properties.get("correlation_id")))
+        on_reply(body, message)
+    monkeypatch.setattr(service, "_on_reply", recording)
+    assert service.call("probe", "echo", n=1) == {"kwargs": {"n": 1}}
+    listener = service._listener
+    service.close()
+    assert not listener.is_alive()
+    assert len(received) == 2 and received[0][1] is not None  # the answer to the call
+    assert received[1] == ({}, None)                          # then the wake

@@ -127,6 +127,25 @@ def test_a_restart_changes_no_person_an_administrator_changed(network, tmp_path)
     assert (tmp_path / "demo-web-users.json").read_text() == written
 
 
+def test_a_restart_checks_a_password_only_when_its_hash_is_not_the_one_kept(network, monkeypatch):
+    """The hash kept beside each password says it is unchanged without an argon2 check; a hash
+    that differs (another password, or the same one hashed again) is checked as before."""
+    first = {p["username"]: p["password"] for p in demo_cli.seed_demo(network["values"])["people"]}
+    accounts = network["accounts"]
+    accounts.users["lawyer.demo"]["password_hash"] = hash_password(first["lawyer.demo"])  # again
+    checked = []
+
+    def counting(password_hash, password):
+        checked.append(password)
+        return verify_password(password_hash, password)
+    monkeypatch.setattr("gateway.accounts.verify_password", counting)
+    network["shelter"].beds = {}  # an empty shelter beside the same people: the file is rewritten
+    again = {p["username"]: p for p in demo_cli.seed_demo(network["values"])["people"]}
+    assert checked == [first["lawyer.demo"]]
+    assert {n: (p["password"], p["state"]) for n, p in again.items()} == \
+        {n: (password, None) for n, password in first.items()}
+
+
 def test_an_empty_network_creates_only_the_missing_people(network):
     """A shelter database started afresh beside a gateway database that has the people: they
     stay as they are (disabled stays disabled), the missing ones are created."""

@@ -31,6 +31,16 @@ class SafeQueueConsumer(QueueConsumer):
     the right answer to a failed ack is to log it and go on.
     """
 
+    # how often the consuming loop, parked on an idle connection, looks up: at a stop it waits
+    # twice (its providers removed, then its own end), so kombu's one second made every service
+    # take two seconds to stop; each look costs a timer and a heartbeat check, a few microseconds
+    STOP_CHECK_SECONDS = 0.2
+
+    def consume(self, limit=None, timeout=None, safety_interval=STOP_CHECK_SECONDS, **kwargs):
+        """kombu's consuming loop, looking for a stop every ``STOP_CHECK_SECONDS``."""
+        return super().consume(limit=limit, timeout=timeout, safety_interval=safety_interval,
+                               **kwargs)
+
     def ack_message(self, message):
         self._settle(super().ack_message, message, "ack")
 
