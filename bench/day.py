@@ -111,6 +111,7 @@ class Day:
         self.errors: dict[str, int] = collections.defaultdict(int)
         self.error_kinds: dict[str, int] = collections.defaultdict(int)
         self.skipped: dict[str, int] = collections.defaultdict(int)
+        self.timed: list[tuple[float, float, str]] = []  # (seconds into the replay, latency, name)
         self.sample_lock = threading.Lock()
         self.today = date.today()
         self.broker_port = urllib.parse.urlparse(net.amqp_uri).port or 5672
@@ -438,6 +439,7 @@ class Day:
             elapsed, kind = time.perf_counter() - scheduled, type(exc).__name__
         with self.sample_lock:
             self.samples[name].append(elapsed)
+            self.timed.append((scheduled - started, elapsed, name))
             if kind is not None:
                 self.errors[name] += 1
                 self.error_kinds[f"{name}: {kind}"] += 1
@@ -515,7 +517,22 @@ class Day:
                 "error_kinds": dict(self.error_kinds), "endpoints": endpoints, "missed": missed,
                 "cpu": cpu,
                 "load_average": {"before": [round(x, 2) for x in load_before],
-                                 "after": [round(x, 2) for x in load_after]}}
+                                 "after": [round(x, 2) for x in load_after]},
+                "slowest": slowest(self.timed)}
+
+
+def slowest(timed: list[tuple[float, float, str]], count: int = 12) -> list[dict]:
+    """The slowest requests of the replay, in the order they were sent, each with when (seconds
+    into the replay) and what else was sent within 0.3 s before it: single slow requests that
+    fall together point at one stall (a process, the broker), scattered ones at the request."""
+    ordered = sorted(timed)
+    chosen = sorted(sorted(timed, key=lambda t: -t[1])[:count])
+    out = []
+    for at, latency, name in chosen:
+        near = [n for a, _l, n in ordered if at - 0.3 <= a < at]
+        out.append({"at_s": round(at, 2), "ms": round(latency * 1e3, 1), "endpoint": name,
+                    "sent_in_the_0.3_s_before": collections.Counter(near).most_common()})
+    return out
 
 
 def error_lines(net: Network, limit: int = 10) -> list[str]:
@@ -609,3 +626,7 @@ def print_day(results: dict) -> None:
             print(f"* log: {line}")
         if r["skipped"]:
             print(f"* skipped (nothing to work on yet): {r['skipped']}")
+        for slow in r.get("slowest", []):
+            before = ", ".join(f"{n} x{c}" for n, c in slow["sent_in_the_0.3_s_before"]) or "nothing"
+            print(f"* slowest: at {slow['at_s']:>6} s {slow['ms']:>7} ms {slow['endpoint']} "
+                  f"(sent in the 0.3 s before: {before})")

@@ -91,3 +91,15 @@ def test_percentile_is_nearest_rank():
 def test_a_public_report_asks_for_the_month_before():
     assert daymodel.last_month(date(2026, 12, 6)) == "2026-11"
     assert daymodel.last_month(date(2027, 1, 31)) == "2026-12"
+
+
+def test_the_slowest_requests_are_listed_in_sending_order_with_what_was_sent_just_before():
+    from bench.day import slowest
+    timed = [(1.00, 0.210, "POST decision"), (0.80, 0.012, "GET status"), (0.75, 0.011, "GET status"),
+             (0.60, 0.010, "GET plan"), (5.00, 0.150, "GET plan"), (4.90, 0.009, "GET board"),
+             (3.00, 0.008, "GET status")]
+    assert slowest(timed, count=2) == [
+        {"at_s": 1.0, "ms": 210.0, "endpoint": "POST decision",
+         "sent_in_the_0.3_s_before": [("GET status", 2)]},       # 0.60 is more than 0.3 s before
+        {"at_s": 5.0, "ms": 150.0, "endpoint": "GET plan",
+         "sent_in_the_0.3_s_before": [("GET board", 1)]}]
