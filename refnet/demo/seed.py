@@ -117,7 +117,7 @@ def seed_web_users(store, path: Path, *, create: bool) -> list[dict]:
     every `make up`); another hash is checked against the password as before."""
     from gateway.accounts import demo_password, verify_password
     kept = {p["username"]: p for p in json.loads(path.read_text())} if path.exists() else {}
-    people = []
+    people, hashes = [], {}
     for user in web_people():
         name, state = user["user"], None
         password = kept.get(name, {}).get("password")
@@ -136,12 +136,10 @@ def seed_web_users(store, path: Path, *, create: bool) -> list[dict]:
                 and not verify_password(existing.password_hash, password):
             state = "password changed"
         people.append({"username": name, "role": user["role"], "agency": user["agency"],
-                       "password": None if state else password, "state": state,
-                       "password_hash": None if state else existing.password_hash})
+                       "password": None if state else password, "state": state})
+        hashes[name] = existing.password_hash
     if create:
         write_private(path, json.dumps(
-            [{k: p[k] for k in ("username", "role", "agency", "password", "password_hash")}
-             for p in people if p["password"]], indent=2))
-    for person in people:
-        del person["password_hash"]
+            [{**{k: p[k] for k in ("username", "role", "agency", "password")},
+              "password_hash": hashes[p["username"]]} for p in people if p["password"]], indent=2))
     return people
