@@ -69,6 +69,8 @@ def install(jinja_env) -> None:
     """Templates translate through the request's catalogue (as flask_babel installs them,
     newstyle: autoescaped, always a format string), ``_``, ``gettext`` and ``ngettext`` in one
     call each."""
+    # Jinja's own wrappers serve pgettext and npgettext; its gettext and ngettext (and the ``_``
+    # that looks gettext up) are replaced just below by the one-call versions
     jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),
