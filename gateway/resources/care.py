@@ -13,8 +13,8 @@ from services.contracts.htcds import MAX_COUNTRIES
 from services.contracts.interpreters import OCCASIONS as INTERPRETER_OCCASIONS
 
 from .declare import FILTERED, ONE, WRITE, Ctx, endpoint
-from .shapes import (InterpreterBody, Strict, answer, integers, iso, numeric_id, sized, staff_id,
-                     strings)
+from .shapes import (Attachment, InterpreterBody, Strict, answer, integers, iso, numeric_id, sized,
+                     staff_id, strings)
 
 CARE_ROLES = ("shelter",)  # care plans, notes, screening, milestones: never police, legal, others
 
@@ -168,6 +168,16 @@ CarePlan = answer("CarePlan", base=PlanSummary, goals=fields.String(allow_none=T
 CareNote = answer("CareNote", integers("note_id plan_id"), strings("author text created_at"))
 Screening = answer("Screening", integers("plan_id"), strings("psychologist outcome"),
                    summary=fields.String(allow_none=True), **strings("screened_at updated_at"))
+PlanOverview = answer(
+    "PlanOverview", plan=fields.Nested(CarePlan), notes=fields.List(fields.Nested(CareNote)),
+    screening=fields.Nested(answer("ScreeningShown", shown=fields.Boolean(), result=fields.Nested(
+        Screening, allow_none=True)), metadata={
+            "description": "shown: to the plan's case manager and psychologist; result: null "
+                           "until recorded"}),
+    documents=fields.Nested(answer("DocumentsListed", listed=fields.Boolean(), items=fields.List(
+        fields.Nested(Attachment), allow_none=True)), metadata={
+            "description": "listed: for the plan's case manager and psychologist (items null "
+                           "otherwise)"}))
 ListedMilestone = answer("ListedMilestone", integers("plan_id"), strings("reference"),
                          integers("admission_id"), strings("facility case_manager"),
                          base=MilestoneView)
@@ -208,6 +218,15 @@ def list_plans(ctx: Ctx):
           response=CarePlan, errors=ONE)
 def get_plan(ctx: Ctx, plan_id: str):
     return ctx.rpc("shelter", "get_plan", plan_id=_plan(plan_id))
+
+
+@endpoint("GET", "/shelter/plans/<plan_id>/overview", roles=CARE_ROLES,
+          summary="A care plan with its notes, and for its case manager and psychologist its "
+                  "screening result and documents: the plan's page in one call, each part "
+                  "audited as its own read",
+          response=PlanOverview, errors=ONE)
+def get_plan_overview(ctx: Ctx, plan_id: str):
+    return ctx.rpc("shelter", "get_plan_overview", plan_id=_plan(plan_id))
 
 
 @endpoint("PUT", "/shelter/plans/<plan_id>", roles=CARE_ROLES,

@@ -24,7 +24,7 @@ from services.contracts.vocabulary import (CARE_SERVICES, CASH_PURPOSES, LEGAL_R
 
 from . import attachments
 from .common import notice
-from .core import at_once, blueprint, call, identity, page, render_page, upload_form
+from .core import blueprint, call, identity, page, render_page, upload_form
 from .forms import INPUT_ERRORS, F, build, field_errors
 from .i18n import gettext as _, lazy_gettext as _l
 from .names import load_survivor_names, provider_facilities
@@ -149,42 +149,29 @@ def shelter_plan_for(reference):
 
 # --- one plan --------------------------------------------------------------------------------------
 
-def _screening(plan: dict) -> tuple[bool, dict | None]:
-    """(shown, result): the screening section is for the plan's case manager and psychologist;
-    the API's refusal (403) hides it, a plan without a result yet (404) shows it empty."""
-    me = identity().user
-    if me not in (plan["case_manager"], plan.get("psychologist")):
-        return False, None
-    try:
-        return True, call("get_screening", plan_id=str(plan["plan_id"]))
-    except Forbidden:
-        return False, None
-    except NotFound:
-        return True, None
-
-
-def _documents(plan: dict) -> attachments.Documents:
-    """The plan's medical reports: any staff adds one; the list is asked for only by the plan's
-    case manager and psychologist (the shelter service's rule), and its refusal (403) shows the
-    same line as to other staff, without the list."""
+def _documents(plan: dict, listed: dict) -> attachments.Documents:
+    """The plan's medical reports: any staff adds one; the list comes with the plan for its case
+    manager and psychologist (the shelter service's rule), and other staff see a line saying
+    so, without the list."""
     plan_id = str(plan["plan_id"])
     return attachments.documents(
         "list_plan_attachments", "shelter", url_for("web.shelter_plan_add_attachment",
                                                     plan_id=plan_id),
         "web.shelter_plan_attachment",
         refused=_("Only the plan's case manager and psychologist see its medical reports."),
-        ask=identity().user in (plan["case_manager"], plan.get("psychologist")), plan_id=plan_id)
+        ask=False, items=listed["items"] if listed["listed"] else None, plan_id=plan_id)
 
 
 def _plan_page(plan_id: str, errors=None, failed=None, status=200):
-    plan = call("get_plan", plan_id=plan_id)
-    notes, (screening_shown, screening), documents, _names = at_once(  # independent of each other
-        lambda: call("list_care_notes", plan_id=plan_id), lambda: _screening(plan),
-        lambda: _documents(plan), lambda: load_survivor_names([plan["reference"]]))
+    # one call for the plan, its notes, and (for its case manager and psychologist) its
+    # screening and documents; then the survivor's name from the referral service
+    overview = call("get_plan_overview", plan_id=plan_id)
+    plan, screening = overview["plan"], overview["screening"]
+    load_survivor_names([plan["reference"]])
     return render_page(
-        "shelter_plan.html", status=status, title=_("Care plan"), plan=plan, notes=notes,
-        screening_shown=screening_shown, screening=screening, me=identity().user,
-        documents=documents,
+        "shelter_plan.html", status=status, title=_("Care plan"), plan=plan,
+        notes=overview["notes"], screening_shown=screening["shown"], screening=screening["result"],
+        me=identity().user, documents=_documents(plan, overview["documents"]),
         errors=errors or {}, failed=failed, values=request.form if request.method == "POST" else {},
         services=CARE_SERVICES, item_statuses=PLAN_ITEM_STATUSES, purposes=CASH_PURPOSES,
         outcomes=SCREENING_OUTCOMES, legal_services=LEGAL_REFERRAL_SERVICES, markable=MARKABLE,

@@ -206,15 +206,25 @@ def audited(action: str, object_kind: str, object_param: str | None = None, *,
                 error = exc
             if refusals_only and error is None:
                 return return_value
-            with self.db.write() as s:
-                append(s, self.audit_table, actor=str(caller.get("user") or "unknown"),
-                       role=str(caller.get("role") or "unknown"),
-                       agency=str(caller.get("agency") or "unknown"), action=action,
-                       object=str(obj), outcome=outcome_of(error), now=self.clock.now(),
-                       correlation_id=caller.get("correlation_id"),
-                       key=getattr(self, "audit_key", None))
+            record(self, caller, str(obj), [(action, error)])
             if error is not None:
                 raise error
             return return_value
         return wrapper
     return decorate
+
+
+def record(service, caller, obj: str, calls: list[tuple[str, BaseException | None]]) -> None:
+    """One entry per ``(action, error)`` about ``obj`` for ``caller`` (a ``Caller`` or its
+    dict), in one write transaction of ``service`` (its ``db``, ``clock``, ``audit_table`` and
+    ``audit_key``, as ``audited``): a call that reads several things leaves the entries their
+    own calls would have."""
+    who = _identity(caller)
+    with service.db.write() as s:
+        for action, error in calls:
+            append(s, service.audit_table, actor=str(who.get("user") or "unknown"),
+                   role=str(who.get("role") or "unknown"),
+                   agency=str(who.get("agency") or "unknown"), action=action,
+                   object=obj, outcome=outcome_of(error), now=service.clock.now(),
+                   correlation_id=who.get("correlation_id"),
+                   key=getattr(service, "audit_key", None))

@@ -9,6 +9,7 @@ import logging
 
 from nameko.timer import timer
 
+from services.common import audit
 from services.common.audit import audited
 from services.common.runtime.consumers import consume_events
 from services.common.runtime.entrypoints import rpc
@@ -257,6 +258,22 @@ class ShelterService(skeleton.ServiceSkeleton):
         """A care plan with the person's goals, items and milestones."""
         return usecases.get_plan(self.db, caller, self.cipher, whole(plan_id, "plan"),
                                  self.clock.now())
+
+    @rpc
+    def get_plan_overview(self, caller, plan_id):
+        """A care plan with its notes, and for its case manager and psychologist its screening
+        and documents: what its page shows, in one call. Each part is audited as its own call
+        is, in one transaction, before the answer leaves."""
+        reads: list = []
+        try:
+            return usecases.plan_overview(self.db, caller, self.cipher, whole(plan_id, "plan"),
+                                          self.clock.now(), reads)
+        except Exception as exc:
+            if not reads:  # refused before anything was read (a plan id that is not one)
+                reads.append((usecases.PLAN_READ, exc))
+            raise
+        finally:
+            audit.record(self, caller, audit.object_id("care_plan", plan_id), reads)
 
     @rpc
     @audited("care_plan.update", "care_plan", "plan_id")

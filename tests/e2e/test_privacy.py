@@ -146,9 +146,9 @@ OBJECT_LEVEL.update({
 # referral list and the search by name what its provider holds (none; decision 0039), and the
 # hearings its own residents' (none).
 OBJECT_LEVEL.update({(name, "shelter", "other"): (404, None) for name in (
-    "capacity_history", "bed_board", "daily_census", "get_plan", "list_care_notes",
-    "get_screening", "referral_status", "referral_file", "referral_fhir_task", "get_consent",
-    "approve_plan_item", "refer_plan_item", "complete_milestone", "close_facility")})
+    "capacity_history", "bed_board", "daily_census", "get_plan", "get_plan_overview",
+    "list_care_notes", "get_screening", "referral_status", "referral_file", "referral_fhir_task",
+    "get_consent", "approve_plan_item", "refer_plan_item", "complete_milestone", "close_facility")})
 # marking read a notification in nobody's inbox: not found, for every role (its own inbox only)
 OBJECT_LEVEL.update({("mark_inbox_read", role, relation): (404, None)
                      for role in ROLES for relation in ("own", "other")})

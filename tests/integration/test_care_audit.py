@@ -70,6 +70,48 @@ def test_care_reads_and_changes_are_audited(shelter_rpc):
     ]
 
 
+def test_the_plan_overview_reads_each_part_under_its_rule_and_audits_each(shelter_rpc):
+    """``get_plan_overview`` (the plan's page in one call): its case manager and psychologist
+    get the screening and the documents, other shelter staff get neither and neither is read;
+    each part read leaves the entry its own call leaves, and a refused caller gets nothing."""
+    rpc, db, plan_id = shelter_rpc
+    rpc.update_plan(_as_dict(CM), plan_id, goals="Goals-Testperson", psychologist="psy.one")
+    rpc.add_care_note(_as_dict(INTAKE), plan_id, "Note-Testperson")
+    mine = rpc.get_plan_overview(_as_dict(CM), plan_id)
+    assert mine["plan"]["goals"] == "Goals-Testperson"
+    assert [n["text"] for n in mine["notes"]] == ["Note-Testperson"]
+    assert mine["screening"] == {"shown": True, "result": None}  # none recorded yet
+    assert mine["documents"] == {"listed": True, "items": []}
+    rpc.record_screening(_as_dict(PSY), plan_id, "no_concerns", None)
+    assert rpc.get_plan_overview(_as_dict(PSY), plan_id)["screening"]["result"]["outcome"] == \
+        "no_concerns"
+    theirs = rpc.get_plan_overview(_as_dict(INTAKE), plan_id)
+    assert theirs["plan"]["plan_id"] == plan_id and len(theirs["notes"]) == 1
+    assert theirs["screening"] == {"shown": False, "result": None}
+    assert theirs["documents"] == {"listed": False, "items": None}
+    with pytest.raises(RemoteError):
+        rpc.get_plan_overview(_as_dict(POLICE), plan_id)
+
+    reads = ("care_plan.read", "care_note.read", "screening.read", "attachment.list")
+    with db.read() as c:
+        trail = [(r.actor, r.action, r.outcome, r.correlation_id) for r in c.execute(
+            select(audit_log).where(audit_log.c.object == f"care_plan:{plan_id}",
+                                    audit_log.c.action.in_(reads)).order_by(audit_log.c.id))]
+    assert trail == [
+        ("cm.one", "care_plan.read", "ok", "care-cm.one"),
+        ("cm.one", "care_note.read", "ok", "care-cm.one"),
+        ("cm.one", "screening.read", "not_found", "care-cm.one"),
+        ("cm.one", "attachment.list", "ok", "care-cm.one"),
+        ("psy.one", "care_plan.read", "ok", "care-psy.one"),
+        ("psy.one", "care_note.read", "ok", "care-psy.one"),
+        ("psy.one", "screening.read", "ok", "care-psy.one"),
+        ("psy.one", "attachment.list", "ok", "care-psy.one"),
+        ("intake.one", "care_plan.read", "ok", "care-intake.one"),
+        ("intake.one", "care_note.read", "ok", "care-intake.one"),
+        ("officer.one", "care_plan.read", "denied", "care-officer.one"),
+    ]
+
+
 def test_task_rpcs_work_through_the_service_and_are_audited(shelter_rpc):
     """A cash request opens its approval task; the RPCs list, assign and finish it (the
     requester refused), each change audited with the task's id."""

@@ -45,7 +45,8 @@ def test_every_care_endpoint_is_covered():
         "list_plans", "get_plan", "update_plan", "add_plan_item", "update_plan_item",
         "approve_plan_item", "refer_plan_item", "list_care_notes", "add_care_note",
         "get_screening", "record_screening", "complete_milestone", "list_milestones",
-        "refer_plan_item_to_partner", "set_languages", "set_interpreter", "set_case_data"}
+        "refer_plan_item_to_partner", "set_languages", "set_interpreter", "set_case_data",
+        "get_plan_overview"}
     assert all(e.roles == ("shelter",) for e in CARE_ENDPOINTS)
     assert set(BODIES) == {e.name for e in CARE_ENDPOINTS if e.body is not None}
 

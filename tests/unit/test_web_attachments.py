@@ -16,6 +16,7 @@ from services.common.errors import Conflict, Forbidden, InvalidInput
 from . import web_fixtures as fx
 from .test_web_care import ME, PLAN
 from .test_web_care import answer as answer_care
+from .test_web_care import overview
 from .test_web_pages import (BASE, _cheap_hashes, accounts, csrf_of, get, post,  # noqa: F401
                              sign_in, web)
 
@@ -240,7 +241,7 @@ def test_another_role_gets_neither_the_form_nor_the_file(web, accounts, rpc):  #
 @pytest.fixture
 def plan_page(shelter, rpc):
     answer_care(rpc)
-    rpc.responses[("shelter", "list_attachments")] = [listed("medical_report")]
+    rpc.responses[("shelter", "get_plan_overview")] = overview(documents=[listed("medical_report")])
     return shelter
 
 
@@ -249,12 +250,14 @@ def test_the_case_manager_sees_the_medical_reports_and_the_form(plan_page, rpc):
     assert 'id="attachments"' in html and "scan-0001.pdf" in html
     assert f'href="{PLAN_PAGE}/attachments/{ID}"' in html
     assert '<input type="hidden" name="kind" value="medical_report">' in html
-    assert calls(rpc, "shelter", "list_attachments")[-1]["plan_id"] == 12
+    # the list came with the plan: no call of its own
+    assert calls(rpc, "shelter", "get_plan_overview")[-1]["plan_id"] == 12
+    assert calls(rpc, "shelter", "list_attachments") == []
 
 
-def test_the_plan_page_hides_the_list_when_the_service_answers_403(plan_page, rpc):
-    rpc.responses[("shelter", "list_attachments")] = Forbidden(
-        "only the plan's case manager and psychologist read its medical reports", field="plan")
+def test_the_plan_page_shows_no_list_the_service_did_not_give(plan_page, rpc):
+    rpc.responses[("shelter", "get_plan_overview")] = {
+        **overview(), "documents": {"listed": False, "items": None}}
     page = get(plan_page, PLAN_PAGE)
     assert page.status_code == 200
     assert 'id="attachments-refused"' in page.text and "scan-0001.pdf" not in page.text
@@ -263,11 +266,12 @@ def test_the_plan_page_hides_the_list_when_the_service_answers_403(plan_page, rp
 
 
 def test_other_staff_add_a_report_without_the_list_being_asked_for(plan_page, rpc):
-    rpc.responses[("shelter", "get_plan")] = {**PLAN, "case_manager": "cm.two",
-                                              "psychologist": "psy.two"}
+    rpc.responses[("shelter", "get_plan_overview")] = overview(
+        {**PLAN, "case_manager": "cm.two", "psychologist": "psy.two"},
+        documents=[listed("medical_report")])
     page = get(plan_page, PLAN_PAGE)
     assert 'id="attachments-refused"' in page.text and 'id="attachment-form"' in page.text
-    assert calls(rpc, "shelter", "list_attachments") == []
+    assert "scan-0001.pdf" not in page.text
     response = upload(plan_page, f"{PLAN_PAGE}/attachments", PLAN_PAGE, kind="medical_report",
                       file=(PNG, "clinic-report.png"))
     assert response.status_code == 302 and response.headers["Location"].endswith("#attachments")

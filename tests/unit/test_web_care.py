@@ -48,12 +48,24 @@ FACILITIES = [{"facility": "erbil-shelter", "name": "Demo shelter", "status": "o
               {"facility": "duhok-shelter", "name": "Duhok", "status": "open"}]
 
 
+def overview(plan=PLAN, screening=SCREENING, documents=(), me=ME):
+    """What the shelter answers ``get_plan_overview`` for ``me``: the plan and its notes, and
+    only for the plan's case manager and psychologist the screening result (None: none recorded
+    yet) and the documents (the service's rule, tested against the service in
+    tests/integration/test_shelter_plan_overview.py)."""
+    theirs = me in (plan["case_manager"], plan.get("psychologist"))
+    return {"plan": plan, "notes": NOTES,
+            "screening": {"shown": theirs, "result": screening if theirs else None},
+            "documents": {"listed": theirs, "items": list(documents) if theirs else None}}
+
+
 def answer(rpc, plan=None, screening=SCREENING):
     fx.answer_everything(rpc)
     r = rpc.responses
     r[("shelter", "list_facilities")] = FACILITIES
     r[("shelter", "list_plans")] = [{**SUMMARY, "milestones": {"done": 1, "due": 2, "overdue": 1}}]
     r[("shelter", "get_plan")] = plan or PLAN
+    r[("shelter", "get_plan_overview")] = overview(plan or PLAN, screening)
     r[("shelter", "list_care_notes")] = NOTES
     r[("shelter", "get_screening")] = screening
 
@@ -133,7 +145,10 @@ def test_the_case_manager_sees_every_section_with_the_screening(shelter, rpc):
     # the cash awaits its approval; the court item may go to the legal team or a partner
     assert 'id="approve-3"' in page.text and 'id="legal-4"' in page.text and 'id="legal-3"' not in page.text
     assert "/shelter/partner-referrals/new?plan_id=12&amp;item_id=4" in page.text
-    assert calls(rpc, "get_screening")[-1]["plan_id"] == 12
+    # one call to the shelter for all of it (then the survivor's name from the referral service)
+    assert calls(rpc, "get_plan_overview")[-1]["plan_id"] == 12
+    assert [m for s, m, _ in rpc.calls if s == "shelter" and m != "list_facilities"] == [
+        "get_plan_overview"]
     assert 'id="record-screening"' not in page.text  # the psychologist records it, not the manager
 
 
@@ -143,16 +158,16 @@ def test_other_staff_see_nothing_of_the_screening_and_it_is_not_asked_for(shelte
     assert page.status_code == 200
     assert 'id="screening"' not in page.text and "Weekly sessions" not in page.text
     assert "screening result" not in page.text.split('id="items"')[1]
-    assert calls(rpc, "get_screening") == []
+    assert calls(rpc, "get_screening") == [] and len(calls(rpc, "get_plan_overview")) == 1
     assert 'id="psychologist"' not in page.text  # the case manager names the psychologist
 
 
-def test_a_refused_screening_read_hides_the_section_and_no_result_shows_it_empty(shelter, rpc):
-    rpc.responses[("shelter", "get_screening")] = Forbidden("only the plan's case manager",
-                                                            field="plan")
+def test_a_screening_not_shown_hides_the_section_and_no_result_shows_it_empty(shelter, rpc):
+    rpc.responses[("shelter", "get_plan_overview")] = {
+        **overview(), "screening": {"shown": False, "result": None}}
     page = get(shelter, "/shelter/plans/12")
     assert page.status_code == 200 and 'id="screening"' not in page.text
-    rpc.responses[("shelter", "get_screening")] = NotFound("none yet", field="screening")
+    rpc.responses[("shelter", "get_plan_overview")] = overview(screening=None)
     page = get(shelter, "/shelter/plans/12")
     assert page.status_code == 200 and 'id="no-screening"' in page.text
 

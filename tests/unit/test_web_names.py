@@ -232,10 +232,11 @@ def test_the_care_plans_show_the_name_beside_the_reference_with_one_call(web, ac
     planted.responses[("shelter", "list_plans")] = [fx_plan := {
         "plan_id": 1, "reference": fx.REF, "facility": "erbil-shelter", "case_manager": "intake.one",
         "psychologist": None, "status": "open", "opened_at": fx.AT, "milestones": {}}]
-    planted.responses[("shelter", "get_plan")] = {**fx_plan, "goals": None, "items": [],
-                                                  "milestones": [], "agreed_at": None,
-                                                  "closed_at": None}
-    planted.responses[("shelter", "list_care_notes")] = []
+    planted.responses[("shelter", "get_plan_overview")] = {
+        "plan": {**fx_plan, "goals": None, "items": [], "milestones": [], "agreed_at": None,
+                 "closed_at": None},
+        "notes": [], "screening": {"shown": True, "result": None},
+        "documents": {"listed": True, "items": []}}
     sign_in(web, accounts, "shelter")
     for path in ("/shelter/plans", "/shelter/plans/1"):
         planted.calls.clear()

@@ -2,7 +2,7 @@
 the decision), ``beds`` (facilities, capacity, beds out of service, the staff views and the HSDS
 export), ``admissions`` (holds, admissions, discharges, expiry), ``waitlist_order``,
 ``transfers`` (a resident moving to another provider), ``hearings``, ``care_plans`` and
-``plan_items`` (the residents' care), ``attachments`` (medical reports on a plan), ``follow_ups`` (after discharge), ``events`` (what the
+``plan_items`` (the residents' care), ``plan_overview`` (a plan's page in one call), ``attachments`` (medical reports on a plan), ``follow_ups`` (after discharge), ``events`` (what the
 shelter does with other services' events), ``retention`` (anonymising what ended long ago) and
 ``report`` (the figures for a period). Each checks who may call it, applies the domain's rules and runs the aggregate's queries
 (``queries/``) in one short transaction, with its outbox events.
@@ -27,6 +27,7 @@ from .intake import decide, list_incoming, record_best_interests, start_screenin
 from .interpreters import set_booking, set_languages
 from .partners import answer_partner_referral, list_partner_referrals, refer_item_to_partner
 from .plan_items import add_item, approve_item, refer_item_to_legal, update_item
+from .plan_overview import PLAN_READ, plan_overview
 from .retention import anonymise_ended
 from .transfers import transfer
 from .routing import escalate
@@ -50,3 +51,4 @@ __all__ += ["set_booking", "set_languages"]
 __all__ += ["record_best_interests"]
 __all__ += ["list_follow_ups", "record_follow_up"]
 __all__ += ["htcds_export", "set_case_data"]
+__all__ += ["PLAN_READ", "plan_overview"]
