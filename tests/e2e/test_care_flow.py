@@ -150,7 +150,7 @@ def test_first_week_overdue_once_cash_approval_legal_referral_and_no_outsiders(c
               "record_screening": {"outcome": "no_concerns"},
               "refer_plan_item_to_partner": {"partner_agency": "iom-erbil", "service": "mhpss"}}
     care_rows = [e for e in api.ENDPOINTS if e.path.startswith(("/shelter/plans", "/shelter/milestones"))]
-    assert len(care_rows) == 20  # the plan's documents (add, list, read) among them
+    assert len(care_rows) == 21  # the plan's documents (add, list, read) and overview among them
     for token in (police, lawyer):
         for row in care_rows:
             path = row.path
