@@ -52,7 +52,7 @@ def overview(plan=PLAN, screening=SCREENING, documents=(), me=ME):
     """What the shelter answers ``get_plan_overview`` for ``me``: the plan and its notes, and
     only for the plan's case manager and psychologist the screening result (None: none recorded
     yet) and the documents (the service's rule, tested against the service in
-    tests/integration/test_shelter_plan_overview.py)."""
+    tests/integration/test_care_audit.py)."""
     theirs = me in (plan["case_manager"], plan.get("psychologist"))
     return {"plan": plan, "notes": NOTES,
             "screening": {"shown": theirs, "result": screening if theirs else None},
