@@ -86,7 +86,18 @@ def append_many(session, table: Table, *, actor: str, role: str, agency: str, ac
     """One entry per ``(object, outcome)`` of one call (the same actor and action), chained in
     order after the last one as ``append`` would chain them one by one, with one read of the
     chain's end and one insert: a page that shows fifty names is fifty audited reads."""
-    if not outcomes:
+    return append_entries(session, table, actor=actor, role=role, agency=agency,
+                          entries=[(action, object, outcome) for object, outcome in outcomes],
+                          now=now, correlation_id=correlation_id, key=key)
+
+
+def append_entries(session, table: Table, *, actor: str, role: str, agency: str,
+                   entries: list[tuple[str, str, str]], now: datetime,
+                   correlation_id: str | None = None, key: str | None = None) -> list[dict]:
+    """One entry per ``(action, object, outcome)`` of one caller, chained in order after the
+    last one with one read of the chain's end and one insert (``append_many``, each entry with
+    its own action: a call that reads several things)."""
+    if not entries:
         return []
     key = key or process_key()
     if session.get_bind().dialect.name == "postgresql":
@@ -95,18 +106,18 @@ def append_many(session, table: Table, *, actor: str, role: str, agency: str, ac
     prev_id, prev_hash = (last.id, last.hash) if last else (0, auditchain.GENESIS)
     at, key_id = now.astimezone(timezone.utc), auditchain.key_id(key)
     correlation_id = (correlation_id or None) and str(correlation_id)[:64]
-    entries = []
-    for object, outcome in outcomes:
+    rows = []
+    for action, object, outcome in entries:
         entry = {"id": prev_id + 1, "at": at, "actor": actor[:100], "role": role[:20],
                  "agency": agency[:100], "action": action[:64], "object": object[:120],
                  "outcome": outcome[:20], "correlation_id": correlation_id,
                  "prev_hash": prev_hash}
         entry["hash"] = auditchain.entry_hash(entry, prev_hash, key)
         entry["key_id"] = key_id
-        entries.append(entry)
+        rows.append(entry)
         prev_id, prev_hash = entry["id"], entry["hash"]
-    session.execute(insert_into(table), entries)
-    return entries
+    session.execute(insert_into(table), rows)
+    return rows
 
 
 @functools.lru_cache(maxsize=None)
@@ -197,7 +208,6 @@ def audited(action: str, object_kind: str, object_param: str | None = None, *,
                 arguments = signature.bind_partial(self, *args, **kwargs).arguments
             except TypeError:  # the call itself fails below, and is audited
                 arguments = kwargs
-            caller = _identity(arguments.get("caller"))
             obj = object_id(object_kind, arguments.get(object_param) if object_param else None)
             error = None
             try:
@@ -206,7 +216,7 @@ def audited(action: str, object_kind: str, object_param: str | None = None, *,
                 error = exc
             if refusals_only and error is None:
                 return return_value
-            record(self, caller, str(obj), [(action, error)])
+            record(self, arguments.get("caller"), str(obj), [(action, error)])
             if error is not None:
                 raise error
             return return_value
@@ -221,10 +231,9 @@ def record(service, caller, obj: str, calls: list[tuple[str, BaseException | Non
     own calls would have."""
     who = _identity(caller)
     with service.db.write() as s:
-        for action, error in calls:
-            append(s, service.audit_table, actor=str(who.get("user") or "unknown"),
-                   role=str(who.get("role") or "unknown"),
-                   agency=str(who.get("agency") or "unknown"), action=action,
-                   object=obj, outcome=outcome_of(error), now=service.clock.now(),
-                   correlation_id=who.get("correlation_id"),
-                   key=getattr(service, "audit_key", None))
+        append_entries(s, service.audit_table, actor=str(who.get("user") or "unknown"),
+                       role=str(who.get("role") or "unknown"),
+                       agency=str(who.get("agency") or "unknown"),
+                       entries=[(action, obj, outcome_of(error)) for action, error in calls],
+                       now=service.clock.now(), correlation_id=who.get("correlation_id"),
+                       key=getattr(service, "audit_key", None))

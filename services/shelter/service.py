@@ -253,7 +253,7 @@ class ShelterService(skeleton.ServiceSkeleton):
                                    status)
 
     @rpc
-    @audited("care_plan.read", "care_plan", "plan_id")
+    @audited(usecases.PLAN_READ, "care_plan", "plan_id")
     def get_plan(self, caller, plan_id):
         """A care plan with the person's goals, items and milestones."""
         return usecases.get_plan(self.db, caller, self.cipher, whole(plan_id, "plan"),
@@ -424,7 +424,7 @@ class ShelterService(skeleton.ServiceSkeleton):
                                  self.clock.now())
 
     @rpc
-    @audited("care_note.read", "care_plan", "plan_id")
+    @audited(usecases.NOTES_READ, "care_plan", "plan_id")
     def list_care_notes(self, caller, plan_id):
         """A plan's case notes."""
         return usecases.list_notes(self.db, caller, self.cipher, whole(plan_id, "plan"))
@@ -447,7 +447,7 @@ class ShelterService(skeleton.ServiceSkeleton):
                                        self.clock.now())
 
     @rpc
-    @audited("attachment.list", "care_plan", "plan_id")
+    @audited(usecases.DOCUMENTS_LISTED, "care_plan", "plan_id")
     def list_attachments(self, caller, plan_id):
         """The plan's documents without content (its case manager and psychologist)."""
         return usecases.list_attachments(self.db, caller, whole(plan_id, "plan"))
@@ -460,7 +460,7 @@ class ShelterService(skeleton.ServiceSkeleton):
                                         attachment_id)
 
     @rpc
-    @audited("screening.read", "care_plan", "plan_id")
+    @audited(usecases.SCREENING_READ, "care_plan", "plan_id")
     def get_screening(self, caller, plan_id):
         """The screening result (the plan's case manager and psychologist only)."""
         return usecases.get_screening(self.db, caller, self.cipher, whole(plan_id, "plan"))

@@ -27,7 +27,8 @@ from .intake import decide, list_incoming, record_best_interests, start_screenin
 from .interpreters import set_booking, set_languages
 from .partners import answer_partner_referral, list_partner_referrals, refer_item_to_partner
 from .plan_items import add_item, approve_item, refer_item_to_legal, update_item
-from .plan_overview import PLAN_READ, plan_overview
+from .plan_overview import (DOCUMENTS_LISTED, NOTES_READ, PLAN_READ, SCREENING_READ,
+                            plan_overview)
 from .retention import anonymise_ended
 from .transfers import transfer
 from .routing import escalate
@@ -51,4 +52,5 @@ __all__ += ["set_booking", "set_languages"]
 __all__ += ["record_best_interests"]
 __all__ += ["list_follow_ups", "record_follow_up"]
 __all__ += ["htcds_export", "set_case_data"]
-__all__ += ["PLAN_READ", "plan_overview"]
+__all__ += ["DOCUMENTS_LISTED", "NOTES_READ", "PLAN_READ", "SCREENING_READ",
+            "plan_overview"]

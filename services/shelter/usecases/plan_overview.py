@@ -17,7 +17,7 @@ from ..domain import care as rules
 from .attachments import list_attachments
 from .care_plans import get_plan, get_screening, list_notes
 
-# the audit action of each part, as its own call records it
+# the audit action of each part, the one its own call records (the service's ``@audited``)
 PLAN_READ, NOTES_READ = "care_plan.read", "care_note.read"
 SCREENING_READ, DOCUMENTS_LISTED = "screening.read", "attachment.list"
 
