@@ -101,6 +101,11 @@ HsdsCapacity = answer("HsdsCapacity", id=fields.String(), unit=fields.Nested(Hsd
 HsdsService = answer("HsdsService", strings("id name description status organization_id"),
                      last_modified=fields.String(allow_none=True),
                      capacities=fields.List(fields.Nested(HsdsCapacity)))
+ReferralPlace = answer(
+    "ReferralPlace", facilities=fields.List(fields.Nested(Facility)),
+    place=fields.Nested(answer("ReferralPlaceAt", strings("facility state")), allow_none=True, metadata={
+        "description": "Where the referral holds (held) or occupies (admitted) beds at one of "
+                       "the provider's open facilities; null: at none of them"}))
 Availability = answer(
     "Availability", facilities=fields.List(fields.Nested(BedCount)),
     as_of=fields.String(metadata={"description": "When these counts were read from the shelter "
@@ -195,6 +200,14 @@ def capacity_history(ctx: Ctx, facility: str):
           response=BedBoard, errors=ONE)
 def bed_board(ctx: Ctx, facility: str):
     return ctx.rpc("shelter", "bed_board", facility=facility)
+
+
+@endpoint("GET", "/shelter/referrals/<reference>/place", roles=("shelter",),
+          summary="Your provider's facilities, and where the referral holds or occupies beds at "
+                  "one of them: the referral page's part of the bed boards in one call",
+          response=ReferralPlace, errors=LISTING)
+def referral_place(ctx: Ctx, reference: str):
+    return ctx.rpc("shelter", "referral_place", reference=reference)
 
 
 @endpoint("GET", "/shelters/<facility>/census", roles=("shelter",),

@@ -34,10 +34,14 @@ RENAME = [F("name")]
 MANAGER = [F("manager")]
 
 
+def _open(rows: list[dict]) -> list[dict]:
+    """``{id, name}`` of the open facilities among ``rows`` (``list_facilities``'s view)."""
+    return [{"id": f["facility"], "name": f["name"]} for f in rows if f["status"] == "open"]
+
+
 def _facilities() -> list[dict]:
     """The signed-in person's provider's open facilities (another provider's are not theirs)."""
-    return [{"id": f["facility"], "name": f["name"]} for f in provider_facilities()
-            if f["status"] == "open"]
+    return _open(provider_facilities())
 
 
 def _default_facility(facilities: list[dict]) -> str | None:
@@ -66,17 +70,6 @@ def shelter_incoming():
                        chosen_status=status, statuses=INCOMING_STATUSES, notice=notice())
 
 
-def _place_of(reference: str, facilities: list[dict]) -> tuple[str | None, str | None]:
-    """(facility, state) of the referral's place on a bed board (held or admitted), if any."""
-    for f in facilities:
-        board = call("bed_board", facility=f["id"])
-        for group in board["groups"]:
-            for place in group.get("places", []):
-                if place["reference"] == reference:
-                    return f["id"], place["state"]
-    return None, None
-
-
 def _status_of(reference: str) -> dict | None:
     """The referral's status and timeline as the holder's staff see them (None: not found)."""
     try:
@@ -86,14 +79,16 @@ def _status_of(reference: str) -> dict | None:
 
 
 def _facilities_and_place(reference: str) -> tuple[list[dict], tuple[str | None, str | None]]:
-    """The provider's open facilities, and the referral's place on their bed boards."""
-    facilities = _facilities()
-    return facilities, _place_of(reference, facilities)
+    """The provider's open facilities, and (facility, state) of the referral's place on their
+    bed boards (held or admitted; (None, None): none), in one call to the shelter."""
+    answer = call("referral_place", reference=reference)
+    place = answer.get("place") or {}
+    return _open(answer["facilities"]), (place.get("facility"), place.get("state"))
 
 
 def _referral_page(reference: str, errors=None, failed=None, status=200):
-    # independent of each other: the bed boards are read beside the file and the status, not
-    # after them (one round trip less for the page to wait on)
+    # independent of each other: the referral's place is read beside the file and the status,
+    # not after them (one round trip less for the page to wait on)
     file, state, (facilities, place) = at_once(
         lambda: call("referral_file", reference=reference), lambda: _status_of(reference),
         lambda: _facilities_and_place(reference))

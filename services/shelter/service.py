@@ -226,6 +226,13 @@ class ShelterService(skeleton.ServiceSkeleton):
         return usecases.bed_board(self.db, caller, facility)
 
     @rpc
+    def referral_place(self, caller, reference):
+        """The caller's provider's facilities and where the referral holds or occupies beds at
+        one of them: the referral page's part of the shelter, in one call (by reference; no
+        names, as the bed board)."""
+        return usecases.referral_place(self.db, caller, reference)
+
+    @rpc
     @audited("facility.read_census", "facility", "facility")
     def daily_census(self, caller, facility, date=None):
         """Arrivals, expected arrivals, departures and census of a day."""

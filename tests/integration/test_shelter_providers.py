@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from services.common.caller import Caller
-from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.contracts.envelope import make_event
 from services.contracts.references import random_reference
 from services.shelter import usecases
@@ -134,6 +134,54 @@ def test_accepting_holds_beds_only_at_the_accepting_provider_and_its_waitlist_ge
         assert s.execute(select(placements.c.facility_id).where(
             placements.c.reference == second)).scalar_one() == "a-house"
     assert [e["agency"] for e in events(db, "shelter.bed_held")] == ["ngo-a", "ngo-a"]
+
+
+def _place_on_the_boards(db, staff, reference):
+    """The referral's place as the bed boards of ``staff``'s open facilities show it."""
+    for facility in usecases.list_facilities(db, staff):
+        if facility["status"] != "open":
+            continue
+        for group in usecases.bed_board(db, staff, facility["facility"])["groups"]:
+            for place in group["places"]:
+                if place["reference"] == reference:
+                    return {"facility": facility["facility"], "state": place["state"]}
+    return None
+
+
+def test_a_referrals_place_is_what_its_providers_bed_boards_show_and_only_to_it(db):
+    """The referral page's one call (decision 0063) agrees with the bed boards at every step of
+    a referral's way, for its own provider, and shows another provider nothing of it."""
+    reference, waiting = received(db), received(db)
+    usecases.set_capacity(db, A, "a-house", "women", 1, now=T0)
+    seen = []
+
+    def check():
+        for staff in (A, B):
+            answer = usecases.referral_place(db, staff, reference)
+            assert answer["facilities"] == usecases.list_facilities(db, staff)
+            assert answer["place"] == _place_on_the_boards(db, staff, reference)
+        seen.append(usecases.referral_place(db, A, reference)["place"])
+        assert usecases.referral_place(db, B, reference)["place"] is None
+
+    check()                                                       # received: nowhere
+    usecases.decide(db, A, reference, "accept", None, hold=HOLD, now=T0)
+    check()                                                       # a bed held at a-house
+    usecases.decide(db, A, waiting, "accept", None, hold=HOLD, now=T0)
+    assert usecases.referral_place(db, A, waiting)["place"] is None  # waitlisted: no bed yet
+    admission = usecases.admit(db, A, "a-house", reference, A.user, now=T0)
+    check()                                                       # admitted there
+    usecases.discharge(db, A, "a-house", admission["admission_id"], "repatriated",
+                       now=T0 + timedelta(days=3))
+    check()                                                       # discharged: nowhere again
+    assert seen == [None, {"facility": "a-house", "state": "held"},
+                    {"facility": "a-house", "state": "admitted"}, None]
+    # the freed bed went to the waitlisted referral: held for it now
+    assert usecases.referral_place(db, A, waiting)["place"] == {"facility": "a-house",
+                                                                 "state": "held"}
+    assert usecases.referral_place(db, A, "RN-NONE-NONE-NONE-NONE")["place"] is None
+    for caller in (ADMIN, Caller(user="p", role="police", agency="erbil-tip-unit")):
+        with pytest.raises(Forbidden):
+            usecases.referral_place(db, caller, reference)
 
 
 def test_facilities_are_registered_renamed_and_closed_only_when_empty(db):

@@ -218,7 +218,8 @@ def test_a_field_that_takes_an_agency_id_suggests_the_agencies_by_name(web, acco
     directory.add("the-one", kind=kind, names={"en": "The One By Name", "ar": "الواحد"})
     directory.add("inactive-one", kind=kind, active=False, names={"en": "Closed One"})
     directory.add("police-one", kind="police_unit", names={"en": "Not This Kind"})
-    planted.responses[("shelter", "bed_board")] = {**fx.BOARD, "groups": []}  # still undecided
+    planted.responses[("shelter", "referral_place")] = {  # still undecided
+        "facilities": FACILITIES, "place": None}
     sign_in(web, accounts, role)
     page = get(web, path).text
     assert f'list="{listed}"' in page

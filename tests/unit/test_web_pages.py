@@ -492,8 +492,8 @@ def test_errors_are_translated_next_to_the_field(web, accounts, intake):
 def test_a_decline_without_reason_code_shows_the_error_at_the_reason_code(web, accounts, rpc):
     fx.answer_everything(rpc)
     rpc.responses[("referral", "get_status")] = {**fx.STATUS, "status": "received"}
-    rpc.responses[("shelter", "bed_board")] = {**fx.BOARD, "groups": [
-        {**fx.BOARD["groups"][0], "places": [fx.PLACE_ADMITTED]}]}  # nothing held for REF yet
+    rpc.responses[("shelter", "referral_place")] = {  # nothing held for REF yet
+        "facilities": FACILITIES, "place": None}
     sign_in(web, accounts, "shelter")
     response = post(web, f"/shelter/referrals/{fx.REF}/decision", {"decision": "decline"},
                     page=f"/shelter/referrals/{fx.REF}")
@@ -505,8 +505,8 @@ def test_a_decline_without_reason_code_shows_the_error_at_the_reason_code(web, a
 def _received_page(rpc):
     fx.answer_everything(rpc)
     rpc.responses[("referral", "get_status")] = {**fx.STATUS, "status": "received"}
-    rpc.responses[("shelter", "bed_board")] = {**fx.BOARD, "groups": [
-        {**fx.BOARD["groups"][0], "places": [fx.PLACE_ADMITTED]}]}  # nothing held for REF yet
+    rpc.responses[("shelter", "referral_place")] = {  # nothing held for REF yet
+        "facilities": FACILITIES, "place": None}
 
 
 def test_the_holder_refers_on_from_the_referral_page(web, accounts, rpc):
@@ -929,20 +929,40 @@ def test_shelter_staff_refer_an_item_to_a_partner_from_a_form(web, accounts, rpc
 
 def test_the_referral_page_says_admitted_from_the_bed_board_before_the_status_follows(web, accounts, rpc):
     # right after this shelter's admission the referral service may not have applied it yet:
-    # the page takes the shelter's own bed board, which is immediate
+    # the page takes the shelter's own bed boards (the referral's place on them), which are
+    # immediate
     fx.answer_everything(rpc)
     rpc.responses[("referral", "get_status")] = {**fx.STATUS, "status": "bed_held"}
-    rpc.responses[("shelter", "list_facilities")] = FACILITIES
-    rpc.responses[("shelter", "bed_board")] = {**fx.BOARD, "groups": [
-        {**fx.BOARD["groups"][0], "places": [{**fx.PLACE_HELD, "state": "admitted"}]}]}
+    rpc.responses[("shelter", "referral_place")] = {
+        "facilities": FACILITIES, "place": {"facility": "erbil-shelter", "state": "admitted"}}
     sign_in(web, accounts, "shelter")
     page = get(web, f"/shelter/referrals/{fx.REF}?notice=admitted")
     at = page.text.find('id="status"')
     assert "s-admitted" in page.text[at:at + 200], page.text[at:at + 300]
     assert 'id="care-plan-link"' in page.text and 'id="admit-button"' not in page.text
+    # one call to the shelter for the place, with the reference; no bed board is built
+    shelter_calls = [(m, kw["reference"]) for s, m, kw in rpc.calls if s == "shelter"]
+    assert shelter_calls == [("referral_place", fx.REF)], shelter_calls
     # while the bed is only held, the referral service's status stands and admitting is offered
-    rpc.responses[("shelter", "bed_board")] = fx.BOARD
+    # at the facility that holds it
+    rpc.responses[("shelter", "referral_place")] = {
+        "facilities": FACILITIES, "place": {"facility": "erbil-shelter", "state": "held"}}
     page = get(web, f"/shelter/referrals/{fx.REF}")
     at = page.text.find('id="status"')
     assert "s-bed_held" in page.text[at:at + 200], page.text[at:at + 300]
     assert 'id="admit-button"' in page.text and 'id="care-plan-link"' not in page.text
+    assert "/shelter/facilities/erbil-shelter/admissions" in page.text
+
+
+def test_the_referral_page_offers_only_open_facilities_and_defaults_to_the_first(web, accounts, rpc):
+    # accepted, no place yet (the hold expired): admitting is offered at the provider's first
+    # open facility; the closed one is never offered
+    fx.answer_everything(rpc)
+    rpc.responses[("referral", "get_status")] = {**fx.STATUS, "status": "accepted"}
+    annex = {**FACILITIES[0], "facility": "erbil-annex", "name": "Annex"}
+    rpc.responses[("shelter", "referral_place")] = {
+        "facilities": [FACILITIES[1], annex], "place": None}  # the closed one listed first
+    sign_in(web, accounts, "shelter")
+    page = get(web, f"/shelter/referrals/{fx.REF}").text
+    assert 'id="admit-button"' in page
+    assert "/shelter/facilities/erbil-annex/admissions" in page and "erbil-old" not in page

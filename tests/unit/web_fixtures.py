@@ -59,6 +59,9 @@ BOARD = {"facility": "erbil-shelter", "facility_name": "Demo shelter", "groups":
     {**COUNT, "out_of_service_reason": "water damage", "out_of_service_until": "2026-12-01",
      "places": [PLACE_HELD, PLACE_ADMITTED]}]}
 
+# the referral page's part of the shelter: the provider's facilities and the referral's place
+NOT_PLACED = {"facilities": [], "place": None}
+
 CENSUS = {"facility": "erbil-shelter", "facility_name": "Demo shelter", "date": "2026-11-20",
           "arrivals": [PLACE_ADMITTED], "expected_arrivals": [PLACE_HELD],
           "departures": [{**PLACE_ADMITTED, "state": "discharged", "outcome": "repatriated"}],
@@ -162,6 +165,7 @@ def answer_everything(rpc) -> None:
     r[("shelter", "list_incoming")] = {"items": INCOMING, "next_cursor": None}
     r[("shelter", "availability")] = AVAILABILITY["facilities"]
     r[("shelter", "bed_board")] = BOARD
+    r[("shelter", "referral_place")] = NOT_PLACED
     r[("shelter", "daily_census")] = CENSUS
     r[("shelter", "waitlist")] = WAITLIST
     r[("shelter", "capacity_history")] = HISTORY

@@ -51,6 +51,16 @@ def active_at(s: WriteTransaction, facility_id: str) -> list:
                                placements.c.id)).all()
 
 
+_ACTIVE_OF = select(placements.c.facility_id, placements.c.state).where(and_(
+    placements.c.reference == bindparam("b_ref"), placements.c.state.in_(rules.ACTIVE)))
+
+
+def active_of(s: WriteTransaction, reference: str):
+    """(facility_id, state) of the referral's placement while it holds or occupies beds, or
+    None: one row by the unique reference, whatever the facility's size."""
+    return s.execute(_ACTIVE_OF, {"b_ref": reference}).first()
+
+
 def at_facility(s: WriteTransaction, facility_id: str) -> list:
     """Every placement a facility ever had."""
     return s.execute(select(placements).where(placements.c.facility_id == facility_id)).all()

@@ -13,8 +13,8 @@ The names below are the service's use cases as one list, for the entrypoints and
 from .admissions import admit, discharge, expire_holds
 from .attachments import add_attachment, list_attachments, read_attachment
 from .beds import (availability, bed_board, capacity_history_of, close_facility, daily_census,
-                   hsds_service, list_facilities, register_facility, rename_facility,
-                   set_facility_manager,
+                   hsds_service, list_facilities, referral_place, register_facility,
+                   rename_facility, set_facility_manager,
                    set_capacity, set_out_of_service)
 from .care_plans import (add_note, complete_milestone, get_plan, get_screening, list_milestones,
                          list_notes, list_plans, notify_overdue_milestones, record_screening,
@@ -48,6 +48,7 @@ __all__ = [
 __all__ += ["answer_partner_referral", "list_partner_referrals", "refer_item_to_partner"]
 __all__ += ["assign_task", "finish_task", "list_tasks"]
 __all__ += ["start_screening"]
+__all__ += ["referral_place"]
 __all__ += ["set_booking", "set_languages"]
 __all__ += ["record_best_interests"]
 __all__ += ["list_follow_ups", "record_follow_up"]

@@ -204,6 +204,23 @@ def bed_board(db: Database, caller: Caller, facility_id: str) -> dict:
     return {"facility": facility_id, "facility_name": name, "groups": groups}
 
 
+def referral_place(db: Database, caller: Caller, reference: str) -> dict:
+    """What the referral page needs of the shelter (decision 0063): the caller's provider's
+    facilities (``list_facilities``'s view) and where the referral holds or occupies beds at one
+    of its open facilities, ``{"facility", "state"}``, or None. The place is what the bed boards
+    of those facilities show for the reference, found by the reference instead of by building
+    every board; another provider's place is never shown (None)."""
+    caller.require("shelter")
+    with db.read() as s:
+        rows = queries.all_facilities(s, provider_scope(caller))
+        placed = placement_queries.active_of(s, reference)
+    facilities = [queries.facility_view(r) for r in rows]
+    open_here = {f["facility"] for f in facilities if f["status"] == "open"}
+    place = ({"facility": placed.facility_id, "state": placed.state}
+             if placed is not None and placed.facility_id in open_here else None)
+    return {"facilities": facilities, "place": place}
+
+
 def daily_census(db: Database, caller: Caller, facility_id: str, day: str | None = None, *,
                  now: datetime | None = None) -> dict:
     """A day at a facility: arrivals (admissions), expected arrivals (holds), departures
