@@ -19,7 +19,11 @@ STORE = AttachmentStore(attachments, "plan_id", ENCRYPTED)
 
 
 def _readable_plan(s, caller: Caller, plan_id: int):
-    plan = queries.plan(s, caller, plan_id)
+    return _may_read(caller, queries.plan(s, caller, plan_id))
+
+
+def _may_read(caller: Caller, plan):
+    """The plan row, if the caller is its case manager or psychologist (else Forbidden)."""
     if not rules.may_read_screening(caller.user, plan.case_manager, plan.psychologist):
         raise Forbidden("only the plan's case manager and psychologist read its medical reports",
                         field="plan")
@@ -40,8 +44,12 @@ def list_attachments(db: Database, caller: Caller, plan_id: int) -> list[dict]:
     """The plan's documents without content (case manager and psychologist)."""
     caller.require("shelter")
     with db.read() as s:
-        _readable_plan(s, caller, plan_id)
-        return STORE.listing(s, plan_id)
+        return attachments_in(s, caller, queries.plan(s, caller, plan_id))
+
+
+def attachments_in(s, caller: Caller, plan) -> list[dict]:
+    """``list_attachments``'s answer and refusals, in ``s``, for a plan row the caller may read."""
+    return STORE.listing(s, _may_read(caller, plan).id)
 
 
 def read_attachment(db: Database, caller: Caller, cipher: FileCipher, plan_id: int,

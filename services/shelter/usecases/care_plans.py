@@ -71,8 +71,12 @@ def get_plan(db: Database, caller: Caller, cipher: FileCipher, plan_id: int,
     """The plan with the person's goals, its items and its milestones (no notes, no screening)."""
     caller.require("shelter")
     with db.read() as s:
-        plan = queries.plan(s, caller, plan_id)
-        return queries.plan_view(s, plan, goals_of(cipher, plan), now)
+        return plan_in(s, cipher, queries.plan(s, caller, plan_id), now)
+
+
+def plan_in(s: WriteTransaction, cipher: FileCipher, plan, now: datetime) -> dict:
+    """``get_plan``'s answer, in ``s``, for a plan row the caller may read (``queries.plan``)."""
+    return queries.plan_view(s, plan, goals_of(cipher, plan), now)
 
 
 def update_plan(db: Database, caller: Caller, cipher: FileCipher, plan_id: int,
@@ -174,11 +178,14 @@ def list_notes(db: Database, caller: Caller, cipher: FileCipher, plan_id: int) -
     """A plan's case notes, oldest first, decrypted."""
     caller.require("shelter")
     with db.read() as s:
-        queries.plan(s, caller, plan_id)
-        rows = queries.notes(s, plan_id)
+        return notes_in(s, cipher, queries.plan(s, caller, plan_id))
+
+
+def notes_in(s: WriteTransaction, cipher: FileCipher, plan) -> list[dict]:
+    """``list_notes``'s answer, in ``s``, for a plan row the caller may read."""
     return [{"note_id": r.id, "plan_id": r.plan_id, "author": r.author,
              "text": ENCRYPTED.open(cipher, care_notes.c.body, r.body).decode(),
-             "created_at": iso(r.created_at)} for r in rows]
+             "created_at": iso(r.created_at)} for r in queries.notes(s, plan.id)]
 
 
 def record_screening(db: Database, caller: Caller, cipher: FileCipher, plan_id: int,
@@ -202,13 +209,17 @@ def get_screening(db: Database, caller: Caller, cipher: FileCipher, plan_id: int
     """The screening result, for the plan's case manager and psychologist only."""
     caller.require("shelter")
     with db.read() as s:
-        plan = queries.plan(s, caller, plan_id)
-        if not rules.may_read_screening(caller.user, plan.case_manager, plan.psychologist):
-            raise Forbidden("only the plan's case manager and psychologist read the screening result",
-                            field="plan")
-        row = queries.screening(s, plan_id)
+        return screening_in(s, caller, cipher, queries.plan(s, caller, plan_id))
+
+
+def screening_in(s: WriteTransaction, caller: Caller, cipher: FileCipher, plan) -> dict:
+    """``get_screening``'s answer and refusals, in ``s``, for a plan row the caller may read."""
+    if not rules.may_read_screening(caller.user, plan.case_manager, plan.psychologist):
+        raise Forbidden("only the plan's case manager and psychologist read the screening result",
+                        field="plan")
+    row = queries.screening(s, plan.id)
     if row is None:
-        raise NotFound(f"plan {plan_id} has no screening result yet", field="screening")
+        raise NotFound(f"plan {plan.id} has no screening result yet", field="screening")
     return queries.screening_view(row, json.loads(ENCRYPTED.open(cipher, screenings.c.result, row.result)))
 
 

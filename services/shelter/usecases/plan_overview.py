@@ -1,9 +1,10 @@
 """A care plan with what its page shows beside it, in one call: the plan, its notes, and for
 the plan's case manager and psychologist its screening result and its documents.
 
-The page asked for these in four calls, each audited. Here each part is read by its own use
-case, under its own rules, and reported as a read of its own (``reads``), so the trail holds
-the same entries as the four calls left: a part the caller may not read is not read at all.
+The page asked for these in four calls, each audited. Here each part is read by the same code
+as its own use case, under the same rules (``plan_in``, ``notes_in``, ``screening_in``,
+``attachments_in``), and reported as a read of its own (``reads``), so the trail holds the same
+entries as the four calls left: a part the caller may not read is not read at all.
 """
 
 from datetime import datetime
@@ -14,8 +15,9 @@ from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.sealing import FileCipher
 
 from ..domain import care as rules
-from .attachments import list_attachments
-from .care_plans import get_plan, get_screening, list_notes
+from ..queries import care as queries
+from .attachments import attachments_in
+from .care_plans import notes_in, plan_in, screening_in
 
 # the audit action of each part, the one its own call records (the service's ``@audited``)
 PLAN_READ, NOTES_READ = "care_plan.read", "care_note.read"
@@ -28,32 +30,37 @@ def plan_overview(db: Database, caller: Caller, cipher: FileCipher, plan_id: int
     case manager and psychologist, its result null until recorded) and ``documents``
     ({"listed", "items"}: listed for them; items null otherwise or once the record was
     anonymised). Appends to ``reads`` each part read, with the error it met (None: read); a
-    plan or notes that cannot be read fail the whole call, after their entry."""
+    plan or notes that cannot be read fail the whole call, after their entry. The parts are
+    read in one transaction from the plan row read once, so every part's rule is decided on
+    the same row (its case manager and psychologist)."""
     part = PLAN_READ
-    try:
-        plan = get_plan(db, caller, cipher, plan_id, now)
-        reads.append((PLAN_READ, None))
-        part = NOTES_READ
-        notes = list_notes(db, caller, cipher, plan_id)
-        reads.append((NOTES_READ, None))
-    except Exception as exc:
-        reads.append((part, exc))
-        raise
-    answer = {"plan": plan, "notes": notes, "screening": {"shown": False, "result": None},
-              "documents": {"listed": False, "items": None}}
-    if not rules.may_read_screening(caller.user, plan["case_manager"], plan.get("psychologist")):
-        return answer
-    try:
-        answer["screening"] = {"shown": True, "result": get_screening(db, caller, cipher, plan_id)}
-        reads.append((SCREENING_READ, None))
-    except NotFound as exc:  # none recorded yet: the section shows, empty
-        answer["screening"]["shown"] = True
-        reads.append((SCREENING_READ, exc))
-    except Forbidden as exc:
-        reads.append((SCREENING_READ, exc))
-    try:
-        answer["documents"] = {"listed": True, "items": list_attachments(db, caller, plan_id)}
-        reads.append((DOCUMENTS_LISTED, None))
-    except (Forbidden, Conflict) as exc:
-        reads.append((DOCUMENTS_LISTED, exc))
+    with db.read() as s:
+        try:
+            caller.require("shelter")
+            row = queries.plan(s, caller, plan_id)
+            plan = plan_in(s, cipher, row, now)
+            reads.append((PLAN_READ, None))
+            part = NOTES_READ
+            notes = notes_in(s, cipher, row)
+            reads.append((NOTES_READ, None))
+        except Exception as exc:
+            reads.append((part, exc))
+            raise
+        answer = {"plan": plan, "notes": notes, "screening": {"shown": False, "result": None},
+                  "documents": {"listed": False, "items": None}}
+        if not rules.may_read_screening(caller.user, row.case_manager, row.psychologist):
+            return answer
+        try:
+            answer["screening"] = {"shown": True, "result": screening_in(s, caller, cipher, row)}
+            reads.append((SCREENING_READ, None))
+        except NotFound as exc:  # none recorded yet: the section shows, empty
+            answer["screening"]["shown"] = True
+            reads.append((SCREENING_READ, exc))
+        except Forbidden as exc:
+            reads.append((SCREENING_READ, exc))
+        try:
+            answer["documents"] = {"listed": True, "items": attachments_in(s, caller, row)}
+            reads.append((DOCUMENTS_LISTED, None))
+        except (Forbidden, Conflict) as exc:
+            reads.append((DOCUMENTS_LISTED, exc))
     return answer
