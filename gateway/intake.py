@@ -8,9 +8,9 @@ reference and the referral service, which records each reference once, creates n
 
 import json
 import threading
-import uuid
 
 from services.common import broker
+from services.common.randomness import uuid4
 from services.common.sealing import seal
 from services.common.clock import Clock, SystemClock
 from services.contracts.references import random_reference, reference_for_key
@@ -44,7 +44,7 @@ class IntakePublisher:
                correlation_id: str | None) -> dict:
         """Seal and publish; returns the command once the broker confirmed it."""
         command = {
-            "command_id": str(uuid.uuid4()),
+            "command_id": str(uuid4()),
             "reference": reference,
             "agency": agency,
             "submitted_by": user,

@@ -8,13 +8,14 @@
 """
 
 import base64
-import os
 
 from cryptography.fernet import Fernet, MultiFernet
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from .randomness import token_bytes
 
 _INFO = b"refnet intake seal v1"
 _RAW = serialization.Encoding.Raw
@@ -66,7 +67,7 @@ def seal(plaintext: bytes, public_key_b64: str, associated_data: bytes | None = 
     ephemeral = X25519PrivateKey.generate()
     ephemeral_public = ephemeral.public_key().public_bytes(_RAW, serialization.PublicFormat.Raw)
     key = _derive(ephemeral.exchange(recipient), ephemeral_public)
-    nonce = os.urandom(12)
+    nonce = token_bytes(12)
     return _b64(ephemeral_public + nonce + AESGCM(key).encrypt(nonce, plaintext, associated_data))
 
 

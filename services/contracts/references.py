@@ -9,8 +9,9 @@ one without the secret can predict or enumerate references.
 import base64
 import hashlib
 import hmac
-import os
 import re
+
+from services.common.randomness import token_bytes
 
 PATTERN = re.compile(r"^RN-[A-Z2-7]{4}(-[A-Z2-7]{4}){3}$")
 
@@ -21,8 +22,8 @@ def _format(raw: bytes) -> str:
 
 
 def random_reference() -> str:
-    """A new reference from 80 random bits."""
-    return _format(os.urandom(10))
+    """A new reference from 80 random bits (the operating system's, a block at a time)."""
+    return _format(token_bytes(10))
 
 
 def reference_for_key(secret: bytes, agency: str, idempotency_key: str) -> str:
