@@ -3,9 +3,10 @@
 ``os.urandom`` is a system call, and a system call hands the GIL to another thread: in the
 gateway's threaded worker every such call is a thread switch, and under load the calling
 thread then waits its turn to run again. A submission drew three times (its reference, its
-command id, its sealed box's nonce). Here each thread keeps a block of ``os.urandom``'s bytes
-and hands them out in order: the same generator's bytes, each given once, and a forked child
-starts without its parent's blocks (a gunicorn worker never hands out what another did).
+command id, its sealed box's nonce) and every signed RPC call once (its ``jti``). Here the
+process keeps one block of ``os.urandom``'s bytes and hands them out in order, under a lock:
+the same generator's bytes, each given once, and a forked child starts without its parent's
+block (a gunicorn worker never hands out what another did).
 """
 
 import os
@@ -14,29 +15,29 @@ import uuid
 
 BLOCK = 4096  # bytes drawn per system call: 400 references
 
-_local = threading.local()
+_lock = threading.Lock()
+_block, _at = b"", 0
 
 
-def _forget_blocks() -> None:
-    """In a forked child: no thread may reuse the parent's bytes."""
-    global _local
-    _local = threading.local()
+def _forget_block() -> None:
+    """In a forked child: the parent's bytes are never handed out again."""
+    global _lock, _block, _at
+    _lock, _block, _at = threading.Lock(), b"", 0
 
 
-os.register_at_fork(after_in_child=_forget_blocks)
+os.register_at_fork(after_in_child=_forget_block)
 
 
 def token_bytes(n: int) -> bytes:
-    """``n`` bytes of ``os.urandom``'s, from this thread's block (a new block when it runs out)."""
+    """``n`` bytes of ``os.urandom``'s, from the process's block (a new block when it runs out)."""
+    global _block, _at
     if n > BLOCK:
         return os.urandom(n)
-    local = _local
-    block, at = getattr(local, "block", b""), getattr(local, "at", 0)
-    if at + n > len(block):
-        block, at = os.urandom(BLOCK), 0
-        local.block = block
-    local.at = at + n
-    return block[at:at + n]
+    with _lock:
+        if _at + n > len(_block):
+            _block, _at = os.urandom(BLOCK), 0
+        start, _at = _at, _at + n
+        return _block[start:_at]
 
 
 def uuid4() -> uuid.UUID:

@@ -19,7 +19,6 @@ import heapq
 import json
 import threading
 import time
-import uuid
 from typing import Callable
 
 from cryptography.exceptions import InvalidSignature
@@ -27,6 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .caller import Caller
+from .randomness import uuid4
 from .errors import CallerRefused, InvalidInput
 
 LIFETIME_SECONDS = 60
@@ -90,7 +90,7 @@ class Signer:
         issued = int(self._now())
         payload = {"aud": audience(service, method), "user": who.user, "role": who.role,
                    "agency": who.agency, "cid": who.correlation_id, "iat": issued,
-                   "exp": issued + int(self._lifetime), "jti": uuid.uuid4().hex}
+                   "exp": issued + int(self._lifetime), "jti": uuid4().hex}
         body = _b64(json.dumps(payload, separators=(",", ":"), sort_keys=True).encode())
         return f"{body}.{_b64(self._key.sign(body.encode()))}"
 

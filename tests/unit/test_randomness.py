@@ -1,5 +1,5 @@
-"""Random bytes a block at a time (services/common/randomness.py): each byte given once, per
-thread, and never by a forked child that inherited its parent's block."""
+"""Random bytes a block at a time (services/common/randomness.py): each byte given once, to
+one thread, and never by a forked child that inherited its parent's block."""
 
 import os
 import threading
@@ -17,7 +17,7 @@ def test_draws_are_consecutive_bytes_of_one_block_and_a_new_block_follows(monkey
         blocks.append(real(n))
         return blocks[-1]
 
-    monkeypatch.setattr(randomness, "_local", threading.local())
+    monkeypatch.setattr(randomness, "_block", b"")
     monkeypatch.setattr(randomness.os, "urandom", urandom)
     drawn = b"".join(token_bytes(10) for _ in range(BLOCK // 10))
     assert len(blocks) == 1 and drawn == blocks[0][:len(drawn)]  # one system call, no byte twice
@@ -26,7 +26,7 @@ def test_draws_are_consecutive_bytes_of_one_block_and_a_new_block_follows(monkey
     assert token_bytes(BLOCK + 1) and len(blocks) == 3            # larger than a block: directly
 
 
-def test_threads_draw_from_blocks_of_their_own():
+def test_threads_never_get_the_same_bytes():
     seen, lock = [], threading.Lock()
 
     def draw():
@@ -43,7 +43,7 @@ def test_threads_draw_from_blocks_of_their_own():
 
 
 def test_a_forked_child_never_hands_out_what_its_parent_will():
-    token_bytes(10)  # this thread has a block, most of it not yet given
+    token_bytes(10)  # the process has a block, most of it not yet given
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: what it draws next goes to the parent
