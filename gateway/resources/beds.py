@@ -103,9 +103,10 @@ HsdsService = answer("HsdsService", strings("id name description status organiza
                      capacities=fields.List(fields.Nested(HsdsCapacity)))
 ReferralPlace = answer(
     "ReferralPlace", facilities=fields.List(fields.Nested(Facility)),
-    place=fields.Nested(answer("ReferralPlaceAt", strings("facility state")), allow_none=True, metadata={
-        "description": "Where the referral holds (held) or occupies (admitted) beds at one of "
-                       "the provider's open facilities; null: at none of them"}))
+    place=fields.Nested(
+        answer("ReferralPlaceAt", strings("facility state")), allow_none=True, metadata={
+            "description": "Where the referral holds (held) or occupies (admitted) beds at one "
+                           "of the provider's open facilities; null: at none of them"}))
 Availability = answer(
     "Availability", facilities=fields.List(fields.Nested(BedCount)),
     as_of=fields.String(metadata={"description": "When these counts were read from the shelter "

@@ -26,8 +26,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .caller import Caller
-from .randomness import uuid4
 from .errors import CallerRefused, InvalidInput
+from .randomness import uuid4
 
 LIFETIME_SECONDS = 60
 SKEW_SECONDS = 5  # a verifier's clock may be this far behind the signer's

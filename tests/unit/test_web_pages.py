@@ -340,7 +340,8 @@ def test_pages_call_the_services_as_the_api_does_with_the_same_caller(web, accou
     sign_in(web, accounts, "shelter")
     get(web, f"/shelter/referrals/{fx.REF}")
     # the page's reads run at once (web/core.py at_once): find the file's call among them
-    [kwargs] = [kw for service, method, kw in rpc.calls if (service, method) == ("referral", "get_file")]
+    [kwargs] = [kw for service, method, kw in rpc.calls
+                if (service, method) == ("referral", "get_file")]
     assert kwargs["reference"] == fx.REF
     assert {k: kwargs["caller"][k] for k in ("user", "role", "agency")} == {
         "user": "intake.one", "role": "shelter", "agency": "erbil-shelter"}
