@@ -276,7 +276,7 @@ class ShelterService(skeleton.ServiceSkeleton):
             return usecases.plan_overview(self.db, caller, self.cipher, whole(plan_id, "plan"),
                                           self.clock.now(), reads)
         except Exception as exc:
-            if not reads:  # refused before anything was read (a plan id that is not one)
+            if not reads:  # refused before anything was read (a role, a plan id that is not one)
                 reads.append((usecases.PLAN_READ, exc))
             raise
         finally:

@@ -33,10 +33,11 @@ def plan_overview(db: Database, caller: Caller, cipher: FileCipher, plan_id: int
     plan or notes that cannot be read fail the whole call, after their entry. The parts are
     read in one transaction from the plan row read once, so every part's rule is decided on
     the same row (its case manager and psychologist)."""
+    # a role refused before anything is read: the entrypoint audits it as the plan's read
+    caller.require("shelter")
     part = PLAN_READ
     with db.read() as s:
         try:
-            caller.require("shelter")
             row = queries.plan(s, caller, plan_id)
             plan = plan_in(s, cipher, row, now)
             reads.append((PLAN_READ, None))
